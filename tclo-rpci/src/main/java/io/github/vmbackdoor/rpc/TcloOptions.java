@@ -1,0 +1,256 @@
+package io.github.vmbackdoor.rpc;
+
+import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.core.MessageChannel;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Settings shared by the TCLO state machines and {@link ToolsService}. An immutable value; start
+ * from {@link #defaults()} and change what a test or an agent needs with the {@code with}
+ * methods.
+ *
+ * <p>Delays (fixed machine): {@link #idleDelay()} after a poll that brought nothing (1 s, or
+ * open-vm-tools' back-off of 10, 20, 40, 80, 100 ms when {@link #idleBackoff()} is on),
+ * {@link #restartDelay()} after a failure (1 s), {@link #openFailureDelay()} after a failed open
+ * (15 s), and {@link #givingUpDelay()} once {@link #restartCap()} consecutive restarts have
+ * failed. The vmt machines use vmt's own fixed delays (1 s, 15 s, 0) and ignore these.
+ *
+ * <p>The guest identity ({@link #hostname()}, {@link #osNameFull()}, {@link #osName()},
+ * {@link #uptime()}) is what the machines report over RPCI ({@code SetGuestInfo}). The uptime
+ * supplier is the only clock the machines see; tests in virtual time pass the simulation's.
+ */
+public final class TcloOptions {
+
+  private static final TcloOptions DEFAULTS = new TcloOptions(
+      "vmt0", VmtFlavor.NETBSD, "toolbox", Duration.ofSeconds(1), false, Duration.ofSeconds(1),
+      Duration.ofSeconds(15), 60, Duration.ofSeconds(60), MessageChannel.Options.defaults(),
+      "vmbackdoor", "NetBSD 10.0 amd64", "other-64", () -> Duration.ZERO, null);
+
+  private final String deviceName;
+  private final VmtFlavor flavor;
+  private final String appName;
+  private final Duration idleDelay;
+  private final boolean idleBackoff;
+  private final Duration restartDelay;
+  private final Duration openFailureDelay;
+  private final int restartCap;
+  private final Duration givingUpDelay;
+  private final MessageChannel.Options channelOptions;
+  private final String hostname;
+  private final String osNameFull;
+  private final String osName;
+  private final Supplier<Duration> uptime;
+  private final String guestIp;
+
+  private TcloOptions(String deviceName, VmtFlavor flavor, String appName, Duration idleDelay,
+      boolean idleBackoff, Duration restartDelay, Duration openFailureDelay, int restartCap,
+      Duration givingUpDelay, MessageChannel.Options channelOptions, String hostname,
+      String osNameFull, String osName, Supplier<Duration> uptime, String guestIp) {
+    this.deviceName = deviceName;
+    this.flavor = flavor;
+    this.appName = appName;
+    this.idleDelay = idleDelay;
+    this.idleBackoff = idleBackoff;
+    this.restartDelay = restartDelay;
+    this.openFailureDelay = openFailureDelay;
+    this.restartCap = restartCap;
+    this.givingUpDelay = givingUpDelay;
+    this.channelOptions = channelOptions;
+    this.hostname = hostname;
+    this.osNameFull = osNameFull;
+    this.osName = osName;
+    this.uptime = uptime;
+    this.guestIp = guestIp;
+  }
+
+  /**
+   * Device {@code vmt0}, NetBSD flavor, app name {@code toolbox}, idle delay 1 s without
+   * back-off, restart delay 1 s, open-failure delay 15 s, restart cap 60 (open-vm-tools'
+   * RPCIN_MAX_RESTARTS), giving-up delay 60 s, default channel options, hostname
+   * {@code vmbackdoor}, uptime always zero, no guest IP address.
+   */
+  public static TcloOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** The device name that starts vmt's log lines, e.g. {@code vmt0}. */
+  public String deviceName() {
+    return deviceName;
+  }
+
+  /** Which vmt the vmt machines imitate, and the register format of every machine's log lines. */
+  public VmtFlavor flavor() {
+    return flavor;
+  }
+
+  /** The application name in the reset reply {@code OK ATR <appName>} and the unified loop RPCI. */
+  public String appName() {
+    return appName;
+  }
+
+  /** Fixed machine: delay after a poll that brought no command (when back-off is off). */
+  public Duration idleDelay() {
+    return idleDelay;
+  }
+
+  /** Fixed machine: whether idle polls back off like open-vm-tools (10 ms doubling to 100 ms). */
+  public boolean idleBackoff() {
+    return idleBackoff;
+  }
+
+  /** Fixed machine: delay between a failure (after the close) and the reopen. */
+  public Duration restartDelay() {
+    return restartDelay;
+  }
+
+  /** Fixed machine: delay after a failed open. */
+  public Duration openFailureDelay() {
+    return openFailureDelay;
+  }
+
+  /** Fixed machine: consecutive restarts after which its health is {@link TcloHealth#GIVING_UP}. */
+  public int restartCap() {
+    return restartCap;
+  }
+
+  /** Fixed machine: the delay between attempts once the restart cap is reached. */
+  public Duration givingUpDelay() {
+    return givingUpDelay;
+  }
+
+  /** Fixed machine: the options its TCLO channel is opened with. */
+  public MessageChannel.Options channelOptions() {
+    return channelOptions;
+  }
+
+  /** The guest's host name ({@code SetGuestInfo  1}). */
+  public String hostname() {
+    return hostname;
+  }
+
+  /** The full OS name ({@code SetGuestInfo  5}). */
+  public String osNameFull() {
+    return osNameFull;
+  }
+
+  /** The short OS name ({@code SetGuestInfo  6}). */
+  public String osName() {
+    return osName;
+  }
+
+  /** The guest's uptime, reported as {@code SetGuestInfo  7 <seconds>00}. */
+  public Supplier<Duration> uptime() {
+    return uptime;
+  }
+
+  /** The guest's IPv4 address for {@code Set_Option broadcastIP 1}, or {@code null} for none. */
+  public String guestIp() {
+    return guestIp;
+  }
+
+  public TcloOptions withDeviceName(String value) {
+    Preconditions.checkArgument(!value.isEmpty(), "empty device name");
+    return new TcloOptions(value, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withFlavor(VmtFlavor value) {
+    return new TcloOptions(deviceName, Preconditions.checkNotNull(value), appName, idleDelay,
+        idleBackoff, restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions,
+        hostname, osNameFull, osName, uptime, guestIp);
+  }
+
+  public TcloOptions withAppName(String value) {
+    Preconditions.checkArgument(!value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
+    return new TcloOptions(deviceName, flavor, value, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withIdleDelay(Duration value) {
+    return new TcloOptions(deviceName, flavor, appName, checkDelay(value), idleBackoff,
+        restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname,
+        osNameFull, osName, uptime, guestIp);
+  }
+
+  public TcloOptions withIdleBackoff(boolean value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, value, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withRestartDelay(Duration value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, checkDelay(value),
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withOpenFailureDelay(Duration value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        checkDelay(value), restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withRestartCap(int value) {
+    Preconditions.checkArgument(value >= 0, "restart cap must be >= 0: %s", value);
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, value, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp);
+  }
+
+  public TcloOptions withGivingUpDelay(Duration value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, checkDelay(value), channelOptions, hostname, osNameFull,
+        osName, uptime, guestIp);
+  }
+
+  public TcloOptions withChannelOptions(MessageChannel.Options value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, Preconditions.checkNotNull(value), hostname,
+        osNameFull, osName, uptime, guestIp);
+  }
+
+  public TcloOptions withGuestIdentity(String hostname, String osNameFull, String osName) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions,
+        Preconditions.checkNotNull(hostname), Preconditions.checkNotNull(osNameFull),
+        Preconditions.checkNotNull(osName), uptime, guestIp);
+  }
+
+  public TcloOptions withUptime(Supplier<Duration> value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        Preconditions.checkNotNull(value), guestIp);
+  }
+
+  /** The guest IPv4 address, or {@code null} for a guest without one. */
+  public TcloOptions withGuestIp(String value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, value);
+  }
+
+  /** The reset reply, {@code OK ATR <appName>}. */
+  String resetReply() {
+    return "OK ATR " + appName;
+  }
+
+  /** Uptime in hundredths of a second as vmt prints it: whole seconds followed by "00". */
+  String uptimeHundredths() {
+    return uptime.get().getSeconds() + "00";
+  }
+
+  private static Duration checkDelay(Duration d) {
+    Preconditions.checkArgument(!d.isNegative(), "negative delay: %s", d);
+    return d;
+  }
+
+  @Override
+  public String toString() {
+    return "TcloOptions{" + deviceName + ", " + flavor + ", app=" + appName + ", idle=" + idleDelay
+        + (idleBackoff ? " (back-off)" : "") + ", restart=" + restartDelay + ", openFailure="
+        + openFailureDelay + ", cap=" + restartCap + ", givingUp=" + givingUpDelay + "}";
+  }
+}
