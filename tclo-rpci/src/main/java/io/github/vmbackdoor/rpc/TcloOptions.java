@@ -25,7 +25,8 @@ public final class TcloOptions {
   private static final TcloOptions DEFAULTS = new TcloOptions(
       "vmt0", VmtFlavor.NETBSD, "toolbox", Duration.ofSeconds(1), false, Duration.ofSeconds(1),
       Duration.ofSeconds(15), 60, Duration.ofSeconds(60), MessageChannel.Options.defaults(),
-      "vmbackdoor", "NetBSD 10.0 amd64", "other-64", () -> Duration.ZERO, null);
+      "vmbackdoor", "NetBSD 10.0 amd64", "other-64", () -> Duration.ZERO, null,
+      Duration.ofSeconds(15));
 
   private final String deviceName;
   private final VmtFlavor flavor;
@@ -42,11 +43,13 @@ public final class TcloOptions {
   private final String osName;
   private final Supplier<Duration> uptime;
   private final String guestIp;
+  private final Duration guestInfoInterval;
 
   private TcloOptions(String deviceName, VmtFlavor flavor, String appName, Duration idleDelay,
       boolean idleBackoff, Duration restartDelay, Duration openFailureDelay, int restartCap,
       Duration givingUpDelay, MessageChannel.Options channelOptions, String hostname,
-      String osNameFull, String osName, Supplier<Duration> uptime, String guestIp) {
+      String osNameFull, String osName, Supplier<Duration> uptime, String guestIp,
+      Duration guestInfoInterval) {
     this.deviceName = deviceName;
     this.flavor = flavor;
     this.appName = appName;
@@ -62,13 +65,15 @@ public final class TcloOptions {
     this.osName = osName;
     this.uptime = uptime;
     this.guestIp = guestIp;
+    this.guestInfoInterval = guestInfoInterval;
   }
 
   /**
    * Device {@code vmt0}, NetBSD flavor, app name {@code toolbox}, idle delay 1 s without
    * back-off, restart delay 1 s, open-failure delay 15 s, restart cap 60 (open-vm-tools'
    * RPCIN_MAX_RESTARTS), giving-up delay 60 s, default channel options, hostname
-   * {@code vmbackdoor}, uptime always zero, no guest IP address.
+   * {@code vmbackdoor}, uptime always zero, no guest IP address, vmt's guest-info tick every
+   * 15 s.
    */
   public static TcloOptions defaults() {
     return DEFAULTS;
@@ -153,83 +158,99 @@ public final class TcloOptions {
     Preconditions.checkArgument(!value.isEmpty(), "empty device name");
     return new TcloOptions(value, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withFlavor(VmtFlavor value) {
     return new TcloOptions(deviceName, Preconditions.checkNotNull(value), appName, idleDelay,
         idleBackoff, restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions,
-        hostname, osNameFull, osName, uptime, guestIp);
+        hostname, osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withAppName(String value) {
     Preconditions.checkArgument(!value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
     return new TcloOptions(deviceName, flavor, value, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withIdleDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, checkDelay(value), idleBackoff,
         restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname,
-        osNameFull, osName, uptime, guestIp);
+        osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withIdleBackoff(boolean value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, value, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withRestartDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, checkDelay(value),
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withOpenFailureDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         checkDelay(value), restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withRestartCap(int value) {
     Preconditions.checkArgument(value >= 0, "restart cap must be >= 0: %s", value);
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, value, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, guestIp);
+        uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withGivingUpDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, checkDelay(value), channelOptions, hostname, osNameFull,
-        osName, uptime, guestIp);
+        osName, uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withChannelOptions(MessageChannel.Options value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, Preconditions.checkNotNull(value), hostname,
-        osNameFull, osName, uptime, guestIp);
+        osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withGuestIdentity(String hostname, String osNameFull, String osName) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions,
         Preconditions.checkNotNull(hostname), Preconditions.checkNotNull(osNameFull),
-        Preconditions.checkNotNull(osName), uptime, guestIp);
+        Preconditions.checkNotNull(osName), uptime, guestIp, guestInfoInterval);
   }
 
   public TcloOptions withUptime(Supplier<Duration> value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        Preconditions.checkNotNull(value), guestIp);
+        Preconditions.checkNotNull(value), guestIp, guestInfoInterval);
   }
 
   /** The guest IPv4 address, or {@code null} for a guest without one. */
   public TcloOptions withGuestIp(String value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
-        uptime, value);
+        uptime, value, guestInfoInterval);
+  }
+
+  /**
+   * vmt machines: how often vmt's own periodic tick ({@code vmt_tick}) reports the guest info
+   * and uptime over RPCI (15 s); {@link Duration#ZERO} leaves it out. The machines have no
+   * clock: they count the delays their ticks return.
+   */
+  public Duration guestInfoInterval() {
+    return guestInfoInterval;
+  }
+
+  /** vmt's periodic guest-info interval; zero turns the periodic RPCIs off. */
+  public TcloOptions withGuestInfoInterval(Duration value) {
+    return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
+        openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
+        uptime, guestIp, checkDelay(value));
   }
 
   /** The reset reply, {@code OK ATR <appName>}. */

@@ -37,6 +37,8 @@ abstract class VmtTcloMachine implements TcloStateMachine {
 
   private String cachedHostname;
   private boolean guestOsSet;
+  /** Virtual time left until vmt's periodic guest-info tick, counted from the returned delays. */
+  private Duration untilGuestInfo = Duration.ZERO;
 
   VmtTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
@@ -50,10 +52,29 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     if (stopped) {
       return Duration.ZERO;
     }
+    Duration delay;
     if (!attached) {
-      return attach();
+      delay = attach();
+    } else {
+      Duration interval = options.guestInfoInterval();
+      if (!interval.isZero() && (untilGuestInfo.isZero() || untilGuestInfo.isNegative())) {
+        untilGuestInfo = interval;
+        guestInfoTick();
+      }
+      delay = step();
     }
-    return step();
+    untilGuestInfo = untilGuestInfo.minus(delay);
+    return delay;
+  }
+
+  /**
+   * vmt_tick, which vmt runs on a timer of its own every 15 s: the guest info (host name, OS
+   * names, once unless they change) and the uptime over RPCI. Here it runs at the start of the
+   * first TCLO tick that falls due after it, as the machine counts time by its own delays.
+   */
+  void guestInfoTick() {
+    updateGuestInfo();
+    updateUptime();
   }
 
   /** The attach: what the driver does before scheduling its first tick one second later. */

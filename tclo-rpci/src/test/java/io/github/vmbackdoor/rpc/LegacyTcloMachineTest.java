@@ -12,10 +12,13 @@ import org.junit.jupiter.api.Test;
 class LegacyTcloMachineTest {
 
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+  /** vmt's periodic guest-info RPCIs off, so each test sees only what its TCLO steps do. */
+  private static final TcloOptions OPTIONS =
+      TcloOptions.defaults().withGuestInfoInterval(Duration.ZERO);
 
   private final FakeHost host = new FakeHost();
   private final Recorder rec = new Recorder();
-  private TcloStateMachine machine = TcloStateMachines.legacy(host, TcloOptions.defaults(), rec);
+  private TcloStateMachine machine = TcloStateMachines.legacy(host, OPTIONS, rec);
 
   /** Attach, answer the host's first reset, one idle poll: the steady state. */
   private void attachAndSettle() {
@@ -203,7 +206,7 @@ class LegacyTcloMachineTest {
   @Test
   void openBsdPrintsRegistersWithEightDigits() {
     machine = TcloStateMachines.legacy(
-        host, TcloOptions.defaults().withFlavor(VmtFlavor.OPENBSD), rec);
+        host, OPTIONS.withFlavor(VmtFlavor.OPENBSD), rec);
     attachAndSettle();
     host.dropChannel(PROTOCOL_TCLO);
     machine.tick();
@@ -235,5 +238,42 @@ class LegacyTcloMachineTest {
     assertThat(host.openChannels(PROTOCOL_TCLO)).isZero();
     assertThat(machine.health()).isEqualTo(TcloHealth.STOPPED);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void vmtsOwnTickReportsGuestInfoAndUptimeEveryFifteenSecondsOfDelay() {
+    machine = TcloStateMachines.legacy(
+        host, TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(90)), rec);
+    machine.tick();
+    host.rpciRequests.clear();
+    assertThat(machine.tick()).isEqualTo(Duration.ZERO);
+    assertThat(host.rpciRequests).containsExactly(
+        "SetGuestInfo  1 vmbackdoor", "SetGuestInfo  5 NetBSD 10.0 amd64",
+        "SetGuestInfo  6 other-64", "SetGuestInfo  7 9000");
+    host.rpciRequests.clear();
+    for (int i = 0; i < 15; i++) {
+      assertThat(machine.tick()).isEqualTo(ONE_SECOND);
+    }
+    assertThat(host.rpciRequests).isEmpty();
+    machine.tick();
+    assertThat(host.rpciRequests).containsExactly("SetGuestInfo  7 9000");
+  }
+
+  @Test
+  void aFailedPeriodicUptimeReportSetsTheStickyFlag() {
+    machine = TcloStateMachines.legacy(host, TcloOptions.defaults(), rec);
+    machine.tick();
+    machine.tick();
+    for (int i = 0; i < 15; i++) {
+      machine.tick();
+    }
+    rec.clear();
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 1);
+    assertThat(machine.tick()).isEqualTo(ONE_SECOND);
+    assertThat(rec.lines).containsExactly(
+        "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+        "vmt0: rpci channel open failed",
+        "vmt0: unable to set guest uptime");
+    assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
   }
 }

@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 class ProposedPatchTcloMachineTest {
 
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+  /** vmt's periodic guest-info RPCIs off, so each test sees only what its TCLO steps do. */
+  private static final TcloOptions OPTIONS =
+      TcloOptions.defaults().withGuestInfoInterval(Duration.ZERO);
 
   private final FakeHost host = new FakeHost();
   private final Recorder rec = new Recorder();
   private final TcloStateMachine machine =
-      TcloStateMachines.proposedPatch(host, TcloOptions.defaults(), rec);
+      TcloStateMachines.proposedPatch(host, OPTIONS, rec);
 
   private void attachAndSettle() {
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
