@@ -74,10 +74,12 @@ public final class RpciClient {
       return channelOptions;
     }
 
+    /** These options with the trailing NUL on or off. */
     public Options withTrailingNul(boolean value) {
       return new Options(value, channelOptions);
     }
 
+    /** These options with other channel options (checkpoint restarts, receive limit). */
     public Options withChannelOptions(MessageChannel.Options value) {
       return new Options(trailingNul, Preconditions.checkNotNull(value, "channel options"));
     }

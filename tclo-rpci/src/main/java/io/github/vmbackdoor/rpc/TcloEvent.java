@@ -66,10 +66,12 @@ public final class TcloEvent {
     return of(type, "");
   }
 
+  /** What happened. */
   public Type type() {
     return type;
   }
 
+  /** The command, reply or failure words; empty when the type says it all. */
   public String detail() {
     return detail;
   }

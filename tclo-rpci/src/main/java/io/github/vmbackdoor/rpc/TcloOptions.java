@@ -154,6 +154,7 @@ public final class TcloOptions {
     return guestIp;
   }
 
+  /** These options with another device name in the log lines. */
   public TcloOptions withDeviceName(String value) {
     Preconditions.checkArgument(!value.isEmpty(), "empty device name");
     return new TcloOptions(value, flavor, appName, idleDelay, idleBackoff, restartDelay,
@@ -161,12 +162,14 @@ public final class TcloOptions {
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options imitating another vmt (and printing registers its way). */
   public TcloOptions withFlavor(VmtFlavor value) {
     return new TcloOptions(deviceName, Preconditions.checkNotNull(value), appName, idleDelay,
         idleBackoff, restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions,
         hostname, osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another application name (no spaces). */
   public TcloOptions withAppName(String value) {
     Preconditions.checkArgument(!value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
     return new TcloOptions(deviceName, flavor, value, idleDelay, idleBackoff, restartDelay,
@@ -174,30 +177,35 @@ public final class TcloOptions {
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another idle delay for the fixed machine. */
   public TcloOptions withIdleDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, checkDelay(value), idleBackoff,
         restartDelay, openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname,
         osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with open-vm-tools' idle back-off on or off for the fixed machine. */
   public TcloOptions withIdleBackoff(boolean value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, value, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another delay between a failure and the reopen (fixed machine). */
   public TcloOptions withRestartDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, checkDelay(value),
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another delay after a failed open (fixed machine). */
   public TcloOptions withOpenFailureDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         checkDelay(value), restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another restart cap (fixed machine). */
   public TcloOptions withRestartCap(int value) {
     Preconditions.checkArgument(value >= 0, "restart cap must be >= 0: %s", value);
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
@@ -205,18 +213,21 @@ public final class TcloOptions {
         uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another delay once the restart cap is reached (fixed machine). */
   public TcloOptions withGivingUpDelay(Duration value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, checkDelay(value), channelOptions, hostname, osNameFull,
         osName, uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with other options for the fixed machine's TCLO channel. */
   public TcloOptions withChannelOptions(MessageChannel.Options value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, Preconditions.checkNotNull(value), hostname,
         osNameFull, osName, uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another host name and OS names reported over RPCI. */
   public TcloOptions withGuestIdentity(String hostname, String osNameFull, String osName) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions,
@@ -224,6 +235,7 @@ public final class TcloOptions {
         Preconditions.checkNotNull(osName), uptime, guestIp, guestInfoInterval);
   }
 
+  /** These options with another uptime source (a simulation's elapsed time, say). */
   public TcloOptions withUptime(Supplier<Duration> value) {
     return new TcloOptions(deviceName, flavor, appName, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,

@@ -54,7 +54,11 @@ public final class ToolsService implements TcloDispatcher {
     PROPOSED_PATCH
   }
 
-  /** The reply to a command no handler knows. */
+  /**
+   * The reply to a command no handler knows, as vmt(4) words it and as this project's issue
+   * asks. open-vm-tools' own guest reply (GUEST_RPC_UNKNOWN_COMMAND) is "Unknown Command" with a
+   * capital C; hosts do not look at the text.
+   */
   public static final String UNKNOWN_COMMAND = "Unknown command";
   /** The reply to an empty command. */
   public static final String BAD_COMMAND = "Bad command";
@@ -355,6 +359,7 @@ public final class ToolsService implements TcloDispatcher {
       return this;
     }
 
+    /** The service, not started yet. */
     public ToolsService build() {
       Preconditions.checkState(scheduler != null, "no scheduler");
       return new ToolsService(this);
