@@ -340,13 +340,19 @@ public final class ToolsService implements TcloDispatcher {
       return this;
     }
 
-    /** Called for every power command, after its state-change RPCI and before the reply. */
+    /**
+     * Called for every power command, after its state-change RPCI and before the reply. Only the
+     * fixed machine dispatches through the service; the vmt machines keep to vmt's own table.
+     */
     public Builder powerCallback(Consumer<GuestOsState> value) {
       powerCallback = Preconditions.checkNotNull(value, "callback");
       return this;
     }
 
-    /** A handler for a command name; takes precedence over a built-in one. */
+    /**
+     * A handler for a command name; takes precedence over a built-in one (fixed machine only,
+     * as for {@link #powerCallback}).
+     */
     public Builder handler(String name, TcloHandler handler) {
       Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);
       handlers.put(name, Preconditions.checkNotNull(handler, "handler"));
