@@ -1210,7 +1210,7 @@ public final class VirtualHost {
   private Registers handleOuts(Registers r, byte[] bytes) {
     Result res = new Result();
     res.payloadLength = bytes.length;
-    res.payloadCrc = crc(bytes);
+    res.payloadCrc = callLogLimit > 0 ? crc(bytes) : 0;
     hbCall(r, bytes, true, res);
     finish(CallRecord.Kind.OUTS, r, res);
     return res.answer;
@@ -1220,7 +1220,7 @@ public final class VirtualHost {
     Result res = new Result();
     hbCall(r, into, false, res);
     res.payloadLength = into.length;
-    res.payloadCrc = crc(into);
+    res.payloadCrc = callLogLimit > 0 ? crc(into) : 0;
     finish(CallRecord.Kind.INS, r, res);
     return res.answer;
   }
