@@ -255,4 +255,26 @@ class MessageLayerTest {
     assertThat(host.guestInfo()).hasSize(threads * each);
     assertThat(host.channels()).isEmpty();
   }
+
+  @Test
+  void highBandwidthCookiesMustSitWhereEachDirectionPutsThem() {
+    VirtualHost host = host(true);
+    Guest g = Guest.open(host.backdoor(), PROTOCOL_RPCI, true);
+    byte[] request = "log hb".getBytes(StandardCharsets.US_ASCII);
+    g.status(MESSAGE_SENDSIZE, request.length);
+    // outs wants edi = low, ebp = high; the ins placement (esi = high, ebp = low) is refused
+    Registers insStyle = Registers.of(io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
+        0x00010000, request.length,
+        Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
+        g.cookieHigh, 0, g.cookieLow);
+    assertThat(host.backdoor().outs(insStyle, request).ebxHigh()).isZero();
+    assertThat(g.outs(request).ebxHigh()).isEqualTo(STATUS_SUCCESS);
+    assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(2);
+    Registers outsStyle = Registers.of(io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
+        0x00010000, 2,
+        Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
+        0, g.cookieLow, g.cookieHigh);
+    assertThat(host.backdoor().ins(outsStyle, new byte[2]).ebxHigh()).isZero();
+    assertThat(g.ins(new byte[2]).ebxHigh()).isEqualTo(STATUS_SUCCESS);
+  }
 }
