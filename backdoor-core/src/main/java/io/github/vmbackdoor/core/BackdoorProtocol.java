@@ -93,6 +93,14 @@ public final class BackdoorProtocol {
   /** The value eax holds after a call that no backdoor answered (QEMU, vmcheck). */
   public static final int NO_BACKDOOR = 0xFFFFFFFF;
 
+  // ---- command-port details (see BackdoorCommand) ----
+
+  /** The VMX version GETVERSION answers in eax (VERSION_MAGIC); vmcheck accepts no other. */
+  public static final int VERSION_MAGIC = 6;
+
+  /** The hypervisor vendor VMware reports in CPUID leaf 0x40000000 (ebx, ecx, edx). */
+  public static final String CPUID_VENDOR_VMWARE = "VMwareVMware";
+
   /**
    * The full ecx of a message call: sub-command in the high word, {@link #CMD_MESSAGE} in the low.
    */
