@@ -173,6 +173,17 @@ class NativeBackdoorTest {
     }
 
     @Test
+    void elsewhereEveryEntryPointRefusesAsUnsupportedPlatform() {
+      boolean supported = System.getProperty("os.name").startsWith("Linux")
+          && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+      assumeFalse(supported, "this machine is a supported platform");
+
+      assertThatThrownBy(NativeBackdoor::open).isInstanceOf(UnsupportedPlatformException.class);
+      assertThatThrownBy(NativeBackdoor::hypervisorVendor)
+          .isInstanceOf(UnsupportedPlatformException.class);
+    }
+
+    @Test
     void theCpuidStubReadsTheSameProcessorVendorAsTheKernel() throws IOException {
       assumeLinuxX8664();
       Registers leaf0 = Cpuid.instruction().query(0, 0);
