@@ -1,0 +1,76 @@
+package io.github.vmbackdoor.core;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableMap;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The first line of a trace: the format version, what is known of the VM (free-form
+ * name/value pairs such as {@code vm}, {@code uuid}, {@code transport}) and when recording
+ * started.
+ */
+public final class TraceHeader {
+
+  /** The trace format this code writes and reads. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** The value of the header's {@code format} field. */
+  public static final String FORMAT_NAME = "vmbackdoor-trace";
+
+  private final int version;
+  private final ImmutableMap<String, String> vm;
+  private final Instant start;
+
+  private TraceHeader(int version, ImmutableMap<String, String> vm, Instant start) {
+    this.version = version;
+    this.vm = vm;
+    this.start = start;
+  }
+
+  /** A header of the current version. */
+  public static TraceHeader of(Map<String, String> vm, Instant start) {
+    return of(FORMAT_VERSION, vm, start);
+  }
+
+  /** A header of a given version, as read from a file. */
+  public static TraceHeader of(int version, Map<String, String> vm, Instant start) {
+    Preconditions.checkArgument(version >= 1, "version must be >= 1: %s", version);
+    return new TraceHeader(version, ImmutableMap.copyOf(vm), start);
+  }
+
+  public int version() {
+    return version;
+  }
+
+  /** What is known of the VM; may be empty. */
+  public ImmutableMap<String, String> vm() {
+    return vm;
+  }
+
+  /** When recording started, if known. */
+  public Optional<Instant> start() {
+    return Optional.ofNullable(start);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof TraceHeader)) {
+      return false;
+    }
+    TraceHeader h = (TraceHeader) o;
+    return version == h.version && vm.equals(h.vm) && Objects.equals(start, h.start);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(version, vm, start);
+  }
+
+  @Override
+  public String toString() {
+    return "TraceHeader{version=" + version + ", vm=" + vm + ", start=" + start + "}";
+  }
+}

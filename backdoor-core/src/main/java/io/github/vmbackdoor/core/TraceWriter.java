@@ -1,0 +1,138 @@
+package io.github.vmbackdoor.core;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.google.common.base.Preconditions;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Writes a trace in JSON Lines, format version 1 (see {@code docs/trace-format.md}): a header
+ * line, then one line per call, each flushed as soon as it is written so that a crash loses at
+ * most the call in progress.
+ */
+public final class TraceWriter implements Closeable {
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final Writer out;
+  private final StringBuilder line = new StringBuilder(256);
+  private boolean closed;
+
+  private TraceWriter(Writer out, TraceHeader header) {
+    this.out = out;
+    writeHeader(header);
+  }
+
+  /** Starts a trace on {@code out} (UTF-8) and writes its header line. */
+  public static TraceWriter create(OutputStream out, TraceHeader header) {
+    Preconditions.checkNotNull(out, "out");
+    return new TraceWriter(
+        new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), header);
+  }
+
+  /** Starts a trace in a new file (replacing one that exists) and writes its header line. */
+  public static TraceWriter create(Path file, TraceHeader header) {
+    try {
+      return new TraceWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), header);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create trace " + file, e);
+    }
+  }
+
+  private void writeHeader(TraceHeader header) {
+    try (java.io.StringWriter s = new java.io.StringWriter();
+        JsonGenerator g = JSON.createGenerator(s)) {
+      g.writeStartObject();
+      g.writeStringField("format", TraceHeader.FORMAT_NAME);
+      g.writeNumberField("version", header.version());
+      g.writeObjectFieldStart("vm");
+      for (Map.Entry<String, String> e : header.vm().entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      if (header.start().isPresent()) {
+        g.writeStringField("start", header.start().get().toString());
+      }
+      g.writeEndObject();
+      g.flush();
+      writeLine(s.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write trace header", e);
+    }
+  }
+
+  /** Appends one call and flushes it. */
+  public synchronized void write(TraceCall call) {
+    Preconditions.checkState(!closed, "trace writer is closed");
+    line.setLength(0);
+    line.append("{\"t\":").append(call.timeNanos())
+        .append(",\"op\":\"").append(call.operation().wireName())
+        .append("\",\"in\":\"");
+    appendRegisters(line, call.request());
+    line.append("\",\"out\":\"");
+    appendRegisters(line, call.answer());
+    line.append('"');
+    if (call.byteCount() > 0) {
+      line.append(",\"bytes\":\"").append(Base64.getEncoder().encodeToString(call.bytes()))
+          .append('"');
+    }
+    line.append('}');
+    writeLine(line);
+  }
+
+  /** The seven registers as space-separated groups of eight hex digits, eax first. */
+  static void appendRegisters(StringBuilder b, Registers r) {
+    appendHex(b, r.eax());
+    b.append(' ');
+    appendHex(b, r.ebx());
+    b.append(' ');
+    appendHex(b, r.ecx());
+    b.append(' ');
+    appendHex(b, r.edx());
+    b.append(' ');
+    appendHex(b, r.esi());
+    b.append(' ');
+    appendHex(b, r.edi());
+    b.append(' ');
+    appendHex(b, r.ebp());
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private static void appendHex(StringBuilder b, int value) {
+    for (int shift = 28; shift >= 0; shift -= 4) {
+      b.append(HEX[(value >>> shift) & 0xF]);
+    }
+  }
+
+  private void writeLine(CharSequence text) {
+    try {
+      out.append(text).append('\n');
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write trace", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close trace", e);
+    }
+  }
+}
