@@ -146,4 +146,49 @@ class TcloEndpointTest {
     again.send(new byte[0]);
     assertThat(text(again.receive())).isEqualTo("reset");
   }
+
+  @Test
+  void aCommandWhoseReceiveFailedIsOfferedAgain() {
+    VirtualHost host = VirtualHost.builder().highBandwidth(false).build();
+    Guest g = Guest.open(host.backdoor(), PROTOCOL_TCLO, true);
+    g.status(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE, 0);
+    assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
+        .isEqualTo(5);
+    g.status(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVPAYLOAD, 0);
+    assertThat(host.outstandingTcloCommand()).isEmpty();
+    assertThat(host.tcloCommandsSent()).isEmpty();
+    assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
+        .as("reset offered again").isEqualTo(5);
+  }
+
+  @Test
+  void hostResetAndCheckpointPutResetAheadOfQueuedCommandsOnce() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    host.enqueueTclo("ping");
+    host.hostReset();
+    host.checkpoint();
+    assertThat(host.pendingTcloCommands()).containsExactly("reset", "ping");
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(text(tclo.receive())).isEqualTo("ping");
+  }
+
+  @Test
+  void takeoverCanInvalidateTheOlderChannelsCookies() {
+    VirtualHost host = VirtualHost.builder().tcloTakeover(Invalidation.COOKIES_INVALID).build();
+    MessageChannel guest = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    guest.send(new byte[0]);
+    assertThat(text(guest.receive())).isEqualTo("reset");
+    int other = host.openCompetingTcloChannel();
+    assertThat(host.channels()).extracting(ChannelInfo::id).containsExactly(other);
+    assertThatThrownBy(() -> guest.send(bytes("OK ATR toolbox")))
+        .isInstanceOfSatisfying(MessageException.class, e -> assertThat(e.status()).isZero());
+    assertThatThrownBy(guest::close).isInstanceOf(MessageException.class);
+    assertThat(host.tcloExchanges()).singleElement()
+        .extracting(TcloExchange::outcome).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+  }
 }
