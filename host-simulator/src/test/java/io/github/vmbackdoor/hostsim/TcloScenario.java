@@ -65,7 +65,14 @@ enum TcloScenario {
     }
   },
 
-  /** An 8-channel host whose RPCI closes fail, so channels leak; the host resets every 2 min. */
+  /**
+   * An 8-channel host whose RPCI closes fail, so every RPCI channel leaks; the host resets every
+   * 2 min. vmt's 15-s uptime report leaks a channel each time until the table is full; the
+   * legacy machine then closes TCLO on the next reset, its uptime report takes the slot that
+   * close freed, and every reopen fails from then on. The proposed patch resets TCLO after every
+   * failed uptime report (flapping). The fixed machine's TCLO channel is never touched (its own
+   * unified-loop requests leak on this host too, but fail without consequence).
+   */
   LEAKING_CLOSES("8-channel host, RPCI closes fail (channels leak), reset every 2 min") {
     @Override
     UnaryOperator<VirtualHost.Builder> host() {
