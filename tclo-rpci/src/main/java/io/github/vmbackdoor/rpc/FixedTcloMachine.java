@@ -157,7 +157,7 @@ final class FixedTcloMachine implements TcloStateMachine {
   /** Close, forget the channel whatever the host says, and come back after the restart delay. */
   private Duration restart() {
     log.device("resetting rpc");
-    log.event(Type.RESETTING);
+    log.event(Type.RESETTING, "restart " + (restarts + 1));
     MessageChannel old = channel;
     channel = null;
     pending = null;

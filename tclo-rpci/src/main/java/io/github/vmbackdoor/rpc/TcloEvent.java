@@ -31,7 +31,10 @@ public final class TcloEvent {
     UNSOLICITED_RESET_REPLY_SENT,
     /** A step on the TCLO channel failed; the detail names it in vmt's words. */
     TCLO_FAILURE,
-    /** The machine decided to reset the channel ("resetting rpc"). */
+    /**
+     * The machine decided to reset the channel ("resetting rpc"); the fixed machine's detail is
+     * the consecutive restart count, e.g. {@code restart 3}.
+     */
     RESETTING,
     /** The TCLO channel was closed (and, for the fixed machine, forgotten). */
     CHANNEL_CLOSED,

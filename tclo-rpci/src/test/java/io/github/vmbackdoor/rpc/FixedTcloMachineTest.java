@@ -57,6 +57,7 @@ class FixedTcloMachineTest {
         "vmt0: resetting rpc",
         "vmware: close failed, eax=0x564d5868, ecx=0");
     assertThat(rec.count(Type.CLOSE_FAILED)).isEqualTo(1);
+    assertThat(rec.events).contains(TcloEvent.of(Type.RESETTING, "restart 1"));
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(host.tcloOpens).isEqualTo(2);
