@@ -37,7 +37,8 @@ class TcloScenariosTest {
         .startsWith("vmware: sending length failed, eax=0x564d5868, ecx=0x40000", FAILED_PING);
     if (machine == Machine.LEGACY) {
       // Once a second for the remaining 50 minutes, and it never polls again.
-      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1))).isBetween(2999L, 3001L);
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(2999L, 3001L);
       assertThat(run.countEvents(Type.POLLED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
       assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
     } else {
@@ -105,10 +106,12 @@ class TcloScenariosTest {
       assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
     } else {
       assertThat(rejected).isZero();
-      assertThat(run.countEvents(Type.UNSOLICITED_RESET_REPLY_SENT, Duration.ZERO, LENGTH)).isZero();
+      assertThat(run.countEvents(Type.UNSOLICITED_RESET_REPLY_SENT, Duration.ZERO, LENGTH))
+          .isZero();
       assertThat(run.outcome(TROUBLE)).isIn(
           TcloRun.Outcome.UNAFFECTED, TcloRun.Outcome.RECOVERED);
-      assertThat(run.countLines("vmt0: failed to send reset reply", Duration.ZERO, LENGTH)).isZero();
+      assertThat(run.countLines("vmt0: failed to send reset reply", Duration.ZERO, LENGTH))
+          .isZero();
     }
   }
 
@@ -174,7 +177,8 @@ class TcloScenariosTest {
     TcloRun run = TcloScenario.SECOND_TCLO_USER.run(machine);
     if (machine == Machine.LEGACY) {
       // Never closes (no "reset" gets through), so it never takes the channel back.
-      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1))).isBetween(2999L, 3001L);
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(2999L, 3001L);
       assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
       assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
     } else {

@@ -106,7 +106,8 @@ public final class RpciClient {
   /** A client with the given options. */
   public static RpciClient create(Backdoor backdoor, Options options) {
     return new RpciClient(
-        Preconditions.checkNotNull(backdoor, "backdoor"), Preconditions.checkNotNull(options, "options"));
+        Preconditions.checkNotNull(backdoor, "backdoor"),
+        Preconditions.checkNotNull(options, "options"));
   }
 
   /** This client's options. */

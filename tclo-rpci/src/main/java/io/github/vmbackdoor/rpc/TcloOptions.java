@@ -171,7 +171,8 @@ public final class TcloOptions {
 
   /** These options with another application name (no spaces). */
   public TcloOptions withAppName(String value) {
-    Preconditions.checkArgument(!value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
+    Preconditions.checkArgument(
+        !value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
     return new TcloOptions(deviceName, flavor, value, idleDelay, idleBackoff, restartDelay,
         openFailureDelay, restartCap, givingUpDelay, channelOptions, hostname, osNameFull, osName,
         uptime, guestIp, guestInfoInterval);

@@ -239,7 +239,8 @@ public final class ToolsService implements TcloDispatcher {
   }
 
   private void afterReset() {
-    RpciReply reply = rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
+    RpciReply reply =
+        rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
     if (reply != null && !reply.isSuccess()) {
       fanOut.onLogLine(options.deviceName() + ": host rejected unified loop setting");
     }

@@ -37,7 +37,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class VmtRpc {
 
-  /** ebx of vmt's high-bandwidth calls, and what it must be afterwards: SUCCESS over HB command 0. */
+  /** ebx of vmt's high-bandwidth calls and what it must be afterwards: SUCCESS over command 0. */
   static final int ENH_DATA = Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE);
 
   private final Backdoor backdoor;

@@ -59,7 +59,8 @@ class LegacyTcloMachineTest {
     for (int i = 0; i < 60; i++) {
       assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     }
-    assertThat(rec.countLines("vmware: sending length failed, eax=0x564d5868, ecx=0")).isEqualTo(60);
+    assertThat(rec.countLines("vmware: sending length failed, eax=0x564d5868, ecx=0"))
+        .isEqualTo(60);
     assertThat(rec.countLines("vmt0: failed to send TCLO outgoing ping")).isEqualTo(60);
     assertThat(rec.lines).hasSize(120);
     assertThat(rec.count(Type.POLLED)).isZero();

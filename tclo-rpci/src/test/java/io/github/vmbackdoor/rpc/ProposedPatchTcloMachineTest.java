@@ -82,7 +82,8 @@ class ProposedPatchTcloMachineTest {
     host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 1);
     host.tcloCommands.add("OS_PowerOn");
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).endsWith("vmt0: unable to send state change result", "vmt0: resetting rpc");
+    assertThat(rec.lines)
+        .endsWith("vmt0: unable to send state change result", "vmt0: resetting rpc");
     assertThat(host.openChannels(PROTOCOL_TCLO)).isZero();
     machine.tick();
     assertThat(host.tcloOpens).isEqualTo(2);

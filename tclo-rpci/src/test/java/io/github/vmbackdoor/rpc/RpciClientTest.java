@@ -29,7 +29,8 @@ class RpciClientTest {
   @Test
   void requestsCarryATrailingNulByDefault() {
     client.log("hello");
-    assertThat(host.rpciRawRequests.get(0)).isEqualTo("log hello\0".getBytes(StandardCharsets.UTF_8));
+    assertThat(host.rpciRawRequests.get(0))
+        .isEqualTo("log hello\0".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
