@@ -111,7 +111,7 @@ final class FakeHost implements Backdoor {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The next {@code times} calls of kind {@code call} on {@code protocol} answer {@code status}. */
+  /** The next {@code times} calls of kind {@code call} on {@code protocol} get {@code status}. */
   void failNext(int protocol, int call, int status, int times) {
     faults.add(new Fault(protocol, call, status, times));
   }
