@@ -28,7 +28,9 @@ import java.util.OptionalInt;
  *       SUCCESS (status 0); the channel's state is unchanged;</li>
  *   <li>{@link Action#CHECKPOINT}: as if a checkpoint cancelled the operation in progress on
  *       the channel: the operation is abandoned (a message being received stays available) and
- *       the call answers CPT without SUCCESS;</li>
+ *       the call answers CPT without SUCCESS; at SENDSIZE or RECVSIZE, which never answer CPT,
+ *       the call is served and the operation it starts is cancelled (its next step answers
+ *       CPT);</li>
  *   <li>{@link Action#CLOSE_CHANNEL}: the host closes the channel ({@link
  *       Invalidation#HOST_CLOSED}); the call answers CLOSED without SUCCESS;</li>
  *   <li>{@link Action#DROP_CHANNEL}: the host forgets the channel ({@link

@@ -747,7 +747,11 @@ public final class VirtualHost {
     }
     checkIdle(ch);
     Fault fault = matchFault(ch.protocol, id, step);
-    if (fault != null) {
+    // SENDSIZE and RECVSIZE never answer CPT: a checkpoint at them cancels the operation they
+    // start, so the operation's next step answers CPT.
+    boolean checkpointAfter = fault != null && fault.action() == Fault.Action.CHECKPOINT
+        && (sub == MESSAGE_SENDSIZE || sub == MESSAGE_RECVSIZE);
+    if (fault != null && !checkpointAfter) {
       if (applyBlockingFault(fault, ch, res, prefix)) {
         res.answer = lb(r, res.faultStatus);
         return;
@@ -789,6 +793,9 @@ public final class VirtualHost {
         break;
       default:
         throw new AssertionError(sub);
+    }
+    if (checkpointAfter && ch.operation != ChannelInfo.Operation.IDLE) {
+      ch.operationGeneration = checkpointGeneration - 1;
     }
     res.note += faultNote;
   }
