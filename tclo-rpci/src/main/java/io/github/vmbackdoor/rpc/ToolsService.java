@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
+import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,8 +27,9 @@ import java.util.function.Supplier;
  *       {@code vmx.capability.unified_loop <app>};</li>
  *   <li>{@code ping} → {@code OK };</li>
  *   <li>{@code OS_Halt}, {@code OS_Reboot}, {@code OS_PowerOn}, {@code OS_Suspend},
- *       {@code OS_Resume} → RPCI {@code tools.os.statechange.status 1 <state>}, the power
- *       callback, {@code OK };</li>
+ *       {@code OS_Resume} → RPCI {@code tools.os.statechange.status 1 <state>} (tried up to
+ *       three times while the host refuses it before it arrives), the power callback,
+ *       {@code OK };</li>
  *   <li>{@code Capabilities_Register} → RPCIs unified loop, {@code tools.capability.statechange },
  *       tools version, uptime, then {@code OK };</li>
  *   <li>{@code Set_Option <name> <value>} → {@code OK } for a known option (kept in
@@ -75,6 +77,9 @@ public final class ToolsService implements TcloDispatcher {
       "time.synchronize.tools.startup", "time.synchronize.tools.startup.backward",
       "time.synchronize.tools.slewCorrection", "time.synchronize.tools.percentCorrection",
       "time.synchronize.guest.resync", "time.synchronize.guest.resync.timeout");
+
+  /** How often the state-change status of one power operation is tried. */
+  static final int STATE_CHANGE_ATTEMPTS = 3;
 
   private final TickScheduler scheduler;
   private final TcloOptions options;
@@ -248,12 +253,49 @@ public final class ToolsService implements TcloDispatcher {
 
   private TcloResult powerOperation(GuestOsState state) {
     fanOut.onEvent(TcloEvent.of(Type.STATE_CHANGE_REQUESTED, state.command()));
-    if (rpci("tools.os.statechange.status 1 " + state.id(),
-        () -> rpci.stateChangeStatus(true, state)) == null) {
+    if (stateChangeStatus(state) == null) {
       fanOut.onLogLine(options.deviceName() + ": unable to send state change result");
     }
     powerCallback.accept(state);
     return TcloResult.ok();
+  }
+
+  /**
+   * The state-change status, sent again (up to {@link #STATE_CHANGE_ATTEMPTS} times) while the
+   * failure shows the host never got the request: the open or a send step was refused (say the
+   * channel timed out while the guest stalled). A failure after the request arrived is not
+   * retried, so the host never counts one status twice. Returns null when it failed.
+   */
+  private RpciReply stateChangeStatus(GuestOsState state) {
+    String what = "tools.os.statechange.status 1 " + state.id();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RpciReply reply = rpci.stateChangeStatus(true, state);
+        fanOut.onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
+        return reply;
+      } catch (BackdoorException e) {
+        fanOut.onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
+        if (attempt >= STATE_CHANGE_ATTEMPTS || !neverArrived(e)) {
+          return null;
+        }
+      }
+    }
+  }
+
+  /** Whether a failed RPCI certainly did not reach the host: refused at open or while sending. */
+  static boolean neverArrived(BackdoorException e) {
+    if (!(e instanceof MessageException)) {
+      return false;
+    }
+    switch (((MessageException) e).step()) {
+      case OPEN:
+      case SENDSIZE:
+      case SENDPAYLOAD:
+      case SEND_HB:
+        return true;
+      default:
+        return false;
+    }
   }
 
   private TcloResult capabilitiesRegister() {

@@ -129,7 +129,8 @@ class FixedTcloMachineTest {
   void rpciFailureNeverTouchesTheTcloChannel() {
     settle();
     host.tcloCommands.add("OS_PowerOn");
-    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2);
+    // Every attempt's open refused, with and without the cookie flag.
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsService.STATE_CHANGE_ATTEMPTS);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     assertThat(rec.lines).containsExactly("vmt0: unable to send state change result");
@@ -137,6 +138,18 @@ class FixedTcloMachineTest {
     assertThat(host.tcloOpens).isEqualTo(1);
     assertThat(host.tcloReplies).endsWith("OK ");
     assertThat(machine.health()).isEqualTo(TcloHealth.UP);
+  }
+
+  @Test
+  void aStateChangeStatusRefusedBeforeItArrivedIsSentAgain() {
+    settle();
+    host.tcloCommands.add("OS_PowerOn");
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2);
+    assertThat(machine.tick()).isEqualTo(Duration.ZERO);
+    assertThat(rec.lines).isEmpty();
+    assertThat(host.rpciRequests).filteredOn(r -> r.startsWith("tools.os.statechange.status"))
+        .containsExactly("tools.os.statechange.status 1 3");
+    assertThat(rec.count(Type.RPCI_FAILED)).isEqualTo(1);
   }
 
   @Test
