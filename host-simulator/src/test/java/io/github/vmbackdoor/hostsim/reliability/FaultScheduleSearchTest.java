@@ -1,0 +1,98 @@
+package io.github.vmbackdoor.hostsim.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Suite 1: random seeded fault schedules over a virtual hour. The fixed machine must poll
+ * normally within {@link ScheduleRun#RECOVERY_TICKS} ticks after the last fault, leak no channel
+ * and deliver every state-change status; the legacy and proposed-patch machines run the same
+ * schedules and the share that ends stuck is reported (they are expected to fail some).
+ *
+ * <p>Size: {@code -Dvmbackdoor.schedules=N} (CI {@value #CI_SCHEDULES}, long mode
+ * {@value #LONG_SCHEDULES}); base seed {@code -Dvmbackdoor.seed}.
+ */
+class FaultScheduleSearchTest {
+
+  static final long CI_SCHEDULES = 10_000;
+  static final long LONG_SCHEDULES = 1_000_000;
+
+  @Test
+  void theFixedMachineRecoversFromEverySchedule() {
+    long n = Soak.count("schedules", CI_SCHEDULES, LONG_SCHEDULES);
+    long base = Soak.seed();
+    long started = System.nanoTime();
+    LongAdder legacyStuck = new LongAdder();
+    LongAdder patchStuck = new LongAdder();
+    LongAdder recoveryTicks = new LongAdder();
+    AtomicLong maxRecoveryTicks = new AtomicLong();
+    List<String> failures = new ArrayList<>();
+    LongStream.range(0, n).parallel().forEach(i -> {
+      FaultSchedule schedule = FaultSchedule.generate(scheduleSeed(base, i));
+      ScheduleRun fixed = ScheduleRun.run(schedule, Machine.FIXED);
+      List<String> problems = fixed.problems();
+      if (!problems.isEmpty()) {
+        String report = reproduction(schedule);
+        synchronized (failures) {
+          failures.add(report);
+        }
+        return;
+      }
+      recoveryTicks.add(fixed.recoveryTicks());
+      maxRecoveryTicks.accumulateAndGet(fixed.recoveryTicks(), Math::max);
+      if (ScheduleRun.run(schedule, Machine.LEGACY).stuck()) {
+        legacyStuck.increment();
+      }
+      if (ScheduleRun.run(schedule, Machine.PROPOSED_PATCH).stuck()) {
+        patchStuck.increment();
+      }
+    });
+    double seconds = (System.nanoTime() - started) / 1e9;
+    Soak.report("fault schedules", "%d schedules (base seed %d) in %.1f s; fixed: %d failed, "
+        + "recovery after the last fault mean %.3f ticks, max %d; legacy stuck %d (%.1f%%); "
+        + "proposed patch stuck %d (%.1f%%)", n, base, seconds, failures.size(),
+        recoveryTicks.sum() / (double) Math.max(1, n - failures.size()), maxRecoveryTicks.get(),
+        legacyStuck.sum(), 100.0 * legacyStuck.sum() / n, patchStuck.sum(),
+        100.0 * patchStuck.sum() / n);
+    assertThat(failures).as("failing schedules").isEmpty();
+    assertThat(legacyStuck.sum()).as("legacy machine stuck on some schedules").isPositive();
+  }
+
+  static long scheduleSeed(long base, long index) {
+    long z = base + index * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** The seed, the failure and a shrunk schedule that still fails (events dropped greedily). */
+  static String reproduction(FaultSchedule schedule) {
+    FaultSchedule minimal = shrink(schedule);
+    return "seed " + schedule.seed() + ": " + ScheduleRun.run(schedule, Machine.FIXED).problems()
+        + "\nminimal reproduction: " + ScheduleRun.run(minimal, Machine.FIXED).problems()
+        + "\n" + minimal;
+  }
+
+  static FaultSchedule shrink(FaultSchedule schedule) {
+    FaultSchedule current = schedule;
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (int i = current.events().size() - 1; i >= 0; i--) {
+        FaultSchedule candidate = current.without(i);
+        if (!ScheduleRun.run(candidate, Machine.FIXED).problems().isEmpty()) {
+          current = candidate;
+          progress = true;
+        }
+      }
+    }
+    return current;
+  }
+}
