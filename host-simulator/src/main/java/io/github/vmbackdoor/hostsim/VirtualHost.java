@@ -31,6 +31,7 @@ import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -72,11 +73,6 @@ import java.util.zip.CRC32;
  * and are scheduled on the simulation as {@code simulation.schedule(delay, host::checkpoint)}.
  */
 public final class VirtualHost {
-
-  /** The VMX product type SCALABLE_SERVER (ESX), QEMU's default too. */
-  public static final int PRODUCT_ESX = 2;
-  /** The VMX product type WORKSTATION. */
-  public static final int PRODUCT_WORKSTATION = 4;
 
   private static final String RESET = "reset";
 
@@ -137,17 +133,23 @@ public final class VirtualHost {
   private String toolsVersionType;
 
   private VirtualHost(Builder b) {
-    this.simulation = b.simulation;
-    long seed = b.seed != null ? b.seed : (simulation != null ? simulation.seed() : 0L);
-    Simulation own = null;
-    if (b.clock == null || b.ticker == null) {
-      own = simulation != null ? simulation : Simulation.create(seed);
+    long seed = b.seed != null ? b.seed : (b.simulation != null ? b.simulation.seed() : 0L);
+    if (b.simulation != null) {
+      this.simulation = b.simulation;
+    } else if (b.clock != null && b.ticker != null) {
+      this.simulation = null;
+    } else {
+      this.simulation = Simulation.create(seed);
     }
-    this.clock = b.clock != null ? b.clock : own.clock();
-    this.ticker = b.ticker != null ? b.ticker : own.ticker();
-    Simulation timeSource = simulation != null ? simulation : own;
-    this.delayer = b.delayer != null ? b.delayer
-        : (timeSource != null && b.ticker == null ? timeSource::advance : d -> { });
+    this.clock = b.clock != null ? b.clock : simulation.clock();
+    this.ticker = b.ticker != null ? b.ticker : simulation.ticker();
+    if (b.delayer != null) {
+      this.delayer = b.delayer;
+    } else if (simulation != null && b.ticker == null) {
+      this.delayer = simulation::advance;
+    } else {
+      this.delayer = d -> { };
+    }
     this.startNanos = ticker.read();
     this.random = new SplittableRandom(seed);
     SplittableRandom identity = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -203,7 +205,11 @@ public final class VirtualHost {
     return highBandwidth;
   }
 
-  /** The simulation this host was built on, if one was given. */
+  /**
+   * The simulation whose virtual time this host reads: the one given to the builder, or the
+   * host's own (seeded with the host's seed); empty only when both a clock and a ticker were
+   * given instead.
+   */
   public Optional<Simulation> simulation() {
     return Optional.ofNullable(simulation);
   }
@@ -1522,7 +1528,7 @@ public final class VirtualHost {
     private int memoryMb = 4096;
     private int mhz = 2400;
     private int hardwareVersion = 19;
-    private int productType = PRODUCT_ESX;
+    private int productType = VmxVersion.ProductType.SCALABLE_SERVER.code();
     private int vmxVersion = BackdoorProtocol.VERSION_MAGIC;
     private long apicHz = 66_000_000L;
     private int maxTimeLagMicros = 1_000_000;
@@ -1571,9 +1577,17 @@ public final class VirtualHost {
       return this;
     }
 
-    /** VMX product type in GETVERSION's ecx. Default {@link #PRODUCT_ESX} (2). */
-    public Builder productType(int productType) {
-      this.productType = productType;
+    /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
+    public Builder productType(VmxVersion.ProductType productType) {
+      Preconditions.checkArgument(productType != VmxVersion.ProductType.UNKNOWN,
+          "UNKNOWN has no code; use productType(int)");
+      this.productType = productType.code();
+      return this;
+    }
+
+    /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
+    public Builder productType(int ecx) {
+      this.productType = ecx;
       return this;
     }
 

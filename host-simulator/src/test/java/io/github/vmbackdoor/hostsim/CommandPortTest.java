@@ -10,6 +10,7 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.HostHz;
 import io.github.vmbackdoor.core.HostTime;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class CommandPortTest {
   static final UUID ID = UUID.fromString("564d1234-5678-9abc-def0-112233445566");
   final Simulation sim = Simulation.create(3, Instant.parse("2026-03-04T05:06:07.250Z"));
   final VirtualHost host = VirtualHost.builder().simulation(sim).uuid(ID).memoryMb(2048)
-      .mhz(3000).hardwareVersion(21).productType(VirtualHost.PRODUCT_WORKSTATION)
+      .mhz(3000).hardwareVersion(21).productType(VmxVersion.ProductType.WORKSTATION)
       .maxTimeLagMicros(500_000).interruptLagMicros(1234).build();
 
   Registers call(BackdoorCommand command, int ebx) {
@@ -34,7 +35,7 @@ class CommandPortTest {
     Registers r = call(BackdoorCommand.GETVERSION, ~MAGIC);
     assertThat(r.eax()).isEqualTo(6);
     assertThat(r.ebx()).isEqualTo(MAGIC);
-    assertThat(r.ecx()).isEqualTo(VirtualHost.PRODUCT_WORKSTATION);
+    assertThat(r.ecx()).isEqualTo(4);
   }
 
   @Test
@@ -93,7 +94,7 @@ class CommandPortTest {
     sim.runFor(Duration.ofSeconds(10));
     CommandPort port = new CommandPort(host.backdoor());
     assertThat(port.version().isVersionMagic()).isTrue();
-    assertThat(port.version().productTypeCode()).isEqualTo(VirtualHost.PRODUCT_WORKSTATION);
+    assertThat(port.version().productTypeCode()).isEqualTo(4);
     assertThat(port.hardwareVersion()).hasValue(21);
     assertThat(port.mhz()).hasValue(3000);
     assertThat(port.memorySizeMb()).hasValue(2048);
