@@ -74,6 +74,11 @@ import java.util.zip.CRC32;
  */
 public final class VirtualHost {
 
+  /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
+  public static final int PRODUCT_ESX = 2;
+  /** GETVERSION's product type for Workstation, Fusion and Player (4). */
+  public static final int PRODUCT_WORKSTATION = 4;
+
   private static final String RESET = "reset";
 
   // ---- identity ----

@@ -35,7 +35,13 @@ class CommandPortTest {
     Registers r = call(BackdoorCommand.GETVERSION, ~MAGIC);
     assertThat(r.eax()).isEqualTo(6);
     assertThat(r.ebx()).isEqualTo(MAGIC);
-    assertThat(r.ecx()).isEqualTo(4);
+    assertThat(r.ecx()).isEqualTo(VirtualHost.PRODUCT_WORKSTATION);
+  }
+
+  @Test
+  void productTypeConstantsAreTheProtocolsCodes() {
+    assertThat(VirtualHost.PRODUCT_ESX).isEqualTo(VmxVersion.ProductType.SCALABLE_SERVER.code());
+    assertThat(VirtualHost.PRODUCT_WORKSTATION).isEqualTo(VmxVersion.ProductType.WORKSTATION.code());
   }
 
   @Test
@@ -94,7 +100,7 @@ class CommandPortTest {
     sim.runFor(Duration.ofSeconds(10));
     CommandPort port = new CommandPort(host.backdoor());
     assertThat(port.version().isVersionMagic()).isTrue();
-    assertThat(port.version().productTypeCode()).isEqualTo(4);
+    assertThat(port.version().productTypeCode()).isEqualTo(VirtualHost.PRODUCT_WORKSTATION);
     assertThat(port.hardwareVersion()).hasValue(21);
     assertThat(port.mhz()).hasValue(3000);
     assertThat(port.memorySizeMb()).hasValue(2048);
