@@ -567,9 +567,11 @@ public final class VirtualHost {
     @Override
     public Registers in(Registers registers) {
       Preconditions.checkNotNull(registers, "registers");
+      Result res;
       synchronized (lock) {
-        return handleIn(registers);
+        res = handleIn(registers);
       }
+      return delayed(res);
     }
 
     @Override
@@ -578,9 +580,11 @@ public final class VirtualHost {
       Preconditions.checkNotNull(bytes, "bytes");
       Preconditions.checkArgument(registers.ecx() == bytes.length,
           "ecx %s must equal the byte count %s", registers.ecx(), bytes.length);
+      Result res;
       synchronized (lock) {
-        return handleOuts(registers, bytes);
+        res = handleOuts(registers, bytes);
       }
+      return delayed(res);
     }
 
     @Override
@@ -589,15 +593,25 @@ public final class VirtualHost {
       Preconditions.checkNotNull(into, "into");
       Preconditions.checkArgument(registers.ecx() == into.length,
           "ecx %s must equal the buffer length %s", registers.ecx(), into.length);
+      Result res;
       synchronized (lock) {
-        return handleIns(registers, into);
+        res = handleIns(registers, into);
       }
+      return delayed(res);
     }
 
     @Override
     public String toString() {
       return "in-process backdoor to " + VirtualHost.this;
     }
+  }
+
+  /** Tells the delayer, outside the lock, of the extra time a DELAY fault gave the call. */
+  private Registers delayed(Result res) {
+    if (!res.delay.isZero()) {
+      delayer.accept(res.delay);
+    }
+    return res.answer;
   }
 
   /** The outcome of a message call: answer registers, a note for the log, an optional delay. */
@@ -611,7 +625,7 @@ public final class VirtualHost {
     int faultStatus;
   }
 
-  private Registers handleIn(Registers r) {
+  private Result handleIn(Registers r) {
     Result res = new Result();
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);
@@ -625,7 +639,7 @@ public final class VirtualHost {
       }
     }
     finish(CallRecord.Kind.IN, r, res);
-    return res.answer;
+    return res;
   }
 
   private static void unknown(Registers r, Result res) {
@@ -699,9 +713,6 @@ public final class VirtualHost {
       }
       callLog.addLast(new CallRecord(callSequence, hostTime(), kind, request, res.answer,
           res.payloadLength, res.payloadCrc, res.note));
-    }
-    if (!res.delay.isZero()) {
-      delayer.accept(res.delay);
     }
   }
 
@@ -1213,22 +1224,22 @@ public final class VirtualHost {
 
   // ---- the message layer, HB port ----
 
-  private Registers handleOuts(Registers r, byte[] bytes) {
+  private Result handleOuts(Registers r, byte[] bytes) {
     Result res = new Result();
     res.payloadLength = bytes.length;
     res.payloadCrc = callLogLimit > 0 ? crc(bytes) : 0;
     hbCall(r, bytes, true, res);
     finish(CallRecord.Kind.OUTS, r, res);
-    return res.answer;
+    return res;
   }
 
-  private Registers handleIns(Registers r, byte[] into) {
+  private Result handleIns(Registers r, byte[] into) {
     Result res = new Result();
     hbCall(r, into, false, res);
     res.payloadLength = into.length;
     res.payloadCrc = callLogLimit > 0 ? crc(into) : 0;
     finish(CallRecord.Kind.INS, r, res);
-    return res.answer;
+    return res;
   }
 
   private static long crc(byte[] bytes) {
@@ -1648,8 +1659,10 @@ public final class VirtualHost {
     }
 
     /**
-     * Told of the extra time a DELAY fault adds to a call. Default: advances the simulation
-     * (own or given) when the host reads its time; otherwise nothing.
+     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after
+     * the call was answered and outside the host's lock, before the answer is returned. A
+     * network server can use it to hold the answer back. Default: advance the simulation the
+     * host reads its time from; nothing when a ticker was given instead.
      */
     public Builder delayer(Consumer<Duration> delayer) {
       this.delayer = Preconditions.checkNotNull(delayer);
