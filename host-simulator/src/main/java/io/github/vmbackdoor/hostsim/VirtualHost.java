@@ -133,7 +133,7 @@ public final class VirtualHost {
   private final Map<String, String> guestInfo = new TreeMap<>();
   private final Map<String, String> capabilities = new LinkedHashMap<>();
   private final Map<Integer, String> setGuestInfo = new TreeMap<>();
-  private final List<String> unifiedLoopApps = new ArrayList<>();
+  private final Deque<String> unifiedLoopApps = new ArrayDeque<>();
   private String toolsVersion;
   private String toolsVersionType;
 
@@ -1494,7 +1494,7 @@ public final class VirtualHost {
       return "1 ";
     });
     rpciHandlers.put("vmx.capability.unified_loop", req -> {
-      unifiedLoopApps.add(req.arguments().trim());
+      bounded(unifiedLoopApps, req.arguments().trim());
       return "1 ";
     });
     rpciHandlers.put("tools.os.statechange.status", req -> {
