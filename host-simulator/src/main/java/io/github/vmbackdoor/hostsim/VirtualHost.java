@@ -25,7 +25,6 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
@@ -33,7 +32,6 @@ import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,12 +39,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
@@ -75,11 +71,9 @@ import java.util.zip.CRC32;
 public final class VirtualHost {
 
   /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
-  public static final int PRODUCT_ESX = 2;
+  public static final int PRODUCT_ESX = VmxVersion.ProductType.SCALABLE_SERVER.code();
   /** GETVERSION's product type for Workstation, Fusion and Player (4). */
-  public static final int PRODUCT_WORKSTATION = 4;
-
-  private static final String RESET = "reset";
+  public static final int PRODUCT_WORKSTATION = VmxVersion.ProductType.WORKSTATION.code();
 
   // ---- identity ----
   private final UUID uuid;
@@ -91,7 +85,6 @@ public final class VirtualHost {
   private final long apicHz;
   private final int maxTimeLagMicros;
   private final int interruptLagMicros;
-  private final String machineId;
 
   // ---- time ----
   private final Clock clock;
@@ -104,38 +97,24 @@ public final class VirtualHost {
   private final int channelTableSize;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
-  private final boolean rejectUnsolicitedTcloReplies;
   private final Optional<Duration> idleTimeout;
   private final Invalidation tcloTakeover;
   private final int callLogLimit;
-  private final int historyLimit;
 
   private final Object lock = new Object();
   private final SplittableRandom random;
   private final HostChannel[] channels;
-  private final Map<String, RpciHandler> rpciHandlers = new HashMap<>();
   private final Backdoor backdoor = new InProcessBackdoor();
 
   // ---- state, guarded by lock ----
+  private final TcloEndpoint tclo;
+  private final RpciEndpoint rpci;
   private long checkpointGeneration;
   private long checkpoints;
-  private HostChannel activeTclo;
-  private final Deque<TcloCommand> tcloQueue = new ArrayDeque<>();
   private final List<Fault> faults = new ArrayList<>();
   private final Map<Fault, long[]> faultCounts = new HashMap<>();
   private long callSequence;
   private final Deque<CallRecord> callLog = new ArrayDeque<>();
-  private final Deque<RpciRequest> rpciRequests = new ArrayDeque<>();
-  private final Deque<TcloExchange> tcloExchanges = new ArrayDeque<>();
-  private final Deque<String> tcloCommandsSent = new ArrayDeque<>();
-  private final Deque<String> guestLog = new ArrayDeque<>();
-  private final List<TcloCommand.PowerTracker> powerOperations = new ArrayList<>();
-  private final Map<String, String> guestInfo = new TreeMap<>();
-  private final Map<String, String> capabilities = new LinkedHashMap<>();
-  private final Map<Integer, String> setGuestInfo = new TreeMap<>();
-  private final Deque<String> unifiedLoopApps = new ArrayDeque<>();
-  private String toolsVersion;
-  private String toolsVersionType;
 
   private VirtualHost(Builder b) {
     long seed = b.seed != null ? b.seed : (b.simulation != null ? b.simulation.seed() : 0L);
@@ -167,18 +146,17 @@ public final class VirtualHost {
     this.apicHz = b.apicHz;
     this.maxTimeLagMicros = b.maxTimeLagMicros;
     this.interruptLagMicros = b.interruptLagMicros;
-    this.machineId = b.machineId;
     this.channelTableSize = b.channelTableSize;
     this.highBandwidth = b.highBandwidth;
     this.cookiesSupported = b.cookiesSupported;
-    this.rejectUnsolicitedTcloReplies = b.rejectUnsolicitedTcloReplies;
     this.idleTimeout = b.idleTimeout;
     this.tcloTakeover = b.tcloTakeover;
     this.callLogLimit = b.callLogLimit;
-    this.historyLimit = b.historyLimit;
     this.channels = new HostChannel[channelTableSize];
-    installBuiltInHandlers();
-    rpciHandlers.putAll(b.handlers);
+    this.tclo = new TcloEndpoint(ticker, startNanos, b.historyLimit,
+        b.rejectUnsolicitedTcloReplies);
+    this.rpci = new RpciEndpoint(b.historyLimit, b.machineId, tclo.powerTrackers());
+    b.handlers.forEach(rpci::handler);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -239,7 +217,7 @@ public final class VirtualHost {
     synchronized (lock) {
       checkpointGeneration++;
       checkpoints++;
-      queueFirst(RESET);
+      tclo.queueFirst(TcloEndpoint.RESET);
     }
   }
 
@@ -285,7 +263,7 @@ public final class VirtualHost {
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
     synchronized (lock) {
-      queueFirst(RESET);
+      tclo.queueFirst(TcloEndpoint.RESET);
     }
   }
 
@@ -293,7 +271,7 @@ public final class VirtualHost {
   public void enqueueTclo(String command) {
     Preconditions.checkNotNull(command, "command");
     synchronized (lock) {
-      tcloQueue.addLast(new TcloCommand(command, false, null));
+      tclo.enqueue(command);
     }
   }
 
@@ -304,9 +282,7 @@ public final class VirtualHost {
   public void requestPowerOperation(PowerOperation operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock) {
-      TcloCommand.PowerTracker t = new TcloCommand.PowerTracker(operation, nowNanos());
-      powerOperations.add(t);
-      tcloQueue.addLast(new TcloCommand(operation.command(), false, t));
+      tclo.requestPowerOperation(operation);
     }
   }
 
@@ -352,7 +328,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(handler, "handler");
     synchronized (lock) {
-      rpciHandlers.put(name, handler);
+      rpci.handler(name, handler);
     }
   }
 
@@ -386,7 +362,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(key, "key");
     Preconditions.checkNotNull(value, "value");
     synchronized (lock) {
-      guestInfo.put(key, value);
+      rpci.putGuestInfo(key, value);
     }
   }
 
@@ -411,121 +387,105 @@ public final class VirtualHost {
   /** The RPCI requests received, oldest first (at most the history limit). */
   public List<RpciRequest> rpciRequests() {
     synchronized (lock) {
-      return ImmutableList.copyOf(rpciRequests);
+      return rpci.requests();
     }
   }
 
   /** The guestinfo store (keys with their {@code guestinfo.} prefix). */
   public Map<String, String> guestInfo() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(guestInfo);
+      return rpci.guestInfo();
     }
   }
 
   /** The capabilities the guest declared with {@code tools.capability.<name> [value]}. */
   public Map<String, String> capabilities() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(capabilities);
+      return rpci.capabilities();
     }
   }
 
   /** The values the guest set with {@code SetGuestInfo  <type> <value>}, by type. */
   public Map<Integer, String> setGuestInfoValues() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(setGuestInfo);
+      return rpci.setGuestInfo();
     }
   }
 
   /** The text of the guest's {@code log} requests, oldest first. */
   public List<String> guestLog() {
     synchronized (lock) {
-      return ImmutableList.copyOf(guestLog);
+      return rpci.guestLog();
     }
   }
 
   /** The application names declared with {@code vmx.capability.unified_loop}. */
   public List<String> unifiedLoopApps() {
     synchronized (lock) {
-      return ImmutableList.copyOf(unifiedLoopApps);
+      return rpci.unifiedLoopApps();
     }
   }
 
   /** The version from {@code tools.set.version}, or from {@code tools.set.versiontype}. */
   public Optional<String> toolsVersion() {
     synchronized (lock) {
-      return Optional.ofNullable(toolsVersion);
+      return rpci.toolsVersion();
     }
   }
 
   /** The type from {@code tools.set.versiontype}. */
   public Optional<String> toolsVersionType() {
     synchronized (lock) {
-      return Optional.ofNullable(toolsVersionType);
+      return rpci.toolsVersionType();
     }
   }
 
   /** The TCLO commands delivered to the guest (fetched and acknowledged), oldest first. */
   public List<String> tcloCommandsSent() {
     synchronized (lock) {
-      return ImmutableList.copyOf(tcloCommandsSent);
+      return tclo.commandsSent();
     }
   }
 
   /** The TCLO commands waiting to be delivered, in order. */
   public List<String> pendingTcloCommands() {
     synchronized (lock) {
-      List<String> l = new ArrayList<>();
-      for (TcloCommand c : tcloQueue) {
-        l.add(c.text);
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.pending();
     }
   }
 
   /** The command delivered on the current TCLO channel and not answered yet. */
   public Optional<String> outstandingTcloCommand() {
     synchronized (lock) {
-      return activeTclo != null && activeTclo.outstanding != null
-          ? Optional.of(activeTclo.outstanding.text) : Optional.empty();
+      return tclo.outstanding();
     }
   }
 
   /** The id of the TCLO channel the host talks to, if one is open. */
   public Optional<Integer> activeTcloChannel() {
     synchronized (lock) {
-      return activeTclo != null ? Optional.of(activeTclo.id) : Optional.empty();
+      return tclo.activeChannel();
     }
   }
 
   /** Finished TCLO exchanges, oldest first (at most the history limit). */
   public List<TcloExchange> tcloExchanges() {
     synchronized (lock) {
-      return ImmutableList.copyOf(tcloExchanges);
+      return tclo.exchanges();
     }
   }
 
   /** The guest's replies to host commands, oldest first (answered exchanges only). */
   public List<String> tcloReplies() {
     synchronized (lock) {
-      List<String> l = new ArrayList<>();
-      for (TcloExchange e : tcloExchanges) {
-        if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
-          l.add(e.reply().orElse(""));
-        }
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.replies();
     }
   }
 
   /** Every power operation requested, with what became of it, oldest first. */
   public List<PowerOperationReport> powerOperations() {
     synchronized (lock) {
-      List<PowerOperationReport> l = new ArrayList<>();
-      for (TcloCommand.PowerTracker t : powerOperations) {
-        l.add(new PowerOperationReport(t.operation, Duration.ofNanos(t.requestedNanos - startNanos),
-            Optional.ofNullable(t.reply), Optional.ofNullable(t.reportedSuccess)));
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.powerOperations();
     }
   }
 
@@ -910,9 +870,7 @@ public final class VirtualHost {
     HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
     channels[slot] = ch;
     if (protocol == PROTOCOL_TCLO) {
-      HostChannel previous = activeTclo;
-      activeTclo = ch;
-      ch.needsReset = true;
+      HostChannel previous = tclo.opened(ch);
       if (previous != null && channels[previous.id] == previous && previous.isOpen()) {
         invalidate(previous, tcloTakeover, ChannelInfo.State.HOST_CLOSED);
       }
@@ -943,14 +901,7 @@ public final class VirtualHost {
 
   /** What a channel's end means to its endpoint: an outstanding TCLO command is lost. */
   private void endEndpoint(HostChannel ch) {
-    if (ch.outstanding != null) {
-      recordExchange(new TcloExchange(ch.id, Optional.of(ch.outstanding.text), Optional.empty(),
-          TcloExchange.Outcome.CHANNEL_LOST, time(ch.outstandingSinceNanos), hostTime()));
-      ch.outstanding = null;
-    }
-    if (activeTclo == ch) {
-      activeTclo = null;
-    }
+    tclo.ended(ch);
   }
 
   private void checkIdle(HostChannel ch) {
@@ -1045,11 +996,8 @@ public final class VirtualHost {
       res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
       return;
     }
-    if (ch.protocol == PROTOCOL_TCLO && length > 0 && ch.outstanding == null
-        && rejectUnsolicitedTcloReplies) {
+    if (ch.protocol == PROTOCOL_TCLO && tclo.refusesUnsolicited(ch, length)) {
       ch.abandonOperation();
-      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.empty(),
-          TcloExchange.Outcome.UNSOLICITED_REJECTED, hostTime(), hostTime()));
       res.answer = lb(r, 0);
       res.note = prefix + length + " bytes: unsolicited reply rejected";
       return;
@@ -1125,7 +1073,7 @@ public final class VirtualHost {
     if (ch.protocol == PROTOCOL_RPCI) {
       message = ch.pendingReply;
     } else {
-      command = commandToOffer(ch);
+      command = tclo.commandToOffer(ch);
       message = command != null ? command.bytes : null;
     }
     if (message == null) {
@@ -1218,7 +1166,7 @@ public final class VirtualHost {
     if (ch.protocol == PROTOCOL_RPCI) {
       ch.pendingReply = null;
     } else if (command != null) {
-      delivered(ch, command);
+      tclo.delivered(ch, command);
     }
   }
 
@@ -1349,193 +1297,10 @@ public final class VirtualHost {
 
   private void messageComplete(HostChannel ch, byte[] message) {
     if (ch.protocol == PROTOCOL_RPCI) {
-      rpci(ch, message);
+      ch.pendingReply = rpci.handle(ch.id, hostTime(), message);
     } else {
-      tcloMessage(ch, message);
+      tclo.message(ch, message);
     }
-  }
-
-  // ---- TCLO ----
-
-  private void queueFirst(String command) {
-    TcloCommand head = tcloQueue.peekFirst();
-    if (head != null && head.text.equals(command)) {
-      return;
-    }
-    tcloQueue.addFirst(new TcloCommand(command, false, null));
-  }
-
-  /** The command the host would send on this channel now, or null. */
-  private TcloCommand commandToOffer(HostChannel ch) {
-    if (ch != activeTclo || !ch.heardFrom || ch.outstanding != null) {
-      return null;
-    }
-    if (ch.needsReset) {
-      return new TcloCommand(RESET, true, null);
-    }
-    return tcloQueue.peekFirst();
-  }
-
-  private void delivered(HostChannel ch, TcloCommand command) {
-    if (command.channelReset) {
-      ch.needsReset = false;
-      // The channel's own reset also answers a reset that was queued meanwhile.
-      while (!tcloQueue.isEmpty() && tcloQueue.peekFirst().text.equals(RESET)
-          && tcloQueue.peekFirst().power == null) {
-        tcloQueue.removeFirst();
-      }
-    } else {
-      tcloQueue.removeFirstOccurrence(command);
-    }
-    ch.outstanding = command;
-    ch.outstandingSinceNanos = ticker.read();
-    bounded(tcloCommandsSent, command.text);
-  }
-
-  private void tcloMessage(HostChannel ch, byte[] message) {
-    String text = new String(message, StandardCharsets.ISO_8859_1);
-    if (ch.outstanding != null) {
-      TcloCommand c = ch.outstanding;
-      ch.outstanding = null;
-      if (c.power != null) {
-        c.power.reply = text;
-      }
-      recordExchange(new TcloExchange(ch.id, Optional.of(c.text), Optional.of(text),
-          TcloExchange.Outcome.ANSWERED, time(ch.outstandingSinceNanos), hostTime()));
-    } else if (message.length > 0) {
-      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.of(text),
-          TcloExchange.Outcome.UNSOLICITED_ACCEPTED, hostTime(), hostTime()));
-    }
-    ch.heardFrom = true;
-  }
-
-  private void recordExchange(TcloExchange e) {
-    bounded(tcloExchanges, e);
-  }
-
-  private <T> void bounded(Deque<T> deque, T item) {
-    if (historyLimit <= 0) {
-      return;
-    }
-    if (deque.size() >= historyLimit) {
-      deque.removeFirst();
-    }
-    deque.addLast(item);
-  }
-
-  private Duration time(long nanos) {
-    return Duration.ofNanos(nanos - startNanos);
-  }
-
-  private long nowNanos() {
-    return ticker.read();
-  }
-
-  // ---- RPCI ----
-
-  private void rpci(HostChannel ch, byte[] message) {
-    RpciRequest request = RpciRequest.parse(ch.id, hostTime(),
-        new String(message, StandardCharsets.ISO_8859_1));
-    bounded(rpciRequests, request);
-    RpciHandler handler = handlerFor(request.command());
-    String reply = handler != null ? handler.reply(request) : "0 Unknown command";
-    ch.pendingReply = reply.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  private RpciHandler handlerFor(String command) {
-    RpciHandler exact = rpciHandlers.get(command);
-    if (exact != null) {
-      return exact;
-    }
-    RpciHandler best = null;
-    int bestLength = -1;
-    for (Map.Entry<String, RpciHandler> e : rpciHandlers.entrySet()) {
-      String key = e.getKey();
-      if (key.endsWith("*")) {
-        String prefix = key.substring(0, key.length() - 1);
-        if (command.startsWith(prefix) && prefix.length() > bestLength) {
-          best = e.getValue();
-          bestLength = prefix.length();
-        }
-      }
-    }
-    return best;
-  }
-
-  private void installBuiltInHandlers() {
-    rpciHandlers.put("info-get", req -> {
-      String key = req.arguments().trim();
-      String value = guestInfo.get(key);
-      return key.startsWith("guestinfo.") && value != null ? "1 " + value : "0 No value found";
-    });
-    rpciHandlers.put("info-set", req -> {
-      String args = req.arguments();
-      int space = args.indexOf(' ');
-      String key = space < 0 ? args : args.substring(0, space);
-      String value = space < 0 ? "" : args.substring(space + 1);
-      if (!key.startsWith("guestinfo.")) {
-        return "0 Permission denied";
-      }
-      guestInfo.put(key, value);
-      return "1 ";
-    });
-    rpciHandlers.put("log", req -> {
-      bounded(guestLog, req.arguments());
-      return "1 ";
-    });
-    rpciHandlers.put("tools.set.version", req -> {
-      toolsVersion = req.arguments().trim();
-      return "1 ";
-    });
-    rpciHandlers.put("tools.set.versiontype", req -> {
-      String[] parts = req.arguments().trim().split(" +");
-      toolsVersion = parts[0];
-      toolsVersionType = parts.length > 1 ? parts[1] : null;
-      return "1 ";
-    });
-    rpciHandlers.put("tools.capability.*", req -> {
-      capabilities.put(req.command().substring("tools.capability.".length()), req.arguments());
-      return "1 ";
-    });
-    rpciHandlers.put("vmx.capability.unified_loop", req -> {
-      bounded(unifiedLoopApps, req.arguments().trim());
-      return "1 ";
-    });
-    rpciHandlers.put("tools.os.statechange.status", req -> {
-      String[] parts = req.arguments().trim().split(" +");
-      if (parts.length != 2 || !(parts[0].equals("0") || parts[0].equals("1"))) {
-        return "0 Invalid arguments";
-      }
-      int state;
-      try {
-        state = Integer.parseInt(parts[1]);
-      } catch (NumberFormatException e) {
-        return "0 Invalid arguments";
-      }
-      PowerOperation op = PowerOperation.ofStateId(state);
-      if (op != null) {
-        for (TcloCommand.PowerTracker t : powerOperations) {
-          if (t.operation == op && t.reportedSuccess == null) {
-            t.reportedSuccess = parts[0].equals("1");
-            break;
-          }
-        }
-      }
-      return "1 ";
-    });
-    rpciHandlers.put("SetGuestInfo", req -> {
-      String args = req.arguments().startsWith(" ") ? req.arguments().substring(1)
-          : req.arguments();
-      int space = args.indexOf(' ');
-      String type = space < 0 ? args : args.substring(0, space);
-      try {
-        setGuestInfo.put(Integer.parseInt(type), space < 0 ? "" : args.substring(space + 1));
-      } catch (NumberFormatException e) {
-        return "0 Invalid arguments";
-      }
-      return "1 ";
-    });
-    rpciHandlers.put("machine.id.get", req -> "1 " + machineId);
   }
 
   // =============================================================================================
