@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.io.BaseEncoding;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.Registers;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -156,7 +158,7 @@ class WireProtocolExamplesTest {
 
   @Test
   void theServerAnswersWithTheBytesOnThePage() throws IOException {
-    ScriptedHost host = new ScriptedHost();
+    ScriptedHost host = new ScriptedHost(CALLS);
     try (SimulatorServer server = SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
         RawClient client = new RawClient(server.address())) {
       for (int i = 0; i < frames.size(); i += 2) {
@@ -198,6 +200,21 @@ class WireProtocolExamplesTest {
     }
   }
 
+  /** The RPCI example is what the guest message layer really does, over the wire. */
+  @Test
+  void theGuestMessageLayerMakesExactlyTheRpciExampleCalls() {
+    ScriptedHost host = new ScriptedHost(CALLS.subList(1, 8));
+    try (SimulatorServer server = SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
+        RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm1")) {
+      MessageChannel channel = MessageChannel.open(guest, BackdoorProtocol.PROTOCOL_RPCI);
+      assertThat(channel.id()).isEqualTo(3);
+      channel.send(ascii("info-get guestinfo.ip"));
+      assertThat(channel.receive()).isEqualTo(ascii("1 10.0.0.7"));
+      channel.close();
+      assertThat(host.remaining).isEmpty();
+    }
+  }
+
   /** Plays the server's side of the page: expects each C> frame, answers with each S> frame. */
   private static List<String> playServer(ServerSocket listener) {
     List<String> mismatches = new ArrayList<>();
@@ -230,7 +247,11 @@ class WireProtocolExamplesTest {
 
   /** A host that expects exactly the example calls, in order, and gives the example answers. */
   private static final class ScriptedHost implements Backdoor {
-    final Deque<Call> remaining = new ArrayDeque<>(CALLS);
+    final Deque<Call> remaining;
+
+    ScriptedHost(List<Call> calls) {
+      remaining = new ArrayDeque<>(calls);
+    }
 
     private Call next(Request.Operation operation, Registers registers, byte[] bytes) {
       Call call = remaining.poll();
