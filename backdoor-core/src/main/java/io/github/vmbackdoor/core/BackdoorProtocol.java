@@ -32,6 +32,30 @@ public final class BackdoorProtocol {
   /** Command-port command 30: the message (GuestMsg) layer; the sub-command rides in ecx's high word. */
   public static final int CMD_MESSAGE = 30;
 
+  // ---- other command-port commands (ecx low word), as backdoor_def.h numbers them ----
+
+  /** Command 1: the CPU speed in MHz, in eax. */
+  public static final int CMD_GETMHZ = 1;
+  /** Command 10: eax = VMX version (6), ebx = {@link #MAGIC} echoed, ecx = product type. */
+  public static final int CMD_GETVERSION = 10;
+  /** Command 17: eax = virtual hardware version, ebx = {@link #MAGIC}. */
+  public static final int CMD_GETHWVERSION = 17;
+  /** Command 19: the BIOS UUID, 16 bytes in eax, ebx, ecx, edx. */
+  public static final int CMD_GETUUID = 19;
+  /** Command 20: the guest memory size in MB, in eax. */
+  public static final int CMD_GETMEMSIZE = 20;
+  /** Command 23 (deprecated): eax = host seconds, ebx = microseconds, ecx = max lag. */
+  public static final int CMD_GETTIME = 23;
+  /** Command 45: eax/ebx = TSC Hz low/high, ecx = APIC bus Hz. */
+  public static final int CMD_GETHZ = 45;
+  /** Command 46: esi:edx = host seconds, ebx = microseconds, ecx = max lag; eax unchanged. */
+  public static final int CMD_GETTIMEFULL = 46;
+  /** Command 55: as {@link #CMD_GETTIMEFULL}, plus edi = interrupt lag. */
+  public static final int CMD_GETTIMEFULL_WITH_LAG = 55;
+
+  /** GETVERSION's eax: the only VMX version guests accept (VERSION_MAGIC). */
+  public static final int VMX_VERSION = 6;
+
   // ---- message sub-commands (ecx high word) ----
 
   /** Open a channel; ebx = protocol number, optionally with {@link #FLAG_COOKIE}. */

@@ -1,0 +1,38 @@
+package io.github.vmbackdoor.hostsim;
+
+import java.nio.charset.StandardCharsets;
+
+/** A host command on its way to the guest over TCLO. Identity matters: each is queued once. */
+final class TcloCommand {
+  final String text;
+  final byte[] bytes;
+  /** Whether this is the "reset" a new TCLO channel owes its guest (not from the queue). */
+  final boolean channelReset;
+  /** The power operation this command requests, or null. */
+  final PowerTracker power;
+
+  TcloCommand(String text, boolean channelReset, PowerTracker power) {
+    this.text = text;
+    this.bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+    this.channelReset = channelReset;
+    this.power = power;
+  }
+
+  @Override
+  public String toString() {
+    return text;
+  }
+
+  /** Mutable record of one requested power operation. Guarded by the host's lock. */
+  static final class PowerTracker {
+    final PowerOperation operation;
+    final long requestedNanos;
+    String reply;
+    Boolean reportedSuccess;
+
+    PowerTracker(PowerOperation operation, long requestedNanos) {
+      this.operation = operation;
+      this.requestedNanos = requestedNanos;
+    }
+  }
+}

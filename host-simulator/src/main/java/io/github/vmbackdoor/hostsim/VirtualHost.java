@@ -1,0 +1,1723 @@
+package io.github.vmbackdoor.hostsim;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETHWVERSION;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETHZ;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETMEMSIZE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETMHZ;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIME;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIMEFULL;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIMEFULL_WITH_LAG;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETUUID;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETVERSION;
+import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_MESSAGE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.HB_CMD_MESSAGE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MAX_GUEST_MESSAGE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_CLOSE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_OPEN;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVPAYLOAD;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSTATUS;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDPAYLOAD;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_DORECV;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_GUEST_MASK;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_HB;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
+
+import com.google.common.base.Preconditions;
+import com.google.common.base.Ticker;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.core.Registers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.zip.CRC32;
+
+/**
+ * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel
+ * table, the TCLO and RPCI endpoints, host events and faults.
+ *
+ * <p>Guest code talks to it through {@link #backdoor()}, the in-process transport: each
+ * {@link Backdoor} call is answered at once from the host's state, with no copying beyond the
+ * payload bytes the protocol moves. Everything the host does is described, with the source
+ * each behaviour rests on, in {@code docs/host-model.md}.
+ *
+ * <p>Thread-safe: one lock per VirtualHost serialises every call, host event and
+ * introspection. Guests of one VM may call from several threads.
+ *
+ * <p>Time: the host reads virtual time from a {@link Ticker} (idle timeouts, fault windows,
+ * the times in its records, all as a {@link Duration} since the host was built) and its host
+ * clock from a {@link Clock} (GETTIME and GETTIMEFULL). By default both come from a
+ * {@link Simulation} of its own, seeded with the host's seed; pass {@link
+ * Builder#simulation(Simulation)} to share one loop with guest code. Host events are methods
+ * ({@link #checkpoint()}, {@link #invalidateChannel}, {@link #hostReset()}, {@link
+ * #requestPowerOperation}, {@link #expireIdleChannels()}, {@link #openCompetingTcloChannel()})
+ * and are scheduled on the simulation as {@code simulation.schedule(delay, host::checkpoint)}.
+ */
+public final class VirtualHost {
+
+  /** The VMX product type SCALABLE_SERVER (ESX), QEMU's default too. */
+  public static final int PRODUCT_ESX = 2;
+  /** The VMX product type WORKSTATION. */
+  public static final int PRODUCT_WORKSTATION = 4;
+
+  private static final String RESET = "reset";
+
+  // ---- identity ----
+  private final UUID uuid;
+  private final int memoryMb;
+  private final int mhz;
+  private final int hardwareVersion;
+  private final int productType;
+  private final int vmxVersion;
+  private final long apicHz;
+  private final int maxTimeLagMicros;
+  private final int interruptLagMicros;
+  private final String machineId;
+
+  // ---- time ----
+  private final Clock clock;
+  private final Ticker ticker;
+  private final long startNanos;
+  private final Simulation simulation;
+  private final Consumer<Duration> delayer;
+
+  // ---- policies ----
+  private final int channelTableSize;
+  private final boolean highBandwidth;
+  private final boolean cookiesSupported;
+  private final boolean rejectUnsolicitedTcloReplies;
+  private final Optional<Duration> idleTimeout;
+  private final Invalidation tcloTakeover;
+  private final int callLogLimit;
+  private final int historyLimit;
+
+  private final Object lock = new Object();
+  private final SplittableRandom random;
+  private final HostChannel[] channels;
+  private final Map<String, RpciHandler> rpciHandlers = new HashMap<>();
+  private final Backdoor backdoor = new InProcessBackdoor();
+
+  // ---- state, guarded by lock ----
+  private long checkpointGeneration;
+  private long checkpoints;
+  private HostChannel activeTclo;
+  private final Deque<TcloCommand> tcloQueue = new ArrayDeque<>();
+  private final List<Fault> faults = new ArrayList<>();
+  private final Map<Fault, long[]> faultCounts = new HashMap<>();
+  private long callSequence;
+  private final Deque<CallRecord> callLog = new ArrayDeque<>();
+  private final Deque<RpciRequest> rpciRequests = new ArrayDeque<>();
+  private final Deque<TcloExchange> tcloExchanges = new ArrayDeque<>();
+  private final Deque<String> tcloCommandsSent = new ArrayDeque<>();
+  private final Deque<String> guestLog = new ArrayDeque<>();
+  private final List<TcloCommand.PowerTracker> powerOperations = new ArrayList<>();
+  private final Map<String, String> guestInfo = new TreeMap<>();
+  private final Map<String, String> capabilities = new LinkedHashMap<>();
+  private final Map<Integer, String> setGuestInfo = new TreeMap<>();
+  private final List<String> unifiedLoopApps = new ArrayList<>();
+  private String toolsVersion;
+  private String toolsVersionType;
+
+  private VirtualHost(Builder b) {
+    this.simulation = b.simulation;
+    long seed = b.seed != null ? b.seed : (simulation != null ? simulation.seed() : 0L);
+    Simulation own = null;
+    if (b.clock == null || b.ticker == null) {
+      own = simulation != null ? simulation : Simulation.create(seed);
+    }
+    this.clock = b.clock != null ? b.clock : own.clock();
+    this.ticker = b.ticker != null ? b.ticker : own.ticker();
+    Simulation timeSource = simulation != null ? simulation : own;
+    this.delayer = b.delayer != null ? b.delayer
+        : (timeSource != null && b.ticker == null ? timeSource::advance : d -> { });
+    this.startNanos = ticker.read();
+    this.random = new SplittableRandom(seed);
+    SplittableRandom identity = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    this.uuid = b.uuid != null ? b.uuid : new UUID(identity.nextLong(), identity.nextLong());
+    this.memoryMb = b.memoryMb;
+    this.mhz = b.mhz;
+    this.hardwareVersion = b.hardwareVersion;
+    this.productType = b.productType;
+    this.vmxVersion = b.vmxVersion;
+    this.apicHz = b.apicHz;
+    this.maxTimeLagMicros = b.maxTimeLagMicros;
+    this.interruptLagMicros = b.interruptLagMicros;
+    this.machineId = b.machineId;
+    this.channelTableSize = b.channelTableSize;
+    this.highBandwidth = b.highBandwidth;
+    this.cookiesSupported = b.cookiesSupported;
+    this.rejectUnsolicitedTcloReplies = b.rejectUnsolicitedTcloReplies;
+    this.idleTimeout = b.idleTimeout;
+    this.tcloTakeover = b.tcloTakeover;
+    this.callLogLimit = b.callLogLimit;
+    this.historyLimit = b.historyLimit;
+    this.channels = new HostChannel[channelTableSize];
+    installBuiltInHandlers();
+    rpciHandlers.putAll(b.handlers);
+  }
+
+  /** A builder with the defaults listed on each of its methods. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The in-process transport: guest code calls it directly. The same instance every time. */
+  public Backdoor backdoor() {
+    return backdoor;
+  }
+
+  // =============================================================================================
+  // Identity and policies
+  // =============================================================================================
+
+  /** The BIOS UUID GETUUID returns. */
+  public UUID uuid() {
+    return uuid;
+  }
+
+  /** The size of the channel table. */
+  public int channelTableSize() {
+    return channelTableSize;
+  }
+
+  /** Whether the host offers the high-bandwidth port. */
+  public boolean offersHighBandwidth() {
+    return highBandwidth;
+  }
+
+  /** The simulation this host was built on, if one was given. */
+  public Optional<Simulation> simulation() {
+    return Optional.ofNullable(simulation);
+  }
+
+  /** Host time: virtual time since the host was built. */
+  public Duration hostTime() {
+    return Duration.ofNanos(ticker.read() - startNanos);
+  }
+
+  // =============================================================================================
+  // Host events
+  // =============================================================================================
+
+  /**
+   * A checkpoint: the VM is suspended and resumed (snapshot, suspend/resume, vMotion). Every
+   * message operation in progress across it is cancelled: the next payload, HB or RECVSTATUS
+   * call of that operation answers CPT without SUCCESS (a message being received stays
+   * available). After the resume the host sends "reset" on the TCLO channel before any other
+   * queued command. Channels stay open.
+   */
+  public void checkpoint() {
+    synchronized (lock) {
+      checkpointGeneration++;
+      checkpoints++;
+      queueFirst(RESET);
+    }
+  }
+
+  /** Checkpoints so far. */
+  public long checkpoints() {
+    synchronized (lock) {
+      return checkpoints;
+    }
+  }
+
+  /**
+   * Makes one channel unusable in the given way.
+   *
+   * @return whether a channel with that id existed
+   */
+  public boolean invalidateChannel(int id, Invalidation kind) {
+    Preconditions.checkNotNull(kind, "kind");
+    synchronized (lock) {
+      HostChannel ch = id >= 0 && id < channels.length ? channels[id] : null;
+      if (ch == null) {
+        return false;
+      }
+      invalidate(ch, kind, ChannelInfo.State.HOST_CLOSED);
+      return true;
+    }
+  }
+
+  /** Makes every channel unusable in the given way; returns how many there were. */
+  public int invalidateAllChannels(Invalidation kind) {
+    Preconditions.checkNotNull(kind, "kind");
+    synchronized (lock) {
+      int n = 0;
+      for (HostChannel ch : channels) {
+        if (ch != null) {
+          invalidate(ch, kind, ChannelInfo.State.HOST_CLOSED);
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
+  /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
+  public void hostReset() {
+    synchronized (lock) {
+      queueFirst(RESET);
+    }
+  }
+
+  /** Queues a host command for the guest's TCLO channel, behind the commands already queued. */
+  public void enqueueTclo(String command) {
+    Preconditions.checkNotNull(command, "command");
+    synchronized (lock) {
+      tcloQueue.addLast(new TcloCommand(command, false, null));
+    }
+  }
+
+  /**
+   * Queues the TCLO command of a power operation and tracks it: the guest's reply, and the
+   * status it reports with {@code tools.os.statechange.status}; see {@link #powerOperations()}.
+   */
+  public void requestPowerOperation(PowerOperation operation) {
+    Preconditions.checkNotNull(operation, "operation");
+    synchronized (lock) {
+      TcloCommand.PowerTracker t = new TcloCommand.PowerTracker(operation, nowNanos());
+      powerOperations.add(t);
+      tcloQueue.addLast(new TcloCommand(operation.command(), false, t));
+    }
+  }
+
+  /**
+   * Closes (host side, state TIMED_OUT) every open channel that has had no accepted call for
+   * longer than the idle timeout. The host also does this lazily: a channel is checked on each
+   * call addressed to it, and all channels are checked at each OPEN.
+   *
+   * @return how many channels were closed
+   */
+  public int expireIdleChannels() {
+    synchronized (lock) {
+      return expireIdle();
+    }
+  }
+
+  /**
+   * A second TCLO user: another guest process opens a TCLO channel (with cookies) and never
+   * polls it. The host talks to the newest TCLO channel only, so the guest's current TCLO
+   * channel is invalidated as the takeover policy says. When the guest reopens, it takes the
+   * channel back from the other process the same way: they fight, as the NetBSD vmt(4) man page
+   * describes.
+   *
+   * @return the id of the other process's channel, or -1 when the channel table is full
+   */
+  public int openCompetingTcloChannel() {
+    synchronized (lock) {
+      HostChannel ch = allocate(PROTOCOL_TCLO, true);
+      return ch == null ? -1 : ch.id;
+    }
+  }
+
+  // =============================================================================================
+  // RPCI handlers and faults
+  // =============================================================================================
+
+  /**
+   * Adds or replaces the handler of an RPCI command. {@code name} is a command name
+   * ({@code "info-get"}) or a prefix ending in {@code '*'} ({@code "tools.capability.*"}); an
+   * exact name wins over a prefix, a longer prefix over a shorter one.
+   */
+  public void rpciHandler(String name, RpciHandler handler) {
+    Preconditions.checkNotNull(name, "name");
+    Preconditions.checkNotNull(handler, "handler");
+    synchronized (lock) {
+      rpciHandlers.put(name, handler);
+    }
+  }
+
+  /** Installs a fault; faults are tried in installation order and the first that hits applies. */
+  public void installFault(Fault fault) {
+    Preconditions.checkNotNull(fault, "fault");
+    synchronized (lock) {
+      faults.add(fault);
+      faultCounts.put(fault, new long[1]);
+    }
+  }
+
+  /** Removes a fault; returns whether it was installed. */
+  public boolean removeFault(Fault fault) {
+    synchronized (lock) {
+      faultCounts.remove(fault);
+      return faults.remove(fault);
+    }
+  }
+
+  /** Removes every fault. */
+  public void clearFaults() {
+    synchronized (lock) {
+      faults.clear();
+      faultCounts.clear();
+    }
+  }
+
+  /** Sets a guestinfo value as if the VMX configuration held it (key with its {@code guestinfo.} prefix). */
+  public void putGuestInfo(String key, String value) {
+    Preconditions.checkNotNull(key, "key");
+    Preconditions.checkNotNull(value, "value");
+    synchronized (lock) {
+      guestInfo.put(key, value);
+    }
+  }
+
+  // =============================================================================================
+  // Introspection
+  // =============================================================================================
+
+  /** The newest calls, oldest first (at most the call log limit; empty when the log is off). */
+  public List<CallRecord> callLog() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(callLog);
+    }
+  }
+
+  /** Every call the host answered so far (also those the bounded log dropped). */
+  public long callCount() {
+    synchronized (lock) {
+      return callSequence;
+    }
+  }
+
+  /** The RPCI requests received, oldest first (at most the history limit). */
+  public List<RpciRequest> rpciRequests() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(rpciRequests);
+    }
+  }
+
+  /** The guestinfo store (keys with their {@code guestinfo.} prefix). */
+  public Map<String, String> guestInfo() {
+    synchronized (lock) {
+      return ImmutableMap.copyOf(guestInfo);
+    }
+  }
+
+  /** The capabilities the guest declared with {@code tools.capability.<name> [value]}. */
+  public Map<String, String> capabilities() {
+    synchronized (lock) {
+      return ImmutableMap.copyOf(capabilities);
+    }
+  }
+
+  /** The values the guest set with {@code SetGuestInfo  <type> <value>}, by type. */
+  public Map<Integer, String> setGuestInfoValues() {
+    synchronized (lock) {
+      return ImmutableMap.copyOf(setGuestInfo);
+    }
+  }
+
+  /** The text of the guest's {@code log} requests, oldest first. */
+  public List<String> guestLog() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(guestLog);
+    }
+  }
+
+  /** The application names declared with {@code vmx.capability.unified_loop}. */
+  public List<String> unifiedLoopApps() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(unifiedLoopApps);
+    }
+  }
+
+  /** The version from {@code tools.set.version}, or from {@code tools.set.versiontype}. */
+  public Optional<String> toolsVersion() {
+    synchronized (lock) {
+      return Optional.ofNullable(toolsVersion);
+    }
+  }
+
+  /** The type from {@code tools.set.versiontype}. */
+  public Optional<String> toolsVersionType() {
+    synchronized (lock) {
+      return Optional.ofNullable(toolsVersionType);
+    }
+  }
+
+  /** The TCLO commands delivered to the guest (fetched and acknowledged), oldest first. */
+  public List<String> tcloCommandsSent() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(tcloCommandsSent);
+    }
+  }
+
+  /** The TCLO commands waiting to be delivered, in order. */
+  public List<String> pendingTcloCommands() {
+    synchronized (lock) {
+      List<String> l = new ArrayList<>();
+      for (TcloCommand c : tcloQueue) {
+        l.add(c.text);
+      }
+      return ImmutableList.copyOf(l);
+    }
+  }
+
+  /** The command delivered on the current TCLO channel and not answered yet. */
+  public Optional<String> outstandingTcloCommand() {
+    synchronized (lock) {
+      return activeTclo != null && activeTclo.outstanding != null
+          ? Optional.of(activeTclo.outstanding.text) : Optional.empty();
+    }
+  }
+
+  /** The id of the TCLO channel the host talks to, if one is open. */
+  public Optional<Integer> activeTcloChannel() {
+    synchronized (lock) {
+      return activeTclo != null ? Optional.of(activeTclo.id) : Optional.empty();
+    }
+  }
+
+  /** Finished TCLO exchanges, oldest first (at most the history limit). */
+  public List<TcloExchange> tcloExchanges() {
+    synchronized (lock) {
+      return ImmutableList.copyOf(tcloExchanges);
+    }
+  }
+
+  /** The guest's replies to host commands, oldest first (answered exchanges only). */
+  public List<String> tcloReplies() {
+    synchronized (lock) {
+      List<String> l = new ArrayList<>();
+      for (TcloExchange e : tcloExchanges) {
+        if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
+          l.add(e.reply().orElse(""));
+        }
+      }
+      return ImmutableList.copyOf(l);
+    }
+  }
+
+  /** Every power operation requested, with what became of it, oldest first. */
+  public List<PowerOperationReport> powerOperations() {
+    synchronized (lock) {
+      List<PowerOperationReport> l = new ArrayList<>();
+      for (TcloCommand.PowerTracker t : powerOperations) {
+        l.add(new PowerOperationReport(t.operation, Duration.ofNanos(t.requestedNanos - startNanos),
+            Optional.ofNullable(t.reply), Optional.ofNullable(t.reportedSuccess)));
+      }
+      return ImmutableList.copyOf(l);
+    }
+  }
+
+  /** The occupied slots of the channel table, by id. */
+  public List<ChannelInfo> channels() {
+    synchronized (lock) {
+      List<ChannelInfo> l = new ArrayList<>();
+      for (HostChannel ch : channels) {
+        if (ch != null) {
+          l.add(new ChannelInfo(ch.id, ch.protocol, ch.cookies, ch.cookieHigh, ch.cookieLow,
+              ch.state, ch.operation, Duration.ofNanos(ch.lastActivityNanos - startNanos)));
+        }
+      }
+      return ImmutableList.copyOf(l);
+    }
+  }
+
+  /** The channel in slot {@code id}, if occupied. */
+  public Optional<ChannelInfo> channel(int id) {
+    for (ChannelInfo c : channels()) {
+      if (c.id() == id) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public String toString() {
+    return "VirtualHost{uuid=" + uuid + ", channels=" + channels().size() + "/" + channelTableSize
+        + (highBandwidth ? ", HB" : ", no HB") + "}";
+  }
+
+  // =============================================================================================
+  // The port
+  // =============================================================================================
+
+  private final class InProcessBackdoor implements Backdoor {
+    @Override
+    public Registers in(Registers registers) {
+      Preconditions.checkNotNull(registers, "registers");
+      synchronized (lock) {
+        return handleIn(registers);
+      }
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      Preconditions.checkNotNull(registers, "registers");
+      Preconditions.checkNotNull(bytes, "bytes");
+      Preconditions.checkArgument(registers.ecx() == bytes.length,
+          "ecx %s must equal the byte count %s", registers.ecx(), bytes.length);
+      synchronized (lock) {
+        return handleOuts(registers, bytes);
+      }
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      Preconditions.checkNotNull(registers, "registers");
+      Preconditions.checkNotNull(into, "into");
+      Preconditions.checkArgument(registers.ecx() == into.length,
+          "ecx %s must equal the buffer length %s", registers.ecx(), into.length);
+      synchronized (lock) {
+        return handleIns(registers, into);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "in-process backdoor to " + VirtualHost.this;
+    }
+  }
+
+  /** The outcome of a message call: answer registers, a note for the log, an optional delay. */
+  private static final class Result {
+    Registers answer;
+    String note;
+    Duration delay = Duration.ZERO;
+    int payloadLength;
+    long payloadCrc;
+    /** The status a fault answers with, when it replaces the call's handling. */
+    int faultStatus;
+  }
+
+  private Registers handleIn(Registers r) {
+    Result res = new Result();
+    if (r.eax() != MAGIC) {
+      res.answer = r.withEax(NO_BACKDOOR);
+      res.note = "wrong magic";
+    } else {
+      switch (r.ecxLow()) {
+        case CMD_MESSAGE:
+          message(r, res);
+          break;
+        case CMD_GETVERSION:
+          res.answer = r.toBuilder().eax(vmxVersion).ebx(MAGIC).ecx(productType).build();
+          res.note = "GETVERSION";
+          break;
+        case CMD_GETHWVERSION:
+          res.answer = r.toBuilder().eax(hardwareVersion).ebx(MAGIC).build();
+          res.note = "GETHWVERSION";
+          break;
+        case CMD_GETMHZ:
+          res.answer = r.withEax(mhz);
+          res.note = "GETMHZ";
+          break;
+        case CMD_GETMEMSIZE:
+          res.answer = r.withEax(memoryMb);
+          res.note = "GETMEMSIZE";
+          break;
+        case CMD_GETUUID:
+          res.answer = uuidRegisters(r);
+          res.note = "GETUUID";
+          break;
+        case CMD_GETHZ: {
+          long tscHz = mhz * 1_000_000L;
+          res.answer = r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz)
+              .build();
+          res.note = "GETHZ";
+          break;
+        }
+        case CMD_GETTIME: {
+          Instant t = clock.instant();
+          res.answer = r.toBuilder().eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000)
+              .ecx(maxTimeLagMicros).edx(0).build();
+          res.note = "GETTIME";
+          break;
+        }
+        case CMD_GETTIMEFULL:
+        case CMD_GETTIMEFULL_WITH_LAG: {
+          Instant t = clock.instant();
+          long s = t.getEpochSecond();
+          Registers.Builder b = r.toBuilder().esi((int) (s >>> 32)).edx((int) s)
+              .ebx(t.getNano() / 1000).ecx(maxTimeLagMicros);
+          if (r.ecxLow() == CMD_GETTIMEFULL_WITH_LAG) {
+            b.edi(interruptLagMicros);
+            res.note = "GETTIMEFULL_WITH_LAG";
+          } else {
+            res.note = "GETTIMEFULL";
+          }
+          res.answer = b.build();
+          break;
+        }
+        default:
+          res.answer = r.withEax(NO_BACKDOOR);
+          res.note = "unknown command " + r.ecxLow();
+      }
+    }
+    finish(CallRecord.Kind.IN, r, res);
+    return res.answer;
+  }
+
+  private Registers uuidRegisters(Registers r) {
+    ByteBuffer b = ByteBuffer.allocate(16);
+    b.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+    b.flip();
+    b.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    return r.toBuilder().eax(b.getInt()).ebx(b.getInt()).ecx(b.getInt()).edx(b.getInt()).build();
+  }
+
+  private void finish(CallRecord.Kind kind, Registers request, Result res) {
+    callSequence++;
+    if (callLogLimit > 0) {
+      if (callLog.size() >= callLogLimit) {
+        callLog.removeFirst();
+      }
+      callLog.addLast(new CallRecord(callSequence, hostTime(), kind, request, res.answer,
+          res.payloadLength, res.payloadCrc, res.note));
+    }
+    if (!res.delay.isZero()) {
+      delayer.accept(res.delay);
+    }
+  }
+
+  // ---- the message layer, command port ----
+
+  private static Registers lb(Registers r, int status) {
+    return r.withEcx(status << 16);
+  }
+
+  private static String stepName(int sub) {
+    return BackdoorProtocol.messageTypeName(sub);
+  }
+
+  private static Step stepOf(int sub) {
+    switch (sub) {
+      case MESSAGE_OPEN:
+        return Step.OPEN;
+      case MESSAGE_SENDSIZE:
+        return Step.SENDSIZE;
+      case MESSAGE_SENDPAYLOAD:
+        return Step.SENDPAYLOAD;
+      case MESSAGE_RECVSIZE:
+        return Step.RECVSIZE;
+      case MESSAGE_RECVPAYLOAD:
+        return Step.RECVPAYLOAD;
+      case MESSAGE_RECVSTATUS:
+        return Step.RECVSTATUS;
+      case MESSAGE_CLOSE:
+        return Step.CLOSE;
+      default:
+        return null;
+    }
+  }
+
+  private void message(Registers r, Result res) {
+    int sub = r.ecxHigh();
+    Step step = stepOf(sub);
+    if (step == null) {
+      res.answer = lb(r, 0);
+      res.note = stepName(sub) + " unknown sub-command";
+      return;
+    }
+    if (sub == MESSAGE_OPEN) {
+      open(r, res);
+      return;
+    }
+    int id = r.edxHigh();
+    HostChannel ch = lookup(id, r.esi(), r.edi());
+    String prefix = stepName(sub) + " ch " + id + ": ";
+    if (ch == null) {
+      res.answer = lb(r, 0);
+      res.note = prefix + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
+      return;
+    }
+    checkIdle(ch);
+    Fault fault = matchFault(ch.protocol, id, step);
+    if (fault != null) {
+      if (applyBlockingFault(fault, ch, res, prefix)) {
+        res.answer = lb(r, res.faultStatus);
+        return;
+      }
+    }
+    boolean corrupt = fault != null && fault.action() == Fault.Action.CORRUPT_PAYLOAD;
+    if (fault != null && fault.action() == Fault.Action.DELAY) {
+      res.delay = fault.delay();
+    }
+    String faultNote = fault != null ? " [" + fault.action() + "]" : "";
+    if (sub == MESSAGE_CLOSE) {
+      release(ch);
+      res.answer = lb(r, STATUS_SUCCESS);
+      res.note = prefix + "closed" + faultNote;
+      return;
+    }
+    if (!ch.isOpen()) {
+      int status = STATUS_CLOSED | (ch.state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
+      res.answer = lb(r, status);
+      res.note = prefix + "channel closed by host" + faultNote;
+      return;
+    }
+    ch.lastActivityNanos = ticker.read();
+    switch (sub) {
+      case MESSAGE_SENDSIZE:
+        sendSize(ch, r, res, prefix);
+        break;
+      case MESSAGE_SENDPAYLOAD:
+        sendPayload(ch, r, res, prefix, corrupt);
+        break;
+      case MESSAGE_RECVSIZE:
+        receiveSize(ch, r, res, prefix);
+        break;
+      case MESSAGE_RECVPAYLOAD:
+        receivePayload(ch, r, res, prefix, corrupt);
+        break;
+      case MESSAGE_RECVSTATUS:
+        receiveStatus(ch, r, res, prefix);
+        break;
+      default:
+        throw new AssertionError(sub);
+    }
+    res.note += faultNote;
+  }
+
+  /** The channel addressed by id and cookies, or null when there is none or a cookie is wrong. */
+  private HostChannel lookup(int id, int cookieHigh, int cookieLow) {
+    if (id >= channels.length) {
+      return null;
+    }
+    HostChannel ch = channels[id];
+    if (ch == null || ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
+      return null;
+    }
+    return ch;
+  }
+
+  private void open(Registers r, Result res) {
+    boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
+    int protocol = r.ebx() & ~FLAG_COOKIE;
+    String prefix = "OPEN " + BackdoorProtocol.protocolName(protocol)
+        + (withCookie ? " cookie" : "") + ": ";
+    Fault fault = matchFault(protocol, -1, Step.OPEN);
+    if (fault != null) {
+      switch (fault.action()) {
+        case CLEAR_SUCCESS:
+        case DROP_CHANNEL:
+          res.answer = lb(r, 0);
+          res.note = prefix + "refused [" + fault.action() + "]";
+          return;
+        case CHECKPOINT:
+          res.answer = lb(r, STATUS_CPT);
+          res.note = prefix + "refused [CHECKPOINT]";
+          return;
+        case CLOSE_CHANNEL:
+          res.answer = lb(r, STATUS_CLOSED);
+          res.note = prefix + "refused [CLOSE_CHANNEL]";
+          return;
+        case DELAY:
+          res.delay = fault.delay();
+          break;
+        default:
+          break;
+      }
+    }
+    if (protocol != PROTOCOL_RPCI && protocol != PROTOCOL_TCLO) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "unknown protocol";
+      return;
+    }
+    if (withCookie && !cookiesSupported) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "cookies not supported";
+      return;
+    }
+    expireIdle();
+    HostChannel ch = allocate(protocol, withCookie);
+    if (ch == null) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "channel table full";
+      return;
+    }
+    res.answer = r.toBuilder().ecx(STATUS_SUCCESS << 16).edx(ch.id << 16).esi(ch.cookieHigh)
+        .edi(ch.cookieLow).build();
+    res.note = prefix + "channel " + ch.id;
+  }
+
+  /** Takes a slot for a new channel: the lowest free id, else the longest host-closed one. */
+  private HostChannel allocate(int protocol, boolean withCookie) {
+    int slot = -1;
+    for (int i = 0; i < channels.length; i++) {
+      if (channels[i] == null) {
+        slot = i;
+        break;
+      }
+    }
+    if (slot < 0) {
+      long oldest = Long.MAX_VALUE;
+      for (int i = 0; i < channels.length; i++) {
+        if (!channels[i].isOpen() && channels[i].closedNanos < oldest) {
+          oldest = channels[i].closedNanos;
+          slot = i;
+        }
+      }
+      if (slot < 0) {
+        return null;
+      }
+      channels[slot] = null;
+    }
+    int high = 0;
+    int low = 0;
+    if (withCookie) {
+      do {
+        high = random.nextInt();
+        low = random.nextInt();
+      } while (high == 0 && low == 0);
+    }
+    HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
+    channels[slot] = ch;
+    if (protocol == PROTOCOL_TCLO) {
+      HostChannel previous = activeTclo;
+      activeTclo = ch;
+      ch.needsReset = true;
+      if (previous != null && channels[previous.id] == previous && previous.isOpen()) {
+        invalidate(previous, tcloTakeover, ChannelInfo.State.HOST_CLOSED);
+      }
+    }
+    return ch;
+  }
+
+  /** Frees a slot (guest CLOSE, or the host forgetting the channel). */
+  private void release(HostChannel ch) {
+    endEndpoint(ch);
+    if (channels[ch.id] == ch) {
+      channels[ch.id] = null;
+    }
+  }
+
+  private void invalidate(HostChannel ch, Invalidation kind, ChannelInfo.State closedState) {
+    if (kind == Invalidation.COOKIES_INVALID) {
+      release(ch);
+      return;
+    }
+    if (ch.isOpen()) {
+      endEndpoint(ch);
+      ch.abandonOperation();
+      ch.state = closedState;
+      ch.closedNanos = ticker.read();
+    }
+  }
+
+  /** What a channel's end means to its endpoint: an outstanding TCLO command is lost. */
+  private void endEndpoint(HostChannel ch) {
+    if (ch.outstanding != null) {
+      recordExchange(new TcloExchange(ch.id, Optional.of(ch.outstanding.text), Optional.empty(),
+          TcloExchange.Outcome.CHANNEL_LOST, time(ch.outstandingSinceNanos), hostTime()));
+      ch.outstanding = null;
+    }
+    if (activeTclo == ch) {
+      activeTclo = null;
+    }
+  }
+
+  private void checkIdle(HostChannel ch) {
+    if (idleTimeout.isPresent() && ch.isOpen()
+        && ticker.read() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
+      invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
+    }
+  }
+
+  private int expireIdle() {
+    if (idleTimeout.isEmpty()) {
+      return 0;
+    }
+    int n = 0;
+    for (HostChannel ch : channels) {
+      if (ch != null && ch.isOpen()) {
+        checkIdle(ch);
+        if (!ch.isOpen()) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  // ---- faults ----
+
+  private Fault matchFault(int protocol, int id, Step step) {
+    if (faults.isEmpty()) {
+      return null;
+    }
+    Duration at = hostTime();
+    for (Fault f : faults) {
+      if (!f.matches(protocol, id, step, at)) {
+        continue;
+      }
+      long count = ++faultCounts.get(f)[0];
+      if (f.nth() > 0 && count != f.nth()) {
+        continue;
+      }
+      if (f.probability() < 1.0 && random.nextDouble() >= f.probability()) {
+        continue;
+      }
+      return f;
+    }
+    return null;
+  }
+
+  /**
+   * Applies a fault that replaces the call's normal handling. Returns true when it did, with
+   * the status to answer in {@code res.faultStatus}.
+   */
+  private boolean applyBlockingFault(Fault f, HostChannel ch, Result res, String prefix) {
+    switch (f.action()) {
+      case CLEAR_SUCCESS:
+        res.faultStatus = 0;
+        res.note = prefix + "refused [CLEAR_SUCCESS]";
+        return true;
+      case CHECKPOINT:
+        ch.abandonOperation();
+        res.faultStatus = STATUS_CPT;
+        res.note = prefix + "cancelled [CHECKPOINT]";
+        return true;
+      case CLOSE_CHANNEL:
+        invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.HOST_CLOSED);
+        res.faultStatus = STATUS_CLOSED;
+        res.note = prefix + "closed by host [CLOSE_CHANNEL]";
+        return true;
+      case DROP_CHANNEL:
+        release(ch);
+        res.faultStatus = 0;
+        res.note = prefix + "dropped [DROP_CHANNEL]";
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ---- send ----
+
+  private void sendSize(HostChannel ch, Registers r, Result res, String prefix) {
+    if (ch.operation == ChannelInfo.Operation.SENDING) {
+      ch.abandonOperation();
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: message in progress discarded";
+      return;
+    }
+    long length = r.ebx() & 0xFFFFFFFFL;
+    if (length > MAX_GUEST_MESSAGE) {
+      ch.abandonOperation();
+      res.answer = lb(r, 0);
+      res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
+      return;
+    }
+    if (ch.protocol == PROTOCOL_TCLO && length > 0 && ch.outstanding == null
+        && rejectUnsolicitedTcloReplies) {
+      ch.abandonOperation();
+      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.empty(),
+          TcloExchange.Outcome.UNSOLICITED_REJECTED, hostTime(), hostTime()));
+      res.answer = lb(r, 0);
+      res.note = prefix + length + " bytes: unsolicited reply rejected";
+      return;
+    }
+    // A send ends any receive in progress; the message being received stays available.
+    ch.abandonOperation();
+    int hb = highBandwidth ? STATUS_HB : 0;
+    res.answer = lb(r, STATUS_SUCCESS | hb);
+    if (length == 0) {
+      res.note = prefix + "0 bytes, delivered";
+      messageComplete(ch, new byte[0]);
+      return;
+    }
+    ch.operation = ChannelInfo.Operation.SENDING;
+    ch.operationGeneration = checkpointGeneration;
+    ch.sendBuffer = new byte[(int) length];
+    ch.sendOffset = 0;
+    res.note = prefix + length + " bytes announced";
+  }
+
+  /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
+  private boolean cancelledByCheckpoint(HostChannel ch) {
+    if (ch.operation != ChannelInfo.Operation.IDLE
+        && ch.operationGeneration != checkpointGeneration) {
+      ch.abandonOperation();
+      return true;
+    }
+    return false;
+  }
+
+  private void sendPayload(HostChannel ch, Registers r, Result res, String prefix,
+      boolean corrupt) {
+    if (cancelledByCheckpoint(ch)) {
+      res.answer = lb(r, STATUS_CPT);
+      res.note = prefix + "checkpoint: send cancelled";
+      return;
+    }
+    if (ch.operation != ChannelInfo.Operation.SENDING) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: no send in progress";
+      return;
+    }
+    int word = corrupt ? r.ebx() ^ 0xFF : r.ebx();
+    int n = Math.min(4, ch.sendBuffer.length - ch.sendOffset);
+    for (int i = 0; i < n; i++) {
+      ch.sendBuffer[ch.sendOffset + i] = (byte) (word >>> (8 * i));
+    }
+    ch.sendOffset += n;
+    res.answer = lb(r, STATUS_SUCCESS);
+    if (ch.sendOffset == ch.sendBuffer.length) {
+      byte[] message = ch.sendBuffer;
+      ch.abandonOperation();
+      res.note = prefix + "piece, message of " + message.length + " bytes delivered";
+      messageComplete(ch, message);
+    } else {
+      res.note = prefix + "piece " + ch.sendOffset + "/" + ch.sendBuffer.length;
+    }
+  }
+
+  // ---- receive ----
+
+  private void receiveSize(HostChannel ch, Registers r, Result res, String prefix) {
+    if (ch.operation == ChannelInfo.Operation.SENDING) {
+      ch.abandonOperation();
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: message in progress discarded";
+      return;
+    }
+    ch.abandonOperation();
+    int hb = highBandwidth ? STATUS_HB : 0;
+    byte[] message;
+    TcloCommand command = null;
+    if (ch.protocol == PROTOCOL_RPCI) {
+      message = ch.pendingReply;
+    } else {
+      command = commandToOffer(ch);
+      message = command != null ? command.bytes : null;
+    }
+    if (message == null) {
+      res.answer = lb(r, STATUS_SUCCESS | hb);
+      res.note = prefix + "nothing to receive";
+      return;
+    }
+    ch.operation = message.length == 0 ? ChannelInfo.Operation.RECEIVED
+        : ChannelInfo.Operation.RECEIVING;
+    ch.operationGeneration = checkpointGeneration;
+    ch.receiveBuffer = message;
+    ch.receiveOffset = 0;
+    ch.receiveCommand = command;
+    res.answer = r.toBuilder().ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
+        .edx(Registers.words(MESSAGE_SENDSIZE, 0)).ebx(message.length).build();
+    res.note = prefix + message.length + " bytes to receive"
+        + (command != null ? " (" + command.text + ")" : "");
+  }
+
+  private void receivePayload(HostChannel ch, Registers r, Result res, String prefix,
+      boolean corrupt) {
+    if (cancelledByCheckpoint(ch)) {
+      res.answer = lb(r, STATUS_CPT);
+      res.note = prefix + "checkpoint: receive cancelled";
+      return;
+    }
+    boolean receiving = ch.operation == ChannelInfo.Operation.RECEIVING
+        || ch.operation == ChannelInfo.Operation.RECEIVED;
+    if (!receiving) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: no receive in progress";
+      return;
+    }
+    if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
+      ch.abandonOperation();
+      res.answer = lb(r, STATUS_SUCCESS);
+      res.note = prefix + "guest reports receive failed; message kept";
+      return;
+    }
+    if (ch.operation != ChannelInfo.Operation.RECEIVING) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: payload all fetched";
+      return;
+    }
+    int word = 0;
+    int n = Math.min(4, ch.receiveBuffer.length - ch.receiveOffset);
+    for (int i = 0; i < n; i++) {
+      word |= (ch.receiveBuffer[ch.receiveOffset + i] & 0xFF) << (8 * i);
+    }
+    if (corrupt) {
+      word ^= 0xFF;
+    }
+    ch.receiveOffset += n;
+    if (ch.receiveOffset == ch.receiveBuffer.length) {
+      ch.operation = ChannelInfo.Operation.RECEIVED;
+    }
+    res.answer = r.toBuilder().ecx(STATUS_SUCCESS << 16)
+        .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0)).ebx(word).build();
+    res.note = prefix + "piece " + ch.receiveOffset + "/" + ch.receiveBuffer.length;
+  }
+
+  private void receiveStatus(HostChannel ch, Registers r, Result res, String prefix) {
+    if (cancelledByCheckpoint(ch)) {
+      res.answer = lb(r, STATUS_CPT);
+      res.note = prefix + "checkpoint: receive cancelled";
+      return;
+    }
+    boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
+    if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
+      ch.abandonOperation();
+      res.answer = lb(r, STATUS_SUCCESS);
+      res.note = prefix + "guest reports receive failed; message kept";
+      return;
+    }
+    if (ch.operation != ChannelInfo.Operation.RECEIVED) {
+      res.answer = lb(r, 0);
+      res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
+          ? "payload not all fetched" : "no receive in progress");
+      return;
+    }
+    TcloCommand command = ch.receiveCommand;
+    int length = ch.receiveBuffer.length;
+    ch.abandonOperation();
+    res.answer = lb(r, STATUS_SUCCESS);
+    if (!success) {
+      res.note = prefix + "guest reports receive failed; message kept";
+      return;
+    }
+    res.note = prefix + "message of " + length + " bytes received";
+    if (ch.protocol == PROTOCOL_RPCI) {
+      ch.pendingReply = null;
+    } else if (command != null) {
+      delivered(ch, command);
+    }
+  }
+
+  // ---- the message layer, HB port ----
+
+  private Registers handleOuts(Registers r, byte[] bytes) {
+    Result res = new Result();
+    res.payloadLength = bytes.length;
+    res.payloadCrc = callLogLimit > 0 ? crc(bytes) : 0;
+    hbCall(r, bytes, true, res);
+    finish(CallRecord.Kind.OUTS, r, res);
+    return res.answer;
+  }
+
+  private Registers handleIns(Registers r, byte[] into) {
+    Result res = new Result();
+    hbCall(r, into, false, res);
+    res.payloadLength = into.length;
+    res.payloadCrc = callLogLimit > 0 ? crc(into) : 0;
+    finish(CallRecord.Kind.INS, r, res);
+    return res.answer;
+  }
+
+  private static long crc(byte[] bytes) {
+    CRC32 c = new CRC32();
+    c.update(bytes);
+    return c.getValue();
+  }
+
+  private static Registers hb(Registers r, int status) {
+    return r.withEbx(status << 16);
+  }
+
+  private void hbCall(Registers r, byte[] bytes, boolean out, Result res) {
+    Step step = out ? Step.SEND_HB : Step.RECV_HB;
+    String prefix = (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": ";
+    if (r.eax() != MAGIC) {
+      res.answer = hb(r, 0).withEax(NO_BACKDOOR);
+      res.note = prefix + "wrong magic";
+      return;
+    }
+    if (r.ebxLow() != HB_CMD_MESSAGE) {
+      res.answer = hb(r, 0);
+      res.note = prefix + "unknown HB command " + r.ebxLow();
+      return;
+    }
+    int id = r.edxHigh();
+    // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
+    HostChannel ch = out ? lookup(id, r.ebp(), r.edi()) : lookup(id, r.esi(), r.ebp());
+    if (ch == null) {
+      res.answer = hb(r, 0);
+      res.note = prefix + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
+      return;
+    }
+    checkIdle(ch);
+    Fault fault = matchFault(ch.protocol, id, step);
+    if (fault != null && applyBlockingFault(fault, ch, res, prefix)) {
+      res.answer = hb(r, res.faultStatus);
+      return;
+    }
+    boolean corrupt = fault != null && fault.action() == Fault.Action.CORRUPT_PAYLOAD;
+    if (fault != null && fault.action() == Fault.Action.DELAY) {
+      res.delay = fault.delay();
+    }
+    String faultNote = fault != null ? " [" + fault.action() + "]" : "";
+    if (!ch.isOpen()) {
+      int status = STATUS_CLOSED | (ch.state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
+      res.answer = hb(r, status);
+      res.note = prefix + "channel closed by host" + faultNote;
+      return;
+    }
+    ch.lastActivityNanos = ticker.read();
+    if (cancelledByCheckpoint(ch)) {
+      res.answer = hb(r, STATUS_CPT);
+      res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled" + faultNote;
+      return;
+    }
+    if (!highBandwidth) {
+      res.answer = hb(r, 0);
+      res.note = prefix + "high-bandwidth port not offered" + faultNote;
+      return;
+    }
+    if (out) {
+      if (ch.operation != ChannelInfo.Operation.SENDING || ch.sendOffset != 0
+          || bytes.length != ch.sendBuffer.length) {
+        res.answer = hb(r, 0);
+        res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.SENDING
+            ? bytes.length + " bytes where " + (ch.sendBuffer.length - ch.sendOffset)
+                + " of " + ch.sendBuffer.length + " are due"
+            : "no send in progress") + faultNote;
+        return;
+      }
+      byte[] message = bytes.clone();
+      if (corrupt && message.length > 0) {
+        message[0] ^= (byte) 0xFF;
+      }
+      ch.abandonOperation();
+      res.answer = hb(r, STATUS_SUCCESS);
+      res.note = prefix + "message of " + message.length + " bytes delivered" + faultNote;
+      messageComplete(ch, message);
+    } else {
+      if (ch.operation != ChannelInfo.Operation.RECEIVING || ch.receiveOffset != 0
+          || bytes.length != ch.receiveBuffer.length) {
+        res.answer = hb(r, 0);
+        res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
+            ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
+            : "no receive in progress") + faultNote;
+        return;
+      }
+      System.arraycopy(ch.receiveBuffer, 0, bytes, 0, bytes.length);
+      if (corrupt && bytes.length > 0) {
+        bytes[0] ^= (byte) 0xFF;
+      }
+      ch.receiveOffset = bytes.length;
+      ch.operation = ChannelInfo.Operation.RECEIVED;
+      res.answer = hb(r, STATUS_SUCCESS);
+      res.note = prefix + bytes.length + " bytes fetched" + faultNote;
+    }
+  }
+
+  // =============================================================================================
+  // Endpoints
+  // =============================================================================================
+
+  private void messageComplete(HostChannel ch, byte[] message) {
+    if (ch.protocol == PROTOCOL_RPCI) {
+      rpci(ch, message);
+    } else {
+      tcloMessage(ch, message);
+    }
+  }
+
+  // ---- TCLO ----
+
+  private void queueFirst(String command) {
+    TcloCommand head = tcloQueue.peekFirst();
+    if (head != null && head.text.equals(command)) {
+      return;
+    }
+    tcloQueue.addFirst(new TcloCommand(command, false, null));
+  }
+
+  /** The command the host would send on this channel now, or null. */
+  private TcloCommand commandToOffer(HostChannel ch) {
+    if (ch != activeTclo || !ch.heardFrom || ch.outstanding != null) {
+      return null;
+    }
+    if (ch.needsReset) {
+      return new TcloCommand(RESET, true, null);
+    }
+    return tcloQueue.peekFirst();
+  }
+
+  private void delivered(HostChannel ch, TcloCommand command) {
+    if (command.channelReset) {
+      ch.needsReset = false;
+      // The channel's own reset also answers a reset that was queued meanwhile.
+      while (!tcloQueue.isEmpty() && tcloQueue.peekFirst().text.equals(RESET)
+          && tcloQueue.peekFirst().power == null) {
+        tcloQueue.removeFirst();
+      }
+    } else {
+      tcloQueue.removeFirstOccurrence(command);
+    }
+    ch.outstanding = command;
+    ch.outstandingSinceNanos = ticker.read();
+    bounded(tcloCommandsSent, command.text);
+  }
+
+  private void tcloMessage(HostChannel ch, byte[] message) {
+    String text = new String(message, StandardCharsets.ISO_8859_1);
+    if (ch.outstanding != null) {
+      TcloCommand c = ch.outstanding;
+      ch.outstanding = null;
+      if (c.power != null) {
+        c.power.reply = text;
+      }
+      recordExchange(new TcloExchange(ch.id, Optional.of(c.text), Optional.of(text),
+          TcloExchange.Outcome.ANSWERED, time(ch.outstandingSinceNanos), hostTime()));
+    } else if (message.length > 0) {
+      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.of(text),
+          TcloExchange.Outcome.UNSOLICITED_ACCEPTED, hostTime(), hostTime()));
+    }
+    ch.heardFrom = true;
+  }
+
+  private void recordExchange(TcloExchange e) {
+    bounded(tcloExchanges, e);
+  }
+
+  private <T> void bounded(Deque<T> deque, T item) {
+    if (historyLimit <= 0) {
+      return;
+    }
+    if (deque.size() >= historyLimit) {
+      deque.removeFirst();
+    }
+    deque.addLast(item);
+  }
+
+  private Duration time(long nanos) {
+    return Duration.ofNanos(nanos - startNanos);
+  }
+
+  private long nowNanos() {
+    return ticker.read();
+  }
+
+  // ---- RPCI ----
+
+  private void rpci(HostChannel ch, byte[] message) {
+    RpciRequest request = RpciRequest.parse(ch.id, hostTime(),
+        new String(message, StandardCharsets.ISO_8859_1));
+    bounded(rpciRequests, request);
+    RpciHandler handler = handlerFor(request.command());
+    String reply = handler != null ? handler.reply(request) : "0 Unknown command";
+    ch.pendingReply = reply.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private RpciHandler handlerFor(String command) {
+    RpciHandler exact = rpciHandlers.get(command);
+    if (exact != null) {
+      return exact;
+    }
+    RpciHandler best = null;
+    int bestLength = -1;
+    for (Map.Entry<String, RpciHandler> e : rpciHandlers.entrySet()) {
+      String key = e.getKey();
+      if (key.endsWith("*")) {
+        String prefix = key.substring(0, key.length() - 1);
+        if (command.startsWith(prefix) && prefix.length() > bestLength) {
+          best = e.getValue();
+          bestLength = prefix.length();
+        }
+      }
+    }
+    return best;
+  }
+
+  private void installBuiltInHandlers() {
+    rpciHandlers.put("info-get", req -> {
+      String key = req.arguments().trim();
+      String value = guestInfo.get(key);
+      return key.startsWith("guestinfo.") && value != null ? "1 " + value : "0 No value found";
+    });
+    rpciHandlers.put("info-set", req -> {
+      String args = req.arguments();
+      int space = args.indexOf(' ');
+      String key = space < 0 ? args : args.substring(0, space);
+      String value = space < 0 ? "" : args.substring(space + 1);
+      if (!key.startsWith("guestinfo.")) {
+        return "0 Permission denied";
+      }
+      guestInfo.put(key, value);
+      return "1 ";
+    });
+    rpciHandlers.put("log", req -> {
+      bounded(guestLog, req.arguments());
+      return "1 ";
+    });
+    rpciHandlers.put("tools.set.version", req -> {
+      toolsVersion = req.arguments().trim();
+      return "1 ";
+    });
+    rpciHandlers.put("tools.set.versiontype", req -> {
+      String[] parts = req.arguments().trim().split(" +");
+      toolsVersion = parts[0];
+      toolsVersionType = parts.length > 1 ? parts[1] : null;
+      return "1 ";
+    });
+    rpciHandlers.put("tools.capability.*", req -> {
+      capabilities.put(req.command().substring("tools.capability.".length()), req.arguments());
+      return "1 ";
+    });
+    rpciHandlers.put("vmx.capability.unified_loop", req -> {
+      unifiedLoopApps.add(req.arguments().trim());
+      return "1 ";
+    });
+    rpciHandlers.put("tools.os.statechange.status", req -> {
+      String[] parts = req.arguments().trim().split(" +");
+      if (parts.length != 2 || !(parts[0].equals("0") || parts[0].equals("1"))) {
+        return "0 Invalid arguments";
+      }
+      int state;
+      try {
+        state = Integer.parseInt(parts[1]);
+      } catch (NumberFormatException e) {
+        return "0 Invalid arguments";
+      }
+      PowerOperation op = PowerOperation.ofStateId(state);
+      if (op != null) {
+        for (TcloCommand.PowerTracker t : powerOperations) {
+          if (t.operation == op && t.reportedSuccess == null) {
+            t.reportedSuccess = parts[0].equals("1");
+            break;
+          }
+        }
+      }
+      return "1 ";
+    });
+    rpciHandlers.put("SetGuestInfo", req -> {
+      String args = req.arguments().startsWith(" ") ? req.arguments().substring(1)
+          : req.arguments();
+      int space = args.indexOf(' ');
+      String type = space < 0 ? args : args.substring(0, space);
+      try {
+        setGuestInfo.put(Integer.parseInt(type), space < 0 ? "" : args.substring(space + 1));
+      } catch (NumberFormatException e) {
+        return "0 Invalid arguments";
+      }
+      return "1 ";
+    });
+    rpciHandlers.put("machine.id.get", req -> "1 " + machineId);
+  }
+
+  // =============================================================================================
+  // Builder
+  // =============================================================================================
+
+  /** Builds a {@link VirtualHost}. Every setting has a default. */
+  public static final class Builder {
+    private UUID uuid;
+    private int memoryMb = 4096;
+    private int mhz = 2400;
+    private int hardwareVersion = 19;
+    private int productType = PRODUCT_ESX;
+    private int vmxVersion = BackdoorProtocol.VMX_VERSION;
+    private long apicHz = 66_000_000L;
+    private int maxTimeLagMicros = 1_000_000;
+    private int interruptLagMicros = 0;
+    private String machineId = "";
+    private Clock clock;
+    private Ticker ticker;
+    private Simulation simulation;
+    private Consumer<Duration> delayer;
+    private Long seed;
+    private int channelTableSize = BackdoorProtocol.MAX_CHANNELS;
+    private boolean highBandwidth = true;
+    private boolean cookiesSupported = true;
+    private boolean rejectUnsolicitedTcloReplies;
+    private Optional<Duration> idleTimeout = Optional.empty();
+    private Invalidation tcloTakeover = Invalidation.HOST_CLOSED;
+    private int callLogLimit = 10_000;
+    private int historyLimit = 10_000;
+    private final Map<String, RpciHandler> handlers = new HashMap<>();
+
+    private Builder() {}
+
+    /** The BIOS UUID (GETUUID). Default: drawn from the seed. */
+    public Builder uuid(UUID uuid) {
+      this.uuid = Preconditions.checkNotNull(uuid);
+      return this;
+    }
+
+    /** Guest memory in MB (GETMEMSIZE). Default 4096. */
+    public Builder memoryMb(int memoryMb) {
+      Preconditions.checkArgument(memoryMb > 0, "memoryMb must be positive");
+      this.memoryMb = memoryMb;
+      return this;
+    }
+
+    /** CPU speed in MHz (GETMHZ; GETHZ reports it as the TSC rate). Default 2400. */
+    public Builder mhz(int mhz) {
+      Preconditions.checkArgument(mhz > 0, "mhz must be positive");
+      this.mhz = mhz;
+      return this;
+    }
+
+    /** Virtual hardware version (GETHWVERSION). Default 19. */
+    public Builder hardwareVersion(int hardwareVersion) {
+      this.hardwareVersion = hardwareVersion;
+      return this;
+    }
+
+    /** VMX product type in GETVERSION's ecx. Default {@link #PRODUCT_ESX} (2). */
+    public Builder productType(int productType) {
+      this.productType = productType;
+      return this;
+    }
+
+    /** GETVERSION's eax. Default 6, the only value guests accept. */
+    public Builder vmxVersion(int vmxVersion) {
+      this.vmxVersion = vmxVersion;
+      return this;
+    }
+
+    /** APIC bus frequency in Hz (GETHZ's ecx). Default 66,000,000. */
+    public Builder apicHz(long apicHz) {
+      this.apicHz = apicHz;
+      return this;
+    }
+
+    /** Max time lag in microseconds (GETTIME/GETTIMEFULL ecx). Default 1,000,000. */
+    public Builder maxTimeLagMicros(int micros) {
+      this.maxTimeLagMicros = micros;
+      return this;
+    }
+
+    /** Interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi). Default 0. */
+    public Builder interruptLagMicros(int micros) {
+      this.interruptLagMicros = micros;
+      return this;
+    }
+
+    /** What {@code machine.id.get} answers after "1 ". Default empty. */
+    public Builder machineId(String machineId) {
+      this.machineId = Preconditions.checkNotNull(machineId);
+      return this;
+    }
+
+    /**
+     * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its
+     * seed. DELAY faults advance it.
+     */
+    public Builder simulation(Simulation simulation) {
+      this.simulation = Preconditions.checkNotNull(simulation);
+      return this;
+    }
+
+    /** The host clock for GETTIME/GETTIMEFULL. Default: the simulation's clock. */
+    public Builder hostClock(Clock clock) {
+      this.clock = Preconditions.checkNotNull(clock);
+      return this;
+    }
+
+    /** The ticker for host time (idle timeout, fault windows, records). Default: the simulation's. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Preconditions.checkNotNull(ticker);
+      return this;
+    }
+
+    /**
+     * Told of the extra time a DELAY fault adds to a call. Default: advances the simulation
+     * (own or given) when the host reads its time; otherwise nothing.
+     */
+    public Builder delayer(Consumer<Duration> delayer) {
+      this.delayer = Preconditions.checkNotNull(delayer);
+      return this;
+    }
+
+    /** Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Channel table size: 128 like current hosts (default), 8 like old ones. */
+    public Builder channelTableSize(int size) {
+      Preconditions.checkArgument(size >= 1 && size <= 0x10000, "bad channel table size %s", size);
+      this.channelTableSize = size;
+      return this;
+    }
+
+    /** Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true. */
+    public Builder highBandwidth(boolean offered) {
+      this.highBandwidth = offered;
+      return this;
+    }
+
+    /**
+     * Whether an OPEN with the cookie flag is accepted. Default true; false is an old host that
+     * refuses it, so guests fall back to a cookieless OPEN.
+     */
+    public Builder cookies(boolean supported) {
+      this.cookiesSupported = supported;
+      return this;
+    }
+
+    /**
+     * Whether a non-empty TCLO message with no command outstanding is refused at its SENDSIZE
+     * (true) or accepted and ignored (false, the default).
+     */
+    public Builder rejectUnsolicitedTcloReplies(boolean reject) {
+      this.rejectUnsolicitedTcloReplies = reject;
+      return this;
+    }
+
+    /** Close channels idle for longer than this. Default: never. */
+    public Builder idleTimeout(Duration timeout) {
+      Preconditions.checkArgument(timeout.compareTo(Duration.ZERO) > 0, "timeout must be positive");
+      this.idleTimeout = Optional.of(timeout);
+      return this;
+    }
+
+    /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
+    public Builder tcloTakeover(Invalidation kind) {
+      this.tcloTakeover = Preconditions.checkNotNull(kind);
+      return this;
+    }
+
+    /** How many calls the call log keeps (newest); 0 turns it off. Default 10,000. */
+    public Builder callLogLimit(int limit) {
+      Preconditions.checkArgument(limit >= 0, "negative limit");
+      this.callLogLimit = limit;
+      return this;
+    }
+
+    /**
+     * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest);
+     * 0 keeps none. Default 10,000.
+     */
+    public Builder historyLimit(int limit) {
+      Preconditions.checkArgument(limit >= 0, "negative limit");
+      this.historyLimit = limit;
+      return this;
+    }
+
+    /** Adds or replaces an RPCI handler (see {@link VirtualHost#rpciHandler}). */
+    public Builder rpciHandler(String name, RpciHandler handler) {
+      handlers.put(Preconditions.checkNotNull(name), Preconditions.checkNotNull(handler));
+      return this;
+    }
+
+    /** The host. */
+    public VirtualHost build() {
+      return new VirtualHost(this);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.github.vmbackdoor.hostsim;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.core.MessageException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TcloEndpointTest {
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  static String text(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  static String rpci(VirtualHost host, String request) {
+    try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
+      ch.send(bytes(request));
+      return text(ch.receive());
+    }
+  }
+
+  @Test
+  void resetComesFirstAndOnlyAfterTheGuestSaidItIsThere() {
+    VirtualHost host = VirtualHost.builder().build();
+    host.enqueueTclo("ping");
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    assertThat(tclo.receive()).as("nothing before the first empty message").isEmpty();
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    assertThat(host.outstandingTcloCommand()).contains("reset");
+    assertThat(tclo.receive()).as("nothing more while a command is outstanding").isEmpty();
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(text(tclo.receive())).isEqualTo("ping");
+    tclo.send(bytes("OK "));
+    assertThat(tclo.receive()).isEmpty();
+    assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping");
+    assertThat(host.tcloExchanges()).extracting(TcloExchange::command, TcloExchange::reply)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(Optional.of("reset"), Optional.of("OK ATR toolbox")),
+            org.assertj.core.groups.Tuple.tuple(Optional.of("ping"), Optional.of("OK ")));
+    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
+  }
+
+  @Test
+  void everyNewTcloChannelGetsResetFirst() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel first = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    first.send(new byte[0]);
+    assertThat(text(first.receive())).isEqualTo("reset");
+    first.send(bytes("OK ATR toolbox"));
+    first.close();
+    host.enqueueTclo("Capabilities_Register");
+    MessageChannel second = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    second.send(new byte[0]);
+    assertThat(text(second.receive())).isEqualTo("reset");
+    second.send(bytes("OK ATR toolbox"));
+    assertThat(text(second.receive())).isEqualTo("Capabilities_Register");
+  }
+
+  @Test
+  void unsolicitedReplyIsAcceptedAndIgnoredByDefault() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(host.tcloExchanges()).singleElement().satisfies(e -> {
+      assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
+      assertThat(e.command()).isEmpty();
+      assertThat(e.reply()).contains("OK ATR toolbox");
+    });
+    // it also counts as the guest saying it is there
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+  }
+
+  @Test
+  void unsolicitedReplyIsRefusedAtSendSizeWhenThePolicySaysSo() {
+    VirtualHost host = VirtualHost.builder().rejectUnsolicitedTcloReplies(true).build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    assertThatThrownBy(() -> tclo.send(bytes("OK ATR toolbox")))
+        .isInstanceOfSatisfying(MessageException.class,
+            e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
+    assertThat(host.tcloExchanges()).singleElement()
+        .extracting(TcloExchange::outcome).isEqualTo(TcloExchange.Outcome.UNSOLICITED_REJECTED);
+    assertThat(tclo.receive()).as("not heard from yet").isEmpty();
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox");
+  }
+
+  @Test
+  void powerOperationIsQueuedAndTrackedWithTheStateChangeStatus() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(new byte[0]);
+    tclo.receive();
+    tclo.send(bytes("OK ATR toolbox"));
+    host.requestPowerOperation(PowerOperation.HALT);
+    assertThat(text(tclo.receive())).isEqualTo("OS_Halt");
+    assertThat(rpci(host, "tools.os.statechange.status 1 1\0")).isEqualTo("1 ");
+    tclo.send(bytes("OK "));
+    assertThat(host.powerOperations()).singleElement().satisfies(p -> {
+      assertThat(p.operation()).isEqualTo(PowerOperation.HALT);
+      assertThat(p.reply()).contains("OK ");
+      assertThat(p.reportedSuccess()).contains(true);
+    });
+  }
+
+  @Test
+  void aCommandOutstandingWhenTheChannelDiesIsRecordedAsLost() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.close();
+    assertThat(host.tcloExchanges()).singleElement().satisfies(e -> {
+      assertThat(e.command()).contains("reset");
+      assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+    });
+  }
+
+  @Test
+  void aSecondTcloUserTakesTheChannelAndTheyFight() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel guest = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    guest.send(new byte[0]);
+    int other = host.openCompetingTcloChannel();
+    assertThat(host.activeTcloChannel()).contains(other);
+    assertThatThrownBy(() -> guest.send(new byte[0]))
+        .isInstanceOfSatisfying(MessageException.class,
+            e -> assertThat(e.status() & io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED)
+                .isNotZero());
+    guest.close();
+    MessageChannel again = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    assertThat(host.activeTcloChannel()).contains(again.id());
+    assertThat(host.channel(other)).get().extracting(ChannelInfo::state)
+        .isEqualTo(ChannelInfo.State.HOST_CLOSED);
+    again.send(new byte[0]);
+    assertThat(text(again.receive())).isEqualTo("reset");
+  }
+
+  @Test
+  void aCommandWhoseReceiveFailedIsOfferedAgain() {
+    VirtualHost host = VirtualHost.builder().highBandwidth(false).build();
+    Guest g = Guest.open(host.backdoor(), PROTOCOL_TCLO, true);
+    g.status(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE, 0);
+    assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
+        .isEqualTo(5);
+    g.status(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVPAYLOAD, 0);
+    assertThat(host.outstandingTcloCommand()).isEmpty();
+    assertThat(host.tcloCommandsSent()).isEmpty();
+    assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
+        .as("reset offered again").isEqualTo(5);
+  }
+
+  @Test
+  void hostResetAndCheckpointPutResetAheadOfQueuedCommandsOnce() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    host.enqueueTclo("ping");
+    host.hostReset();
+    host.checkpoint();
+    assertThat(host.pendingTcloCommands()).containsExactly("reset", "ping");
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(text(tclo.receive())).isEqualTo("ping");
+  }
+
+  @Test
+  void takeoverCanInvalidateTheOlderChannelsCookies() {
+    VirtualHost host = VirtualHost.builder().tcloTakeover(Invalidation.COOKIES_INVALID).build();
+    MessageChannel guest = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    guest.send(new byte[0]);
+    assertThat(text(guest.receive())).isEqualTo("reset");
+    int other = host.openCompetingTcloChannel();
+    assertThat(host.channels()).extracting(ChannelInfo::id).containsExactly(other);
+    assertThatThrownBy(() -> guest.send(bytes("OK ATR toolbox")))
+        .isInstanceOfSatisfying(MessageException.class, e -> assertThat(e.status()).isZero());
+    assertThatThrownBy(guest::close).isInstanceOf(MessageException.class);
+    assertThat(host.tcloExchanges()).singleElement()
+        .extracting(TcloExchange::outcome).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+  }
+}
