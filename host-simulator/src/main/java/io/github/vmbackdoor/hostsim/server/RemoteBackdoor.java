@@ -48,7 +48,8 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   /** The request being encoded; reused, grown when an OUTS needs more. */
   private ByteBuffer request = ByteBuffer.allocate(WireProtocol.LENGTH_PREFIX + WireProtocol.OPERATION_LENGTH);
   private int sequence;
-  private String failure;
+  /** Why the connection can no longer be used, or null while it can. */
+  private volatile String failure;
 
   private RemoteBackdoor(Socket socket, String description, String vmName) throws IOException {
     this.socket = socket;
@@ -142,9 +143,12 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     return call(Request.Operation.INS, registers, null, into);
   }
 
-  /** Closes the connection; the server forgets it. Calling it again does nothing. */
+  /**
+   * Closes the connection; the server forgets it. A call blocked in another thread fails with
+   * {@link BackdoorException}. Calling it again does nothing.
+   */
   @Override
-  public synchronized void close() {
+  public void close() {
     if (failure == null) {
       failure = "connection closed";
     }
@@ -189,7 +193,8 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
       throw new BackdoorException(description + " answered protocol version " + version
           + ", this client speaks " + WireProtocol.VERSION);
     }
-    return limit;
+    // A later server may allow more; this client's frames stay within its own limit.
+    return (int) Math.min(Integer.toUnsignedLong(limit), WireProtocol.MAX_TRANSFER);
   }
 
   private Registers call(Request.Operation operation, Registers registers, byte[] bytes, byte[] into) {
@@ -225,6 +230,9 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     } catch (EOFException e) {
       throw fail(operation + " on " + description + ": the server closed the connection", e);
     } catch (IOException e) {
+      if (failure != null) {
+        throw new BackdoorException(operation + " on " + description + " failed: " + failure, e);
+      }
       throw fail(operation + " on " + description + " failed: " + e.getMessage(), e);
     }
   }

@@ -11,8 +11,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -213,9 +216,70 @@ class SimulatorServerTest {
       port = probe.getLocalPort();
     }
     assertThatThrownBy(() -> RemoteBackdoor.connect(new InetSocketAddress("127.0.0.1", port), "vm-a",
-        java.time.Duration.ofSeconds(2)))
+        Duration.ofSeconds(2)))
         .isInstanceOf(BackdoorException.class)
         .hasMessageContaining("cannot connect to simulator 127.0.0.1:" + port);
+  }
+
+  @Test
+  void aResponseThatDoesNotComeInTimeFailsTheCall() throws Exception {
+    BlockingHost blocking = new BlockingHost();
+    try (SimulatorServer slow = SimulatorServer.builder(name -> blocking).start();
+        RemoteBackdoor guest = RemoteBackdoor.connect(slow.address(), "vm", Duration.ofMillis(200))) {
+      assertThatThrownBy(() -> guest.in(Registers.zero()))
+          .isInstanceOf(BackdoorException.class)
+          .hasMessageContaining("no response within 200 ms");
+      assertThatThrownBy(() -> guest.in(Registers.zero()))
+          .hasMessageContaining("impossible");
+      blocking.release.countDown(); // before the server closes: its event loop is held by the host
+    } finally {
+      blocking.release.countDown();
+    }
+  }
+
+  @Test
+  void closeFromAnotherThreadEndsABlockedCall() throws Exception {
+    BlockingHost blocking = new BlockingHost();
+    try (SimulatorServer slow = SimulatorServer.builder(name -> blocking).start()) {
+      RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", slow.port(), "vm");
+      CompletableFuture<Registers> call =
+          CompletableFuture.supplyAsync(() -> guest.in(Registers.zero()));
+      assertThat(blocking.entered.await(5, TimeUnit.SECONDS)).isTrue();
+      guest.close();
+      assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(BackdoorException.class)
+          .hasMessageContaining("connection closed");
+      blocking.release.countDown(); // before the server closes: its event loop is held by the host
+    } finally {
+      blocking.release.countDown();
+    }
+  }
+
+  /** A host whose command-port call waits until the test releases it. */
+  private static final class BlockingHost implements Backdoor {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public Registers in(Registers registers) {
+      entered.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return registers;
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      return registers;
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      return registers;
+    }
   }
 
   /** A host whose every call fails, as a faulty simulator would. */
