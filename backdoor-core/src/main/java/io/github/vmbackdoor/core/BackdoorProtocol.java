@@ -32,30 +32,6 @@ public final class BackdoorProtocol {
   /** Command-port command 30: the message (GuestMsg) layer; the sub-command rides in ecx's high word. */
   public static final int CMD_MESSAGE = 30;
 
-  // ---- other command-port commands (ecx low word), as backdoor_def.h numbers them ----
-
-  /** Command 1: the CPU speed in MHz, in eax. */
-  public static final int CMD_GETMHZ = 1;
-  /** Command 10: eax = VMX version (6), ebx = {@link #MAGIC} echoed, ecx = product type. */
-  public static final int CMD_GETVERSION = 10;
-  /** Command 17: eax = virtual hardware version, ebx = {@link #MAGIC}. */
-  public static final int CMD_GETHWVERSION = 17;
-  /** Command 19: the BIOS UUID, 16 bytes in eax, ebx, ecx, edx. */
-  public static final int CMD_GETUUID = 19;
-  /** Command 20: the guest memory size in MB, in eax. */
-  public static final int CMD_GETMEMSIZE = 20;
-  /** Command 23 (deprecated): eax = host seconds, ebx = microseconds, ecx = max lag. */
-  public static final int CMD_GETTIME = 23;
-  /** Command 45: eax/ebx = TSC Hz low/high, ecx = APIC bus Hz. */
-  public static final int CMD_GETHZ = 45;
-  /** Command 46: esi:edx = host seconds, ebx = microseconds, ecx = max lag; eax unchanged. */
-  public static final int CMD_GETTIMEFULL = 46;
-  /** Command 55: as {@link #CMD_GETTIMEFULL}, plus edi = interrupt lag. */
-  public static final int CMD_GETTIMEFULL_WITH_LAG = 55;
-
-  /** GETVERSION's eax: the only VMX version guests accept (VERSION_MAGIC). */
-  public static final int VMX_VERSION = 6;
-
   // ---- message sub-commands (ecx high word) ----
 
   /** Open a channel; ebx = protocol number, optionally with {@link #FLAG_COOKIE}. */
@@ -116,6 +92,14 @@ public final class BackdoorProtocol {
 
   /** The value eax holds after a call that no backdoor answered (QEMU, vmcheck). */
   public static final int NO_BACKDOOR = 0xFFFFFFFF;
+
+  // ---- command-port details (see BackdoorCommand) ----
+
+  /** The VMX version GETVERSION answers in eax (VERSION_MAGIC); vmcheck accepts no other. */
+  public static final int VERSION_MAGIC = 6;
+
+  /** The hypervisor vendor VMware reports in CPUID leaf 0x40000000 (ebx, ecx, edx). */
+  public static final String CPUID_VENDOR_VMWARE = "VMwareVMware";
 
   /**
    * The full ecx of a message call: sub-command in the high word, {@link #CMD_MESSAGE} in the low.

@@ -1,15 +1,5 @@
 package io.github.vmbackdoor.hostsim;
 
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETHWVERSION;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETHZ;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETMEMSIZE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETMHZ;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIME;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIMEFULL;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETTIMEFULL_WITH_LAG;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETUUID;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_GETVERSION;
-import static io.github.vmbackdoor.core.BackdoorProtocol.CMD_MESSAGE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.HB_CMD_MESSAGE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
@@ -37,6 +27,7 @@ import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
@@ -615,66 +606,70 @@ public final class VirtualHost {
       res.answer = r.withEax(NO_BACKDOOR);
       res.note = "wrong magic";
     } else {
-      switch (r.ecxLow()) {
-        case CMD_MESSAGE:
-          message(r, res);
-          break;
-        case CMD_GETVERSION:
-          res.answer = r.toBuilder().eax(vmxVersion).ebx(MAGIC).ecx(productType).build();
-          res.note = "GETVERSION";
-          break;
-        case CMD_GETHWVERSION:
-          res.answer = r.toBuilder().eax(hardwareVersion).ebx(MAGIC).build();
-          res.note = "GETHWVERSION";
-          break;
-        case CMD_GETMHZ:
-          res.answer = r.withEax(mhz);
-          res.note = "GETMHZ";
-          break;
-        case CMD_GETMEMSIZE:
-          res.answer = r.withEax(memoryMb);
-          res.note = "GETMEMSIZE";
-          break;
-        case CMD_GETUUID:
-          res.answer = uuidRegisters(r);
-          res.note = "GETUUID";
-          break;
-        case CMD_GETHZ: {
-          long tscHz = mhz * 1_000_000L;
-          res.answer = r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz)
-              .build();
-          res.note = "GETHZ";
-          break;
-        }
-        case CMD_GETTIME: {
-          Instant t = clock.instant();
-          res.answer = r.toBuilder().eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000)
-              .ecx(maxTimeLagMicros).edx(0).build();
-          res.note = "GETTIME";
-          break;
-        }
-        case CMD_GETTIMEFULL:
-        case CMD_GETTIMEFULL_WITH_LAG: {
-          Instant t = clock.instant();
-          long s = t.getEpochSecond();
-          Registers.Builder b = r.toBuilder().esi((int) (s >>> 32)).edx((int) s)
-              .ebx(t.getNano() / 1000).ecx(maxTimeLagMicros);
-          if (r.ecxLow() == CMD_GETTIMEFULL_WITH_LAG) {
-            b.edi(interruptLagMicros);
-            res.note = "GETTIMEFULL_WITH_LAG";
-          } else {
-            res.note = "GETTIMEFULL";
-          }
-          res.answer = b.build();
-          break;
-        }
-        default:
-          res.answer = r.withEax(NO_BACKDOOR);
-          res.note = "unknown command " + r.ecxLow();
+      BackdoorCommand command = BackdoorCommand.of(r.ecxLow()).orElse(null);
+      if (command == null) {
+        unknown(r, res);
+      } else {
+        command(command, r, res);
       }
     }
     finish(CallRecord.Kind.IN, r, res);
     return res.answer;
+  }
+
+  private static void unknown(Registers r, Result res) {
+    res.answer = r.withEax(NO_BACKDOOR);
+    res.note = "unknown command " + r.ecxLow();
+  }
+
+  private void command(BackdoorCommand command, Registers r, Result res) {
+    res.note = command.name();
+    switch (command) {
+      case MESSAGE:
+        message(r, res);
+        break;
+      case GETVERSION:
+        res.answer = r.toBuilder().eax(vmxVersion).ebx(MAGIC).ecx(productType).build();
+        break;
+      case GETHWVERSION:
+        res.answer = r.toBuilder().eax(hardwareVersion).ebx(MAGIC).build();
+        break;
+      case GETMHZ:
+        res.answer = r.withEax(mhz);
+        break;
+      case GETMEMSIZE:
+        res.answer = r.withEax(memoryMb);
+        break;
+      case GETUUID:
+        res.answer = uuidRegisters(r);
+        break;
+      case GETHZ: {
+        long tscHz = mhz * 1_000_000L;
+        res.answer = r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz)
+            .build();
+        break;
+      }
+      case GETTIME: {
+        Instant t = clock.instant();
+        res.answer = r.toBuilder().eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000)
+            .ecx(maxTimeLagMicros).edx(0).build();
+        break;
+      }
+      case GETTIMEFULL:
+      case GETTIMEFULL_WITH_LAG: {
+        Instant t = clock.instant();
+        long s = t.getEpochSecond();
+        Registers.Builder b = r.toBuilder().esi((int) (s >>> 32)).edx((int) s)
+            .ebx(t.getNano() / 1000).ecx(maxTimeLagMicros);
+        if (command == BackdoorCommand.GETTIMEFULL_WITH_LAG) {
+          b.edi(interruptLagMicros);
+        }
+        res.answer = b.build();
+        break;
+      }
+      default:
+        unknown(r, res);
+    }
   }
 
   private Registers uuidRegisters(Registers r) {
@@ -1528,7 +1523,7 @@ public final class VirtualHost {
     private int mhz = 2400;
     private int hardwareVersion = 19;
     private int productType = PRODUCT_ESX;
-    private int vmxVersion = BackdoorProtocol.VMX_VERSION;
+    private int vmxVersion = BackdoorProtocol.VERSION_MAGIC;
     private long apicHz = 66_000_000L;
     private int maxTimeLagMicros = 1_000_000;
     private int interruptLagMicros = 0;

@@ -1,0 +1,172 @@
+package io.github.vmbackdoor.core;
+
+import com.google.common.base.Preconditions;
+import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The real backdoor: executes {@code in eax, dx}, {@code rep outsb} and {@code rep insb} on
+ * the VMware ports from inside a VMware guest, through small machine-code stubs called with JNA.
+ *
+ * <p><b>The gate.</b> Outside a VMware VM these instructions fault and the process dies, so no
+ * port instruction can run before {@link #open()} has checked where it is:
+ * <ol>
+ *   <li>the platform must be Linux on x86-64 ({@code os.name} and {@code os.arch}); anywhere
+ *       else {@link UnsupportedPlatformException} is thrown and no machine code is loaded;</li>
+ *   <li>only the CPUID stub is mapped and run: leaf 1 must have the hypervisor-present bit
+ *       (ecx bit 31), and leaf 0x40000000 must name the vendor {@code "VMwareVMware"} in ebx,
+ *       ecx and edx; otherwise {@link NotVmwareException} names the vendor found (or none).</li>
+ * </ol>
+ * Only after both checks does the private constructor map the three port stubs, and the only
+ * way to reach them is through the instance {@code open()} returns. {@link #hypervisorVendor()}
+ * runs the CPUID part alone and never touches a port.
+ *
+ * <p>Calls are checked before they reach a stub: eax must hold the magic and dx the right port
+ * (another port would fault even inside VMware), and ecx must equal the buffer's length for the
+ * string calls. For those calls the pointer register (esi for {@code outs}, edi for {@code ins})
+ * is replaced by the address of a native copy of the buffer; the value the caller put there is
+ * ignored, and the value returned is the low half of the advanced native pointer. All other
+ * registers, including the cookie halves, go to the host as given.
+ *
+ * <p>Not covered: guests where the host allows only the hypercall form of the backdoor
+ * (VMCALL/VMMCALL, e.g. encrypted-memory guests), and hosts that restrict the backdoor to
+ * kernel mode; in the latter the first {@code in} faults despite the gate.
+ *
+ * <p>Thread-safe: the stubs keep their state on the stack and every call has its own native
+ * buffers.
+ */
+public final class NativeBackdoor implements Backdoor {
+
+  private static final int LEAF_FEATURES = 1;
+  private static final int HYPERVISOR_PRESENT_BIT = 1 << 31;
+  private static final int LEAF_HYPERVISOR_VENDOR = 0x40000000;
+
+  private static NativeBackdoor instance;
+
+  private final NativeStub portIn;
+  private final NativeStub portOuts;
+  private final NativeStub portIns;
+
+  /** Maps the port stubs; reached only from {@link #open()} after the gate. */
+  private NativeBackdoor(String vendor) {
+    Preconditions.checkState(BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor));
+    this.portIn = NativeStub.map(MachineCode.portIn());
+    this.portOuts = NativeStub.map(MachineCode.portOuts());
+    this.portIns = NativeStub.map(MachineCode.portIns());
+  }
+
+  /**
+   * The backdoor of this VMware VM, after checking that it is one (see the class description).
+   * Returns the same instance on every successful call.
+   *
+   * @throws UnsupportedPlatformException when not on Linux on x86-64
+   * @throws NotVmwareException when CPUID shows no hypervisor or one that is not VMware
+   * @throws BackdoorException when the stubs cannot be placed in executable memory
+   */
+  public static synchronized NativeBackdoor open() {
+    if (instance == null) {
+      checkPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
+      instance = new NativeBackdoor(requireVmware(Cpuid.instruction()));
+    }
+    return instance;
+  }
+
+  /**
+   * The hypervisor vendor CPUID leaf 0x40000000 reports (ebx, ecx, edx as twelve ASCII
+   * characters, trailing NULs dropped), e.g. {@code VMwareVMware} or {@code KVMKVMKVM}; empty when
+   * leaf 1 says no hypervisor is present. Runs CPUID only, never a port instruction.
+   *
+   * @throws UnsupportedPlatformException when not on Linux on x86-64
+   */
+  public static Optional<String> hypervisorVendor() {
+    checkPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
+    return hypervisorVendor(Cpuid.instruction());
+  }
+
+  /** The gate's first half: Linux on amd64/x86_64, or {@link UnsupportedPlatformException}. */
+  static void checkPlatform(String osName, String osArch) {
+    String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
+    boolean linux = os.startsWith("linux");
+    boolean x86x64 = "amd64".equals(osArch) || "x86_64".equals(osArch);
+    if (!linux || !x86x64) {
+      throw new UnsupportedPlatformException(osName, osArch);
+    }
+  }
+
+  /** The vendor through {@code cpuid}, or empty when the hypervisor-present bit is clear. */
+  static Optional<String> hypervisorVendor(Cpuid cpuid) {
+    Registers features = cpuid.query(LEAF_FEATURES, 0);
+    if ((features.ecx() & HYPERVISOR_PRESENT_BIT) == 0) {
+      return Optional.empty();
+    }
+    Registers vendor = cpuid.query(LEAF_HYPERVISOR_VENDOR, 0);
+    return Optional.of(vendorString(vendor.ebx(), vendor.ecx(), vendor.edx()));
+  }
+
+  /** The gate's second half: returns the vendor when it is VMware, else throws. */
+  static String requireVmware(Cpuid cpuid) {
+    Optional<String> vendor = hypervisorVendor(cpuid);
+    if (vendor.isEmpty() || !vendor.get().equals(BackdoorProtocol.CPUID_VENDOR_VMWARE)) {
+      throw new NotVmwareException(vendor.orElse(null));
+    }
+    return vendor.get();
+  }
+
+  /** Twelve bytes, four per register little-endian, up to the first NUL, as ASCII. */
+  static String vendorString(int ebx, int ecx, int edx) {
+    byte[] b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(ebx).putInt(ecx).putInt(edx).array();
+    int end = 0;
+    while (end < b.length && b[end] != 0) {
+      end++;
+    }
+    return new String(b, 0, end, StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public Registers in(Registers registers) {
+    checkCall(registers, BackdoorProtocol.COMMAND_PORT);
+    return portIn.call(registers);
+  }
+
+  @Override
+  public Registers outs(Registers registers, byte[] bytes) {
+    checkCall(registers, BackdoorProtocol.HB_PORT);
+    checkCount(registers, bytes.length);
+    Memory buffer = new Memory(Math.max(1, bytes.length));
+    buffer.write(0, bytes, 0, bytes.length);
+    return portOuts.call(registers, buffer);
+  }
+
+  @Override
+  public Registers ins(Registers registers, byte[] into) {
+    checkCall(registers, BackdoorProtocol.HB_PORT);
+    checkCount(registers, into.length);
+    Memory buffer = new Memory(Math.max(1, into.length));
+    Registers out = portIns.call(registers, buffer);
+    buffer.read(0, into, 0, into.length);
+    return out;
+  }
+
+  static void checkCall(Registers r, int port) {
+    Preconditions.checkArgument(r.eax() == BackdoorProtocol.MAGIC,
+        "eax must hold the magic %s, got %s", Registers.hex(BackdoorProtocol.MAGIC),
+        Registers.hex(r.eax()));
+    Preconditions.checkArgument(r.edxLow() == port,
+        "dx must hold port %s, got %s", Integer.toHexString(port), Registers.hex(r.edx()));
+  }
+
+  static void checkCount(Registers r, int length) {
+    Preconditions.checkArgument(r.ecx() == length,
+        "ecx (%s) must equal the buffer length (%s)", r.ecx(), length);
+  }
+
+  @Override
+  public String toString() {
+    return "NativeBackdoor[" + BackdoorProtocol.CPUID_VENDOR_VMWARE + "]";
+  }
+}

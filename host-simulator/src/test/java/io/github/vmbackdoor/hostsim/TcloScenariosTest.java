@@ -1,0 +1,191 @@
+package io.github.vmbackdoor.hostsim;
+
+import static io.github.vmbackdoor.hostsim.TcloScenario.LENGTH;
+import static io.github.vmbackdoor.hostsim.TcloScenario.TROUBLE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import io.github.vmbackdoor.rpc.TcloHealth;
+import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The six TCLO acceptance scenarios, each against the fixed, legacy and proposed-patch
+ * machines on a {@link VirtualHost}, in virtual time (one hour per run).
+ */
+class TcloScenariosTest {
+
+  private static final String FAILED_PING = "vmt0: failed to send TCLO outgoing ping";
+  private static final String RESETTING = "vmt0: resetting rpc";
+
+  private static void assertRecoveredWithinTwoSeconds(TcloRun run) {
+    assertThat(run.recoveryAfter(TROUBLE)).hasValueSatisfying(
+        d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(2)));
+    assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+    assertThat(run.service.machine().health()).isEqualTo(TcloHealth.UP);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void hostClosesTheTcloChannel(Machine machine) {
+    TcloRun run = TcloScenario.HOST_CLOSES_TCLO.run(machine);
+    assertThat(run.linesFrom(Duration.ZERO).subList(0, Math.min(3, run.lines.size())))
+        .startsWith("vmware: sending length failed, eax=0x564d5868, ecx=0x40000", FAILED_PING);
+    if (machine == Machine.LEGACY) {
+      // Once a second for the remaining 50 minutes, and it never polls again.
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(2999L, 3001L);
+      assertThat(run.countEvents(Type.POLLED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
+      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+    } else {
+      assertRecoveredWithinTwoSeconds(run);
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH)).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void checkpointInsideTheStateChangeReply(Machine machine) {
+    TcloRun run = TcloScenario.CHECKPOINT_IN_STATE_CHANGE.run(machine);
+    List<PowerOperationReport> ops = run.host.powerOperations();
+    assertThat(ops).extracting(PowerOperationReport::operation)
+        .containsExactly(PowerOperation.SUSPEND, PowerOperation.RESUME);
+    assertThat(ops.get(0).reply()).contains("OK ");
+    assertThat(ops.get(1).reportedSuccess()).contains(true);
+    // The request itself reached the host every time; what the checkpoint cancelled was the
+    // fetch of the host's answer, which only the fixed machine retries.
+    assertThat(ops.get(0).reportedSuccess()).contains(true);
+    switch (machine) {
+      case FIXED:
+        assertThat(run.lines).isEmpty();
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.UNAFFECTED);
+        break;
+      case LEGACY:
+        assertThat(run.linesFrom(TROUBLE)).containsExactly(
+            "VMware guest entering suspended state",
+            "vmware: get data failed, ebx=0x100000",
+            "vmt0: failed to get rpci response data",
+            "vmt0: unable to send state change result",
+            RESETTING,
+            "vmt0: guest resuming from suspended state");
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+        // The reopen after "resetting rpc" sent the reset reply unasked (and the host took it).
+        assertThat(run.host.tcloExchanges()).extracting(TcloExchange::outcome)
+            .contains(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
+        break;
+      default:
+        // The patch resets at the end of the same tick, without waiting for the host's reset.
+        assertThat(run.linesFrom(TROUBLE)).containsExactly(
+            "VMware guest entering suspended state",
+            "vmware: get data failed, ebx=0x100000",
+            "vmt0: failed to get rpci response data",
+            "vmt0: unable to send state change result",
+            RESETTING,
+            "vmt0: guest resuming from suspended state");
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+        break;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void hostRejectsUnsolicitedReplies(Machine machine) {
+    TcloRun run = TcloScenario.REJECTS_UNSOLICITED_REPLIES.run(machine);
+    long rejected = run.host.tcloExchanges().stream()
+        .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED).count();
+    if (machine == Machine.LEGACY) {
+      // "resetting rpc" / "failed to send reset reply", about every three seconds.
+      assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isGreaterThan(900);
+      assertThat(run.countLines("vmt0: failed to send reset reply", TROUBLE, LENGTH.plusSeconds(1)))
+          .isGreaterThan(900);
+      assertThat(rejected).isGreaterThan(900);
+      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+    } else {
+      assertThat(rejected).isZero();
+      assertThat(run.countEvents(Type.UNSOLICITED_RESET_REPLY_SENT, Duration.ZERO, LENGTH))
+          .isZero();
+      assertThat(run.outcome(TROUBLE)).isIn(
+          TcloRun.Outcome.UNAFFECTED, TcloRun.Outcome.RECOVERED);
+      assertThat(run.countLines("vmt0: failed to send reset reply", Duration.ZERO, LENGTH))
+          .isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void cookiesInvalidatedSoTheCloseFailsToo(Machine machine) {
+    TcloRun run = TcloScenario.COOKIES_INVALIDATED.run(machine);
+    switch (machine) {
+      case FIXED:
+        assertRecoveredWithinTwoSeconds(run);
+        assertThat(run.countEvents(Type.CLOSE_FAILED, TROUBLE, LENGTH)).isEqualTo(1);
+        break;
+      case PROPOSED_PATCH:
+        // The refused close leaves the channel "alive": it is pinged every second, forever.
+        assertThat(run.countLines("vmware: close failed, eax=0x564d5868, ecx=0", TROUBLE,
+            LENGTH.plusSeconds(1))).isBetween(2999L, 3001L);
+        assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+            .isBetween(2999L, 3001L);
+        assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        break;
+      default:
+        assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+            .isBetween(2999L, 3001L);
+        assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isZero();
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        break;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void eightChannelHostWithLeakingCloses(Machine machine) {
+    TcloRun run = TcloScenario.LEAKING_CLOSES.run(machine);
+    Duration lastTenMinutes = LENGTH.minusMinutes(10);
+    long tcloChannels = run.host.channels().stream()
+        .filter(c -> c.protocol() == BackdoorProtocol.PROTOCOL_TCLO).count();
+    switch (machine) {
+      case FIXED:
+        // RPCI failures never touch TCLO: one channel, polled to the end.
+        assertThat(tcloChannels).isEqualTo(1);
+        assertThat(run.countEvents(Type.RESETTING, Duration.ZERO, LENGTH.plusSeconds(1))).isZero();
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.UNAFFECTED);
+        assertThat(run.host.tcloReplies()).contains("OK ATR toolbox");
+        break;
+      case LEGACY:
+        // Leaked RPCI channels fill the table; once the TCLO slot is lost, every 15 s.
+        assertThat(run.countLines("vmt0: unable to reopen TCLO channel", lastTenMinutes,
+            LENGTH.plusSeconds(1))).isBetween(39L, 41L);
+        assertThat(run.countEvents(Type.POLLED, lastTenMinutes, LENGTH.plusSeconds(1))).isZero();
+        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        break;
+      default:
+        assertThat(run.countLines(RESETTING, lastTenMinutes, LENGTH.plusSeconds(1))).isPositive();
+        assertThat(run.outcome(TROUBLE)).isIn(TcloRun.Outcome.FLAPPING, TcloRun.Outcome.STUCK);
+        break;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void aSecondTcloUserTakesTheChannel(Machine machine) {
+    TcloRun run = TcloScenario.SECOND_TCLO_USER.run(machine);
+    if (machine == Machine.LEGACY) {
+      // Never closes (no "reset" gets through), so it never takes the channel back.
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(2999L, 3001L);
+      assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
+      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+    } else {
+      // Closes, reopens and so takes the channel back from the other user.
+      assertRecoveredWithinTwoSeconds(run);
+      assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH)).isEqualTo(1);
+      assertThat(run.host.activeTcloChannel()).isPresent();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.github.vmbackdoor.rpc;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
+
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.time.Duration;
+
+/**
+ * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10): the channel opened at attach,
+ * the sticky error flag cleared only by a reopen, the reset handler that closes only when the
+ * flag is set, and the unsolicited reset reply after every reopen.
+ */
+final class LegacyTcloMachine extends VmtTcloMachine {
+
+  LegacyTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
+    super(backdoor, options, listener);
+  }
+
+  @Override
+  public String name() {
+    return "legacy";
+  }
+
+  @Override
+  Duration attach() {
+    if (!tclo.open(PROTOCOL_TCLO)) {
+      log.event(Type.OPEN_FAILED);
+      return detach("failed to open backdoor RPC channel (TCLO protocol)");
+    }
+    log.event(Type.CHANNEL_OPENED, "channel " + tclo.channel);
+    if (!attachCapability()) {
+      return Duration.ZERO;
+    }
+    tcloPing = true;
+    attached = true;
+    log.event(Type.ATTACHED);
+    return ONE_SECOND;
+  }
+
+  @Override
+  Duration step() {
+    Duration delay = ONE_SECOND;
+    if (tclo.isZero()) {
+      if (!openTclo()) {
+        log.device("unable to reopen TCLO channel");
+        return REOPEN_DELAY;
+      }
+      if (!tclo.sendString(options.resetReply())) {
+        fail("failed to send reset reply");
+        return ONE_SECOND;
+      }
+      log.event(Type.UNSOLICITED_RESET_REPLY_SENT, options.resetReply());
+      rpcError = false;
+    }
+    if (poll()) {
+      delay = Duration.ZERO;
+    }
+    if (rpcError) {
+      delay = ONE_SECOND;
+    }
+    return delay;
+  }
+
+  @Override
+  void onReset() {
+    if (rpcError) {
+      log.device("resetting rpc");
+      log.event(Type.RESETTING);
+      closeTclo();
+      // OpenBSD sets the flag again here; NetBSD leaves it set. Either way the next tick comes
+      // after a second and reopens.
+      rpcError = true;
+      return;
+    }
+    reply(options.resetReply(), "failed to send reset reply");
+  }
+
+  @Override
+  boolean closeOnShutdown() {
+    return true;
+  }
+}

@@ -1,0 +1,77 @@
+package io.github.vmbackdoor.rpc;
+
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.time.Duration;
+
+/**
+ * vmt(4) with the 2024 patch: the channel zeroed at attach instead of opened; a liveness test
+ * (channel or either cookie non-zero); when not alive the tick opens, clears the error flag and
+ * flags a ping, with no reset reply; at the end of a tick with the error flag set it prints
+ * {@code resetting rpc} and closes; the reset handler only replies.
+ *
+ * <p>Its remaining flaw is kept: vmt's close zeroes the channel only when the host accepts the
+ * close, so after a refused close the dead channel still looks alive and is pinged again every
+ * second.
+ */
+final class ProposedPatchTcloMachine extends VmtTcloMachine {
+
+  ProposedPatchTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
+    super(backdoor, options, listener);
+  }
+
+  @Override
+  public String name() {
+    return "proposed-patch";
+  }
+
+  /** vm_rpc_alive: channel or either cookie non-zero. */
+  boolean alive() {
+    return !tclo.isZero();
+  }
+
+  @Override
+  Duration attach() {
+    tclo.zero();
+    if (!attachCapability()) {
+      return Duration.ZERO;
+    }
+    tcloPing = true;
+    attached = true;
+    log.event(Type.ATTACHED);
+    return ONE_SECOND;
+  }
+
+  @Override
+  Duration step() {
+    Duration delay = ONE_SECOND;
+    if (!alive()) {
+      if (!openTclo()) {
+        log.device("unable to reopen TCLO channel");
+        return REOPEN_DELAY;
+      }
+      rpcError = false;
+      tcloPing = true;
+    }
+    if (poll()) {
+      delay = Duration.ZERO;
+    }
+    if (rpcError) {
+      log.device("resetting rpc");
+      log.event(Type.RESETTING);
+      closeTclo();
+      delay = ONE_SECOND;
+    }
+    return delay;
+  }
+
+  @Override
+  void onReset() {
+    reply(options.resetReply(), "failed to send reset reply");
+  }
+
+  @Override
+  boolean closeOnShutdown() {
+    return alive();
+  }
+}

@@ -1,0 +1,69 @@
+package io.github.vmbackdoor.rpc;
+
+import com.google.common.base.Preconditions;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The guest's answer to one TCLO command: {@code "OK "} or {@code "ERROR "} followed by the
+ * result text (no NUL; an empty result is exactly {@code "OK "}), and optionally an action to
+ * run once the reply has reached the host (after "reset", the unified-loop RPCI).
+ *
+ * <p>An immutable value.
+ */
+public final class TcloResult {
+
+  private static final Runnable NOTHING = () -> {};
+
+  private final String reply;
+  private final Runnable afterReply;
+
+  private TcloResult(String reply, Runnable afterReply) {
+    this.reply = reply;
+    this.afterReply = afterReply;
+  }
+
+  /** {@code "OK "}. */
+  public static TcloResult ok() {
+    return ok("");
+  }
+
+  /** {@code "OK <result>"}. */
+  public static TcloResult ok(String result) {
+    return new TcloResult("OK " + Preconditions.checkNotNull(result, "result"), NOTHING);
+  }
+
+  /** {@code "ERROR <result>"}. */
+  public static TcloResult error(String result) {
+    return new TcloResult("ERROR " + Preconditions.checkNotNull(result, "result"), NOTHING);
+  }
+
+  /** This result with an action to run after its reply was sent successfully. */
+  public TcloResult thenAfterReply(Runnable action) {
+    Preconditions.checkNotNull(action, "action");
+    return new TcloResult(reply, action);
+  }
+
+  /** The reply text as sent, e.g. {@code "OK ATR toolbox"}. */
+  public String reply() {
+    return reply;
+  }
+
+  /** Whether the reply starts with {@code "OK "}. */
+  public boolean isOk() {
+    return reply.startsWith("OK ");
+  }
+
+  /** The action to run after the reply was sent (does nothing unless one was given). */
+  public Runnable afterReply() {
+    return afterReply;
+  }
+
+  byte[] bytes() {
+    return reply.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return "\"" + reply + "\"";
+  }
+}
