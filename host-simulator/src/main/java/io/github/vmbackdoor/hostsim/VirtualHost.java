@@ -31,6 +31,7 @@ import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -73,9 +74,9 @@ import java.util.zip.CRC32;
  */
 public final class VirtualHost {
 
-  /** The VMX product type SCALABLE_SERVER (ESX), QEMU's default too. */
+  /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
   public static final int PRODUCT_ESX = 2;
-  /** The VMX product type WORKSTATION. */
+  /** GETVERSION's product type for Workstation, Fusion and Player (4). */
   public static final int PRODUCT_WORKSTATION = 4;
 
   private static final String RESET = "reset";
@@ -132,22 +133,28 @@ public final class VirtualHost {
   private final Map<String, String> guestInfo = new TreeMap<>();
   private final Map<String, String> capabilities = new LinkedHashMap<>();
   private final Map<Integer, String> setGuestInfo = new TreeMap<>();
-  private final List<String> unifiedLoopApps = new ArrayList<>();
+  private final Deque<String> unifiedLoopApps = new ArrayDeque<>();
   private String toolsVersion;
   private String toolsVersionType;
 
   private VirtualHost(Builder b) {
-    this.simulation = b.simulation;
-    long seed = b.seed != null ? b.seed : (simulation != null ? simulation.seed() : 0L);
-    Simulation own = null;
-    if (b.clock == null || b.ticker == null) {
-      own = simulation != null ? simulation : Simulation.create(seed);
+    long seed = b.seed != null ? b.seed : (b.simulation != null ? b.simulation.seed() : 0L);
+    if (b.simulation != null) {
+      this.simulation = b.simulation;
+    } else if (b.clock != null && b.ticker != null) {
+      this.simulation = null;
+    } else {
+      this.simulation = Simulation.create(seed);
     }
-    this.clock = b.clock != null ? b.clock : own.clock();
-    this.ticker = b.ticker != null ? b.ticker : own.ticker();
-    Simulation timeSource = simulation != null ? simulation : own;
-    this.delayer = b.delayer != null ? b.delayer
-        : (timeSource != null && b.ticker == null ? timeSource::advance : d -> { });
+    this.clock = b.clock != null ? b.clock : simulation.clock();
+    this.ticker = b.ticker != null ? b.ticker : simulation.ticker();
+    if (b.delayer != null) {
+      this.delayer = b.delayer;
+    } else if (simulation != null && b.ticker == null) {
+      this.delayer = simulation::advance;
+    } else {
+      this.delayer = d -> { };
+    }
     this.startNanos = ticker.read();
     this.random = new SplittableRandom(seed);
     SplittableRandom identity = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -203,7 +210,11 @@ public final class VirtualHost {
     return highBandwidth;
   }
 
-  /** The simulation this host was built on, if one was given. */
+  /**
+   * The simulation whose virtual time this host reads: the one given to the builder, or the
+   * host's own (seeded with the host's seed); empty only when both a clock and a ticker were
+   * given instead.
+   */
   public Optional<Simulation> simulation() {
     return Optional.ofNullable(simulation);
   }
@@ -556,9 +567,11 @@ public final class VirtualHost {
     @Override
     public Registers in(Registers registers) {
       Preconditions.checkNotNull(registers, "registers");
+      Result res;
       synchronized (lock) {
-        return handleIn(registers);
+        res = handleIn(registers);
       }
+      return delayed(res);
     }
 
     @Override
@@ -567,9 +580,11 @@ public final class VirtualHost {
       Preconditions.checkNotNull(bytes, "bytes");
       Preconditions.checkArgument(registers.ecx() == bytes.length,
           "ecx %s must equal the byte count %s", registers.ecx(), bytes.length);
+      Result res;
       synchronized (lock) {
-        return handleOuts(registers, bytes);
+        res = handleOuts(registers, bytes);
       }
+      return delayed(res);
     }
 
     @Override
@@ -578,15 +593,25 @@ public final class VirtualHost {
       Preconditions.checkNotNull(into, "into");
       Preconditions.checkArgument(registers.ecx() == into.length,
           "ecx %s must equal the buffer length %s", registers.ecx(), into.length);
+      Result res;
       synchronized (lock) {
-        return handleIns(registers, into);
+        res = handleIns(registers, into);
       }
+      return delayed(res);
     }
 
     @Override
     public String toString() {
       return "in-process backdoor to " + VirtualHost.this;
     }
+  }
+
+  /** Tells the delayer, outside the lock, of the extra time a DELAY fault gave the call. */
+  private Registers delayed(Result res) {
+    if (!res.delay.isZero()) {
+      delayer.accept(res.delay);
+    }
+    return res.answer;
   }
 
   /** The outcome of a message call: answer registers, a note for the log, an optional delay. */
@@ -600,7 +625,7 @@ public final class VirtualHost {
     int faultStatus;
   }
 
-  private Registers handleIn(Registers r) {
+  private Result handleIn(Registers r) {
     Result res = new Result();
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);
@@ -614,7 +639,7 @@ public final class VirtualHost {
       }
     }
     finish(CallRecord.Kind.IN, r, res);
-    return res.answer;
+    return res;
   }
 
   private static void unknown(Registers r, Result res) {
@@ -688,9 +713,6 @@ public final class VirtualHost {
       }
       callLog.addLast(new CallRecord(callSequence, hostTime(), kind, request, res.answer,
           res.payloadLength, res.payloadCrc, res.note));
-    }
-    if (!res.delay.isZero()) {
-      delayer.accept(res.delay);
     }
   }
 
@@ -1202,22 +1224,22 @@ public final class VirtualHost {
 
   // ---- the message layer, HB port ----
 
-  private Registers handleOuts(Registers r, byte[] bytes) {
+  private Result handleOuts(Registers r, byte[] bytes) {
     Result res = new Result();
     res.payloadLength = bytes.length;
     res.payloadCrc = callLogLimit > 0 ? crc(bytes) : 0;
     hbCall(r, bytes, true, res);
     finish(CallRecord.Kind.OUTS, r, res);
-    return res.answer;
+    return res;
   }
 
-  private Registers handleIns(Registers r, byte[] into) {
+  private Result handleIns(Registers r, byte[] into) {
     Result res = new Result();
     hbCall(r, into, false, res);
     res.payloadLength = into.length;
     res.payloadCrc = callLogLimit > 0 ? crc(into) : 0;
     finish(CallRecord.Kind.INS, r, res);
-    return res.answer;
+    return res;
   }
 
   private static long crc(byte[] bytes) {
@@ -1298,8 +1320,10 @@ public final class VirtualHost {
       res.note = prefix + "message of " + message.length + " bytes delivered" + faultNote;
       messageComplete(ch, message);
     } else {
+      // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
+      // and reads the rest of the message never; the message still counts as fetched.
       if (ch.operation != ChannelInfo.Operation.RECEIVING || ch.receiveOffset != 0
-          || bytes.length != ch.receiveBuffer.length) {
+          || bytes.length == 0 || bytes.length > ch.receiveBuffer.length) {
         res.answer = hb(r, 0);
         res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
             ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
@@ -1307,13 +1331,15 @@ public final class VirtualHost {
         return;
       }
       System.arraycopy(ch.receiveBuffer, 0, bytes, 0, bytes.length);
-      if (corrupt && bytes.length > 0) {
+      if (corrupt) {
         bytes[0] ^= (byte) 0xFF;
       }
       ch.receiveOffset = bytes.length;
       ch.operation = ChannelInfo.Operation.RECEIVED;
       res.answer = hb(r, STATUS_SUCCESS);
-      res.note = prefix + bytes.length + " bytes fetched" + faultNote;
+      res.note = prefix + bytes.length + " bytes fetched"
+          + (bytes.length < ch.receiveBuffer.length
+              ? " (short read of " + ch.receiveBuffer.length + ")" : "") + faultNote;
     }
   }
 
@@ -1472,7 +1498,7 @@ public final class VirtualHost {
       return "1 ";
     });
     rpciHandlers.put("vmx.capability.unified_loop", req -> {
-      unifiedLoopApps.add(req.arguments().trim());
+      bounded(unifiedLoopApps, req.arguments().trim());
       return "1 ";
     });
     rpciHandlers.put("tools.os.statechange.status", req -> {
@@ -1522,7 +1548,7 @@ public final class VirtualHost {
     private int memoryMb = 4096;
     private int mhz = 2400;
     private int hardwareVersion = 19;
-    private int productType = PRODUCT_ESX;
+    private int productType = VmxVersion.ProductType.SCALABLE_SERVER.code();
     private int vmxVersion = BackdoorProtocol.VERSION_MAGIC;
     private long apicHz = 66_000_000L;
     private int maxTimeLagMicros = 1_000_000;
@@ -1571,9 +1597,17 @@ public final class VirtualHost {
       return this;
     }
 
-    /** VMX product type in GETVERSION's ecx. Default {@link #PRODUCT_ESX} (2). */
-    public Builder productType(int productType) {
-      this.productType = productType;
+    /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
+    public Builder productType(VmxVersion.ProductType productType) {
+      Preconditions.checkArgument(productType != VmxVersion.ProductType.UNKNOWN,
+          "UNKNOWN has no code; use productType(int)");
+      this.productType = productType.code();
+      return this;
+    }
+
+    /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
+    public Builder productType(int ecx) {
+      this.productType = ecx;
       return this;
     }
 
@@ -1629,8 +1663,10 @@ public final class VirtualHost {
     }
 
     /**
-     * Told of the extra time a DELAY fault adds to a call. Default: advances the simulation
-     * (own or given) when the host reads its time; otherwise nothing.
+     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after
+     * the call was answered and outside the host's lock, before the answer is returned. A
+     * network server can use it to hold the answer back. Default: advance the simulation the
+     * host reads its time from; nothing when a ticker was given instead.
      */
     public Builder delayer(Consumer<Duration> delayer) {
       this.delayer = Preconditions.checkNotNull(delayer);
