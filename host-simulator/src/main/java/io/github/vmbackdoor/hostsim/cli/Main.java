@@ -13,29 +13,34 @@ import picocli.CommandLine.Spec;
  * The command line of the runnable jar, {@code java -jar vmbackdoor.jar}.
  *
  * <p>Subcommands, each with {@code --help}:
+ *
  * <ul>
- *   <li>{@code serve [--port N] [--bind ADDR] [--vm NAME,...]}: runs a simulator server and
- *       prints {@code listening on HOST:PORT}; runs until stopped.</li>
+ *   <li>{@code serve [--port N] [--bind ADDR] [--vm NAME,...]}: runs a simulator server and prints
+ *       {@code listening on HOST:PORT}; runs until stopped.
  * </ul>
  *
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
  */
 @Command(
     name = "vmbackdoor",
-    description = "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
+    description =
+        "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
     synopsisSubcommandLabel = "COMMAND",
     footer = {"", "Exit codes: 0 success, 1 the job failed, 2 bad usage."})
 public final class Main implements Callable<Integer> {
 
   /** Exit code of a job that failed. */
   static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
+
   /** Exit code of a command line that could not be understood. */
   static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
 
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   private boolean help;
 
   private Main() {}
@@ -52,16 +57,20 @@ public final class Main implements Callable<Integer> {
     System.exit(code);
   }
 
-  /** Runs the command line with these streams and this {@code serve} command; returns the exit code. */
+  /**
+   * Runs the command line with these streams and this {@code serve} command; returns the exit code.
+   */
   static int run(PrintWriter out, PrintWriter err, ServeCommand serve, String... args) {
-    CommandLine commandLine = new CommandLine(new Main())
-        .addSubcommand("serve", serve)
-        .setOut(out)
-        .setErr(err)
-        .setExecutionExceptionHandler((e, cl, parseResult) -> {
-          cl.getErr().println("vmbackdoor " + cl.getCommandName() + ": " + e.getMessage());
-          return EXIT_FAILURE;
-        });
+    CommandLine commandLine =
+        new CommandLine(new Main())
+            .addSubcommand("serve", serve)
+            .setOut(out)
+            .setErr(err)
+            .setExecutionExceptionHandler(
+                (e, cl, parseResult) -> {
+                  cl.getErr().println("vmbackdoor " + cl.getCommandName() + ": " + e.getMessage());
+                  return EXIT_FAILURE;
+                });
     return commandLine.execute(args);
   }
 

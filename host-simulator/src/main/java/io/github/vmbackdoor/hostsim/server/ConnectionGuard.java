@@ -16,15 +16,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of every connection, and the one place that rejects a connection: it sends
- * the ERROR frame, closes the connection, counts the rejection and logs it, once per
- * connection however many bad bytes follow.
+ * The last handler of every connection, and the one place that rejects a connection: it sends the
+ * ERROR frame, closes the connection, counts the rejection and logs it, once per connection however
+ * many bad bytes follow.
  *
  * <p>Every exception that reaches the end of the pipeline ends here, so nothing a client sends
- * escapes onto the event loop: a {@link WireProtocolException} becomes its error code, an I/O
- * error (the peer reset the connection) a quiet close, anything else {@link
- * WireError#INTERNAL_ERROR}. A client that shuts down its output after whole frames is closed
- * quietly once the responses are written.
+ * escapes onto the event loop: a {@link WireProtocolException} becomes its error code, an I/O error
+ * (the peer reset the connection) a quiet close, anything else {@link WireError#INTERNAL_ERROR}. A
+ * client that shuts down its output after whole frames is closed quietly once the responses are
+ * written.
  */
 @Sharable
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
@@ -58,8 +58,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Sends the ERROR frame and closes the connection; does nothing if it was rejected before.
-   * May be called from any thread.
+   * Sends the ERROR frame and closes the connection; does nothing if it was rejected before. May be
+   * called from any thread.
    */
   void reject(Channel channel, WireError error, String text, Throwable cause) {
     if (!channel.eventLoop().inEventLoop()) {
@@ -77,7 +77,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
       logger.warn("rejection listener failed", e);
     }
     if (channel.isActive()) {
-      channel.writeAndFlush(ServerFrame.error(error, text)).addListener(ChannelFutureListener.CLOSE);
+      channel
+          .writeAndFlush(ServerFrame.error(error, text))
+          .addListener(ChannelFutureListener.CLOSE);
     } else {
       channel.close();
     }
@@ -85,7 +87,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   private static void log(Channel channel, WireError error, String text, Throwable cause) {
     String vmName = channel.attr(VM_NAME).get();
-    String who = "connection " + channel.remoteAddress() + (vmName == null ? "" : " (vm " + vmName + ")");
+    String who =
+        "connection " + channel.remoteAddress() + (vmName == null ? "" : " (vm " + vmName + ")");
     if (error == WireError.INTERNAL_ERROR) {
       logger.warn("{} closed: {}: {}", who, error, text, cause);
     } else if (error == WireError.SHUTTING_DOWN) {
@@ -116,8 +119,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     if (event instanceof ChannelInputShutdownEvent) {
       // The client sent its last frame; close once the responses already written are flushed.
       if (!isRejected(ctx.channel())) {
-        ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER)
-            .addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       }
       return;
     }

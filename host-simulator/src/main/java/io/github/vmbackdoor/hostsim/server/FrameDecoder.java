@@ -11,14 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Cuts the client's byte stream into frames and decodes each into a {@link ClientHello} or a
- * {@link Request}.
+ * Cuts the client's byte stream into frames and decodes each into a {@link ClientHello} or a {@link
+ * Request}.
  *
- * <p>The length prefix is checked against {@link WireProtocol#MAX_FRAME_LENGTH} as soon as its
- * four bytes arrive, before any body is buffered. Any violation is a
- * {@link WireProtocolException}; after the first one the decoder discards everything the
- * connection still sends (the connection is being closed). Input that ends in the middle of a
- * frame is a violation too.
+ * <p>The length prefix is checked against {@link WireProtocol#MAX_FRAME_LENGTH} as soon as its four
+ * bytes arrive, before any body is buffered. Any violation is a {@link WireProtocolException};
+ * after the first one the decoder discards everything the connection still sends (the connection is
+ * being closed). Input that ends in the middle of a frame is a violation too.
  */
 final class FrameDecoder extends ByteToMessageDecoder {
 
@@ -45,12 +44,16 @@ final class FrameDecoder extends ByteToMessageDecoder {
     decode(ctx, in, out);
     if (!failed && in.isReadable()) {
       int have = in.readableBytes();
-      String expected = have >= WireProtocol.LENGTH_PREFIX
-          ? " of " + (WireProtocol.LENGTH_PREFIX + Integer.toUnsignedLong(in.getInt(in.readerIndex())))
-          : "";
+      String expected =
+          have >= WireProtocol.LENGTH_PREFIX
+              ? " of "
+                  + (WireProtocol.LENGTH_PREFIX
+                      + Integer.toUnsignedLong(in.getInt(in.readerIndex())))
+              : "";
       failed = true;
       in.skipBytes(have);
-      throw new WireProtocolException(WireError.MALFORMED_FRAME,
+      throw new WireProtocolException(
+          WireError.MALFORMED_FRAME,
           "input ended in the middle of a frame (" + have + expected + " bytes received)");
     }
   }
@@ -62,7 +65,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
     }
     long length = Integer.toUnsignedLong(in.getInt(in.readerIndex()));
     if (length > WireProtocol.MAX_FRAME_LENGTH) {
-      throw new WireProtocolException(WireError.FRAME_TOO_LARGE,
+      throw new WireProtocolException(
+          WireError.FRAME_TOO_LARGE,
           "frame length " + length + " exceeds the limit of " + WireProtocol.MAX_FRAME_LENGTH);
     }
     if (length == 0) {
@@ -92,11 +96,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
       case WireProtocol.OUTS_RESPONSE:
       case WireProtocol.INS_RESPONSE:
       case WireProtocol.ERROR:
-        throw new WireProtocolException(WireError.UNEXPECTED_FRAME,
+        throw new WireProtocolException(
+            WireError.UNEXPECTED_FRAME,
             "frame type " + WireProtocol.typeName(type) + " is sent by the server, not the client");
       default:
-        throw new WireProtocolException(WireError.MALFORMED_FRAME,
-            "unknown frame type " + WireProtocol.typeName(type));
+        throw new WireProtocolException(
+            WireError.MALFORMED_FRAME, "unknown frame type " + WireProtocol.typeName(type));
     }
   }
 
@@ -107,16 +112,21 @@ final class FrameDecoder extends ByteToMessageDecoder {
     }
     int magic = frame.readInt();
     if (magic != WireProtocol.MAGIC) {
-      throw new WireProtocolException(WireError.BAD_MAGIC,
-          String.format("HELLO magic is 0x%08x, expected 0x%08x (\"VMBD\")", magic, WireProtocol.MAGIC));
+      throw new WireProtocolException(
+          WireError.BAD_MAGIC,
+          String.format(
+              "HELLO magic is 0x%08x, expected 0x%08x (\"VMBD\")", magic, WireProtocol.MAGIC));
     }
     if (frame.readableBytes() < 2) {
       throw malformed("HELLO ends before its version");
     }
     int version = frame.readUnsignedShort();
     if (version != WireProtocol.VERSION) {
-      throw new WireProtocolException(WireError.UNSUPPORTED_VERSION,
-          "protocol version " + version + " is not supported; this server speaks version "
+      throw new WireProtocolException(
+          WireError.UNSUPPORTED_VERSION,
+          "protocol version "
+              + version
+              + " is not supported; this server speaks version "
               + WireProtocol.VERSION);
     }
     if (frame.readableBytes() < 2) {
@@ -124,19 +134,25 @@ final class FrameDecoder extends ByteToMessageDecoder {
     }
     int nameLength = frame.readUnsignedShort();
     if (nameLength == 0 || nameLength > WireProtocol.MAX_VM_NAME) {
-      throw malformed("VM name length " + nameLength + " is outside 1.." + WireProtocol.MAX_VM_NAME);
+      throw malformed(
+          "VM name length " + nameLength + " is outside 1.." + WireProtocol.MAX_VM_NAME);
     }
     if (frame.readableBytes() != nameLength) {
-      throw malformed("HELLO carries " + frame.readableBytes() + " name bytes, its name length says "
-          + nameLength);
+      throw malformed(
+          "HELLO carries "
+              + frame.readableBytes()
+              + " name bytes, its name length says "
+              + nameLength);
     }
     String name;
     try {
-      name = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(readBytes(frame, nameLength)))
-          .toString();
+      name =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(readBytes(frame, nameLength)))
+              .toString();
     } catch (CharacterCodingException e) {
       throw malformed("VM name is not valid UTF-8");
     }
@@ -150,12 +166,23 @@ final class FrameDecoder extends ByteToMessageDecoder {
     int bodyLength = frame.readableBytes();
     int fixed = WireProtocol.OPERATION_LENGTH - 1;
     if (bodyLength < fixed) {
-      throw malformed(operation + " frame of " + (bodyLength + 1) + " bytes is shorter than "
-          + WireProtocol.OPERATION_LENGTH);
+      throw malformed(
+          operation
+              + " frame of "
+              + (bodyLength + 1)
+              + " bytes is shorter than "
+              + WireProtocol.OPERATION_LENGTH);
     }
     int sequence = frame.readInt();
-    Registers registers = Registers.of(frame.readInt(), frame.readInt(), frame.readInt(),
-        frame.readInt(), frame.readInt(), frame.readInt(), frame.readInt());
+    Registers registers =
+        Registers.of(
+            frame.readInt(),
+            frame.readInt(),
+            frame.readInt(),
+            frame.readInt(),
+            frame.readInt(),
+            frame.readInt(),
+            frame.readInt());
     long count = Integer.toUnsignedLong(registers.ecx());
     if (operation == Request.Operation.OUTS) {
       if (count != frame.readableBytes()) {
@@ -164,11 +191,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
       return new Request(operation, sequence, registers, readBytes(frame, (int) count));
     }
     if (operation == Request.Operation.INS && count > WireProtocol.MAX_TRANSFER) {
-      throw new WireProtocolException(WireError.FRAME_TOO_LARGE,
+      throw new WireProtocolException(
+          WireError.FRAME_TOO_LARGE,
           "INS of " + count + " bytes exceeds the transfer limit of " + WireProtocol.MAX_TRANSFER);
     }
     if (frame.isReadable()) {
-      throw malformed(operation + " frame has " + frame.readableBytes() + " bytes after the registers");
+      throw malformed(
+          operation + " frame has " + frame.readableBytes() + " bytes after the registers");
     }
     return new Request(operation, sequence, registers, null);
   }

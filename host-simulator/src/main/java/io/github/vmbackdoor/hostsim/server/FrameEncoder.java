@@ -5,7 +5,10 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
 
-/** Writes {@link ServerFrame}s into buffers sized exactly for them. Stateless, shared by all connections. */
+/**
+ * Writes {@link ServerFrame}s into buffers sized exactly for them. Stateless, shared by all
+ * connections.
+ */
 @Sharable
 final class FrameEncoder extends MessageToByteEncoder<ServerFrame> {
 
@@ -16,7 +19,8 @@ final class FrameEncoder extends MessageToByteEncoder<ServerFrame> {
   }
 
   @Override
-  protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, ServerFrame frame, boolean preferDirect) {
+  protected ByteBuf allocateBuffer(
+      ChannelHandlerContext ctx, ServerFrame frame, boolean preferDirect) {
     return preferDirect
         ? ctx.alloc().ioBuffer(frame.wireLength())
         : ctx.alloc().heapBuffer(frame.wireLength());

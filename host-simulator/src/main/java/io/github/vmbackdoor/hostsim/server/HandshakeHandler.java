@@ -8,9 +8,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The first state of a connection: admits it (connection limit, shutdown), waits for the
- * client's HELLO for at most the handshake timeout, finds the VM the HELLO names, answers
- * HELLO_OK and replaces itself with a {@link RequestHandler} for that VM.
+ * The first state of a connection: admits it (connection limit, shutdown), waits for the client's
+ * HELLO for at most the handshake timeout, finds the VM the HELLO names, answers HELLO_OK and
+ * replaces itself with a {@link RequestHandler} for that VM.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
@@ -47,15 +47,26 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     Channel channel = ctx.channel();
     WireError refusal = server.admit(channel);
     if (refusal != null) {
-      guard.reject(channel, refusal, refusal == WireError.SHUTTING_DOWN
-          ? "the server is shutting down"
-          : "the server already serves " + server.maxConnections() + " connections", null);
+      guard.reject(
+          channel,
+          refusal,
+          refusal == WireError.SHUTTING_DOWN
+              ? "the server is shutting down"
+              : "the server already serves " + server.maxConnections() + " connections",
+          null);
       return;
     }
-    timeout = ctx.executor().schedule(
-        () -> guard.reject(channel, WireError.HANDSHAKE_TIMEOUT,
-            "no HELLO within " + timeoutMillis + " ms", null),
-        timeoutMillis, TimeUnit.MILLISECONDS);
+    timeout =
+        ctx.executor()
+            .schedule(
+                () ->
+                    guard.reject(
+                        channel,
+                        WireError.HANDSHAKE_TIMEOUT,
+                        "no HELLO within " + timeoutMillis + " ms",
+                        null),
+                timeoutMillis,
+                TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -91,7 +102,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     try {
       backdoor = server.lookup(vmName);
     } catch (RuntimeException e) {
-      guard.reject(channel, WireError.INTERNAL_ERROR, "looking up VM \"" + vmName + "\" failed: " + e, e);
+      guard.reject(
+          channel, WireError.INTERNAL_ERROR, "looking up VM \"" + vmName + "\" failed: " + e, e);
       return;
     }
     if (backdoor == null) {

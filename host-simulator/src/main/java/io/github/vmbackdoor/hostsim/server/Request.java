@@ -62,7 +62,11 @@ final class Request {
 
   @Override
   public String toString() {
-    return operation + " #" + Integer.toUnsignedString(sequence) + " " + registers
+    return operation
+        + " #"
+        + Integer.toUnsignedString(sequence)
+        + " "
+        + registers
         + (bytes == null ? "" : " (" + bytes.length + " bytes)");
   }
 }

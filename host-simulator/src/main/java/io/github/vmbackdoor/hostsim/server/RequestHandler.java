@@ -7,13 +7,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * The established state of a connection: carries out each request on the VM's host-side
- * {@link Backdoor} and writes the response, in order. Responses are flushed when the read
- * that brought the requests is complete; while the client does not read its responses, the
- * connection stops reading requests.
+ * The established state of a connection: carries out each request on the VM's host-side {@link
+ * Backdoor} and writes the response, in order. Responses are flushed when the read that brought the
+ * requests is complete; while the client does not read its responses, the connection stops reading
+ * requests.
  *
- * <p>A host that throws is a fault of the simulator, not of the client: the connection gets
- * {@link WireError#INTERNAL_ERROR} and is closed, and no other connection notices.
+ * <p>A host that throws is a fault of the simulator, not of the client: the connection gets {@link
+ * WireError#INTERNAL_ERROR} and is closed, and no other connection notices.
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter {
 
@@ -40,8 +40,11 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     try {
       response = execute(request);
     } catch (RuntimeException e) {
-      guard.reject(channel, WireError.INTERNAL_ERROR,
-          "the host failed on " + request.operation() + ": " + e, e);
+      guard.reject(
+          channel,
+          WireError.INTERNAL_ERROR,
+          "the host failed on " + request.operation() + ": " + e,
+          e);
       return;
     }
     ctx.write(response);

@@ -22,7 +22,8 @@ abstract class ServerFrame {
   }
 
   /** The response to a request: its sequence number, the host's registers, for INS the bytes. */
-  static ServerFrame response(Request.Operation operation, int sequence, Registers registers, byte[] bytes) {
+  static ServerFrame response(
+      Request.Operation operation, int sequence, Registers registers, byte[] bytes) {
     return new Response(operation, sequence, registers, bytes);
   }
 
@@ -98,8 +99,11 @@ abstract class ServerFrame {
 
     @Override
     public String toString() {
-      return WireProtocol.typeName(operation.responseType()) + " #" + Integer.toUnsignedString(sequence)
-          + " " + registers;
+      return WireProtocol.typeName(operation.responseType())
+          + " #"
+          + Integer.toUnsignedString(sequence)
+          + " "
+          + registers;
     }
   }
 

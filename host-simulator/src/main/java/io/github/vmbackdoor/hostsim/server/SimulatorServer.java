@@ -32,18 +32,18 @@ import java.util.function.Function;
  * The simulator over TCP: serves emulated VMs to guests in other processes, one connection per
  * guest, in the wire protocol of {@code docs/wire-protocol.md}.
  *
- * <p>Each connection names its VM in the handshake; the server finds the VM's host side, a
- * {@link Backdoor}, through the function given to {@link #builder}, so several connections may
- * share one VM as several guest processes share one real VM. The host side is then called from
- * the connections' event-loop threads, concurrently for different connections; it must be
- * thread-safe and must not block.
+ * <p>Each connection names its VM in the handshake; the server finds the VM's host side, a {@link
+ * Backdoor}, through the function given to {@link #builder}, so several connections may share one
+ * VM as several guest processes share one real VM. The host side is then called from the
+ * connections' event-loop threads, concurrently for different connections; it must be thread-safe
+ * and must not block.
  *
- * <p>The server binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise; port 0
- * picks a free port ({@link #port()} tells which). A connection that breaks the protocol (a
- * malformed, truncated or oversize frame, a wrong magic or version, an unknown VM, no HELLO
- * within the handshake timeout) gets an ERROR frame and is closed; no other connection is
- * affected. {@link #close()} stops accepting, tells every connection that the server is
- * shutting down, closes them and releases the threads.
+ * <p>The server binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise; port 0 picks
+ * a free port ({@link #port()} tells which). A connection that breaks the protocol (a malformed,
+ * truncated or oversize frame, a wrong magic or version, an unknown VM, no HELLO within the
+ * handshake timeout) gets an ERROR frame and is closed; no other connection is affected. {@link
+ * #close()} stops accepting, tells every connection that the server is shutting down, closes them
+ * and releases the threads.
  *
  * <pre>{@code
  * try (SimulatorServer server = SimulatorServer.builder(name -> hosts.get(name)).start()) {
@@ -71,33 +71,39 @@ public final class SimulatorServer implements AutoCloseable {
     this.maxConnections = builder.maxConnections;
     this.guard = new ConnectionGuard(builder.rejectionListener);
     long handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
-    this.acceptGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-accept", true));
-    this.ioGroup = new NioEventLoopGroup(builder.ioThreads, new DefaultThreadFactory("vmbackdoor-io", true));
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(acceptGroup, ioGroup)
-        .channel(NioServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channels.add(channel);
-            channel.closeFuture().addListener(f -> channels.remove(channel));
-            ChannelPipeline pipeline = channel.pipeline();
-            pipeline.addLast("encoder", FrameEncoder.INSTANCE);
-            pipeline.addLast("decoder", new FrameDecoder());
-            pipeline.addLast("handshake", new HandshakeHandler(SimulatorServer.this, guard, handshakeMillis));
-            pipeline.addLast("guard", guard);
-          }
-        });
+    this.acceptGroup =
+        new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-accept", true));
+    this.ioGroup =
+        new NioEventLoopGroup(builder.ioThreads, new DefaultThreadFactory("vmbackdoor-io", true));
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(acceptGroup, ioGroup)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    channels.add(channel);
+                    channel.closeFuture().addListener(f -> channels.remove(channel));
+                    ChannelPipeline pipeline = channel.pipeline();
+                    pipeline.addLast("encoder", FrameEncoder.INSTANCE);
+                    pipeline.addLast("decoder", new FrameDecoder());
+                    pipeline.addLast(
+                        "handshake",
+                        new HandshakeHandler(SimulatorServer.this, guard, handshakeMillis));
+                    pipeline.addLast("guard", guard);
+                  }
+                });
     ChannelFuture bind = bootstrap.bind(builder.bindAddress, builder.port).awaitUninterruptibly();
     if (!bind.isSuccess()) {
       shutdownGroups();
       Throwable cause = bind.cause();
       String where = builder.bindAddress.getHostAddress() + ":" + builder.port;
       if (cause instanceof IOException) {
-        throw new UncheckedIOException("cannot listen on " + where + ": " + cause.getMessage(),
-            (IOException) cause);
+        throw new UncheckedIOException(
+            "cannot listen on " + where + ": " + cause.getMessage(), (IOException) cause);
       }
       throw new IllegalStateException("cannot listen on " + where, cause);
     }
@@ -134,10 +140,9 @@ public final class SimulatorServer implements AutoCloseable {
   }
 
   /**
-   * Shuts the server down gracefully: stops accepting, sends every connection an ERROR frame
-   * {@link WireError#SHUTTING_DOWN} after the responses already under way, closes the
-   * connections and stops the server's threads. Waits at most a few seconds; calling it again
-   * does nothing.
+   * Shuts the server down gracefully: stops accepting, sends every connection an ERROR frame {@link
+   * WireError#SHUTTING_DOWN} after the responses already under way, closes the connections and
+   * stops the server's threads. Waits at most a few seconds; calling it again does nothing.
    */
   @Override
   public void close() {
@@ -171,7 +176,11 @@ public final class SimulatorServer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SimulatorServer[" + serverChannel.localAddress() + ", " + admitted.get() + " connections]";
+    return "SimulatorServer["
+        + serverChannel.localAddress()
+        + ", "
+        + admitted.get()
+        + " connections]";
   }
 
   // ---- called by the connection handlers ----
@@ -198,7 +207,9 @@ public final class SimulatorServer implements AutoCloseable {
     return vms.apply(vmName);
   }
 
-  /** Settings of a {@link SimulatorServer}; {@link #start()} binds and returns the running server. */
+  /**
+   * Settings of a {@link SimulatorServer}; {@link #start()} binds and returns the running server.
+   */
   public static final class Builder {
     private final Function<String, ? extends Backdoor> vms;
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
@@ -206,7 +217,7 @@ public final class SimulatorServer implements AutoCloseable {
     private int maxConnections = 1024;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private int ioThreads;
-    private BiConsumer<WireError, String> rejectionListener = (error, text) -> { };
+    private BiConsumer<WireError, String> rejectionListener = (error, text) -> {};
 
     private Builder(Function<String, ? extends Backdoor> vms) {
       this.vms = checkNotNull(vms, "vms");
@@ -228,7 +239,10 @@ public final class SimulatorServer implements AutoCloseable {
       return this;
     }
 
-    /** The most connections served at once (default 1024); more are refused with {@link WireError#TOO_MANY_CONNECTIONS}. */
+    /**
+     * The most connections served at once (default 1024); more are refused with {@link
+     * WireError#TOO_MANY_CONNECTIONS}.
+     */
     public Builder maxConnections(int maxConnections) {
       checkArgument(maxConnections > 0, "maxConnections must be positive: %s", maxConnections);
       this.maxConnections = maxConnections;
@@ -237,12 +251,17 @@ public final class SimulatorServer implements AutoCloseable {
 
     /** How long a new connection has to send its HELLO (default 10 s). */
     public Builder handshakeTimeout(Duration timeout) {
-      checkArgument(!timeout.isNegative() && !timeout.isZero(), "handshake timeout must be positive: %s", timeout);
+      checkArgument(
+          !timeout.isNegative() && !timeout.isZero(),
+          "handshake timeout must be positive: %s",
+          timeout);
       this.handshakeTimeout = timeout;
       return this;
     }
 
-    /** Threads that serve the connections; 0 (the default) lets Netty choose (twice the processors). */
+    /**
+     * Threads that serve the connections; 0 (the default) lets Netty choose (twice the processors).
+     */
     public Builder ioThreads(int threads) {
       checkArgument(threads >= 0, "threads must not be negative: %s", threads);
       this.ioThreads = threads;

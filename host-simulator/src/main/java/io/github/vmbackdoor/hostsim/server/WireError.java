@@ -3,12 +3,12 @@ package io.github.vmbackdoor.hostsim.server;
 import java.util.Optional;
 
 /**
- * The error codes of the simulator's wire protocol: what an ERROR frame reports before the
- * server closes the connection.
+ * The error codes of the simulator's wire protocol: what an ERROR frame reports before the server
+ * closes the connection.
  *
- * <p>A refused backdoor call is not an error at this level (the host answers it with registers
- * that lack the SUCCESS bit, as a VMware host would); these codes cover only what the
- * register-level protocol cannot express.
+ * <p>A refused backdoor call is not an error at this level (the host answers it with registers that
+ * lack the SUCCESS bit, as a VMware host would); these codes cover only what the register-level
+ * protocol cannot express.
  */
 public enum WireError {
   /** The HELLO did not start with the magic bytes "VMBD". */
@@ -17,9 +17,15 @@ public enum WireError {
   UNSUPPORTED_VERSION(2),
   /** A frame's length, or the byte count of a transfer, exceeds the protocol's limits. */
   FRAME_TOO_LARGE(3),
-  /** A frame's body does not match its type's layout, its type is unknown, or the input ended mid-frame. */
+  /**
+   * A frame's body does not match its type's layout, its type is unknown, or the input ended
+   * mid-frame.
+   */
   MALFORMED_FRAME(4),
-  /** A well-formed frame that is not allowed now: a request before HELLO, a second HELLO, a server frame type. */
+  /**
+   * A well-formed frame that is not allowed now: a request before HELLO, a second HELLO, a server
+   * frame type.
+   */
   UNEXPECTED_FRAME(5),
   /** The server has no VM of the name the HELLO gave. */
   UNKNOWN_VM(6),

@@ -28,17 +28,26 @@ class MainTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new ServeCommand(new CountDownLatch(1)),
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
         args);
   }
 
   @Test
   void helpOnTheTopCommandAndOnServe() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("Usage: vmbackdoor").contains("serve").contains("Exit codes");
+    assertThat(out.toString())
+        .contains("Usage: vmbackdoor")
+        .contains("serve")
+        .contains("Exit codes");
     out.getBuffer().setLength(0);
     assertThat(run("serve", "--help")).isZero();
-    assertThat(out.toString()).contains("Usage: vmbackdoor serve").contains("--port=N").contains("--bind=ADDR")
+    assertThat(out.toString())
+        .contains("Usage: vmbackdoor serve")
+        .contains("--port=N")
+        .contains("--bind=ADDR")
         .contains("listening on HOST:PORT");
   }
 
@@ -69,19 +78,39 @@ class MainTest {
   void serveListensUntilStoppedAndServesTheNamedVms() throws Exception {
     LineQueue lines = new LineQueue();
     CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(lines, true),
-        new PrintWriter(err, true), new ServeCommand(stop), "serve", "--port", "0", "--vm", "alpha,beta"));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(err, true),
+                    new ServeCommand(stop),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--vm",
+                    "alpha,beta"));
     String listening = lines.next();
     assertThat(listening).startsWith("listening on 127.0.0.1:");
     assertThat(lines.next()).isEqualTo("serving VMs alpha, beta");
     HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
-    try (RemoteBackdoor guest = RemoteBackdoor.connect(address.getHost(), address.getPort(), "beta")) {
-      Registers answer = guest.in(Registers.of(BackdoorProtocol.MAGIC, ~BackdoorProtocol.MAGIC, 0xFFFF000A,
-          BackdoorProtocol.COMMAND_PORT, 0, 0));
+    try (RemoteBackdoor guest =
+        RemoteBackdoor.connect(address.getHost(), address.getPort(), "beta")) {
+      Registers answer =
+          guest.in(
+              Registers.of(
+                  BackdoorProtocol.MAGIC,
+                  ~BackdoorProtocol.MAGIC,
+                  0xFFFF000A,
+                  BackdoorProtocol.COMMAND_PORT,
+                  0,
+                  0));
       assertThat(answer.ebx()).isEqualTo(BackdoorProtocol.MAGIC);
     }
-    Assertions.assertThatThrownBy(() -> RemoteBackdoor.connect(address.getHost(), address.getPort(), "gamma"))
-        .isInstanceOfSatisfying(RemoteBackdoorException.class,
+    Assertions.assertThatThrownBy(
+            () -> RemoteBackdoor.connect(address.getHost(), address.getPort(), "gamma"))
+        .isInstanceOfSatisfying(
+            RemoteBackdoorException.class,
             e -> assertThat(e.error()).contains(WireError.UNKNOWN_VM));
     assertThat(exit).isNotDone();
     stop.countDown();

@@ -28,17 +28,19 @@ class ConcurrentGuestsTest {
     for (int i = 0; i < VMS; i++) {
       hosts.add(new FakeHost(0x1000 * (i + 1)));
     }
-    Map<String, Backdoor> vms = Map.of("vm0", hosts.get(0), "vm1", hosts.get(1), "vm2", hosts.get(2),
-        "vm3", hosts.get(3));
+    Map<String, Backdoor> vms =
+        Map.of("vm0", hosts.get(0), "vm1", hosts.get(1), "vm2", hosts.get(2), "vm3", hosts.get(3));
     ExecutorService pool = Executors.newFixedThreadPool(GUESTS);
     try (SimulatorServer server = SimulatorServer.builder(vms::get).ioThreads(4).start()) {
       CountDownLatch connected = new CountDownLatch(GUESTS);
       List<CompletableFuture<Integer>> guests = new ArrayList<>();
       for (int g = 0; g < GUESTS; g++) {
         int guest = g;
-        guests.add(CompletableFuture.supplyAsync(() -> runGuest(server.port(), guest, connected), pool));
+        guests.add(
+            CompletableFuture.supplyAsync(() -> runGuest(server.port(), guest, connected), pool));
       }
-      CompletableFuture.allOf(guests.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+      CompletableFuture.allOf(guests.toArray(new CompletableFuture<?>[0]))
+          .get(60, TimeUnit.SECONDS);
       for (CompletableFuture<Integer> guest : guests) {
         assertThat(guest.get()).isEqualTo(CALLS);
       }
@@ -63,29 +65,39 @@ class ConcurrentGuestsTest {
       assertThat(connected.await(30, TimeUnit.SECONDS)).as("all guests connected").isTrue();
       int done = 0;
       for (int i = 0; i < CALLS; i++) {
-        Registers call = Registers.of(random.nextInt(), guest, i, random.nextInt(), random.nextInt(),
-            random.nextInt(), random.nextInt());
+        Registers call =
+            Registers.of(
+                random.nextInt(),
+                guest,
+                i,
+                random.nextInt(),
+                random.nextInt(),
+                random.nextInt(),
+                random.nextInt());
         switch (i % 3) {
           case 0:
             assertThat(backdoor.in(call)).isEqualTo(FakeHost.expectedIn(salt, call));
             break;
-          case 1: {
-            byte[] bytes = new byte[random.nextInt(200)];
-            random.nextBytes(bytes);
-            Registers outs = call.withEcx(bytes.length);
-            assertThat(backdoor.outs(outs, bytes)).isEqualTo(FakeHost.expectedOuts(salt, outs, bytes));
-            break;
-          }
-          default: {
-            byte[] into = new byte[random.nextInt(200)];
-            Registers ins = call.withEcx(into.length);
-            assertThat(backdoor.ins(ins, into)).isEqualTo(FakeHost.expectedIns(salt, ins));
-            byte[] expected = new byte[into.length];
-            for (int b = 0; b < expected.length; b++) {
-              expected[b] = FakeHost.expectedInsByte(salt, ins, b);
+          case 1:
+            {
+              byte[] bytes = new byte[random.nextInt(200)];
+              random.nextBytes(bytes);
+              Registers outs = call.withEcx(bytes.length);
+              assertThat(backdoor.outs(outs, bytes))
+                  .isEqualTo(FakeHost.expectedOuts(salt, outs, bytes));
+              break;
             }
-            assertThat(into).isEqualTo(expected);
-          }
+          default:
+            {
+              byte[] into = new byte[random.nextInt(200)];
+              Registers ins = call.withEcx(into.length);
+              assertThat(backdoor.ins(ins, into)).isEqualTo(FakeHost.expectedIns(salt, ins));
+              byte[] expected = new byte[into.length];
+              for (int b = 0; b < expected.length; b++) {
+                expected[b] = FakeHost.expectedInsByte(salt, ins, b);
+              }
+              assertThat(into).isEqualTo(expected);
+            }
         }
         done++;
       }

@@ -6,23 +6,30 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 /**
- * A test host whose answers are pure functions of the call, so a guest can check every answer
- * it gets: {@code in} permutes and offsets the registers, {@code outs} answers the CRC-32 of the
- * bytes in ebx, {@code ins} fills the buffer with a pattern seeded by ebx. Counts its calls.
- * Thread-safe.
+ * A test host whose answers are pure functions of the call, so a guest can check every answer it
+ * gets: {@code in} permutes and offsets the registers, {@code outs} answers the CRC-32 of the bytes
+ * in ebx, {@code ins} fills the buffer with a pattern seeded by ebx. Counts its calls. Thread-safe.
  */
 final class FakeHost implements Backdoor {
 
   private final int salt;
   final AtomicLong calls = new AtomicLong();
 
-  /** @param salt mixed into every answer, so hosts with different salts answer differently */
+  /**
+   * @param salt mixed into every answer, so hosts with different salts answer differently
+   */
   FakeHost(int salt) {
     this.salt = salt;
   }
 
   static Registers expectedIn(int salt, Registers r) {
-    return Registers.of(r.ebp() + 1, r.edi() + 2, r.esi() + 3, r.edx() + 4, r.ecx() + 5, r.ebx() + 6,
+    return Registers.of(
+        r.ebp() + 1,
+        r.edi() + 2,
+        r.esi() + 3,
+        r.edx() + 4,
+        r.ecx() + 5,
+        r.ebx() + 6,
         r.eax() ^ salt);
   }
 

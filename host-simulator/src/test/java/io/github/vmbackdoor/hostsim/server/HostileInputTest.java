@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Clients that break the protocol each get their ERROR frame and are closed, while a
- * well-behaved guest connected to the same server all along sees no error.
+ * Clients that break the protocol each get their ERROR frame and are closed, while a well-behaved
+ * guest connected to the same server all along sees no error.
  */
 class HostileInputTest {
 
@@ -42,11 +42,12 @@ class HostileInputTest {
   @BeforeAll
   static void startServer() {
     FakeHost host = new FakeHost(SALT);
-    server = SimulatorServer.builder(name -> name.equals("vm") ? host : null)
-        .handshakeTimeout(HANDSHAKE_TIMEOUT)
-        .ioThreads(2)
-        .rejectionListener((error, text) -> rejections.add(error))
-        .start();
+    server =
+        SimulatorServer.builder(name -> name.equals("vm") ? host : null)
+            .handshakeTimeout(HANDSHAKE_TIMEOUT)
+            .ioThreads(2)
+            .rejectionListener((error, text) -> rejections.add(error))
+            .start();
     wellBehaved = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm");
   }
 
@@ -104,8 +105,9 @@ class HostileInputTest {
         RawClient.Frame frame = client.readFrame();
         // Junk may happen to hold whole valid requests; every frame before the error is a response.
         while (frame.type != WireProtocol.ERROR) {
-          assertThat(frame.type).isIn(WireProtocol.IN_RESPONSE, WireProtocol.OUTS_RESPONSE,
-              WireProtocol.INS_RESPONSE);
+          assertThat(frame.type)
+              .isIn(
+                  WireProtocol.IN_RESPONSE, WireProtocol.OUTS_RESPONSE, WireProtocol.INS_RESPONSE);
           frame = client.readFrame();
         }
         client.expectClosed();
@@ -133,8 +135,12 @@ class HostileInputTest {
   @Test
   void insBeyondTheTransferLimitIsTooLarge() throws IOException {
     try (RawClient client = established()) {
-      client.send(RawClient.request(WireProtocol.INS, 1,
-          Registers.zero().withEcx(WireProtocol.MAX_TRANSFER + 1), new byte[0]));
+      client.send(
+          RawClient.request(
+              WireProtocol.INS,
+              1,
+              Registers.zero().withEcx(WireProtocol.MAX_TRANSFER + 1),
+              new byte[0]));
       client.expectErrorAndClose(WireError.FRAME_TOO_LARGE);
     }
   }
@@ -154,7 +160,8 @@ class HostileInputTest {
   void frameCutMidWayThenConnectionClosed() throws IOException, InterruptedException {
     rejections.clear();
     try (RawClient client = established()) {
-      byte[] request = RawClient.request(WireProtocol.OUTS, 1, Registers.zero().withEcx(100), new byte[100]);
+      byte[] request =
+          RawClient.request(WireProtocol.OUTS, 1, Registers.zero().withEcx(100), new byte[100]);
       client.send(Arrays.copyOf(request, 60));
     }
     assertThat(rejections.poll(5, TimeUnit.SECONDS)).isEqualTo(WireError.MALFORMED_FRAME);
@@ -182,7 +189,8 @@ class HostileInputTest {
     try (RawClient silent = raw()) {
       long start = System.nanoTime();
       RawClient.Frame error = silent.expectErrorAndClose(WireError.HANDSHAKE_TIMEOUT);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(HANDSHAKE_TIMEOUT.minusMillis(50));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(HANDSHAKE_TIMEOUT.minusMillis(50));
       assertThat(error.errorText()).contains("no HELLO within 300 ms");
     }
   }
@@ -238,7 +246,8 @@ class HostileInputTest {
   @Test
   void outsWhoseByteCountDisagreesWithEcx() throws IOException {
     try (RawClient client = established()) {
-      client.send(RawClient.request(WireProtocol.OUTS, 1, Registers.zero().withEcx(5), new byte[4]));
+      client.send(
+          RawClient.request(WireProtocol.OUTS, 1, Registers.zero().withEcx(5), new byte[4]));
       RawClient.Frame error = client.expectErrorAndClose(WireError.MALFORMED_FRAME);
       assertThat(error.errorText()).contains("ecx says 5");
     }
@@ -254,8 +263,12 @@ class HostileInputTest {
 
   @Test
   void helloWithBadNames() throws IOException {
-    List<byte[]> names = List.of(new byte[0], new byte[256], new byte[] {(byte) 0xC3, 0x28},
-        "a\nb".getBytes(StandardCharsets.UTF_8));
+    List<byte[]> names =
+        List.of(
+            new byte[0],
+            new byte[256],
+            new byte[] {(byte) 0xC3, 0x28},
+            "a\nb".getBytes(StandardCharsets.UTF_8));
     for (byte[] name : names) {
       try (RawClient client = raw()) {
         client.send(RawClient.helloWithName(WireProtocol.MAGIC, 1, name));
@@ -299,7 +312,9 @@ class HostileInputTest {
     assertThat(rejections.poll(100, TimeUnit.MILLISECONDS)).isNull();
   }
 
-  /** Every kind of hostile client at once, many times, while the well-behaved guest keeps calling. */
+  /**
+   * Every kind of hostile client at once, many times, while the well-behaved guest keeps calling.
+   */
   @Test
   void hostileClientsAllAtOnceNeverDisturbAWellBehavedGuest() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(9);
@@ -307,33 +322,48 @@ class HostileInputTest {
     AtomicLong goodCalls = new AtomicLong();
     CountDownLatch go = new CountDownLatch(1);
     try {
-      CompletableFuture<Void> good = CompletableFuture.runAsync(() -> {
-        awaitUninterruptibly(go);
-        while (!stop.get() || goodCalls.get() < 100) {
-          Registers call = Registers.of((int) goodCalls.get(), 1, 2, 3, 4, 5, 6);
-          assertThat(wellBehaved.in(call)).isEqualTo(FakeHost.expectedIn(SALT, call));
-          byte[] into = new byte[64];
-          Registers ins = Registers.of(0x564D5868, 0x10000 + (int) goodCalls.get(), 64, 0x5659, 0, 0, 0);
-          assertThat(wellBehaved.ins(ins, into)).isEqualTo(FakeHost.expectedIns(SALT, ins));
-          assertThat(into[63]).isEqualTo(FakeHost.expectedInsByte(SALT, ins, 63));
-          goodCalls.incrementAndGet();
-        }
-      }, pool);
+      CompletableFuture<Void> good =
+          CompletableFuture.runAsync(
+              () -> {
+                awaitUninterruptibly(go);
+                while (!stop.get() || goodCalls.get() < 100) {
+                  Registers call = Registers.of((int) goodCalls.get(), 1, 2, 3, 4, 5, 6);
+                  assertThat(wellBehaved.in(call)).isEqualTo(FakeHost.expectedIn(SALT, call));
+                  byte[] into = new byte[64];
+                  Registers ins =
+                      Registers.of(
+                          0x564D5868, 0x10000 + (int) goodCalls.get(), 64, 0x5659, 0, 0, 0);
+                  assertThat(wellBehaved.ins(ins, into)).isEqualTo(FakeHost.expectedIns(SALT, ins));
+                  assertThat(into[63]).isEqualTo(FakeHost.expectedInsByte(SALT, ins, 63));
+                  goodCalls.incrementAndGet();
+                }
+              },
+              pool);
       List<CompletableFuture<Void>> hostile = new ArrayList<>();
-      List<ThrowingRunnable> kinds = List.of(this::randomBytes, this::frameLongerThanTheLimitIsRefusedFromItsLengthAlone,
-          this::frameCutMidWayThenOutputShutDown, this::wrongProtocolVersion, this::wrongMagic,
-          this::clientThatSendsNothingIsClosedAfterTheHandshakeTimeout, this::outsWhoseByteCountDisagreesWithEcx,
-          this::unknownVm);
+      List<ThrowingRunnable> kinds =
+          List.of(
+              this::randomBytes,
+              this::frameLongerThanTheLimitIsRefusedFromItsLengthAlone,
+              this::frameCutMidWayThenOutputShutDown,
+              this::wrongProtocolVersion,
+              this::wrongMagic,
+              this::clientThatSendsNothingIsClosedAfterTheHandshakeTimeout,
+              this::outsWhoseByteCountDisagreesWithEcx,
+              this::unknownVm);
       for (ThrowingRunnable kind : kinds) {
-        hostile.add(CompletableFuture.runAsync(() -> {
-          awaitUninterruptibly(go);
-          for (int i = 0; i < 3; i++) {
-            kind.runUnchecked();
-          }
-        }, pool));
+        hostile.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  awaitUninterruptibly(go);
+                  for (int i = 0; i < 3; i++) {
+                    kind.runUnchecked();
+                  }
+                },
+                pool));
       }
       go.countDown();
-      CompletableFuture.allOf(hostile.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+      CompletableFuture.allOf(hostile.toArray(new CompletableFuture<?>[0]))
+          .get(30, TimeUnit.SECONDS);
       stop.set(true);
       good.get(30, TimeUnit.SECONDS);
       assertThat(goodCalls.get()).isGreaterThanOrEqualTo(100);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.Registers;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -74,7 +73,9 @@ final class RawClient implements AutoCloseable {
   Frame expectErrorAndClose(WireError error) throws IOException {
     Frame frame = readFrame();
     assertThat(frame.type).as("frame type of %s", frame).isEqualTo(WireProtocol.ERROR);
-    assertThat(WireError.forCode(frame.errorCode())).as("error of %s", frame.errorText()).contains(error);
+    assertThat(WireError.forCode(frame.errorCode()))
+        .as("error of %s", frame.errorText())
+        .contains(error);
     expectClosed();
     return frame;
   }
@@ -121,15 +122,21 @@ final class RawClient implements AutoCloseable {
         .putInt(length)
         .put((byte) type)
         .putInt(sequence)
-        .putInt(r.eax()).putInt(r.ebx()).putInt(r.ecx()).putInt(r.edx())
-        .putInt(r.esi()).putInt(r.edi()).putInt(r.ebp())
+        .putInt(r.eax())
+        .putInt(r.ebx())
+        .putInt(r.ecx())
+        .putInt(r.edx())
+        .putInt(r.esi())
+        .putInt(r.edi())
+        .putInt(r.ebp())
         .put(bytes)
         .array();
   }
 
   static Registers registersOf(byte[] body) {
     ByteBuffer b = ByteBuffer.wrap(body, 4, WireProtocol.REGISTERS_LENGTH);
-    return Registers.of(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
+    return Registers.of(
+        b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
   }
 
   static int sequenceOf(byte[] body) {

@@ -35,10 +35,11 @@ class SimulatorServerTest {
   @BeforeEach
   void start() {
     Map<String, Backdoor> vms = Map.of("vm-a", hostA, "vm-b", hostB, "broken", new BrokenHost());
-    server = SimulatorServer.builder(vms::get)
-        .ioThreads(2)
-        .rejectionListener((error, text) -> rejections.add(error))
-        .start();
+    server =
+        SimulatorServer.builder(vms::get)
+            .ioThreads(2)
+            .rejectionListener((error, text) -> rejections.add(error))
+            .start();
   }
 
   @AfterEach
@@ -59,8 +60,15 @@ class SimulatorServerTest {
   @Test
   void inCarriesAllSevenRegistersBothWays() {
     try (RemoteBackdoor guest = connect("vm-a")) {
-      Registers call = Registers.of(BackdoorProtocol.MAGIC, 0xA9B2A797, 0xFFFF000A, 0x5658, 0x80000001,
-          0xFFFFFFFF, 0x12345678);
+      Registers call =
+          Registers.of(
+              BackdoorProtocol.MAGIC,
+              0xA9B2A797,
+              0xFFFF000A,
+              0x5658,
+              0x80000001,
+              0xFFFFFFFF,
+              0x12345678);
       assertThat(guest.in(call)).isEqualTo(FakeHost.expectedIn(SALT_A, call));
       assertThat(guest.vmName()).isEqualTo("vm-a");
       assertThat(guest.maxTransfer()).isEqualTo(WireProtocol.MAX_TRANSFER);
@@ -73,8 +81,11 @@ class SimulatorServerTest {
       for (int size : new int[] {0, 1, 21, 4096, WireProtocol.MAX_TRANSFER}) {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
-        Registers call = Registers.of(BackdoorProtocol.MAGIC, 0x10000, size, 0x00035659, 0, 0x5E6F7081, 0x1A2B3C4D);
-        assertThat(guest.outs(call, bytes)).as("outs of %s bytes", size)
+        Registers call =
+            Registers.of(
+                BackdoorProtocol.MAGIC, 0x10000, size, 0x00035659, 0, 0x5E6F7081, 0x1A2B3C4D);
+        assertThat(guest.outs(call, bytes))
+            .as("outs of %s bytes", size)
             .isEqualTo(FakeHost.expectedOuts(SALT_A, call, bytes));
       }
     }
@@ -84,8 +95,15 @@ class SimulatorServerTest {
   void insReturnsTheHostsBytes() {
     try (RemoteBackdoor guest = connect("vm-b")) {
       for (int size : new int[] {0, 1, 10, 65538, WireProtocol.MAX_TRANSFER}) {
-        Registers call = Registers.of(BackdoorProtocol.MAGIC, 0x10000 + size, size, 0x00035659, 0x1A2B3C4D, 0,
-            0x5E6F7081);
+        Registers call =
+            Registers.of(
+                BackdoorProtocol.MAGIC,
+                0x10000 + size,
+                size,
+                0x00035659,
+                0x1A2B3C4D,
+                0,
+                0x5E6F7081);
         byte[] into = new byte[size];
         assertThat(guest.ins(call, into)).isEqualTo(FakeHost.expectedIns(SALT_B, call));
         for (int i = 0; i < size; i++) {
@@ -99,7 +117,8 @@ class SimulatorServerTest {
 
   @Test
   void eachConnectionReachesTheVmItNamed() {
-    try (RemoteBackdoor a = connect("vm-a"); RemoteBackdoor b = connect("vm-b");
+    try (RemoteBackdoor a = connect("vm-a");
+        RemoteBackdoor b = connect("vm-b");
         RemoteBackdoor a2 = connect("vm-a")) {
       Registers call = Registers.of(1, 2, 3, 4, 5, 6, 7);
       assertThat(a.in(call)).isEqualTo(FakeHost.expectedIn(SALT_A, call));
@@ -114,19 +133,23 @@ class SimulatorServerTest {
   @Test
   void unknownVmIsRefusedWithItsCode() {
     assertThatThrownBy(() -> connect("vm-z"))
-        .isInstanceOfSatisfying(RemoteBackdoorException.class, e -> {
-          assertThat(e.error()).contains(WireError.UNKNOWN_VM);
-          assertThat(e.code()).isEqualTo(6);
-          assertThat(e.serverMessage()).contains("vm-z");
-          assertThat(e.getMessage()).contains("UNKNOWN_VM").contains("vm-z");
-        });
+        .isInstanceOfSatisfying(
+            RemoteBackdoorException.class,
+            e -> {
+              assertThat(e.error()).contains(WireError.UNKNOWN_VM);
+              assertThat(e.code()).isEqualTo(6);
+              assertThat(e.serverMessage()).contains("vm-z");
+              assertThat(e.getMessage()).contains("UNKNOWN_VM").contains("vm-z");
+            });
   }
 
   @Test
   void aHostThatThrowsClosesOnlyItsOwnConnection() throws InterruptedException {
-    try (RemoteBackdoor good = connect("vm-a"); RemoteBackdoor broken = connect("broken")) {
+    try (RemoteBackdoor good = connect("vm-a");
+        RemoteBackdoor broken = connect("broken")) {
       assertThatThrownBy(() -> broken.in(Registers.zero()))
-          .isInstanceOfSatisfying(RemoteBackdoorException.class,
+          .isInstanceOfSatisfying(
+              RemoteBackdoorException.class,
               e -> assertThat(e.error()).contains(WireError.INTERNAL_ERROR));
       assertThat(rejections.poll(5, TimeUnit.SECONDS)).isEqualTo(WireError.INTERNAL_ERROR);
       assertThatThrownBy(() -> broken.in(Registers.zero()))
@@ -157,7 +180,9 @@ class SimulatorServerTest {
       ByteArrayOutputStream all = new ByteArrayOutputStream();
       all.write(RawClient.hello("vm-a"));
       for (int seq = 1; seq <= 3; seq++) {
-        all.write(RawClient.request(WireProtocol.IN, seq, Registers.of(seq, 0, 0, 0, 0, 0, 0), new byte[0]));
+        all.write(
+            RawClient.request(
+                WireProtocol.IN, seq, Registers.of(seq, 0, 0, 0, 0, 0, 0), new byte[0]));
       }
       raw.send(all.toByteArray());
       assertThat(raw.readFrame().type).isEqualTo(WireProtocol.HELLO_OK);
@@ -181,7 +206,8 @@ class SimulatorServerTest {
         RawClient third = new RawClient(small.address())) {
       third.expectErrorAndClose(WireError.TOO_MANY_CONNECTIONS);
       assertThat(small.connectionCount()).isEqualTo(2);
-      assertThat(first.in(Registers.zero())).isEqualTo(FakeHost.expectedIn(SALT_A, Registers.zero()));
+      assertThat(first.in(Registers.zero()))
+          .isEqualTo(FakeHost.expectedIn(SALT_A, Registers.zero()));
     }
   }
 
@@ -203,7 +229,8 @@ class SimulatorServerTest {
   @Test
   void aPortInUseIsReportedAtStart() throws IOException {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      assertThatThrownBy(() -> SimulatorServer.builder(name -> hostA).port(taken.getLocalPort()).start())
+      assertThatThrownBy(
+              () -> SimulatorServer.builder(name -> hostA).port(taken.getLocalPort()).start())
           .isInstanceOf(java.io.UncheckedIOException.class)
           .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
@@ -215,8 +242,10 @@ class SimulatorServerTest {
     try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    assertThatThrownBy(() -> RemoteBackdoor.connect(new InetSocketAddress("127.0.0.1", port), "vm-a",
-        Duration.ofSeconds(2)))
+    assertThatThrownBy(
+            () ->
+                RemoteBackdoor.connect(
+                    new InetSocketAddress("127.0.0.1", port), "vm-a", Duration.ofSeconds(2)))
         .isInstanceOf(BackdoorException.class)
         .hasMessageContaining("cannot connect to simulator 127.0.0.1:" + port);
   }
@@ -225,12 +254,12 @@ class SimulatorServerTest {
   void aResponseThatDoesNotComeInTimeFailsTheCall() throws Exception {
     BlockingHost blocking = new BlockingHost();
     try (SimulatorServer slow = SimulatorServer.builder(name -> blocking).start();
-        RemoteBackdoor guest = RemoteBackdoor.connect(slow.address(), "vm", Duration.ofMillis(200))) {
+        RemoteBackdoor guest =
+            RemoteBackdoor.connect(slow.address(), "vm", Duration.ofMillis(200))) {
       assertThatThrownBy(() -> guest.in(Registers.zero()))
           .isInstanceOf(BackdoorException.class)
           .hasMessageContaining("no response within 200 ms");
-      assertThatThrownBy(() -> guest.in(Registers.zero()))
-          .hasMessageContaining("impossible");
+      assertThatThrownBy(() -> guest.in(Registers.zero())).hasMessageContaining("impossible");
       blocking.release.countDown(); // before the server closes: its event loop is held by the host
     } finally {
       blocking.release.countDown();

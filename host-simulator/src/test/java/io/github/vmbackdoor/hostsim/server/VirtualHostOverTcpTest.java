@@ -55,8 +55,15 @@ class VirtualHostOverTcpTest {
   @Test
   void getVersion() {
     try (RemoteBackdoor guest = guest()) {
-      Registers answer = guest.in(Registers.of(BackdoorProtocol.MAGIC, ~BackdoorProtocol.MAGIC, 0xFFFF000A,
-          BackdoorProtocol.COMMAND_PORT, 0, 0));
+      Registers answer =
+          guest.in(
+              Registers.of(
+                  BackdoorProtocol.MAGIC,
+                  ~BackdoorProtocol.MAGIC,
+                  0xFFFF000A,
+                  BackdoorProtocol.COMMAND_PORT,
+                  0,
+                  0));
       assertThat(answer.eax()).isEqualTo(6);
       assertThat(answer.ebx()).isEqualTo(BackdoorProtocol.MAGIC);
       assertThat(answer.ecx()).isEqualTo(VirtualHost.PRODUCT_ESX);
@@ -65,7 +72,8 @@ class VirtualHostOverTcpTest {
 
   @Test
   void infoSetThenInfoGetFromAnotherConnection() {
-    try (RemoteBackdoor writer = guest(); RemoteBackdoor reader = guest()) {
+    try (RemoteBackdoor writer = guest();
+        RemoteBackdoor reader = guest()) {
       assertThat(rpci(writer, "info-set guestinfo.ip 10.0.0.7")).isEqualTo("1 ");
       assertThat(rpci(reader, "info-get guestinfo.ip")).isEqualTo("1 10.0.0.7");
     }
@@ -101,24 +109,29 @@ class VirtualHostOverTcpTest {
       List<CompletableFuture<Void>> runs = new ArrayList<>();
       for (int g = 0; g < guests; g++) {
         int id = g;
-        runs.add(CompletableFuture.runAsync(() -> {
-          try (RemoteBackdoor guest = guest()) {
-            connected.countDown();
-            assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
-            for (int round = 0; round < rounds; round++) {
-              String value = "guest" + id + "-round" + round;
-              assertThat(rpci(guest, "info-set guestinfo.g" + id + " " + value)).isEqualTo("1 ");
-              assertThat(rpci(guest, "info-get guestinfo.g" + id)).isEqualTo("1 " + value);
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-          }
-        }, pool));
+        runs.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try (RemoteBackdoor guest = guest()) {
+                    connected.countDown();
+                    assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
+                    for (int round = 0; round < rounds; round++) {
+                      String value = "guest" + id + "-round" + round;
+                      assertThat(rpci(guest, "info-set guestinfo.g" + id + " " + value))
+                          .isEqualTo("1 ");
+                      assertThat(rpci(guest, "info-get guestinfo.g" + id)).isEqualTo("1 " + value);
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                  }
+                },
+                pool));
       }
       CompletableFuture.allOf(runs.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
       for (int g = 0; g < guests; g++) {
-        assertThat(host.guestInfo()).containsEntry("guestinfo.g" + g, "guest" + g + "-round" + (rounds - 1));
+        assertThat(host.guestInfo())
+            .containsEntry("guestinfo.g" + g, "guest" + g + "-round" + (rounds - 1));
       }
       assertThat(server.rejectionCount()).isZero();
     } finally {

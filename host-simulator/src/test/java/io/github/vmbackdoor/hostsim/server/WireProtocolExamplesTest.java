@@ -28,9 +28,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The worked examples of {@code docs/wire-protocol.md} are true: the Java client produces
- * exactly the {@code C>} bytes for the calls the page describes, and the server produces exactly
- * the {@code S>} bytes for the host answers it describes.
+ * The worked examples of {@code docs/wire-protocol.md} are true: the Java client produces exactly
+ * the {@code C>} bytes for the calls the page describes, and the server produces exactly the {@code
+ * S>} bytes for the host answers it describes.
  */
 class WireProtocolExamplesTest {
 
@@ -46,7 +46,12 @@ class WireProtocolExamplesTest {
     final Registers answer;
     final byte[] answerBytes;
 
-    Call(Request.Operation operation, Registers registers, byte[] bytes, Registers answer, byte[] answerBytes) {
+    Call(
+        Request.Operation operation,
+        Registers registers,
+        byte[] bytes,
+        Registers answer,
+        byte[] answerBytes) {
       this.operation = operation;
       this.registers = registers;
       this.bytes = bytes;
@@ -68,32 +73,52 @@ class WireProtocolExamplesTest {
   }
 
   /** The calls of §7.2 to §7.4, in order, as the page explains them in words. */
-  private static final List<Call> CALLS = List.of(
-      // GETVERSION
-      in(r(MAGIC, 0xA9B2A797, 0xFFFF000A, 0x5658, 0, 0, 0), r(6, MAGIC, 2, 0x5658, 0, 0, 0)),
-      // OPEN RPCI with cookies
-      in(r(MAGIC, 0xC9435052, 0x0000001E, 0x5658, 0, 0, 0),
-          r(MAGIC, 0xC9435052, 0x0001001E, 0x00035658, CKH, CKL, 0)),
-      // SENDSIZE 21
-      in(r(MAGIC, 21, 0x0001001E, 0x00035658, CKH, CKL, 0), r(MAGIC, 21, 0x0081001E, 0x00035658, CKH, CKL, 0)),
-      // HB OUTS
-      new Call(Request.Operation.OUTS, r(MAGIC, 0x00010000, 21, 0x00035659, 0, CKL, CKH),
-          ascii("info-get guestinfo.ip"), r(MAGIC, 0x00010000, 0, 0x00035659, 0, CKL, CKH), null),
-      // RECVSIZE
-      in(r(MAGIC, 0, 0x0003001E, 0x00035658, CKH, CKL, 0), r(MAGIC, 10, 0x0083001E, 0x00015658, CKH, CKL, 0)),
-      // HB INS
-      new Call(Request.Operation.INS, r(MAGIC, 0x00010000, 10, 0x00035659, CKH, 0, CKL), null,
-          r(MAGIC, 0x00010000, 0, 0x00035659, CKH, 0, CKL), ascii("1 10.0.0.7")),
-      // RECVSTATUS
-      in(r(MAGIC, 1, 0x0005001E, 0x00035658, CKH, CKL, 0), r(MAGIC, 1, 0x0001001E, 0x00035658, CKH, CKL, 0)),
-      // CLOSE
-      in(r(MAGIC, 0, 0x0006001E, 0x00035658, CKH, CKL, 0), r(MAGIC, 0, 0x0001001E, 0x00035658, CKH, CKL, 0)),
-      // SENDPAYLOAD "info"
-      in(r(MAGIC, 0x6F666E69, 0x0002001E, 0x00035658, CKH, CKL, 0),
-          r(MAGIC, 0x6F666E69, 0x0001001E, 0x00035658, CKH, CKL, 0)),
-      // RECVPAYLOAD "1 10"
-      in(r(MAGIC, 1, 0x0004001E, 0x00035658, CKH, CKL, 0),
-          r(MAGIC, 0x30312031, 0x0001001E, 0x00025658, CKH, CKL, 0)));
+  private static final List<Call> CALLS =
+      List.of(
+          // GETVERSION
+          in(r(MAGIC, 0xA9B2A797, 0xFFFF000A, 0x5658, 0, 0, 0), r(6, MAGIC, 2, 0x5658, 0, 0, 0)),
+          // OPEN RPCI with cookies
+          in(
+              r(MAGIC, 0xC9435052, 0x0000001E, 0x5658, 0, 0, 0),
+              r(MAGIC, 0xC9435052, 0x0001001E, 0x00035658, CKH, CKL, 0)),
+          // SENDSIZE 21
+          in(
+              r(MAGIC, 21, 0x0001001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 21, 0x0081001E, 0x00035658, CKH, CKL, 0)),
+          // HB OUTS
+          new Call(
+              Request.Operation.OUTS,
+              r(MAGIC, 0x00010000, 21, 0x00035659, 0, CKL, CKH),
+              ascii("info-get guestinfo.ip"),
+              r(MAGIC, 0x00010000, 0, 0x00035659, 0, CKL, CKH),
+              null),
+          // RECVSIZE
+          in(
+              r(MAGIC, 0, 0x0003001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 10, 0x0083001E, 0x00015658, CKH, CKL, 0)),
+          // HB INS
+          new Call(
+              Request.Operation.INS,
+              r(MAGIC, 0x00010000, 10, 0x00035659, CKH, 0, CKL),
+              null,
+              r(MAGIC, 0x00010000, 0, 0x00035659, CKH, 0, CKL),
+              ascii("1 10.0.0.7")),
+          // RECVSTATUS
+          in(
+              r(MAGIC, 1, 0x0005001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 1, 0x0001001E, 0x00035658, CKH, CKL, 0)),
+          // CLOSE
+          in(
+              r(MAGIC, 0, 0x0006001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 0, 0x0001001E, 0x00035658, CKH, CKL, 0)),
+          // SENDPAYLOAD "info"
+          in(
+              r(MAGIC, 0x6F666E69, 0x0002001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 0x6F666E69, 0x0001001E, 0x00035658, CKH, CKL, 0)),
+          // RECVPAYLOAD "1 10"
+          in(
+              r(MAGIC, 1, 0x0004001E, 0x00035658, CKH, CKL, 0),
+              r(MAGIC, 0x30312031, 0x0001001E, 0x00025658, CKH, CKL, 0)));
 
   /** One frame of the page: direction and bytes. */
   private static final class DocFrame {
@@ -110,7 +135,8 @@ class WireProtocolExamplesTest {
 
   @BeforeAll
   static void readThePage() throws IOException {
-    Path page = Path.of(System.getProperty("user.dir")).resolve("../docs/wire-protocol.md").normalize();
+    Path page =
+        Path.of(System.getProperty("user.dir")).resolve("../docs/wire-protocol.md").normalize();
     frames = parseHexBlocks(Files.readAllLines(page));
   }
 
@@ -128,7 +154,8 @@ class WireProtocolExamplesTest {
       boolean end = line.equals("```");
       boolean start = line.startsWith("C>") || line.startsWith("S>");
       if ((end || start) && fromClient != null) {
-        result.add(new DocFrame(fromClient, BaseEncoding.base16().lowerCase().decode(hex.toString())));
+        result.add(
+            new DocFrame(fromClient, BaseEncoding.base16().lowerCase().decode(hex.toString())));
         hex.setLength(0);
         fromClient = null;
       }
@@ -151,7 +178,11 @@ class WireProtocolExamplesTest {
     for (int i = 0; i < frames.size(); i++) {
       assertThat(frames.get(i).fromClient).as("frame %s from the client", i).isEqualTo(i % 2 == 0);
       byte[] bytes = frames.get(i).bytes;
-      long length = ((bytes[0] & 0xFFL) << 24) | ((bytes[1] & 0xFF) << 16) | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
+      long length =
+          ((bytes[0] & 0xFFL) << 24)
+              | ((bytes[1] & 0xFF) << 16)
+              | ((bytes[2] & 0xFF) << 8)
+              | (bytes[3] & 0xFF);
       assertThat(length).as("length field of frame %s", i).isEqualTo(bytes.length - 4);
     }
   }
@@ -159,7 +190,8 @@ class WireProtocolExamplesTest {
   @Test
   void theServerAnswersWithTheBytesOnThePage() throws IOException {
     ScriptedHost host = new ScriptedHost(CALLS);
-    try (SimulatorServer server = SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
+    try (SimulatorServer server =
+            SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
         RawClient client = new RawClient(server.address())) {
       for (int i = 0; i < frames.size(); i += 2) {
         client.send(frames.get(i).bytes);
@@ -169,7 +201,9 @@ class WireProtocolExamplesTest {
         received[2] = (byte) ((1 + answer.body.length) >>> 8);
         received[4] = (byte) answer.type;
         System.arraycopy(answer.body, 0, received, 5, answer.body.length);
-        assertThat(hex(received)).as("server frame %s", i + 1).isEqualTo(hex(frames.get(i + 1).bytes));
+        assertThat(hex(received))
+            .as("server frame %s", i + 1)
+            .isEqualTo(hex(frames.get(i + 1).bytes));
       }
       assertThat(host.remaining).isEmpty();
     }
@@ -179,8 +213,10 @@ class WireProtocolExamplesTest {
   void theClientSendsTheBytesOnThePage() throws Exception {
     try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       listener.setSoTimeout(5000);
-      CompletableFuture<List<String>> mismatches = CompletableFuture.supplyAsync(() -> playServer(listener));
-      try (RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", listener.getLocalPort(), "vm1")) {
+      CompletableFuture<List<String>> mismatches =
+          CompletableFuture.supplyAsync(() -> playServer(listener));
+      try (RemoteBackdoor guest =
+          RemoteBackdoor.connect("127.0.0.1", listener.getLocalPort(), "vm1")) {
         for (Call call : CALLS) {
           switch (call.operation) {
             case IN:
@@ -204,7 +240,8 @@ class WireProtocolExamplesTest {
   @Test
   void theGuestMessageLayerMakesExactlyTheRpciExampleCalls() {
     ScriptedHost host = new ScriptedHost(CALLS.subList(1, 8));
-    try (SimulatorServer server = SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
+    try (SimulatorServer server =
+            SimulatorServer.builder(Map.of("vm1", (Backdoor) host)::get).start();
         RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm1")) {
       MessageChannel channel = MessageChannel.open(guest, BackdoorProtocol.PROTOCOL_RPCI);
       assertThat(channel.id()).isEqualTo(3);
@@ -228,7 +265,13 @@ class WireProtocolExamplesTest {
           byte[] received = new byte[frame.bytes.length];
           in.readFully(received);
           if (!Arrays.equals(received, frame.bytes)) {
-            mismatches.add("client frame " + i + ": sent " + hex(received) + ", page says " + hex(frame.bytes));
+            mismatches.add(
+                "client frame "
+                    + i
+                    + ": sent "
+                    + hex(received)
+                    + ", page says "
+                    + hex(frame.bytes));
           }
         } else {
           out.write(frame.bytes);
