@@ -58,6 +58,7 @@ public final class SimulatorServer implements AutoCloseable {
 
   private final Function<String, ? extends Backdoor> vms;
   private final int maxConnections;
+  private final long handshakeMillis;
   private final ConnectionGuard guard;
   private final EventLoopGroup acceptGroup;
   private final EventLoopGroup ioGroup;
@@ -70,7 +71,7 @@ public final class SimulatorServer implements AutoCloseable {
     this.vms = builder.vms;
     this.maxConnections = builder.maxConnections;
     this.guard = new ConnectionGuard(builder.rejectionListener);
-    long handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
+    this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
     this.acceptGroup =
         new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-accept", true));
     this.ioGroup =
@@ -85,15 +86,7 @@ public final class SimulatorServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
-                    channels.add(channel);
-                    channel.closeFuture().addListener(f -> channels.remove(channel));
-                    ChannelPipeline pipeline = channel.pipeline();
-                    pipeline.addLast("encoder", FrameEncoder.INSTANCE);
-                    pipeline.addLast("decoder", new FrameDecoder());
-                    pipeline.addLast(
-                        "handshake",
-                        new HandshakeHandler(SimulatorServer.this, guard, handshakeMillis));
-                    pipeline.addLast("guard", guard);
+                    initConnection(channel);
                   }
                 });
     ChannelFuture bind = bootstrap.bind(builder.bindAddress, builder.port).awaitUninterruptibly();
@@ -184,6 +177,17 @@ public final class SimulatorServer implements AutoCloseable {
   }
 
   // ---- called by the connection handlers ----
+
+  /** Sets up a new connection's pipeline: encoder, decoder, handshake, guard. */
+  void initConnection(Channel channel) {
+    channels.add(channel);
+    channel.closeFuture().addListener(f -> channels.remove(channel));
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addLast("encoder", FrameEncoder.INSTANCE);
+    pipeline.addLast("decoder", new FrameDecoder());
+    pipeline.addLast("handshake", new HandshakeHandler(this, guard, handshakeMillis));
+    pipeline.addLast("guard", guard);
+  }
 
   int maxConnections() {
     return maxConnections;
