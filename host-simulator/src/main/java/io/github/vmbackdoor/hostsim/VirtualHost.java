@@ -25,14 +25,13 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,12 +39,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
@@ -73,12 +70,10 @@ import java.util.zip.CRC32;
  */
 public final class VirtualHost {
 
-  /** The VMX product type SCALABLE_SERVER (ESX), QEMU's default too. */
-  public static final int PRODUCT_ESX = 2;
-  /** The VMX product type WORKSTATION. */
-  public static final int PRODUCT_WORKSTATION = 4;
-
-  private static final String RESET = "reset";
+  /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
+  public static final int PRODUCT_ESX = VmxVersion.ProductType.SCALABLE_SERVER.code();
+  /** GETVERSION's product type for Workstation, Fusion and Player (4). */
+  public static final int PRODUCT_WORKSTATION = VmxVersion.ProductType.WORKSTATION.code();
 
   // ---- identity ----
   private final UUID uuid;
@@ -90,7 +85,6 @@ public final class VirtualHost {
   private final long apicHz;
   private final int maxTimeLagMicros;
   private final int interruptLagMicros;
-  private final String machineId;
 
   // ---- time ----
   private final Clock clock;
@@ -103,51 +97,43 @@ public final class VirtualHost {
   private final int channelTableSize;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
-  private final boolean rejectUnsolicitedTcloReplies;
   private final Optional<Duration> idleTimeout;
   private final Invalidation tcloTakeover;
   private final int callLogLimit;
-  private final int historyLimit;
 
   private final Object lock = new Object();
   private final SplittableRandom random;
   private final HostChannel[] channels;
-  private final Map<String, RpciHandler> rpciHandlers = new HashMap<>();
   private final Backdoor backdoor = new InProcessBackdoor();
 
   // ---- state, guarded by lock ----
+  private final TcloEndpoint tclo;
+  private final RpciEndpoint rpci;
   private long checkpointGeneration;
   private long checkpoints;
-  private HostChannel activeTclo;
-  private final Deque<TcloCommand> tcloQueue = new ArrayDeque<>();
   private final List<Fault> faults = new ArrayList<>();
   private final Map<Fault, long[]> faultCounts = new HashMap<>();
   private long callSequence;
   private final Deque<CallRecord> callLog = new ArrayDeque<>();
-  private final Deque<RpciRequest> rpciRequests = new ArrayDeque<>();
-  private final Deque<TcloExchange> tcloExchanges = new ArrayDeque<>();
-  private final Deque<String> tcloCommandsSent = new ArrayDeque<>();
-  private final Deque<String> guestLog = new ArrayDeque<>();
-  private final List<TcloCommand.PowerTracker> powerOperations = new ArrayList<>();
-  private final Map<String, String> guestInfo = new TreeMap<>();
-  private final Map<String, String> capabilities = new LinkedHashMap<>();
-  private final Map<Integer, String> setGuestInfo = new TreeMap<>();
-  private final List<String> unifiedLoopApps = new ArrayList<>();
-  private String toolsVersion;
-  private String toolsVersionType;
 
   private VirtualHost(Builder b) {
-    this.simulation = b.simulation;
-    long seed = b.seed != null ? b.seed : (simulation != null ? simulation.seed() : 0L);
-    Simulation own = null;
-    if (b.clock == null || b.ticker == null) {
-      own = simulation != null ? simulation : Simulation.create(seed);
+    long seed = b.seed != null ? b.seed : (b.simulation != null ? b.simulation.seed() : 0L);
+    if (b.simulation != null) {
+      this.simulation = b.simulation;
+    } else if (b.clock != null && b.ticker != null) {
+      this.simulation = null;
+    } else {
+      this.simulation = Simulation.create(seed);
     }
-    this.clock = b.clock != null ? b.clock : own.clock();
-    this.ticker = b.ticker != null ? b.ticker : own.ticker();
-    Simulation timeSource = simulation != null ? simulation : own;
-    this.delayer = b.delayer != null ? b.delayer
-        : (timeSource != null && b.ticker == null ? timeSource::advance : d -> { });
+    this.clock = b.clock != null ? b.clock : simulation.clock();
+    this.ticker = b.ticker != null ? b.ticker : simulation.ticker();
+    if (b.delayer != null) {
+      this.delayer = b.delayer;
+    } else if (simulation != null && b.ticker == null) {
+      this.delayer = simulation::advance;
+    } else {
+      this.delayer = d -> { };
+    }
     this.startNanos = ticker.read();
     this.random = new SplittableRandom(seed);
     SplittableRandom identity = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -160,18 +146,17 @@ public final class VirtualHost {
     this.apicHz = b.apicHz;
     this.maxTimeLagMicros = b.maxTimeLagMicros;
     this.interruptLagMicros = b.interruptLagMicros;
-    this.machineId = b.machineId;
     this.channelTableSize = b.channelTableSize;
     this.highBandwidth = b.highBandwidth;
     this.cookiesSupported = b.cookiesSupported;
-    this.rejectUnsolicitedTcloReplies = b.rejectUnsolicitedTcloReplies;
     this.idleTimeout = b.idleTimeout;
     this.tcloTakeover = b.tcloTakeover;
     this.callLogLimit = b.callLogLimit;
-    this.historyLimit = b.historyLimit;
     this.channels = new HostChannel[channelTableSize];
-    installBuiltInHandlers();
-    rpciHandlers.putAll(b.handlers);
+    this.tclo = new TcloEndpoint(ticker, startNanos, b.historyLimit,
+        b.rejectUnsolicitedTcloReplies);
+    this.rpci = new RpciEndpoint(b.historyLimit, b.machineId, tclo.powerTrackers());
+    b.handlers.forEach(rpci::handler);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -203,7 +188,11 @@ public final class VirtualHost {
     return highBandwidth;
   }
 
-  /** The simulation this host was built on, if one was given. */
+  /**
+   * The simulation whose virtual time this host reads: the one given to the builder, or the
+   * host's own (seeded with the host's seed); empty only when both a clock and a ticker were
+   * given instead.
+   */
   public Optional<Simulation> simulation() {
     return Optional.ofNullable(simulation);
   }
@@ -228,7 +217,7 @@ public final class VirtualHost {
     synchronized (lock) {
       checkpointGeneration++;
       checkpoints++;
-      queueFirst(RESET);
+      tclo.queueFirst(TcloEndpoint.RESET);
     }
   }
 
@@ -274,7 +263,7 @@ public final class VirtualHost {
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
     synchronized (lock) {
-      queueFirst(RESET);
+      tclo.queueFirst(TcloEndpoint.RESET);
     }
   }
 
@@ -282,7 +271,7 @@ public final class VirtualHost {
   public void enqueueTclo(String command) {
     Preconditions.checkNotNull(command, "command");
     synchronized (lock) {
-      tcloQueue.addLast(new TcloCommand(command, false, null));
+      tclo.enqueue(command);
     }
   }
 
@@ -293,9 +282,7 @@ public final class VirtualHost {
   public void requestPowerOperation(PowerOperation operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock) {
-      TcloCommand.PowerTracker t = new TcloCommand.PowerTracker(operation, nowNanos());
-      powerOperations.add(t);
-      tcloQueue.addLast(new TcloCommand(operation.command(), false, t));
+      tclo.requestPowerOperation(operation);
     }
   }
 
@@ -341,7 +328,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(handler, "handler");
     synchronized (lock) {
-      rpciHandlers.put(name, handler);
+      rpci.handler(name, handler);
     }
   }
 
@@ -375,7 +362,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(key, "key");
     Preconditions.checkNotNull(value, "value");
     synchronized (lock) {
-      guestInfo.put(key, value);
+      rpci.putGuestInfo(key, value);
     }
   }
 
@@ -400,121 +387,105 @@ public final class VirtualHost {
   /** The RPCI requests received, oldest first (at most the history limit). */
   public List<RpciRequest> rpciRequests() {
     synchronized (lock) {
-      return ImmutableList.copyOf(rpciRequests);
+      return rpci.requests();
     }
   }
 
   /** The guestinfo store (keys with their {@code guestinfo.} prefix). */
   public Map<String, String> guestInfo() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(guestInfo);
+      return rpci.guestInfo();
     }
   }
 
   /** The capabilities the guest declared with {@code tools.capability.<name> [value]}. */
   public Map<String, String> capabilities() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(capabilities);
+      return rpci.capabilities();
     }
   }
 
   /** The values the guest set with {@code SetGuestInfo  <type> <value>}, by type. */
   public Map<Integer, String> setGuestInfoValues() {
     synchronized (lock) {
-      return ImmutableMap.copyOf(setGuestInfo);
+      return rpci.setGuestInfo();
     }
   }
 
   /** The text of the guest's {@code log} requests, oldest first. */
   public List<String> guestLog() {
     synchronized (lock) {
-      return ImmutableList.copyOf(guestLog);
+      return rpci.guestLog();
     }
   }
 
   /** The application names declared with {@code vmx.capability.unified_loop}. */
   public List<String> unifiedLoopApps() {
     synchronized (lock) {
-      return ImmutableList.copyOf(unifiedLoopApps);
+      return rpci.unifiedLoopApps();
     }
   }
 
   /** The version from {@code tools.set.version}, or from {@code tools.set.versiontype}. */
   public Optional<String> toolsVersion() {
     synchronized (lock) {
-      return Optional.ofNullable(toolsVersion);
+      return rpci.toolsVersion();
     }
   }
 
   /** The type from {@code tools.set.versiontype}. */
   public Optional<String> toolsVersionType() {
     synchronized (lock) {
-      return Optional.ofNullable(toolsVersionType);
+      return rpci.toolsVersionType();
     }
   }
 
   /** The TCLO commands delivered to the guest (fetched and acknowledged), oldest first. */
   public List<String> tcloCommandsSent() {
     synchronized (lock) {
-      return ImmutableList.copyOf(tcloCommandsSent);
+      return tclo.commandsSent();
     }
   }
 
   /** The TCLO commands waiting to be delivered, in order. */
   public List<String> pendingTcloCommands() {
     synchronized (lock) {
-      List<String> l = new ArrayList<>();
-      for (TcloCommand c : tcloQueue) {
-        l.add(c.text);
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.pending();
     }
   }
 
   /** The command delivered on the current TCLO channel and not answered yet. */
   public Optional<String> outstandingTcloCommand() {
     synchronized (lock) {
-      return activeTclo != null && activeTclo.outstanding != null
-          ? Optional.of(activeTclo.outstanding.text) : Optional.empty();
+      return tclo.outstanding();
     }
   }
 
   /** The id of the TCLO channel the host talks to, if one is open. */
   public Optional<Integer> activeTcloChannel() {
     synchronized (lock) {
-      return activeTclo != null ? Optional.of(activeTclo.id) : Optional.empty();
+      return tclo.activeChannel();
     }
   }
 
   /** Finished TCLO exchanges, oldest first (at most the history limit). */
   public List<TcloExchange> tcloExchanges() {
     synchronized (lock) {
-      return ImmutableList.copyOf(tcloExchanges);
+      return tclo.exchanges();
     }
   }
 
   /** The guest's replies to host commands, oldest first (answered exchanges only). */
   public List<String> tcloReplies() {
     synchronized (lock) {
-      List<String> l = new ArrayList<>();
-      for (TcloExchange e : tcloExchanges) {
-        if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
-          l.add(e.reply().orElse(""));
-        }
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.replies();
     }
   }
 
   /** Every power operation requested, with what became of it, oldest first. */
   public List<PowerOperationReport> powerOperations() {
     synchronized (lock) {
-      List<PowerOperationReport> l = new ArrayList<>();
-      for (TcloCommand.PowerTracker t : powerOperations) {
-        l.add(new PowerOperationReport(t.operation, Duration.ofNanos(t.requestedNanos - startNanos),
-            Optional.ofNullable(t.reply), Optional.ofNullable(t.reportedSuccess)));
-      }
-      return ImmutableList.copyOf(l);
+      return tclo.powerOperations();
     }
   }
 
@@ -556,9 +527,11 @@ public final class VirtualHost {
     @Override
     public Registers in(Registers registers) {
       Preconditions.checkNotNull(registers, "registers");
+      Result res;
       synchronized (lock) {
-        return handleIn(registers);
+        res = handleIn(registers);
       }
+      return delayed(res);
     }
 
     @Override
@@ -567,9 +540,11 @@ public final class VirtualHost {
       Preconditions.checkNotNull(bytes, "bytes");
       Preconditions.checkArgument(registers.ecx() == bytes.length,
           "ecx %s must equal the byte count %s", registers.ecx(), bytes.length);
+      Result res;
       synchronized (lock) {
-        return handleOuts(registers, bytes);
+        res = handleOuts(registers, bytes);
       }
+      return delayed(res);
     }
 
     @Override
@@ -578,15 +553,25 @@ public final class VirtualHost {
       Preconditions.checkNotNull(into, "into");
       Preconditions.checkArgument(registers.ecx() == into.length,
           "ecx %s must equal the buffer length %s", registers.ecx(), into.length);
+      Result res;
       synchronized (lock) {
-        return handleIns(registers, into);
+        res = handleIns(registers, into);
       }
+      return delayed(res);
     }
 
     @Override
     public String toString() {
       return "in-process backdoor to " + VirtualHost.this;
     }
+  }
+
+  /** Tells the delayer, outside the lock, of the extra time a DELAY fault gave the call. */
+  private Registers delayed(Result res) {
+    if (!res.delay.isZero()) {
+      delayer.accept(res.delay);
+    }
+    return res.answer;
   }
 
   /** The outcome of a message call: answer registers, a note for the log, an optional delay. */
@@ -600,7 +585,7 @@ public final class VirtualHost {
     int faultStatus;
   }
 
-  private Registers handleIn(Registers r) {
+  private Result handleIn(Registers r) {
     Result res = new Result();
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);
@@ -614,7 +599,7 @@ public final class VirtualHost {
       }
     }
     finish(CallRecord.Kind.IN, r, res);
-    return res.answer;
+    return res;
   }
 
   private static void unknown(Registers r, Result res) {
@@ -688,9 +673,6 @@ public final class VirtualHost {
       }
       callLog.addLast(new CallRecord(callSequence, hostTime(), kind, request, res.answer,
           res.payloadLength, res.payloadCrc, res.note));
-    }
-    if (!res.delay.isZero()) {
-      delayer.accept(res.delay);
     }
   }
 
@@ -895,9 +877,7 @@ public final class VirtualHost {
     HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
     channels[slot] = ch;
     if (protocol == PROTOCOL_TCLO) {
-      HostChannel previous = activeTclo;
-      activeTclo = ch;
-      ch.needsReset = true;
+      HostChannel previous = tclo.opened(ch);
       if (previous != null && channels[previous.id] == previous && previous.isOpen()) {
         invalidate(previous, tcloTakeover, ChannelInfo.State.HOST_CLOSED);
       }
@@ -928,14 +908,7 @@ public final class VirtualHost {
 
   /** What a channel's end means to its endpoint: an outstanding TCLO command is lost. */
   private void endEndpoint(HostChannel ch) {
-    if (ch.outstanding != null) {
-      recordExchange(new TcloExchange(ch.id, Optional.of(ch.outstanding.text), Optional.empty(),
-          TcloExchange.Outcome.CHANNEL_LOST, time(ch.outstandingSinceNanos), hostTime()));
-      ch.outstanding = null;
-    }
-    if (activeTclo == ch) {
-      activeTclo = null;
-    }
+    tclo.ended(ch);
   }
 
   private void checkIdle(HostChannel ch) {
@@ -1030,11 +1003,8 @@ public final class VirtualHost {
       res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
       return;
     }
-    if (ch.protocol == PROTOCOL_TCLO && length > 0 && ch.outstanding == null
-        && rejectUnsolicitedTcloReplies) {
+    if (ch.protocol == PROTOCOL_TCLO && tclo.refusesUnsolicited(ch, length)) {
       ch.abandonOperation();
-      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.empty(),
-          TcloExchange.Outcome.UNSOLICITED_REJECTED, hostTime(), hostTime()));
       res.answer = lb(r, 0);
       res.note = prefix + length + " bytes: unsolicited reply rejected";
       return;
@@ -1110,7 +1080,7 @@ public final class VirtualHost {
     if (ch.protocol == PROTOCOL_RPCI) {
       message = ch.pendingReply;
     } else {
-      command = commandToOffer(ch);
+      command = tclo.commandToOffer(ch);
       message = command != null ? command.bytes : null;
     }
     if (message == null) {
@@ -1203,28 +1173,28 @@ public final class VirtualHost {
     if (ch.protocol == PROTOCOL_RPCI) {
       ch.pendingReply = null;
     } else if (command != null) {
-      delivered(ch, command);
+      tclo.delivered(ch, command);
     }
   }
 
   // ---- the message layer, HB port ----
 
-  private Registers handleOuts(Registers r, byte[] bytes) {
+  private Result handleOuts(Registers r, byte[] bytes) {
     Result res = new Result();
     res.payloadLength = bytes.length;
     res.payloadCrc = callLogLimit > 0 ? crc(bytes) : 0;
     hbCall(r, bytes, true, res);
     finish(CallRecord.Kind.OUTS, r, res);
-    return res.answer;
+    return res;
   }
 
-  private Registers handleIns(Registers r, byte[] into) {
+  private Result handleIns(Registers r, byte[] into) {
     Result res = new Result();
     hbCall(r, into, false, res);
     res.payloadLength = into.length;
     res.payloadCrc = callLogLimit > 0 ? crc(into) : 0;
     finish(CallRecord.Kind.INS, r, res);
-    return res.answer;
+    return res;
   }
 
   private static long crc(byte[] bytes) {
@@ -1305,8 +1275,10 @@ public final class VirtualHost {
       res.note = prefix + "message of " + message.length + " bytes delivered" + faultNote;
       messageComplete(ch, message);
     } else {
+      // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
+      // and reads the rest of the message never; the message still counts as fetched.
       if (ch.operation != ChannelInfo.Operation.RECEIVING || ch.receiveOffset != 0
-          || bytes.length != ch.receiveBuffer.length) {
+          || bytes.length == 0 || bytes.length > ch.receiveBuffer.length) {
         res.answer = hb(r, 0);
         res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
             ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
@@ -1314,13 +1286,15 @@ public final class VirtualHost {
         return;
       }
       System.arraycopy(ch.receiveBuffer, 0, bytes, 0, bytes.length);
-      if (corrupt && bytes.length > 0) {
+      if (corrupt) {
         bytes[0] ^= (byte) 0xFF;
       }
       ch.receiveOffset = bytes.length;
       ch.operation = ChannelInfo.Operation.RECEIVED;
       res.answer = hb(r, STATUS_SUCCESS);
-      res.note = prefix + bytes.length + " bytes fetched" + faultNote;
+      res.note = prefix + bytes.length + " bytes fetched"
+          + (bytes.length < ch.receiveBuffer.length
+              ? " (short read of " + ch.receiveBuffer.length + ")" : "") + faultNote;
     }
   }
 
@@ -1330,193 +1304,10 @@ public final class VirtualHost {
 
   private void messageComplete(HostChannel ch, byte[] message) {
     if (ch.protocol == PROTOCOL_RPCI) {
-      rpci(ch, message);
+      ch.pendingReply = rpci.handle(ch.id, hostTime(), message);
     } else {
-      tcloMessage(ch, message);
+      tclo.message(ch, message);
     }
-  }
-
-  // ---- TCLO ----
-
-  private void queueFirst(String command) {
-    TcloCommand head = tcloQueue.peekFirst();
-    if (head != null && head.text.equals(command)) {
-      return;
-    }
-    tcloQueue.addFirst(new TcloCommand(command, false, null));
-  }
-
-  /** The command the host would send on this channel now, or null. */
-  private TcloCommand commandToOffer(HostChannel ch) {
-    if (ch != activeTclo || !ch.heardFrom || ch.outstanding != null) {
-      return null;
-    }
-    if (ch.needsReset) {
-      return new TcloCommand(RESET, true, null);
-    }
-    return tcloQueue.peekFirst();
-  }
-
-  private void delivered(HostChannel ch, TcloCommand command) {
-    if (command.channelReset) {
-      ch.needsReset = false;
-      // The channel's own reset also answers a reset that was queued meanwhile.
-      while (!tcloQueue.isEmpty() && tcloQueue.peekFirst().text.equals(RESET)
-          && tcloQueue.peekFirst().power == null) {
-        tcloQueue.removeFirst();
-      }
-    } else {
-      tcloQueue.removeFirstOccurrence(command);
-    }
-    ch.outstanding = command;
-    ch.outstandingSinceNanos = ticker.read();
-    bounded(tcloCommandsSent, command.text);
-  }
-
-  private void tcloMessage(HostChannel ch, byte[] message) {
-    String text = new String(message, StandardCharsets.ISO_8859_1);
-    if (ch.outstanding != null) {
-      TcloCommand c = ch.outstanding;
-      ch.outstanding = null;
-      if (c.power != null) {
-        c.power.reply = text;
-      }
-      recordExchange(new TcloExchange(ch.id, Optional.of(c.text), Optional.of(text),
-          TcloExchange.Outcome.ANSWERED, time(ch.outstandingSinceNanos), hostTime()));
-    } else if (message.length > 0) {
-      recordExchange(new TcloExchange(ch.id, Optional.empty(), Optional.of(text),
-          TcloExchange.Outcome.UNSOLICITED_ACCEPTED, hostTime(), hostTime()));
-    }
-    ch.heardFrom = true;
-  }
-
-  private void recordExchange(TcloExchange e) {
-    bounded(tcloExchanges, e);
-  }
-
-  private <T> void bounded(Deque<T> deque, T item) {
-    if (historyLimit <= 0) {
-      return;
-    }
-    if (deque.size() >= historyLimit) {
-      deque.removeFirst();
-    }
-    deque.addLast(item);
-  }
-
-  private Duration time(long nanos) {
-    return Duration.ofNanos(nanos - startNanos);
-  }
-
-  private long nowNanos() {
-    return ticker.read();
-  }
-
-  // ---- RPCI ----
-
-  private void rpci(HostChannel ch, byte[] message) {
-    RpciRequest request = RpciRequest.parse(ch.id, hostTime(),
-        new String(message, StandardCharsets.ISO_8859_1));
-    bounded(rpciRequests, request);
-    RpciHandler handler = handlerFor(request.command());
-    String reply = handler != null ? handler.reply(request) : "0 Unknown command";
-    ch.pendingReply = reply.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  private RpciHandler handlerFor(String command) {
-    RpciHandler exact = rpciHandlers.get(command);
-    if (exact != null) {
-      return exact;
-    }
-    RpciHandler best = null;
-    int bestLength = -1;
-    for (Map.Entry<String, RpciHandler> e : rpciHandlers.entrySet()) {
-      String key = e.getKey();
-      if (key.endsWith("*")) {
-        String prefix = key.substring(0, key.length() - 1);
-        if (command.startsWith(prefix) && prefix.length() > bestLength) {
-          best = e.getValue();
-          bestLength = prefix.length();
-        }
-      }
-    }
-    return best;
-  }
-
-  private void installBuiltInHandlers() {
-    rpciHandlers.put("info-get", req -> {
-      String key = req.arguments().trim();
-      String value = guestInfo.get(key);
-      return key.startsWith("guestinfo.") && value != null ? "1 " + value : "0 No value found";
-    });
-    rpciHandlers.put("info-set", req -> {
-      String args = req.arguments();
-      int space = args.indexOf(' ');
-      String key = space < 0 ? args : args.substring(0, space);
-      String value = space < 0 ? "" : args.substring(space + 1);
-      if (!key.startsWith("guestinfo.")) {
-        return "0 Permission denied";
-      }
-      guestInfo.put(key, value);
-      return "1 ";
-    });
-    rpciHandlers.put("log", req -> {
-      bounded(guestLog, req.arguments());
-      return "1 ";
-    });
-    rpciHandlers.put("tools.set.version", req -> {
-      toolsVersion = req.arguments().trim();
-      return "1 ";
-    });
-    rpciHandlers.put("tools.set.versiontype", req -> {
-      String[] parts = req.arguments().trim().split(" +");
-      toolsVersion = parts[0];
-      toolsVersionType = parts.length > 1 ? parts[1] : null;
-      return "1 ";
-    });
-    rpciHandlers.put("tools.capability.*", req -> {
-      capabilities.put(req.command().substring("tools.capability.".length()), req.arguments());
-      return "1 ";
-    });
-    rpciHandlers.put("vmx.capability.unified_loop", req -> {
-      unifiedLoopApps.add(req.arguments().trim());
-      return "1 ";
-    });
-    rpciHandlers.put("tools.os.statechange.status", req -> {
-      String[] parts = req.arguments().trim().split(" +");
-      if (parts.length != 2 || !(parts[0].equals("0") || parts[0].equals("1"))) {
-        return "0 Invalid arguments";
-      }
-      int state;
-      try {
-        state = Integer.parseInt(parts[1]);
-      } catch (NumberFormatException e) {
-        return "0 Invalid arguments";
-      }
-      PowerOperation op = PowerOperation.ofStateId(state);
-      if (op != null) {
-        for (TcloCommand.PowerTracker t : powerOperations) {
-          if (t.operation == op && t.reportedSuccess == null) {
-            t.reportedSuccess = parts[0].equals("1");
-            break;
-          }
-        }
-      }
-      return "1 ";
-    });
-    rpciHandlers.put("SetGuestInfo", req -> {
-      String args = req.arguments().startsWith(" ") ? req.arguments().substring(1)
-          : req.arguments();
-      int space = args.indexOf(' ');
-      String type = space < 0 ? args : args.substring(0, space);
-      try {
-        setGuestInfo.put(Integer.parseInt(type), space < 0 ? "" : args.substring(space + 1));
-      } catch (NumberFormatException e) {
-        return "0 Invalid arguments";
-      }
-      return "1 ";
-    });
-    rpciHandlers.put("machine.id.get", req -> "1 " + machineId);
   }
 
   // =============================================================================================
@@ -1529,7 +1320,7 @@ public final class VirtualHost {
     private int memoryMb = 4096;
     private int mhz = 2400;
     private int hardwareVersion = 19;
-    private int productType = PRODUCT_ESX;
+    private int productType = VmxVersion.ProductType.SCALABLE_SERVER.code();
     private int vmxVersion = BackdoorProtocol.VERSION_MAGIC;
     private long apicHz = 66_000_000L;
     private int maxTimeLagMicros = 1_000_000;
@@ -1578,9 +1369,17 @@ public final class VirtualHost {
       return this;
     }
 
-    /** VMX product type in GETVERSION's ecx. Default {@link #PRODUCT_ESX} (2). */
-    public Builder productType(int productType) {
-      this.productType = productType;
+    /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
+    public Builder productType(VmxVersion.ProductType productType) {
+      Preconditions.checkArgument(productType != VmxVersion.ProductType.UNKNOWN,
+          "UNKNOWN has no code; use productType(int)");
+      this.productType = productType.code();
+      return this;
+    }
+
+    /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
+    public Builder productType(int ecx) {
+      this.productType = ecx;
       return this;
     }
 
@@ -1636,8 +1435,10 @@ public final class VirtualHost {
     }
 
     /**
-     * Told of the extra time a DELAY fault adds to a call. Default: advances the simulation
-     * (own or given) when the host reads its time; otherwise nothing.
+     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after
+     * the call was answered and outside the host's lock, before the answer is returned. A
+     * network server can use it to hold the answer back. Default: advance the simulation the
+     * host reads its time from; nothing when a ticker was given instead.
      */
     public Builder delayer(Consumer<Duration> delayer) {
       this.delayer = Preconditions.checkNotNull(delayer);

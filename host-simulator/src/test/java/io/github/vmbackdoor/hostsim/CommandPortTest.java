@@ -10,6 +10,7 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.HostHz;
 import io.github.vmbackdoor.core.HostTime;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.VmxVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class CommandPortTest {
   static final UUID ID = UUID.fromString("564d1234-5678-9abc-def0-112233445566");
   final Simulation sim = Simulation.create(3, Instant.parse("2026-03-04T05:06:07.250Z"));
   final VirtualHost host = VirtualHost.builder().simulation(sim).uuid(ID).memoryMb(2048)
-      .mhz(3000).hardwareVersion(21).productType(VirtualHost.PRODUCT_WORKSTATION)
+      .mhz(3000).hardwareVersion(21).productType(VmxVersion.ProductType.WORKSTATION)
       .maxTimeLagMicros(500_000).interruptLagMicros(1234).build();
 
   Registers call(BackdoorCommand command, int ebx) {
@@ -35,6 +36,12 @@ class CommandPortTest {
     assertThat(r.eax()).isEqualTo(6);
     assertThat(r.ebx()).isEqualTo(MAGIC);
     assertThat(r.ecx()).isEqualTo(VirtualHost.PRODUCT_WORKSTATION);
+  }
+
+  @Test
+  void productTypeConstantsAreTheProtocolsCodes() {
+    assertThat(VirtualHost.PRODUCT_ESX).isEqualTo(VmxVersion.ProductType.SCALABLE_SERVER.code());
+    assertThat(VirtualHost.PRODUCT_WORKSTATION).isEqualTo(VmxVersion.ProductType.WORKSTATION.code());
   }
 
   @Test

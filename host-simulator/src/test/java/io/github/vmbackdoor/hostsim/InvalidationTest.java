@@ -119,4 +119,14 @@ class InvalidationTest {
     assertThat(c.id()).isIn(a.id(), b.id());
     assertThat(host.channels()).hasSize(2);
   }
+
+  @Test
+  void aHostWithoutAGivenSimulationRunsOnItsOwn() {
+    VirtualHost host = VirtualHost.builder().idleTimeout(Duration.ofSeconds(1)).build();
+    MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
+    Simulation own = host.simulation().orElseThrow();
+    own.runFor(Duration.ofSeconds(2));
+    assertThat(host.hostTime()).isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> ch.send(bytes("log x"))).isInstanceOf(MessageException.class);
+  }
 }

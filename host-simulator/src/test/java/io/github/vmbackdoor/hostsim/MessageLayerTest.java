@@ -131,7 +131,7 @@ class MessageLayerTest {
     // receive: status before the payload is fetched
     assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(2);
     assertThat(g.status(MESSAGE_RECVSTATUS, STATUS_SUCCESS)).isZero();
-    assertThat(g.ins(new byte[3]).ebxHigh()).as("HB in of the wrong length").isZero();
+    assertThat(g.ins(new byte[3]).ebxHigh()).as("HB in longer than announced").isZero();
     byte[] reply = new byte[2];
     assertThat(g.ins(reply).ebxHigh()).isEqualTo(STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS)).as("payload after all fetched")
@@ -276,5 +276,23 @@ class MessageLayerTest {
         0, g.cookieLow, g.cookieHigh);
     assertThat(host.backdoor().ins(outsStyle, new byte[2]).ebxHigh()).isZero();
     assertThat(g.ins(new byte[2]).ebxHigh()).isEqualTo(STATUS_SUCCESS);
+  }
+
+  @Test
+  void aShorterHighBandwidthReadIsServedAndCountsAsTheWholeMessage() {
+    // vmt reads at most its buffer size (NetBSD: 255 bytes) of a longer TCLO message
+    VirtualHost host = host(true);
+    host.putGuestInfo("guestinfo.long", "y".repeat(300));
+    Guest g = Guest.open(host.backdoor(), PROTOCOL_RPCI, true);
+    byte[] request = "info-get guestinfo.long".getBytes(StandardCharsets.US_ASCII);
+    g.status(MESSAGE_SENDSIZE, request.length);
+    g.outs(request);
+    assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(302);
+    assertThat(g.ins(new byte[303]).ebxHigh()).as("longer than announced").isZero();
+    byte[] first = new byte[255];
+    assertThat(g.ins(first).ebx()).isEqualTo(0x00010000);
+    assertThat(new String(first, StandardCharsets.US_ASCII)).isEqualTo("1 " + "y".repeat(253));
+    assertThat(g.status(MESSAGE_RECVSTATUS, 1)).isEqualTo(STATUS_SUCCESS);
+    assertThat(g.status(MESSAGE_RECVSIZE, 0)).as("consumed").isEqualTo(STATUS_SUCCESS | STATUS_HB);
   }
 }

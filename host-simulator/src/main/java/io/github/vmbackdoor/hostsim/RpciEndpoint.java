@@ -1,0 +1,206 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The host's RPCI endpoint: handlers by command name, the stores the built-in handlers keep,
+ * and the requests received. Guarded by the VirtualHost's lock.
+ */
+final class RpciEndpoint {
+
+  /** The reply to a command no handler knows (RPCI_UNKNOWN_COMMAND with the failure prefix). */
+  static final String UNKNOWN_COMMAND = "0 Unknown command";
+
+  private static final String GUESTINFO = "guestinfo.";
+
+  private final int historyLimit;
+  private final String machineId;
+  private final List<TcloCommand.PowerTracker> powerOperations;
+  private final Map<String, RpciHandler> handlers = new HashMap<>();
+  private final Deque<RpciRequest> requests = new ArrayDeque<>();
+  private final Map<String, String> guestInfo = new TreeMap<>();
+  private final Map<String, String> capabilities = new LinkedHashMap<>();
+  private final Map<Integer, String> setGuestInfo = new TreeMap<>();
+  private final Deque<String> guestLog = new ArrayDeque<>();
+  private final Deque<String> unifiedLoopApps = new ArrayDeque<>();
+  private String toolsVersion;
+  private String toolsVersionType;
+
+  /**
+   * @param powerOperations the host's requested power operations, which state-change reports
+   *     are matched to
+   */
+  RpciEndpoint(int historyLimit, String machineId,
+      List<TcloCommand.PowerTracker> powerOperations) {
+    this.historyLimit = historyLimit;
+    this.machineId = machineId;
+    this.powerOperations = powerOperations;
+    installBuiltInHandlers();
+  }
+
+  void handler(String name, RpciHandler handler) {
+    handlers.put(name, handler);
+  }
+
+  void putGuestInfo(String key, String value) {
+    guestInfo.put(key, value);
+  }
+
+  /** Handles one complete request and returns the reply's bytes. */
+  byte[] handle(int channelId, Duration at, byte[] message) {
+    RpciRequest request = RpciRequest.parse(channelId, at,
+        new String(message, StandardCharsets.ISO_8859_1));
+    History.add(requests, request, historyLimit);
+    RpciHandler handler = handlerFor(request.command());
+    String reply = handler != null ? handler.reply(request) : UNKNOWN_COMMAND;
+    return reply.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The exact handler, else the one with the longest matching {@code prefix*} key, or null. */
+  private RpciHandler handlerFor(String command) {
+    RpciHandler exact = handlers.get(command);
+    if (exact != null) {
+      return exact;
+    }
+    RpciHandler best = null;
+    int bestLength = -1;
+    for (Map.Entry<String, RpciHandler> e : handlers.entrySet()) {
+      String key = e.getKey();
+      if (key.endsWith("*")) {
+        String prefix = key.substring(0, key.length() - 1);
+        if (command.startsWith(prefix) && prefix.length() > bestLength) {
+          best = e.getValue();
+          bestLength = prefix.length();
+        }
+      }
+    }
+    return best;
+  }
+
+  // ---- introspection ----
+
+  List<RpciRequest> requests() {
+    return ImmutableList.copyOf(requests);
+  }
+
+  Map<String, String> guestInfo() {
+    return ImmutableMap.copyOf(guestInfo);
+  }
+
+  Map<String, String> capabilities() {
+    return ImmutableMap.copyOf(capabilities);
+  }
+
+  Map<Integer, String> setGuestInfo() {
+    return ImmutableMap.copyOf(setGuestInfo);
+  }
+
+  List<String> guestLog() {
+    return ImmutableList.copyOf(guestLog);
+  }
+
+  List<String> unifiedLoopApps() {
+    return ImmutableList.copyOf(unifiedLoopApps);
+  }
+
+  Optional<String> toolsVersion() {
+    return Optional.ofNullable(toolsVersion);
+  }
+
+  Optional<String> toolsVersionType() {
+    return Optional.ofNullable(toolsVersionType);
+  }
+
+  // ---- built-in handlers ----
+
+  private void installBuiltInHandlers() {
+    handlers.put("info-get", req -> {
+      String key = req.arguments().trim();
+      String value = guestInfo.get(key);
+      return key.startsWith(GUESTINFO) && value != null ? "1 " + value : "0 No value found";
+    });
+    handlers.put("info-set", req -> {
+      String args = req.arguments();
+      int space = args.indexOf(' ');
+      String key = space < 0 ? args : args.substring(0, space);
+      String value = space < 0 ? "" : args.substring(space + 1);
+      if (!key.startsWith(GUESTINFO)) {
+        return "0 Permission denied";
+      }
+      guestInfo.put(key, value);
+      return "1 ";
+    });
+    handlers.put("log", req -> {
+      History.add(guestLog, req.arguments(), historyLimit);
+      return "1 ";
+    });
+    handlers.put("tools.set.version", req -> {
+      toolsVersion = req.arguments().trim();
+      return "1 ";
+    });
+    handlers.put("tools.set.versiontype", req -> {
+      String[] parts = req.arguments().trim().split(" +");
+      toolsVersion = parts[0];
+      toolsVersionType = parts.length > 1 ? parts[1] : null;
+      return "1 ";
+    });
+    handlers.put("tools.capability.*", req -> {
+      capabilities.put(req.command().substring("tools.capability.".length()), req.arguments());
+      return "1 ";
+    });
+    handlers.put("vmx.capability.unified_loop", req -> {
+      History.add(unifiedLoopApps, req.arguments().trim(), historyLimit);
+      return "1 ";
+    });
+    handlers.put("tools.os.statechange.status", this::stateChangeStatus);
+    handlers.put("SetGuestInfo", req -> {
+      // "SetGuestInfo  <type> <value>": the arguments start with the second space
+      String args = req.arguments().startsWith(" ") ? req.arguments().substring(1)
+          : req.arguments();
+      int space = args.indexOf(' ');
+      String type = space < 0 ? args : args.substring(0, space);
+      try {
+        setGuestInfo.put(Integer.parseInt(type), space < 0 ? "" : args.substring(space + 1));
+      } catch (NumberFormatException e) {
+        return "0 Invalid arguments";
+      }
+      return "1 ";
+    });
+    handlers.put("machine.id.get", req -> "1 " + machineId);
+  }
+
+  /** {@code tools.os.statechange.status <0|1> <state>}: matched to the oldest unreported request. */
+  private String stateChangeStatus(RpciRequest req) {
+    String[] parts = req.arguments().trim().split(" +");
+    if (parts.length != 2 || !(parts[0].equals("0") || parts[0].equals("1"))) {
+      return "0 Invalid arguments";
+    }
+    int state;
+    try {
+      state = Integer.parseInt(parts[1]);
+    } catch (NumberFormatException e) {
+      return "0 Invalid arguments";
+    }
+    PowerOperation op = PowerOperation.ofStateId(state);
+    if (op != null) {
+      for (TcloCommand.PowerTracker t : powerOperations) {
+        if (t.operation == op && t.reportedSuccess == null) {
+          t.reportedSuccess = parts[0].equals("1");
+          break;
+        }
+      }
+    }
+    return "1 ";
+  }
+}

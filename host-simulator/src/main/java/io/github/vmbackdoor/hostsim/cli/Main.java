@@ -1,0 +1,99 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line of the runnable jar, {@code java -jar vmbackdoor.jar}.
+ *
+ * <p>Subcommands, each with {@code --help}:
+ *
+ * <ul>
+ *   <li>{@code serve [--port N] [--bind ADDR] [--vm NAME,...]}: runs a simulator server and prints
+ *       {@code listening on HOST:PORT}; runs until stopped.
+ * </ul>
+ *
+ * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
+ */
+@Command(
+    name = "vmbackdoor",
+    description =
+        "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
+    synopsisSubcommandLabel = "COMMAND",
+    footer = {"", "Exit codes: 0 success, 1 the job failed, 2 bad usage."})
+public final class Main implements Callable<Integer> {
+
+  /** Exit code of a job that failed. */
+  static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
+
+  /** Exit code of a command line that could not be understood. */
+  static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  private boolean help;
+
+  private Main() {}
+
+  /** Runs the command line and exits the JVM with its exit code. */
+  public static void main(String[] args) {
+    configureLogging();
+    Charset console = Charset.defaultCharset();
+    PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, console), true);
+    PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, console), true);
+    int code = run(out, err, new ServeCommand(), args);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /**
+   * Runs the command line with these streams and this {@code serve} command; returns the exit code.
+   */
+  static int run(PrintWriter out, PrintWriter err, ServeCommand serve, String... args) {
+    CommandLine commandLine =
+        new CommandLine(new Main())
+            .addSubcommand("serve", serve)
+            .setOut(out)
+            .setErr(err)
+            .setExecutionExceptionHandler(
+                (e, cl, parseResult) -> {
+                  cl.getErr().println("vmbackdoor " + cl.getCommandName() + ": " + e.getMessage());
+                  return EXIT_FAILURE;
+                });
+    return commandLine.execute(args);
+  }
+
+  /** Without a subcommand there is nothing to do: show the usage, exit with 2. */
+  @Override
+  public Integer call() {
+    spec.commandLine().getErr().println("vmbackdoor: a command is required");
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return EXIT_USAGE;
+  }
+
+  /** Log lines of the server (one per rejected connection) go to stderr with a time stamp. */
+  private static void configureLogging() {
+    setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+    setIfAbsent("org.slf4j.simpleLogger.log.io.netty", "warn");
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import com.google.common.base.Ticker;
+import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.server.SimulatorServer;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code serve}: runs a simulator server with one emulated VM per {@code --vm} name, in real time,
+ * until the process is stopped (Ctrl-C, SIGTERM) or, in tests, the stop signal is given.
+ */
+@Command(
+    name = "serve",
+    description = {
+      "Runs a simulator server for guests in other processes.",
+      "Guests connect over TCP and talk to emulated VMs in the wire protocol of"
+          + " docs/wire-protocol.md. Prints 'listening on HOST:PORT' once it accepts connections,"
+          + " then runs until stopped (Ctrl-C)."
+    },
+    sortOptions = false,
+    footer = {
+      "",
+      "Exit codes: 1 the server could not start, 2 bad usage. Stopped by a signal, the process "
+          + "ends as the signal says (130 after Ctrl-C, 143 after SIGTERM)."
+    })
+final class ServeCommand implements Callable<Integer> {
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  private boolean help;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "TCP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  private int port;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address to listen on (default: ${DEFAULT-VALUE}). Any other address exposes the "
+              + "simulator to whoever can reach it.")
+  private InetAddress bind;
+
+  @Option(
+      names = "--vm",
+      paramLabel = "NAME",
+      split = ",",
+      defaultValue = "vm1",
+      description =
+          "Names of the VMs to serve, comma-separated or repeated; a guest names its VM when "
+              + "it connects (default: ${DEFAULT-VALUE}).")
+  private List<String> vmNames;
+
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "1024",
+      description = "Most guest connections served at once (default: ${DEFAULT-VALUE}).")
+  private int maxConnections;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Seed of the VMs' cookies and UUIDs (default: ${DEFAULT-VALUE}).")
+  private long seed;
+
+  private final CountDownLatch stop;
+  private final boolean stopOnShutdown;
+
+  /** A command that runs until the JVM shuts down (Ctrl-C, SIGTERM). */
+  ServeCommand() {
+    this(new CountDownLatch(1), true);
+  }
+
+  /** A command that runs until {@code stop} is counted down. */
+  ServeCommand(CountDownLatch stop) {
+    this(stop, false);
+  }
+
+  private ServeCommand(CountDownLatch stop, boolean stopOnShutdown) {
+    this.stop = stop;
+    this.stopOnShutdown = stopOnShutdown;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    CommandLine commandLine = spec.commandLine();
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--port " + port + " is outside 0..65535");
+    }
+    if (maxConnections < 1) {
+      throw new CommandLine.ParameterException(commandLine, "--max-connections must be at least 1");
+    }
+    Map<String, Backdoor> vms = new LinkedHashMap<>();
+    for (String name : vmNames) {
+      int length = name.getBytes(StandardCharsets.UTF_8).length;
+      if (length < 1 || length > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
+        throw new CommandLine.ParameterException(
+            commandLine,
+            "--vm \"" + name + "\": a VM name has 1 to 255 UTF-8 bytes and no control characters");
+      }
+      VirtualHost host =
+          VirtualHost.builder()
+              .seed(seed + vms.size())
+              .hostClock(Clock.systemUTC())
+              .ticker(Ticker.systemTicker())
+              .build();
+      vms.putIfAbsent(name, host.backdoor());
+    }
+
+    SimulatorServer server;
+    try {
+      server =
+          SimulatorServer.builder(vms::get)
+              .bindAddress(bind)
+              .port(port)
+              .maxConnections(maxConnections)
+              .start();
+    } catch (UncheckedIOException e) {
+      commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    }
+    CountDownLatch closed = new CountDownLatch(1);
+    if (stopOnShutdown) {
+      Thread hook =
+          new Thread(
+              () -> {
+                stop.countDown();
+                try {
+                  closed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "vmbackdoor-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+    try {
+      PrintWriter out = commandLine.getOut();
+      out.println(
+          "listening on "
+              + HostAndPort.fromParts(
+                  server.address().getAddress().getHostAddress(), server.port()));
+      out.println(
+          "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      out.flush();
+      stop.await();
+      return CommandLine.ExitCode.OK;
+    } finally {
+      server.close();
+      closed.countDown();
+    }
+  }
+}

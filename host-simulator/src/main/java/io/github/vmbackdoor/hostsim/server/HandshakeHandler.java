@@ -1,0 +1,118 @@
+package io.github.vmbackdoor.hostsim.server;
+
+import io.github.vmbackdoor.core.Backdoor;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The first state of a connection: admits it (connection limit, shutdown), waits for the client's
+ * HELLO for at most the handshake timeout, finds the VM the HELLO names, answers HELLO_OK and
+ * replaces itself with a {@link RequestHandler} for that VM.
+ */
+final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+
+  private final SimulatorServer server;
+  private final ConnectionGuard guard;
+  private final long timeoutMillis;
+  private boolean started;
+  private ScheduledFuture<?> timeout;
+
+  HandshakeHandler(SimulatorServer server, ConnectionGuard guard, long timeoutMillis) {
+    this.server = server;
+    this.guard = guard;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      start(ctx);
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    start(ctx);
+    ctx.fireChannelActive();
+  }
+
+  private void start(ChannelHandlerContext ctx) {
+    if (started) {
+      return;
+    }
+    started = true;
+    Channel channel = ctx.channel();
+    WireError refusal = server.admit(channel);
+    if (refusal != null) {
+      guard.reject(
+          channel,
+          refusal,
+          refusal == WireError.SHUTTING_DOWN
+              ? "the server is shutting down"
+              : "the server already serves " + server.maxConnections() + " connections",
+          null);
+      return;
+    }
+    timeout =
+        ctx.executor()
+            .schedule(
+                () ->
+                    guard.reject(
+                        channel,
+                        WireError.HANDSHAKE_TIMEOUT,
+                        "no HELLO within " + timeoutMillis + " ms",
+                        null),
+                timeoutMillis,
+                TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    cancelTimeout();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelTimeout();
+    ctx.fireChannelInactive();
+  }
+
+  private void cancelTimeout() {
+    if (timeout != null) {
+      timeout.cancel(false);
+      timeout = null;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Channel channel = ctx.channel();
+    if (ConnectionGuard.isRejected(channel)) {
+      return;
+    }
+    if (!(msg instanceof ClientHello)) {
+      guard.reject(channel, WireError.UNEXPECTED_FRAME, "a request before HELLO", null);
+      return;
+    }
+    String vmName = ((ClientHello) msg).vmName();
+    Backdoor backdoor;
+    try {
+      backdoor = server.lookup(vmName);
+    } catch (RuntimeException e) {
+      guard.reject(
+          channel, WireError.INTERNAL_ERROR, "looking up VM \"" + vmName + "\" failed: " + e, e);
+      return;
+    }
+    if (backdoor == null) {
+      guard.reject(channel, WireError.UNKNOWN_VM, "no VM named \"" + vmName + "\"", null);
+      return;
+    }
+    cancelTimeout();
+    ConnectionGuard.setVmName(channel, vmName);
+    ctx.writeAndFlush(ServerFrame.helloOk());
+    ctx.pipeline().replace(this, "request", new RequestHandler(backdoor, guard));
+  }
+}

@@ -1,0 +1,150 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoorException;
+import io.github.vmbackdoor.hostsim.server.WireError;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
+  }
+
+  @Test
+  void helpOnTheTopCommandAndOnServe() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString())
+        .contains("Usage: vmbackdoor")
+        .contains("serve")
+        .contains("Exit codes");
+    out.getBuffer().setLength(0);
+    assertThat(run("serve", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("Usage: vmbackdoor serve")
+        .contains("--port=N")
+        .contains("--bind=ADDR")
+        .contains("listening on HOST:PORT");
+  }
+
+  @Test
+  void noCommandIsBadUsage() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err.toString()).contains("a command is required").contains("Usage: vmbackdoor");
+  }
+
+  @Test
+  void unknownCommandOrOptionIsBadUsage() {
+    assertThat(run("frobnicate")).isEqualTo(2);
+    assertThat(run("serve", "--no-such-option")).isEqualTo(2);
+    assertThat(run("serve", "--port", "x")).isEqualTo(2);
+    assertThat(run("serve", "--port", "70000")).isEqualTo(2);
+    assertThat(err.toString()).contains("--port 70000 is outside 0..65535");
+  }
+
+  @Test
+  void aPortInUseFailsTheJob() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertThat(run("serve", "--port", String.valueOf(taken.getLocalPort()))).isEqualTo(1);
+      assertThat(err.toString()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void serveListensUntilStoppedAndServesTheNamedVms() throws Exception {
+    LineQueue lines = new LineQueue();
+    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(err, true),
+                    new ServeCommand(stop),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--vm",
+                    "alpha,beta"));
+    String listening = lines.next();
+    assertThat(listening).startsWith("listening on 127.0.0.1:");
+    assertThat(lines.next()).isEqualTo("serving VMs alpha, beta");
+    HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
+    try (RemoteBackdoor guest =
+        RemoteBackdoor.connect(address.getHost(), address.getPort(), "beta")) {
+      Registers answer =
+          guest.in(
+              Registers.of(
+                  BackdoorProtocol.MAGIC,
+                  ~BackdoorProtocol.MAGIC,
+                  0xFFFF000A,
+                  BackdoorProtocol.COMMAND_PORT,
+                  0,
+                  0));
+      assertThat(answer.ebx()).isEqualTo(BackdoorProtocol.MAGIC);
+    }
+    Assertions.assertThatThrownBy(
+            () -> RemoteBackdoor.connect(address.getHost(), address.getPort(), "gamma"))
+        .isInstanceOfSatisfying(
+            RemoteBackdoorException.class,
+            e -> assertThat(e.error()).contains(WireError.UNKNOWN_VM));
+    assertThat(exit).isNotDone();
+    stop.countDown();
+    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+  }
+
+  /** A writer that hands out each completed line, waiting at most five seconds for it. */
+  private static final class LineQueue extends Writer {
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final StringBuilder current = new StringBuilder();
+
+    String next() throws InterruptedException {
+      String line = lines.poll(5, TimeUnit.SECONDS);
+      assertThat(line).as("a line of output").isNotNull();
+      return line;
+    }
+
+    @Override
+    public synchronized void write(char[] chars, int offset, int length) {
+      for (int i = offset; i < offset + length; i++) {
+        char c = chars[i];
+        if (c == '\n') {
+          lines.add(current.toString().replace("\r", ""));
+          current.setLength(0);
+        } else {
+          current.append(c);
+        }
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+}
