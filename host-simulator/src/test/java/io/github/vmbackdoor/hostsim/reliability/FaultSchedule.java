@@ -19,8 +19,9 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * A seeded random fault schedule over a virtual hour: a host policy and a timeline of host
- * events and faults. An immutable value; {@link #without(int)} drops one event (for shrinking).
+ * A seeded random fault schedule over a virtual hour: a host policy (channel table of 128 or 8,
+ * strict or lenient about unsolicited TCLO replies, an idle timeout or none, the high-bandwidth
+ * port offered or, one time in eight, not) and a timeline of host events and faults. An immutable value; {@link #without(int)} drops one event (for shrinking).
  */
 final class FaultSchedule {
 
@@ -160,11 +161,16 @@ final class FaultSchedule {
 
   /** The host's policies for one schedule. */
   record HostPolicy(int channelTableSize, boolean rejectUnsolicitedTcloReplies,
-      Optional<Duration> idleTimeout) {
+      Optional<Duration> idleTimeout, boolean highBandwidth) {
+
+    HostPolicy(int channelTableSize, boolean rejectUnsolicitedTcloReplies,
+        Optional<Duration> idleTimeout) {
+      this(channelTableSize, rejectUnsolicitedTcloReplies, idleTimeout, true);
+    }
 
     VirtualHost.Builder configure(VirtualHost.Builder b) {
       b.channelTableSize(channelTableSize).rejectUnsolicitedTcloReplies(
-          rejectUnsolicitedTcloReplies);
+          rejectUnsolicitedTcloReplies).highBandwidth(highBandwidth);
       idleTimeout.ifPresent(b::idleTimeout);
       return b;
     }
@@ -173,16 +179,19 @@ final class FaultSchedule {
     public String toString() {
       return channelTableSize + " channels, " + (rejectUnsolicitedTcloReplies ? "rejects"
           : "accepts") + " unsolicited TCLO replies, idle timeout "
-          + idleTimeout.map(d -> d.toSeconds() + " s").orElse("none");
+          + idleTimeout.map(d -> d.toSeconds() + " s").orElse("none")
+          + (highBandwidth ? "" : ", no high-bandwidth port");
     }
   }
 
-  private static final Step[] TCLO_STEPS = {Step.SENDSIZE, Step.SEND_HB, Step.RECVSIZE,
-      Step.RECV_HB, Step.RECVSTATUS, Step.CLOSE};
+  private static final Step[] TCLO_STEPS = {Step.SENDSIZE, Step.SEND_HB, Step.SENDPAYLOAD,
+      Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD, Step.RECVSTATUS, Step.CLOSE};
   private static final Step[] RPCI_STEPS = {Step.OPEN, Step.SENDSIZE, Step.SEND_HB,
-      Step.RECVSIZE, Step.RECV_HB, Step.RECVSTATUS, Step.CLOSE};
-  private static final Step[] TCLO_REPLY_STEPS = {Step.SENDSIZE, Step.SEND_HB};
-  private static final Step[] RPCI_REPLY_STEPS = {Step.RECVSIZE, Step.RECV_HB, Step.RECVSTATUS};
+      Step.SENDPAYLOAD, Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD, Step.RECVSTATUS,
+      Step.CLOSE};
+  private static final Step[] TCLO_REPLY_STEPS = {Step.SENDSIZE, Step.SEND_HB, Step.SENDPAYLOAD};
+  private static final Step[] RPCI_REPLY_STEPS = {Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD,
+      Step.RECVSTATUS};
   private static final Kind[] FAULT_KINDS = {Kind.CLOSE_TCLO, Kind.DISCARD_TCLO, Kind.CLOSE_ALL,
       Kind.DISCARD_ALL, Kind.CHECKPOINT, Kind.CHECKPOINT_AT_STEP, Kind.FAILED_CLOSE,
       Kind.LOST_REPLY, Kind.HOST_RESET, Kind.SECOND_TCLO_USER, Kind.STALL};
@@ -229,7 +238,7 @@ final class FaultSchedule {
         : Optional.of(Duration.ofSeconds(10 + r.nextInt(171)));
     HostPolicy policy = new HostPolicy(
         r.nextInt(4) == 0 ? BackdoorProtocol.MAX_CHANNELS_OLD : BackdoorProtocol.MAX_CHANNELS,
-        r.nextBoolean(), idleTimeout);
+        r.nextBoolean(), idleTimeout, r.nextInt(8) != 0);
     List<Event> events = new ArrayList<>();
     int faults = 1 + r.nextInt(12);
     for (int i = 0; i < faults; i++) {

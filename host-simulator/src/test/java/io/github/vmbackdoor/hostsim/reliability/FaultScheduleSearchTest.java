@@ -33,6 +33,19 @@ class FaultScheduleSearchTest {
     LongAdder patchStuck = new LongAdder();
     LongAdder recoveryTicks = new LongAdder();
     AtomicLong maxRecoveryTicks = new AtomicLong();
+    LongAdder recovered = new LongAdder();
+    LongAdder withHb = new LongAdder();
+    LongAdder legacyStuckHb = new LongAdder();
+    LongAdder patchStuckHb = new LongAdder();
+    LongAdder recoveryMillis = new LongAdder();
+    AtomicLong maxRecoveryMillis = new AtomicLong();
+    int kinds = FaultSchedule.Kind.values().length;
+    java.util.concurrent.atomic.AtomicLongArray withKind =
+        new java.util.concurrent.atomic.AtomicLongArray(kinds);
+    java.util.concurrent.atomic.AtomicLongArray legacyStuckWithKind =
+        new java.util.concurrent.atomic.AtomicLongArray(kinds);
+    java.util.concurrent.atomic.AtomicLongArray patchStuckWithKind =
+        new java.util.concurrent.atomic.AtomicLongArray(kinds);
     List<String> failures = new ArrayList<>();
     LongStream.range(0, n).parallel().forEach(i -> {
       FaultSchedule schedule = FaultSchedule.generate(scheduleSeed(base, i));
@@ -47,11 +60,44 @@ class FaultScheduleSearchTest {
       }
       recoveryTicks.add(fixed.recoveryTicks());
       maxRecoveryTicks.accumulateAndGet(fixed.recoveryTicks(), Math::max);
-      if (ScheduleRun.run(schedule, Machine.LEGACY).stuck()) {
+      long millis = fixed.recoveryTime().orElseThrow().toMillis();
+      if (millis > 0) {
+        recovered.increment();
+        recoveryMillis.add(millis);
+        maxRecoveryMillis.accumulateAndGet(millis, Math::max);
+      }
+      boolean legacy = ScheduleRun.run(schedule, Machine.LEGACY).stuck();
+      boolean patch = ScheduleRun.run(schedule, Machine.PROPOSED_PATCH).stuck();
+      if (legacy) {
         legacyStuck.increment();
       }
-      if (ScheduleRun.run(schedule, Machine.PROPOSED_PATCH).stuck()) {
+      if (patch) {
         patchStuck.increment();
+      }
+      if (schedule.policy().highBandwidth()) {
+        // vmt uses the HB port without checking that it is offered: on the other hosts it
+        // fails every transfer whatever the faults.
+        withHb.increment();
+        if (legacy) {
+          legacyStuckHb.increment();
+        }
+        if (patch) {
+          patchStuckHb.increment();
+        }
+      }
+      // Attribution: schedules whose faults are all of one kind.
+      List<FaultSchedule.Kind> faultKinds = schedule.events().stream()
+          .filter(FaultSchedule.Event::isFault).map(FaultSchedule.Event::kind).distinct()
+          .collect(java.util.stream.Collectors.toList());
+      if (faultKinds.size() == 1) {
+        int k = faultKinds.get(0).ordinal();
+        withKind.incrementAndGet(k);
+        if (legacy) {
+          legacyStuckWithKind.incrementAndGet(k);
+        }
+        if (patch) {
+          patchStuckWithKind.incrementAndGet(k);
+        }
       }
     });
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -61,6 +107,21 @@ class FaultScheduleSearchTest {
         recoveryTicks.sum() / (double) Math.max(1, n - failures.size()), maxRecoveryTicks.get(),
         legacyStuck.sum(), 100.0 * legacyStuck.sum() / n, patchStuck.sum(),
         100.0 * patchStuck.sum() / n);
+    Soak.report("fault schedules", "on the %d hosts that offer the HB port: legacy stuck %.1f%%, "
+        + "proposed patch stuck %.1f%%", withHb.sum(), 100.0 * legacyStuckHb.sum()
+        / Math.max(1, withHb.sum()), 100.0 * patchStuckHb.sum() / Math.max(1, withHb.sum()));
+    Soak.report("fault schedules", "fixed machine: %d runs with a failure, back to polling after "
+        + "its last failure in mean %.0f ms, max %d ms of virtual time", recovered.sum(),
+        recoveryMillis.sum() / (double) Math.max(1, recovered.sum()), maxRecoveryMillis.get());
+    for (FaultSchedule.Kind k : FaultSchedule.Kind.values()) {
+      long w = withKind.get(k.ordinal());
+      if (w == 0) {
+        continue;
+      }
+      Soak.report("fault schedules", "  only %-18s faults: %6d schedules, legacy stuck %5.1f%%, "
+          + "proposed patch stuck %5.1f%%", k, w, 100.0 * legacyStuckWithKind.get(k.ordinal())
+          / Math.max(1, w), 100.0 * patchStuckWithKind.get(k.ordinal()) / Math.max(1, w));
+    }
     assertThat(failures).as("failing schedules").isEmpty();
     assertThat(legacyStuck.sum()).as("legacy machine stuck on some schedules").isPositive();
   }

@@ -44,6 +44,8 @@ final class ScheduleRun {
   private long ticks;
   private long ticksBeforeLastFault = -1;
   private long firstPollAfterLastFailure = -1;
+  private Duration lastFailureTime;
+  private Duration firstPollAfterLastFailureTime;
   private Duration lastPollTime;
   private boolean failedSincePoll;
 
@@ -100,6 +102,7 @@ final class ScheduleRun {
         lastPollTime = sim.elapsed();
         if (firstPollAfterLastFailure < 0) {
           firstPollAfterLastFailure = ticks;
+          firstPollAfterLastFailureTime = lastPollTime;
         }
         failedSincePoll = false;
         break;
@@ -108,6 +111,7 @@ final class ScheduleRun {
       case RESETTING:
       case CLOSE_FAILED:
         firstPollAfterLastFailure = -1;
+        lastFailureTime = sim.elapsed();
         failedSincePoll = true;
         break;
       default:
@@ -135,6 +139,18 @@ final class ScheduleRun {
       return -1;
     }
     return Math.max(0, firstPollAfterLastFailure - Math.max(0, ticksBeforeLastFault));
+  }
+
+  /**
+   * Virtual time from the machine's last failure to its first poll after it; zero when it never
+   * failed; empty when it is not polling normally at the end.
+   */
+  java.util.Optional<Duration> recoveryTime() {
+    if (!pollingAtEnd() || firstPollAfterLastFailure < 0) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(lastFailureTime == null ? Duration.ZERO
+        : firstPollAfterLastFailureTime.minus(lastFailureTime));
   }
 
   /**
