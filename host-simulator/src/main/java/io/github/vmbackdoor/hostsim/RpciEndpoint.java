@@ -25,6 +25,7 @@ final class RpciEndpoint {
   private static final String GUESTINFO = "guestinfo.";
 
   private final int historyLimit;
+  private final int storeLimit;
   private final String machineId;
   private final List<TcloCommand.PowerTracker> powerOperations;
   private final Map<String, RpciHandler> handlers = new HashMap<>();
@@ -41,9 +42,10 @@ final class RpciEndpoint {
    * @param powerOperations the host's requested power operations, which state-change reports
    *     are matched to
    */
-  RpciEndpoint(int historyLimit, String machineId,
+  RpciEndpoint(int historyLimit, int storeLimit, String machineId,
       List<TcloCommand.PowerTracker> powerOperations) {
     this.historyLimit = historyLimit;
+    this.storeLimit = storeLimit;
     this.machineId = machineId;
     this.powerOperations = powerOperations;
     installBuiltInHandlers();
@@ -138,6 +140,9 @@ final class RpciEndpoint {
       if (!key.startsWith(GUESTINFO)) {
         return "0 Permission denied";
       }
+      if (!fits(guestInfo, key)) {
+        return "0 Too many guestinfo variables";
+      }
       guestInfo.put(key, value);
       return "1 ";
     });
@@ -156,7 +161,11 @@ final class RpciEndpoint {
       return "1 ";
     });
     handlers.put("tools.capability.*", req -> {
-      capabilities.put(req.command().substring("tools.capability.".length()), req.arguments());
+      String name = req.command().substring("tools.capability.".length());
+      if (!fits(capabilities, name)) {
+        return "0 Too many capabilities";
+      }
+      capabilities.put(name, req.arguments());
       return "1 ";
     });
     handlers.put("vmx.capability.unified_loop", req -> {
@@ -170,14 +179,24 @@ final class RpciEndpoint {
           : req.arguments();
       int space = args.indexOf(' ');
       String type = space < 0 ? args : args.substring(0, space);
+      int typeNumber;
       try {
-        setGuestInfo.put(Integer.parseInt(type), space < 0 ? "" : args.substring(space + 1));
+        typeNumber = Integer.parseInt(type);
       } catch (NumberFormatException e) {
         return "0 Invalid arguments";
       }
+      if (!fits(setGuestInfo, typeNumber)) {
+        return "0 Too many guest info types";
+      }
+      setGuestInfo.put(typeNumber, space < 0 ? "" : args.substring(space + 1));
       return "1 ";
     });
     handlers.put("machine.id.get", req -> "1 " + machineId);
+  }
+
+  /** Whether a guest's store may take this name: it has it already, or has room for one more. */
+  private <K> boolean fits(Map<K, String> store, K name) {
+    return store.containsKey(name) || store.size() < storeLimit;
   }
 
   /** {@code tools.os.statechange.status <0|1> <state>}: matched to the oldest unreported request. */

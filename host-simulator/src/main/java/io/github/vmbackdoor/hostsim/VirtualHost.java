@@ -155,7 +155,8 @@ public final class VirtualHost {
     this.channels = new HostChannel[channelTableSize];
     this.tclo = new TcloEndpoint(ticker, startNanos, b.historyLimit,
         b.rejectUnsolicitedTcloReplies);
-    this.rpci = new RpciEndpoint(b.historyLimit, b.machineId, tclo.powerTrackers());
+    this.rpci = new RpciEndpoint(b.historyLimit, b.guestStoreLimit, b.machineId,
+        tclo.powerTrackers());
     b.handlers.forEach(rpci::handler);
   }
 
@@ -1339,6 +1340,7 @@ public final class VirtualHost {
     private Invalidation tcloTakeover = Invalidation.HOST_CLOSED;
     private int callLogLimit = 10_000;
     private int historyLimit = 10_000;
+    private int guestStoreLimit = 1024;
     private final Map<String, RpciHandler> handlers = new HashMap<>();
 
     private Builder() {}
@@ -1509,6 +1511,18 @@ public final class VirtualHost {
     public Builder historyLimit(int limit) {
       Preconditions.checkArgument(limit >= 0, "negative limit");
       this.historyLimit = limit;
+      return this;
+    }
+
+    /**
+     * How many distinct names a guest may store in each of guestinfo, capabilities and
+     * {@code SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too
+     * many ...}), so no guest can grow the host's memory without bound. Values the host puts
+     * itself ({@link VirtualHost#putGuestInfo}) are not limited. Default 1,024.
+     */
+    public Builder guestStoreLimit(int names) {
+      Preconditions.checkArgument(names >= 0, "negative limit");
+      this.guestStoreLimit = names;
       return this;
     }
 
