@@ -63,6 +63,8 @@ final class ProtocolFuzzer {
     int length;
     int offset;
     boolean hb;
+    /** The message being sent when it is a real command rather than tag bytes. */
+    byte[] command;
 
     Tracked(int id, int protocol, int cookieHigh, int cookieLow, byte tag) {
       this.id = id;
@@ -96,7 +98,7 @@ final class ProtocolFuzzer {
     this.historyLimit = 32;
     this.callLogLimit = 256;
     VirtualHost.Builder b = VirtualHost.builder().simulation(sim).channelTableSize(tableSize)
-        .historyLimit(historyLimit).callLogLimit(callLogLimit)
+        .historyLimit(historyLimit).guestStoreLimit(historyLimit).callLogLimit(callLogLimit)
         .highBandwidth(random.nextInt(4) != 0)
         .rejectUnsolicitedTcloReplies(random.nextBoolean());
     if (random.nextBoolean()) {
@@ -289,8 +291,39 @@ final class ProtocolFuzzer {
     return 60_000 + random.nextInt(6000);
   }
 
+  /** A real RPCI command with guest-chosen names, which the host stores. */
+  private byte[] randomCommand(Tracked t) {
+    String text;
+    switch (random.nextInt(7)) {
+      case 0:
+        text = "info-set guestinfo.k" + random.nextInt() + " "
+            + String.valueOf((char) (t.tag & 0xFF)).repeat(random.nextInt(64));
+        break;
+      case 1:
+        text = "tools.capability.c" + random.nextInt() + " 1";
+        break;
+      case 2:
+        text = "SetGuestInfo  " + random.nextInt() + " v";
+        break;
+      case 3:
+        text = "vmx.capability.unified_loop a" + random.nextInt();
+        break;
+      case 4:
+        text = "log line " + random.nextInt();
+        break;
+      case 5:
+        text = "info-get guestinfo.k" + random.nextInt();
+        break;
+      default:
+        text = "tools.os.statechange.status 1 " + random.nextInt(7);
+        break;
+    }
+    return text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   private void startSend(Tracked t) {
-    int length = randomLength();
+    t.command = t.protocol == PROTOCOL_RPCI && random.nextInt(8) == 0 ? randomCommand(t) : null;
+    int length = t.command != null ? t.command.length : randomLength();
     Registers out = message(t, MESSAGE_SENDSIZE, length);
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0 || length == 0) {
       t.phase = 0;
@@ -307,8 +340,13 @@ final class ProtocolFuzzer {
 
   private void continueSend(Tracked t) {
     if (t.hb) {
-      byte[] bytes = new byte[t.length];
-      java.util.Arrays.fill(bytes, t.tag);
+      byte[] bytes;
+      if (t.command != null && t.command.length == t.length) {
+        bytes = t.command;
+      } else {
+        bytes = new byte[t.length];
+        java.util.Arrays.fill(bytes, t.tag);
+      }
       Registers out = outs(hbOut(t, bytes.length), bytes);
       t.phase = 0;
       if ((out.ebxHigh() & STATUS_SUCCESS) != 0 && t.protocol == PROTOCOL_RPCI) {
@@ -317,6 +355,12 @@ final class ProtocolFuzzer {
       return;
     }
     int word = (t.tag & 0xFF) * 0x01010101;
+    if (t.command != null && t.command.length == t.length) {
+      word = 0;
+      for (int i = 0; i < 4 && t.offset + i < t.length; i++) {
+        word |= (t.command[t.offset + i] & 0xFF) << (8 * i);
+      }
+    }
     Registers out = message(t, MESSAGE_SENDPAYLOAD, word);
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
       t.phase = 0;
@@ -375,7 +419,7 @@ final class ProtocolFuzzer {
 
   /** RPCI replies are "1 " and the tag; the bytes at {@code from} of the reply are checked. */
   private void checkReply(Tracked t, byte[] bytes, int from, int n) {
-    if (t.protocol != PROTOCOL_RPCI) {
+    if (t.protocol != PROTOCOL_RPCI || t.command != null) {
       return;
     }
     for (int i = 0; i < n; i++) {
@@ -487,6 +531,7 @@ final class ProtocolFuzzer {
             violations.add("SENDSIZE of " + Integer.toUnsignedString(size) + " accepted");
           }
           t.phase = size == 0 ? 0 : 1;
+          t.command = null;
           t.length = size;
           t.offset = 0;
           t.hb = (out.ecxHigh() & STATUS_HB) != 0 && random.nextBoolean();
@@ -609,6 +654,7 @@ final class ProtocolFuzzer {
     check("unified loop apps", host.unifiedLoopApps().size(), historyLimit);
     check("capabilities", host.capabilities().size(), historyLimit);
     check("guest info", host.guestInfo().size(), historyLimit);
+    check("SetGuestInfo values", host.setGuestInfoValues().size(), historyLimit);
     check("pending TCLO commands", host.pendingTcloCommands().size(), 64);
   }
 
