@@ -85,11 +85,11 @@ class FaultScheduleSearchTest {
           patchStuckHb.increment();
         }
       }
-      // Attribution: schedules whose faults are all of one kind.
+      // Attribution: schedules on HB hosts whose faults are all of one kind.
       List<FaultSchedule.Kind> faultKinds = schedule.events().stream()
           .filter(FaultSchedule.Event::isFault).map(FaultSchedule.Event::kind).distinct()
           .collect(java.util.stream.Collectors.toList());
-      if (faultKinds.size() == 1) {
+      if (faultKinds.size() == 1 && schedule.policy().highBandwidth()) {
         int k = faultKinds.get(0).ordinal();
         withKind.incrementAndGet(k);
         if (legacy) {
@@ -118,7 +118,7 @@ class FaultScheduleSearchTest {
       if (w == 0) {
         continue;
       }
-      Soak.report("fault schedules", "  only %-18s faults: %6d schedules, legacy stuck %5.1f%%, "
+      Soak.report("fault schedules", "  HB host, only %-18s faults: %5d schedules, legacy stuck %5.1f%%, "
           + "proposed patch stuck %5.1f%%", k, w, 100.0 * legacyStuckWithKind.get(k.ordinal())
           / Math.max(1, w), 100.0 * patchStuckWithKind.get(k.ordinal()) / Math.max(1, w));
     }
