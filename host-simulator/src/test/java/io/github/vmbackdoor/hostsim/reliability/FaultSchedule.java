@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
 /**
  * A seeded random fault schedule over a virtual hour: a host policy (channel table of 128 or 8,
  * strict or lenient about unsolicited TCLO replies, an idle timeout or none, the high-bandwidth
- * port offered or, one time in eight, not) and a timeline of host events and faults. An immutable value; {@link #without(int)} drops one event (for shrinking).
+ * port offered or, one time in eight, not) and a timeline of host events and faults. An
+ * immutable value; {@link #without(int)} drops one event (for shrinking).
  */
 final class FaultSchedule {
 

@@ -118,7 +118,8 @@ class FaultScheduleSearchTest {
       if (w == 0) {
         continue;
       }
-      Soak.report("fault schedules", "  HB host, only %-18s faults: %5d schedules, legacy stuck %5.1f%%, "
+      Soak.report("fault schedules", "  HB host, only %-18s faults: %5d schedules, "
+          + "legacy stuck %5.1f%%, "
           + "proposed patch stuck %5.1f%%", k, w, 100.0 * legacyStuckWithKind.get(k.ordinal())
           / Math.max(1, w), 100.0 * patchStuckWithKind.get(k.ordinal()) / Math.max(1, w));
     }

@@ -81,8 +81,11 @@ class IntegrityTest {
         .historyLimit(4).build();
     CheckpointingBackdoor backdoor = new CheckpointingBackdoor(host);
     RpciClient client = RpciClient.create(backdoor);
-    char[] alphabet = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
-        .toCharArray();
+    // Printable ASCII, space included.
+    char[] alphabet = new char[95];
+    for (int i = 0; i < alphabet.length; i++) {
+      alphabet[i] = (char) (' ' + i);
+    }
     List<String> lost = new ArrayList<>();
     List<String> corrupted = new ArrayList<>();
     long faults = 0;

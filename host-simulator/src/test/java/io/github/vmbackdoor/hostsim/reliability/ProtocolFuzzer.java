@@ -117,8 +117,8 @@ final class ProtocolFuzzer {
     if (t != null) {
       for (int i = 0; i < text.length(); i++) {
         if (text.charAt(i) != (char) (t.tag & 0xFF)) {
-          violations.add("channel " + t.id + " (tag " + (t.tag & 0xFF) + ") got a request with byte "
-              + (int) text.charAt(i) + " at " + i + ": " + abbreviate(text));
+          violations.add("channel " + t.id + " (tag " + (t.tag & 0xFF) + ") got a request with "
+              + "byte " + (int) text.charAt(i) + " at " + i + ": " + abbreviate(text));
           break;
         }
       }

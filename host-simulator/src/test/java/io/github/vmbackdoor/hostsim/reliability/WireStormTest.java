@@ -80,7 +80,8 @@ class WireStormTest {
     Semaphore pace = new Semaphore(0);
     List<Throwable> goodFailures = Collections.synchronizedList(new ArrayList<>());
     Thread good = new Thread(() -> {
-      try (RemoteBackdoor backdoor = RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
+      try (RemoteBackdoor backdoor =
+          RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
         RpciClient rpci = RpciClient.create(backdoor);
         long n = 0;
         while (!stormOver.get()) {
@@ -178,7 +179,8 @@ class WireStormTest {
         + "rejected besides; good guest %d round trips, slowest %.1f ms; "
         + "pooled buffer memory after the first round %d KiB, after the last %d KiB; server "
         + "threads %d then %d", rounds, hostileConnections, seconds, expectedRejections,
-        extraRejections, goodCalls.get(), worstCallNanos.get() / 1e6, first[0] / 1024, last[0] / 1024, first[1],
+        extraRejections, goodCalls.get(), worstCallNanos.get() / 1e6, first[0] / 1024,
+        last[0] / 1024, first[1],
         last[1]);
     // Pooled memory grows a chunk at a time; one chunk of slack for the pool's own caching.
     assertThat(last[0]).as("pooled buffer memory")
