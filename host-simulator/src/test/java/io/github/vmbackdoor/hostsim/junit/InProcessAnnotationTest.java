@@ -75,15 +75,21 @@ class InProcessAnnotationTest {
   }
 
   @Test
-  void toolsServiceAnswersPingAndAHostResetInVirtualTime(ToolsService tools) {
+  void aHostResetOvertakesQueuedCommands(ToolsService tools) {
     VirtualHost host = vm.host();
     assertThat(vm.await(() -> host.tcloReplies().size() == 1, Duration.ofSeconds(5))).isTrue();
     vm.enqueueTclo("ping");
-    assertThat(vm.await(() -> host.tcloReplies().size() == 2, Duration.ofSeconds(5))).isTrue();
+    vm.enqueueTclo("Set_Option synctime 1");
     vm.hostReset();
-    assertThat(vm.await(() -> host.tcloReplies().size() == 3, Duration.ofSeconds(5))).isTrue();
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ", "OK ATR toolbox");
+    Duration before = vm.simulation().elapsed();
+    assertThat(vm.await(() -> host.tcloReplies().size() == 4, Duration.ofSeconds(30))).isTrue();
+    assertThat(host.tcloCommandsSent())
+        .containsExactly("reset", "reset", "ping", "Set_Option synctime 1");
+    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ATR toolbox", "OK ", "OK ");
+    assertThat(tools.hostOptions()).containsEntry("synctime", "1");
     assertThat(tools.isRunning()).isTrue();
+    // Three commands at the default idle delay of one second: a few seconds of virtual time.
+    assertThat(vm.simulation().elapsed().minus(before)).isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
