@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The simulator server of one test class over TCP: started with the class's first test, closed
- * by JUnit when the class's extension context closes. Each test registers its own VM under a
- * name no other running test uses, and removes it when it ends.
+ * The simulator server of one test class over TCP: started with the class's first test, closed by
+ * JUnit when the class's extension context closes. Each test registers its own VM under a name no
+ * other running test uses, and removes it when it ends.
  */
 final class SharedServer implements ExtensionContext.Store.CloseableResource {
 
@@ -38,15 +38,8 @@ final class SharedServer implements ExtensionContext.Store.CloseableResource {
     vms.remove(name);
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
-  private volatile boolean closed;
-
   @Override
   public void close() {
-    closed = true;
     server.close();
   }
 }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Gives every test of the annotated class a fresh simulated VM: registers {@link VmExtension},
- * configured by these attributes. Test methods (and {@code @BeforeEach}/{@code @AfterEach}
- * methods) declare what they need as parameters: {@link VmSimulator}, {@link
+ * configured by these attributes. Test methods (and {@code @BeforeEach}/{@code @AfterEach} methods)
+ * declare what they need as parameters: {@link VmSimulator}, {@link
  * io.github.vmbackdoor.hostsim.VirtualHost}, {@link io.github.vmbackdoor.core.Backdoor}, {@link
  * io.github.vmbackdoor.rpc.RpciClient}, {@link ToolsService}.
  *
@@ -27,9 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * <p>Nested classes inherit the annotation of their enclosing class. Use either this annotation
- * or a {@code @RegisterExtension} field built by {@link VmExtension#builder()} in one class, not
- * both.
+ * <p>Nested classes inherit the annotation of their enclosing class. Use either this annotation or
+ * a {@code @RegisterExtension} field built by {@link VmExtension#builder()} in one class, not both.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -52,8 +51,7 @@ public @interface SimulatedVm {
 
   /**
    * Whether the host refuses a TCLO reply when no command is outstanding (see {@link
-   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default
-   * false.
+   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default false.
    */
   boolean rejectUnsolicitedReplies() default false;
 

@@ -70,14 +70,16 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     this.config = config;
   }
 
-  /** A builder for a {@code @RegisterExtension} field; every setting has the annotation's default. */
+  /**
+   * A builder for a {@code @RegisterExtension} field; every setting has the annotation's default.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
-   * The VM of the test running now, for tests that do not take it as a parameter. Meant for
-   * tests run one at a time; with parallel tests, take {@link VmSimulator} as a parameter.
+   * The VM of the test running now, for tests that do not take it as a parameter. Meant for tests
+   * run one at a time; with parallel tests, take {@link VmSimulator} as a parameter.
    *
    * @throws IllegalStateException outside a test
    */
@@ -224,8 +226,8 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     }
 
     /**
-     * Changes each test's host builder after the settings above were applied (identity,
-     * policies, RPCI handlers, idle timeout, ...). Replaces an earlier hook.
+     * Changes each test's host builder after the settings above were applied (identity, policies,
+     * RPCI handlers, idle timeout, ...). Replaces an earlier hook.
      */
     public Builder configureHost(Consumer<VirtualHost.Builder> hook) {
       this.hostCustomizer = Preconditions.checkNotNull(hook, "hook");
@@ -233,8 +235,8 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     }
 
     /**
-     * Changes each test's ToolsService builder before the service is built and started
-     * (options, handlers, listeners, scheduler). Replaces an earlier hook.
+     * Changes each test's ToolsService builder before the service is built and started (options,
+     * handlers, listeners, scheduler). Replaces an earlier hook.
      */
     public Builder configureToolsService(Consumer<ToolsService.Builder> hook) {
       this.toolsCustomizer = Preconditions.checkNotNull(hook, "hook");

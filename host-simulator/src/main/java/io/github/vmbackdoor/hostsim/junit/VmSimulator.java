@@ -28,27 +28,27 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One test's simulated VM, as {@link VmExtension} gives it to the test: the host, its
- * simulation, the guests connected to it, and the calls a test makes on the host side.
+ * One test's simulated VM, as {@link VmExtension} gives it to the test: the host, its simulation,
+ * the guests connected to it, and the calls a test makes on the host side.
  *
- * <p>Everything here is new for each test and closed after it: the host, the guest connections,
- * the {@link ToolsService} (stopped) and its scheduler.
+ * <p>Everything here is new for each test and closed after it: the host, the guest connections, the
+ * {@link ToolsService} (stopped) and its scheduler.
  *
  * <h2>Time</h2>
  *
- * The host always reads virtual time from {@link #simulation()}. How long {@link #await} and
- * {@link #takeRpciRequest} wait depends on the transport:
+ * The host always reads virtual time from {@link #simulation()}. How long {@link #await} and {@link
+ * #takeRpciRequest} wait depends on the transport:
  *
  * <ul>
  *   <li>{@link Transport#IN_PROCESS}: the timeout is <em>virtual</em> time. The call runs the
  *       simulation's events (the ticks of the injected ToolsService, host events the test
- *       scheduled) on the calling thread until the condition holds or the simulation has moved
- *       on by the timeout. It takes no real time: with nothing scheduled, virtual time jumps to
- *       the deadline at once.
- *   <li>{@link Transport#TCP}: the timeout is <em>real</em> time. Guests run on their own
- *       threads (the ToolsService on a real scheduler); the call blocks, checking the condition
- *       again after each call the host answers, until it holds or the timeout has passed. The
- *       simulation is not run: host time moves only when the test runs it.
+ *       scheduled) on the calling thread until the condition holds or the simulation has moved on
+ *       by the timeout. It takes no real time: with nothing scheduled, virtual time jumps to the
+ *       deadline at once.
+ *   <li>{@link Transport#TCP}: the timeout is <em>real</em> time. Guests run on their own threads
+ *       (the ToolsService on a real scheduler); the call blocks, checking the condition again after
+ *       each call the host answers, until it holds or the timeout has passed. The simulation is not
+ *       run: host time moves only when the test runs it.
  * </ul>
  */
 public final class VmSimulator {
@@ -130,8 +130,8 @@ public final class VmSimulator {
   }
 
   /**
-   * The test's guest: the backdoor injected as a {@link Backdoor} parameter. In process the
-   * host's own backdoor; over TCP one connection, opened on first use.
+   * The test's guest: the backdoor injected as a {@link Backdoor} parameter. In process the host's
+   * own backdoor; over TCP one connection, opened on first use.
    */
   public synchronized Backdoor guest() {
     checkOpen();
@@ -159,11 +159,11 @@ public final class VmSimulator {
   }
 
   /**
-   * The guest's TCLO service injected as a {@link ToolsService} parameter, started on first use
-   * and stopped after the test. It runs the configured machine on a guest of its own (over TCP
-   * its own connection, as vmtoolsd is a process of its own) and ticks on the simulation in
-   * process, or on a real single-thread scheduler over TCP (there with idle and restart delays
-   * of 20 and 50 ms, so a test does not wait a second per command). The builder hook of {@link
+   * The guest's TCLO service injected as a {@link ToolsService} parameter, started on first use and
+   * stopped after the test. It runs the configured machine on a guest of its own (over TCP its own
+   * connection, as vmtoolsd is a process of its own) and ticks on the simulation in process, or on
+   * a real single-thread scheduler over TCP (there with idle and restart delays of 20 and 50 ms, so
+   * a test does not wait a second per command). The builder hook of {@link
    * VmExtension.Builder#configureToolsService} runs last and may change any of this.
    */
   public synchronized ToolsService toolsService() {
@@ -205,10 +205,10 @@ public final class VmSimulator {
   }
 
   /**
-   * The next RPCI request the host received that this method has not returned yet, waiting for
-   * one at most {@code timeout} (virtual time in process, real time over TCP; see the class
-   * comment). Requests come in the order the host received them, from its request history
-   * (10,000 by default): requests that fell out of it untaken are skipped.
+   * The next RPCI request the host received that this method has not returned yet, waiting for one
+   * at most {@code timeout} (virtual time in process, real time over TCP; see the class comment).
+   * Requests come in the order the host received them, from its request history (10,000 by
+   * default): requests that fell out of it untaken are skipped.
    *
    * @return the request, or empty when none arrived in time
    */
@@ -305,8 +305,8 @@ public final class VmSimulator {
 
   /**
    * Stops the ToolsService and its scheduler, closes the connections and takes the VM off the
-   * server; every step runs even when an earlier one failed. A {@link BackdoorException} while
-   * the guest shuts down is ignored (the test may have broken the channel on purpose); any other
+   * server; every step runs even when an earlier one failed. A {@link BackdoorException} while the
+   * guest shuts down is ignored (the test may have broken the channel on purpose); any other
    * failure is thrown once everything is closed.
    */
   void close() {

@@ -38,10 +38,9 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * Runs test classes that use the extension through the Jupiter engine and checks what is
- * reported and what is closed: a failing test is reported with its own failure, and everything
- * the extension started for it is closed afterwards. The classes run only here (see {@link
- * OnlyInTestKit}).
+ * Runs test classes that use the extension through the Jupiter engine and checks what is reported
+ * and what is closed: a failing test is reported with its own failure, and everything the extension
+ * started for it is closed afterwards. The classes run only here (see {@link OnlyInTestKit}).
  */
 class ExtensionLifecycleTest {
 
@@ -79,12 +78,14 @@ class ExtensionLifecycleTest {
   void aFailingInProcessTestIsReportedAndItsGuestStopped() {
     Events tests = run(FailingInProcess.class).testEvents();
     tests.assertStatistics(stats -> stats.started(1).failed(1).succeeded(0));
-    tests.assertThatEvents()
+    tests
+        .assertThatEvents()
         .haveExactly(
             1,
             event(
                 test("failsAfterTheGuestRan"),
-                finishedWithFailure(instanceOf(AssertionError.class), message("the test's own failure"))));
+                finishedWithFailure(
+                    instanceOf(AssertionError.class), message("the test's own failure"))));
     assertThat(vms).hasSize(1);
     VmSimulator vm = vms.get(0);
     assertThat(vm.isClosed()).isTrue();
@@ -105,7 +106,8 @@ class ExtensionLifecycleTest {
   void aFailingTcpTestIsReportedAndItsConnectionsAndServerClosed() {
     Events tests = run(FailingOverTcp.class).testEvents();
     tests.assertStatistics(stats -> stats.started(2).failed(2).succeeded(0));
-    tests.assertThatEvents()
+    tests
+        .assertThatEvents()
         .haveExactly(
             1,
             event(
@@ -222,8 +224,7 @@ class ExtensionLifecycleTest {
       vms.add(vm);
       guests.add(guest);
       services.add(tools);
-      assertThat(
-              vm.await(() -> vm.host().tcloReplies().size() == 1, Duration.ofSeconds(10)))
+      assertThat(vm.await(() -> vm.host().tcloReplies().size() == 1, Duration.ofSeconds(10)))
           .isTrue();
       assertThat(RpciClient.create(guest).guestInfoSet("x", "1").isSuccess()).isTrue();
     }
@@ -266,7 +267,8 @@ class ExtensionLifecycleTest {
       vm.enqueueTclo("ping");
       vm.checkpoint();
       MessageChannel.open(vm.newGuest(), BackdoorProtocol.PROTOCOL_RPCI);
-      assertThat(host.channels()).extracting(ChannelInfo::protocol)
+      assertThat(host.channels())
+          .extracting(ChannelInfo::protocol)
           .contains(BackdoorProtocol.PROTOCOL_RPCI);
     }
   }

@@ -25,8 +25,12 @@ class InProcessAnnotationTest {
 
   private static final Registers GETVERSION =
       Registers.of(
-          BackdoorProtocol.MAGIC, ~BackdoorProtocol.MAGIC, 0xFFFF000A, BackdoorProtocol.COMMAND_PORT,
-          0, 0);
+          BackdoorProtocol.MAGIC,
+          ~BackdoorProtocol.MAGIC,
+          0xFFFF000A,
+          BackdoorProtocol.COMMAND_PORT,
+          0,
+          0);
 
   private VmSimulator vm;
 
@@ -85,7 +89,8 @@ class InProcessAnnotationTest {
     assertThat(vm.await(() -> host.tcloReplies().size() == 4, Duration.ofSeconds(30))).isTrue();
     assertThat(host.tcloCommandsSent())
         .containsExactly("reset", "reset", "ping", "Set_Option synctime 1");
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ATR toolbox", "OK ", "OK ");
+    assertThat(host.tcloReplies())
+        .containsExactly("OK ATR toolbox", "OK ATR toolbox", "OK ", "OK ");
     assertThat(tools.hostOptions()).containsEntry("synctime", "1");
     assertThat(tools.isRunning()).isTrue();
     // Three commands at the default idle delay of one second: a few seconds of virtual time.

@@ -18,7 +18,8 @@ class LegacyMachineTest {
     vm.enqueueTclo("frobnicate");
     assertThat(vm.await(() -> host.tcloReplies().size() == 3, Duration.ofMinutes(1))).isTrue();
     // vmt's own table: "reset" and "ping" answered, anything it does not know refused.
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ", "ERROR Unknown command");
+    assertThat(host.tcloReplies())
+        .containsExactly("OK ATR toolbox", "OK ", "ERROR Unknown command");
     assertThat(tools.machine().getClass().getSimpleName()).contains("Legacy");
   }
 }

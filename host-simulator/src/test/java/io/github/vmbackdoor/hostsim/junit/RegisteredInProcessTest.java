@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The programmatic extension in process, with both builder hooks and no parameters needed. */
 class RegisteredInProcessTest {
 
-  private static final UUID UUID_OF_THE_VM = UUID.fromString("564d0c6e-1a2b-3c4d-5e6f-708192a3b4c5");
+  private static final UUID UUID_OF_THE_VM =
+      UUID.fromString("564d0c6e-1a2b-3c4d-5e6f-708192a3b4c5");
 
   @RegisterExtension
   static final VmExtension vm =

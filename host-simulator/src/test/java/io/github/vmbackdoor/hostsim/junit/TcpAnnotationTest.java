@@ -69,14 +69,16 @@ class TcpAnnotationTest {
     vm.enqueueTclo("ping");
     assertThat(vm.await(() -> host.tcloReplies().size() == 4, TIMEOUT)).isTrue();
     assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping", "reset", "ping");
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ", "OK ATR toolbox", "OK ");
+    assertThat(host.tcloReplies())
+        .containsExactly("OK ATR toolbox", "OK ", "OK ATR toolbox", "OK ");
     assertThat(host.tcloExchanges())
         .extracting(TcloExchange::outcome)
         .containsOnly(TcloExchange.Outcome.ANSWERED);
     // Each reset reply is followed by the unified-loop declaration, on the same channel.
     assertThat(vm.await(() -> host.unifiedLoopApps().size() == 2, TIMEOUT)).isTrue();
-    assertThat(host.tcloExchanges()).extracting(TcloExchange::channelId).containsOnly(
-        host.activeTcloChannel().orElseThrow());
+    assertThat(host.tcloExchanges())
+        .extracting(TcloExchange::channelId)
+        .containsOnly(host.activeTcloChannel().orElseThrow());
     assertThat(tools.isRunning()).isTrue();
     assertThat(tools.machine().health()).isEqualTo(TcloHealth.UP);
   }
