@@ -1,12 +1,17 @@
 package io.github.vmbackdoor.hostsim.junit;
 
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.hostsim.TcloExchange;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloResult;
 import io.github.vmbackdoor.rpc.ToolsService;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -45,6 +50,13 @@ class RegisteredInProcessTest {
     RpciClient rpci = vm.simulator().rpci();
     assertThat(rpci.machineId().text()).isEqualTo("machine-7");
     assertThat(rpci.send("custom.echo abc").text()).isEqualTo("abc");
+    // rejectUnsolicitedReplies: a TCLO reply with no command outstanding is refused.
+    MessageChannel tclo = MessageChannel.open(vm.simulator().guest(), PROTOCOL_TCLO);
+    assertThatThrownBy(() -> tclo.send("OK ".getBytes(StandardCharsets.US_ASCII)))
+        .isInstanceOf(MessageException.class);
+    assertThat(host.tcloExchanges())
+        .extracting(TcloExchange::outcome)
+        .containsExactly(TcloExchange.Outcome.UNSOLICITED_REJECTED);
   }
 
   @Test
