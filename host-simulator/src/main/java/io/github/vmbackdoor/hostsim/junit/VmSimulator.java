@@ -163,8 +163,9 @@ public final class VmSimulator {
    * stopped after the test. It runs the configured machine on a guest of its own (over TCP its own
    * connection, as vmtoolsd is a process of its own) and ticks on the simulation in process, or on
    * a real single-thread scheduler over TCP (there with idle and restart delays of 20 and 50 ms, so
-   * a test does not wait a second per command). The builder hook of {@link
-   * VmExtension.Builder#configureToolsService} runs last and may change any of this.
+   * a test does not wait a second per command; the vmt machines keep vmt's one-second tick). The
+   * builder hook of {@link VmExtension.Builder#configureToolsService} runs last and may change any
+   * of this.
    */
   public synchronized ToolsService toolsService() {
     checkOpen();
