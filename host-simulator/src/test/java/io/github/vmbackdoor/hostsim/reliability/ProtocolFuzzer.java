@@ -41,8 +41,11 @@ import java.util.SplittableRandom;
  * <p>Isolation is checked with tags: every message the fuzzer sends on one of its channels is
  * that channel's tag byte repeated, and the host echoes it back ({@code "1 " + text}). A request
  * the host assembles for a channel with any byte other than that channel's tag, or a reply byte
- * other than the tag, means bytes crossed channels. Random and mutated calls never carry tag
- * bytes (their payload bytes are {@link #FOREIGN}, or random words).
+ * other than the tag, means bytes crossed channels. Wrong steps made with the channel's own
+ * cookies carry its own tag; calls with wrong cookies or ids and random calls carry
+ * {@link #FOREIGN} bytes or random words. One RPCI message in eight is a real command instead
+ * (info-set, capabilities, SetGuestInfo, ... with guest-chosen names), whose reply is not
+ * checked but whose stores must stay within their limits.
  */
 final class ProtocolFuzzer {
 
@@ -326,10 +329,8 @@ final class ProtocolFuzzer {
     int length = t.command != null ? t.command.length : randomLength();
     Registers out = message(t, MESSAGE_SENDSIZE, length);
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0 || length == 0) {
+      // Refused, or the empty message, complete at once.
       t.phase = 0;
-      if (t.protocol == PROTOCOL_RPCI && length == 0 && (out.ecxHigh() & STATUS_SUCCESS) != 0) {
-        t.phase = 0;
-      }
       return;
     }
     t.phase = 1;
