@@ -194,6 +194,41 @@ class WireStormTest {
     }
   }
 
+  @Test
+  void aFloodPastTheConnectionLimitIsRefusedOnceEachWhileTheAdmittedGuestIsServed()
+      throws Exception {
+    VirtualHost host = VirtualHost.builder().callLogLimit(0).historyLimit(16).build();
+    int limit = 10;
+    try (SimulatorServer server = SimulatorServer.builder(name -> name.equals("vm") ? host
+            .backdoor() : null)
+        .maxConnections(limit).handshakeTimeout(Duration.ofMillis(300)).ioThreads(2).start()) {
+      InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
+      try (RemoteBackdoor backdoor =
+          RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
+        RpciClient rpci = RpciClient.create(backdoor);
+        long before = server.rejectionCount();
+        int flood = 3 * limit;
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < flood; i++) {
+          sockets.add(connect(address));
+        }
+        // Served while the flood is refused or waits for its handshake timeout.
+        for (int i = 0; i < 20; i++) {
+          assertThat(rpci.guestInfoSet("k", "v" + i).isSuccess()).isTrue();
+        }
+        for (Socket s : sockets) {
+          Seen seen = readUntilClosed(s);
+          assertThat(seen.errorFrames()).isEqualTo(1);
+          assertThat(seen.errorLast()).isTrue();
+        }
+        assertThat(server.rejectionCount() - before).isEqualTo(flood);
+        assertThat(rpci.guestInfoGet("k").text()).isEqualTo("v19");
+        awaitConnections(server, 1);
+      }
+      awaitConnections(server, 0);
+    }
+  }
+
   /** A connect/disconnect cut mid-HELLO may be rejected too: at most once per connection. */
   private static long churnRejectable(List<Future<Integer>> churn) {
     return 10L * 100;
