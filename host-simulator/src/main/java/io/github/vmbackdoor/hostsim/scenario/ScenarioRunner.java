@@ -2,6 +2,9 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.RecordingBackdoor;
+import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs a {@link Scenario} in virtual time: one {@link Simulation} (seeded with the scenario's
@@ -41,7 +45,7 @@ public final class ScenarioRunner {
   private boolean ran;
 
   private ScenarioRunner(Scenario scenario, String guestName, ToolsService.Machine machine,
-      GuestCode guest) {
+      GuestCode guest, TraceWriter trace) {
     this.scenario = Preconditions.checkNotNull(scenario, "scenario");
     this.guestName = guestName;
     this.simulation = Simulation.create(scenario.seed());
@@ -53,6 +57,8 @@ public final class ScenarioRunner {
         simulation.schedule(t, () -> e.apply(host, faults));
       }
     }
+    Backdoor backdoor = trace == null ? host.backdoor()
+        : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker());
     TcloListener listener = new TcloListener() {
       @Override
       public void onEvent(TcloEvent event) {
@@ -69,7 +75,7 @@ public final class ScenarioRunner {
         Simulation.Scheduled s = simulation.schedule(delay, task);
         return s::cancel;
       };
-      this.service = ToolsService.builder(host.backdoor())
+      this.service = ToolsService.builder(backdoor)
           .scheduler(scheduler)
           .machine(machine)
           .options(TcloOptions.defaults().withFlavor(scenario.flavor())
@@ -79,20 +85,40 @@ public final class ScenarioRunner {
       service.start();
     } else {
       this.service = null;
-      guest.start(host.backdoor(), simulation, listener);
+      guest.start(backdoor, simulation, listener);
     }
   }
 
   /** A runner of {@code scenario} against one of the three machines, ready to {@link #run()}. */
   public static ScenarioRunner prepare(Scenario scenario, ToolsService.Machine machine) {
     Preconditions.checkNotNull(machine, "machine");
-    return new ScenarioRunner(scenario, machineName(machine), machine, null);
+    return new ScenarioRunner(scenario, machineName(machine), machine, null, null);
+  }
+
+  /**
+   * A runner of {@code scenario} against one machine that records every backdoor call of the
+   * guest into {@code trace} (virtual times); start the trace with {@link HostReplay#header} so
+   * that it can be replayed host-facing.
+   */
+  public static ScenarioRunner prepare(Scenario scenario, ToolsService.Machine machine,
+      TraceWriter trace) {
+    Preconditions.checkNotNull(machine, "machine");
+    Preconditions.checkNotNull(trace, "trace");
+    return new ScenarioRunner(scenario, machineName(machine), machine, null, trace);
   }
 
   /** A runner of {@code scenario} against the user's guest code, ready to {@link #run()}. */
   public static ScenarioRunner prepare(Scenario scenario, String guestName, GuestCode guest) {
     Preconditions.checkNotNull(guest, "guest");
-    return new ScenarioRunner(scenario, guestName, null, guest);
+    return new ScenarioRunner(scenario, guestName, null, guest, null);
+  }
+
+  /** A runner of {@code scenario} against the user's guest code, recording its calls. */
+  public static ScenarioRunner prepare(Scenario scenario, String guestName, GuestCode guest,
+      TraceWriter trace) {
+    Preconditions.checkNotNull(guest, "guest");
+    Preconditions.checkNotNull(trace, "trace");
+    return new ScenarioRunner(scenario, guestName, null, guest, trace);
   }
 
   /** Runs {@code scenario} against one machine. */
@@ -141,9 +167,23 @@ public final class ScenarioRunner {
 
   /** Runs the scenario to its end (once) and returns the outcome. */
   public ScenarioOutcome run() {
+    return run(scenario.length(), t -> { });
+  }
+
+  /**
+   * Runs the scenario to its end (once) in slices of {@code slice} virtual time, telling
+   * {@code progress} the virtual time reached after each; returns the outcome.
+   */
+  public ScenarioOutcome run(Duration slice, Consumer<Duration> progress) {
+    Preconditions.checkArgument(slice.compareTo(Duration.ZERO) > 0, "slice must be positive");
     Preconditions.checkState(!ran, "already run");
     ran = true;
-    simulation.runFor(scenario.length());
+    Duration end = scenario.length();
+    while (simulation.elapsed().compareTo(end) < 0) {
+      Duration left = end.minus(simulation.elapsed());
+      simulation.runFor(left.compareTo(slice) < 0 ? left : slice);
+      progress.accept(simulation.elapsed());
+    }
     return new ScenarioOutcome(scenario.name(), guestName, scenario.troubleStart(),
         simulation.elapsed(), lines, events);
   }
