@@ -263,7 +263,7 @@ public final class Scenario {
     /** A comment line about the whole scenario. */
     public Builder comment(String line) {
       Preconditions.checkArgument(line.indexOf('\n') < 0, "one line only");
-      comments.add(line);
+      comments.add(line.stripTrailing());
       return this;
     }
 
@@ -382,7 +382,7 @@ public final class Scenario {
     /** A comment line explaining the entry. */
     public When comment(String line) {
       Preconditions.checkArgument(line.indexOf('\n') < 0, "one line only");
-      comments.add(line);
+      comments.add(line.stripTrailing());
       return this;
     }
 

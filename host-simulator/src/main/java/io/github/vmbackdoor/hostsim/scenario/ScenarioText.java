@@ -139,7 +139,7 @@ final class ScenarioText {
         continue;
       }
       if (line.startsWith("#")) {
-        pending.add(line.substring(1).strip());
+        pending.add(line.startsWith("# ") ? line.substring(2) : line.substring(1));
         continue;
       }
       String[] words = line.split("\\s+");
