@@ -41,6 +41,17 @@ final class DemoCommand implements Callable<Integer> {
       BuiltInScenarios.checkpointInStateChange(),
       BuiltInScenarios.rejectsUnsolicitedReplies());
 
+  /** What to look for in each of them. */
+  private static final List<String> NOTES = List.of(
+      "Look for: legacy pings the closed channel once a second for the rest of the hour, because"
+          + " it closes only on a 'reset' that can no longer arrive; the others close, forget the"
+          + " channel and reopen.",
+      "Look for: vmt's RPCI does not retry after a checkpoint, so the state-change status is lost"
+          + " and the sticky error flag set; legacy waits for the host's 'reset' to recover. The"
+          + " fixed machine retries in the message layer and prints nothing.",
+      "Look for: after 'resetting rpc' legacy reopens and sends the reset reply unasked; this host"
+          + " refuses it, the error flag is set again, and legacy loops every three seconds.");
+
   @Spec private CommandSpec spec;
 
   @Option(
@@ -77,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("== " + n + ". " + scenario.description() + " (" + scenario.name() + ")");
       out.println("   one virtual hour; the trouble starts at "
           + Report.time(scenario.troubleStart()));
+      out.println("   " + NOTES.get(n - 1));
       Map<ToolsService.Machine, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
       all.put(scenario.name(), outcomes);
       for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {

@@ -55,7 +55,8 @@ final class ImportLogCommand implements Callable<Integer> {
       result = LogImport.importLog(log.getFileName().toString(),
           Files.readAllLines(log, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      err.println("vmbackdoor import-log: cannot read " + log + ": " + e.getMessage());
+      err.println("vmbackdoor import-log: cannot read " + log + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
     }
     for (String skipped : result.skipped()) {

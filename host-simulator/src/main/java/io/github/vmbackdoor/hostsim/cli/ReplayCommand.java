@@ -115,7 +115,8 @@ final class ReplayCommand implements Callable<Integer> {
     try {
       scenario = Scenario.read(source.scenario);
     } catch (IOException e) {
-      err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + e.getMessage());
+      err.println("vmbackdoor replay: cannot read " + source.scenario + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());

@@ -74,10 +74,6 @@ final class Report {
     int printed = 0;
     int i = 0;
     while (i < lines.size()) {
-      if (printed >= maxLines) {
-        out.println(indent + "... and " + (lines.size() - i) + " more lines");
-        return;
-      }
       int bestPeriod = 0;
       int bestCount = 0;
       for (int p = 1; p <= MAX_PERIOD && i + p <= lines.size(); p++) {
@@ -86,6 +82,11 @@ final class Report {
           bestPeriod = p;
           bestCount = k;
         }
+      }
+      if (printed + Math.max(1, bestPeriod) > maxLines) {
+        int left = lines.size() - i;
+        out.println(indent + "... and " + left + (left == 1 ? " more line" : " more lines"));
+        return;
       }
       if (bestPeriod == 0) {
         printLine(out, indent, lines.get(i));

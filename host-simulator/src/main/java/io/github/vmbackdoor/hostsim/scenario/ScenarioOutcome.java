@@ -21,10 +21,10 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@link Classification#UNAFFECTED}: no TCLO failure after the trouble started, and
  *       polling at the end;</li>
- *   <li>{@link Classification#RECOVERED}: failures, then polling normally for at least the last
- *       10 minutes;</li>
- *   <li>{@link Classification#FLAPPING}: polling at the end, but failures keep coming back into
- *       the last 10 minutes;</li>
+ *   <li>{@link Classification#RECOVERED}: failures, then polling normally to the end (for at
+ *       least the last 10 minutes when there was more than one bout of failures);</li>
+ *   <li>{@link Classification#FLAPPING}: polling at the end, but bouts of failures (separated
+ *       by successful polls) keep coming back into the last 10 minutes;</li>
  *   <li>{@link Classification#STUCK}: not polling at the end (no successful poll in the last two
  *       seconds, or a failure after the last one).</li>
  * </ul>
@@ -37,9 +37,9 @@ public final class ScenarioOutcome {
   public enum Classification {
     /** No channel failure after the trouble started. */
     UNAFFECTED,
-    /** Failures, then polling normally for at least the last 10 minutes. */
+    /** Failures, then polling normally to the end. */
     RECOVERED,
-    /** Polling at the end, but failures keep coming back until the last 10 minutes. */
+    /** Polling at the end, but bouts of failures keep coming back into the last 10 minutes. */
     FLAPPING,
     /** Not polling at the end. */
     STUCK
@@ -161,8 +161,31 @@ public final class ScenarioOutcome {
     if (failure.isEmpty()) {
       return Classification.UNAFFECTED;
     }
-    return failure.get().compareTo(end.minus(SETTLED)) >= 0 ? Classification.FLAPPING
-        : Classification.RECOVERED;
+    return failure.get().compareTo(end.minus(SETTLED)) >= 0 && failureEpisodes() > 1
+        ? Classification.FLAPPING : Classification.RECOVERED;
+  }
+
+  /**
+   * How many separate bouts of TCLO failures there were after the trouble started: a failure
+   * after a successful poll that followed an earlier failure starts a new one.
+   */
+  public int failureEpisodes() {
+    int episodes = 0;
+    boolean inEpisode = false;
+    for (TimedEvent e : events) {
+      if (e.at().compareTo(trouble) < 0) {
+        continue;
+      }
+      if (FAILURES.contains(e.event().type())) {
+        if (!inEpisode) {
+          episodes++;
+          inEpisode = true;
+        }
+      } else if (e.event().type() == Type.POLLED) {
+        inEpisode = false;
+      }
+    }
+    return episodes;
   }
 
   /** The most frequent log line at or after {@code from}. */
