@@ -104,7 +104,7 @@ public final class LogImport {
         + ".");
     b.comment("Times: the first host event at " + format(FIRST_EVENT) + " of virtual time, the"
         + " others at their distance from it in the log" + (importer.stamped ? "."
-        : " (the log has no time stamps: one second per vmt0 line)."));
+        : " (the log has no time stamps: one second per line but the vmware: ones)."));
     for (String s : parsed.unknown()) {
       b.comment("Skipped (not in the catalogue): line " + s);
     }
@@ -183,7 +183,9 @@ public final class LogImport {
     private Duration loopEvent;
     private int loopRepetitions;
     private int loopPeriod;
+    private Duration loopStart;
     private Duration loopCadence = ERROR_CADENCE;
+    private int lastPowerLine = Integer.MIN_VALUE / 2;
 
     Importer(List<VmtLogLine> lines, VmtFlavor flavor, String flavorReason) {
       this.lines = lines;
@@ -252,6 +254,8 @@ public final class LogImport {
         }
         if (i == firstRepetitionEnd && !events.isEmpty()) {
           loopEvent = events.get(events.size() - 1).at();
+          loopCadence = cadence(tailStart);
+          loopStart = time(tailStart);
         }
       }
     }
@@ -330,8 +334,7 @@ public final class LogImport {
           if (!tableFull) {
             tableFull = true;
             loopCadence = REOPEN_CADENCE;
-            Duration at = time(anchorOf(i)).minusMillis(500);
-            events.add(new Inferred(at.compareTo(FIRST_EVENT) < 0 ? FIRST_EVENT : at,
+            events.add(new Inferred(time(anchorOf(i)),
                 cite(i, "vmt closed TCLO and cannot open it again: the channel table is full"
                     + " (another process holds every channel); vmt retries every 15 s"),
                 Scenario.When::fillChannelTable));
@@ -351,6 +354,15 @@ public final class LogImport {
           }
           break;
         }
+        case STATE_CHANGE_FAILED:
+          if (i - lastPowerLine > 4) {
+            // OS_PowerOn is the only power command vmt handles without a line of its own.
+            Duration at = events.isEmpty() ? time(i) : events.get(events.size() - 1).at();
+            events.add(new Inferred(at, cite(i, "a failed state-change status with no power"
+                + " line just before it: the host asked for OS_PowerOn (vmt prints nothing for"
+                + " it)"), w -> w.power(PowerOperation.POWER_ON)));
+          }
+          break;
         case ENTERING_SUSPEND:
           power(i, PowerOperation.SUSPEND);
           break;
@@ -372,6 +384,7 @@ public final class LogImport {
     }
 
     private void power(int i, PowerOperation op) {
+      lastPowerLine = i;
       add(i, cite(i, "the host asked for " + op.command()), w -> w.power(op));
     }
 
@@ -481,12 +494,41 @@ public final class LogImport {
       return true;
     }
 
+    /**
+     * The pace of the final loop starting at line {@code start}: 15 s for failed reopens; else
+     * the log's own pace in whole seconds when the log has stamps and it is at least half a
+     * second; else vmt's one second.
+     */
+    private Duration cadence(int start) {
+      for (int j = start; j < start + loopPeriod; j++) {
+        if (lines.get(j).message() == VmtMessage.REOPEN_FAILED) {
+          return REOPEN_CADENCE;
+        }
+      }
+      if (stamped && loopRepetitions >= 2) {
+        double first = seconds[start];
+        double last = seconds[start + (loopRepetitions - 1) * loopPeriod];
+        double pace = (last - first) / (loopRepetitions - 1);
+        if (pace >= 0.5) {
+          return Duration.ofSeconds(Math.round(pace));
+        }
+      }
+      return ERROR_CADENCE;
+    }
+
     /** The run length: the end of the final loop, or a little after the last event. */
     Duration runLength(Duration lastEvent) {
       if (loopEvent != null && loopRepetitions >= 2) {
         scenarioComments.add("The log ends in a loop that repeats " + loopRepetitions
             + " times; the run stops after as many of vmt's repetitions (every "
             + loopCadence.getSeconds() + " s).");
+        if (stamped) {
+          // The loop's first line is placed just before vmt's tick that prints it; stop a
+          // little after the tick of the last repetition.
+          Duration end = loopStart.plus(loopCadence.multipliedBy(loopRepetitions - 1))
+              .plus(loopCadence.multipliedBy(3).dividedBy(4));
+          return end.compareTo(lastEvent) > 0 ? end : lastEvent.plus(AFTER_LAST_EVENT);
+        }
         return loopEvent.plus(loopCadence.multipliedBy(loopRepetitions));
       }
       Duration end = lastEvent.plus(AFTER_LAST_EVENT);
