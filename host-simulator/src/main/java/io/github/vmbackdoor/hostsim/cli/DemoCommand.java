@@ -64,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
       names = "--lines",
       paramLabel = "N",
       defaultValue = "8",
-      description = "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
+      description =
+          "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
   private int maxLines;
 
   @Override

@@ -82,7 +82,8 @@ final class ReplayCommand implements Callable<Integer> {
       names = "--lines",
       paramLabel = "N",
       defaultValue = "20",
-      description = "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
+      description =
+          "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
   private int maxLines;
 
   @Override

@@ -275,7 +275,8 @@ public final class Scenario {
 
     /** How long a run lasts. Default one hour. */
     public Builder runFor(Duration value) {
-      Preconditions.checkArgument(value.compareTo(Duration.ZERO) > 0, "run length must be positive");
+      Preconditions.checkArgument(value.compareTo(Duration.ZERO) > 0,
+          "run length must be positive");
       this.length = value;
       return this;
     }
@@ -329,7 +330,10 @@ public final class Scenario {
       return new When(this, when, Optional.empty());
     }
 
-    /** A timeline entry that repeats every {@code period}; first at {@code period} unless {@link When#from}. */
+    /**
+     * A timeline entry that repeats every {@code period}; first at {@code period} unless
+     * {@link When#from}.
+     */
     public When every(Duration period) {
       return new When(this, period, Optional.of(period));
     }

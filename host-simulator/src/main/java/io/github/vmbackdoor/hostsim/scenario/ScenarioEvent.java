@@ -121,7 +121,10 @@ public final class ScenarioEvent {
     return Optional.ofNullable(fault);
   }
 
-  /** The fault name of {@link Kind#FAULT} and {@link Kind#REMOVE_FAULT}, the command of {@link Kind#SEND_TCLO}. */
+  /**
+   * The fault name of {@link Kind#FAULT} and {@link Kind#REMOVE_FAULT}, the command of
+   * {@link Kind#SEND_TCLO}.
+   */
   public Optional<String> argument() {
     return Optional.ofNullable(argument);
   }

@@ -77,7 +77,10 @@ public final class ScenarioOutcome {
     return scenario;
   }
 
-  /** The guest that ran: {@code fixed}, {@code legacy}, {@code proposed-patch}, or a name given with the guest code. */
+  /**
+   * The guest that ran: {@code fixed}, {@code legacy}, {@code proposed-patch}, or the name given
+   * with the guest code.
+   */
   public String guest() {
     return guest;
   }

@@ -44,8 +44,8 @@ class VmtLogParserTest {
         VmtMessage.GET_LENGTH_FAILED);
     assertThat(log.lines().get(0).registers()).containsEntry("eax", 0x564d5868L)
         .containsEntry("ecx", 0L);
-    assertThat(log.lines().get(2).seconds().getAsDouble() - log.lines().get(0).seconds().getAsDouble())
-        .isEqualTo(1.0);
+    assertThat(log.lines().get(2).seconds().getAsDouble()
+        - log.lines().get(0).seconds().getAsDouble()).isEqualTo(1.0);
     // "unable to set guest uptime" has no newline in OpenBSD: the next message runs into it.
     int uptime = log.lines().stream().map(VmtLogLine::message).toList()
         .indexOf(VmtMessage.UPTIME_FAILED);
