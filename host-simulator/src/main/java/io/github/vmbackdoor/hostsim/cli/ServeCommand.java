@@ -9,7 +9,9 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code serve}: runs a simulator server with one emulated VM per {@code --vm} name, in real time,
- * until the process is stopped (Ctrl-C, SIGTERM) or, in tests, the stop signal is given.
+ * {@code serve}: runs a simulator server with one emulated VM per {@code --vm} name and per VM of
+ * the {@code --vm-config} file ({@link VmConfigFile}), in real time, until the process is stopped
+ * (Ctrl-C, SIGTERM) or, in tests, the stop signal is given.
  */
 @Command(
     name = "serve",
@@ -37,8 +40,24 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     footer = {
       "",
-      "Exit codes: 1 the server could not start, 2 bad usage. Stopped by a signal, the process "
-          + "ends as the signal says (130 after Ctrl-C, 143 after SIGTERM)."
+      "Settings of a VM in a --vm-config file (vm.<name>.<setting>=<value>):",
+      "  seed                      integer; default --seed plus the VM's position",
+      "  uuid                      UUID that GETUUID returns; default drawn from the seed",
+      "  memoryMb, mhz             positive integers; default 4096, 2400",
+      "  hardwareVersion           integer; default 19",
+      "  productType               esx, workstation or a number; default esx",
+      "  machineId                 text that machine.id.get returns; default empty",
+      "  channels                  channel table size, 1 to 65536; default 128",
+      "  highBandwidth             true or false; default true",
+      "  cookies                   true or false (OPEN with cookies accepted); default true",
+      "  rejectUnsolicitedReplies  true or false; default false",
+      "  idleTimeout               500ms, 30s, 5m, 1h or PT30S; default never",
+      "  tcloTakeover              HOST_CLOSED or COOKIES_INVALID; default HOST_CLOSED",
+      "  guestinfo.<key>           a guestinfo value the VMX configuration holds",
+      "",
+      "Exit codes: 1 the server could not start, 2 bad usage (a wrong --vm-config included)."
+          + " Stopped by a signal, the process ends as the signal says (130 after Ctrl-C, 143"
+          + " after SIGTERM)."
     })
 final class ServeCommand implements Callable<Integer> {
 
@@ -70,11 +89,19 @@ final class ServeCommand implements Callable<Integer> {
       names = "--vm",
       paramLabel = "NAME",
       split = ",",
-      defaultValue = "vm1",
       description =
           "Names of the VMs to serve, comma-separated or repeated; a guest names its VM when "
-              + "it connects (default: ${DEFAULT-VALUE}).")
-  private List<String> vmNames;
+              + "it connects (default: vm1 when no --vm-config is given).")
+  private List<String> vmNames = new ArrayList<>();
+
+  @Option(
+      names = "--vm-config",
+      paramLabel = "FILE",
+      description =
+          "A properties file of VM identities and host policies, one key per setting: "
+              + "vm.<name>.<setting>=<value>. Each VM it names is served too. See the settings "
+              + "below.")
+  private Path vmConfig;
 
   @Option(
       names = "--max-connections",
@@ -118,21 +145,42 @@ final class ServeCommand implements Callable<Integer> {
     if (maxConnections < 1) {
       throw new CommandLine.ParameterException(commandLine, "--max-connections must be at least 1");
     }
+    Map<String, VmConfigFile.Vm> configured = Map.of();
+    if (vmConfig != null) {
+      try {
+        configured = VmConfigFile.read(vmConfig);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(commandLine, e.getMessage(), e);
+      }
+    }
+    List<String> names = new ArrayList<>(configured.keySet());
+    names.addAll(vmNames);
+    if (names.isEmpty()) {
+      if (vmConfig != null) {
+        throw new CommandLine.ParameterException(
+            commandLine, "--vm-config " + vmConfig + ": names no VM, and no --vm was given");
+      }
+      names.add("vm1");
+    }
     Map<String, Backdoor> vms = new LinkedHashMap<>();
-    for (String name : vmNames) {
+    for (String name : names) {
       int length = name.getBytes(StandardCharsets.UTF_8).length;
       if (length < 1 || length > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
         throw new CommandLine.ParameterException(
             commandLine,
             "--vm \"" + name + "\": a VM name has 1 to 255 UTF-8 bytes and no control characters");
       }
+      if (vms.containsKey(name)) {
+        continue;
+      }
+      VmConfigFile.Vm config = configured.getOrDefault(name, new VmConfigFile.Vm());
       VirtualHost host =
-          VirtualHost.builder()
-              .seed(seed + vms.size())
-              .hostClock(Clock.systemUTC())
-              .ticker(Ticker.systemTicker())
-              .build();
-      vms.putIfAbsent(name, host.backdoor());
+          config.build(
+              VirtualHost.builder()
+                  .seed(config.seed(seed + vms.size()))
+                  .hostClock(Clock.systemUTC())
+                  .ticker(Ticker.systemTicker()));
+      vms.put(name, host.backdoor());
     }
 
     SimulatorServer server;

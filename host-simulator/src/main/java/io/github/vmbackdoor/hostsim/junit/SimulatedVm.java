@@ -1,0 +1,63 @@
+package io.github.vmbackdoor.hostsim.junit;
+
+import io.github.vmbackdoor.rpc.ToolsService;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Gives every test of the annotated class a fresh simulated VM: registers {@link VmExtension},
+ * configured by these attributes. Test methods (and {@code @BeforeEach}/{@code @AfterEach} methods)
+ * declare what they need as parameters: {@link VmSimulator}, {@link
+ * io.github.vmbackdoor.hostsim.VirtualHost}, {@link io.github.vmbackdoor.core.Backdoor}, {@link
+ * io.github.vmbackdoor.rpc.RpciClient}, {@link ToolsService}.
+ *
+ * <pre>{@code
+ * @SimulatedVm(transport = Transport.TCP, channels = 8)
+ * class GuestInfoTest {
+ *   @Test
+ *   void infoSetThenGet(RpciClient rpci, VmSimulator vm) {
+ *     rpci.guestInfoSet("ip", "10.0.0.7");
+ *     assertThat(vm.guestInfo("guestinfo.ip")).hasValue("10.0.0.7");
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Nested classes inherit the annotation of their enclosing class. Use either this annotation or
+ * a {@code @RegisterExtension} field built by {@link VmExtension#builder()} in one class, not both.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(VmExtension.class)
+public @interface SimulatedVm {
+
+  /** How guest code reaches the VM. Default {@link Transport#IN_PROCESS}. */
+  Transport transport() default Transport.IN_PROCESS;
+
+  /** The seed of the test's simulation and host (cookies, UUID, fault draws). Default 0. */
+  long seed() default 0L;
+
+  /** The size of the host's channel table: 128 like current hosts (default), 8 like old ones. */
+  int channels() default 128;
+
+  /** Whether the host offers the high-bandwidth port. Default true. */
+  boolean highBandwidth() default true;
+
+  /**
+   * Whether the host refuses a TCLO reply when no command is outstanding (see {@link
+   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default false.
+   */
+  boolean rejectUnsolicitedReplies() default false;
+
+  /** The VM's name on the server (over TCP). Default {@code vm1}. */
+  String vmName() default "vm1";
+
+  /** The TCLO machine of an injected {@link ToolsService}. Default {@code FIXED}. */
+  ToolsService.Machine machine() default ToolsService.Machine.FIXED;
+}

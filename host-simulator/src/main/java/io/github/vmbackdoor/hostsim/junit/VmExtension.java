@@ -1,0 +1,265 @@
+package io.github.vmbackdoor.hostsim.junit;
+
+import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.RpciClient;
+import io.github.vmbackdoor.rpc.ToolsService;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/**
+ * A JUnit 5 extension that gives every test a fresh simulated VM and a guest connected to it.
+ *
+ * <p>Declarative, with {@link SimulatedVm} on the test class; or programmatic, with a field:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static VmExtension vm = VmExtension.builder()
+ *     .transport(Transport.TCP)
+ *     .configureHost(host -> host.channelTableSize(8).idleTimeout(Duration.ofSeconds(30)))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Test methods and {@code @BeforeEach}/{@code @AfterEach} methods receive, by parameter type:
+ * {@link VmSimulator} (the handle: host, simulation, test-side calls), {@link VirtualHost}, a
+ * connected guest {@link Backdoor}, an {@link RpciClient} on that guest, and a started {@link
+ * ToolsService}. Within one test each type resolves to the same instance.
+ *
+ * <p>Each test gets a new {@link VirtualHost} on a new simulation, so nothing a test does is seen
+ * by the next one, whatever their order. After each test, passed or failed, the ToolsService is
+ * stopped, its scheduler shut down and the guest connections closed. Over TCP one server serves
+ * every test of the class (each test under its own VM) and is closed after the class.
+ */
+public final class VmExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(VmExtension.class);
+  private static final String VM = "vm";
+  private static final String SERVER = "server";
+  private static final Set<Class<?>> INJECTED =
+      Set.of(
+          VmSimulator.class,
+          VirtualHost.class,
+          Backdoor.class,
+          RpciClient.class,
+          ToolsService.class);
+
+  /** Null when the configuration comes from {@link SimulatedVm} on the test class. */
+  private final VmConfig config;
+
+  private volatile VmSimulator current;
+
+  /**
+   * The extension as {@link SimulatedVm} registers it: configured by the annotation on the test
+   * class (or an enclosing class), with the defaults when there is none.
+   */
+  public VmExtension() {
+    this.config = null;
+  }
+
+  private VmExtension(VmConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * A builder for a {@code @RegisterExtension} field; every setting has the annotation's default.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The VM of the test running now, for tests that do not take it as a parameter. Meant for tests
+   * run one at a time; with parallel tests, take {@link VmSimulator} as a parameter.
+   *
+   * @throws IllegalStateException outside a test
+   */
+  public VmSimulator simulator() {
+    VmSimulator vm = current;
+    Preconditions.checkState(vm != null, "no test is running");
+    return vm;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    current = vm(context);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    current = null;
+    VmSimulator.Resource resource =
+        context.getStore(NAMESPACE).remove(VM, VmSimulator.Resource.class);
+    if (resource != null) {
+      resource.vm.close();
+    }
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return INJECTED.contains(parameter.getParameter().getType());
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    if (context.getTestMethod().isEmpty()) {
+      throw new ParameterResolutionException(
+          "a simulated VM exists only for a test: take "
+              + parameter.getParameter().getType().getSimpleName()
+              + " as a parameter of a test method or of a @BeforeEach/@AfterEach method");
+    }
+    VmSimulator vm = vm(context);
+    Class<?> type = parameter.getParameter().getType();
+    if (type == VmSimulator.class) {
+      return vm;
+    } else if (type == VirtualHost.class) {
+      return vm.host();
+    } else if (type == Backdoor.class) {
+      return vm.guest();
+    } else if (type == RpciClient.class) {
+      return vm.rpci();
+    } else {
+      return vm.toolsService();
+    }
+  }
+
+  /** The test's VM, made on first use and kept in the test's store. */
+  private VmSimulator vm(ExtensionContext context) {
+    return context
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            VM, key -> new VmSimulator.Resource(newVm(context)), VmSimulator.Resource.class)
+        .vm;
+  }
+
+  private VmSimulator newVm(ExtensionContext context) {
+    VmConfig c = config != null ? config : annotated(context.getRequiredTestClass());
+    SharedServer server = null;
+    if (c.transport() == Transport.TCP) {
+      ExtensionContext classContext = context.getParent().orElse(context);
+      server =
+          classContext
+              .getStore(NAMESPACE)
+              .getOrComputeIfAbsent(SERVER, key -> new SharedServer(), SharedServer.class);
+    }
+    return new VmSimulator(c, server);
+  }
+
+  private static VmConfig annotated(Class<?> testClass) {
+    for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+      Optional<SimulatedVm> annotation = AnnotationSupport.findAnnotation(c, SimulatedVm.class);
+      if (annotation.isPresent()) {
+        return VmConfig.of(annotation.get());
+      }
+    }
+    return VmConfig.DEFAULTS;
+  }
+
+  @Override
+  public String toString() {
+    return "VmExtension{" + (config != null ? config.transport() : "@SimulatedVm") + "}";
+  }
+
+  /** Builds a {@link VmExtension}; the defaults are those of {@link SimulatedVm}. */
+  public static final class Builder {
+    private Transport transport = VmConfig.DEFAULTS.transport();
+    private long seed = VmConfig.DEFAULTS.seed();
+    private int channels = VmConfig.DEFAULTS.channels();
+    private boolean highBandwidth = VmConfig.DEFAULTS.highBandwidth();
+    private boolean rejectUnsolicitedReplies = VmConfig.DEFAULTS.rejectUnsolicitedReplies();
+    private String vmName = VmConfig.DEFAULTS.vmName();
+    private ToolsService.Machine machine = VmConfig.DEFAULTS.machine();
+    private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
+    private Consumer<ToolsService.Builder> toolsCustomizer = b -> {};
+
+    private Builder() {}
+
+    /** How guest code reaches the VM. Default {@link Transport#IN_PROCESS}. */
+    public Builder transport(Transport transport) {
+      this.transport = Preconditions.checkNotNull(transport, "transport");
+      return this;
+    }
+
+    /** The seed of each test's simulation and host. Default 0. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The host's channel table size. Default 128. */
+    public Builder channels(int channels) {
+      this.channels = channels;
+      return this;
+    }
+
+    /** Whether the host offers the high-bandwidth port. Default true. */
+    public Builder highBandwidth(boolean offered) {
+      this.highBandwidth = offered;
+      return this;
+    }
+
+    /** Whether the host refuses a TCLO reply when no command is outstanding. Default false. */
+    public Builder rejectUnsolicitedReplies(boolean reject) {
+      this.rejectUnsolicitedReplies = reject;
+      return this;
+    }
+
+    /** The VM's name on the server (over TCP). Default {@code vm1}. */
+    public Builder vmName(String vmName) {
+      this.vmName = Preconditions.checkNotNull(vmName, "vmName");
+      return this;
+    }
+
+    /** The TCLO machine of the injected ToolsService. Default {@code FIXED}. */
+    public Builder machine(ToolsService.Machine machine) {
+      this.machine = Preconditions.checkNotNull(machine, "machine");
+      return this;
+    }
+
+    /**
+     * Changes each test's host builder after the settings above were applied (identity, policies,
+     * RPCI handlers, idle timeout, ...). Replaces an earlier hook.
+     */
+    public Builder configureHost(Consumer<VirtualHost.Builder> hook) {
+      this.hostCustomizer = Preconditions.checkNotNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * Changes each test's ToolsService builder before the service is built and started (options,
+     * handlers, listeners, scheduler). Replaces an earlier hook.
+     */
+    public Builder configureToolsService(Consumer<ToolsService.Builder> hook) {
+      this.toolsCustomizer = Preconditions.checkNotNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * The extension.
+     *
+     * @throws IllegalArgumentException when a setting is out of range
+     */
+    public VmExtension build() {
+      return new VmExtension(
+          new VmConfig(
+              transport,
+              seed,
+              channels,
+              highBandwidth,
+              rejectUnsolicitedReplies,
+              vmName,
+              machine,
+              hostCustomizer,
+              toolsCustomizer));
+    }
+  }
+}

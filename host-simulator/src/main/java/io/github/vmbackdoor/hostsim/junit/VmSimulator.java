@@ -1,0 +1,423 @@
+package io.github.vmbackdoor.hostsim.junit;
+
+import com.google.common.base.Preconditions;
+import com.google.common.base.Ticker;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorException;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.RpciRequest;
+import io.github.vmbackdoor.hostsim.Simulation;
+import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.rpc.RpciClient;
+import io.github.vmbackdoor.rpc.TcloOptions;
+import io.github.vmbackdoor.rpc.TickScheduler;
+import io.github.vmbackdoor.rpc.ToolsService;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One test's simulated VM, as {@link VmExtension} gives it to the test: the host, its simulation,
+ * the guests connected to it, and the calls a test makes on the host side.
+ *
+ * <p>Everything here is new for each test and closed after it: the host, the guest connections, the
+ * {@link ToolsService} (stopped) and its scheduler.
+ *
+ * <h2>Time</h2>
+ *
+ * The host always reads virtual time from {@link #simulation()}. How long {@link #await} and {@link
+ * #takeRpciRequest} wait depends on the transport:
+ *
+ * <ul>
+ *   <li>{@link Transport#IN_PROCESS}: the timeout is <em>virtual</em> time. The call runs the
+ *       simulation's events (the ticks of the injected ToolsService, host events the test
+ *       scheduled) on the calling thread until the condition holds or the simulation has moved on
+ *       by the timeout. It takes no real time: with nothing scheduled, virtual time jumps to the
+ *       deadline at once.
+ *   <li>{@link Transport#TCP}: the timeout is <em>real</em> time. Guests run on their own threads
+ *       (the ToolsService on a real scheduler); the call blocks, checking the condition again after
+ *       each call the host answers, until it holds or the timeout has passed. The simulation is not
+ *       run: host time moves only when the test runs it.
+ * </ul>
+ */
+public final class VmSimulator {
+
+  /** How long the TCP ToolsService waits between polls of an idle TCLO channel. */
+  static final Duration TCP_IDLE_DELAY = Duration.ofMillis(20);
+
+  /** How long the TCP ToolsService waits before it reopens a lost TCLO channel. */
+  static final Duration TCP_RESTART_DELAY = Duration.ofMillis(50);
+
+  /** How often a real-time wait checks its condition even when the host answers no call. */
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final VmConfig config;
+  private final Simulation simulation;
+  private final VirtualHost host;
+  private final SharedServer server;
+  private final String vmName;
+  private final Object monitor = new Object();
+  private final Object takeLock = new Object();
+  private final Ticker realTime = Ticker.systemTicker();
+
+  // guarded by this
+  private final List<RemoteBackdoor> connections = new ArrayList<>();
+  private Backdoor guest;
+  private RpciClient rpci;
+  private ToolsService toolsService;
+  private ScheduledExecutorService toolsExecutor;
+  private boolean closed;
+  // guarded by takeLock
+  private RpciRequest lastTaken;
+
+  VmSimulator(VmConfig config, SharedServer server) {
+    this.config = config;
+    this.simulation = Simulation.create(config.seed());
+    VirtualHost.Builder builder =
+        VirtualHost.builder()
+            .simulation(simulation)
+            .seed(config.seed())
+            .channelTableSize(config.channels())
+            .highBandwidth(config.highBandwidth())
+            .rejectUnsolicitedTcloReplies(config.rejectUnsolicitedReplies());
+    config.hostCustomizer().accept(builder);
+    this.host = builder.build();
+    this.server = server;
+    this.vmName =
+        server == null ? config.vmName() : server.register(config.vmName(), new Notifying());
+  }
+
+  /** How the test's guests reach the host. */
+  public Transport transport() {
+    return config.transport();
+  }
+
+  /** The host side of the VM: every host event, policy and introspection call. */
+  public VirtualHost host() {
+    return host;
+  }
+
+  /** The simulation whose virtual time the host reads; seeded with the configured seed. */
+  public Simulation simulation() {
+    return simulation;
+  }
+
+  /** The VM's name on the server; a guest in another process names it when it connects. */
+  public String vmName() {
+    return vmName;
+  }
+
+  /**
+   * The server's address, for guests the test starts itself (a C or Go client, a {@link
+   * RemoteBackdoor} of its own).
+   *
+   * @throws IllegalStateException in process, where there is no server
+   */
+  public InetSocketAddress address() {
+    Preconditions.checkState(server != null, "no server: the transport is %s", transport());
+    return server.address();
+  }
+
+  /**
+   * The test's guest: the backdoor injected as a {@link Backdoor} parameter. In process the host's
+   * own backdoor; over TCP one connection, opened on first use.
+   */
+  public synchronized Backdoor guest() {
+    checkOpen();
+    if (guest == null) {
+      guest = server == null ? host.backdoor() : connect();
+    }
+    return guest;
+  }
+
+  /**
+   * A further guest: in process the host's backdoor again; over TCP a new connection, as another
+   * guest process would open. Closed after the test.
+   */
+  public synchronized Backdoor newGuest() {
+    checkOpen();
+    return server == null ? host.backdoor() : connect();
+  }
+
+  /** The RPCI client injected as an {@link RpciClient} parameter, on {@link #guest()}. */
+  public synchronized RpciClient rpci() {
+    if (rpci == null) {
+      rpci = RpciClient.create(guest());
+    }
+    return rpci;
+  }
+
+  /**
+   * The guest's TCLO service injected as a {@link ToolsService} parameter, started on first use and
+   * stopped after the test. It runs the configured machine on a guest of its own (over TCP its own
+   * connection, as vmtoolsd is a process of its own) and ticks on the simulation in process, or on
+   * a real single-thread scheduler over TCP (there with idle and restart delays of 20 and 50 ms, so
+   * a test does not wait a second per command; the vmt machines keep vmt's one-second tick). The
+   * builder hook of {@link VmExtension.Builder#configureToolsService} runs last and may change any
+   * of this.
+   */
+  public synchronized ToolsService toolsService() {
+    checkOpen();
+    if (toolsService == null) {
+      Backdoor backdoor = newGuest();
+      TickScheduler scheduler;
+      TcloOptions options = TcloOptions.defaults();
+      if (server == null) {
+        scheduler = SimulationTickScheduler.of(simulation);
+      } else {
+        toolsExecutor =
+            Executors.newSingleThreadScheduledExecutor(
+                new ThreadFactoryBuilder()
+                    .setNameFormat("vmbackdoor-tools-" + vmName)
+                    .setDaemon(true)
+                    .build());
+        scheduler = TickScheduler.of(toolsExecutor);
+        options = options.withIdleDelay(TCP_IDLE_DELAY).withRestartDelay(TCP_RESTART_DELAY);
+      }
+      ToolsService.Builder builder =
+          ToolsService.builder(backdoor)
+              .scheduler(scheduler)
+              .machine(config.machine())
+              .options(options);
+      config.toolsCustomizer().accept(builder);
+      toolsService = builder.build();
+      toolsService.start();
+    }
+    return toolsService;
+  }
+
+  // ---- test-side calls ----
+
+  /** Queues a host command for the guest's TCLO channel, behind those already queued. */
+  public void enqueueTclo(String command) {
+    host.enqueueTclo(command);
+    signal();
+  }
+
+  /**
+   * The next RPCI request the host received that this method has not returned yet, waiting for one
+   * at most {@code timeout} (virtual time in process, real time over TCP; see the class comment).
+   * Requests come in the order the host received them, from its request history (10,000 by
+   * default): requests that fell out of it untaken are skipped.
+   *
+   * @return the request, or empty when none arrived in time
+   */
+  public Optional<RpciRequest> takeRpciRequest(Duration timeout) {
+    synchronized (takeLock) {
+      RpciRequest[] next = new RpciRequest[1];
+      if (await(() -> (next[0] = nextRpciRequest()) != null, timeout)) {
+        lastTaken = next[0];
+        return Optional.of(next[0]);
+      }
+      return Optional.empty();
+    }
+  }
+
+  private RpciRequest nextRpciRequest() {
+    List<RpciRequest> all = host.rpciRequests();
+    int from = 0;
+    if (lastTaken != null) {
+      // Records may be equal; the history keeps the very instances, so look for this one.
+      for (int i = all.size() - 1; i >= 0; i--) {
+        if (all.get(i) == lastTaken) {
+          from = i + 1;
+          break;
+        }
+      }
+    }
+    return from < all.size() ? all.get(from) : null;
+  }
+
+  /** The guestinfo value of {@code key} (with its {@code guestinfo.} prefix), if set. */
+  public Optional<String> guestInfo(String key) {
+    Preconditions.checkNotNull(key, "key");
+    return Optional.ofNullable(host.guestInfo().get(key));
+  }
+
+  /** Installs a fault on the host (see {@link VirtualHost#installFault}). */
+  public void installFault(Fault fault) {
+    host.installFault(fault);
+  }
+
+  /** A checkpoint (suspend and resume) now; see {@link VirtualHost#checkpoint()}. */
+  public void checkpoint() {
+    host.checkpoint();
+    signal();
+  }
+
+  /** A host reset now: "reset" goes to the front of the TCLO queue. */
+  public void hostReset() {
+    host.hostReset();
+    signal();
+  }
+
+  /**
+   * Waits until {@code condition} holds, at most {@code timeout}: in process by running the
+   * simulation (virtual time), over TCP by blocking (real time); see the class comment.
+   *
+   * @return whether the condition holds
+   */
+  public boolean await(BooleanSupplier condition, Duration timeout) {
+    Preconditions.checkNotNull(condition, "condition");
+    Preconditions.checkArgument(!timeout.isNegative(), "negative timeout %s", timeout);
+    if (server == null) {
+      return simulation.runUntil(condition, timeout);
+    }
+    long deadline = realTime.read() + timeout.toNanos();
+    synchronized (monitor) {
+      while (!condition.getAsBoolean()) {
+        long left = deadline - realTime.read();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, RECHECK_NANOS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return condition.getAsBoolean();
+        }
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "VmSimulator{" + transport() + ", vm " + vmName + ", " + host + "}";
+  }
+
+  // ---- life cycle ----
+
+  /** Whether the extension has closed this VM (after its test). */
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops the ToolsService and its scheduler, closes the connections and takes the VM off the
+   * server; every step runs even when an earlier one failed. A {@link BackdoorException} while the
+   * guest shuts down is ignored (the test may have broken the channel on purpose); any other
+   * failure is thrown once everything is closed.
+   */
+  void close() {
+    List<Runnable> steps = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ToolsService tools = toolsService;
+      ScheduledExecutorService executor = toolsExecutor;
+      List<RemoteBackdoor> open = new ArrayList<>(connections);
+      if (tools != null) {
+        steps.add(tools::stop);
+      }
+      if (executor != null) {
+        steps.add(
+            () -> {
+              executor.shutdownNow();
+              try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+      }
+      for (RemoteBackdoor connection : open) {
+        steps.add(connection::close);
+      }
+      if (server != null) {
+        steps.add(() -> server.unregister(vmName));
+      }
+    }
+    RuntimeException failure = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (BackdoorException e) {
+        // The guest side breaking while it shuts down says nothing about the test.
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void checkOpen() {
+    Preconditions.checkState(!closed, "the test of this VM has ended");
+  }
+
+  private RemoteBackdoor connect() {
+    RemoteBackdoor connection =
+        RemoteBackdoor.connect(server.address(), vmName, RemoteBackdoor.DEFAULT_TIMEOUT);
+    connections.add(connection);
+    return connection;
+  }
+
+  private void signal() {
+    synchronized (monitor) {
+      monitor.notifyAll();
+    }
+  }
+
+  /** The host's backdoor as the server calls it: wakes real-time waits after every call. */
+  private final class Notifying implements Backdoor {
+    @Override
+    public Registers in(Registers registers) {
+      try {
+        return host.backdoor().in(registers);
+      } finally {
+        signal();
+      }
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      try {
+        return host.backdoor().outs(registers, bytes);
+      } finally {
+        signal();
+      }
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      try {
+        return host.backdoor().ins(registers, into);
+      } finally {
+        signal();
+      }
+    }
+  }
+
+  /** Keeps the VM in the test's extension store so JUnit closes it if nothing else did. */
+  static final class Resource implements ExtensionContext.Store.CloseableResource {
+    final VmSimulator vm;
+
+    Resource(VmSimulator vm) {
+      this.vm = vm;
+    }
+
+    @Override
+    public void close() {
+      vm.close();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.core.CommandPort;
+import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.rpc.RpciClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code serve --vm-config FILE}: VM identities and host policies per VM name. */
+class ServeVmConfigTest {
+
+  private static final UUID ALPHA_UUID = UUID.fromString("564d0c6e-1a2b-3c4d-5e6f-708192a3b4c5");
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private Path file(String... lines) throws IOException {
+    Path file = dir.resolve("vms.properties");
+    Files.write(file, List.of(lines), StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private int run(String... args) {
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
+  }
+
+  @Test
+  void theFileShapesEachNamedVm() throws Exception {
+    Path config =
+        file(
+            "# two VMs",
+            "vm.alpha.channels=8",
+            "vm.alpha.highBandwidth=false",
+            "vm.alpha.uuid=" + ALPHA_UUID,
+            "vm.alpha.productType=workstation",
+            "vm.alpha.memoryMb=2048",
+            "vm.alpha.machineId=alpha-id",
+            "vm.alpha.guestinfo.ip=10.0.0.7",
+            "vm.beta.seed=99",
+            "vm.beta.idleTimeout=30s");
+    Lines lines = new Lines();
+    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(err, true),
+                    new ServeCommand(stop),
+                    "serve",
+                    "--vm-config",
+                    config.toString(),
+                    "--vm",
+                    "gamma"));
+    try {
+      String listening = lines.next();
+      assertThat(listening).startsWith("listening on 127.0.0.1:");
+      assertThat(lines.next()).isEqualTo("serving VMs alpha, beta, gamma");
+      HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
+      try (RemoteBackdoor alpha =
+              RemoteBackdoor.connect(address.getHost(), address.getPort(), "alpha");
+          RemoteBackdoor gamma =
+              RemoteBackdoor.connect(address.getHost(), address.getPort(), "gamma")) {
+        CommandPort port = new CommandPort(alpha);
+        assertThat(port.version().productType()).isEqualTo(VmxVersion.ProductType.WORKSTATION);
+        assertThat(port.uuid().uuid()).isEqualTo(ALPHA_UUID);
+        assertThat(port.memorySizeMb()).hasValue(2048);
+        RpciClient rpci = RpciClient.create(alpha);
+        assertThat(rpci.guestInfoGet("ip").text()).isEqualTo("10.0.0.7");
+        assertThat(rpci.machineId().text()).isEqualTo("alpha-id");
+        // A table of 8 channels: the ninth OPEN is refused.
+        List<MessageChannel> open = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          open.add(MessageChannel.open(alpha, PROTOCOL_RPCI));
+        }
+        assertThatThrownBy(() -> MessageChannel.open(alpha, PROTOCOL_RPCI))
+            .isInstanceOf(MessageException.class);
+        open.forEach(MessageChannel::close);
+        // A VM named only by --vm has the defaults.
+        CommandPort gammaPort = new CommandPort(gamma);
+        assertThat(gammaPort.version().productType())
+            .isEqualTo(VmxVersion.ProductType.SCALABLE_SERVER);
+        assertThat(RpciClient.create(gamma).guestInfoGet("ip").isSuccess()).isFalse();
+      }
+    } finally {
+      stop.countDown();
+    }
+    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "vm.alpha.channels=x | key 'vm.alpha.channels': 'x' is not 1 to 65536",
+        "vm.alpha.channels=0 | key 'vm.alpha.channels': '0' is not 1 to 65536",
+        "vm.alpha.highBandwidth=yes | key 'vm.alpha.highBandwidth': 'yes' is not true or false",
+        "vm.alpha.uuid=nope | key 'vm.alpha.uuid': 'nope' is not a UUID",
+        "vm.alpha.idleTimeout=-5s | key 'vm.alpha.idleTimeout': '-5s' is not a duration",
+        "vm.alpha.idleTimeout=0s | key 'vm.alpha.idleTimeout': '0s' is not a duration",
+        "vm.alpha.memoryMb=-1 | key 'vm.alpha.memoryMb': '-1' is not a positive integer",
+        "vm.alpha.tcloTakeover=SOMETIMES | 'SOMETIMES' is not HOST_CLOSED or COOKIES_INVALID",
+        "vm.alpha.colour=blue | key 'vm.alpha.colour': unknown setting 'colour'; known: seed, uuid",
+        "alpha.channels=8 | key 'alpha.channels' is not of the form vm.<name>.<setting>",
+        "vm.alpha=8 | key 'vm.alpha' is not of the form vm.<name>.<setting>",
+      })
+  void aWrongKeyOrValueIsBadUsage(String line, String message) throws IOException {
+    Path config = file("vm.fine.channels=8", line);
+    int code = run("serve", "--vm-config", config.toString());
+    assertThat(code).as("exit code; stderr: %s", err).isEqualTo(2);
+    assertThat(err.toString()).contains("--vm-config " + config + ": ").contains(message);
+  }
+
+  @Test
+  void aMissingFileIsBadUsage() {
+    Path missing = dir.resolve("absent.properties");
+    assertThat(run("serve", "--vm-config", missing.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--vm-config " + missing + ": cannot read it");
+  }
+
+  @Test
+  void aFileThatNamesNoVmIsBadUsageUnlessVmIsGiven() throws IOException {
+    Path config = file("# nothing here");
+    assertThat(run("serve", "--vm-config", config.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("names no VM, and no --vm was given");
+  }
+
+  @Test
+  void helpListsTheSettings() {
+    assertThat(run("serve", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--vm-config=FILE")
+        .contains("vm.<name>.<setting>=<value>")
+        .contains("highBandwidth")
+        .contains("tcloTakeover");
+  }
+
+  /** A writer that hands out each completed line, waiting at most five seconds for it. */
+  private static final class Lines extends Writer {
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final StringBuilder current = new StringBuilder();
+
+    String next() throws InterruptedException {
+      String line = lines.poll(5, TimeUnit.SECONDS);
+      assertThat(line).as("a line of output").isNotNull();
+      return line;
+    }
+
+    @Override
+    public synchronized void write(char[] chars, int offset, int length) {
+      for (int i = offset; i < offset + length; i++) {
+        char c = chars[i];
+        if (c == '\n') {
+          lines.add(current.toString().replace("\r", ""));
+          current.setLength(0);
+        } else {
+          current.append(c);
+        }
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+}
