@@ -44,6 +44,9 @@ import picocli.CommandLine.Spec;
         + " 2 bad usage."})
 final class ReplayCommand implements Callable<Integer> {
 
+  /** The longest run: a week of virtual time keeps every log line of every machine in memory. */
+  static final int MAX_HOURS = 168;
+
   @Spec private CommandSpec spec;
 
   @Option(
@@ -75,7 +78,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--hours",
       paramLabel = "N",
-      description = "Run for N virtual hours instead of the scenario's own run length.")
+      description = "Run for N virtual hours (at most 168) instead of the scenario's own run"
+          + " length.")
   private Double hours;
 
   @Option(
@@ -105,9 +109,9 @@ final class ReplayCommand implements Callable<Integer> {
           new CommandLine.ParameterException(spec.commandLine(), "--machine is fixed, legacy,"
               + " proposed-patch or all, not '" + machine + "'")));
     }
-    if (hours != null && !(hours > 0 && hours <= 24 * 365)) {
+    if (hours != null && !(hours > 0 && hours <= MAX_HOURS)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--hours must be more than 0 and at most a year of hours");
+          "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
     }
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");

@@ -127,13 +127,19 @@ final class Report {
 
   /** One machine's outcome: the verdict line, then its abbreviated log lines. */
   static void outcome(PrintWriter out, String label, ScenarioOutcome o, int maxLines) {
-    out.println(String.format(Locale.ROOT, "%-15s %s; %d log lines (%.0f per virtual hour)",
-        label, verdict(o), o.lines().size(), o.linesPerHour()));
+    out.println(String.format(Locale.ROOT, "%-15s %s; %d log lines (%s per virtual hour)",
+        label, verdict(o), o.lines().size(), perHour(o.linesPerHour())));
     if (o.lines().isEmpty()) {
       out.println("    (printed nothing)");
     } else {
       abbreviatedLines(out, o.lines(), "    ", maxLines);
     }
+  }
+
+  /** Lines per hour: one decimal below 10, whole numbers above. */
+  static String perHour(double rate) {
+    return rate < 10 ? String.format(Locale.ROOT, "%.1f", rate)
+        : String.format(Locale.ROOT, "%.0f", rate);
   }
 
   /** The comparison table of one scenario across machines. */
@@ -148,7 +154,7 @@ final class Report {
           o.classification() == Classification.STUCK
               || o.classification() == Classification.FLAPPING ? "never"
               : o.timeToRecover().map(Report::span).orElse("?"),
-          String.format(Locale.ROOT, "%.0f", o.linesPerHour()),
+          perHour(o.linesPerHour()),
           o.mostFrequentLine(o.troubleStart()).orElse("(none)")});
     }
     table(out, rows);

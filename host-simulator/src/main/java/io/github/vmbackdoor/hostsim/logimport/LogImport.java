@@ -86,7 +86,7 @@ public final class LogImport {
     VmtLogParser.Result parsed = VmtLogParser.parse(rawLines);
     ImmutableList<VmtLogLine> lines = parsed.lines();
     VmtFlavor flavor = flavor(rawLines, lines);
-    Importer importer = new Importer(lines, flavor, flavorReason(rawLines, lines));
+    Importer importer = new Importer(lines, flavorReason(rawLines, lines));
     importer.run();
     Duration last = Duration.ZERO;
     for (Inferred e : importer.events) {
@@ -164,7 +164,6 @@ public final class LogImport {
   /** The walk over the lines: state, and the events inferred. */
   private static final class Importer {
     final List<VmtLogLine> lines;
-    final VmtFlavor flavor;
     final String flavorReason;
     final List<Inferred> events = new ArrayList<>();
     final List<String> scenarioComments = new ArrayList<>();
@@ -178,6 +177,7 @@ public final class LogImport {
     private boolean reopenedAfterReset;
     private boolean tableFull;
     private VmtLogLine low;
+    private int lowIndex = -1;
     private int faults;
     /** The last event before the loop the log ends in, and the loop's length. */
     private Duration loopEvent;
@@ -187,9 +187,8 @@ public final class LogImport {
     private Duration loopCadence = ERROR_CADENCE;
     private int lastPowerLine = Integer.MIN_VALUE / 2;
 
-    Importer(List<VmtLogLine> lines, VmtFlavor flavor, String flavorReason) {
+    Importer(List<VmtLogLine> lines, String flavorReason) {
       this.lines = lines;
-      this.flavor = flavor;
       this.flavorReason = flavorReason;
       this.seconds = new double[lines.size()];
       this.stamped = !lines.isEmpty() && lines.stream().allMatch(l -> l.seconds().isPresent());
@@ -227,7 +226,7 @@ public final class LogImport {
     /** The comments for an event explained by line i and the low-level line before it. */
     List<String> cite(int i, String... inference) {
       List<String> c = new ArrayList<>();
-      if (low != null && lines.indexOf(low) == i - 1) {
+      if (low != null && lowIndex == i - 1) {
         c.add(quote(i - 1));
       }
       c.add(quote(i));
@@ -238,7 +237,7 @@ public final class LogImport {
     }
 
     int anchorOf(int i) {
-      return low != null && lines.indexOf(low) == i - 1 ? i - 1 : i;
+      return low != null && lowIndex == i - 1 ? i - 1 : i;
     }
 
     void run() {
@@ -249,6 +248,7 @@ public final class LogImport {
         VmtMessage m = l.message();
         if (m.carriesRegisters()) {
           low = l;
+          lowIndex = i;
         } else {
           step(i, m, l);
         }
@@ -392,7 +392,7 @@ public final class LogImport {
       if (m == VmtMessage.RPCI_OPEN_FAILED && tableFull) {
         return;
       }
-      VmtLogLine cause = low != null && lines.indexOf(low) == i - 1 ? low : null;
+      VmtLogLine cause = low != null && lowIndex == i - 1 ? low : null;
       Step step;
       if (cause == null) {
         step = m == VmtMessage.RPCI_OPEN_FAILED ? Step.OPEN : m == VmtMessage.RPCI_SEND_FAILED

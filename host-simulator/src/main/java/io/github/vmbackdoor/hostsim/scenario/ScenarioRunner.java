@@ -42,6 +42,7 @@ public final class ScenarioRunner {
   private final ToolsService service;
   private final List<ScenarioOutcome.TimedLine> lines = new ArrayList<>();
   private final List<ScenarioOutcome.TimedEvent> events = new ArrayList<>();
+  private final Map<String, String> texts = new HashMap<>();
   private boolean ran;
 
   private ScenarioRunner(Scenario scenario, String guestName, ToolsService.Machine machine,
@@ -67,7 +68,9 @@ public final class ScenarioRunner {
 
       @Override
       public void onLogLine(String line) {
-        lines.add(new ScenarioOutcome.TimedLine(simulation.elapsed(), line));
+        // Long runs repeat the same few lines: keep one copy of each text.
+        String text = texts.computeIfAbsent(line, t -> t);
+        lines.add(new ScenarioOutcome.TimedLine(simulation.elapsed(), text));
       }
     };
     if (machine != null) {
