@@ -10,6 +10,9 @@ import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import io.github.vmbackdoor.rpc.VmtFlavor;
+import io.github.vmbackdoor.core.TraceHeader;
+import io.github.vmbackdoor.core.TraceWriter;
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,6 +83,23 @@ class ScenarioTextTest {
     if (machine == Machine.LEGACY) {
       assertThat(fromFile.lines()).isNotEmpty();
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Machine.class)
+  void theFileAndTheBuilderMakeTheSameBackdoorCalls(Machine machine) {
+    // Recorded under the same header, the two runs' traces are byte for byte the same.
+    TraceHeader header = HostReplay.header(sameInJava(), "guest");
+    ByteArrayOutputStream fromFile = new ByteArrayOutputStream();
+    try (TraceWriter trace = TraceWriter.create(fromFile, header)) {
+      ScenarioRunner.prepare(Scenario.parse(FILE), machine, trace).run();
+    }
+    ByteArrayOutputStream fromJava = new ByteArrayOutputStream();
+    try (TraceWriter trace = TraceWriter.create(fromJava, header)) {
+      ScenarioRunner.prepare(sameInJava(), machine, trace).run();
+    }
+    assertThat(fromFile.size()).isGreaterThan(100_000);
+    assertThat(fromFile.toByteArray()).isEqualTo(fromJava.toByteArray());
   }
 
   @Test
