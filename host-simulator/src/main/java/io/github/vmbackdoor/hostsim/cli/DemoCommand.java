@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("== " + n + ". " + scenario.description() + " (" + scenario.name() + ")");
       out.println("   one virtual hour; the trouble starts at "
           + Report.time(scenario.troubleStart()));
-      out.println("   " + NOTES.get(n - 1));
+      Report.wrapped(out, NOTES.get(n - 1), "   ", 96);
       Map<ToolsService.Machine, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
       all.put(scenario.name(), outcomes);
       for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {

@@ -136,6 +136,23 @@ final class Report {
     }
   }
 
+  /** Prints {@code text} in lines of at most {@code width} characters, each after {@code indent}. */
+  static void wrapped(PrintWriter out, String text, String indent, int width) {
+    StringBuilder line = new StringBuilder(indent);
+    for (String word : text.split(" ")) {
+      if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+        out.println(line);
+        line.setLength(0);
+        line.append(indent);
+      }
+      if (line.length() > indent.length()) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    out.println(line);
+  }
+
   /** Lines per hour: one decimal below 10, whole numbers above. */
   static String perHour(double rate) {
     return rate < 10 ? String.format(Locale.ROOT, "%.1f", rate)

@@ -72,6 +72,7 @@ class ScenarioCommandsTest {
         .containsPattern("host-closes-tclo +recovered, 1.0 s +stuck +recovered, 1.0 s")
         .containsPattern("rejects-unsolicited-replies +unaffected +stuck +recovered");
     assertThat(err.toString()).isEmpty();
+    assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(120));
   }
 
   @Test
