@@ -136,7 +136,7 @@ final class Report {
     }
   }
 
-  /** Prints {@code text} in lines of at most {@code width} characters, each after {@code indent}. */
+  /** Prints {@code text} in lines of at most {@code width} characters, after {@code indent}. */
   static void wrapped(PrintWriter out, String text, String indent, int width) {
     StringBuilder line = new StringBuilder(indent);
     for (String word : text.split(" ")) {
