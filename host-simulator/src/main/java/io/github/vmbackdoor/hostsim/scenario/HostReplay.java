@@ -6,13 +6,11 @@ import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceReader;
-import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -112,12 +110,7 @@ public final class HostReplay {
     Simulation simulation = Simulation.create(scenario.seed());
     VirtualHost host = scenario.configure(VirtualHost.builder().simulation(simulation)
         .callLogLimit(0)).build();
-    Map<String, Fault> faults = new HashMap<>();
-    for (ScenarioEvent e : scenario.events()) {
-      for (Duration t : e.occurrences(scenario.length())) {
-        simulation.schedule(t, () -> e.apply(host, faults));
-      }
-    }
+    scenario.scheduleTimeline(host, simulation::schedule);
     int index = 0;
     for (TraceCall call = reader.next(); call != null; call = reader.next()) {
       index++;

@@ -14,9 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * A failure scenario: a host (its policies and seed), a guest flavor, how long to run, and a
@@ -188,6 +191,24 @@ public final class Scenario {
     b.events.addAll(events);
     b.comments.addAll(comments);
     return b;
+  }
+
+  /**
+   * Schedules this scenario's timeline on {@code host}: for every occurrence of every event
+   * before the end of the run, {@code scheduler} is given the time (from now) and the action
+   * that does it to the host. {@link ScenarioRunner} schedules on a {@code Simulation}; a server
+   * in real time can schedule on a {@code ScheduledExecutorService}. The actions of one host
+   * must run one at a time, in time order (equal times in the order given).
+   */
+  public void scheduleTimeline(VirtualHost host, BiConsumer<Duration, Runnable> scheduler) {
+    Preconditions.checkNotNull(host, "host");
+    Preconditions.checkNotNull(scheduler, "scheduler");
+    Map<String, Fault> faults = new HashMap<>();
+    for (ScenarioEvent e : events) {
+      for (Duration t : e.occurrences(length)) {
+        scheduler.accept(t, () -> e.apply(host, faults));
+      }
+    }
   }
 
   /** A host builder with this scenario's seed and policies. */

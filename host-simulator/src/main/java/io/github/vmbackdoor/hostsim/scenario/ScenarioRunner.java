@@ -5,7 +5,6 @@ import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
 import io.github.vmbackdoor.core.TraceWriter;
-import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
@@ -52,12 +51,7 @@ public final class ScenarioRunner {
     this.simulation = Simulation.create(scenario.seed());
     this.host = scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0))
         .build();
-    Map<String, Fault> faults = new HashMap<>();
-    for (ScenarioEvent e : scenario.events()) {
-      for (Duration t : e.occurrences(scenario.length())) {
-        simulation.schedule(t, () -> e.apply(host, faults));
-      }
-    }
+    scenario.scheduleTimeline(host, simulation::schedule);
     Backdoor backdoor = trace == null ? host.backdoor()
         : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker());
     TcloListener listener = new TcloListener() {

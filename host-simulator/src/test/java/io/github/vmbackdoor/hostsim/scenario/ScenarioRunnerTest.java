@@ -161,4 +161,24 @@ class ScenarioRunnerTest {
     assertThat(a.uuid()).isEqualTo(b.uuid()).isNotEqualTo(c.uuid());
     assertThat(a.simulation().map(Simulation::seed)).contains(1L);
   }
+
+  @Test
+  void theTimelineCanBeScheduledOnAnyScheduler() {
+    Scenario s = Scenario.named("t").runFor(Duration.ofMinutes(5))
+        .at(Duration.ofSeconds(10)).sendTclo("First")
+        .every(Duration.ofMinutes(2)).hostReset()
+        .at(Duration.ofSeconds(10)).sendTclo("Second")
+        .build();
+    VirtualHost host = VirtualHost.builder().build();
+    java.util.List<Duration> times = new java.util.ArrayList<>();
+    s.scheduleTimeline(host, (at, action) -> {
+      times.add(at);
+      action.run();
+    });
+    assertThat(times).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(10),
+        Duration.ofMinutes(2), Duration.ofMinutes(4));
+    // The resets went to the front of the queue (the host keeps one "reset" at the head), and
+    // the two commands stayed in the order given.
+    assertThat(host.pendingTcloCommands()).containsExactly("reset", "First", "Second");
+  }
 }
