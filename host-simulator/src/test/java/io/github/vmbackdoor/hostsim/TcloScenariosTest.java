@@ -1,12 +1,17 @@
 package io.github.vmbackdoor.hostsim;
 
-import static io.github.vmbackdoor.hostsim.TcloScenario.LENGTH;
-import static io.github.vmbackdoor.hostsim.TcloScenario.TROUBLE;
+import static io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios.TROUBLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import io.github.vmbackdoor.rpc.TcloHealth;
+import io.github.vmbackdoor.rpc.ToolsService;
 import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import java.time.Duration;
 import java.util.List;
@@ -19,20 +24,66 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class TcloScenariosTest {
 
+  private static final Duration LENGTH = Duration.ofHours(1);
+
+  /** A finished run: the outcome, and the host and service for inspection. */
+  private static final class Run {
+    final ScenarioOutcome outcome;
+    final VirtualHost host;
+    final ToolsService service;
+    final List<ScenarioOutcome.TimedLine> lines;
+
+    Run(Scenario scenario, Machine machine) {
+      ScenarioRunner runner = ScenarioRunner.prepare(scenario, machine);
+      this.outcome = runner.run();
+      this.host = runner.host();
+      this.service = runner.service().orElseThrow();
+      this.lines = outcome.lines();
+    }
+
+    List<String> linesFrom(Duration from) {
+      return outcome.linesFrom(from);
+    }
+
+    long countLines(String text, Duration from, Duration to) {
+      return lines.stream().filter(l -> l.text().equals(text) && within(l.at(), from, to))
+          .count();
+    }
+
+    long countEvents(Type type, Duration from, Duration to) {
+      return outcome.events().stream()
+          .filter(e -> e.event().type() == type && within(e.at(), from, to)).count();
+    }
+
+    Classification outcome(Duration trouble) {
+      assertThat(trouble).isEqualTo(outcome.troubleStart());
+      return outcome.classification();
+    }
+
+    java.util.Optional<Duration> recoveryAfter(Duration trouble) {
+      assertThat(trouble).isEqualTo(outcome.troubleStart());
+      return outcome.timeToRecover();
+    }
+
+    private static boolean within(Duration at, Duration from, Duration to) {
+      return at.compareTo(from) >= 0 && at.compareTo(to) < 0;
+    }
+  }
+
   private static final String FAILED_PING = "vmt0: failed to send TCLO outgoing ping";
   private static final String RESETTING = "vmt0: resetting rpc";
 
-  private static void assertRecoveredWithinTwoSeconds(TcloRun run) {
+  private static void assertRecoveredWithinTwoSeconds(Run run) {
     assertThat(run.recoveryAfter(TROUBLE)).hasValueSatisfying(
         d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(2)));
-    assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+    assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
     assertThat(run.service.machine().health()).isEqualTo(TcloHealth.UP);
   }
 
   @ParameterizedTest
   @EnumSource(Machine.class)
   void hostClosesTheTcloChannel(Machine machine) {
-    TcloRun run = TcloScenario.HOST_CLOSES_TCLO.run(machine);
+    Run run = new Run(BuiltInScenarios.hostClosesTclo(), machine);
     assertThat(run.linesFrom(Duration.ZERO).subList(0, Math.min(3, run.lines.size())))
         .startsWith("vmware: sending length failed, eax=0x564d5868, ecx=0x40000", FAILED_PING);
     if (machine == Machine.LEGACY) {
@@ -40,7 +91,7 @@ class TcloScenariosTest {
       assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
           .isBetween(2999L, 3001L);
       assertThat(run.countEvents(Type.POLLED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
-      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+      assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
     } else {
       assertRecoveredWithinTwoSeconds(run);
       assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH)).isEqualTo(1);
@@ -50,7 +101,7 @@ class TcloScenariosTest {
   @ParameterizedTest
   @EnumSource(Machine.class)
   void checkpointInsideTheStateChangeReply(Machine machine) {
-    TcloRun run = TcloScenario.CHECKPOINT_IN_STATE_CHANGE.run(machine);
+    Run run = new Run(BuiltInScenarios.checkpointInStateChange(), machine);
     List<PowerOperationReport> ops = run.host.powerOperations();
     assertThat(ops).extracting(PowerOperationReport::operation)
         .containsExactly(PowerOperation.SUSPEND, PowerOperation.RESUME);
@@ -62,7 +113,7 @@ class TcloScenariosTest {
     switch (machine) {
       case FIXED:
         assertThat(run.lines).isEmpty();
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.UNAFFECTED);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.UNAFFECTED);
         break;
       case LEGACY:
         assertThat(run.linesFrom(TROUBLE)).containsExactly(
@@ -72,7 +123,7 @@ class TcloScenariosTest {
             "vmt0: unable to send state change result",
             RESETTING,
             "vmt0: guest resuming from suspended state");
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
         // The reopen after "resetting rpc" sent the reset reply unasked (and the host took it).
         assertThat(run.host.tcloExchanges()).extracting(TcloExchange::outcome)
             .contains(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
@@ -86,7 +137,7 @@ class TcloScenariosTest {
             "vmt0: unable to send state change result",
             RESETTING,
             "vmt0: guest resuming from suspended state");
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.RECOVERED);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
         break;
     }
   }
@@ -94,7 +145,7 @@ class TcloScenariosTest {
   @ParameterizedTest
   @EnumSource(Machine.class)
   void hostRejectsUnsolicitedReplies(Machine machine) {
-    TcloRun run = TcloScenario.REJECTS_UNSOLICITED_REPLIES.run(machine);
+    Run run = new Run(BuiltInScenarios.rejectsUnsolicitedReplies(), machine);
     long rejected = run.host.tcloExchanges().stream()
         .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED).count();
     if (machine == Machine.LEGACY) {
@@ -103,13 +154,13 @@ class TcloScenariosTest {
       assertThat(run.countLines("vmt0: failed to send reset reply", TROUBLE, LENGTH.plusSeconds(1)))
           .isGreaterThan(900);
       assertThat(rejected).isGreaterThan(900);
-      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+      assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
     } else {
       assertThat(rejected).isZero();
       assertThat(run.countEvents(Type.UNSOLICITED_RESET_REPLY_SENT, Duration.ZERO, LENGTH))
           .isZero();
       assertThat(run.outcome(TROUBLE)).isIn(
-          TcloRun.Outcome.UNAFFECTED, TcloRun.Outcome.RECOVERED);
+          Classification.UNAFFECTED, Classification.RECOVERED);
       assertThat(run.countLines("vmt0: failed to send reset reply", Duration.ZERO, LENGTH))
           .isZero();
     }
@@ -118,7 +169,7 @@ class TcloScenariosTest {
   @ParameterizedTest
   @EnumSource(Machine.class)
   void cookiesInvalidatedSoTheCloseFailsToo(Machine machine) {
-    TcloRun run = TcloScenario.COOKIES_INVALIDATED.run(machine);
+    Run run = new Run(BuiltInScenarios.cookiesInvalidated(), machine);
     switch (machine) {
       case FIXED:
         assertRecoveredWithinTwoSeconds(run);
@@ -131,13 +182,13 @@ class TcloScenariosTest {
         assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
             .isBetween(2999L, 3001L);
         assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
         break;
       default:
         assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
             .isBetween(2999L, 3001L);
         assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isZero();
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
         break;
     }
   }
@@ -145,7 +196,7 @@ class TcloScenariosTest {
   @ParameterizedTest
   @EnumSource(Machine.class)
   void eightChannelHostWithLeakingCloses(Machine machine) {
-    TcloRun run = TcloScenario.LEAKING_CLOSES.run(machine);
+    Run run = new Run(BuiltInScenarios.leakingCloses(), machine);
     Duration lastTenMinutes = LENGTH.minusMinutes(10);
     long tcloChannels = run.host.channels().stream()
         .filter(c -> c.protocol() == BackdoorProtocol.PROTOCOL_TCLO).count();
@@ -154,7 +205,7 @@ class TcloScenariosTest {
         // RPCI failures never touch TCLO: one channel, polled to the end.
         assertThat(tcloChannels).isEqualTo(1);
         assertThat(run.countEvents(Type.RESETTING, Duration.ZERO, LENGTH.plusSeconds(1))).isZero();
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.UNAFFECTED);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.UNAFFECTED);
         assertThat(run.host.tcloReplies()).contains("OK ATR toolbox");
         break;
       case LEGACY:
@@ -162,11 +213,11 @@ class TcloScenariosTest {
         assertThat(run.countLines("vmt0: unable to reopen TCLO channel", lastTenMinutes,
             LENGTH.plusSeconds(1))).isBetween(39L, 41L);
         assertThat(run.countEvents(Type.POLLED, lastTenMinutes, LENGTH.plusSeconds(1))).isZero();
-        assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+        assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
         break;
       default:
         assertThat(run.countLines(RESETTING, lastTenMinutes, LENGTH.plusSeconds(1))).isPositive();
-        assertThat(run.outcome(TROUBLE)).isIn(TcloRun.Outcome.FLAPPING, TcloRun.Outcome.STUCK);
+        assertThat(run.outcome(TROUBLE)).isIn(Classification.FLAPPING, Classification.STUCK);
         break;
     }
   }
@@ -174,13 +225,13 @@ class TcloScenariosTest {
   @ParameterizedTest
   @EnumSource(Machine.class)
   void aSecondTcloUserTakesTheChannel(Machine machine) {
-    TcloRun run = TcloScenario.SECOND_TCLO_USER.run(machine);
+    Run run = new Run(BuiltInScenarios.secondTcloUser(), machine);
     if (machine == Machine.LEGACY) {
       // Never closes (no "reset" gets through), so it never takes the channel back.
       assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
           .isBetween(2999L, 3001L);
       assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
-      assertThat(run.outcome(TROUBLE)).isEqualTo(TcloRun.Outcome.STUCK);
+      assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
     } else {
       // Closes, reopens and so takes the channel back from the other user.
       assertRecoveredWithinTwoSeconds(run);

@@ -17,6 +17,9 @@ import picocli.CommandLine.Spec;
  * <ul>
  *   <li>{@code serve [--port N] [--bind ADDR] [--vm NAME,...]}: runs a simulator server and prints
  *       {@code listening on HOST:PORT}; runs until stopped.
+ *   <li>{@code demo}: the three TCLO machines through the same failures, in virtual time.
+ *   <li>{@code replay --trace FILE} and {@code replay --scenario FILE [--machine M] [--hours N]}.
+ *   <li>{@code import-log FILE [-o SCENARIO]}: a vmt(4) kernel log to a scenario.
  * </ul>
  *
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
@@ -64,6 +67,9 @@ public final class Main implements Callable<Integer> {
     CommandLine commandLine =
         new CommandLine(new Main())
             .addSubcommand("serve", serve)
+            .addSubcommand("demo", new DemoCommand())
+            .addSubcommand("replay", new ReplayCommand())
+            .addSubcommand("import-log", new ImportLogCommand())
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(

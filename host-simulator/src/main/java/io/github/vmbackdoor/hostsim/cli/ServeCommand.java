@@ -4,7 +4,9 @@ import com.google.common.base.Ticker;
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -17,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,6 +108,15 @@ final class ServeCommand implements Callable<Integer> {
   private Path vmConfig;
 
   @Option(
+      names = "--scenario",
+      paramLabel = "FILE",
+      description =
+          "A scenario file (docs/scenario-format.md) whose timeline of host events and faults "
+              + "every VM plays in real time from the start; its host policies and seed are "
+              + "not used (set those with --vm-config).")
+  private Path scenarioFile;
+
+  @Option(
       names = "--max-connections",
       paramLabel = "N",
       defaultValue = "1024",
@@ -153,6 +166,15 @@ final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(commandLine, e.getMessage(), e);
       }
     }
+    Scenario scenario = null;
+    if (scenarioFile != null) {
+      try {
+        scenario = Scenario.read(scenarioFile);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(
+            commandLine, "--scenario " + scenarioFile + ": " + e.getMessage(), e);
+      }
+    }
     List<String> names = new ArrayList<>(configured.keySet());
     names.addAll(vmNames);
     if (names.isEmpty()) {
@@ -163,6 +185,7 @@ final class ServeCommand implements Callable<Integer> {
       names.add("vm1");
     }
     Map<String, Backdoor> vms = new LinkedHashMap<>();
+    List<VirtualHost> hosts = new ArrayList<>();
     for (String name : names) {
       int length = name.getBytes(StandardCharsets.UTF_8).length;
       if (length < 1 || length > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
@@ -181,6 +204,7 @@ final class ServeCommand implements Callable<Integer> {
                   .hostClock(Clock.systemUTC())
                   .ticker(Ticker.systemTicker()));
       vms.put(name, host.backdoor());
+      hosts.add(host);
     }
 
     SimulatorServer server;
@@ -196,6 +220,7 @@ final class ServeCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     CountDownLatch closed = new CountDownLatch(1);
+    ScheduledExecutorService timeline = null;
     if (stopOnShutdown) {
       Thread hook =
           new Thread(
@@ -218,10 +243,29 @@ final class ServeCommand implements Callable<Integer> {
                   server.address().getAddress().getHostAddress(), server.port()));
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      if (scenario != null) {
+        timeline = Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vmbackdoor-scenario");
+              t.setDaemon(true);
+              return t;
+            });
+        for (VirtualHost host : hosts) {
+          ScheduledExecutorService executor = timeline;
+          scenario.scheduleTimeline(
+              host, (at, action) -> executor.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS));
+        }
+        out.println(
+            "playing scenario " + scenario.name() + " (" + scenario.events().size()
+                + " events) on every VM");
+      }
       out.flush();
       stop.await();
       return CommandLine.ExitCode.OK;
     } finally {
+      if (timeline != null) {
+        timeline.shutdownNow();
+      }
       server.close();
       closed.countDown();
     }

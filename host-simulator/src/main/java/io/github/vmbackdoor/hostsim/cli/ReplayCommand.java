@@ -1,0 +1,178 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import io.github.vmbackdoor.core.BackdoorException;
+import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.hostsim.scenario.HostReplay;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.rpc.ToolsService;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code replay}: a trace host-facing (its recorded guest calls against a fresh host), or a
+ * scenario file against one machine or all three.
+ */
+@Command(
+    name = "replay",
+    description = {
+      "Replays a trace or runs a scenario, in virtual time.",
+      "--trace FILE drives the trace's recorded guest calls into a fresh emulated host (seed,"
+          + " policies and timeline from the trace header) and reports the first answer that"
+          + " differs from the recording (exit 1), or that all matched.",
+      "--scenario FILE runs the scenario (docs/scenario-format.md) against a TCLO machine and"
+          + " prints the outcome and the machine's log lines in vmt(4)'s words; with"
+          + " --machine all (the default) a comparison table of the three machines first."
+    },
+    sortOptions = false,
+    footer = {"", "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file),"
+        + " 2 bad usage."})
+final class ReplayCommand implements Callable<Integer> {
+
+  /** The longest run: a week of virtual time keeps every log line of every machine in memory. */
+  static final int MAX_HOURS = 168;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  private boolean help;
+
+  static final class Source {
+    @Option(names = "--trace", paramLabel = "FILE", required = true,
+        description = "A trace (docs/trace-format.md) to replay host-facing.")
+    Path trace;
+
+    @Option(names = "--scenario", paramLabel = "FILE", required = true,
+        description = "A scenario file to run.")
+    Path scenario;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  private Source source;
+
+  @Option(
+      names = "--machine",
+      paramLabel = "M",
+      defaultValue = "all",
+      description = "fixed, legacy, proposed-patch or all (default: ${DEFAULT-VALUE}).")
+  private String machine;
+
+  @Option(
+      names = "--hours",
+      paramLabel = "N",
+      description = "Run for N virtual hours (at most 168) instead of the scenario's own run"
+          + " length.")
+  private Double hours;
+
+  @Option(
+      names = "--lines",
+      paramLabel = "N",
+      defaultValue = "20",
+      description =
+          "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
+  private int maxLines;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (source.trace != null) {
+      if (hours != null || !machine.equals("all")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--machine and --hours go with --scenario, not --trace");
+      }
+      return replayTrace(out, err);
+    }
+    List<ToolsService.Machine> machines;
+    if (machine.equals("all")) {
+      machines = List.of(ToolsService.Machine.values());
+    } else {
+      machines = List.of(ScenarioRunner.machineNamed(machine).orElseThrow(() ->
+          new CommandLine.ParameterException(spec.commandLine(), "--machine is fixed, legacy,"
+              + " proposed-patch or all, not '" + machine + "'")));
+    }
+    if (hours != null && !(hours > 0 && hours <= MAX_HOURS)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
+    }
+    if (maxLines < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
+    }
+    Scenario scenario;
+    try {
+      scenario = Scenario.read(source.scenario);
+    } catch (IOException e) {
+      err.println("vmbackdoor replay: cannot read " + source.scenario + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      return Main.EXIT_FAILURE;
+    } catch (ScenarioParseException e) {
+      err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    }
+    if (hours != null) {
+      scenario = scenario.withLength(Duration.ofMillis(Math.round(hours * 3_600_000)));
+    }
+    out.println("scenario " + scenario.name() + (scenario.description().isEmpty() ? ""
+        : ": " + scenario.description()));
+    out.println("run length " + Report.time(scenario.length()) + ", trouble starts at "
+        + Report.time(scenario.troubleStart()) + ", seed " + scenario.seed() + ", flavor "
+        + scenario.flavor().name().toLowerCase(java.util.Locale.ROOT));
+    Progress progress = new Progress(err, System::nanoTime);
+    Map<ToolsService.Machine, ScenarioOutcome> outcomes = new LinkedHashMap<>();
+    for (ToolsService.Machine m : machines) {
+      String name = ScenarioRunner.machineName(m);
+      Duration end = scenario.length();
+      outcomes.put(m, ScenarioRunner.prepare(scenario, m).run(Duration.ofMinutes(10),
+          t -> progress.update(name, t, end)));
+    }
+    if (outcomes.size() > 1) {
+      out.println();
+      Report.comparison(out, outcomes);
+    }
+    for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {
+      out.println();
+      Report.outcome(out, ScenarioRunner.machineName(e.getKey()), e.getValue(), maxLines);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private int replayTrace(PrintWriter out, PrintWriter err) {
+    HostReplay.Result result;
+    try {
+      result = HostReplay.replay(source.trace);
+    } catch (UncheckedIOException | TraceFormatException | BackdoorException
+        | IllegalArgumentException e) {
+      err.println("vmbackdoor replay: " + source.trace + ": " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    }
+    if (result.matches()) {
+      out.println(source.trace + ": " + result.calls() + " calls replayed against a fresh host;"
+          + " every answer is as recorded");
+      return 0;
+    }
+    out.println(source.trace + ": line " + result.divergentLine().orElseThrow() + " (call #"
+        + result.divergentCall().orElseThrow() + ") differs");
+    out.println(result.difference().orElseThrow());
+    out.flush();
+    return Main.EXIT_FAILURE;
+  }
+}
