@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Figure 3: one {@link TcloStateMachine#tick()} of the fixed machine on an idle TCLO channel
  * (the host has no command queued): the empty message (ping) and a receive that finds nothing,
- * two command-port calls (SENDSIZE 0, RECVSIZE), against an in-process {@link VirtualHost} with its call log
- * off.
+ * two command-port calls (SENDSIZE 0, RECVSIZE), against an in-process {@link VirtualHost} with
+ * its call log off.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
