@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks jar and runs every figure of docs/benchmarks.md, writing each tool's
-# output to benchmarks/target/results/. Takes about 12 minutes on 2 cores. Run it on a quiet
+# output to benchmarks/target/results/. Takes about 10 minutes on 2 cores. Run it on a quiet
 # machine: the figures are only as good as the machine is idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
