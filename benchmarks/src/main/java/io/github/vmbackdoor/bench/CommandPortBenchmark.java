@@ -31,12 +31,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(2)
 public class CommandPortBenchmark {
 
+  /** The host's call log: {@code off} (limit 0) or {@code on} (the default 10,000). */
   @Param({"off", "on"})
   public String callLog;
 
   private Backdoor backdoor;
   private Registers getVersion;
 
+  /** A host with the call log as {@link #callLog} says. */
   @Setup
   public void setUp() {
     VirtualHost.Builder builder = VirtualHost.builder().seed(1);

@@ -45,6 +45,7 @@ public class LegacyLoopBenchmark {
   static final String FAILED_PING = "vmt0: failed to send TCLO outgoing ping";
   static final Duration TROUBLE = Duration.ofMinutes(10);
 
+  /** How long one operation runs: {@code loop} or {@code hour}, as the class describes. */
   @Param({"loop", "hour"})
   public String span;
 

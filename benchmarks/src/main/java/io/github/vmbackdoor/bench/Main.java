@@ -24,6 +24,7 @@ public final class Main {
 
   private Main() {}
 
+  /** Runs JMH or the tool its first argument names. */
   public static void main(String[] args) throws Exception {
     String tool = args.length > 0 ? args[0] : "";
     String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;

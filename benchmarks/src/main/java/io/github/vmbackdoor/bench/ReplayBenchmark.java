@@ -51,6 +51,7 @@ public class ReplayBenchmark {
   private Path trace;
   private int steps;
 
+  /** Records the trace into a temporary file, once per fork. */
   @Setup(Level.Trial)
   public void record() throws IOException {
     trace = Files.createTempFile("vmbackdoor-replay", ".jsonl");
@@ -86,6 +87,7 @@ public class ReplayBenchmark {
     }
   }
 
+  /** Deletes the trace file. */
   @TearDown(Level.Trial)
   public void delete() throws IOException {
     Files.deleteIfExists(trace);

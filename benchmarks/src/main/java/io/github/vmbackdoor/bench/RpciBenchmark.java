@@ -42,9 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(2)
 public class RpciBenchmark {
 
+  /** The size of the guestinfo value the host answers with. */
   @Param({"64", "4096", "65536"})
   public int valueBytes;
 
+  /** Whether the host offers the high-bandwidth port ({@code HB}) or not ({@code LB}). */
   @Param({"HB", "LB"})
   public String bandwidth;
 
@@ -54,6 +56,7 @@ public class RpciBenchmark {
   private MessageChannel channel;
   private byte[] request;
 
+  /** The host with the value, a client and an open RPCI channel, checked once. */
   @Setup(Level.Trial)
   public void setUp() {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0)
@@ -70,6 +73,7 @@ public class RpciBenchmark {
     }
   }
 
+  /** Closes the channel. */
   @TearDown(Level.Trial)
   public void tearDown() {
     channel.close();

@@ -99,6 +99,7 @@ public final class SimulationScale {
     }
   }
 
+  /** Runs the simulation; arguments as the class describes. */
   public static void main(String[] args) throws Exception {
     int vms = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;

@@ -36,6 +36,7 @@ public class TickBenchmark {
 
   private TcloStateMachine machine;
 
+  /** A fixed machine that has opened its channel and polled once. */
   @Setup
   public void setUp() {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0).build();

@@ -58,6 +58,7 @@ public class WireBenchmark {
   private final byte[] rawRequest = new byte[FRAME_BYTES];
   private final byte[] rawResponse = new byte[FRAME_BYTES];
 
+  /** Starts the simulator server and the raw server, and connects a client to each. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0).build();
@@ -97,6 +98,7 @@ public class WireBenchmark {
     }
   }
 
+  /** Closes both connections and both servers. */
   @TearDown(Level.Trial)
   public void tearDown() throws IOException, InterruptedException {
     remote.close();

@@ -250,6 +250,7 @@ public final class WireScale {
     }
   }
 
+  /** Runs the load; arguments as the class describes. */
   public static void main(String[] args) throws Exception {
     int connections = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int measureSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
@@ -326,7 +327,8 @@ public final class WireScale {
           + " lost %d%n", h.total(), h.total() / (wall / 1e9), polls, polls / (wall / 1e9),
           load.failures.get(), load.firstFailure == null ? "" : " (first: " + load.firstFailure
               + ")", load.lost.get());
-      System.out.printf("call latency: p50 %d µs, p90 %d µs, p99 %d µs, p99.9 %d µs, max %d µs%n",
+      System.out.printf(
+          "call latency: p50 %d µs, p90 %d µs, p99 %d µs, p99.9 %d µs, max %d µs%n",
           h.percentile(50), h.percentile(90), h.percentile(99), h.percentile(99.9), h.max());
       System.out.printf("server: %d connections, heap after GC %.1f MiB, CPU %.2f cores"
           + " (%.1f%% of %d); load generator CPU %.2f cores%n", after[0],

@@ -27,6 +27,7 @@ public final class WireScaleServer {
 
   private WireScaleServer() {}
 
+  /** Serves until standard input ends; arguments as the class describes. */
   public static void main(String[] args) throws Exception {
     int maxConnections = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int ioThreads = args.length > 1 ? Integer.parseInt(args[1]) : 0;
