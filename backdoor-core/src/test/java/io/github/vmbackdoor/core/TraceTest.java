@@ -197,6 +197,49 @@ class TraceTest {
   }
 
   @Test
+  void linesAsWrittenAndOtherJsonFormsReadTheSame() {
+    String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n";
+    String written = "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004"
+        + " 00025659 00000000 bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004"
+        + " 00025659 00000000 bbbb0002 aaaa0001\",\"bytes\":\"cGluZw==\"}";
+    List<String> sameCall = List.of(
+        // Fields in another order, spaces, upper-case and short hex: valid JSON, not as written.
+        "{ \"op\": \"outs\", \"t\": 1500, \"bytes\": \"cGluZw==\","
+            + " \"out\": \"564D5868 10000 4 25659 0 BBBB0002 AAAA0001\","
+            + " \"in\": \"564d5868 10000 4 25659 0 bbbb0002 aaaa0001\" }",
+        "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004 00025659 00000000"
+            + " bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004 00025659 00000000"
+            + " bbbb0002 aaaa0001\",\"bytes\":\"\\u0063GluZw==\"}");
+    // Every call line the writer writes is read as written.
+    List<String> recorded = new String(record(), UTF_8).lines().skip(1).toList();
+    assertThat(recorded).hasSize(7).allSatisfy(
+        line -> assertThat(TraceReader.parseAsWritten(line)).isNotNull());
+    TraceCall expected = TraceReader.parseAsWritten(written);
+    assertThat(expected).isNotNull();
+    assertThat(expected.operation()).isEqualTo(TraceCall.Operation.OUTS);
+    assertThat(expected.timeNanos()).isEqualTo(1500);
+    assertThat(expected.bytes()).isEqualTo("ping".getBytes(US_ASCII));
+    assertThat(expected.request().edi()).isEqualTo(0xBBBB0002);
+    for (String line : sameCall) {
+      assertThat(TraceReader.parseAsWritten(line)).isNull();
+      try (TraceReader reader = TraceReader.open(stream(header + line + "\n" + written + "\n"))) {
+        assertThat(reader.next()).isEqualTo(expected);
+        assertThat(reader.next()).isEqualTo(expected);
+        assertThat(reader.next()).isNull();
+      }
+    }
+    // Lines the JSON path refuses are left to it, so it can name what is wrong.
+    assertThat(TraceReader.parseAsWritten(written.replace("1500", "01500"))).isNull();
+    assertThat(TraceReader.parseAsWritten(written.replace("\"outs\"", "\"in\""))).isNull();
+    assertThat(TraceReader.parseAsWritten(written.replace("cGluZw==", "c*"))).isNull();
+    assertThat(TraceReader.parseAsWritten(written + " ")).isNull();
+    TraceReader inWithBytes = TraceReader.open(stream(header
+        + written.replace("\"outs\"", "\"in\"") + "\n"));
+    assertThatThrownBy(inWithBytes::next).isInstanceOf(TraceFormatException.class)
+        .hasMessageContaining("no bytes");
+  }
+
+  @Test
   void registersParseFromHexGroups() {
     assertThat(TraceReader.parseRegisters("564d5868 ffffffff 1e 5658 0 1 2"))
         .isEqualTo(Registers.of(MAGIC, -1, 0x1E, 0x5658, 0, 1, 2));
