@@ -218,7 +218,7 @@ public enum BackdoorCommand {
   /** 67: Command 67. */
   ENABLE_USB_MOUSE(67, Kind.ACTIVE),
 
-  /** 68: A bit mask about the virtual CPU in eax; bit 31 set means not implemented. */
+  /** 68: A bit mask about the virtual CPU in eax; bit 31 set means the host lacks the command. */
   GET_VCPU_INFO(68, Kind.ACTIVE),
 
   /** 69: Kernel only (CPL0): the host ignores it from user mode. */

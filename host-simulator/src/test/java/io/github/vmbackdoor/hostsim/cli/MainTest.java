@@ -76,7 +76,7 @@ class MainTest {
 
   @Test
   void serveListensUntilStoppedAndServesTheNamedVms() throws Exception {
-    LineQueue lines = new LineQueue();
+    OutputLines lines = new OutputLines();
     CountDownLatch stop = new CountDownLatch(1);
     CompletableFuture<Integer> exit =
         CompletableFuture.supplyAsync(
@@ -115,36 +115,5 @@ class MainTest {
     assertThat(exit).isNotDone();
     stop.countDown();
     assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
-  }
-
-  /** A writer that hands out each completed line, waiting at most five seconds for it. */
-  private static final class LineQueue extends Writer {
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final StringBuilder current = new StringBuilder();
-
-    String next() throws InterruptedException {
-      String line = lines.poll(5, TimeUnit.SECONDS);
-      assertThat(line).as("a line of output").isNotNull();
-      return line;
-    }
-
-    @Override
-    public synchronized void write(char[] chars, int offset, int length) {
-      for (int i = offset; i < offset + length; i++) {
-        char c = chars[i];
-        if (c == '\n') {
-          lines.add(current.toString().replace("\r", ""));
-          current.setLength(0);
-        } else {
-          current.append(c);
-        }
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -32,7 +32,7 @@ class ServeScenarioTest {
   void aServedVmPlaysTheScenarioTimeline() throws Exception {
     Path file = dir.resolve("hello.scenario");
     Files.writeString(file, "scenario hello\nat 0 tclo Hello_from_scenario\n");
-    LineQueue lines = new LineQueue();
+    OutputLines lines = new OutputLines();
     StringWriter err = new StringWriter();
     CountDownLatch stop = new CountDownLatch(1);
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.run(
@@ -84,35 +84,5 @@ class ServeScenarioTest {
         new ServeCommand(new CountDownLatch(1)), "serve", "--scenario",
         dir.resolve("none").toString());
     assertThat(code).isEqualTo(2);
-  }
-
-  /** A writer that hands out each completed line, waiting at most five seconds for it. */
-  private static final class LineQueue extends Writer {
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final StringBuilder current = new StringBuilder();
-
-    String next() throws InterruptedException {
-      String line = lines.poll(5, TimeUnit.SECONDS);
-      assertThat(line).as("a line of output").isNotNull();
-      return line;
-    }
-
-    @Override
-    public synchronized void write(char[] chars, int offset, int length) {
-      for (int i = offset; i < offset + length; i++) {
-        if (chars[i] == '\n') {
-          lines.add(current.toString().replace("\r", ""));
-          current.setLength(0);
-        } else {
-          current.append(chars[i]);
-        }
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 }

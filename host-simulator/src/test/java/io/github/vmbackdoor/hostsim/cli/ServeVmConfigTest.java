@@ -69,7 +69,7 @@ class ServeVmConfigTest {
             "vm.alpha.guestinfo.ip=10.0.0.7",
             "vm.beta.seed=99",
             "vm.beta.idleTimeout=30s");
-    Lines lines = new Lines();
+    OutputLines lines = new OutputLines();
     CountDownLatch stop = new CountDownLatch(1);
     CompletableFuture<Integer> exit =
         CompletableFuture.supplyAsync(
@@ -164,36 +164,5 @@ class ServeVmConfigTest {
         .contains("vm.<name>.<setting>=<value>")
         .contains("highBandwidth")
         .contains("tcloTakeover");
-  }
-
-  /** A writer that hands out each completed line, waiting at most five seconds for it. */
-  private static final class Lines extends Writer {
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final StringBuilder current = new StringBuilder();
-
-    String next() throws InterruptedException {
-      String line = lines.poll(5, TimeUnit.SECONDS);
-      assertThat(line).as("a line of output").isNotNull();
-      return line;
-    }
-
-    @Override
-    public synchronized void write(char[] chars, int offset, int length) {
-      for (int i = offset; i < offset + length; i++) {
-        char c = chars[i];
-        if (c == '\n') {
-          lines.add(current.toString().replace("\r", ""));
-          current.setLength(0);
-        } else {
-          current.append(c);
-        }
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 }
