@@ -4,26 +4,28 @@ package io.github.vmbackdoor.core;
  * One register-level backdoor call on a port: the transport everything above it talks through.
  *
  * <p>The three operations mirror the three instructions a guest executes:
+ *
  * <ul>
- *   <li>{@link #in}: a 32-bit {@code in eax, dx} on the command port {@link BackdoorProtocol#COMMAND_PORT}
- *       (0x5658);</li>
- *   <li>{@link #outs}: {@code rep outsb} on the high-bandwidth port {@link BackdoorProtocol#HB_PORT}
- *       (0x5659), bytes from guest to host;</li>
- *   <li>{@link #ins}: {@code rep insb} on the high-bandwidth port, bytes from host to guest.</li>
+ *   <li>{@link #in}: a 32-bit {@code in eax, dx} on the command port {@link
+ *       BackdoorProtocol#COMMAND_PORT} (0x5658);
+ *   <li>{@link #outs}: {@code rep outsb} on the high-bandwidth port {@link
+ *       BackdoorProtocol#HB_PORT} (0x5659), bytes from guest to host;
+ *   <li>{@link #ins}: {@code rep insb} on the high-bandwidth port, bytes from host to guest.
  * </ul>
+ *
  * Each takes the registers the guest loads and returns the registers the guest reads back
- * afterwards (the host may change any of them). Nothing above this interface knows which
- * transport it has: the real port ({@code NativeBackdoor}), an emulated host in the same
- * process, a simulator across a socket, or a recording or replaying decorator.
+ * afterwards (the host may change any of them). Nothing above this interface knows which transport
+ * it has: the real port ({@code NativeBackdoor}), an emulated host in the same process, a simulator
+ * across a socket, or a recording or replaying decorator.
  *
- * <p>For the high-bandwidth calls the pointer registers (esi for {@code outs}, edi for
- * {@code ins}) have no meaning outside a real guest; transports other than the native one
- * ignore them and move the bytes of the given array instead. ecx carries the byte count and
- * must equal the array's length.
+ * <p>For the high-bandwidth calls the pointer registers (esi for {@code outs}, edi for {@code ins})
+ * have no meaning outside a real guest; transports other than the native one ignore them and move
+ * the bytes of the given array instead. ecx carries the byte count and must equal the array's
+ * length.
  *
- * <p>Implementations throw {@link BackdoorException} when the call could not be made at all
- * (no VMware hypervisor, connection lost); a call the host refuses is not an exception at this
- * layer, it is a status in the returned registers.
+ * <p>Implementations throw {@link BackdoorException} when the call could not be made at all (no
+ * VMware hypervisor, connection lost); a call the host refuses is not an exception at this layer,
+ * it is a status in the returned registers.
  */
 public interface Backdoor {
 

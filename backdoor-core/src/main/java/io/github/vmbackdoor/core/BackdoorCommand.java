@@ -3,14 +3,14 @@ package io.github.vmbackdoor.core;
 import java.util.Optional;
 
 /**
- * The numbered commands of the command port (0x5658): the value a guest puts in the low word
- * of ecx before {@code in eax, dx}.
+ * The numbered commands of the command port (0x5658): the value a guest puts in the low word of ecx
+ * before {@code in eax, dx}.
  *
- * <p>Every number the host's header defines, 1 to 104, is here under the protocol's own name
- * (the header's {@code BDOOR_CMD_} prefix dropped), including numbers that are retired
- * ({@link #retired()}), deprecated ({@link #deprecated()}) or answered only from kernel mode
- * ({@link #kernelOnly()}). The sub-commands of {@link #MESSAGE} and the other message-layer
- * constants live in {@link BackdoorProtocol}.
+ * <p>Every number the host's header defines, 1 to 104, is here under the protocol's own name (the
+ * header's {@code BDOOR_CMD_} prefix dropped), including numbers that are retired ({@link
+ * #retired()}), deprecated ({@link #deprecated()}) or answered only from kernel mode ({@link
+ * #kernelOnly()}). The sub-commands of {@link #MESSAGE} and the other message-layer constants live
+ * in {@link BackdoorProtocol}.
  *
  * <p>{@link #registers(int)} and {@link #registers(int, int)} build the registers of a plain
  * command-port call: eax = {@link BackdoorProtocol#MAGIC}, ebx = the argument, ecx = sub-command
@@ -104,7 +104,10 @@ public enum BackdoorCommand {
   /** 29: Retired: commented out in the host's header, no longer answered. */
   INT13(29, Kind.RETIRED),
 
-  /** 30: The message (GuestMsg) layer: sub-command in the high word of ecx, see {@link BackdoorProtocol}. */
+  /**
+   * 30: The message (GuestMsg) layer: sub-command in the high word of ecx, see {@link
+   * BackdoorProtocol}.
+   */
   MESSAGE(BackdoorProtocol.CMD_MESSAGE, Kind.ACTIVE),
 
   /** 31: Command 31. */
@@ -203,7 +206,10 @@ public enum BackdoorCommand {
   /** 62: Retired: commented out in the host's header, no longer answered. */
   XPMODE(62, Kind.RETIRED),
 
-  /** 63: Queries or restricts the backdoor inside nested guests (sub-command in the high word of ecx). */
+  /**
+   * 63: Queries or restricts the backdoor inside nested guests (sub-command in the high word of
+   * ecx).
+   */
   NESTING_CONTROL(63, Kind.ACTIVE),
 
   /** 64: Kernel only (CPL0): the host ignores it from user mode. */
@@ -359,8 +365,8 @@ public enum BackdoorCommand {
   }
 
   /**
-   * The command with this number, or empty when the protocol defines none (0, negative, or
-   * beyond the last command).
+   * The command with this number, or empty when the protocol defines none (0, negative, or beyond
+   * the last command).
    */
   public static Optional<BackdoorCommand> of(int number) {
     if (number <= 0 || number >= MAX) {
@@ -384,7 +390,10 @@ public enum BackdoorCommand {
     return kind == Kind.RETIRED;
   }
 
-  /** Whether the host marks the command deprecated in favour of a newer one (GETTIME, SENDPSHAREHINTS). */
+  /**
+   * Whether the host marks the command deprecated in favour of a newer one (GETTIME,
+   * SENDPSHAREHINTS).
+   */
   public boolean deprecated() {
     return kind == Kind.DEPRECATED;
   }
@@ -404,12 +413,16 @@ public enum BackdoorCommand {
     return Registers.words(subCommand, number);
   }
 
-  /** The registers of a call of this command with {@code ebx} as its argument and no sub-command. */
+  /**
+   * The registers of a call of this command with {@code ebx} as its argument and no sub-command.
+   */
   public Registers registers(int ebx) {
     return registers(0, ebx);
   }
 
-  /** The registers of a call of this command with a sub-command in ecx's high word and {@code ebx}. */
+  /**
+   * The registers of a call of this command with a sub-command in ecx's high word and {@code ebx}.
+   */
   public Registers registers(int subCommand, int ebx) {
     return Registers.builder()
         .eax(BackdoorProtocol.MAGIC)

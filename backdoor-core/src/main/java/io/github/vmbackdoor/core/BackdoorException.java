@@ -4,8 +4,8 @@ package io.github.vmbackdoor.core;
  * A backdoor call that could not be made, or a protocol step the host refused.
  *
  * <p>Unchecked: guest code usually cannot do anything about a missing hypervisor or a lost
- * connection except report it, and the message layer's failures carry their own step and
- * registers in the subclass {@link MessageException}.
+ * connection except report it, and the message layer's failures carry their own step and registers
+ * in the subclass {@link MessageException}.
  */
 public class BackdoorException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -29,23 +29,32 @@ public final class BackdoorProtocol {
   /** The high-bandwidth command for a VASSERT (unused by the message layer). */
   public static final int HB_CMD_VASSERT = 1;
 
-  /** Command-port command 30: the message (GuestMsg) layer; the sub-command rides in ecx's high word. */
+  /**
+   * Command-port command 30: the message (GuestMsg) layer; the sub-command rides in ecx's high
+   * word.
+   */
   public static final int CMD_MESSAGE = 30;
 
   // ---- message sub-commands (ecx high word) ----
 
   /** Open a channel; ebx = protocol number, optionally with {@link #FLAG_COOKIE}. */
   public static final int MESSAGE_OPEN = 0;
+
   /** Announce the length of the message the guest is about to send. */
   public static final int MESSAGE_SENDSIZE = 1;
+
   /** Send the next four bytes (little-endian in ebx). */
   public static final int MESSAGE_SENDPAYLOAD = 2;
+
   /** Ask whether the host has a message, and its length. */
   public static final int MESSAGE_RECVSIZE = 3;
+
   /** Receive the next four bytes (little-endian in ebx). */
   public static final int MESSAGE_RECVPAYLOAD = 4;
+
   /** Tell the host whether the receive succeeded (ebx 1) or failed (ebx 0). */
   public static final int MESSAGE_RECVSTATUS = 5;
+
   /** Close the channel. */
   public static final int MESSAGE_CLOSE = 6;
 
@@ -53,18 +62,25 @@ public final class BackdoorProtocol {
 
   /** The request succeeded. */
   public static final int STATUS_SUCCESS = 0x0001;
+
   /** The host has a message waiting for this channel. */
   public static final int STATUS_DORECV = 0x0002;
+
   /** The channel has been closed. */
   public static final int STATUS_CLOSED = 0x0004;
+
   /** The host removed the message before it was fetched. */
   public static final int STATUS_UNSENT = 0x0008;
+
   /** A checkpoint happened: the operation was cancelled and must be restarted. */
   public static final int STATUS_CPT = 0x0010;
+
   /** The underlying device is powering off. */
   public static final int STATUS_POWEROFF = 0x0020;
+
   /** The host detected a timeout on the channel. */
   public static final int STATUS_TIMEOUT = 0x0040;
+
   /** The host supports the high-bandwidth port for this payload. */
   public static final int STATUS_HB = 0x0080;
 
@@ -78,6 +94,7 @@ public final class BackdoorProtocol {
 
   /** Guest-to-host requests; the bytes "RPCI" read little-endian. */
   public static final int PROTOCOL_RPCI = 0x49435052;
+
   /** Host-to-guest commands; the bytes "TCLO" read little-endian. */
   public static final int PROTOCOL_TCLO = 0x4F4C4354;
 
@@ -85,8 +102,10 @@ public final class BackdoorProtocol {
 
   /** The largest message the host accepts from the guest (GUESTMSG_MAX_IN_SIZE). */
   public static final int MAX_GUEST_MESSAGE = 65536;
+
   /** Channels a current host keeps open at once (GUESTMSG_MAX_CHANNEL). */
   public static final int MAX_CHANNELS = 128;
+
   /** Channels an older host keeps open at once. */
   public static final int MAX_CHANNELS_OLD = 8;
 

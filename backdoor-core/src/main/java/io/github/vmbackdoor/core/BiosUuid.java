@@ -9,19 +9,20 @@ import java.util.UUID;
 /**
  * The answer to GETUUID (19): the VM's BIOS UUID, 16 bytes.
  *
- * <p>The host returns the bytes four to a register, in the order eax, ebx, ecx, edx, each
- * register holding its four bytes little-endian (byte 0 is the low byte of eax, byte 15 the
- * high byte of edx). {@link #bytes()} is that sequence.
+ * <p>The host returns the bytes four to a register, in the order eax, ebx, ecx, edx, each register
+ * holding its four bytes little-endian (byte 0 is the low byte of eax, byte 15 the high byte of
+ * edx). {@link #bytes()} is that sequence.
  *
  * <p>Two readings of the sequence are offered, because hosts and tools differ:
+ *
  * <ul>
- *   <li>{@link #uuid()} reads all 16 bytes in order (RFC 4122, most significant first). This is
- *       the string a VM's {@code uuid.bios} setting spells byte by byte, and the UUID QEMU's
- *       emulated backdoor was given with {@code -uuid}.</li>
- *   <li>{@link #smbiosUuid()} reads the first three fields little-endian, as SMBIOS 2.6 and
- *       later store them. When the host put the same 16 bytes into the SMBIOS system table (as
- *       VMware does), this is what Linux shows in {@code /sys/class/dmi/id/product_uuid} and
- *       dmidecode prints.</li>
+ *   <li>{@link #uuid()} reads all 16 bytes in order (RFC 4122, most significant first). This is the
+ *       string a VM's {@code uuid.bios} setting spells byte by byte, and the UUID QEMU's emulated
+ *       backdoor was given with {@code -uuid}.
+ *   <li>{@link #smbiosUuid()} reads the first three fields little-endian, as SMBIOS 2.6 and later
+ *       store them. When the host put the same 16 bytes into the SMBIOS system table (as VMware
+ *       does), this is what Linux shows in {@code /sys/class/dmi/id/product_uuid} and dmidecode
+ *       prints.
  * </ul>
  */
 public final class BiosUuid {

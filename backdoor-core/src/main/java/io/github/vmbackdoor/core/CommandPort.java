@@ -6,17 +6,17 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * Typed guest calls of the numbered commands on the command port (0x5658), over any
- * {@link Backdoor}.
+ * Typed guest calls of the numbered commands on the command port (0x5658), over any {@link
+ * Backdoor}.
  *
  * <p>Every call loads eax = {@link BackdoorProtocol#MAGIC}, the command number in ecx's low word,
- * {@link BackdoorProtocol#COMMAND_PORT} in edx (high word zero) and zero in esi, edi and ebp;
- * ebx and ecx's high word carry what the command asks for. The answers are decoded the way the
- * guest tools and the Linux kernel decode them, into immutable values.
+ * {@link BackdoorProtocol#COMMAND_PORT} in edx (high word zero) and zero in esi, edi and ebp; ebx
+ * and ecx's high word carry what the command asks for. The answers are decoded the way the guest
+ * tools and the Linux kernel decode them, into immutable values.
  *
- * <p>Only {@link #version()} decides whether a VMware backdoor is there at all and throws
- * {@link NoBackdoorException} when it is not; the other calls report a command the host does
- * not answer as an empty result. Call {@code version()} first to detect the host.
+ * <p>Only {@link #version()} decides whether a VMware backdoor is there at all and throws {@link
+ * NoBackdoorException} when it is not; the other calls report a command the host does not answer as
+ * an empty result. Call {@code version()} first to detect the host.
  *
  * <p>Thread-safe when the backdoor is.
  */
@@ -27,7 +27,9 @@ public final class CommandPort {
 
   private final Backdoor backdoor;
 
-  /** @param backdoor the transport every call goes through */
+  /**
+   * @param backdoor the transport every call goes through
+   */
   public CommandPort(Backdoor backdoor) {
     this.backdoor = Preconditions.checkNotNull(backdoor);
   }
@@ -69,16 +71,20 @@ public final class CommandPort {
     }
     if (r.ebx() != BackdoorProtocol.MAGIC) {
       throw new NoBackdoorException(
-          "no VMware backdoor: GETVERSION returned ebx=" + Registers.hex(r.ebx())
-              + ", not the magic " + Registers.hex(BackdoorProtocol.MAGIC) + " (eax="
-              + Registers.hex(r.eax()) + ")");
+          "no VMware backdoor: GETVERSION returned ebx="
+              + Registers.hex(r.ebx())
+              + ", not the magic "
+              + Registers.hex(BackdoorProtocol.MAGIC)
+              + " (eax="
+              + Registers.hex(r.eax())
+              + ")");
     }
     return new VmxVersion(r.eax(), VmxVersion.ProductType.fromEcx(r.ecx()), r.ecx());
   }
 
   /**
-   * GETHWVERSION (17): the virtual hardware version; empty when the host does not answer (eax
-   * all ones, or ebx not the magic echo).
+   * GETHWVERSION (17): the virtual hardware version; empty when the host does not answer (eax all
+   * ones, or ebx not the magic echo).
    */
   public OptionalInt hardwareVersion() {
     Registers r = call(BackdoorCommand.GETHWVERSION, ~BackdoorProtocol.MAGIC);
@@ -107,16 +113,16 @@ public final class CommandPort {
   }
 
   /**
-   * GETUUID (19): the BIOS UUID from eax, ebx, ecx and edx. Every register value is a valid
-   * answer, so a host that does not know the command cannot be told apart here.
+   * GETUUID (19): the BIOS UUID from eax, ebx, ecx and edx. Every register value is a valid answer,
+   * so a host that does not know the command cannot be told apart here.
    */
   public BiosUuid uuid() {
     return BiosUuid.fromRegisters(call(BackdoorCommand.GETUUID, 0));
   }
 
   /**
-   * GETHZ (45): the TSC and APIC bus frequencies; empty when ebx, primed with all ones, comes
-   * back unchanged (the host does not offer them).
+   * GETHZ (45): the TSC and APIC bus frequencies; empty when ebx, primed with all ones, comes back
+   * unchanged (the host does not offer them).
    */
   public Optional<HostHz> hz() {
     Registers r = call(BackdoorCommand.GETHZ, ALL_ONES);
@@ -128,16 +134,21 @@ public final class CommandPort {
   }
 
   /**
-   * GETTIME (23, deprecated in favour of {@link #timeFull()}): seconds (eax, 32 bits),
-   * microseconds (ebx) and the maximum time lag (ecx); empty when eax comes back all ones.
+   * GETTIME (23, deprecated in favour of {@link #timeFull()}): seconds (eax, 32 bits), microseconds
+   * (ebx) and the maximum time lag (ecx); empty when eax comes back all ones.
    */
   public Optional<HostTime> time() {
     Registers r = call(BackdoorCommand.GETTIME, 0);
     if (r.eax() == BackdoorProtocol.NO_BACKDOOR) {
       return Optional.empty();
     }
-    return Optional.of(new HostTime(BackdoorCommand.GETTIME, Integer.toUnsignedLong(r.eax()),
-        Integer.toUnsignedLong(r.ebx()), Integer.toUnsignedLong(r.ecx()), OptionalLong.empty()));
+    return Optional.of(
+        new HostTime(
+            BackdoorCommand.GETTIME,
+            Integer.toUnsignedLong(r.eax()),
+            Integer.toUnsignedLong(r.ebx()),
+            Integer.toUnsignedLong(r.ecx()),
+            OptionalLong.empty()));
   }
 
   /**
@@ -161,13 +172,16 @@ public final class CommandPort {
     if (r.eax() != BackdoorProtocol.MAGIC) {
       return Optional.empty();
     }
-    return Optional.of(fullTime(BackdoorCommand.GETTIMEFULL_WITH_LAG, r,
-        OptionalLong.of(Integer.toUnsignedLong(r.edi()))));
+    return Optional.of(
+        fullTime(
+            BackdoorCommand.GETTIMEFULL_WITH_LAG,
+            r,
+            OptionalLong.of(Integer.toUnsignedLong(r.edi()))));
   }
 
   private static HostTime fullTime(BackdoorCommand command, Registers r, OptionalLong lag) {
     long seconds = ((long) r.esi() << 32) | Integer.toUnsignedLong(r.edx());
-    return new HostTime(command, seconds, Integer.toUnsignedLong(r.ebx()),
-        Integer.toUnsignedLong(r.ecx()), lag);
+    return new HostTime(
+        command, seconds, Integer.toUnsignedLong(r.ebx()), Integer.toUnsignedLong(r.ecx()), lag);
   }
 }

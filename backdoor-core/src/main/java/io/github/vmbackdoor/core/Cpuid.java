@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.core;
 
 /**
- * The CPUID instruction: eax, ebx, ecx and edx for a leaf and sub-leaf, in {@link Registers}
- * (esi, edi and ebp zero). A seam so the VMware gate can be tested with any vendor.
+ * The CPUID instruction: eax, ebx, ecx and edx for a leaf and sub-leaf, in {@link Registers} (esi,
+ * edi and ebp zero). A seam so the VMware gate can be tested with any vendor.
  */
 @FunctionalInterface
 interface Cpuid {

@@ -12,10 +12,10 @@ import java.util.OptionalLong;
  *     two FULL commands)
  * @param microseconds the microseconds within that second (ebx, unsigned)
  * @param maxTimeLagMicros the largest time lag the host allows, in microseconds (ecx, unsigned);
- *     for GETTIME and GETTIMEFULL it includes the interrupt lag, for GETTIMEFULL_WITH_LAG it is
- *     the configured maximum only
- * @param interruptLagMicros the current interrupt lag in microseconds (edi, unsigned), present
- *     only for GETTIMEFULL_WITH_LAG
+ *     for GETTIME and GETTIMEFULL it includes the interrupt lag, for GETTIMEFULL_WITH_LAG it is the
+ *     configured maximum only
+ * @param interruptLagMicros the current interrupt lag in microseconds (edi, unsigned), present only
+ *     for GETTIMEFULL_WITH_LAG
  */
 public record HostTime(
     BackdoorCommand command,
@@ -30,13 +30,14 @@ public record HostTime(
         command == BackdoorCommand.GETTIME
             || command == BackdoorCommand.GETTIMEFULL
             || command == BackdoorCommand.GETTIMEFULL_WITH_LAG,
-        "not a time command: %s", command);
+        "not a time command: %s",
+        command);
     Preconditions.checkNotNull(interruptLagMicros);
   }
 
   /**
-   * The host time as an instant. Seconds beyond what {@link Instant} holds, and microseconds of
-   * a million or more, are passed on as they are and fail there.
+   * The host time as an instant. Seconds beyond what {@link Instant} holds, and microseconds of a
+   * million or more, are passed on as they are and fail there.
    */
   public Instant toInstant() {
     return Instant.ofEpochSecond(seconds, Math.multiplyExact(microseconds, 1000L));

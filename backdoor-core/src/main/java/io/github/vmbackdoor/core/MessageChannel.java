@@ -25,24 +25,25 @@ import io.github.vmbackdoor.core.MessageException.Step;
  * A guest-side message channel: the GuestMsg layer on top of backdoor command 30.
  *
  * <p>Behaves as open-vm-tools' message layer does:
+ *
  * <ul>
- *   <li>{@link #open} asks for a channel with the cookie flag and, if the host refuses, once
- *       more without it (hosts that predate cookies);</li>
+ *   <li>{@link #open} asks for a channel with the cookie flag and, if the host refuses, once more
+ *       without it (hosts that predate cookies);
  *   <li>{@link #send} announces the length with SENDSIZE, then moves the payload in one
  *       high-bandwidth {@code outs} when the host's answer carries the HB bit, otherwise in
- *       SENDPAYLOAD calls of four little-endian bytes (the last one zero-padded);</li>
- *   <li>{@link #receive} asks with RECVSIZE, fetches the payload in one high-bandwidth
- *       {@code ins} or in RECVPAYLOAD calls, and acknowledges with RECVSTATUS; when a step
- *       fails it tells the host with a status of 0, as open-vm-tools does;</li>
- *   <li>when a payload or status step answers with the checkpoint bit instead of SUCCESS, the
- *       whole send or receive restarts from its first step, at most
- *       {@link Options#maxCheckpointRestarts()} times;</li>
- *   <li>{@link #close} forgets the channel locally whatever the host answers, so a channel the
- *       host already discarded can never be pinged again.</li>
+ *       SENDPAYLOAD calls of four little-endian bytes (the last one zero-padded);
+ *   <li>{@link #receive} asks with RECVSIZE, fetches the payload in one high-bandwidth {@code ins}
+ *       or in RECVPAYLOAD calls, and acknowledges with RECVSTATUS; when a step fails it tells the
+ *       host with a status of 0, as open-vm-tools does;
+ *   <li>when a payload or status step answers with the checkpoint bit instead of SUCCESS, the whole
+ *       send or receive restarts from its first step, at most {@link
+ *       Options#maxCheckpointRestarts()} times;
+ *   <li>{@link #close} forgets the channel locally whatever the host answers, so a channel the host
+ *       already discarded can never be pinged again.
  * </ul>
  *
- * <p>Failures are {@link MessageException}s naming the step and the host's registers. A channel
- * is meant for one thread at a time.
+ * <p>Failures are {@link MessageException}s naming the step and the host's registers. A channel is
+ * meant for one thread at a time.
  */
 public final class MessageChannel implements AutoCloseable {
 
@@ -64,9 +65,9 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     /**
-     * How often one send or receive restarts after a checkpoint before giving up.
-     * open-vm-tools restarts without limit; a bound keeps a host that answers nothing but
-     * checkpoints from hanging the guest.
+     * How often one send or receive restarts after a checkpoint before giving up. open-vm-tools
+     * restarts without limit; a bound keeps a host that answers nothing but checkpoints from
+     * hanging the guest.
      */
     public int maxCheckpointRestarts() {
       return maxCheckpointRestarts;
@@ -89,8 +90,11 @@ public final class MessageChannel implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Options{maxCheckpointRestarts=" + maxCheckpointRestarts
-          + ", maxReceiveSize=" + maxReceiveSize + "}";
+      return "Options{maxCheckpointRestarts="
+          + maxCheckpointRestarts
+          + ", maxReceiveSize="
+          + maxReceiveSize
+          + "}";
     }
   }
 
@@ -120,17 +124,19 @@ public final class MessageChannel implements AutoCloseable {
   }
 
   /**
-   * Opens a channel for {@code protocol} ({@link BackdoorProtocol#PROTOCOL_RPCI} or
-   * {@link BackdoorProtocol#PROTOCOL_TCLO}): first with the cookie flag, then, if the host
-   * refuses, without it.
+   * Opens a channel for {@code protocol} ({@link BackdoorProtocol#PROTOCOL_RPCI} or {@link
+   * BackdoorProtocol#PROTOCOL_TCLO}): first with the cookie flag, then, if the host refuses,
+   * without it.
    *
    * @throws MessageException with step {@link Step#OPEN} when both attempts are refused
    */
   public static MessageChannel open(Backdoor backdoor, int protocol, Options options) {
     Preconditions.checkNotNull(backdoor, "backdoor");
     Preconditions.checkNotNull(options, "options");
-    Preconditions.checkArgument((protocol & FLAG_COOKIE) == 0,
-        "protocol must not carry the cookie flag: %s", Registers.hex(protocol));
+    Preconditions.checkArgument(
+        (protocol & FLAG_COOKIE) == 0,
+        "protocol must not carry the cookie flag: %s",
+        Registers.hex(protocol));
     Registers out = backdoor.in(openCall(protocol | FLAG_COOKIE));
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
       out = backdoor.in(openCall(protocol));
@@ -171,8 +177,8 @@ public final class MessageChannel implements AutoCloseable {
   }
 
   /**
-   * Sends one message. A zero-length message is legal: it is the empty message a TCLO guest
-   * sends to say it is there (vmt calls it the ping).
+   * Sends one message. A zero-length message is legal: it is the empty message a TCLO guest sends
+   * to say it is there (vmt calls it the ping).
    *
    * @throws MessageException naming the step the host refused
    */
@@ -191,10 +197,17 @@ public final class MessageChannel implements AutoCloseable {
       Registers failed;
       Step failedStep;
       if ((size.ecxHigh() & STATUS_HB) != 0) {
-        Registers hb = backdoor.outs(
-            Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE), length,
-                Registers.words(id, HB_PORT), 0, cookieLow, cookieHigh),
-            message);
+        Registers hb =
+            backdoor.outs(
+                Registers.of(
+                    MAGIC,
+                    Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                    length,
+                    Registers.words(id, HB_PORT),
+                    0,
+                    cookieLow,
+                    cookieHigh),
+                message);
         if ((hb.ebxHigh() & STATUS_SUCCESS) != 0) {
           return;
         }
@@ -212,8 +225,8 @@ public final class MessageChannel implements AutoCloseable {
         throw new MessageException(failedStep, failed);
       }
       if (restarts >= options.maxCheckpointRestarts()) {
-        throw new MessageException(failedStep, failed,
-            "checkpoint restarts exhausted after " + restarts, true);
+        throw new MessageException(
+            failedStep, failed, "checkpoint restarts exhausted after " + restarts, true);
       }
     }
   }
@@ -242,8 +255,8 @@ public final class MessageChannel implements AutoCloseable {
   /**
    * Receives the message the host has for this channel, or an empty array when it has none.
    *
-   * @throws MessageException naming the step that failed; when the failure came after the host
-   *     had announced a message, the host has been told (status 0) before this is thrown
+   * @throws MessageException naming the step that failed; when the failure came after the host had
+   *     announced a message, the host has been told (status 0) before this is thrown
    */
   public byte[] receive() {
     checkOpen();
@@ -258,13 +271,20 @@ public final class MessageChannel implements AutoCloseable {
       }
       if (size.edxHigh() != MESSAGE_SENDSIZE) {
         // open-vm-tools returns failure here without telling the host.
-        throw new MessageException(Step.RECVSIZE, size,
-            "protocol error: data id " + size.edxHigh() + ", expected " + MESSAGE_SENDSIZE, false);
+        throw new MessageException(
+            Step.RECVSIZE,
+            size,
+            "protocol error: data id " + size.edxHigh() + ", expected " + MESSAGE_SENDSIZE,
+            false);
       }
       long announced = size.ebx() & 0xFFFFFFFFL;
       if (announced > options.maxReceiveSize()) {
-        throw failReceive(Step.RECVSIZE, size, announced,
-            "message of " + announced + " bytes is larger than " + options.maxReceiveSize(), false);
+        throw failReceive(
+            Step.RECVSIZE,
+            size,
+            announced,
+            "message of " + announced + " bytes is larger than " + options.maxReceiveSize(),
+            false);
       }
       int length = (int) announced;
       byte[] message = new byte[length];
@@ -275,10 +295,17 @@ public final class MessageChannel implements AutoCloseable {
       Step failedStep = null;
       if ((sizeStatus & STATUS_HB) != 0) {
         if (length > 0) {
-          Registers hb = backdoor.ins(
-              Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE), length,
-                  Registers.words(id, HB_PORT), cookieHigh, 0, cookieLow),
-              message);
+          Registers hb =
+              backdoor.ins(
+                  Registers.of(
+                      MAGIC,
+                      Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                      length,
+                      Registers.words(id, HB_PORT),
+                      cookieHigh,
+                      0,
+                      cookieLow),
+                  message);
           if ((hb.ebxHigh() & STATUS_SUCCESS) == 0) {
             failed = hb;
             failedStep = Step.RECV_HB;
@@ -293,9 +320,12 @@ public final class MessageChannel implements AutoCloseable {
             break;
           }
           if (piece.edxHigh() != MESSAGE_SENDPAYLOAD) {
-            throw failReceive(Step.RECVPAYLOAD, piece, outstanding,
-                "protocol error: data id " + piece.edxHigh() + ", expected "
-                    + MESSAGE_SENDPAYLOAD, false);
+            throw failReceive(
+                Step.RECVPAYLOAD,
+                piece,
+                outstanding,
+                "protocol error: data id " + piece.edxHigh() + ", expected " + MESSAGE_SENDPAYLOAD,
+                false);
           }
           int word = piece.ebx();
           int n = Math.min(4, length - offset);
@@ -318,8 +348,12 @@ public final class MessageChannel implements AutoCloseable {
         throw failReceive(failedStep, failed, outstanding, null, false);
       }
       if (restarts >= options.maxCheckpointRestarts()) {
-        throw failReceive(failedStep, failed, outstanding,
-            "checkpoint restarts exhausted after " + restarts, true);
+        throw failReceive(
+            failedStep,
+            failed,
+            outstanding,
+            "checkpoint restarts exhausted after " + restarts,
+            true);
       }
     }
   }
@@ -335,8 +369,8 @@ public final class MessageChannel implements AutoCloseable {
   }
 
   /**
-   * Closes the channel. The channel is forgotten locally first, whatever the host answers; a
-   * second call does nothing.
+   * Closes the channel. The channel is forgotten locally first, whatever the host answers; a second
+   * call does nothing.
    *
    * @throws MessageException with step {@link Step#CLOSE} when the host refused the close (the
    *     channel is forgotten all the same)
@@ -355,8 +389,14 @@ public final class MessageChannel implements AutoCloseable {
 
   /** One command-port message call on this channel. */
   private Registers call(int subCommand, int ebx) {
-    return backdoor.in(Registers.of(MAGIC, ebx, messageEcx(subCommand),
-        Registers.words(id, COMMAND_PORT), cookieHigh, cookieLow));
+    return backdoor.in(
+        Registers.of(
+            MAGIC,
+            ebx,
+            messageEcx(subCommand),
+            Registers.words(id, COMMAND_PORT),
+            cookieHigh,
+            cookieLow));
   }
 
   private void checkOpen() {
@@ -367,8 +407,15 @@ public final class MessageChannel implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "MessageChannel{" + BackdoorProtocol.protocolName(protocol) + ", id=" + id
-        + ", cookies=" + Registers.hex(cookieHigh) + ":" + Registers.hex(cookieLow)
-        + (open ? "" : ", closed") + "}";
+    return "MessageChannel{"
+        + BackdoorProtocol.protocolName(protocol)
+        + ", id="
+        + id
+        + ", cookies="
+        + Registers.hex(cookieHigh)
+        + ":"
+        + Registers.hex(cookieLow)
+        + (open ? "" : ", closed")
+        + "}";
   }
 }

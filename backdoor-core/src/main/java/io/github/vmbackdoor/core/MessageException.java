@@ -4,9 +4,8 @@ package io.github.vmbackdoor.core;
  * A message-layer step the host refused, or answered in a way the protocol does not allow.
  *
  * <p>Names the {@link Step} that failed and carries the registers the host returned, and its
- * message reads the way vmt(4) prints the same failure, for example
- * {@code sending length failed, eax=564d5868, ecx=0000001e}, so a run can be put beside a
- * kernel log.
+ * message reads the way vmt(4) prints the same failure, for example {@code sending length failed,
+ * eax=564d5868, ecx=0000001e}, so a run can be put beside a kernel log.
  */
 public final class MessageException extends BackdoorException {
   private static final long serialVersionUID = 1L;
@@ -57,8 +56,8 @@ public final class MessageException extends BackdoorException {
    * @param step the step that failed
    * @param registers the registers the host returned for that step
    * @param detail extra words after the registers, or {@code null}
-   * @param checkpointRetriesExhausted whether the step failed only because the host kept
-   *     answering with a checkpoint more often than the channel restarts an operation
+   * @param checkpointRetriesExhausted whether the step failed only because the host kept answering
+   *     with a checkpoint more often than the channel restarts an operation
    */
   public MessageException(
       Step step, Registers registers, String detail, boolean checkpointRetriesExhausted) {
@@ -82,7 +81,9 @@ public final class MessageException extends BackdoorException {
     return registers;
   }
 
-  /** The message status the host returned (ebx high word after HB calls, ecx high word otherwise). */
+  /**
+   * The message status the host returned (ebx high word after HB calls, ecx high word otherwise).
+   */
   public int status() {
     return step.highBandwidth() ? registers.ebxHigh() : registers.ecxHigh();
   }
@@ -97,12 +98,17 @@ public final class MessageException extends BackdoorException {
     if (step.highBandwidth()) {
       b.append(", ebx=").append(Registers.hex(r.ebx()));
     } else if (step == Step.OPEN) {
-      b.append(", eax=").append(Registers.hex(r.eax()))
-          .append(", ecx=").append(Registers.hex(r.ecx()))
-          .append(", edx=").append(Registers.hex(r.edx()));
+      b.append(", eax=")
+          .append(Registers.hex(r.eax()))
+          .append(", ecx=")
+          .append(Registers.hex(r.ecx()))
+          .append(", edx=")
+          .append(Registers.hex(r.edx()));
     } else {
-      b.append(", eax=").append(Registers.hex(r.eax()))
-          .append(", ecx=").append(Registers.hex(r.ecx()));
+      b.append(", eax=")
+          .append(Registers.hex(r.eax()))
+          .append(", ecx=")
+          .append(Registers.hex(r.ecx()));
     }
     if (detail != null && !detail.isEmpty()) {
       b.append(" (").append(detail).append(')');

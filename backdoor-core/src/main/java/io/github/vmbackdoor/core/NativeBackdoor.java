@@ -9,32 +9,34 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The real backdoor: executes {@code in eax, dx}, {@code rep outsb} and {@code rep insb} on
- * the VMware ports from inside a VMware guest, through small machine-code stubs called with JNA.
+ * The real backdoor: executes {@code in eax, dx}, {@code rep outsb} and {@code rep insb} on the
+ * VMware ports from inside a VMware guest, through small machine-code stubs called with JNA.
  *
- * <p><b>The gate.</b> Outside a VMware VM these instructions fault and the process dies, so no
- * port instruction can run before {@link #open()} has checked where it is:
+ * <p><b>The gate.</b> Outside a VMware VM these instructions fault and the process dies, so no port
+ * instruction can run before {@link #open()} has checked where it is:
+ *
  * <ol>
- *   <li>the platform must be Linux on x86-64 ({@code os.name} and {@code os.arch}); anywhere
- *       else {@link UnsupportedPlatformException} is thrown and no machine code is loaded;</li>
- *   <li>only the CPUID stub is mapped and run: leaf 1 must have the hypervisor-present bit
- *       (ecx bit 31), and leaf 0x40000000 must name the vendor {@code "VMwareVMware"} in ebx,
- *       ecx and edx; otherwise {@link NotVmwareException} names the vendor found (or none).</li>
+ *   <li>the platform must be Linux on x86-64 ({@code os.name} and {@code os.arch}); anywhere else
+ *       {@link UnsupportedPlatformException} is thrown and no machine code is loaded;
+ *   <li>only the CPUID stub is mapped and run: leaf 1 must have the hypervisor-present bit (ecx bit
+ *       31), and leaf 0x40000000 must name the vendor {@code "VMwareVMware"} in ebx, ecx and edx;
+ *       otherwise {@link NotVmwareException} names the vendor found (or none).
  * </ol>
- * Only after both checks does the private constructor map the three port stubs, and the only
- * way to reach them is through the instance {@code open()} returns. {@link #hypervisorVendor()}
- * runs the CPUID part alone and never touches a port.
+ *
+ * Only after both checks does the private constructor map the three port stubs, and the only way to
+ * reach them is through the instance {@code open()} returns. {@link #hypervisorVendor()} runs the
+ * CPUID part alone and never touches a port.
  *
  * <p>Calls are checked before they reach a stub: eax must hold the magic and dx the right port
  * (another port would fault even inside VMware), and ecx must equal the buffer's length for the
- * string calls. For those calls the pointer register (esi for {@code outs}, edi for {@code ins})
- * is replaced by the address of a native copy of the buffer; the value the caller put there is
+ * string calls. For those calls the pointer register (esi for {@code outs}, edi for {@code ins}) is
+ * replaced by the address of a native copy of the buffer; the value the caller put there is
  * ignored, and the value returned is the low half of the advanced native pointer. All other
  * registers, including the cookie halves, go to the host as given.
  *
  * <p>Not covered: guests where the host allows only the hypercall form of the backdoor
- * (VMCALL/VMMCALL, e.g. encrypted-memory guests), and hosts that restrict the backdoor to
- * kernel mode; in the latter the first {@code in} faults despite the gate.
+ * (VMCALL/VMMCALL, e.g. encrypted-memory guests), and hosts that restrict the backdoor to kernel
+ * mode; in the latter the first {@code in} faults despite the gate.
  *
  * <p>Thread-safe: the stubs keep their state on the stack and every call has its own native
  * buffers.
@@ -76,9 +78,9 @@ public final class NativeBackdoor implements Backdoor {
   }
 
   /**
-   * The hypervisor vendor CPUID leaf 0x40000000 reports (ebx, ecx, edx as twelve ASCII
-   * characters, trailing NULs dropped), e.g. {@code VMwareVMware} or {@code KVMKVMKVM}; empty when
-   * leaf 1 says no hypervisor is present. Runs CPUID only, never a port instruction.
+   * The hypervisor vendor CPUID leaf 0x40000000 reports (ebx, ecx, edx as twelve ASCII characters,
+   * trailing NULs dropped), e.g. {@code VMwareVMware} or {@code KVMKVMKVM}; empty when leaf 1 says
+   * no hypervisor is present. Runs CPUID only, never a port instruction.
    *
    * @throws UnsupportedPlatformException when not on Linux on x86-64
    */
@@ -118,8 +120,13 @@ public final class NativeBackdoor implements Backdoor {
 
   /** Twelve bytes, four per register little-endian, up to the first NUL, as ASCII. */
   static String vendorString(int ebx, int ecx, int edx) {
-    byte[] b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
-        .putInt(ebx).putInt(ecx).putInt(edx).array();
+    byte[] b =
+        ByteBuffer.allocate(12)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(ebx)
+            .putInt(ecx)
+            .putInt(edx)
+            .array();
     int end = 0;
     while (end < b.length && b[end] != 0) {
       end++;
@@ -153,16 +160,21 @@ public final class NativeBackdoor implements Backdoor {
   }
 
   static void checkCall(Registers r, int port) {
-    Preconditions.checkArgument(r.eax() == BackdoorProtocol.MAGIC,
-        "eax must hold the magic %s, got %s", Registers.hex(BackdoorProtocol.MAGIC),
+    Preconditions.checkArgument(
+        r.eax() == BackdoorProtocol.MAGIC,
+        "eax must hold the magic %s, got %s",
+        Registers.hex(BackdoorProtocol.MAGIC),
         Registers.hex(r.eax()));
-    Preconditions.checkArgument(r.edxLow() == port,
-        "dx must hold port %s, got %s", Integer.toHexString(port), Registers.hex(r.edx()));
+    Preconditions.checkArgument(
+        r.edxLow() == port,
+        "dx must hold port %s, got %s",
+        Integer.toHexString(port),
+        Registers.hex(r.edx()));
   }
 
   static void checkCount(Registers r, int length) {
-    Preconditions.checkArgument(r.ecx() == length,
-        "ecx (%s) must equal the buffer length (%s)", r.ecx(), length);
+    Preconditions.checkArgument(
+        r.ecx() == length, "ecx (%s) must equal the buffer length (%s)", r.ecx(), length);
   }
 
   @Override

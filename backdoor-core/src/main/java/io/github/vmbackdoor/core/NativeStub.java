@@ -10,10 +10,10 @@ import com.sun.jna.Pointer;
 /**
  * One of {@link MachineCode}'s stubs placed in executable memory and callable through JNA.
  *
- * <p>The code is copied into a fresh private anonymous mapping that is writable but not
- * executable, which is then switched to read and execute (never writable and executable at
- * once). A mapping lives as long as the process: stubs are made once and never unmapped, so no
- * call can ever jump into freed memory.
+ * <p>The code is copied into a fresh private anonymous mapping that is writable but not executable,
+ * which is then switched to read and execute (never writable and executable at once). A mapping
+ * lives as long as the process: stubs are made once and never unmapped, so no call can ever jump
+ * into freed memory.
  *
  * <p>Linux on x86-64 only; callers check the platform first.
  */
@@ -52,11 +52,11 @@ final class NativeStub {
     Preconditions.checkArgument(code.length > 0);
     LibC libc = LibCHolder.LIBC;
     long length = code.length;
-    Pointer page = libc.mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-        -1, 0L);
+    Pointer page =
+        libc.mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
     if (page == null || Pointer.nativeValue(page) == MAP_FAILED) {
-      throw new BackdoorException("mmap of " + length + " bytes for a native stub failed, errno "
-          + Native.getLastError());
+      throw new BackdoorException(
+          "mmap of " + length + " bytes for a native stub failed, errno " + Native.getLastError());
     }
     page.write(0, code, 0, code.length);
     if (libc.mprotect(page, length, PROT_READ | PROT_EXEC) != 0) {
@@ -82,8 +82,7 @@ final class NativeStub {
 
   private static Memory block(Registers r) {
     Memory block = new Memory(BLOCK_BYTES);
-    block.write(0, new int[] {r.eax(), r.ebx(), r.ecx(), r.edx(), r.esi(), r.edi(), r.ebp()},
-        0, 7);
+    block.write(0, new int[] {r.eax(), r.ebx(), r.ecx(), r.edx(), r.esi(), r.edi(), r.ebp()}, 0, 7);
     return block;
   }
 

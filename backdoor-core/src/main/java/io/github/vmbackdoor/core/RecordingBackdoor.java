@@ -4,12 +4,12 @@ import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 
 /**
- * A decorator that passes every call to another {@link Backdoor} and writes it, with its
- * answer, to a trace. Works on any transport: in-process, remote, or the real port.
+ * A decorator that passes every call to another {@link Backdoor} and writes it, with its answer, to
+ * a trace. Works on any transport: in-process, remote, or the real port.
  *
- * <p>Times are read from a {@link Ticker} (the system ticker for real runs, a simulation's
- * virtual ticker in tests) and written as nanoseconds since the recorder was created. A call
- * whose transport throws is not recorded; the exception passes through.
+ * <p>Times are read from a {@link Ticker} (the system ticker for real runs, a simulation's virtual
+ * ticker in tests) and written as nanoseconds since the recorder was created. A call whose
+ * transport throws is not recorded; the exception passes through.
  */
 public final class RecordingBackdoor implements Backdoor {
 
@@ -25,7 +25,9 @@ public final class RecordingBackdoor implements Backdoor {
     this.startNanos = ticker.read();
   }
 
-  /** Records the calls made through {@code delegate} into {@code trace}, timed by {@code ticker}. */
+  /**
+   * Records the calls made through {@code delegate} into {@code trace}, timed by {@code ticker}.
+   */
   public static RecordingBackdoor wrap(Backdoor delegate, TraceWriter trace, Ticker ticker) {
     Preconditions.checkNotNull(delegate, "delegate");
     Preconditions.checkNotNull(trace, "trace");

@@ -3,14 +3,14 @@ package io.github.vmbackdoor.core;
 /**
  * The seven x86 registers a backdoor call moves: eax, ebx, ecx, edx, esi, edi and ebp.
  *
- * <p>An immutable value. Each register is an unsigned 32-bit quantity held in an {@code int};
- * the protocol splits most of them into a high and a low 16-bit word (the command number in
- * the low word of ecx and the message sub-command in its high word, the port in the low word
- * of edx and the channel id in its high word, the message status in the high word of ecx or
- * ebx), so accessors for those halves are provided.
+ * <p>An immutable value. Each register is an unsigned 32-bit quantity held in an {@code int}; the
+ * protocol splits most of them into a high and a low 16-bit word (the command number in the low
+ * word of ecx and the message sub-command in its high word, the port in the low word of edx and the
+ * channel id in its high word, the message status in the high word of ecx or ebx), so accessors for
+ * those halves are provided.
  *
- * <p>{@link #toString()} prints every register as eight hex digits, the way vmt(4) and the
- * VMX log print them.
+ * <p>{@link #toString()} prints every register as eight hex digits, the way vmt(4) and the VMX log
+ * print them.
  */
 public final class Registers {
 
@@ -39,7 +39,9 @@ public final class Registers {
     return new Registers(eax, ebx, ecx, edx, esi, edi, ebp);
   }
 
-  /** Returns a value with eax to edi set and ebp zero (the six registers of a command-port call). */
+  /**
+   * Returns a value with eax to edi set and ebp zero (the six registers of a command-port call).
+   */
   public static Registers of(int eax, int ebx, int ecx, int edx, int esi, int edi) {
     return new Registers(eax, ebx, ecx, edx, esi, edi, 0);
   }
@@ -97,7 +99,9 @@ public final class Registers {
     return ebx & 0xFFFF;
   }
 
-  /** High 16 bits of ecx: the message sub-command on the way in, the message status on the way out. */
+  /**
+   * High 16 bits of ecx: the message sub-command on the way in, the message status on the way out.
+   */
   public int ecxHigh() {
     return ecx >>> 16;
   }
@@ -164,8 +168,13 @@ public final class Registers {
       return false;
     }
     Registers r = (Registers) o;
-    return eax == r.eax && ebx == r.ebx && ecx == r.ecx && edx == r.edx
-        && esi == r.esi && edi == r.edi && ebp == r.ebp;
+    return eax == r.eax
+        && ebx == r.ebx
+        && ecx == r.ecx
+        && edx == r.edx
+        && esi == r.esi
+        && edi == r.edi
+        && ebp == r.ebp;
   }
 
   @Override

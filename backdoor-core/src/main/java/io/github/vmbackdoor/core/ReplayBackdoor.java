@@ -7,15 +7,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A {@link Backdoor} that serves the answers of a recorded trace, so guest code can be run
- * again against exactly what a host once answered, with no host at all.
+ * A {@link Backdoor} that serves the answers of a recorded trace, so guest code can be run again
+ * against exactly what a host once answered, with no host at all.
  *
- * <p>The guest must make the same calls in the same order. Each call is compared with the
- * next recorded one: the operation, all seven registers, and for {@code outs} the bytes. The
- * pointer register of a high-bandwidth call ({@code esi} for {@code outs}, {@code edi} for
- * {@code ins}) is not compared: it held a guest address when recorded on the real port. The
- * first difference throws {@link ReplayDivergenceException} showing expected and actual side
- * by side; so does a call past the end of the trace.
+ * <p>The guest must make the same calls in the same order. Each call is compared with the next
+ * recorded one: the operation, all seven registers, and for {@code outs} the bytes. The pointer
+ * register of a high-bandwidth call ({@code esi} for {@code outs}, {@code edi} for {@code ins}) is
+ * not compared: it held a guest address when recorded on the real port. The first difference throws
+ * {@link ReplayDivergenceException} showing expected and actual side by side; so does a call past
+ * the end of the trace.
  *
  * <p>Not thread-safe: a replay follows one guest's sequence of calls.
  */
@@ -46,8 +46,14 @@ public final class ReplayBackdoor implements Backdoor {
   /** Throws {@link ReplayDivergenceException} unless the guest made every recorded call. */
   public void assertFinished() {
     if (next < calls.size()) {
-      throw new ReplayDivergenceException(next, "the guest stopped after " + next + " of "
-          + calls.size() + " recorded calls; next expected: " + calls.get(next));
+      throw new ReplayDivergenceException(
+          next,
+          "the guest stopped after "
+              + next
+              + " of "
+              + calls.size()
+              + " recorded calls; next expected: "
+              + calls.get(next));
     }
   }
 
@@ -74,8 +80,16 @@ public final class ReplayBackdoor implements Backdoor {
   private TraceCall match(Operation op, Registers actual, byte[] bytes) {
     int index = next;
     if (index >= calls.size()) {
-      throw new ReplayDivergenceException(index, "call #" + index + " is past the end of the trace ("
-          + calls.size() + " calls): " + op.wireName() + " " + actual);
+      throw new ReplayDivergenceException(
+          index,
+          "call #"
+              + index
+              + " is past the end of the trace ("
+              + calls.size()
+              + " calls): "
+              + op.wireName()
+              + " "
+              + actual);
     }
     TraceCall expected = calls.get(index);
     Registers want = comparable(expected.operation(), expected.request());
@@ -108,11 +122,22 @@ public final class ReplayBackdoor implements Backdoor {
     row(b, "op", expected.operation().wireName(), op.wireName(), false);
     String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
     int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};
-    int[] got = {actual.eax(), actual.ebx(), actual.ecx(), actual.edx(), actual.esi(),
-        actual.edi(), actual.ebp()};
+    int[] got = {
+      actual.eax(),
+      actual.ebx(),
+      actual.ecx(),
+      actual.edx(),
+      actual.esi(),
+      actual.edi(),
+      actual.ebp()
+    };
     for (int i = 0; i < names.length; i++) {
       boolean pointer = (op == Operation.OUTS && i == 4) || (op == Operation.INS && i == 5);
-      row(b, names[i], Registers.hex(want[i]), Registers.hex(got[i]),
+      row(
+          b,
+          names[i],
+          Registers.hex(want[i]),
+          Registers.hex(got[i]),
           !pointer && want[i] != got[i]);
     }
     if (op == Operation.OUTS || expected.operation() == Operation.OUTS) {

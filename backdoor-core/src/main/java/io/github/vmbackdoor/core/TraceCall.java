@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One recorded backdoor call: when it happened, which instruction, the registers the guest
- * loaded, the registers it read back, and the bytes that crossed the high-bandwidth port.
+ * One recorded backdoor call: when it happened, which instruction, the registers the guest loaded,
+ * the registers it read back, and the bytes that crossed the high-bandwidth port.
  *
  * <p>An immutable value (the byte array is copied in and out).
  */
@@ -65,8 +65,8 @@ public final class TraceCall {
    * @param operation the instruction
    * @param request the registers the guest loaded
    * @param answer the registers the guest read back
-   * @param bytes for {@code outs} the bytes sent, for {@code ins} the bytes received, for
-   *     {@code in} empty
+   * @param bytes for {@code outs} the bytes sent, for {@code ins} the bytes received, for {@code
+   *     in} empty
    */
   public static TraceCall of(
       long timeNanos, Operation operation, Registers request, Registers answer, byte[] bytes) {
@@ -75,8 +75,8 @@ public final class TraceCall {
     Preconditions.checkNotNull(request, "request");
     Preconditions.checkNotNull(answer, "answer");
     byte[] copy = bytes == null || bytes.length == 0 ? NONE : bytes.clone();
-    Preconditions.checkArgument(operation != Operation.IN || copy.length == 0,
-        "an in call carries no bytes");
+    Preconditions.checkArgument(
+        operation != Operation.IN || copy.length == 0, "an in call carries no bytes");
     return new TraceCall(timeNanos, operation, request, answer, copy);
   }
 
@@ -122,8 +122,11 @@ public final class TraceCall {
       return false;
     }
     TraceCall c = (TraceCall) o;
-    return timeNanos == c.timeNanos && operation == c.operation && request.equals(c.request)
-        && answer.equals(c.answer) && Arrays.equals(bytes, c.bytes);
+    return timeNanos == c.timeNanos
+        && operation == c.operation
+        && request.equals(c.request)
+        && answer.equals(c.answer)
+        && Arrays.equals(bytes, c.bytes);
   }
 
   @Override
@@ -133,7 +136,14 @@ public final class TraceCall {
 
   @Override
   public String toString() {
-    return operation.wireName() + " @" + timeNanos + "ns in[" + request + "] out[" + answer + "]"
+    return operation.wireName()
+        + " @"
+        + timeNanos
+        + "ns in["
+        + request
+        + "] out["
+        + answer
+        + "]"
         + (bytes.length == 0 ? "" : " " + bytes.length + " bytes");
   }
 }

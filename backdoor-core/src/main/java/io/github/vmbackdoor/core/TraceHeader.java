@@ -8,9 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The first line of a trace: the format version, what is known of the VM (free-form
- * name/value pairs such as {@code vm}, {@code uuid}, {@code transport}) and when recording
- * started.
+ * The first line of a trace: the format version, what is known of the VM (free-form name/value
+ * pairs such as {@code vm}, {@code uuid}, {@code transport}) and when recording started.
  */
 public final class TraceHeader {
 

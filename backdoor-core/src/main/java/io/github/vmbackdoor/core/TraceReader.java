@@ -23,8 +23,8 @@ import java.util.Map;
 
 /**
  * Reads a trace written by {@link TraceWriter}: the header on construction, then one call per
- * {@link #next()}. Every problem is a {@link TraceFormatException} naming the line; a line
- * longer than {@link #MAX_LINE_CHARS} is refused without being read whole.
+ * {@link #next()}. Every problem is a {@link TraceFormatException} naming the line; a line longer
+ * than {@link #MAX_LINE_CHARS} is refused without being read whole.
  */
 public final class TraceReader implements Closeable {
 
@@ -136,11 +136,16 @@ public final class TraceReader implements Closeable {
     } catch (IOException | DateTimeParseException e) {
       throw new TraceFormatException(lineNumber, "bad header: " + e.getMessage(), e);
     }
-    expect(TraceHeader.FORMAT_NAME.equals(format),
+    expect(
+        TraceHeader.FORMAT_NAME.equals(format),
         "not a vmbackdoor trace (format is " + format + ")");
-    expect(version == TraceHeader.FORMAT_VERSION,
-        "unsupported trace version " + version + " (this reader knows "
-            + TraceHeader.FORMAT_VERSION + ")");
+    expect(
+        version == TraceHeader.FORMAT_VERSION,
+        "unsupported trace version "
+            + version
+            + " (this reader knows "
+            + TraceHeader.FORMAT_VERSION
+            + ")");
     return TraceHeader.of(version, vm, start);
   }
 
@@ -151,10 +156,10 @@ public final class TraceReader implements Closeable {
 
   /**
    * A call line exactly as {@link TraceWriter} writes it ({@code {"t":..,"op":"..","in":"..",
-   * "out":".."[,"bytes":".."]}}, eight hex digits per register), read without a JSON parser;
-   * null when the line has any other form or content the JSON path would refuse, so that path
-   * reads it (or names what is wrong with it). Traces are read in bulk for replay; this keeps a
-   * million-call trace well within a second.
+   * "out":".."[,"bytes":".."]}}, eight hex digits per register), read without a JSON parser; null
+   * when the line has any other form or content the JSON path would refuse, so that path reads it
+   * (or names what is wrong with it). Traces are read in bulk for replay; this keeps a million-call
+   * trace well within a second.
    */
   static TraceCall parseAsWritten(String s) {
     int n = s.length();
@@ -168,7 +173,8 @@ public final class TraceReader implements Closeable {
       time = time * 10 + (s.charAt(i) - '0');
       i++;
     }
-    if (i == digits || (s.charAt(digits) == '0' && i - digits > 1)
+    if (i == digits
+        || (s.charAt(digits) == '0' && i - digits > 1)
         || !s.startsWith(",\"op\":\"", i)) {
       return null;
     }
@@ -349,8 +355,8 @@ public final class TraceReader implements Closeable {
           i++;
         }
         if (line.length() + (i - bufferPos) > MAX_LINE_CHARS) {
-          throw new TraceFormatException(lineNumber,
-              "line longer than " + MAX_LINE_CHARS + " characters");
+          throw new TraceFormatException(
+              lineNumber, "line longer than " + MAX_LINE_CHARS + " characters");
         }
         line.append(buffer, bufferPos, i - bufferPos);
         if (i < bufferEnd) {

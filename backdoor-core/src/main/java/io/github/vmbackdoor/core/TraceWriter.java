@@ -15,9 +15,9 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * Writes a trace in JSON Lines, format version 1 (see {@code docs/trace-format.md}): a header
- * line, then one line per call, each flushed as soon as it is written so that a crash loses at
- * most the call in progress.
+ * Writes a trace in JSON Lines, format version 1 (see {@code docs/trace-format.md}): a header line,
+ * then one line per call, each flushed as soon as it is written so that a crash loses at most the
+ * call in progress.
  */
 public final class TraceWriter implements Closeable {
 
@@ -35,8 +35,7 @@ public final class TraceWriter implements Closeable {
   /** Starts a trace on {@code out} (UTF-8) and writes its header line. */
   public static TraceWriter create(OutputStream out, TraceHeader header) {
     Preconditions.checkNotNull(out, "out");
-    return new TraceWriter(
-        new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), header);
+    return new TraceWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), header);
   }
 
   /** Starts a trace in a new file (replacing one that exists) and writes its header line. */
@@ -74,15 +73,18 @@ public final class TraceWriter implements Closeable {
   public synchronized void write(TraceCall call) {
     Preconditions.checkState(!closed, "trace writer is closed");
     line.setLength(0);
-    line.append("{\"t\":").append(call.timeNanos())
-        .append(",\"op\":\"").append(call.operation().wireName())
+    line.append("{\"t\":")
+        .append(call.timeNanos())
+        .append(",\"op\":\"")
+        .append(call.operation().wireName())
         .append("\",\"in\":\"");
     appendRegisters(line, call.request());
     line.append("\",\"out\":\"");
     appendRegisters(line, call.answer());
     line.append('"');
     if (call.byteCount() > 0) {
-      line.append(",\"bytes\":\"").append(Base64.getEncoder().encodeToString(call.bytes()))
+      line.append(",\"bytes\":\"")
+          .append(Base64.getEncoder().encodeToString(call.bytes()))
           .append('"');
     }
     line.append('}');

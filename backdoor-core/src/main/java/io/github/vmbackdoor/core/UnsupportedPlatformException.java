@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.core;
 
 /**
- * {@link NativeBackdoor} does not run on this operating system or processor architecture;
- * it supports x86-64 Linux only and loads no machine code anywhere else.
+ * {@link NativeBackdoor} does not run on this operating system or processor architecture; it
+ * supports x86-64 Linux only and loads no machine code anywhere else.
  */
 public final class UnsupportedPlatformException extends NoBackdoorException {
   private static final long serialVersionUID = 1L;
@@ -15,8 +15,12 @@ public final class UnsupportedPlatformException extends NoBackdoorException {
    * @param osArch the {@code os.arch} found
    */
   public UnsupportedPlatformException(String osName, String osArch) {
-    super("unsupported platform for the native backdoor: os.name=" + osName + ", os.arch="
-        + osArch + " (supported: Linux on amd64/x86_64)");
+    super(
+        "unsupported platform for the native backdoor: os.name="
+            + osName
+            + ", os.arch="
+            + osArch
+            + " (supported: Linux on amd64/x86_64)");
     this.osName = osName;
     this.osArch = osArch;
   }

@@ -3,9 +3,10 @@ package io.github.vmbackdoor.core;
 /**
  * The answer to GETVERSION (10): the VMX version and the product the VM runs on.
  *
- * @param version the VMX version from eax; a VMware host answers {@link BackdoorProtocol#VERSION_MAGIC}
- * @param productType the product, {@link ProductType#UNSET} when the host left ecx's high word
- *     at the 0xFFFF the guest primed it with (old hosts do not write ecx)
+ * @param version the VMX version from eax; a VMware host answers {@link
+ *     BackdoorProtocol#VERSION_MAGIC}
+ * @param productType the product, {@link ProductType#UNSET} when the host left ecx's high word at
+ *     the 0xFFFF the guest primed it with (old hosts do not write ecx)
  * @param productTypeCode ecx as the host returned it
  */
 public record VmxVersion(int version, ProductType productType, int productTypeCode) {
@@ -39,8 +40,8 @@ public record VmxVersion(int version, ProductType productType, int productTypeCo
     }
 
     /**
-     * The type a GETVERSION answer's ecx names: {@link #UNSET} when the high word is still
-     * 0xFFFF, otherwise the type whose number is the whole of ecx.
+     * The type a GETVERSION answer's ecx names: {@link #UNSET} when the high word is still 0xFFFF,
+     * otherwise the type whose number is the whole of ecx.
      */
     public static ProductType fromEcx(int ecx) {
       if ((ecx >>> 16) == 0xFFFF) {

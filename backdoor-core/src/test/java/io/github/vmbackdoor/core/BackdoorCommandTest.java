@@ -10,8 +10,11 @@ class BackdoorCommandTest {
 
   @Test
   void everyNumberFromOneTo104HasExactlyOneCommand() {
-    IntStream.rangeClosed(1, 104).forEach(n ->
-        assertThat(BackdoorCommand.of(n)).hasValueSatisfying(c -> assertThat(c.number()).isEqualTo(n)));
+    IntStream.rangeClosed(1, 104)
+        .forEach(
+            n ->
+                assertThat(BackdoorCommand.of(n))
+                    .hasValueSatisfying(c -> assertThat(c.number()).isEqualTo(n)));
     assertThat(BackdoorCommand.values()).hasSize(104);
     assertThat(BackdoorCommand.of(0)).isEmpty();
     assertThat(BackdoorCommand.of(105)).isEmpty();
@@ -37,13 +40,23 @@ class BackdoorCommandTest {
   void retiredDeprecatedAndKernelOnlyFlagsFollowTheHeader() {
     assertThat(Arrays.stream(BackdoorCommand.values()).filter(BackdoorCommand::retired))
         .containsExactly(
-            BackdoorCommand.HOSTCOPY, BackdoorCommand.ENABLE_MSG, BackdoorCommand.GOTO_TCL,
-            BackdoorCommand.INT13, BackdoorCommand.TOE, BackdoorCommand.TIMER_SPONGE,
-            BackdoorCommand.PATCH_ACPI_TABLES, BackdoorCommand.DEVEL_FAKEHARDWARE,
-            BackdoorCommand.STATELOGGER, BackdoorCommand.VASSERT,
-            BackdoorCommand.GET_HOST_VIDEO_MODES, BackdoorCommand.USB_HOTPLUG_MOUSE,
-            BackdoorCommand.XPMODE, BackdoorCommand.BUG328986, BackdoorCommand.GUEST_INTEGRITY,
-            BackdoorCommand.GMM, BackdoorCommand.COREDUMP_UNSYNC);
+            BackdoorCommand.HOSTCOPY,
+            BackdoorCommand.ENABLE_MSG,
+            BackdoorCommand.GOTO_TCL,
+            BackdoorCommand.INT13,
+            BackdoorCommand.TOE,
+            BackdoorCommand.TIMER_SPONGE,
+            BackdoorCommand.PATCH_ACPI_TABLES,
+            BackdoorCommand.DEVEL_FAKEHARDWARE,
+            BackdoorCommand.STATELOGGER,
+            BackdoorCommand.VASSERT,
+            BackdoorCommand.GET_HOST_VIDEO_MODES,
+            BackdoorCommand.USB_HOTPLUG_MOUSE,
+            BackdoorCommand.XPMODE,
+            BackdoorCommand.BUG328986,
+            BackdoorCommand.GUEST_INTEGRITY,
+            BackdoorCommand.GMM,
+            BackdoorCommand.COREDUMP_UNSYNC);
     assertThat(BackdoorCommand.GETTIME.deprecated()).isTrue();
     assertThat(BackdoorCommand.GETTIME.retired()).isFalse();
     assertThat(BackdoorCommand.APMFUNCTION.kernelOnly()).isTrue();

@@ -75,10 +75,12 @@ class CommandPortTest {
 
   @Test
   void versionDecodesWorkstationAndUnknownTypesAndOtherVersions() {
-    VmxVersion ws = new CommandPort(new ScriptedBackdoor(
-        r -> r.withEax(6).withEbx(MAGIC).withEcx(4))).version();
-    VmxVersion odd = new CommandPort(new ScriptedBackdoor(
-        r -> r.withEax(5).withEbx(MAGIC).withEcx(0x0001_0009))).version();
+    VmxVersion ws =
+        new CommandPort(new ScriptedBackdoor(r -> r.withEax(6).withEbx(MAGIC).withEcx(4)))
+            .version();
+    VmxVersion odd =
+        new CommandPort(new ScriptedBackdoor(r -> r.withEax(5).withEbx(MAGIC).withEcx(0x0001_0009)))
+            .version();
 
     assertThat(ws.productType()).isEqualTo(VmxVersion.ProductType.WORKSTATION);
     assertThat(odd.productType()).isEqualTo(VmxVersion.ProductType.UNKNOWN);
@@ -138,15 +140,17 @@ class CommandPortTest {
 
   @Test
   void uuidReadsEachRegisterLittleEndianInOrderEaxEbxEcxEdx() {
-    ScriptedBackdoor b = new ScriptedBackdoor(
-        r -> Registers.of(0x78563412, 0xBCDA9AF0, 0x33221100, 0x77665544, 0, 0, 0));
+    ScriptedBackdoor b =
+        new ScriptedBackdoor(
+            r -> Registers.of(0x78563412, 0xBCDA9AF0, 0x33221100, 0x77665544, 0, 0, 0));
 
     BiosUuid uuid = new CommandPort(b).uuid();
 
     assertThat(b.only()).isEqualTo(sentFor(0, 19));
-    assertThat(uuid.bytes()).containsExactly(
-        0x12, 0x34, 0x56, 0x78, 0xF0, 0x9A, 0xDA, 0xBC,
-        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77);
+    assertThat(uuid.bytes())
+        .containsExactly(
+            0x12, 0x34, 0x56, 0x78, 0xF0, 0x9A, 0xDA, 0xBC, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+            0x66, 0x77);
     assertThat(uuid.uuid()).isEqualTo(UUID.fromString("12345678-f09a-dabc-0011-223344556677"));
     assertThat(uuid.smbiosUuid())
         .isEqualTo(UUID.fromString("78563412-9af0-bcda-0011-223344556677"));
@@ -162,13 +166,14 @@ class CommandPortTest {
 
     assertThat(uuid.bytes()).containsOnly(0);
     assertThat(uuid).isEqualTo(BiosUuid.fromRegisters(Registers.zero()));
-    assertThatThrownBy(() -> BiosUuid.of(new byte[15])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BiosUuid.of(new byte[15]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void hzJoinsEbxEaxAndIsEmptyWhenEbxStaysAllOnes() {
-    ScriptedBackdoor b = new ScriptedBackdoor(
-        r -> r.withEax(0xABA9_5000).withEbx(0x0000_0001).withEcx(66_000_000));
+    ScriptedBackdoor b =
+        new ScriptedBackdoor(r -> r.withEax(0xABA9_5000).withEbx(0x0000_0001).withEcx(66_000_000));
 
     HostHz hz = new CommandPort(b).hz().orElseThrow();
 
@@ -180,8 +185,8 @@ class CommandPortTest {
 
   @Test
   void timeIsTheDeprecatedThirtyTwoBitAnswer() {
-    ScriptedBackdoor b = new ScriptedBackdoor(
-        r -> r.withEax(0xF000_0000).withEbx(250_000).withEcx(500_000));
+    ScriptedBackdoor b =
+        new ScriptedBackdoor(r -> r.withEax(0xF000_0000).withEbx(250_000).withEcx(500_000));
 
     HostTime t = new CommandPort(b).time().orElseThrow();
 
@@ -198,8 +203,15 @@ class CommandPortTest {
   void timeFullSucceedsOnlyWithEaxLeftAtTheMagic() {
     // 1_700_000_000 + 2^32 seconds: esi carries the high half.
     long seconds = (1L << 32) + 1_700_000_000L;
-    ScriptedBackdoor b = new ScriptedBackdoor(r -> r.toBuilder()
-        .ebx(123_456).ecx(1_000_000).edx((int) seconds).esi((int) (seconds >>> 32)).build());
+    ScriptedBackdoor b =
+        new ScriptedBackdoor(
+            r ->
+                r.toBuilder()
+                    .ebx(123_456)
+                    .ecx(1_000_000)
+                    .edx((int) seconds)
+                    .esi((int) (seconds >>> 32))
+                    .build());
 
     HostTime t = new CommandPort(b).timeFull().orElseThrow();
 
@@ -215,8 +227,16 @@ class CommandPortTest {
 
   @Test
   void timeFullWithLagAddsEdi() {
-    ScriptedBackdoor b = new ScriptedBackdoor(r -> r.toBuilder()
-        .ebx(999_999).ecx(0x8000_0000).edx(0xFFFF_FFFF).esi(0).edi(42).build());
+    ScriptedBackdoor b =
+        new ScriptedBackdoor(
+            r ->
+                r.toBuilder()
+                    .ebx(999_999)
+                    .ecx(0x8000_0000)
+                    .edx(0xFFFF_FFFF)
+                    .esi(0)
+                    .edi(42)
+                    .build());
 
     HostTime t = new CommandPort(b).timeFullWithLag().orElseThrow();
 

@@ -27,13 +27,18 @@ class MessageChannelTest {
 
   /** The registers a command-port message call on channel {@link #ID} must carry. */
   static Registers lb(int subCommand, int ebx) {
-    return Registers.of(MAGIC, ebx, messageEcx(subCommand), Registers.words(ID, COMMAND_PORT),
-        CK_HIGH, CK_LOW);
+    return Registers.of(
+        MAGIC, ebx, messageEcx(subCommand), Registers.words(ID, COMMAND_PORT), CK_HIGH, CK_LOW);
   }
 
   MessageChannel openedChannel() {
-    port.answer(Registers.builder().ecx(STATUS_SUCCESS << 16)
-        .edx(Registers.words(ID, 0)).esi(CK_HIGH).edi(CK_LOW).build());
+    port.answer(
+        Registers.builder()
+            .ecx(STATUS_SUCCESS << 16)
+            .edx(Registers.words(ID, 0))
+            .esi(CK_HIGH)
+            .edi(CK_LOW)
+            .build());
     MessageChannel channel = MessageChannel.open(port, PROTOCOL_RPCI);
     port.calls.clear();
     return channel;
@@ -51,14 +56,19 @@ class MessageChannelTest {
   class Open {
     @Test
     void opensWithTheCookieFlagAndKeepsIdAndCookies() {
-      port.answer(Registers.builder().ecx(STATUS_SUCCESS << 16)
-          .edx(Registers.words(7, 0)).esi(0xCAFE0001).edi(0xCAFE0002).build());
+      port.answer(
+          Registers.builder()
+              .ecx(STATUS_SUCCESS << 16)
+              .edx(Registers.words(7, 0))
+              .esi(0xCAFE0001)
+              .edi(0xCAFE0002)
+              .build());
 
       MessageChannel channel = MessageChannel.open(port, PROTOCOL_TCLO);
 
       assertThat(port.calls).hasSize(1);
-      assertThat(port.calls.get(0).registers).isEqualTo(
-          Registers.of(MAGIC, PROTOCOL_TCLO | FLAG_COOKIE, 0x0000001E, 0x5658, 0, 0));
+      assertThat(port.calls.get(0).registers)
+          .isEqualTo(Registers.of(MAGIC, PROTOCOL_TCLO | FLAG_COOKIE, 0x0000001E, 0x5658, 0, 0));
       assertThat(port.calls.get(0).registers.ebx()).isEqualTo(0xCF4C4354);
       assertThat(channel.id()).isEqualTo(7);
       assertThat(channel.cookieHigh()).isEqualTo(0xCAFE0001);
@@ -74,9 +84,11 @@ class MessageChannelTest {
 
       MessageChannel channel = MessageChannel.open(port, PROTOCOL_RPCI);
 
-      assertThat(port.calls).extracting(c -> c.registers).containsExactly(
-          Registers.of(MAGIC, 0xC9435052, 0x1E, 0x5658, 0, 0),
-          Registers.of(MAGIC, 0x49435052, 0x1E, 0x5658, 0, 0));
+      assertThat(port.calls)
+          .extracting(c -> c.registers)
+          .containsExactly(
+              Registers.of(MAGIC, 0xC9435052, 0x1E, 0x5658, 0, 0),
+              Registers.of(MAGIC, 0x49435052, 0x1E, 0x5658, 0, 0));
       assertThat(channel.id()).isEqualTo(3);
       assertThat(channel.cookieHigh()).isZero();
       assertThat(channel.cookieLow()).isZero();
@@ -87,11 +99,13 @@ class MessageChannelTest {
       port.answer(status(0)).answer(Registers.of(MAGIC, 0, 0x1E, 0x5658, 0, 0));
 
       assertThatThrownBy(() -> MessageChannel.open(port, PROTOCOL_RPCI))
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.OPEN);
-            assertThat(e.getMessage())
-                .isEqualTo("open failed, eax=564d5868, ecx=0000001e, edx=00005658");
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.OPEN);
+                assertThat(e.getMessage())
+                    .isEqualTo("open failed, eax=564d5868, ecx=0000001e, edx=00005658");
+              });
       assertThat(port.calls).hasSize(2);
     }
   }
@@ -138,7 +152,8 @@ class MessageChannelTest {
     @Test
     void tailPiecesAreZeroPaddedOnTheHighSide() {
       MessageChannel channel = openedChannel();
-      port.answer(status(STATUS_SUCCESS)).answer(status(STATUS_SUCCESS))
+      port.answer(status(STATUS_SUCCESS))
+          .answer(status(STATUS_SUCCESS))
           .answer(status(STATUS_SUCCESS));
 
       channel.send("RPCI!".getBytes(StandardCharsets.US_ASCII));
@@ -158,8 +173,10 @@ class MessageChannelTest {
       assertThat(port.calls).hasSize(2);
       Call hb = port.calls.get(1);
       assertThat(hb.op).isEqualTo(Op.OUTS);
-      assertThat(hb.registers).isEqualTo(
-          Registers.of(MAGIC, 0x00010000, 11, Registers.words(ID, HB_PORT), 0, CK_LOW, CK_HIGH));
+      assertThat(hb.registers)
+          .isEqualTo(
+              Registers.of(
+                  MAGIC, 0x00010000, 11, Registers.words(ID, HB_PORT), 0, CK_LOW, CK_HIGH));
       assertThat(hb.bytes).isEqualTo(message);
     }
 
@@ -169,26 +186,37 @@ class MessageChannelTest {
       port.answer(Registers.of(MAGIC, 0, 0x1E, 0, 0, 0));
 
       assertThatThrownBy(() -> channel.send(bytes(3)))
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.SENDSIZE);
-            assertThat(e.getMessage()).isEqualTo("sending length failed, eax=564d5868, ecx=0000001e");
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.SENDSIZE);
+                assertThat(e.getMessage())
+                    .isEqualTo("sending length failed, eax=564d5868, ecx=0000001e");
+              });
       assertThat(port.calls).hasSize(1);
     }
 
     @Test
     void checkpointDuringFourBytePayloadRestartsFromSendSize() {
       MessageChannel channel = openedChannel();
-      port.answer(status(STATUS_SUCCESS)).answer(status(STATUS_SUCCESS))
+      port.answer(status(STATUS_SUCCESS))
+          .answer(status(STATUS_SUCCESS))
           .answer(status(STATUS_CPT))
-          .answer(status(STATUS_SUCCESS)).answer(status(STATUS_SUCCESS))
+          .answer(status(STATUS_SUCCESS))
+          .answer(status(STATUS_SUCCESS))
           .answer(status(STATUS_SUCCESS));
 
       channel.send(bytes(6));
 
-      assertThat(port.calls).extracting(Call::subCommand).containsExactly(
-          MESSAGE_SENDSIZE, MESSAGE_SENDPAYLOAD, MESSAGE_SENDPAYLOAD,
-          MESSAGE_SENDSIZE, MESSAGE_SENDPAYLOAD, MESSAGE_SENDPAYLOAD);
+      assertThat(port.calls)
+          .extracting(Call::subCommand)
+          .containsExactly(
+              MESSAGE_SENDSIZE,
+              MESSAGE_SENDPAYLOAD,
+              MESSAGE_SENDPAYLOAD,
+              MESSAGE_SENDSIZE,
+              MESSAGE_SENDPAYLOAD,
+              MESSAGE_SENDPAYLOAD);
       assertThat(port.calls.get(3).registers).isEqualTo(lb(MESSAGE_SENDSIZE, 6));
       assertThat(port.remainingAnswers()).isZero();
     }
@@ -196,13 +224,14 @@ class MessageChannelTest {
     @Test
     void checkpointDuringHighBandwidthSendRestartsFromSendSize() {
       MessageChannel channel = openedChannel();
-      port.answer(status(STATUS_SUCCESS | STATUS_HB)).answer(hbStatus(STATUS_CPT))
-          .answer(status(STATUS_SUCCESS | STATUS_HB)).answer(hbStatus(STATUS_SUCCESS));
+      port.answer(status(STATUS_SUCCESS | STATUS_HB))
+          .answer(hbStatus(STATUS_CPT))
+          .answer(status(STATUS_SUCCESS | STATUS_HB))
+          .answer(hbStatus(STATUS_SUCCESS));
 
       channel.send(bytes(40));
 
-      assertThat(port.calls).extracting(c -> c.op)
-          .containsExactly(Op.IN, Op.OUTS, Op.IN, Op.OUTS);
+      assertThat(port.calls).extracting(c -> c.op).containsExactly(Op.IN, Op.OUTS, Op.IN, Op.OUTS);
       assertThat(port.calls.get(3).bytes).isEqualTo(bytes(40));
     }
 
@@ -212,29 +241,40 @@ class MessageChannelTest {
       port.answer(status(STATUS_SUCCESS | STATUS_HB)).answer(hbStatus(STATUS_CLOSED));
 
       assertThatThrownBy(() -> channel.send(bytes(8)))
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.SEND_HB);
-            assertThat(e.status()).isEqualTo(STATUS_CLOSED);
-            assertThat(e.getMessage()).isEqualTo("send failed, ebx=00040000");
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.SEND_HB);
+                assertThat(e.status()).isEqualTo(STATUS_CLOSED);
+                assertThat(e.getMessage()).isEqualTo("send failed, ebx=00040000");
+              });
     }
 
     @Test
     void checkpointRestartsAreBounded() {
-      MessageChannel channel = MessageChannel.open(
-          port.answer(Registers.builder().ecx(STATUS_SUCCESS << 16).edx(Registers.words(ID, 0))
-              .esi(CK_HIGH).edi(CK_LOW).build()),
-          PROTOCOL_RPCI, MessageChannel.Options.defaults().withMaxCheckpointRestarts(2));
+      MessageChannel channel =
+          MessageChannel.open(
+              port.answer(
+                  Registers.builder()
+                      .ecx(STATUS_SUCCESS << 16)
+                      .edx(Registers.words(ID, 0))
+                      .esi(CK_HIGH)
+                      .edi(CK_LOW)
+                      .build()),
+              PROTOCOL_RPCI,
+              MessageChannel.Options.defaults().withMaxCheckpointRestarts(2));
       port.calls.clear();
       for (int i = 0; i < 3; i++) {
         port.answer(status(STATUS_SUCCESS)).answer(status(STATUS_CPT));
       }
 
       assertThatThrownBy(() -> channel.send(bytes(4)))
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.SENDPAYLOAD);
-            assertThat(e.checkpointRetriesExhausted()).isTrue();
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.SENDPAYLOAD);
+                assertThat(e.checkpointRetriesExhausted()).isTrue();
+              });
       assertThat(port.calls).hasSize(6);
       assertThat(port.remainingAnswers()).isZero();
     }
@@ -244,14 +284,19 @@ class MessageChannelTest {
   class Receive {
     /** A RECVSIZE answer announcing {@code length} bytes. */
     Registers announce(int length, int extraStatus) {
-      return Registers.builder().ebx(length)
+      return Registers.builder()
+          .ebx(length)
           .ecx((STATUS_SUCCESS | STATUS_DORECV | extraStatus) << 16)
-          .edx(Registers.words(MESSAGE_SENDSIZE, 0)).build();
+          .edx(Registers.words(MESSAGE_SENDSIZE, 0))
+          .build();
     }
 
     Registers piece(byte[] message, int offset) {
-      return Registers.builder().ebx(MessageChannel.littleEndianPiece(message, offset))
-          .ecx(STATUS_SUCCESS << 16).edx(Registers.words(MESSAGE_SENDPAYLOAD, 0)).build();
+      return Registers.builder()
+          .ebx(MessageChannel.littleEndianPiece(message, offset))
+          .ecx(STATUS_SUCCESS << 16)
+          .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
+          .build();
     }
 
     void scriptFourByteReceive(byte[] message) {
@@ -295,7 +340,8 @@ class MessageChannelTest {
       port.answer(announce(0, 0)).answer(status(STATUS_SUCCESS));
 
       assertThat(channel.receive()).isEmpty();
-      assertThat(port.calls).extracting(Call::subCommand)
+      assertThat(port.calls)
+          .extracting(Call::subCommand)
           .containsExactly(MESSAGE_RECVSIZE, MESSAGE_RECVSTATUS);
     }
 
@@ -303,15 +349,18 @@ class MessageChannelTest {
     void highBandwidthReceiveIsOneInsWithCookieHighInEsiAndCookieLowInEbp() {
       MessageChannel channel = openedChannel();
       byte[] message = bytes(13);
-      port.answer(announce(13, STATUS_HB)).answerIns(hbStatus(STATUS_SUCCESS), message)
+      port.answer(announce(13, STATUS_HB))
+          .answerIns(hbStatus(STATUS_SUCCESS), message)
           .answer(status(STATUS_SUCCESS));
 
       assertThat(channel.receive()).isEqualTo(message);
 
       Call hb = port.calls.get(1);
       assertThat(hb.op).isEqualTo(Op.INS);
-      assertThat(hb.registers).isEqualTo(
-          Registers.of(MAGIC, 0x00010000, 13, Registers.words(ID, HB_PORT), CK_HIGH, 0, CK_LOW));
+      assertThat(hb.registers)
+          .isEqualTo(
+              Registers.of(
+                  MAGIC, 0x00010000, 13, Registers.words(ID, HB_PORT), CK_HIGH, 0, CK_LOW));
       assertThat(port.calls.get(2).registers).isEqualTo(lb(MESSAGE_RECVSTATUS, STATUS_SUCCESS));
     }
 
@@ -321,10 +370,12 @@ class MessageChannelTest {
       port.answer(announce(4, 0).withEdx(Registers.words(MESSAGE_SENDPAYLOAD, 0)));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.RECVSIZE);
-            assertThat(e.getMessage()).contains("protocol error: data id 2, expected 1");
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.RECVSIZE);
+                assertThat(e.getMessage()).contains("protocol error: data id 2, expected 1");
+              });
       assertThat(port.calls).hasSize(1);
     }
 
@@ -332,13 +383,14 @@ class MessageChannelTest {
     void recvPayloadWithWrongDataIdTellsTheHostWithStatusZero() {
       MessageChannel channel = openedChannel();
       byte[] message = bytes(8);
-      port.answer(announce(8, 0)).answer(piece(message, 0))
+      port.answer(announce(8, 0))
+          .answer(piece(message, 0))
           .answer(piece(message, 4).withEdx(Registers.words(MESSAGE_SENDSIZE, 0)))
           .answer(status(STATUS_SUCCESS));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class,
-              e -> assertThat(e.step()).isEqualTo(Step.RECVPAYLOAD));
+          .isInstanceOfSatisfying(
+              MessageException.class, e -> assertThat(e.step()).isEqualTo(Step.RECVPAYLOAD));
       assertThat(port.calls.get(3).registers).isEqualTo(lb(MESSAGE_RECVPAYLOAD, 0));
     }
 
@@ -348,39 +400,49 @@ class MessageChannelTest {
       port.answer(announce(8, 0)).answer(status(STATUS_CLOSED)).answer(status(STATUS_SUCCESS));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.RECVPAYLOAD);
-            assertThat(e.getMessage()).isEqualTo("get data failed, eax=00000000, ecx=00040000");
-          });
-      assertThat(port.calls).extracting(c -> c.registers).containsExactly(
-          lb(MESSAGE_RECVSIZE, 0), lb(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS),
-          lb(MESSAGE_RECVPAYLOAD, 0));
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.RECVPAYLOAD);
+                assertThat(e.getMessage()).isEqualTo("get data failed, eax=00000000, ecx=00040000");
+              });
+      assertThat(port.calls)
+          .extracting(c -> c.registers)
+          .containsExactly(
+              lb(MESSAGE_RECVSIZE, 0),
+              lb(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS),
+              lb(MESSAGE_RECVPAYLOAD, 0));
     }
 
     @Test
     void failedStatusAfterFourBytePayloadTellsTheHostWithRecvStatusZero() {
       MessageChannel channel = openedChannel();
       byte[] message = bytes(4);
-      port.answer(announce(4, 0)).answer(piece(message, 0)).answer(status(0))
+      port.answer(announce(4, 0))
+          .answer(piece(message, 0))
+          .answer(status(0))
           .answer(status(STATUS_SUCCESS));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class,
-              e -> assertThat(e.step()).isEqualTo(Step.RECVSTATUS));
+          .isInstanceOfSatisfying(
+              MessageException.class, e -> assertThat(e.step()).isEqualTo(Step.RECVSTATUS));
       assertThat(port.calls.get(3).registers).isEqualTo(lb(MESSAGE_RECVSTATUS, 0));
     }
 
     @Test
     void failedHighBandwidthReceiveTellsTheHostWithRecvPayloadStatusZero() {
       MessageChannel channel = openedChannel();
-      port.answer(announce(20, STATUS_HB)).answerIns(hbStatus(0), null)
+      port.answer(announce(20, STATUS_HB))
+          .answerIns(hbStatus(0), null)
           .answer(status(STATUS_SUCCESS));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.RECV_HB);
-            assertThat(e.getMessage()).isEqualTo("get data failed, ebx=00000000");
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.RECV_HB);
+                assertThat(e.getMessage()).isEqualTo("get data failed, ebx=00000000");
+              });
       assertThat(port.calls.get(2).registers).isEqualTo(lb(MESSAGE_RECVPAYLOAD, 0));
     }
 
@@ -392,21 +454,31 @@ class MessageChannelTest {
       scriptFourByteReceive(message);
 
       assertThat(channel.receive()).isEqualTo(message);
-      assertThat(port.calls).extracting(Call::subCommand).containsExactly(
-          MESSAGE_RECVSIZE, MESSAGE_RECVPAYLOAD, MESSAGE_RECVPAYLOAD,
-          MESSAGE_RECVSIZE, MESSAGE_RECVPAYLOAD, MESSAGE_RECVPAYLOAD, MESSAGE_RECVSTATUS);
+      assertThat(port.calls)
+          .extracting(Call::subCommand)
+          .containsExactly(
+              MESSAGE_RECVSIZE,
+              MESSAGE_RECVPAYLOAD,
+              MESSAGE_RECVPAYLOAD,
+              MESSAGE_RECVSIZE,
+              MESSAGE_RECVPAYLOAD,
+              MESSAGE_RECVPAYLOAD,
+              MESSAGE_RECVSTATUS);
     }
 
     @Test
     void checkpointDuringHighBandwidthReceiveRestartsFromRecvSize() {
       MessageChannel channel = openedChannel();
       byte[] message = bytes(30);
-      port.answer(announce(30, STATUS_HB)).answerIns(hbStatus(STATUS_CPT), null)
-          .answer(announce(30, STATUS_HB)).answerIns(hbStatus(STATUS_SUCCESS), message)
+      port.answer(announce(30, STATUS_HB))
+          .answerIns(hbStatus(STATUS_CPT), null)
+          .answer(announce(30, STATUS_HB))
+          .answerIns(hbStatus(STATUS_SUCCESS), message)
           .answer(status(STATUS_SUCCESS));
 
       assertThat(channel.receive()).isEqualTo(message);
-      assertThat(port.calls).extracting(c -> c.op)
+      assertThat(port.calls)
+          .extracting(c -> c.op)
           .containsExactly(Op.IN, Op.INS, Op.IN, Op.INS, Op.IN);
     }
 
@@ -414,9 +486,11 @@ class MessageChannelTest {
     void checkpointAtRecvStatusRestartsFromRecvSize() {
       MessageChannel channel = openedChannel();
       byte[] message = bytes(5);
-      port.answer(announce(5, STATUS_HB)).answerIns(hbStatus(STATUS_SUCCESS), message)
+      port.answer(announce(5, STATUS_HB))
+          .answerIns(hbStatus(STATUS_SUCCESS), message)
           .answer(status(STATUS_CPT))
-          .answer(announce(5, STATUS_HB)).answerIns(hbStatus(STATUS_SUCCESS), message)
+          .answer(announce(5, STATUS_HB))
+          .answerIns(hbStatus(STATUS_SUCCESS), message)
           .answer(status(STATUS_SUCCESS));
 
       assertThat(channel.receive()).isEqualTo(message);
@@ -426,10 +500,16 @@ class MessageChannelTest {
 
     @Test
     void exhaustedCheckpointRestartsFailAndTellTheHost() {
-      port.answer(Registers.builder().ecx(STATUS_SUCCESS << 16).edx(Registers.words(ID, 0))
-          .esi(CK_HIGH).edi(CK_LOW).build());
-      MessageChannel channel = MessageChannel.open(port, PROTOCOL_RPCI,
-          MessageChannel.Options.defaults().withMaxCheckpointRestarts(1));
+      port.answer(
+          Registers.builder()
+              .ecx(STATUS_SUCCESS << 16)
+              .edx(Registers.words(ID, 0))
+              .esi(CK_HIGH)
+              .edi(CK_LOW)
+              .build());
+      MessageChannel channel =
+          MessageChannel.open(
+              port, PROTOCOL_RPCI, MessageChannel.Options.defaults().withMaxCheckpointRestarts(1));
       port.calls.clear();
       byte[] message = bytes(4);
       for (int i = 0; i < 2; i++) {
@@ -438,10 +518,12 @@ class MessageChannelTest {
       port.answer(status(STATUS_SUCCESS));
 
       assertThatThrownBy(channel::receive)
-          .isInstanceOfSatisfying(MessageException.class, e -> {
-            assertThat(e.step()).isEqualTo(Step.RECVSTATUS);
-            assertThat(e.checkpointRetriesExhausted()).isTrue();
-          });
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(Step.RECVSTATUS);
+                assertThat(e.checkpointRetriesExhausted()).isTrue();
+              });
       assertThat(port.calls.get(port.calls.size() - 1).registers)
           .isEqualTo(lb(MESSAGE_RECVSTATUS, 0));
       assertThat(port.remainingAnswers()).isZero();
@@ -449,14 +531,21 @@ class MessageChannelTest {
 
     @Test
     void announcedLengthOverTheLimitIsRefusedAndReported() {
-      port.answer(Registers.builder().ecx(STATUS_SUCCESS << 16).edx(Registers.words(ID, 0))
-          .esi(CK_HIGH).edi(CK_LOW).build());
-      MessageChannel channel = MessageChannel.open(port, PROTOCOL_RPCI,
-          MessageChannel.Options.defaults().withMaxReceiveSize(100));
+      port.answer(
+          Registers.builder()
+              .ecx(STATUS_SUCCESS << 16)
+              .edx(Registers.words(ID, 0))
+              .esi(CK_HIGH)
+              .edi(CK_LOW)
+              .build());
+      MessageChannel channel =
+          MessageChannel.open(
+              port, PROTOCOL_RPCI, MessageChannel.Options.defaults().withMaxReceiveSize(100));
       port.calls.clear();
       port.answer(announce(101, STATUS_HB)).answer(status(STATUS_SUCCESS));
 
-      assertThatThrownBy(channel::receive).isInstanceOf(MessageException.class)
+      assertThatThrownBy(channel::receive)
+          .isInstanceOf(MessageException.class)
           .hasMessageContaining("101 bytes");
       assertThat(port.calls.get(1).registers).isEqualTo(lb(MESSAGE_RECVPAYLOAD, 0));
     }
@@ -482,8 +571,8 @@ class MessageChannelTest {
       port.answer(status(0));
 
       assertThatThrownBy(channel::close)
-          .isInstanceOfSatisfying(MessageException.class,
-              e -> assertThat(e.step()).isEqualTo(Step.CLOSE));
+          .isInstanceOfSatisfying(
+              MessageException.class, e -> assertThat(e.step()).isEqualTo(Step.CLOSE));
       assertThat(channel.isOpen()).isFalse();
       assertThatThrownBy(() -> channel.send(new byte[0])).isInstanceOf(IllegalStateException.class);
       assertThatThrownBy(channel::receive).isInstanceOf(IllegalStateException.class);

@@ -27,7 +27,9 @@ class NativeBackdoorTest {
 
   private static final int HYPERVISOR_BIT = 1 << 31;
 
-  /** A CPUID that answers leaf 1 and leaf 0x40000000 from fixed values and records the leaves asked. */
+  /**
+   * A CPUID that answers leaf 1 and leaf 0x40000000 from fixed values and records the leaves asked.
+   */
   private static final class FakeCpuid implements Cpuid {
     final List<Integer> leaves = new ArrayList<>();
     private final boolean hypervisorPresent;
@@ -51,7 +53,9 @@ class NativeBackdoorTest {
     }
 
     private int le(int at) {
-      return (vendor[at] & 0xFF) | (vendor[at + 1] & 0xFF) << 8 | (vendor[at + 2] & 0xFF) << 16
+      return (vendor[at] & 0xFF)
+          | (vendor[at + 1] & 0xFF) << 8
+          | (vendor[at + 2] & 0xFF) << 16
           | (vendor[at + 3] & 0xFF) << 24;
     }
   }
@@ -73,17 +77,25 @@ class NativeBackdoorTest {
 
       assertThat(NativeBackdoor.hypervisorVendor(kvm)).contains("KVMKVMKVM");
       assertThatThrownBy(() -> NativeBackdoor.requireVmware(kvm))
-          .isInstanceOfSatisfying(NotVmwareException.class,
-              e -> assertThat(e.vendor()).contains("KVMKVMKVM"))
+          .isInstanceOfSatisfying(
+              NotVmwareException.class, e -> assertThat(e.vendor()).contains("KVMKVMKVM"))
           .isInstanceOf(NoBackdoorException.class)
-          .hasMessage("refusing the VMware backdoor: CPUID hypervisor vendor is \"KVMKVMKVM\", "
-              + "not \"VMwareVMware\"");
+          .hasMessage(
+              "refusing the VMware backdoor: CPUID hypervisor vendor is \"KVMKVMKVM\", "
+                  + "not \"VMwareVMware\"");
     }
 
     @Test
     void refusesOtherVendorsAndNearMisses() {
-      for (String vendor : List.of("Microsoft Hv", "XenVMMXenVMM", "TCGTCGTCGTCG", "VMwareVMwarX",
-          "VMware", "vmwarevmware", "")) {
+      for (String vendor :
+          List.of(
+              "Microsoft Hv",
+              "XenVMMXenVMM",
+              "TCGTCGTCGTCG",
+              "VMwareVMwarX",
+              "VMware",
+              "vmwarevmware",
+              "")) {
         assertThatThrownBy(() -> NativeBackdoor.requireVmware(new FakeCpuid(true, vendor)))
             .as(vendor)
             .isInstanceOf(NotVmwareException.class);
@@ -96,8 +108,7 @@ class NativeBackdoorTest {
 
       assertThat(NativeBackdoor.hypervisorVendor(bareMetal)).isEmpty();
       assertThatThrownBy(() -> NativeBackdoor.requireVmware(bareMetal))
-          .isInstanceOfSatisfying(NotVmwareException.class,
-              e -> assertThat(e.vendor()).isEmpty())
+          .isInstanceOfSatisfying(NotVmwareException.class, e -> assertThat(e.vendor()).isEmpty())
           .hasMessageContaining("vendor is none (no hypervisor present)");
       assertThat(bareMetal.leaves).containsOnly(1);
     }
@@ -115,16 +126,29 @@ class NativeBackdoorTest {
 
     @Test
     void supportsLinuxOnX8664Only() {
-      assertThatCode(() -> NativeBackdoor.checkPlatform("Linux", "amd64")).doesNotThrowAnyException();
-      assertThatCode(() -> NativeBackdoor.checkPlatform("Linux", "x86_64")).doesNotThrowAnyException();
-      for (String[] p : new String[][] {{"Linux", "aarch64"}, {"Linux", "x86"}, {"Linux", "i386"},
-          {"Mac OS X", "x86_64"}, {"Windows 11", "amd64"}, {"FreeBSD", "amd64"}, {null, null}}) {
+      assertThatCode(() -> NativeBackdoor.checkPlatform("Linux", "amd64"))
+          .doesNotThrowAnyException();
+      assertThatCode(() -> NativeBackdoor.checkPlatform("Linux", "x86_64"))
+          .doesNotThrowAnyException();
+      for (String[] p :
+          new String[][] {
+            {"Linux", "aarch64"},
+            {"Linux", "x86"},
+            {"Linux", "i386"},
+            {"Mac OS X", "x86_64"},
+            {"Windows 11", "amd64"},
+            {"FreeBSD", "amd64"},
+            {null, null}
+          }) {
         assertThatThrownBy(() -> NativeBackdoor.checkPlatform(p[0], p[1]))
             .as(Arrays.toString(p))
             .isInstanceOf(UnsupportedPlatformException.class)
             .isInstanceOf(NoBackdoorException.class)
-            .hasMessageStartingWith("unsupported platform for the native backdoor: os.name="
-                + p[0] + ", os.arch=" + p[1]);
+            .hasMessageStartingWith(
+                "unsupported platform for the native backdoor: os.name="
+                    + p[0]
+                    + ", os.arch="
+                    + p[1]);
       }
     }
 
@@ -137,12 +161,17 @@ class NativeBackdoorTest {
           .doesNotThrowAnyException();
       assertThatCode(() -> NativeBackdoor.checkCall(hb, BackdoorProtocol.HB_PORT))
           .doesNotThrowAnyException();
-      assertThatThrownBy(() -> NativeBackdoor.checkCall(in.withEax(0), BackdoorProtocol.COMMAND_PORT))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("magic");
+      assertThatThrownBy(
+              () -> NativeBackdoor.checkCall(in.withEax(0), BackdoorProtocol.COMMAND_PORT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("magic");
       assertThatThrownBy(() -> NativeBackdoor.checkCall(in, BackdoorProtocol.HB_PORT))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port 5659");
-      assertThatThrownBy(() -> NativeBackdoor.checkCall(in.withEdx(0x80), BackdoorProtocol.COMMAND_PORT))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port 5658");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("port 5659");
+      assertThatThrownBy(
+              () -> NativeBackdoor.checkCall(in.withEdx(0x80), BackdoorProtocol.COMMAND_PORT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("port 5658");
       assertThatCode(() -> NativeBackdoor.checkCount(hb, 3)).doesNotThrowAnyException();
       assertThatThrownBy(() -> NativeBackdoor.checkCount(hb, 4))
           .isInstanceOf(IllegalArgumentException.class);
@@ -174,8 +203,9 @@ class NativeBackdoorTest {
 
     @Test
     void elsewhereEveryEntryPointRefusesAsUnsupportedPlatform() {
-      boolean supported = System.getProperty("os.name").startsWith("Linux")
-          && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+      boolean supported =
+          System.getProperty("os.name").startsWith("Linux")
+              && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
       assumeFalse(supported, "this machine is a supported platform");
 
       assertThatThrownBy(NativeBackdoor::open).isInstanceOf(UnsupportedPlatformException.class);
@@ -213,8 +243,8 @@ class NativeBackdoorTest {
 
       for (int attempt = 0; attempt < 2; attempt++) {
         assertThatThrownBy(NativeBackdoor::open)
-            .isInstanceOfSatisfying(NotVmwareException.class,
-                e -> assertThat(e.vendor()).isEqualTo(vendor))
+            .isInstanceOfSatisfying(
+                NotVmwareException.class, e -> assertThat(e.vendor()).isEqualTo(vendor))
             .hasMessageContaining(vendor.map(v -> '"' + v + '"').orElse("none"));
       }
     }
@@ -225,15 +255,19 @@ class NativeBackdoorTest {
       assumeFalse(NativeBackdoor.hypervisorVendor().equals(Optional.of("VMwareVMware")));
 
       assertThat(NativeBackdoor.class.getConstructors()).isEmpty();
-      List<Method> publicStatics = Arrays.stream(NativeBackdoor.class.getDeclaredMethods())
-          .filter(m -> Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers()))
-          .collect(Collectors.toList());
+      List<Method> publicStatics =
+          Arrays.stream(NativeBackdoor.class.getDeclaredMethods())
+              .filter(
+                  m -> Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers()))
+              .collect(Collectors.toList());
       // A new public entry point must be added here, and to the refusal below.
-      assertThat(publicStatics).extracting(Method::getName)
+      assertThat(publicStatics)
+          .extracting(Method::getName)
           .containsExactlyInAnyOrder("open", "hypervisorVendor");
       for (Method m : publicStatics) {
         if (Backdoor.class.isAssignableFrom(m.getReturnType())) {
-          assertThatThrownBy(() -> invoke(m)).as(m.getName())
+          assertThatThrownBy(() -> invoke(m))
+              .as(m.getName())
               .isInstanceOf(NotVmwareException.class);
         } else {
           assertThat(m.getReturnType()).isEqualTo(Optional.class);
@@ -255,11 +289,15 @@ class NativeBackdoorTest {
       Optional<String> vendor = NativeBackdoor.hypervisorVendor();
       assumeFalse(vendor.equals(Optional.of("VMwareVMware")));
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      Process p = new ProcessBuilder(java.toString(), "-Xshare:off",
-          "-cp", System.getProperty("java.class.path"),
-          NativeBackdoorRefusalMain.class.getName())
-          .redirectErrorStream(true)
-          .start();
+      Process p =
+          new ProcessBuilder(
+                  java.toString(),
+                  "-Xshare:off",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  NativeBackdoorRefusalMain.class.getName())
+              .redirectErrorStream(true)
+              .start();
       String out;
       try (var stdout = p.getInputStream()) {
         out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
@@ -267,8 +305,11 @@ class NativeBackdoorTest {
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
       assertThat(p.exitValue()).as(out).isZero();
-      assertThat(out).startsWith("REFUSED NotVmwareException: refusing the VMware backdoor: "
-          + "CPUID hypervisor vendor is " + vendor.map(v -> '"' + v + '"').orElse("none"));
+      assertThat(out)
+          .startsWith(
+              "REFUSED NotVmwareException: refusing the VMware backdoor: "
+                  + "CPUID hypervisor vendor is "
+                  + vendor.map(v -> '"' + v + '"').orElse("none"));
     }
   }
 
@@ -282,8 +323,18 @@ class NativeBackdoorTest {
       Path bin = Files.createTempFile("stub", ".bin");
       try {
         Files.write(bin, code);
-        Process p = new ProcessBuilder(objdump.toString(), "-D", "-b", "binary",
-            "-mi386:x86-64", "-M", "intel", bin.toString()).redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(
+                    objdump.toString(),
+                    "-D",
+                    "-b",
+                    "binary",
+                    "-mi386:x86-64",
+                    "-M",
+                    "intel",
+                    bin.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
@@ -323,7 +374,9 @@ class NativeBackdoorTest {
       assertThat(portInstructions(outs)).containsExactly("rep outs dx,byte ptr ds:[rsi]");
       assertThat(portInstructions(ins)).containsExactly("rep ins byte ptr es:[rdi],dx");
       for (List<String> l : List.of(in, outs, ins)) {
-        assertThat(l).startsWith("push rbx", "push rbp", "push rdi").endsWith("pop rbp", "pop rbx", "ret");
+        assertThat(l)
+            .startsWith("push rbx", "push rbp", "push rdi")
+            .endsWith("pop rbp", "pop rbx", "ret");
         assertThat(l).noneMatch(s -> s.startsWith("(bad)"));
       }
       assertThat(outs).contains("cld").doesNotContain("mov esi,dword ptr [rax+0x10]");

@@ -9,15 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Run in a separate JVM by {@link NativeSafetyTest}.
  *
- * <p>Mode {@code refuse}: calls every public entry point of {@link NativeBackdoor} many times,
- * from several threads at once, and checks each {@code open()} is refused and no instance (so
- * no port stub) ever came to exist; prints {@code REFUSED <count> <exception type>} and exits 0,
- * or prints what went wrong and exits 3.
+ * <p>Mode {@code refuse}: calls every public entry point of {@link NativeBackdoor} many times, from
+ * several threads at once, and checks each {@code open()} is refused and no instance (so no port
+ * stub) ever came to exist; prints {@code REFUSED <count> <exception type>} and exits 0, or prints
+ * what went wrong and exits 3.
  *
- * <p>Mode {@code execute}: the control. Builds an instance past the gate by reflection and runs
- * the {@code in} instruction; outside VMware the process must die of it (a user-mode port
- * instruction faults), which shows that a clean exit of the first mode means no port
- * instruction ran.
+ * <p>Mode {@code execute}: the control. Builds an instance past the gate by reflection and runs the
+ * {@code in} instruction; outside VMware the process must die of it (a user-mode port instruction
+ * faults), which shows that a clean exit of the first mode means no port instruction ran.
  */
 final class NativeEntryPointsMain {
 
@@ -31,8 +30,15 @@ final class NativeEntryPointsMain {
       Constructor<NativeBackdoor> c = NativeBackdoor.class.getDeclaredConstructor(String.class);
       c.setAccessible(true);
       NativeBackdoor backdoor = c.newInstance(BackdoorProtocol.CPUID_VENDOR_VMWARE);
-      Registers out = backdoor.in(Registers.of(BackdoorProtocol.MAGIC, 0,
-          BackdoorCommand.GETVERSION.number(), BackdoorProtocol.COMMAND_PORT, 0, 0));
+      Registers out =
+          backdoor.in(
+              Registers.of(
+                  BackdoorProtocol.MAGIC,
+                  0,
+                  BackdoorCommand.GETVERSION.number(),
+                  BackdoorProtocol.COMMAND_PORT,
+                  0,
+                  0));
       System.out.println("RETURNED " + out);
       System.exit(0);
     }
@@ -41,32 +47,34 @@ final class NativeEntryPointsMain {
     List<String> types = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
-      Thread thread = new Thread(() -> {
-        for (int i = 0; i < CALLS_PER_THREAD; i++) {
-          try {
-            NativeBackdoor.open();
-            synchronized (problems) {
-              problems.add("open() returned an instance");
-            }
-          } catch (NoBackdoorException e) {
-            refused.incrementAndGet();
-            synchronized (types) {
-              if (!types.contains(e.getClass().getSimpleName())) {
-                types.add(e.getClass().getSimpleName());
-              }
-            }
-          } catch (RuntimeException e) {
-            synchronized (problems) {
-              problems.add("open() threw " + e);
-            }
-          }
-          try {
-            NativeBackdoor.hypervisorVendor();
-          } catch (UnsupportedPlatformException e) {
-            // Off Linux x86-64 the vendor query refuses too.
-          }
-        }
-      });
+      Thread thread =
+          new Thread(
+              () -> {
+                for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                  try {
+                    NativeBackdoor.open();
+                    synchronized (problems) {
+                      problems.add("open() returned an instance");
+                    }
+                  } catch (NoBackdoorException e) {
+                    refused.incrementAndGet();
+                    synchronized (types) {
+                      if (!types.contains(e.getClass().getSimpleName())) {
+                        types.add(e.getClass().getSimpleName());
+                      }
+                    }
+                  } catch (RuntimeException e) {
+                    synchronized (problems) {
+                      problems.add("open() threw " + e);
+                    }
+                  }
+                  try {
+                    NativeBackdoor.hypervisorVendor();
+                  } catch (UnsupportedPlatformException e) {
+                    // Off Linux x86-64 the vendor query refuses too.
+                  }
+                }
+              });
       threads.add(thread);
       thread.start();
     }

@@ -17,16 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Suite 6 (native safety): on a machine that is not VMware every {@link NativeBackdoor} entry
- * point refuses without executing a port instruction. A forked JVM calls them all, from several
- * threads, and must exit cleanly with every call refused and no instance created; a control
- * JVM that does execute the port instruction (past the gate, by reflection) must die of it, so a
- * clean exit is evidence that none ran.
+ * Suite 6 (native safety): on a machine that is not VMware every {@link NativeBackdoor} entry point
+ * refuses without executing a port instruction. A forked JVM calls them all, from several threads,
+ * and must exit cleanly with every call refused and no instance created; a control JVM that does
+ * execute the port instruction (past the gate, by reflection) must die of it, so a clean exit is
+ * evidence that none ran.
  */
 class NativeSafetyTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static boolean linuxX8664() {
     return System.getProperty("os.name").startsWith("Linux")
@@ -40,9 +39,16 @@ class NativeSafetyTest {
   /** Runs {@link NativeEntryPointsMain} in a new JVM; returns exit value and output. */
   private Fork fork(String mode) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xshare:off",
-        "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-XX:-CreateCoredumpOnCrash",
-        "-cp", System.getProperty("java.class.path"), NativeEntryPointsMain.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-Xshare:off",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
+                "-XX:-CreateCoredumpOnCrash",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NativeEntryPointsMain.class.getName()));
     command.add(mode);
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out;
@@ -61,23 +67,36 @@ class NativeSafetyTest {
 
   @Test
   void everyEntryPointRefusesInAForkedJvmThatExitsCleanly() throws Exception {
-    assumeFalse(vendor().equals(Optional.of(BackdoorProtocol.CPUID_VENDOR_VMWARE)),
+    assumeFalse(
+        vendor().equals(Optional.of(BackdoorProtocol.CPUID_VENDOR_VMWARE)),
         "running inside VMware");
     Fork fork = fork("refuse");
     int calls = NativeEntryPointsMain.THREADS * NativeEntryPointsMain.CALLS_PER_THREAD;
-    System.out.println("[reliability] native safety: forked JVM, " + calls + " open() calls "
-        + "and as many vendor queries from " + NativeEntryPointsMain.THREADS + " threads: "
-        + fork.output().trim() + ", exit " + fork.exitValue());
+    System.out.println(
+        "[reliability] native safety: forked JVM, "
+            + calls
+            + " open() calls "
+            + "and as many vendor queries from "
+            + NativeEntryPointsMain.THREADS
+            + " threads: "
+            + fork.output().trim()
+            + ", exit "
+            + fork.exitValue());
     assertThat(fork.exitValue()).as(fork.output()).isZero();
     assertThat(fork.crashLogs()).isEmpty();
-    assertThat(fork.output()).startsWith("REFUSED " + calls + " "
-        + (linuxX8664() ? "NotVmwareException" : "UnsupportedPlatformException"));
+    assertThat(fork.output())
+        .startsWith(
+            "REFUSED "
+                + calls
+                + " "
+                + (linuxX8664() ? "NotVmwareException" : "UnsupportedPlatformException"));
   }
 
   @Test
   void aPortInstructionOutsideVmwareKillsTheProcessSoACleanExitMeansNoneRan() throws Exception {
     assumeTrue(linuxX8664());
-    assumeFalse(vendor().equals(Optional.of(BackdoorProtocol.CPUID_VENDOR_VMWARE)),
+    assumeFalse(
+        vendor().equals(Optional.of(BackdoorProtocol.CPUID_VENDOR_VMWARE)),
         "running inside VMware");
     Fork fork = fork("execute");
     assertThat(fork.output()).doesNotContain("RETURNED");

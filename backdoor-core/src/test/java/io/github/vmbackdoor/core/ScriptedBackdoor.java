@@ -7,13 +7,17 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * A hand-written {@link Backdoor} for unit tests: records every call exactly as the guest made
- * it and answers from a queue of scripted answers, so a test can assert the registers of every
+ * A hand-written {@link Backdoor} for unit tests: records every call exactly as the guest made it
+ * and answers from a queue of scripted answers, so a test can assert the registers of every
  * sub-call.
  */
 final class ScriptedBackdoor implements Backdoor {
 
-  enum Op { IN, OUTS, INS }
+  enum Op {
+    IN,
+    OUTS,
+    INS
+  }
 
   /** One recorded call. */
   static final class Call {

@@ -33,16 +33,27 @@ class TraceTest {
 
   final ManualTicker ticker = new ManualTicker();
 
-  /** Scripts one RPCI exchange: open, send "ping" over HB, receive "1 pong" over 4-byte calls, close. */
+  /**
+   * Scripts one RPCI exchange: open, send "ping" over HB, receive "1 pong" over 4-byte calls,
+   * close.
+   */
   static ScriptedBackdoor scriptedRpciExchange() {
     ScriptedBackdoor host = new ScriptedBackdoor();
-    host.answer(Registers.builder().ecx(STATUS_SUCCESS << 16).edx(Registers.words(2, 0))
-        .esi(0xAAAA0001).edi(0xBBBB0002).build());
+    host.answer(
+        Registers.builder()
+            .ecx(STATUS_SUCCESS << 16)
+            .edx(Registers.words(2, 0))
+            .esi(0xAAAA0001)
+            .edi(0xBBBB0002)
+            .build());
     host.answer(status(STATUS_SUCCESS | STATUS_HB)).answer(hbStatus(STATUS_SUCCESS));
     byte[] reply = "1 pong".getBytes(US_ASCII);
-    host.answer(Registers.builder().ebx(reply.length)
-        .ecx((STATUS_SUCCESS | STATUS_DORECV | STATUS_HB) << 16)
-        .edx(Registers.words(MESSAGE_SENDSIZE, 0)).build());
+    host.answer(
+        Registers.builder()
+            .ebx(reply.length)
+            .ecx((STATUS_SUCCESS | STATUS_DORECV | STATUS_HB) << 16)
+            .edx(Registers.words(MESSAGE_SENDSIZE, 0))
+            .build());
     host.answerIns(hbStatus(STATUS_SUCCESS), reply);
     host.answer(status(STATUS_SUCCESS));
     host.answer(status(STATUS_SUCCESS));
@@ -58,8 +69,11 @@ class TraceTest {
 
   byte[] record() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TraceWriter trace = TraceWriter.create(out,
-        TraceHeader.of(ImmutableMap.of("vm", "test-vm"), Instant.parse("2026-01-02T03:04:05Z")))) {
+    try (TraceWriter trace =
+        TraceWriter.create(
+            out,
+            TraceHeader.of(
+                ImmutableMap.of("vm", "test-vm"), Instant.parse("2026-01-02T03:04:05Z")))) {
       Backdoor recording = RecordingBackdoor.wrap(scriptedRpciExchange(), trace, ticker);
       ticker.nanos += 500;
       assertThat(exchange(recording, "ping")).isEqualTo("1 pong");
@@ -73,12 +87,18 @@ class TraceTest {
 
     String[] lines = new String(trace, UTF_8).split("\n");
     assertThat(lines).hasSize(8);
-    assertThat(lines[0]).isEqualTo("{\"format\":\"vmbackdoor-trace\",\"version\":1,"
-        + "\"vm\":{\"vm\":\"test-vm\"},\"start\":\"2026-01-02T03:04:05Z\"}");
-    assertThat(lines[1]).isEqualTo("{\"t\":500,\"op\":\"in\","
-        + "\"in\":\"564d5868 c9435052 0000001e 00005658 00000000 00000000 00000000\","
-        + "\"out\":\"00000000 00000000 00010000 00020000 aaaa0001 bbbb0002 00000000\"}");
-    assertThat(lines[3]).startsWith("{\"t\":500,\"op\":\"outs\"").endsWith(",\"bytes\":\"cGluZw==\"}");
+    assertThat(lines[0])
+        .isEqualTo(
+            "{\"format\":\"vmbackdoor-trace\",\"version\":1,"
+                + "\"vm\":{\"vm\":\"test-vm\"},\"start\":\"2026-01-02T03:04:05Z\"}");
+    assertThat(lines[1])
+        .isEqualTo(
+            "{\"t\":500,\"op\":\"in\","
+                + "\"in\":\"564d5868 c9435052 0000001e 00005658 00000000 00000000 00000000\","
+                + "\"out\":\"00000000 00000000 00010000 00020000 aaaa0001 bbbb0002 00000000\"}");
+    assertThat(lines[3])
+        .startsWith("{\"t\":500,\"op\":\"outs\"")
+        .endsWith(",\"bytes\":\"cGluZw==\"}");
     assertThat(lines[5]).contains("\"op\":\"ins\"").endsWith(",\"bytes\":\"MSBwb25n\"}");
   }
 
@@ -124,13 +144,15 @@ class TraceTest {
     ReplayBackdoor replay = ReplayBackdoor.of(calls);
 
     assertThatThrownBy(() -> exchange(replay, "pong!"))
-        .isInstanceOfSatisfying(ReplayDivergenceException.class, e -> {
-          assertThat(e.callIndex()).isEqualTo(1);
-          assertThat(e.getMessage())
-              .contains("call #1 differs from the trace")
-              .contains("ebx   00000004   00000005    <-- differs")
-              .doesNotContain("eax   564d5868   564d5868    <--");
-        });
+        .isInstanceOfSatisfying(
+            ReplayDivergenceException.class,
+            e -> {
+              assertThat(e.callIndex()).isEqualTo(1);
+              assertThat(e.getMessage())
+                  .contains("call #1 differs from the trace")
+                  .contains("ebx   00000004   00000005    <-- differs")
+                  .doesNotContain("eax   564d5868   564d5868    <--");
+            });
     assertThat(replay.position()).isEqualTo(1);
   }
 
@@ -140,10 +162,12 @@ class TraceTest {
     ReplayBackdoor replay = ReplayBackdoor.of(calls);
 
     assertThatThrownBy(() -> exchange(replay, "pint"))
-        .isInstanceOfSatisfying(ReplayDivergenceException.class, e -> {
-          assertThat(e.callIndex()).isEqualTo(2);
-          assertThat(e.getMessage()).contains("first differing byte at offset 3");
-        });
+        .isInstanceOfSatisfying(
+            ReplayDivergenceException.class,
+            e -> {
+              assertThat(e.callIndex()).isEqualTo(2);
+              assertThat(e.getMessage()).contains("first differing byte at offset 3");
+            });
   }
 
   @Test
@@ -153,12 +177,14 @@ class TraceTest {
     MessageChannel channel = MessageChannel.open(replay, PROTOCOL_RPCI);
 
     assertThatThrownBy(() -> channel.send(new byte[0]))
-        .isInstanceOf(ReplayDivergenceException.class).hasMessageContaining("past the end");
+        .isInstanceOf(ReplayDivergenceException.class)
+        .hasMessageContaining("past the end");
 
     ReplayBackdoor unfinished = ReplayBackdoor.of(calls);
     MessageChannel.open(unfinished, PROTOCOL_RPCI);
     assertThatThrownBy(unfinished::assertFinished)
-        .isInstanceOf(ReplayDivergenceException.class).hasMessageContaining("after 1 of 7");
+        .isInstanceOf(ReplayDivergenceException.class)
+        .hasMessageContaining("after 1 of 7");
   }
 
   static List<TraceCall> readAll(byte[] trace) {
@@ -174,46 +200,66 @@ class TraceTest {
   @Test
   void badTracesNameTheLine() {
     assertThatThrownBy(() -> TraceReader.open(stream("")))
-        .isInstanceOf(TraceFormatException.class).hasMessageContaining("no header");
-    assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"version\":2}\n")))
-        .isInstanceOf(TraceFormatException.class).hasMessageContaining("unsupported trace version 2");
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessageContaining("no header");
+    assertThatThrownBy(
+            () -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"version\":2}\n")))
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessageContaining("unsupported trace version 2");
     assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"other\",\"version\":1}\n")))
-        .isInstanceOf(TraceFormatException.class).hasMessageContaining("not a vmbackdoor trace");
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessageContaining("not a vmbackdoor trace");
 
     String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n";
-    TraceReader shortRegisters = TraceReader.open(stream(header
-        + "{\"t\":1,\"op\":\"in\",\"in\":\"1 2 3\",\"out\":\"0 0 0 0 0 0 0\"}\n"));
-    assertThatThrownBy(shortRegisters::next).isInstanceOfSatisfying(TraceFormatException.class,
-        e -> assertThat(e.lineNumber()).isEqualTo(2));
-    TraceReader badOp = TraceReader.open(stream(header + "\n"
-        + "{\"t\":1,\"op\":\"jmp\",\"in\":\"0 0 0 0 0 0 0\",\"out\":\"0 0 0 0 0 0 0\"}\n"));
-    assertThatThrownBy(badOp::next).isInstanceOfSatisfying(TraceFormatException.class, e -> {
-      assertThat(e.lineNumber()).isEqualTo(3);
-      assertThat(e.getMessage()).contains("unknown operation: jmp");
-    });
-    TraceReader longLine = TraceReader.open(stream(header + "x".repeat(TraceReader.MAX_LINE_CHARS + 1)));
-    assertThatThrownBy(longLine::next).isInstanceOf(TraceFormatException.class)
+    TraceReader shortRegisters =
+        TraceReader.open(
+            stream(
+                header + "{\"t\":1,\"op\":\"in\",\"in\":\"1 2 3\",\"out\":\"0 0 0 0 0 0 0\"}\n"));
+    assertThatThrownBy(shortRegisters::next)
+        .isInstanceOfSatisfying(
+            TraceFormatException.class, e -> assertThat(e.lineNumber()).isEqualTo(2));
+    TraceReader badOp =
+        TraceReader.open(
+            stream(
+                header
+                    + "\n"
+                    + "{\"t\":1,\"op\":\"jmp\",\"in\":\"0 0 0 0 0 0 0\",\"out\":\"0 0 0 0 0 0 0\"}\n"));
+    assertThatThrownBy(badOp::next)
+        .isInstanceOfSatisfying(
+            TraceFormatException.class,
+            e -> {
+              assertThat(e.lineNumber()).isEqualTo(3);
+              assertThat(e.getMessage()).contains("unknown operation: jmp");
+            });
+    TraceReader longLine =
+        TraceReader.open(stream(header + "x".repeat(TraceReader.MAX_LINE_CHARS + 1)));
+    assertThatThrownBy(longLine::next)
+        .isInstanceOf(TraceFormatException.class)
         .hasMessageContaining("longer than");
   }
 
   @Test
   void linesAsWrittenAndOtherJsonFormsReadTheSame() {
     String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n";
-    String written = "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004"
-        + " 00025659 00000000 bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004"
-        + " 00025659 00000000 bbbb0002 aaaa0001\",\"bytes\":\"cGluZw==\"}";
-    List<String> sameCall = List.of(
-        // Fields in another order, spaces, upper-case and short hex: valid JSON, not as written.
-        "{ \"op\": \"outs\", \"t\": 1500, \"bytes\": \"cGluZw==\","
-            + " \"out\": \"564D5868 10000 4 25659 0 BBBB0002 AAAA0001\","
-            + " \"in\": \"564d5868 10000 4 25659 0 bbbb0002 aaaa0001\" }",
-        "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004 00025659 00000000"
-            + " bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004 00025659 00000000"
-            + " bbbb0002 aaaa0001\",\"bytes\":\"\\u0063GluZw==\"}");
+    String written =
+        "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004"
+            + " 00025659 00000000 bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004"
+            + " 00025659 00000000 bbbb0002 aaaa0001\",\"bytes\":\"cGluZw==\"}";
+    List<String> sameCall =
+        List.of(
+            // Fields in another order, spaces, upper-case and short hex: valid JSON, not as
+            // written.
+            "{ \"op\": \"outs\", \"t\": 1500, \"bytes\": \"cGluZw==\","
+                + " \"out\": \"564D5868 10000 4 25659 0 BBBB0002 AAAA0001\","
+                + " \"in\": \"564d5868 10000 4 25659 0 bbbb0002 aaaa0001\" }",
+            "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004 00025659 00000000"
+                + " bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004 00025659 00000000"
+                + " bbbb0002 aaaa0001\",\"bytes\":\"\\u0063GluZw==\"}");
     // Every call line the writer writes is read as written.
     List<String> recorded = new String(record(), UTF_8).lines().skip(1).toList();
-    assertThat(recorded).hasSize(7).allSatisfy(
-        line -> assertThat(TraceReader.parseAsWritten(line)).isNotNull());
+    assertThat(recorded)
+        .hasSize(7)
+        .allSatisfy(line -> assertThat(TraceReader.parseAsWritten(line)).isNotNull());
     TraceCall expected = TraceReader.parseAsWritten(written);
     assertThat(expected).isNotNull();
     assertThat(expected.operation()).isEqualTo(TraceCall.Operation.OUTS);
@@ -233,9 +279,10 @@ class TraceTest {
     assertThat(TraceReader.parseAsWritten(written.replace("\"outs\"", "\"in\""))).isNull();
     assertThat(TraceReader.parseAsWritten(written.replace("cGluZw==", "c*"))).isNull();
     assertThat(TraceReader.parseAsWritten(written + " ")).isNull();
-    TraceReader inWithBytes = TraceReader.open(stream(header
-        + written.replace("\"outs\"", "\"in\"") + "\n"));
-    assertThatThrownBy(inWithBytes::next).isInstanceOf(TraceFormatException.class)
+    TraceReader inWithBytes =
+        TraceReader.open(stream(header + written.replace("\"outs\"", "\"in\"") + "\n"));
+    assertThatThrownBy(inWithBytes::next)
+        .isInstanceOf(TraceFormatException.class)
         .hasMessageContaining("no bytes");
   }
 

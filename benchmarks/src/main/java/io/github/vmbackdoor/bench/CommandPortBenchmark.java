@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Figure 1: one command-port call (GETVERSION) through {@link Backdoor#in} into a {@link
- * VirtualHost}, in process. {@code callLog} is the host's call log: off (limit 0, as a
- * simulation of many VMs runs it) or on (the default limit of 10,000 records).
+ * VirtualHost}, in process. {@code callLog} is the host's call log: off (limit 0, as a simulation
+ * of many VMs runs it) or on (the default limit of 10,000 records).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,8 +46,14 @@ public class CommandPortBenchmark {
       builder.callLogLimit(0);
     }
     backdoor = builder.build().backdoor();
-    getVersion = Registers.of(BackdoorProtocol.MAGIC, 0, BackdoorCommand.GETVERSION.number(),
-        BackdoorProtocol.COMMAND_PORT, 0, 0);
+    getVersion =
+        Registers.of(
+            BackdoorProtocol.MAGIC,
+            0,
+            BackdoorCommand.GETVERSION.number(),
+            BackdoorProtocol.COMMAND_PORT,
+            0,
+            0);
   }
 
   /** GETVERSION: eax = version, ebx = magic, ecx = product type. */

@@ -22,20 +22,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Figure 4, second part: the time to reproduce the legacy machine's ping loop. A VM boots with
- * the legacy (vmt as shipped) machine polling every second; after 10 virtual minutes the host
- * closes the TCLO channel; from then on vmt logs {@code vmt0: failed to send TCLO outgoing ping}
- * every second and never polls again. One operation builds the simulation, the host and the
- * guest and runs it until {@code span} says:
+ * Figure 4, second part: the time to reproduce the legacy machine's ping loop. A VM boots with the
+ * legacy (vmt as shipped) machine polling every second; after 10 virtual minutes the host closes
+ * the TCLO channel; from then on vmt logs {@code vmt0: failed to send TCLO outgoing ping} every
+ * second and never polls again. One operation builds the simulation, the host and the guest and
+ * runs it until {@code span} says:
  *
  * <ul>
- *   <li>{@code loop}: until the tenth failed ping (virtual 10 min 10 s);</li>
- *   <li>{@code hour}: one virtual hour, as the scenario test runs it (3,000 failed pings).</li>
+ *   <li>{@code loop}: until the tenth failed ping (virtual 10 min 10 s);
+ *   <li>{@code hour}: one virtual hour, as the scenario test runs it (3,000 failed pings).
  * </ul>
  *
  * <p>{@link #cold} measures the first run in a fresh JVM (class loading and interpretation
- * included, JVM start excluded); {@link #warm} the runs after 30 warm-up runs. {@link #main}
- * prints the time from JVM start to the loop reproduced.
+ * included, JVM start excluded); {@link #warm} the runs after 30 warm-up runs. {@link #main} prints
+ * the time from JVM start to the loop reproduced.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -78,23 +78,28 @@ public class LegacyLoopBenchmark {
     long[] failedPings = new long[1];
     Duration[] firstFailure = new Duration[1];
     TickScheduler scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
-    ToolsService service = ToolsService.builder(host.backdoor())
-        .scheduler(scheduler)
-        .machine(ToolsService.Machine.LEGACY)
-        .options(TcloOptions.defaults().withUptime(sim::elapsed))
-        .listener(new TcloListener() {
-          @Override
-          public void onLogLine(String line) {
-            if (line.equals(FAILED_PING)) {
-              if (failedPings[0]++ == 0) {
-                firstFailure[0] = sim.elapsed();
-              }
-            }
-          }
-        })
-        .build();
-    sim.schedule(TROUBLE, () -> host.activeTcloChannel()
-        .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
+    ToolsService service =
+        ToolsService.builder(host.backdoor())
+            .scheduler(scheduler)
+            .machine(ToolsService.Machine.LEGACY)
+            .options(TcloOptions.defaults().withUptime(sim::elapsed))
+            .listener(
+                new TcloListener() {
+                  @Override
+                  public void onLogLine(String line) {
+                    if (line.equals(FAILED_PING)) {
+                      if (failedPings[0]++ == 0) {
+                        firstFailure[0] = sim.elapsed();
+                      }
+                    }
+                  }
+                })
+            .build();
+    sim.schedule(
+        TROUBLE,
+        () ->
+            host.activeTcloChannel()
+                .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
     service.start();
     Duration hour = Duration.ofHours(1);
     if (wholeHour) {
@@ -104,8 +109,8 @@ public class LegacyLoopBenchmark {
     }
     long expected = wholeHour ? 2999 : 10;
     if (failedPings[0] < expected || firstFailure[0].compareTo(TROUBLE.plusSeconds(2)) > 0) {
-      throw new IllegalStateException("no ping loop: " + failedPings[0] + " failed pings, first at "
-          + firstFailure[0]);
+      throw new IllegalStateException(
+          "no ping loop: " + failedPings[0] + " failed pings, first at " + firstFailure[0]);
     }
     return failedPings[0];
   }
@@ -116,7 +121,8 @@ public class LegacyLoopBenchmark {
     long pings = reproduce(args.length > 0 && args[0].equals("hour"));
     long runNanos = System.nanoTime() - start;
     long sinceJvmStart = ManagementFactory.getRuntimeMXBean().getUptime();
-    System.out.printf("%d failed pings; run %.1f ms, %d ms since JVM start%n", pings,
-        runNanos / 1e6, sinceJvmStart);
+    System.out.printf(
+        "%d failed pings; run %.1f ms, %d ms since JVM start%n",
+        pings, runNanos / 1e6, sinceJvmStart);
   }
 }

@@ -14,10 +14,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * the JMH benchmarks as JMH's own main does; three words run the other tools instead:
  *
  * <ul>
- *   <li>{@code simulation-scale [args]}: {@link SimulationScale};</li>
- *   <li>{@code wire-scale [args]}: {@link WireScale};</li>
+ *   <li>{@code simulation-scale [args]}: {@link SimulationScale};
+ *   <li>{@code wire-scale [args]}: {@link WireScale};
  *   <li>{@code wire-ratio [JMH options]}: {@link WireBenchmark}'s two benchmarks in one run, then
- *       their ratio with its error.</li>
+ *       their ratio with its error.
  * </ul>
  */
 public final class Main {
@@ -44,10 +44,11 @@ public final class Main {
   }
 
   private static void wireRatio(String[] jmhArgs) throws Exception {
-    Options options = new OptionsBuilder()
-        .parent(new CommandLineOptions(jmhArgs))
-        .include(WireBenchmark.class.getName() + ".")
-        .build();
+    Options options =
+        new OptionsBuilder()
+            .parent(new CommandLineOptions(jmhArgs))
+            .include(WireBenchmark.class.getName() + ".")
+            .build();
     Collection<RunResult> results = new Runner(options).run();
     Result remote = null;
     Result raw = null;
@@ -64,11 +65,18 @@ public final class Main {
     }
     double ratio = remote.getScore() / raw.getScore();
     // Relative errors add in quadrature for a quotient.
-    double relative = Math.hypot(remote.getScoreError() / remote.getScore(),
-        raw.getScoreError() / raw.getScore());
-    System.out.printf("%nremoteBackdoor %.0f ± %.0f %s, rawPingPong %.0f ± %.0f %s,"
-            + " ratio %.2f ± %.2f%n", remote.getScore(), remote.getScoreError(),
-        remote.getScoreUnit(), raw.getScore(), raw.getScoreError(), raw.getScoreUnit(), ratio,
+    double relative =
+        Math.hypot(
+            remote.getScoreError() / remote.getScore(), raw.getScoreError() / raw.getScore());
+    System.out.printf(
+        "%nremoteBackdoor %.0f ± %.0f %s, rawPingPong %.0f ± %.0f %s," + " ratio %.2f ± %.2f%n",
+        remote.getScore(),
+        remote.getScoreError(),
+        remote.getScoreUnit(),
+        raw.getScore(),
+        raw.getScoreError(),
+        raw.getScoreUnit(),
+        ratio,
         ratio * relative);
   }
 }

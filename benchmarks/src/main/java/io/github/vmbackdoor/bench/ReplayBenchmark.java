@@ -42,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3)
 @Measurement(iterations = 10)
-@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class ReplayBenchmark {
 
   /** Calls in the trace, at least. */
@@ -57,29 +59,30 @@ public class ReplayBenchmark {
     trace = Files.createTempFile("vmbackdoor-replay", ".jsonl");
     steps = (int) Math.ceil(CALLS / TraceWorkload.CALLS_PER_STEP);
     Simulation sim = Simulation.create(7);
-    VirtualHost host = VirtualHost.builder().simulation(sim).callLogLimit(0).historyLimit(0)
-        .build();
+    VirtualHost host =
+        VirtualHost.builder().simulation(sim).callLogLimit(0).historyLimit(0).build();
     host.putGuestInfo("guestinfo.bench", "v".repeat(64));
     OutputStream file = new BufferedOutputStream(Files.newOutputStream(trace), 1 << 16);
     // The writer flushes after every line; here the lines only have to be in the file at close.
-    OutputStream once = new FilterOutputStream(file) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
+    OutputStream once =
+        new FilterOutputStream(file) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() throws IOException {
-        out.close();
-      }
-    };
-    try (TraceWriter writer = TraceWriter.create(once,
-        TraceHeader.of(ImmutableMap.of("vm", "bench"), Simulation.DEFAULT_START))) {
-      new TraceWorkload(RecordingBackdoor.wrap(host.backdoor(), writer, sim.ticker()))
-          .run(steps);
+          @Override
+          public void close() throws IOException {
+            out.close();
+          }
+        };
+    try (TraceWriter writer =
+        TraceWriter.create(
+            once, TraceHeader.of(ImmutableMap.of("vm", "bench"), Simulation.DEFAULT_START))) {
+      new TraceWorkload(RecordingBackdoor.wrap(host.backdoor(), writer, sim.ticker())).run(steps);
     }
     int calls = TraceReader.readAll(trace).size();
     if (calls < CALLS) {

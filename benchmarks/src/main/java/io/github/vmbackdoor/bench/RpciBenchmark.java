@@ -23,15 +23,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Figure 2: one in-process RPCI round trip, {@code info-get guestinfo.bench} answered with a
- * value of {@code valueBytes} bytes, over the high-bandwidth port (HB) or four bytes per call
- * (LB), as the {@link VirtualHost}'s policy says.
+ * Figure 2: one in-process RPCI round trip, {@code info-get guestinfo.bench} answered with a value
+ * of {@code valueBytes} bytes, over the high-bandwidth port (HB) or four bytes per call (LB), as
+ * the {@link VirtualHost}'s policy says.
  *
  * <ul>
  *   <li>{@link #channel}: send the request and receive the reply on a channel opened once, as
- *       open-vm-tools keeps its RPCI channel open;</li>
- *   <li>{@link #client}: {@link RpciClient#send}, which opens and closes a channel per request
- *       and parses the reply, as vmt(4) does.</li>
+ *       open-vm-tools keeps its RPCI channel open;
+ *   <li>{@link #client}: {@link RpciClient#send}, which opens and closes a channel per request and
+ *       parses the reply, as vmt(4) does.
  * </ul>
  */
 @State(Scope.Thread)
@@ -59,8 +59,13 @@ public class RpciBenchmark {
   /** The host with the value, a client and an open RPCI channel, checked once. */
   @Setup(Level.Trial)
   public void setUp() {
-    VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0)
-        .highBandwidth(bandwidth.equals("HB")).build();
+    VirtualHost host =
+        VirtualHost.builder()
+            .seed(1)
+            .callLogLimit(0)
+            .historyLimit(0)
+            .highBandwidth(bandwidth.equals("HB"))
+            .build();
     char[] value = new char[valueBytes];
     Arrays.fill(value, 'v');
     host.putGuestInfo("guestinfo.bench", new String(value));

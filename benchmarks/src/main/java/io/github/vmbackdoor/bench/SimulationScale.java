@@ -22,18 +22,18 @@ import java.util.concurrent.Future;
 
 /**
  * Figure 4: many VMs, each a {@link VirtualHost} with a guest {@link ToolsService} running the
- * fixed machine (1 s idle poll), for a span of virtual time, with random host events: host
- * resets, checkpoints and invalidations of the TCLO channel (host-closed or cookies
- * invalidated), each kind at exponential intervals of {@code meanEventGap} on average per VM.
+ * fixed machine (1 s idle poll), for a span of virtual time, with random host events: host resets,
+ * checkpoints and invalidations of the TCLO channel (host-closed or cookies invalidated), each kind
+ * at exponential intervals of {@code meanEventGap} on average per VM.
  *
  * <p>The VMs are split into one shard per thread; each shard is a {@link Simulation} of its own
- * (virtual time is per shard; shards share nothing), run on its own thread. Hosts run with the
- * call log off and no history kept (limit 0), as a simulation of this size would; the guests'
- * events are counted, not stored.
+ * (virtual time is per shard; shards share nothing), run on its own thread. Hosts run with the call
+ * log off and no history kept (limit 0), as a simulation of this size would; the guests' events are
+ * counted, not stored.
  *
- * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the
- * used heap before any VM was built, divided by the VM count), the wall time of the run, the
- * ticks and calls made, the host events and the guest events by type.
+ * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
+ * heap before any VM was built, divided by the VM count), the wall time of the run, the ticks and
+ * calls made, the host events and the guest events by type.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.SimulationScale \
@@ -56,38 +56,56 @@ public final class SimulationScale {
     }
 
     void add(Duration meanEventGap) {
-      VirtualHost host = VirtualHost.builder().simulation(sim).seed(sim.random().nextLong())
-          .callLogLimit(0).historyLimit(0).build();
+      VirtualHost host =
+          VirtualHost.builder()
+              .simulation(sim)
+              .seed(sim.random().nextLong())
+              .callLogLimit(0)
+              .historyLimit(0)
+              .build();
       hosts.add(host);
       TickScheduler scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
-      ToolsService service = ToolsService.builder(host.backdoor())
-          .scheduler(scheduler)
-          .options(TcloOptions.defaults().withUptime(sim::elapsed))
-          .listener(new TcloListener() {
-            @Override
-            public void onEvent(TcloEvent event) {
-              events[event.type().ordinal()]++;
-            }
-          })
-          .build();
+      ToolsService service =
+          ToolsService.builder(host.backdoor())
+              .scheduler(scheduler)
+              .options(TcloOptions.defaults().withUptime(sim::elapsed))
+              .listener(
+                  new TcloListener() {
+                    @Override
+                    public void onEvent(TcloEvent event) {
+                      events[event.type().ordinal()]++;
+                    }
+                  })
+              .build();
       // Spread the first polls over the first second, as guests that booted apart would.
       sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), service::start);
       SplittableRandom random = sim.random().split();
       scheduleRandom(random, meanEventGap, () -> host.hostReset());
       scheduleRandom(random, meanEventGap, host::checkpoint);
-      scheduleRandom(random, meanEventGap, () -> host.activeTcloChannel().ifPresent(id ->
-          host.invalidateChannel(id, random.nextBoolean()
-              ? Invalidation.HOST_CLOSED : Invalidation.COOKIES_INVALID)));
+      scheduleRandom(
+          random,
+          meanEventGap,
+          () ->
+              host.activeTcloChannel()
+                  .ifPresent(
+                      id ->
+                          host.invalidateChannel(
+                              id,
+                              random.nextBoolean()
+                                  ? Invalidation.HOST_CLOSED
+                                  : Invalidation.COOKIES_INVALID)));
     }
 
     /** Runs {@code event} again and again, at exponentially distributed gaps. */
     private void scheduleRandom(SplittableRandom random, Duration mean, Runnable event) {
       double gap = -Math.log(1.0 - random.nextDouble()) * mean.toNanos();
-      sim.schedule(Duration.ofNanos((long) gap), () -> {
-        hostEvents++;
-        event.run();
-        scheduleRandom(random, mean, event);
-      });
+      sim.schedule(
+          Duration.ofNanos((long) gap),
+          () -> {
+            hostEvents++;
+            event.run();
+            scheduleRandom(random, mean, event);
+          });
     }
 
     long calls() {
@@ -105,9 +123,10 @@ public final class SimulationScale {
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     Duration span = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 3600);
     Duration meanGap = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 1200);
-    System.out.printf("%d VMs, %d threads, %s virtual, host events every %s per kind per VM"
-        + " (mean); JDK %s, %d processors%n", vms, threads, span, meanGap,
-        Runtime.version(), Runtime.getRuntime().availableProcessors());
+    System.out.printf(
+        "%d VMs, %d threads, %s virtual, host events every %s per kind per VM"
+            + " (mean); JDK %s, %d processors%n",
+        vms, threads, span, meanGap, Runtime.version(), Runtime.getRuntime().availableProcessors());
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long heapBefore = usedHeapAfterGc(memory);
@@ -148,14 +167,21 @@ public final class SimulationScale {
     }
     long heapEnd = usedHeapAfterGc(memory);
     System.out.printf("setup: %.2f s for %d VMs%n", setupNanos / 1e9, vms);
-    System.out.printf("heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
-        + " all VMs polling, %.1f MiB at the end)%n", perVm, heapBefore / 1048576.0,
-        heapIdle / 1048576.0, heapEnd / 1048576.0);
-    System.out.printf("run: %.2f s wall for %s virtual (the last %s of it)%n", wallNanos / 1e9,
-        span, span.minusSeconds(2));
-    System.out.printf("simulation events: %d (%.0f ns each), backdoor calls: %d (%.0f ns each),"
-        + " host events: %d%n", simEvents, wallNanos * threads / (double) simEvents, calls,
-        wallNanos * threads / (double) calls, hostEvents);
+    System.out.printf(
+        "heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
+            + " all VMs polling, %.1f MiB at the end)%n",
+        perVm, heapBefore / 1048576.0, heapIdle / 1048576.0, heapEnd / 1048576.0);
+    System.out.printf(
+        "run: %.2f s wall for %s virtual (the last %s of it)%n",
+        wallNanos / 1e9, span, span.minusSeconds(2));
+    System.out.printf(
+        "simulation events: %d (%.0f ns each), backdoor calls: %d (%.0f ns each),"
+            + " host events: %d%n",
+        simEvents,
+        wallNanos * threads / (double) simEvents,
+        calls,
+        wallNanos * threads / (double) calls,
+        hostEvents);
     System.out.println("guest events: " + byType);
   }
 

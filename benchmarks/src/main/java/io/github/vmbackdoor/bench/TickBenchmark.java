@@ -21,10 +21,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Figure 3: one {@link TcloStateMachine#tick()} of the fixed machine on an idle TCLO channel
- * (the host has no command queued): the empty message (ping) and a receive that finds nothing,
- * two command-port calls (SENDSIZE 0, RECVSIZE), against an in-process {@link VirtualHost} with
- * its call log off.
+ * Figure 3: one {@link TcloStateMachine#tick()} of the fixed machine on an idle TCLO channel (the
+ * host has no command queued): the empty message (ping) and a receive that finds nothing, two
+ * command-port calls (SENDSIZE 0, RECVSIZE), against an in-process {@link VirtualHost} with its
+ * call log off.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,8 +40,12 @@ public class TickBenchmark {
   @Setup
   public void setUp() {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0).build();
-    machine = TcloStateMachines.fixed(host.backdoor(), command -> TcloResult.ok(),
-        TcloOptions.defaults(), new TcloListener() {});
+    machine =
+        TcloStateMachines.fixed(
+            host.backdoor(),
+            command -> TcloResult.ok(),
+            TcloOptions.defaults(),
+            new TcloListener() {});
     machine.tick();
     if (machine.health() != TcloHealth.UP) {
       throw new IllegalStateException("machine not up: " + machine);

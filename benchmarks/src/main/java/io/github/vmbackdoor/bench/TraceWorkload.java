@@ -10,9 +10,9 @@ import io.github.vmbackdoor.rpc.TcloStateMachines;
 
 /**
  * The guest of the replay benchmark: the fixed TCLO machine polling, and every tenth poll an RPCI
- * {@code info-get} of a 64-byte value over the high-bandwidth port. The same steps against the
- * same answers make the same calls, so it runs once against a recording host and again against
- * the replay of that recording.
+ * {@code info-get} of a 64-byte value over the high-bandwidth port. The same steps against the same
+ * answers make the same calls, so it runs once against a recording host and again against the
+ * replay of that recording.
  */
 final class TraceWorkload {
 
@@ -23,8 +23,9 @@ final class TraceWorkload {
   private final RpciClient rpci;
 
   TraceWorkload(Backdoor backdoor) {
-    this.machine = TcloStateMachines.fixed(backdoor, command -> TcloResult.ok(),
-        TcloOptions.defaults(), new TcloListener() {});
+    this.machine =
+        TcloStateMachines.fixed(
+            backdoor, command -> TcloResult.ok(), TcloOptions.defaults(), new TcloListener() {});
     this.rpci = RpciClient.create(backdoor);
   }
 

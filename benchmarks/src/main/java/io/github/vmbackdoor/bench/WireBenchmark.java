@@ -29,11 +29,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Figure 5: one register call (GETVERSION, an IN frame of 37 bytes answered by an IN_RESPONSE of
- * 37 bytes) over TCP loopback with {@link RemoteBackdoor} against a {@link SimulatorServer}, and
- * next to it, in the same run, the floor: a blocking-socket ping-pong of the same frame sizes
- * between a plain client and a plain server thread that reads 37 bytes and writes 37 bytes back.
- * Both sides use TCP_NODELAY. The ratio of the two is the transport's overhead.
+ * Figure 5: one register call (GETVERSION, an IN frame of 37 bytes answered by an IN_RESPONSE of 37
+ * bytes) over TCP loopback with {@link RemoteBackdoor} against a {@link SimulatorServer}, and next
+ * to it, in the same run, the floor: a blocking-socket ping-pong of the same frame sizes between a
+ * plain client and a plain server thread that reads 37 bytes and writes 37 bytes back. Both sides
+ * use TCP_NODELAY. The ratio of the two is the transport's overhead.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -64,8 +64,14 @@ public class WireBenchmark {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0).build();
     server = SimulatorServer.builder(name -> host.backdoor()).start();
     remote = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm");
-    getVersion = Registers.of(BackdoorProtocol.MAGIC, 0, BackdoorCommand.GETVERSION.number(),
-        BackdoorProtocol.COMMAND_PORT, 0, 0);
+    getVersion =
+        Registers.of(
+            BackdoorProtocol.MAGIC,
+            0,
+            BackdoorCommand.GETVERSION.number(),
+            BackdoorProtocol.COMMAND_PORT,
+            0,
+            0);
 
     rawServer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     rawServerThread = new Thread(this::echo, "raw-ping-pong-server");
@@ -73,8 +79,8 @@ public class WireBenchmark {
     rawServerThread.start();
     rawClient = new Socket();
     rawClient.setTcpNoDelay(true);
-    rawClient.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-        rawServer.getLocalPort()));
+    rawClient.connect(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), rawServer.getLocalPort()));
     rawOut = rawClient.getOutputStream();
     rawIn = new DataInputStream(rawClient.getInputStream());
     rawRequest[3] = FRAME_BYTES - 4;

@@ -40,26 +40,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Figure 6: many guest connections on one {@link WireScaleServer} over TCP loopback, each a
- * guest that opens a TCLO channel and polls it once a second the way the fixed machine does when
- * the host has nothing queued: the empty message (SENDSIZE 0), then RECVSIZE, two IN calls per
- * poll, each connection its own VM.
+ * Figure 6: many guest connections on one {@link WireScaleServer} over TCP loopback, each a guest
+ * that opens a TCLO channel and polls it once a second the way the fixed machine does when the host
+ * has nothing queued: the empty message (SENDSIZE 0), then RECVSIZE, two IN calls per poll, each
+ * connection its own VM.
  *
  * <p>The server runs in a child JVM (same jar), so each process holds only its own half of the
  * sockets (file descriptors) and the server's heap and CPU are its own. The load generator is a
- * one-thread Netty client speaking the wire protocol of {@code docs/wire-protocol.md} directly;
- * it opens the connections at most 256 at a time, lets every one poll for the warm-up, then
- * records the latency of every call (request written to response read, on the client's event
- * loop) for the measured span, and asks the server for its heap after a full GC and its CPU time.
+ * one-thread Netty client speaking the wire protocol of {@code docs/wire-protocol.md} directly; it
+ * opens the connections at most 256 at a time, lets every one poll for the warm-up, then records
+ * the latency of every call (request written to response read, on the client's event loop) for the
+ * measured span, and asks the server for its heap after a full GC and its CPU time.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.WireScale \
  *     [connections=1000] [measureSeconds=30] [warmupSeconds=10] [serverHeap=1g]
  * </pre>
  *
- * <p>System properties: {@code wirescale.ioThreads} (the server's event loops; 0, the default,
- * lets Netty choose), {@code wirescale.serverJvmArgs} (more options for the server JVM, space
- * separated, e.g. {@code -XX:StartFlightRecording=filename=server.jfr}).
+ * <p>System properties: {@code wirescale.ioThreads} (the server's event loops; 0, the default, lets
+ * Netty choose), {@code wirescale.serverJvmArgs} (more options for the server JVM, space separated,
+ * e.g. {@code -XX:StartFlightRecording=filename=server.jfr}).
  */
 public final class WireScale {
 
@@ -128,8 +128,13 @@ public final class WireScale {
       this.ctx = ctx;
       byte[] name = vm.getBytes(StandardCharsets.UTF_8);
       ByteBuf hello = ctx.alloc().buffer(13 + name.length);
-      hello.writeInt(9 + name.length).writeByte(HELLO).writeInt(WIRE_MAGIC).writeShort(1)
-          .writeShort(name.length).writeBytes(name);
+      hello
+          .writeInt(9 + name.length)
+          .writeByte(HELLO)
+          .writeInt(WIRE_MAGIC)
+          .writeShort(1)
+          .writeShort(name.length)
+          .writeBytes(name);
       ctx.writeAndFlush(hello);
     }
 
@@ -138,8 +143,9 @@ public final class WireScale {
       long now = System.nanoTime();
       int type = frame.readUnsignedByte();
       if (type == HELLO_OK) {
-        call(Registers.of(MAGIC, PROTOCOL_TCLO | FLAG_COOKIE, messageEcx(MESSAGE_OPEN),
-            COMMAND_PORT, 0, 0));
+        call(
+            Registers.of(
+                MAGIC, PROTOCOL_TCLO | FLAG_COOKIE, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0));
         step = 0;
         return;
       }
@@ -164,8 +170,9 @@ public final class WireScale {
         cookieLow = edi;
         load.connected(this);
         // The first poll at a random moment within the first second, as guests booted apart.
-        ctx.executor().schedule(this::poll, ThreadLocalRandom.current().nextLong(1_000_000),
-            TimeUnit.MICROSECONDS);
+        ctx.executor()
+            .schedule(
+                this::poll, ThreadLocalRandom.current().nextLong(1_000_000), TimeUnit.MICROSECONDS);
         step = 1;
         return;
       }
@@ -192,14 +199,26 @@ public final class WireScale {
     }
 
     private Registers message(int sub) {
-      return Registers.of(MAGIC, 0, messageEcx(sub), Registers.words(channelId, COMMAND_PORT),
-          cookieHigh, cookieLow);
+      return Registers.of(
+          MAGIC,
+          0,
+          messageEcx(sub),
+          Registers.words(channelId, COMMAND_PORT),
+          cookieHigh,
+          cookieLow);
     }
 
     private void call(Registers r) {
       ByteBuf f = ctx.alloc().buffer(37);
-      f.writeInt(33).writeByte(IN).writeInt(++sequence).writeInt(r.eax()).writeInt(r.ebx())
-          .writeInt(r.ecx()).writeInt(r.edx()).writeInt(r.esi()).writeInt(r.edi())
+      f.writeInt(33)
+          .writeByte(IN)
+          .writeInt(++sequence)
+          .writeInt(r.eax())
+          .writeInt(r.ebx())
+          .writeInt(r.ecx())
+          .writeInt(r.edx())
+          .writeInt(r.esi())
+          .writeInt(r.edi())
           .writeInt(r.ebp());
       sentNanos = System.nanoTime();
       ctx.writeAndFlush(f);
@@ -256,24 +275,33 @@ public final class WireScale {
     int measureSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     int warmupSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     String serverHeap = args.length > 3 ? args[3] : "1g";
-    System.out.printf("%d connections, %d s measured after %d s warm-up; JDK %s, %d processors%n",
-        connections, measureSeconds, warmupSeconds, Runtime.version(),
+    System.out.printf(
+        "%d connections, %d s measured after %d s warm-up; JDK %s, %d processors%n",
+        connections,
+        measureSeconds,
+        warmupSeconds,
+        Runtime.version(),
         Runtime.getRuntime().availableProcessors());
 
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator
-        + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     String classpath = System.getProperty("java.class.path");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx" + serverHeap));
     String extra = System.getProperty("wirescale.serverJvmArgs", "").trim();
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.split("\\s+")));
     }
-    command.addAll(List.of("-cp", classpath, WireScaleServer.class.getName(),
-        String.valueOf(connections + 16), System.getProperty("wirescale.ioThreads", "0")));
-    Process server = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    BufferedReader fromServer = new BufferedReader(
-        new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    command.addAll(
+        List.of(
+            "-cp",
+            classpath,
+            WireScaleServer.class.getName(),
+            String.valueOf(connections + 16),
+            System.getProperty("wirescale.ioThreads", "0")));
+    Process server =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    BufferedReader fromServer =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     Writer toServer = new OutputStreamWriter(server.getOutputStream(), StandardCharsets.UTF_8);
     EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("load", true));
     try {
@@ -283,31 +311,42 @@ public final class WireScale {
       }
       int port = Integer.parseInt(first.substring(5).trim());
       Load load = new Load();
-      Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
-          .option(ChannelOption.TCP_NODELAY, true)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
+      Bootstrap bootstrap =
+          new Bootstrap()
+              .group(group)
+              .channel(NioSocketChannel.class)
+              .option(ChannelOption.TCP_NODELAY, true)
+              .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
       long rampStart = System.nanoTime();
       List<ChannelFuture> futures = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         load.connecting.acquire();
         String vm = "vm-" + i;
-        futures.add(bootstrap.handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(1 << 17, 0, 4, 0, 4),
-                new Guest(vm, load));
-          }
-        }).connect("127.0.0.1", port).addListener(f -> {
-          if (!f.isSuccess()) {
-            load.fail("connect: " + f.cause());
-            load.connecting.release();
-          }
-        }));
+        futures.add(
+            bootstrap
+                .handler(
+                    new ChannelInitializer<SocketChannel>() {
+                      @Override
+                      protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                            .addLast(
+                                new LengthFieldBasedFrameDecoder(1 << 17, 0, 4, 0, 4),
+                                new Guest(vm, load));
+                      }
+                    })
+                .connect("127.0.0.1", port)
+                .addListener(
+                    f -> {
+                      if (!f.isSuccess()) {
+                        load.fail("connect: " + f.cause());
+                        load.connecting.release();
+                      }
+                    }));
       }
       load.connecting.acquire(CONNECTS_IN_FLIGHT);
       double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
-      System.out.printf("connected %d of %d in %.1f s%n", load.open.get(), connections,
-          rampSeconds);
+      System.out.printf(
+          "connected %d of %d in %.1f s%n", load.open.get(), connections, rampSeconds);
 
       TimeUnit.SECONDS.sleep(warmupSeconds);
       long[] before = stats(toServer, fromServer);
@@ -323,18 +362,27 @@ public final class WireScale {
       long[] after = stats(toServer, fromServer);
       long polls = load.polls.get() - pollsBefore;
 
-      System.out.printf("calls: %d (%.0f/s), polls %d (%.0f/s); failures %d%s; connections"
-          + " lost %d%n", h.total(), h.total() / (wall / 1e9), polls, polls / (wall / 1e9),
-          load.failures.get(), load.firstFailure == null ? "" : " (first: " + load.firstFailure
-              + ")", load.lost.get());
+      System.out.printf(
+          "calls: %d (%.0f/s), polls %d (%.0f/s); failures %d%s; connections" + " lost %d%n",
+          h.total(),
+          h.total() / (wall / 1e9),
+          polls,
+          polls / (wall / 1e9),
+          load.failures.get(),
+          load.firstFailure == null ? "" : " (first: " + load.firstFailure + ")",
+          load.lost.get());
       System.out.printf(
           "call latency: p50 %d µs, p90 %d µs, p99 %d µs, p99.9 %d µs, max %d µs%n",
           h.percentile(50), h.percentile(90), h.percentile(99), h.percentile(99.9), h.max());
-      System.out.printf("server: %d connections, heap after GC %.1f MiB, CPU %.2f cores"
-          + " (%.1f%% of %d); load generator CPU %.2f cores%n", after[0],
-          after[1] / 1048576.0, (after[2] - before[2]) / (double) wall,
+      System.out.printf(
+          "server: %d connections, heap after GC %.1f MiB, CPU %.2f cores"
+              + " (%.1f%% of %d); load generator CPU %.2f cores%n",
+          after[0],
+          after[1] / 1048576.0,
+          (after[2] - before[2]) / (double) wall,
           100.0 * (after[2] - before[2]) / wall / Runtime.getRuntime().availableProcessors(),
-          Runtime.getRuntime().availableProcessors(), clientCpu / (double) wall);
+          Runtime.getRuntime().availableProcessors(),
+          clientCpu / (double) wall);
       for (ChannelFuture f : futures) {
         f.channel().close();
       }
@@ -360,7 +408,7 @@ public final class WireScale {
   }
 
   private static long clientCpu() {
-    return ((com.sun.management.OperatingSystemMXBean)
-        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }

@@ -13,11 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The server half of {@link WireScale}, run in a process of its own: a {@link SimulatorServer}
- * that makes a {@link VirtualHost} (system clock and ticker, as {@code vmbackdoor serve} does;
- * call log off, no history) for every VM name a guest asks for. It prints {@code port N}, then
- * answers each line on standard input: {@code stats} prints
- * {@code stats <connections> <usedHeapAfterGcBytes> <processCpuNanos>}; end of input stops it.
+ * The server half of {@link WireScale}, run in a process of its own: a {@link SimulatorServer} that
+ * makes a {@link VirtualHost} (system clock and ticker, as {@code vmbackdoor serve} does; call log
+ * off, no history) for every VM name a guest asks for. It prints {@code port N}, then answers each
+ * line on standard input: {@code stats} prints {@code stats <connections> <usedHeapAfterGcBytes>
+ * <processCpuNanos>}; end of input stops it.
  *
  * <pre>
  * java -cp benchmarks.jar io.github.vmbackdoor.bench.WireScaleServer [maxConnections] [ioThreads]
@@ -33,13 +33,23 @@ public final class WireScaleServer {
     int ioThreads = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     ConcurrentHashMap<String, Backdoor> vms = new ConcurrentHashMap<>();
     AtomicLong seeds = new AtomicLong();
-    try (SimulatorServer server = SimulatorServer.builder(name -> vms.computeIfAbsent(name,
-            n -> VirtualHost.builder().seed(seeds.incrementAndGet())
-                .hostClock(Clock.systemUTC()).ticker(Ticker.systemTicker())
-                .callLogLimit(0).historyLimit(0).build().backdoor()))
-        .maxConnections(maxConnections)
-        .ioThreads(ioThreads)
-        .start()) {
+    try (SimulatorServer server =
+        SimulatorServer.builder(
+                name ->
+                    vms.computeIfAbsent(
+                        name,
+                        n ->
+                            VirtualHost.builder()
+                                .seed(seeds.incrementAndGet())
+                                .hostClock(Clock.systemUTC())
+                                .ticker(Ticker.systemTicker())
+                                .callLogLimit(0)
+                                .historyLimit(0)
+                                .build()
+                                .backdoor()))
+            .maxConnections(maxConnections)
+            .ioThreads(ioThreads)
+            .start()) {
       System.out.println("port " + server.port());
       System.out.flush();
       BufferedReader in =
@@ -51,8 +61,10 @@ public final class WireScaleServer {
             System.gc();
           }
           long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-          long cpu = ((com.sun.management.OperatingSystemMXBean)
-              ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+          long cpu =
+              ((com.sun.management.OperatingSystemMXBean)
+                      ManagementFactory.getOperatingSystemMXBean())
+                  .getProcessCpuTime();
           System.out.println("stats " + server.connectionCount() + " " + heap + " " + cpu);
           System.out.flush();
         }

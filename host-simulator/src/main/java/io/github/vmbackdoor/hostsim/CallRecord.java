@@ -41,10 +41,21 @@ public record CallRecord(
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder();
-    b.append('#').append(sequence).append(" t=").append(at.toNanos()).append("ns ").append(kind)
-        .append(" [").append(request).append("] -> [").append(answer).append(']');
+    b.append('#')
+        .append(sequence)
+        .append(" t=")
+        .append(at.toNanos())
+        .append("ns ")
+        .append(kind)
+        .append(" [")
+        .append(request)
+        .append("] -> [")
+        .append(answer)
+        .append(']');
     if (kind != Kind.IN) {
-      b.append(" bytes=").append(payloadLength).append(" crc=")
+      b.append(" bytes=")
+          .append(payloadLength)
+          .append(" crc=")
           .append(Long.toHexString(payloadCrc32));
     }
     return b.append(' ').append(note).toString();

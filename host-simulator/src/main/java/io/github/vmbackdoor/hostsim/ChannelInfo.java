@@ -50,8 +50,18 @@ public record ChannelInfo(
 
   @Override
   public String toString() {
-    return "channel " + id + " " + BackdoorProtocol.protocolName(protocol)
-        + (cookies ? " cookies " + Registers.hex(cookieHigh) + ":" + Registers.hex(cookieLow) : " no cookies")
-        + " " + state + " " + operation + " last " + lastActivity;
+    return "channel "
+        + id
+        + " "
+        + BackdoorProtocol.protocolName(protocol)
+        + (cookies
+            ? " cookies " + Registers.hex(cookieHigh) + ":" + Registers.hex(cookieLow)
+            : " no cookies")
+        + " "
+        + state
+        + " "
+        + operation
+        + " last "
+        + lastActivity;
   }
 }

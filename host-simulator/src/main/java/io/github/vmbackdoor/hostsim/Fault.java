@@ -8,37 +8,37 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A fault applied at the host's port: which message-layer calls it matches, and what the host
- * does to them instead of (or besides) answering normally.
+ * A fault applied at the host's port: which message-layer calls it matches, and what the host does
+ * to them instead of (or besides) answering normally.
  *
  * <p>An immutable value; install it with {@link VirtualHost#installFault(Fault)}. The host keeps
  * the per-fault count of matching calls, so the same value can be installed on several hosts.
  *
  * <p>Matching (every criterion that is set must hold): the channel's protocol (for OPEN: the
  * protocol asked for), the channel id, the message step (the sub-command, or {@link
- * Step#SEND_HB}/{@link Step#RECV_HB} for the high-bandwidth transfers), the host time window
- * {@code [from, until)} measured since the host was built, then the occurrence: with
- * {@link Builder#nth(int) nth(n)} only the n-th matching call is hit (counting from 1), without
- * it every matching call is. Last, a probability below 1 draws from the host's seeded random
- * source, so runs repeat.
+ * Step#SEND_HB}/{@link Step#RECV_HB} for the high-bandwidth transfers), the host time window {@code
+ * [from, until)} measured since the host was built, then the occurrence: with {@link
+ * Builder#nth(int) nth(n)} only the n-th matching call is hit (counting from 1), without it every
+ * matching call is. Last, a probability below 1 draws from the host's seeded random source, so runs
+ * repeat.
  *
  * <p>Actions:
+ *
  * <ul>
- *   <li>{@link Action#CLEAR_SUCCESS}: the host does not act on the call and answers without
- *       SUCCESS (status 0); the channel's state is unchanged;</li>
- *   <li>{@link Action#CHECKPOINT}: as if a checkpoint cancelled the operation in progress on
- *       the channel: the operation is abandoned (a message being received stays available) and
- *       the call answers CPT without SUCCESS; at SENDSIZE or RECVSIZE, which never answer CPT,
- *       the call is served and the operation it starts is cancelled (its next step answers
- *       CPT);</li>
+ *   <li>{@link Action#CLEAR_SUCCESS}: the host does not act on the call and answers without SUCCESS
+ *       (status 0); the channel's state is unchanged;
+ *   <li>{@link Action#CHECKPOINT}: as if a checkpoint cancelled the operation in progress on the
+ *       channel: the operation is abandoned (a message being received stays available) and the call
+ *       answers CPT without SUCCESS; at SENDSIZE or RECVSIZE, which never answer CPT, the call is
+ *       served and the operation it starts is cancelled (its next step answers CPT);
  *   <li>{@link Action#CLOSE_CHANNEL}: the host closes the channel ({@link
- *       Invalidation#HOST_CLOSED}); the call answers CLOSED without SUCCESS;</li>
+ *       Invalidation#HOST_CLOSED}); the call answers CLOSED without SUCCESS;
  *   <li>{@link Action#DROP_CHANNEL}: the host forgets the channel ({@link
- *       Invalidation#COOKIES_INVALID}); the call answers status 0;</li>
+ *       Invalidation#COOKIES_INVALID}); the call answers status 0;
  *   <li>{@link Action#CORRUPT_PAYLOAD}: the call is served, but the first payload byte it moves
- *       (SENDPAYLOAD, RECVPAYLOAD, HB in or out) is inverted (xor 0xFF);</li>
- *   <li>{@link Action#DELAY}: the call is served and takes {@link #delay()} of virtual time
- *       (the host's delayer is told; with a {@link Simulation} the clock moves on).</li>
+ *       (SENDPAYLOAD, RECVPAYLOAD, HB in or out) is inverted (xor 0xFF);
+ *   <li>{@link Action#DELAY}: the call is served and takes {@link #delay()} of virtual time (the
+ *       host's delayer is told; with a {@link Simulation} the clock moves on).
  * </ul>
  */
 public final class Fault {
@@ -161,7 +161,11 @@ public final class Fault {
       b.append(" nth=").append(nth);
     }
     if (!from.isZero() || until.isPresent()) {
-      b.append(" window=[").append(from).append(", ").append(until.map(Duration::toString).orElse("")).append(')');
+      b.append(" window=[")
+          .append(from)
+          .append(", ")
+          .append(until.map(Duration::toString).orElse(""))
+          .append(')');
     }
     if (probability < 1.0) {
       b.append(" p=").append(probability);
@@ -211,8 +215,8 @@ public final class Fault {
 
     /** Match only calls at host times in {@code [from, until)}. */
     public Builder between(Duration from, Duration until) {
-      Preconditions.checkArgument(!from.isNegative() && until.compareTo(from) >= 0,
-          "bad window [%s, %s)", from, until);
+      Preconditions.checkArgument(
+          !from.isNegative() && until.compareTo(from) >= 0, "bad window [%s, %s)", from, until);
       this.from = from;
       this.until = Optional.of(until);
       return this;

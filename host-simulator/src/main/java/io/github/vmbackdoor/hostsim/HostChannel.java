@@ -12,17 +12,24 @@ final class HostChannel {
 
   /** OPEN, HOST_CLOSED or TIMED_OUT. */
   ChannelInfo.State state = ChannelInfo.State.OPEN;
+
   long closedNanos;
 
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
+
   /** The checkpoint generation the current operation started in. */
   long operationGeneration;
+
   /** SENDING: the announced message and how much of it arrived. */
   byte[] sendBuffer;
+
   int sendOffset;
+
   /** RECEIVING/RECEIVED: the message being fetched and how much of it went out. */
   byte[] receiveBuffer;
+
   int receiveOffset;
+
   /** TCLO: the command being fetched (null for RPCI). */
   TcloCommand receiveCommand;
 
@@ -31,10 +38,13 @@ final class HostChannel {
 
   /** TCLO: whether the guest has sent its first message ("I am here"). */
   boolean heardFrom;
+
   /** TCLO: whether the channel still owes the guest its first "reset". */
   boolean needsReset;
+
   /** TCLO: the command delivered and not yet answered. */
   TcloCommand outstanding;
+
   long outstandingSinceNanos;
 
   HostChannel(int id, int protocol, boolean cookies, int cookieHigh, int cookieLow, long now) {

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
 /**
- * A power operation the host asks the guest to carry out over TCLO, with the guest OS state
- * id the guest reports back in {@code tools.os.statechange.status <0|1> <state>}.
+ * A power operation the host asks the guest to carry out over TCLO, with the guest OS state id the
+ * guest reports back in {@code tools.os.statechange.status <0|1> <state>}.
  */
 public enum PowerOperation {
   /** {@code OS_Halt}; state 1. */

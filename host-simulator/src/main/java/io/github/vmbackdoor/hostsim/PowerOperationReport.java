@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * What became of one power operation the host requested: the guest's TCLO reply to the
- * command, and the status it reported with {@code tools.os.statechange.status}.
+ * What became of one power operation the host requested: the guest's TCLO reply to the command, and
+ * the status it reported with {@code tools.os.statechange.status}.
  *
  * @param operation the operation requested
  * @param requestedAt host time (since the host was built) the request was queued

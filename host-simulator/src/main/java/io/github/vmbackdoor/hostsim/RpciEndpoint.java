@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The host's RPCI endpoint: handlers by command name, the stores the built-in handlers keep,
- * and the requests received. Guarded by the VirtualHost's lock.
+ * The host's RPCI endpoint: handlers by command name, the stores the built-in handlers keep, and
+ * the requests received. Guarded by the VirtualHost's lock.
  */
 final class RpciEndpoint {
 
@@ -39,10 +39,13 @@ final class RpciEndpoint {
   private String toolsVersionType;
 
   /**
-   * @param powerOperations the host's requested power operations, which state-change reports
-   *     are matched to
+   * @param powerOperations the host's requested power operations, which state-change reports are
+   *     matched to
    */
-  RpciEndpoint(int historyLimit, int storeLimit, String machineId,
+  RpciEndpoint(
+      int historyLimit,
+      int storeLimit,
+      String machineId,
       List<TcloCommand.PowerTracker> powerOperations) {
     this.historyLimit = historyLimit;
     this.storeLimit = storeLimit;
@@ -61,8 +64,8 @@ final class RpciEndpoint {
 
   /** Handles one complete request and returns the reply's bytes. */
   byte[] handle(int channelId, Duration at, byte[] message) {
-    RpciRequest request = RpciRequest.parse(channelId, at,
-        new String(message, StandardCharsets.ISO_8859_1));
+    RpciRequest request =
+        RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     History.add(requests, request, historyLimit);
     RpciHandler handler = handlerFor(request.command());
     String reply = handler != null ? handler.reply(request) : UNKNOWN_COMMAND;
@@ -127,70 +130,86 @@ final class RpciEndpoint {
   // ---- built-in handlers ----
 
   private void installBuiltInHandlers() {
-    handlers.put("info-get", req -> {
-      String key = req.arguments().trim();
-      String value = guestInfo.get(key);
-      return key.startsWith(GUESTINFO) && value != null ? "1 " + value : "0 No value found";
-    });
-    handlers.put("info-set", req -> {
-      String args = req.arguments();
-      int space = args.indexOf(' ');
-      String key = space < 0 ? args : args.substring(0, space);
-      String value = space < 0 ? "" : args.substring(space + 1);
-      if (!key.startsWith(GUESTINFO)) {
-        return "0 Permission denied";
-      }
-      if (!fits(guestInfo, key)) {
-        return "0 Too many guestinfo variables";
-      }
-      guestInfo.put(key, value);
-      return "1 ";
-    });
-    handlers.put("log", req -> {
-      History.add(guestLog, req.arguments(), historyLimit);
-      return "1 ";
-    });
-    handlers.put("tools.set.version", req -> {
-      toolsVersion = req.arguments().trim();
-      return "1 ";
-    });
-    handlers.put("tools.set.versiontype", req -> {
-      String[] parts = req.arguments().trim().split(" +");
-      toolsVersion = parts[0];
-      toolsVersionType = parts.length > 1 ? parts[1] : null;
-      return "1 ";
-    });
-    handlers.put("tools.capability.*", req -> {
-      String name = req.command().substring("tools.capability.".length());
-      if (!fits(capabilities, name)) {
-        return "0 Too many capabilities";
-      }
-      capabilities.put(name, req.arguments());
-      return "1 ";
-    });
-    handlers.put("vmx.capability.unified_loop", req -> {
-      History.add(unifiedLoopApps, req.arguments().trim(), historyLimit);
-      return "1 ";
-    });
+    handlers.put(
+        "info-get",
+        req -> {
+          String key = req.arguments().trim();
+          String value = guestInfo.get(key);
+          return key.startsWith(GUESTINFO) && value != null ? "1 " + value : "0 No value found";
+        });
+    handlers.put(
+        "info-set",
+        req -> {
+          String args = req.arguments();
+          int space = args.indexOf(' ');
+          String key = space < 0 ? args : args.substring(0, space);
+          String value = space < 0 ? "" : args.substring(space + 1);
+          if (!key.startsWith(GUESTINFO)) {
+            return "0 Permission denied";
+          }
+          if (!fits(guestInfo, key)) {
+            return "0 Too many guestinfo variables";
+          }
+          guestInfo.put(key, value);
+          return "1 ";
+        });
+    handlers.put(
+        "log",
+        req -> {
+          History.add(guestLog, req.arguments(), historyLimit);
+          return "1 ";
+        });
+    handlers.put(
+        "tools.set.version",
+        req -> {
+          toolsVersion = req.arguments().trim();
+          return "1 ";
+        });
+    handlers.put(
+        "tools.set.versiontype",
+        req -> {
+          String[] parts = req.arguments().trim().split(" +");
+          toolsVersion = parts[0];
+          toolsVersionType = parts.length > 1 ? parts[1] : null;
+          return "1 ";
+        });
+    handlers.put(
+        "tools.capability.*",
+        req -> {
+          String name = req.command().substring("tools.capability.".length());
+          if (!fits(capabilities, name)) {
+            return "0 Too many capabilities";
+          }
+          capabilities.put(name, req.arguments());
+          return "1 ";
+        });
+    handlers.put(
+        "vmx.capability.unified_loop",
+        req -> {
+          History.add(unifiedLoopApps, req.arguments().trim(), historyLimit);
+          return "1 ";
+        });
     handlers.put("tools.os.statechange.status", this::stateChangeStatus);
-    handlers.put("SetGuestInfo", req -> {
-      // "SetGuestInfo  <type> <value>": the arguments start with the second space
-      String args = req.arguments().startsWith(" ") ? req.arguments().substring(1)
-          : req.arguments();
-      int space = args.indexOf(' ');
-      String type = space < 0 ? args : args.substring(0, space);
-      int typeNumber;
-      try {
-        typeNumber = Integer.parseInt(type);
-      } catch (NumberFormatException e) {
-        return "0 Invalid arguments";
-      }
-      if (!fits(setGuestInfo, typeNumber)) {
-        return "0 Too many guest info types";
-      }
-      setGuestInfo.put(typeNumber, space < 0 ? "" : args.substring(space + 1));
-      return "1 ";
-    });
+    handlers.put(
+        "SetGuestInfo",
+        req -> {
+          // "SetGuestInfo  <type> <value>": the arguments start with the second space
+          String args =
+              req.arguments().startsWith(" ") ? req.arguments().substring(1) : req.arguments();
+          int space = args.indexOf(' ');
+          String type = space < 0 ? args : args.substring(0, space);
+          int typeNumber;
+          try {
+            typeNumber = Integer.parseInt(type);
+          } catch (NumberFormatException e) {
+            return "0 Invalid arguments";
+          }
+          if (!fits(setGuestInfo, typeNumber)) {
+            return "0 Too many guest info types";
+          }
+          setGuestInfo.put(typeNumber, space < 0 ? "" : args.substring(space + 1));
+          return "1 ";
+        });
     handlers.put("machine.id.get", req -> "1 " + machineId);
   }
 
@@ -199,7 +218,9 @@ final class RpciEndpoint {
     return store.containsKey(name) || store.size() < storeLimit;
   }
 
-  /** {@code tools.os.statechange.status <0|1> <state>}: matched to the oldest unreported request. */
+  /**
+   * {@code tools.os.statechange.status <0|1> <state>}: matched to the oldest unreported request.
+   */
   private String stateChangeStatus(RpciRequest req) {
     String[] parts = req.arguments().trim().split(" +");
     if (parts.length != 2 || !(parts[0].equals("0") || parts[0].equals("1"))) {

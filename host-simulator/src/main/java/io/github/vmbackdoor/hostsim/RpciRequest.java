@@ -5,12 +5,12 @@ import java.time.Duration;
 /**
  * One RPCI request as the host received it.
  *
- * <p>The bytes are decoded as ISO-8859-1, one character per byte, so that no byte is lost.
- * {@link #text()} has trailing NUL bytes removed (vmtoolsd sends one, vmt does not);
- * {@link #command()} is the text up to the first space and {@link #arguments()} everything
- * after that space (empty when there is none). So {@code "tools.capability.statechange "} and
- * {@code "tools.capability.statechange"} both have empty arguments, and
- * {@code "SetGuestInfo  7 1200"} has the arguments {@code " 7 1200"}.
+ * <p>The bytes are decoded as ISO-8859-1, one character per byte, so that no byte is lost. {@link
+ * #text()} has trailing NUL bytes removed (vmtoolsd sends one, vmt does not); {@link #command()} is
+ * the text up to the first space and {@link #arguments()} everything after that space (empty when
+ * there is none). So {@code "tools.capability.statechange "} and {@code
+ * "tools.capability.statechange"} both have empty arguments, and {@code "SetGuestInfo 7 1200"} has
+ * the arguments {@code " 7 1200"}.
  *
  * @param channelId the RPCI channel it arrived on
  * @param at host time (since the host was built) it arrived

@@ -15,19 +15,19 @@ import java.util.function.Supplier;
 /**
  * A deterministic discrete-event loop in virtual time.
  *
- * <p>Events are ordered by their virtual time, then by the order in which they were scheduled,
- * so two runs that schedule the same events get the same order. Time moves only when the loop
- * runs an event ({@link #runFor}, {@link #runUntil}, {@link #step}) or when an event calls
- * {@link #advance} (a call that takes time); nothing reads the wall clock. Randomness comes
- * from {@link #random()}, seeded at construction.
+ * <p>Events are ordered by their virtual time, then by the order in which they were scheduled, so
+ * two runs that schedule the same events get the same order. Time moves only when the loop runs an
+ * event ({@link #runFor}, {@link #runUntil}, {@link #step}) or when an event calls {@link #advance}
+ * (a call that takes time); nothing reads the wall clock. Randomness comes from {@link #random()},
+ * seeded at construction.
  *
- * <p>Guest ticks and host events go on the same loop: a guest state machine's {@code tick()}
- * is scheduled with {@link #repeat}, a host event such as a checkpoint with
- * {@link #schedule(Duration, Runnable) schedule(delay, host::checkpoint)}.
+ * <p>Guest ticks and host events go on the same loop: a guest state machine's {@code tick()} is
+ * scheduled with {@link #repeat}, a host event such as a checkpoint with {@link #schedule(Duration,
+ * Runnable) schedule(delay, host::checkpoint)}.
  *
- * <p>The loop runs events on the thread that calls {@code runFor}/{@code runUntil}. Its methods
- * are synchronized so that {@link #clock()} and {@link #ticker()} may be read from other
- * threads, but events are meant to be scheduled and run from one thread.
+ * <p>The loop runs events on the thread that calls {@code runFor}/{@code runUntil}. Its methods are
+ * synchronized so that {@link #clock()} and {@link #ticker()} may be read from other threads, but
+ * events are meant to be scheduled and run from one thread.
  */
 public final class Simulation {
 
@@ -85,8 +85,8 @@ public final class Simulation {
   }
 
   /**
-   * The seeded random source. Draw from it only inside events (or before running), so that
-   * draws happen in the same order on every run.
+   * The seeded random source. Draw from it only inside events (or before running), so that draws
+   * happen in the same order on every run.
    */
   public SplittableRandom random() {
     return random;
@@ -138,8 +138,8 @@ public final class Simulation {
 
   /**
    * Runs {@code tick} first after {@code initialDelay}, then again after each delay it returns,
-   * until it returns {@code null} or the handle is cancelled. This is how a guest state
-   * machine's {@code Duration tick()} is driven.
+   * until it returns {@code null} or the handle is cancelled. This is how a guest state machine's
+   * {@code Duration tick()} is driven.
    */
   public synchronized Scheduled repeat(Duration initialDelay, Supplier<Duration> tick) {
     Preconditions.checkNotNull(tick, "tick");
@@ -149,8 +149,8 @@ public final class Simulation {
   }
 
   /**
-   * Moves virtual time forward by {@code duration} without running events: for a call that
-   * takes time while an event runs. Events that fell due meanwhile run next, late.
+   * Moves virtual time forward by {@code duration} without running events: for a call that takes
+   * time while an event runs. Events that fell due meanwhile run next, late.
    */
   public synchronized void advance(Duration duration) {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
@@ -177,8 +177,8 @@ public final class Simulation {
   }
 
   /**
-   * Runs every event due within {@code duration} from now, then sets virtual time to the end
-   * of that span.
+   * Runs every event due within {@code duration} from now, then sets virtual time to the end of
+   * that span.
    *
    * @return the number of events run
    */
@@ -245,11 +245,12 @@ public final class Simulation {
     Event(long dueNanos, long sequence, Runnable action) {
       this.dueNanos = dueNanos;
       this.sequence = sequence;
-      this.action = () -> {
-        if (!cancelled) {
-          action.run();
-        }
-      };
+      this.action =
+          () -> {
+            if (!cancelled) {
+              action.run();
+            }
+          };
     }
 
     @Override
@@ -331,7 +332,12 @@ public final class Simulation {
 
   @Override
   public String toString() {
-    return "Simulation{seed=" + seed + ", elapsed=" + elapsed() + ", pending=" + pendingEvents()
+    return "Simulation{seed="
+        + seed
+        + ", elapsed="
+        + elapsed()
+        + ", pending="
+        + pendingEvents()
         + "}";
   }
 }

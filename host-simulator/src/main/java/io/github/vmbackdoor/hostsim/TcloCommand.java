@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 final class TcloCommand {
   final String text;
   final byte[] bytes;
+
   /** Whether this is the "reset" a new TCLO channel owes its guest (not from the queue). */
   final boolean channelReset;
+
   /** The power operation this command requests, or null. */
   final PowerTracker power;
 

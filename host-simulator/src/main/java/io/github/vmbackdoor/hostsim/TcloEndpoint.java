@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The host's TCLO endpoint: one queue of host commands per VM, the channel the host talks to,
- * and the record of exchanges. Guarded by the VirtualHost's lock.
+ * The host's TCLO endpoint: one queue of host commands per VM, the channel the host talks to, and
+ * the record of exchanges. Guarded by the VirtualHost's lock.
  */
 final class TcloEndpoint {
 
@@ -26,11 +26,11 @@ final class TcloEndpoint {
   private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
   private final Deque<String> commandsSent = new ArrayDeque<>();
   private final List<TcloCommand.PowerTracker> powerOperations = new ArrayList<>();
+
   /** The TCLO channel the host talks to: the newest opened, while it lives. */
   private HostChannel active;
 
-  TcloEndpoint(Ticker ticker, long startNanos, int historyLimit,
-      boolean rejectUnsolicitedReplies) {
+  TcloEndpoint(Ticker ticker, long startNanos, int historyLimit, boolean rejectUnsolicitedReplies) {
     this.ticker = ticker;
     this.startNanos = startNanos;
     this.historyLimit = historyLimit;
@@ -66,8 +66,8 @@ final class TcloEndpoint {
   // ---- channels ----
 
   /**
-   * A TCLO channel was opened: it becomes the one the host talks to and owes its guest a
-   * "reset". Returns the channel it displaced, or null.
+   * A TCLO channel was opened: it becomes the one the host talks to and owes its guest a "reset".
+   * Returns the channel it displaced, or null.
    */
   HostChannel opened(HostChannel ch) {
     HostChannel previous = active;
@@ -79,8 +79,14 @@ final class TcloEndpoint {
   /** A channel ended (closed, invalidated, dropped): an outstanding command is lost. */
   void ended(HostChannel ch) {
     if (ch.outstanding != null) {
-      record(new TcloExchange(ch.id, Optional.of(ch.outstanding.text), Optional.empty(),
-          TcloExchange.Outcome.CHANNEL_LOST, time(ch.outstandingSinceNanos), now()));
+      record(
+          new TcloExchange(
+              ch.id,
+              Optional.of(ch.outstanding.text),
+              Optional.empty(),
+              TcloExchange.Outcome.CHANNEL_LOST,
+              time(ch.outstandingSinceNanos),
+              now()));
       ch.outstanding = null;
     }
     if (active == ch) {
@@ -104,7 +110,8 @@ final class TcloEndpoint {
     if (command.channelReset) {
       ch.needsReset = false;
       // The channel's own reset also answers a reset that was queued meanwhile.
-      while (!queue.isEmpty() && queue.peekFirst().text.equals(RESET)
+      while (!queue.isEmpty()
+          && queue.peekFirst().text.equals(RESET)
           && queue.peekFirst().power == null) {
         queue.removeFirst();
       }
@@ -117,15 +124,21 @@ final class TcloEndpoint {
   }
 
   /**
-   * Whether the host refuses a SENDSIZE of {@code length} on the channel because it would be
-   * a reply nobody asked for (the policy says reject); records the refusal.
+   * Whether the host refuses a SENDSIZE of {@code length} on the channel because it would be a
+   * reply nobody asked for (the policy says reject); records the refusal.
    */
   boolean refusesUnsolicited(HostChannel ch, long length) {
     if (!rejectUnsolicitedReplies || length == 0 || ch.outstanding != null) {
       return false;
     }
-    record(new TcloExchange(ch.id, Optional.empty(), Optional.empty(),
-        TcloExchange.Outcome.UNSOLICITED_REJECTED, now(), now()));
+    record(
+        new TcloExchange(
+            ch.id,
+            Optional.empty(),
+            Optional.empty(),
+            TcloExchange.Outcome.UNSOLICITED_REJECTED,
+            now(),
+            now()));
     return true;
   }
 
@@ -138,11 +151,23 @@ final class TcloEndpoint {
       if (c.power != null) {
         c.power.reply = text;
       }
-      record(new TcloExchange(ch.id, Optional.of(c.text), Optional.of(text),
-          TcloExchange.Outcome.ANSWERED, time(ch.outstandingSinceNanos), now()));
+      record(
+          new TcloExchange(
+              ch.id,
+              Optional.of(c.text),
+              Optional.of(text),
+              TcloExchange.Outcome.ANSWERED,
+              time(ch.outstandingSinceNanos),
+              now()));
     } else if (message.length > 0) {
-      record(new TcloExchange(ch.id, Optional.empty(), Optional.of(text),
-          TcloExchange.Outcome.UNSOLICITED_ACCEPTED, now(), now()));
+      record(
+          new TcloExchange(
+              ch.id,
+              Optional.empty(),
+              Optional.of(text),
+              TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
+              now(),
+              now()));
     }
     ch.heardFrom = true;
   }
@@ -171,7 +196,8 @@ final class TcloEndpoint {
 
   Optional<String> outstanding() {
     return active != null && active.outstanding != null
-        ? Optional.of(active.outstanding.text) : Optional.empty();
+        ? Optional.of(active.outstanding.text)
+        : Optional.empty();
   }
 
   Optional<Integer> activeChannel() {
@@ -199,8 +225,12 @@ final class TcloEndpoint {
   List<PowerOperationReport> powerOperations() {
     List<PowerOperationReport> l = new ArrayList<>();
     for (TcloCommand.PowerTracker t : powerOperations) {
-      l.add(new PowerOperationReport(t.operation, time(t.requestedNanos),
-          Optional.ofNullable(t.reply), Optional.ofNullable(t.reportedSuccess)));
+      l.add(
+          new PowerOperationReport(
+              t.operation,
+              time(t.requestedNanos),
+              Optional.ofNullable(t.reply),
+              Optional.ofNullable(t.reportedSuccess)));
     }
     return ImmutableList.copyOf(l);
   }

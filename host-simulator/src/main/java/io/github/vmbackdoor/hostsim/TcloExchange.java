@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * One TCLO exchange as the host saw it: a command it sent and the reply the guest sent back,
- * or a reply nobody asked for, or a command whose channel went away before the reply.
+ * One TCLO exchange as the host saw it: a command it sent and the reply the guest sent back, or a
+ * reply nobody asked for, or a command whose channel went away before the reply.
  *
  * @param channelId the TCLO channel
  * @param command the host's command; empty for an unsolicited reply
@@ -26,9 +26,13 @@ public record TcloExchange(
   public enum Outcome {
     /** The guest answered the command. */
     ANSWERED,
-    /** A non-empty message arrived with no command outstanding; the host accepted and ignored it. */
+    /**
+     * A non-empty message arrived with no command outstanding; the host accepted and ignored it.
+     */
     UNSOLICITED_ACCEPTED,
-    /** A non-empty message was announced with no command outstanding; the host refused its SENDSIZE. */
+    /**
+     * A non-empty message was announced with no command outstanding; the host refused its SENDSIZE.
+     */
     UNSOLICITED_REJECTED,
     /** The channel was closed, invalidated or dropped while the command was outstanding. */
     CHANNEL_LOST

@@ -48,30 +48,31 @@ import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
 /**
- * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel
- * table, the TCLO and RPCI endpoints, host events and faults.
+ * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel table,
+ * the TCLO and RPCI endpoints, host events and faults.
  *
- * <p>Guest code talks to it through {@link #backdoor()}, the in-process transport: each
- * {@link Backdoor} call is answered at once from the host's state, with no copying beyond the
- * payload bytes the protocol moves. Everything the host does is described, with the source
- * each behaviour rests on, in {@code docs/host-model.md}.
+ * <p>Guest code talks to it through {@link #backdoor()}, the in-process transport: each {@link
+ * Backdoor} call is answered at once from the host's state, with no copying beyond the payload
+ * bytes the protocol moves. Everything the host does is described, with the source each behaviour
+ * rests on, in {@code docs/host-model.md}.
  *
- * <p>Thread-safe: one lock per VirtualHost serialises every call, host event and
- * introspection. Guests of one VM may call from several threads.
+ * <p>Thread-safe: one lock per VirtualHost serialises every call, host event and introspection.
+ * Guests of one VM may call from several threads.
  *
- * <p>Time: the host reads virtual time from a {@link Ticker} (idle timeouts, fault windows,
- * the times in its records, all as a {@link Duration} since the host was built) and its host
- * clock from a {@link Clock} (GETTIME and GETTIMEFULL). By default both come from a
- * {@link Simulation} of its own, seeded with the host's seed; pass {@link
- * Builder#simulation(Simulation)} to share one loop with guest code. Host events are methods
- * ({@link #checkpoint()}, {@link #invalidateChannel}, {@link #hostReset()}, {@link
- * #requestPowerOperation}, {@link #expireIdleChannels()}, {@link #openCompetingTcloChannel()})
- * and are scheduled on the simulation as {@code simulation.schedule(delay, host::checkpoint)}.
+ * <p>Time: the host reads virtual time from a {@link Ticker} (idle timeouts, fault windows, the
+ * times in its records, all as a {@link Duration} since the host was built) and its host clock from
+ * a {@link Clock} (GETTIME and GETTIMEFULL). By default both come from a {@link Simulation} of its
+ * own, seeded with the host's seed; pass {@link Builder#simulation(Simulation)} to share one loop
+ * with guest code. Host events are methods ({@link #checkpoint()}, {@link #invalidateChannel},
+ * {@link #hostReset()}, {@link #requestPowerOperation}, {@link #expireIdleChannels()}, {@link
+ * #openCompetingTcloChannel()}) and are scheduled on the simulation as {@code
+ * simulation.schedule(delay, host::checkpoint)}.
  */
 public final class VirtualHost {
 
   /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
   public static final int PRODUCT_ESX = VmxVersion.ProductType.SCALABLE_SERVER.code();
+
   /** GETVERSION's product type for Workstation, Fusion and Player (4). */
   public static final int PRODUCT_WORKSTATION = VmxVersion.ProductType.WORKSTATION.code();
 
@@ -132,7 +133,7 @@ public final class VirtualHost {
     } else if (simulation != null && b.ticker == null) {
       this.delayer = simulation::advance;
     } else {
-      this.delayer = d -> { };
+      this.delayer = d -> {};
     }
     this.startNanos = ticker.read();
     this.random = new SplittableRandom(seed);
@@ -153,10 +154,10 @@ public final class VirtualHost {
     this.tcloTakeover = b.tcloTakeover;
     this.callLogLimit = b.callLogLimit;
     this.channels = new HostChannel[channelTableSize];
-    this.tclo = new TcloEndpoint(ticker, startNanos, b.historyLimit,
-        b.rejectUnsolicitedTcloReplies);
-    this.rpci = new RpciEndpoint(b.historyLimit, b.guestStoreLimit, b.machineId,
-        tclo.powerTrackers());
+    this.tclo =
+        new TcloEndpoint(ticker, startNanos, b.historyLimit, b.rejectUnsolicitedTcloReplies);
+    this.rpci =
+        new RpciEndpoint(b.historyLimit, b.guestStoreLimit, b.machineId, tclo.powerTrackers());
     b.handlers.forEach(rpci::handler);
   }
 
@@ -190,9 +191,9 @@ public final class VirtualHost {
   }
 
   /**
-   * The simulation whose virtual time this host reads: the one given to the builder, or the
-   * host's own (seeded with the host's seed); empty only when both a clock and a ticker were
-   * given instead.
+   * The simulation whose virtual time this host reads: the one given to the builder, or the host's
+   * own (seeded with the host's seed); empty only when both a clock and a ticker were given
+   * instead.
    */
   public Optional<Simulation> simulation() {
     return Optional.ofNullable(simulation);
@@ -209,10 +210,10 @@ public final class VirtualHost {
 
   /**
    * A checkpoint: the VM is suspended and resumed (snapshot, suspend/resume, vMotion). Every
-   * message operation in progress across it is cancelled: the next payload, HB or RECVSTATUS
-   * call of that operation answers CPT without SUCCESS (a message being received stays
-   * available). After the resume the host sends "reset" on the TCLO channel before any other
-   * queued command. Channels stay open.
+   * message operation in progress across it is cancelled: the next payload, HB or RECVSTATUS call
+   * of that operation answers CPT without SUCCESS (a message being received stays available). After
+   * the resume the host sends "reset" on the TCLO channel before any other queued command. Channels
+   * stay open.
    */
   public void checkpoint() {
     synchronized (lock) {
@@ -277,8 +278,8 @@ public final class VirtualHost {
   }
 
   /**
-   * Queues the TCLO command of a power operation and tracks it: the guest's reply, and the
-   * status it reports with {@code tools.os.statechange.status}; see {@link #powerOperations()}.
+   * Queues the TCLO command of a power operation and tracks it: the guest's reply, and the status
+   * it reports with {@code tools.os.statechange.status}; see {@link #powerOperations()}.
    */
   public void requestPowerOperation(PowerOperation operation) {
     Preconditions.checkNotNull(operation, "operation");
@@ -288,9 +289,9 @@ public final class VirtualHost {
   }
 
   /**
-   * Closes (host side, state TIMED_OUT) every open channel that has had no accepted call for
-   * longer than the idle timeout. The host also does this lazily: a channel is checked on each
-   * call addressed to it, and all channels are checked at each OPEN.
+   * Closes (host side, state TIMED_OUT) every open channel that has had no accepted call for longer
+   * than the idle timeout. The host also does this lazily: a channel is checked on each call
+   * addressed to it, and all channels are checked at each OPEN.
    *
    * @return how many channels were closed
    */
@@ -301,11 +302,10 @@ public final class VirtualHost {
   }
 
   /**
-   * A second TCLO user: another guest process opens a TCLO channel (with cookies) and never
-   * polls it. The host talks to the newest TCLO channel only, so the guest's current TCLO
-   * channel is invalidated as the takeover policy says. When the guest reopens, it takes the
-   * channel back from the other process the same way: they fight, as the NetBSD vmt(4) man page
-   * describes.
+   * A second TCLO user: another guest process opens a TCLO channel (with cookies) and never polls
+   * it. The host talks to the newest TCLO channel only, so the guest's current TCLO channel is
+   * invalidated as the takeover policy says. When the guest reopens, it takes the channel back from
+   * the other process the same way: they fight, as the NetBSD vmt(4) man page describes.
    *
    * @return the id of the other process's channel, or -1 when the channel table is full
    */
@@ -321,9 +321,9 @@ public final class VirtualHost {
   // =============================================================================================
 
   /**
-   * Adds or replaces the handler of an RPCI command. {@code name} is a command name
-   * ({@code "info-get"}) or a prefix ending in {@code '*'} ({@code "tools.capability.*"}); an
-   * exact name wins over a prefix, a longer prefix over a shorter one.
+   * Adds or replaces the handler of an RPCI command. {@code name} is a command name ({@code
+   * "info-get"}) or a prefix ending in {@code '*'} ({@code "tools.capability.*"}); an exact name
+   * wins over a prefix, a longer prefix over a shorter one.
    */
   public void rpciHandler(String name, RpciHandler handler) {
     Preconditions.checkNotNull(name, "name");
@@ -358,7 +358,10 @@ public final class VirtualHost {
     }
   }
 
-  /** Sets a guestinfo value as if the VMX configuration held it (key with its {@code guestinfo.} prefix). */
+  /**
+   * Sets a guestinfo value as if the VMX configuration held it (key with its {@code guestinfo.}
+   * prefix).
+   */
   public void putGuestInfo(String key, String value) {
     Preconditions.checkNotNull(key, "key");
     Preconditions.checkNotNull(value, "value");
@@ -406,7 +409,7 @@ public final class VirtualHost {
     }
   }
 
-  /** The values the guest set with {@code SetGuestInfo  <type> <value>}, by type. */
+  /** The values the guest set with {@code SetGuestInfo <type> <value>}, by type. */
   public Map<Integer, String> setGuestInfoValues() {
     synchronized (lock) {
       return rpci.setGuestInfo();
@@ -496,8 +499,16 @@ public final class VirtualHost {
       List<ChannelInfo> l = new ArrayList<>();
       for (HostChannel ch : channels) {
         if (ch != null) {
-          l.add(new ChannelInfo(ch.id, ch.protocol, ch.cookies, ch.cookieHigh, ch.cookieLow,
-              ch.state, ch.operation, Duration.ofNanos(ch.lastActivityNanos - startNanos)));
+          l.add(
+              new ChannelInfo(
+                  ch.id,
+                  ch.protocol,
+                  ch.cookies,
+                  ch.cookieHigh,
+                  ch.cookieLow,
+                  ch.state,
+                  ch.operation,
+                  Duration.ofNanos(ch.lastActivityNanos - startNanos)));
         }
       }
       return ImmutableList.copyOf(l);
@@ -516,8 +527,14 @@ public final class VirtualHost {
 
   @Override
   public String toString() {
-    return "VirtualHost{uuid=" + uuid + ", channels=" + channels().size() + "/" + channelTableSize
-        + (highBandwidth ? ", HB" : ", no HB") + "}";
+    return "VirtualHost{uuid="
+        + uuid
+        + ", channels="
+        + channels().size()
+        + "/"
+        + channelTableSize
+        + (highBandwidth ? ", HB" : ", no HB")
+        + "}";
   }
 
   // =============================================================================================
@@ -539,8 +556,11 @@ public final class VirtualHost {
     public Registers outs(Registers registers, byte[] bytes) {
       Preconditions.checkNotNull(registers, "registers");
       Preconditions.checkNotNull(bytes, "bytes");
-      Preconditions.checkArgument(registers.ecx() == bytes.length,
-          "ecx %s must equal the byte count %s", registers.ecx(), bytes.length);
+      Preconditions.checkArgument(
+          registers.ecx() == bytes.length,
+          "ecx %s must equal the byte count %s",
+          registers.ecx(),
+          bytes.length);
       Result res;
       synchronized (lock) {
         res = handleOuts(registers, bytes);
@@ -552,8 +572,11 @@ public final class VirtualHost {
     public Registers ins(Registers registers, byte[] into) {
       Preconditions.checkNotNull(registers, "registers");
       Preconditions.checkNotNull(into, "into");
-      Preconditions.checkArgument(registers.ecx() == into.length,
-          "ecx %s must equal the buffer length %s", registers.ecx(), into.length);
+      Preconditions.checkArgument(
+          registers.ecx() == into.length,
+          "ecx %s must equal the buffer length %s",
+          registers.ecx(),
+          into.length);
       Result res;
       synchronized (lock) {
         res = handleIns(registers, into);
@@ -582,6 +605,7 @@ public final class VirtualHost {
     Duration delay = Duration.ZERO;
     int payloadLength;
     long payloadCrc;
+
     /** The status a fault answers with, when it replaces the call's handling. */
     int faultStatus;
   }
@@ -629,30 +653,42 @@ public final class VirtualHost {
       case GETUUID:
         res.answer = uuidRegisters(r);
         break;
-      case GETHZ: {
-        long tscHz = mhz * 1_000_000L;
-        res.answer = r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz)
-            .build();
-        break;
-      }
-      case GETTIME: {
-        Instant t = clock.instant();
-        res.answer = r.toBuilder().eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000)
-            .ecx(maxTimeLagMicros).edx(0).build();
-        break;
-      }
-      case GETTIMEFULL:
-      case GETTIMEFULL_WITH_LAG: {
-        Instant t = clock.instant();
-        long s = t.getEpochSecond();
-        Registers.Builder b = r.toBuilder().esi((int) (s >>> 32)).edx((int) s)
-            .ebx(t.getNano() / 1000).ecx(maxTimeLagMicros);
-        if (command == BackdoorCommand.GETTIMEFULL_WITH_LAG) {
-          b.edi(interruptLagMicros);
+      case GETHZ:
+        {
+          long tscHz = mhz * 1_000_000L;
+          res.answer =
+              r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz).build();
+          break;
         }
-        res.answer = b.build();
-        break;
-      }
+      case GETTIME:
+        {
+          Instant t = clock.instant();
+          res.answer =
+              r.toBuilder()
+                  .eax((int) t.getEpochSecond())
+                  .ebx(t.getNano() / 1000)
+                  .ecx(maxTimeLagMicros)
+                  .edx(0)
+                  .build();
+          break;
+        }
+      case GETTIMEFULL:
+      case GETTIMEFULL_WITH_LAG:
+        {
+          Instant t = clock.instant();
+          long s = t.getEpochSecond();
+          Registers.Builder b =
+              r.toBuilder()
+                  .esi((int) (s >>> 32))
+                  .edx((int) s)
+                  .ebx(t.getNano() / 1000)
+                  .ecx(maxTimeLagMicros);
+          if (command == BackdoorCommand.GETTIMEFULL_WITH_LAG) {
+            b.edi(interruptLagMicros);
+          }
+          res.answer = b.build();
+          break;
+        }
       default:
         unknown(r, res);
     }
@@ -672,8 +708,16 @@ public final class VirtualHost {
       if (callLog.size() >= callLogLimit) {
         callLog.removeFirst();
       }
-      callLog.addLast(new CallRecord(callSequence, hostTime(), kind, request, res.answer,
-          res.payloadLength, res.payloadCrc, res.note));
+      callLog.addLast(
+          new CallRecord(
+              callSequence,
+              hostTime(),
+              kind,
+              request,
+              res.answer,
+              res.payloadLength,
+              res.payloadCrc,
+              res.note));
     }
   }
 
@@ -725,15 +769,19 @@ public final class VirtualHost {
     String prefix = stepName(sub) + " ch " + id + ": ";
     if (ch == null) {
       res.answer = lb(r, 0);
-      res.note = prefix + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
+      res.note =
+          prefix
+              + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
       return;
     }
     checkIdle(ch);
     Fault fault = matchFault(ch.protocol, id, step);
     // SENDSIZE and RECVSIZE never answer CPT: a checkpoint at them cancels the operation they
     // start, so the operation's next step answers CPT.
-    boolean checkpointAfter = fault != null && fault.action() == Fault.Action.CHECKPOINT
-        && (sub == MESSAGE_SENDSIZE || sub == MESSAGE_RECVSIZE);
+    boolean checkpointAfter =
+        fault != null
+            && fault.action() == Fault.Action.CHECKPOINT
+            && (sub == MESSAGE_SENDSIZE || sub == MESSAGE_RECVSIZE);
     if (fault != null && !checkpointAfter) {
       if (applyBlockingFault(fault, ch, res, prefix)) {
         res.answer = lb(r, res.faultStatus);
@@ -798,8 +846,8 @@ public final class VirtualHost {
   private void open(Registers r, Result res) {
     boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
-    String prefix = "OPEN " + BackdoorProtocol.protocolName(protocol)
-        + (withCookie ? " cookie" : "") + ": ";
+    String prefix =
+        "OPEN " + BackdoorProtocol.protocolName(protocol) + (withCookie ? " cookie" : "") + ": ";
     Fault fault = matchFault(protocol, -1, Step.OPEN);
     if (fault != null) {
       switch (fault.action()) {
@@ -840,8 +888,13 @@ public final class VirtualHost {
       res.note = prefix + "channel table full";
       return;
     }
-    res.answer = r.toBuilder().ecx(STATUS_SUCCESS << 16).edx(ch.id << 16).esi(ch.cookieHigh)
-        .edi(ch.cookieLow).build();
+    res.answer =
+        r.toBuilder()
+            .ecx(STATUS_SUCCESS << 16)
+            .edx(ch.id << 16)
+            .esi(ch.cookieHigh)
+            .edi(ch.cookieLow)
+            .build();
     res.note = prefix + "channel " + ch.id;
   }
 
@@ -913,7 +966,8 @@ public final class VirtualHost {
   }
 
   private void checkIdle(HostChannel ch) {
-    if (idleTimeout.isPresent() && ch.isOpen()
+    if (idleTimeout.isPresent()
+        && ch.isOpen()
         && ticker.read() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
       invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
     }
@@ -959,8 +1013,8 @@ public final class VirtualHost {
   }
 
   /**
-   * Applies a fault that replaces the call's normal handling. Returns true when it did, with
-   * the status to answer in {@code res.faultStatus}.
+   * Applies a fault that replaces the call's normal handling. Returns true when it did, with the
+   * status to answer in {@code res.faultStatus}.
    */
   private boolean applyBlockingFault(Fault f, HostChannel ch, Result res, String prefix) {
     switch (f.action()) {
@@ -1036,8 +1090,8 @@ public final class VirtualHost {
     return false;
   }
 
-  private void sendPayload(HostChannel ch, Registers r, Result res, String prefix,
-      boolean corrupt) {
+  private void sendPayload(
+      HostChannel ch, Registers r, Result res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
       res.answer = lb(r, STATUS_CPT);
       res.note = prefix + "checkpoint: send cancelled";
@@ -1089,27 +1143,35 @@ public final class VirtualHost {
       res.note = prefix + "nothing to receive";
       return;
     }
-    ch.operation = message.length == 0 ? ChannelInfo.Operation.RECEIVED
-        : ChannelInfo.Operation.RECEIVING;
+    ch.operation =
+        message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
     ch.operationGeneration = checkpointGeneration;
     ch.receiveBuffer = message;
     ch.receiveOffset = 0;
     ch.receiveCommand = command;
-    res.answer = r.toBuilder().ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
-        .edx(Registers.words(MESSAGE_SENDSIZE, 0)).ebx(message.length).build();
-    res.note = prefix + message.length + " bytes to receive"
-        + (command != null ? " (" + command.text + ")" : "");
+    res.answer =
+        r.toBuilder()
+            .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
+            .edx(Registers.words(MESSAGE_SENDSIZE, 0))
+            .ebx(message.length)
+            .build();
+    res.note =
+        prefix
+            + message.length
+            + " bytes to receive"
+            + (command != null ? " (" + command.text + ")" : "");
   }
 
-  private void receivePayload(HostChannel ch, Registers r, Result res, String prefix,
-      boolean corrupt) {
+  private void receivePayload(
+      HostChannel ch, Registers r, Result res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
       res.answer = lb(r, STATUS_CPT);
       res.note = prefix + "checkpoint: receive cancelled";
       return;
     }
-    boolean receiving = ch.operation == ChannelInfo.Operation.RECEIVING
-        || ch.operation == ChannelInfo.Operation.RECEIVED;
+    boolean receiving =
+        ch.operation == ChannelInfo.Operation.RECEIVING
+            || ch.operation == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
       res.answer = lb(r, 0);
       res.note = prefix + "out of order: no receive in progress";
@@ -1138,8 +1200,12 @@ public final class VirtualHost {
     if (ch.receiveOffset == ch.receiveBuffer.length) {
       ch.operation = ChannelInfo.Operation.RECEIVED;
     }
-    res.answer = r.toBuilder().ecx(STATUS_SUCCESS << 16)
-        .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0)).ebx(word).build();
+    res.answer =
+        r.toBuilder()
+            .ecx(STATUS_SUCCESS << 16)
+            .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
+            .ebx(word)
+            .build();
     res.note = prefix + "piece " + ch.receiveOffset + "/" + ch.receiveBuffer.length;
   }
 
@@ -1158,8 +1224,12 @@ public final class VirtualHost {
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVED) {
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
-          ? "payload not all fetched" : "no receive in progress");
+      res.note =
+          prefix
+              + "out of order: "
+              + (ch.operation == ChannelInfo.Operation.RECEIVING
+                  ? "payload not all fetched"
+                  : "no receive in progress");
       return;
     }
     TcloCommand command = ch.receiveCommand;
@@ -1226,7 +1296,9 @@ public final class VirtualHost {
     HostChannel ch = out ? lookup(id, r.ebp(), r.edi()) : lookup(id, r.esi(), r.ebp());
     if (ch == null) {
       res.answer = hb(r, 0);
-      res.note = prefix + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
+      res.note =
+          prefix
+              + (id < channels.length && channels[id] != null ? "wrong cookie" : "no such channel");
       return;
     }
     checkIdle(ch);
@@ -1258,13 +1330,22 @@ public final class VirtualHost {
       return;
     }
     if (out) {
-      if (ch.operation != ChannelInfo.Operation.SENDING || ch.sendOffset != 0
+      if (ch.operation != ChannelInfo.Operation.SENDING
+          || ch.sendOffset != 0
           || bytes.length != ch.sendBuffer.length) {
         res.answer = hb(r, 0);
-        res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.SENDING
-            ? bytes.length + " bytes where " + (ch.sendBuffer.length - ch.sendOffset)
-                + " of " + ch.sendBuffer.length + " are due"
-            : "no send in progress") + faultNote;
+        res.note =
+            prefix
+                + "out of order: "
+                + (ch.operation == ChannelInfo.Operation.SENDING
+                    ? bytes.length
+                        + " bytes where "
+                        + (ch.sendBuffer.length - ch.sendOffset)
+                        + " of "
+                        + ch.sendBuffer.length
+                        + " are due"
+                    : "no send in progress")
+                + faultNote;
         return;
       }
       byte[] message = bytes.clone();
@@ -1278,12 +1359,18 @@ public final class VirtualHost {
     } else {
       // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
       // and reads the rest of the message never; the message still counts as fetched.
-      if (ch.operation != ChannelInfo.Operation.RECEIVING || ch.receiveOffset != 0
-          || bytes.length == 0 || bytes.length > ch.receiveBuffer.length) {
+      if (ch.operation != ChannelInfo.Operation.RECEIVING
+          || ch.receiveOffset != 0
+          || bytes.length == 0
+          || bytes.length > ch.receiveBuffer.length) {
         res.answer = hb(r, 0);
-        res.note = prefix + "out of order: " + (ch.operation == ChannelInfo.Operation.RECEIVING
-            ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
-            : "no receive in progress") + faultNote;
+        res.note =
+            prefix
+                + "out of order: "
+                + (ch.operation == ChannelInfo.Operation.RECEIVING
+                    ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
+                    : "no receive in progress")
+                + faultNote;
         return;
       }
       System.arraycopy(ch.receiveBuffer, 0, bytes, 0, bytes.length);
@@ -1293,9 +1380,14 @@ public final class VirtualHost {
       ch.receiveOffset = bytes.length;
       ch.operation = ChannelInfo.Operation.RECEIVED;
       res.answer = hb(r, STATUS_SUCCESS);
-      res.note = prefix + bytes.length + " bytes fetched"
-          + (bytes.length < ch.receiveBuffer.length
-              ? " (short read of " + ch.receiveBuffer.length + ")" : "") + faultNote;
+      res.note =
+          prefix
+              + bytes.length
+              + " bytes fetched"
+              + (bytes.length < ch.receiveBuffer.length
+                  ? " (short read of " + ch.receiveBuffer.length + ")"
+                  : "")
+              + faultNote;
     }
   }
 
@@ -1373,7 +1465,8 @@ public final class VirtualHost {
 
     /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
     public Builder productType(VmxVersion.ProductType productType) {
-      Preconditions.checkArgument(productType != VmxVersion.ProductType.UNKNOWN,
+      Preconditions.checkArgument(
+          productType != VmxVersion.ProductType.UNKNOWN,
           "UNKNOWN has no code; use productType(int)");
       this.productType = productType.code();
       return this;
@@ -1416,8 +1509,8 @@ public final class VirtualHost {
     }
 
     /**
-     * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its
-     * seed. DELAY faults advance it.
+     * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its seed.
+     * DELAY faults advance it.
      */
     public Builder simulation(Simulation simulation) {
       this.simulation = Preconditions.checkNotNull(simulation);
@@ -1430,24 +1523,28 @@ public final class VirtualHost {
       return this;
     }
 
-    /** The ticker for host time (idle timeout, fault windows, records). Default: the simulation's. */
+    /**
+     * The ticker for host time (idle timeout, fault windows, records). Default: the simulation's.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Preconditions.checkNotNull(ticker);
       return this;
     }
 
     /**
-     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after
-     * the call was answered and outside the host's lock, before the answer is returned. A
-     * network server can use it to hold the answer back. Default: advance the simulation the
-     * host reads its time from; nothing when a ticker was given instead.
+     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after the
+     * call was answered and outside the host's lock, before the answer is returned. A network
+     * server can use it to hold the answer back. Default: advance the simulation the host reads its
+     * time from; nothing when a ticker was given instead.
      */
     public Builder delayer(Consumer<Duration> delayer) {
       this.delayer = Preconditions.checkNotNull(delayer);
       return this;
     }
 
-    /** Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0. */
+    /**
+     * Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0.
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
@@ -1460,7 +1557,9 @@ public final class VirtualHost {
       return this;
     }
 
-    /** Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true. */
+    /**
+     * Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true.
+     */
     public Builder highBandwidth(boolean offered) {
       this.highBandwidth = offered;
       return this;
@@ -1505,8 +1604,8 @@ public final class VirtualHost {
     }
 
     /**
-     * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest);
-     * 0 keeps none. Default 10,000.
+     * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest); 0
+     * keeps none. Default 10,000.
      */
     public Builder historyLimit(int limit) {
       Preconditions.checkArgument(limit >= 0, "negative limit");
@@ -1515,10 +1614,10 @@ public final class VirtualHost {
     }
 
     /**
-     * How many distinct names a guest may store in each of guestinfo, capabilities and
-     * {@code SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too
-     * many ...}), so no guest can grow the host's memory without bound. Values the host puts
-     * itself ({@link VirtualHost#putGuestInfo}) are not limited. Default 1,024.
+     * How many distinct names a guest may store in each of guestinfo, capabilities and {@code
+     * SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too many ...}),
+     * so no guest can grow the host's memory without bound. Values the host puts itself ({@link
+     * VirtualHost#putGuestInfo}) are not limited. Default 1,024.
      */
     public Builder guestStoreLimit(int names) {
       Preconditions.checkArgument(names >= 0, "negative limit");

@@ -17,7 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Checkpoints in the middle of message operations: the guest restarts, the message arrives once. */
+/**
+ * Checkpoints in the middle of message operations: the guest restarts, the message arrives once.
+ */
 class CheckpointTest {
 
   static final String REQUEST = "info-set guestinfo.checkpoint a value of some length";
@@ -81,15 +83,16 @@ class CheckpointTest {
       Step step, boolean highBandwidth, int nth) {
     VirtualHost host = VirtualHost.builder().highBandwidth(highBandwidth).build();
     host.putGuestInfo("guestinfo.v", VALUE);
-    host.installFault(Fault.builder().protocol(PROTOCOL_RPCI).step(step).nth(nth).checkpoint()
-        .build());
+    host.installFault(
+        Fault.builder().protocol(PROTOCOL_RPCI).step(step).nth(nth).checkpoint().build());
     try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
       ch.send(bytes(REQUEST));
       assertThat(ch.receive()).isEqualTo(bytes("1 "));
       ch.send(bytes("info-get guestinfo.v"));
       assertThat(ch.receive()).isEqualTo(bytes("1 " + VALUE));
     }
-    assertThat(host.rpciRequests()).extracting(RpciRequest::text)
+    assertThat(host.rpciRequests())
+        .extracting(RpciRequest::text)
         .containsExactly(REQUEST, "info-get guestinfo.v");
     assertThat(host.guestInfo()).containsEntry("guestinfo.checkpoint", "a value of some length");
     assertThat(host.callLog()).filteredOn(c -> c.note().contains("[CHECKPOINT]")).hasSize(1);
@@ -108,14 +111,20 @@ class CheckpointTest {
         ch.send(bytes(REQUEST));
         assertThat(ch.receive()).as("checkpoint before call %d", n).isEqualTo(bytes("1 "));
         ch.send(bytes("info-get guestinfo.v"));
-        assertThat(ch.receive()).as("checkpoint before call %d", n)
-            .isEqualTo(bytes("1 " + VALUE));
+        assertThat(ch.receive()).as("checkpoint before call %d", n).isEqualTo(bytes("1 " + VALUE));
       }
       assertThat(host.rpciRequests()).as("checkpoint before call %d", n).hasSize(2);
-      cptAnswers += (int) host.callLog().stream()
-          .filter(c -> ((c.kind() == CallRecord.Kind.IN ? c.answer().ecxHigh()
-              : c.answer().ebxHigh()) & STATUS_CPT) != 0)
-          .count();
+      cptAnswers +=
+          (int)
+              host.callLog().stream()
+                  .filter(
+                      c ->
+                          ((c.kind() == CallRecord.Kind.IN
+                                      ? c.answer().ecxHigh()
+                                      : c.answer().ebxHigh())
+                                  & STATUS_CPT)
+                              != 0)
+                  .count();
     }
     assertThat(cptAnswers).as("checkpoints that hit an operation in flight").isGreaterThan(3);
   }
@@ -131,25 +140,26 @@ class CheckpointTest {
     assertThat(new String(tclo.receive(), StandardCharsets.US_ASCII)).isEqualTo("OS_Suspend");
 
     // the state-change RPCI: the checkpoint falls between RECVSIZE and the HB read of the reply
-    Backdoor checkpointBeforeIns = new Backdoor() {
-      @Override
-      public Registers in(Registers r) {
-        return host.backdoor().in(r);
-      }
+    Backdoor checkpointBeforeIns =
+        new Backdoor() {
+          @Override
+          public Registers in(Registers r) {
+            return host.backdoor().in(r);
+          }
 
-      @Override
-      public Registers outs(Registers r, byte[] b) {
-        return host.backdoor().outs(r, b);
-      }
+          @Override
+          public Registers outs(Registers r, byte[] b) {
+            return host.backdoor().outs(r, b);
+          }
 
-      @Override
-      public Registers ins(Registers r, byte[] into) {
-        if (host.checkpoints() == 0) {
-          host.checkpoint();
-        }
-        return host.backdoor().ins(r, into);
-      }
-    };
+          @Override
+          public Registers ins(Registers r, byte[] into) {
+            if (host.checkpoints() == 0) {
+              host.checkpoint();
+            }
+            return host.backdoor().ins(r, into);
+          }
+        };
     long mark = host.callCount();
     try (MessageChannel rpci = MessageChannel.open(checkpointBeforeIns, PROTOCOL_RPCI)) {
       rpci.send(bytes("tools.os.statechange.status 1 5\0"));
@@ -160,12 +170,14 @@ class CheckpointTest {
         .filteredOn(c -> c.sequence() > mark && c.kind() == CallRecord.Kind.INS)
         .extracting(c -> c.answer().ebxHigh())
         .containsExactly(STATUS_CPT, STATUS_SUCCESS);
-    assertThat(host.powerOperations()).singleElement()
+    assertThat(host.powerOperations())
+        .singleElement()
         .satisfies(p -> assertThat(p.reportedSuccess()).contains(true));
 
     tclo.send(bytes("OK "));
     assertThat(new String(tclo.receive(), StandardCharsets.US_ASCII))
-        .as("after the resume the host sends reset").isEqualTo("reset");
+        .as("after the resume the host sends reset")
+        .isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
     assertThat(host.tcloCommandsSent()).containsExactly("reset", "OS_Suspend", "reset");
   }

@@ -22,9 +22,17 @@ class CommandPortTest {
 
   static final UUID ID = UUID.fromString("564d1234-5678-9abc-def0-112233445566");
   final Simulation sim = Simulation.create(3, Instant.parse("2026-03-04T05:06:07.250Z"));
-  final VirtualHost host = VirtualHost.builder().simulation(sim).uuid(ID).memoryMb(2048)
-      .mhz(3000).hardwareVersion(21).productType(VmxVersion.ProductType.WORKSTATION)
-      .maxTimeLagMicros(500_000).interruptLagMicros(1234).build();
+  final VirtualHost host =
+      VirtualHost.builder()
+          .simulation(sim)
+          .uuid(ID)
+          .memoryMb(2048)
+          .mhz(3000)
+          .hardwareVersion(21)
+          .productType(VmxVersion.ProductType.WORKSTATION)
+          .maxTimeLagMicros(500_000)
+          .interruptLagMicros(1234)
+          .build();
 
   Registers call(BackdoorCommand command, int ebx) {
     return host.backdoor().in(Registers.of(MAGIC, ebx, command.ecx(0xFFFF), COMMAND_PORT, 0, 0));
@@ -41,7 +49,8 @@ class CommandPortTest {
   @Test
   void productTypeConstantsAreTheProtocolsCodes() {
     assertThat(VirtualHost.PRODUCT_ESX).isEqualTo(VmxVersion.ProductType.SCALABLE_SERVER.code());
-    assertThat(VirtualHost.PRODUCT_WORKSTATION).isEqualTo(VmxVersion.ProductType.WORKSTATION.code());
+    assertThat(VirtualHost.PRODUCT_WORKSTATION)
+        .isEqualTo(VmxVersion.ProductType.WORKSTATION.code());
   }
 
   @Test
@@ -88,10 +97,11 @@ class CommandPortTest {
   void unknownCommandsAndWrongMagicAnswerAllOnesInEaxAndLeaveTheRest() {
     Registers in = Registers.of(MAGIC, 7, 99, COMMAND_PORT, 5, 6);
     assertThat(host.backdoor().in(in)).isEqualTo(in.withEax(NO_BACKDOOR));
-    Registers wrong = Registers.of(0x12345678, 7, BackdoorCommand.GETVERSION.ecx(), COMMAND_PORT,
-        5, 6);
+    Registers wrong =
+        Registers.of(0x12345678, 7, BackdoorCommand.GETVERSION.ecx(), COMMAND_PORT, 5, 6);
     assertThat(host.backdoor().in(wrong)).isEqualTo(wrong.withEax(NO_BACKDOOR));
-    assertThat(host.callLog()).extracting(CallRecord::note)
+    assertThat(host.callLog())
+        .extracting(CallRecord::note)
         .containsExactly("unknown command 99", "wrong magic");
   }
 

@@ -47,8 +47,10 @@ class DeterminismTest {
         if (command.equals("reset")) {
           pending = "OK ATR toolbox";
         } else if (command.startsWith("OS_")) {
-          int state = List.of("OS_Halt", "OS_Reboot", "OS_PowerOn", "OS_Resume", "OS_Suspend")
-              .indexOf(command) + 1;
+          int state =
+              List.of("OS_Halt", "OS_Reboot", "OS_PowerOn", "OS_Resume", "OS_Suspend")
+                      .indexOf(command)
+                  + 1;
           rpci("tools.os.statechange.status 1 " + state + "\0");
           pending = "OK ";
         } else {
@@ -87,11 +89,21 @@ class DeterminismTest {
 
   static String run(long seed) {
     Simulation sim = Simulation.create(seed);
-    VirtualHost host = VirtualHost.builder().simulation(sim).channelTableSize(8)
-        .idleTimeout(Duration.ofSeconds(20)).callLogLimit(1_000_000).build();
+    VirtualHost host =
+        VirtualHost.builder()
+            .simulation(sim)
+            .channelTableSize(8)
+            .idleTimeout(Duration.ofSeconds(20))
+            .callLogLimit(1_000_000)
+            .build();
     host.installFault(Fault.builder().step(Step.SEND_HB).probability(0.05).checkpoint().build());
-    host.installFault(Fault.builder().protocol(PROTOCOL_TCLO).step(Step.RECVSIZE)
-        .probability(0.01).clearSuccess().build());
+    host.installFault(
+        Fault.builder()
+            .protocol(PROTOCOL_TCLO)
+            .step(Step.RECVSIZE)
+            .probability(0.01)
+            .clearSuccess()
+            .build());
     LoopGuest guest = new LoopGuest(host, sim.splitRandom());
     sim.repeat(Duration.ZERO, guest::tick);
     SplittableRandom events = sim.splitRandom();

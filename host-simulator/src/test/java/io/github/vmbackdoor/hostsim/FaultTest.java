@@ -32,8 +32,8 @@ class FaultTest {
   @Test
   void nthHitsOnlyThatOccurrence() {
     VirtualHost host = VirtualHost.builder().build();
-    host.installFault(Fault.builder().protocol(PROTOCOL_RPCI).step(Step.SENDSIZE).nth(2)
-        .clearSuccess().build());
+    host.installFault(
+        Fault.builder().protocol(PROTOCOL_RPCI).step(Step.SENDSIZE).nth(2).clearSuccess().build());
     assertThat(roundTrip(host, "log 1")).isTrue();
     assertThat(roundTrip(host, "log 2")).isFalse();
     assertThat(roundTrip(host, "log 3")).isTrue();
@@ -59,8 +59,11 @@ class FaultTest {
   void aTimeWindowLimitsTheFault() {
     Simulation sim = Simulation.create(5);
     VirtualHost host = VirtualHost.builder().simulation(sim).build();
-    host.installFault(Fault.builder().between(Duration.ofSeconds(10), Duration.ofSeconds(20))
-        .clearSuccess().build());
+    host.installFault(
+        Fault.builder()
+            .between(Duration.ofSeconds(10), Duration.ofSeconds(20))
+            .clearSuccess()
+            .build());
     assertThat(roundTrip(host, "log before")).isTrue();
     sim.runFor(Duration.ofSeconds(10));
     assertThat(roundTrip(host, "log during")).isFalse();
@@ -74,8 +77,8 @@ class FaultTest {
     String[] patterns = new String[2];
     for (int run = 0; run < 2; run++) {
       VirtualHost host = VirtualHost.builder().seed(11).build();
-      host.installFault(Fault.builder().step(Step.SENDSIZE).probability(0.3).clearSuccess()
-          .build());
+      host.installFault(
+          Fault.builder().step(Step.SENDSIZE).probability(0.3).clearSuccess().build());
       StringBuilder pattern = new StringBuilder();
       for (int i = 0; i < 200; i++) {
         boolean ok = roundTrip(host, "log " + i);
@@ -95,7 +98,8 @@ class FaultTest {
     VirtualHost host = VirtualHost.builder().build();
     host.installFault(Fault.builder().step(Step.SEND_HB).nth(1).corruptPayload().build());
     roundTrip(host, "mog x");
-    assertThat(host.rpciRequests()).extracting(RpciRequest::text)
+    assertThat(host.rpciRequests())
+        .extracting(RpciRequest::text)
         .containsExactly((char) ('m' ^ 0xFF) + "og x");
     host.clearFaults();
     host.installFault(Fault.builder().step(Step.RECVPAYLOAD).nth(1).corruptPayload().build());
@@ -123,8 +127,9 @@ class FaultTest {
     host.installFault(Fault.builder().step(Step.RECVSIZE).nth(1).closeChannel().build());
     MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     ch.send(bytes("log a"));
-    assertThatThrownBy(ch::receive).isInstanceOfSatisfying(MessageException.class,
-        e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED));
+    assertThatThrownBy(ch::receive)
+        .isInstanceOfSatisfying(
+            MessageException.class, e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED));
     ch.close();
     assertThat(host.channels()).isEmpty();
 
@@ -138,8 +143,8 @@ class FaultTest {
 
   @Test
   void faultsAreValuesWithAReadableForm() {
-    Fault f = Fault.builder().protocol(PROTOCOL_RPCI).step(Step.RECV_HB).nth(3).checkpoint()
-        .build();
+    Fault f =
+        Fault.builder().protocol(PROTOCOL_RPCI).step(Step.RECV_HB).nth(3).checkpoint().build();
     assertThat(f.toString()).isEqualTo("Fault{CHECKPOINT protocol=RPCI step=RECV_HB nth=3}");
     assertThatThrownBy(() -> Fault.builder().build()).isInstanceOf(IllegalStateException.class);
   }

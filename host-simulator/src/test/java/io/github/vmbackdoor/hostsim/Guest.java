@@ -26,8 +26,14 @@ final class Guest {
   }
 
   static Registers openCall(Backdoor backdoor, int protocol, boolean cookie) {
-    return backdoor.in(Registers.of(MAGIC, protocol | (cookie ? FLAG_COOKIE : 0),
-        messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0));
+    return backdoor.in(
+        Registers.of(
+            MAGIC,
+            protocol | (cookie ? FLAG_COOKIE : 0),
+            messageEcx(MESSAGE_OPEN),
+            COMMAND_PORT,
+            0,
+            0));
   }
 
   /** Opens a channel at register level; fails the test if the host refuses. */
@@ -49,8 +55,14 @@ final class Guest {
 
   /** A command-port message call; returns the answer. */
   Registers call(int subCommand, int ebx) {
-    return backdoor.in(Registers.of(MAGIC, ebx, messageEcx(subCommand),
-        Registers.words(id, COMMAND_PORT), cookieHigh, cookieLow));
+    return backdoor.in(
+        Registers.of(
+            MAGIC,
+            ebx,
+            messageEcx(subCommand),
+            Registers.words(id, COMMAND_PORT),
+            cookieHigh,
+            cookieLow));
   }
 
   /** The status (ecx high word) of a command-port message call. */
@@ -59,12 +71,28 @@ final class Guest {
   }
 
   Registers outs(byte[] bytes) {
-    return backdoor.outs(Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, 0), bytes.length,
-        Registers.words(id, HB_PORT), 0, cookieLow, cookieHigh), bytes);
+    return backdoor.outs(
+        Registers.of(
+            MAGIC,
+            Registers.words(STATUS_SUCCESS, 0),
+            bytes.length,
+            Registers.words(id, HB_PORT),
+            0,
+            cookieLow,
+            cookieHigh),
+        bytes);
   }
 
   Registers ins(byte[] into) {
-    return backdoor.ins(Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, 0), into.length,
-        Registers.words(id, HB_PORT), cookieHigh, 0, cookieLow), into);
+    return backdoor.ins(
+        Registers.of(
+            MAGIC,
+            Registers.words(STATUS_SUCCESS, 0),
+            into.length,
+            Registers.words(id, HB_PORT),
+            cookieHigh,
+            0,
+            cookieLow),
+        into);
   }
 }

@@ -31,13 +31,21 @@ class InvalidationTest {
     VirtualHost host = VirtualHost.builder().build();
     Guest g = Guest.open(host.backdoor(), PROTOCOL_RPCI, true);
     assertThat(host.invalidateChannel(g.id, Invalidation.HOST_CLOSED)).isTrue();
-    for (int sub : new int[] {MESSAGE_SENDSIZE, MESSAGE_SENDPAYLOAD, MESSAGE_RECVSIZE,
-        MESSAGE_RECVPAYLOAD, MESSAGE_RECVSTATUS}) {
+    for (int sub :
+        new int[] {
+          MESSAGE_SENDSIZE,
+          MESSAGE_SENDPAYLOAD,
+          MESSAGE_RECVSIZE,
+          MESSAGE_RECVPAYLOAD,
+          MESSAGE_RECVSTATUS
+        }) {
       assertThat(g.status(sub, 1)).as("sub-command %d", sub).isEqualTo(STATUS_CLOSED);
     }
     assertThat(g.outs(new byte[1]).ebxHigh()).isEqualTo(STATUS_CLOSED);
     assertThat(g.ins(new byte[1]).ebxHigh()).isEqualTo(STATUS_CLOSED);
-    assertThat(host.channel(g.id)).get().extracting(ChannelInfo::state)
+    assertThat(host.channel(g.id))
+        .get()
+        .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.HOST_CLOSED);
     assertThat(g.status(MESSAGE_CLOSE, 0)).isEqualTo(STATUS_SUCCESS);
     assertThat(host.channels()).isEmpty();
@@ -50,12 +58,20 @@ class InvalidationTest {
     MessageChannel old = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     Guest g = new Guest(host.backdoor(), old.id(), old.cookieHigh(), old.cookieLow());
     host.invalidateChannel(old.id(), Invalidation.COOKIES_INVALID);
-    for (int sub : new int[] {MESSAGE_SENDSIZE, MESSAGE_SENDPAYLOAD, MESSAGE_RECVSIZE,
-        MESSAGE_RECVPAYLOAD, MESSAGE_RECVSTATUS, MESSAGE_CLOSE}) {
+    for (int sub :
+        new int[] {
+          MESSAGE_SENDSIZE,
+          MESSAGE_SENDPAYLOAD,
+          MESSAGE_RECVSIZE,
+          MESSAGE_RECVPAYLOAD,
+          MESSAGE_RECVSTATUS,
+          MESSAGE_CLOSE
+        }) {
       assertThat(g.status(sub, 1) & STATUS_SUCCESS).as("sub-command %d", sub).isZero();
     }
     assertThatThrownBy(() -> old.send(bytes("log x")))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
     assertThatThrownBy(old::close).isInstanceOf(MessageException.class);
     try (MessageChannel fresh = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
@@ -73,8 +89,8 @@ class InvalidationTest {
     MessageChannel old = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     host.invalidateAllChannels(Invalidation.HOST_CLOSED);
     assertThatThrownBy(() -> old.send(bytes("log x")))
-        .isInstanceOfSatisfying(MessageException.class,
-            e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED));
+        .isInstanceOfSatisfying(
+            MessageException.class, e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED));
     assertThatThrownBy(old::receive).isInstanceOf(MessageException.class);
     old.close();
     try (MessageChannel fresh = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
@@ -86,8 +102,8 @@ class InvalidationTest {
   @Test
   void idleChannelsAreClosedWithTimeoutAfterThePolicysTime() {
     Simulation sim = Simulation.create(1);
-    VirtualHost host = VirtualHost.builder().simulation(sim).idleTimeout(Duration.ofSeconds(30))
-        .build();
+    VirtualHost host =
+        VirtualHost.builder().simulation(sim).idleTimeout(Duration.ofSeconds(30)).build();
     MessageChannel busy = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     MessageChannel idle = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     for (int i = 0; i < 4; i++) {
@@ -96,11 +112,16 @@ class InvalidationTest {
       busy.receive();
     }
     assertThatThrownBy(() -> idle.send(bytes("log late")))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED | STATUS_TIMEOUT));
-    assertThat(host.channel(idle.id())).get().extracting(ChannelInfo::state)
+    assertThat(host.channel(idle.id()))
+        .get()
+        .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.TIMED_OUT);
-    assertThat(host.channel(busy.id())).get().extracting(ChannelInfo::state)
+    assertThat(host.channel(busy.id()))
+        .get()
+        .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.OPEN);
     idle.close();
     assertThat(host.channel(idle.id())).isEmpty();
@@ -109,8 +130,12 @@ class InvalidationTest {
   @Test
   void expiredChannelsAreSweptAtOpenAndTheirSlotsReclaimedWhenTheTableIsFull() {
     Simulation sim = Simulation.create(1);
-    VirtualHost host = VirtualHost.builder().simulation(sim).channelTableSize(2)
-        .idleTimeout(Duration.ofSeconds(5)).build();
+    VirtualHost host =
+        VirtualHost.builder()
+            .simulation(sim)
+            .channelTableSize(2)
+            .idleTimeout(Duration.ofSeconds(5))
+            .build();
     MessageChannel a = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     MessageChannel b = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     sim.runFor(Duration.ofSeconds(6));

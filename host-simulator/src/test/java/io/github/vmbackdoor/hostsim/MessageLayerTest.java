@@ -97,10 +97,13 @@ class MessageLayerTest {
       assertThat(bad.status(MESSAGE_CLOSE, 0)).isZero();
       assertThat(bad.outs(new byte[4]).ebxHigh()).isZero();
     }
-    assertThat(host.channels()).singleElement().satisfies(c -> {
-      assertThat(c.state()).isEqualTo(ChannelInfo.State.OPEN);
-      assertThat(c.operation()).isEqualTo(ChannelInfo.Operation.IDLE);
-    });
+    assertThat(host.channels())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.state()).isEqualTo(ChannelInfo.State.OPEN);
+              assertThat(c.operation()).isEqualTo(ChannelInfo.Operation.IDLE);
+            });
     assertThat(host.rpciRequests()).isEmpty();
     // the right cookies still work
     assertThat(g.status(MESSAGE_SENDSIZE, 4)).isEqualTo(STATUS_SUCCESS);
@@ -125,7 +128,8 @@ class MessageLayerTest {
     assertThat(g.status(MESSAGE_SENDPAYLOAD, LOG)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.outs(new byte[4]).ebxHigh()).as("HB after a 4-byte piece").isZero();
     assertThat(g.status(MESSAGE_SENDPAYLOAD, 0x21212121)).isEqualTo(STATUS_SUCCESS);
-    assertThat(g.status(MESSAGE_SENDPAYLOAD, 0x21212121)).as("beyond the announced length")
+    assertThat(g.status(MESSAGE_SENDPAYLOAD, 0x21212121))
+        .as("beyond the announced length")
         .isZero();
     assertThat(host.rpciRequests()).extracting(RpciRequest::text).containsExactly("log !!!!");
     // receive: status before the payload is fetched
@@ -134,7 +138,8 @@ class MessageLayerTest {
     assertThat(g.ins(new byte[3]).ebxHigh()).as("HB in longer than announced").isZero();
     byte[] reply = new byte[2];
     assertThat(g.ins(reply).ebxHigh()).isEqualTo(STATUS_SUCCESS);
-    assertThat(g.status(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS)).as("payload after all fetched")
+    assertThat(g.status(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS))
+        .as("payload after all fetched")
         .isZero();
     assertThat(g.status(MESSAGE_RECVSTATUS, STATUS_SUCCESS)).isEqualTo(STATUS_SUCCESS);
   }
@@ -148,7 +153,9 @@ class MessageLayerTest {
       assertThat(g.status(MESSAGE_SENDPAYLOAD, LOG)).isEqualTo(STATUS_SUCCESS);
       assertThat(g.status(MESSAGE_SENDSIZE, 8)).isZero();
       assertThat(host.rpciRequests()).isEmpty();
-      assertThat(host.channel(ch.id())).get().extracting(ChannelInfo::operation)
+      assertThat(host.channel(ch.id()))
+          .get()
+          .extracting(ChannelInfo::operation)
           .isEqualTo(ChannelInfo.Operation.IDLE);
       ch.send("log again".getBytes(StandardCharsets.US_ASCII));
       assertThat(ch.receive()).isEqualTo("1 ".getBytes(StandardCharsets.US_ASCII));
@@ -163,12 +170,14 @@ class MessageLayerTest {
     g.status(MESSAGE_SENDSIZE, 3);
     g.status(MESSAGE_SENDPAYLOAD, 0x676f6c);
     assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(2);
-    assertThat(g.status(MESSAGE_RECVPAYLOAD, 0x10000)).as("status masked to bit 0: failure")
+    assertThat(g.status(MESSAGE_RECVPAYLOAD, 0x10000))
+        .as("status masked to bit 0: failure")
         .isEqualTo(STATUS_SUCCESS);
     assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).as("offered again").isEqualTo(2);
     g.call(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_RECVSTATUS, 0)).isEqualTo(STATUS_SUCCESS);
-    assertThat(g.call(MESSAGE_RECVSIZE, 0).ecxHigh()).as("still offered")
+    assertThat(g.call(MESSAGE_RECVSIZE, 0).ecxHigh())
+        .as("still offered")
         .isEqualTo(STATUS_SUCCESS | STATUS_DORECV);
     g.call(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_RECVSTATUS, 0xFFFF0001)).isEqualTo(STATUS_SUCCESS);
@@ -184,7 +193,8 @@ class MessageLayerTest {
     }
     assertThat(open).extracting(MessageChannel::id).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
     assertThatThrownBy(() -> MessageChannel.open(host.backdoor(), PROTOCOL_RPCI))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.OPEN));
     open.get(5).close();
     MessageChannel again = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
@@ -219,7 +229,8 @@ class MessageLayerTest {
     VirtualHost host = host(true);
     try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
       ch.send(new byte[0]);
-      assertThat(new String(ch.receive(), StandardCharsets.US_ASCII)).isEqualTo("0 Unknown command");
+      assertThat(new String(ch.receive(), StandardCharsets.US_ASCII))
+          .isEqualTo("0 Unknown command");
     }
   }
 
@@ -232,19 +243,21 @@ class MessageLayerTest {
     List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
       int n = t;
-      Thread w = new Thread(() -> {
-        try {
-          for (int i = 0; i < each; i++) {
-            try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
-              String key = "guestinfo.t" + n + "." + i;
-              ch.send(("info-set " + key + " v" + i).getBytes(StandardCharsets.US_ASCII));
-              assertThat(ch.receive()).isEqualTo("1 ".getBytes(StandardCharsets.US_ASCII));
-            }
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      });
+      Thread w =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < each; i++) {
+                    try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
+                      String key = "guestinfo.t" + n + "." + i;
+                      ch.send(("info-set " + key + " v" + i).getBytes(StandardCharsets.US_ASCII));
+                      assertThat(ch.receive()).isEqualTo("1 ".getBytes(StandardCharsets.US_ASCII));
+                    }
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
       workers.add(w);
       w.start();
     }
@@ -263,17 +276,27 @@ class MessageLayerTest {
     byte[] request = "log hb".getBytes(StandardCharsets.US_ASCII);
     g.status(MESSAGE_SENDSIZE, request.length);
     // outs wants edi = low, ebp = high; the ins placement (esi = high, ebp = low) is refused
-    Registers insStyle = Registers.of(io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
-        0x00010000, request.length,
-        Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
-        g.cookieHigh, 0, g.cookieLow);
+    Registers insStyle =
+        Registers.of(
+            io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
+            0x00010000,
+            request.length,
+            Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
+            g.cookieHigh,
+            0,
+            g.cookieLow);
     assertThat(host.backdoor().outs(insStyle, request).ebxHigh()).isZero();
     assertThat(g.outs(request).ebxHigh()).isEqualTo(STATUS_SUCCESS);
     assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(2);
-    Registers outsStyle = Registers.of(io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
-        0x00010000, 2,
-        Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
-        0, g.cookieLow, g.cookieHigh);
+    Registers outsStyle =
+        Registers.of(
+            io.github.vmbackdoor.core.BackdoorProtocol.MAGIC,
+            0x00010000,
+            2,
+            Registers.words(g.id, io.github.vmbackdoor.core.BackdoorProtocol.HB_PORT),
+            0,
+            g.cookieLow,
+            g.cookieHigh);
     assertThat(host.backdoor().ins(outsStyle, new byte[2]).ebxHigh()).isZero();
     assertThat(g.ins(new byte[2]).ebxHigh()).isEqualTo(STATUS_SUCCESS);
   }

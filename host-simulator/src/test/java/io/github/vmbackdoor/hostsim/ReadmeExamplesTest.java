@@ -30,10 +30,11 @@ class ReadmeExamplesTest {
     RpciReply reply = rpci.guestInfoGet("ip");
 
     List<GuestOsState> asked = new ArrayList<>();
-    ToolsService tools = ToolsService.builder(port)
-        .scheduler(SimulationTickScheduler.of(sim))
-        .powerCallback(asked::add)
-        .build();
+    ToolsService tools =
+        ToolsService.builder(port)
+            .scheduler(SimulationTickScheduler.of(sim))
+            .powerCallback(asked::add)
+            .build();
     tools.start();
     host.requestPowerOperation(PowerOperation.SUSPEND);
     sim.runFor(Duration.ofSeconds(5));
@@ -50,9 +51,13 @@ class ReadmeExamplesTest {
     Simulation sim = Simulation.create(42);
     VirtualHost host = VirtualHost.builder().simulation(sim).channelTableSize(8).build();
     RpciClient rpci = RpciClient.create(host.backdoor());
-    host.installFault(io.github.vmbackdoor.hostsim.Fault.builder()
-        .protocol(BackdoorProtocol.PROTOCOL_RPCI)
-        .step(MessageException.Step.RECV_HB).nth(1).checkpoint().build());
+    host.installFault(
+        io.github.vmbackdoor.hostsim.Fault.builder()
+            .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+            .step(MessageException.Step.RECV_HB)
+            .nth(1)
+            .checkpoint()
+            .build());
     sim.schedule(Duration.ofMinutes(10), host::checkpoint);
 
     assertThat(rpci.guestInfoSet("ip", "10.0.0.7").isSuccess()).isTrue();
@@ -60,7 +65,10 @@ class ReadmeExamplesTest {
 
     assertThat(host.guestInfo()).containsEntry("guestinfo.ip", "10.0.0.7");
     assertThat(host.checkpoints()).isEqualTo(1);
-    assertThat(host.callLog()).anyMatch(call -> call.kind() == CallRecord.Kind.INS
-        && call.answer().ebxHigh() == BackdoorProtocol.STATUS_CPT);
+    assertThat(host.callLog())
+        .anyMatch(
+            call ->
+                call.kind() == CallRecord.Kind.INS
+                    && call.answer().ebxHigh() == BackdoorProtocol.STATUS_CPT);
   }
 }

@@ -21,11 +21,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RoundTripTest {
 
   /** An RPCI handler for every command that answers with the request's own bytes. */
-  static final RpciHandler ECHO = req -> req.text() + "\0".repeat(req.length() - req.text().length());
+  static final RpciHandler ECHO =
+      req -> req.text() + "\0".repeat(req.length() - req.text().length());
 
   static VirtualHost echoHost(boolean highBandwidth, boolean cookies) {
-    return VirtualHost.builder().seed(7).highBandwidth(highBandwidth).cookies(cookies)
-        .callLogLimit(0).historyLimit(0).rpciHandler("*", ECHO).build();
+    return VirtualHost.builder()
+        .seed(7)
+        .highBandwidth(highBandwidth)
+        .cookies(cookies)
+        .callLogLimit(0)
+        .historyLimit(0)
+        .rpciHandler("*", ECHO)
+        .build();
   }
 
   static byte[] message(int length, SplittableRandom random) {
@@ -94,7 +101,8 @@ class RoundTripTest {
       for (int length = 65537; length <= 70000; length++) {
         byte[] m = new byte[length];
         assertThatThrownBy(() -> ch.send(m))
-            .isInstanceOfSatisfying(MessageException.class,
+            .isInstanceOfSatisfying(
+                MessageException.class,
                 e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
       }
       // nothing arrived, and the channel still works

@@ -30,8 +30,8 @@ class RpciEndpointTest {
     assertThat(rpci("info-set guestinfo.empty ")).isEqualTo("1 ");
     assertThat(rpci("info-get guestinfo.empty")).isEqualTo("1 ");
     assertThat(rpci("info-set machine.id stolen")).startsWith("0 ");
-    assertThat(host.guestInfo()).containsOnlyKeys("guestinfo.ip", "guestinfo.desc",
-        "guestinfo.empty");
+    assertThat(host.guestInfo())
+        .containsOnlyKeys("guestinfo.ip", "guestinfo.desc", "guestinfo.empty");
   }
 
   @Test
@@ -43,8 +43,12 @@ class RpciEndpointTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tools.capability.statechange", "tools.capability.statechange ",
-      "tools.capability.statechange\0"})
+  @ValueSource(
+      strings = {
+        "tools.capability.statechange",
+        "tools.capability.statechange ",
+        "tools.capability.statechange\0"
+      })
   void requestsAreAcceptedWithOrWithoutATrailingSpaceOrNul(String request) {
     assertThat(rpci(request)).isEqualTo("1 ");
     assertThat(host.capabilities()).containsEntry("statechange", "");
@@ -66,15 +70,26 @@ class RpciEndpointTest {
     assertThat(rpci("machine.id.get")).isEqualTo("1 vm-42");
     assertThat(rpci("no.such.command arg")).isEqualTo("0 Unknown command");
     assertThat(host.guestLog()).containsExactly("toolbox: Version: 12.4.0.23259");
-    assertThat(host.capabilities()).containsEntry("hgfs_server", "toolbox 1")
+    assertThat(host.capabilities())
+        .containsEntry("hgfs_server", "toolbox 1")
         .containsEntry("features", "36=1 37=1");
     assertThat(host.unifiedLoopApps()).containsExactly("toolbox");
-    assertThat(host.setGuestInfoValues()).containsEntry(7, "123400")
+    assertThat(host.setGuestInfoValues())
+        .containsEntry(7, "123400")
         .containsEntry(5, "NetBSD 10.0 amd64");
-    assertThat(host.rpciRequests()).extracting(RpciRequest::command).containsExactly(
-        "log", "tools.set.version", "tools.set.versiontype", "tools.capability.hgfs_server",
-        "tools.capability.features", "vmx.capability.unified_loop", "SetGuestInfo",
-        "SetGuestInfo", "machine.id.get", "no.such.command");
+    assertThat(host.rpciRequests())
+        .extracting(RpciRequest::command)
+        .containsExactly(
+            "log",
+            "tools.set.version",
+            "tools.set.versiontype",
+            "tools.capability.hgfs_server",
+            "tools.capability.features",
+            "vmx.capability.unified_loop",
+            "SetGuestInfo",
+            "SetGuestInfo",
+            "machine.id.get",
+            "no.such.command");
   }
 
   @Test
@@ -83,7 +98,8 @@ class RpciEndpointTest {
     host.requestPowerOperation(PowerOperation.RESUME);
     assertThat(rpci("tools.os.statechange.status 0 4\0")).isEqualTo("1 ");
     assertThat(rpci("tools.os.statechange.status x")).startsWith("0 ");
-    assertThat(host.powerOperations()).extracting(PowerOperationReport::reportedSuccess)
+    assertThat(host.powerOperations())
+        .extracting(PowerOperationReport::reportedSuccess)
         .containsExactly(java.util.Optional.empty(), java.util.Optional.of(false));
   }
 

@@ -17,10 +17,12 @@ class SimulationTest {
     sim.schedule(Duration.ofSeconds(2), () -> order.add("b@2"));
     sim.schedule(Duration.ofSeconds(1), () -> order.add("a@1"));
     sim.schedule(Duration.ofSeconds(2), () -> order.add("c@2"));
-    sim.schedule(Duration.ZERO, () -> {
-      order.add("z@0");
-      sim.schedule(Duration.ofSeconds(1), () -> order.add("d@1"));
-    });
+    sim.schedule(
+        Duration.ZERO,
+        () -> {
+          order.add("z@0");
+          sim.schedule(Duration.ofSeconds(1), () -> order.add("d@1"));
+        });
     assertThat(sim.runFor(Duration.ofSeconds(5))).isEqualTo(5);
     assertThat(order).containsExactly("z@0", "a@1", "d@1", "b@2", "c@2");
     assertThat(sim.elapsed()).isEqualTo(Duration.ofSeconds(5));
@@ -55,18 +57,23 @@ class SimulationTest {
   void repeatDrivesATickUntilItReturnsNullOrIsCancelled() {
     Simulation sim = Simulation.create(1);
     List<Long> ticks = new ArrayList<>();
-    sim.repeat(Duration.ZERO, () -> {
-      ticks.add(sim.elapsed().toMillis());
-      return ticks.size() < 4 ? Duration.ofMillis(ticks.size() * 10L) : null;
-    });
+    sim.repeat(
+        Duration.ZERO,
+        () -> {
+          ticks.add(sim.elapsed().toMillis());
+          return ticks.size() < 4 ? Duration.ofMillis(ticks.size() * 10L) : null;
+        });
     sim.runFor(Duration.ofSeconds(1));
     assertThat(ticks).containsExactly(0L, 10L, 30L, 60L);
 
     List<Long> other = new ArrayList<>();
-    Simulation.Scheduled s = sim.repeat(Duration.ofMillis(100), () -> {
-      other.add(sim.elapsed().toMillis());
-      return Duration.ofMillis(100);
-    });
+    Simulation.Scheduled s =
+        sim.repeat(
+            Duration.ofMillis(100),
+            () -> {
+              other.add(sim.elapsed().toMillis());
+              return Duration.ofMillis(100);
+            });
     sim.runFor(Duration.ofMillis(350));
     s.cancel();
     sim.runFor(Duration.ofSeconds(1));
@@ -77,10 +84,12 @@ class SimulationTest {
   void runUntilStopsWhenTheConditionHoldsOrTheLimitPasses() {
     Simulation sim = Simulation.create(1);
     int[] count = {0};
-    sim.repeat(Duration.ofSeconds(1), () -> {
-      count[0]++;
-      return Duration.ofSeconds(1);
-    });
+    sim.repeat(
+        Duration.ofSeconds(1),
+        () -> {
+          count[0]++;
+          return Duration.ofSeconds(1);
+        });
     assertThat(sim.runUntil(() -> count[0] == 3, Duration.ofMinutes(1))).isTrue();
     assertThat(sim.elapsed()).isEqualTo(Duration.ofSeconds(3));
     assertThat(sim.runUntil(() -> count[0] == 100, Duration.ofSeconds(10))).isFalse();

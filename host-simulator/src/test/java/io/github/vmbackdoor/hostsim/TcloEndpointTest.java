@@ -43,9 +43,11 @@ class TcloEndpointTest {
     tclo.send(bytes("OK "));
     assertThat(tclo.receive()).isEmpty();
     assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping");
-    assertThat(host.tcloExchanges()).extracting(TcloExchange::command, TcloExchange::reply)
+    assertThat(host.tcloExchanges())
+        .extracting(TcloExchange::command, TcloExchange::reply)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(Optional.of("reset"), Optional.of("OK ATR toolbox")),
+            org.assertj.core.groups.Tuple.tuple(
+                Optional.of("reset"), Optional.of("OK ATR toolbox")),
             org.assertj.core.groups.Tuple.tuple(Optional.of("ping"), Optional.of("OK ")));
     assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
   }
@@ -71,11 +73,14 @@ class TcloEndpointTest {
     VirtualHost host = VirtualHost.builder().build();
     MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     tclo.send(bytes("OK ATR toolbox"));
-    assertThat(host.tcloExchanges()).singleElement().satisfies(e -> {
-      assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
-      assertThat(e.command()).isEmpty();
-      assertThat(e.reply()).contains("OK ATR toolbox");
-    });
+    assertThat(host.tcloExchanges())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
+              assertThat(e.command()).isEmpty();
+              assertThat(e.reply()).contains("OK ATR toolbox");
+            });
     // it also counts as the guest saying it is there
     assertThat(text(tclo.receive())).isEqualTo("reset");
   }
@@ -85,10 +90,13 @@ class TcloEndpointTest {
     VirtualHost host = VirtualHost.builder().rejectUnsolicitedTcloReplies(true).build();
     MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     assertThatThrownBy(() -> tclo.send(bytes("OK ATR toolbox")))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
-    assertThat(host.tcloExchanges()).singleElement()
-        .extracting(TcloExchange::outcome).isEqualTo(TcloExchange.Outcome.UNSOLICITED_REJECTED);
+    assertThat(host.tcloExchanges())
+        .singleElement()
+        .extracting(TcloExchange::outcome)
+        .isEqualTo(TcloExchange.Outcome.UNSOLICITED_REJECTED);
     assertThat(tclo.receive()).as("not heard from yet").isEmpty();
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
@@ -107,11 +115,14 @@ class TcloEndpointTest {
     assertThat(text(tclo.receive())).isEqualTo("OS_Halt");
     assertThat(rpci(host, "tools.os.statechange.status 1 1\0")).isEqualTo("1 ");
     tclo.send(bytes("OK "));
-    assertThat(host.powerOperations()).singleElement().satisfies(p -> {
-      assertThat(p.operation()).isEqualTo(PowerOperation.HALT);
-      assertThat(p.reply()).contains("OK ");
-      assertThat(p.reportedSuccess()).contains(true);
-    });
+    assertThat(host.powerOperations())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.operation()).isEqualTo(PowerOperation.HALT);
+              assertThat(p.reply()).contains("OK ");
+              assertThat(p.reportedSuccess()).contains(true);
+            });
   }
 
   @Test
@@ -121,10 +132,13 @@ class TcloEndpointTest {
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
     tclo.close();
-    assertThat(host.tcloExchanges()).singleElement().satisfies(e -> {
-      assertThat(e.command()).contains("reset");
-      assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
-    });
+    assertThat(host.tcloExchanges())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.command()).contains("reset");
+              assertThat(e.outcome()).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+            });
   }
 
   @Test
@@ -135,13 +149,17 @@ class TcloEndpointTest {
     int other = host.openCompetingTcloChannel();
     assertThat(host.activeTcloChannel()).contains(other);
     assertThatThrownBy(() -> guest.send(new byte[0]))
-        .isInstanceOfSatisfying(MessageException.class,
-            e -> assertThat(e.status() & io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED)
-                .isNotZero());
+        .isInstanceOfSatisfying(
+            MessageException.class,
+            e ->
+                assertThat(e.status() & io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED)
+                    .isNotZero());
     guest.close();
     MessageChannel again = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     assertThat(host.activeTcloChannel()).contains(again.id());
-    assertThat(host.channel(other)).get().extracting(ChannelInfo::state)
+    assertThat(host.channel(other))
+        .get()
+        .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.HOST_CLOSED);
     again.send(new byte[0]);
     assertThat(text(again.receive())).isEqualTo("reset");
@@ -158,7 +176,8 @@ class TcloEndpointTest {
     assertThat(host.outstandingTcloCommand()).isEmpty();
     assertThat(host.tcloCommandsSent()).isEmpty();
     assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
-        .as("reset offered again").isEqualTo(5);
+        .as("reset offered again")
+        .isEqualTo(5);
   }
 
   @Test
@@ -188,7 +207,9 @@ class TcloEndpointTest {
     assertThatThrownBy(() -> guest.send(bytes("OK ATR toolbox")))
         .isInstanceOfSatisfying(MessageException.class, e -> assertThat(e.status()).isZero());
     assertThatThrownBy(guest::close).isInstanceOf(MessageException.class);
-    assertThat(host.tcloExchanges()).singleElement()
-        .extracting(TcloExchange::outcome).isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+    assertThat(host.tcloExchanges())
+        .singleElement()
+        .extracting(TcloExchange::outcome)
+        .isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
   }
 }

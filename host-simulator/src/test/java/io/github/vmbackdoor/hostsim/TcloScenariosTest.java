@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The six TCLO acceptance scenarios, each against the fixed, legacy and proposed-patch
- * machines on a {@link VirtualHost}, in virtual time (one hour per run).
+ * The six TCLO acceptance scenarios, each against the fixed, legacy and proposed-patch machines on
+ * a {@link VirtualHost}, in virtual time (one hour per run).
  */
 class TcloScenariosTest {
 
@@ -46,13 +46,13 @@ class TcloScenariosTest {
     }
 
     long countLines(String text, Duration from, Duration to) {
-      return lines.stream().filter(l -> l.text().equals(text) && within(l.at(), from, to))
-          .count();
+      return lines.stream().filter(l -> l.text().equals(text) && within(l.at(), from, to)).count();
     }
 
     long countEvents(Type type, Duration from, Duration to) {
       return outcome.events().stream()
-          .filter(e -> e.event().type() == type && within(e.at(), from, to)).count();
+          .filter(e -> e.event().type() == type && within(e.at(), from, to))
+          .count();
     }
 
     Classification outcome(Duration trouble) {
@@ -74,8 +74,8 @@ class TcloScenariosTest {
   private static final String RESETTING = "vmt0: resetting rpc";
 
   private static void assertRecoveredWithinTwoSeconds(Run run) {
-    assertThat(run.recoveryAfter(TROUBLE)).hasValueSatisfying(
-        d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(2)));
+    assertThat(run.recoveryAfter(TROUBLE))
+        .hasValueSatisfying(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(2)));
     assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
     assertThat(run.service.machine().health()).isEqualTo(TcloHealth.UP);
   }
@@ -103,7 +103,8 @@ class TcloScenariosTest {
   void checkpointInsideTheStateChangeReply(Machine machine) {
     Run run = new Run(BuiltInScenarios.checkpointInStateChange(), machine);
     List<PowerOperationReport> ops = run.host.powerOperations();
-    assertThat(ops).extracting(PowerOperationReport::operation)
+    assertThat(ops)
+        .extracting(PowerOperationReport::operation)
         .containsExactly(PowerOperation.SUSPEND, PowerOperation.RESUME);
     assertThat(ops.get(0).reply()).contains("OK ");
     assertThat(ops.get(1).reportedSuccess()).contains(true);
@@ -116,27 +117,30 @@ class TcloScenariosTest {
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.UNAFFECTED);
         break;
       case LEGACY:
-        assertThat(run.linesFrom(TROUBLE)).containsExactly(
-            "VMware guest entering suspended state",
-            "vmware: get data failed, ebx=0x100000",
-            "vmt0: failed to get rpci response data",
-            "vmt0: unable to send state change result",
-            RESETTING,
-            "vmt0: guest resuming from suspended state");
+        assertThat(run.linesFrom(TROUBLE))
+            .containsExactly(
+                "VMware guest entering suspended state",
+                "vmware: get data failed, ebx=0x100000",
+                "vmt0: failed to get rpci response data",
+                "vmt0: unable to send state change result",
+                RESETTING,
+                "vmt0: guest resuming from suspended state");
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
         // The reopen after "resetting rpc" sent the reset reply unasked (and the host took it).
-        assertThat(run.host.tcloExchanges()).extracting(TcloExchange::outcome)
+        assertThat(run.host.tcloExchanges())
+            .extracting(TcloExchange::outcome)
             .contains(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
         break;
       default:
         // The patch resets at the end of the same tick, without waiting for the host's reset.
-        assertThat(run.linesFrom(TROUBLE)).containsExactly(
-            "VMware guest entering suspended state",
-            "vmware: get data failed, ebx=0x100000",
-            "vmt0: failed to get rpci response data",
-            "vmt0: unable to send state change result",
-            RESETTING,
-            "vmt0: guest resuming from suspended state");
+        assertThat(run.linesFrom(TROUBLE))
+            .containsExactly(
+                "VMware guest entering suspended state",
+                "vmware: get data failed, ebx=0x100000",
+                "vmt0: failed to get rpci response data",
+                "vmt0: unable to send state change result",
+                RESETTING,
+                "vmt0: guest resuming from suspended state");
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
         break;
     }
@@ -146,8 +150,10 @@ class TcloScenariosTest {
   @EnumSource(Machine.class)
   void hostRejectsUnsolicitedReplies(Machine machine) {
     Run run = new Run(BuiltInScenarios.rejectsUnsolicitedReplies(), machine);
-    long rejected = run.host.tcloExchanges().stream()
-        .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED).count();
+    long rejected =
+        run.host.tcloExchanges().stream()
+            .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED)
+            .count();
     if (machine == Machine.LEGACY) {
       // "resetting rpc" / "failed to send reset reply", about every three seconds.
       assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isGreaterThan(900);
@@ -159,8 +165,7 @@ class TcloScenariosTest {
       assertThat(rejected).isZero();
       assertThat(run.countEvents(Type.UNSOLICITED_RESET_REPLY_SENT, Duration.ZERO, LENGTH))
           .isZero();
-      assertThat(run.outcome(TROUBLE)).isIn(
-          Classification.UNAFFECTED, Classification.RECOVERED);
+      assertThat(run.outcome(TROUBLE)).isIn(Classification.UNAFFECTED, Classification.RECOVERED);
       assertThat(run.countLines("vmt0: failed to send reset reply", Duration.ZERO, LENGTH))
           .isZero();
     }
@@ -177,8 +182,10 @@ class TcloScenariosTest {
         break;
       case PROPOSED_PATCH:
         // The refused close leaves the channel "alive": it is pinged every second, forever.
-        assertThat(run.countLines("vmware: close failed, eax=0x564d5868, ecx=0", TROUBLE,
-            LENGTH.plusSeconds(1))).isBetween(2999L, 3001L);
+        assertThat(
+                run.countLines(
+                    "vmware: close failed, eax=0x564d5868, ecx=0", TROUBLE, LENGTH.plusSeconds(1)))
+            .isBetween(2999L, 3001L);
         assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
             .isBetween(2999L, 3001L);
         assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH.plusSeconds(1))).isZero();
@@ -198,8 +205,10 @@ class TcloScenariosTest {
   void eightChannelHostWithLeakingCloses(Machine machine) {
     Run run = new Run(BuiltInScenarios.leakingCloses(), machine);
     Duration lastTenMinutes = LENGTH.minusMinutes(10);
-    long tcloChannels = run.host.channels().stream()
-        .filter(c -> c.protocol() == BackdoorProtocol.PROTOCOL_TCLO).count();
+    long tcloChannels =
+        run.host.channels().stream()
+            .filter(c -> c.protocol() == BackdoorProtocol.PROTOCOL_TCLO)
+            .count();
     switch (machine) {
       case FIXED:
         // RPCI failures never touch TCLO: one channel, polled to the end.
@@ -210,8 +219,10 @@ class TcloScenariosTest {
         break;
       case LEGACY:
         // Leaked RPCI channels fill the table; once the TCLO slot is lost, every 15 s.
-        assertThat(run.countLines("vmt0: unable to reopen TCLO channel", lastTenMinutes,
-            LENGTH.plusSeconds(1))).isBetween(39L, 41L);
+        assertThat(
+                run.countLines(
+                    "vmt0: unable to reopen TCLO channel", lastTenMinutes, LENGTH.plusSeconds(1)))
+            .isBetween(39L, 41L);
         assertThat(run.countEvents(Type.POLLED, lastTenMinutes, LENGTH.plusSeconds(1))).isZero();
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.STUCK);
         break;

@@ -14,22 +14,23 @@ import java.util.Locale;
  * The fixed TCLO machine: open-vm-tools' loop on {@link MessageChannel}.
  *
  * <ul>
- *   <li>No channel: open (cookie, then without); a failed open waits
- *       {@link TcloOptions#openFailureDelay()}.</li>
- *   <li>Each poll sends the pending reply or, when there is none (always right after an open),
- *       the empty message; then receives. A command is dispatched and its reply becomes the
- *       pending reply, sent at the start of the next tick, which comes at once. No reset reply is
- *       ever sent unless the host sent "reset".</li>
- *   <li>Any failure: {@code resetting rpc}, close, forget the channel whatever the close
- *       returned, reopen after {@link TcloOptions#restartDelay()}. Consecutive restarts are
- *       counted; past {@link TcloOptions#restartCap()} the health is
- *       {@link TcloHealth#GIVING_UP} and the delay {@link TcloOptions#givingUpDelay()}.</li>
- *   <li>RPCI failures (inside the dispatcher) never touch the TCLO channel.</li>
+ *   <li>No channel: open (cookie, then without); a failed open waits {@link
+ *       TcloOptions#openFailureDelay()}.
+ *   <li>Each poll sends the pending reply or, when there is none (always right after an open), the
+ *       empty message; then receives. A command is dispatched and its reply becomes the pending
+ *       reply, sent at the start of the next tick, which comes at once. No reset reply is ever sent
+ *       unless the host sent "reset".
+ *   <li>Any failure: {@code resetting rpc}, close, forget the channel whatever the close returned,
+ *       reopen after {@link TcloOptions#restartDelay()}. Consecutive restarts are counted; past
+ *       {@link TcloOptions#restartCap()} the health is {@link TcloHealth#GIVING_UP} and the delay
+ *       {@link TcloOptions#givingUpDelay()}.
+ *   <li>RPCI failures (inside the dispatcher) never touch the TCLO channel.
  * </ul>
  */
 final class FixedTcloMachine implements TcloStateMachine {
 
   private static final byte[] EMPTY = new byte[0];
+
   /** open-vm-tools' RPCIN_MAX_DELAY, in hundredths of a second. */
   private static final int MAX_BACKOFF_CS = 10;
 
@@ -45,8 +46,8 @@ final class FixedTcloMachine implements TcloStateMachine {
   private int backoffCs;
   private TcloHealth health = TcloHealth.STARTING;
 
-  FixedTcloMachine(Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options,
-      TcloListener listener) {
+  FixedTcloMachine(
+      Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.dispatcher = dispatcher;
     this.options = options;
@@ -75,15 +76,16 @@ final class FixedTcloMachine implements TcloStateMachine {
     }
     if (channel == null) {
       try {
-        channel = MessageChannel.open(
-            backdoor, BackdoorProtocol.PROTOCOL_TCLO, options.channelOptions());
+        channel =
+            MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_TCLO, options.channelOptions());
       } catch (BackdoorException e) {
         lowLevel(e);
         log.device("unable to reopen TCLO channel");
         log.event(Type.OPEN_FAILED, e.getMessage());
         restarts++;
         setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
-        return givingUp() ? max(options.givingUpDelay(), options.openFailureDelay())
+        return givingUp()
+            ? max(options.givingUpDelay(), options.openFailureDelay())
             : options.openFailureDelay();
       }
       log.event(Type.CHANNEL_OPENED, "channel " + channel.id());

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.rpc;
 
 /**
- * The guest power states a host asks for over TCLO, with the state number the guest reports
- * back in RPCI {@code tools.os.statechange.status <success> <state>}.
+ * The guest power states a host asks for over TCLO, with the state number the guest reports back in
+ * RPCI {@code tools.os.statechange.status <success> <state>}.
  */
 public enum GuestOsState {
   /** {@code OS_Halt}, state 1. */

@@ -7,9 +7,9 @@ import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import java.time.Duration;
 
 /**
- * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10): the channel opened at attach,
- * the sticky error flag cleared only by a reopen, the reset handler that closes only when the
- * flag is set, and the unsolicited reset reply after every reopen.
+ * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10): the channel opened at attach, the
+ * sticky error flag cleared only by a reopen, the reset handler that closes only when the flag is
+ * set, and the unsolicited reset reply after every reopen.
  */
 final class LegacyTcloMachine extends VmtTcloMachine {
 

@@ -7,8 +7,8 @@ import java.time.Duration;
 /**
  * vmt(4) with the 2024 patch: the channel zeroed at attach instead of opened; a liveness test
  * (channel or either cookie non-zero); when not alive the tick opens, clears the error flag and
- * flags a ping, with no reset reply; at the end of a tick with the error flag set it prints
- * {@code resetting rpc} and closes; the reset handler only replies.
+ * flags a ping, with no reset reply; at the end of a tick with the error flag set it prints {@code
+ * resetting rpc} and closes; the reset handler only replies.
  *
  * <p>Its remaining flaw is kept: vmt's close zeroes the channel only when the host accepts the
  * close, so after a refused close the dead channel still looks alive and is pinged again every

@@ -17,16 +17,16 @@ import java.util.TreeMap;
  * Linux and open-vm-tools' one-shot mode do (a host closes channels that sit idle).
  *
  * <p>The transport is {@link MessageChannel}, so checkpoints are retried there and a transport
- * failure is a {@link MessageException} naming the step. The host's answer is an
- * {@link RpciReply}; a "0 " answer is a value, not an exception, and an answer that breaks the
- * format is an {@link RpciProtocolException}.
+ * failure is a {@link MessageException} naming the step. The host's answer is an {@link RpciReply};
+ * a "0 " answer is a value, not an exception, and an answer that breaks the format is an {@link
+ * RpciProtocolException}.
  *
  * <p><b>Trailing NUL.</b> vmtoolsd sends most requests with the terminating NUL byte included
  * ({@code strlen + 1}), and capabilities without a value as {@code "tools.capability.NAME "}
- * (trailing space, no NUL). This client does the same by default: every typed call and
- * {@link #send(String)} append one NUL byte, except {@link #capability(String)}.
- * {@link Options#withTrailingNul(boolean)} turns the NUL off (vmt(4) sends none);
- * {@link #sendRaw(byte[])} sends exactly the given bytes.
+ * (trailing space, no NUL). This client does the same by default: every typed call and {@link
+ * #send(String)} append one NUL byte, except {@link #capability(String)}. {@link
+ * Options#withTrailingNul(boolean)} turns the NUL off (vmt(4) sends none); {@link #sendRaw(byte[])}
+ * sends exactly the given bytes.
  *
  * <p>Not thread-safe across concurrent calls on one backdoor unless the backdoor is.
  */
@@ -40,10 +40,13 @@ public final class RpciClient {
 
   /** {@code SetGuestInfo} type of the guest's DNS name. */
   public static final int GUEST_INFO_DNS_NAME = 1;
+
   /** {@code SetGuestInfo} type of the full OS name. */
   public static final int GUEST_INFO_OS_NAME_FULL = 5;
+
   /** {@code SetGuestInfo} type of the short OS name. */
   public static final int GUEST_INFO_OS_NAME = 6;
+
   /** {@code SetGuestInfo} type of the uptime, in hundredths of a second. */
   public static final int GUEST_INFO_UPTIME = 7;
 
@@ -137,9 +140,11 @@ public final class RpciClient {
    */
   public RpciReply sendRaw(byte[] request) {
     Preconditions.checkNotNull(request, "request");
-    Preconditions.checkArgument(request.length <= BackdoorProtocol.MAX_GUEST_MESSAGE,
+    Preconditions.checkArgument(
+        request.length <= BackdoorProtocol.MAX_GUEST_MESSAGE,
         "request of %s bytes is larger than the host accepts (%s)",
-        request.length, BackdoorProtocol.MAX_GUEST_MESSAGE);
+        request.length,
+        BackdoorProtocol.MAX_GUEST_MESSAGE);
     MessageChannel channel =
         MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_RPCI, options.channelOptions());
     byte[] answer;
@@ -184,8 +189,8 @@ public final class RpciClient {
    * refuses that (older hosts), {@code tools.set.version <version>}. Returns the last reply.
    */
   public RpciReply setToolsVersion(int version, int installType) {
-    RpciReply reply = send("tools.set.versiontype " + Integer.toUnsignedString(version) + " "
-        + installType);
+    RpciReply reply =
+        send("tools.set.versiontype " + Integer.toUnsignedString(version) + " " + installType);
     if (reply.isSuccess()) {
       return reply;
     }
@@ -230,8 +235,8 @@ public final class RpciClient {
   }
 
   /**
-   * {@code SetGuestInfo  <type> <value>}: note the two spaces, the command name followed by
-   * {@code " <type> <value>"}.
+   * {@code SetGuestInfo <type> <value>}: note the two spaces, the command name followed by {@code "
+   * <type> <value>"}.
    */
   public RpciReply setGuestInfo(int type, String value) {
     Preconditions.checkNotNull(value, "value");
@@ -250,8 +255,10 @@ public final class RpciClient {
 
   private static String checkName(String name) {
     Preconditions.checkNotNull(name, "name");
-    Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0 && name.indexOf('\0') < 0,
-        "not a name: \"%s\"", name);
+    Preconditions.checkArgument(
+        !name.isEmpty() && name.indexOf(' ') < 0 && name.indexOf('\0') < 0,
+        "not a name: \"%s\"",
+        name);
     return name;
   }
 

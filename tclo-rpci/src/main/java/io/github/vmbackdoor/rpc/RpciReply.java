@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The host's answer to one RPCI request: success ({@code "1 "}) or failure ({@code "0 "}) and
- * the text after that two-byte prefix, kept verbatim (an empty text stays empty, a failure's text
- * is the host's error words, never replaced by a default value).
+ * The host's answer to one RPCI request: success ({@code "1 "}) or failure ({@code "0 "}) and the
+ * text after that two-byte prefix, kept verbatim (an empty text stays empty, a failure's text is
+ * the host's error words, never replaced by a default value).
  *
  * <p>An immutable value; build one with {@link #parse(byte[])} from the bytes the host sent.
  */
@@ -24,8 +24,8 @@ public final class RpciReply {
   /**
    * Parses the bytes the host answered with.
    *
-   * @throws RpciProtocolException when the reply is shorter than two bytes or does not start
-   *     with {@code "1 "} or {@code "0 "}
+   * @throws RpciProtocolException when the reply is shorter than two bytes or does not start with
+   *     {@code "1 "} or {@code "0 "}
    */
   public static RpciReply parse(byte[] reply) {
     Preconditions.checkNotNull(reply, "reply");

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.rpc;
 
 /**
- * Turns a TCLO command from the host into the guest's reply. The fixed state machine calls it
- * for every command it receives; {@link ToolsService} is the usual implementation.
+ * Turns a TCLO command from the host into the guest's reply. The fixed state machine calls it for
+ * every command it receives; {@link ToolsService} is the usual implementation.
  */
 @FunctionalInterface
 public interface TcloDispatcher {

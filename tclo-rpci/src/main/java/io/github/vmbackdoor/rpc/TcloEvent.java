@@ -32,8 +32,8 @@ public final class TcloEvent {
     /** A step on the TCLO channel failed; the detail names it in vmt's words. */
     TCLO_FAILURE,
     /**
-     * The machine decided to reset the channel ("resetting rpc"); the fixed machine's detail is
-     * the consecutive restart count, e.g. {@code restart 3}.
+     * The machine decided to reset the channel ("resetting rpc"); the fixed machine's detail is the
+     * consecutive restart count, e.g. {@code restart 3}.
      */
     RESETTING,
     /** The TCLO channel was closed (and, for the fixed machine, forgotten). */

@@ -7,8 +7,8 @@ public enum TcloHealth {
   /** A channel is open and the last poll worked. */
   UP,
   /**
-   * A failure happened; the machine believes it is on its way back (or, for vmt, is stuck
-   * believing so).
+   * A failure happened; the machine believes it is on its way back (or, for vmt, is stuck believing
+   * so).
    */
   RECOVERING,
   /** The fixed machine reached its restart cap: it keeps retrying, but only with the long delay. */

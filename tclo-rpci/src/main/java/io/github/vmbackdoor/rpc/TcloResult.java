@@ -4,9 +4,9 @@ import com.google.common.base.Preconditions;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The guest's answer to one TCLO command: {@code "OK "} or {@code "ERROR "} followed by the
- * result text (no NUL; an empty result is exactly {@code "OK "}), and optionally an action to
- * run once the reply has reached the host (after "reset", the unified-loop RPCI).
+ * The guest's answer to one TCLO command: {@code "OK "} or {@code "ERROR "} followed by the result
+ * text (no NUL; an empty result is exactly {@code "OK "}), and optionally an action to run once the
+ * reply has reached the host (after "reset", the unified-loop RPCI).
  *
  * <p>An immutable value.
  */

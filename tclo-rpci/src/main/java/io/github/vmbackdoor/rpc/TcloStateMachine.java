@@ -4,22 +4,21 @@ import java.time.Duration;
 
 /**
  * The guest side of the TCLO channel as a pure step function: {@link #tick()} does one poll and
- * returns the delay until the next one. A machine owns no thread and no clock, so a real
- * scheduler and a virtual-time simulation drive the same code ({@link ToolsService} does the
- * driving).
+ * returns the delay until the next one. A machine owns no thread and no clock, so a real scheduler
+ * and a virtual-time simulation drive the same code ({@link ToolsService} does the driving).
  *
- * <p>Three implementations exist, made by {@link TcloStateMachines}: the fixed machine, vmt(4)
- * as shipped (legacy) and vmt with the 2024 patch (proposed patch). Each reports what it does to
- * a {@link TcloListener}, as events and as vmt-worded log lines.
+ * <p>Three implementations exist, made by {@link TcloStateMachines}: the fixed machine, vmt(4) as
+ * shipped (legacy) and vmt with the 2024 patch (proposed patch). Each reports what it does to a
+ * {@link TcloListener}, as events and as vmt-worded log lines.
  *
  * <p>Not thread-safe: call {@link #tick()} and {@link #shutdown()} from one thread at a time.
  */
 public interface TcloStateMachine {
 
   /**
-   * Performs one step. The first tick attaches (the legacy machine opens its channel there).
-   * After {@link #health()} became {@link TcloHealth#STOPPED} a tick does nothing and returns
-   * {@link Duration#ZERO}; whoever drives the machine must not schedule it again.
+   * Performs one step. The first tick attaches (the legacy machine opens its channel there). After
+   * {@link #health()} became {@link TcloHealth#STOPPED} a tick does nothing and returns {@link
+   * Duration#ZERO}; whoever drives the machine must not schedule it again.
    *
    * @return the delay until the next tick
    */
@@ -29,9 +28,9 @@ public interface TcloStateMachine {
   TcloHealth health();
 
   /**
-   * Stops the machine: says goodbye to the host the way the implementation does (vmt: disable
-   * the HGFS capability, a last empty message, close) and leaves it {@link TcloHealth#STOPPED}.
-   * Never throws for a host that refuses; a second call does nothing.
+   * Stops the machine: says goodbye to the host the way the implementation does (vmt: disable the
+   * HGFS capability, a last empty message, close) and leaves it {@link TcloHealth#STOPPED}. Never
+   * throws for a host that refuses; a second call does nothing.
    */
   void shutdown();
 

@@ -3,21 +3,20 @@ package io.github.vmbackdoor.rpc;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 
-/**
- * Makes the three {@link TcloStateMachine}s, so one scenario can be run against each.
- */
+/** Makes the three {@link TcloStateMachine}s, so one scenario can be run against each. */
 public final class TcloStateMachines {
 
   private TcloStateMachines() {}
 
   /**
-   * The fixed machine: open-vm-tools' loop on {@code MessageChannel} (ping first after every
-   * open, a reset reply only when asked, close and forget after any failure, reopen after 1 s,
-   * 15 s after a failed open, restarts counted and capped). Commands go to {@code dispatcher}.
+   * The fixed machine: open-vm-tools' loop on {@code MessageChannel} (ping first after every open,
+   * a reset reply only when asked, close and forget after any failure, reopen after 1 s, 15 s after
+   * a failed open, restarts counted and capped). Commands go to {@code dispatcher}.
    */
-  public static TcloStateMachine fixed(Backdoor backdoor, TcloDispatcher dispatcher,
-      TcloOptions options, TcloListener listener) {
-    return new FixedTcloMachine(Preconditions.checkNotNull(backdoor, "backdoor"),
+  public static TcloStateMachine fixed(
+      Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options, TcloListener listener) {
+    return new FixedTcloMachine(
+        Preconditions.checkNotNull(backdoor, "backdoor"),
         Preconditions.checkNotNull(dispatcher, "dispatcher"),
         Preconditions.checkNotNull(options, "options"),
         Preconditions.checkNotNull(listener, "listener"));
@@ -28,17 +27,19 @@ public final class TcloStateMachines {
    * cookie fallback, always the high-bandwidth port, no checkpoint retry). Handles commands with
    * vmt's own table; its RPCI transactions use the same calls.
    */
-  public static TcloStateMachine legacy(Backdoor backdoor, TcloOptions options,
-      TcloListener listener) {
-    return new LegacyTcloMachine(Preconditions.checkNotNull(backdoor, "backdoor"),
+  public static TcloStateMachine legacy(
+      Backdoor backdoor, TcloOptions options, TcloListener listener) {
+    return new LegacyTcloMachine(
+        Preconditions.checkNotNull(backdoor, "backdoor"),
         Preconditions.checkNotNull(options, "options"),
         Preconditions.checkNotNull(listener, "listener"));
   }
 
   /** vmt(4) with the 2024 patch, including its flaw: a refused close leaves the channel "alive". */
-  public static TcloStateMachine proposedPatch(Backdoor backdoor, TcloOptions options,
-      TcloListener listener) {
-    return new ProposedPatchTcloMachine(Preconditions.checkNotNull(backdoor, "backdoor"),
+  public static TcloStateMachine proposedPatch(
+      Backdoor backdoor, TcloOptions options, TcloListener listener) {
+    return new ProposedPatchTcloMachine(
+        Preconditions.checkNotNull(backdoor, "backdoor"),
         Preconditions.checkNotNull(options, "options"),
         Preconditions.checkNotNull(listener, "listener"));
   }

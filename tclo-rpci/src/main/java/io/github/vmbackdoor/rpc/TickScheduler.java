@@ -7,8 +7,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a task once after a delay: the only notion of time {@link ToolsService} has. A real
- * agent adapts a {@link ScheduledExecutorService} with {@link #of(ScheduledExecutorService)}; a
+ * Runs a task once after a delay: the only notion of time {@link ToolsService} has. A real agent
+ * adapts a {@link ScheduledExecutorService} with {@link #of(ScheduledExecutorService)}; a
  * virtual-time simulation implements it on its own event queue.
  */
 @FunctionalInterface

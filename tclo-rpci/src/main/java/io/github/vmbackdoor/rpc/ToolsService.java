@@ -20,26 +20,26 @@ import java.util.function.Supplier;
  * The guest agent's TCLO service: runs a {@link TcloStateMachine} on a {@link TickScheduler} and
  * answers the host's commands with the exact words vmtoolsd uses.
  *
- * <p>Built-in commands (for the fixed machine; the legacy and proposed-patch machines answer
- * with vmt's own table and never call {@link #dispatch}):
+ * <p>Built-in commands (for the fixed machine; the legacy and proposed-patch machines answer with
+ * vmt's own table and never call {@link #dispatch}):
+ *
  * <ul>
- *   <li>{@code reset} → {@code OK ATR <app>}; once that reply reached the host, RPCI
- *       {@code vmx.capability.unified_loop <app>};</li>
- *   <li>{@code ping} → {@code OK };</li>
- *   <li>{@code OS_Halt}, {@code OS_Reboot}, {@code OS_PowerOn}, {@code OS_Suspend},
- *       {@code OS_Resume} → RPCI {@code tools.os.statechange.status 1 <state>} (tried up to
- *       three times while the host refuses it before it arrives), the power callback,
- *       {@code OK };</li>
+ *   <li>{@code reset} → {@code OK ATR <app>}; once that reply reached the host, RPCI {@code
+ *       vmx.capability.unified_loop <app>};
+ *   <li>{@code ping} → {@code OK };
+ *   <li>{@code OS_Halt}, {@code OS_Reboot}, {@code OS_PowerOn}, {@code OS_Suspend}, {@code
+ *       OS_Resume} → RPCI {@code tools.os.statechange.status 1 <state>} (tried up to three times
+ *       while the host refuses it before it arrives), the power callback, {@code OK };
  *   <li>{@code Capabilities_Register} → RPCIs unified loop, {@code tools.capability.statechange },
- *       tools version, uptime, then {@code OK };</li>
- *   <li>{@code Set_Option <name> <value>} → {@code OK } for a known option (kept in
- *       {@link #hostOptions()}), {@code ERROR Unknown or invalid option} otherwise;</li>
- *   <li>handlers registered by name (they take precedence over the built-ins);</li>
- *   <li>an empty command → {@code ERROR Bad command}; anything else →
- *       {@code ERROR Unknown command}.</li>
+ *       tools version, uptime, then {@code OK };
+ *   <li>{@code Set_Option <name> <value>} → {@code OK } for a known option (kept in {@link
+ *       #hostOptions()}), {@code ERROR Unknown or invalid option} otherwise;
+ *   <li>handlers registered by name (they take precedence over the built-ins);
+ *   <li>an empty command → {@code ERROR Bad command}; anything else → {@code ERROR Unknown
+ *       command}.
  * </ul>
- * RPCI failures in these handlers are reported to the listeners and never touch the TCLO
- * channel.
+ *
+ * RPCI failures in these handlers are reported to the listeners and never touch the TCLO channel.
  *
  * <p>Thread-safe: ticks run under the service's lock; {@link #stop()} may be called from any
  * thread.
@@ -57,26 +57,46 @@ public final class ToolsService implements TcloDispatcher {
   }
 
   /**
-   * The reply to a command no handler knows, as vmt(4) words it and as this project's issue
-   * asks. open-vm-tools' own guest reply (GUEST_RPC_UNKNOWN_COMMAND) is "Unknown Command" with a
-   * capital C; hosts do not look at the text.
+   * The reply to a command no handler knows, as vmt(4) words it and as this project's issue asks.
+   * open-vm-tools' own guest reply (GUEST_RPC_UNKNOWN_COMMAND) is "Unknown Command" with a capital
+   * C; hosts do not look at the text.
    */
   public static final String UNKNOWN_COMMAND = "Unknown command";
+
   /** The reply to an empty command. */
   public static final String BAD_COMMAND = "Bad command";
+
   /** The reply to a {@code Set_Option} this service does not know. */
   public static final String INVALID_OPTION = "Unknown or invalid option";
 
   /** The {@code Set_Option} names open-vm-tools accepts. */
-  static final ImmutableSet<String> KNOWN_OPTIONS = ImmutableSet.of(
-      "copypaste", "autohide", "broadcastIP", "enableDnD", "mapRootHgfsShare",
-      "linkRootHgfsShare", "enableMessageBusTunnel", "guestLogLevel", "enableAppInfo",
-      "enableGuestStoreAccess", "enableDeviceHelper", "toolScripts.afterPowerOn",
-      "toolScripts.beforePowerOff", "toolScripts.afterResume", "toolScripts.beforeSuspend",
-      "synctime", "synctime.period", "time.synchronize.allow", "time.synchronize.tools.enable",
-      "time.synchronize.tools.startup", "time.synchronize.tools.startup.backward",
-      "time.synchronize.tools.slewCorrection", "time.synchronize.tools.percentCorrection",
-      "time.synchronize.guest.resync", "time.synchronize.guest.resync.timeout");
+  static final ImmutableSet<String> KNOWN_OPTIONS =
+      ImmutableSet.of(
+          "copypaste",
+          "autohide",
+          "broadcastIP",
+          "enableDnD",
+          "mapRootHgfsShare",
+          "linkRootHgfsShare",
+          "enableMessageBusTunnel",
+          "guestLogLevel",
+          "enableAppInfo",
+          "enableGuestStoreAccess",
+          "enableDeviceHelper",
+          "toolScripts.afterPowerOn",
+          "toolScripts.beforePowerOff",
+          "toolScripts.afterResume",
+          "toolScripts.beforeSuspend",
+          "synctime",
+          "synctime.period",
+          "time.synchronize.allow",
+          "time.synchronize.tools.enable",
+          "time.synchronize.tools.startup",
+          "time.synchronize.tools.startup.backward",
+          "time.synchronize.tools.slewCorrection",
+          "time.synchronize.tools.percentCorrection",
+          "time.synchronize.guest.resync",
+          "time.synchronize.guest.resync.timeout");
 
   /** How often the state-change status of one power operation is tried. */
   static final int STATE_CHANGE_ATTEMPTS = 3;
@@ -88,21 +108,22 @@ public final class ToolsService implements TcloDispatcher {
   private final Map<String, TcloHandler> handlers = new ConcurrentHashMap<>();
   private final Map<String, String> hostOptions = new ConcurrentHashMap<>();
   private final List<TcloListener> listeners = new CopyOnWriteArrayList<>();
-  private final TcloListener fanOut = new TcloListener() {
-    @Override
-    public void onEvent(TcloEvent event) {
-      for (TcloListener l : listeners) {
-        l.onEvent(event);
-      }
-    }
+  private final TcloListener fanOut =
+      new TcloListener() {
+        @Override
+        public void onEvent(TcloEvent event) {
+          for (TcloListener l : listeners) {
+            l.onEvent(event);
+          }
+        }
 
-    @Override
-    public void onLogLine(String line) {
-      for (TcloListener l : listeners) {
-        l.onLogLine(line);
-      }
-    }
-  };
+        @Override
+        public void onLogLine(String line) {
+          for (TcloListener l : listeners) {
+            l.onLogLine(line);
+          }
+        }
+      };
   private final TcloStateMachine machine;
 
   private boolean running;
@@ -179,8 +200,8 @@ public final class ToolsService implements TcloDispatcher {
   }
 
   /**
-   * Stops ticking and shuts the machine down, closing its channel the way the machine does.
-   * A second call does nothing.
+   * Stops ticking and shuts the machine down, closing its channel the way the machine does. A
+   * second call does nothing.
    */
   public synchronized void stop() {
     if (!started) {
@@ -263,8 +284,8 @@ public final class ToolsService implements TcloDispatcher {
   /**
    * The state-change status, sent again (up to {@link #STATE_CHANGE_ATTEMPTS} times) while the
    * failure shows the host never got the request: the open or a send step was refused (say the
-   * channel timed out while the guest stalled). A failure after the request arrived is not
-   * retried, so the host never counts one status twice. Returns null when it failed.
+   * channel timed out while the guest stalled). A failure after the request arrived is not retried,
+   * so the host never counts one status twice. Returns null when it failed.
    */
   private RpciReply stateChangeStatus(GuestOsState state) {
     String what = "tools.os.statechange.status 1 " + state.id();
@@ -299,20 +320,26 @@ public final class ToolsService implements TcloDispatcher {
   }
 
   private TcloResult capabilitiesRegister() {
-    RpciReply loop = rpci("vmx.capability.unified_loop",
-        () -> rpci.unifiedLoop(options.appName()));
+    RpciReply loop = rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
     if (loop == null) {
       fanOut.onLogLine(options.deviceName() + ": unable to set unified loop");
     }
     if (rpci("tools.capability.statechange", () -> rpci.capability("statechange")) == null) {
       fanOut.onLogLine(options.deviceName() + ": unable to send statechange capability");
     }
-    if (rpci("tools.set.versiontype", () -> rpci.setToolsVersion(
-        RpciClient.TOOLS_VERSION_UNMANAGED, RpciClient.TOOLS_INSTALL_TYPE_OPEN_VM_TOOLS)) == null) {
+    if (rpci(
+            "tools.set.versiontype",
+            () ->
+                rpci.setToolsVersion(
+                    RpciClient.TOOLS_VERSION_UNMANAGED,
+                    RpciClient.TOOLS_INSTALL_TYPE_OPEN_VM_TOOLS))
+        == null) {
       fanOut.onLogLine(options.deviceName() + ": unable to set tools version");
     }
-    if (rpci("SetGuestInfo uptime", () -> rpci.setGuestInfo(
-        RpciClient.GUEST_INFO_UPTIME, options.uptimeHundredths())) == null) {
+    if (rpci(
+            "SetGuestInfo uptime",
+            () -> rpci.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, options.uptimeHundredths()))
+        == null) {
       fanOut.onLogLine(options.deviceName() + ": unable to set guest uptime");
     }
     return TcloResult.ok();
@@ -393,8 +420,8 @@ public final class ToolsService implements TcloDispatcher {
     }
 
     /**
-     * A handler for a command name; takes precedence over a built-in one (fixed machine only,
-     * as for {@link #powerCallback}).
+     * A handler for a command name; takes precedence over a built-in one (fixed machine only, as
+     * for {@link #powerCallback}).
      */
     public Builder handler(String name, TcloHandler handler) {
       Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);

@@ -8,10 +8,10 @@ package io.github.vmbackdoor.rpc;
  *   <li>{@link #NETBSD} (vmt_subr.c 1.10): registers as {@code %#lx}, so {@code 0x100000} and a
  *       bare {@code 0} for zero; a 256-byte message buffer; the {@code ping} handler refreshes the
  *       guest info over RPCI first; {@code OS_Resume} prints {@code vmt0: guest resuming from
- *       suspended state}.</li>
+ *       suspended state}.
  *   <li>{@link #OPENBSD} (vmt.c 1.32, with VMT_DEBUG so the lines exist at all): registers as
- *       {@code %08x}, so {@code 00100000}; a 4096-byte buffer; {@code ping} only replies; the
- *       reset handler sets the error flag again after closing.</li>
+ *       {@code %08x}, so {@code 00100000}; a 4096-byte buffer; {@code ping} only replies; the reset
+ *       handler sets the error flag again after closing.
  * </ul>
  */
 public enum VmtFlavor {

@@ -19,20 +19,20 @@ import io.github.vmbackdoor.core.Registers;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One vmt(4) channel ({@code struct vm_rpc}: channel, cookie1, cookie2) and vmt's own message
- * calls on it, as vmt.c implements them, with their strictness and their gaps:
+ * One vmt(4) channel ({@code struct vm_rpc}: channel, cookie1, cookie2) and vmt's own message calls
+ * on it, as vmt.c implements them, with their strictness and their gaps:
  *
  * <ul>
- *   <li>open asks with the cookie flag only (no fallback) and succeeds only when the status word
- *       is exactly 1 (SUCCESS and nothing else) and edx's low word is 0;</li>
- *   <li>close zeroes the channel only when the host accepted (status non-zero, ecx low word 0);
- *       a refused close leaves the old channel and cookies in place;</li>
+ *   <li>open asks with the cookie flag only (no fallback) and succeeds only when the status word is
+ *       exactly 1 (SUCCESS and nothing else) and edx's low word is 0;
+ *   <li>close zeroes the channel only when the host accepted (status non-zero, ecx low word 0); a
+ *       refused close leaves the old channel and cookies in place;
  *   <li>send announces the length and then always uses the high-bandwidth port, whether the host
- *       offered it or not; success means ebx comes back exactly 0x00010000; no checkpoint
- *       retry;</li>
- *   <li>get_data reads over the high-bandwidth port, then acknowledges with RECVSTATUS carrying
- *       the data id in ebx; on failure the host is not told.</li>
+ *       offered it or not; success means ebx comes back exactly 0x00010000; no checkpoint retry;
+ *   <li>get_data reads over the high-bandwidth port, then acknowledges with RECVSTATUS carrying the
+ *       data id in ebx; on failure the host is not told.
  * </ul>
+ *
  * Every failure prints the {@code vmware: ...} line vmt prints and returns false.
  */
 final class VmtRpc {
@@ -49,6 +49,7 @@ final class VmtRpc {
 
   /** Set by {@link #getLength()}: the announced length (0 when the host has nothing). */
   int length;
+
   /** Set by {@link #getLength()}: edx high word of the answer, acknowledged by GET_END. */
   int dataId;
 
@@ -69,8 +70,10 @@ final class VmtRpc {
   }
 
   boolean open(int protocol) {
-    Registers out = backdoor.in(Registers.of(
-        MAGIC, protocol | FLAG_COOKIE, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0));
+    Registers out =
+        backdoor.in(
+            Registers.of(
+                MAGIC, protocol | FLAG_COOKIE, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0));
     if (out.ecxHigh() != 1 || out.edxLow() != 0) {
       log.vmware("open failed, " + log.eaxEcx(out) + ", edx=" + log.reg(out.edx()));
       return false;
@@ -100,8 +103,17 @@ final class VmtRpc {
     if (buf.length == 0) {
       return true;
     }
-    Registers out = backdoor.outs(Registers.of(MAGIC, ENH_DATA, buf.length,
-        Registers.words(channel, HB_PORT), 0, cookie2, cookie1), buf);
+    Registers out =
+        backdoor.outs(
+            Registers.of(
+                MAGIC,
+                ENH_DATA,
+                buf.length,
+                Registers.words(channel, HB_PORT),
+                0,
+                cookie2,
+                cookie1),
+            buf);
     if (out.ebx() != ENH_DATA) {
       log.vmware("send failed, ebx=" + log.reg(out.ebx()));
       return false;
@@ -133,8 +145,11 @@ final class VmtRpc {
   /** Reads {@code length} bytes and acknowledges them; null on failure. */
   byte[] getData(int length, int dataId) {
     byte[] data = new byte[length];
-    Registers out = backdoor.ins(Registers.of(MAGIC, ENH_DATA, length,
-        Registers.words(channel, HB_PORT), cookie1, 0, cookie2), data);
+    Registers out =
+        backdoor.ins(
+            Registers.of(
+                MAGIC, ENH_DATA, length, Registers.words(channel, HB_PORT), cookie1, 0, cookie2),
+            data);
     if (out.ebx() != ENH_DATA) {
       log.vmware("get data failed, ebx=" + log.reg(out.ebx()));
       return null;
@@ -148,8 +163,14 @@ final class VmtRpc {
   }
 
   private Registers call(int subCommand, int ebx) {
-    return backdoor.in(Registers.of(MAGIC, ebx, messageEcx(subCommand),
-        Registers.words(channel, COMMAND_PORT), cookie1, cookie2));
+    return backdoor.in(
+        Registers.of(
+            MAGIC,
+            ebx,
+            messageEcx(subCommand),
+            Registers.words(channel, COMMAND_PORT),
+            cookie1,
+            cookie2));
   }
 
   /** The received bytes as vmt's C string: up to the first NUL. */

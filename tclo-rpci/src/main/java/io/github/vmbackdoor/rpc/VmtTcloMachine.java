@@ -37,6 +37,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
 
   private String cachedHostname;
   private boolean guestOsSet;
+
   /** Virtual time left until vmt's periodic guest-info tick, counted from the returned delays. */
   private Duration untilGuestInfo = Duration.ZERO;
 
@@ -68,9 +69,9 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   }
 
   /**
-   * vmt_tick, which vmt runs on a timer of its own every 15 s: the guest info (host name, OS
-   * names, once unless they change) and the uptime over RPCI. Here it runs at the start of the
-   * first TCLO tick that falls due after it, as the machine counts time by its own delays.
+   * vmt_tick, which vmt runs on a timer of its own every 15 s: the guest info (host name, OS names,
+   * once unless they change) and the uptime over RPCI. Here it runs at the start of the first TCLO
+   * tick that falls due after it, as the machine counts time by its own delays.
    */
   void guestInfoTick() {
     updateGuestInfo();
@@ -270,8 +271,11 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     if (options.flavor() == VmtFlavor.NETBSD) {
       log.device(halt ? "host requested shutdown" : "host requested reboot");
     } else {
-      log.plain((halt ? "Shutting down" : "Rebooting") + " in response to request from "
-          + options.deviceName() + " host");
+      log.plain(
+          (halt ? "Shutting down" : "Rebooting")
+              + " in response to request from "
+              + options.deviceName()
+              + " host");
     }
   }
 
@@ -331,8 +335,8 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       }
     }
     if (!guestOsSet) {
-      if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME_FULL + " "
-          + options.osNameFull()) == null) {
+      if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME_FULL + " " + options.osNameFull())
+          == null) {
         log.device("unable to set full guest OS");
         rpcError = true;
       }
@@ -358,8 +362,8 @@ abstract class VmtTcloMachine implements TcloStateMachine {
    * vmt's RPCI transaction on a channel of its own: open, send, get length, get data if there is
    * any, close (on every exit after a successful open).
    *
-   * @return the contents of vmt's shared buffer afterwards (the reply; or, when the host
-   *     answered nothing, still the request), or {@code null} when the transaction failed
+   * @return the contents of vmt's shared buffer afterwards (the reply; or, when the host answered
+   *     nothing, still the request), or {@code null} when the transaction failed
    */
   String rpciTx(String command) {
     byte[] buf = command.getBytes(StandardCharsets.ISO_8859_1);
@@ -411,7 +415,15 @@ abstract class VmtTcloMachine implements TcloStateMachine {
 
   @Override
   public String toString() {
-    return name() + "{channel=" + tclo.channel + ", rpcError=" + rpcError + ", tcloPing="
-        + tcloPing + ", " + health() + "}";
+    return name()
+        + "{channel="
+        + tclo.channel
+        + ", rpcError="
+        + rpcError
+        + ", tcloPing="
+        + tcloPing
+        + ", "
+        + health()
+        + "}";
   }
 }

@@ -34,15 +34,16 @@ import java.util.function.Function;
  * over the command port and the high-bandwidth port, a TCLO endpoint with a command queue and an
  * RPCI endpoint with a settable handler, plus the faults the tests need.
  *
- * <p>Faults: {@link #failNext} answers the next matching call(s) with a status lacking SUCCESS
- * and without touching any state; {@link #kill} makes every call on a channel fail, close
- * included; {@link #dropChannel} forgets a channel on the host side (calls fail, as after an
- * invalidation) while a close still succeeds if {@code closeStillAccepted}.
+ * <p>Faults: {@link #failNext} answers the next matching call(s) with a status lacking SUCCESS and
+ * without touching any state; {@link #kill} makes every call on a channel fail, close included;
+ * {@link #dropChannel} forgets a channel on the host side (calls fail, as after an invalidation)
+ * while a close still succeeds if {@code closeStillAccepted}.
  */
 final class FakeHost implements Backdoor {
 
   /** Pseudo sub-commands for the two high-bandwidth calls. */
   static final int HB_OUT = 100;
+
   static final int HB_IN = 101;
 
   static final class Channel {
@@ -94,6 +95,7 @@ final class FakeHost implements Backdoor {
   boolean sendResetOnOpen = true;
   boolean rejectUnsolicitedReplies;
   int maxChannels = 128;
+
   /** What OPEN leaves in edx's low word; a real host leaves 0 (vmt insists on it). */
   int openEdxLow = 0;
 
@@ -196,7 +198,8 @@ final class FakeHost implements Backdoor {
   private Registers open(Registers r) {
     boolean cookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
-    if ((cookie && !cookiesSupported) || channels.size() >= maxChannels
+    if ((cookie && !cookiesSupported)
+        || channels.size() >= maxChannels
         || (protocol != PROTOCOL_RPCI && protocol != PROTOCOL_TCLO)) {
       return failIn(r, 0);
     }
@@ -215,8 +218,14 @@ final class FakeHost implements Backdoor {
         tcloCommands.addFirst("reset");
       }
     }
-    return Registers.of(r.eax(), 0, Registers.words(STATUS_SUCCESS, 0),
-        Registers.words(id, openEdxLow), high, low, r.ebp());
+    return Registers.of(
+        r.eax(),
+        0,
+        Registers.words(STATUS_SUCCESS, 0),
+        Registers.words(id, openEdxLow),
+        high,
+        low,
+        r.ebp());
   }
 
   private Channel lookup(int id, int cookieHigh, int cookieLow) {
@@ -296,8 +305,11 @@ final class FakeHost implements Backdoor {
   }
 
   private Registers recvSize(Channel c, Registers r) {
-    if (c.outgoing == null && c.protocol == PROTOCOL_TCLO && c.heardFrom
-        && !c.commandOutstanding && !tcloCommands.isEmpty()) {
+    if (c.outgoing == null
+        && c.protocol == PROTOCOL_TCLO
+        && c.heardFrom
+        && !c.commandOutstanding
+        && !tcloCommands.isEmpty()) {
       c.outgoing = bytes(tcloCommands.removeFirst());
       c.sentOut = 0;
       c.commandOutstanding = true;
@@ -306,9 +318,14 @@ final class FakeHost implements Backdoor {
       return status(r, STATUS_SUCCESS);
     }
     c.sentOut = 0;
-    return Registers.of(r.eax(), c.outgoing.length,
+    return Registers.of(
+        r.eax(),
+        c.outgoing.length,
         Registers.words(STATUS_SUCCESS | STATUS_DORECV | (hbOffered ? STATUS_HB : 0), 0),
-        Registers.words(MESSAGE_SENDSIZE, 0), r.esi(), r.edi(), r.ebp());
+        Registers.words(MESSAGE_SENDSIZE, 0),
+        r.esi(),
+        r.edi(),
+        r.ebp());
   }
 
   private Registers recvPayload(Channel c, Registers r) {
@@ -323,8 +340,14 @@ final class FakeHost implements Backdoor {
     for (int i = 0; i < 4 && c.sentOut < c.outgoing.length; i++) {
       word |= (c.outgoing[c.sentOut++] & 0xFF) << (8 * i);
     }
-    return Registers.of(r.eax(), word, Registers.words(STATUS_SUCCESS, 0),
-        Registers.words(MESSAGE_SENDPAYLOAD, 0), r.esi(), r.edi(), r.ebp());
+    return Registers.of(
+        r.eax(),
+        word,
+        Registers.words(STATUS_SUCCESS, 0),
+        Registers.words(MESSAGE_SENDPAYLOAD, 0),
+        r.esi(),
+        r.edi(),
+        r.ebp());
   }
 
   private Registers recvStatus(Channel c, Registers r) {
@@ -386,8 +409,18 @@ final class FakeHost implements Backdoor {
 
   @Override
   public String toString() {
-    return "FakeHost{channels=" + channels.keySet() + ", commands=" + tcloCommands
-        + ", replies=" + tcloReplies + ", unsolicited=" + unsolicitedReplies + ", rpci="
-        + rpciRequests + ", " + Arrays.toString(new int[] {tcloPings}) + "}";
+    return "FakeHost{channels="
+        + channels.keySet()
+        + ", commands="
+        + tcloCommands
+        + ", replies="
+        + tcloReplies
+        + ", unsolicited="
+        + unsolicitedReplies
+        + ", rpci="
+        + rpciRequests
+        + ", "
+        + Arrays.toString(new int[] {tcloPings})
+        + "}";
   }
 }

@@ -21,8 +21,12 @@ class FixedTcloMachineTest {
   private TcloStateMachine machine = machine(TcloOptions.defaults());
 
   private TcloStateMachine machine(TcloOptions options) {
-    ToolsService service = ToolsService.builder(host).scheduler(new ManualScheduler())
-        .options(options).listener(rec).build();
+    ToolsService service =
+        ToolsService.builder(host)
+            .scheduler(new ManualScheduler())
+            .options(options)
+            .listener(rec)
+            .build();
     return service.machine();
   }
 
@@ -51,11 +55,12 @@ class FixedTcloMachineTest {
     settle();
     host.kill(PROTOCOL_TCLO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: sending length failed, eax=0x564d5868, ecx=0",
-        "vmt0: failed to send TCLO outgoing ping",
-        "vmt0: resetting rpc",
-        "vmware: close failed, eax=0x564d5868, ecx=0");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: sending length failed, eax=0x564d5868, ecx=0",
+            "vmt0: failed to send TCLO outgoing ping",
+            "vmt0: resetting rpc",
+            "vmware: close failed, eax=0x564d5868, ecx=0");
     assertThat(rec.count(Type.CLOSE_FAILED)).isEqualTo(1);
     assertThat(rec.events).contains(TcloEvent.of(Type.RESETTING, "restart 1"));
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
@@ -86,9 +91,10 @@ class FixedTcloMachineTest {
   void failedOpenWaitsFifteenSeconds() {
     host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 2);
     assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
-    assertThat(rec.lines).containsExactly(
-        "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
-        "vmt0: unable to reopen TCLO channel");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+            "vmt0: unable to reopen TCLO channel");
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(machine.health()).isEqualTo(TcloHealth.UP);
@@ -147,15 +153,16 @@ class FixedTcloMachineTest {
     host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(rec.lines).isEmpty();
-    assertThat(host.rpciRequests).filteredOn(r -> r.startsWith("tools.os.statechange.status"))
+    assertThat(host.rpciRequests)
+        .filteredOn(r -> r.startsWith("tools.os.statechange.status"))
         .containsExactly("tools.os.statechange.status 1 3");
     assertThat(rec.count(Type.RPCI_FAILED)).isEqualTo(1);
   }
 
   @Test
   void countsConsecutiveRestartsAndGivesUpPastTheCapButKeepsTrying() {
-    machine = machine(TcloOptions.defaults().withRestartCap(2)
-        .withGivingUpDelay(Duration.ofMinutes(5)));
+    machine =
+        machine(TcloOptions.defaults().withRestartCap(2).withGivingUpDelay(Duration.ofMinutes(5)));
     host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 6);
     assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
     assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
@@ -188,10 +195,11 @@ class FixedTcloMachineTest {
     machine.tick();
     host.failNext(PROTOCOL_TCLO, MESSAGE_SENDSIZE, 0, 1);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: sending length failed, eax=0x564d5868, ecx=0",
-        "vmt0: error sending ping response",
-        "vmt0: resetting rpc");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: sending length failed, eax=0x564d5868, ecx=0",
+            "vmt0: error sending ping response",
+            "vmt0: resetting rpc");
   }
 
   @Test
@@ -200,10 +208,11 @@ class FixedTcloMachineTest {
     host.tcloCommands.add("ping");
     host.failNext(PROTOCOL_TCLO, FakeHost.HB_IN, 0, 1);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: get data failed, ebx=0",
-        "vmt0: failed to get incoming TCLO data",
-        "vmt0: resetting rpc");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: get data failed, ebx=0",
+            "vmt0: failed to get incoming TCLO data",
+            "vmt0: resetting rpc");
   }
 
   @Test

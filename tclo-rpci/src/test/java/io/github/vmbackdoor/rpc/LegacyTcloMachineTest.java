@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 class LegacyTcloMachineTest {
 
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
   /** vmt's periodic guest-info RPCIs off, so each test sees only what its TCLO steps do. */
   private static final TcloOptions OPTIONS =
       TcloOptions.defaults().withGuestInfoInterval(Duration.ZERO);
@@ -76,11 +77,12 @@ class LegacyTcloMachineTest {
     host.dropChannel(PROTOCOL_TCLO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: get length failed, eax=0x564d5868, ecx=0",
-        "vmt0: failed to get length of incoming TCLO data",
-        "vmware: get length failed, eax=0x564d5868, ecx=0",
-        "vmt0: failed to get length of incoming TCLO data");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: get length failed, eax=0x564d5868, ecx=0",
+            "vmt0: failed to get length of incoming TCLO data",
+            "vmware: get length failed, eax=0x564d5868, ecx=0",
+            "vmt0: failed to get length of incoming TCLO data");
   }
 
   @Test
@@ -89,10 +91,11 @@ class LegacyTcloMachineTest {
     host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 1);
     host.tcloCommands.add("OS_PowerOn");
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
-        "vmt0: rpci channel open failed",
-        "vmt0: unable to send state change result");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+            "vmt0: rpci channel open failed",
+            "vmt0: unable to send state change result");
     assertThat(host.tcloReplies).containsExactly("OK ATR toolbox", "OK ");
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
 
@@ -138,9 +141,10 @@ class LegacyTcloMachineTest {
     rec.clear();
     host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 1);
     assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
-    assertThat(rec.lines).containsExactly(
-        "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
-        "vmt0: unable to reopen TCLO channel");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+            "vmt0: unable to reopen TCLO channel");
   }
 
   @Test
@@ -149,11 +153,12 @@ class LegacyTcloMachineTest {
     host.tcloCommands.add("OS_Suspend");
     host.failNext(PROTOCOL_RPCI, FakeHost.HB_IN, FakeHost.CPT, 1);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "VMware guest entering suspended state",
-        "vmware: get data failed, ebx=0x100000",
-        "vmt0: failed to get rpci response data",
-        "vmt0: unable to send state change result");
+    assertThat(rec.lines)
+        .containsExactly(
+            "VMware guest entering suspended state",
+            "vmware: get data failed, ebx=0x100000",
+            "vmt0: failed to get rpci response data",
+            "vmt0: unable to send state change result");
     assertThat(host.tcloReplies).endsWith("OK ");
     rec.clear();
     host.tcloCommands.add("reset");
@@ -176,11 +181,12 @@ class LegacyTcloMachineTest {
     host.rpciRequests.clear();
     host.tcloCommands.add("Capabilities_Register");
     machine.tick();
-    assertThat(host.rpciRequests).containsExactly(
-        "vmx.capability.unified_loop toolbox",
-        "tools.capability.statechange ",
-        "tools.set.version 2147483647",
-        "SetGuestInfo  7 000");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "vmx.capability.unified_loop toolbox",
+            "tools.capability.statechange ",
+            "tools.set.version 2147483647",
+            "SetGuestInfo  7 000");
     assertThat(host.tcloReplies).endsWith("OK ");
   }
 
@@ -188,9 +194,10 @@ class LegacyTcloMachineTest {
   void openIsAsStrictAsVmt() {
     host.openEdxLow = 0x5658;
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
-    assertThat(rec.lines).containsExactly(
-        "vmware: open failed, eax=0x564d5868, ecx=0x10000, edx=0x15658",
-        "vmt0: failed to open backdoor RPC channel (TCLO protocol)");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: open failed, eax=0x564d5868, ecx=0x10000, edx=0x15658",
+            "vmt0: failed to open backdoor RPC channel (TCLO protocol)");
     assertThat(machine.health()).isEqualTo(TcloHealth.STOPPED);
     machine.tick();
     assertThat(host.tcloOpens).isEqualTo(1);
@@ -206,14 +213,14 @@ class LegacyTcloMachineTest {
 
   @Test
   void openBsdPrintsRegistersWithEightDigits() {
-    machine = TcloStateMachines.legacy(
-        host, OPTIONS.withFlavor(VmtFlavor.OPENBSD), rec);
+    machine = TcloStateMachines.legacy(host, OPTIONS.withFlavor(VmtFlavor.OPENBSD), rec);
     attachAndSettle();
     host.dropChannel(PROTOCOL_TCLO);
     machine.tick();
-    assertThat(rec.lines).containsExactly(
-        "vmware: sending length failed, eax=564d5868, ecx=00000000",
-        "vmt0: failed to send TCLO outgoing ping");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: sending length failed, eax=564d5868, ecx=00000000",
+            "vmt0: failed to send TCLO outgoing ping");
   }
 
   @Test
@@ -225,9 +232,11 @@ class LegacyTcloMachineTest {
     machine.tick();
     host.tcloCommands.add("ping");
     machine.tick();
-    assertThat(host.rpciRequests).containsExactly(
-        "SetGuestInfo  1 vmbackdoor", "SetGuestInfo  5 NetBSD 10.0 amd64",
-        "SetGuestInfo  6 other-64");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "SetGuestInfo  1 vmbackdoor",
+            "SetGuestInfo  5 NetBSD 10.0 amd64",
+            "SetGuestInfo  6 other-64");
     assertThat(host.tcloReplies).endsWith("OK ", "OK ");
   }
 
@@ -243,14 +252,16 @@ class LegacyTcloMachineTest {
 
   @Test
   void vmtsOwnTickReportsGuestInfoAndUptimeEveryFifteenSecondsOfDelay() {
-    machine = TcloStateMachines.legacy(
-        host, TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(90)), rec);
+    machine =
+        TcloStateMachines.legacy(
+            host, TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(90)), rec);
     machine.tick();
     host.rpciRequests.clear();
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
-    assertThat(host.rpciRequests).containsExactly(
-        "SetGuestInfo  1 vmbackdoor", "SetGuestInfo  5 NetBSD 10.0 amd64",
-        "SetGuestInfo  6 other-64", "SetGuestInfo  7 9000");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "SetGuestInfo  1 vmbackdoor", "SetGuestInfo  5 NetBSD 10.0 amd64",
+            "SetGuestInfo  6 other-64", "SetGuestInfo  7 9000");
     host.rpciRequests.clear();
     for (int i = 0; i < 15; i++) {
       assertThat(machine.tick()).isEqualTo(ONE_SECOND);
@@ -271,10 +282,11 @@ class LegacyTcloMachineTest {
     rec.clear();
     host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 1);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
-        "vmt0: rpci channel open failed",
-        "vmt0: unable to set guest uptime");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+            "vmt0: rpci channel open failed",
+            "vmt0: unable to set guest uptime");
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
   }
 }

@@ -20,8 +20,8 @@ final class ManualScheduler implements TickScheduler {
     }
   }
 
-  private final PriorityQueue<Task> queue = new PriorityQueue<>(
-      Comparator.comparingLong((Task t) -> t.at).thenComparingLong(t -> t.seq));
+  private final PriorityQueue<Task> queue =
+      new PriorityQueue<>(Comparator.comparingLong((Task t) -> t.at).thenComparingLong(t -> t.seq));
   private long now;
   private long seq;
   int scheduled;

@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 class ProposedPatchTcloMachineTest {
 
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
   /** vmt's periodic guest-info RPCIs off, so each test sees only what its TCLO steps do. */
   private static final TcloOptions OPTIONS =
       TcloOptions.defaults().withGuestInfoInterval(Duration.ZERO);
 
   private final FakeHost host = new FakeHost();
   private final Recorder rec = new Recorder();
-  private final TcloStateMachine machine =
-      TcloStateMachines.proposedPatch(host, OPTIONS, rec);
+  private final TcloStateMachine machine = TcloStateMachines.proposedPatch(host, OPTIONS, rec);
 
   private void attachAndSettle() {
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
@@ -45,10 +45,11 @@ class ProposedPatchTcloMachineTest {
     attachAndSettle();
     host.dropChannel(PROTOCOL_TCLO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
-    assertThat(rec.lines).containsExactly(
-        "vmware: sending length failed, eax=0x564d5868, ecx=0",
-        "vmt0: failed to send TCLO outgoing ping",
-        "vmt0: resetting rpc");
+    assertThat(rec.lines)
+        .containsExactly(
+            "vmware: sending length failed, eax=0x564d5868, ecx=0",
+            "vmt0: failed to send TCLO outgoing ping",
+            "vmt0: resetting rpc");
     assertThat(host.openChannels(PROTOCOL_TCLO)).isZero();
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(host.tcloOpens).isEqualTo(2);
@@ -66,11 +67,12 @@ class ProposedPatchTcloMachineTest {
       assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     }
     assertThat(rec.lines).hasSize(40);
-    assertThat(rec.lines.subList(0, 4)).containsExactly(
-        "vmware: sending length failed, eax=0x564d5868, ecx=0",
-        "vmt0: failed to send TCLO outgoing ping",
-        "vmt0: resetting rpc",
-        "vmware: close failed, eax=0x564d5868, ecx=0");
+    assertThat(rec.lines.subList(0, 4))
+        .containsExactly(
+            "vmware: sending length failed, eax=0x564d5868, ecx=0",
+            "vmt0: failed to send TCLO outgoing ping",
+            "vmt0: resetting rpc",
+            "vmware: close failed, eax=0x564d5868, ecx=0");
     assertThat(rec.count(Type.CLOSE_FAILED)).isEqualTo(10);
     assertThat(host.tcloOpens).isEqualTo(1);
     assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);

@@ -56,15 +56,16 @@ class RpciClientTest {
     client.unifiedLoop("toolbox");
     client.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, "1200");
     client.machineId();
-    assertThat(host.rpciRequests).containsExactly(
-        "info-get guestinfo.ip",
-        "info-set guestinfo.ip 10.0.0.2",
-        "tools.capability.hgfs_server toolbox 1",
-        "tools.capability.features 36=0 37=1",
-        "tools.os.statechange.status 1 5",
-        "vmx.capability.unified_loop toolbox",
-        "SetGuestInfo  7 1200",
-        "machine.id.get");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "info-get guestinfo.ip",
+            "info-set guestinfo.ip 10.0.0.2",
+            "tools.capability.hgfs_server toolbox 1",
+            "tools.capability.features 36=0 37=1",
+            "tools.os.statechange.status 1 5",
+            "vmx.capability.unified_loop toolbox",
+            "SetGuestInfo  7 1200",
+            "machine.id.get");
   }
 
   @Test
@@ -77,13 +78,15 @@ class RpciClientTest {
 
   @Test
   void toolsVersionFallsBackToTheOldCommand() {
-    host.rpciHandler = request -> new String(request, StandardCharsets.UTF_8)
-        .startsWith("tools.set.versiontype") ? FakeHost.bytes("0 Unknown command")
-        : FakeHost.bytes("1 ");
+    host.rpciHandler =
+        request ->
+            new String(request, StandardCharsets.UTF_8).startsWith("tools.set.versiontype")
+                ? FakeHost.bytes("0 Unknown command")
+                : FakeHost.bytes("1 ");
     RpciReply reply = client.setToolsVersion(RpciClient.TOOLS_VERSION_UNMANAGED, 4);
     assertThat(reply.isSuccess()).isTrue();
-    assertThat(host.rpciRequests).containsExactly(
-        "tools.set.versiontype 2147483647 4", "tools.set.version 2147483647");
+    assertThat(host.rpciRequests)
+        .containsExactly("tools.set.versiontype 2147483647 4", "tools.set.version 2147483647");
   }
 
   @Test
@@ -121,7 +124,8 @@ class RpciClientTest {
   void openFailureNamesTheStep() {
     host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2);
     assertThatThrownBy(() -> client.send("x"))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.OPEN));
   }
 
@@ -129,7 +133,8 @@ class RpciClientTest {
   void sendFailureClosesTheChannelAndNamesTheStep() {
     host.failNext(PROTOCOL_RPCI, MESSAGE_SENDSIZE, 0, 1);
     assertThatThrownBy(() -> client.send("x"))
-        .isInstanceOfSatisfying(MessageException.class,
+        .isInstanceOfSatisfying(
+            MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
     assertThat(host.openChannels(PROTOCOL_RPCI)).isZero();
   }

@@ -63,8 +63,7 @@ class RpciReplyTest {
 
   @Test
   void protocolErrorKeepsTheBytes() {
-    RpciProtocolException e =
-        (RpciProtocolException) catchThrowable(() -> RpciReply.parse(b("?")));
+    RpciProtocolException e = (RpciProtocolException) catchThrowable(() -> RpciReply.parse(b("?")));
     assertThat(e.reply()).containsExactly('?');
   }
 
@@ -93,7 +92,8 @@ class RpciReplyTest {
 
   @Test
   void valueSemantics() {
-    assertThat(RpciReply.parse(b("1 a"))).isEqualTo(RpciReply.success("a"))
+    assertThat(RpciReply.parse(b("1 a")))
+        .isEqualTo(RpciReply.success("a"))
         .hasSameHashCodeAs(RpciReply.success("a"))
         .isNotEqualTo(RpciReply.failure("a"));
     byte[] source = b("1 abc");

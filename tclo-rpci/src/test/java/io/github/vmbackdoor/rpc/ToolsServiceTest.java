@@ -24,12 +24,15 @@ class ToolsServiceTest {
   private final List<GuestOsState> powerCalls = new ArrayList<>();
 
   private ToolsService.Builder builder() {
-    return ToolsService.builder(host).scheduler(scheduler).listener(rec)
-        .powerCallback(state -> {
-          // The state-change RPCI has gone out before the agent hears about it.
-          assertThat(host.rpciRequests).endsWith("tools.os.statechange.status 1 " + state.id());
-          powerCalls.add(state);
-        });
+    return ToolsService.builder(host)
+        .scheduler(scheduler)
+        .listener(rec)
+        .powerCallback(
+            state -> {
+              // The state-change RPCI has gone out before the agent hears about it.
+              assertThat(host.rpciRequests).endsWith("tools.os.statechange.status 1 " + state.id());
+              powerCalls.add(state);
+            });
   }
 
   @Test
@@ -57,22 +60,26 @@ class ToolsServiceTest {
       assertThat(service.dispatch(state.command()).reply()).isEqualTo("OK ");
     }
     assertThat(powerCalls).containsExactly(GuestOsState.values());
-    assertThat(host.rpciRequests).containsExactly(
-        "tools.os.statechange.status 1 1", "tools.os.statechange.status 1 2",
-        "tools.os.statechange.status 1 3", "tools.os.statechange.status 1 4",
-        "tools.os.statechange.status 1 5");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "tools.os.statechange.status 1 1",
+            "tools.os.statechange.status 1 2",
+            "tools.os.statechange.status 1 3",
+            "tools.os.statechange.status 1 4",
+            "tools.os.statechange.status 1 5");
   }
 
   @Test
   void capabilitiesRegisterSendsItsRpcisBeforeReplying() {
-    ToolsService service = builder()
-        .options(TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(42))).build();
+    ToolsService service =
+        builder().options(TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(42))).build();
     assertThat(service.dispatch("Capabilities_Register").reply()).isEqualTo("OK ");
-    assertThat(host.rpciRequests).containsExactly(
-        "vmx.capability.unified_loop toolbox",
-        "tools.capability.statechange ",
-        "tools.set.versiontype 2147483647 4",
-        "SetGuestInfo  7 4200");
+    assertThat(host.rpciRequests)
+        .containsExactly(
+            "vmx.capability.unified_loop toolbox",
+            "tools.capability.statechange ",
+            "tools.set.versiontype 2147483647 4",
+            "SetGuestInfo  7 4200");
   }
 
   @Test
@@ -89,12 +96,15 @@ class ToolsServiceTest {
   @Test
   void userHandlersGetTheArgumentsWithTheLeadingSpaceAndTakePrecedence() {
     List<String> seen = new ArrayList<>();
-    ToolsService service = builder()
-        .handler("Echo", args -> {
-          seen.add(args);
-          return TcloResult.ok(args.trim());
-        })
-        .build();
+    ToolsService service =
+        builder()
+            .handler(
+                "Echo",
+                args -> {
+                  seen.add(args);
+                  return TcloResult.ok(args.trim());
+                })
+            .build();
     service.registerHandler("ping", args -> TcloResult.error("busy"));
     assertThat(service.dispatch("Echo a b").reply()).isEqualTo("OK a b");
     assertThat(service.dispatch("Echo").reply()).isEqualTo("OK ");
@@ -160,8 +170,9 @@ class ToolsServiceTest {
   void executorAdapterSchedulesAndCancels() {
     ScheduledExecutorService executor = mock(ScheduledExecutorService.class);
     ScheduledFuture<?> future = mock(ScheduledFuture.class);
-    doReturn(future).when(executor).schedule(any(Runnable.class), eq(1_500_000_000L),
-        eq(TimeUnit.NANOSECONDS));
+    doReturn(future)
+        .when(executor)
+        .schedule(any(Runnable.class), eq(1_500_000_000L), eq(TimeUnit.NANOSECONDS));
     Runnable task = () -> {};
     Cancellable handle = TickScheduler.of(executor).schedule(Duration.ofMillis(1500), task);
     verify(executor).schedule(task, 1_500_000_000L, TimeUnit.NANOSECONDS);

@@ -36,21 +36,23 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
 
   /** The demo's scenarios: the headline case first. */
-  static final List<Scenario> SCENARIOS = List.of(
-      BuiltInScenarios.hostClosesTclo(),
-      BuiltInScenarios.checkpointInStateChange(),
-      BuiltInScenarios.rejectsUnsolicitedReplies());
+  static final List<Scenario> SCENARIOS =
+      List.of(
+          BuiltInScenarios.hostClosesTclo(),
+          BuiltInScenarios.checkpointInStateChange(),
+          BuiltInScenarios.rejectsUnsolicitedReplies());
 
   /** What to look for in each of them. */
-  private static final List<String> NOTES = List.of(
-      "Look for: legacy pings the closed channel once a second for the rest of the hour, because"
-          + " it closes only on a 'reset' that can no longer arrive; the others close, forget the"
-          + " channel and reopen.",
-      "Look for: vmt's RPCI does not retry after a checkpoint, so the state-change status is lost"
-          + " and the sticky error flag set; legacy waits for the host's 'reset' to recover. The"
-          + " fixed machine retries in the message layer and prints nothing.",
-      "Look for: after 'resetting rpc' legacy reopens and sends the reset reply unasked; this host"
-          + " refuses it, the error flag is set again, and legacy loops every three seconds.");
+  private static final List<String> NOTES =
+      List.of(
+          "Look for: legacy pings the closed channel once a second for the rest of the hour, because"
+              + " it closes only on a 'reset' that can no longer arrive; the others close, forget the"
+              + " channel and reopen.",
+          "Look for: vmt's RPCI does not retry after a checkpoint, so the state-change status is lost"
+              + " and the sticky error flag set; legacy waits for the host's 'reset' to recover. The"
+              + " fixed machine retries in the message layer and prints nothing.",
+          "Look for: after 'resetting rpc' legacy reopens and sends the reset reply unasked; this host"
+              + " refuses it, the error flag is set again, and legacy loops every three seconds.");
 
   @Spec private CommandSpec spec;
 
@@ -72,13 +74,14 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     if (maxLines < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--lines must be at least 1");
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--lines must be at least 1");
     }
     long start = System.nanoTime();
     out.println("Three TCLO state machines against one emulated VMware host, in virtual time:");
-    out.println("  fixed           this project's machine (ping first, close and forget on"
-        + " failure, reopen after 1 s)");
+    out.println(
+        "  fixed           this project's machine (ping first, close and forget on"
+            + " failure, reopen after 1 s)");
     out.println("  legacy          vmt(4) as shipped in NetBSD and OpenBSD");
     out.println("  proposed-patch  the 2024 vmt(4) patch as published");
     Map<String, Map<ToolsService.Machine, ScenarioOutcome>> all = new LinkedHashMap<>();
@@ -87,8 +90,8 @@ final class DemoCommand implements Callable<Integer> {
       n++;
       out.println();
       out.println("== " + n + ". " + scenario.description() + " (" + scenario.name() + ")");
-      out.println("   one virtual hour; the trouble starts at "
-          + Report.time(scenario.troubleStart()));
+      out.println(
+          "   one virtual hour; the trouble starts at " + Report.time(scenario.troubleStart()));
       Report.wrapped(out, NOTES.get(n - 1), "   ", 96);
       Map<ToolsService.Machine, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
       all.put(scenario.name(), outcomes);
@@ -114,10 +117,13 @@ final class DemoCommand implements Callable<Integer> {
     }
     Report.table(out, rows);
     out.println();
-    out.println(String.format(Locale.ROOT,
-        "%d virtual hours simulated in %.1f s. More: vmbackdoor replay --help,"
-            + " docs/state-machines.md.", all.size() * ToolsService.Machine.values().length,
-        (System.nanoTime() - start) / 1e9));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%d virtual hours simulated in %.1f s. More: vmbackdoor replay --help,"
+                + " docs/state-machines.md.",
+            all.size() * ToolsService.Machine.values().length,
+            (System.nanoTime() - start) / 1e9));
     out.flush();
     return 0;
   }

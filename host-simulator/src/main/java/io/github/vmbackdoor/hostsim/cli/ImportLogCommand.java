@@ -25,8 +25,10 @@ import picocli.CommandLine.Spec;
           + " result with: vmbackdoor replay --scenario SCENARIO"
     },
     sortOptions = false,
-    footer = {"", "Exit codes: 0 success, 1 the job failed (unreadable log, no vmt lines),"
-        + " 2 bad usage."})
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 the job failed (unreadable log, no vmt lines)," + " 2 bad usage."
+    })
 final class ImportLogCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
@@ -52,11 +54,15 @@ final class ImportLogCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     LogImport.Result result;
     try {
-      result = LogImport.importLog(log.getFileName().toString(),
-          Files.readAllLines(log, StandardCharsets.UTF_8));
+      result =
+          LogImport.importLog(
+              log.getFileName().toString(), Files.readAllLines(log, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      err.println("vmbackdoor import-log: cannot read " + log + ": "
-          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      err.println(
+          "vmbackdoor import-log: cannot read "
+              + log
+              + ": "
+              + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
     }
     for (String skipped : result.skipped()) {
@@ -76,8 +82,13 @@ final class ImportLogCommand implements Callable<Integer> {
         err.println("vmbackdoor import-log: cannot write " + output + ": " + e.getMessage());
         return Main.EXIT_FAILURE;
       }
-      err.println("vmbackdoor import-log: " + result.vmtLines() + " vmt lines, "
-          + result.scenario().events().size() + " host events; wrote " + output);
+      err.println(
+          "vmbackdoor import-log: "
+              + result.vmtLines()
+              + " vmt lines, "
+              + result.scenario().events().size()
+              + " host events; wrote "
+              + output);
     }
     out.flush();
     return 0;

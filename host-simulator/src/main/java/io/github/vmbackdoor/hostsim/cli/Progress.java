@@ -32,7 +32,13 @@ final class Progress {
       return;
     }
     last = now;
-    err.println(String.format(java.util.Locale.ROOT, "%s: %s of %s virtual time (%.0f%%)", what,
-        Report.time(reached), Report.time(end), 100.0 * reached.toNanos() / end.toNanos()));
+    err.println(
+        String.format(
+            java.util.Locale.ROOT,
+            "%s: %s of %s virtual time (%.0f%%)",
+            what,
+            Report.time(reached),
+            Report.time(end),
+            100.0 * reached.toNanos() / end.toNanos()));
   }
 }

@@ -40,8 +40,11 @@ import picocli.CommandLine.Spec;
           + " --machine all (the default) a comparison table of the three machines first."
     },
     sortOptions = false,
-    footer = {"", "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file),"
-        + " 2 bad usage."})
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file),"
+          + " 2 bad usage."
+    })
 final class ReplayCommand implements Callable<Integer> {
 
   /** The longest run: a week of virtual time keeps every log line of every machine in memory. */
@@ -56,11 +59,17 @@ final class ReplayCommand implements Callable<Integer> {
   private boolean help;
 
   static final class Source {
-    @Option(names = "--trace", paramLabel = "FILE", required = true,
+    @Option(
+        names = "--trace",
+        paramLabel = "FILE",
+        required = true,
         description = "A trace (docs/trace-format.md) to replay host-facing.")
     Path trace;
 
-    @Option(names = "--scenario", paramLabel = "FILE", required = true,
+    @Option(
+        names = "--scenario",
+        paramLabel = "FILE",
+        required = true,
         description = "A scenario file to run.")
     Path scenario;
   }
@@ -78,8 +87,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--hours",
       paramLabel = "N",
-      description = "Run for N virtual hours (at most 168) instead of the scenario's own run"
-          + " length.")
+      description =
+          "Run for N virtual hours (at most 168) instead of the scenario's own run" + " length.")
   private Double hours;
 
   @Option(
@@ -96,8 +105,8 @@ final class ReplayCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (source.trace != null) {
       if (hours != null || !machine.equals("all")) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--machine and --hours go with --scenario, not --trace");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--machine and --hours go with --scenario, not --trace");
       }
       return replayTrace(out, err);
     }
@@ -105,13 +114,21 @@ final class ReplayCommand implements Callable<Integer> {
     if (machine.equals("all")) {
       machines = List.of(ToolsService.Machine.values());
     } else {
-      machines = List.of(ScenarioRunner.machineNamed(machine).orElseThrow(() ->
-          new CommandLine.ParameterException(spec.commandLine(), "--machine is fixed, legacy,"
-              + " proposed-patch or all, not '" + machine + "'")));
+      machines =
+          List.of(
+              ScenarioRunner.machineNamed(machine)
+                  .orElseThrow(
+                      () ->
+                          new CommandLine.ParameterException(
+                              spec.commandLine(),
+                              "--machine is fixed, legacy,"
+                                  + " proposed-patch or all, not '"
+                                  + machine
+                                  + "'")));
     }
     if (hours != null && !(hours > 0 && hours <= MAX_HOURS)) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
     }
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
@@ -120,8 +137,11 @@ final class ReplayCommand implements Callable<Integer> {
     try {
       scenario = Scenario.read(source.scenario);
     } catch (IOException e) {
-      err.println("vmbackdoor replay: cannot read " + source.scenario + ": "
-          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      err.println(
+          "vmbackdoor replay: cannot read "
+              + source.scenario
+              + ": "
+              + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
@@ -130,18 +150,28 @@ final class ReplayCommand implements Callable<Integer> {
     if (hours != null) {
       scenario = scenario.withLength(Duration.ofMillis(Math.round(hours * 3_600_000)));
     }
-    out.println("scenario " + scenario.name() + (scenario.description().isEmpty() ? ""
-        : ": " + scenario.description()));
-    out.println("run length " + Report.time(scenario.length()) + ", trouble starts at "
-        + Report.time(scenario.troubleStart()) + ", seed " + scenario.seed() + ", flavor "
-        + scenario.flavor().name().toLowerCase(java.util.Locale.ROOT));
+    out.println(
+        "scenario "
+            + scenario.name()
+            + (scenario.description().isEmpty() ? "" : ": " + scenario.description()));
+    out.println(
+        "run length "
+            + Report.time(scenario.length())
+            + ", trouble starts at "
+            + Report.time(scenario.troubleStart())
+            + ", seed "
+            + scenario.seed()
+            + ", flavor "
+            + scenario.flavor().name().toLowerCase(java.util.Locale.ROOT));
     Progress progress = new Progress(err, System::nanoTime);
     Map<ToolsService.Machine, ScenarioOutcome> outcomes = new LinkedHashMap<>();
     for (ToolsService.Machine m : machines) {
       String name = ScenarioRunner.machineName(m);
       Duration end = scenario.length();
-      outcomes.put(m, ScenarioRunner.prepare(scenario, m).run(Duration.ofMinutes(10),
-          t -> progress.update(name, t, end)));
+      outcomes.put(
+          m,
+          ScenarioRunner.prepare(scenario, m)
+              .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
     }
     if (outcomes.size() > 1) {
       out.println();
@@ -159,18 +189,29 @@ final class ReplayCommand implements Callable<Integer> {
     HostReplay.Result result;
     try {
       result = HostReplay.replay(source.trace);
-    } catch (UncheckedIOException | TraceFormatException | BackdoorException
+    } catch (UncheckedIOException
+        | TraceFormatException
+        | BackdoorException
         | IllegalArgumentException e) {
       err.println("vmbackdoor replay: " + source.trace + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
     }
     if (result.matches()) {
-      out.println(source.trace + ": " + result.calls() + " calls replayed against a fresh host;"
-          + " every answer is as recorded");
+      out.println(
+          source.trace
+              + ": "
+              + result.calls()
+              + " calls replayed against a fresh host;"
+              + " every answer is as recorded");
       return 0;
     }
-    out.println(source.trace + ": line " + result.divergentLine().orElseThrow() + " (call #"
-        + result.divergentCall().orElseThrow() + ") differs");
+    out.println(
+        source.trace
+            + ": line "
+            + result.divergentLine().orElseThrow()
+            + " (call #"
+            + result.divergentCall().orElseThrow()
+            + ") differs");
     out.println(result.difference().orElseThrow());
     out.flush();
     return Main.EXIT_FAILURE;

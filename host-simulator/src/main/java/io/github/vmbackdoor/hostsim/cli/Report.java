@@ -27,7 +27,8 @@ final class Report {
     long m = ms / 60_000 % 60;
     long s = ms / 1000 % 60;
     long frac = ms % 1000;
-    return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d.%03d", h, m, s, frac)
+    return h > 0
+        ? String.format(Locale.ROOT, "%d:%02d:%02d.%03d", h, m, s, frac)
         : String.format(Locale.ROOT, "%02d:%02d.%03d", m, s, frac);
   }
 
@@ -66,11 +67,11 @@ final class Report {
   }
 
   /**
-   * Prints the log lines with their times, at most {@code maxLines} of them; a group of up to
-   * six lines repeated at least three times in a row prints once, with how often it repeats.
+   * Prints the log lines with their times, at most {@code maxLines} of them; a group of up to six
+   * lines repeated at least three times in a row prints once, with how often it repeats.
    */
-  static void abbreviatedLines(PrintWriter out, List<TimedLine> lines, String indent,
-      int maxLines) {
+  static void abbreviatedLines(
+      PrintWriter out, List<TimedLine> lines, String indent, int maxLines) {
     int printed = 0;
     int i = 0;
     while (i < lines.size()) {
@@ -101,9 +102,15 @@ final class Report {
       Duration first = lines.get(i).at();
       Duration next = lines.get(i + bestPeriod).at();
       Duration last = lines.get(i + (bestCount - 1) * bestPeriod).at();
-      out.println(indent + "    ... " + (bestPeriod == 1 ? "this line repeats " : "these "
-          + bestPeriod + " lines repeat ") + (bestCount - 1) + " more times, every "
-          + span(next.minus(first)) + ", the last at " + time(last));
+      out.println(
+          indent
+              + "    ... "
+              + (bestPeriod == 1 ? "this line repeats " : "these " + bestPeriod + " lines repeat ")
+              + (bestCount - 1)
+              + " more times, every "
+              + span(next.minus(first))
+              + ", the last at "
+              + time(last));
       i += bestCount * bestPeriod;
     }
   }
@@ -127,8 +134,14 @@ final class Report {
 
   /** One machine's outcome: the verdict line, then its abbreviated log lines. */
   static void outcome(PrintWriter out, String label, ScenarioOutcome o, int maxLines) {
-    out.println(String.format(Locale.ROOT, "%-15s %s; %d log lines (%s per virtual hour)",
-        label, verdict(o), o.lines().size(), perHour(o.linesPerHour())));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%-15s %s; %d log lines (%s per virtual hour)",
+            label,
+            verdict(o),
+            o.lines().size(),
+            perHour(o.linesPerHour())));
     if (o.lines().isEmpty()) {
       out.println("    (printed nothing)");
     } else {
@@ -155,24 +168,35 @@ final class Report {
 
   /** Lines per hour: one decimal below 10, whole numbers above. */
   static String perHour(double rate) {
-    return rate < 10 ? String.format(Locale.ROOT, "%.1f", rate)
+    return rate < 10
+        ? String.format(Locale.ROOT, "%.1f", rate)
         : String.format(Locale.ROOT, "%.0f", rate);
   }
 
   /** The comparison table of one scenario across machines. */
   static void comparison(PrintWriter out, Map<ToolsService.Machine, ScenarioOutcome> outcomes) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"machine", "outcome", "time to recover", "lines/hour",
-        "most frequent line after the trouble"});
+    rows.add(
+        new String[] {
+          "machine",
+          "outcome",
+          "time to recover",
+          "lines/hour",
+          "most frequent line after the trouble"
+        });
     for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {
       ScenarioOutcome o = e.getValue();
-      rows.add(new String[] {ScenarioRunner.machineName(e.getKey()),
-          o.classification().name().toLowerCase(Locale.ROOT),
-          o.classification() == Classification.STUCK
-              || o.classification() == Classification.FLAPPING ? "never"
-              : o.timeToRecover().map(Report::span).orElse("?"),
-          perHour(o.linesPerHour()),
-          o.mostFrequentLine(o.troubleStart()).orElse("(none)")});
+      rows.add(
+          new String[] {
+            ScenarioRunner.machineName(e.getKey()),
+            o.classification().name().toLowerCase(Locale.ROOT),
+            o.classification() == Classification.STUCK
+                    || o.classification() == Classification.FLAPPING
+                ? "never"
+                : o.timeToRecover().map(Report::span).orElse("?"),
+            perHour(o.linesPerHour()),
+            o.mostFrequentLine(o.troubleStart()).orElse("(none)")
+          });
     }
     table(out, rows);
   }

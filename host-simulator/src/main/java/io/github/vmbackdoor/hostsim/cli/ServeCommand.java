@@ -244,19 +244,23 @@ final class ServeCommand implements Callable<Integer> {
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
       if (scenario != null) {
-        timeline = Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "vmbackdoor-scenario");
-              t.setDaemon(true);
-              return t;
-            });
+        timeline =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "vmbackdoor-scenario");
+                  t.setDaemon(true);
+                  return t;
+                });
         for (VirtualHost host : hosts) {
           ScheduledExecutorService executor = timeline;
           scenario.scheduleTimeline(
               host, (at, action) -> executor.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS));
         }
         out.println(
-            "playing scenario " + scenario.name() + " (" + scenario.events().size()
+            "playing scenario "
+                + scenario.name()
+                + " ("
+                + scenario.events().size()
                 + " events) on every VM");
       }
       out.flush();

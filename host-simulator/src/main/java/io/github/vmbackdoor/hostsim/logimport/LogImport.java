@@ -16,20 +16,24 @@ import java.util.Locale;
 import java.util.OptionalInt;
 
 /**
- * Turns a kernel log with vmt(4) lines into a {@link Scenario} that reproduces the host
- * behaviour the log implies. The rules are in {@code docs/kernel-log-import.md}; each event of
- * the scenario carries comments naming the log lines it came from.
+ * Turns a kernel log with vmt(4) lines into a {@link Scenario} that reproduces the host behaviour
+ * the log implies. The rules are in {@code docs/kernel-log-import.md}; each event of the scenario
+ * carries comments naming the log lines it came from.
  */
 public final class LogImport {
 
   /** Where the first host event lands in virtual time: between two of vmt's guest-info ticks. */
   static final Duration FIRST_EVENT = Duration.ofMillis(605_500);
+
   /** vmt's delay after a TCLO failure. */
   static final Duration ERROR_CADENCE = Duration.ofSeconds(1);
+
   /** vmt's delay after a failed reopen. */
   static final Duration REOPEN_CADENCE = Duration.ofSeconds(15);
+
   /** How long a scenario runs after its last event when the log does not end in a loop. */
   static final Duration AFTER_LAST_EVENT = Duration.ofMillis(2_500);
+
   private static final int MAX_LOOP_PERIOD = 8;
 
   private LogImport() {}
@@ -94,17 +98,32 @@ public final class LogImport {
     }
     Duration length = importer.runLength(last);
 
-    Scenario.Builder b = Scenario.named(scenarioName(fileName))
-        .description("imported from " + fileName + ": " + lines.size() + " vmt lines, "
-            + importer.events.size() + " host events")
-        .flavor(flavor);
-    b.comment("Imported from " + fileName + " by vmbackdoor import-log"
-        + " (rules: docs/kernel-log-import.md).");
-    b.comment("Flavor " + flavor.name().toLowerCase(Locale.ROOT) + ": " + importer.flavorReason
-        + ".");
-    b.comment("Times: the first host event at " + format(FIRST_EVENT) + " of virtual time, the"
-        + " others at their distance from it in the log" + (importer.stamped ? "."
-        : " (the log has no time stamps: one second per line but the vmware: ones)."));
+    Scenario.Builder b =
+        Scenario.named(scenarioName(fileName))
+            .description(
+                "imported from "
+                    + fileName
+                    + ": "
+                    + lines.size()
+                    + " vmt lines, "
+                    + importer.events.size()
+                    + " host events")
+            .flavor(flavor);
+    b.comment(
+        "Imported from "
+            + fileName
+            + " by vmbackdoor import-log"
+            + " (rules: docs/kernel-log-import.md).");
+    b.comment(
+        "Flavor " + flavor.name().toLowerCase(Locale.ROOT) + ": " + importer.flavorReason + ".");
+    b.comment(
+        "Times: the first host event at "
+            + format(FIRST_EVENT)
+            + " of virtual time, the"
+            + " others at their distance from it in the log"
+            + (importer.stamped
+                ? "."
+                : " (the log has no time stamps: one second per line but the vmware: ones)."));
     for (String s : parsed.unknown()) {
       b.comment("Skipped (not in the catalogue): line " + s);
     }
@@ -124,8 +143,7 @@ public final class LogImport {
   }
 
   private static String scenarioName(String fileName) {
-    String base = fileName.replaceFirst("\\.[A-Za-z0-9]+$", "")
-        .replaceAll("[^A-Za-z0-9._-]", "-");
+    String base = fileName.replaceFirst("\\.[A-Za-z0-9]+$", "").replaceAll("[^A-Za-z0-9._-]", "-");
     return base.isEmpty() ? "imported-log" : base;
   }
 
@@ -179,8 +197,10 @@ public final class LogImport {
     private VmtLogLine low;
     private int lowIndex = -1;
     private int faults;
+
     /** The last event before the loop the log ends in, and the loop's length. */
     private Duration loopEvent;
+
     private int loopRepetitions;
     private int loopPeriod;
     private Duration loopStart;
@@ -267,13 +287,22 @@ public final class LogImport {
             tcloDown = true;
             int status = lowStatus(VmtMessage.SENDING_LENGTH_FAILED);
             if ((status & BackdoorProtocol.STATUS_CLOSED) != 0) {
-              add(anchorOf(i), cite(i, "the empty ping was refused with CLOSED: the host closed"
-                  + " the TCLO channel (vmt pings every second from now on)"),
+              add(
+                  anchorOf(i),
+                  cite(
+                      i,
+                      "the empty ping was refused with CLOSED: the host closed"
+                          + " the TCLO channel (vmt pings every second from now on)"),
                   Scenario.When::closeTclo);
             } else {
-              add(anchorOf(i), cite(i, "the empty ping was refused with status "
-                  + hex(status) + ": the host no longer knows the TCLO channel (vmt pings every"
-                  + " second from now on)"),
+              add(
+                  anchorOf(i),
+                  cite(
+                      i,
+                      "the empty ping was refused with status "
+                          + hex(status)
+                          + ": the host no longer knows the TCLO channel (vmt pings every"
+                          + " second from now on)"),
                   w -> w.invalidateTclo(Invalidation.COOKIES_INVALID));
             }
           }
@@ -283,11 +312,13 @@ public final class LogImport {
           if (!tcloDown) {
             tcloDown = true;
             boolean length = m == VmtMessage.TCLO_GET_LENGTH_FAILED;
-            int status = length ? lowStatus(VmtMessage.GET_LENGTH_FAILED)
-                : lowStatus(VmtMessage.GET_DATA_FAILED);
+            int status =
+                length
+                    ? lowStatus(VmtMessage.GET_LENGTH_FAILED)
+                    : lowStatus(VmtMessage.GET_DATA_FAILED);
             Step step = length ? Step.RECVSIZE : Step.RECV_HB;
-            Fault.Builder f = Fault.builder().protocol(BackdoorProtocol.PROTOCOL_TCLO).step(step)
-                .nth(2);
+            Fault.Builder f =
+                Fault.builder().protocol(BackdoorProtocol.PROTOCOL_TCLO).step(step).nth(2);
             String what;
             if ((status & BackdoorProtocol.STATUS_CPT) != 0) {
               f.checkpoint();
@@ -301,9 +332,14 @@ public final class LogImport {
             }
             String name = "tclo-" + (++faults);
             Fault fault = f.build();
-            add(anchorOf(i), cite(i, "no ping before the failed " + (length ? "length" : "data")
-                + " request, so vmt had just handled a host command: the host sends one ('ping'),",
-                "and at vmt's next TCLO " + (length ? "length" : "data") + " request " + what),
+            add(
+                anchorOf(i),
+                cite(
+                    i,
+                    "no ping before the failed "
+                        + (length ? "length" : "data")
+                        + " request, so vmt had just handled a host command: the host sends one ('ping'),",
+                    "and at vmt's next TCLO " + (length ? "length" : "data") + " request " + what),
                 w -> w.fault(name, fault));
             add(anchorOf(i), List.of(), w -> w.sendTclo("ping"));
           }
@@ -312,11 +348,17 @@ public final class LogImport {
           tcloDown = false;
           reopenedAfterReset = true;
           if (checkpointSinceReset) {
-            add(i, cite(i, "'reset' arrived while vmt's error flag was set; after a checkpoint"
-                + " the host sends 'reset' first, so: the checkpoint (suspend/resume) itself"),
+            add(
+                i,
+                cite(
+                    i,
+                    "'reset' arrived while vmt's error flag was set; after a checkpoint"
+                        + " the host sends 'reset' first, so: the checkpoint (suspend/resume) itself"),
                 Scenario.When::checkpoint);
           } else {
-            add(i, cite(i, "the host sent 'reset' while vmt's error flag was set: a host reset"),
+            add(
+                i,
+                cite(i, "the host sent 'reset' while vmt's error flag was set: a host reset"),
                 Scenario.When::hostReset);
           }
           checkpointSinceReset = false;
@@ -325,8 +367,9 @@ public final class LogImport {
           if (reopenedAfterReset && !rejectUnsolicited) {
             rejectUnsolicited = true;
             scenarioComments.add(quote(i));
-            scenarioComments.add("  -> the unsolicited reset reply after the reopen was refused:"
-                + " the host rejects unsolicited TCLO replies (host reject-unsolicited-replies)");
+            scenarioComments.add(
+                "  -> the unsolicited reset reply after the reopen was refused:"
+                    + " the host rejects unsolicited TCLO replies (host reject-unsolicited-replies)");
           }
           reopenedAfterReset = false;
           break;
@@ -334,10 +377,14 @@ public final class LogImport {
           if (!tableFull) {
             tableFull = true;
             loopCadence = REOPEN_CADENCE;
-            events.add(new Inferred(time(anchorOf(i)),
-                cite(i, "vmt closed TCLO and cannot open it again: the channel table is full"
-                    + " (another process holds every channel); vmt retries every 15 s"),
-                Scenario.When::fillChannelTable));
+            events.add(
+                new Inferred(
+                    time(anchorOf(i)),
+                    cite(
+                        i,
+                        "vmt closed TCLO and cannot open it again: the channel table is full"
+                            + " (another process holds every channel); vmt retries every 15 s"),
+                    Scenario.When::fillChannelTable));
           }
           break;
         case RPCI_OPEN_FAILED:
@@ -346,21 +393,30 @@ public final class LogImport {
         case RPCI_GET_DATA_FAILED:
           rpciFault(i, m);
           break;
-        case UNKNOWN_COMMAND: {
-          String command = l.detail().replaceAll("^\"|\"$", "");
-          if (!command.isEmpty()) {
-            add(i, cite(i, "the host sent a command vmt does not know"),
-                w -> w.sendTclo(command));
+        case UNKNOWN_COMMAND:
+          {
+            String command = l.detail().replaceAll("^\"|\"$", "");
+            if (!command.isEmpty()) {
+              add(
+                  i,
+                  cite(i, "the host sent a command vmt does not know"),
+                  w -> w.sendTclo(command));
+            }
+            break;
           }
-          break;
-        }
         case STATE_CHANGE_FAILED:
           if (i - lastPowerLine > 4) {
             // OS_PowerOn is the only power command vmt handles without a line of its own.
             Duration at = events.isEmpty() ? time(i) : events.get(events.size() - 1).at();
-            events.add(new Inferred(at, cite(i, "a failed state-change status with no power"
-                + " line just before it: the host asked for OS_PowerOn (vmt prints nothing for"
-                + " it)"), w -> w.power(PowerOperation.POWER_ON)));
+            events.add(
+                new Inferred(
+                    at,
+                    cite(
+                        i,
+                        "a failed state-change status with no power"
+                            + " line just before it: the host asked for OS_PowerOn (vmt prints nothing for"
+                            + " it)"),
+                    w -> w.power(PowerOperation.POWER_ON)));
           }
           break;
         case ENTERING_SUSPEND:
@@ -395,9 +451,12 @@ public final class LogImport {
       VmtLogLine cause = low != null && lowIndex == i - 1 ? low : null;
       Step step;
       if (cause == null) {
-        step = m == VmtMessage.RPCI_OPEN_FAILED ? Step.OPEN : m == VmtMessage.RPCI_SEND_FAILED
-            ? Step.SENDSIZE : m == VmtMessage.RPCI_GET_LENGTH_FAILED ? Step.RECVSIZE
-            : Step.RECV_HB;
+        step =
+            m == VmtMessage.RPCI_OPEN_FAILED
+                ? Step.OPEN
+                : m == VmtMessage.RPCI_SEND_FAILED
+                    ? Step.SENDSIZE
+                    : m == VmtMessage.RPCI_GET_LENGTH_FAILED ? Step.RECVSIZE : Step.RECV_HB;
       } else {
         switch (cause.message()) {
           case OPEN_FAILED:
@@ -426,20 +485,25 @@ public final class LogImport {
       if (checkpoint) {
         f.checkpoint();
         checkpointSinceReset = true;
-        why = "status CPT without SUCCESS: a checkpoint cut the next RPCI at "
-            + step.name().toLowerCase(Locale.ROOT).replace('_', '-') + " (vmt does not retry)";
+        why =
+            "status CPT without SUCCESS: a checkpoint cut the next RPCI at "
+                + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                + " (vmt does not retry)";
       } else {
         f.clearSuccess();
-        why = "the host refused the next RPCI at "
-            + step.name().toLowerCase(Locale.ROOT).replace('_', '-') + " (no SUCCESS)";
+        why =
+            "the host refused the next RPCI at "
+                + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                + " (no SUCCESS)";
       }
       String name = "rpci-" + (++faults);
       Fault fault = f.build();
       int anchor = cause != null ? i - 1 : i;
       // Installed with the event that makes vmt send this RPCI when that came just before.
       Duration at = time(anchor);
-      if (!events.isEmpty() && events.get(events.size() - 1).comments().stream()
-          .anyMatch(c -> c.contains("the host asked for"))) {
+      if (!events.isEmpty()
+          && events.get(events.size() - 1).comments().stream()
+              .anyMatch(c -> c.contains("the host asked for"))) {
         Inferred trigger = events.remove(events.size() - 1);
         List<String> comments = new ArrayList<>(cite(i, why));
         events.add(new Inferred(trigger.at(), comments, w -> w.fault(name, fault)));
@@ -486,7 +550,8 @@ public final class LogImport {
       for (int j = 0; j < p; j++) {
         VmtLogLine x = lines.get(a + j);
         VmtLogLine y = lines.get(b + j);
-        if (x.message() != y.message() || !x.registers().equals(y.registers())
+        if (x.message() != y.message()
+            || !x.registers().equals(y.registers())
             || !x.detail().equals(y.detail())) {
           return false;
         }
@@ -495,9 +560,9 @@ public final class LogImport {
     }
 
     /**
-     * The pace of the final loop starting at line {@code start}: 15 s for failed reopens; else
-     * the log's own pace in whole seconds when the log has stamps and it is at least half a
-     * second; else vmt's one second.
+     * The pace of the final loop starting at line {@code start}: 15 s for failed reopens; else the
+     * log's own pace in whole seconds when the log has stamps and it is at least half a second;
+     * else vmt's one second.
      */
     private Duration cadence(int start) {
       for (int j = start; j < start + loopPeriod; j++) {
@@ -519,14 +584,19 @@ public final class LogImport {
     /** The run length: the end of the final loop, or a little after the last event. */
     Duration runLength(Duration lastEvent) {
       if (loopEvent != null && loopRepetitions >= 2) {
-        scenarioComments.add("The log ends in a loop that repeats " + loopRepetitions
-            + " times; the run stops after as many of vmt's repetitions (every "
-            + loopCadence.getSeconds() + " s).");
+        scenarioComments.add(
+            "The log ends in a loop that repeats "
+                + loopRepetitions
+                + " times; the run stops after as many of vmt's repetitions (every "
+                + loopCadence.getSeconds()
+                + " s).");
         if (stamped) {
           // The loop's first line is placed just before vmt's tick that prints it; stop a
           // little after the tick of the last repetition.
-          Duration end = loopStart.plus(loopCadence.multipliedBy(loopRepetitions - 1))
-              .plus(loopCadence.multipliedBy(3).dividedBy(4));
+          Duration end =
+              loopStart
+                  .plus(loopCadence.multipliedBy(loopRepetitions - 1))
+                  .plus(loopCadence.multipliedBy(3).dividedBy(4));
           return end.compareTo(lastEvent) > 0 ? end : lastEvent.plus(AFTER_LAST_EVENT);
         }
         return loopEvent.plus(loopCadence.multipliedBy(loopRepetitions));
@@ -540,5 +610,4 @@ public final class LogImport {
   static VmtFlavor flavorOf(List<String> raw) {
     return flavor(raw, VmtLogParser.parse(raw).lines());
   }
-
 }

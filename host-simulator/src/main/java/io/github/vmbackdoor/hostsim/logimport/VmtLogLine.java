@@ -7,8 +7,8 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
- * One vmt(4) message read from a kernel log: where it stood, when it was printed (if the log
- * says), which catalogue message it is, the registers it printed, and any words after them.
+ * One vmt(4) message read from a kernel log: where it stood, when it was printed (if the log says),
+ * which catalogue message it is, the registers it printed, and any words after them.
  */
 public final class VmtLogLine {
 
@@ -20,8 +20,14 @@ public final class VmtLogLine {
   private final String detail;
   private final String text;
 
-  VmtLogLine(int lineNumber, OptionalDouble seconds, String device, VmtMessage message,
-      ImmutableMap<String, Long> registers, String detail, String text) {
+  VmtLogLine(
+      int lineNumber,
+      OptionalDouble seconds,
+      String device,
+      VmtMessage message,
+      ImmutableMap<String, Long> registers,
+      String detail,
+      String text) {
     this.lineNumber = lineNumber;
     this.seconds = seconds;
     this.device = device;
@@ -37,8 +43,8 @@ public final class VmtLogLine {
   }
 
   /**
-   * When the line was printed, in seconds: since boot for dmesg stamps, since the start of the
-   * year for syslog stamps; empty when the line has no stamp.
+   * When the line was printed, in seconds: since boot for dmesg stamps, since the start of the year
+   * for syslog stamps; empty when the line has no stamp.
    */
   public OptionalDouble seconds() {
     return seconds;
@@ -73,8 +79,8 @@ public final class VmtLogLine {
    * transfer ({@code send failed}, {@code get data failed}), of ecx otherwise.
    */
   public OptionalInt status() {
-    String register = message == VmtMessage.SEND_FAILED || message == VmtMessage.GET_DATA_FAILED
-        ? "ebx" : "ecx";
+    String register =
+        message == VmtMessage.SEND_FAILED || message == VmtMessage.GET_DATA_FAILED ? "ebx" : "ecx";
     Long value = registers.get(register);
     return value == null ? OptionalInt.empty() : OptionalInt.of((int) ((value >>> 16) & 0xFFFF));
   }
@@ -82,7 +88,8 @@ public final class VmtLogLine {
   /** Whether the status says a checkpoint cancelled the call (CPT without SUCCESS). */
   public boolean isCheckpoint() {
     OptionalInt s = status();
-    return s.isPresent() && (s.getAsInt() & BackdoorProtocol.STATUS_CPT) != 0
+    return s.isPresent()
+        && (s.getAsInt() & BackdoorProtocol.STATUS_CPT) != 0
         && (s.getAsInt() & BackdoorProtocol.STATUS_SUCCESS) == 0;
   }
 

@@ -12,32 +12,40 @@ import java.util.regex.Pattern;
 /**
  * Reads vmt(4) messages out of a kernel log from NetBSD or OpenBSD.
  *
- * <p>Accepts lines with a dmesg stamp ({@code [  123.456789] }), a syslog stamp
- * ({@code Nov 24 08:00:01 host /netbsd: }, possibly followed by a dmesg stamp), or none.
- * Registers may be printed as eight zero-padded hex digits ({@code ebx=00100000}, OpenBSD and
- * old NetBSD) or with a {@code 0x} prefix where zero prints as {@code 0} ({@code ebx=0x100000},
- * NetBSD 10). OpenBSD debug messages that lack a newline run into the next message; they are
- * split apart. Lines that are not vmt messages are skipped; lines that look like vmt messages
- * but are not in the catalogue are reported in {@link Result#unknown()}, never fatal.
+ * <p>Accepts lines with a dmesg stamp ({@code [ 123.456789] }), a syslog stamp ({@code Nov 24
+ * 08:00:01 host /netbsd: }, possibly followed by a dmesg stamp), or none. Registers may be printed
+ * as eight zero-padded hex digits ({@code ebx=00100000}, OpenBSD and old NetBSD) or with a {@code
+ * 0x} prefix where zero prints as {@code 0} ({@code ebx=0x100000}, NetBSD 10). OpenBSD debug
+ * messages that lack a newline run into the next message; they are split apart. Lines that are not
+ * vmt messages are skipped; lines that look like vmt messages but are not in the catalogue are
+ * reported in {@link Result#unknown()}, never fatal.
  */
 public final class VmtLogParser {
 
   private static final Pattern DMESG_STAMP = Pattern.compile("^\\[\\s*(\\d+(?:\\.\\d+)?)\\]\\s*");
-  private static final Pattern SYSLOG_STAMP = Pattern.compile(
-      "^([A-Z][a-z]{2})\\s+(\\d{1,2})\\s+(\\d{2}):(\\d{2}):(\\d{2})\\s+\\S+\\s+[^:\\s]+:\\s*");
+  private static final Pattern SYSLOG_STAMP =
+      Pattern.compile(
+          "^([A-Z][a-z]{2})\\s+(\\d{1,2})\\s+(\\d{2}):(\\d{2}):(\\d{2})\\s+\\S+\\s+[^:\\s]+:\\s*");
+
   /** Where a vmt message starts inside a line: a vmt device name or the backdoor prefix. */
-  private static final Pattern MESSAGE_START = Pattern.compile(
-      "(vmt\\d+: |vmware: |VMware guest )");
-  private static final Pattern REGISTER = Pattern.compile(
-      "\\b(eax|ebx|ecx|edx|esi|edi|ebp)=(0x[0-9a-fA-F]+|[0-9a-fA-F]+)");
+  private static final Pattern MESSAGE_START =
+      Pattern.compile("(vmt\\d+: |vmware: |VMware guest )");
+
+  private static final Pattern REGISTER =
+      Pattern.compile("\\b(eax|ebx|ecx|edx|esi|edi|ebp)=(0x[0-9a-fA-F]+|[0-9a-fA-F]+)");
   private static final String[] MONTHS = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+  };
   private static final int[] DAYS_BEFORE_MONTH = {
-      0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
+  };
 
   private VmtLogParser() {}
 
-  /** What a log held: the vmt messages in order, and the lines that looked like vmt but were not understood. */
+  /**
+   * What a log held: the vmt messages in order, and the lines that looked like vmt but were not
+   * understood.
+   */
   public static final class Result {
     private final ImmutableList<VmtLogLine> lines;
     private final ImmutableList<String> unknown;
@@ -143,8 +151,8 @@ public final class VmtLogParser {
       end = r.end();
     }
     String detail = after.substring(end).replaceFirst("^[,:]?\\s*", "").strip();
-    return new VmtLogLine(number, seconds, device, message, registers.buildKeepingLast(), detail,
-        text);
+    return new VmtLogLine(
+        number, seconds, device, message, registers.buildKeepingLast(), detail, text);
   }
 
   private static double syslogSeconds(Matcher m) {
@@ -155,7 +163,9 @@ public final class VmtLogParser {
       }
     }
     long days = DAYS_BEFORE_MONTH[month] + Integer.parseInt(m.group(2)) - 1L;
-    return days * 86400 + Integer.parseInt(m.group(3)) * 3600L
-        + Integer.parseInt(m.group(4)) * 60L + Integer.parseInt(m.group(5));
+    return days * 86400
+        + Integer.parseInt(m.group(3)) * 3600L
+        + Integer.parseInt(m.group(4)) * 60L
+        + Integer.parseInt(m.group(5));
   }
 }

@@ -3,9 +3,9 @@ package io.github.vmbackdoor.hostsim.logimport;
 import java.util.Optional;
 
 /**
- * The catalogue of messages vmt(4) prints about its backdoor traffic, each with the words it
- * is printed in. Lines from the {@code vmware:} prefix carry registers; the others are
- * {@code vmt0:} device messages or unprefixed {@code log()} lines.
+ * The catalogue of messages vmt(4) prints about its backdoor traffic, each with the words it is
+ * printed in. Lines from the {@code vmware:} prefix carry registers; the others are {@code vmt0:}
+ * device messages or unprefixed {@code log()} lines.
  */
 public enum VmtMessage {
   // ---- low-level backdoor calls ("vmware: ...") ----
@@ -103,7 +103,8 @@ public enum VmtMessage {
   static Optional<VmtMessage> match(Prefix prefix, String text) {
     VmtMessage best = null;
     for (VmtMessage m : values()) {
-      if (m.prefix == prefix && text.startsWith(m.words)
+      if (m.prefix == prefix
+          && text.startsWith(m.words)
           && (best == null || m.words.length() > best.words.length())) {
         best = m;
       }

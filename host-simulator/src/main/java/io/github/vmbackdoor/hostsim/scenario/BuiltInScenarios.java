@@ -10,55 +10,88 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The six TCLO failure scenarios the project checks every machine against (and {@code demo}
- * shows). Each runs one virtual hour; the trouble starts at 10 minutes.
+ * The six TCLO failure scenarios the project checks every machine against (and {@code demo} shows).
+ * Each runs one virtual hour; the trouble starts at 10 minutes.
  */
 public final class BuiltInScenarios {
 
   /** When the trouble starts in every built-in scenario. */
   public static final Duration TROUBLE = Duration.ofMinutes(10);
 
-  private static final ImmutableList<Scenario> ALL = ImmutableList.of(
-      Scenario.named("host-closes-tclo")
-          .description("host closes the TCLO channel after 10 min")
-          .at(TROUBLE).comment("The host closes the TCLO channel (a close is still accepted):")
-          .comment("the reported AMD-V case.").closeTclo()
-          .build(),
-      Scenario.named("checkpoint-in-state-change")
-          .description("checkpoint inside the reply to tools.os.statechange.status 1 5")
-          .at(TROUBLE).comment("The first RPCI reply fetched after 10 min is cut by a checkpoint,")
-          .fault("cpt-in-reply", Fault.builder().protocol(BackdoorProtocol.PROTOCOL_RPCI)
-              .step(Step.RECV_HB).nth(1).checkpoint().build())
-          .at(TROUBLE).comment("and that is the state-change status of this suspend.")
-          .power(PowerOperation.SUSPEND)
-          .at(TROUBLE.plusSeconds(5)).checkpoint()
-          .at(TROUBLE.plusSeconds(5)).power(PowerOperation.RESUME)
-          .build(),
-      Scenario.named("rejects-unsolicited-replies")
-          .description("host rejects unsolicited replies; an RPCI fails, then a reset")
-          .rejectUnsolicitedTcloReplies(true)
-          .at(TROUBLE).comment("One RPCI open fails (vmt's sticky error flag is set),")
-          .fault("rpci-open", Fault.builder().protocol(BackdoorProtocol.PROTOCOL_RPCI)
-              .step(Step.OPEN).nth(1).clearSuccess().build())
-          .at(TROUBLE).comment("the RPCI that fails is the power-on state-change status,")
-          .power(PowerOperation.POWER_ON)
-          .at(TROUBLE.plusSeconds(5)).comment("then the host resets.").hostReset()
-          .build(),
-      Scenario.named("cookies-invalidated")
-          .description("TCLO cookies invalidated (close fails too)")
-          .at(TROUBLE).invalidateTclo(Invalidation.COOKIES_INVALID)
-          .build(),
-      Scenario.named("leaking-closes")
-          .description("8-channel host, RPCI closes fail (channels leak), reset every 2 min")
-          .channelTableSize(BackdoorProtocol.MAX_CHANNELS_OLD)
-          .at(TROUBLE).fault("rpci-close", Fault.builder()
-              .protocol(BackdoorProtocol.PROTOCOL_RPCI).step(Step.CLOSE).clearSuccess().build())
-          .every(Duration.ofMinutes(2)).from(TROUBLE.plusMinutes(2)).hostReset()
-          .build(),
-      Scenario.named("second-tclo-user")
-          .description("a second TCLO user takes the channel over")
-          .at(TROUBLE).competingTcloChannel()
-          .build());
+  private static final ImmutableList<Scenario> ALL =
+      ImmutableList.of(
+          Scenario.named("host-closes-tclo")
+              .description("host closes the TCLO channel after 10 min")
+              .at(TROUBLE)
+              .comment("The host closes the TCLO channel (a close is still accepted):")
+              .comment("the reported AMD-V case.")
+              .closeTclo()
+              .build(),
+          Scenario.named("checkpoint-in-state-change")
+              .description("checkpoint inside the reply to tools.os.statechange.status 1 5")
+              .at(TROUBLE)
+              .comment("The first RPCI reply fetched after 10 min is cut by a checkpoint,")
+              .fault(
+                  "cpt-in-reply",
+                  Fault.builder()
+                      .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+                      .step(Step.RECV_HB)
+                      .nth(1)
+                      .checkpoint()
+                      .build())
+              .at(TROUBLE)
+              .comment("and that is the state-change status of this suspend.")
+              .power(PowerOperation.SUSPEND)
+              .at(TROUBLE.plusSeconds(5))
+              .checkpoint()
+              .at(TROUBLE.plusSeconds(5))
+              .power(PowerOperation.RESUME)
+              .build(),
+          Scenario.named("rejects-unsolicited-replies")
+              .description("host rejects unsolicited replies; an RPCI fails, then a reset")
+              .rejectUnsolicitedTcloReplies(true)
+              .at(TROUBLE)
+              .comment("One RPCI open fails (vmt's sticky error flag is set),")
+              .fault(
+                  "rpci-open",
+                  Fault.builder()
+                      .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+                      .step(Step.OPEN)
+                      .nth(1)
+                      .clearSuccess()
+                      .build())
+              .at(TROUBLE)
+              .comment("the RPCI that fails is the power-on state-change status,")
+              .power(PowerOperation.POWER_ON)
+              .at(TROUBLE.plusSeconds(5))
+              .comment("then the host resets.")
+              .hostReset()
+              .build(),
+          Scenario.named("cookies-invalidated")
+              .description("TCLO cookies invalidated (close fails too)")
+              .at(TROUBLE)
+              .invalidateTclo(Invalidation.COOKIES_INVALID)
+              .build(),
+          Scenario.named("leaking-closes")
+              .description("8-channel host, RPCI closes fail (channels leak), reset every 2 min")
+              .channelTableSize(BackdoorProtocol.MAX_CHANNELS_OLD)
+              .at(TROUBLE)
+              .fault(
+                  "rpci-close",
+                  Fault.builder()
+                      .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+                      .step(Step.CLOSE)
+                      .clearSuccess()
+                      .build())
+              .every(Duration.ofMinutes(2))
+              .from(TROUBLE.plusMinutes(2))
+              .hostReset()
+              .build(),
+          Scenario.named("second-tclo-user")
+              .description("a second TCLO user takes the channel over")
+              .at(TROUBLE)
+              .competingTcloChannel()
+              .build());
 
   private BuiltInScenarios() {}
 

@@ -7,15 +7,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as scenario files write them: a number with a unit ({@code 250ms}, {@code 1.5s},
- * {@code 10m}, {@code 1h}, {@code 2d}), several of them run together ({@code 1h30m},
- * {@code 10m5s}), or a bare {@code 0}.
+ * Durations as scenario files write them: a number with a unit ({@code 250ms}, {@code 1.5s}, {@code
+ * 10m}, {@code 1h}, {@code 2d}), several of them run together ({@code 1h30m}, {@code 10m5s}), or a
+ * bare {@code 0}.
  */
 final class Durations {
 
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
   private static final long[] UNIT_NANOS = {
-      86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L};
+    86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L
+  };
   private static final String[] UNITS = {"d", "h", "m", "s", "ms"};
 
   private Durations() {}
@@ -31,11 +32,13 @@ final class Durations {
     BigDecimal nanos = BigDecimal.ZERO;
     while (at < text.length()) {
       if (!m.find(at) || m.start() != at) {
-        throw new IllegalArgumentException("bad duration '" + text
-            + "' (write a number and a unit: 250ms, 1.5s, 10m, 1h, 2d; or 1h30m)");
+        throw new IllegalArgumentException(
+            "bad duration '"
+                + text
+                + "' (write a number and a unit: 250ms, 1.5s, 10m, 1h, 2d; or 1h30m)");
       }
-      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(
-          BigDecimal.valueOf(unitNanos(m.group(2)))));
+      nanos =
+          nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
       at = m.end();
     }
     return Duration.ofNanos(nanos.longValueExact());

@@ -5,10 +5,10 @@ import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.rpc.TcloListener;
 
 /**
- * A user's guest code under a scenario: started once, before the simulation runs, it schedules
- * its own work on the simulation (for a {@code ToolsService}, a {@code TickScheduler} over
- * {@link Simulation#schedule}) and reports its log lines and TCLO events to the listener, from
- * which the run is classified.
+ * A user's guest code under a scenario: started once, before the simulation runs, it schedules its
+ * own work on the simulation (for a {@code ToolsService}, a {@code TickScheduler} over {@link
+ * Simulation#schedule}) and reports its log lines and TCLO events to the listener, from which the
+ * run is classified.
  */
 @FunctionalInterface
 public interface GuestCode {

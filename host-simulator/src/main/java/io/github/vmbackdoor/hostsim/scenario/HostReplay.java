@@ -15,14 +15,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Host-facing replay: drives a trace's recorded guest calls into a fresh {@link VirtualHost}
- * and reports the first answer that differs from the recording. This checks the host model
- * against recordings (and a recording against the model).
+ * Host-facing replay: drives a trace's recorded guest calls into a fresh {@link VirtualHost} and
+ * reports the first answer that differs from the recording. This checks the host model against
+ * recordings (and a recording against the model).
  *
- * <p>The host is rebuilt from the trace header: when its {@code vm} object has a
- * {@value #SCENARIO_KEY} entry (the text form of the scenario the run was recorded under, as
- * {@link #header} writes it), the host gets that scenario's seed and policies, and its timeline
- * is scheduled on the simulation so host events fall between the same calls as when recorded;
+ * <p>The host is rebuilt from the trace header: when its {@code vm} object has a {@value
+ * #SCENARIO_KEY} entry (the text form of the scenario the run was recorded under, as {@link
+ * #header} writes it), the host gets that scenario's seed and policies, and its timeline is
+ * scheduled on the simulation so host events fall between the same calls as when recorded;
  * otherwise the host has the defaults and the seed of the {@value #SEED_KEY} entry (42 when
  * absent). Before each call, virtual time moves on to the call's recorded time {@code t}. Each
  * call's answer registers are compared in full, and for {@code ins} the bytes received too.
@@ -31,6 +31,7 @@ public final class HostReplay {
 
   /** The header's vm entry holding the scenario text. */
   public static final String SCENARIO_KEY = "scenario";
+
   /** The header's vm entry holding the seed when there is no scenario. */
   public static final String SEED_KEY = "seed";
 
@@ -38,8 +39,9 @@ public final class HostReplay {
 
   /** A trace header for a run of {@code scenario} by {@code guest}: replayable host-facing. */
   public static TraceHeader header(Scenario scenario, String guest) {
-    return TraceHeader.of(ImmutableMap.of("vm", scenario.name(), "guest", guest,
-        SCENARIO_KEY, scenario.toText()), Simulation.DEFAULT_START);
+    return TraceHeader.of(
+        ImmutableMap.of("vm", scenario.name(), "guest", guest, SCENARIO_KEY, scenario.toText()),
+        Simulation.DEFAULT_START);
   }
 
   /** What a host-facing replay found. */
@@ -83,7 +85,8 @@ public final class HostReplay {
 
     @Override
     public String toString() {
-      return matches() ? calls + " calls, every answer as recorded"
+      return matches()
+          ? calls + " calls, every answer as recorded"
           : "line " + lineNumber + " (call #" + callIndex + "): " + difference;
     }
   }
@@ -103,13 +106,14 @@ public final class HostReplay {
     if (vm.containsKey(SCENARIO_KEY)) {
       scenario = Scenario.parse(vm.get(SCENARIO_KEY));
     } else {
-      scenario = Scenario.named("trace")
-          .seed(Long.parseLong(vm.getOrDefault(SEED_KEY, Long.toString(Scenario.DEFAULT_SEED))))
-          .build();
+      scenario =
+          Scenario.named("trace")
+              .seed(Long.parseLong(vm.getOrDefault(SEED_KEY, Long.toString(Scenario.DEFAULT_SEED))))
+              .build();
     }
     Simulation simulation = Simulation.create(scenario.seed());
-    VirtualHost host = scenario.configure(VirtualHost.builder().simulation(simulation)
-        .callLogLimit(0)).build();
+    VirtualHost host =
+        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
     scenario.scheduleTimeline(host, simulation::schedule);
     int index = 0;
     for (TraceCall call = reader.next(); call != null; call = reader.next()) {
@@ -134,8 +138,7 @@ public final class HostReplay {
       }
       boolean bytesDiffer = received != null && !Arrays.equals(received, call.bytes());
       if (!answer.equals(call.answer()) || bytesDiffer) {
-        return new Result(index, index, reader.lineNumber(),
-            diff(index, call, answer, received));
+        return new Result(index, index, reader.lineNumber(), diff(index, call, answer, received));
       }
     }
     return new Result(index, 0, 0, null);
@@ -144,22 +147,41 @@ public final class HostReplay {
   private static String diff(int index, TraceCall call, Registers actual, byte[] received) {
     Registers e = call.answer();
     StringBuilder b = new StringBuilder();
-    b.append("the host's answer to call #").append(index).append(" (")
-        .append(call.operation().wireName()).append(") differs from the recording\n");
+    b.append("the host's answer to call #")
+        .append(index)
+        .append(" (")
+        .append(call.operation().wireName())
+        .append(") differs from the recording\n");
     b.append(String.format("  %-5s %-10s %-10s%n", "", "recorded", "host"));
     String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
     int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};
-    int[] got = {actual.eax(), actual.ebx(), actual.ecx(), actual.edx(), actual.esi(),
-        actual.edi(), actual.ebp()};
+    int[] got = {
+      actual.eax(),
+      actual.ebx(),
+      actual.ecx(),
+      actual.edx(),
+      actual.esi(),
+      actual.edi(),
+      actual.ebp()
+    };
     for (int i = 0; i < names.length; i++) {
-      b.append(String.format("  %-5s %-10s %-10s%s%n", names[i], Registers.hex(want[i]),
-          Registers.hex(got[i]), want[i] != got[i] ? "  <-- differs" : ""));
+      b.append(
+          String.format(
+              "  %-5s %-10s %-10s%s%n",
+              names[i],
+              Registers.hex(want[i]),
+              Registers.hex(got[i]),
+              want[i] != got[i] ? "  <-- differs" : ""));
     }
     if (received != null) {
       boolean differ = !Arrays.equals(received, call.bytes());
-      b.append(String.format("  %-5s %-10s %-10s%s%n", "bytes", call.byteCount() + " B",
-          received.length + " B", differ ? "  <-- differs at offset "
-              + Arrays.mismatch(received, call.bytes()) : ""));
+      b.append(
+          String.format(
+              "  %-5s %-10s %-10s%s%n",
+              "bytes",
+              call.byteCount() + " B",
+              received.length + " B",
+              differ ? "  <-- differs at offset " + Arrays.mismatch(received, call.bytes()) : ""));
     }
     return b.toString().stripTrailing();
   }

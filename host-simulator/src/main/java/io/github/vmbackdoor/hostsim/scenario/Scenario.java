@@ -37,14 +37,15 @@ import java.util.function.BiConsumer;
  *     .build();
  * }</pre>
  *
- * <p>or write it as a file ({@link #parse(String)}, {@link #toText()}); the two forms have the
- * same power and give identical runs. {@code docs/scenario-format.md} describes the file form.
- * Run it with {@link ScenarioRunner}.
+ * <p>or write it as a file ({@link #parse(String)}, {@link #toText()}); the two forms have the same
+ * power and give identical runs. {@code docs/scenario-format.md} describes the file form. Run it
+ * with {@link ScenarioRunner}.
  */
 public final class Scenario {
 
   /** The seed when none is given. */
   public static final long DEFAULT_SEED = 42;
+
   /** The run length when none is given. */
   public static final Duration DEFAULT_LENGTH = Duration.ofHours(1);
 
@@ -194,11 +195,11 @@ public final class Scenario {
   }
 
   /**
-   * Schedules this scenario's timeline on {@code host}: for every occurrence of every event
-   * before the end of the run, {@code scheduler} is given the time (from now) and the action
-   * that does it to the host. {@link ScenarioRunner} schedules on a {@code Simulation}; a server
-   * in real time can schedule on a {@code ScheduledExecutorService}. The actions of one host
-   * must run one at a time, in time order (equal times in the order given).
+   * Schedules this scenario's timeline on {@code host}: for every occurrence of every event before
+   * the end of the run, {@code scheduler} is given the time (from now) and the action that does it
+   * to the host. {@link ScenarioRunner} schedules on a {@code Simulation}; a server in real time
+   * can schedule on a {@code ScheduledExecutorService}. The actions of one host must run one at a
+   * time, in time order (equal times in the order given).
    */
   public void scheduleTimeline(VirtualHost host, BiConsumer<Duration, Runnable> scheduler) {
     Preconditions.checkNotNull(host, "host");
@@ -229,13 +230,19 @@ public final class Scenario {
       return false;
     }
     Scenario s = (Scenario) o;
-    return name.equals(s.name) && description.equals(s.description) && seed == s.seed
-        && length.equals(s.length) && flavor == s.flavor
+    return name.equals(s.name)
+        && description.equals(s.description)
+        && seed == s.seed
+        && length.equals(s.length)
+        && flavor == s.flavor
         && channelTableSize.equals(s.channelTableSize)
         && rejectUnsolicitedTcloReplies == s.rejectUnsolicitedTcloReplies
-        && highBandwidth == s.highBandwidth && cookies == s.cookies
-        && idleTimeout.equals(s.idleTimeout) && tcloTakeover == s.tcloTakeover
-        && events.equals(s.events) && comments.equals(s.comments);
+        && highBandwidth == s.highBandwidth
+        && cookies == s.cookies
+        && idleTimeout.equals(s.idleTimeout)
+        && tcloTakeover == s.tcloTakeover
+        && events.equals(s.events)
+        && comments.equals(s.comments);
   }
 
   @Override
@@ -249,9 +256,9 @@ public final class Scenario {
   }
 
   /**
-   * Builds a {@link Scenario}. Host settings are methods; timeline entries start with
-   * {@link #at(Duration)} or {@link #every(Duration)} and end with the host event, as WireMock
-   * stubs and Toxiproxy toxics read.
+   * Builds a {@link Scenario}. Host settings are methods; timeline entries start with {@link
+   * #at(Duration)} or {@link #every(Duration)} and end with the host event, as WireMock stubs and
+   * Toxiproxy toxics read.
    */
   public static final class Builder {
     private final String name;
@@ -269,8 +276,10 @@ public final class Scenario {
     private final List<String> comments = new ArrayList<>();
 
     private Builder(String name) {
-      Preconditions.checkArgument(name.matches("[A-Za-z0-9._-]+"),
-          "a scenario name is letters, digits, '.', '_' and '-': '%s'", name);
+      Preconditions.checkArgument(
+          name.matches("[A-Za-z0-9._-]+"),
+          "a scenario name is letters, digits, '.', '_' and '-': '%s'",
+          name);
       this.name = name;
     }
 
@@ -296,8 +305,8 @@ public final class Scenario {
 
     /** How long a run lasts. Default one hour. */
     public Builder runFor(Duration value) {
-      Preconditions.checkArgument(value.compareTo(Duration.ZERO) > 0,
-          "run length must be positive");
+      Preconditions.checkArgument(
+          value.compareTo(Duration.ZERO) > 0, "run length must be positive");
       this.length = value;
       return this;
     }
@@ -352,8 +361,8 @@ public final class Scenario {
     }
 
     /**
-     * A timeline entry that repeats every {@code period}; first at {@code period} unless
-     * {@link When#from}.
+     * A timeline entry that repeats every {@code period}; first at {@code period} unless {@link
+     * When#from}.
      */
     public When every(Duration period) {
       return new When(this, period, Optional.of(period));
@@ -411,10 +420,15 @@ public final class Scenario {
       return this;
     }
 
-    private Builder add(ScenarioEvent.Kind kind, Invalidation invalidation, String argument,
-        PowerOperation power, Fault fault) {
-      builder.events.add(new ScenarioEvent(at, every, until, kind, invalidation, argument, power,
-          fault, comments));
+    private Builder add(
+        ScenarioEvent.Kind kind,
+        Invalidation invalidation,
+        String argument,
+        PowerOperation power,
+        Fault fault) {
+      builder.events.add(
+          new ScenarioEvent(
+              at, every, until, kind, invalidation, argument, power, fault, comments));
       return builder;
     }
 
@@ -425,14 +439,14 @@ public final class Scenario {
 
     /** The guest's TCLO channel is invalidated the given way. */
     public Builder invalidateTclo(Invalidation kind) {
-      return add(ScenarioEvent.Kind.INVALIDATE_TCLO, Preconditions.checkNotNull(kind), null,
-          null, null);
+      return add(
+          ScenarioEvent.Kind.INVALIDATE_TCLO, Preconditions.checkNotNull(kind), null, null, null);
     }
 
     /** Every open channel is invalidated the given way. */
     public Builder invalidateAllChannels(Invalidation kind) {
-      return add(ScenarioEvent.Kind.INVALIDATE_ALL, Preconditions.checkNotNull(kind), null,
-          null, null);
+      return add(
+          ScenarioEvent.Kind.INVALIDATE_ALL, Preconditions.checkNotNull(kind), null, null, null);
     }
 
     /** A checkpoint (suspend and resume of the VM). */
@@ -447,15 +461,14 @@ public final class Scenario {
 
     /** A host command queued on the TCLO channel. */
     public Builder sendTclo(String command) {
-      Preconditions.checkArgument(!command.isBlank() && command.indexOf('\n') < 0,
-          "bad TCLO command '%s'", command);
+      Preconditions.checkArgument(
+          !command.isBlank() && command.indexOf('\n') < 0, "bad TCLO command '%s'", command);
       return add(ScenarioEvent.Kind.SEND_TCLO, null, command, null, null);
     }
 
     /** A power operation. */
     public Builder power(PowerOperation operation) {
-      return add(ScenarioEvent.Kind.POWER, null, null, Preconditions.checkNotNull(operation),
-          null);
+      return add(ScenarioEvent.Kind.POWER, null, null, Preconditions.checkNotNull(operation), null);
     }
 
     /** Another process opens a TCLO channel and never polls it. */
@@ -475,7 +488,11 @@ public final class Scenario {
 
     /** Installs a named fault (replacing an installed fault of that name). */
     public Builder fault(String faultName, Fault fault) {
-      return add(ScenarioEvent.Kind.FAULT, null, checkFaultName(faultName), null,
+      return add(
+          ScenarioEvent.Kind.FAULT,
+          null,
+          checkFaultName(faultName),
+          null,
           Preconditions.checkNotNull(fault));
     }
 
@@ -485,8 +502,10 @@ public final class Scenario {
     }
 
     private static String checkFaultName(String faultName) {
-      Preconditions.checkArgument(faultName.matches("[A-Za-z0-9._-]+"),
-          "a fault name is letters, digits, '.', '_' and '-': '%s'", faultName);
+      Preconditions.checkArgument(
+          faultName.matches("[A-Za-z0-9._-]+"),
+          "a fault name is letters, digits, '.', '_' and '-': '%s'",
+          faultName);
       return faultName;
     }
   }

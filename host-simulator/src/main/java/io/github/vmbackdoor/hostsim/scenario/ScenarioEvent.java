@@ -17,9 +17,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One entry of a scenario's timeline: a host event or a fault, when it happens (once at
- * {@link #at()}, or every {@link #every()} from {@link #at()} until {@link #until()} or the end
- * of the run), and the comments that explain it. An immutable value.
+ * One entry of a scenario's timeline: a host event or a fault, when it happens (once at {@link
+ * #at()}, or every {@link #every()} from {@link #at()} until {@link #until()} or the end of the
+ * run), and the comments that explain it. An immutable value.
  */
 public final class ScenarioEvent {
 
@@ -72,14 +72,25 @@ public final class ScenarioEvent {
   private final Fault fault;
   private final ImmutableList<String> comments;
 
-  ScenarioEvent(Duration at, Optional<Duration> every, Optional<Duration> until, Kind kind,
-      Invalidation invalidation, String argument, PowerOperation power, Fault fault,
+  ScenarioEvent(
+      Duration at,
+      Optional<Duration> every,
+      Optional<Duration> until,
+      Kind kind,
+      Invalidation invalidation,
+      String argument,
+      PowerOperation power,
+      Fault fault,
       List<String> comments) {
     Preconditions.checkArgument(!at.isNegative(), "negative time %s", at);
-    every.ifPresent(p -> Preconditions.checkArgument(p.compareTo(Duration.ZERO) > 0,
-        "the period must be positive: %s", p));
-    until.ifPresent(u -> Preconditions.checkArgument(u.compareTo(at) >= 0,
-        "until %s is before the first occurrence %s", u, at));
+    every.ifPresent(
+        p ->
+            Preconditions.checkArgument(
+                p.compareTo(Duration.ZERO) > 0, "the period must be positive: %s", p));
+    until.ifPresent(
+        u ->
+            Preconditions.checkArgument(
+                u.compareTo(at) >= 0, "until %s is before the first occurrence %s", u, at));
     this.at = at;
     this.every = every;
     this.until = until;
@@ -122,8 +133,8 @@ public final class ScenarioEvent {
   }
 
   /**
-   * The fault name of {@link Kind#FAULT} and {@link Kind#REMOVE_FAULT}, the command of
-   * {@link Kind#SEND_TCLO}.
+   * The fault name of {@link Kind#FAULT} and {@link Kind#REMOVE_FAULT}, the command of {@link
+   * Kind#SEND_TCLO}.
    */
   public Optional<String> argument() {
     return Optional.ofNullable(argument);
@@ -144,8 +155,8 @@ public final class ScenarioEvent {
 
   /** This event with another comment list. */
   ScenarioEvent withComments(List<String> newComments) {
-    return new ScenarioEvent(at, every, until, kind, invalidation, argument, power, fault,
-        newComments);
+    return new ScenarioEvent(
+        at, every, until, kind, invalidation, argument, power, fault, newComments);
   }
 
   /** The times it happens before {@code end}. */
@@ -168,8 +179,8 @@ public final class ScenarioEvent {
   void apply(VirtualHost host, Map<String, Fault> faults) {
     switch (kind) {
       case CLOSE_TCLO:
-        host.activeTcloChannel().ifPresent(id -> host.invalidateChannel(id,
-            Invalidation.HOST_CLOSED));
+        host.activeTcloChannel()
+            .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED));
         break;
       case INVALIDATE_TCLO:
         host.activeTcloChannel().ifPresent(id -> host.invalidateChannel(id, invalidation));
@@ -232,8 +243,11 @@ public final class ScenarioEvent {
       return false;
     }
     ScenarioEvent e = (ScenarioEvent) o;
-    return at.equals(e.at) && every.equals(e.every) && until.equals(e.until)
-        && action().equals(e.action()) && comments.equals(e.comments);
+    return at.equals(e.at)
+        && every.equals(e.every)
+        && until.equals(e.until)
+        && action().equals(e.action())
+        && comments.equals(e.comments);
   }
 
   @Override

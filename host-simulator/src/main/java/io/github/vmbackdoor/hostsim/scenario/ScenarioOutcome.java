@@ -13,21 +13,22 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What one run of a {@link Scenario} did: the guest's log lines and TCLO events with their
- * virtual times, and the classification of the run from the guest's TCLO point of view. An
- * immutable value.
+ * What one run of a {@link Scenario} did: the guest's log lines and TCLO events with their virtual
+ * times, and the classification of the run from the guest's TCLO point of view. An immutable value.
  *
  * <p>Classification, from the start of the trouble ({@link Scenario#troubleStart()}):
+ *
  * <ul>
- *   <li>{@link Classification#UNAFFECTED}: no TCLO failure after the trouble started, and
- *       polling at the end;</li>
- *   <li>{@link Classification#RECOVERED}: failures, then polling normally to the end (for at
- *       least the last 10 minutes when there was more than one bout of failures);</li>
- *   <li>{@link Classification#FLAPPING}: polling at the end, but bouts of failures (separated
- *       by successful polls) keep coming back into the last 10 minutes;</li>
+ *   <li>{@link Classification#UNAFFECTED}: no TCLO failure after the trouble started, and polling
+ *       at the end;
+ *   <li>{@link Classification#RECOVERED}: failures, then polling normally to the end (for at least
+ *       the last 10 minutes when there was more than one bout of failures);
+ *   <li>{@link Classification#FLAPPING}: polling at the end, but bouts of failures (separated by
+ *       successful polls) keep coming back into the last 10 minutes;
  *   <li>{@link Classification#STUCK}: not polling at the end (no successful poll in the last two
- *       seconds, or a failure after the last one).</li>
+ *       seconds, or a failure after the last one).
  * </ul>
+ *
  * TCLO failures are the events {@code TCLO_FAILURE}, {@code OPEN_FAILED}, {@code RESETTING} and
  * {@code CLOSE_FAILED}.
  */
@@ -62,8 +63,13 @@ public final class ScenarioOutcome {
   private final ImmutableList<TimedLine> lines;
   private final ImmutableList<TimedEvent> events;
 
-  ScenarioOutcome(String scenario, String guest, Duration trouble, Duration end,
-      List<TimedLine> lines, List<TimedEvent> events) {
+  ScenarioOutcome(
+      String scenario,
+      String guest,
+      Duration trouble,
+      Duration end,
+      List<TimedLine> lines,
+      List<TimedEvent> events) {
     this.scenario = scenario;
     this.guest = guest;
     this.trouble = trouble;
@@ -107,7 +113,9 @@ public final class ScenarioOutcome {
 
   /** The text of the lines printed at or after {@code from}. */
   public List<String> linesFrom(Duration from) {
-    return lines.stream().filter(l -> l.at().compareTo(from) >= 0).map(TimedLine::text)
+    return lines.stream()
+        .filter(l -> l.at().compareTo(from) >= 0)
+        .map(TimedLine::text)
         .collect(Collectors.toUnmodifiableList());
   }
 
@@ -120,7 +128,8 @@ public final class ScenarioOutcome {
   public Optional<Duration> lastFailure(Duration from) {
     return events.stream()
         .filter(e -> FAILURES.contains(e.event().type()) && e.at().compareTo(from) >= 0)
-        .map(TimedEvent::at).reduce((a, b) -> b);
+        .map(TimedEvent::at)
+        .reduce((a, b) -> b);
   }
 
   /**
@@ -128,8 +137,11 @@ public final class ScenarioOutcome {
    * poll, and a poll within the last two seconds.
    */
   public boolean pollingAtEnd() {
-    Optional<Duration> lastPoll = events.stream().filter(e -> e.event().type() == Type.POLLED)
-        .map(TimedEvent::at).reduce((a, b) -> b);
+    Optional<Duration> lastPoll =
+        events.stream()
+            .filter(e -> e.event().type() == Type.POLLED)
+            .map(TimedEvent::at)
+            .reduce((a, b) -> b);
     if (lastPoll.isEmpty() || lastPoll.get().compareTo(end.minusSeconds(2)) < 0) {
       return false;
     }
@@ -139,8 +151,8 @@ public final class ScenarioOutcome {
 
   /**
    * How long after the start of the trouble the guest was polling again for good: the first poll
-   * after its last failure, minus the start of the trouble; zero when it never failed; empty
-   * when it is not polling at the end.
+   * after its last failure, minus the start of the trouble; zero when it never failed; empty when
+   * it is not polling at the end.
    */
   public Optional<Duration> timeToRecover() {
     if (!pollingAtEnd()) {
@@ -152,7 +164,8 @@ public final class ScenarioOutcome {
     }
     return events.stream()
         .filter(e -> e.event().type() == Type.POLLED && e.at().compareTo(failure.get()) >= 0)
-        .map(e -> e.at().minus(trouble)).findFirst();
+        .map(e -> e.at().minus(trouble))
+        .findFirst();
   }
 
   /** How the run ended (see the class comment). */
@@ -165,12 +178,13 @@ public final class ScenarioOutcome {
       return Classification.UNAFFECTED;
     }
     return failure.get().compareTo(end.minus(SETTLED)) >= 0 && failureEpisodes() > 1
-        ? Classification.FLAPPING : Classification.RECOVERED;
+        ? Classification.FLAPPING
+        : Classification.RECOVERED;
   }
 
   /**
-   * How many separate bouts of TCLO failures there were after the trouble started: a failure
-   * after a successful poll that followed an earlier failure starts a new one.
+   * How many separate bouts of TCLO failures there were after the trouble started: a failure after
+   * a successful poll that followed an earlier failure starts a new one.
    */
   public int failureEpisodes() {
     int episodes = 0;
@@ -193,15 +207,23 @@ public final class ScenarioOutcome {
 
   /** The most frequent log line at or after {@code from}. */
   public Optional<String> mostFrequentLine(Duration from) {
-    Map<String, Long> counts = lines.stream().filter(l -> l.at().compareTo(from) >= 0)
-        .collect(Collectors.groupingBy(TimedLine::text, LinkedHashMap::new,
-            Collectors.counting()));
+    Map<String, Long> counts =
+        lines.stream()
+            .filter(l -> l.at().compareTo(from) >= 0)
+            .collect(
+                Collectors.groupingBy(TimedLine::text, LinkedHashMap::new, Collectors.counting()));
     return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey);
   }
 
   @Override
   public String toString() {
-    return scenario + "/" + guest + ": " + classification().name().toLowerCase()
-        + ", " + lines.size() + " lines";
+    return scenario
+        + "/"
+        + guest
+        + ": "
+        + classification().name().toLowerCase()
+        + ", "
+        + lines.size()
+        + " lines";
   }
 }

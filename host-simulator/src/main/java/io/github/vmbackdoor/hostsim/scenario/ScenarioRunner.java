@@ -23,14 +23,14 @@ import java.util.function.Consumer;
 
 /**
  * Runs a {@link Scenario} in virtual time: one {@link Simulation} (seeded with the scenario's
- * seed), one {@link VirtualHost} with the scenario's policies, the timeline's host events
- * scheduled on it, and a guest (a {@link ToolsService} running the fixed, legacy or
- * proposed-patch machine, or {@link GuestCode} of the user's) started at time zero. Every log line
- * and event is stamped with virtual time; a run of one virtual hour takes milliseconds.
+ * seed), one {@link VirtualHost} with the scenario's policies, the timeline's host events scheduled
+ * on it, and a guest (a {@link ToolsService} running the fixed, legacy or proposed-patch machine,
+ * or {@link GuestCode} of the user's) started at time zero. Every log line and event is stamped
+ * with virtual time; a run of one virtual hour takes milliseconds.
  *
  * <p>For one-off runs use {@link #run(Scenario, ToolsService.Machine)} or {@link
- * #compare(Scenario)}; to look at the host after the run, {@link #prepare} a runner, {@link
- * #run()} it, then inspect {@link #host()}.
+ * #compare(Scenario)}; to look at the host after the run, {@link #prepare} a runner, {@link #run()}
+ * it, then inspect {@link #host()}.
  */
 public final class ScenarioRunner {
 
@@ -44,41 +44,52 @@ public final class ScenarioRunner {
   private final Map<String, String> texts = new HashMap<>();
   private boolean ran;
 
-  private ScenarioRunner(Scenario scenario, String guestName, ToolsService.Machine machine,
-      GuestCode guest, TraceWriter trace) {
+  private ScenarioRunner(
+      Scenario scenario,
+      String guestName,
+      ToolsService.Machine machine,
+      GuestCode guest,
+      TraceWriter trace) {
     this.scenario = Preconditions.checkNotNull(scenario, "scenario");
     this.guestName = guestName;
     this.simulation = Simulation.create(scenario.seed());
-    this.host = scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0))
-        .build();
+    this.host =
+        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
     scenario.scheduleTimeline(host, simulation::schedule);
-    Backdoor backdoor = trace == null ? host.backdoor()
-        : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker());
-    TcloListener listener = new TcloListener() {
-      @Override
-      public void onEvent(TcloEvent event) {
-        events.add(new ScenarioOutcome.TimedEvent(simulation.elapsed(), event));
-      }
+    Backdoor backdoor =
+        trace == null
+            ? host.backdoor()
+            : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker());
+    TcloListener listener =
+        new TcloListener() {
+          @Override
+          public void onEvent(TcloEvent event) {
+            events.add(new ScenarioOutcome.TimedEvent(simulation.elapsed(), event));
+          }
 
-      @Override
-      public void onLogLine(String line) {
-        // Long runs repeat the same few lines: keep one copy of each text.
-        String text = texts.computeIfAbsent(line, t -> t);
-        lines.add(new ScenarioOutcome.TimedLine(simulation.elapsed(), text));
-      }
-    };
+          @Override
+          public void onLogLine(String line) {
+            // Long runs repeat the same few lines: keep one copy of each text.
+            String text = texts.computeIfAbsent(line, t -> t);
+            lines.add(new ScenarioOutcome.TimedLine(simulation.elapsed(), text));
+          }
+        };
     if (machine != null) {
-      TickScheduler scheduler = (delay, task) -> {
-        Simulation.Scheduled s = simulation.schedule(delay, task);
-        return s::cancel;
-      };
-      this.service = ToolsService.builder(backdoor)
-          .scheduler(scheduler)
-          .machine(machine)
-          .options(TcloOptions.defaults().withFlavor(scenario.flavor())
-              .withUptime(simulation::elapsed))
-          .listener(listener)
-          .build();
+      TickScheduler scheduler =
+          (delay, task) -> {
+            Simulation.Scheduled s = simulation.schedule(delay, task);
+            return s::cancel;
+          };
+      this.service =
+          ToolsService.builder(backdoor)
+              .scheduler(scheduler)
+              .machine(machine)
+              .options(
+                  TcloOptions.defaults()
+                      .withFlavor(scenario.flavor())
+                      .withUptime(simulation::elapsed))
+              .listener(listener)
+              .build();
       service.start();
     } else {
       this.service = null;
@@ -93,12 +104,12 @@ public final class ScenarioRunner {
   }
 
   /**
-   * A runner of {@code scenario} against one machine that records every backdoor call of the
-   * guest into {@code trace} (virtual times); start the trace with {@link HostReplay#header} so
-   * that it can be replayed host-facing.
+   * A runner of {@code scenario} against one machine that records every backdoor call of the guest
+   * into {@code trace} (virtual times); start the trace with {@link HostReplay#header} so that it
+   * can be replayed host-facing.
    */
-  public static ScenarioRunner prepare(Scenario scenario, ToolsService.Machine machine,
-      TraceWriter trace) {
+  public static ScenarioRunner prepare(
+      Scenario scenario, ToolsService.Machine machine, TraceWriter trace) {
     Preconditions.checkNotNull(machine, "machine");
     Preconditions.checkNotNull(trace, "trace");
     return new ScenarioRunner(scenario, machineName(machine), machine, null, trace);
@@ -111,8 +122,8 @@ public final class ScenarioRunner {
   }
 
   /** A runner of {@code scenario} against the user's guest code, recording its calls. */
-  public static ScenarioRunner prepare(Scenario scenario, String guestName, GuestCode guest,
-      TraceWriter trace) {
+  public static ScenarioRunner prepare(
+      Scenario scenario, String guestName, GuestCode guest, TraceWriter trace) {
     Preconditions.checkNotNull(guest, "guest");
     Preconditions.checkNotNull(trace, "trace");
     return new ScenarioRunner(scenario, guestName, null, guest, trace);
@@ -164,12 +175,12 @@ public final class ScenarioRunner {
 
   /** Runs the scenario to its end (once) and returns the outcome. */
   public ScenarioOutcome run() {
-    return run(scenario.length(), t -> { });
+    return run(scenario.length(), t -> {});
   }
 
   /**
-   * Runs the scenario to its end (once) in slices of {@code slice} virtual time, telling
-   * {@code progress} the virtual time reached after each; returns the outcome.
+   * Runs the scenario to its end (once) in slices of {@code slice} virtual time, telling {@code
+   * progress} the virtual time reached after each; returns the outcome.
    */
   public ScenarioOutcome run(Duration slice, Consumer<Duration> progress) {
     Preconditions.checkArgument(slice.compareTo(Duration.ZERO) > 0, "slice must be positive");
@@ -181,7 +192,7 @@ public final class ScenarioRunner {
       simulation.runFor(left.compareTo(slice) < 0 ? left : slice);
       progress.accept(simulation.elapsed());
     }
-    return new ScenarioOutcome(scenario.name(), guestName, scenario.troubleStart(),
-        simulation.elapsed(), lines, events);
+    return new ScenarioOutcome(
+        scenario.name(), guestName, scenario.troubleStart(), simulation.elapsed(), lines, events);
   }
 }

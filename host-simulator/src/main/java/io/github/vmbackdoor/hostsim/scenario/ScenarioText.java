@@ -44,8 +44,8 @@ final class ScenarioText {
     if (!s.cookies()) {
       b.append("host cookies false\n");
     }
-    s.idleTimeout().ifPresent(d -> b.append("host idle-timeout ").append(Durations.format(d))
-        .append('\n'));
+    s.idleTimeout()
+        .ifPresent(d -> b.append("host idle-timeout ").append(Durations.format(d)).append('\n'));
     if (s.tcloTakeover() != Invalidation.HOST_CLOSED) {
       b.append("host tclo-takeover ").append(lower(s.tcloTakeover())).append('\n');
     }
@@ -95,9 +95,16 @@ final class ScenarioText {
 
   private static String faultText(Fault f) {
     StringBuilder b = new StringBuilder();
-    f.protocol().ifPresent(p -> b.append(" protocol=")
-        .append(p == BackdoorProtocol.PROTOCOL_TCLO ? "tclo" : p == BackdoorProtocol.PROTOCOL_RPCI
-            ? "rpci" : "0x" + Integer.toHexString(p)));
+    f.protocol()
+        .ifPresent(
+            p ->
+                b.append(" protocol=")
+                    .append(
+                        p == BackdoorProtocol.PROTOCOL_TCLO
+                            ? "tclo"
+                            : p == BackdoorProtocol.PROTOCOL_RPCI
+                                ? "rpci"
+                                : "0x" + Integer.toHexString(p)));
     f.channelId().ifPresent(c -> b.append(" channel=").append(c));
     f.step().ifPresent(s -> b.append(" step=").append(lower(s)));
     if (f.nth() > 0) {
@@ -184,8 +191,11 @@ final class ScenarioText {
             pending.clear();
             break;
           default:
-            throw new ScenarioParseException(n, "unknown keyword '" + words[0]
-                + "' (expected scenario, description, seed, run, flavor, host, at or every)");
+            throw new ScenarioParseException(
+                n,
+                "unknown keyword '"
+                    + words[0]
+                    + "' (expected scenario, description, seed, run, flavor, host, at or every)");
         }
         topComments.addAll(pending);
         pending.clear();
@@ -234,9 +244,12 @@ final class ScenarioText {
         b.tcloTakeover(enumValue(Invalidation.class, v, n));
         break;
       default:
-        throw new ScenarioParseException(n, "unknown host setting '" + words[1]
-            + "' (expected channels, reject-unsolicited-replies, high-bandwidth, cookies,"
-            + " idle-timeout or tclo-takeover)");
+        throw new ScenarioParseException(
+            n,
+            "unknown host setting '"
+                + words[1]
+                + "' (expected channels, reject-unsolicited-replies, high-bandwidth, cookies,"
+                + " idle-timeout or tclo-takeover)");
     }
   }
 
@@ -260,8 +273,8 @@ final class ScenarioText {
     throw new ScenarioParseException(n, "'" + word + "' is not one of " + String.join(", ", names));
   }
 
-  private static void event(Scenario.Builder b, String line, String[] words, int n,
-      List<String> comments) {
+  private static void event(
+      Scenario.Builder b, String line, String[] words, int n, List<String> comments) {
     if (words.length < 3) {
       throw new ScenarioParseException(n, "expected '" + words[0] + " DURATION ACTION'");
     }
@@ -307,14 +320,15 @@ final class ScenarioText {
         noArgs(args, keyword, n);
         when.hostReset();
         break;
-      case "tclo": {
-        if (args.length == 0) {
-          throw new ScenarioParseException(n, "expected 'tclo COMMAND'");
+      case "tclo":
+        {
+          if (args.length == 0) {
+            throw new ScenarioParseException(n, "expected 'tclo COMMAND'");
+          }
+          int at = line.indexOf(" tclo ");
+          when.sendTclo(line.substring(at + " tclo ".length()).strip());
+          break;
         }
-        int at = line.indexOf(" tclo ");
-        when.sendTclo(line.substring(at + " tclo ".length()).strip());
-        break;
-      }
       case "power":
         oneArg(args, "power halt|reboot|power-on|resume|suspend", n);
         when.power(enumValue(PowerOperation.class, args[0], n));
@@ -409,8 +423,10 @@ final class ScenarioText {
       }
     }
     if (!action) {
-      throw new ScenarioParseException(n, "the fault has no action (clear-success, checkpoint,"
-          + " close-channel, drop-channel, corrupt-payload or delay=DURATION)");
+      throw new ScenarioParseException(
+          n,
+          "the fault has no action (clear-success, checkpoint,"
+              + " close-channel, drop-channel, corrupt-payload or delay=DURATION)");
     }
     if (until.isPresent()) {
       f.between(from.orElse(Duration.ZERO), until.get());

@@ -7,7 +7,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A writer for a command's output that hands out each completed line, waiting at most five seconds. */
+/**
+ * A writer for a command's output that hands out each completed line, waiting at most five seconds.
+ */
 final class OutputLines extends Writer {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final StringBuilder current = new StringBuilder();

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,8 +34,11 @@ class ScenarioCommandsTest {
   private int run(String... args) {
     out.getBuffer().setLength(0);
     err.getBuffer().setLength(0);
-    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)), args);
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
   }
 
   private Path sample(String name) throws IOException {
@@ -86,12 +88,16 @@ class ScenarioCommandsTest {
   void replayAScenarioAgainstOneMachineOrAll() throws IOException {
     Path file = dir.resolve("closes.scenario");
     Files.writeString(file, BuiltInScenarios.hostClosesTclo().toText());
-    assertThat(run("replay", "--scenario", file.toString(), "--machine", "legacy",
-        "--hours", "0.25")).isZero();
-    assertThat(out.toString()).contains("run length 15:00.000")
-        .contains("legacy          stuck").doesNotContain("proposed-patch");
+    assertThat(
+            run("replay", "--scenario", file.toString(), "--machine", "legacy", "--hours", "0.25"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("run length 15:00.000")
+        .contains("legacy          stuck")
+        .doesNotContain("proposed-patch");
     assertThat(run("replay", "--scenario", file.toString())).isZero();
-    assertThat(out.toString()).containsPattern("machine +outcome +time to recover")
+    assertThat(out.toString())
+        .containsPattern("machine +outcome +time to recover")
         .containsPattern("legacy +stuck +never +6002")
         .containsPattern("fixed +recovered +1.0 s");
   }
@@ -105,8 +111,7 @@ class ScenarioCommandsTest {
     assertThat(run("replay", "--scenario", dir.resolve("none").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("no such file");
     assertThat(run("replay")).isEqualTo(2);
-    assertThat(run("replay", "--scenario", bad.toString(), "--trace", bad.toString()))
-        .isEqualTo(2);
+    assertThat(run("replay", "--scenario", bad.toString(), "--trace", bad.toString())).isEqualTo(2);
     assertThat(run("replay", "--scenario", bad.toString(), "--machine", "newest")).isEqualTo(2);
     assertThat(run("replay", "--trace", bad.toString(), "--machine", "legacy")).isEqualTo(2);
     assertThat(run("replay", "--scenario", bad.toString(), "--hours", "-1")).isEqualTo(2);
@@ -114,8 +119,8 @@ class ScenarioCommandsTest {
 
   @Test
   void replayATraceHostFacing() throws IOException {
-    Scenario scenario = BuiltInScenarios.checkpointInStateChange()
-        .withLength(Duration.ofMinutes(11));
+    Scenario scenario =
+        BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(11));
     Path trace = dir.resolve("run.trace");
     try (TraceWriter writer = TraceWriter.create(trace, HostReplay.header(scenario, "legacy"))) {
       ScenarioRunner.prepare(scenario, Machine.LEGACY, writer).run();
@@ -138,26 +143,31 @@ class ScenarioCommandsTest {
   void importLogWritesAScenarioThatReplays() throws IOException {
     Path log = sample("netbsd10-ping-loop.log");
     assertThat(run("import-log", log.toString())).isZero();
-    assertThat(out.toString()).contains("scenario netbsd10-ping-loop")
+    assertThat(out.toString())
+        .contains("scenario netbsd10-ping-loop")
         .contains("# line 3: vmware: sending length failed, eax=0x564d5868, ecx=0")
         .contains("invalidate-tclo cookies-invalid");
     Path scenario = dir.resolve("ping.scenario");
     assertThat(run("import-log", log.toString(), "-o", scenario.toString())).isZero();
     assertThat(err.toString()).contains("wrote " + scenario);
     assertThat(run("replay", "--scenario", scenario.toString(), "--machine", "legacy")).isZero();
-    assertThat(out.toString()).contains("vmt0: failed to send TCLO outgoing ping")
+    assertThat(out.toString())
+        .contains("vmt0: failed to send TCLO outgoing ping")
         .contains("these 2 lines repeat 11 more times, every 1.0 s, the last at 10:17.000");
   }
 
   @Test
   void importLogReportsUnknownLinesAndFailsWithoutVmtLines() throws IOException {
     Path log = dir.resolve("odd.log");
-    Files.writeString(log, "[ 10.0] vmt0: something new\n"
-        + "[ 11.0] vmware: sending length failed, eax=0x564d5868, ecx=0x40000\n"
-        + "[ 11.0] vmt0: failed to send TCLO outgoing ping\n");
+    Files.writeString(
+        log,
+        "[ 10.0] vmt0: something new\n"
+            + "[ 11.0] vmware: sending length failed, eax=0x564d5868, ecx=0x40000\n"
+            + "[ 11.0] vmt0: failed to send TCLO outgoing ping\n");
     assertThat(run("import-log", log.toString())).isZero();
     assertThat(err.toString()).contains("skipped 1: vmt0: something new");
-    assertThat(out.toString()).contains("close-tclo")
+    assertThat(out.toString())
+        .contains("close-tclo")
         .contains("# Skipped (not in the catalogue): line 1: vmt0: something new");
     Files.writeString(log, "nothing here\n");
     assertThat(run("import-log", log.toString())).isEqualTo(1);
@@ -177,12 +187,13 @@ class ScenarioCommandsTest {
     lines.add(new TimedLine(Duration.ofSeconds(20), "end"));
     StringWriter s = new StringWriter();
     Report.abbreviatedLines(new PrintWriter(s, true), lines, "", 10);
-    assertThat(s.toString().lines()).containsExactly(
-        "00:01.000  start",
-        "00:10.000  a",
-        "00:10.000  b",
-        "    ... these 2 lines repeat 4 more times, every 1.0 s, the last at 00:14.000",
-        "00:20.000  end");
+    assertThat(s.toString().lines())
+        .containsExactly(
+            "00:01.000  start",
+            "00:10.000  a",
+            "00:10.000  b",
+            "    ... these 2 lines repeat 4 more times, every 1.0 s, the last at 00:14.000",
+            "00:20.000  end");
     StringWriter cut = new StringWriter();
     Report.abbreviatedLines(new PrintWriter(cut, true), lines, "", 2);
     assertThat(cut.toString()).isEqualTo("00:01.000  start\n... and 11 more lines\n");
@@ -204,8 +215,9 @@ class ScenarioCommandsTest {
     p.update("legacy", Duration.ofHours(4), end);
     now.set(3_200_000_000L);
     p.update("legacy", Duration.ofHours(5), end);
-    assertThat(s.toString().lines()).containsExactly(
-        "legacy: 3:00:00.000 of 10:00:00.000 virtual time (30%)",
-        "legacy: 5:00:00.000 of 10:00:00.000 virtual time (50%)");
+    assertThat(s.toString().lines())
+        .containsExactly(
+            "legacy: 3:00:00.000 of 10:00:00.000 virtual time (30%)",
+            "legacy: 5:00:00.000 of 10:00:00.000 virtual time (50%)");
   }
 }

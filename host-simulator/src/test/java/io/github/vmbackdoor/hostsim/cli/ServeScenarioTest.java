@@ -8,17 +8,14 @@ import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,9 +32,18 @@ class ServeScenarioTest {
     OutputLines lines = new OutputLines();
     StringWriter err = new StringWriter();
     CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.run(
-        new PrintWriter(lines, true), new PrintWriter(err, true), new ServeCommand(stop),
-        "serve", "--port", "0", "--scenario", file.toString()));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(err, true),
+                    new ServeCommand(stop),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--scenario",
+                    file.toString()));
     try {
       String listening = lines.next();
       assertThat(lines.next()).isEqualTo("serving VM vm1");
@@ -75,14 +81,25 @@ class ServeScenarioTest {
     Files.writeString(file, "scenario bad\nat 1m explode\n");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)), "serve", "--scenario", file.toString());
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ServeCommand(new CountDownLatch(1)),
+            "serve",
+            "--scenario",
+            file.toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("line 2: unknown action 'explode'");
     assertThat(out.toString()).doesNotContain("listening");
-    code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)), "serve", "--scenario",
-        dir.resolve("none").toString());
+    code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ServeCommand(new CountDownLatch(1)),
+            "serve",
+            "--scenario",
+            dir.resolve("none").toString());
     assertThat(code).isEqualTo(2);
   }
 }

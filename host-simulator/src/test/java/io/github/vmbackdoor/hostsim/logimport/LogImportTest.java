@@ -23,13 +23,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The kernel-log importer against the sample logs.
  *
- * <p>What "the same vmt lines in the same order" means here: both the log and the legacy
- * machine's output are read with {@link VmtLogParser}, and the two sequences of (catalogue
- * message, register values by name, trailing detail) must be equal. Time stamps are not
- * compared, and neither is the register format ({@code 00100000} and {@code 0x100000} are the
- * same value), since NetBSD 9 prints {@code %08x} while the NETBSD flavor prints NetBSD 10's
- * {@code %#lx}. The boot-time {@code vmt0: UUID: ...} line is left out: it is identification,
- * not backdoor traffic, and no machine prints it.
+ * <p>What "the same vmt lines in the same order" means here: both the log and the legacy machine's
+ * output are read with {@link VmtLogParser}, and the two sequences of (catalogue message, register
+ * values by name, trailing detail) must be equal. Time stamps are not compared, and neither is the
+ * register format ({@code 00100000} and {@code 0x100000} are the same value), since NetBSD 9 prints
+ * {@code %08x} while the NETBSD flavor prints NetBSD 10's {@code %#lx}. The boot-time {@code vmt0:
+ * UUID: ...} line is left out: it is identification, not backdoor traffic, and no machine prints
+ * it.
  */
 class LogImportTest {
 
@@ -40,17 +40,19 @@ class LogImportTest {
   }
 
   static List<String> keys(List<VmtLogLine> lines) {
-    return lines.stream().filter(l -> l.message() != VmtMessage.UUID)
+    return lines.stream()
+        .filter(l -> l.message() != VmtMessage.UUID)
         .map(l -> l.message() + " " + l.registers() + " " + l.detail())
         .collect(Collectors.toList());
   }
 
   @ParameterizedTest
   @CsvSource({
-      "netbsd10-ping-loop.log, NETBSD",
-      "openbsd-debug-loop.log, OPENBSD",
-      "netbsd-suspend-resume.log, NETBSD",
-      "netbsd9-tick-loop.log, NETBSD"})
+    "netbsd10-ping-loop.log, NETBSD",
+    "openbsd-debug-loop.log, OPENBSD",
+    "netbsd-suspend-resume.log, NETBSD",
+    "netbsd9-tick-loop.log, NETBSD"
+  })
   void replayAgainstLegacyPrintsTheLogsLinesAndFixedRecovers(String log, VmtFlavor flavor)
       throws IOException {
     LogImport.Result imported = LogImport.importLog(log, sample(log));
@@ -60,36 +62,45 @@ class LogImportTest {
     assertThat(Scenario.parse(scenario.toText())).isEqualTo(scenario);
 
     ScenarioOutcome legacy = ScenarioRunner.run(scenario, Machine.LEGACY);
-    List<String> printed = legacy.lines().stream().map(ScenarioOutcome.TimedLine::text)
-        .collect(Collectors.toList());
+    List<String> printed =
+        legacy.lines().stream().map(ScenarioOutcome.TimedLine::text).collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))
         .as("legacy's lines for the scenario\n%s\n", scenario.toText())
         .isEqualTo(keys(imported.lines()));
 
-    ScenarioOutcome fixed = ScenarioRunner.run(
-        scenario.withLength(scenario.length().plusMinutes(15)), Machine.FIXED);
-    assertThat(fixed.classification()).as(scenario.toText())
+    ScenarioOutcome fixed =
+        ScenarioRunner.run(scenario.withLength(scenario.length().plusMinutes(15)), Machine.FIXED);
+    assertThat(fixed.classification())
+        .as(scenario.toText())
         .isIn(Classification.RECOVERED, Classification.UNAFFECTED);
     assertThat(fixed.pollingAtEnd()).isTrue();
   }
 
   /**
-   * The legacy machine's own output for a built-in scenario, written as a dmesg log, imports to
-   * a scenario whose replay prints it again.
+   * The legacy machine's own output for a built-in scenario, written as a dmesg log, imports to a
+   * scenario whose replay prints it again.
    */
   @ParameterizedTest
-  @CsvSource({"host-closes-tclo", "checkpoint-in-state-change", "rejects-unsolicited-replies",
-      "cookies-invalidated", "second-tclo-user"})
+  @CsvSource({
+    "host-closes-tclo",
+    "checkpoint-in-state-change",
+    "rejects-unsolicited-replies",
+    "cookies-invalidated",
+    "second-tclo-user"
+  })
   void legacyOutputOfABuiltInScenarioRoundTrips(String name) {
-    Scenario original = BuiltInScenarios.named(name).orElseThrow()
-        .withLength(Duration.ofMinutes(11));
-    List<String> log = ScenarioRunner.run(original, Machine.LEGACY).lines().stream()
-        .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
-        .collect(Collectors.toList());
+    Scenario original =
+        BuiltInScenarios.named(name).orElseThrow().withLength(Duration.ofMinutes(11));
+    List<String> log =
+        ScenarioRunner.run(original, Machine.LEGACY).lines().stream()
+            .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
+            .collect(Collectors.toList());
     assertThat(log).isNotEmpty();
     LogImport.Result imported = LogImport.importLog(name + ".log", log);
-    List<String> printed = ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines()
-        .stream().map(ScenarioOutcome.TimedLine::text).collect(Collectors.toList());
+    List<String> printed =
+        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+            .map(ScenarioOutcome.TimedLine::text)
+            .collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))
         .as("%s%n%s", String.join("\n", log), imported.scenario().toText())
         .isEqualTo(keys(imported.lines()));
@@ -103,7 +114,9 @@ class LogImportTest {
 
   @Test
   void reopenFailuresAreChannelExhaustion() {
-    Scenario exhaustion = Scenario.parse("""
+    Scenario exhaustion =
+        Scenario.parse(
+            """
         scenario exhaustion
         run 12m
         at 10m5.5s fault rpci-open protocol=rpci step=open nth=1 clear-success
@@ -114,12 +127,15 @@ class LogImportTest {
     List<String> log = dmesg(exhaustion);
     assertThat(log).anyMatch(l -> l.endsWith("vmt0: unable to reopen TCLO channel"));
     LogImport.Result imported = LogImport.importLog("exhaustion.log", log);
-    assertThat(imported.scenario().events()).extracting(e -> e.kind().keyword())
+    assertThat(imported.scenario().events())
+        .extracting(e -> e.kind().keyword())
         .containsExactly("fault", "power", "host-reset", "fill-channel-table");
     assertThat(imported.scenario().toText())
         .contains("-> vmt closed TCLO and cannot open it again: the channel table is full");
-    List<String> printed = ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines()
-        .stream().map(ScenarioOutcome.TimedLine::text).collect(Collectors.toList());
+    List<String> printed =
+        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+            .map(ScenarioOutcome.TimedLine::text)
+            .collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))
         .as("%s%n%s", String.join("\n", log), imported.scenario().toText())
         .isEqualTo(keys(imported.lines()));
@@ -127,33 +143,43 @@ class LogImportTest {
 
   @Test
   void unknownCommandsAndPowerLinesBecomeHostCommands() {
-    List<String> log = List.of(
-        "vmt0: unknown command: \"Time_Synchronize 0\"",
-        "VMware guest entering suspended state",
-        "vmt0: guest resuming from suspended state",
-        "vmt0: host requested reboot");
+    List<String> log =
+        List.of(
+            "vmt0: unknown command: \"Time_Synchronize 0\"",
+            "VMware guest entering suspended state",
+            "vmt0: guest resuming from suspended state",
+            "vmt0: host requested reboot");
     LogImport.Result imported = LogImport.importLog("plain.log", log);
-    assertThat(imported.scenario().events()).extracting(e -> e.action()).containsExactly(
-        "tclo Time_Synchronize 0", "power suspend", "power resume", "power reboot");
+    assertThat(imported.scenario().events())
+        .extracting(e -> e.action())
+        .containsExactly(
+            "tclo Time_Synchronize 0", "power suspend", "power resume", "power reboot");
     // No stamps: one second per line (but vmware: lines) from the first event on.
-    assertThat(imported.scenario().events()).extracting(e -> e.at().toMillis()).containsExactly(
-        605_500L, 606_500L, 607_500L, 608_500L);
+    assertThat(imported.scenario().events())
+        .extracting(e -> e.at().toMillis())
+        .containsExactly(605_500L, 606_500L, 607_500L, 608_500L);
     assertThat(imported.scenario().toText()).contains("the log has no time stamps");
   }
 
   @Test
   void aRefusedUnsolicitedReplyMeansTheHostRejectsThem() {
-    LogImport.Result imported = LogImport.importLog("r.log", dmesg(
-        BuiltInScenarios.rejectsUnsolicitedReplies().withLength(Duration.ofMinutes(11))));
+    LogImport.Result imported =
+        LogImport.importLog(
+            "r.log",
+            dmesg(BuiltInScenarios.rejectsUnsolicitedReplies().withLength(Duration.ofMinutes(11))));
     assertThat(imported.scenario().rejectsUnsolicitedTcloReplies()).isTrue();
-    assertThat(imported.scenario().toText()).contains("host reject-unsolicited-replies true")
+    assertThat(imported.scenario().toText())
+        .contains("host reject-unsolicited-replies true")
         .contains("-> the unsolicited reset reply after the reopen was refused");
   }
 
   @Test
   void flavorComesFromTheLogNotFromTheRegisterFormat() {
-    assertThat(LogImport.flavorOf(List.of("[ 1.0] vmware: get length failed, eax=564d5868,"
-        + " ecx=00000000", "[ 1.0] vmt0: failed to get length of incoming TCLO data")))
+    assertThat(
+            LogImport.flavorOf(
+                List.of(
+                    "[ 1.0] vmware: get length failed, eax=564d5868," + " ecx=00000000",
+                    "[ 1.0] vmt0: failed to get length of incoming TCLO data")))
         .isEqualTo(VmtFlavor.NETBSD);
     assertThat(LogImport.flavorOf(List.of("Nov 24 10:00:00 obsd /bsd: vmt0: resetting rpc")))
         .isEqualTo(VmtFlavor.OPENBSD);

@@ -39,16 +39,21 @@ class VmtLogParserTest {
   void openbsdDebugLinesWithoutNewlineAreSplitAndPaddedRegistersRead() throws IOException {
     VmtLogParser.Result log = VmtLogParser.parse(sample("openbsd-debug-loop.log"));
 
-    assertThat(log.lines()).extracting(VmtLogLine::message).startsWith(
-        VmtMessage.GET_LENGTH_FAILED, VmtMessage.TCLO_GET_LENGTH_FAILED,
-        VmtMessage.GET_LENGTH_FAILED);
-    assertThat(log.lines().get(0).registers()).containsEntry("eax", 0x564d5868L)
+    assertThat(log.lines())
+        .extracting(VmtLogLine::message)
+        .startsWith(
+            VmtMessage.GET_LENGTH_FAILED,
+            VmtMessage.TCLO_GET_LENGTH_FAILED,
+            VmtMessage.GET_LENGTH_FAILED);
+    assertThat(log.lines().get(0).registers())
+        .containsEntry("eax", 0x564d5868L)
         .containsEntry("ecx", 0L);
-    assertThat(log.lines().get(2).seconds().getAsDouble()
-        - log.lines().get(0).seconds().getAsDouble()).isEqualTo(1.0);
+    assertThat(
+            log.lines().get(2).seconds().getAsDouble() - log.lines().get(0).seconds().getAsDouble())
+        .isEqualTo(1.0);
     // "unable to set guest uptime" has no newline in OpenBSD: the next message runs into it.
-    int uptime = log.lines().stream().map(VmtLogLine::message).toList()
-        .indexOf(VmtMessage.UPTIME_FAILED);
+    int uptime =
+        log.lines().stream().map(VmtLogLine::message).toList().indexOf(VmtMessage.UPTIME_FAILED);
     assertThat(log.lines().get(uptime - 2).message()).isEqualTo(VmtMessage.OPEN_FAILED);
     assertThat(log.lines().get(uptime - 2).registers()).containsEntry("edx", 0x5658L);
     assertThat(log.lines().get(uptime - 1).message()).isEqualTo(VmtMessage.RPCI_OPEN_FAILED);
@@ -63,9 +68,15 @@ class VmtLogParserTest {
   void checkpointInGetDataIsDecodedFromEbxHighWord() throws IOException {
     VmtLogParser.Result log = VmtLogParser.parse(sample("netbsd-suspend-resume.log"));
 
-    assertThat(log.lines()).extracting(VmtLogLine::message).containsExactly(
-        VmtMessage.ENTERING_SUSPEND, VmtMessage.GET_DATA_FAILED, VmtMessage.RPCI_GET_DATA_FAILED,
-        VmtMessage.STATE_CHANGE_FAILED, VmtMessage.RESETTING_RPC, VmtMessage.GUEST_RESUMING);
+    assertThat(log.lines())
+        .extracting(VmtLogLine::message)
+        .containsExactly(
+            VmtMessage.ENTERING_SUSPEND,
+            VmtMessage.GET_DATA_FAILED,
+            VmtMessage.RPCI_GET_DATA_FAILED,
+            VmtMessage.STATE_CHANGE_FAILED,
+            VmtMessage.RESETTING_RPC,
+            VmtMessage.GUEST_RESUMING);
     VmtLogLine getData = log.lines().get(1);
     assertThat(getData.registers()).containsEntry("ebx", 0x100000L);
     assertThat(getData.status().getAsInt()).isEqualTo(0x10);
@@ -75,14 +86,17 @@ class VmtLogParserTest {
 
   @Test
   void unknownVmtLinesAreReportedAndOtherLinesIgnored() {
-    VmtLogParser.Result log = VmtLogParser.parse(List.of(
-        "random kernel chatter",
-        "vmt0: something the catalogue does not know",
-        "[ 5.0] vmt0: unknown command: \"Time_Synchronize 0\"",
-        "vmt0: : failed to set HGFS server capability"));
+    VmtLogParser.Result log =
+        VmtLogParser.parse(
+            List.of(
+                "random kernel chatter",
+                "vmt0: something the catalogue does not know",
+                "[ 5.0] vmt0: unknown command: \"Time_Synchronize 0\"",
+                "vmt0: : failed to set HGFS server capability"));
 
     assertThat(log.unknown()).containsExactly("2: vmt0: something the catalogue does not know");
-    assertThat(log.lines()).extracting(VmtLogLine::message)
+    assertThat(log.lines())
+        .extracting(VmtLogLine::message)
         .containsExactly(VmtMessage.UNKNOWN_COMMAND, VmtMessage.ATTACH_HGFS_FAILED);
     assertThat(log.lines().get(0).detail()).isEqualTo("\"Time_Synchronize 0\"");
     assertThat(log.lines().get(0).seconds().getAsDouble()).isEqualTo(5.0);
@@ -90,9 +104,11 @@ class VmtLogParserTest {
 
   @Test
   void registersWithSuccessAreNotCheckpoints() {
-    VmtLogParser.Result log = VmtLogParser.parse(List.of(
-        "vmware: get data failed, ebx=00110000",
-        "vmware: sending length failed, eax=564d5868, ecx=0x100000"));
+    VmtLogParser.Result log =
+        VmtLogParser.parse(
+            List.of(
+                "vmware: get data failed, ebx=00110000",
+                "vmware: sending length failed, eax=564d5868, ecx=0x100000"));
 
     assertThat(log.lines().get(0).isCheckpoint()).isFalse();
     assertThat(log.lines().get(1).isCheckpoint()).isTrue();

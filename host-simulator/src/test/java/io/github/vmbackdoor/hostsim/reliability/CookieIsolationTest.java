@@ -25,12 +25,12 @@ import org.junit.jupiter.api.Test;
  * Suite 4: a guest that guesses channel ids without knowing the cookies gets no SUCCESS on any
  * call. Victim channels (RPCI and TCLO, with cookies) sit in every operation state: idle, a send
  * half done, a reply waiting, a reply half fetched, a TCLO command waiting. The attacker has a
- * channel of its own and tries every sub-command and both HB directions on guessed ids with
- * guessed cookies: random, zero, its own, one half right. Afterwards every victim's exchange
- * still completes intact.
+ * channel of its own and tries every sub-command and both HB directions on guessed ids with guessed
+ * cookies: random, zero, its own, one half right. Afterwards every victim's exchange still
+ * completes intact.
  *
- * <p>Size: {@code -Dvmbackdoor.cookieGuesses=N} (CI {@value #CI_GUESSES}, long mode
- * {@value #LONG_GUESSES}).
+ * <p>Size: {@code -Dvmbackdoor.cookieGuesses=N} (CI {@value #CI_GUESSES}, long mode {@value
+ * #LONG_GUESSES}).
  */
 class CookieIsolationTest {
 
@@ -43,8 +43,8 @@ class CookieIsolationTest {
     long attempts = Soak.count("cookieGuesses", CI_GUESSES, LONG_GUESSES);
     SplittableRandom random = new SplittableRandom(Soak.seed() ^ 0xC00C1EL);
     long started = System.nanoTime();
-    VirtualHost host = VirtualHost.builder().channelTableSize(TABLE).callLogLimit(0)
-        .historyLimit(16).build();
+    VirtualHost host =
+        VirtualHost.builder().channelTableSize(TABLE).callLogLimit(0).historyLimit(16).build();
     host.putGuestInfo("guestinfo.secret", "victim's value");
     Backdoor backdoor = host.backdoor();
     List<Victim> victims = new ArrayList<>();
@@ -104,31 +104,78 @@ class CookieIsolationTest {
       boolean success;
       if (call == 6) {
         byte[] bytes = new byte[1 + random.nextInt(32)];
-        success = (backdoor.outs(Registers.of(MAGIC, Registers.words(STATUS_SUCCESS,
-            HB_CMD_MESSAGE), bytes.length, Registers.words(id, HB_PORT), 0, low, high), bytes)
-            .ebxHigh() & STATUS_SUCCESS) != 0;
+        success =
+            (backdoor
+                        .outs(
+                            Registers.of(
+                                MAGIC,
+                                Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                                bytes.length,
+                                Registers.words(id, HB_PORT),
+                                0,
+                                low,
+                                high),
+                            bytes)
+                        .ebxHigh()
+                    & STATUS_SUCCESS)
+                != 0;
       } else if (call == 7) {
         byte[] into = new byte[1 + random.nextInt(32)];
-        success = (backdoor.ins(Registers.of(MAGIC, Registers.words(STATUS_SUCCESS,
-            HB_CMD_MESSAGE), into.length, Registers.words(id, HB_PORT), high, 0, low), into)
-            .ebxHigh() & STATUS_SUCCESS) != 0;
+        success =
+            (backdoor
+                        .ins(
+                            Registers.of(
+                                MAGIC,
+                                Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                                into.length,
+                                Registers.words(id, HB_PORT),
+                                high,
+                                0,
+                                low),
+                            into)
+                        .ebxHigh()
+                    & STATUS_SUCCESS)
+                != 0;
       } else {
         int sub = 1 + call % 6;
-        success = (backdoor.in(Registers.of(MAGIC, random.nextInt(), Registers.words(sub,
-            CMD_MESSAGE), Registers.words(id, COMMAND_PORT), high, low)).ecxHigh()
-            & STATUS_SUCCESS) != 0;
+        success =
+            (backdoor
+                        .in(
+                            Registers.of(
+                                MAGIC,
+                                random.nextInt(),
+                                Registers.words(sub, CMD_MESSAGE),
+                                Registers.words(id, COMMAND_PORT),
+                                high,
+                                low))
+                        .ecxHigh()
+                    & STATUS_SUCCESS)
+                != 0;
       }
       if (success) {
         successes++;
         if (examples.size() < 5) {
-          examples.add("id " + id + " cookies " + Registers.hex(high) + ":" + Registers.hex(low)
-              + " call " + call);
+          examples.add(
+              "id "
+                  + id
+                  + " cookies "
+                  + Registers.hex(high)
+                  + ":"
+                  + Registers.hex(low)
+                  + " call "
+                  + call);
         }
       }
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    Soak.report("cookie isolation", "%d guesses (ids 0..%d and random, all sub-commands and "
-        + "HB in/out) in %.1f s: %d successes", attempts, TABLE - 1, seconds, successes);
+    Soak.report(
+        "cookie isolation",
+        "%d guesses (ids 0..%d and random, all sub-commands and "
+            + "HB in/out) in %.1f s: %d successes",
+        attempts,
+        TABLE - 1,
+        seconds,
+        successes);
     assertThat(successes).as("successes, e.g. %s", examples).isZero();
     assertThat(host.channels()).hasSize(victims.size() + 1);
     for (Victim v : victims) {
@@ -216,8 +263,7 @@ class CookieIsolationTest {
               .isEqualTo("1 victim's value");
           break;
         case 4:
-          assertThat(new String(channel.receive(), StandardCharsets.US_ASCII))
-              .isEqualTo("reset");
+          assertThat(new String(channel.receive(), StandardCharsets.US_ASCII)).isEqualTo("reset");
           break;
         default:
           channel.send(REQUEST);
@@ -232,8 +278,14 @@ class CookieIsolationTest {
   /** Raw calls on one channel with its own cookies. */
   record Guest(Backdoor backdoor, int id, int cookieHigh, int cookieLow) {
     Registers call(int sub, int ebx) {
-      return backdoor.in(Registers.of(MAGIC, ebx, Registers.words(sub, CMD_MESSAGE),
-          Registers.words(id, COMMAND_PORT), cookieHigh, cookieLow));
+      return backdoor.in(
+          Registers.of(
+              MAGIC,
+              ebx,
+              Registers.words(sub, CMD_MESSAGE),
+              Registers.words(id, COMMAND_PORT),
+              cookieHigh,
+              cookieLow));
     }
 
     void check(Registers out) {

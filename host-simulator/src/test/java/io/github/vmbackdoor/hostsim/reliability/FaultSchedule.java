@@ -21,16 +21,19 @@ import java.util.SplittableRandom;
 /**
  * A seeded random fault schedule over a virtual hour: a host policy (channel table of 128 or 8,
  * strict or lenient about unsolicited TCLO replies, an idle timeout or none, the high-bandwidth
- * port offered or, one time in eight, not) and a timeline of host events and faults. An
- * immutable value; {@link #without(int)} drops one event (for shrinking).
+ * port offered or, one time in eight, not) and a timeline of host events and faults. An immutable
+ * value; {@link #without(int)} drops one event (for shrinking).
  */
 final class FaultSchedule {
 
   /** How long every run lasts. */
   static final Duration LENGTH = Duration.ofHours(1);
+
   /** Events fall in [FIRST, LAST). */
   static final Duration FIRST = Duration.ofMinutes(1);
+
   static final Duration LAST = Duration.ofMinutes(50);
+
   /** How long an installed fault waits for its first matching call. */
   static final Duration FAULT_WINDOW = Duration.ofSeconds(30);
 
@@ -51,8 +54,8 @@ final class FaultSchedule {
     /** The host refuses the next CLOSE on one protocol. */
     FAILED_CLOSE,
     /**
-     * A reply is lost: the guest's TCLO reply (SENDSIZE or HB out refused) or the host's RPCI
-     * reply (RECVSIZE, HB in or RECVSTATUS refused).
+     * A reply is lost: the guest's TCLO reply (SENDSIZE or HB out refused) or the host's RPCI reply
+     * (RECVSIZE, HB in or RECVSTATUS refused).
      */
     LOST_REPLY,
     /** The host queues "reset" first. */
@@ -66,8 +69,8 @@ final class FaultSchedule {
   }
 
   /** One event of the timeline. */
-  record Event(Duration at, Kind kind, int protocol, Step step, Duration delay,
-      PowerOperation operation) {
+  record Event(
+      Duration at, Kind kind, int protocol, Step step, Duration delay, PowerOperation operation) {
 
     /** When the event's effect can last happen: the end of a fault's window, plus a stall. */
     Duration lastEffect() {
@@ -92,12 +95,18 @@ final class FaultSchedule {
       Fault.Builder fault = Fault.builder().between(at, at.plus(FAULT_WINDOW)).nth(1);
       switch (kind) {
         case CLOSE_TCLO:
-          at(sim, () -> host.activeTcloChannel()
-              .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
+          at(
+              sim,
+              () ->
+                  host.activeTcloChannel()
+                      .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
           break;
         case DISCARD_TCLO:
-          at(sim, () -> host.activeTcloChannel()
-              .ifPresent(id -> host.invalidateChannel(id, Invalidation.COOKIES_INVALID)));
+          at(
+              sim,
+              () ->
+                  host.activeTcloChannel()
+                      .ifPresent(id -> host.invalidateChannel(id, Invalidation.COOKIES_INVALID)));
           break;
         case CLOSE_ALL:
           at(sim, () -> host.invalidateAllChannels(Invalidation.HOST_CLOSED));
@@ -138,8 +147,8 @@ final class FaultSchedule {
 
     @Override
     public String toString() {
-      StringBuilder s = new StringBuilder(String.format("%9.3f s  %s", at.toMillis() / 1000.0,
-          kind));
+      StringBuilder s =
+          new StringBuilder(String.format("%9.3f s  %s", at.toMillis() / 1000.0, kind));
       switch (kind) {
         case CHECKPOINT_AT_STEP:
         case FAILED_CLOSE:
@@ -147,8 +156,13 @@ final class FaultSchedule {
           s.append(' ').append(BackdoorProtocol.protocolName(protocol)).append(' ').append(step);
           break;
         case STALL:
-          s.append(' ').append(BackdoorProtocol.protocolName(protocol)).append(' ').append(step)
-              .append(" for ").append(delay.toMillis() / 1000.0).append(" s");
+          s.append(' ')
+              .append(BackdoorProtocol.protocolName(protocol))
+              .append(' ')
+              .append(step)
+              .append(" for ")
+              .append(delay.toMillis() / 1000.0)
+              .append(" s");
           break;
         case POWER_OPERATION:
           s.append(' ').append(operation);
@@ -161,41 +175,76 @@ final class FaultSchedule {
   }
 
   /** The host's policies for one schedule. */
-  record HostPolicy(int channelTableSize, boolean rejectUnsolicitedTcloReplies,
-      Optional<Duration> idleTimeout, boolean highBandwidth) {
+  record HostPolicy(
+      int channelTableSize,
+      boolean rejectUnsolicitedTcloReplies,
+      Optional<Duration> idleTimeout,
+      boolean highBandwidth) {
 
-    HostPolicy(int channelTableSize, boolean rejectUnsolicitedTcloReplies,
+    HostPolicy(
+        int channelTableSize,
+        boolean rejectUnsolicitedTcloReplies,
         Optional<Duration> idleTimeout) {
       this(channelTableSize, rejectUnsolicitedTcloReplies, idleTimeout, true);
     }
 
     VirtualHost.Builder configure(VirtualHost.Builder b) {
-      b.channelTableSize(channelTableSize).rejectUnsolicitedTcloReplies(
-          rejectUnsolicitedTcloReplies).highBandwidth(highBandwidth);
+      b.channelTableSize(channelTableSize)
+          .rejectUnsolicitedTcloReplies(rejectUnsolicitedTcloReplies)
+          .highBandwidth(highBandwidth);
       idleTimeout.ifPresent(b::idleTimeout);
       return b;
     }
 
     @Override
     public String toString() {
-      return channelTableSize + " channels, " + (rejectUnsolicitedTcloReplies ? "rejects"
-          : "accepts") + " unsolicited TCLO replies, idle timeout "
+      return channelTableSize
+          + " channels, "
+          + (rejectUnsolicitedTcloReplies ? "rejects" : "accepts")
+          + " unsolicited TCLO replies, idle timeout "
           + idleTimeout.map(d -> d.toSeconds() + " s").orElse("none")
           + (highBandwidth ? "" : ", no high-bandwidth port");
     }
   }
 
-  private static final Step[] TCLO_STEPS = {Step.SENDSIZE, Step.SEND_HB, Step.SENDPAYLOAD,
-      Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD, Step.RECVSTATUS, Step.CLOSE};
-  private static final Step[] RPCI_STEPS = {Step.OPEN, Step.SENDSIZE, Step.SEND_HB,
-      Step.SENDPAYLOAD, Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD, Step.RECVSTATUS,
-      Step.CLOSE};
+  private static final Step[] TCLO_STEPS = {
+    Step.SENDSIZE,
+    Step.SEND_HB,
+    Step.SENDPAYLOAD,
+    Step.RECVSIZE,
+    Step.RECV_HB,
+    Step.RECVPAYLOAD,
+    Step.RECVSTATUS,
+    Step.CLOSE
+  };
+  private static final Step[] RPCI_STEPS = {
+    Step.OPEN,
+    Step.SENDSIZE,
+    Step.SEND_HB,
+    Step.SENDPAYLOAD,
+    Step.RECVSIZE,
+    Step.RECV_HB,
+    Step.RECVPAYLOAD,
+    Step.RECVSTATUS,
+    Step.CLOSE
+  };
   private static final Step[] TCLO_REPLY_STEPS = {Step.SENDSIZE, Step.SEND_HB, Step.SENDPAYLOAD};
-  private static final Step[] RPCI_REPLY_STEPS = {Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD,
-      Step.RECVSTATUS};
-  private static final Kind[] FAULT_KINDS = {Kind.CLOSE_TCLO, Kind.DISCARD_TCLO, Kind.CLOSE_ALL,
-      Kind.DISCARD_ALL, Kind.CHECKPOINT, Kind.CHECKPOINT_AT_STEP, Kind.FAILED_CLOSE,
-      Kind.LOST_REPLY, Kind.HOST_RESET, Kind.SECOND_TCLO_USER, Kind.STALL};
+  private static final Step[] RPCI_REPLY_STEPS = {
+    Step.RECVSIZE, Step.RECV_HB, Step.RECVPAYLOAD, Step.RECVSTATUS
+  };
+  private static final Kind[] FAULT_KINDS = {
+    Kind.CLOSE_TCLO,
+    Kind.DISCARD_TCLO,
+    Kind.CLOSE_ALL,
+    Kind.DISCARD_ALL,
+    Kind.CHECKPOINT,
+    Kind.CHECKPOINT_AT_STEP,
+    Kind.FAILED_CLOSE,
+    Kind.LOST_REPLY,
+    Kind.HOST_RESET,
+    Kind.SECOND_TCLO_USER,
+    Kind.STALL
+  };
 
   private final long seed;
   private final HostPolicy policy;
@@ -228,18 +277,24 @@ final class FaultSchedule {
 
   /** When the last fault can last take effect; zero when there is none. */
   Duration lastFaultEffect() {
-    return events.stream().filter(Event::isFault).map(Event::lastEffect)
-        .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
+    return events.stream()
+        .filter(Event::isFault)
+        .map(Event::lastEffect)
+        .max(Comparator.naturalOrder())
+        .orElse(Duration.ZERO);
   }
 
   /** The schedule drawn from {@code seed}: 1 to 12 faults and 0 to 3 power operations. */
   static FaultSchedule generate(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    Optional<Duration> idleTimeout = r.nextInt(2) == 0 ? Optional.empty()
-        : Optional.of(Duration.ofSeconds(10 + r.nextInt(171)));
-    HostPolicy policy = new HostPolicy(
-        r.nextInt(4) == 0 ? BackdoorProtocol.MAX_CHANNELS_OLD : BackdoorProtocol.MAX_CHANNELS,
-        r.nextBoolean(), idleTimeout, r.nextInt(8) != 0);
+    Optional<Duration> idleTimeout =
+        r.nextInt(2) == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(10 + r.nextInt(171)));
+    HostPolicy policy =
+        new HostPolicy(
+            r.nextInt(4) == 0 ? BackdoorProtocol.MAX_CHANNELS_OLD : BackdoorProtocol.MAX_CHANNELS,
+            r.nextBoolean(),
+            idleTimeout,
+            r.nextInt(8) != 0);
     List<Event> events = new ArrayList<>();
     int faults = 1 + r.nextInt(12);
     for (int i = 0; i < faults; i++) {
@@ -269,16 +324,17 @@ final class FaultSchedule {
       if (protocol == PROTOCOL_RPCI && r.nextBoolean()) {
         // RPCI traffic follows host commands: put a command right behind the RPCI fault.
         Duration then = at.plusMillis(r.nextInt(3000));
-        events.add(r.nextBoolean()
-            ? new Event(then, Kind.HOST_RESET, 0, null, Duration.ZERO, null)
-            : new Event(then, Kind.POWER_OPERATION, 0, null, Duration.ZERO, randomOp(r)));
+        events.add(
+            r.nextBoolean()
+                ? new Event(then, Kind.HOST_RESET, 0, null, Duration.ZERO, null)
+                : new Event(then, Kind.POWER_OPERATION, 0, null, Duration.ZERO, randomOp(r)));
       }
       events.add(new Event(at, kind, protocol, step, delay, null));
     }
     int operations = r.nextInt(4);
     for (int i = 0; i < operations; i++) {
-      events.add(new Event(randomTime(r), Kind.POWER_OPERATION, 0, null, Duration.ZERO,
-          randomOp(r)));
+      events.add(
+          new Event(randomTime(r), Kind.POWER_OPERATION, 0, null, Duration.ZERO, randomOp(r)));
     }
     return new FaultSchedule(seed, policy, events);
   }
@@ -301,8 +357,8 @@ final class FaultSchedule {
 
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder("schedule seed ").append(seed).append(" (")
-        .append(policy).append("):");
+    StringBuilder s =
+        new StringBuilder("schedule seed ").append(seed).append(" (").append(policy).append("):");
     for (Event e : events) {
       s.append("\n  ").append(e);
     }

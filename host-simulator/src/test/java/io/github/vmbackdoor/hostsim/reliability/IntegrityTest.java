@@ -20,27 +20,30 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Suite 5: guestinfo set then get through {@link RpciClient} for value sizes from 0 to 64 KiB,
- * over the 4-byte (LB) and the high-bandwidth (HB) path, with one checkpoint per size injected at
- * a random call of the round trips: a host checkpoint between two calls, or a checkpoint fault
- * at a random step. Nothing may be lost or corrupted.
+ * Suite 5: guestinfo set then get through {@link RpciClient} for value sizes from 0 to 64 KiB, over
+ * the 4-byte (LB) and the high-bandwidth (HB) path, with one checkpoint per size injected at a
+ * random call of the round trips: a host checkpoint between two calls, or a checkpoint fault at a
+ * random step. Nothing may be lost or corrupted.
  *
  * <p>Sizes: CI runs a dense sample ({@link #sampledSizes}); {@code -Dvmbackdoor.long=true} or
- * {@code -Dvmbackdoor.integritySizes=all} runs every size. Sizes the guest cannot set (the
- * request would exceed the host's 65,536-byte message limit) are put host-side and read back,
- * and the guest's set must be refused without touching the stored value.
+ * {@code -Dvmbackdoor.integritySizes=all} runs every size. Sizes the guest cannot set (the request
+ * would exceed the host's 65,536-byte message limit) are put host-side and read back, and the
+ * guest's set must be refused without touching the stored value.
  */
 class IntegrityTest {
 
   private static final String KEY = "v";
   private static final String SET_PREFIX = "info-set guestinfo." + KEY + " ";
+
   /** The largest value one info-set request can carry: the prefix and the trailing NUL fit. */
   static final int MAX_SETTABLE = MAX_GUEST_MESSAGE - SET_PREFIX.length() - 1;
+
   static final int MAX_SIZE = 64 * 1024;
 
   private static final Step[][] DATA_STEPS = {
-      {Step.SENDSIZE, Step.SENDPAYLOAD, Step.RECVSIZE, Step.RECVPAYLOAD, Step.RECVSTATUS},
-      {Step.SENDSIZE, Step.SEND_HB, Step.RECVSIZE, Step.RECV_HB, Step.RECVSTATUS}};
+    {Step.SENDSIZE, Step.SENDPAYLOAD, Step.RECVSIZE, Step.RECVPAYLOAD, Step.RECVSTATUS},
+    {Step.SENDSIZE, Step.SEND_HB, Step.RECVSIZE, Step.RECV_HB, Step.RECVSTATUS}
+  };
 
   /** Every size from 0 to 2 KiB, ±4 around every KiB after that, the limits, 256 random. */
   static TreeSet<Integer> sampledSizes(SplittableRandom random) {
@@ -65,8 +68,7 @@ class IntegrityTest {
   @ParameterizedTest(name = "high bandwidth {0}")
   @ValueSource(booleans = {false, true})
   void everyValueSizeArrivesIntactAcrossACheckpoint(boolean highBandwidth) {
-    boolean all = Soak.longMode()
-        || "all".equals(System.getProperty("vmbackdoor.integritySizes"));
+    boolean all = Soak.longMode() || "all".equals(System.getProperty("vmbackdoor.integritySizes"));
     SplittableRandom random = new SplittableRandom(Soak.seed() ^ (highBandwidth ? 1 : 2));
     List<Integer> sizes = new ArrayList<>();
     if (all) {
@@ -77,8 +79,8 @@ class IntegrityTest {
       sizes.addAll(sampledSizes(random));
     }
     long started = System.nanoTime();
-    VirtualHost host = VirtualHost.builder().highBandwidth(highBandwidth).callLogLimit(0)
-        .historyLimit(4).build();
+    VirtualHost host =
+        VirtualHost.builder().highBandwidth(highBandwidth).callLogLimit(0).historyLimit(4).build();
     CheckpointingBackdoor backdoor = new CheckpointingBackdoor(host);
     RpciClient client = RpciClient.create(backdoor);
     // Printable ASCII, space included.
@@ -102,12 +104,14 @@ class IntegrityTest {
         backdoor.checkpointBefore(1 + random.nextInt(calls));
       } else {
         Step step = DATA_STEPS[highBandwidth ? 1 : 0][random.nextInt(5)];
-        int nth = step == Step.SENDPAYLOAD || step == Step.RECVPAYLOAD
-            ? 1 + random.nextInt(Math.max(1, lbCalls / 2)) : 1 + random.nextInt(2);
+        int nth =
+            step == Step.SENDPAYLOAD || step == Step.RECVPAYLOAD
+                ? 1 + random.nextInt(Math.max(1, lbCalls / 2))
+                : 1 + random.nextInt(2);
         host.clearFaults();
         faults++;
-        host.installFault(Fault.builder().protocol(PROTOCOL_RPCI).step(step).nth(nth)
-            .checkpoint().build());
+        host.installFault(
+            Fault.builder().protocol(PROTOCOL_RPCI).step(step).nth(nth).checkpoint().build());
       }
       if (size <= MAX_SETTABLE) {
         RpciReply set = client.guestInfoSet(KEY, value);
@@ -132,19 +136,28 @@ class IntegrityTest {
       backdoor.checkpointBefore(0);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    Soak.report("integrity", "%s: %d value sizes (%s) set and read back in %.1f s; %d host "
-        + "checkpoints taken and %d checkpoint faults installed, %d calls answered CPT (operations "
-        + "restarted); %d lost, %d corrupted", highBandwidth ? "HB" : "LB", sizes.size(),
-        all ? "every size 0.." + MAX_SIZE : "sampled", seconds, host.checkpoints(),
-        faults, backdoor.cptAnswers, lost.size(), corrupted.size());
+    Soak.report(
+        "integrity",
+        "%s: %d value sizes (%s) set and read back in %.1f s; %d host "
+            + "checkpoints taken and %d checkpoint faults installed, %d calls answered CPT (operations "
+            + "restarted); %d lost, %d corrupted",
+        highBandwidth ? "HB" : "LB",
+        sizes.size(),
+        all ? "every size 0.." + MAX_SIZE : "sampled",
+        seconds,
+        host.checkpoints(),
+        faults,
+        backdoor.cptAnswers,
+        lost.size(),
+        corrupted.size());
     assertThat(lost).isEmpty();
     assertThat(corrupted).isEmpty();
     assertThat(host.channels()).as("no channel left behind").isEmpty();
   }
 
   /**
-   * Passes calls to the host; before the n-th call from the last {@link #checkpointBefore} it
-   * makes the host take a checkpoint. Counts answers that carry the checkpoint status.
+   * Passes calls to the host; before the n-th call from the last {@link #checkpointBefore} it makes
+   * the host take a checkpoint. Counts answers that carry the checkpoint status.
    */
   static final class CheckpointingBackdoor implements Backdoor {
     private final VirtualHost host;

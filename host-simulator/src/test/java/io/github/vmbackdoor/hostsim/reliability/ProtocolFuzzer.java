@@ -38,19 +38,20 @@ import java.util.SplittableRandom;
  * the same with one wrong step (another sub-command, a wrong cookie or id, a wrong size), and
  * wholly random command-port and HB calls, mixed with host events.
  *
- * <p>Isolation is checked with tags: every message the fuzzer sends on one of its channels is
- * that channel's tag byte repeated, and the host echoes it back ({@code "1 " + text}). A request
- * the host assembles for a channel with any byte other than that channel's tag, or a reply byte
- * other than the tag, means bytes crossed channels. Wrong steps made with the channel's own
- * cookies carry its own tag; calls with wrong cookies or ids and random calls carry
- * {@link #FOREIGN} bytes or random words. One RPCI message in eight is a real command instead
- * (info-set, capabilities, SetGuestInfo, ... with guest-chosen names), whose reply is not
- * checked but whose stores must stay within their limits.
+ * <p>Isolation is checked with tags: every message the fuzzer sends on one of its channels is that
+ * channel's tag byte repeated, and the host echoes it back ({@code "1 " + text}). A request the
+ * host assembles for a channel with any byte other than that channel's tag, or a reply byte other
+ * than the tag, means bytes crossed channels. Wrong steps made with the channel's own cookies carry
+ * its own tag; calls with wrong cookies or ids and random calls carry {@link #FOREIGN} bytes or
+ * random words. One RPCI message in eight is a real command instead (info-set, capabilities,
+ * SetGuestInfo, ... with guest-chosen names), whose reply is not checked but whose stores must stay
+ * within their limits.
  */
 final class ProtocolFuzzer {
 
   /** The byte random and mutated payloads are made of; never a tag. */
   static final byte FOREIGN = 0x01;
+
   private static final int FIRST_TAG = 0x41;
   private static final int TAGS = 186;
 
@@ -61,11 +62,14 @@ final class ProtocolFuzzer {
     final int cookieHigh;
     final int cookieLow;
     final byte tag;
+
     /** 0 idle, 1 sending, 2 receiving, 3 received. */
     int phase;
+
     int length;
     int offset;
     boolean hb;
+
     /** The message being sent when it is a real command rather than tag bytes. */
     byte[] command;
 
@@ -100,10 +104,15 @@ final class ProtocolFuzzer {
     this.tableSize = random.nextBoolean() ? 8 : random.nextBoolean() ? 128 : 1 + random.nextInt(16);
     this.historyLimit = 32;
     this.callLogLimit = 256;
-    VirtualHost.Builder b = VirtualHost.builder().simulation(sim).channelTableSize(tableSize)
-        .historyLimit(historyLimit).guestStoreLimit(historyLimit).callLogLimit(callLogLimit)
-        .highBandwidth(random.nextInt(4) != 0)
-        .rejectUnsolicitedTcloReplies(random.nextBoolean());
+    VirtualHost.Builder b =
+        VirtualHost.builder()
+            .simulation(sim)
+            .channelTableSize(tableSize)
+            .historyLimit(historyLimit)
+            .guestStoreLimit(historyLimit)
+            .callLogLimit(callLogLimit)
+            .highBandwidth(random.nextInt(4) != 0)
+            .rejectUnsolicitedTcloReplies(random.nextBoolean());
     if (random.nextBoolean()) {
       b.idleTimeout(Duration.ofSeconds(1 + random.nextInt(60)));
     }
@@ -120,8 +129,18 @@ final class ProtocolFuzzer {
     if (t != null) {
       for (int i = 0; i < text.length(); i++) {
         if (text.charAt(i) != (char) (t.tag & 0xFF)) {
-          violations.add("channel " + t.id + " (tag " + (t.tag & 0xFF) + ") got a request with "
-              + "byte " + (int) text.charAt(i) + " at " + i + ": " + abbreviate(text));
+          violations.add(
+              "channel "
+                  + t.id
+                  + " (tag "
+                  + (t.tag & 0xFF)
+                  + ") got a request with "
+                  + "byte "
+                  + (int) text.charAt(i)
+                  + " at "
+                  + i
+                  + ": "
+                  + abbreviate(text));
           break;
         }
       }
@@ -179,15 +198,28 @@ final class ProtocolFuzzer {
   }
 
   private Registers message(Tracked t, int sub, int ebx) {
-    return in(Registers.of(MAGIC, ebx, Registers.words(sub, CMD_MESSAGE),
-        Registers.words(t.id, COMMAND_PORT), t.cookieHigh, t.cookieLow));
+    return in(
+        Registers.of(
+            MAGIC,
+            ebx,
+            Registers.words(sub, CMD_MESSAGE),
+            Registers.words(t.id, COMMAND_PORT),
+            t.cookieHigh,
+            t.cookieLow));
   }
 
   private void open() {
     int protocol = random.nextBoolean() ? PROTOCOL_RPCI : PROTOCOL_TCLO;
     boolean cookie = random.nextInt(20) != 0;
-    Registers out = in(Registers.of(MAGIC, protocol | (cookie ? FLAG_COOKIE : 0),
-        Registers.words(MESSAGE_OPEN, CMD_MESSAGE), COMMAND_PORT, 0, 0));
+    Registers out =
+        in(
+            Registers.of(
+                MAGIC,
+                protocol | (cookie ? FLAG_COOKIE : 0),
+                Registers.words(MESSAGE_OPEN, CMD_MESSAGE),
+                COMMAND_PORT,
+                0,
+                0));
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
       return;
     }
@@ -299,8 +331,11 @@ final class ProtocolFuzzer {
     String text;
     switch (random.nextInt(7)) {
       case 0:
-        text = "info-set guestinfo.k" + random.nextInt() + " "
-            + String.valueOf((char) (t.tag & 0xFF)).repeat(random.nextInt(64));
+        text =
+            "info-set guestinfo.k"
+                + random.nextInt()
+                + " "
+                + String.valueOf((char) (t.tag & 0xFF)).repeat(random.nextInt(64));
         break;
       case 1:
         text = "tools.capability.c" + random.nextInt() + " 1";
@@ -427,21 +462,40 @@ final class ProtocolFuzzer {
       int at = from + i;
       byte expected = at == 0 ? (byte) '1' : at == 1 ? (byte) ' ' : t.tag;
       if (bytes[i] != expected) {
-        violations.add("channel " + t.id + " (tag " + (t.tag & 0xFF) + ") received byte "
-            + bytes[i] + " at " + at);
+        violations.add(
+            "channel "
+                + t.id
+                + " (tag "
+                + (t.tag & 0xFF)
+                + ") received byte "
+                + bytes[i]
+                + " at "
+                + at);
         return;
       }
     }
   }
 
   private Registers hbOut(Tracked t, int length) {
-    return Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE), length,
-        Registers.words(t.id, HB_PORT), 0, t.cookieLow, t.cookieHigh);
+    return Registers.of(
+        MAGIC,
+        Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+        length,
+        Registers.words(t.id, HB_PORT),
+        0,
+        t.cookieLow,
+        t.cookieHigh);
   }
 
   private Registers hbIn(Tracked t, int length) {
-    return Registers.of(MAGIC, Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE), length,
-        Registers.words(t.id, HB_PORT), t.cookieHigh, 0, t.cookieLow);
+    return Registers.of(
+        MAGIC,
+        Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+        length,
+        Registers.words(t.id, HB_PORT),
+        t.cookieHigh,
+        0,
+        t.cookieLow);
   }
 
   /** A valid exchange's next step replaced by a wrong one. */
@@ -449,98 +503,122 @@ final class ProtocolFuzzer {
     mutations++;
     int foreignWord = 0x01010101;
     switch (random.nextInt(6)) {
-      case 0: {
-        // Another sub-command than the one due (the channel's own cookies, so its own bytes).
-        int sub = random.nextInt(10);
-        Registers out = message(t, sub == MESSAGE_OPEN ? MESSAGE_RECVSTATUS : sub,
-            sub == MESSAGE_SENDPAYLOAD ? (t.tag & 0xFF) * 0x01010101 : random.nextInt(2));
-        if (sub == MESSAGE_CLOSE && (out.ecxHigh() & STATUS_SUCCESS) != 0) {
-          forget(t.id);
-          return;
-        }
-        t.phase = 0;
-        break;
-      }
-      case 1: {
-        // The right step with a wrong cookie: must be refused.
-        int high = t.cookieHigh ^ (1 << random.nextInt(32));
-        int low = random.nextBoolean() ? t.cookieLow : t.cookieLow ^ (1 << random.nextInt(32));
-        int sub = 1 + random.nextInt(6);
-        Registers out = in(Registers.of(MAGIC, foreignWord, Registers.words(sub, CMD_MESSAGE),
-            Registers.words(t.id, COMMAND_PORT), high, low));
-        if ((out.ecxHigh() & STATUS_SUCCESS) != 0) {
-          violations.add("wrong cookie accepted on channel " + t.id + ": " + out);
-        }
-        break;
-      }
-      case 2: {
-        // HB transfer with a wrong cookie: must be refused and move nothing.
-        byte[] bytes = new byte[1 + random.nextInt(64)];
-        java.util.Arrays.fill(bytes, FOREIGN);
-        Registers r = hbOut(t, bytes.length).withEbp(t.cookieHigh + 1);
-        if ((outs(r, bytes).ebxHigh() & STATUS_SUCCESS) != 0) {
-          violations.add("HB out with a wrong cookie accepted on channel " + t.id);
-        }
-        byte[] into = new byte[1 + random.nextInt(64)];
-        Registers in = hbIn(t, into.length).withEbp(t.cookieLow ^ 0x80);
-        if ((ins(in, into).ebxHigh() & STATUS_SUCCESS) != 0) {
-          violations.add("HB in with a wrong cookie accepted on channel " + t.id);
-        }
-        for (byte b : into) {
-          if (b != 0) {
-            violations.add("HB in with a wrong cookie wrote into the guest's buffer");
-            break;
+      case 0:
+        {
+          // Another sub-command than the one due (the channel's own cookies, so its own bytes).
+          int sub = random.nextInt(10);
+          Registers out =
+              message(
+                  t,
+                  sub == MESSAGE_OPEN ? MESSAGE_RECVSTATUS : sub,
+                  sub == MESSAGE_SENDPAYLOAD ? (t.tag & 0xFF) * 0x01010101 : random.nextInt(2));
+          if (sub == MESSAGE_CLOSE && (out.ecxHigh() & STATUS_SUCCESS) != 0) {
+            forget(t.id);
+            return;
           }
-        }
-        break;
-      }
-      case 3: {
-        // A wrong size: HB transfer of another length than announced.
-        int length = t.phase == 0 ? 1 + random.nextInt(100)
-            : Math.max(0, t.length + (random.nextBoolean() ? 1 : -1));
-        byte[] bytes = new byte[length];
-        java.util.Arrays.fill(bytes, t.tag);
-        if (random.nextBoolean()) {
-          outs(hbOut(t, length), bytes);
-        } else {
-          ins(hbIn(t, length), bytes);
-        }
-        t.phase = 0;
-        break;
-      }
-      case 4: {
-        // The channel's cookies with a neighbouring id.
-        int other = (t.id + 1 + random.nextInt(tableSize)) % Math.max(1, tableSize + 2);
-        if (other != t.id) {
-          Registers out = in(Registers.of(MAGIC, foreignWord,
-              Registers.words(1 + random.nextInt(5), CMD_MESSAGE),
-              Registers.words(other, COMMAND_PORT), t.cookieHigh, t.cookieLow));
-          Tracked o = tracked.get(other);
-          if ((out.ecxHigh() & STATUS_SUCCESS) != 0 && (o == null
-              || o.cookieHigh != t.cookieHigh || o.cookieLow != t.cookieLow)) {
-            violations.add("channel " + t.id + "'s cookies accepted on channel " + other);
-          }
-        }
-        break;
-      }
-      default: {
-        // SENDSIZE with a random size, from 0 to far over the limit.
-        int size = random.nextBoolean() ? random.nextInt() : 65_530 + random.nextInt(12);
-        Registers out = message(t, MESSAGE_SENDSIZE, size);
-        if ((out.ecxHigh() & STATUS_SUCCESS) != 0) {
-          if ((size & 0xFFFFFFFFL) > 65_536) {
-            violations.add("SENDSIZE of " + Integer.toUnsignedString(size) + " accepted");
-          }
-          t.phase = size == 0 ? 0 : 1;
-          t.command = null;
-          t.length = size;
-          t.offset = 0;
-          t.hb = (out.ecxHigh() & STATUS_HB) != 0 && random.nextBoolean();
-        } else {
           t.phase = 0;
+          break;
         }
-        break;
-      }
+      case 1:
+        {
+          // The right step with a wrong cookie: must be refused.
+          int high = t.cookieHigh ^ (1 << random.nextInt(32));
+          int low = random.nextBoolean() ? t.cookieLow : t.cookieLow ^ (1 << random.nextInt(32));
+          int sub = 1 + random.nextInt(6);
+          Registers out =
+              in(
+                  Registers.of(
+                      MAGIC,
+                      foreignWord,
+                      Registers.words(sub, CMD_MESSAGE),
+                      Registers.words(t.id, COMMAND_PORT),
+                      high,
+                      low));
+          if ((out.ecxHigh() & STATUS_SUCCESS) != 0) {
+            violations.add("wrong cookie accepted on channel " + t.id + ": " + out);
+          }
+          break;
+        }
+      case 2:
+        {
+          // HB transfer with a wrong cookie: must be refused and move nothing.
+          byte[] bytes = new byte[1 + random.nextInt(64)];
+          java.util.Arrays.fill(bytes, FOREIGN);
+          Registers r = hbOut(t, bytes.length).withEbp(t.cookieHigh + 1);
+          if ((outs(r, bytes).ebxHigh() & STATUS_SUCCESS) != 0) {
+            violations.add("HB out with a wrong cookie accepted on channel " + t.id);
+          }
+          byte[] into = new byte[1 + random.nextInt(64)];
+          Registers in = hbIn(t, into.length).withEbp(t.cookieLow ^ 0x80);
+          if ((ins(in, into).ebxHigh() & STATUS_SUCCESS) != 0) {
+            violations.add("HB in with a wrong cookie accepted on channel " + t.id);
+          }
+          for (byte b : into) {
+            if (b != 0) {
+              violations.add("HB in with a wrong cookie wrote into the guest's buffer");
+              break;
+            }
+          }
+          break;
+        }
+      case 3:
+        {
+          // A wrong size: HB transfer of another length than announced.
+          int length =
+              t.phase == 0
+                  ? 1 + random.nextInt(100)
+                  : Math.max(0, t.length + (random.nextBoolean() ? 1 : -1));
+          byte[] bytes = new byte[length];
+          java.util.Arrays.fill(bytes, t.tag);
+          if (random.nextBoolean()) {
+            outs(hbOut(t, length), bytes);
+          } else {
+            ins(hbIn(t, length), bytes);
+          }
+          t.phase = 0;
+          break;
+        }
+      case 4:
+        {
+          // The channel's cookies with a neighbouring id.
+          int other = (t.id + 1 + random.nextInt(tableSize)) % Math.max(1, tableSize + 2);
+          if (other != t.id) {
+            Registers out =
+                in(
+                    Registers.of(
+                        MAGIC,
+                        foreignWord,
+                        Registers.words(1 + random.nextInt(5), CMD_MESSAGE),
+                        Registers.words(other, COMMAND_PORT),
+                        t.cookieHigh,
+                        t.cookieLow));
+            Tracked o = tracked.get(other);
+            if ((out.ecxHigh() & STATUS_SUCCESS) != 0
+                && (o == null || o.cookieHigh != t.cookieHigh || o.cookieLow != t.cookieLow)) {
+              violations.add("channel " + t.id + "'s cookies accepted on channel " + other);
+            }
+          }
+          break;
+        }
+      default:
+        {
+          // SENDSIZE with a random size, from 0 to far over the limit.
+          int size = random.nextBoolean() ? random.nextInt() : 65_530 + random.nextInt(12);
+          Registers out = message(t, MESSAGE_SENDSIZE, size);
+          if ((out.ecxHigh() & STATUS_SUCCESS) != 0) {
+            if ((size & 0xFFFFFFFFL) > 65_536) {
+              violations.add("SENDSIZE of " + Integer.toUnsignedString(size) + " accepted");
+            }
+            t.phase = size == 0 ? 0 : 1;
+            t.command = null;
+            t.length = size;
+            t.offset = 0;
+            t.hb = (out.ecxHigh() & STATUS_HB) != 0 && random.nextBoolean();
+          } else {
+            t.phase = 0;
+          }
+          break;
+        }
     }
   }
 
@@ -549,24 +627,37 @@ final class ProtocolFuzzer {
     int command = random.nextInt(5) == 0 ? random.nextInt(0x10000) : CMD_MESSAGE;
     int sub = random.nextInt(4) == 0 ? random.nextInt(0x10000) : random.nextInt(8);
     int id = random.nextBoolean() ? random.nextInt(tableSize + 2) : random.nextInt(0x10000);
-    int ebx = sub == MESSAGE_OPEN && random.nextBoolean()
-        ? (random.nextBoolean() ? PROTOCOL_RPCI : PROTOCOL_TCLO) | (random.nextBoolean()
-            ? FLAG_COOKIE : 0)
-        : random.nextInt();
+    int ebx =
+        sub == MESSAGE_OPEN && random.nextBoolean()
+            ? (random.nextBoolean() ? PROTOCOL_RPCI : PROTOCOL_TCLO)
+                | (random.nextBoolean() ? FLAG_COOKIE : 0)
+            : random.nextInt();
     int esi = random.nextInt();
     int edi = random.nextInt();
     if (esi == 0 && edi == 0) {
       edi = 1;
     }
-    Registers r = Registers.of(MAGIC, ebx, Registers.words(sub, command),
-        Registers.words(id, random.nextInt(0x10000)), esi, edi).withEax(eax)
-        .withEbp(random.nextInt());
+    Registers r =
+        Registers.of(
+                MAGIC,
+                ebx,
+                Registers.words(sub, command),
+                Registers.words(id, random.nextInt(0x10000)),
+                esi,
+                edi)
+            .withEax(eax)
+            .withEbp(random.nextInt());
     Registers out = in(r);
-    if (eax == MAGIC && command == CMD_MESSAGE && sub == MESSAGE_OPEN
+    if (eax == MAGIC
+        && command == CMD_MESSAGE
+        && sub == MESSAGE_OPEN
         && (out.ecxHigh() & STATUS_SUCCESS) != 0) {
       forget(out.edxHigh());
-    } else if (command == CMD_MESSAGE && eax == MAGIC && sub != MESSAGE_OPEN
-        && (out.ecxHigh() & STATUS_SUCCESS) != 0 && tracked.containsKey(id)) {
+    } else if (command == CMD_MESSAGE
+        && eax == MAGIC
+        && sub != MESSAGE_OPEN
+        && (out.ecxHigh() & STATUS_SUCCESS) != 0
+        && tracked.containsKey(id)) {
       violations.add("random cookies accepted on tracked channel " + id + ": " + r);
     }
   }
@@ -578,9 +669,15 @@ final class ProtocolFuzzer {
     Tracked t = anyTracked();
     int id = t != null && random.nextBoolean() ? t.id : random.nextInt(tableSize + 2);
     int hbCommand = random.nextInt(8) == 0 ? random.nextInt() : HB_CMD_MESSAGE;
-    Registers r = Registers.of(random.nextInt(10) == 0 ? random.nextInt() : MAGIC,
-        Registers.words(STATUS_SUCCESS, hbCommand & 0xFFFF), length,
-        Registers.words(id, HB_PORT), random.nextInt(), random.nextInt() | 1, random.nextInt());
+    Registers r =
+        Registers.of(
+            random.nextInt(10) == 0 ? random.nextInt() : MAGIC,
+            Registers.words(STATUS_SUCCESS, hbCommand & 0xFFFF),
+            length,
+            Registers.words(id, HB_PORT),
+            random.nextInt(),
+            random.nextInt() | 1,
+            random.nextInt());
     Registers out = random.nextBoolean() ? outs(r, bytes) : ins(r, bytes);
     if ((out.ebxHigh() & STATUS_SUCCESS) != 0 && tracked.containsKey(id)) {
       violations.add("random HB call accepted on tracked channel " + id + ": " + r);
@@ -592,17 +689,19 @@ final class ProtocolFuzzer {
       case 0:
         host.checkpoint();
         break;
-      case 1: {
-        Tracked t = anyTracked();
-        if (t != null) {
-          host.invalidateChannel(t.id, random.nextBoolean() ? Invalidation.HOST_CLOSED
-              : Invalidation.COOKIES_INVALID);
+      case 1:
+        {
+          Tracked t = anyTracked();
+          if (t != null) {
+            host.invalidateChannel(
+                t.id,
+                random.nextBoolean() ? Invalidation.HOST_CLOSED : Invalidation.COOKIES_INVALID);
+          }
+          break;
         }
-        break;
-      }
       case 2:
-        host.invalidateAllChannels(random.nextBoolean() ? Invalidation.HOST_CLOSED
-            : Invalidation.COOKIES_INVALID);
+        host.invalidateAllChannels(
+            random.nextBoolean() ? Invalidation.HOST_CLOSED : Invalidation.COOKIES_INVALID);
         break;
       case 3:
         host.hostReset();
@@ -617,13 +716,14 @@ final class ProtocolFuzzer {
           host.requestPowerOperation(PowerOperation.values()[random.nextInt(5)]);
         }
         break;
-      case 6: {
-        int id = host.openCompetingTcloChannel();
-        if (id >= 0) {
-          forget(id);
+      case 6:
+        {
+          int id = host.openCompetingTcloChannel();
+          if (id >= 0) {
+            forget(id);
+          }
+          break;
         }
-        break;
-      }
       default:
         host.expireIdleChannels();
         break;

@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One {@link FaultSchedule} against one machine for one virtual hour, and what came of it:
- * whether the machine polls normally at the end, how many of its ticks it took to get there
- * after the last fault, channels the guest left in the host's table, and power operations whose
- * state-change status never arrived.
+ * One {@link FaultSchedule} against one machine for one virtual hour, and what came of it: whether
+ * the machine polls normally at the end, how many of its ticks it took to get there after the last
+ * fault, channels the guest left in the host's table, and power operations whose state-change
+ * status never arrived.
  */
 final class ScheduleRun {
 
@@ -53,8 +53,11 @@ final class ScheduleRun {
     this.schedule = schedule;
     this.machine = machine;
     this.sim = Simulation.create(schedule.seed());
-    this.host = schedule.policy().configure(VirtualHost.builder().simulation(sim)
-        .callLogLimit(0).historyLimit(64)).build();
+    this.host =
+        schedule
+            .policy()
+            .configure(VirtualHost.builder().simulation(sim).callLogLimit(0).historyLimit(64))
+            .build();
     this.guestChannels = new GuestChannels(host.backdoor());
   }
 
@@ -71,27 +74,33 @@ final class ScheduleRun {
     }
     Duration lastFault = schedule.lastFaultEffect();
     sim.schedule(lastFault, () -> ticksBeforeLastFault = ticks);
-    TickScheduler scheduler = (delay, task) -> {
-      Simulation.Scheduled s = sim.schedule(delay, () -> {
-        ticks++;
-        task.run();
-      });
-      return s::cancel;
-    };
-    ToolsService service = ToolsService.builder(guestChannels)
-        .scheduler(scheduler)
-        .machine(machine)
-        .options(TcloOptions.defaults().withUptime(sim::elapsed))
-        .listener(new TcloListener() {
-          @Override
-          public void onEvent(TcloEvent event) {
-            record(event);
-          }
+    TickScheduler scheduler =
+        (delay, task) -> {
+          Simulation.Scheduled s =
+              sim.schedule(
+                  delay,
+                  () -> {
+                    ticks++;
+                    task.run();
+                  });
+          return s::cancel;
+        };
+    ToolsService service =
+        ToolsService.builder(guestChannels)
+            .scheduler(scheduler)
+            .machine(machine)
+            .options(TcloOptions.defaults().withUptime(sim::elapsed))
+            .listener(
+                new TcloListener() {
+                  @Override
+                  public void onEvent(TcloEvent event) {
+                    record(event);
+                  }
 
-          @Override
-          public void onLogLine(String line) {}
-        })
-        .build();
+                  @Override
+                  public void onLogLine(String line) {}
+                })
+            .build();
     service.start();
     sim.runFor(FaultSchedule.LENGTH);
   }
@@ -121,7 +130,8 @@ final class ScheduleRun {
 
   /** Polling at the end: a poll in the last two seconds and no failure since. */
   boolean pollingAtEnd() {
-    return lastPollTime != null && !failedSincePoll
+    return lastPollTime != null
+        && !failedSincePoll
         && lastPollTime.compareTo(sim.elapsed().minusSeconds(2)) >= 0;
   }
 
@@ -131,8 +141,8 @@ final class ScheduleRun {
   }
 
   /**
-   * Ticks after the last fault's effect until the first poll after the last failure (0 when
-   * that poll came earlier); -1 when the machine is not polling normally at the end.
+   * Ticks after the last fault's effect until the first poll after the last failure (0 when that
+   * poll came earlier); -1 when the machine is not polling normally at the end.
    */
   long recoveryTicks() {
     if (!pollingAtEnd() || firstPollAfterLastFailure < 0) {
@@ -149,13 +159,15 @@ final class ScheduleRun {
     if (!pollingAtEnd() || firstPollAfterLastFailure < 0) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(lastFailureTime == null ? Duration.ZERO
-        : firstPollAfterLastFailureTime.minus(lastFailureTime));
+    return java.util.Optional.of(
+        lastFailureTime == null
+            ? Duration.ZERO
+            : firstPollAfterLastFailureTime.minus(lastFailureTime));
   }
 
   /**
-   * Channels the guest opened and never tried to close, other than the host's active TCLO
-   * channel. (A close the host refused is not counted: that channel is the host's to drop.)
+   * Channels the guest opened and never tried to close, other than the host's active TCLO channel.
+   * (A close the host refused is not counted: that channel is the host's to drop.)
    */
   List<ChannelInfo> leakedChannels() {
     List<ChannelInfo> leaked = new ArrayList<>();
@@ -165,7 +177,9 @@ final class ScheduleRun {
         continue;
       }
       GuestChannels.Opened o = guestChannels.opened.get(c.id());
-      if (o != null && o.cookieHigh == c.cookieHigh() && o.cookieLow == c.cookieLow()
+      if (o != null
+          && o.cookieHigh == c.cookieHigh()
+          && o.cookieLow == c.cookieLow()
           && !o.closeTried) {
         leaked.add(c);
       }
@@ -205,8 +219,8 @@ final class ScheduleRun {
   }
 
   /**
-   * The guest's backdoor, watched: which channels the guest opened (id and cookies) and whether
-   * it tried to close each one.
+   * The guest's backdoor, watched: which channels the guest opened (id and cookies) and whether it
+   * tried to close each one.
    */
   static final class GuestChannels implements Backdoor {
     static final class Opened {

@@ -19,9 +19,7 @@ final class Soak {
     return Boolean.parseBoolean(System.getProperty(LONG, "false"));
   }
 
-  /**
-   * The size of one suite: {@code vmbackdoor.<name>} when set, else the long or the CI size.
-   */
+  /** The size of one suite: {@code vmbackdoor.<name>} when set, else the long or the CI size. */
   static long count(String name, long ciSize, long longSize) {
     String value = System.getProperty("vmbackdoor." + name);
     if (value != null && !value.isBlank()) {

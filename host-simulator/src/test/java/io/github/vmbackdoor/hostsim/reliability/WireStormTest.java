@@ -32,20 +32,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Suite 3: hostile clients against a real {@link SimulatorServer} on loopback, while a
- * well-behaved guest runs guestinfo round trips through {@link RemoteBackdoor} the whole time.
+ * Suite 3: hostile clients against a real {@link SimulatorServer} on loopback, while a well-behaved
+ * guest runs guestinfo round trips through {@link RemoteBackdoor} the whole time.
  *
  * <p>Each round: random bytes before any HELLO, random frames after a valid HELLO, frames cut
  * short, lengths far over the limit, connect-and-idle floods (closed by the handshake timeout),
- * slow senders (a request one byte at a time, paced by the good guest's calls), a slow HELLO
- * that runs into the handshake timeout, and a thousand connects and disconnects. Checked: the
- * good guest never fails; every client that broke the protocol got exactly one ERROR frame, as
- * its last frame, and the server counted exactly one rejection for it; after the round no
- * connection is left; across rounds the server's pooled buffer memory and thread count do not
- * grow; after {@code close()} its threads are gone.
+ * slow senders (a request one byte at a time, paced by the good guest's calls), a slow HELLO that
+ * runs into the handshake timeout, and a thousand connects and disconnects. Checked: the good guest
+ * never fails; every client that broke the protocol got exactly one ERROR frame, as its last frame,
+ * and the server counted exactly one rejection for it; after the round no connection is left;
+ * across rounds the server's pooled buffer memory and thread count do not grow; after {@code
+ * close()} its threads are gone.
  *
- * <p>Size: {@code -Dvmbackdoor.wireRounds=N} (CI {@value #CI_ROUNDS}, long mode
- * {@value #LONG_ROUNDS}).
+ * <p>Size: {@code -Dvmbackdoor.wireRounds=N} (CI {@value #CI_ROUNDS}, long mode {@value
+ * #LONG_ROUNDS}).
  */
 class WireStormTest {
 
@@ -55,8 +55,10 @@ class WireStormTest {
   private static final int IN = 0x02;
   private static final int ERROR = 0xFF;
   private static final int MAGIC = 0x564D4244;
+
   /** Connections in the flood of one round, and the server's limit above them. */
   private static final int FLOOD = 150;
+
   private static final int MAX_CONNECTIONS = 400;
 
   private final SplittableRandom seeds = new SplittableRandom(Soak.seed() ^ 0x3173L);
@@ -68,10 +70,12 @@ class WireStormTest {
   void hostileClientsNeitherStarveAGoodGuestNorLeakResources() throws Exception {
     long rounds = Soak.count("wireRounds", CI_ROUNDS, LONG_ROUNDS);
     VirtualHost host = VirtualHost.builder().callLogLimit(0).historyLimit(16).build();
-    SimulatorServer server = SimulatorServer.builder(name -> name.equals("vm") ? host
-            .backdoor() : null)
-        .maxConnections(MAX_CONNECTIONS).handshakeTimeout(Duration.ofMillis(300)).ioThreads(2)
-        .start();
+    SimulatorServer server =
+        SimulatorServer.builder(name -> name.equals("vm") ? host.backdoor() : null)
+            .maxConnections(MAX_CONNECTIONS)
+            .handshakeTimeout(Duration.ofMillis(300))
+            .ioThreads(2)
+            .start();
     InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
     ExecutorService clients = Executors.newFixedThreadPool(16);
     AtomicBoolean stormOver = new AtomicBoolean();
@@ -79,24 +83,27 @@ class WireStormTest {
     AtomicLong worstCallNanos = new AtomicLong();
     Semaphore pace = new Semaphore(0);
     List<Throwable> goodFailures = Collections.synchronizedList(new ArrayList<>());
-    Thread good = new Thread(() -> {
-      try (RemoteBackdoor backdoor =
-          RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
-        RpciClient rpci = RpciClient.create(backdoor);
-        long n = 0;
-        while (!stormOver.get()) {
-          String value = "value " + n++;
-          long t0 = System.nanoTime();
-          assertThat(rpci.guestInfoSet("good", value).isSuccess()).isTrue();
-          assertThat(rpci.guestInfoGet("good").text()).isEqualTo(value);
-          worstCallNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
-          goodCalls.incrementAndGet();
-          pace.release();
-        }
-      } catch (Throwable t) {
-        goodFailures.add(t);
-      }
-    }, "good guest");
+    Thread good =
+        new Thread(
+            () -> {
+              try (RemoteBackdoor backdoor =
+                  RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
+                RpciClient rpci = RpciClient.create(backdoor);
+                long n = 0;
+                while (!stormOver.get()) {
+                  String value = "value " + n++;
+                  long t0 = System.nanoTime();
+                  assertThat(rpci.guestInfoSet("good", value).isSuccess()).isTrue();
+                  assertThat(rpci.guestInfoGet("good").text()).isEqualTo(value);
+                  worstCallNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                  goodCalls.incrementAndGet();
+                  pace.release();
+                }
+              } catch (Throwable t) {
+                goodFailures.add(t);
+              }
+            },
+            "good guest");
     good.start();
 
     long started = System.nanoTime();
@@ -141,8 +148,7 @@ class WireStormTest {
         }
         for (Future<Seen> f : mustReject) {
           Seen seen = f.get(60, TimeUnit.SECONDS);
-          assertThat(seen.errorFrames()).as("ERROR frames on one rejected connection")
-              .isEqualTo(1);
+          assertThat(seen.errorFrames()).as("ERROR frames on one rejected connection").isEqualTo(1);
           assertThat(seen.errorLast()).isTrue();
           assertThat(seen.closedByServer()).isTrue();
         }
@@ -156,9 +162,11 @@ class WireStormTest {
         hostileConnections += mustReject.size() + others.size() + slow.size();
         expectedRejections += mustReject.size();
         long rejections = server.rejectionCount() - rejectionsBefore;
-        assertThat(rejections).as("rejections counted (and logged) in round %s", round)
-            .isBetween((long) mustReject.size(), (long) mustReject.size() + others.size()
-                + churnRejectable(churn));
+        assertThat(rejections)
+            .as("rejections counted (and logged) in round %s", round)
+            .isBetween(
+                (long) mustReject.size(),
+                (long) mustReject.size() + others.size() + churnRejectable(churn));
         extraRejections += rejections - mustReject.size();
         awaitConnections(server, 1);
         resources.add(new long[] {usedPooledMemory(), serverThreads().size()});
@@ -174,16 +182,27 @@ class WireStormTest {
     awaitConnections(server, 0);
     long[] first = resources.get(0);
     long[] last = resources.get(resources.size() - 1);
-    Soak.report("wire storm", "%d rounds, %d hostile connections in %.1f s, %d rejected "
-        + "(one ERROR frame and one rejection each) and %d cut-short or churned connections "
-        + "rejected besides; good guest %d round trips, slowest %.1f ms; "
-        + "pooled buffer memory after the first round %d KiB, after the last %d KiB; server "
-        + "threads %d then %d", rounds, hostileConnections, seconds, expectedRejections,
-        extraRejections, goodCalls.get(), worstCallNanos.get() / 1e6, first[0] / 1024,
-        last[0] / 1024, first[1],
+    Soak.report(
+        "wire storm",
+        "%d rounds, %d hostile connections in %.1f s, %d rejected "
+            + "(one ERROR frame and one rejection each) and %d cut-short or churned connections "
+            + "rejected besides; good guest %d round trips, slowest %.1f ms; "
+            + "pooled buffer memory after the first round %d KiB, after the last %d KiB; server "
+            + "threads %d then %d",
+        rounds,
+        hostileConnections,
+        seconds,
+        expectedRejections,
+        extraRejections,
+        goodCalls.get(),
+        worstCallNanos.get() / 1e6,
+        first[0] / 1024,
+        last[0] / 1024,
+        first[1],
         last[1]);
     // Pooled memory grows a chunk at a time; one chunk of slack for the pool's own caching.
-    assertThat(last[0]).as("pooled buffer memory")
+    assertThat(last[0])
+        .as("pooled buffer memory")
         .isLessThanOrEqualTo(first[0] + PooledByteBufAllocator.DEFAULT.metric().chunkSize());
     assertThat(last[1]).as("server threads").isLessThanOrEqualTo(first[1]);
     List<Thread> threads = serverThreads();
@@ -199,9 +218,12 @@ class WireStormTest {
       throws Exception {
     VirtualHost host = VirtualHost.builder().callLogLimit(0).historyLimit(16).build();
     int limit = 10;
-    try (SimulatorServer server = SimulatorServer.builder(name -> name.equals("vm") ? host
-            .backdoor() : null)
-        .maxConnections(limit).handshakeTimeout(Duration.ofMillis(300)).ioThreads(2).start()) {
+    try (SimulatorServer server =
+        SimulatorServer.builder(name -> name.equals("vm") ? host.backdoor() : null)
+            .maxConnections(limit)
+            .handshakeTimeout(Duration.ofMillis(300))
+            .ioThreads(2)
+            .start()) {
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
       try (RemoteBackdoor backdoor =
           RemoteBackdoor.connect(address, "vm", Duration.ofSeconds(20))) {
@@ -262,8 +284,14 @@ class WireStormTest {
 
   private static byte[] hello(String vm) {
     byte[] name = vm.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(13 + name.length).putInt(9 + name.length).put((byte) HELLO)
-        .putInt(MAGIC).putShort((short) 1).putShort((short) name.length).put(name).array();
+    return ByteBuffer.allocate(13 + name.length)
+        .putInt(9 + name.length)
+        .put((byte) HELLO)
+        .putInt(MAGIC)
+        .putShort((short) 1)
+        .putShort((short) name.length)
+        .put(name)
+        .array();
   }
 
   private static Socket connect(InetSocketAddress address) throws IOException {
@@ -351,8 +379,11 @@ class WireStormTest {
     if (r.nextBoolean()) {
       out.writeBytes(hello("vm"));
     }
-    out.writeBytes(ByteBuffer.allocate(5).putInt(r.nextBoolean() ? length : -1 - r.nextInt(1000))
-        .put((byte) IN).array());
+    out.writeBytes(
+        ByteBuffer.allocate(5)
+            .putInt(r.nextBoolean() ? length : -1 - r.nextInt(1000))
+            .put((byte) IN)
+            .array());
     writeQuietly(s, out.toByteArray());
     return readUntilClosed(s);
   }
@@ -397,9 +428,19 @@ class WireStormTest {
         return false;
       }
       // GETVERSION.
-      byte[] request = ByteBuffer.allocate(37).putInt(33).put((byte) IN).putInt(7)
-          .putInt(0x564D5868).putInt(0).putInt(10).putInt(0x5658).putInt(0).putInt(0).putInt(0)
-          .array();
+      byte[] request =
+          ByteBuffer.allocate(37)
+              .putInt(33)
+              .put((byte) IN)
+              .putInt(7)
+              .putInt(0x564D5868)
+              .putInt(0)
+              .putInt(10)
+              .putInt(0x5658)
+              .putInt(0)
+              .putInt(0)
+              .putInt(0)
+              .array();
       for (byte b : request) {
         if (!pace.tryAcquire(30, TimeUnit.SECONDS)) {
           return false;
@@ -408,9 +449,12 @@ class WireStormTest {
         out.flush();
       }
       ByteBuffer response = ByteBuffer.wrap(in.readNBytes(37));
-      return response.remaining() == 37 && response.getInt() == 33
-          && (response.get() & 0xFF) == 0x82 && response.getInt() == 7
-          && response.getInt() == 6 && response.getInt() == 0x564D5868;
+      return response.remaining() == 37
+          && response.getInt() == 33
+          && (response.get() & 0xFF) == 0x82
+          && response.getInt() == 7
+          && response.getInt() == 6
+          && response.getInt() == 0x564D5868;
     }
   }
 

@@ -25,7 +25,10 @@ class DocsExamplesTest {
           block = new StringBuilder();
         } else {
           String text = block.toString();
-          if (text.lines().filter(l -> !l.startsWith("#")).findFirst().orElse("")
+          if (text.lines()
+              .filter(l -> !l.startsWith("#"))
+              .findFirst()
+              .orElse("")
               .startsWith("scenario ")) {
             blocks.add(text);
           }
@@ -52,9 +55,12 @@ class DocsExamplesTest {
   @Test
   void theFirstExampleIsTheBuiltInReportedCase() throws IOException {
     Scenario first = Scenario.parse(scenarioBlocks().get(0));
-    assertThat(first.events()).extracting(ScenarioEvent::action)
-        .isEqualTo(BuiltInScenarios.hostClosesTclo().events().stream()
-            .map(ScenarioEvent::action).toList());
+    assertThat(first.events())
+        .extracting(ScenarioEvent::action)
+        .isEqualTo(
+            BuiltInScenarios.hostClosesTclo().events().stream()
+                .map(ScenarioEvent::action)
+                .toList());
     assertThat(ScenarioRunner.run(first, Machine.LEGACY).lines())
         .isEqualTo(ScenarioRunner.run(BuiltInScenarios.hostClosesTclo(), Machine.LEGACY).lines());
   }

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Capture and replay, both ways. */
 class ReplayTest {
 
-  private static final Scenario SHORT_CHECKPOINT = BuiltInScenarios.checkpointInStateChange()
-      .withLength(Duration.ofMinutes(11));
+  private static final Scenario SHORT_CHECKPOINT =
+      BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(11));
 
   private static String record(Scenario scenario, Machine machine) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -44,8 +44,8 @@ class ReplayTest {
   }
 
   private static HostReplay.Result replay(String trace) {
-    try (TraceReader reader = TraceReader.open(
-        new ByteArrayInputStream(trace.getBytes(StandardCharsets.UTF_8)))) {
+    try (TraceReader reader =
+        TraceReader.open(new ByteArrayInputStream(trace.getBytes(StandardCharsets.UTF_8)))) {
       return HostReplay.replay(reader);
     }
   }
@@ -66,13 +66,15 @@ class ReplayTest {
     String original = lines[edited - 1];
     int out = original.indexOf("\"out\":\"") + 7;
     char c = original.charAt(out + 3);
-    lines[edited - 1] = original.substring(0, out + 3) + (c == '0' ? '1' : '0')
-        + original.substring(out + 4);
+    lines[edited - 1] =
+        original.substring(0, out + 3) + (c == '0' ? '1' : '0') + original.substring(out + 4);
     HostReplay.Result result = replay(String.join("\n", lines) + "\n");
     assertThat(result.matches()).isFalse();
     assertThat(result.divergentLine()).contains((long) edited);
     assertThat(result.divergentCall()).contains(edited - 1);
-    assertThat(result.difference().orElseThrow()).contains("eax").contains("<-- differs")
+    assertThat(result.difference().orElseThrow())
+        .contains("eax")
+        .contains("<-- differs")
         .contains("recorded");
     assertThat(result.toString()).startsWith("line " + edited + " (call #" + (edited - 1) + ")");
   }
@@ -81,10 +83,11 @@ class ReplayTest {
   void aTraceWithoutAScenarioReplaysAgainstTheDefaultHostOfItsSeed() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     VirtualHost host = VirtualHost.builder().seed(9).callLogLimit(0).build();
-    try (TraceWriter trace = TraceWriter.create(bytes,
-        TraceHeader.of(ImmutableMap.of(HostReplay.SEED_KEY, "9"), null))) {
-      Backdoor recording = RecordingBackdoor.wrap(host.backdoor(), trace,
-          host.simulation().orElseThrow().ticker());
+    try (TraceWriter trace =
+        TraceWriter.create(
+            bytes, TraceHeader.of(ImmutableMap.of(HostReplay.SEED_KEY, "9"), null))) {
+      Backdoor recording =
+          RecordingBackdoor.wrap(host.backdoor(), trace, host.simulation().orElseThrow().ticker());
       guest(List.of("a", "b", "c")).accept(recording);
     }
     String trace = bytes.toString(StandardCharsets.UTF_8);
@@ -109,8 +112,8 @@ class ReplayTest {
   private static List<TraceCall> recordGuest(Backdoor transport) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TraceWriter trace = TraceWriter.create(bytes, TraceHeader.of(ImmutableMap.of(), null))) {
-      guest(List.of("one", "two", "three")).accept(
-          RecordingBackdoor.wrap(transport, trace, Ticker.systemTicker()));
+      guest(List.of("one", "two", "three"))
+          .accept(RecordingBackdoor.wrap(transport, trace, Ticker.systemTicker()));
     }
     List<TraceCall> calls = new ArrayList<>();
     try (TraceReader reader = TraceReader.open(new ByteArrayInputStream(bytes.toByteArray()))) {
@@ -140,7 +143,8 @@ class ReplayTest {
     assertThatThrownBy(() -> guest(List.of("one", "tw0", "three")).accept(changed))
         .isInstanceOf(ReplayDivergenceException.class)
         .satisfies(e -> assertThat(((ReplayDivergenceException) e).callIndex()).isEqualTo(expected))
-        .hasMessageContaining("bytes").hasMessageContaining("<-- differs");
+        .hasMessageContaining("bytes")
+        .hasMessageContaining("<-- differs");
   }
 
   @Test
@@ -151,8 +155,8 @@ class ReplayTest {
   @Test
   void guestFacingReplayOfATcpRecording() {
     VirtualHost host = VirtualHost.builder().build();
-    try (SimulatorServer server = SimulatorServer.builder(
-        name -> name.equals("vm1") ? host.backdoor() : null).start();
+    try (SimulatorServer server =
+            SimulatorServer.builder(name -> name.equals("vm1") ? host.backdoor() : null).start();
         RemoteBackdoor remote = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm1")) {
       List<TraceCall> calls = recordGuest(remote);
       assertThat(host.guestInfo()).containsEntry("guestinfo.value", "three");

@@ -25,17 +25,22 @@ import org.junit.jupiter.api.Test;
 
 class ScenarioRunnerTest {
 
-  private static final Scenario CLOSES = BuiltInScenarios.hostClosesTclo()
-      .withLength(Duration.ofMinutes(30));
+  private static final Scenario CLOSES =
+      BuiltInScenarios.hostClosesTclo().withLength(Duration.ofMinutes(30));
 
   /** The user's own guest: a ToolsService it builds itself, here like the fixed machine. */
-  private static final GuestCode OWN_TOOLS_SERVICE = (backdoor, simulation, listener) -> {
-    TickScheduler scheduler = (delay, task) -> simulation.schedule(delay, task)::cancel;
-    ToolsService.builder(backdoor).scheduler(scheduler).machine(Machine.FIXED)
-        .options(TcloOptions.defaults().withUptime(simulation::elapsed))
-        .listener(listener).handler("Custom_Command", arguments -> TcloResult.ok("custom"))
-        .build().start();
-  };
+  private static final GuestCode OWN_TOOLS_SERVICE =
+      (backdoor, simulation, listener) -> {
+        TickScheduler scheduler = (delay, task) -> simulation.schedule(delay, task)::cancel;
+        ToolsService.builder(backdoor)
+            .scheduler(scheduler)
+            .machine(Machine.FIXED)
+            .options(TcloOptions.defaults().withUptime(simulation::elapsed))
+            .listener(listener)
+            .handler("Custom_Command", arguments -> TcloResult.ok("custom"))
+            .build()
+            .start();
+      };
 
   @Test
   void userGuestCodeRunsUnderTheScenarioLikeABuiltInMachine() {
@@ -50,15 +55,23 @@ class ScenarioRunnerTest {
 
   @Test
   void userGuestCodeGetsHostCommandsFromTheTimeline() {
-    Scenario s = Scenario.named("custom").runFor(Duration.ofMinutes(2))
-        .at(Duration.ofMinutes(1)).sendTclo("Custom_Command").build();
+    Scenario s =
+        Scenario.named("custom")
+            .runFor(Duration.ofMinutes(2))
+            .at(Duration.ofMinutes(1))
+            .sendTclo("Custom_Command")
+            .build();
     ScenarioRunner runner = ScenarioRunner.prepare(s, "my-agent", OWN_TOOLS_SERVICE);
     ScenarioOutcome outcome = runner.run();
-    assertThat(runner.host().tcloExchanges()).anyMatch(
-        e -> e.toString().contains("Custom_Command") && e.toString().contains("OK custom"));
-    assertThat(outcome.events()).anyMatch(e -> e.event().type() == Type.COMMAND_RECEIVED
-        && e.event().detail().equals("Custom_Command")
-        && e.at().compareTo(Duration.ofMinutes(1)) >= 0);
+    assertThat(runner.host().tcloExchanges())
+        .anyMatch(
+            e -> e.toString().contains("Custom_Command") && e.toString().contains("OK custom"));
+    assertThat(outcome.events())
+        .anyMatch(
+            e ->
+                e.event().type() == Type.COMMAND_RECEIVED
+                    && e.event().detail().equals("Custom_Command")
+                    && e.at().compareTo(Duration.ofMinutes(1)) >= 0);
     assertThat(runner.service()).isEmpty();
   }
 
@@ -81,8 +94,8 @@ class ScenarioRunnerTest {
     assertThat(all.keySet()).containsExactly(Machine.FIXED, Machine.LEGACY, Machine.PROPOSED_PATCH);
     assertThat(all.get(Machine.LEGACY).classification())
         .isEqualTo(ScenarioOutcome.Classification.STUCK);
-    assertThat(all.get(Machine.LEGACY).linesPerHour()).isCloseTo(2 * 3600 * 20 / 30.0,
-        org.assertj.core.data.Offset.offset(10.0));
+    assertThat(all.get(Machine.LEGACY).linesPerHour())
+        .isCloseTo(2 * 3600 * 20 / 30.0, org.assertj.core.data.Offset.offset(10.0));
     assertThat(all.get(Machine.LEGACY).mostFrequentLine(CLOSES.troubleStart()))
         .hasValueSatisfying(l -> assertThat(l).contains("failed"));
     assertThat(ScenarioRunner.machineNamed("proposed-patch")).contains(Machine.PROPOSED_PATCH);
@@ -98,30 +111,42 @@ class ScenarioRunnerTest {
 
   @Test
   void namedFaultsAreInstalledReplacedAndRemoved() {
-    Fault refuseOpen = Fault.builder().protocol(BackdoorProtocol.PROTOCOL_RPCI).step(Step.OPEN)
-        .clearSuccess().build();
-    Scenario s = Scenario.named("faults").runFor(Duration.ofMinutes(3))
-        .at(Duration.ofSeconds(30)).fault("rpci", refuseOpen)
-        .at(Duration.ofSeconds(60)).removeFault("rpci")
-        .build();
+    Fault refuseOpen =
+        Fault.builder()
+            .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+            .step(Step.OPEN)
+            .clearSuccess()
+            .build();
+    Scenario s =
+        Scenario.named("faults")
+            .runFor(Duration.ofMinutes(3))
+            .at(Duration.ofSeconds(30))
+            .fault("rpci", refuseOpen)
+            .at(Duration.ofSeconds(60))
+            .removeFault("rpci")
+            .build();
     ScenarioOutcome legacy = ScenarioRunner.run(s, Machine.LEGACY);
     // vmt's 15-s uptime report fails at 31 and 46 s, not before the fault nor after its removal.
-    assertThat(legacy.lines()).filteredOn(l -> l.text().equals("vmt0: unable to set guest uptime"))
+    assertThat(legacy.lines())
+        .filteredOn(l -> l.text().equals("vmt0: unable to set guest uptime"))
         .extracting(ScenarioOutcome.TimedLine::at)
         .containsExactly(Duration.ofSeconds(31), Duration.ofSeconds(46));
   }
 
   @Test
   void invalidatingEveryChannelAndExpiringIdleOnes() {
-    Scenario s = Scenario.named("all").runFor(Duration.ofMinutes(3))
-        .idleTimeout(Duration.ofSeconds(30))
-        .at(Duration.ofMinutes(1)).invalidateAllChannels(Invalidation.COOKIES_INVALID)
-        .at(Duration.ofMinutes(2)).expireIdleChannels()
-        .build();
+    Scenario s =
+        Scenario.named("all")
+            .runFor(Duration.ofMinutes(3))
+            .idleTimeout(Duration.ofSeconds(30))
+            .at(Duration.ofMinutes(1))
+            .invalidateAllChannels(Invalidation.COOKIES_INVALID)
+            .at(Duration.ofMinutes(2))
+            .expireIdleChannels()
+            .build();
     ScenarioRunner runner = ScenarioRunner.prepare(s, Machine.FIXED);
     ScenarioOutcome fixed = runner.run();
-    assertThat(fixed.events()).filteredOn(e -> e.event().type() == Type.CHANNEL_OPENED)
-        .hasSize(2);
+    assertThat(fixed.events()).filteredOn(e -> e.event().type() == Type.CHANNEL_OPENED).hasSize(2);
     assertThat(fixed.classification()).isEqualTo(ScenarioOutcome.Classification.RECOVERED);
     VirtualHost host = runner.host();
     assertThat(host.activeTcloChannel()).isPresent();
@@ -129,13 +154,14 @@ class ScenarioRunnerTest {
 
   @Test
   void failureBoutsAreCounted() {
-    ScenarioOutcome leaking = ScenarioRunner.run(BuiltInScenarios.leakingCloses(),
-        Machine.PROPOSED_PATCH);
+    ScenarioOutcome leaking =
+        ScenarioRunner.run(BuiltInScenarios.leakingCloses(), Machine.PROPOSED_PATCH);
     assertThat(leaking.failureEpisodes()).isGreaterThan(1);
     ScenarioOutcome closes = ScenarioRunner.run(CLOSES, Machine.FIXED);
     assertThat(closes.failureEpisodes()).isEqualTo(1);
-    ScenarioOutcome quiet = ScenarioRunner.run(Scenario.named("quiet")
-        .runFor(Duration.ofMinutes(1)).build(), Machine.LEGACY);
+    ScenarioOutcome quiet =
+        ScenarioRunner.run(
+            Scenario.named("quiet").runFor(Duration.ofMinutes(1)).build(), Machine.LEGACY);
     assertThat(quiet.failureEpisodes()).isZero();
     assertThat(quiet.classification()).isEqualTo(ScenarioOutcome.Classification.UNAFFECTED);
     assertThat(quiet.troubleStart()).isEqualTo(Duration.ZERO);
@@ -146,37 +172,53 @@ class ScenarioRunnerTest {
   void progressIsReportedPerSlice() {
     java.util.List<Duration> seen = new java.util.ArrayList<>();
     ScenarioRunner.prepare(CLOSES, Machine.LEGACY).run(Duration.ofMinutes(7), seen::add);
-    assertThat(seen).containsExactly(Duration.ofMinutes(7), Duration.ofMinutes(14),
-        Duration.ofMinutes(21), Duration.ofMinutes(28), Duration.ofMinutes(30));
+    assertThat(seen)
+        .containsExactly(
+            Duration.ofMinutes(7),
+            Duration.ofMinutes(14),
+            Duration.ofMinutes(21),
+            Duration.ofMinutes(28),
+            Duration.ofMinutes(30));
   }
 
   @Test
   void theSimulationIsSeededFromTheScenario() {
-    VirtualHost a = ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED)
-        .host();
-    VirtualHost b = ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED)
-        .host();
-    VirtualHost c = ScenarioRunner.prepare(CLOSES.toBuilder().seed(2).build(), Machine.FIXED)
-        .host();
+    VirtualHost a =
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED).host();
+    VirtualHost b =
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED).host();
+    VirtualHost c =
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(2).build(), Machine.FIXED).host();
     assertThat(a.uuid()).isEqualTo(b.uuid()).isNotEqualTo(c.uuid());
     assertThat(a.simulation().map(Simulation::seed)).contains(1L);
   }
 
   @Test
   void theTimelineCanBeScheduledOnAnyScheduler() {
-    Scenario s = Scenario.named("t").runFor(Duration.ofMinutes(5))
-        .at(Duration.ofSeconds(10)).sendTclo("First")
-        .every(Duration.ofMinutes(2)).hostReset()
-        .at(Duration.ofSeconds(10)).sendTclo("Second")
-        .build();
+    Scenario s =
+        Scenario.named("t")
+            .runFor(Duration.ofMinutes(5))
+            .at(Duration.ofSeconds(10))
+            .sendTclo("First")
+            .every(Duration.ofMinutes(2))
+            .hostReset()
+            .at(Duration.ofSeconds(10))
+            .sendTclo("Second")
+            .build();
     VirtualHost host = VirtualHost.builder().build();
     java.util.List<Duration> times = new java.util.ArrayList<>();
-    s.scheduleTimeline(host, (at, action) -> {
-      times.add(at);
-      action.run();
-    });
-    assertThat(times).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(10),
-        Duration.ofMinutes(2), Duration.ofMinutes(4));
+    s.scheduleTimeline(
+        host,
+        (at, action) -> {
+          times.add(at);
+          action.run();
+        });
+    assertThat(times)
+        .containsExactly(
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4));
     // The resets went to the front of the queue (the host keeps one "reset" at the head), and
     // the two commands stayed in the order given.
     assertThat(host.pendingTcloCommands()).containsExactly("reset", "First", "Second");

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.core.TraceHeader;
+import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import io.github.vmbackdoor.rpc.VmtFlavor;
-import io.github.vmbackdoor.core.TraceHeader;
-import io.github.vmbackdoor.core.TraceWriter;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class ScenarioTextTest {
 
-  private static final String FILE = """
+  private static final String FILE =
+      """
       # A host that drops RPCI replies now and then, and resets every 2 minutes.
       scenario flaky-host
       description RPCI replies lost with probability 0.3 from 5 min; resets every 2 min
@@ -50,16 +51,30 @@ class ScenarioTextTest {
         .flavor(VmtFlavor.OPENBSD)
         .channelTableSize(8)
         .rejectUnsolicitedTcloReplies(true)
-        .at(Duration.ofMinutes(5)).comment("The lossy phase.").fault("lossy", Fault.builder()
-            .protocol(BackdoorProtocol.PROTOCOL_RPCI).step(Step.RECVSIZE).probability(0.3)
-            .clearSuccess().build())
-        .every(Duration.ofMinutes(2)).from(Duration.ofMinutes(6)).until(Duration.ofMinutes(20))
+        .at(Duration.ofMinutes(5))
+        .comment("The lossy phase.")
+        .fault(
+            "lossy",
+            Fault.builder()
+                .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+                .step(Step.RECVSIZE)
+                .probability(0.3)
+                .clearSuccess()
+                .build())
+        .every(Duration.ofMinutes(2))
+        .from(Duration.ofMinutes(6))
+        .until(Duration.ofMinutes(20))
         .hostReset()
-        .at(Duration.ofMinutes(20)).removeFault("lossy")
-        .at(Duration.ofMinutes(21)).sendTclo("Set_Option broadcastIP 1")
-        .at(Duration.ofMinutes(22)).power(PowerOperation.SUSPEND)
-        .at(Duration.ofMillis(22 * 60_000 + 1_500)).checkpoint()
-        .at(Duration.ofMinutes(22).plusSeconds(2)).power(PowerOperation.RESUME)
+        .at(Duration.ofMinutes(20))
+        .removeFault("lossy")
+        .at(Duration.ofMinutes(21))
+        .sendTclo("Set_Option broadcastIP 1")
+        .at(Duration.ofMinutes(22))
+        .power(PowerOperation.SUSPEND)
+        .at(Duration.ofMillis(22 * 60_000 + 1_500))
+        .checkpoint()
+        .at(Duration.ofMinutes(22).plusSeconds(2))
+        .power(PowerOperation.RESUME)
         .build();
   }
 
@@ -125,8 +140,16 @@ class ScenarioTextTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0,0", "250ms,250000000", "1.5s,1500000000", "10m,600000000000",
-      "1h,3600000000000", "1h30m,5400000000000", "10m5s,605000000000", "2d,172800000000000"})
+  @CsvSource({
+    "0,0",
+    "250ms,250000000",
+    "1.5s,1500000000",
+    "10m,600000000000",
+    "1h,3600000000000",
+    "1h30m,5400000000000",
+    "10m5s,605000000000",
+    "2d,172800000000000"
+  })
   void durations(String text, long nanos) {
     assertThat(Durations.parse(text)).isEqualTo(Duration.ofNanos(nanos));
     assertThat(Durations.parse(Durations.format(Duration.ofNanos(nanos))))
@@ -142,21 +165,24 @@ class ScenarioTextTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "seed 1|1|the file must start with 'scenario NAME'",
-      "scenario x\\nrun 10 minutes|2|expected 'run DURATION'",
-      "scenario x\\nrun 10q|2|bad duration '10q'",
-      "scenario x\\n\\n# c\\nat 1m explode|4|unknown action 'explode'",
-      "scenario x\\nat 1m fault f protocol=rpci|2|the fault has no action",
-      "scenario x\\nat 1m fault f protocol=vmx clear-success|2|protocol is rpci or tclo",
-      "scenario x\\nat 1m fault f step=sideways clear-success|2|'sideways' is not one of open,",
-      "scenario x\\nhost channels many|2|For input string",
-      "scenario x\\nhost bogus 1|2|unknown host setting 'bogus'",
-      "scenario x\\nat 1m power nap|2|'nap' is not one of halt, reboot, power-on, resume, suspend",
-      "scenario x\\nat 1m host-reset now|2|'host-reset' takes nothing after it",
-      "scenario x\\nscenario y|2|a second 'scenario' line",
-      "scenario x\\nfrobnicate|2|unknown keyword 'frobnicate'",
-      "scenario x\\nat 1m|2|expected 'at DURATION ACTION'"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "seed 1|1|the file must start with 'scenario NAME'",
+        "scenario x\\nrun 10 minutes|2|expected 'run DURATION'",
+        "scenario x\\nrun 10q|2|bad duration '10q'",
+        "scenario x\\n\\n# c\\nat 1m explode|4|unknown action 'explode'",
+        "scenario x\\nat 1m fault f protocol=rpci|2|the fault has no action",
+        "scenario x\\nat 1m fault f protocol=vmx clear-success|2|protocol is rpci or tclo",
+        "scenario x\\nat 1m fault f step=sideways clear-success|2|'sideways' is not one of open,",
+        "scenario x\\nhost channels many|2|For input string",
+        "scenario x\\nhost bogus 1|2|unknown host setting 'bogus'",
+        "scenario x\\nat 1m power nap|2|'nap' is not one of halt, reboot, power-on, resume, suspend",
+        "scenario x\\nat 1m host-reset now|2|'host-reset' takes nothing after it",
+        "scenario x\\nscenario y|2|a second 'scenario' line",
+        "scenario x\\nfrobnicate|2|unknown keyword 'frobnicate'",
+        "scenario x\\nat 1m|2|expected 'at DURATION ACTION'"
+      })
   void errorsNameTheLine(String text, int line, String message) {
     assertThatThrownBy(() -> Scenario.parse(text.replace("\\n", "\n")))
         .isInstanceOf(ScenarioParseException.class)
@@ -167,17 +193,23 @@ class ScenarioTextTest {
 
   @Test
   void everyRepeatsUntilTheEndOrItsLimit() {
-    Scenario s = Scenario.named("r").runFor(Duration.ofMinutes(10))
-        .every(Duration.ofMinutes(3)).hostReset()
-        .every(Duration.ofMinutes(1)).from(Duration.ofSeconds(30)).until(Duration.ofMinutes(3))
-        .invalidateAllChannels(Invalidation.COOKIES_INVALID)
-        .build();
+    Scenario s =
+        Scenario.named("r")
+            .runFor(Duration.ofMinutes(10))
+            .every(Duration.ofMinutes(3))
+            .hostReset()
+            .every(Duration.ofMinutes(1))
+            .from(Duration.ofSeconds(30))
+            .until(Duration.ofMinutes(3))
+            .invalidateAllChannels(Invalidation.COOKIES_INVALID)
+            .build();
     assertThat(s.events().get(0).occurrences(s.length()))
         .containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(150));
     assertThat(s.events().get(1).occurrences(s.length()))
         .containsExactly(Duration.ofMinutes(3), Duration.ofMinutes(6), Duration.ofMinutes(9));
     assertThat(Scenario.parse(s.toText())).isEqualTo(s);
-    assertThat(s.toText()).contains("every 1m from 30s until 3m invalidate-all cookies-invalid\n")
+    assertThat(s.toText())
+        .contains("every 1m from 30s until 3m invalidate-all cookies-invalid\n")
         .contains("every 3m host-reset\n");
   }
 }
