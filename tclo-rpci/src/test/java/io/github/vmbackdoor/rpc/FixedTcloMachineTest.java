@@ -136,7 +136,7 @@ class FixedTcloMachineTest {
     settle();
     host.tcloCommands.add("OS_PowerOn");
     // Every attempt's open refused, with and without the cookie flag.
-    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsService.STATE_CHANGE_ATTEMPTS);
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsCommandTable.STATE_CHANGE_ATTEMPTS);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     assertThat(rec.lines).containsExactly("vmt0: unable to send state change result");
