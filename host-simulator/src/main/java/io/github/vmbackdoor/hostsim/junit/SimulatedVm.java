@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.junit;
 
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -59,5 +60,5 @@ public @interface SimulatedVm {
   String vmName() default "vm1";
 
   /** The TCLO machine of an injected {@link ToolsService}. Default {@code FIXED}. */
-  ToolsService.Machine machine() default ToolsService.Machine.FIXED;
+  TcloMachines machine() default TcloMachines.FIXED;
 }

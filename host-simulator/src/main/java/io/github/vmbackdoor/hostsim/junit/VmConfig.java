@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.junit;
 
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -14,21 +15,13 @@ record VmConfig(
     boolean highBandwidth,
     boolean rejectUnsolicitedReplies,
     String vmName,
-    ToolsService.Machine machine,
+    TcloMachines machine,
     Consumer<VirtualHost.Builder> hostCustomizer,
     Consumer<ToolsService.Builder> toolsCustomizer) {
 
   static final VmConfig DEFAULTS =
       new VmConfig(
-          Transport.IN_PROCESS,
-          0L,
-          128,
-          true,
-          false,
-          "vm1",
-          ToolsService.Machine.FIXED,
-          b -> {},
-          b -> {});
+          Transport.IN_PROCESS, 0L, 128, true, false, "vm1", TcloMachines.FIXED, b -> {}, b -> {});
 
   VmConfig {
     Preconditions.checkNotNull(transport, "transport");

@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.RpciClient;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.util.Optional;
 import java.util.Set;
@@ -177,7 +178,7 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     private boolean highBandwidth = VmConfig.DEFAULTS.highBandwidth();
     private boolean rejectUnsolicitedReplies = VmConfig.DEFAULTS.rejectUnsolicitedReplies();
     private String vmName = VmConfig.DEFAULTS.vmName();
-    private ToolsService.Machine machine = VmConfig.DEFAULTS.machine();
+    private TcloMachines machine = VmConfig.DEFAULTS.machine();
     private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
     private Consumer<ToolsService.Builder> toolsCustomizer = b -> {};
 
@@ -220,7 +221,7 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     }
 
     /** The TCLO machine of the injected ToolsService. Default {@code FIXED}. */
-    public Builder machine(ToolsService.Machine machine) {
+    public Builder machine(TcloMachines machine) {
       this.machine = Preconditions.checkNotNull(machine, "machine");
       return this;
     }

@@ -8,7 +8,7 @@ import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.TimedLine;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -123,7 +123,7 @@ class ScenarioCommandsTest {
         BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(11));
     Path trace = dir.resolve("run.trace");
     try (TraceWriter writer = TraceWriter.create(trace, HostReplay.header(scenario, "legacy"))) {
-      ScenarioRunner.prepare(scenario, Machine.LEGACY, writer).run();
+      ScenarioRunner.prepare(scenario, TcloMachines.LEGACY, writer).run();
     }
     assertThat(run("replay", "--trace", trace.toString())).isZero();
     assertThat(out.toString()).contains("every answer is as recorded");

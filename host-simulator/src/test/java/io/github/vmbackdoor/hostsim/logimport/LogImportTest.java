@@ -7,7 +7,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +61,7 @@ class LogImportTest {
     assertThat(scenario.flavor()).isEqualTo(flavor);
     assertThat(Scenario.parse(scenario.toText())).isEqualTo(scenario);
 
-    ScenarioOutcome legacy = ScenarioRunner.run(scenario, Machine.LEGACY);
+    ScenarioOutcome legacy = ScenarioRunner.run(scenario, TcloMachines.LEGACY);
     List<String> printed =
         legacy.lines().stream().map(ScenarioOutcome.TimedLine::text).collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))
@@ -69,7 +69,8 @@ class LogImportTest {
         .isEqualTo(keys(imported.lines()));
 
     ScenarioOutcome fixed =
-        ScenarioRunner.run(scenario.withLength(scenario.length().plusMinutes(15)), Machine.FIXED);
+        ScenarioRunner.run(
+            scenario.withLength(scenario.length().plusMinutes(15)), TcloMachines.FIXED);
     assertThat(fixed.classification())
         .as(scenario.toText())
         .isIn(Classification.RECOVERED, Classification.UNAFFECTED);
@@ -92,13 +93,13 @@ class LogImportTest {
     Scenario original =
         BuiltInScenarios.named(name).orElseThrow().withLength(Duration.ofMinutes(11));
     List<String> log =
-        ScenarioRunner.run(original, Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(original, TcloMachines.LEGACY).lines().stream()
             .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
             .collect(Collectors.toList());
     assertThat(log).isNotEmpty();
     LogImport.Result imported = LogImport.importLog(name + ".log", log);
     List<String> printed =
-        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(imported.scenario(), TcloMachines.LEGACY).lines().stream()
             .map(ScenarioOutcome.TimedLine::text)
             .collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))
@@ -107,7 +108,7 @@ class LogImportTest {
   }
 
   private static List<String> dmesg(Scenario scenario) {
-    return ScenarioRunner.run(scenario, Machine.LEGACY).lines().stream()
+    return ScenarioRunner.run(scenario, TcloMachines.LEGACY).lines().stream()
         .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
         .collect(Collectors.toList());
   }
@@ -133,7 +134,7 @@ class LogImportTest {
     assertThat(imported.scenario().toText())
         .contains("-> vmt closed TCLO and cannot open it again: the channel table is full");
     List<String> printed =
-        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(imported.scenario(), TcloMachines.LEGACY).lines().stream()
             .map(ScenarioOutcome.TimedLine::text)
             .collect(Collectors.toList());
     assertThat(keys(VmtLogParser.parse(printed).lines()))

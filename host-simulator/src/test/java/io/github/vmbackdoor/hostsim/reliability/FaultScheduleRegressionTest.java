@@ -13,7 +13,7 @@ import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Event;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.HostPolicy;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Kind;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +44,8 @@ class FaultScheduleRegressionTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void withoutFaultsNoMachineIsStuckAndEveryStatusArrives(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void withoutFaultsNoMachineIsStuckAndEveryStatusArrives(TcloMachines machine) {
     FaultSchedule schedule =
         new FaultSchedule(
             1,
@@ -62,8 +62,8 @@ class FaultScheduleRegressionTest {
     FaultSchedule schedule =
         new FaultSchedule(
             2, LENIENT, List.of(event(900, Kind.CLOSE_TCLO, 0, null, Duration.ZERO, null)));
-    assertThat(ScheduleRun.run(schedule, Machine.LEGACY).stuck()).isTrue();
-    ScheduleRun fixed = ScheduleRun.run(schedule, Machine.FIXED);
+    assertThat(ScheduleRun.run(schedule, TcloMachines.LEGACY).stuck()).isTrue();
+    ScheduleRun fixed = ScheduleRun.run(schedule, TcloMachines.FIXED);
     assertThat(fixed.problems()).isEmpty();
     assertThat(fixed.recoveryTicks()).isEqualTo(2);
   }
@@ -77,7 +77,8 @@ class FaultScheduleRegressionTest {
   @ParameterizedTest
   @ValueSource(longs = {-521051460719355488L, -4755197649738002895L})
   void checkpointAtAnRpciSendSize(long seed) {
-    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), Machine.FIXED).problems()).isEmpty();
+    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), TcloMachines.FIXED).problems())
+        .isEmpty();
     FaultSchedule minimal =
         new FaultSchedule(
             seed,
@@ -91,7 +92,7 @@ class FaultScheduleRegressionTest {
                     Duration.ZERO,
                     null),
                 power(2959.100, PowerOperation.RESUME)));
-    assertThat(ScheduleRun.run(minimal, Machine.FIXED).problems()).isEmpty();
+    assertThat(ScheduleRun.run(minimal, TcloMachines.FIXED).problems()).isEmpty();
   }
 
   @ParameterizedTest
@@ -123,7 +124,8 @@ class FaultScheduleRegressionTest {
   @Test
   void aStallPastTheIdleTimeoutInsideTheStateChangeRpci() {
     long seed = -2445879370053489170L;
-    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), Machine.FIXED).problems()).isEmpty();
+    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), TcloMachines.FIXED).problems())
+        .isEmpty();
     FaultSchedule minimal =
         new FaultSchedule(
             seed,
@@ -138,7 +140,7 @@ class FaultScheduleRegressionTest {
                     Duration.ofMillis(196_909),
                     null),
                 power(2804.233, PowerOperation.HALT)));
-    ScheduleRun run = ScheduleRun.run(minimal, Machine.FIXED);
+    ScheduleRun run = ScheduleRun.run(minimal, TcloMachines.FIXED);
     assertThat(run.problems()).isEmpty();
     assertThat(run.host.powerOperations())
         .singleElement()
