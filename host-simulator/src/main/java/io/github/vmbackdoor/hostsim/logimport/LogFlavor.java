@@ -62,13 +62,14 @@ public sealed interface LogFlavor {
   }
 
   /**
-   * OpenBSD up to 5.8: {@code sys/dev/vmt.c} (1.23 and before), every message a plain {@code
-   * printf}, so the TCLO errors reach dmesg in a stock kernel.
+   * OpenBSD before the 2015 move to {@code sys/dev/pv} (5.7 and older; vmt attaches at {@code
+   * mainbus0}): {@code sys/dev/vmt.c} 1.23 and before, every message a plain {@code printf}, so the
+   * TCLO errors reach dmesg in a stock kernel.
    */
   record OpenBsdPrintf() implements LogFlavor {
     @Override
     public String label() {
-      return "OpenBSD <= 5.8 (printf)";
+      return "OpenBSD before dev/pv (printf)";
     }
 
     @Override
@@ -78,13 +79,14 @@ public sealed interface LogFlavor {
   }
 
   /**
-   * OpenBSD 5.9 and later: {@code sys/dev/pv/vmt.c}, the TCLO and RPC errors are {@code DPRINTF}
-   * (only with {@code VMT_DEBUG}), some without a newline.
+   * OpenBSD since the move to {@code sys/dev/pv} (vmt attaches at {@code pvbus0}): {@code
+   * sys/dev/pv/vmt.c}, the TCLO and RPC errors are {@code DPRINTF} (only with {@code VMT_DEBUG}),
+   * some without a newline.
    */
   record OpenBsdDebug() implements LogFlavor {
     @Override
     public String label() {
-      return "OpenBSD >= 5.9 (VMT_DEBUG)";
+      return "OpenBSD dev/pv (VMT_DEBUG)";
     }
 
     @Override
@@ -100,14 +102,16 @@ public sealed interface LogFlavor {
   static Detected detect(List<String> raw, List<VmtLogLine> lines) {
     String openBsd = openBsdEvidence(raw, lines);
     if (openBsd != null) {
+      if (raw.stream().anyMatch(r -> r.startsWith("vmt0 at mainbus0"))) {
+        return new Detected(new OpenBsdPrintf(), "vmt attaches at mainbus0; " + openBsd);
+      }
+      if (raw.stream().anyMatch(r -> r.startsWith("vmt0 at pvbus0"))) {
+        return new Detected(new OpenBsdDebug(), "vmt attaches at pvbus0; " + openBsd);
+      }
       int[] version = version(raw, "OpenBSD");
-      if (version != null && (version[0] < 5 || version[0] == 5 && version[1] <= 8)) {
+      if (version != null && (version[0] < 5 || version[0] == 5 && version[1] <= 7)) {
         return new Detected(
             new OpenBsdPrintf(), "OpenBSD " + version[0] + "." + version[1] + "; " + openBsd);
-      }
-      if (raw.stream().anyMatch(r -> r.contains("vmt0 at mainbus0"))) {
-        return new Detected(
-            new OpenBsdPrintf(), "vmt attaches at mainbus (before pvbus); " + openBsd);
       }
       return new Detected(new OpenBsdDebug(), openBsd);
     }
