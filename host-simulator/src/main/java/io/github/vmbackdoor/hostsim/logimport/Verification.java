@@ -3,7 +3,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +43,7 @@ public record Verification(
 
   /** Runs {@code imported}'s scenario against the legacy machine and compares. */
   public static Verification of(LogImport.Result imported) {
-    ScenarioOutcome legacy = ScenarioRunner.run(imported.scenario(), Machine.LEGACY);
+    ScenarioOutcome legacy = ScenarioRunner.run(imported.scenario(), TcloMachines.LEGACY);
     return compare(imported, legacy);
   }
 
