@@ -105,16 +105,13 @@ final class ChannelTable {
 
   /** Makes a channel unusable in the given way. */
   void invalidate(HostChannel ch, Invalidation kind, ChannelInfo.State closedState) {
-    switch (kind) {
-      case COOKIES_INVALID -> release(ch);
-      case HOST_CLOSED -> {
-        if (ch.isOpen()) {
-          ch.session.ended();
-          ch.abandonOperation();
-          ch.state = closedState;
-          ch.closedNanos = ticker.read();
-        }
-      }
+    if (kind == Invalidation.COOKIES_INVALID) {
+      release(ch);
+    } else if (ch.isOpen()) {
+      ch.session.ended();
+      ch.abandonOperation();
+      ch.state = closedState;
+      ch.closedNanos = ticker.read();
     }
   }
 

@@ -28,7 +28,7 @@ final class CommandPortAnswers {
   private final int interruptLagMicros;
   private final Clock clock;
 
-  CommandPortAnswers(HostConfig c, UUID uuid, Clock clock) {
+  CommandPortAnswers(HostSettings<?> c, UUID uuid, Clock clock) {
     this.uuid = uuid;
     this.memoryMb = c.memoryMb;
     this.mhz = c.mhz;

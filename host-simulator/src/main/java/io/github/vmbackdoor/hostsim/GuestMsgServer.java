@@ -139,14 +139,16 @@ final class GuestMsgServer {
       return;
     }
     ch.lastActivityNanos = ticker.read();
-    switch (sub) {
-      case SENDSIZE -> sendSize(ch, r, res, prefix);
-      case SENDPAYLOAD -> sendPayload(ch, r, res, prefix, fault.corrupt());
-      case RECVSIZE -> receiveSize(ch, r, res, prefix);
-      case RECVPAYLOAD -> receivePayload(ch, r, res, prefix, fault.corrupt());
-      case RECVSTATUS -> receiveStatus(ch, r, res, prefix);
-      case OPEN, CLOSE -> throw new AssertionError(sub);
-    }
+    Runnable serve =
+        switch (sub) {
+          case SENDSIZE -> () -> sendSize(ch, r, res, prefix);
+          case SENDPAYLOAD -> () -> sendPayload(ch, r, res, prefix, fault.corrupt());
+          case RECVSIZE -> () -> receiveSize(ch, r, res, prefix);
+          case RECVPAYLOAD -> () -> receivePayload(ch, r, res, prefix, fault.corrupt());
+          case RECVSTATUS -> () -> receiveStatus(ch, r, res, prefix);
+          case OPEN, CLOSE -> throw new AssertionError(sub);
+        };
+    serve.run();
     if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
       ch.operationGeneration = checkpointGeneration - 1;
     }
@@ -253,12 +255,7 @@ final class GuestMsgServer {
       res.note = prefix + "out of order: no send in progress";
       return;
     }
-    int word = corrupt ? r.ebx() ^ 0xFF : r.ebx();
-    int n = Math.min(4, ch.sendBuffer.length - ch.sendOffset);
-    for (int i = 0; i < n; i++) {
-      ch.sendBuffer[ch.sendOffset + i] = (byte) (word >>> (8 * i));
-    }
-    ch.sendOffset += n;
+    ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
     res.answer = lb(r, STATUS_SUCCESS);
     if (ch.sendOffset == ch.sendBuffer.length) {
       byte[] message = ch.sendBuffer;
@@ -332,18 +329,7 @@ final class GuestMsgServer {
       res.note = prefix + "out of order: payload all fetched";
       return;
     }
-    int word = 0;
-    int n = Math.min(4, ch.receiveBuffer.length - ch.receiveOffset);
-    for (int i = 0; i < n; i++) {
-      word |= (ch.receiveBuffer[ch.receiveOffset + i] & 0xFF) << (8 * i);
-    }
-    if (corrupt) {
-      word ^= 0xFF;
-    }
-    ch.receiveOffset += n;
-    if (ch.receiveOffset == ch.receiveBuffer.length) {
-      ch.operation = ChannelInfo.Operation.RECEIVED;
-    }
+    int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
     res.answer =
         r.toBuilder()
             .ecx(STATUS_SUCCESS << 16)

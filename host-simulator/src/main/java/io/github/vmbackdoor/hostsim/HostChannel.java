@@ -55,4 +55,27 @@ final class HostChannel {
     receiveBuffer = null;
     receiveOffset = 0;
   }
+
+  /** SENDING: stores the next piece of up to four bytes (little-endian in {@code word}). */
+  void putPiece(int word) {
+    int n = Math.min(4, sendBuffer.length - sendOffset);
+    for (int i = 0; i < n; i++) {
+      sendBuffer[sendOffset + i] = (byte) (word >>> (8 * i));
+    }
+    sendOffset += n;
+  }
+
+  /** RECEIVING: the next piece of up to four bytes, little-endian; RECEIVED after the last one. */
+  int takePiece() {
+    int word = 0;
+    int n = Math.min(4, receiveBuffer.length - receiveOffset);
+    for (int i = 0; i < n; i++) {
+      word |= (receiveBuffer[receiveOffset + i] & 0xFF) << (8 * i);
+    }
+    receiveOffset += n;
+    if (receiveOffset == receiveBuffer.length) {
+      operation = ChannelInfo.Operation.RECEIVED;
+    }
+    return word;
+  }
 }

@@ -1,16 +1,11 @@
 package io.github.vmbackdoor.hostsim;
 
-import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
-import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.core.BackdoorCommand;
-import io.github.vmbackdoor.core.Registers;
-import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Clock;
@@ -20,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -41,8 +35,8 @@ import java.util.function.Supplier;
  * own, seeded with the host's seed; pass {@link Builder#simulation(Simulation)} to share one loop
  * with guest code. Host events are methods ({@link #checkpoint()}, {@link #invalidateChannel},
  * {@link #hostReset()}, {@link #requestPowerOperation}, {@link #expireIdleChannels()}, {@link
- * #openCompetingTcloChannel()}) and are scheduled on the simulation as {@code
- * simulation.schedule(delay, host::checkpoint)}.
+ * #openCompetingTcloChannel()}, {@link #fillChannelTable()}) and are scheduled on the simulation as
+ * {@code simulation.schedule(delay, host::checkpoint)}.
  */
 public final class VirtualHost {
 
@@ -56,9 +50,8 @@ public final class VirtualHost {
   private final Simulation simulation;
   private final Ticker ticker;
   private final long startNanos;
-  private final Consumer<Duration> delayer;
   private final boolean cookiesSupported;
-  private final Backdoor backdoor = new InProcessBackdoor();
+  private final Backdoor backdoor;
 
   // ---- the parts, guarded by lock ----
   private final CommandPortAnswers commandPort;
@@ -69,24 +62,11 @@ public final class VirtualHost {
   private final GuestMsgServer messages;
   private final CallLog callLog;
 
-  private VirtualHost(HostConfig c) {
-    long seed = c.seed != null ? c.seed : (c.simulation != null ? c.simulation.seed() : 0L);
-    if (c.simulation != null) {
-      this.simulation = c.simulation;
-    } else if (c.clock != null && c.ticker != null) {
-      this.simulation = null;
-    } else {
-      this.simulation = Simulation.create(seed);
-    }
+  private VirtualHost(HostSettings<?> c) {
+    long seed = c.effectiveSeed();
+    this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
     this.ticker = c.ticker != null ? c.ticker : simulation.ticker();
-    if (c.delayer != null) {
-      this.delayer = c.delayer;
-    } else if (simulation != null && c.ticker == null) {
-      this.delayer = simulation::advance;
-    } else {
-      this.delayer = d -> {};
-    }
     this.startNanos = ticker.read();
     this.cookiesSupported = c.cookiesSupported;
     SplittableRandom random = new SplittableRandom(seed);
@@ -118,6 +98,9 @@ public final class VirtualHost {
             c.highBandwidth,
             c.cookiesSupported);
     this.callLog = new CallLog(c.callLogLimit);
+    this.backdoor =
+        new InProcessBackdoor(
+            lock, commandPort, messages, callLog, this::hostTime, c.delayerFor(simulation), this);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -438,292 +421,21 @@ public final class VirtualHost {
         + "}";
   }
 
-  // ---- the port ----
-
-  /** One call: answered under the lock, logged, then delayed outside it as a fault asked. */
-  private Registers call(
-      TraceCall.Operation operation, Registers r, byte[] bytes, Consumer<CallResult> serve) {
-    CallResult res = new CallResult();
-    synchronized (lock) {
-      serve.accept(res);
-      if (bytes != null) {
-        res.payloadLength = bytes.length;
-        res.payloadCrc = callLog.crc(bytes);
-      }
-      callLog.add(operation, hostTime(), r, res);
-    }
-    if (!res.delay.isZero()) {
-      delayer.accept(res.delay);
-    }
-    return res.answer;
-  }
-
-  private void in(Registers r, CallResult res) {
-    BackdoorCommand command = BackdoorCommand.of(r.ecxLow()).orElse(null);
-    Registers answer = command == null ? null : commandPort.answer(command, r);
-    if (r.eax() != MAGIC) {
-      res.answer = r.withEax(NO_BACKDOOR);
-      res.note = "wrong magic";
-    } else if (command == BackdoorCommand.MESSAGE) {
-      messages.message(r, res);
-    } else if (answer == null) {
-      res.answer = r.withEax(NO_BACKDOOR);
-      res.note = "unknown command " + r.ecxLow();
-    } else {
-      res.answer = answer;
-      res.note = command.name();
-    }
-  }
-
-  private final class InProcessBackdoor implements Backdoor {
-    @Override
-    public Registers in(Registers registers) {
-      Preconditions.checkNotNull(registers, "registers");
-      return call(
-          TraceCall.Operation.IN, registers, null, res -> VirtualHost.this.in(registers, res));
-    }
-
-    @Override
-    public Registers outs(Registers registers, byte[] bytes) {
-      Preconditions.checkNotNull(registers, "registers");
-      Preconditions.checkNotNull(bytes, "bytes");
-      Preconditions.checkArgument(
-          registers.ecx() == bytes.length,
-          "ecx %s must equal the byte count %s",
-          registers.ecx(),
-          bytes.length);
-      return call(
-          TraceCall.Operation.OUTS,
-          registers,
-          bytes,
-          res -> messages.highBandwidth(registers, bytes, true, res));
-    }
-
-    @Override
-    public Registers ins(Registers registers, byte[] into) {
-      Preconditions.checkNotNull(registers, "registers");
-      Preconditions.checkNotNull(into, "into");
-      Preconditions.checkArgument(
-          registers.ecx() == into.length,
-          "ecx %s must equal the buffer length %s",
-          registers.ecx(),
-          into.length);
-      return call(
-          TraceCall.Operation.INS,
-          registers,
-          into,
-          res -> messages.highBandwidth(registers, into, false, res));
-    }
-
-    @Override
-    public String toString() {
-      return "in-process backdoor to " + VirtualHost.this;
-    }
-  }
-
-  /** Builds a {@link VirtualHost}. Every setting has a default. */
-  public static final class Builder {
-    private final HostConfig config = new HostConfig();
-
+  /**
+   * Builds a {@link VirtualHost}. Every setting has a default; the setters are listed with their
+   * defaults below.
+   */
+  public static final class Builder extends HostSettings<Builder> {
     private Builder() {}
 
-    /** The BIOS UUID (GETUUID). Default: drawn from the seed. */
-    public Builder uuid(UUID uuid) {
-      config.uuid = Preconditions.checkNotNull(uuid);
-      return this;
-    }
-
-    /** Guest memory in MB (GETMEMSIZE). Default 4096. */
-    public Builder memoryMb(int memoryMb) {
-      Preconditions.checkArgument(memoryMb > 0, "memoryMb must be positive");
-      config.memoryMb = memoryMb;
-      return this;
-    }
-
-    /** CPU speed in MHz (GETMHZ; GETHZ reports it as the TSC rate). Default 2400. */
-    public Builder mhz(int mhz) {
-      Preconditions.checkArgument(mhz > 0, "mhz must be positive");
-      config.mhz = mhz;
-      return this;
-    }
-
-    /** Virtual hardware version (GETHWVERSION). Default 19. */
-    public Builder hardwareVersion(int hardwareVersion) {
-      config.hardwareVersion = hardwareVersion;
-      return this;
-    }
-
-    /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
-    public Builder productType(VmxVersion.ProductType productType) {
-      Preconditions.checkArgument(
-          productType != VmxVersion.ProductType.UNKNOWN,
-          "UNKNOWN has no code; use productType(int)");
-      config.productType = productType.code();
-      return this;
-    }
-
-    /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
-    public Builder productType(int ecx) {
-      config.productType = ecx;
-      return this;
-    }
-
-    /** GETVERSION's eax. Default 6, the only value guests accept. */
-    public Builder vmxVersion(int vmxVersion) {
-      config.vmxVersion = vmxVersion;
-      return this;
-    }
-
-    /** APIC bus frequency in Hz (GETHZ's ecx). Default 66,000,000. */
-    public Builder apicHz(long apicHz) {
-      config.apicHz = apicHz;
-      return this;
-    }
-
-    /** Max time lag in microseconds (GETTIME/GETTIMEFULL ecx). Default 1,000,000. */
-    public Builder maxTimeLagMicros(int micros) {
-      config.maxTimeLagMicros = micros;
-      return this;
-    }
-
-    /** Interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi). Default 0. */
-    public Builder interruptLagMicros(int micros) {
-      config.interruptLagMicros = micros;
-      return this;
-    }
-
-    /** What {@code machine.id.get} answers after "1 ". Default empty. */
-    public Builder machineId(String machineId) {
-      config.machineId = Preconditions.checkNotNull(machineId);
-      return this;
-    }
-
-    /**
-     * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its seed.
-     * DELAY faults advance it.
-     */
-    public Builder simulation(Simulation simulation) {
-      config.simulation = Preconditions.checkNotNull(simulation);
-      return this;
-    }
-
-    /** The host clock for GETTIME/GETTIMEFULL. Default: the simulation's clock. */
-    public Builder hostClock(Clock clock) {
-      config.clock = Preconditions.checkNotNull(clock);
-      return this;
-    }
-
-    /**
-     * The ticker for host time (idle timeout, fault windows, records). Default: the simulation's.
-     */
-    public Builder ticker(Ticker ticker) {
-      config.ticker = Preconditions.checkNotNull(ticker);
-      return this;
-    }
-
-    /**
-     * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after the
-     * call was answered and outside the host's lock, before the answer is returned. A network
-     * server can use it to hold the answer back. Default: advance the simulation the host reads its
-     * time from; nothing when a ticker was given instead.
-     */
-    public Builder delayer(Consumer<Duration> delayer) {
-      config.delayer = Preconditions.checkNotNull(delayer);
-      return this;
-    }
-
-    /**
-     * Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0.
-     */
-    public Builder seed(long seed) {
-      config.seed = seed;
-      return this;
-    }
-
-    /** Channel table size: 128 like current hosts (default), 8 like old ones. */
-    public Builder channelTableSize(int size) {
-      Preconditions.checkArgument(size >= 1 && size <= 0x10000, "bad channel table size %s", size);
-      config.channelTableSize = size;
-      return this;
-    }
-
-    /**
-     * Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true.
-     */
-    public Builder highBandwidth(boolean offered) {
-      config.highBandwidth = offered;
-      return this;
-    }
-
-    /**
-     * Whether an OPEN with the cookie flag is accepted. Default true; false is an old host that
-     * refuses it, so guests fall back to a cookieless OPEN.
-     */
-    public Builder cookies(boolean supported) {
-      config.cookiesSupported = supported;
-      return this;
-    }
-
-    /**
-     * Whether a non-empty TCLO message with no command outstanding is refused at its SENDSIZE
-     * (true) or accepted and ignored (false, the default).
-     */
-    public Builder rejectUnsolicitedTcloReplies(boolean reject) {
-      config.rejectUnsolicitedTcloReplies = reject;
-      return this;
-    }
-
-    /** Close channels idle for longer than this. Default: never. */
-    public Builder idleTimeout(Duration timeout) {
-      Preconditions.checkArgument(timeout.compareTo(Duration.ZERO) > 0, "timeout must be positive");
-      config.idleTimeout = Optional.of(timeout);
-      return this;
-    }
-
-    /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
-    public Builder tcloTakeover(Invalidation kind) {
-      config.tcloTakeover = Preconditions.checkNotNull(kind);
-      return this;
-    }
-
-    /** How many calls the call log keeps (newest); 0 turns it off. Default 10,000. */
-    public Builder callLogLimit(int limit) {
-      Preconditions.checkArgument(limit >= 0, "negative limit");
-      config.callLogLimit = limit;
-      return this;
-    }
-
-    /**
-     * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest); 0
-     * keeps none. Default 10,000.
-     */
-    public Builder historyLimit(int limit) {
-      Preconditions.checkArgument(limit >= 0, "negative limit");
-      config.historyLimit = limit;
-      return this;
-    }
-
-    /**
-     * How many distinct names a guest may store in each of guestinfo, capabilities and {@code
-     * SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too many ...}),
-     * so no guest can grow the host's memory without bound. Values the host puts itself ({@link
-     * VirtualHost#putGuestInfo}) are not limited. Default 1,024.
-     */
-    public Builder guestStoreLimit(int names) {
-      Preconditions.checkArgument(names >= 0, "negative limit");
-      config.guestStoreLimit = names;
-      return this;
-    }
-
-    /** Adds or replaces an RPCI handler (see {@link VirtualHost#rpciHandler}). */
-    public Builder rpciHandler(String name, RpciHandler handler) {
-      config.handlers.put(Preconditions.checkNotNull(name), Preconditions.checkNotNull(handler));
+    @Override
+    Builder self() {
       return this;
     }
 
     /** The host. */
     public VirtualHost build() {
-      return new VirtualHost(config);
+      return new VirtualHost(this);
     }
   }
 }
