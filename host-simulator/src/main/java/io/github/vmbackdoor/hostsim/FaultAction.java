@@ -22,8 +22,9 @@ import java.util.Optional;
  * actions are sealed), give it a {@link #name()} for the call log and an {@link #apply(Call)} made
  * of {@link Call}'s operations, and install it with {@code Fault.builder().action(new MyAction())}.
  * A kind that should also be written in scenario text becomes a record here instead: add it to the
- * {@code permits} list and to {@link #KEYWORDS} ({@code FaultAction.java}), document it on {@link
- * Fault}, and test it in {@code FaultTest}.
+ * {@code permits} list, to {@link #KEYWORDS} and to {@link #ofKeyword} ({@code FaultAction.java}),
+ * optionally give it a shorthand on {@link Fault.Builder} ({@code Fault.java}), document it on
+ * {@link Fault} and in {@code docs/scenario-format.md}, and test it in {@code FaultTest}.
  */
 public sealed interface FaultAction
     permits FaultAction.ClearSuccess,
