@@ -9,6 +9,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import io.github.vmbackdoor.rpc.TcloHealth;
 import io.github.vmbackdoor.rpc.TcloMachines;
@@ -105,7 +106,7 @@ class TcloScenariosTest {
     List<PowerOperationReport> ops = run.host.powerOperations();
     assertThat(ops)
         .extracting(PowerOperationReport::operation)
-        .containsExactly(PowerOperation.SUSPEND, PowerOperation.RESUME);
+        .containsExactly(GuestOsState.SUSPEND, GuestOsState.RESUME);
     assertThat(ops.get(0).reply()).contains("OK ");
     assertThat(ops.get(1).reportedSuccess()).contains(true);
     // The request itself reached the host every time; what the checkpoint cancelled was the

@@ -4,8 +4,8 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -235,21 +235,21 @@ final class InferenceRules {
                       "a failed state-change status with no power"
                           + " line just before it: the host asked for OS_PowerOn (vmt prints nothing for"
                           + " it)"),
-                  w -> w.power(PowerOperation.POWER_ON)));
+                  w -> w.power(GuestOsState.POWER_ON)));
         }
         break;
       case ENTERING_SUSPEND:
-        power(i, PowerOperation.SUSPEND);
+        power(i, GuestOsState.SUSPEND);
         break;
       case GUEST_RESUMING:
       case RESUMING_FROM_SUSPEND:
-        power(i, PowerOperation.RESUME);
+        power(i, GuestOsState.RESUME);
         break;
       case HOST_SHUTDOWN:
-        power(i, PowerOperation.HALT);
+        power(i, GuestOsState.HALT);
         break;
       case HOST_REBOOT:
-        power(i, PowerOperation.REBOOT);
+        power(i, GuestOsState.REBOOT);
         break;
       default:
         // A consequence of an event already inferred (the RPCI's caller, a close that
@@ -258,7 +258,7 @@ final class InferenceRules {
     }
   }
 
-  private void power(int i, PowerOperation op) {
+  private void power(int i, GuestOsState op) {
     lastPowerLine = i;
     add(i, cite(i, "the host asked for " + op.command()), w -> w.power(op));
   }

@@ -4,8 +4,8 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -424,7 +424,7 @@ public final class Scenario {
         ScenarioEvent.Kind kind,
         Invalidation invalidation,
         String argument,
-        PowerOperation power,
+        GuestOsState power,
         Fault fault) {
       builder.events.add(
           new ScenarioEvent(
@@ -467,7 +467,7 @@ public final class Scenario {
     }
 
     /** A power operation. */
-    public Builder power(PowerOperation operation) {
+    public Builder power(GuestOsState operation) {
       return add(ScenarioEvent.Kind.POWER, null, null, Preconditions.checkNotNull(operation), null);
     }
 

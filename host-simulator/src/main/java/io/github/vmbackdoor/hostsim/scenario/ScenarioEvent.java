@@ -7,8 +7,8 @@ import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +68,7 @@ public final class ScenarioEvent {
   private final Kind kind;
   private final Invalidation invalidation;
   private final String argument;
-  private final PowerOperation power;
+  private final GuestOsState power;
   private final Fault fault;
   private final ImmutableList<String> comments;
 
@@ -79,7 +79,7 @@ public final class ScenarioEvent {
       Kind kind,
       Invalidation invalidation,
       String argument,
-      PowerOperation power,
+      GuestOsState power,
       Fault fault,
       List<String> comments) {
     Preconditions.checkArgument(!at.isNegative(), "negative time %s", at);
@@ -149,7 +149,7 @@ public final class ScenarioEvent {
     return invalidation;
   }
 
-  PowerOperation power() {
+  GuestOsState power() {
     return power;
   }
 

@@ -3,8 +3,9 @@ package io.github.vmbackdoor.hostsim.scenario;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.FaultAction;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,10 +119,10 @@ final class ScenarioText {
       b.append(" probability=").append(f.probability());
     }
     b.append(' ');
-    if (f.action() == Fault.Action.DELAY) {
-      b.append("delay=").append(Durations.format(f.delay()));
+    if (f.action() instanceof FaultAction.Delay d) {
+      b.append("delay=").append(Durations.format(d.duration()));
     } else {
-      b.append(lower(f.action()));
+      b.append(f.action().keyword());
     }
     return b.toString();
   }
@@ -273,6 +274,14 @@ final class ScenarioText {
     throw new ScenarioParseException(n, "'" + word + "' is not one of " + String.join(", ", names));
   }
 
+  private static FaultAction faultAction(String word, int n) {
+    return FaultAction.ofKeyword(word)
+        .orElseThrow(
+            () ->
+                new ScenarioParseException(
+                    n, "'" + word + "' is not one of " + String.join(", ", FaultAction.KEYWORDS)));
+  }
+
   private static void event(
       Scenario.Builder b, String line, String[] words, int n, List<String> comments) {
     if (words.length < 3) {
@@ -331,7 +340,7 @@ final class ScenarioText {
         }
       case "power":
         oneArg(args, "power halt|reboot|power-on|resume|suspend", n);
-        when.power(enumValue(PowerOperation.class, args[0], n));
+        when.power(enumValue(GuestOsState.class, args[0], n));
         break;
       case "competing-tclo":
         noArgs(args, keyword, n);
@@ -417,7 +426,7 @@ final class ScenarioText {
           if (eq >= 0) {
             throw new ScenarioParseException(n, "unknown fault setting '" + key + "'");
           }
-          f.action(enumValue(Fault.Action.class, key, n));
+          f.action(faultAction(key, n));
           action = true;
           break;
       }

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -131,7 +132,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   @Override
   public synchronized Registers in(Registers registers) {
     checkNotNull(registers, "registers");
-    return call(Request.Operation.IN, registers, null, null);
+    return call(TraceCall.Operation.IN, registers, null, null);
   }
 
   @Override
@@ -144,7 +145,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         Integer.toUnsignedLong(registers.ecx()),
         bytes.length);
     checkTransfer(bytes.length);
-    return call(Request.Operation.OUTS, registers, bytes, null);
+    return call(TraceCall.Operation.OUTS, registers, bytes, null);
   }
 
   @Override
@@ -157,7 +158,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         Integer.toUnsignedLong(registers.ecx()),
         into.length);
     checkTransfer(into.length);
-    return call(Request.Operation.INS, registers, null, into);
+    return call(TraceCall.Operation.INS, registers, null, into);
   }
 
   /**
@@ -234,7 +235,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   }
 
   private Registers call(
-      Request.Operation operation, Registers registers, byte[] bytes, byte[] into) {
+      TraceCall.Operation operation, Registers registers, byte[] bytes, byte[] into) {
     if (failure != null) {
       throw new BackdoorException(operation + " on " + description + " impossible: " + failure);
     }
@@ -247,13 +248,13 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         throw readError(operation + " on " + description + " refused", length);
       }
       int expectedLength = WireProtocol.OPERATION_LENGTH + (into == null ? 0 : into.length);
-      if (type != operation.responseType() || length != expectedLength) {
+      if (type != WireProtocol.responseType(operation) || length != expectedLength) {
         throw fail(
             operation
                 + " on "
                 + description
                 + ": expected "
-                + WireProtocol.typeName(operation.responseType())
+                + WireProtocol.typeName(WireProtocol.responseType(operation))
                 + " of length "
                 + expectedLength
                 + ", got "
@@ -300,7 +301,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     }
   }
 
-  private void writeRequest(Request.Operation operation, int seq, Registers r, byte[] bytes)
+  private void writeRequest(TraceCall.Operation operation, int seq, Registers r, byte[] bytes)
       throws IOException {
     int frameLength = WireProtocol.OPERATION_LENGTH + (bytes == null ? 0 : bytes.length);
     int total = WireProtocol.LENGTH_PREFIX + frameLength;
@@ -310,7 +311,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     request.clear();
     request
         .putInt(frameLength)
-        .put((byte) operation.requestType())
+        .put((byte) WireProtocol.requestType(operation))
         .putInt(seq)
         .putInt(r.eax())
         .putInt(r.ebx())

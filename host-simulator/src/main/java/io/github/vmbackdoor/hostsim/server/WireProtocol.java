@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
+import io.github.vmbackdoor.core.TraceCall;
+
 /**
  * Constants of the simulator's wire protocol, version 1 ({@code docs/wire-protocol.md}).
  *
@@ -110,5 +112,23 @@ final class WireProtocol {
       default:
         return String.format("0x%02x", type);
     }
+  }
+
+  /** The request frame type of a backdoor operation. */
+  static int requestType(TraceCall.Operation operation) {
+    return switch (operation) {
+      case IN -> IN;
+      case OUTS -> OUTS;
+      case INS -> INS;
+    };
+  }
+
+  /** The response frame type of a backdoor operation. */
+  static int responseType(TraceCall.Operation operation) {
+    return switch (operation) {
+      case IN -> IN_RESPONSE;
+      case OUTS -> OUTS_RESPONSE;
+      case INS -> INS_RESPONSE;
+    };
   }
 }

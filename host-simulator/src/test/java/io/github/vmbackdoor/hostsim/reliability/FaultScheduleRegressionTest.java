@@ -7,12 +7,12 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Event;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.HostPolicy;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Kind;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,12 +34,12 @@ class FaultScheduleRegressionTest {
       new HostPolicy(BackdoorProtocol.MAX_CHANNELS, false, Optional.empty());
 
   private static Event event(
-      double seconds, Kind kind, int protocol, Step step, Duration delay, PowerOperation op) {
+      double seconds, Kind kind, int protocol, Step step, Duration delay, GuestOsState op) {
     return new Event(
         Duration.ofMillis(Math.round(seconds * 1000)), kind, protocol, step, delay, op);
   }
 
-  private static Event power(double seconds, PowerOperation op) {
+  private static Event power(double seconds, GuestOsState op) {
     return event(seconds, Kind.POWER_OPERATION, 0, null, Duration.ZERO, op);
   }
 
@@ -50,7 +50,7 @@ class FaultScheduleRegressionTest {
         new FaultSchedule(
             1,
             LENIENT,
-            List.of(power(600, PowerOperation.SUSPEND), power(1200.5, PowerOperation.RESUME)));
+            List.of(power(600, GuestOsState.SUSPEND), power(1200.5, GuestOsState.RESUME)));
     ScheduleRun run = ScheduleRun.run(schedule, machine);
     assertThat(run.stuck()).isFalse();
     assertThat(run.undelivered()).isEmpty();
@@ -91,7 +91,7 @@ class FaultScheduleRegressionTest {
                     Step.SENDSIZE,
                     Duration.ZERO,
                     null),
-                power(2959.100, PowerOperation.RESUME)));
+                power(2959.100, GuestOsState.RESUME)));
     assertThat(ScheduleRun.run(minimal, TcloMachines.FIXED).problems()).isEmpty();
   }
 
@@ -139,7 +139,7 @@ class FaultScheduleRegressionTest {
                     Step.SENDSIZE,
                     Duration.ofMillis(196_909),
                     null),
-                power(2804.233, PowerOperation.HALT)));
+                power(2804.233, GuestOsState.HALT)));
     ScheduleRun run = ScheduleRun.run(minimal, TcloMachines.FIXED);
     assertThat(run.problems()).isEmpty();
     assertThat(run.host.powerOperations())

@@ -9,7 +9,7 @@ import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.ByteArrayOutputStream;
@@ -70,11 +70,11 @@ class ScenarioTextTest {
         .at(Duration.ofMinutes(21))
         .sendTclo("Set_Option broadcastIP 1")
         .at(Duration.ofMinutes(22))
-        .power(PowerOperation.SUSPEND)
+        .power(GuestOsState.SUSPEND)
         .at(Duration.ofMillis(22 * 60_000 + 1_500))
         .checkpoint()
         .at(Duration.ofMinutes(22).plusSeconds(2))
-        .power(PowerOperation.RESUME)
+        .power(GuestOsState.RESUME)
         .build();
   }
 
