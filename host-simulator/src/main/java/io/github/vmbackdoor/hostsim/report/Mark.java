@@ -16,9 +16,10 @@ sealed interface Mark {
   /**
    * How a kind of mark looks: its name (the CSS class and the symbol's id), its row in the lane
    * from the top, its colour, its symbol's SVG shape centred on the origin ({@code %s} for the
-   * colour) and its name in words.
+   * colour), its name in words and what it means.
    */
-  record Style(String kind, int row, String color, String shapeTemplate, String words) {
+  record Style(
+      String kind, int row, String color, String shapeTemplate, String words, String meaning) {
     /** The symbol's shape in the colour. */
     String shape() {
       return shapeTemplate.replace("%s", color);
@@ -80,7 +81,13 @@ sealed interface Mark {
   /** A vmt log line printed at an instant with no other mark. */
   record LogLine(Duration at, List<String> lines) implements Mark {
     static final Style STYLE =
-        new Style("log", 0, "#6c757d", "<circle r=\"3\" fill=\"%s\"/>", "log line");
+        new Style(
+            "log",
+            0,
+            "#6c757d",
+            "<circle r=\"3\" fill=\"%s\"/>",
+            "log line",
+            "vmt log lines printed at an instant with none of the marks below");
 
     @Override
     public String detail() {
@@ -101,7 +108,8 @@ sealed interface Mark {
             1,
             "#d62828",
             "<rect x=\"-1.5\" y=\"-6\" width=\"3\" height=\"12\" fill=\"%s\"/>",
-            "TCLO failure");
+            "TCLO failure",
+            "a step on the TCLO channel failed, its open failed, or its close was refused");
 
     @Override
     public Style style() {
@@ -118,7 +126,8 @@ sealed interface Mark {
             "#b5179e",
             "<rect x=\"-2.5\" y=\"-2.5\" width=\"5\" height=\"5\" fill=\"none\" stroke=\"%s\""
                 + " stroke-width=\"1.5\"/>",
-            "RPCI failure");
+            "RPCI failure",
+            "an RPCI request failed");
 
     @Override
     public Style style() {
@@ -134,7 +143,8 @@ sealed interface Mark {
             3,
             "#e07a00",
             "<path d=\"M0,-5L5,0L0,5L-5,0Z\" fill=\"%s\"/>",
-            "channel reset");
+            "channel reset",
+            "the machine reset its TCLO channel (\"resetting rpc\")");
 
     @Override
     public Style style() {
@@ -150,7 +160,8 @@ sealed interface Mark {
             4,
             "#2b9348",
             "<path d=\"M0,-5L5,4L-5,4Z\" fill=\"%s\"/>",
-            "channel reopened");
+            "channel reopened",
+            "a TCLO channel was opened again");
 
     @Override
     public Style style() {

@@ -98,9 +98,14 @@ public final class TimelinePicture {
     key(b, "dashed lines", "the scenario's host events; hover one for its scenario line");
     key(b, "blue band", "successful TCLO polls (the machine is polling)");
     for (Mark.Style m : Mark.styles()) {
-      key(b, m.words(), "hover for the vmt log lines printed at that instant");
+      key(b, m.words(), m.meaning());
     }
     key(b, "\u00d7N bar", "N marks of the same kind and words, too close to draw one by one");
+    key(
+        b,
+        "hover titles",
+        "a mark's exact vmt log lines (all printed at that instant), a host event's scenario"
+            + " line, a band's polls");
     key(b, "outcome", "stuck, recovered, flapping or unaffected; time to recover from the trouble");
     b.append("</dl>\n</body>\n</html>\n");
     return b.toString();

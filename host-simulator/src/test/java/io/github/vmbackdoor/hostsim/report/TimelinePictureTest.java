@@ -195,6 +195,22 @@ class TimelinePictureTest {
   }
 
   @Test
+  void aQuietShortRunHasNoHostEventsAndPollsThroughout() {
+    Scenario quiet = Scenario.named("quiet").runFor(Duration.ofSeconds(90)).build();
+    ScenarioOutcome fixed = ScenarioRunner.run(quiet, TcloMachines.FIXED);
+    SvgDocument picture = SvgDocument.parse(TimelinePicture.of(quiet, List.of(fixed)).svg());
+    assertThat(find(picture.root(), "g", "host-event")).isEmpty();
+    assertThat(find(picture.root(), "g", "mark")).isEmpty();
+    assertThat(find(picture.root(), "text", "tick").stream().map(Element::getTextContent))
+        .containsExactly("0s", "15s", "30s", "45s", "1m", "1m15s", "1m30s");
+    Element polls = one(picture.lane("fixed"), "rect", "poll");
+    assertThat(number(polls, "x")).isEqualTo(150);
+    assertThat(number(polls, "width")).isEqualTo(720);
+    assertThat(one(picture.lane("fixed"), "g", "outcome").getAttribute("class"))
+        .isEqualTo("outcome unaffected");
+  }
+
+  @Test
   void theHtmlPageHoldsThePictureAndFetchesNothing() {
     String html = TimelinePicture.of(HOST_CLOSES, runs).html();
     assertThat(html).startsWith("<!DOCTYPE html>").contains(svg).doesNotContain("<script");
