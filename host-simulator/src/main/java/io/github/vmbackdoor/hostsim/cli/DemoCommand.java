@@ -1,11 +1,13 @@
 package io.github.vmbackdoor.hostsim.cli;
 
+import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +72,12 @@ final class DemoCommand implements Callable<Integer> {
           "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
   private int maxLines;
 
+  @Option(
+      names = "--html",
+      paramLabel = "FILE",
+      description = "Also write the timeline pictures of the three scenarios as one HTML page.")
+  private Path html;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -85,6 +93,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println("  legacy          vmt(4) as shipped in NetBSD and OpenBSD");
     out.println("  proposed-patch  the 2024 vmt(4) patch as published");
     Map<String, Map<TcloMachines, ScenarioOutcome>> all = new LinkedHashMap<>();
+    List<TimelinePicture> pictures = new ArrayList<>();
     int n = 0;
     for (Scenario scenario : SCENARIOS) {
       n++;
@@ -95,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
       Report.wrapped(out, NOTES.get(n - 1), "   ", 96);
       Map<TcloMachines, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
       all.put(scenario.name(), outcomes);
+      pictures.add(TimelinePicture.of(scenario, List.copyOf(outcomes.values())));
       for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
         out.println();
         Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
@@ -124,7 +134,10 @@ final class DemoCommand implements Callable<Integer> {
                 + " docs/state-machines.md.",
             all.size() * TcloMachines.values().length,
             (System.nanoTime() - start) / 1e9));
+    if (html == null) {
+      out.println("See it as a picture: vmbackdoor demo --html demo.html");
+    }
     out.flush();
-    return 0;
+    return PictureFiles.write(out, spec.commandLine().getErr(), "demo", pictures, html);
   }
 }

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
@@ -99,14 +100,27 @@ final class ReplayCommand implements Callable<Integer> {
           "Log lines shown per machine, repeats counted once (default: ${DEFAULT-VALUE}).")
   private int maxLines;
 
+  @Option(
+      names = "--html",
+      paramLabel = "FILE",
+      description = "With --scenario: also write the runs' timeline picture as an HTML page.")
+  private Path html;
+
+  @Option(
+      names = "--svg",
+      paramLabel = "FILE",
+      description = "With --scenario: also write the runs' timeline picture as an SVG file.")
+  private Path svg;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (source.trace != null) {
-      if (hours != null || !machine.equals("all")) {
+      if (hours != null || !machine.equals("all") || html != null || svg != null) {
         throw new CommandLine.ParameterException(
-            spec.commandLine(), "--machine and --hours go with --scenario, not --trace");
+            spec.commandLine(),
+            "--machine, --hours, --html and --svg go with --scenario, not --trace");
       }
       return replayTrace(out, err);
     }
@@ -182,7 +196,8 @@ final class ReplayCommand implements Callable<Integer> {
       Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
     }
     out.flush();
-    return 0;
+    TimelinePicture picture = TimelinePicture.of(scenario, List.copyOf(outcomes.values()));
+    return PictureFiles.write(out, err, "replay", picture, html, svg);
   }
 
   private int replayTrace(PrintWriter out, PrintWriter err) {

@@ -159,8 +159,8 @@ public final class ScenarioEvent {
         at, every, until, kind, invalidation, argument, power, fault, newComments);
   }
 
-  /** The times it happens before {@code end}. */
-  List<Duration> occurrences(Duration end) {
+  /** The times it happens before {@code end}, in order. */
+  public List<Duration> occurrences(Duration end) {
     List<Duration> times = new ArrayList<>();
     if (every.isEmpty()) {
       if (at.compareTo(end) < 0) {

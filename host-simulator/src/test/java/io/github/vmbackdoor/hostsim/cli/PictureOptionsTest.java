@@ -1,0 +1,96 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code replay --scenario F --html/--svg} and {@code demo --html} write the timeline picture. */
+class PictureOptionsTest {
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
+  }
+
+  @Test
+  void replayWritesTheHtmlPageAndTheSvgOfTheRunsMachines() throws Exception {
+    Path scenario = dir.resolve("s.scenario");
+    Files.writeString(scenario, BuiltInScenarios.hostClosesTclo().toText());
+    Path html = dir.resolve("report.html");
+    Path svg = dir.resolve("report.svg");
+    assertThat(
+            run(
+                "replay",
+                "--scenario",
+                scenario.toString(),
+                "--machine",
+                "legacy",
+                "--html",
+                html.toString(),
+                "--svg",
+                svg.toString()))
+        .isZero();
+    assertThat(out.toString()).contains("wrote " + html).contains("wrote " + svg);
+    assertThat(err.toString()).isEmpty();
+    String picture = Files.readString(svg);
+    assertThat(picture).startsWith("<svg ").contains("data-machine=\"legacy\"");
+    assertThat(picture.split("class=\"lane\"", -1)).hasSize(2);
+    assertThat(Files.readString(html)).startsWith("<!DOCTYPE html>").contains(picture);
+  }
+
+  @Test
+  void anUnwritableFileIsOneLineAndExitOne() throws Exception {
+    Path scenario = dir.resolve("s.scenario");
+    Files.writeString(scenario, BuiltInScenarios.hostClosesTclo().toText());
+    Path html = dir.resolve("no/such/dir/report.html");
+    assertThat(
+            run(
+                "replay",
+                "--scenario",
+                scenario.toString(),
+                "--hours",
+                "0.25",
+                "--html",
+                html.toString()))
+        .isEqualTo(1);
+    assertThat(err.toString().strip())
+        .isEqualTo("vmbackdoor replay: cannot write " + html + ": no such directory");
+  }
+
+  @Test
+  void pictureOptionsGoWithScenariosNotTraces() {
+    assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--machine, --hours, --html and --svg go with --scenario, not --trace");
+  }
+
+  @Test
+  void demoOffersThePictureAndWritesOnePageOfItsScenarios() throws Exception {
+    assertThat(run("demo")).isZero();
+    assertThat(out.toString()).contains("See it as a picture: vmbackdoor demo --html demo.html");
+    out.getBuffer().setLength(0);
+    Path html = dir.resolve("demo.html");
+    assertThat(run("demo", "--html", html.toString())).isZero();
+    assertThat(out.toString()).contains("wrote " + html).doesNotContain("See it as a picture");
+    String page = Files.readString(html);
+    for (String name : new String[] {"host-closes-tclo", "checkpoint-in-state-change"}) {
+      assertThat(page).contains("<figure id=\"scenario-" + name + "\">");
+    }
+    assertThat(page.split("class=\"lane\"", -1)).hasSize(10);
+  }
+}
