@@ -1,0 +1,56 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.net.HostAndPort;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code serve} run in this JVM exactly as the command line runs it, on a free loopback port, until
+ * closed; closing checks that it ended with exit code 0.
+ */
+final class RunningServe implements AutoCloseable {
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final CompletableFuture<Integer> exit;
+  private final HostAndPort address;
+
+  /** Starts {@code serve} with these options (besides {@code --port 0}). */
+  RunningServe(String... options) throws InterruptedException {
+    OutputLines lines = new OutputLines();
+    String[] args = new String[options.length + 3];
+    args[0] = "serve";
+    args[1] = "--port";
+    args[2] = "0";
+    System.arraycopy(options, 0, args, 3, options.length);
+    exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(new StringWriter(), true),
+                    new ServeCommand(stop),
+                    args));
+    String listening = lines.next();
+    assertThat(listening).startsWith("listening on 127.0.0.1:");
+    address = HostAndPort.fromString(listening.substring("listening on ".length()));
+  }
+
+  String host() {
+    return address.getHost();
+  }
+
+  int port() {
+    return address.getPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop.countDown();
+    assertThat(exit.get(10, TimeUnit.SECONDS)).as("exit code of serve").isZero();
+  }
+}
