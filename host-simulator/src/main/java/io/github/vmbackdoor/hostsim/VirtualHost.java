@@ -1635,5 +1635,32 @@ public final class VirtualHost {
     public VirtualHost build() {
       return new VirtualHost(this);
     }
+
+    /** Sets every policy of {@code policy} (channel table, offers, limits, idle timeout). */
+    public Builder policy(HostPolicy policy) {
+      channelTableSize(policy.channelTableSize());
+      highBandwidth(policy.highBandwidth());
+      cookies(policy.cookies());
+      rejectUnsolicitedTcloReplies(policy.rejectUnsolicitedTcloReplies());
+      idleTimeout = policy.idleTimeout();
+      tcloTakeover(policy.tcloTakeover());
+      callLogLimit(policy.callLogLimit());
+      historyLimit(policy.historyLimit());
+      return guestStoreLimit(policy.guestStoreLimit());
+    }
+
+    /** Sets every value of {@code identity}; an empty UUID is drawn from the seed. */
+    public Builder identity(HostIdentity identity) {
+      uuid = identity.uuid().orElse(null);
+      memoryMb(identity.memoryMb());
+      mhz(identity.mhz());
+      hardwareVersion(identity.hardwareVersion());
+      productType(identity.productType());
+      vmxVersion(identity.vmxVersion());
+      apicHz(identity.apicHz());
+      maxTimeLagMicros(identity.maxTimeLagMicros());
+      interruptLagMicros(identity.interruptLagMicros());
+      return machineId(identity.machineId());
+    }
   }
 }

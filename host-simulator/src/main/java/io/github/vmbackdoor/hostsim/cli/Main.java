@@ -5,8 +5,8 @@ import java.nio.charset.Charset;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,11 +40,7 @@ public final class Main implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Show this help and exit.")
-  private boolean help;
+  @Mixin private HelpOption help;
 
   private Main() {}
 
@@ -66,7 +62,7 @@ public final class Main implements Callable<Integer> {
   static int run(PrintWriter out, PrintWriter err, ServeCommand serve, String... args) {
     CommandLine commandLine =
         new CommandLine(new Main())
-            .addSubcommand("serve", serve)
+            .addSubcommand("serve", ServeCommand.commandLine(serve))
             .addSubcommand("demo", new DemoCommand())
             .addSubcommand("replay", new ReplayCommand())
             .addSubcommand("import-log", new ImportLogCommand())

@@ -6,6 +6,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
+import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.rpc.VmtFlavor;
@@ -487,14 +488,11 @@ public final class LogImport {
         checkpointSinceReset = true;
         why =
             "status CPT without SUCCESS: a checkpoint cut the next RPCI at "
-                + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                + KebabCase.of(step)
                 + " (vmt does not retry)";
       } else {
         f.clearSuccess();
-        why =
-            "the host refused the next RPCI at "
-                + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
-                + " (no SUCCESS)";
+        why = "the host refused the next RPCI at " + KebabCase.of(step) + " (no SUCCESS)";
       }
       String name = "rpci-" + (++faults);
       Fault fault = f.build();

@@ -5,6 +5,8 @@ import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
 import io.github.vmbackdoor.core.TraceWriter;
+import io.github.vmbackdoor.hostsim.HostPolicy;
+import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
@@ -16,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -54,7 +55,10 @@ public final class ScenarioRunner {
     this.guestName = guestName;
     this.simulation = Simulation.create(scenario.seed());
     this.host =
-        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
+        scenario
+            .configure(VirtualHost.builder().simulation(simulation))
+            .callLogLimit(callLogLimit(scenario.hostSettings().policy()))
+            .build();
     scenario.scheduleTimeline(host, simulation::schedule);
     Backdoor backdoor =
         trace == null
@@ -148,9 +152,15 @@ public final class ScenarioRunner {
     return b.build();
   }
 
+  /** A run keeps no call log unless the scenario sets a limit of its own. */
+  private static int callLogLimit(HostPolicy policy) {
+    int limit = policy.callLogLimit();
+    return limit == HostPolicy.DEFAULTS.callLogLimit() ? 0 : limit;
+  }
+
   /** The machine's name on the command line and in outcomes: fixed, legacy, proposed-patch. */
   public static String machineName(ToolsService.Machine machine) {
-    return machine.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return KebabCase.of(machine);
   }
 
   /** The machine of a name given by {@link #machineName}. */
