@@ -1,7 +1,9 @@
 package io.github.vmbackdoor.hostsim.cli;
 
+import io.github.vmbackdoor.hostsim.Durations;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,6 +68,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand("demo", new DemoCommand())
             .addSubcommand("replay", new ReplayCommand())
             .addSubcommand("import-log", new ImportLogCommand())
+            .registerConverter(Duration.class, Main::duration)
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(
@@ -74,6 +77,15 @@ public final class Main implements Callable<Integer> {
                   return EXIT_FAILURE;
                 });
     return commandLine.execute(args);
+  }
+
+  /** A duration option, in the one duration grammar; a wrong one is a one-line usage error. */
+  private static Duration duration(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
   }
 
   /** Without a subcommand there is nothing to do: show the usage, exit with 2. */
