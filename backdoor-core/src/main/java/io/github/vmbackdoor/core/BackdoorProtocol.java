@@ -8,7 +8,7 @@ import java.util.StringJoiner;
  *
  * <p>Values and meanings follow open-vm-tools' {@code backdoor_def.h} and {@code guest_msg_def.h}
  * as summarised in {@code docs/protocol-notes.md}. The numbered command-port commands live in
- * {@link BackdoorCommand}.
+ * {@link BackdoorCommand}; the sub-commands' names and steps in {@link MessageSubcommand}.
  */
 public final class BackdoorProtocol {
 
@@ -125,28 +125,6 @@ public final class BackdoorProtocol {
    */
   public static int messageEcx(int subCommand) {
     return (subCommand << 16) | CMD_MESSAGE;
-  }
-
-  /** A message sub-command's name as the protocol spells it, e.g. {@code SENDSIZE}. */
-  public static String messageTypeName(int subCommand) {
-    switch (subCommand) {
-      case MESSAGE_OPEN:
-        return "OPEN";
-      case MESSAGE_SENDSIZE:
-        return "SENDSIZE";
-      case MESSAGE_SENDPAYLOAD:
-        return "SENDPAYLOAD";
-      case MESSAGE_RECVSIZE:
-        return "RECVSIZE";
-      case MESSAGE_RECVPAYLOAD:
-        return "RECVPAYLOAD";
-      case MESSAGE_RECVSTATUS:
-        return "RECVSTATUS";
-      case MESSAGE_CLOSE:
-        return "CLOSE";
-      default:
-        return "TYPE_" + subCommand;
-    }
   }
 
   /** A protocol number's name, {@code RPCI} or {@code TCLO}, or its hex value. */

@@ -54,6 +54,14 @@ public final class CommandPort {
   }
 
   /**
+   * The registers {@link #version()} loads: GETVERSION with ebx primed with the complement of the
+   * magic and ecx's high word with 0xFFFF, on the command port.
+   */
+  public static Registers versionProbe() {
+    return BackdoorCommand.GETVERSION.registers(0xFFFF, ~BackdoorProtocol.MAGIC);
+  }
+
+  /**
    * GETVERSION (10): the VMX version and product type, and the test whether a VMware backdoor
    * answers at all.
    *
@@ -64,7 +72,7 @@ public final class CommandPort {
    *     that does not know the command) or ebx does not echo the magic
    */
   public VmxVersion version() {
-    Registers r = call(BackdoorCommand.GETVERSION, 0xFFFF, ~BackdoorProtocol.MAGIC);
+    Registers r = backdoor.in(versionProbe());
     if (r.eax() == BackdoorProtocol.NO_BACKDOOR) {
       throw new NoBackdoorException(
           "no backdoor: GETVERSION returned eax=" + Registers.hex(r.eax()));

@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.core;
 
+import java.util.function.IntFunction;
+
 /**
  * A message-layer step the host refused, or answered in a way the protocol does not allow.
  *
@@ -93,26 +95,31 @@ public final class MessageException extends BackdoorException {
     return checkpointRetriesExhausted;
   }
 
+  /**
+   * The words vmt(4) prints after {@code vmware: } for a failure of {@code step}: the step's words
+   * and the registers that tell it apart (eax, ecx and edx for OPEN; ebx for the high-bandwidth
+   * calls; eax and ecx otherwise), for example {@code sending length failed, eax=564d5868,
+   * ecx=0000001e}.
+   *
+   * @param register how one register value is printed, e.g. {@link Registers#hex}
+   */
+  public static String vmtLine(Step step, Registers r, IntFunction<String> register) {
+    String eaxEcx = "eax=" + register.apply(r.eax()) + ", ecx=" + register.apply(r.ecx());
+    return step.vmtWords()
+        + switch (step) {
+          case OPEN -> ", " + eaxEcx + ", edx=" + register.apply(r.edx());
+          case SEND_HB, RECV_HB -> ", ebx=" + register.apply(r.ebx());
+          case SENDSIZE, SENDPAYLOAD, RECVSIZE, RECVPAYLOAD, RECVSTATUS, CLOSE -> ", " + eaxEcx;
+        };
+  }
+
+  /** {@link #vmtLine(Step, Registers, IntFunction)} of this failure. */
+  public String vmtLine(IntFunction<String> register) {
+    return vmtLine(step, registers, register);
+  }
+
   private static String format(Step step, Registers r, String detail) {
-    StringBuilder b = new StringBuilder(step.vmtWords());
-    if (step.highBandwidth()) {
-      b.append(", ebx=").append(Registers.hex(r.ebx()));
-    } else if (step == Step.OPEN) {
-      b.append(", eax=")
-          .append(Registers.hex(r.eax()))
-          .append(", ecx=")
-          .append(Registers.hex(r.ecx()))
-          .append(", edx=")
-          .append(Registers.hex(r.edx()));
-    } else {
-      b.append(", eax=")
-          .append(Registers.hex(r.eax()))
-          .append(", ecx=")
-          .append(Registers.hex(r.ecx()));
-    }
-    if (detail != null && !detail.isEmpty()) {
-      b.append(" (").append(detail).append(')');
-    }
-    return b.toString();
+    String line = vmtLine(step, r, Registers::hex);
+    return detail == null || detail.isEmpty() ? line : line + " (" + detail + ")";
   }
 }

@@ -27,6 +27,10 @@ import java.util.Optional;
  * reach them is through the instance {@code open()} returns. {@link #hypervisorVendor()} runs the
  * CPUID part alone and never touches a port.
  *
+ * <p>The one exception is an explicit opt-in, {@link #openWithoutHypervisorCheck()}, which skips
+ * the CPUID check for VMware VMs that hide the hypervisor leaf and for QEMU's emulated port; read
+ * its warning first.
+ *
  * <p>Calls are checked before they reach a stub: eax must hold the magic and dx the right port
  * (another port would fault even inside VMware), and ecx must equal the buffer's length for the
  * string calls. For those calls the pointer register (esi for {@code outs}, edi for {@code ins}) is
@@ -47,18 +51,63 @@ public final class NativeBackdoor implements Backdoor {
   private static final int HYPERVISOR_PRESENT_BIT = 1 << 31;
   private static final int LEAF_HYPERVISOR_VENDOR = 0x40000000;
 
+  /** The instance {@link #open()} returns once the gate passed. */
   private static NativeBackdoor instance;
 
+  /** The instance {@link #openWithoutHypervisorCheck()} returns. */
+  private static NativeBackdoor uncheckedInstance;
+
+  private final Admission admission;
   private final NativeStub portIn;
   private final NativeStub portOuts;
   private final NativeStub portIns;
 
-  /** Maps the port stubs; reached only from {@link #open()} after the gate. */
-  private NativeBackdoor(String vendor) {
-    Preconditions.checkState(BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor));
-    this.portIn = NativeStub.map(MachineCode.portIn());
-    this.portOuts = NativeStub.map(MachineCode.portOuts());
-    this.portIns = NativeStub.map(MachineCode.portIns());
+  /**
+   * How an instance came to exist: past the gate, or by the explicit opt-in that skips its CPUID
+   * half. The port stubs are mapped only through one of these.
+   */
+  private sealed interface Admission {
+
+    /** What {@link #toString()} shows in brackets. */
+    String describe();
+
+    /** The gate passed: CPUID named VMware. */
+    record Gated(String vendor) implements Admission {
+      public Gated {
+        Preconditions.checkState(BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor));
+      }
+
+      @Override
+      public String describe() {
+        return vendor;
+      }
+    }
+
+    /** The caller skipped the CPUID check; {@code vendor} is what CPUID said (empty: none). */
+    record Unchecked(Optional<String> vendor) implements Admission {
+      @Override
+      public String describe() {
+        return "without hypervisor check, CPUID vendor "
+            + vendor.map(v -> '"' + v + '"').orElse("none");
+      }
+    }
+  }
+
+  /** Maps the port stubs; reached only from {@link #open()} and the opt-in, never before them. */
+  private NativeBackdoor(Admission admission) {
+    this.admission = Preconditions.checkNotNull(admission);
+    this.portIn = PortStubs.IN;
+    this.portOuts = PortStubs.OUTS;
+    this.portIns = PortStubs.INS;
+  }
+
+  /** The three port stubs, mapped once per process when the first instance is made. */
+  private static final class PortStubs {
+    private PortStubs() {}
+
+    static final NativeStub IN = NativeStub.map(MachineCode.portIn());
+    static final NativeStub OUTS = NativeStub.map(MachineCode.portOuts());
+    static final NativeStub INS = NativeStub.map(MachineCode.portIns());
   }
 
   /**
@@ -72,9 +121,40 @@ public final class NativeBackdoor implements Backdoor {
   public static synchronized NativeBackdoor open() {
     if (instance == null) {
       checkPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
-      instance = new NativeBackdoor(requireVmware(Cpuid.instruction()));
+      instance = new NativeBackdoor(new Admission.Gated(requireVmware(Cpuid.instruction())));
     }
     return instance;
+  }
+
+  /**
+   * The backdoor without the CPUID half of the gate: for VMware VMs configured to hide the
+   * hypervisor CPUID leaf ({@code hypervisor.cpuid.v0 = "FALSE"} in the .vmx file), where CPUID
+   * looks like bare metal but the port still answers, and for QEMU's emulation of the port ({@code
+   * -machine vmport=on}), whose CPUID vendor is not VMware's.
+   *
+   * <p><b>Warning: nothing checks that a backdoor is there.</b> Where none is (bare metal, KVM or
+   * QEMU without vmport, Hyper-V, Xen, a container on any of them), the first call of {@link #in},
+   * {@link #outs} or {@link #ins} executes a port instruction that faults in user mode, and the JVM
+   * dies at once with SIGSEGV: no exception, no finally block, no shutdown hook. Under QEMU even
+   * its port answers only a process with I/O privilege ({@code iopl(3)}, root). Call this only when
+   * the VM's configuration is known, never as a fallback after {@link #open()} refused; {@link
+   * #open()} stays the way to find out whether the backdoor is there.
+   *
+   * <p>Still refuses off Linux on x86-64. CPUID is read (it is safe everywhere on x86-64) only so
+   * that {@link #toString()} can name the vendor; it decides nothing. Maps the same stubs as {@link
+   * #open()} and returns the same instance on every call; {@link #open()} keeps running the full
+   * gate.
+   *
+   * @throws UnsupportedPlatformException when not on Linux on x86-64
+   * @throws BackdoorException when the stubs cannot be placed in executable memory
+   */
+  public static synchronized NativeBackdoor openWithoutHypervisorCheck() {
+    if (uncheckedInstance == null) {
+      checkPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
+      uncheckedInstance =
+          new NativeBackdoor(new Admission.Unchecked(hypervisorVendor(Cpuid.instruction())));
+    }
+    return uncheckedInstance;
   }
 
   /**
@@ -179,6 +259,6 @@ public final class NativeBackdoor implements Backdoor {
 
   @Override
   public String toString() {
-    return "NativeBackdoor[" + BackdoorProtocol.CPUID_VENDOR_VMWARE + "]";
+    return "NativeBackdoor[" + admission.describe() + "]";
   }
 }

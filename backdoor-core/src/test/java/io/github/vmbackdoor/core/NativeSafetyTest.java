@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Suite 6 (native safety): on a machine that is not VMware every {@link NativeBackdoor} entry point
  * refuses without executing a port instruction. A forked JVM calls them all, from several threads,
  * and must exit cleanly with every call refused and no instance created; a control JVM that does
- * execute the port instruction (past the gate, by reflection) must die of it, so a clean exit is
- * evidence that none ran.
+ * execute the port instruction (past the gate, through the opt-in) must die of it, so a clean exit
+ * is evidence that none ran.
  */
 class NativeSafetyTest {
 

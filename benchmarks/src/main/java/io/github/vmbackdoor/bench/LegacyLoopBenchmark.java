@@ -4,6 +4,7 @@ import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
 import io.github.vmbackdoor.rpc.ToolsService;
@@ -81,7 +82,7 @@ public class LegacyLoopBenchmark {
     ToolsService service =
         ToolsService.builder(host.backdoor())
             .scheduler(scheduler)
-            .machine(ToolsService.Machine.LEGACY)
+            .machine(TcloMachines.LEGACY)
             .options(TcloOptions.defaults().withUptime(sim::elapsed))
             .listener(
                 new TcloListener() {

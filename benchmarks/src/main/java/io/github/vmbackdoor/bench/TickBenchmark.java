@@ -3,10 +3,11 @@ package io.github.vmbackdoor.bench;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloHealth;
 import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloMachineContext;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TcloResult;
 import io.github.vmbackdoor.rpc.TcloStateMachine;
-import io.github.vmbackdoor.rpc.TcloStateMachines;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,11 +42,12 @@ public class TickBenchmark {
   public void setUp() {
     VirtualHost host = VirtualHost.builder().seed(1).callLogLimit(0).historyLimit(0).build();
     machine =
-        TcloStateMachines.fixed(
-            host.backdoor(),
-            command -> TcloResult.ok(),
-            TcloOptions.defaults(),
-            new TcloListener() {});
+        TcloMachines.FIXED.create(
+            new TcloMachineContext(
+                host.backdoor(),
+                command -> TcloResult.ok(),
+                TcloOptions.defaults(),
+                new TcloListener() {}));
     machine.tick();
     if (machine.health() != TcloHealth.UP) {
       throw new IllegalStateException("machine not up: " + machine);

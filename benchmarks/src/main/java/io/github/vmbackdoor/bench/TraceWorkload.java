@@ -3,10 +3,11 @@ package io.github.vmbackdoor.bench;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloMachineContext;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TcloResult;
 import io.github.vmbackdoor.rpc.TcloStateMachine;
-import io.github.vmbackdoor.rpc.TcloStateMachines;
 
 /**
  * The guest of the replay benchmark: the fixed TCLO machine polling, and every tenth poll an RPCI
@@ -24,8 +25,12 @@ final class TraceWorkload {
 
   TraceWorkload(Backdoor backdoor) {
     this.machine =
-        TcloStateMachines.fixed(
-            backdoor, command -> TcloResult.ok(), TcloOptions.defaults(), new TcloListener() {});
+        TcloMachines.FIXED.create(
+            new TcloMachineContext(
+                backdoor,
+                command -> TcloResult.ok(),
+                TcloOptions.defaults(),
+                new TcloListener() {}));
     this.rpci = RpciClient.create(backdoor);
   }
 

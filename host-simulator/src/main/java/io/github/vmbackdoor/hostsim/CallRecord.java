@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import java.time.Duration;
 
 /**
@@ -21,22 +22,12 @@ import java.time.Duration;
 public record CallRecord(
     long sequence,
     Duration at,
-    Kind kind,
+    TraceCall.Operation kind,
     Registers request,
     Registers answer,
     int payloadLength,
     long payloadCrc32,
     String note) {
-
-  /** The instruction a call used. */
-  public enum Kind {
-    /** {@code in} on the command port. */
-    IN,
-    /** {@code rep outsb} on the HB port. */
-    OUTS,
-    /** {@code rep insb} on the HB port. */
-    INS
-  }
 
   @Override
   public String toString() {
@@ -52,7 +43,7 @@ public record CallRecord(
         .append("] -> [")
         .append(answer)
         .append(']');
-    if (kind != Kind.IN) {
+    if (kind != TraceCall.Operation.IN) {
       b.append(" bytes=")
           .append(payloadLength)
           .append(" crc=")

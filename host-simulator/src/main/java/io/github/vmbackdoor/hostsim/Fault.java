@@ -22,42 +22,30 @@ import java.util.OptionalInt;
  * matching call is. Last, a probability below 1 draws from the host's seeded random source, so runs
  * repeat.
  *
- * <p>Actions:
+ * <p>Actions ({@link FaultAction}, one record each):
  *
  * <ul>
- *   <li>{@link Action#CLEAR_SUCCESS}: the host does not act on the call and answers without SUCCESS
- *       (status 0); the channel's state is unchanged;
- *   <li>{@link Action#CHECKPOINT}: as if a checkpoint cancelled the operation in progress on the
- *       channel: the operation is abandoned (a message being received stays available) and the call
- *       answers CPT without SUCCESS; at SENDSIZE or RECVSIZE, which never answer CPT, the call is
- *       served and the operation it starts is cancelled (its next step answers CPT);
- *   <li>{@link Action#CLOSE_CHANNEL}: the host closes the channel ({@link
+ *   <li>{@link FaultAction.ClearSuccess}: the host does not act on the call and answers without
+ *       SUCCESS (status 0); the channel's state is unchanged;
+ *   <li>{@link FaultAction.Checkpoint}: as if a checkpoint cancelled the operation in progress on
+ *       the channel: the operation is abandoned (a message being received stays available) and the
+ *       call answers CPT without SUCCESS; at SENDSIZE or RECVSIZE, which never answer CPT, the call
+ *       is served and the operation it starts is cancelled (its next step answers CPT);
+ *   <li>{@link FaultAction.CloseChannel}: the host closes the channel ({@link
  *       Invalidation#HOST_CLOSED}); the call answers CLOSED without SUCCESS;
- *   <li>{@link Action#DROP_CHANNEL}: the host forgets the channel ({@link
+ *   <li>{@link FaultAction.DropChannel}: the host forgets the channel ({@link
  *       Invalidation#COOKIES_INVALID}); the call answers status 0;
- *   <li>{@link Action#CORRUPT_PAYLOAD}: the call is served, but the first payload byte it moves
+ *   <li>{@link FaultAction.CorruptPayload}: the call is served, but the first payload byte it moves
  *       (SENDPAYLOAD, RECVPAYLOAD, HB in or out) is inverted (xor 0xFF);
- *   <li>{@link Action#DELAY}: the call is served and takes {@link #delay()} of virtual time (the
- *       host's delayer is told; with a {@link Simulation} the clock moves on).
+ *   <li>{@link FaultAction.Delay}: the call is served and takes the delay's extra virtual time (the
+ *       host's delayer is told; with a {@link Simulation} the clock moves on);
+ *   <li>a {@link FaultAction.Custom} action: whatever it makes of the call.
  * </ul>
+ *
+ * <p>At OPEN there is no channel yet: an action that refuses the call refuses the OPEN with its
+ * status, one that only corrupts does nothing, a delay delays it.
  */
 public final class Fault {
-
-  /** What the host does to a matching call. */
-  public enum Action {
-    /** Answer without SUCCESS, do nothing. */
-    CLEAR_SUCCESS,
-    /** Cancel the operation in progress and answer CPT without SUCCESS. */
-    CHECKPOINT,
-    /** Close the channel (host side) and answer CLOSED without SUCCESS. */
-    CLOSE_CHANNEL,
-    /** Forget the channel and answer status 0. */
-    DROP_CHANNEL,
-    /** Serve the call but invert the first payload byte it moves. */
-    CORRUPT_PAYLOAD,
-    /** Serve the call, taking extra virtual time. */
-    DELAY
-  }
 
   private final OptionalInt protocol;
   private final OptionalInt channelId;
@@ -66,8 +54,7 @@ public final class Fault {
   private final Duration from;
   private final Optional<Duration> until;
   private final double probability;
-  private final Action action;
-  private final Duration delay;
+  private final FaultAction action;
 
   private Fault(Builder b) {
     this.protocol = b.protocol;
@@ -78,7 +65,6 @@ public final class Fault {
     this.until = b.until;
     this.probability = b.probability;
     this.action = b.action;
-    this.delay = b.delay;
   }
 
   /** A new builder: matches every message call until narrowed; an action must be chosen. */
@@ -122,13 +108,8 @@ public final class Fault {
   }
 
   /** What the host does. */
-  public Action action() {
+  public FaultAction action() {
     return action;
-  }
-
-  /** The extra virtual time of a {@link Action#DELAY}; zero for the other actions. */
-  public Duration delay() {
-    return delay;
   }
 
   /** Whether the call matches every criterion but occurrence and probability. */
@@ -150,10 +131,7 @@ public final class Fault {
 
   @Override
   public String toString() {
-    StringBuilder b = new StringBuilder("Fault{").append(action);
-    if (action == Action.DELAY) {
-      b.append(' ').append(delay);
-    }
+    StringBuilder b = new StringBuilder("Fault{").append(action.describe());
     protocol.ifPresent(p -> b.append(" protocol=").append(BackdoorProtocol.protocolName(p)));
     channelId.ifPresent(c -> b.append(" channel=").append(c));
     step.ifPresent(s -> b.append(" step=").append(s));
@@ -182,8 +160,7 @@ public final class Fault {
     private Duration from = Duration.ZERO;
     private Optional<Duration> until = Optional.empty();
     private double probability = 1.0;
-    private Action action;
-    private Duration delay = Duration.ZERO;
+    private FaultAction action;
 
     private Builder() {}
 
@@ -238,38 +215,36 @@ public final class Fault {
 
     /** Answer without SUCCESS. */
     public Builder clearSuccess() {
-      return action(Action.CLEAR_SUCCESS);
+      return action(new FaultAction.ClearSuccess());
     }
 
     /** Answer CPT without SUCCESS, cancelling the operation in progress. */
     public Builder checkpoint() {
-      return action(Action.CHECKPOINT);
+      return action(new FaultAction.Checkpoint());
     }
 
     /** Close the channel host-side and answer CLOSED. */
     public Builder closeChannel() {
-      return action(Action.CLOSE_CHANNEL);
+      return action(new FaultAction.CloseChannel());
     }
 
     /** Forget the channel. */
     public Builder dropChannel() {
-      return action(Action.DROP_CHANNEL);
+      return action(new FaultAction.DropChannel());
     }
 
     /** Invert the first payload byte the call moves. */
     public Builder corruptPayload() {
-      return action(Action.CORRUPT_PAYLOAD);
+      return action(new FaultAction.CorruptPayload());
     }
 
     /** Serve the call but let it take {@code delay} of virtual time. */
     public Builder delay(Duration delay) {
-      Preconditions.checkArgument(!delay.isNegative(), "negative delay %s", delay);
-      this.delay = delay;
-      return action(Action.DELAY);
+      return action(new FaultAction.Delay(delay));
     }
 
-    /** Sets the action directly. */
-    public Builder action(Action action) {
+    /** Sets the action directly: a built-in one or a {@link FaultAction.Custom} one. */
+    public Builder action(FaultAction action) {
       this.action = Preconditions.checkNotNull(action, "action");
       return this;
     }

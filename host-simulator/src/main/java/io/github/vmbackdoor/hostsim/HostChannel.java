@@ -30,22 +30,8 @@ final class HostChannel {
 
   int receiveOffset;
 
-  /** TCLO: the command being fetched (null for RPCI). */
-  TcloCommand receiveCommand;
-
-  /** RPCI: the reply waiting for the guest. */
-  byte[] pendingReply;
-
-  /** TCLO: whether the guest has sent its first message ("I am here"). */
-  boolean heardFrom;
-
-  /** TCLO: whether the channel still owes the guest its first "reset". */
-  boolean needsReset;
-
-  /** TCLO: the command delivered and not yet answered. */
-  TcloCommand outstanding;
-
-  long outstandingSinceNanos;
+  /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
+  Endpoint.Session session;
 
   HostChannel(int id, int protocol, boolean cookies, int cookieHigh, int cookieLow, long now) {
     this.id = id;
@@ -68,6 +54,28 @@ final class HostChannel {
     sendOffset = 0;
     receiveBuffer = null;
     receiveOffset = 0;
-    receiveCommand = null;
+  }
+
+  /** SENDING: stores the next piece of up to four bytes (little-endian in {@code word}). */
+  void putPiece(int word) {
+    int n = Math.min(4, sendBuffer.length - sendOffset);
+    for (int i = 0; i < n; i++) {
+      sendBuffer[sendOffset + i] = (byte) (word >>> (8 * i));
+    }
+    sendOffset += n;
+  }
+
+  /** RECEIVING: the next piece of up to four bytes, little-endian; RECEIVED after the last one. */
+  int takePiece() {
+    int word = 0;
+    int n = Math.min(4, receiveBuffer.length - receiveOffset);
+    for (int i = 0; i < n; i++) {
+      word |= (receiveBuffer[receiveOffset + i] & 0xFF) << (8 * i);
+    }
+    receiveOffset += n;
+    if (receiveOffset == receiveBuffer.length) {
+      operation = ChannelInfo.Operation.RECEIVED;
+    }
+    return word;
   }
 }

@@ -14,7 +14,12 @@ public final class KebabCase {
 
   /** The constant's name in kebab case: {@code COOKIES_INVALID} gives {@code cookies-invalid}. */
   public static String of(Enum<?> value) {
-    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return of(value.name());
+  }
+
+  /** A constant-style name in kebab case: {@code CLEAR_SUCCESS} gives {@code clear-success}. */
+  public static String of(String constantName) {
+    return constantName.toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**
@@ -24,7 +29,7 @@ public final class KebabCase {
    * @throws IllegalArgumentException naming the allowed words when none matches
    */
   public static <E extends Enum<E>> E parse(Class<E> type, String word) {
-    String wanted = word.toLowerCase(Locale.ROOT).replace('_', '-');
+    String wanted = of(word);
     List<String> names = new ArrayList<>();
     for (E e : type.getEnumConstants()) {
       if (of(e).equals(wanted)) {

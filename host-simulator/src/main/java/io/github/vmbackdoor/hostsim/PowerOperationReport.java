@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,7 +14,7 @@ import java.util.Optional;
  * @param reportedSuccess the success flag of the matching state-change report, once it arrived
  */
 public record PowerOperationReport(
-    PowerOperation operation,
+    GuestOsState operation,
     Duration requestedAt,
     Optional<String> reply,
     Optional<Boolean> reportedSuccess) {}

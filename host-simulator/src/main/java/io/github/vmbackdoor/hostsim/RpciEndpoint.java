@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
+
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The host's RPCI endpoint: handlers by command name, the stores the built-in handlers keep, and
- * the requests received. Guarded by the VirtualHost's lock.
+ * the requests received. Each RPCI channel's session holds the reply waiting for its guest. Guarded
+ * by the VirtualHost's lock.
  */
-final class RpciEndpoint {
+final class RpciEndpoint implements Endpoint {
 
   /** The reply to a command no handler knows (RPCI_UNKNOWN_COMMAND with the failure prefix). */
   static final String UNKNOWN_COMMAND = "0 Unknown command";
@@ -27,7 +31,8 @@ final class RpciEndpoint {
   private final int historyLimit;
   private final int storeLimit;
   private final String machineId;
-  private final List<TcloCommand.PowerTracker> powerOperations;
+  private final Supplier<Duration> hostTime;
+  private final PowerOperations powerOperations;
   private final Map<String, RpciHandler> handlers = new HashMap<>();
   private final Deque<RpciRequest> requests = new ArrayDeque<>();
   private final Map<String, String> guestInfo = new TreeMap<>();
@@ -39,6 +44,7 @@ final class RpciEndpoint {
   private String toolsVersionType;
 
   /**
+   * @param hostTime the host time requests are stamped with
    * @param powerOperations the host's requested power operations, which state-change reports are
    *     matched to
    */
@@ -46,12 +52,52 @@ final class RpciEndpoint {
       int historyLimit,
       int storeLimit,
       String machineId,
-      List<TcloCommand.PowerTracker> powerOperations) {
+      Supplier<Duration> hostTime,
+      PowerOperations powerOperations) {
     this.historyLimit = historyLimit;
+    this.hostTime = hostTime;
     this.storeLimit = storeLimit;
     this.machineId = machineId;
     this.powerOperations = powerOperations;
     installBuiltInHandlers();
+  }
+
+  @Override
+  public int protocol() {
+    return PROTOCOL_RPCI;
+  }
+
+  @Override
+  public Session open(HostChannel channel) {
+    return new RpciSession(channel.id);
+  }
+
+  /** One RPCI channel: a request in, its reply waiting until the guest has fetched it. */
+  private final class RpciSession implements Session {
+    private final int channelId;
+    private byte[] pendingReply;
+
+    RpciSession(int channelId) {
+      this.channelId = channelId;
+    }
+
+    @Override
+    public void message(byte[] message) {
+      pendingReply = handle(channelId, hostTime.get(), message);
+    }
+
+    @Override
+    public Offer offer() {
+      return pendingReply == null ? null : new Offer(pendingReply, null);
+    }
+
+    @Override
+    public void received() {
+      pendingReply = null;
+    }
+
+    @Override
+    public void ended() {}
   }
 
   void handler(String name, RpciHandler handler) {
@@ -63,7 +109,7 @@ final class RpciEndpoint {
   }
 
   /** Handles one complete request and returns the reply's bytes. */
-  byte[] handle(int channelId, Duration at, byte[] message) {
+  private byte[] handle(int channelId, Duration at, byte[] message) {
     RpciRequest request =
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     History.add(requests, request, historyLimit);
@@ -232,15 +278,7 @@ final class RpciEndpoint {
     } catch (NumberFormatException e) {
       return "0 Invalid arguments";
     }
-    PowerOperation op = PowerOperation.ofStateId(state);
-    if (op != null) {
-      for (TcloCommand.PowerTracker t : powerOperations) {
-        if (t.operation == op && t.reportedSuccess == null) {
-          t.reportedSuccess = parts[0].equals("1");
-          break;
-        }
-      }
-    }
+    powerOperations.reported(state, parts[0].equals("1"));
     return "1 ";
   }
 }

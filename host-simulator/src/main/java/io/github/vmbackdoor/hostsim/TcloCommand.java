@@ -11,9 +11,9 @@ final class TcloCommand {
   final boolean channelReset;
 
   /** The power operation this command requests, or null. */
-  final PowerTracker power;
+  final PowerOperations.Tracker power;
 
-  TcloCommand(String text, boolean channelReset, PowerTracker power) {
+  TcloCommand(String text, boolean channelReset, PowerOperations.Tracker power) {
     this.text = text;
     this.bytes = text.getBytes(StandardCharsets.ISO_8859_1);
     this.channelReset = channelReset;
@@ -23,18 +23,5 @@ final class TcloCommand {
   @Override
   public String toString() {
     return text;
-  }
-
-  /** Mutable record of one requested power operation. Guarded by the host's lock. */
-  static final class PowerTracker {
-    final PowerOperation operation;
-    final long requestedNanos;
-    String reply;
-    Boolean reportedSuccess;
-
-    PowerTracker(PowerOperation operation, long requestedNanos) {
-      this.operation = operation;
-      this.requestedNanos = requestedNanos;
-    }
   }
 }

@@ -1,7 +1,10 @@
 package io.github.vmbackdoor.hostsim;
 
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
+
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -11,10 +14,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The host's TCLO endpoint: one queue of host commands per VM, the channel the host talks to, and
- * the record of exchanges. Guarded by the VirtualHost's lock.
+ * The host's TCLO endpoint: one queue of host commands per VM, the channel the host talks to (the
+ * newest TCLO channel opened), and the record of exchanges. Each TCLO channel's own state (heard
+ * from, owed a reset, the command outstanding) lives in its {@link TcloSession}. Guarded by the
+ * VirtualHost's lock.
  */
-final class TcloEndpoint {
+final class TcloEndpoint implements Endpoint {
 
   static final String RESET = "reset";
 
@@ -22,24 +27,55 @@ final class TcloEndpoint {
   private final long startNanos;
   private final int historyLimit;
   private final boolean rejectUnsolicitedReplies;
+  private final ChannelTable table;
+  private final Invalidation takeover;
+  private final PowerOperations powerOperations;
   private final Deque<TcloCommand> queue = new ArrayDeque<>();
   private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
   private final Deque<String> commandsSent = new ArrayDeque<>();
-  private final List<TcloCommand.PowerTracker> powerOperations = new ArrayList<>();
 
-  /** The TCLO channel the host talks to: the newest opened, while it lives. */
-  private HostChannel active;
+  /** The session of the TCLO channel the host talks to, while it lives. */
+  private TcloSession active;
 
-  TcloEndpoint(Ticker ticker, long startNanos, int historyLimit, boolean rejectUnsolicitedReplies) {
+  /**
+   * @param table the channel table, where a displaced TCLO channel is invalidated
+   * @param takeover what happens to the older TCLO channel when a newer one opens
+   */
+  TcloEndpoint(
+      Ticker ticker,
+      long startNanos,
+      int historyLimit,
+      boolean rejectUnsolicitedReplies,
+      ChannelTable table,
+      Invalidation takeover,
+      PowerOperations powerOperations) {
     this.ticker = ticker;
     this.startNanos = startNanos;
     this.historyLimit = historyLimit;
     this.rejectUnsolicitedReplies = rejectUnsolicitedReplies;
+    this.table = table;
+    this.takeover = takeover;
+    this.powerOperations = powerOperations;
   }
 
-  /** The power operations requested, shared with the RPCI endpoint's state-change reports. */
-  List<TcloCommand.PowerTracker> powerTrackers() {
-    return powerOperations;
+  @Override
+  public int protocol() {
+    return PROTOCOL_TCLO;
+  }
+
+  /**
+   * A TCLO channel was opened: it becomes the one the host talks to and owes its guest a "reset";
+   * the channel it displaced, if still open, is invalidated as the takeover policy says.
+   */
+  @Override
+  public Session open(HostChannel channel) {
+    TcloSession previous = active;
+    TcloSession session = new TcloSession(channel);
+    active = session;
+    if (previous != null && table.holds(previous.channel) && previous.channel.isOpen()) {
+      table.invalidate(previous.channel, takeover, ChannelInfo.State.HOST_CLOSED);
+    }
+    return session;
   }
 
   // ---- the queue ----
@@ -48,9 +84,8 @@ final class TcloEndpoint {
     queue.addLast(new TcloCommand(command, false, null));
   }
 
-  void requestPowerOperation(PowerOperation operation) {
-    TcloCommand.PowerTracker t = new TcloCommand.PowerTracker(operation, ticker.read());
-    powerOperations.add(t);
+  void requestPowerOperation(GuestOsState operation) {
+    PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
     queue.addLast(new TcloCommand(operation.command(), false, t));
   }
 
@@ -63,113 +98,136 @@ final class TcloEndpoint {
     queue.addFirst(new TcloCommand(command, false, null));
   }
 
-  // ---- channels ----
+  /** One TCLO channel's state. */
+  private final class TcloSession implements Session {
+    private final HostChannel channel;
 
-  /**
-   * A TCLO channel was opened: it becomes the one the host talks to and owes its guest a "reset".
-   * Returns the channel it displaced, or null.
-   */
-  HostChannel opened(HostChannel ch) {
-    HostChannel previous = active;
-    active = ch;
-    ch.needsReset = true;
-    return previous;
-  }
+    /** Whether the guest has sent its first message ("I am here"). */
+    private boolean heardFrom;
 
-  /** A channel ended (closed, invalidated, dropped): an outstanding command is lost. */
-  void ended(HostChannel ch) {
-    if (ch.outstanding != null) {
-      record(
-          new TcloExchange(
-              ch.id,
-              Optional.of(ch.outstanding.text),
-              Optional.empty(),
-              TcloExchange.Outcome.CHANNEL_LOST,
-              time(ch.outstandingSinceNanos),
-              now()));
-      ch.outstanding = null;
-    }
-    if (active == ch) {
-      active = null;
-    }
-  }
+    /** Whether the channel still owes the guest its first "reset". */
+    private boolean needsReset = true;
 
-  /** The command the host would send on this channel now, or null. */
-  TcloCommand commandToOffer(HostChannel ch) {
-    if (ch != active || !ch.heardFrom || ch.outstanding != null) {
-      return null;
-    }
-    if (ch.needsReset) {
-      return new TcloCommand(RESET, true, null);
-    }
-    return queue.peekFirst();
-  }
+    /** The command delivered and not yet answered, and since when. */
+    private TcloCommand outstanding;
 
-  /** The guest consumed {@code command} (RECVSTATUS 1): it is now outstanding. */
-  void delivered(HostChannel ch, TcloCommand command) {
-    if (command.channelReset) {
-      ch.needsReset = false;
-      // The channel's own reset also answers a reset that was queued meanwhile.
-      while (!queue.isEmpty()
-          && queue.peekFirst().text.equals(RESET)
-          && queue.peekFirst().power == null) {
-        queue.removeFirst();
+    private long outstandingSinceNanos;
+
+    /** The command last offered at RECVSIZE. */
+    private TcloCommand offered;
+
+    TcloSession(HostChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public Offer offer() {
+      offered = commandToOffer();
+      return offered == null ? null : new Offer(offered.bytes, offered.text);
+    }
+
+    private TcloCommand commandToOffer() {
+      if (this != active || !heardFrom || outstanding != null) {
+        return null;
       }
-    } else {
-      queue.removeFirstOccurrence(command);
+      if (needsReset) {
+        return new TcloCommand(RESET, true, null);
+      }
+      return queue.peekFirst();
     }
-    ch.outstanding = command;
-    ch.outstandingSinceNanos = ticker.read();
-    History.add(commandsSent, command.text, historyLimit);
-  }
 
-  /**
-   * Whether the host refuses a SENDSIZE of {@code length} on the channel because it would be a
-   * reply nobody asked for (the policy says reject); records the refusal.
-   */
-  boolean refusesUnsolicited(HostChannel ch, long length) {
-    if (!rejectUnsolicitedReplies || length == 0 || ch.outstanding != null) {
-      return false;
+    /** The guest consumed the command offered (RECVSTATUS 1): it is now outstanding. */
+    @Override
+    public void received() {
+      TcloCommand command = offered;
+      if (command == null) {
+        return;
+      }
+      if (command.channelReset) {
+        needsReset = false;
+        // The channel's own reset also answers a reset that was queued meanwhile.
+        while (!queue.isEmpty()
+            && queue.peekFirst().text.equals(RESET)
+            && queue.peekFirst().power == null) {
+          queue.removeFirst();
+        }
+      } else {
+        queue.removeFirstOccurrence(command);
+      }
+      outstanding = command;
+      outstandingSinceNanos = ticker.read();
+      History.add(commandsSent, command.text, historyLimit);
     }
-    record(
-        new TcloExchange(
-            ch.id,
-            Optional.empty(),
-            Optional.empty(),
-            TcloExchange.Outcome.UNSOLICITED_REJECTED,
-            now(),
-            now()));
-    return true;
-  }
 
-  /** A complete message from the guest: the reply to the outstanding command, or a ping. */
-  void message(HostChannel ch, byte[] message) {
-    String text = new String(message, StandardCharsets.ISO_8859_1);
-    if (ch.outstanding != null) {
-      TcloCommand c = ch.outstanding;
-      ch.outstanding = null;
-      if (c.power != null) {
-        c.power.reply = text;
+    /**
+     * Refuses a SENDSIZE of a reply nobody asked for when the policy says reject; records the
+     * refusal.
+     */
+    @Override
+    public String refuseSend(long length) {
+      if (!rejectUnsolicitedReplies || length == 0 || outstanding != null) {
+        return null;
       }
       record(
           new TcloExchange(
-              ch.id,
-              Optional.of(c.text),
-              Optional.of(text),
-              TcloExchange.Outcome.ANSWERED,
-              time(ch.outstandingSinceNanos),
-              now()));
-    } else if (message.length > 0) {
-      record(
-          new TcloExchange(
-              ch.id,
+              channel.id,
               Optional.empty(),
-              Optional.of(text),
-              TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
+              Optional.empty(),
+              TcloExchange.Outcome.UNSOLICITED_REJECTED,
               now(),
               now()));
+      return "unsolicited reply rejected";
     }
-    ch.heardFrom = true;
+
+    /** A complete message from the guest: the reply to the outstanding command, or a ping. */
+    @Override
+    public void message(byte[] message) {
+      String text = new String(message, StandardCharsets.ISO_8859_1);
+      if (outstanding != null) {
+        TcloCommand c = outstanding;
+        outstanding = null;
+        if (c.power != null) {
+          c.power.reply = text;
+        }
+        record(
+            new TcloExchange(
+                channel.id,
+                Optional.of(c.text),
+                Optional.of(text),
+                TcloExchange.Outcome.ANSWERED,
+                time(outstandingSinceNanos),
+                now()));
+      } else if (message.length > 0) {
+        record(
+            new TcloExchange(
+                channel.id,
+                Optional.empty(),
+                Optional.of(text),
+                TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
+                now(),
+                now()));
+      }
+      heardFrom = true;
+    }
+
+    /** The channel ended (closed, invalidated, dropped): an outstanding command is lost. */
+    @Override
+    public void ended() {
+      if (outstanding != null) {
+        record(
+            new TcloExchange(
+                channel.id,
+                Optional.of(outstanding.text),
+                Optional.empty(),
+                TcloExchange.Outcome.CHANNEL_LOST,
+                time(outstandingSinceNanos),
+                now()));
+        outstanding = null;
+      }
+      if (active == this) {
+        active = null;
+      }
+    }
   }
 
   private void record(TcloExchange e) {
@@ -201,7 +259,7 @@ final class TcloEndpoint {
   }
 
   Optional<Integer> activeChannel() {
-    return active != null ? Optional.of(active.id) : Optional.empty();
+    return active != null ? Optional.of(active.channel.id) : Optional.empty();
   }
 
   List<TcloExchange> exchanges() {
@@ -223,15 +281,6 @@ final class TcloEndpoint {
   }
 
   List<PowerOperationReport> powerOperations() {
-    List<PowerOperationReport> l = new ArrayList<>();
-    for (TcloCommand.PowerTracker t : powerOperations) {
-      l.add(
-          new PowerOperationReport(
-              t.operation,
-              time(t.requestedNanos),
-              Optional.ofNullable(t.reply),
-              Optional.ofNullable(t.reportedSuccess)));
-    }
-    return ImmutableList.copyOf(l);
+    return powerOperations.reports(this::time);
   }
 }

@@ -10,6 +10,8 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -119,7 +121,7 @@ class CheckpointTest {
               host.callLog().stream()
                   .filter(
                       c ->
-                          ((c.kind() == CallRecord.Kind.IN
+                          ((c.kind() == TraceCall.Operation.IN
                                       ? c.answer().ecxHigh()
                                       : c.answer().ebxHigh())
                                   & STATUS_CPT)
@@ -136,7 +138,7 @@ class CheckpointTest {
     tclo.send(new byte[0]);
     assertThat(new String(tclo.receive(), StandardCharsets.US_ASCII)).isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
-    host.requestPowerOperation(PowerOperation.SUSPEND);
+    host.requestPowerOperation(GuestOsState.SUSPEND);
     assertThat(new String(tclo.receive(), StandardCharsets.US_ASCII)).isEqualTo("OS_Suspend");
 
     // the state-change RPCI: the checkpoint falls between RECVSIZE and the HB read of the reply
@@ -167,7 +169,7 @@ class CheckpointTest {
     }
     assertThat(host.checkpoints()).isEqualTo(1);
     assertThat(host.callLog())
-        .filteredOn(c -> c.sequence() > mark && c.kind() == CallRecord.Kind.INS)
+        .filteredOn(c -> c.sequence() > mark && c.kind() == TraceCall.Operation.INS)
         .extracting(c -> c.answer().ebxHigh())
         .containsExactly(STATUS_CPT, STATUS_SUCCESS);
     assertThat(host.powerOperations())

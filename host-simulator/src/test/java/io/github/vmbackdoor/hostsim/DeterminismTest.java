@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -114,7 +115,7 @@ class DeterminismTest {
           sim.schedule(at, host::checkpoint);
           break;
         case 1:
-          sim.schedule(at, () -> host.requestPowerOperation(PowerOperation.SUSPEND));
+          sim.schedule(at, () -> host.requestPowerOperation(GuestOsState.SUSPEND));
           break;
         case 2:
           sim.schedule(at, () -> host.invalidateAllChannels(Invalidation.HOST_CLOSED));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.RpciClient;
@@ -36,7 +37,7 @@ class ReadmeExamplesTest {
             .powerCallback(asked::add)
             .build();
     tools.start();
-    host.requestPowerOperation(PowerOperation.SUSPEND);
+    host.requestPowerOperation(GuestOsState.SUSPEND);
     sim.runFor(Duration.ofSeconds(5));
     tools.stop();
 
@@ -68,7 +69,7 @@ class ReadmeExamplesTest {
     assertThat(host.callLog())
         .anyMatch(
             call ->
-                call.kind() == CallRecord.Kind.INS
+                call.kind() == TraceCall.Operation.INS
                     && call.answer().ebxHigh() == BackdoorProtocol.STATUS_CPT);
   }
 }

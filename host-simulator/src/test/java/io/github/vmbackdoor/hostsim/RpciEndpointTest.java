@@ -4,6 +4,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,8 +95,8 @@ class RpciEndpointTest {
 
   @Test
   void stateChangeStatusIsTrackedPerRequestedOperation() {
-    host.requestPowerOperation(PowerOperation.REBOOT);
-    host.requestPowerOperation(PowerOperation.RESUME);
+    host.requestPowerOperation(GuestOsState.REBOOT);
+    host.requestPowerOperation(GuestOsState.RESUME);
     assertThat(rpci("tools.os.statechange.status 0 4\0")).isEqualTo("1 ");
     assertThat(rpci("tools.os.statechange.status x")).startsWith("0 ");
     assertThat(host.powerOperations())

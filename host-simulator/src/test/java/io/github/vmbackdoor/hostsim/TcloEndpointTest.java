@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class TcloEndpointTest {
     tclo.send(new byte[0]);
     tclo.receive();
     tclo.send(bytes("OK ATR toolbox"));
-    host.requestPowerOperation(PowerOperation.HALT);
+    host.requestPowerOperation(GuestOsState.HALT);
     assertThat(text(tclo.receive())).isEqualTo("OS_Halt");
     assertThat(rpci(host, "tools.os.statechange.status 1 1\0")).isEqualTo("1 ");
     tclo.send(bytes("OK "));
@@ -119,7 +120,7 @@ class TcloEndpointTest {
         .singleElement()
         .satisfies(
             p -> {
-              assertThat(p.operation()).isEqualTo(PowerOperation.HALT);
+              assertThat(p.operation()).isEqualTo(GuestOsState.HALT);
               assertThat(p.reply()).contains("OK ");
               assertThat(p.reportedSuccess()).contains(true);
             });

@@ -9,10 +9,11 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import io.github.vmbackdoor.rpc.TcloHealth;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,7 @@ class TcloScenariosTest {
     final ToolsService service;
     final List<ScenarioOutcome.TimedLine> lines;
 
-    Run(Scenario scenario, Machine machine) {
+    Run(Scenario scenario, TcloMachines machine) {
       ScenarioRunner runner = ScenarioRunner.prepare(scenario, machine);
       this.outcome = runner.run();
       this.host = runner.host();
@@ -81,12 +82,12 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void hostClosesTheTcloChannel(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void hostClosesTheTcloChannel(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.hostClosesTclo(), machine);
     assertThat(run.linesFrom(Duration.ZERO).subList(0, Math.min(3, run.lines.size())))
         .startsWith("vmware: sending length failed, eax=0x564d5868, ecx=0x40000", FAILED_PING);
-    if (machine == Machine.LEGACY) {
+    if (machine == TcloMachines.LEGACY) {
       // Once a second for the remaining 50 minutes, and it never polls again.
       assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
           .isBetween(2999L, 3001L);
@@ -99,13 +100,13 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void checkpointInsideTheStateChangeReply(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void checkpointInsideTheStateChangeReply(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.checkpointInStateChange(), machine);
     List<PowerOperationReport> ops = run.host.powerOperations();
     assertThat(ops)
         .extracting(PowerOperationReport::operation)
-        .containsExactly(PowerOperation.SUSPEND, PowerOperation.RESUME);
+        .containsExactly(GuestOsState.SUSPEND, GuestOsState.RESUME);
     assertThat(ops.get(0).reply()).contains("OK ");
     assertThat(ops.get(1).reportedSuccess()).contains(true);
     // The request itself reached the host every time; what the checkpoint cancelled was the
@@ -147,14 +148,14 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void hostRejectsUnsolicitedReplies(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void hostRejectsUnsolicitedReplies(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.rejectsUnsolicitedReplies(), machine);
     long rejected =
         run.host.tcloExchanges().stream()
             .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED)
             .count();
-    if (machine == Machine.LEGACY) {
+    if (machine == TcloMachines.LEGACY) {
       // "resetting rpc" / "failed to send reset reply", about every three seconds.
       assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isGreaterThan(900);
       assertThat(run.countLines("vmt0: failed to send reset reply", TROUBLE, LENGTH.plusSeconds(1)))
@@ -172,8 +173,8 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void cookiesInvalidatedSoTheCloseFailsToo(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void cookiesInvalidatedSoTheCloseFailsToo(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.cookiesInvalidated(), machine);
     switch (machine) {
       case FIXED:
@@ -201,8 +202,8 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void eightChannelHostWithLeakingCloses(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void eightChannelHostWithLeakingCloses(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.leakingCloses(), machine);
     Duration lastTenMinutes = LENGTH.minusMinutes(10);
     long tcloChannels =
@@ -234,10 +235,10 @@ class TcloScenariosTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void aSecondTcloUserTakesTheChannel(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void aSecondTcloUserTakesTheChannel(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.secondTcloUser(), machine);
-    if (machine == Machine.LEGACY) {
+    if (machine == TcloMachines.LEGACY) {
       // Never closes (no "reset" gets through), so it never takes the channel back.
       assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
           .isBetween(2999L, 3001L);

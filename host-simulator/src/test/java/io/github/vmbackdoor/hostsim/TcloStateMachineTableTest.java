@@ -7,7 +7,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,11 +58,11 @@ class TcloStateMachineTableTest {
           .append("| machine | outcome | time to recover | log lines per virtual hour |")
           .append(" most frequent line after the trouble |\n")
           .append("|---|---|---|---|---|\n");
-      for (Machine machine : Machine.values()) {
+      for (TcloMachines machine : TcloMachines.values()) {
         ScenarioOutcome run = ScenarioRunner.run(scenario, machine);
         Classification outcome = run.classification();
         b.append("| ")
-            .append(ScenarioRunner.machineName(machine))
+            .append(machine.machineName())
             .append(" | ")
             .append(outcome.name().toLowerCase(Locale.ROOT))
             .append(" | ")

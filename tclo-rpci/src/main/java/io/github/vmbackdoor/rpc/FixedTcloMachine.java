@@ -126,8 +126,8 @@ final class FixedTcloMachine implements TcloStateMachine {
       backoffCs = 0;
       return Duration.ZERO;
     } catch (BackdoorException e) {
-      if (e instanceof MessageException
-          && ((MessageException) e).step() != MessageException.Step.RECVSIZE
+      if (e instanceof MessageException m
+          && m.step() != MessageException.Step.RECVSIZE
           && failure.startsWith("failed to get length")) {
         failure = "failed to get incoming TCLO data";
       }
@@ -224,8 +224,8 @@ final class FixedTcloMachine implements TcloStateMachine {
   }
 
   private void lowLevel(BackdoorException e) {
-    if (e instanceof MessageException) {
-      log.vmware(log.lowLevel((MessageException) e));
+    if (e instanceof MessageException m) {
+      log.failed(m);
     }
   }
 

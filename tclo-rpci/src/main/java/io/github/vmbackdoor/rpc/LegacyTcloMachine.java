@@ -29,13 +29,7 @@ final class LegacyTcloMachine extends VmtTcloMachine {
       return detach("failed to open backdoor RPC channel (TCLO protocol)");
     }
     log.event(Type.CHANNEL_OPENED, "channel " + tclo.channel);
-    if (!attachCapability()) {
-      return Duration.ZERO;
-    }
-    tcloPing = true;
-    attached = true;
-    log.event(Type.ATTACHED);
-    return ONE_SECOND;
+    return finishAttach();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
 import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
 
 /** Log lines and events of one machine, worded and formatted as vmt(4) prints them. */
@@ -37,26 +38,13 @@ final class MachineLog {
     listener.onEvent(TcloEvent.of(type));
   }
 
-  String reg(int value) {
-    return options.flavor().register(value);
-  }
-
-  /** {@code eax=..., ecx=...} in this machine's register format. */
-  String eaxEcx(Registers r) {
-    return "eax=" + reg(r.eax()) + ", ecx=" + reg(r.ecx());
+  /** The {@code vmware: } line vmt prints when {@code step} failed with registers {@code r}. */
+  void failed(Step step, Registers r) {
+    vmware(MessageException.vmtLine(step, r, options.flavor()::register));
   }
 
   /** The {@code vmware: } line vmt prints for a failed message-layer step. */
-  String lowLevel(MessageException e) {
-    Registers r = e.registers();
-    switch (e.step()) {
-      case OPEN:
-        return "open failed, " + eaxEcx(r) + ", edx=" + reg(r.edx());
-      case SEND_HB:
-      case RECV_HB:
-        return e.step().vmtWords() + ", ebx=" + reg(r.ebx());
-      default:
-        return e.step().vmtWords() + ", " + eaxEcx(r);
-    }
+  void failed(MessageException e) {
+    vmware(e.vmtLine(options.flavor()::register));
   }
 }

@@ -33,13 +33,7 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
   @Override
   Duration attach() {
     tclo.zero();
-    if (!attachCapability()) {
-      return Duration.ZERO;
-    }
-    tcloPing = true;
-    attached = true;
-    log.event(Type.ATTACHED);
-    return ONE_SECOND;
+    return finishAttach();
   }
 
   @Override

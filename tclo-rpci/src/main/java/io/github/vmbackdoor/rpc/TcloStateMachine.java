@@ -7,9 +7,10 @@ import java.time.Duration;
  * returns the delay until the next one. A machine owns no thread and no clock, so a real scheduler
  * and a virtual-time simulation drive the same code ({@link ToolsService} does the driving).
  *
- * <p>Three implementations exist, made by {@link TcloStateMachines}: the fixed machine, vmt(4) as
- * shipped (legacy) and vmt with the 2024 patch (proposed patch). Each reports what it does to a
- * {@link TcloListener}, as events and as vmt-worded log lines.
+ * <p>Three implementations are built in, made by {@link TcloMachines}: the fixed machine, vmt(4) as
+ * shipped (legacy) and vmt with the 2024 patch (proposed patch); a {@link TcloMachineFactory} plugs
+ * in one of the user's own. Each reports what it does to a {@link TcloListener}, as events and, for
+ * the built-ins, as vmt-worded log lines.
  *
  * <p>Not thread-safe: call {@link #tick()} and {@link #shutdown()} from one thread at a time.
  */
@@ -34,6 +35,6 @@ public interface TcloStateMachine {
    */
   void shutdown();
 
-  /** A short name: {@code fixed}, {@code legacy} or {@code proposed-patch}. */
+  /** A short name, the {@link TcloMachineFactory#machineName()} of its factory. */
   String name();
 }

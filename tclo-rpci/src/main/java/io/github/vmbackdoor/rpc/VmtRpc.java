@@ -15,6 +15,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import static io.github.vmbackdoor.core.BackdoorProtocol.messageEcx;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
 import java.nio.charset.StandardCharsets;
 
@@ -75,7 +76,7 @@ final class VmtRpc {
             Registers.of(
                 MAGIC, protocol | FLAG_COOKIE, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0));
     if (out.ecxHigh() != 1 || out.edxLow() != 0) {
-      log.vmware("open failed, " + log.eaxEcx(out) + ", edx=" + log.reg(out.edx()));
+      log.failed(Step.OPEN, out);
       return false;
     }
     channel = out.edxHigh();
@@ -87,7 +88,7 @@ final class VmtRpc {
   boolean close() {
     Registers out = call(MESSAGE_CLOSE, 0);
     if (out.ecxHigh() == 0 || out.ecxLow() != 0) {
-      log.vmware("close failed, " + log.eaxEcx(out));
+      log.failed(Step.CLOSE, out);
       return false;
     }
     zero();
@@ -97,7 +98,7 @@ final class VmtRpc {
   boolean send(byte[] buf) {
     Registers size = call(MESSAGE_SENDSIZE, buf.length);
     if ((size.ecxHigh() & STATUS_SUCCESS) == 0) {
-      log.vmware("sending length failed, " + log.eaxEcx(size));
+      log.failed(Step.SENDSIZE, size);
       return false;
     }
     if (buf.length == 0) {
@@ -115,7 +116,7 @@ final class VmtRpc {
                 cookie1),
             buf);
     if (out.ebx() != ENH_DATA) {
-      log.vmware("send failed, ebx=" + log.reg(out.ebx()));
+      log.failed(Step.SEND_HB, out);
       return false;
     }
     return true;
@@ -129,7 +130,7 @@ final class VmtRpc {
   boolean getLength() {
     Registers out = call(MESSAGE_RECVSIZE, 0);
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-      log.vmware("get length failed, " + log.eaxEcx(out));
+      log.failed(Step.RECVSIZE, out);
       return false;
     }
     if ((out.ecxHigh() & STATUS_DORECV) == 0) {
@@ -142,8 +143,17 @@ final class VmtRpc {
     return true;
   }
 
+  /**
+   * Reads the message {@link #getLength()} announced, cut to one byte less than the flavor's buffer
+   * as vmt cuts it, and acknowledges it; null on failure.
+   */
+  byte[] getData(VmtFlavor flavor) {
+    int max = flavor.bufferLength() - 1;
+    return getData(Integer.compareUnsigned(length, max) > 0 ? max : length, dataId);
+  }
+
   /** Reads {@code length} bytes and acknowledges them; null on failure. */
-  byte[] getData(int length, int dataId) {
+  private byte[] getData(int length, int dataId) {
     byte[] data = new byte[length];
     Registers out =
         backdoor.ins(
@@ -151,12 +161,12 @@ final class VmtRpc {
                 MAGIC, ENH_DATA, length, Registers.words(channel, HB_PORT), cookie1, 0, cookie2),
             data);
     if (out.ebx() != ENH_DATA) {
-      log.vmware("get data failed, ebx=" + log.reg(out.ebx()));
+      log.failed(Step.RECV_HB, out);
       return null;
     }
     Registers ack = call(MESSAGE_RECVSTATUS, dataId);
     if (ack.ecxHigh() == 0) {
-      log.vmware("ack data failed, " + log.eaxEcx(ack));
+      log.failed(Step.RECVSTATUS, ack);
       return null;
     }
     return data;

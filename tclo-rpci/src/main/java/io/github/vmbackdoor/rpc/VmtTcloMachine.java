@@ -11,17 +11,14 @@ import java.time.Duration;
 /**
  * What vmt(4)'s legacy code and the proposed patch share: the driver state (TCLO channel, the
  * sticky {@code rpc_error} flag, {@code tclo_ping}), vmt's RPCI transaction, the poll steps from
- * the ping to the dispatch, and the command table with vmt's replies and log lines. The two
- * subclasses differ in attach, the start and end of the tick, the reset handler and shutdown.
+ * the ping to the dispatch; the command table with vmt's replies and log lines is {@link
+ * VmtCommandTable}. The two subclasses differ in attach, the start and end of the tick, the reset
+ * handler and shutdown.
  */
 abstract class VmtTcloMachine implements TcloStateMachine {
 
   static final Duration ONE_SECOND = Duration.ofSeconds(1);
   static final Duration REOPEN_DELAY = Duration.ofSeconds(15);
-
-  static final String REPLY_OK = "OK ";
-  static final String REPLY_UNKNOWN = "ERROR Unknown command";
-  static final String REPLY_NO_IP = "ERROR Unable to find guest IP address";
 
   private static final byte[] EMPTY = new byte[0];
 
@@ -35,8 +32,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   boolean attached;
   boolean stopped;
 
-  private String cachedHostname;
-  private boolean guestOsSet;
+  private final VmtCommandTable commands;
 
   /** Virtual time left until vmt's periodic guest-info tick, counted from the returned delays. */
   private Duration untilGuestInfo = Duration.ZERO;
@@ -46,6 +42,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     this.options = options;
     this.log = new MachineLog(listener, options);
     this.tclo = new VmtRpc(backdoor, log);
+    this.commands = new VmtCommandTable(this);
   }
 
   @Override
@@ -74,8 +71,8 @@ abstract class VmtTcloMachine implements TcloStateMachine {
    * tick that falls due after it, as the machine counts time by its own delays.
    */
   void guestInfoTick() {
-    updateGuestInfo();
-    updateUptime();
+    commands.updateGuestInfo();
+    commands.updateUptime();
   }
 
   /** The attach: what the driver does before scheduling its first tick one second later. */
@@ -129,13 +126,18 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     return Duration.ZERO;
   }
 
-  /** Sets the HGFS capability as attach does; false (and detached) when that fails. */
-  boolean attachCapability() {
+  /**
+   * The end of attach: sets the HGFS capability (detached when that fails) and flags a ping for the
+   * first tick, which comes a second later.
+   */
+  Duration finishAttach() {
     if (rpciTx("tools.capability.hgfs_server " + options.appName() + " 1") == null) {
-      detach("failed to set HGFS server capability");
-      return false;
+      return detach("failed to set HGFS server capability");
     }
-    return true;
+    tcloPing = true;
+    attached = true;
+    log.event(Type.ATTACHED);
+    return ONE_SECOND;
   }
 
   boolean openTclo() {
@@ -185,70 +187,14 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       tcloPing = true;
       return false;
     }
-    int length = tclo.length;
-    int max = options.flavor().bufferLength() - 1;
-    if (Integer.compareUnsigned(length, max) > 0) {
-      length = max;
-    }
-    byte[] data = tclo.getData(length, tclo.dataId);
+    byte[] data = tclo.getData(options.flavor());
     if (data == null) {
       fail("failed to get incoming TCLO data");
       return false;
     }
     tcloPing = false;
-    dispatch(VmtRpc.cString(data));
+    commands.dispatch(VmtRpc.cString(data));
     return true;
-  }
-
-  /** vmt's command table: exact matches, everything else is unknown. */
-  void dispatch(String message) {
-    log.event(Type.COMMAND_RECEIVED, message);
-    switch (message) {
-      case "reset":
-        onReset();
-        break;
-      case "ping":
-        if (options.flavor() == VmtFlavor.NETBSD) {
-          updateGuestInfo();
-        }
-        reply(REPLY_OK, "error sending ping response");
-        break;
-      case "OS_Halt":
-      case "OS_Reboot":
-        powerOff(GuestOsState.forCommand(message));
-        break;
-      case "OS_PowerOn":
-        stateChange(GuestOsState.POWER_ON);
-        reply(REPLY_OK, "error sending poweron response");
-        break;
-      case "OS_Suspend":
-        log.plain("VMware guest entering suspended state");
-        stateChange(GuestOsState.SUSPEND);
-        reply(REPLY_OK, "error sending suspend response");
-        break;
-      case "OS_Resume":
-        if (options.flavor() == VmtFlavor.NETBSD) {
-          log.device("guest resuming from suspended state");
-        } else {
-          log.plain("VMware guest resuming from suspended state");
-        }
-        cachedHostname = null;
-        guestOsSet = false;
-        updateGuestInfo();
-        stateChange(GuestOsState.RESUME);
-        reply(REPLY_OK, "error sending resume response");
-        break;
-      case "Capabilities_Register":
-        capabilitiesRegister();
-        break;
-      case "Set_Option broadcastIP 1":
-        broadcastIp();
-        break;
-      default:
-        log.device("unknown command: \"" + message + "\"");
-        reply(REPLY_UNKNOWN, "error sending unknown command reply");
-        break;
-    }
   }
 
   /** Sends a reply on the TCLO channel; on failure prints {@code failureLine} and sets the flag. */
@@ -259,103 +205,6 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     }
     fail(failureLine);
     return false;
-  }
-
-  private void powerOff(GuestOsState state) {
-    stateChange(state);
-    // vmt does not check this reply: the guest is going down anyway.
-    if (tclo.sendString(REPLY_OK)) {
-      log.event(Type.REPLY_SENT, REPLY_OK);
-    }
-    boolean halt = state == GuestOsState.HALT;
-    if (options.flavor() == VmtFlavor.NETBSD) {
-      log.device(halt ? "host requested shutdown" : "host requested reboot");
-    } else {
-      log.plain(
-          (halt ? "Shutting down" : "Rebooting")
-              + " in response to request from "
-              + options.deviceName()
-              + " host");
-    }
-  }
-
-  private void stateChange(GuestOsState state) {
-    log.event(Type.STATE_CHANGE_REQUESTED, state.command());
-    if (rpciTx("tools.os.statechange.status 1 " + state.id()) == null) {
-      log.device("unable to send state change result");
-      rpcError = true;
-    }
-  }
-
-  private void capabilitiesRegister() {
-    String reply = rpciTx("vmx.capability.unified_loop " + options.appName());
-    if (reply == null) {
-      log.device("unable to set unified loop");
-      rpcError = true;
-    } else if (!reply.startsWith("1 ")) {
-      log.device("host rejected unified loop setting");
-    }
-    reply = rpciTx("tools.capability.statechange ");
-    if (reply == null) {
-      log.device("unable to send statechange capability");
-      rpcError = true;
-    } else if (!reply.startsWith("1 ")) {
-      log.device("host rejected statechange capability");
-    }
-    if (rpciTx("tools.set.version " + Integer.toUnsignedString(RpciClient.TOOLS_VERSION_UNMANAGED))
-        == null) {
-      log.device("unable to set tools version");
-      rpcError = true;
-    }
-    updateUptime();
-    reply(REPLY_OK, "error sending capabilities_register response");
-  }
-
-  private void broadcastIp() {
-    String ip = options.guestIp();
-    if (ip == null) {
-      reply(REPLY_NO_IP, "error sending broadcastIP error response");
-      return;
-    }
-    if (rpciTx("info-set guestinfo.ip " + ip) == null) {
-      log.device("unable to send guest IP address");
-      rpcError = true;
-    }
-    reply(REPLY_OK, "error sending broadcastIP response");
-  }
-
-  /** vmt_update_guest_info: the host name when it changed, the OS names once. */
-  void updateGuestInfo() {
-    String hostname = options.hostname();
-    if (!hostname.equals(cachedHostname)) {
-      cachedHostname = hostname;
-      if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_DNS_NAME + " " + hostname) == null) {
-        log.device("unable to set hostname");
-        rpcError = true;
-      }
-    }
-    if (!guestOsSet) {
-      if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME_FULL + " " + options.osNameFull())
-          == null) {
-        log.device("unable to set full guest OS");
-        rpcError = true;
-      }
-      if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME + " " + options.osName())
-          == null) {
-        log.device("unable to set guest OS");
-        rpcError = true;
-      }
-      guestOsSet = true;
-    }
-  }
-
-  /** vmt_update_guest_uptime. */
-  void updateUptime() {
-    if (rpciTx("SetGuestInfo  " + RpciClient.GUEST_INFO_UPTIME + " " + options.uptimeHundredths())
-        == null) {
-      log.device("unable to set guest uptime");
-      rpcError = true;
-    }
   }
 
   /**
@@ -387,12 +236,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     } else if (rpci.length == 0) {
       result = command;
     } else {
-      int length = rpci.length;
-      int max = options.flavor().bufferLength() - 1;
-      if (Integer.compareUnsigned(length, max) > 0) {
-        length = max;
-      }
-      byte[] data = rpci.getData(length, rpci.dataId);
+      byte[] data = rpci.getData(options.flavor());
       if (data == null) {
         failure = "failed to get rpci response data";
       } else {

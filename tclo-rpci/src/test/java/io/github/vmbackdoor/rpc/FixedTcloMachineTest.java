@@ -136,7 +136,7 @@ class FixedTcloMachineTest {
     settle();
     host.tcloCommands.add("OS_PowerOn");
     // Every attempt's open refused, with and without the cookie flag.
-    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsService.STATE_CHANGE_ATTEMPTS);
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsCommandTable.STATE_CHANGE_ATTEMPTS);
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);
     assertThat(rec.lines).containsExactly("vmt0: unable to send state change result");
@@ -172,6 +172,28 @@ class FixedTcloMachineTest {
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
     assertThat(machine.health()).isEqualTo(TcloHealth.UP);
     assertThat(rec.events).contains(TcloEvent.of(Type.HEALTH_CHANGED, "GIVING_UP"));
+  }
+
+  @Test
+  void aGoodPollStartsTheRestartCountAfresh() {
+    machine =
+        machine(TcloOptions.defaults().withRestartCap(2).withGivingUpDelay(Duration.ofMinutes(5)));
+    host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 4); // two failed opens: cookie, then without
+    assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(((FixedTcloMachine) machine).restarts()).isEqualTo(2);
+    settle();
+    assertThat(((FixedTcloMachine) machine).restarts()).isZero();
+
+    // Two more failures right after the good poll are again below the cap.
+    host.dropChannel(PROTOCOL_TCLO);
+    assertThat(machine.tick()).isEqualTo(ONE_SECOND);
+    assertThat(rec.events).contains(TcloEvent.of(Type.RESETTING, "restart 1"));
+    host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 2);
+    assertThat(machine.tick()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(machine.health()).isEqualTo(TcloHealth.RECOVERING);
+    assertThat(((FixedTcloMachine) machine).restarts()).isEqualTo(2);
+    assertThat(rec.events).doesNotContain(TcloEvent.of(Type.HEALTH_CHANGED, "GIVING_UP"));
   }
 
   @Test

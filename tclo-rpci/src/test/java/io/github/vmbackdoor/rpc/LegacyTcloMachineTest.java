@@ -19,7 +19,7 @@ class LegacyTcloMachineTest {
 
   private final FakeHost host = new FakeHost();
   private final Recorder rec = new Recorder();
-  private TcloStateMachine machine = TcloStateMachines.legacy(host, OPTIONS, rec);
+  private TcloStateMachine machine = Machines.create(TcloMachines.LEGACY, host, OPTIONS, rec);
 
   /** Attach, answer the host's first reset, one idle poll: the steady state. */
   private void attachAndSettle() {
@@ -213,7 +213,8 @@ class LegacyTcloMachineTest {
 
   @Test
   void openBsdPrintsRegistersWithEightDigits() {
-    machine = TcloStateMachines.legacy(host, OPTIONS.withFlavor(VmtFlavor.OPENBSD), rec);
+    machine =
+        Machines.create(TcloMachines.LEGACY, host, OPTIONS.withFlavor(VmtFlavor.OPENBSD), rec);
     attachAndSettle();
     host.dropChannel(PROTOCOL_TCLO);
     machine.tick();
@@ -253,8 +254,11 @@ class LegacyTcloMachineTest {
   @Test
   void vmtsOwnTickReportsGuestInfoAndUptimeEveryFifteenSecondsOfDelay() {
     machine =
-        TcloStateMachines.legacy(
-            host, TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(90)), rec);
+        Machines.create(
+            TcloMachines.LEGACY,
+            host,
+            TcloOptions.defaults().withUptime(() -> Duration.ofSeconds(90)),
+            rec);
     machine.tick();
     host.rpciRequests.clear();
     assertThat(machine.tick()).isEqualTo(Duration.ZERO);
@@ -273,7 +277,7 @@ class LegacyTcloMachineTest {
 
   @Test
   void aFailedPeriodicUptimeReportSetsTheStickyFlag() {
-    machine = TcloStateMachines.legacy(host, TcloOptions.defaults(), rec);
+    machine = Machines.create(TcloMachines.LEGACY, host, TcloOptions.defaults(), rec);
     machine.tick();
     machine.tick();
     for (int i = 0; i < 15; i++) {

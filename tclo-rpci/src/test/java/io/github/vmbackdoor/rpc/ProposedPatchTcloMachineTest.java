@@ -19,7 +19,8 @@ class ProposedPatchTcloMachineTest {
 
   private final FakeHost host = new FakeHost();
   private final Recorder rec = new Recorder();
-  private final TcloStateMachine machine = TcloStateMachines.proposedPatch(host, OPTIONS, rec);
+  private final TcloStateMachine machine =
+      Machines.create(TcloMachines.PROPOSED_PATCH, host, OPTIONS, rec);
 
   private void attachAndSettle() {
     assertThat(machine.tick()).isEqualTo(ONE_SECOND);

@@ -132,7 +132,7 @@ class ToolsServiceTest {
 
   @Test
   void runsTheLegacyMachineToo() {
-    ToolsService service = builder().machine(ToolsService.Machine.LEGACY).build();
+    ToolsService service = builder().machine(TcloMachines.LEGACY).build();
     service.start();
     scheduler.advance(Duration.ofSeconds(5));
     assertThat(service.machine().name()).isEqualTo("legacy");
@@ -144,7 +144,7 @@ class ToolsServiceTest {
   @Test
   void aDetachedMachineIsNotScheduledAgain() {
     host.openEdxLow = 0x5658;
-    ToolsService service = builder().machine(ToolsService.Machine.LEGACY).build();
+    ToolsService service = builder().machine(TcloMachines.LEGACY).build();
     service.start();
     scheduler.advance(Duration.ofMinutes(1));
     assertThat(service.isRunning()).isFalse();

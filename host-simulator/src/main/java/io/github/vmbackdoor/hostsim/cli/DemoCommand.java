@@ -4,7 +4,7 @@ import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
             + " failure, reopen after 1 s)");
     out.println("  legacy          vmt(4) as shipped in NetBSD and OpenBSD");
     out.println("  proposed-patch  the 2024 vmt(4) patch as published");
-    Map<String, Map<ToolsService.Machine, ScenarioOutcome>> all = new LinkedHashMap<>();
+    Map<String, Map<TcloMachines, ScenarioOutcome>> all = new LinkedHashMap<>();
     int n = 0;
     for (Scenario scenario : SCENARIOS) {
       n++;
@@ -90,22 +90,22 @@ final class DemoCommand implements Callable<Integer> {
       out.println(
           "   one virtual hour; the trouble starts at " + Report.time(scenario.troubleStart()));
       Report.wrapped(out, NOTES.get(n - 1), "   ", 96);
-      Map<ToolsService.Machine, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
+      Map<TcloMachines, ScenarioOutcome> outcomes = ScenarioRunner.compare(scenario);
       all.put(scenario.name(), outcomes);
-      for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {
+      for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
         out.println();
-        Report.outcome(out, ScenarioRunner.machineName(e.getKey()), e.getValue(), maxLines);
+        Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
       }
     }
     out.println();
     out.println("== Summary");
     List<String[]> rows = new ArrayList<>();
     List<String> header = new ArrayList<>(List.of("scenario"));
-    for (ToolsService.Machine m : ToolsService.Machine.values()) {
-      header.add(ScenarioRunner.machineName(m));
+    for (TcloMachines m : TcloMachines.values()) {
+      header.add(m.machineName());
     }
     rows.add(header.toArray(new String[0]));
-    for (Map.Entry<String, Map<ToolsService.Machine, ScenarioOutcome>> e : all.entrySet()) {
+    for (Map.Entry<String, Map<TcloMachines, ScenarioOutcome>> e : all.entrySet()) {
       List<String> row = new ArrayList<>(List.of(e.getKey()));
       for (ScenarioOutcome o : e.getValue().values()) {
         row.add(Report.shortVerdict(o));
@@ -119,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
             Locale.ROOT,
             "%d virtual hours simulated in %.1f s. More: vmbackdoor replay --help,"
                 + " docs/state-machines.md.",
-            all.size() * ToolsService.Machine.values().length,
+            all.size() * TcloMachines.values().length,
             (System.nanoTime() - start) / 1e9));
     out.flush();
     return 0;

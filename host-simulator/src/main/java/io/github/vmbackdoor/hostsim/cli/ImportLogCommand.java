@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.hostsim.logimport.LogImport;
+import io.github.vmbackdoor.hostsim.logimport.Verification;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -22,13 +23,17 @@ import picocli.CommandLine.Spec;
           + " both register formats) and writes a scenario that reproduces the host behaviour"
           + " the log implies, with comments tying each event to the log lines it came from"
           + " (rules: docs/kernel-log-import.md).",
-      "Lines the importer does not understand are reported on stderr and skipped. Try the"
-          + " result with: vmbackdoor replay --scenario SCENARIO"
+      "Lines the importer does not understand are reported on stderr and skipped. The"
+          + " importer then runs the scenario against the legacy machine of the log's flavor and"
+          + " reports on stderr how many of the log's vmt lines it reproduced, in order and word"
+          + " for word, and the first line it did not. A loop the log ends in is kept going for"
+          + " one virtual hour. Try the result with: vmbackdoor replay --scenario SCENARIO"
     },
     sortOptions = false,
     footer = {
       "",
-      "Exit codes: 0 success, 1 the job failed (unreadable log, no vmt lines)," + " 2 bad usage."
+      "Exit codes: 0 success, 1 the job failed (unreadable log, no vmt lines, or under --verify"
+          + " a line the replay did not produce), 2 bad usage."
     })
 final class ImportLogCommand implements Callable<Integer> {
 
@@ -44,6 +49,11 @@ final class ImportLogCommand implements Callable<Integer> {
       paramLabel = "SCENARIO",
       description = "Write the scenario to this file instead of stdout.")
   private Path output;
+
+  @Option(
+      names = "--verify",
+      description = "Exit 1 when the replay does not reproduce every vmt line of the log.")
+  private boolean verify;
 
   @Override
   public Integer call() {
@@ -69,6 +79,12 @@ final class ImportLogCommand implements Callable<Integer> {
       err.println("vmbackdoor import-log: " + log + " has no vmt(4) lines");
       return Main.EXIT_FAILURE;
     }
+    err.println(
+        "vmbackdoor import-log: flavor " + result.flavor().label() + ": " + result.flavorReason());
+    Verification check = Verification.of(result);
+    for (String line : check.report()) {
+      err.println("vmbackdoor import-log: " + line);
+    }
     String text = result.scenario().toText();
     if (output == null) {
       out.print(text);
@@ -88,6 +104,12 @@ final class ImportLogCommand implements Callable<Integer> {
               + output);
     }
     out.flush();
+    if (verify && !check.matches()) {
+      Verification.Difference d = check.firstDifference().orElseThrow();
+      err.println(
+          "vmbackdoor import-log: cannot produce log line " + d.logLine() + ": " + d.expected());
+      return Main.EXIT_FAILURE;
+    }
     return 0;
   }
 }

@@ -7,7 +7,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -115,13 +115,13 @@ final class ReplayCommand implements Callable<Integer> {
       }
       return replayTrace(out, err);
     }
-    List<ToolsService.Machine> machines;
+    List<TcloMachines> machines;
     if (machine.equals("all")) {
-      machines = List.of(ToolsService.Machine.values());
+      machines = List.of(TcloMachines.values());
     } else {
       machines =
           List.of(
-              ScenarioRunner.machineNamed(machine)
+              TcloMachines.named(machine)
                   .orElseThrow(
                       () ->
                           new CommandLine.ParameterException(
@@ -180,9 +180,9 @@ final class ReplayCommand implements Callable<Integer> {
             + ", flavor "
             + scenario.flavor().name().toLowerCase(java.util.Locale.ROOT));
     Progress progress = new Progress(err, System::nanoTime);
-    Map<ToolsService.Machine, ScenarioOutcome> outcomes = new LinkedHashMap<>();
-    for (ToolsService.Machine m : machines) {
-      String name = ScenarioRunner.machineName(m);
+    Map<TcloMachines, ScenarioOutcome> outcomes = new LinkedHashMap<>();
+    for (TcloMachines m : machines) {
+      String name = m.machineName();
       Duration end = scenario.length();
       outcomes.put(
           m,
@@ -193,9 +193,9 @@ final class ReplayCommand implements Callable<Integer> {
       out.println();
       Report.comparison(out, outcomes);
     }
-    for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {
+    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
       out.println();
-      Report.outcome(out, ScenarioRunner.machineName(e.getKey()), e.getValue(), maxLines);
+      Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
     }
     out.flush();
     return 0;

@@ -3,8 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.TimedLine;
-import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,7 +173,7 @@ final class Report {
   }
 
   /** The comparison table of one scenario across machines. */
-  static void comparison(PrintWriter out, Map<ToolsService.Machine, ScenarioOutcome> outcomes) {
+  static void comparison(PrintWriter out, Map<TcloMachines, ScenarioOutcome> outcomes) {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
@@ -184,11 +183,11 @@ final class Report {
           "lines/hour",
           "most frequent line after the trouble"
         });
-    for (Map.Entry<ToolsService.Machine, ScenarioOutcome> e : outcomes.entrySet()) {
+    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
       ScenarioOutcome o = e.getValue();
       rows.add(
           new String[] {
-            ScenarioRunner.machineName(e.getKey()),
+            e.getKey().machineName(),
             o.classification().name().toLowerCase(Locale.ROOT),
             o.classification() == Classification.STUCK
                     || o.classification() == Classification.FLAPPING

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -60,7 +61,7 @@ public @interface SimulatedVm {
   String vmName() default "vm1";
 
   /** The TCLO machine of an injected {@link ToolsService}. Default {@code FIXED}. */
-  ToolsService.Machine machine() default ToolsService.Machine.FIXED;
+  TcloMachines machine() default TcloMachines.FIXED;
 
   /**
    * A scenario file on the test class path ({@code "scenarios/old-host.scenario"}, from {@code

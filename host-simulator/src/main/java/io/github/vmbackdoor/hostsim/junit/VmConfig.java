@@ -6,6 +6,7 @@ import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,7 @@ record VmConfig(
     long seed,
     HostSettings host,
     String vmName,
-    ToolsService.Machine machine,
+    TcloMachines machine,
     Optional<Scenario> scenario,
     Consumer<VirtualHost.Builder> hostCustomizer,
     Consumer<ToolsService.Builder> toolsCustomizer) {
@@ -33,7 +34,7 @@ record VmConfig(
           0L,
           HostSettings.DEFAULTS,
           "vm1",
-          ToolsService.Machine.FIXED,
+          TcloMachines.FIXED,
           Optional.empty(),
           b -> {},
           b -> {});

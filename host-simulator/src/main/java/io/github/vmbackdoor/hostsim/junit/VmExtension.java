@@ -7,6 +7,7 @@ import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.rpc.RpciClient;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.util.Optional;
 import java.util.Set;
@@ -179,7 +180,7 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     private HostPolicy policy = VmConfig.DEFAULTS.host().policy();
     private Scenario scenario;
     private String vmName = VmConfig.DEFAULTS.vmName();
-    private ToolsService.Machine machine = VmConfig.DEFAULTS.machine();
+    private TcloMachines machine = VmConfig.DEFAULTS.machine();
     private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
     private Consumer<ToolsService.Builder> toolsCustomizer = b -> {};
 
@@ -243,7 +244,7 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     }
 
     /** The TCLO machine of the injected ToolsService. Default {@code FIXED}. */
-    public Builder machine(ToolsService.Machine machine) {
+    public Builder machine(TcloMachines machine) {
       this.machine = Preconditions.checkNotNull(machine, "machine");
       return this;
     }

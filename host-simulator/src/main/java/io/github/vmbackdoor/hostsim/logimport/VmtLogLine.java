@@ -14,6 +14,7 @@ public final class VmtLogLine {
 
   private final int lineNumber;
   private final OptionalDouble seconds;
+  private final boolean exactStamp;
   private final String device;
   private final VmtMessage message;
   private final ImmutableMap<String, Long> registers;
@@ -23,6 +24,7 @@ public final class VmtLogLine {
   VmtLogLine(
       int lineNumber,
       OptionalDouble seconds,
+      boolean exactStamp,
       String device,
       VmtMessage message,
       ImmutableMap<String, Long> registers,
@@ -30,6 +32,7 @@ public final class VmtLogLine {
       String text) {
     this.lineNumber = lineNumber;
     this.seconds = seconds;
+    this.exactStamp = exactStamp;
     this.device = device;
     this.message = message;
     this.registers = registers;
@@ -48,6 +51,11 @@ public final class VmtLogLine {
    */
   public OptionalDouble seconds() {
     return seconds;
+  }
+
+  /** Whether {@link #seconds()} is the kernel's own uptime (a dmesg stamp), not a syslog one. */
+  public boolean exactStamp() {
+    return exactStamp;
   }
 
   /** The device that printed it ({@code vmt0}), empty for {@code vmware:} and unprefixed lines. */

@@ -74,6 +74,7 @@ public final class VmtLogParser {
       number++;
       String rest = raw.strip();
       OptionalDouble seconds = OptionalDouble.empty();
+      boolean exact = false;
       Matcher syslog = SYSLOG_STAMP.matcher(rest);
       if (syslog.find()) {
         seconds = OptionalDouble.of(syslogSeconds(syslog));
@@ -82,10 +83,11 @@ public final class VmtLogParser {
       Matcher dmesg = DMESG_STAMP.matcher(rest);
       if (dmesg.find()) {
         seconds = OptionalDouble.of(Double.parseDouble(dmesg.group(1)));
+        exact = true;
         rest = rest.substring(dmesg.end());
       }
       for (String piece : splitMessages(rest)) {
-        VmtLogLine line = parseMessage(number, seconds, piece);
+        VmtLogLine line = parseMessage(number, seconds, exact, piece);
         if (line != null) {
           found.add(line);
         } else if (MESSAGE_START.matcher(piece).lookingAt()) {
@@ -113,7 +115,8 @@ public final class VmtLogParser {
     return pieces;
   }
 
-  private static VmtLogLine parseMessage(int number, OptionalDouble seconds, String piece) {
+  private static VmtLogLine parseMessage(
+      int number, OptionalDouble seconds, boolean exact, String piece) {
     String text = piece.strip();
     String device = null;
     VmtMessage.Prefix prefix;
@@ -152,7 +155,7 @@ public final class VmtLogParser {
     }
     String detail = after.substring(end).replaceFirst("^[,:]?\\s*", "").strip();
     return new VmtLogLine(
-        number, seconds, device, message, registers.buildKeepingLast(), detail, text);
+        number, seconds, exact, device, message, registers.buildKeepingLast(), detail, text);
   }
 
   private static double syslogSeconds(Matcher m) {

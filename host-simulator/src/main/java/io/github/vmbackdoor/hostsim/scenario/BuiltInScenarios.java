@@ -5,7 +5,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -41,11 +41,11 @@ public final class BuiltInScenarios {
                       .build())
               .at(TROUBLE)
               .comment("and that is the state-change status of this suspend.")
-              .power(PowerOperation.SUSPEND)
+              .power(GuestOsState.SUSPEND)
               .at(TROUBLE.plusSeconds(5))
               .checkpoint()
               .at(TROUBLE.plusSeconds(5))
-              .power(PowerOperation.RESUME)
+              .power(GuestOsState.RESUME)
               .build(),
           Scenario.named("rejects-unsolicited-replies")
               .description("host rejects unsolicited replies; an RPCI fails, then a reset")
@@ -62,7 +62,7 @@ public final class BuiltInScenarios {
                       .build())
               .at(TROUBLE)
               .comment("the RPCI that fails is the power-on state-change status,")
-              .power(PowerOperation.POWER_ON)
+              .power(GuestOsState.POWER_ON)
               .at(TROUBLE.plusSeconds(5))
               .comment("then the host resets.")
               .hostReset()

@@ -2,14 +2,11 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import io.github.vmbackdoor.core.BackdoorProtocol;
-import io.github.vmbackdoor.core.MessageChannel;
-import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.KebabCase;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.util.List;
 import java.util.Map;
 
@@ -106,7 +103,7 @@ public sealed interface HostEvent {
               (w, rest) -> {
                 Preconditions.checkArgument(
                     w.size() == 1, "expected 'power halt|reboot|power-on|resume|suspend'");
-                return new Power(KebabCase.parse(PowerOperation.class, w.get(0)));
+                return new Power(KebabCase.parse(GuestOsState.class, w.get(0)));
               }),
           Syntax.bare(new CompetingTclo()),
           Syntax.bare(new ExpireIdle()),
@@ -243,7 +240,7 @@ public sealed interface HostEvent {
   }
 
   /** A power operation's TCLO command, tracked by the host. */
-  record Power(PowerOperation operation) implements HostEvent {
+  record Power(GuestOsState operation) implements HostEvent {
     /** Checks the operation. */
     public Power {
       Preconditions.checkNotNull(operation, "operation");
@@ -291,7 +288,10 @@ public sealed interface HostEvent {
     }
   }
 
-  /** Another guest process opens RPCI channels and never closes them, until the table is full. */
+  /**
+   * The channel table fills up: every free slot is taken by an RPCI channel of a process that never
+   * uses or closes it ({@link VirtualHost#fillChannelTable()}).
+   */
   record FillChannelTable() implements HostEvent {
     @Override
     public String keyword() {
@@ -300,13 +300,7 @@ public sealed interface HostEvent {
 
     @Override
     public void apply(VirtualHost host, Map<String, Fault> faults) {
-      for (int i = 0; i < host.channelTableSize(); i++) {
-        try {
-          MessageChannel.open(host.backdoor(), BackdoorProtocol.PROTOCOL_RPCI);
-        } catch (MessageException full) {
-          return;
-        }
-      }
+      host.fillChannelTable();
     }
   }
 

@@ -9,8 +9,8 @@ import io.github.vmbackdoor.hostsim.HostPolicy;
 import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -435,7 +435,7 @@ public final class Scenario {
     }
 
     /** A power operation. */
-    public Builder power(PowerOperation operation) {
+    public Builder power(GuestOsState operation) {
       return event(new HostEvent.Power(operation));
     }
 

@@ -6,11 +6,12 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
 import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.HostPolicy;
-import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
 import io.github.vmbackdoor.rpc.ToolsService;
@@ -29,9 +30,9 @@ import java.util.function.Consumer;
  * or {@link GuestCode} of the user's) started at time zero. Every log line and event is stamped
  * with virtual time; a run of one virtual hour takes milliseconds.
  *
- * <p>For one-off runs use {@link #run(Scenario, ToolsService.Machine)} or {@link
- * #compare(Scenario)}; to look at the host after the run, {@link #prepare} a runner, {@link #run()}
- * it, then inspect {@link #host()}.
+ * <p>For one-off runs use {@link #run(Scenario, TcloMachineFactory)} or {@link #compare(Scenario)};
+ * to look at the host after the run, {@link #prepare} a runner, {@link #run()} it, then inspect
+ * {@link #host()}.
  */
 public final class ScenarioRunner {
 
@@ -48,7 +49,7 @@ public final class ScenarioRunner {
   private ScenarioRunner(
       Scenario scenario,
       String guestName,
-      ToolsService.Machine machine,
+      TcloMachineFactory machine,
       GuestCode guest,
       TraceWriter trace) {
     this.scenario = Preconditions.checkNotNull(scenario, "scenario");
@@ -101,10 +102,13 @@ public final class ScenarioRunner {
     }
   }
 
-  /** A runner of {@code scenario} against one of the three machines, ready to {@link #run()}. */
-  public static ScenarioRunner prepare(Scenario scenario, ToolsService.Machine machine) {
+  /**
+   * A runner of {@code scenario} against one machine (a built-in or the user's), ready to {@link
+   * #run()}.
+   */
+  public static ScenarioRunner prepare(Scenario scenario, TcloMachineFactory machine) {
     Preconditions.checkNotNull(machine, "machine");
-    return new ScenarioRunner(scenario, machineName(machine), machine, null, null);
+    return new ScenarioRunner(scenario, machine.machineName(), machine, null, null);
   }
 
   /**
@@ -113,10 +117,10 @@ public final class ScenarioRunner {
    * can be replayed host-facing.
    */
   public static ScenarioRunner prepare(
-      Scenario scenario, ToolsService.Machine machine, TraceWriter trace) {
+      Scenario scenario, TcloMachineFactory machine, TraceWriter trace) {
     Preconditions.checkNotNull(machine, "machine");
     Preconditions.checkNotNull(trace, "trace");
-    return new ScenarioRunner(scenario, machineName(machine), machine, null, trace);
+    return new ScenarioRunner(scenario, machine.machineName(), machine, null, trace);
   }
 
   /** A runner of {@code scenario} against the user's guest code, ready to {@link #run()}. */
@@ -134,7 +138,7 @@ public final class ScenarioRunner {
   }
 
   /** Runs {@code scenario} against one machine. */
-  public static ScenarioOutcome run(Scenario scenario, ToolsService.Machine machine) {
+  public static ScenarioOutcome run(Scenario scenario, TcloMachineFactory machine) {
     return prepare(scenario, machine).run();
   }
 
@@ -144,9 +148,9 @@ public final class ScenarioRunner {
   }
 
   /** Runs {@code scenario} against the fixed, legacy and proposed-patch machines, in that order. */
-  public static ImmutableMap<ToolsService.Machine, ScenarioOutcome> compare(Scenario scenario) {
-    ImmutableMap.Builder<ToolsService.Machine, ScenarioOutcome> b = ImmutableMap.builder();
-    for (ToolsService.Machine m : ToolsService.Machine.values()) {
+  public static ImmutableMap<TcloMachines, ScenarioOutcome> compare(Scenario scenario) {
+    ImmutableMap.Builder<TcloMachines, ScenarioOutcome> b = ImmutableMap.builder();
+    for (TcloMachines m : TcloMachines.values()) {
       b.put(m, run(scenario, m));
     }
     return b.build();
@@ -156,21 +160,6 @@ public final class ScenarioRunner {
   private static int callLogLimit(HostPolicy policy) {
     int limit = policy.callLogLimit();
     return limit == HostPolicy.DEFAULTS.callLogLimit() ? 0 : limit;
-  }
-
-  /** The machine's name on the command line and in outcomes: fixed, legacy, proposed-patch. */
-  public static String machineName(ToolsService.Machine machine) {
-    return KebabCase.of(machine);
-  }
-
-  /** The machine of a name given by {@link #machineName}. */
-  public static Optional<ToolsService.Machine> machineNamed(String name) {
-    for (ToolsService.Machine m : ToolsService.Machine.values()) {
-      if (machineName(m).equals(name)) {
-        return Optional.of(m);
-      }
-    }
-    return Optional.empty();
   }
 
   /** The scenario's host, for inspection after (or before) the run. */

@@ -6,6 +6,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.FaultAction;
 import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.rpc.VmtFlavor;
@@ -98,10 +99,10 @@ final class ScenarioText {
       b.append(" probability=").append(f.probability());
     }
     b.append(' ');
-    if (f.action() == Fault.Action.DELAY) {
-      b.append("delay=").append(Durations.format(f.delay()));
+    if (f.action() instanceof FaultAction.Delay d) {
+      b.append("delay=").append(Durations.format(d.duration()));
     } else {
-      b.append(KebabCase.of(f.action()));
+      b.append(f.action().keyword());
     }
     return b.toString();
   }
@@ -215,6 +216,14 @@ final class ScenarioText {
     }
   }
 
+  private static FaultAction faultAction(String word) {
+    return FaultAction.ofKeyword(word)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "'" + word + "' is not one of " + String.join(", ", FaultAction.KEYWORDS)));
+  }
+
   private static void event(
       Scenario.Builder b,
       String line,
@@ -300,7 +309,7 @@ final class ScenarioText {
           if (eq >= 0) {
             throw new IllegalArgumentException("unknown fault setting '" + key + "'");
           }
-          f.action(KebabCase.parse(Fault.Action.class, key));
+          f.action(faultAction(key));
           action = true;
           break;
       }

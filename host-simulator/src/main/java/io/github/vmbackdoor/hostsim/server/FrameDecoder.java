@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.VmName;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -85,13 +86,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
         out.add(decodeHello(frame));
         break;
       case WireProtocol.IN:
-        out.add(decodeRequest(Request.Operation.IN, frame));
+        out.add(decodeRequest(TraceCall.Operation.IN, frame));
         break;
       case WireProtocol.OUTS:
-        out.add(decodeRequest(Request.Operation.OUTS, frame));
+        out.add(decodeRequest(TraceCall.Operation.OUTS, frame));
         break;
       case WireProtocol.INS:
-        out.add(decodeRequest(Request.Operation.INS, frame));
+        out.add(decodeRequest(TraceCall.Operation.INS, frame));
         break;
       case WireProtocol.HELLO_OK:
       case WireProtocol.IN_RESPONSE:
@@ -165,7 +166,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
     return new ClientHello(name);
   }
 
-  private static Request decodeRequest(Request.Operation operation, ByteBuf frame) {
+  private static Request decodeRequest(TraceCall.Operation operation, ByteBuf frame) {
     int bodyLength = frame.readableBytes();
     int fixed = WireProtocol.OPERATION_LENGTH - 1;
     if (bodyLength < fixed) {
@@ -187,13 +188,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
             frame.readInt(),
             frame.readInt());
     long count = Integer.toUnsignedLong(registers.ecx());
-    if (operation == Request.Operation.OUTS) {
+    if (operation == TraceCall.Operation.OUTS) {
       if (count != frame.readableBytes()) {
         throw malformed("OUTS carries " + frame.readableBytes() + " bytes but ecx says " + count);
       }
       return new Request(operation, sequence, registers, readBytes(frame, (int) count));
     }
-    if (operation == Request.Operation.INS && count > WireProtocol.MAX_TRANSFER) {
+    if (operation == TraceCall.Operation.INS && count > WireProtocol.MAX_TRANSFER) {
       throw new WireProtocolException(
           WireError.FRAME_TOO_LARGE,
           "INS of " + count + " bytes exceeds the transfer limit of " + WireProtocol.MAX_TRANSFER);

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.VmName;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -124,7 +125,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   @Override
   public synchronized Registers in(Registers registers) {
     checkNotNull(registers, "registers");
-    return call(Request.Operation.IN, registers, null, null);
+    return call(TraceCall.Operation.IN, registers, null, null);
   }
 
   @Override
@@ -137,7 +138,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         Integer.toUnsignedLong(registers.ecx()),
         bytes.length);
     checkTransfer(bytes.length);
-    return call(Request.Operation.OUTS, registers, bytes, null);
+    return call(TraceCall.Operation.OUTS, registers, bytes, null);
   }
 
   @Override
@@ -150,7 +151,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         Integer.toUnsignedLong(registers.ecx()),
         into.length);
     checkTransfer(into.length);
-    return call(Request.Operation.INS, registers, null, into);
+    return call(TraceCall.Operation.INS, registers, null, into);
   }
 
   /**
@@ -227,7 +228,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   }
 
   private Registers call(
-      Request.Operation operation, Registers registers, byte[] bytes, byte[] into) {
+      TraceCall.Operation operation, Registers registers, byte[] bytes, byte[] into) {
     if (failure != null) {
       throw new BackdoorException(operation + " on " + description + " impossible: " + failure);
     }
@@ -240,13 +241,13 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
         throw readError(operation + " on " + description + " refused", length);
       }
       int expectedLength = WireProtocol.OPERATION_LENGTH + (into == null ? 0 : into.length);
-      if (type != operation.responseType() || length != expectedLength) {
+      if (type != WireProtocol.responseType(operation) || length != expectedLength) {
         throw fail(
             operation
                 + " on "
                 + description
                 + ": expected "
-                + WireProtocol.typeName(operation.responseType())
+                + WireProtocol.typeName(WireProtocol.responseType(operation))
                 + " of length "
                 + expectedLength
                 + ", got "
@@ -293,7 +294,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     }
   }
 
-  private void writeRequest(Request.Operation operation, int seq, Registers r, byte[] bytes)
+  private void writeRequest(TraceCall.Operation operation, int seq, Registers r, byte[] bytes)
       throws IOException {
     int frameLength = WireProtocol.OPERATION_LENGTH + (bytes == null ? 0 : bytes.length);
     int total = WireProtocol.LENGTH_PREFIX + frameLength;
@@ -303,7 +304,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
     request.clear();
     request
         .putInt(frameLength)
-        .put((byte) operation.requestType())
+        .put((byte) WireProtocol.requestType(operation))
         .putInt(seq)
         .putInt(r.eax())
         .putInt(r.ebx())

@@ -1,32 +1,10 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall.Operation;
 
 /** A decoded request frame: one register-level backdoor call. */
 final class Request {
-
-  /** The three backdoor operations, with their request and response frame types. */
-  enum Operation {
-    IN(WireProtocol.IN, WireProtocol.IN_RESPONSE),
-    OUTS(WireProtocol.OUTS, WireProtocol.OUTS_RESPONSE),
-    INS(WireProtocol.INS, WireProtocol.INS_RESPONSE);
-
-    private final int requestType;
-    private final int responseType;
-
-    Operation(int requestType, int responseType) {
-      this.requestType = requestType;
-      this.responseType = responseType;
-    }
-
-    int requestType() {
-      return requestType;
-    }
-
-    int responseType() {
-      return responseType;
-    }
-  }
 
   private final Operation operation;
   private final int sequence;

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -23,7 +24,7 @@ abstract class ServerFrame {
 
   /** The response to a request: its sequence number, the host's registers, for INS the bytes. */
   static ServerFrame response(
-      Request.Operation operation, int sequence, Registers registers, byte[] bytes) {
+      TraceCall.Operation operation, int sequence, Registers registers, byte[] bytes) {
     return new Response(operation, sequence, registers, bytes);
   }
 
@@ -65,12 +66,12 @@ abstract class ServerFrame {
   }
 
   private static final class Response extends ServerFrame {
-    private final Request.Operation operation;
+    private final TraceCall.Operation operation;
     private final int sequence;
     private final Registers registers;
     private final byte[] bytes;
 
-    Response(Request.Operation operation, int sequence, Registers registers, byte[] bytes) {
+    Response(TraceCall.Operation operation, int sequence, Registers registers, byte[] bytes) {
       this.operation = operation;
       this.sequence = sequence;
       this.registers = registers;
@@ -89,7 +90,7 @@ abstract class ServerFrame {
     @Override
     void writeTo(ByteBuf out) {
       out.writeInt(frameLength());
-      out.writeByte(operation.responseType());
+      out.writeByte(WireProtocol.responseType(operation));
       out.writeInt(sequence);
       writeRegisters(out, registers);
       if (bytes != null) {
@@ -99,7 +100,7 @@ abstract class ServerFrame {
 
     @Override
     public String toString() {
-      return WireProtocol.typeName(operation.responseType())
+      return WireProtocol.typeName(WireProtocol.responseType(operation))
           + " #"
           + Integer.toUnsignedString(sequence)
           + " "

@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.server;
 
+import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.VmName;
 
 /**
@@ -112,5 +113,23 @@ final class WireProtocol {
       default:
         return String.format("0x%02x", type);
     }
+  }
+
+  /** The request frame type of a backdoor operation. */
+  static int requestType(TraceCall.Operation operation) {
+    return switch (operation) {
+      case IN -> IN;
+      case OUTS -> OUTS;
+      case INS -> INS;
+    };
+  }
+
+  /** The response frame type of a backdoor operation. */
+  static int responseType(TraceCall.Operation operation) {
+    return switch (operation) {
+      case IN -> IN_RESPONSE;
+      case OUTS -> OUTS_RESPONSE;
+      case INS -> INS_RESPONSE;
+    };
   }
 }

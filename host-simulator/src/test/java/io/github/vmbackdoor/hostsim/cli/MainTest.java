@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoorException;
@@ -93,15 +94,7 @@ class MainTest {
     HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
     try (RemoteBackdoor guest =
         RemoteBackdoor.connect(address.getHost(), address.getPort(), "beta")) {
-      Registers answer =
-          guest.in(
-              Registers.of(
-                  BackdoorProtocol.MAGIC,
-                  ~BackdoorProtocol.MAGIC,
-                  0xFFFF000A,
-                  BackdoorProtocol.COMMAND_PORT,
-                  0,
-                  0));
+      Registers answer = guest.in(CommandPort.versionProbe());
       assertThat(answer.ebx()).isEqualTo(BackdoorProtocol.MAGIC);
     }
     Assertions.assertThatThrownBy(

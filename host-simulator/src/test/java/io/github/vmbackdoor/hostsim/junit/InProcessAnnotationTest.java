@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.Fault;
@@ -23,14 +24,7 @@ import org.junit.jupiter.api.Test;
 @SimulatedVm(seed = 42, channelTableSize = 8)
 class InProcessAnnotationTest {
 
-  private static final Registers GETVERSION =
-      Registers.of(
-          BackdoorProtocol.MAGIC,
-          ~BackdoorProtocol.MAGIC,
-          0xFFFF000A,
-          BackdoorProtocol.COMMAND_PORT,
-          0,
-          0);
+  private static final Registers GETVERSION = CommandPort.versionProbe();
 
   private VmSimulator vm;
 

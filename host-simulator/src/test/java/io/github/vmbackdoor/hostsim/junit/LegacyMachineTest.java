@@ -3,12 +3,13 @@ package io.github.vmbackdoor.hostsim.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The annotation's machine choice: the legacy vmt machine answers with vmt's own table. */
-@SimulatedVm(machine = ToolsService.Machine.LEGACY)
+@SimulatedVm(machine = TcloMachines.LEGACY)
 class LegacyMachineTest {
 
   @Test

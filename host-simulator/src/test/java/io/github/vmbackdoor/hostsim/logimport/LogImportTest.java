@@ -7,7 +7,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,6 +46,15 @@ class LogImportTest {
         .collect(Collectors.toList());
   }
 
+  /**
+   * The replay's first lines, as many as the log has: a log that ends in a loop is imported as a
+   * loop that keeps going after the log's last line.
+   */
+  static List<String> startOf(List<String> printed, LogImport.Result imported) {
+    List<String> all = keys(VmtLogParser.parse(printed).lines());
+    return all.subList(0, Math.min(all.size(), keys(imported.lines()).size()));
+  }
+
   @ParameterizedTest
   @CsvSource({
     "netbsd10-ping-loop.log, NETBSD",
@@ -61,15 +70,16 @@ class LogImportTest {
     assertThat(scenario.flavor()).isEqualTo(flavor);
     assertThat(Scenario.parse(scenario.toText())).isEqualTo(scenario);
 
-    ScenarioOutcome legacy = ScenarioRunner.run(scenario, Machine.LEGACY);
+    ScenarioOutcome legacy = ScenarioRunner.run(scenario, TcloMachines.LEGACY);
     List<String> printed =
         legacy.lines().stream().map(ScenarioOutcome.TimedLine::text).collect(Collectors.toList());
-    assertThat(keys(VmtLogParser.parse(printed).lines()))
+    assertThat(startOf(printed, imported))
         .as("legacy's lines for the scenario\n%s\n", scenario.toText())
         .isEqualTo(keys(imported.lines()));
 
     ScenarioOutcome fixed =
-        ScenarioRunner.run(scenario.withLength(scenario.length().plusMinutes(15)), Machine.FIXED);
+        ScenarioRunner.run(
+            scenario.withLength(scenario.length().plusMinutes(15)), TcloMachines.FIXED);
     assertThat(fixed.classification())
         .as(scenario.toText())
         .isIn(Classification.RECOVERED, Classification.UNAFFECTED);
@@ -92,22 +102,22 @@ class LogImportTest {
     Scenario original =
         BuiltInScenarios.named(name).orElseThrow().withLength(Duration.ofMinutes(11));
     List<String> log =
-        ScenarioRunner.run(original, Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(original, TcloMachines.LEGACY).lines().stream()
             .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
             .collect(Collectors.toList());
     assertThat(log).isNotEmpty();
     LogImport.Result imported = LogImport.importLog(name + ".log", log);
     List<String> printed =
-        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(imported.scenario(), TcloMachines.LEGACY).lines().stream()
             .map(ScenarioOutcome.TimedLine::text)
             .collect(Collectors.toList());
-    assertThat(keys(VmtLogParser.parse(printed).lines()))
+    assertThat(startOf(printed, imported))
         .as("%s%n%s", String.join("\n", log), imported.scenario().toText())
         .isEqualTo(keys(imported.lines()));
   }
 
   private static List<String> dmesg(Scenario scenario) {
-    return ScenarioRunner.run(scenario, Machine.LEGACY).lines().stream()
+    return ScenarioRunner.run(scenario, TcloMachines.LEGACY).lines().stream()
         .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
         .collect(Collectors.toList());
   }
@@ -133,10 +143,10 @@ class LogImportTest {
     assertThat(imported.scenario().toText())
         .contains("-> vmt closed TCLO and cannot open it again: the channel table is full");
     List<String> printed =
-        ScenarioRunner.run(imported.scenario(), Machine.LEGACY).lines().stream()
+        ScenarioRunner.run(imported.scenario(), TcloMachines.LEGACY).lines().stream()
             .map(ScenarioOutcome.TimedLine::text)
             .collect(Collectors.toList());
-    assertThat(keys(VmtLogParser.parse(printed).lines()))
+    assertThat(startOf(printed, imported))
         .as("%s%n%s", String.join("\n", log), imported.scenario().toText())
         .isEqualTo(keys(imported.lines()));
   }
@@ -173,17 +183,57 @@ class LogImportTest {
         .contains("-> the unsolicited reset reply after the reopen was refused");
   }
 
+  private static LogFlavor flavorOf(List<String> raw) {
+    return LogFlavor.detect(raw, VmtLogParser.parse(raw).lines()).flavor();
+  }
+
   @Test
-  void flavorComesFromTheLogNotFromTheRegisterFormat() {
+  void flavorIsAVersionFamilyTheLogShows() {
     assertThat(
-            LogImport.flavorOf(
+            flavorOf(
                 List.of(
                     "[ 1.0] vmware: get length failed, eax=564d5868," + " ecx=00000000",
                     "[ 1.0] vmt0: failed to get length of incoming TCLO data")))
-        .isEqualTo(VmtFlavor.NETBSD);
-    assertThat(LogImport.flavorOf(List.of("Nov 24 10:00:00 obsd /bsd: vmt0: resetting rpc")))
+        .isEqualTo(new LogFlavor.NetBsd6To9());
+    assertThat(
+            flavorOf(
+                List.of(
+                    "[ 1.0] vmware: sending length failed, eax=0x564d5868, ecx=0",
+                    "[ 1.0] vmt0: failed to send TCLO outgoing ping")))
+        .isEqualTo(new LogFlavor.NetBsd10());
+    assertThat(flavorOf(List.of("Nov 24 10:00:00 obsd /bsd: vmt0: resetting rpc")))
+        .isEqualTo(new LogFlavor.OpenBsdDebug());
+    assertThat(flavorOf(List.of("VMware guest resuming from suspended state")).machine())
         .isEqualTo(VmtFlavor.OPENBSD);
-    assertThat(LogImport.flavorOf(List.of("VMware guest resuming from suspended state")))
-        .isEqualTo(VmtFlavor.OPENBSD);
+    assertThat(
+            flavorOf(
+                List.of(
+                    "OpenBSD 5.8 (GENERIC) #1236: Sun Aug 16 02:31:04 MDT 2015",
+                    "vmt0 at mainbus0",
+                    "Nov 24 10:00:00 obsd /bsd: vmt0: failed to send TCLO outgoing ping")))
+        .isEqualTo(new LogFlavor.OpenBsdPrintf());
+  }
+
+  @Test
+  void equalSyslogSecondsAreNotZeroDistance() {
+    List<VmtLogLine> lines =
+        VmtLogParser.parse(
+                List.of(
+                    "Nov 24 10:00:00 obsd /bsd: vmt0: failed to send TCLO outgoing ping",
+                    "Nov 24 10:00:00 obsd /bsd: vmt0: resetting rpc",
+                    "Nov 24 10:00:01 obsd /bsd: vmt0: failed to send TCLO outgoing ping"))
+            .lines();
+    LogClock clock = new LogClock(lines);
+    assertThat(clock.resolution()).isEqualTo(LogClock.Resolution.WHOLE_SECONDS);
+    Duration first = clock.time(0);
+    assertThat(clock.time(1)).isGreaterThan(first);
+    assertThat(clock.time(2)).isEqualTo(clock.time(0).plusSeconds(1));
+    LogClock exact =
+        new LogClock(
+            VmtLogParser.parse(
+                    List.of("[ 5.000000] vmt0: resetting rpc", "[ 5.000000] vmt0: resetting rpc"))
+                .lines());
+    assertThat(exact.resolution()).isEqualTo(LogClock.Resolution.EXACT);
+    assertThat(exact.time(1)).isEqualTo(exact.time(0));
   }
 }

@@ -8,9 +8,9 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,7 +70,7 @@ final class FaultSchedule {
 
   /** One event of the timeline. */
   record Event(
-      Duration at, Kind kind, int protocol, Step step, Duration delay, PowerOperation operation) {
+      Duration at, Kind kind, int protocol, Step step, Duration delay, GuestOsState operation) {
 
     /** When the event's effect can last happen: the end of a fault's window, plus a stall. */
     Duration lastEffect() {
@@ -346,8 +346,8 @@ final class FaultSchedule {
     return Duration.ofMillis(r.nextBoolean() ? ms - ms % 1000 : ms);
   }
 
-  private static PowerOperation randomOp(SplittableRandom r) {
-    PowerOperation[] ops = PowerOperation.values();
+  private static GuestOsState randomOp(SplittableRandom r) {
+    GuestOsState[] ops = GuestOsState.values();
     return ops[r.nextInt(ops.length)];
   }
 

@@ -7,13 +7,13 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Event;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.HostPolicy;
 import io.github.vmbackdoor.hostsim.reliability.FaultSchedule.Kind;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.GuestOsState;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,23 +34,23 @@ class FaultScheduleRegressionTest {
       new HostPolicy(BackdoorProtocol.MAX_CHANNELS, false, Optional.empty());
 
   private static Event event(
-      double seconds, Kind kind, int protocol, Step step, Duration delay, PowerOperation op) {
+      double seconds, Kind kind, int protocol, Step step, Duration delay, GuestOsState op) {
     return new Event(
         Duration.ofMillis(Math.round(seconds * 1000)), kind, protocol, step, delay, op);
   }
 
-  private static Event power(double seconds, PowerOperation op) {
+  private static Event power(double seconds, GuestOsState op) {
     return event(seconds, Kind.POWER_OPERATION, 0, null, Duration.ZERO, op);
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void withoutFaultsNoMachineIsStuckAndEveryStatusArrives(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void withoutFaultsNoMachineIsStuckAndEveryStatusArrives(TcloMachines machine) {
     FaultSchedule schedule =
         new FaultSchedule(
             1,
             LENIENT,
-            List.of(power(600, PowerOperation.SUSPEND), power(1200.5, PowerOperation.RESUME)));
+            List.of(power(600, GuestOsState.SUSPEND), power(1200.5, GuestOsState.RESUME)));
     ScheduleRun run = ScheduleRun.run(schedule, machine);
     assertThat(run.stuck()).isFalse();
     assertThat(run.undelivered()).isEmpty();
@@ -62,8 +62,8 @@ class FaultScheduleRegressionTest {
     FaultSchedule schedule =
         new FaultSchedule(
             2, LENIENT, List.of(event(900, Kind.CLOSE_TCLO, 0, null, Duration.ZERO, null)));
-    assertThat(ScheduleRun.run(schedule, Machine.LEGACY).stuck()).isTrue();
-    ScheduleRun fixed = ScheduleRun.run(schedule, Machine.FIXED);
+    assertThat(ScheduleRun.run(schedule, TcloMachines.LEGACY).stuck()).isTrue();
+    ScheduleRun fixed = ScheduleRun.run(schedule, TcloMachines.FIXED);
     assertThat(fixed.problems()).isEmpty();
     assertThat(fixed.recoveryTicks()).isEqualTo(2);
   }
@@ -77,7 +77,8 @@ class FaultScheduleRegressionTest {
   @ParameterizedTest
   @ValueSource(longs = {-521051460719355488L, -4755197649738002895L})
   void checkpointAtAnRpciSendSize(long seed) {
-    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), Machine.FIXED).problems()).isEmpty();
+    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), TcloMachines.FIXED).problems())
+        .isEmpty();
     FaultSchedule minimal =
         new FaultSchedule(
             seed,
@@ -90,8 +91,8 @@ class FaultScheduleRegressionTest {
                     Step.SENDSIZE,
                     Duration.ZERO,
                     null),
-                power(2959.100, PowerOperation.RESUME)));
-    assertThat(ScheduleRun.run(minimal, Machine.FIXED).problems()).isEmpty();
+                power(2959.100, GuestOsState.RESUME)));
+    assertThat(ScheduleRun.run(minimal, TcloMachines.FIXED).problems()).isEmpty();
   }
 
   @ParameterizedTest
@@ -123,7 +124,8 @@ class FaultScheduleRegressionTest {
   @Test
   void aStallPastTheIdleTimeoutInsideTheStateChangeRpci() {
     long seed = -2445879370053489170L;
-    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), Machine.FIXED).problems()).isEmpty();
+    assertThat(ScheduleRun.run(FaultSchedule.generate(seed), TcloMachines.FIXED).problems())
+        .isEmpty();
     FaultSchedule minimal =
         new FaultSchedule(
             seed,
@@ -137,8 +139,8 @@ class FaultScheduleRegressionTest {
                     Step.SENDSIZE,
                     Duration.ofMillis(196_909),
                     null),
-                power(2804.233, PowerOperation.HALT)));
-    ScheduleRun run = ScheduleRun.run(minimal, Machine.FIXED);
+                power(2804.233, GuestOsState.HALT)));
+    ScheduleRun run = ScheduleRun.run(minimal, TcloMachines.FIXED);
     assertThat(run.problems()).isEmpty();
     assertThat(run.host.powerOperations())
         .singleElement()

@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,7 +52,7 @@ class FaultScheduleSearchTest {
         .forEach(
             i -> {
               FaultSchedule schedule = FaultSchedule.generate(scheduleSeed(base, i));
-              ScheduleRun fixed = ScheduleRun.run(schedule, Machine.FIXED);
+              ScheduleRun fixed = ScheduleRun.run(schedule, TcloMachines.FIXED);
               List<String> problems = fixed.problems();
               if (!problems.isEmpty()) {
                 String report = reproduction(schedule);
@@ -69,8 +69,8 @@ class FaultScheduleSearchTest {
                 recoveryMillis.add(millis);
                 maxRecoveryMillis.accumulateAndGet(millis, Math::max);
               }
-              boolean legacy = ScheduleRun.run(schedule, Machine.LEGACY).stuck();
-              boolean patch = ScheduleRun.run(schedule, Machine.PROPOSED_PATCH).stuck();
+              boolean legacy = ScheduleRun.run(schedule, TcloMachines.LEGACY).stuck();
+              boolean patch = ScheduleRun.run(schedule, TcloMachines.PROPOSED_PATCH).stuck();
               if (legacy) {
                 legacyStuck.increment();
               }
@@ -168,9 +168,9 @@ class FaultScheduleSearchTest {
     return "seed "
         + schedule.seed()
         + ": "
-        + ScheduleRun.run(schedule, Machine.FIXED).problems()
+        + ScheduleRun.run(schedule, TcloMachines.FIXED).problems()
         + "\nminimal reproduction: "
-        + ScheduleRun.run(minimal, Machine.FIXED).problems()
+        + ScheduleRun.run(minimal, TcloMachines.FIXED).problems()
         + "\n"
         + minimal;
   }
@@ -182,7 +182,7 @@ class FaultScheduleSearchTest {
       progress = false;
       for (int i = current.events().size() - 1; i >= 0; i--) {
         FaultSchedule candidate = current.without(i);
-        if (!ScheduleRun.run(candidate, Machine.FIXED).problems().isEmpty()) {
+        if (!ScheduleRun.run(candidate, TcloMachines.FIXED).problems().isEmpty()) {
           current = candidate;
           progress = true;
         }

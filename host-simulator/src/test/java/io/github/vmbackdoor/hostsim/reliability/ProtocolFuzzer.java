@@ -22,10 +22,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
 import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -713,7 +713,7 @@ final class ProtocolFuzzer {
         break;
       case 5:
         if (host.pendingTcloCommands().size() < 16) {
-          host.requestPowerOperation(PowerOperation.values()[random.nextInt(5)]);
+          host.requestPowerOperation(GuestOsState.values()[random.nextInt(5)]);
         }
         break;
       case 6:

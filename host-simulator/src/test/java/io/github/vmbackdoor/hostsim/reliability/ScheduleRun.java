@@ -13,10 +13,10 @@ import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
 import io.github.vmbackdoor.rpc.ToolsService;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +35,7 @@ final class ScheduleRun {
   static final int RECOVERY_TICKS = 2;
 
   final FaultSchedule schedule;
-  final Machine machine;
+  final TcloMachines machine;
   final Simulation sim;
   final VirtualHost host;
   private final GuestChannels guestChannels;
@@ -49,7 +49,7 @@ final class ScheduleRun {
   private Duration lastPollTime;
   private boolean failedSincePoll;
 
-  private ScheduleRun(FaultSchedule schedule, Machine machine) {
+  private ScheduleRun(FaultSchedule schedule, TcloMachines machine) {
     this.schedule = schedule;
     this.machine = machine;
     this.sim = Simulation.create(schedule.seed());
@@ -62,7 +62,7 @@ final class ScheduleRun {
   }
 
   /** Runs {@code schedule} against {@code machine} to the end of the virtual hour. */
-  static ScheduleRun run(FaultSchedule schedule, Machine machine) {
+  static ScheduleRun run(FaultSchedule schedule, TcloMachines machine) {
     ScheduleRun run = new ScheduleRun(schedule, machine);
     run.go();
     return run;

@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class DocsExamplesTest {
     for (String block : blocks) {
       Scenario s = Scenario.parse(block);
       assertThat(Scenario.parse(s.toText())).isEqualTo(s);
-      assertThat(ScenarioRunner.run(s, Machine.LEGACY).events()).isNotEmpty();
+      assertThat(ScenarioRunner.run(s, TcloMachines.LEGACY).events()).isNotEmpty();
     }
   }
 
@@ -61,7 +61,8 @@ class DocsExamplesTest {
             BuiltInScenarios.hostClosesTclo().events().stream()
                 .map(ScenarioEvent::action)
                 .toList());
-    assertThat(ScenarioRunner.run(first, Machine.LEGACY).lines())
-        .isEqualTo(ScenarioRunner.run(BuiltInScenarios.hostClosesTclo(), Machine.LEGACY).lines());
+    assertThat(ScenarioRunner.run(first, TcloMachines.LEGACY).lines())
+        .isEqualTo(
+            ScenarioRunner.run(BuiltInScenarios.hostClosesTclo(), TcloMachines.LEGACY).lines());
   }
 }

@@ -17,7 +17,7 @@ import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import io.github.vmbackdoor.rpc.RpciClient;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ class ReplayTest {
   private static final Scenario SHORT_CHECKPOINT =
       BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(11));
 
-  private static String record(Scenario scenario, Machine machine) {
+  private static String record(Scenario scenario, TcloMachines machine) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TraceWriter trace = TraceWriter.create(out, HostReplay.header(scenario, "legacy"))) {
       ScenarioRunner.prepare(scenario, machine, trace).run();
@@ -51,8 +51,8 @@ class ReplayTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void hostFacingReplayOfARecordedScenarioRunFindsNoDivergence(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void hostFacingReplayOfARecordedScenarioRunFindsNoDivergence(TcloMachines machine) {
     String trace = record(SHORT_CHECKPOINT, machine);
     HostReplay.Result result = replay(trace);
     assertThat(result.matches()).as(result.toString()).isTrue();
@@ -61,7 +61,7 @@ class ReplayTest {
 
   @Test
   void aHandEditedAnswerIsReportedAtItsLine() {
-    String[] lines = record(SHORT_CHECKPOINT, Machine.LEGACY).split("\n");
+    String[] lines = record(SHORT_CHECKPOINT, TcloMachines.LEGACY).split("\n");
     int edited = 777; // 1-based line number; the header is line 1
     String original = lines[edited - 1];
     int out = original.indexOf("\"out\":\"") + 7;

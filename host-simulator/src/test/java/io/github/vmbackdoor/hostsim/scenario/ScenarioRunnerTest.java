@@ -12,11 +12,11 @@ import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TcloResult;
 import io.github.vmbackdoor.rpc.TickScheduler;
 import io.github.vmbackdoor.rpc.ToolsService;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -34,7 +34,7 @@ class ScenarioRunnerTest {
         TickScheduler scheduler = (delay, task) -> simulation.schedule(delay, task)::cancel;
         ToolsService.builder(backdoor)
             .scheduler(scheduler)
-            .machine(Machine.FIXED)
+            .machine(TcloMachines.FIXED)
             .options(TcloOptions.defaults().withUptime(simulation::elapsed))
             .listener(listener)
             .handler("Custom_Command", arguments -> TcloResult.ok("custom"))
@@ -45,7 +45,7 @@ class ScenarioRunnerTest {
   @Test
   void userGuestCodeRunsUnderTheScenarioLikeABuiltInMachine() {
     ScenarioOutcome own = ScenarioRunner.run(CLOSES, "my-agent", OWN_TOOLS_SERVICE);
-    ScenarioOutcome fixed = ScenarioRunner.run(CLOSES, Machine.FIXED);
+    ScenarioOutcome fixed = ScenarioRunner.run(CLOSES, TcloMachines.FIXED);
     assertThat(own.guest()).isEqualTo("my-agent");
     assertThat(own.events()).isEqualTo(fixed.events());
     assertThat(own.lines()).isEqualTo(fixed.lines());
@@ -90,21 +90,22 @@ class ScenarioRunnerTest {
 
   @Test
   void compareRunsTheThreeMachinesInOrder() {
-    Map<Machine, ScenarioOutcome> all = ScenarioRunner.compare(CLOSES);
-    assertThat(all.keySet()).containsExactly(Machine.FIXED, Machine.LEGACY, Machine.PROPOSED_PATCH);
-    assertThat(all.get(Machine.LEGACY).classification())
+    Map<TcloMachines, ScenarioOutcome> all = ScenarioRunner.compare(CLOSES);
+    assertThat(all.keySet())
+        .containsExactly(TcloMachines.FIXED, TcloMachines.LEGACY, TcloMachines.PROPOSED_PATCH);
+    assertThat(all.get(TcloMachines.LEGACY).classification())
         .isEqualTo(ScenarioOutcome.Classification.STUCK);
-    assertThat(all.get(Machine.LEGACY).linesPerHour())
+    assertThat(all.get(TcloMachines.LEGACY).linesPerHour())
         .isCloseTo(2 * 3600 * 20 / 30.0, org.assertj.core.data.Offset.offset(10.0));
-    assertThat(all.get(Machine.LEGACY).mostFrequentLine(CLOSES.troubleStart()))
+    assertThat(all.get(TcloMachines.LEGACY).mostFrequentLine(CLOSES.troubleStart()))
         .hasValueSatisfying(l -> assertThat(l).contains("failed"));
-    assertThat(ScenarioRunner.machineNamed("proposed-patch")).contains(Machine.PROPOSED_PATCH);
-    assertThat(ScenarioRunner.machineNamed("newest")).isEmpty();
+    assertThat(TcloMachines.named("proposed-patch")).contains(TcloMachines.PROPOSED_PATCH);
+    assertThat(TcloMachines.named("newest")).isEmpty();
   }
 
   @Test
   void aRunnerRunsOnce() {
-    ScenarioRunner runner = ScenarioRunner.prepare(CLOSES, Machine.FIXED);
+    ScenarioRunner runner = ScenarioRunner.prepare(CLOSES, TcloMachines.FIXED);
     runner.run();
     assertThatThrownBy(runner::run).isInstanceOf(IllegalStateException.class);
   }
@@ -125,7 +126,7 @@ class ScenarioRunnerTest {
             .at(Duration.ofSeconds(60))
             .removeFault("rpci")
             .build();
-    ScenarioOutcome legacy = ScenarioRunner.run(s, Machine.LEGACY);
+    ScenarioOutcome legacy = ScenarioRunner.run(s, TcloMachines.LEGACY);
     // vmt's 15-s uptime report fails at 31 and 46 s, not before the fault nor after its removal.
     assertThat(legacy.lines())
         .filteredOn(l -> l.text().equals("vmt0: unable to set guest uptime"))
@@ -144,7 +145,7 @@ class ScenarioRunnerTest {
             .at(Duration.ofMinutes(2))
             .expireIdleChannels()
             .build();
-    ScenarioRunner runner = ScenarioRunner.prepare(s, Machine.FIXED);
+    ScenarioRunner runner = ScenarioRunner.prepare(s, TcloMachines.FIXED);
     ScenarioOutcome fixed = runner.run();
     assertThat(fixed.events()).filteredOn(e -> e.event().type() == Type.CHANNEL_OPENED).hasSize(2);
     assertThat(fixed.classification()).isEqualTo(ScenarioOutcome.Classification.RECOVERED);
@@ -155,13 +156,13 @@ class ScenarioRunnerTest {
   @Test
   void failureBoutsAreCounted() {
     ScenarioOutcome leaking =
-        ScenarioRunner.run(BuiltInScenarios.leakingCloses(), Machine.PROPOSED_PATCH);
+        ScenarioRunner.run(BuiltInScenarios.leakingCloses(), TcloMachines.PROPOSED_PATCH);
     assertThat(leaking.failureEpisodes()).isGreaterThan(1);
-    ScenarioOutcome closes = ScenarioRunner.run(CLOSES, Machine.FIXED);
+    ScenarioOutcome closes = ScenarioRunner.run(CLOSES, TcloMachines.FIXED);
     assertThat(closes.failureEpisodes()).isEqualTo(1);
     ScenarioOutcome quiet =
         ScenarioRunner.run(
-            Scenario.named("quiet").runFor(Duration.ofMinutes(1)).build(), Machine.LEGACY);
+            Scenario.named("quiet").runFor(Duration.ofMinutes(1)).build(), TcloMachines.LEGACY);
     assertThat(quiet.failureEpisodes()).isZero();
     assertThat(quiet.classification()).isEqualTo(ScenarioOutcome.Classification.UNAFFECTED);
     assertThat(quiet.troubleStart()).isEqualTo(Duration.ZERO);
@@ -171,7 +172,7 @@ class ScenarioRunnerTest {
   @Test
   void progressIsReportedPerSlice() {
     java.util.List<Duration> seen = new java.util.ArrayList<>();
-    ScenarioRunner.prepare(CLOSES, Machine.LEGACY).run(Duration.ofMinutes(7), seen::add);
+    ScenarioRunner.prepare(CLOSES, TcloMachines.LEGACY).run(Duration.ofMinutes(7), seen::add);
     assertThat(seen)
         .containsExactly(
             Duration.ofMinutes(7),
@@ -184,11 +185,11 @@ class ScenarioRunnerTest {
   @Test
   void theSimulationIsSeededFromTheScenario() {
     VirtualHost a =
-        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED).host();
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), TcloMachines.FIXED).host();
     VirtualHost b =
-        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), Machine.FIXED).host();
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(1).build(), TcloMachines.FIXED).host();
     VirtualHost c =
-        ScenarioRunner.prepare(CLOSES.toBuilder().seed(2).build(), Machine.FIXED).host();
+        ScenarioRunner.prepare(CLOSES.toBuilder().seed(2).build(), TcloMachines.FIXED).host();
     assertThat(a.uuid()).isEqualTo(b.uuid()).isNotEqualTo(c.uuid());
     assertThat(a.simulation().map(Simulation::seed)).contains(1L);
   }

@@ -10,8 +10,8 @@ import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.PowerOperation;
-import io.github.vmbackdoor.rpc.ToolsService.Machine;
+import io.github.vmbackdoor.rpc.GuestOsState;
+import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -71,11 +71,11 @@ class ScenarioTextTest {
         .at(Duration.ofMinutes(21))
         .sendTclo("Set_Option broadcastIP 1")
         .at(Duration.ofMinutes(22))
-        .power(PowerOperation.SUSPEND)
+        .power(GuestOsState.SUSPEND)
         .at(Duration.ofMillis(22 * 60_000 + 1_500))
         .checkpoint()
         .at(Duration.ofMinutes(22).plusSeconds(2))
-        .power(PowerOperation.RESUME)
+        .power(GuestOsState.RESUME)
         .build();
   }
 
@@ -91,20 +91,20 @@ class ScenarioTextTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void theFileAndTheBuilderGiveIdenticalRuns(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void theFileAndTheBuilderGiveIdenticalRuns(TcloMachines machine) {
     ScenarioOutcome fromFile = ScenarioRunner.run(Scenario.parse(FILE), machine);
     ScenarioOutcome fromJava = ScenarioRunner.run(sameInJava(), machine);
     assertThat(fromFile.lines()).isEqualTo(fromJava.lines());
     assertThat(fromFile.events()).hasSizeGreaterThan(100).isEqualTo(fromJava.events());
-    if (machine == Machine.LEGACY) {
+    if (machine == TcloMachines.LEGACY) {
       assertThat(fromFile.lines()).isNotEmpty();
     }
   }
 
   @ParameterizedTest
-  @EnumSource(Machine.class)
-  void theFileAndTheBuilderMakeTheSameBackdoorCalls(Machine machine) {
+  @EnumSource(TcloMachines.class)
+  void theFileAndTheBuilderMakeTheSameBackdoorCalls(TcloMachines machine) {
     // Recorded under the same header, the two runs' traces are byte for byte the same.
     TraceHeader header = HostReplay.header(sameInJava(), "guest");
     ByteArrayOutputStream fromFile = new ByteArrayOutputStream();
@@ -126,9 +126,10 @@ class ScenarioTextTest {
       Scenario back = Scenario.parse(text);
       assertThat(back).as(text).isEqualTo(s);
       assertThat(back.toText()).isEqualTo(text);
-      ScenarioOutcome a = ScenarioRunner.run(s.withLength(Duration.ofMinutes(15)), Machine.LEGACY);
+      ScenarioOutcome a =
+          ScenarioRunner.run(s.withLength(Duration.ofMinutes(15)), TcloMachines.LEGACY);
       ScenarioOutcome b =
-          ScenarioRunner.run(back.withLength(Duration.ofMinutes(15)), Machine.LEGACY);
+          ScenarioRunner.run(back.withLength(Duration.ofMinutes(15)), TcloMachines.LEGACY);
       assertThat(b.lines()).as(s.name()).isEqualTo(a.lines());
     }
   }
@@ -137,8 +138,8 @@ class ScenarioTextTest {
   void differentSeedsDrawDifferentFaults() {
     Scenario seven = Scenario.parse(FILE);
     Scenario eight = seven.toBuilder().seed(8).build();
-    assertThat(ScenarioRunner.run(seven, Machine.LEGACY).lines())
-        .isNotEqualTo(ScenarioRunner.run(eight, Machine.LEGACY).lines());
+    assertThat(ScenarioRunner.run(seven, TcloMachines.LEGACY).lines())
+        .isNotEqualTo(ScenarioRunner.run(eight, TcloMachines.LEGACY).lines());
   }
 
   @ParameterizedTest

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.Registers;
@@ -55,15 +56,7 @@ class VirtualHostOverTcpTest {
   @Test
   void getVersion() {
     try (RemoteBackdoor guest = guest()) {
-      Registers answer =
-          guest.in(
-              Registers.of(
-                  BackdoorProtocol.MAGIC,
-                  ~BackdoorProtocol.MAGIC,
-                  0xFFFF000A,
-                  BackdoorProtocol.COMMAND_PORT,
-                  0,
-                  0));
+      Registers answer = guest.in(CommandPort.versionProbe());
       assertThat(answer.eax()).isEqualTo(6);
       assertThat(answer.ebx()).isEqualTo(BackdoorProtocol.MAGIC);
       assertThat(answer.ecx()).isEqualTo(VirtualHost.PRODUCT_ESX);

@@ -7,6 +7,7 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,14 +41,14 @@ class WireProtocolExamplesTest {
 
   /** One backdoor call of the examples: what the guest loads and what the host answers. */
   private static final class Call {
-    final Request.Operation operation;
+    final TraceCall.Operation operation;
     final Registers registers;
     final byte[] bytes;
     final Registers answer;
     final byte[] answerBytes;
 
     Call(
-        Request.Operation operation,
+        TraceCall.Operation operation,
         Registers registers,
         byte[] bytes,
         Registers answer,
@@ -61,7 +62,7 @@ class WireProtocolExamplesTest {
   }
 
   private static Call in(Registers registers, Registers answer) {
-    return new Call(Request.Operation.IN, registers, null, answer, null);
+    return new Call(TraceCall.Operation.IN, registers, null, answer, null);
   }
 
   private static Registers r(int eax, int ebx, int ecx, int edx, int esi, int edi, int ebp) {
@@ -87,7 +88,7 @@ class WireProtocolExamplesTest {
               r(MAGIC, 21, 0x0081001E, 0x00035658, CKH, CKL, 0)),
           // HB OUTS
           new Call(
-              Request.Operation.OUTS,
+              TraceCall.Operation.OUTS,
               r(MAGIC, 0x00010000, 21, 0x00035659, 0, CKL, CKH),
               ascii("info-get guestinfo.ip"),
               r(MAGIC, 0x00010000, 0, 0x00035659, 0, CKL, CKH),
@@ -98,7 +99,7 @@ class WireProtocolExamplesTest {
               r(MAGIC, 10, 0x0083001E, 0x00015658, CKH, CKL, 0)),
           // HB INS
           new Call(
-              Request.Operation.INS,
+              TraceCall.Operation.INS,
               r(MAGIC, 0x00010000, 10, 0x00035659, CKH, 0, CKL),
               null,
               r(MAGIC, 0x00010000, 0, 0x00035659, CKH, 0, CKL),
@@ -296,7 +297,7 @@ class WireProtocolExamplesTest {
       remaining = new ArrayDeque<>(calls);
     }
 
-    private Call next(Request.Operation operation, Registers registers, byte[] bytes) {
+    private Call next(TraceCall.Operation operation, Registers registers, byte[] bytes) {
       Call call = remaining.poll();
       assertThat(call).as("a call the page shows").isNotNull();
       assertThat(operation).isEqualTo(call.operation);
@@ -307,17 +308,17 @@ class WireProtocolExamplesTest {
 
     @Override
     public synchronized Registers in(Registers registers) {
-      return next(Request.Operation.IN, registers, null).answer;
+      return next(TraceCall.Operation.IN, registers, null).answer;
     }
 
     @Override
     public synchronized Registers outs(Registers registers, byte[] bytes) {
-      return next(Request.Operation.OUTS, registers, bytes).answer;
+      return next(TraceCall.Operation.OUTS, registers, bytes).answer;
     }
 
     @Override
     public synchronized Registers ins(Registers registers, byte[] into) {
-      Call call = next(Request.Operation.INS, registers, null);
+      Call call = next(TraceCall.Operation.INS, registers, null);
       System.arraycopy(call.answerBytes, 0, into, 0, into.length);
       return call.answer;
     }

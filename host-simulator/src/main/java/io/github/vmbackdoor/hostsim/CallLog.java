@@ -1,0 +1,69 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * The host's call log: every call counted, the newest kept (0 keeps none). The endpoints' own
+ * histories (RPCI requests, TCLO exchanges) live with them, bounded by {@link History}. Guarded by
+ * the host's lock.
+ */
+final class CallLog {
+
+  private final int limit;
+  private final Deque<CallRecord> records = new ArrayDeque<>();
+  private long count;
+
+  CallLog(int limit) {
+    this.limit = limit;
+  }
+
+  /** Whether the log keeps records (payload CRCs are computed only then). */
+  boolean keeps() {
+    return limit > 0;
+  }
+
+  /** Counts a call and, when the log keeps records, records it. */
+  void add(TraceCall.Operation operation, Duration at, Registers request, CallResult res) {
+    count++;
+    if (limit > 0) {
+      if (records.size() >= limit) {
+        records.removeFirst();
+      }
+      records.addLast(
+          new CallRecord(
+              count,
+              at,
+              operation,
+              request,
+              res.answer,
+              res.payloadLength,
+              res.payloadCrc,
+              res.note));
+    }
+  }
+
+  /** The CRC-32 of bytes an HB call moved, when the log keeps records; else 0. */
+  long crc(byte[] bytes) {
+    if (limit <= 0) {
+      return 0;
+    }
+    CRC32 c = new CRC32();
+    c.update(bytes);
+    return c.getValue();
+  }
+
+  List<CallRecord> records() {
+    return ImmutableList.copyOf(records);
+  }
+
+  long count() {
+    return count;
+  }
+}

@@ -1,0 +1,175 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.base.Ticker;
+import com.google.common.collect.ImmutableList;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * The host's channel table: allocate a slot with its cookies, look a channel up by id and cookies,
+ * release it, invalidate it, and close idle ones. Guarded by the host's lock.
+ */
+final class ChannelTable {
+
+  private final HostChannel[] slots;
+  private final SplittableRandom random;
+  private final Ticker ticker;
+  private final Optional<Duration> idleTimeout;
+
+  /**
+   * @param random the host's seeded source of cookies
+   */
+  ChannelTable(int size, SplittableRandom random, Ticker ticker, Optional<Duration> idleTimeout) {
+    this.slots = new HostChannel[size];
+    this.random = random;
+    this.ticker = ticker;
+    this.idleTimeout = idleTimeout;
+  }
+
+  int size() {
+    return slots.length;
+  }
+
+  /**
+   * Takes a slot for a new channel: the lowest free id, else the one host-closed longest ago.
+   * Returns null when every slot holds an open channel. The caller attaches the session.
+   */
+  HostChannel allocate(int protocol, boolean withCookie) {
+    int slot = -1;
+    for (int i = 0; i < slots.length; i++) {
+      if (slots[i] == null) {
+        slot = i;
+        break;
+      }
+    }
+    if (slot < 0) {
+      long oldest = Long.MAX_VALUE;
+      for (int i = 0; i < slots.length; i++) {
+        if (!slots[i].isOpen() && slots[i].closedNanos < oldest) {
+          oldest = slots[i].closedNanos;
+          slot = i;
+        }
+      }
+      if (slot < 0) {
+        return null;
+      }
+      slots[slot] = null;
+    }
+    int high = 0;
+    int low = 0;
+    if (withCookie) {
+      do {
+        high = random.nextInt();
+        low = random.nextInt();
+      } while (high == 0 && low == 0);
+    }
+    HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
+    slots[slot] = ch;
+    return ch;
+  }
+
+  /** The channel addressed by id and cookies, or null when there is none or a cookie is wrong. */
+  HostChannel lookup(int id, int cookieHigh, int cookieLow) {
+    HostChannel ch = at(id);
+    if (ch == null || ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
+      return null;
+    }
+    return ch;
+  }
+
+  /** Why {@link #lookup} found nothing at {@code id}: the call-log words. */
+  String missReason(int id) {
+    return at(id) != null ? "wrong cookie" : "no such channel";
+  }
+
+  /** The channel in slot {@code id}, or null. */
+  HostChannel at(int id) {
+    return id >= 0 && id < slots.length ? slots[id] : null;
+  }
+
+  /** Whether {@code ch} still holds its slot. */
+  boolean holds(HostChannel ch) {
+    return slots[ch.id] == ch;
+  }
+
+  /** Frees a slot (guest CLOSE, or the host forgetting the channel); its session ends. */
+  void release(HostChannel ch) {
+    ch.session.ended();
+    if (slots[ch.id] == ch) {
+      slots[ch.id] = null;
+    }
+  }
+
+  /** Makes a channel unusable in the given way. */
+  void invalidate(HostChannel ch, Invalidation kind, ChannelInfo.State closedState) {
+    if (kind == Invalidation.COOKIES_INVALID) {
+      release(ch);
+    } else if (ch.isOpen()) {
+      ch.session.ended();
+      ch.abandonOperation();
+      ch.state = closedState;
+      ch.closedNanos = ticker.read();
+    }
+  }
+
+  /** Makes every channel unusable in the given way; returns how many there were. */
+  int invalidateAll(Invalidation kind) {
+    int n = 0;
+    for (HostChannel ch : slots) {
+      if (ch != null) {
+        invalidate(ch, kind, ChannelInfo.State.HOST_CLOSED);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Closes {@code ch} (state TIMED_OUT) when it has been idle for longer than the timeout. */
+  void checkIdle(HostChannel ch) {
+    if (idleTimeout.isPresent()
+        && ch.isOpen()
+        && ticker.read() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
+      invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
+    }
+  }
+
+  /** Closes every idle channel; returns how many. */
+  int expireIdle() {
+    if (idleTimeout.isEmpty()) {
+      return 0;
+    }
+    int n = 0;
+    for (HostChannel ch : slots) {
+      if (ch != null && ch.isOpen()) {
+        checkIdle(ch);
+        if (!ch.isOpen()) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** The occupied slots, by id; {@code startNanos} is host time zero. */
+  List<ChannelInfo> snapshot(long startNanos) {
+    List<ChannelInfo> l = new ArrayList<>();
+    for (HostChannel ch : slots) {
+      if (ch != null) {
+        l.add(
+            new ChannelInfo(
+                ch.id,
+                ch.protocol,
+                ch.cookies,
+                ch.cookieHigh,
+                ch.cookieLow,
+                ch.state,
+                ch.operation,
+                Duration.ofNanos(ch.lastActivityNanos - startNanos)));
+      }
+    }
+    return ImmutableList.copyOf(l);
+  }
+}

@@ -1,0 +1,79 @@
+package io.github.vmbackdoor.hostsim;
+
+import io.github.vmbackdoor.core.MessageException.Step;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The faults installed on a host: install, remove, and the one decision per call. Faults are tried
+ * in installation order and the first that hits applies. Guarded by the host's lock.
+ */
+final class FaultBook {
+
+  private final List<Fault> faults = new ArrayList<>();
+  private final Map<Fault, long[]> counts = new IdentityHashMap<>();
+  private final SplittableRandom random;
+
+  /**
+   * @param random the host's seeded source, shared with the channel table so runs repeat
+   */
+  FaultBook(SplittableRandom random) {
+    this.random = random;
+  }
+
+  void install(Fault fault) {
+    faults.add(fault);
+    counts.put(fault, new long[1]);
+  }
+
+  boolean remove(Fault fault) {
+    counts.remove(fault);
+    return faults.remove(fault);
+  }
+
+  void clear() {
+    faults.clear();
+    counts.clear();
+  }
+
+  /**
+   * What the faults make of one call: the first fault that hits applies its action to the call, and
+   * the decision says how the host answers. {@code channel} is null at OPEN.
+   */
+  FaultDecision decide(
+      int protocol,
+      int channelId,
+      Step step,
+      Duration at,
+      HostChannel channel,
+      ChannelTable table) {
+    Fault hit = match(protocol, channelId, step, at);
+    if (hit == null) {
+      return FaultDecision.NONE;
+    }
+    FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
+    hit.action().apply(decision);
+    return decision;
+  }
+
+  private Fault match(int protocol, int channelId, Step step, Duration at) {
+    for (Fault f : faults) {
+      if (!f.matches(protocol, channelId, step, at)) {
+        continue;
+      }
+      long count = ++counts.get(f)[0];
+      if (f.nth() > 0 && count != f.nth()) {
+        continue;
+      }
+      if (f.probability() < 1.0 && random.nextDouble() >= f.probability()) {
+        continue;
+      }
+      return f;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,124 @@
+package io.github.vmbackdoor.hostsim;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
+import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
+
+import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorCommand;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.TraceCall;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The host's port as guest code calls it in-process: each call is answered under the host's lock
+ * (command-port answers, or the GuestMsg server for MESSAGE and the HB port), logged, and then held
+ * back outside the lock for the extra time a fault gave it.
+ */
+final class InProcessBackdoor implements Backdoor {
+
+  private final Object lock;
+  private final CommandPortAnswers commandPort;
+  private final GuestMsgServer messages;
+  private final CallLog callLog;
+  private final Supplier<Duration> hostTime;
+  private final Consumer<Duration> delayer;
+  private final Object host;
+
+  /**
+   * @param lock the host's lock
+   * @param delayer told of a fault's extra time, outside the lock
+   * @param host the host, for {@link #toString()}
+   */
+  InProcessBackdoor(
+      Object lock,
+      CommandPortAnswers commandPort,
+      GuestMsgServer messages,
+      CallLog callLog,
+      Supplier<Duration> hostTime,
+      Consumer<Duration> delayer,
+      Object host) {
+    this.lock = lock;
+    this.commandPort = commandPort;
+    this.messages = messages;
+    this.callLog = callLog;
+    this.hostTime = hostTime;
+    this.delayer = delayer;
+    this.host = host;
+  }
+
+  @Override
+  public Registers in(Registers registers) {
+    Preconditions.checkNotNull(registers, "registers");
+    return call(TraceCall.Operation.IN, registers, null, res -> command(registers, res));
+  }
+
+  @Override
+  public Registers outs(Registers registers, byte[] bytes) {
+    return transfer(TraceCall.Operation.OUTS, registers, bytes, "bytes", "byte count");
+  }
+
+  @Override
+  public Registers ins(Registers registers, byte[] into) {
+    return transfer(TraceCall.Operation.INS, registers, into, "into", "buffer length");
+  }
+
+  /** An HB transfer: checks the arguments, then moves {@code bytes} out or fills them in. */
+  private Registers transfer(
+      TraceCall.Operation operation, Registers registers, byte[] bytes, String name, String what) {
+    Preconditions.checkNotNull(registers, "registers");
+    Preconditions.checkNotNull(bytes, name);
+    Preconditions.checkArgument(
+        registers.ecx() == bytes.length,
+        "ecx %s must equal the %s %s",
+        registers.ecx(),
+        what,
+        bytes.length);
+    boolean out = operation == TraceCall.Operation.OUTS;
+    return call(
+        operation, registers, bytes, res -> messages.highBandwidth(registers, bytes, out, res));
+  }
+
+  /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */
+  private Registers call(
+      TraceCall.Operation operation, Registers r, byte[] bytes, Consumer<CallResult> serve) {
+    CallResult res = new CallResult();
+    synchronized (lock) {
+      serve.accept(res);
+      if (bytes != null) {
+        res.payloadLength = bytes.length;
+        res.payloadCrc = callLog.crc(bytes);
+      }
+      callLog.add(operation, hostTime.get(), r, res);
+    }
+    if (!res.delay.isZero()) {
+      delayer.accept(res.delay);
+    }
+    return res.answer;
+  }
+
+  /** A command-port call: MESSAGE goes to the GuestMsg server, the rest are answered here. */
+  private void command(Registers r, CallResult res) {
+    BackdoorCommand command = BackdoorCommand.of(r.ecxLow()).orElse(null);
+    Registers answer = command == null ? null : commandPort.answer(command, r);
+    if (r.eax() != MAGIC) {
+      res.answer = r.withEax(NO_BACKDOOR);
+      res.note = "wrong magic";
+    } else if (command == BackdoorCommand.MESSAGE) {
+      messages.message(r, res);
+    } else if (answer == null) {
+      res.answer = r.withEax(NO_BACKDOOR);
+      res.note = "unknown command " + r.ecxLow();
+    } else {
+      res.answer = answer;
+      res.note = command.name();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "in-process backdoor to " + host;
+  }
+}

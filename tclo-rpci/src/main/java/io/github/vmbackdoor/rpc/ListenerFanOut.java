@@ -1,0 +1,33 @@
+package io.github.vmbackdoor.rpc;
+
+import com.google.common.base.Preconditions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A listener that passes every event and log line on to the listeners added to it, in order. */
+final class ListenerFanOut implements TcloListener {
+
+  private final List<TcloListener> listeners = new CopyOnWriteArrayList<>();
+
+  void add(TcloListener listener) {
+    listeners.add(Preconditions.checkNotNull(listener, "listener"));
+  }
+
+  void remove(TcloListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public void onEvent(TcloEvent event) {
+    for (TcloListener l : listeners) {
+      l.onEvent(event);
+    }
+  }
+
+  @Override
+  public void onLogLine(String line) {
+    for (TcloListener l : listeners) {
+      l.onLogLine(line);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.github.vmbackdoor.rpc;
+
+import com.google.common.base.Preconditions;
+import java.time.Duration;
+
+/**
+ * Drives a {@link TcloStateMachine} on a {@link TickScheduler}: the first tick at once, every tick
+ * schedules the next after the delay it returned, until the machine stops or {@link #stop()}.
+ *
+ * <p>Thread-safe: ticks run under this runner's lock.
+ */
+final class TickRunner {
+
+  private final TickScheduler scheduler;
+  private final TcloStateMachine machine;
+
+  private boolean running;
+  private boolean started;
+  private Cancellable next;
+
+  TickRunner(TickScheduler scheduler, TcloStateMachine machine) {
+    this.scheduler = scheduler;
+    this.machine = machine;
+  }
+
+  synchronized void start() {
+    Preconditions.checkState(!started, "already started");
+    started = true;
+    running = true;
+    next = scheduler.schedule(Duration.ZERO, this::runTick);
+  }
+
+  synchronized boolean isRunning() {
+    return running;
+  }
+
+  /** Stops ticking and shuts the machine down; a second call does nothing. */
+  synchronized void stop() {
+    if (!started) {
+      started = true;
+      machine.shutdown();
+      return;
+    }
+    if (!running && machine.health() == TcloHealth.STOPPED) {
+      return;
+    }
+    running = false;
+    if (next != null) {
+      next.cancel();
+      next = null;
+    }
+    machine.shutdown();
+  }
+
+  private synchronized void runTick() {
+    if (!running) {
+      return;
+    }
+    Duration delay = machine.tick();
+    if (machine.health() == TcloHealth.STOPPED) {
+      running = false;
+      next = null;
+      return;
+    }
+    next = scheduler.schedule(delay, this::runTick);
+  }
+}

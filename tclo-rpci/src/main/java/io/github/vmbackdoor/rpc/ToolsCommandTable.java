@@ -1,0 +1,209 @@
+package io.github.vmbackdoor.rpc;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import io.github.vmbackdoor.core.BackdoorException;
+import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * vmtoolsd's command table: each TCLO command name mapped to its handler, with the replies and
+ * follow-up RPCIs open-vm-tools uses (see {@link ToolsService} for the list). Handlers registered
+ * by name take precedence over the built-in ones. RPCI failures are reported to the listener and
+ * never touch the TCLO channel.
+ */
+final class ToolsCommandTable implements TcloDispatcher {
+
+  /** The {@code Set_Option} names open-vm-tools accepts. */
+  static final ImmutableSet<String> KNOWN_OPTIONS =
+      ImmutableSet.of(
+          "copypaste",
+          "autohide",
+          "broadcastIP",
+          "enableDnD",
+          "mapRootHgfsShare",
+          "linkRootHgfsShare",
+          "enableMessageBusTunnel",
+          "guestLogLevel",
+          "enableAppInfo",
+          "enableGuestStoreAccess",
+          "enableDeviceHelper",
+          "toolScripts.afterPowerOn",
+          "toolScripts.beforePowerOff",
+          "toolScripts.afterResume",
+          "toolScripts.beforeSuspend",
+          "synctime",
+          "synctime.period",
+          "time.synchronize.allow",
+          "time.synchronize.tools.enable",
+          "time.synchronize.tools.startup",
+          "time.synchronize.tools.startup.backward",
+          "time.synchronize.tools.slewCorrection",
+          "time.synchronize.tools.percentCorrection",
+          "time.synchronize.guest.resync",
+          "time.synchronize.guest.resync.timeout");
+
+  /** How often the state-change status of one power operation is tried. */
+  static final int STATE_CHANGE_ATTEMPTS = 3;
+
+  private final TcloOptions options;
+  private final RpciClient rpci;
+  private final Consumer<GuestOsState> powerCallback;
+  private final TcloListener listener;
+  private final ImmutableMap<String, TcloHandler> builtIns;
+  private final Map<String, TcloHandler> handlers = new ConcurrentHashMap<>();
+  private final Map<String, String> hostOptions = new ConcurrentHashMap<>();
+
+  ToolsCommandTable(
+      TcloOptions options,
+      RpciClient rpci,
+      Consumer<GuestOsState> powerCallback,
+      TcloListener listener) {
+    this.options = options;
+    this.rpci = rpci;
+    this.powerCallback = powerCallback;
+    this.listener = listener;
+    ImmutableMap.Builder<String, TcloHandler> b = ImmutableMap.builder();
+    b.put(
+        "reset",
+        arguments -> TcloResult.ok("ATR " + options.appName()).thenAfterReply(this::afterReset));
+    b.put("ping", arguments -> TcloResult.ok());
+    b.put("Capabilities_Register", arguments -> capabilitiesRegister());
+    b.put("Set_Option", this::setOption);
+    for (GuestOsState state : GuestOsState.values()) {
+      b.put(state.command(), arguments -> powerOperation(state));
+    }
+    this.builtIns = b.build();
+  }
+
+  /** Checks a command name a handler may be registered under. */
+  static String checkName(String name) {
+    Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);
+    return name;
+  }
+
+  /** Registers (or replaces) the handler of a command name. */
+  void register(String name, TcloHandler handler) {
+    handlers.put(checkName(name), Preconditions.checkNotNull(handler, "handler"));
+  }
+
+  /** The options the host set with {@code Set_Option}, by name. */
+  ImmutableMap<String, String> hostOptions() {
+    return ImmutableMap.copyOf(hostOptions);
+  }
+
+  @Override
+  public TcloResult dispatch(String command) {
+    Preconditions.checkNotNull(command, "command");
+    if (command.trim().isEmpty()) {
+      return TcloResult.error(ToolsService.BAD_COMMAND);
+    }
+    int space = command.indexOf(' ');
+    String name = space < 0 ? command : command.substring(0, space);
+    String arguments = space < 0 ? "" : command.substring(space);
+    TcloHandler handler = handlers.getOrDefault(name, builtIns.get(name));
+    return handler != null
+        ? handler.handle(arguments)
+        : TcloResult.error(ToolsService.UNKNOWN_COMMAND);
+  }
+
+  private void afterReset() {
+    RpciReply reply =
+        rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
+    if (reply != null && !reply.isSuccess()) {
+      listener.onLogLine(options.deviceName() + ": host rejected unified loop setting");
+    }
+  }
+
+  private TcloResult powerOperation(GuestOsState state) {
+    listener.onEvent(TcloEvent.of(Type.STATE_CHANGE_REQUESTED, state.command()));
+    if (stateChangeStatus(state) == null) {
+      listener.onLogLine(options.deviceName() + ": unable to send state change result");
+    }
+    powerCallback.accept(state);
+    return TcloResult.ok();
+  }
+
+  /**
+   * The state-change status, sent again (up to {@link #STATE_CHANGE_ATTEMPTS} times) while the
+   * failure shows the host never got the request: the open or a send step was refused (say the
+   * channel timed out while the guest stalled). A failure after the request arrived is not retried,
+   * so the host never counts one status twice. Returns null when it failed.
+   */
+  private RpciReply stateChangeStatus(GuestOsState state) {
+    String what = "tools.os.statechange.status 1 " + state.id();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RpciReply reply = rpci.stateChangeStatus(true, state);
+        listener.onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
+        return reply;
+      } catch (BackdoorException e) {
+        listener.onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
+        if (attempt >= STATE_CHANGE_ATTEMPTS || !neverArrived(e)) {
+          return null;
+        }
+      }
+    }
+  }
+
+  /** Whether a failed RPCI certainly did not reach the host: refused at open or while sending. */
+  static boolean neverArrived(BackdoorException e) {
+    return e instanceof MessageException m
+        && switch (m.step()) {
+          case OPEN, SENDSIZE, SENDPAYLOAD, SEND_HB -> true;
+          case RECVSIZE, RECVPAYLOAD, RECV_HB, RECVSTATUS, CLOSE -> false;
+        };
+  }
+
+  private TcloResult capabilitiesRegister() {
+    RpciReply loop = rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
+    if (loop == null) {
+      listener.onLogLine(options.deviceName() + ": unable to set unified loop");
+    }
+    if (rpci("tools.capability.statechange", () -> rpci.capability("statechange")) == null) {
+      listener.onLogLine(options.deviceName() + ": unable to send statechange capability");
+    }
+    if (rpci(
+            "tools.set.versiontype",
+            () ->
+                rpci.setToolsVersion(
+                    RpciClient.TOOLS_VERSION_UNMANAGED,
+                    RpciClient.TOOLS_INSTALL_TYPE_OPEN_VM_TOOLS))
+        == null) {
+      listener.onLogLine(options.deviceName() + ": unable to set tools version");
+    }
+    if (rpci(
+            "SetGuestInfo uptime",
+            () -> rpci.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, options.uptimeHundredths()))
+        == null) {
+      listener.onLogLine(options.deviceName() + ": unable to set guest uptime");
+    }
+    return TcloResult.ok();
+  }
+
+  private TcloResult setOption(String arguments) {
+    String[] parts = arguments.trim().split(" ", 2);
+    if (parts.length != 2 || !KNOWN_OPTIONS.contains(parts[0])) {
+      return TcloResult.error(ToolsService.INVALID_OPTION);
+    }
+    hostOptions.put(parts[0], parts[1]);
+    return TcloResult.ok();
+  }
+
+  /** One RPCI request; failures become events, never exceptions. Returns null when it failed. */
+  private RpciReply rpci(String what, Supplier<RpciReply> request) {
+    try {
+      RpciReply reply = request.get();
+      listener.onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
+      return reply;
+    } catch (BackdoorException e) {
+      listener.onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
+      return null;
+    }
+  }
+}
