@@ -28,16 +28,16 @@ final class CommandPortAnswers {
   private final int interruptLagMicros;
   private final Clock clock;
 
-  CommandPortAnswers(HostSettings<?> c, UUID uuid, Clock clock) {
+  CommandPortAnswers(HostIdentity c, UUID uuid, Clock clock) {
     this.uuid = uuid;
-    this.memoryMb = c.memoryMb;
-    this.mhz = c.mhz;
-    this.hardwareVersion = c.hardwareVersion;
-    this.productType = c.productType;
-    this.vmxVersion = c.vmxVersion;
-    this.apicHz = c.apicHz;
-    this.maxTimeLagMicros = c.maxTimeLagMicros;
-    this.interruptLagMicros = c.interruptLagMicros;
+    this.memoryMb = c.memoryMb();
+    this.mhz = c.mhz();
+    this.hardwareVersion = c.hardwareVersion();
+    this.productType = c.productType();
+    this.vmxVersion = c.vmxVersion();
+    this.apicHz = c.apicHz();
+    this.maxTimeLagMicros = c.maxTimeLagMicros();
+    this.interruptLagMicros = c.interruptLagMicros();
     this.clock = clock;
   }
 

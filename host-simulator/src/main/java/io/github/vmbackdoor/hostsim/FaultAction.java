@@ -7,7 +7,6 @@ import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.MessageException.Step;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -58,7 +57,7 @@ public sealed interface FaultAction
 
   /** The action's scenario-text keyword, e.g. {@code clear-success}. */
   default String keyword() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return KebabCase.of(name());
   }
 
   /** The built-in action a scenario keyword names ({@code delay} alone is a zero delay), if any. */

@@ -1,275 +1,39 @@
 package io.github.vmbackdoor.hostsim;
 
 import com.google.common.base.Preconditions;
-import com.google.common.base.Ticker;
-import io.github.vmbackdoor.core.BackdoorProtocol;
-import io.github.vmbackdoor.core.VmxVersion;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.function.Consumer;
 
 /**
- * A host's settings with their defaults and checks, in one place: the public setters of {@link
- * VirtualHost.Builder}, which the host reads once when it is built.
+ * The settings of one host: its {@link HostPolicy} and its {@link HostIdentity}. The value that
+ * scenario files ({@code host} lines), vm-config files and the JUnit extension fill through the one
+ * table of {@link HostSetting}s, and {@link #applyTo} gives to a host builder.
  *
- * @param <B> the builder type the setters return
+ * @param policy how the host behaves
+ * @param identity who the host is
  */
-abstract class HostSettings<B extends HostSettings<B>> {
+public record HostSettings(HostPolicy policy, HostIdentity identity) {
 
-  // identity
-  UUID uuid;
-  int memoryMb = 4096;
-  int mhz = 2400;
-  int hardwareVersion = 19;
-  int productType = VmxVersion.ProductType.SCALABLE_SERVER.code();
-  int vmxVersion = BackdoorProtocol.VERSION_MAGIC;
-  long apicHz = 66_000_000L;
-  int maxTimeLagMicros = 1_000_000;
-  int interruptLagMicros = 0;
-  String machineId = "";
+  /** Every setting at its default. */
+  public static final HostSettings DEFAULTS =
+      new HostSettings(HostPolicy.DEFAULTS, HostIdentity.DEFAULTS);
 
-  // time
-  Clock clock;
-  Ticker ticker;
-  Simulation simulation;
-  Consumer<Duration> delayer;
-  Long seed;
-
-  // policies
-  int channelTableSize = BackdoorProtocol.MAX_CHANNELS;
-  boolean highBandwidth = true;
-  boolean cookiesSupported = true;
-  boolean rejectUnsolicitedTcloReplies;
-  Optional<Duration> idleTimeout = Optional.empty();
-  Invalidation tcloTakeover = Invalidation.HOST_CLOSED;
-  int callLogLimit = 10_000;
-  int historyLimit = 10_000;
-  int guestStoreLimit = 1024;
-  final Map<String, RpciHandler> handlers = new HashMap<>();
-
-  HostSettings() {}
-
-  /** This builder, typed. */
-  abstract B self();
-
-  /** The seed: the one set, else the simulation's, else 0. */
-  long effectiveSeed() {
-    return seed != null ? seed : (simulation != null ? simulation.seed() : 0L);
+  /** Checks that both parts are given. */
+  public HostSettings {
+    Preconditions.checkNotNull(policy, "policy");
+    Preconditions.checkNotNull(identity, "identity");
   }
 
-  /**
-   * The simulation the host reads its time from: the one given, none when both a clock and a ticker
-   * were given instead, else a new one seeded with {@code seed}.
-   */
-  Simulation simulationFor(long seed) {
-    if (simulation != null) {
-      return simulation;
-    }
-    return clock != null && ticker != null ? null : Simulation.create(seed);
+  /** A copy with another policy. */
+  public HostSettings withPolicy(HostPolicy value) {
+    return new HostSettings(value, identity);
   }
 
-  /**
-   * Who is told of a fault's extra time: the one given, else the simulation unless a ticker was.
-   */
-  Consumer<Duration> delayerFor(Simulation simulation) {
-    if (delayer != null) {
-      return delayer;
-    }
-    return simulation != null && ticker == null ? simulation::advance : d -> {};
+  /** A copy with another identity. */
+  public HostSettings withIdentity(HostIdentity value) {
+    return new HostSettings(policy, value);
   }
 
-  /** The BIOS UUID (GETUUID). Default: drawn from the seed. */
-  public B uuid(UUID uuid) {
-    this.uuid = Preconditions.checkNotNull(uuid);
-    return self();
-  }
-
-  /** Guest memory in MB (GETMEMSIZE). Default 4096. */
-  public B memoryMb(int memoryMb) {
-    Preconditions.checkArgument(memoryMb > 0, "memoryMb must be positive");
-    this.memoryMb = memoryMb;
-    return self();
-  }
-
-  /** CPU speed in MHz (GETMHZ; GETHZ reports it as the TSC rate). Default 2400. */
-  public B mhz(int mhz) {
-    Preconditions.checkArgument(mhz > 0, "mhz must be positive");
-    this.mhz = mhz;
-    return self();
-  }
-
-  /** Virtual hardware version (GETHWVERSION). Default 19. */
-  public B hardwareVersion(int hardwareVersion) {
-    this.hardwareVersion = hardwareVersion;
-    return self();
-  }
-
-  /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
-  public B productType(VmxVersion.ProductType productType) {
-    Preconditions.checkArgument(
-        productType != VmxVersion.ProductType.UNKNOWN, "UNKNOWN has no code; use productType(int)");
-    this.productType = productType.code();
-    return self();
-  }
-
-  /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
-  public B productType(int ecx) {
-    this.productType = ecx;
-    return self();
-  }
-
-  /** GETVERSION's eax. Default 6, the only value guests accept. */
-  public B vmxVersion(int vmxVersion) {
-    this.vmxVersion = vmxVersion;
-    return self();
-  }
-
-  /** APIC bus frequency in Hz (GETHZ's ecx). Default 66,000,000. */
-  public B apicHz(long apicHz) {
-    this.apicHz = apicHz;
-    return self();
-  }
-
-  /** Max time lag in microseconds (GETTIME/GETTIMEFULL ecx). Default 1,000,000. */
-  public B maxTimeLagMicros(int micros) {
-    this.maxTimeLagMicros = micros;
-    return self();
-  }
-
-  /** Interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi). Default 0. */
-  public B interruptLagMicros(int micros) {
-    this.interruptLagMicros = micros;
-    return self();
-  }
-
-  /** What {@code machine.id.get} answers after "1 ". Default empty. */
-  public B machineId(String machineId) {
-    this.machineId = Preconditions.checkNotNull(machineId);
-    return self();
-  }
-
-  /**
-   * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its seed.
-   * DELAY faults advance it.
-   */
-  public B simulation(Simulation simulation) {
-    this.simulation = Preconditions.checkNotNull(simulation);
-    return self();
-  }
-
-  /** The host clock for GETTIME/GETTIMEFULL. Default: the simulation's clock. */
-  public B hostClock(Clock clock) {
-    this.clock = Preconditions.checkNotNull(clock);
-    return self();
-  }
-
-  /** The ticker for host time (idle timeout, fault windows, records). Default: the simulation's. */
-  public B ticker(Ticker ticker) {
-    this.ticker = Preconditions.checkNotNull(ticker);
-    return self();
-  }
-
-  /**
-   * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after the
-   * call was answered and outside the host's lock, before the answer is returned. A network server
-   * can use it to hold the answer back. Default: advance the simulation the host reads its time
-   * from; nothing when a ticker was given instead.
-   */
-  public B delayer(Consumer<Duration> delayer) {
-    this.delayer = Preconditions.checkNotNull(delayer);
-    return self();
-  }
-
-  /**
-   * Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0.
-   */
-  public B seed(long seed) {
-    this.seed = seed;
-    return self();
-  }
-
-  /** Channel table size: 128 like current hosts (default), 8 like old ones. */
-  public B channelTableSize(int size) {
-    Preconditions.checkArgument(size >= 1 && size <= 0x10000, "bad channel table size %s", size);
-    this.channelTableSize = size;
-    return self();
-  }
-
-  /**
-   * Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true.
-   */
-  public B highBandwidth(boolean offered) {
-    this.highBandwidth = offered;
-    return self();
-  }
-
-  /**
-   * Whether an OPEN with the cookie flag is accepted. Default true; false is an old host that
-   * refuses it, so guests fall back to a cookieless OPEN.
-   */
-  public B cookies(boolean supported) {
-    this.cookiesSupported = supported;
-    return self();
-  }
-
-  /**
-   * Whether a non-empty TCLO message with no command outstanding is refused at its SENDSIZE (true)
-   * or accepted and ignored (false, the default).
-   */
-  public B rejectUnsolicitedTcloReplies(boolean reject) {
-    this.rejectUnsolicitedTcloReplies = reject;
-    return self();
-  }
-
-  /** Close channels idle for longer than this. Default: never. */
-  public B idleTimeout(Duration timeout) {
-    Preconditions.checkArgument(timeout.compareTo(Duration.ZERO) > 0, "timeout must be positive");
-    this.idleTimeout = Optional.of(timeout);
-    return self();
-  }
-
-  /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
-  public B tcloTakeover(Invalidation kind) {
-    this.tcloTakeover = Preconditions.checkNotNull(kind);
-    return self();
-  }
-
-  /** How many calls the call log keeps (newest); 0 turns it off. Default 10,000. */
-  public B callLogLimit(int limit) {
-    Preconditions.checkArgument(limit >= 0, "negative limit");
-    this.callLogLimit = limit;
-    return self();
-  }
-
-  /**
-   * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest); 0 keeps
-   * none. Default 10,000.
-   */
-  public B historyLimit(int limit) {
-    Preconditions.checkArgument(limit >= 0, "negative limit");
-    this.historyLimit = limit;
-    return self();
-  }
-
-  /**
-   * How many distinct names a guest may store in each of guestinfo, capabilities and {@code
-   * SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too many ...}), so
-   * no guest can grow the host's memory without bound. Values the host puts itself ({@link
-   * VirtualHost#putGuestInfo}) are not limited. Default 1,024.
-   */
-  public B guestStoreLimit(int names) {
-    Preconditions.checkArgument(names >= 0, "negative limit");
-    this.guestStoreLimit = names;
-    return self();
-  }
-
-  /** Adds or replaces an RPCI handler (see {@link VirtualHost#rpciHandler}). */
-  public B rpciHandler(String name, RpciHandler handler) {
-    this.handlers.put(Preconditions.checkNotNull(name), Preconditions.checkNotNull(handler));
-    return self();
+  /** Sets all of these settings on {@code builder}. */
+  public VirtualHost.Builder applyTo(VirtualHost.Builder builder) {
+    return builder.policy(policy).identity(identity);
   }
 }

@@ -62,30 +62,32 @@ public final class VirtualHost {
   private final GuestMsgServer messages;
   private final CallLog callLog;
 
-  private VirtualHost(HostSettings<?> c) {
+  private VirtualHost(HostConfig<?> c) {
     long seed = c.effectiveSeed();
     this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
     this.ticker = c.ticker != null ? c.ticker : simulation.ticker();
     this.startNanos = ticker.read();
-    this.cookiesSupported = c.cookiesSupported;
+    HostPolicy p = c.policy;
+    this.cookiesSupported = p.cookies();
     SplittableRandom random = new SplittableRandom(seed);
-    SplittableRandom identity = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    UUID uuid = c.uuid != null ? c.uuid : new UUID(identity.nextLong(), identity.nextLong());
-    this.commandPort = new CommandPortAnswers(c, uuid, clock);
-    this.table = new ChannelTable(c.channelTableSize, random, ticker, c.idleTimeout);
+    SplittableRandom drawn = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    UUID uuid = c.identity.uuid().orElseGet(() -> new UUID(drawn.nextLong(), drawn.nextLong()));
+    this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
+    this.table = new ChannelTable(p.channelTableSize(), random, ticker, p.idleTimeout());
     PowerOperations power = new PowerOperations();
     this.tclo =
         new TcloEndpoint(
             ticker,
             startNanos,
-            c.historyLimit,
-            c.rejectUnsolicitedTcloReplies,
+            p.historyLimit(),
+            p.rejectUnsolicitedTcloReplies(),
             table,
-            c.tcloTakeover,
+            p.tcloTakeover(),
             power);
     this.rpci =
-        new RpciEndpoint(c.historyLimit, c.guestStoreLimit, c.machineId, this::hostTime, power);
+        new RpciEndpoint(
+            p.historyLimit(), p.guestStoreLimit(), c.identity.machineId(), this::hostTime, power);
     c.handlers.forEach(rpci::handler);
     this.faults = new FaultBook(random);
     this.messages =
@@ -95,9 +97,9 @@ public final class VirtualHost {
             faults,
             ticker,
             this::hostTime,
-            c.highBandwidth,
-            c.cookiesSupported);
-    this.callLog = new CallLog(c.callLogLimit);
+            p.highBandwidth(),
+            p.cookies());
+    this.callLog = new CallLog(p.callLogLimit());
     this.backdoor =
         new InProcessBackdoor(
             lock, commandPort, messages, callLog, this::hostTime, c.delayerFor(simulation), this);
@@ -425,7 +427,7 @@ public final class VirtualHost {
    * Builds a {@link VirtualHost}. Every setting has a default; the setters are listed with their
    * defaults below.
    */
-  public static final class Builder extends HostSettings<Builder> {
+  public static final class Builder extends HostConfig<Builder> {
     private Builder() {}
 
     @Override

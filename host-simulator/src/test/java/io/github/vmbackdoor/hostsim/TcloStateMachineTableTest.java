@@ -62,7 +62,7 @@ class TcloStateMachineTableTest {
         ScenarioOutcome run = ScenarioRunner.run(scenario, machine);
         Classification outcome = run.classification();
         b.append("| ")
-            .append(machine.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+            .append(machine.machineName())
             .append(" | ")
             .append(outcome.name().toLowerCase(Locale.ROOT))
             .append(" | ")

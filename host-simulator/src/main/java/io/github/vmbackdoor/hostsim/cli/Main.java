@@ -1,12 +1,14 @@
 package io.github.vmbackdoor.hostsim.cli;
 
+import io.github.vmbackdoor.hostsim.Durations;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,11 +42,7 @@ public final class Main implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Show this help and exit.")
-  private boolean help;
+  @Mixin private HelpOption help;
 
   private Main() {}
 
@@ -66,10 +64,11 @@ public final class Main implements Callable<Integer> {
   static int run(PrintWriter out, PrintWriter err, ServeCommand serve, String... args) {
     CommandLine commandLine =
         new CommandLine(new Main())
-            .addSubcommand("serve", serve)
+            .addSubcommand("serve", ServeCommand.commandLine(serve))
             .addSubcommand("demo", new DemoCommand())
             .addSubcommand("replay", new ReplayCommand())
             .addSubcommand("import-log", new ImportLogCommand())
+            .registerConverter(Duration.class, Main::duration)
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(
@@ -78,6 +77,15 @@ public final class Main implements Callable<Integer> {
                   return EXIT_FAILURE;
                 });
     return commandLine.execute(args);
+  }
+
+  /** A duration option, in the one duration grammar; a wrong one is a one-line usage error. */
+  private static Duration duration(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
   }
 
   /** Without a subcommand there is nothing to do: show the usage, exit with 2. */

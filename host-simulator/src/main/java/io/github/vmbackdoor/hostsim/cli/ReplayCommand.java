@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,11 +54,7 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Show this help and exit.")
-  private boolean help;
+  @Mixin private HelpOption help;
 
   static final class Source {
     @Option(
@@ -93,6 +90,14 @@ final class ReplayCommand implements Callable<Integer> {
   private Double hours;
 
   @Option(
+      names = "--run",
+      paramLabel = "DURATION",
+      description =
+          "Run this long in virtual time (30m, 1h30m, PT2H; at most 168h) instead of the"
+              + " scenario's own run length; --hours N is --run Nh.")
+  private Duration run;
+
+  @Option(
       names = "--lines",
       paramLabel = "N",
       defaultValue = "20",
@@ -117,10 +122,10 @@ final class ReplayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (source.trace != null) {
-      if (hours != null || !machine.equals("all") || html != null || svg != null) {
+      if (hours != null || run != null || !machine.equals("all") || html != null || svg != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--machine, --hours, --html and --svg go with --scenario, not --trace");
+            "--machine, --hours, --run, --html and --svg go with --scenario, not --trace");
       }
       return replayTrace(out, err);
     }
@@ -144,6 +149,17 @@ final class ReplayCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
     }
+    if (hours != null && run != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "give --hours or --run, not both");
+    }
+    if (hours != null) {
+      run = Duration.ofMillis(Math.round(hours * 3_600_000));
+    }
+    if (run != null && (run.isZero() || run.compareTo(Duration.ofHours(MAX_HOURS)) > 0)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--run must be more than 0 and at most " + MAX_HOURS + "h (a week)");
+    }
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
     }
@@ -161,8 +177,8 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
     }
-    if (hours != null) {
-      scenario = scenario.withLength(Duration.ofMillis(Math.round(hours * 3_600_000)));
+    if (run != null) {
+      scenario = scenario.withLength(run);
     }
     out.println(
         "scenario "

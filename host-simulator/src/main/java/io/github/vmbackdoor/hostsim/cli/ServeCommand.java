@@ -3,20 +3,23 @@ package io.github.vmbackdoor.hostsim.cli;
 import com.google.common.base.Ticker;
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.HostSetting;
+import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -24,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,37 +45,12 @@ import picocli.CommandLine.Spec;
           + " docs/wire-protocol.md. Prints 'listening on HOST:PORT' once it accepts connections,"
           + " then runs until stopped (Ctrl-C)."
     },
-    sortOptions = false,
-    footer = {
-      "",
-      "Settings of a VM in a --vm-config file (vm.<name>.<setting>=<value>):",
-      "  seed                      integer; default --seed plus the VM's position",
-      "  uuid                      UUID that GETUUID returns; default drawn from the seed",
-      "  memoryMb, mhz             positive integers; default 4096, 2400",
-      "  hardwareVersion           integer; default 19",
-      "  productType               esx, workstation or a number; default esx",
-      "  machineId                 text that machine.id.get returns; default empty",
-      "  channels                  channel table size, 1 to 65536; default 128",
-      "  highBandwidth             true or false; default true",
-      "  cookies                   true or false (OPEN with cookies accepted); default true",
-      "  rejectUnsolicitedReplies  true or false; default false",
-      "  idleTimeout               500ms, 30s, 5m, 1h or PT30S; default never",
-      "  tcloTakeover              HOST_CLOSED or COOKIES_INVALID; default HOST_CLOSED",
-      "  guestinfo.<key>           a guestinfo value the VMX configuration holds",
-      "",
-      "Exit codes: 1 the server could not start, 2 bad usage (a wrong --vm-config included)."
-          + " Stopped by a signal, the process ends as the signal says (130 after Ctrl-C, 143"
-          + " after SIGTERM)."
-    })
+    sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Show this help and exit.")
-  private boolean help;
+  @Mixin private HelpOption help;
 
   @Option(
       names = "--port",
@@ -112,8 +91,8 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description =
           "A scenario file (docs/scenario-format.md) whose timeline of host events and faults "
-              + "every VM plays in real time from the start; its host policies and seed are "
-              + "not used (set those with --vm-config).")
+              + "every VM plays in real time from the start. Its host settings and seed are every "
+              + "VM's; --vm-config settings and --seed override them.")
   private Path scenarioFile;
 
   @Option(
@@ -126,9 +105,42 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       paramLabel = "N",
-      defaultValue = "0",
-      description = "Seed of the VMs' cookies and UUIDs (default: ${DEFAULT-VALUE}).")
-  private long seed;
+      description =
+          "Seed of the VMs' cookies and UUIDs, plus the VM's position (default: the scenario's"
+              + " seed for every VM, or 0).")
+  private Long seed;
+
+  /**
+   * The help footer: the settings of a VM in a --vm-config file, from the one table of host
+   * settings, and the exit codes.
+   */
+  static String[] footer() {
+    List<String> lines = new ArrayList<>();
+    lines.add("");
+    lines.add("Settings of a VM in a --vm-config file (vm.<name>.<setting>=<value>); all but");
+    lines.add("seed and guestinfo are also a scenario's host settings (docs/vm-config.md):");
+    VmConfigFile.OWN_SETTINGS.forEach((name, text) -> lines.add(line(name, text)));
+    for (HostSetting s : HostSetting.ALL) {
+      lines.add(line(s.name(), s.values() + "; default " + s.defaultValue()));
+    }
+    lines.add("");
+    lines.add(
+        "Exit codes: 1 the server could not start, 2 bad usage (a wrong --vm-config included)."
+            + " Stopped by a signal, the process ends as the signal says (130 after Ctrl-C, 143"
+            + " after SIGTERM).");
+    return lines.toArray(new String[0]);
+  }
+
+  private static String line(String name, String text) {
+    return String.format("  %-29s %s", name, text).replace("%", "%%");
+  }
+
+  /** {@code serve} as picocli runs it, with the footer of {@link #footer()}. */
+  static CommandLine commandLine(ServeCommand serve) {
+    CommandLine line = new CommandLine(serve);
+    line.getCommandSpec().usageMessage().footer(footer());
+    return line;
+  }
 
   private final CountDownLatch stop;
   private final boolean stopOnShutdown;
@@ -186,23 +198,25 @@ final class ServeCommand implements Callable<Integer> {
     }
     Map<String, Backdoor> vms = new LinkedHashMap<>();
     List<VirtualHost> hosts = new ArrayList<>();
+    HostSettings base = scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS;
     for (String name : names) {
-      int length = name.getBytes(StandardCharsets.UTF_8).length;
-      if (length < 1 || length > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
-        throw new CommandLine.ParameterException(
-            commandLine,
-            "--vm \"" + name + "\": a VM name has 1 to 255 UTF-8 bytes and no control characters");
+      Optional<String> problem = VmName.problem(name);
+      if (problem.isPresent()) {
+        throw new CommandLine.ParameterException(commandLine, "--vm: " + problem.get());
       }
       if (vms.containsKey(name)) {
         continue;
       }
       VmConfigFile.Vm config = configured.getOrDefault(name, new VmConfigFile.Vm());
+      long fallbackSeed =
+          seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
       VirtualHost host =
           config.build(
               VirtualHost.builder()
-                  .seed(config.seed(seed + vms.size()))
+                  .seed(config.seed(fallbackSeed))
                   .hostClock(Clock.systemUTC())
-                  .ticker(Ticker.systemTicker()));
+                  .ticker(Ticker.systemTicker()),
+              base);
       vms.put(name, host.backdoor());
       hosts.add(host);
     }

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -27,7 +28,12 @@ final class SharedServer implements ExtensionContext.Store.CloseableResource {
       return name;
     }
     for (int n = 2; ; n++) {
-      String candidate = name + "-" + n;
+      String suffix = "-" + n;
+      String base = name;
+      while (VmName.problem(base + suffix).isPresent()) { // a long name gives way to the suffix
+        base = base.substring(0, base.offsetByCodePoints(base.length(), -1));
+      }
+      String candidate = base + suffix;
       if (vms.putIfAbsent(candidate, vm) == null) {
         return candidate;
       }

@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.junit;
 
+import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.annotation.Documented;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * io.github.vmbackdoor.rpc.RpciClient}, {@link ToolsService}.
  *
  * <pre>{@code
- * @SimulatedVm(transport = Transport.TCP, channels = 8)
+ * @SimulatedVm(transport = Transport.TCP, channelTableSize = 8)
  * class GuestInfoTest {
  *   @Test
  *   void infoSetThenGet(RpciClient rpci, VmSimulator vm) {
@@ -45,7 +46,7 @@ public @interface SimulatedVm {
   long seed() default 0L;
 
   /** The size of the host's channel table: 128 like current hosts (default), 8 like old ones. */
-  int channels() default 128;
+  int channelTableSize() default BackdoorProtocol.MAX_CHANNELS;
 
   /** Whether the host offers the high-bandwidth port. Default true. */
   boolean highBandwidth() default true;
@@ -54,11 +55,20 @@ public @interface SimulatedVm {
    * Whether the host refuses a TCLO reply when no command is outstanding (see {@link
    * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default false.
    */
-  boolean rejectUnsolicitedReplies() default false;
+  boolean rejectUnsolicitedTcloReplies() default false;
 
   /** The VM's name on the server (over TCP). Default {@code vm1}. */
   String vmName() default "vm1";
 
   /** The TCLO machine of an injected {@link ToolsService}. Default {@code FIXED}. */
   TcloMachines machine() default TcloMachines.FIXED;
+
+  /**
+   * A scenario file on the test class path ({@code "scenarios/old-host.scenario"}, from {@code
+   * src/test/resources}); empty for none. Each test's host gets the scenario's seed and host
+   * settings, and the scenario's timeline is scheduled on the test's simulation, so host events
+   * happen as the test advances virtual time. The seed and host settings are then the scenario's
+   * alone: setting them here too is refused.
+   */
+  String scenario() default "";
 }

@@ -1,53 +1,113 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.hostsim.HostPolicy;
+import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.function.Consumer;
 
-/** What {@link VmExtension} builds for each test, from the annotation or from the builder. */
+/**
+ * What {@link VmExtension} builds for each test, from the annotation or from the builder. With a
+ * scenario, the host's seed and settings are the scenario's.
+ */
 record VmConfig(
     Transport transport,
     long seed,
-    int channels,
-    boolean highBandwidth,
-    boolean rejectUnsolicitedReplies,
+    HostSettings host,
     String vmName,
     TcloMachines machine,
+    Optional<Scenario> scenario,
     Consumer<VirtualHost.Builder> hostCustomizer,
     Consumer<ToolsService.Builder> toolsCustomizer) {
 
   static final VmConfig DEFAULTS =
       new VmConfig(
-          Transport.IN_PROCESS, 0L, 128, true, false, "vm1", TcloMachines.FIXED, b -> {}, b -> {});
+          Transport.IN_PROCESS,
+          0L,
+          HostSettings.DEFAULTS,
+          "vm1",
+          TcloMachines.FIXED,
+          Optional.empty(),
+          b -> {},
+          b -> {});
 
   VmConfig {
     Preconditions.checkNotNull(transport, "transport");
-    Preconditions.checkArgument(
-        channels >= 1 && channels <= 0x10000, "channels must be within 1..65536: %s", channels);
-    Preconditions.checkNotNull(vmName, "vmName");
-    int length = vmName.getBytes(StandardCharsets.UTF_8).length;
-    Preconditions.checkArgument(
-        length >= 1 && length <= 200 && vmName.codePoints().noneMatch(Character::isISOControl),
-        "a VM name has 1 to 200 UTF-8 bytes and no control characters: \"%s\"",
-        vmName);
+    Preconditions.checkNotNull(host, "host");
+    VmName.check(Preconditions.checkNotNull(vmName, "vmName"));
     Preconditions.checkNotNull(machine, "machine");
+    Preconditions.checkNotNull(scenario, "scenario");
     Preconditions.checkNotNull(hostCustomizer, "hostCustomizer");
     Preconditions.checkNotNull(toolsCustomizer, "toolsCustomizer");
   }
 
-  static VmConfig of(SimulatedVm annotation) {
+  /**
+   * This configuration playing {@code s}: the seed and host settings become the scenario's.
+   *
+   * @throws IllegalArgumentException when a seed or host setting was also given here: the scenario
+   *     file is the one place for them
+   */
+  VmConfig withScenario(Scenario s) {
+    Preconditions.checkArgument(
+        seed == DEFAULTS.seed() && host.equals(HostSettings.DEFAULTS),
+        "scenario %s sets the seed and the host settings; give them in the scenario file, not"
+            + " also in @SimulatedVm or VmExtension.builder()",
+        s.name());
     return new VmConfig(
-        annotation.transport(),
-        annotation.seed(),
-        annotation.channels(),
-        annotation.highBandwidth(),
-        annotation.rejectUnsolicitedReplies(),
-        annotation.vmName(),
-        annotation.machine(),
-        b -> {},
-        b -> {});
+        transport,
+        s.seed(),
+        s.hostSettings(),
+        vmName,
+        machine,
+        Optional.of(s),
+        hostCustomizer,
+        toolsCustomizer);
+  }
+
+  static VmConfig of(SimulatedVm annotation) {
+    HostPolicy policy =
+        HostPolicy.DEFAULTS
+            .withChannelTableSize(annotation.channelTableSize())
+            .withHighBandwidth(annotation.highBandwidth())
+            .withRejectUnsolicitedTcloReplies(annotation.rejectUnsolicitedTcloReplies());
+    VmConfig config =
+        new VmConfig(
+            annotation.transport(),
+            annotation.seed(),
+            HostSettings.DEFAULTS.withPolicy(policy),
+            annotation.vmName(),
+            annotation.machine(),
+            Optional.empty(),
+            b -> {},
+            b -> {});
+    return annotation.scenario().isEmpty()
+        ? config
+        : config.withScenario(resource(annotation.scenario()));
+  }
+
+  /** Reads a scenario file from the test's class path. */
+  static Scenario resource(String path) {
+    String name = path.startsWith("/") ? path.substring(1) : path;
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    try (InputStream in = loader.getResourceAsStream(name)) {
+      Preconditions.checkArgument(in != null, "scenario %s: not on the test class path", path);
+      return Scenario.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("scenario " + path + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage().startsWith("scenario ")
+              ? e.getMessage()
+              : "scenario " + path + ": " + e.getMessage(),
+          e);
+    }
   }
 }

@@ -2,7 +2,10 @@ package io.github.vmbackdoor.hostsim.junit;
 
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.HostPolicy;
+import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
@@ -174,9 +177,8 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
   public static final class Builder {
     private Transport transport = VmConfig.DEFAULTS.transport();
     private long seed = VmConfig.DEFAULTS.seed();
-    private int channels = VmConfig.DEFAULTS.channels();
-    private boolean highBandwidth = VmConfig.DEFAULTS.highBandwidth();
-    private boolean rejectUnsolicitedReplies = VmConfig.DEFAULTS.rejectUnsolicitedReplies();
+    private HostPolicy policy = VmConfig.DEFAULTS.host().policy();
+    private Scenario scenario;
     private String vmName = VmConfig.DEFAULTS.vmName();
     private TcloMachines machine = VmConfig.DEFAULTS.machine();
     private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
@@ -197,21 +199,42 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     }
 
     /** The host's channel table size. Default 128. */
-    public Builder channels(int channels) {
-      this.channels = channels;
+    public Builder channelTableSize(int size) {
+      this.policy = policy.withChannelTableSize(size);
       return this;
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */
     public Builder highBandwidth(boolean offered) {
-      this.highBandwidth = offered;
+      this.policy = policy.withHighBandwidth(offered);
       return this;
     }
 
     /** Whether the host refuses a TCLO reply when no command is outstanding. Default false. */
-    public Builder rejectUnsolicitedReplies(boolean reject) {
-      this.rejectUnsolicitedReplies = reject;
+    public Builder rejectUnsolicitedTcloReplies(boolean reject) {
+      this.policy = policy.withRejectUnsolicitedTcloReplies(reject);
       return this;
+    }
+
+    /** All the host's policies at once. Default {@link HostPolicy#DEFAULTS}. */
+    public Builder policy(HostPolicy policy) {
+      this.policy = Preconditions.checkNotNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * A scenario each test plays: its seed and host settings are the host's, and its timeline is
+     * scheduled on the test's simulation. The seed and host settings are then the scenario's alone:
+     * {@link #build()} refuses a seed or policy set here too.
+     */
+    public Builder scenario(Scenario scenario) {
+      this.scenario = Preconditions.checkNotNull(scenario, "scenario");
+      return this;
+    }
+
+    /** {@link #scenario(Scenario)} of a scenario file on the test class path. */
+    public Builder scenario(String classpathResource) {
+      return scenario(VmConfig.resource(classpathResource));
     }
 
     /** The VM's name on the server (over TCP). Default {@code vm1}. */
@@ -250,17 +273,17 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
      * @throws IllegalArgumentException when a setting is out of range
      */
     public VmExtension build() {
-      return new VmExtension(
+      VmConfig config =
           new VmConfig(
               transport,
               seed,
-              channels,
-              highBandwidth,
-              rejectUnsolicitedReplies,
+              HostSettings.DEFAULTS.withPolicy(policy),
               vmName,
               machine,
+              Optional.empty(),
               hostCustomizer,
-              toolsCustomizer));
+              toolsCustomizer);
+      return new VmExtension(scenario == null ? config : config.withScenario(scenario));
     }
   }
 }

@@ -85,14 +85,10 @@ public final class VmSimulator {
     this.config = config;
     this.simulation = Simulation.create(config.seed());
     VirtualHost.Builder builder =
-        VirtualHost.builder()
-            .simulation(simulation)
-            .seed(config.seed())
-            .channelTableSize(config.channels())
-            .highBandwidth(config.highBandwidth())
-            .rejectUnsolicitedTcloReplies(config.rejectUnsolicitedReplies());
+        config.host().applyTo(VirtualHost.builder().simulation(simulation).seed(config.seed()));
     config.hostCustomizer().accept(builder);
     this.host = builder.build();
+    config.scenario().ifPresent(s -> s.scheduleTimeline(host, simulation::schedule));
     this.server = server;
     this.vmName =
         server == null ? config.vmName() : server.register(config.vmName(), new Notifying());

@@ -4,12 +4,12 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
+import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -192,7 +192,7 @@ final class InferenceRules {
           scenarioComments.add(quote(i));
           scenarioComments.add(
               "  -> the unsolicited reset reply after the reopen was refused:"
-                  + " the host rejects unsolicited TCLO replies (host reject-unsolicited-replies)");
+                  + " the host rejects unsolicited TCLO replies (host rejectUnsolicitedTcloReplies)");
         }
         reopenedAfterReset = false;
         break;
@@ -306,14 +306,11 @@ final class InferenceRules {
       checkpointSinceReset = true;
       why =
           "status CPT without SUCCESS: a checkpoint cut the next RPCI at "
-              + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
+              + KebabCase.of(step)
               + " (vmt does not retry)";
     } else {
       f.clearSuccess();
-      why =
-          "the host refused the next RPCI at "
-              + step.name().toLowerCase(Locale.ROOT).replace('_', '-')
-              + " (no SUCCESS)";
+      why = "the host refused the next RPCI at " + KebabCase.of(step) + " (no SUCCESS)";
     }
     String name = "rpci-" + (++faults);
     Fault fault = f.build();

@@ -2,7 +2,12 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.HostIdentity;
+import io.github.vmbackdoor.hostsim.HostPolicy;
+import io.github.vmbackdoor.hostsim.HostSetting;
+import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.GuestOsState;
@@ -54,12 +59,7 @@ public final class Scenario {
   private final long seed;
   private final Duration length;
   private final VmtFlavor flavor;
-  private final Optional<Integer> channelTableSize;
-  private final boolean rejectUnsolicitedTcloReplies;
-  private final boolean highBandwidth;
-  private final boolean cookies;
-  private final Optional<Duration> idleTimeout;
-  private final Invalidation tcloTakeover;
+  private final HostSettings host;
   private final ImmutableList<ScenarioEvent> events;
   private final ImmutableList<String> comments;
 
@@ -69,12 +69,7 @@ public final class Scenario {
     this.seed = b.seed;
     this.length = b.length;
     this.flavor = b.flavor;
-    this.channelTableSize = b.channelTableSize;
-    this.rejectUnsolicitedTcloReplies = b.rejectUnsolicitedTcloReplies;
-    this.highBandwidth = b.highBandwidth;
-    this.cookies = b.cookies;
-    this.idleTimeout = b.idleTimeout;
-    this.tcloTakeover = b.tcloTakeover;
+    this.host = b.host;
     List<ScenarioEvent> sorted = new ArrayList<>(b.events);
     sorted.sort(Comparator.comparing(ScenarioEvent::at)); // stable: same time, declared order
     this.events = ImmutableList.copyOf(sorted);
@@ -88,7 +83,15 @@ public final class Scenario {
 
   /** Reads the text form; errors name the line. */
   public static Scenario parse(String text) {
-    return ScenarioText.parse(text);
+    return ScenarioText.parse(text, List.of());
+  }
+
+  /**
+   * Reads the text form, knowing host events defined outside this package ({@link
+   * HostEvent.Custom}) by their keywords besides the built-in ones.
+   */
+  public static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+    return ScenarioText.parse(text, extraEvents);
   }
 
   /** Reads a scenario file. */
@@ -126,34 +129,12 @@ public final class Scenario {
     return flavor;
   }
 
-  /** The host's channel table size; empty for the host's default. */
-  public Optional<Integer> channelTableSize() {
-    return channelTableSize;
-  }
-
-  /** Whether the host rejects unsolicited TCLO replies. */
-  public boolean rejectsUnsolicitedTcloReplies() {
-    return rejectUnsolicitedTcloReplies;
-  }
-
-  /** Whether the host offers the high-bandwidth port. */
-  public boolean highBandwidth() {
-    return highBandwidth;
-  }
-
-  /** Whether the host accepts channels with cookies. */
-  public boolean cookies() {
-    return cookies;
-  }
-
-  /** The host's idle timeout, if any. */
-  public Optional<Duration> idleTimeout() {
-    return idleTimeout;
-  }
-
-  /** What happens to the older TCLO channel when a newer one opens. */
-  public Invalidation tcloTakeover() {
-    return tcloTakeover;
+  /**
+   * The host's settings ({@code host} lines): policies and identity. {@link ScenarioRunner}, {@code
+   * serve --scenario} and the JUnit extension give them to the host they run the scenario on.
+   */
+  public HostSettings hostSettings() {
+    return host;
   }
 
   /** The timeline, sorted by first occurrence (declaration order among equal times). */
@@ -183,12 +164,7 @@ public final class Scenario {
     b.seed = seed;
     b.length = length;
     b.flavor = flavor;
-    b.channelTableSize = channelTableSize;
-    b.rejectUnsolicitedTcloReplies = rejectUnsolicitedTcloReplies;
-    b.highBandwidth = highBandwidth;
-    b.cookies = cookies;
-    b.idleTimeout = idleTimeout;
-    b.tcloTakeover = tcloTakeover;
+    b.host = host;
     b.events.addAll(events);
     b.comments.addAll(comments);
     return b;
@@ -212,16 +188,12 @@ public final class Scenario {
     }
   }
 
-  /** A host builder with this scenario's seed and policies. */
-  VirtualHost.Builder configure(VirtualHost.Builder host) {
-    host.seed(seed)
-        .rejectUnsolicitedTcloReplies(rejectUnsolicitedTcloReplies)
-        .highBandwidth(highBandwidth)
-        .cookies(cookies)
-        .tcloTakeover(tcloTakeover);
-    channelTableSize.ifPresent(host::channelTableSize);
-    idleTimeout.ifPresent(host::idleTimeout);
-    return host;
+  /**
+   * Gives {@code builder} this scenario's seed and host settings: what {@link ScenarioRunner},
+   * {@code serve --scenario} and the JUnit extension do to the host they run the scenario on.
+   */
+  public VirtualHost.Builder configure(VirtualHost.Builder builder) {
+    return host.applyTo(builder.seed(seed));
   }
 
   @Override
@@ -235,12 +207,7 @@ public final class Scenario {
         && seed == s.seed
         && length.equals(s.length)
         && flavor == s.flavor
-        && channelTableSize.equals(s.channelTableSize)
-        && rejectUnsolicitedTcloReplies == s.rejectUnsolicitedTcloReplies
-        && highBandwidth == s.highBandwidth
-        && cookies == s.cookies
-        && idleTimeout.equals(s.idleTimeout)
-        && tcloTakeover == s.tcloTakeover
+        && host.equals(s.host)
         && events.equals(s.events)
         && comments.equals(s.comments);
   }
@@ -266,12 +233,7 @@ public final class Scenario {
     private long seed = DEFAULT_SEED;
     private Duration length = DEFAULT_LENGTH;
     private VmtFlavor flavor = VmtFlavor.NETBSD;
-    private Optional<Integer> channelTableSize = Optional.empty();
-    private boolean rejectUnsolicitedTcloReplies;
-    private boolean highBandwidth = true;
-    private boolean cookies = true;
-    private Optional<Duration> idleTimeout = Optional.empty();
-    private Invalidation tcloTakeover = Invalidation.HOST_CLOSED;
+    private HostSettings host = HostSettings.DEFAULTS;
     private final List<ScenarioEvent> events = new ArrayList<>();
     private final List<String> comments = new ArrayList<>();
 
@@ -317,42 +279,55 @@ public final class Scenario {
       return this;
     }
 
-    /** The host's channel table size (8 like old hosts). Default: the host's (128). */
-    public Builder channelTableSize(int value) {
-      Preconditions.checkArgument(value >= 1 && value <= 0x10000, "bad table size %s", value);
-      this.channelTableSize = Optional.of(value);
+    /** The host's settings. Default {@link HostSettings#DEFAULTS}. */
+    public Builder hostSettings(HostSettings value) {
+      this.host = Preconditions.checkNotNull(value);
       return this;
+    }
+
+    /** The host's policies. Default {@link HostPolicy#DEFAULTS}. */
+    public Builder policy(HostPolicy value) {
+      return hostSettings(host.withPolicy(value));
+    }
+
+    /** The host's identity. Default {@link HostIdentity#DEFAULTS}. */
+    public Builder identity(HostIdentity value) {
+      return hostSettings(host.withIdentity(value));
+    }
+
+    /** One host setting read from its text, as a {@code host} line gives it. */
+    public Builder hostSetting(HostSetting setting, String value) {
+      return hostSettings(setting.parse(host, value));
+    }
+
+    /** The host's channel table size (8 like old hosts). Default 128. */
+    public Builder channelTableSize(int value) {
+      return policy(host.policy().withChannelTableSize(value));
     }
 
     /** Whether the host rejects unsolicited TCLO replies. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean value) {
-      this.rejectUnsolicitedTcloReplies = value;
-      return this;
+      return policy(host.policy().withRejectUnsolicitedTcloReplies(value));
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */
     public Builder highBandwidth(boolean value) {
-      this.highBandwidth = value;
-      return this;
+      return policy(host.policy().withHighBandwidth(value));
     }
 
     /** Whether the host accepts cookies. Default true. */
     public Builder cookies(boolean value) {
-      this.cookies = value;
-      return this;
+      return policy(host.policy().withCookies(value));
     }
 
     /** The host's idle timeout. Default none. */
     public Builder idleTimeout(Duration value) {
-      Preconditions.checkArgument(value.compareTo(Duration.ZERO) > 0, "must be positive");
-      this.idleTimeout = Optional.of(value);
-      return this;
+      return policy(host.policy().withIdleTimeout(Optional.of(value)));
     }
 
     /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
     public Builder tcloTakeover(Invalidation value) {
-      this.tcloTakeover = Preconditions.checkNotNull(value);
-      return this;
+      return policy(host.policy().withTcloTakeover(value));
     }
 
     /** A timeline entry that happens once, {@code when} after the start. */
@@ -420,93 +395,73 @@ public final class Scenario {
       return this;
     }
 
-    private Builder add(
-        ScenarioEvent.Kind kind,
-        Invalidation invalidation,
-        String argument,
-        GuestOsState power,
-        Fault fault) {
-      builder.events.add(
-          new ScenarioEvent(
-              at, every, until, kind, invalidation, argument, power, fault, comments));
+    /**
+     * Ends the entry with any host event, a built-in one or a {@link HostEvent.Custom} of the
+     * caller's.
+     */
+    public Builder event(HostEvent event) {
+      builder.events.add(new ScenarioEvent(at, every, until, event, comments));
       return builder;
     }
 
     /** The host closes the guest's TCLO channel (a close from the guest is still accepted). */
     public Builder closeTclo() {
-      return add(ScenarioEvent.Kind.CLOSE_TCLO, null, null, null, null);
+      return event(new HostEvent.CloseTclo());
     }
 
     /** The guest's TCLO channel is invalidated the given way. */
     public Builder invalidateTclo(Invalidation kind) {
-      return add(
-          ScenarioEvent.Kind.INVALIDATE_TCLO, Preconditions.checkNotNull(kind), null, null, null);
+      return event(new HostEvent.InvalidateTclo(kind));
     }
 
     /** Every open channel is invalidated the given way. */
     public Builder invalidateAllChannels(Invalidation kind) {
-      return add(
-          ScenarioEvent.Kind.INVALIDATE_ALL, Preconditions.checkNotNull(kind), null, null, null);
+      return event(new HostEvent.InvalidateAll(kind));
     }
 
     /** A checkpoint (suspend and resume of the VM). */
     public Builder checkpoint() {
-      return add(ScenarioEvent.Kind.CHECKPOINT, null, null, null, null);
+      return event(new HostEvent.Checkpoint());
     }
 
     /** A host reset. */
     public Builder hostReset() {
-      return add(ScenarioEvent.Kind.HOST_RESET, null, null, null, null);
+      return event(new HostEvent.HostReset());
     }
 
     /** A host command queued on the TCLO channel. */
     public Builder sendTclo(String command) {
-      Preconditions.checkArgument(
-          !command.isBlank() && command.indexOf('\n') < 0, "bad TCLO command '%s'", command);
-      return add(ScenarioEvent.Kind.SEND_TCLO, null, command, null, null);
+      return event(new HostEvent.SendTclo(command));
     }
 
     /** A power operation. */
     public Builder power(GuestOsState operation) {
-      return add(ScenarioEvent.Kind.POWER, null, null, Preconditions.checkNotNull(operation), null);
+      return event(new HostEvent.Power(operation));
     }
 
     /** Another process opens a TCLO channel and never polls it. */
     public Builder competingTcloChannel() {
-      return add(ScenarioEvent.Kind.COMPETING_TCLO, null, null, null, null);
+      return event(new HostEvent.CompetingTclo());
     }
 
     /** Idle channels are closed now (needs an idle timeout). */
     public Builder expireIdleChannels() {
-      return add(ScenarioEvent.Kind.EXPIRE_IDLE, null, null, null, null);
+      return event(new HostEvent.ExpireIdle());
     }
 
     /** Another process fills the channel table with RPCI channels it never closes. */
     public Builder fillChannelTable() {
-      return add(ScenarioEvent.Kind.FILL_CHANNEL_TABLE, null, null, null, null);
+      return event(new HostEvent.FillChannelTable());
     }
 
     /** Installs a named fault (replacing an installed fault of that name). */
     public Builder fault(String faultName, Fault fault) {
-      return add(
-          ScenarioEvent.Kind.FAULT,
-          null,
-          checkFaultName(faultName),
-          null,
-          Preconditions.checkNotNull(fault));
+      return event(new HostEvent.InstallFault(faultName, fault));
     }
 
     /** Removes a named fault. */
     public Builder removeFault(String faultName) {
-      return add(ScenarioEvent.Kind.REMOVE_FAULT, null, checkFaultName(faultName), null, null);
-    }
-
-    private static String checkFaultName(String faultName) {
-      Preconditions.checkArgument(
-          faultName.matches("[A-Za-z0-9._-]+"),
-          "a fault name is letters, digits, '.', '_' and '-': '%s'",
-          faultName);
-      return faultName;
+      return event(new HostEvent.RemoveFault(faultName));
     }
   }
 }

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
 import io.github.vmbackdoor.core.TraceWriter;
+import io.github.vmbackdoor.hostsim.HostPolicy;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
@@ -55,7 +56,10 @@ public final class ScenarioRunner {
     this.guestName = guestName;
     this.simulation = Simulation.create(scenario.seed());
     this.host =
-        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
+        scenario
+            .configure(VirtualHost.builder().simulation(simulation))
+            .callLogLimit(callLogLimit(scenario.hostSettings().policy()))
+            .build();
     scenario.scheduleTimeline(host, simulation::schedule);
     Backdoor backdoor =
         trace == null
@@ -150,6 +154,12 @@ public final class ScenarioRunner {
       b.put(m, run(scenario, m));
     }
     return b.build();
+  }
+
+  /** A run keeps no call log unless the scenario sets a limit of its own. */
+  private static int callLogLimit(HostPolicy policy) {
+    int limit = policy.callLogLimit();
+    return limit == HostPolicy.DEFAULTS.callLogLimit() ? 0 : limit;
   }
 
   /** The scenario's host, for inspection after (or before) the run. */

@@ -1,17 +1,20 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
+import com.google.common.base.Preconditions;
+import com.google.common.collect.Iterables;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.FaultAction;
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.rpc.GuestOsState;
+import io.github.vmbackdoor.hostsim.HostSetting;
+import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /** The text form of a {@link Scenario}: the parser and the writer (docs/scenario-format.md). */
@@ -34,28 +37,22 @@ final class ScenarioText {
     }
     b.append("seed ").append(s.seed()).append('\n');
     b.append("run ").append(Durations.format(s.length())).append('\n');
-    b.append("flavor ").append(lower(s.flavor())).append('\n');
-    s.channelTableSize().ifPresent(n -> b.append("host channels ").append(n).append('\n'));
-    if (s.rejectsUnsolicitedTcloReplies()) {
-      b.append("host reject-unsolicited-replies true\n");
-    }
-    if (!s.highBandwidth()) {
-      b.append("host high-bandwidth false\n");
-    }
-    if (!s.cookies()) {
-      b.append("host cookies false\n");
-    }
-    s.idleTimeout()
-        .ifPresent(d -> b.append("host idle-timeout ").append(Durations.format(d)).append('\n'));
-    if (s.tcloTakeover() != Invalidation.HOST_CLOSED) {
-      b.append("host tclo-takeover ").append(lower(s.tcloTakeover())).append('\n');
+    b.append("flavor ").append(KebabCase.of(s.flavor())).append('\n');
+    for (HostSetting setting : HostSetting.ALL) {
+      if (!setting.isDefault(s.hostSettings())) {
+        b.append("host ")
+            .append(setting.name())
+            .append(' ')
+            .append(setting.format(s.hostSettings()))
+            .append('\n');
+      }
     }
     for (ScenarioEvent e : s.events()) {
       b.append('\n');
       for (String c : e.comments()) {
         b.append(comment(c));
       }
-      b.append(timing(e)).append(' ').append(action(e)).append('\n');
+      b.append(timing(e)).append(' ').append(e.action()).append('\n');
     }
     return b.toString();
   }
@@ -76,25 +73,8 @@ final class ScenarioText {
     return b.toString();
   }
 
-  static String action(ScenarioEvent e) {
-    String k = e.kind().keyword();
-    switch (e.kind()) {
-      case INVALIDATE_TCLO:
-      case INVALIDATE_ALL:
-        return k + " " + lower(e.invalidation());
-      case SEND_TCLO:
-      case REMOVE_FAULT:
-        return k + " " + e.argument().orElseThrow();
-      case POWER:
-        return k + " " + lower(e.power());
-      case FAULT:
-        return k + " " + e.argument().orElseThrow() + faultText(e.fault().orElseThrow());
-      default:
-        return k;
-    }
-  }
-
-  private static String faultText(Fault f) {
+  /** A fault's text form after its name: the match words, then the action. */
+  static String faultText(Fault f) {
     StringBuilder b = new StringBuilder();
     f.protocol()
         .ifPresent(
@@ -107,7 +87,7 @@ final class ScenarioText {
                                 ? "rpci"
                                 : "0x" + Integer.toHexString(p)));
     f.channelId().ifPresent(c -> b.append(" channel=").append(c));
-    f.step().ifPresent(s -> b.append(" step=").append(lower(s)));
+    f.step().ifPresent(s -> b.append(" step=").append(KebabCase.of(s)));
     if (f.nth() > 0) {
       b.append(" nth=").append(f.nth());
     }
@@ -127,15 +107,18 @@ final class ScenarioText {
     return b.toString();
   }
 
-  private static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Parsing
   // ---------------------------------------------------------------------------------------------
 
-  static Scenario parse(String text) {
+  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+    Map<String, HostEvent.Parser> events = new LinkedHashMap<>();
+    for (HostEvent.Syntax syntax : Iterables.concat(HostEvent.SYNTAX, extraEvents)) {
+      Preconditions.checkArgument(
+          events.put(syntax.keyword(), syntax.parser()) == null,
+          "two host events have the keyword '%s'",
+          syntax.keyword());
+    }
     String[] lines = text.split("\r?\n", -1);
     Scenario.Builder b = null;
     List<String> pending = new ArrayList<>();
@@ -181,14 +164,14 @@ final class ScenarioText {
             break;
           case "flavor":
             expect(n, words, 2, "flavor netbsd|openbsd");
-            b.flavor(enumValue(VmtFlavor.class, words[1], n));
+            b.flavor(KebabCase.parse(VmtFlavor.class, words[1]));
             break;
           case "host":
-            host(b, words, n);
+            host(b, line, words, n);
             break;
           case "at":
           case "every":
-            event(b, line, words, n, pending);
+            event(b, line, words, n, pending, events);
             pending.clear();
             break;
           default:
@@ -220,70 +203,34 @@ final class ScenarioText {
     }
   }
 
-  private static void host(Scenario.Builder b, String[] words, int n) {
-    if (words.length != 3) {
+  private static void host(Scenario.Builder b, String line, String[] words, int n) {
+    if (words.length < 3) {
       throw new ScenarioParseException(n, "expected 'host SETTING VALUE'");
     }
-    String v = words[2];
-    switch (words[1]) {
-      case "channels":
-        b.channelTableSize(Integer.parseInt(v));
-        break;
-      case "reject-unsolicited-replies":
-        b.rejectUnsolicitedTcloReplies(bool(v, n));
-        break;
-      case "high-bandwidth":
-        b.highBandwidth(bool(v, n));
-        break;
-      case "cookies":
-        b.cookies(bool(v, n));
-        break;
-      case "idle-timeout":
-        b.idleTimeout(Durations.parse(v));
-        break;
-      case "tclo-takeover":
-        b.tcloTakeover(enumValue(Invalidation.class, v, n));
-        break;
-      default:
-        throw new ScenarioParseException(
-            n,
-            "unknown host setting '"
-                + words[1]
-                + "' (expected channels, reject-unsolicited-replies, high-bandwidth, cookies,"
-                + " idle-timeout or tclo-takeover)");
+    String value = line.substring(line.indexOf(words[1]) + words[1].length()).strip();
+    HostSetting setting = HostSetting.named(words[1]);
+    try {
+      b.hostSetting(setting, value);
+    } catch (IllegalArgumentException e) {
+      throw new ScenarioParseException(n, "host " + setting.name() + ": " + e.getMessage());
     }
   }
 
-  private static boolean bool(String v, int n) {
-    if (v.equals("true") || v.equals("false")) {
-      return Boolean.parseBoolean(v);
-    }
-    throw new ScenarioParseException(n, "expected true or false, not '" + v + "'");
-  }
-
-  private static <E extends Enum<E>> E enumValue(Class<E> type, String word, int n) {
-    for (E e : type.getEnumConstants()) {
-      if (lower(e).equals(word)) {
-        return e;
-      }
-    }
-    List<String> names = new ArrayList<>();
-    for (E e : type.getEnumConstants()) {
-      names.add(lower(e));
-    }
-    throw new ScenarioParseException(n, "'" + word + "' is not one of " + String.join(", ", names));
-  }
-
-  private static FaultAction faultAction(String word, int n) {
+  private static FaultAction faultAction(String word) {
     return FaultAction.ofKeyword(word)
         .orElseThrow(
             () ->
-                new ScenarioParseException(
-                    n, "'" + word + "' is not one of " + String.join(", ", FaultAction.KEYWORDS)));
+                new IllegalArgumentException(
+                    "'" + word + "' is not one of " + String.join(", ", FaultAction.KEYWORDS)));
   }
 
   private static void event(
-      Scenario.Builder b, String line, String[] words, int n, List<String> comments) {
+      Scenario.Builder b,
+      String line,
+      String[] words,
+      int n,
+      List<String> comments,
+      Map<String, HostEvent.Parser> events) {
     if (words.length < 3) {
       throw new ScenarioParseException(n, "expected '" + words[0] + " DURATION ACTION'");
     }
@@ -306,82 +253,18 @@ final class ScenarioText {
       throw new ScenarioParseException(n, "no action after the time");
     }
     comments.forEach(when::comment);
-    String[] args = Arrays.copyOfRange(words, i + 1, words.length);
     String keyword = words[i];
-    switch (keyword) {
-      case "close-tclo":
-        noArgs(args, keyword, n);
-        when.closeTclo();
-        break;
-      case "invalidate-tclo":
-        oneArg(args, keyword + " host-closed|cookies-invalid", n);
-        when.invalidateTclo(enumValue(Invalidation.class, args[0], n));
-        break;
-      case "invalidate-all":
-        oneArg(args, keyword + " host-closed|cookies-invalid", n);
-        when.invalidateAllChannels(enumValue(Invalidation.class, args[0], n));
-        break;
-      case "checkpoint":
-        noArgs(args, keyword, n);
-        when.checkpoint();
-        break;
-      case "host-reset":
-        noArgs(args, keyword, n);
-        when.hostReset();
-        break;
-      case "tclo":
-        {
-          if (args.length == 0) {
-            throw new ScenarioParseException(n, "expected 'tclo COMMAND'");
-          }
-          int at = line.indexOf(" tclo ");
-          when.sendTclo(line.substring(at + " tclo ".length()).strip());
-          break;
-        }
-      case "power":
-        oneArg(args, "power halt|reboot|power-on|resume|suspend", n);
-        when.power(enumValue(GuestOsState.class, args[0], n));
-        break;
-      case "competing-tclo":
-        noArgs(args, keyword, n);
-        when.competingTcloChannel();
-        break;
-      case "expire-idle":
-        noArgs(args, keyword, n);
-        when.expireIdleChannels();
-        break;
-      case "fill-channel-table":
-        noArgs(args, keyword, n);
-        when.fillChannelTable();
-        break;
-      case "fault":
-        if (args.length < 2) {
-          throw new ScenarioParseException(n, "expected 'fault NAME [MATCH...] ACTION'");
-        }
-        when.fault(args[0], fault(Arrays.copyOfRange(args, 1, args.length), n));
-        break;
-      case "remove-fault":
-        oneArg(args, "remove-fault NAME", n);
-        when.removeFault(args[0]);
-        break;
-      default:
-        throw new ScenarioParseException(n, "unknown action '" + keyword + "'");
+    HostEvent.Parser parser = events.get(keyword);
+    if (parser == null) {
+      throw new ScenarioParseException(n, "unknown action '" + keyword + "'");
     }
+    int at = line.indexOf(" " + keyword + " ");
+    String rest = at < 0 ? "" : line.substring(at + keyword.length() + 2).strip();
+    when.event(parser.parse(List.of(words).subList(i + 1, words.length), rest));
   }
 
-  private static void noArgs(String[] args, String form, int n) {
-    if (args.length != 0) {
-      throw new ScenarioParseException(n, "'" + form + "' takes nothing after it");
-    }
-  }
-
-  private static void oneArg(String[] args, String form, int n) {
-    if (args.length != 1) {
-      throw new ScenarioParseException(n, "expected '" + form + "'");
-    }
-  }
-
-  private static Fault fault(String[] words, int n) {
+  /** Reads a fault's match words and action (the words after its name). */
+  static Fault fault(String[] words) {
     Fault.Builder f = Fault.builder();
     Optional<Duration> from = Optional.empty();
     Optional<Duration> until = Optional.empty();
@@ -397,14 +280,14 @@ final class ScenarioText {
           } else if (value.equals("tclo")) {
             f.protocol(BackdoorProtocol.PROTOCOL_TCLO);
           } else {
-            throw new ScenarioParseException(n, "protocol is rpci or tclo, not '" + value + "'");
+            throw new IllegalArgumentException("protocol is rpci or tclo, not '" + value + "'");
           }
           break;
         case "channel":
           f.channel(Integer.parseInt(value));
           break;
         case "step":
-          f.step(enumValue(Step.class, value, n));
+          f.step(KebabCase.parse(Step.class, value));
           break;
         case "nth":
           f.nth(Integer.parseInt(value));
@@ -424,16 +307,15 @@ final class ScenarioText {
           break;
         default:
           if (eq >= 0) {
-            throw new ScenarioParseException(n, "unknown fault setting '" + key + "'");
+            throw new IllegalArgumentException("unknown fault setting '" + key + "'");
           }
-          f.action(faultAction(key, n));
+          f.action(faultAction(key));
           action = true;
           break;
       }
     }
     if (!action) {
-      throw new ScenarioParseException(
-          n,
+      throw new IllegalArgumentException(
           "the fault has no action (clear-success, checkpoint,"
               + " close-channel, drop-channel, corrupt-payload or delay=DURATION)");
     }

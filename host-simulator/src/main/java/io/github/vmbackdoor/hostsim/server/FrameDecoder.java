@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.hostsim.VmName;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -10,6 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Cuts the client's byte stream into frames and decodes each into a {@link ClientHello} or a {@link
@@ -157,8 +159,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
     } catch (CharacterCodingException e) {
       throw malformed("VM name is not valid UTF-8");
     }
-    if (name.codePoints().anyMatch(Character::isISOControl)) {
-      throw malformed("VM name contains a control character");
+    Optional<String> problem = VmName.problem(name);
+    if (problem.isPresent()) {
+      throw malformed(problem.get());
     }
     return new ClientHello(name);
   }

@@ -7,6 +7,7 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.hostsim.VmName;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -86,15 +87,7 @@ public final class RemoteBackdoor implements Backdoor, AutoCloseable {
   public static RemoteBackdoor connect(InetSocketAddress address, String vmName, Duration timeout) {
     checkNotNull(address, "address");
     checkNotNull(vmName, "vmName");
-    int nameLength = vmName.getBytes(StandardCharsets.UTF_8).length;
-    checkArgument(
-        nameLength >= 1 && nameLength <= WireProtocol.MAX_VM_NAME,
-        "VM name must have 1 to %s UTF-8 bytes: \"%s\"",
-        WireProtocol.MAX_VM_NAME,
-        vmName);
-    checkArgument(
-        vmName.codePoints().noneMatch(Character::isISOControl),
-        "VM name must not contain control characters");
+    VmName.check(vmName);
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     String description =
         "simulator " + address.getHostString() + ":" + address.getPort() + " (vm " + vmName + ")";

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.hostsim.VmName;
 
 /**
  * Constants of the simulator's wire protocol, version 1 ({@code docs/wire-protocol.md}).
@@ -83,7 +84,7 @@ final class WireProtocol {
   static final int MAX_FRAME_LENGTH = OPERATION_LENGTH + MAX_TRANSFER;
 
   /** The longest VM name, in UTF-8 bytes. */
-  static final int MAX_VM_NAME = 255;
+  static final int MAX_VM_NAME = VmName.MAX_BYTES;
 
   /** The longest error text, in UTF-8 bytes. */
   static final int MAX_ERROR_TEXT = 1024;

@@ -95,6 +95,10 @@ class ScenarioCommandsTest {
         .contains("run length 15:00.000")
         .contains("legacy          stuck")
         .doesNotContain("proposed-patch");
+    assertThat(
+            run("replay", "--scenario", file.toString(), "--machine", "legacy", "--run", "PT15M"))
+        .isZero();
+    assertThat(out.toString()).contains("run length 15:00.000");
     assertThat(run("replay", "--scenario", file.toString())).isZero();
     assertThat(out.toString())
         .containsPattern("machine +outcome +time to recover")
@@ -115,6 +119,10 @@ class ScenarioCommandsTest {
     assertThat(run("replay", "--scenario", bad.toString(), "--machine", "newest")).isEqualTo(2);
     assertThat(run("replay", "--trace", bad.toString(), "--machine", "legacy")).isEqualTo(2);
     assertThat(run("replay", "--scenario", bad.toString(), "--hours", "-1")).isEqualTo(2);
+    assertThat(run("replay", "--scenario", bad.toString(), "--run", "10q")).isEqualTo(2);
+    assertThat(err.toString()).contains("bad duration '10q'");
+    assertThat(run("replay", "--scenario", bad.toString(), "--run", "200h")).isEqualTo(2);
+    assertThat(err.toString()).contains("--run must be more than 0 and at most 168h");
   }
 
   @Test

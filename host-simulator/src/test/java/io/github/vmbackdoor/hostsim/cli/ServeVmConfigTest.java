@@ -57,7 +57,7 @@ class ServeVmConfigTest {
     Path config =
         file(
             "# two VMs",
-            "vm.alpha.channels=8",
+            "vm.alpha.channelTableSize=8",
             "vm.alpha.highBandwidth=false",
             "vm.alpha.uuid=" + ALPHA_UUID,
             "vm.alpha.productType=workstation",
@@ -124,11 +124,11 @@ class ServeVmConfigTest {
         "vm.alpha.channels=0 | key 'vm.alpha.channels': '0' is not 1 to 65536",
         "vm.alpha.highBandwidth=yes | key 'vm.alpha.highBandwidth': 'yes' is not true or false",
         "vm.alpha.uuid=nope | key 'vm.alpha.uuid': 'nope' is not a UUID",
-        "vm.alpha.idleTimeout=-5s | key 'vm.alpha.idleTimeout': '-5s' is not a duration",
-        "vm.alpha.idleTimeout=0s | key 'vm.alpha.idleTimeout': '0s' is not a duration",
+        "vm.alpha.idleTimeout=-5s | key 'vm.alpha.idleTimeout': '-5s' is not a positive duration",
+        "vm.alpha.idleTimeout=0s | key 'vm.alpha.idleTimeout': '0s' is not a positive duration",
         "vm.alpha.memoryMb=-1 | key 'vm.alpha.memoryMb': '-1' is not a positive integer",
-        "vm.alpha.tcloTakeover=SOMETIMES | 'SOMETIMES' is not HOST_CLOSED or COOKIES_INVALID",
-        "vm.alpha.colour=blue | key 'vm.alpha.colour': unknown setting 'colour'; known: seed, uuid",
+        "vm.alpha.tcloTakeover=SOMETIMES | 'SOMETIMES' is not host-closed or cookies-invalid",
+        "vm.alpha.colour=blue | key 'vm.alpha.colour': unknown setting 'colour'; known: seed, guestinfo.<key>, channelTableSize",
         "alpha.channels=8 | key 'alpha.channels' is not of the form vm.<name>.<setting>",
         "vm.alpha=8 | key 'vm.alpha' is not of the form vm.<name>.<setting>",
       })

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The examples of docs/junit-extension.md, as written there. */
 class DocExamplesTest {
 
-  @SimulatedVm(transport = Transport.TCP, seed = 7, channels = 8)
+  @SimulatedVm(transport = Transport.TCP, seed = 7, channelTableSize = 8)
   @Nested
   class GuestInfoTest {
 

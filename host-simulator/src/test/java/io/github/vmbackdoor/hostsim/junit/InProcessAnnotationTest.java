@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** The declarative extension in process: virtual time, injected guest, fresh host per test. */
-@SimulatedVm(seed = 42, channels = 8)
+@SimulatedVm(seed = 42, channelTableSize = 8)
 class InProcessAnnotationTest {
 
   private static final Registers GETVERSION = CommandPort.versionProbe();

@@ -27,9 +27,9 @@ class RegisteredInProcessTest {
   static final VmExtension vm =
       VmExtension.builder()
           .seed(7)
-          .channels(16)
+          .channelTableSize(16)
           .highBandwidth(false)
-          .rejectUnsolicitedReplies(true)
+          .rejectUnsolicitedTcloReplies(true)
           .configureHost(
               host ->
                   host.uuid(UUID_OF_THE_VM)
@@ -50,7 +50,7 @@ class RegisteredInProcessTest {
     RpciClient rpci = vm.simulator().rpci();
     assertThat(rpci.machineId().text()).isEqualTo("machine-7");
     assertThat(rpci.send("custom.echo abc").text()).isEqualTo("abc");
-    // rejectUnsolicitedReplies: a TCLO reply with no command outstanding is refused.
+    // rejectUnsolicitedTcloReplies: a TCLO reply with no command outstanding is refused.
     MessageChannel tclo = MessageChannel.open(vm.simulator().guest(), PROTOCOL_TCLO);
     assertThatThrownBy(() -> tclo.send("OK ".getBytes(StandardCharsets.US_ASCII)))
         .isInstanceOf(MessageException.class);
@@ -103,7 +103,7 @@ class RegisteredInProcessTest {
     assertThatThrownBy(unused::simulator)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no test is running");
-    assertThatThrownBy(() -> VmExtension.builder().channels(0).build())
+    assertThatThrownBy(() -> VmExtension.builder().channelTableSize(0).build())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> VmExtension.builder().vmName("").build())
         .isInstanceOf(IllegalArgumentException.class);

@@ -138,7 +138,7 @@ class LogImportTest {
     assertThat(log).anyMatch(l -> l.endsWith("vmt0: unable to reopen TCLO channel"));
     LogImport.Result imported = LogImport.importLog("exhaustion.log", log);
     assertThat(imported.scenario().events())
-        .extracting(e -> e.kind().keyword())
+        .extracting(e -> e.event().keyword())
         .containsExactly("fault", "power", "host-reset", "fill-channel-table");
     assertThat(imported.scenario().toText())
         .contains("-> vmt closed TCLO and cannot open it again: the channel table is full");
@@ -177,9 +177,9 @@ class LogImportTest {
         LogImport.importLog(
             "r.log",
             dmesg(BuiltInScenarios.rejectsUnsolicitedReplies().withLength(Duration.ofMinutes(11))));
-    assertThat(imported.scenario().rejectsUnsolicitedTcloReplies()).isTrue();
+    assertThat(imported.scenario().hostSettings().policy().rejectUnsolicitedTcloReplies()).isTrue();
     assertThat(imported.scenario().toText())
-        .contains("host reject-unsolicited-replies true")
+        .contains("host rejectUnsolicitedTcloReplies true")
         .contains("-> the unsolicited reset reply after the reopen was refused");
   }
 

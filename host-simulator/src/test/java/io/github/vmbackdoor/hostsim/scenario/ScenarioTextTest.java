@@ -7,6 +7,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceWriter;
+import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.rpc.GuestOsState;
@@ -29,8 +30,8 @@ class ScenarioTextTest {
       seed 7
       run 30m
       flavor openbsd
-      host channels 8
-      host reject-unsolicited-replies true
+      host channelTableSize 8
+      host rejectUnsolicitedTcloReplies true
 
       # The lossy phase.
       at 5m fault lossy protocol=rpci step=recvsize probability=0.3 clear-success
@@ -84,7 +85,8 @@ class ScenarioTextTest {
     assertThat(parsed).isEqualTo(sameInJava());
     assertThat(parsed.events()).hasSize(7);
     assertThat(parsed.events().get(1).every()).contains(Duration.ofMinutes(2));
-    assertThat(parsed.events().get(3).argument()).contains("Set_Option broadcastIP 1");
+    assertThat(parsed.events().get(3).event())
+        .isEqualTo(new HostEvent.SendTclo("Set_Option broadcastIP 1"));
     assertThat(parsed.troubleStart()).isEqualTo(Duration.ofMinutes(5));
   }
 
@@ -176,7 +178,7 @@ class ScenarioTextTest {
         "scenario x\\nat 1m fault f protocol=rpci|2|the fault has no action",
         "scenario x\\nat 1m fault f protocol=vmx clear-success|2|protocol is rpci or tclo",
         "scenario x\\nat 1m fault f step=sideways clear-success|2|'sideways' is not one of open,",
-        "scenario x\\nhost channels many|2|For input string",
+        "scenario x\\nhost channels many|2|host channelTableSize: 'many' is not 1 to 65536",
         "scenario x\\nhost bogus 1|2|unknown host setting 'bogus'",
         "scenario x\\nat 1m power nap|2|'nap' is not one of halt, reboot, power-on, resume, suspend",
         "scenario x\\nat 1m host-reset now|2|'host-reset' takes nothing after it",

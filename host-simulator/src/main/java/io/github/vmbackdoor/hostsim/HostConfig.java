@@ -1,0 +1,261 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.base.Preconditions;
+import com.google.common.base.Ticker;
+import io.github.vmbackdoor.core.VmxVersion;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * What a {@link VirtualHost.Builder} holds until the host is built: a {@link HostPolicy} and a
+ * {@link HostIdentity}, whose setters here change one value each through their {@code with...}
+ * methods (so each value is checked once, there), plus the host's time sources, seed and RPCI
+ * handlers.
+ *
+ * @param <B> the builder type the setters return
+ */
+abstract class HostConfig<B extends HostConfig<B>> {
+
+  HostPolicy policy = HostPolicy.DEFAULTS;
+  HostIdentity identity = HostIdentity.DEFAULTS;
+
+  // time
+  Clock clock;
+  Ticker ticker;
+  Simulation simulation;
+  Consumer<Duration> delayer;
+  Long seed;
+
+  final Map<String, RpciHandler> handlers = new HashMap<>();
+
+  HostConfig() {}
+
+  /** This builder, typed. */
+  abstract B self();
+
+  /** The seed: the one set, else the simulation's, else 0. */
+  long effectiveSeed() {
+    return seed != null ? seed : (simulation != null ? simulation.seed() : 0L);
+  }
+
+  /**
+   * The simulation the host reads its time from: the one given, none when both a clock and a ticker
+   * were given instead, else a new one seeded with {@code seed}.
+   */
+  Simulation simulationFor(long seed) {
+    if (simulation != null) {
+      return simulation;
+    }
+    return clock != null && ticker != null ? null : Simulation.create(seed);
+  }
+
+  /**
+   * Who is told of a fault's extra time: the one given, else the simulation unless a ticker was.
+   */
+  Consumer<Duration> delayerFor(Simulation simulation) {
+    if (delayer != null) {
+      return delayer;
+    }
+    return simulation != null && ticker == null ? simulation::advance : d -> {};
+  }
+
+  /** Sets every policy of {@code policy} (channel table, offers, limits, idle timeout). */
+  public B policy(HostPolicy policy) {
+    this.policy = Preconditions.checkNotNull(policy);
+    return self();
+  }
+
+  /** Sets every value of {@code identity}; an empty UUID is drawn from the seed. */
+  public B identity(HostIdentity identity) {
+    this.identity = Preconditions.checkNotNull(identity);
+    return self();
+  }
+
+  /** The BIOS UUID (GETUUID). Default: drawn from the seed. */
+  public B uuid(UUID uuid) {
+    identity = identity.withUuid(Optional.of(uuid));
+    return self();
+  }
+
+  /** Guest memory in MB (GETMEMSIZE). Default 4096. */
+  public B memoryMb(int memoryMb) {
+    identity = identity.withMemoryMb(memoryMb);
+    return self();
+  }
+
+  /** CPU speed in MHz (GETMHZ; GETHZ reports it as the TSC rate). Default 2400. */
+  public B mhz(int mhz) {
+    identity = identity.withMhz(mhz);
+    return self();
+  }
+
+  /** Virtual hardware version (GETHWVERSION). Default 19. */
+  public B hardwareVersion(int hardwareVersion) {
+    identity = identity.withHardwareVersion(hardwareVersion);
+    return self();
+  }
+
+  /** The product in GETVERSION's ecx. Default SCALABLE_SERVER (2, ESX; QEMU's default too). */
+  public B productType(VmxVersion.ProductType productType) {
+    Preconditions.checkArgument(
+        productType != VmxVersion.ProductType.UNKNOWN, "UNKNOWN has no code; use productType(int)");
+    return productType(productType.code());
+  }
+
+  /** GETVERSION's ecx as a raw value, for types the protocol does not define. */
+  public B productType(int ecx) {
+    identity = identity.withProductType(ecx);
+    return self();
+  }
+
+  /** GETVERSION's eax. Default 6, the only value guests accept. */
+  public B vmxVersion(int vmxVersion) {
+    identity = identity.withVmxVersion(vmxVersion);
+    return self();
+  }
+
+  /** APIC bus frequency in Hz (GETHZ's ecx). Default 66,000,000. */
+  public B apicHz(long apicHz) {
+    identity = identity.withApicHz(apicHz);
+    return self();
+  }
+
+  /** Max time lag in microseconds (GETTIME/GETTIMEFULL ecx). Default 1,000,000. */
+  public B maxTimeLagMicros(int micros) {
+    identity = identity.withMaxTimeLagMicros(micros);
+    return self();
+  }
+
+  /** Interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi). Default 0. */
+  public B interruptLagMicros(int micros) {
+    identity = identity.withInterruptLagMicros(micros);
+    return self();
+  }
+
+  /** What {@code machine.id.get} answers after "1 ". Default empty. */
+  public B machineId(String machineId) {
+    identity = identity.withMachineId(machineId);
+    return self();
+  }
+
+  /**
+   * Share this simulation's virtual time (clock and ticker) and, unless a seed is set, its seed.
+   * DELAY faults advance it.
+   */
+  public B simulation(Simulation simulation) {
+    this.simulation = Preconditions.checkNotNull(simulation);
+    return self();
+  }
+
+  /** The host clock for GETTIME/GETTIMEFULL. Default: the simulation's clock. */
+  public B hostClock(Clock clock) {
+    this.clock = Preconditions.checkNotNull(clock);
+    return self();
+  }
+
+  /** The ticker for host time (idle timeout, fault windows, records). Default: the simulation's. */
+  public B ticker(Ticker ticker) {
+    this.ticker = Preconditions.checkNotNull(ticker);
+    return self();
+  }
+
+  /**
+   * Told of the extra time a DELAY fault adds to a call: called on the calling thread, after the
+   * call was answered and outside the host's lock, before the answer is returned. A network server
+   * can use it to hold the answer back. Default: advance the simulation the host reads its time
+   * from; nothing when a ticker was given instead.
+   */
+  public B delayer(Consumer<Duration> delayer) {
+    this.delayer = Preconditions.checkNotNull(delayer);
+    return self();
+  }
+
+  /**
+   * Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0.
+   */
+  public B seed(long seed) {
+    this.seed = seed;
+    return self();
+  }
+
+  /** Channel table size: 128 like current hosts (default), 8 like old ones. */
+  public B channelTableSize(int size) {
+    policy = policy.withChannelTableSize(size);
+    return self();
+  }
+
+  /**
+   * Whether the host offers the high-bandwidth port (HB bit at SENDSIZE/RECVSIZE). Default true.
+   */
+  public B highBandwidth(boolean offered) {
+    policy = policy.withHighBandwidth(offered);
+    return self();
+  }
+
+  /**
+   * Whether an OPEN with the cookie flag is accepted. Default true; false is an old host that
+   * refuses it, so guests fall back to a cookieless OPEN.
+   */
+  public B cookies(boolean supported) {
+    policy = policy.withCookies(supported);
+    return self();
+  }
+
+  /**
+   * Whether a non-empty TCLO message with no command outstanding is refused at its SENDSIZE (true)
+   * or accepted and ignored (false, the default).
+   */
+  public B rejectUnsolicitedTcloReplies(boolean reject) {
+    policy = policy.withRejectUnsolicitedTcloReplies(reject);
+    return self();
+  }
+
+  /** Close channels idle for longer than this. Default: never. */
+  public B idleTimeout(Duration timeout) {
+    policy = policy.withIdleTimeout(Optional.of(timeout));
+    return self();
+  }
+
+  /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
+  public B tcloTakeover(Invalidation kind) {
+    policy = policy.withTcloTakeover(kind);
+    return self();
+  }
+
+  /** How many calls the call log keeps (newest); 0 turns it off. Default 10,000. */
+  public B callLogLimit(int limit) {
+    policy = policy.withCallLogLimit(limit);
+    return self();
+  }
+
+  /**
+   * How many RPCI requests, TCLO exchanges, commands sent and log lines are kept (newest); 0 keeps
+   * none. Default 10,000.
+   */
+  public B historyLimit(int limit) {
+    policy = policy.withHistoryLimit(limit);
+    return self();
+  }
+
+  /**
+   * How many distinct names a guest may store in each of guestinfo, capabilities and {@code
+   * SetGuestInfo} values; a request that would add one more is refused ({@code 0 Too many ...}), so
+   * no guest can grow the host's memory without bound. Values the host puts itself ({@link
+   * VirtualHost#putGuestInfo}) are not limited. Default 1,024.
+   */
+  public B guestStoreLimit(int names) {
+    policy = policy.withGuestStoreLimit(names);
+    return self();
+  }
+
+  /** Adds or replaces an RPCI handler (see {@link VirtualHost#rpciHandler}). */
+  public B rpciHandler(String name, RpciHandler handler) {
+    this.handlers.put(Preconditions.checkNotNull(name), Preconditions.checkNotNull(handler));
+    return self();
+  }
+}

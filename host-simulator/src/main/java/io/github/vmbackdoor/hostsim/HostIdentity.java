@@ -1,0 +1,210 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.VmxVersion;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Who a {@link VirtualHost} is, as the command port and {@code machine.id.get} answer: UUID,
+ * memory, CPU speed, versions, time lags, machine id. An immutable value; {@link #DEFAULTS} is an
+ * ESX host of hardware version 19, and each {@code with...} method gives a copy with one setting
+ * changed. Every value is checked here, once. {@link HostSetting} names each setting for the text
+ * forms.
+ *
+ * @param uuid the BIOS UUID (GETUUID); empty to draw it from the host's seed
+ * @param memoryMb guest memory in MB (GETMEMSIZE), positive
+ * @param mhz CPU speed in MHz (GETMHZ), positive
+ * @param hardwareVersion virtual hardware version (GETHWVERSION)
+ * @param productType GETVERSION's ecx
+ * @param vmxVersion GETVERSION's eax
+ * @param apicHz APIC bus frequency in Hz (GETHZ's ecx)
+ * @param maxTimeLagMicros max time lag in microseconds (GETTIME ecx)
+ * @param interruptLagMicros interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi)
+ * @param machineId what {@code machine.id.get} answers after "1 "
+ */
+public record HostIdentity(
+    Optional<UUID> uuid,
+    int memoryMb,
+    int mhz,
+    int hardwareVersion,
+    int productType,
+    int vmxVersion,
+    long apicHz,
+    int maxTimeLagMicros,
+    int interruptLagMicros,
+    String machineId) {
+
+  /** An ESX host: 4096 MB, 2400 MHz, hardware version 19, UUID drawn from the seed. */
+  public static final HostIdentity DEFAULTS =
+      new HostIdentity(
+          Optional.empty(),
+          4096,
+          2400,
+          19,
+          VmxVersion.ProductType.SCALABLE_SERVER.code(),
+          BackdoorProtocol.VERSION_MAGIC,
+          66_000_000L,
+          1_000_000,
+          0,
+          "");
+
+  /** Checks every setting. */
+  public HostIdentity {
+    Preconditions.checkNotNull(uuid, "uuid");
+    Preconditions.checkArgument(memoryMb > 0, "memoryMb must be positive: %s", memoryMb);
+    Preconditions.checkArgument(mhz > 0, "mhz must be positive: %s", mhz);
+    Preconditions.checkNotNull(machineId, "machineId");
+  }
+
+  /** A copy with this UUID (empty to draw it from the seed). */
+  public HostIdentity withUuid(Optional<UUID> value) {
+    return new HostIdentity(
+        value,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another memory size. */
+  public HostIdentity withMemoryMb(int value) {
+    return new HostIdentity(
+        uuid,
+        value,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another CPU speed. */
+  public HostIdentity withMhz(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        value,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another hardware version. */
+  public HostIdentity withHardwareVersion(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        value,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another product type (GETVERSION's ecx). */
+  public HostIdentity withProductType(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        value,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another VMX version (GETVERSION's eax). */
+  public HostIdentity withVmxVersion(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        value,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another APIC frequency. */
+  public HostIdentity withApicHz(long value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        value,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another max time lag. */
+  public HostIdentity withMaxTimeLagMicros(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        value,
+        interruptLagMicros,
+        machineId);
+  }
+
+  /** A copy with another interrupt lag. */
+  public HostIdentity withInterruptLagMicros(int value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        value,
+        machineId);
+  }
+
+  /** A copy with another machine id. */
+  public HostIdentity withMachineId(String value) {
+    return new HostIdentity(
+        uuid,
+        memoryMb,
+        mhz,
+        hardwareVersion,
+        productType,
+        vmxVersion,
+        apicHz,
+        maxTimeLagMicros,
+        interruptLagMicros,
+        value);
+  }
+}

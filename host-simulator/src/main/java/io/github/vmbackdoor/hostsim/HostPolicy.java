@@ -1,0 +1,197 @@
+package io.github.vmbackdoor.hostsim;
+
+import com.google.common.base.Preconditions;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How a {@link VirtualHost} behaves, apart from who it is ({@link HostIdentity}): its channel
+ * table, what it offers and refuses, and how much it remembers. An immutable value; {@link
+ * #DEFAULTS} is a current host, and each {@code with...} method gives a copy with one setting
+ * changed. Every value is checked here, once. {@link HostSetting} names each setting for the text
+ * forms.
+ *
+ * @param channelTableSize the channel table size, 1 to 65536: 128 like current hosts, 8 like old
+ *     ones
+ * @param highBandwidth whether the host offers the high-bandwidth port
+ * @param cookies whether an OPEN with the cookie flag is accepted
+ * @param rejectUnsolicitedTcloReplies whether a TCLO reply with no command outstanding is refused
+ * @param idleTimeout channels idle for longer are closed; empty for never
+ * @param tcloTakeover what happens to the older TCLO channel when a newer one opens
+ * @param callLogLimit how many calls the call log keeps; 0 turns it off
+ * @param historyLimit how many RPCI requests, TCLO exchanges and log lines are kept
+ * @param guestStoreLimit how many distinct names a guest may store in each guest store
+ */
+public record HostPolicy(
+    int channelTableSize,
+    boolean highBandwidth,
+    boolean cookies,
+    boolean rejectUnsolicitedTcloReplies,
+    Optional<Duration> idleTimeout,
+    Invalidation tcloTakeover,
+    int callLogLimit,
+    int historyLimit,
+    int guestStoreLimit) {
+
+  /** The largest channel table: channel ids are 16 bits. */
+  public static final int MAX_CHANNEL_TABLE_SIZE = 0x10000;
+
+  /** A current host: 128 channels, high bandwidth and cookies offered, no idle timeout. */
+  public static final HostPolicy DEFAULTS =
+      new HostPolicy(
+          BackdoorProtocol.MAX_CHANNELS,
+          true,
+          true,
+          false,
+          Optional.empty(),
+          Invalidation.HOST_CLOSED,
+          10_000,
+          10_000,
+          1024);
+
+  /** Checks every setting. */
+  public HostPolicy {
+    Preconditions.checkArgument(
+        channelTableSize >= 1 && channelTableSize <= MAX_CHANNEL_TABLE_SIZE,
+        "the channel table size is 1 to %s, not %s",
+        MAX_CHANNEL_TABLE_SIZE,
+        channelTableSize);
+    Preconditions.checkNotNull(idleTimeout, "idleTimeout");
+    idleTimeout.ifPresent(
+        t ->
+            Preconditions.checkArgument(
+                t.compareTo(Duration.ZERO) > 0, "the idle timeout must be positive: %s", t));
+    Preconditions.checkNotNull(tcloTakeover, "tcloTakeover");
+    Preconditions.checkArgument(callLogLimit >= 0, "negative call log limit %s", callLogLimit);
+    Preconditions.checkArgument(historyLimit >= 0, "negative history limit %s", historyLimit);
+    Preconditions.checkArgument(
+        guestStoreLimit >= 0, "negative guest store limit %s", guestStoreLimit);
+  }
+
+  /** A copy with another channel table size. */
+  public HostPolicy withChannelTableSize(int value) {
+    return new HostPolicy(
+        value,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy that offers the high-bandwidth port or not. */
+  public HostPolicy withHighBandwidth(boolean value) {
+    return new HostPolicy(
+        channelTableSize,
+        value,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy that accepts cookies or not. */
+  public HostPolicy withCookies(boolean value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        value,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy that rejects unsolicited TCLO replies or not. */
+  public HostPolicy withRejectUnsolicitedTcloReplies(boolean value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        value,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy with another idle timeout (empty for never). */
+  public HostPolicy withIdleTimeout(Optional<Duration> value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        value,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy with another TCLO takeover. */
+  public HostPolicy withTcloTakeover(Invalidation value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        value,
+        callLogLimit,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy with another call log limit. */
+  public HostPolicy withCallLogLimit(int value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        value,
+        historyLimit,
+        guestStoreLimit);
+  }
+
+  /** A copy with another history limit. */
+  public HostPolicy withHistoryLimit(int value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        value,
+        guestStoreLimit);
+  }
+
+  /** A copy with another guest store limit. */
+  public HostPolicy withGuestStoreLimit(int value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        value);
+  }
+}

@@ -1,0 +1,380 @@
+package io.github.vmbackdoor.hostsim.scenario;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.Invalidation;
+import io.github.vmbackdoor.hostsim.KebabCase;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.rpc.GuestOsState;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a scenario's timeline does to the host at one moment: one record per action, each with its
+ * keyword, its text form and what it does ({@link #apply}). {@link ScenarioEvent} says when.
+ *
+ * <p><b>Adding a host event.</b> A built-in event is one record here and one entry in {@link
+ * #SYNTAX} (the parser's keyword table). Code outside this package adds its own by implementing
+ * {@link Custom} and, for the text form, passing a {@link Syntax} to {@link Scenario#parse(String,
+ * List)}; the Java builder takes it through {@link Scenario.When#event(HostEvent)}.
+ */
+public sealed interface HostEvent {
+
+  /** The keyword of the text form: {@code host-reset}, {@code tclo}. */
+  String keyword();
+
+  /** What follows the keyword in the text form; empty when nothing does. */
+  default String arguments() {
+    return "";
+  }
+
+  /** The text form: the keyword, then the arguments if any ({@code power suspend}). */
+  default String text() {
+    String a = arguments();
+    return a.isEmpty() ? keyword() : keyword() + " " + a;
+  }
+
+  /**
+   * Does it to the host.
+   *
+   * @param faults the faults the timeline installed so far, by name
+   */
+  void apply(VirtualHost host, Map<String, Fault> faults);
+
+  /** The extension point: a host event defined outside this package. */
+  non-sealed interface Custom extends HostEvent {}
+
+  /** Reads one event's text form: the words after the keyword, and the rest of the line as is. */
+  @FunctionalInterface
+  interface Parser {
+    /**
+     * The event.
+     *
+     * @throws IllegalArgumentException with a one-line message when the words are wrong
+     */
+    HostEvent parse(List<String> words, String rest);
+  }
+
+  /**
+   * One entry of the parser's keyword table.
+   *
+   * @param keyword the keyword
+   * @param parser reads the rest of the line
+   */
+  record Syntax(String keyword, Parser parser) {
+    /** Checks the keyword (lower-case letters, digits and '-'). */
+    public Syntax {
+      Preconditions.checkArgument(keyword.matches("[a-z0-9-]+"), "bad keyword '%s'", keyword);
+      Preconditions.checkNotNull(parser, "parser");
+    }
+
+    /** An event with nothing after its keyword. */
+    public static Syntax bare(HostEvent event) {
+      return new Syntax(
+          event.keyword(),
+          (words, rest) -> {
+            Preconditions.checkArgument(
+                words.isEmpty(), "'%s' takes nothing after it", event.keyword());
+            return event;
+          });
+    }
+  }
+
+  /** The built-in events' keyword table. */
+  ImmutableList<Syntax> SYNTAX =
+      ImmutableList.of(
+          Syntax.bare(new CloseTclo()),
+          new Syntax(
+              "invalidate-tclo",
+              (w, rest) -> new InvalidateTclo(invalidation("invalidate-tclo", w))),
+          new Syntax(
+              "invalidate-all", (w, rest) -> new InvalidateAll(invalidation("invalidate-all", w))),
+          Syntax.bare(new Checkpoint()),
+          Syntax.bare(new HostReset()),
+          new Syntax(
+              "tclo",
+              (w, rest) -> {
+                Preconditions.checkArgument(!w.isEmpty(), "expected 'tclo COMMAND'");
+                return new SendTclo(rest);
+              }),
+          new Syntax(
+              "power",
+              (w, rest) -> {
+                Preconditions.checkArgument(
+                    w.size() == 1, "expected 'power halt|reboot|power-on|resume|suspend'");
+                return new Power(KebabCase.parse(GuestOsState.class, w.get(0)));
+              }),
+          Syntax.bare(new CompetingTclo()),
+          Syntax.bare(new ExpireIdle()),
+          Syntax.bare(new FillChannelTable()),
+          new Syntax(
+              "fault",
+              (w, rest) -> {
+                Preconditions.checkArgument(
+                    w.size() >= 2, "expected 'fault NAME [MATCH...] ACTION'");
+                return new InstallFault(
+                    w.get(0), ScenarioText.fault(w.subList(1, w.size()).toArray(new String[0])));
+              }),
+          new Syntax(
+              "remove-fault",
+              (w, rest) -> {
+                Preconditions.checkArgument(w.size() == 1, "expected 'remove-fault NAME'");
+                return new RemoveFault(w.get(0));
+              }));
+
+  private static Invalidation invalidation(String keyword, List<String> words) {
+    Preconditions.checkArgument(
+        words.size() == 1, "expected '%s host-closed|cookies-invalid'", keyword);
+    return KebabCase.parse(Invalidation.class, words.get(0));
+  }
+
+  /** The host closes the guest's active TCLO channel (HOST_CLOSED; a close is accepted). */
+  record CloseTclo() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "close-tclo";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.activeTcloChannel()
+          .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED));
+    }
+  }
+
+  /** The guest's active TCLO channel is invalidated the given way. */
+  record InvalidateTclo(Invalidation kind) implements HostEvent {
+    /** Checks the kind. */
+    public InvalidateTclo {
+      Preconditions.checkNotNull(kind, "kind");
+    }
+
+    @Override
+    public String keyword() {
+      return "invalidate-tclo";
+    }
+
+    @Override
+    public String arguments() {
+      return KebabCase.of(kind);
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.activeTcloChannel().ifPresent(id -> host.invalidateChannel(id, kind));
+    }
+  }
+
+  /** Every open channel is invalidated the given way. */
+  record InvalidateAll(Invalidation kind) implements HostEvent {
+    /** Checks the kind. */
+    public InvalidateAll {
+      Preconditions.checkNotNull(kind, "kind");
+    }
+
+    @Override
+    public String keyword() {
+      return "invalidate-all";
+    }
+
+    @Override
+    public String arguments() {
+      return KebabCase.of(kind);
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.invalidateAllChannels(kind);
+    }
+  }
+
+  /** A checkpoint (suspend/resume, snapshot): operations in flight answer CPT. */
+  record Checkpoint() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "checkpoint";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.checkpoint();
+    }
+  }
+
+  /** A host reset: "reset" goes to the front of the TCLO queue. */
+  record HostReset() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "host-reset";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.hostReset();
+    }
+  }
+
+  /** A host command queued for the TCLO channel. */
+  record SendTclo(String command) implements HostEvent {
+    /** Checks the command (one line, not blank). */
+    public SendTclo {
+      Preconditions.checkArgument(
+          !command.isBlank() && command.indexOf('\n') < 0, "bad TCLO command '%s'", command);
+    }
+
+    @Override
+    public String keyword() {
+      return "tclo";
+    }
+
+    @Override
+    public String arguments() {
+      return command;
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.enqueueTclo(command);
+    }
+  }
+
+  /** A power operation's TCLO command, tracked by the host. */
+  record Power(GuestOsState operation) implements HostEvent {
+    /** Checks the operation. */
+    public Power {
+      Preconditions.checkNotNull(operation, "operation");
+    }
+
+    @Override
+    public String keyword() {
+      return "power";
+    }
+
+    @Override
+    public String arguments() {
+      return KebabCase.of(operation);
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.requestPowerOperation(operation);
+    }
+  }
+
+  /** Another guest process opens a TCLO channel and never polls it. */
+  record CompetingTclo() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "competing-tclo";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.openCompetingTcloChannel();
+    }
+  }
+
+  /** Channels idle longer than the idle timeout are closed now. */
+  record ExpireIdle() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "expire-idle";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.expireIdleChannels();
+    }
+  }
+
+  /**
+   * The channel table fills up: every free slot is taken by an RPCI channel of a process that never
+   * uses or closes it ({@link VirtualHost#fillChannelTable()}).
+   */
+  record FillChannelTable() implements HostEvent {
+    @Override
+    public String keyword() {
+      return "fill-channel-table";
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      host.fillChannelTable();
+    }
+  }
+
+  /**
+   * A named fault is installed (replacing one of the same name). Two are equal when their text
+   * forms are.
+   */
+  record InstallFault(String name, Fault fault) implements HostEvent {
+    /** Checks the name (letters, digits, '.', '_' and '-') and the fault. */
+    public InstallFault {
+      checkFaultName(name);
+      Preconditions.checkNotNull(fault, "fault");
+    }
+
+    @Override
+    public String keyword() {
+      return "fault";
+    }
+
+    @Override
+    public String arguments() {
+      return name + ScenarioText.faultText(fault);
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      Fault old = faults.put(name, fault);
+      if (old != null) {
+        host.removeFault(old);
+      }
+      host.installFault(fault);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof InstallFault f && text().equals(f.text());
+    }
+
+    @Override
+    public int hashCode() {
+      return text().hashCode();
+    }
+  }
+
+  /** A named fault is removed. */
+  record RemoveFault(String name) implements HostEvent {
+    /** Checks the name (letters, digits, '.', '_' and '-'). */
+    public RemoveFault {
+      checkFaultName(name);
+    }
+
+    @Override
+    public String keyword() {
+      return "remove-fault";
+    }
+
+    @Override
+    public String arguments() {
+      return name;
+    }
+
+    @Override
+    public void apply(VirtualHost host, Map<String, Fault> faults) {
+      Fault removed = faults.remove(name);
+      if (removed != null) {
+        host.removeFault(removed);
+      }
+    }
+  }
+
+  private static void checkFaultName(String name) {
+    Preconditions.checkArgument(
+        name.matches("[A-Za-z0-9._-]+"),
+        "a fault name is letters, digits, '.', '_' and '-': '%s'",
+        name);
+  }
+}
