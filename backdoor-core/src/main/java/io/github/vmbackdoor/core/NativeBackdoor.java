@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,7 +54,9 @@ public final class NativeBackdoor implements Backdoor {
 
   /** Maps the port stubs; reached only from {@link #open()} after the gate. */
   private NativeBackdoor(String vendor) {
-    Preconditions.checkState(BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor));
+    if (!BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor)) {
+      throw new IllegalStateException("not a VMware CPU: " + vendor);
+    }
     this.portIn = NativeStub.map(MachineCode.portIn());
     this.portOuts = NativeStub.map(MachineCode.portOuts());
     this.portIns = NativeStub.map(MachineCode.portIns());
@@ -160,21 +161,24 @@ public final class NativeBackdoor implements Backdoor {
   }
 
   static void checkCall(Registers r, int port) {
-    Preconditions.checkArgument(
-        r.eax() == BackdoorProtocol.MAGIC,
-        "eax must hold the magic %s, got %s",
-        Registers.hex(BackdoorProtocol.MAGIC),
-        Registers.hex(r.eax()));
-    Preconditions.checkArgument(
-        r.edxLow() == port,
-        "dx must hold port %s, got %s",
-        Integer.toHexString(port),
-        Registers.hex(r.edx()));
+    if (r.eax() != BackdoorProtocol.MAGIC) {
+      throw new IllegalArgumentException(
+          String.format(
+              "eax must hold the magic %s, got %s",
+              Registers.hex(BackdoorProtocol.MAGIC), Registers.hex(r.eax())));
+    }
+    if (r.edxLow() != port) {
+      throw new IllegalArgumentException(
+          String.format(
+              "dx must hold port %s, got %s", Integer.toHexString(port), Registers.hex(r.edx())));
+    }
   }
 
   static void checkCount(Registers r, int length) {
-    Preconditions.checkArgument(
-        r.ecx() == length, "ecx (%s) must equal the buffer length (%s)", r.ecx(), length);
+    if (r.ecx() != length) {
+      throw new IllegalArgumentException(
+          String.format("ecx (%s) must equal the buffer length (%s)", r.ecx(), length));
+    }
   }
 
   @Override

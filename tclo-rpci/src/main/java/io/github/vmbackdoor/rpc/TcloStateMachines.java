@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
+import java.util.Objects;
 
 /** Makes the three {@link TcloStateMachine}s, so one scenario can be run against each. */
 public final class TcloStateMachines {
@@ -16,10 +16,10 @@ public final class TcloStateMachines {
   public static TcloStateMachine fixed(
       Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options, TcloListener listener) {
     return new FixedTcloMachine(
-        Preconditions.checkNotNull(backdoor, "backdoor"),
-        Preconditions.checkNotNull(dispatcher, "dispatcher"),
-        Preconditions.checkNotNull(options, "options"),
-        Preconditions.checkNotNull(listener, "listener"));
+        Objects.requireNonNull(backdoor, "backdoor"),
+        Objects.requireNonNull(dispatcher, "dispatcher"),
+        Objects.requireNonNull(options, "options"),
+        Objects.requireNonNull(listener, "listener"));
   }
 
   /**
@@ -30,17 +30,17 @@ public final class TcloStateMachines {
   public static TcloStateMachine legacy(
       Backdoor backdoor, TcloOptions options, TcloListener listener) {
     return new LegacyTcloMachine(
-        Preconditions.checkNotNull(backdoor, "backdoor"),
-        Preconditions.checkNotNull(options, "options"),
-        Preconditions.checkNotNull(listener, "listener"));
+        Objects.requireNonNull(backdoor, "backdoor"),
+        Objects.requireNonNull(options, "options"),
+        Objects.requireNonNull(listener, "listener"));
   }
 
   /** vmt(4) with the 2024 patch, including its flaw: a refused close leaves the channel "alive". */
   public static TcloStateMachine proposedPatch(
       Backdoor backdoor, TcloOptions options, TcloListener listener) {
     return new ProposedPatchTcloMachine(
-        Preconditions.checkNotNull(backdoor, "backdoor"),
-        Preconditions.checkNotNull(options, "options"),
-        Preconditions.checkNotNull(listener, "listener"));
+        Objects.requireNonNull(backdoor, "backdoor"),
+        Objects.requireNonNull(options, "options"),
+        Objects.requireNonNull(listener, "listener"));
   }
 }

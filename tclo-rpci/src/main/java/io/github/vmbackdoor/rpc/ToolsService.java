@@ -1,8 +1,5 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
-import com.google.common.collect.ImmutableMap;
-import com.google.common.collect.ImmutableSet;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.MessageException;
@@ -11,6 +8,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -70,8 +69,8 @@ public final class ToolsService implements TcloDispatcher {
   public static final String INVALID_OPTION = "Unknown or invalid option";
 
   /** The {@code Set_Option} names open-vm-tools accepts. */
-  static final ImmutableSet<String> KNOWN_OPTIONS =
-      ImmutableSet.of(
+  static final Set<String> KNOWN_OPTIONS =
+      Set.of(
           "copypaste",
           "autohide",
           "broadcastIP",
@@ -167,12 +166,12 @@ public final class ToolsService implements TcloDispatcher {
 
   /** The options the host set with {@code Set_Option}, by name. */
   public Map<String, String> hostOptions() {
-    return ImmutableMap.copyOf(hostOptions);
+    return Map.copyOf(hostOptions);
   }
 
   /** Adds a listener for the machine's and the handlers' events and log lines. */
   public void addListener(TcloListener listener) {
-    listeners.add(Preconditions.checkNotNull(listener, "listener"));
+    listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Removes a listener added before. */
@@ -182,13 +181,17 @@ public final class ToolsService implements TcloDispatcher {
 
   /** Registers (or replaces) the handler of a command name. */
   public void registerHandler(String name, TcloHandler handler) {
-    Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);
-    handlers.put(name, Preconditions.checkNotNull(handler, "handler"));
+    if (name.isEmpty() || name.indexOf(' ') >= 0) {
+      throw new IllegalArgumentException("bad name: " + name);
+    }
+    handlers.put(name, Objects.requireNonNull(handler, "handler"));
   }
 
   /** Schedules the first tick at once; every tick schedules the next after the delay it returns. */
   public synchronized void start() {
-    Preconditions.checkState(!started, "already started");
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
     started = true;
     running = true;
     next = scheduler.schedule(Duration.ZERO, this::runTick);
@@ -235,7 +238,7 @@ public final class ToolsService implements TcloDispatcher {
 
   @Override
   public TcloResult dispatch(String command) {
-    Preconditions.checkNotNull(command, "command");
+    Objects.requireNonNull(command, "command");
     if (command.trim().isEmpty()) {
       return TcloResult.error(BAD_COMMAND);
     }
@@ -383,30 +386,30 @@ public final class ToolsService implements TcloDispatcher {
     private final List<TcloListener> listeners = new CopyOnWriteArrayList<>();
 
     private Builder(Backdoor backdoor) {
-      this.backdoor = Preconditions.checkNotNull(backdoor, "backdoor");
+      this.backdoor = Objects.requireNonNull(backdoor, "backdoor");
     }
 
     /** Where ticks run (required). */
     public Builder scheduler(TickScheduler value) {
-      scheduler = Preconditions.checkNotNull(value, "scheduler");
+      scheduler = Objects.requireNonNull(value, "scheduler");
       return this;
     }
 
     /** Which machine to run; {@link Machine#FIXED} unless set. */
     public Builder machine(Machine value) {
-      machine = Preconditions.checkNotNull(value, "machine");
+      machine = Objects.requireNonNull(value, "machine");
       return this;
     }
 
     /** The options; {@link TcloOptions#defaults()} unless set. */
     public Builder options(TcloOptions value) {
-      options = Preconditions.checkNotNull(value, "options");
+      options = Objects.requireNonNull(value, "options");
       return this;
     }
 
     /** The RPCI client of the built-in handlers; one on the same backdoor unless set. */
     public Builder rpci(RpciClient value) {
-      rpci = Preconditions.checkNotNull(value, "rpci");
+      rpci = Objects.requireNonNull(value, "rpci");
       return this;
     }
 
@@ -415,7 +418,7 @@ public final class ToolsService implements TcloDispatcher {
      * fixed machine dispatches through the service; the vmt machines keep to vmt's own table.
      */
     public Builder powerCallback(Consumer<GuestOsState> value) {
-      powerCallback = Preconditions.checkNotNull(value, "callback");
+      powerCallback = Objects.requireNonNull(value, "callback");
       return this;
     }
 
@@ -424,20 +427,24 @@ public final class ToolsService implements TcloDispatcher {
      * for {@link #powerCallback}).
      */
     public Builder handler(String name, TcloHandler handler) {
-      Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);
-      handlers.put(name, Preconditions.checkNotNull(handler, "handler"));
+      if (name.isEmpty() || name.indexOf(' ') >= 0) {
+        throw new IllegalArgumentException("bad name: " + name);
+      }
+      handlers.put(name, Objects.requireNonNull(handler, "handler"));
       return this;
     }
 
     /** A listener for events and log lines. */
     public Builder listener(TcloListener value) {
-      listeners.add(Preconditions.checkNotNull(value, "listener"));
+      listeners.add(Objects.requireNonNull(value, "listener"));
       return this;
     }
 
     /** The service, not started yet. */
     public ToolsService build() {
-      Preconditions.checkState(scheduler != null, "no scheduler");
+      if (scheduler == null) {
+        throw new IllegalStateException("no scheduler");
+      }
       return new ToolsService(this);
     }
   }
