@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     description =
         "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
     synopsisSubcommandLabel = "COMMAND",
+    versionProvider = BuildVersion.class,
     footer = {"", "Exit codes: 0 success, 1 the job failed, 2 bad usage."})
 public final class Main implements Callable<Integer> {
 
@@ -45,6 +46,12 @@ public final class Main implements Callable<Integer> {
       usageHelp = true,
       description = "Show this help and exit.")
   private boolean help;
+
+  @Option(
+      names = {"-V", "--version"},
+      versionHelp = true,
+      description = "Print the version and exit.")
+  private boolean version;
 
   private Main() {}
 
