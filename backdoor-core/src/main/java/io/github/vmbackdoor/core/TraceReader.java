@@ -307,10 +307,14 @@ public final class TraceReader implements Closeable {
         r[field++] = value;
         digits = 0;
         value = 0;
-      } else if (digits == 8 || !HexFormat.isHexDigit(text[i])) {
+      } else if (digits == 8) {
         throw badRegisters(text, from, length);
       } else {
-        value = (value << 4) | HexFormat.fromHexDigit(text[i]);
+        try {
+          value = (value << 4) | HexFormat.fromHexDigit(text[i]);
+        } catch (NumberFormatException e) {
+          throw badRegisters(text, from, length);
+        }
         digits++;
       }
     }
