@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -35,7 +34,9 @@ public final class BiosUuid {
 
   /** The UUID of these 16 bytes, in the order the host returns them. */
   public static BiosUuid of(byte[] bytes) {
-    Preconditions.checkArgument(bytes.length == 16, "a UUID is 16 bytes, got %s", bytes.length);
+    if (bytes.length != 16) {
+      throw new IllegalArgumentException("a UUID is 16 bytes, got " + bytes.length);
+    }
     return new BiosUuid(bytes.clone());
   }
 

@@ -1,6 +1,6 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -31,7 +31,7 @@ public final class CommandPort {
    * @param backdoor the transport every call goes through
    */
   public CommandPort(Backdoor backdoor) {
-    this.backdoor = Preconditions.checkNotNull(backdoor);
+    this.backdoor = Objects.requireNonNull(backdoor);
   }
 
   /**
@@ -47,9 +47,11 @@ public final class CommandPort {
    * argument; returns the registers the host returned, undecoded.
    */
   public Registers call(BackdoorCommand command, int subCommand, int ebx) {
-    Preconditions.checkNotNull(command);
-    Preconditions.checkArgument(
-        (subCommand & ~0xFFFF) == 0, "sub-command %s does not fit ecx's high word", subCommand);
+    Objects.requireNonNull(command);
+    if ((subCommand & ~0xFFFF) != 0) {
+      throw new IllegalArgumentException(
+          String.format("sub-command %s does not fit ecx's high word", subCommand));
+    }
     return backdoor.in(command.registers(subCommand, ebx));
   }
 

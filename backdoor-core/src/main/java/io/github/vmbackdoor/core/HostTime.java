@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -26,13 +26,12 @@ public record HostTime(
 
   /** Checks the command is one of the three time commands. */
   public HostTime {
-    Preconditions.checkArgument(
-        command == BackdoorCommand.GETTIME
-            || command == BackdoorCommand.GETTIMEFULL
-            || command == BackdoorCommand.GETTIMEFULL_WITH_LAG,
-        "not a time command: %s",
-        command);
-    Preconditions.checkNotNull(interruptLagMicros);
+    if (!(command == BackdoorCommand.GETTIME
+        || command == BackdoorCommand.GETTIMEFULL
+        || command == BackdoorCommand.GETTIMEFULL_WITH_LAG)) {
+      throw new IllegalArgumentException("not a time command: " + command);
+    }
+    Objects.requireNonNull(interruptLagMicros);
   }
 
   /**

@@ -18,8 +18,8 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_HB;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import static io.github.vmbackdoor.core.BackdoorProtocol.messageEcx;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.MessageException.Step;
+import java.util.Objects;
 
 /**
  * A guest-side message channel: the GuestMsg layer on top of backdoor command 30.
@@ -79,12 +79,16 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     public Options withMaxCheckpointRestarts(int restarts) {
-      Preconditions.checkArgument(restarts >= 0, "restarts must be >= 0: %s", restarts);
+      if (restarts < 0) {
+        throw new IllegalArgumentException("restarts must be >= 0: " + restarts);
+      }
       return new Options(restarts, maxReceiveSize);
     }
 
     public Options withMaxReceiveSize(int bytes) {
-      Preconditions.checkArgument(bytes >= 0, "size must be >= 0: %s", bytes);
+      if (bytes < 0) {
+        throw new IllegalArgumentException("size must be >= 0: " + bytes);
+      }
       return new Options(maxCheckpointRestarts, bytes);
     }
 
@@ -131,12 +135,12 @@ public final class MessageChannel implements AutoCloseable {
    * @throws MessageException with step {@link Step#OPEN} when both attempts are refused
    */
   public static MessageChannel open(Backdoor backdoor, int protocol, Options options) {
-    Preconditions.checkNotNull(backdoor, "backdoor");
-    Preconditions.checkNotNull(options, "options");
-    Preconditions.checkArgument(
-        (protocol & FLAG_COOKIE) == 0,
-        "protocol must not carry the cookie flag: %s",
-        Registers.hex(protocol));
+    Objects.requireNonNull(backdoor, "backdoor");
+    Objects.requireNonNull(options, "options");
+    if ((protocol & FLAG_COOKIE) != 0) {
+      throw new IllegalArgumentException(
+          "protocol must not carry the cookie flag: " + Registers.hex(protocol));
+    }
     Registers out = backdoor.in(openCall(protocol | FLAG_COOKIE));
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
       out = backdoor.in(openCall(protocol));
@@ -183,7 +187,7 @@ public final class MessageChannel implements AutoCloseable {
    * @throws MessageException naming the step the host refused
    */
   public void send(byte[] message) {
-    Preconditions.checkNotNull(message, "message");
+    Objects.requireNonNull(message, "message");
     checkOpen();
     int length = message.length;
     for (int restarts = 0; ; restarts++) {

@@ -1,11 +1,11 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -74,7 +74,9 @@ public final class NativeBackdoor implements Backdoor {
     /** The gate passed: CPUID named VMware. */
     record Gated(String vendor) implements Admission {
       public Gated {
-        Preconditions.checkState(BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor));
+        if (!BackdoorProtocol.CPUID_VENDOR_VMWARE.equals(vendor)) {
+          throw new IllegalStateException("not a VMware CPU: " + vendor);
+        }
       }
 
       @Override
@@ -95,7 +97,7 @@ public final class NativeBackdoor implements Backdoor {
 
   /** Maps the port stubs; reached only from {@link #open()} and the opt-in, never before them. */
   private NativeBackdoor(Admission admission) {
-    this.admission = Preconditions.checkNotNull(admission);
+    this.admission = Objects.requireNonNull(admission);
     this.portIn = PortStubs.IN;
     this.portOuts = PortStubs.OUTS;
     this.portIns = PortStubs.INS;
@@ -240,21 +242,24 @@ public final class NativeBackdoor implements Backdoor {
   }
 
   static void checkCall(Registers r, int port) {
-    Preconditions.checkArgument(
-        r.eax() == BackdoorProtocol.MAGIC,
-        "eax must hold the magic %s, got %s",
-        Registers.hex(BackdoorProtocol.MAGIC),
-        Registers.hex(r.eax()));
-    Preconditions.checkArgument(
-        r.edxLow() == port,
-        "dx must hold port %s, got %s",
-        Integer.toHexString(port),
-        Registers.hex(r.edx()));
+    if (r.eax() != BackdoorProtocol.MAGIC) {
+      throw new IllegalArgumentException(
+          String.format(
+              "eax must hold the magic %s, got %s",
+              Registers.hex(BackdoorProtocol.MAGIC), Registers.hex(r.eax())));
+    }
+    if (r.edxLow() != port) {
+      throw new IllegalArgumentException(
+          String.format(
+              "dx must hold port %s, got %s", Integer.toHexString(port), Registers.hex(r.edx())));
+    }
   }
 
   static void checkCount(Registers r, int length) {
-    Preconditions.checkArgument(
-        r.ecx() == length, "ecx (%s) must equal the buffer length (%s)", r.ecx(), length);
+    if (r.ecx() != length) {
+      throw new IllegalArgumentException(
+          String.format("ecx (%s) must equal the buffer length (%s)", r.ecx(), length));
+    }
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
@@ -49,7 +48,9 @@ final class NativeStub {
    *     executable anonymous memory)
    */
   static NativeStub map(byte[] code) {
-    Preconditions.checkArgument(code.length > 0);
+    if (code.length == 0) {
+      throw new IllegalArgumentException("empty machine code");
+    }
     LibC libc = LibCHolder.LIBC;
     long length = code.length;
     Pointer page =

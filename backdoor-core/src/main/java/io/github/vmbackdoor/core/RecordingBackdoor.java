@@ -1,38 +1,40 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
-import com.google.common.base.Ticker;
+import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * A decorator that passes every call to another {@link Backdoor} and writes it, with its answer, to
  * a trace. Works on any transport: in-process, remote, or the real port.
  *
- * <p>Times are read from a {@link Ticker} (the system ticker for real runs, a simulation's virtual
- * ticker in tests) and written as nanoseconds since the recorder was created. A call whose
+ * <p>Times are read from a nanosecond clock ({@code System::nanoTime} for real runs, a simulation's
+ * virtual clock in tests) and written as nanoseconds since the recorder was created. A call whose
  * transport throws is not recorded; the exception passes through.
  */
 public final class RecordingBackdoor implements Backdoor {
 
   private final Backdoor delegate;
   private final TraceWriter trace;
-  private final Ticker ticker;
+  private final LongSupplier nanoClock;
   private final long startNanos;
 
-  private RecordingBackdoor(Backdoor delegate, TraceWriter trace, Ticker ticker) {
+  private RecordingBackdoor(Backdoor delegate, TraceWriter trace, LongSupplier nanoClock) {
     this.delegate = delegate;
     this.trace = trace;
-    this.ticker = ticker;
-    this.startNanos = ticker.read();
+    this.nanoClock = nanoClock;
+    this.startNanos = nanoClock.getAsLong();
   }
 
   /**
-   * Records the calls made through {@code delegate} into {@code trace}, timed by {@code ticker}.
+   * Records the calls made through {@code delegate} into {@code trace}, timed by {@code nanoClock}
+   * (any clock that counts nanoseconds, such as {@code System::nanoTime}).
    */
-  public static RecordingBackdoor wrap(Backdoor delegate, TraceWriter trace, Ticker ticker) {
-    Preconditions.checkNotNull(delegate, "delegate");
-    Preconditions.checkNotNull(trace, "trace");
-    Preconditions.checkNotNull(ticker, "ticker");
-    return new RecordingBackdoor(delegate, trace, ticker);
+  public static RecordingBackdoor wrap(
+      Backdoor delegate, TraceWriter trace, LongSupplier nanoClock) {
+    Objects.requireNonNull(delegate, "delegate");
+    Objects.requireNonNull(trace, "trace");
+    Objects.requireNonNull(nanoClock, "nanoClock");
+    return new RecordingBackdoor(delegate, trace, nanoClock);
   }
 
   @Override
@@ -57,6 +59,6 @@ public final class RecordingBackdoor implements Backdoor {
   }
 
   private long elapsed() {
-    return Math.max(0, ticker.read() - startNanos);
+    return Math.max(0, nanoClock.getAsLong() - startNanos);
   }
 }

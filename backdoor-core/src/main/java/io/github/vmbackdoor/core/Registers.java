@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.core;
 
+import java.util.HexFormat;
+
 /**
  * The seven x86 registers a backdoor call moves: eax, ebx, ecx, edx, esi, edi and ebp.
  *
@@ -154,9 +156,11 @@ public final class Registers {
     return (high << 16) | (low & 0xFFFF);
   }
 
+  private static final HexFormat HEX = HexFormat.of();
+
   /** A register value as eight lower-case hex digits, the way vmt(4) prints it. */
   public static String hex(int value) {
-    return String.format("%08x", value);
+    return HEX.toHexDigits(value);
   }
 
   @Override

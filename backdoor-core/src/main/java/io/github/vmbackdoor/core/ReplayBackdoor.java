@@ -1,10 +1,9 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
-import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.TraceCall.Operation;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A {@link Backdoor} that serves the answers of a recorded trace, so guest code can be run again
@@ -21,16 +20,16 @@ import java.util.List;
  */
 public final class ReplayBackdoor implements Backdoor {
 
-  private final ImmutableList<TraceCall> calls;
+  private final List<TraceCall> calls;
   private int next;
 
-  private ReplayBackdoor(ImmutableList<TraceCall> calls) {
+  private ReplayBackdoor(List<TraceCall> calls) {
     this.calls = calls;
   }
 
   /** Serves the answers of {@code calls}, in order. */
   public static ReplayBackdoor of(List<TraceCall> calls) {
-    return new ReplayBackdoor(ImmutableList.copyOf(calls));
+    return new ReplayBackdoor(List.copyOf(calls));
   }
 
   /** How many recorded calls the guest has made so far. */
@@ -64,13 +63,13 @@ public final class ReplayBackdoor implements Backdoor {
 
   @Override
   public Registers outs(Registers registers, byte[] bytes) {
-    Preconditions.checkNotNull(bytes, "bytes");
+    Objects.requireNonNull(bytes, "bytes");
     return match(Operation.OUTS, registers, bytes).answer();
   }
 
   @Override
   public Registers ins(Registers registers, byte[] into) {
-    Preconditions.checkNotNull(into, "into");
+    Objects.requireNonNull(into, "into");
     TraceCall call = match(Operation.INS, registers, null);
     byte[] recorded = call.bytes();
     System.arraycopy(recorded, 0, into, 0, Math.min(recorded.length, into.length));

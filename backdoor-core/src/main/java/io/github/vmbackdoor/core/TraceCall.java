@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -70,13 +69,16 @@ public final class TraceCall {
    */
   public static TraceCall of(
       long timeNanos, Operation operation, Registers request, Registers answer, byte[] bytes) {
-    Preconditions.checkArgument(timeNanos >= 0, "time must be >= 0: %s", timeNanos);
-    Preconditions.checkNotNull(operation, "operation");
-    Preconditions.checkNotNull(request, "request");
-    Preconditions.checkNotNull(answer, "answer");
+    if (timeNanos < 0) {
+      throw new IllegalArgumentException("time must be >= 0: " + timeNanos);
+    }
+    Objects.requireNonNull(operation, "operation");
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(answer, "answer");
     byte[] copy = bytes == null || bytes.length == 0 ? NONE : bytes.clone();
-    Preconditions.checkArgument(
-        operation != Operation.IN || copy.length == 0, "an in call carries no bytes");
+    if (operation == Operation.IN && copy.length > 0) {
+      throw new IllegalArgumentException("an in call carries no bytes");
+    }
     return new TraceCall(timeNanos, operation, request, answer, copy);
   }
 

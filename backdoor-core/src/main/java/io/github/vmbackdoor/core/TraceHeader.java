@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.core;
 
-import com.google.common.base.Preconditions;
-import com.google.common.collect.ImmutableMap;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,10 +20,10 @@ public final class TraceHeader {
   public static final String FORMAT_NAME = "vmbackdoor-trace";
 
   private final int version;
-  private final ImmutableMap<String, String> vm;
+  private final Map<String, String> vm;
   private final Instant start;
 
-  private TraceHeader(int version, ImmutableMap<String, String> vm, Instant start) {
+  private TraceHeader(int version, Map<String, String> vm, Instant start) {
     this.version = version;
     this.vm = vm;
     this.start = start;
@@ -36,16 +36,18 @@ public final class TraceHeader {
 
   /** A header of a given version, as read from a file. */
   public static TraceHeader of(int version, Map<String, String> vm, Instant start) {
-    Preconditions.checkArgument(version >= 1, "version must be >= 1: %s", version);
-    return new TraceHeader(version, ImmutableMap.copyOf(vm), start);
+    if (version < 1) {
+      throw new IllegalArgumentException("version must be >= 1: " + version);
+    }
+    return new TraceHeader(version, Collections.unmodifiableMap(new LinkedHashMap<>(vm)), start);
   }
 
   public int version() {
     return version;
   }
 
-  /** What is known of the VM; may be empty. */
-  public ImmutableMap<String, String> vm() {
+  /** What is known of the VM, in the order written; unmodifiable, may be empty. */
+  public Map<String, String> vm() {
     return vm;
   }
 

@@ -1,9 +1,11 @@
 package io.github.vmbackdoor.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.google.common.base.Preconditions;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,55 +18,66 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads a trace written by {@link TraceWriter}: the header on construction, then one call per
- * {@link #next()}. Every problem is a {@link TraceFormatException} naming the line; a line longer
- * than {@link #MAX_LINE_CHARS} is refused without being read whole.
+ * {@link #next()}. One Jackson streaming parser reads the whole trace, a line at a time: the lines
+ * are handed to it one by one, so that a line longer than {@link #MAX_LINE_CHARS} is refused before
+ * it is parsed and a JSON object must begin and end on its own line (JSON Lines). Every problem is
+ * a {@link TraceFormatException} naming the line, in words of its own rather than the parser's; the
+ * first one ends the reading. A byte order mark before the header is skipped.
  */
 public final class TraceReader implements Closeable {
 
   /** The longest line accepted: a 64 KiB payload in base64 plus the registers, with room. */
   public static final int MAX_LINE_CHARS = 256 * 1024;
 
-  private static final JsonFactory JSON = new JsonFactory();
-
-  private final Reader in;
-  private final StringBuilder line = new StringBuilder(256);
-  private final char[] buffer = new char[16 * 1024];
-  private int bufferPos;
-  private int bufferEnd;
+  private final Lines lines;
+  private final JsonParser p;
   private final TraceHeader header;
   private long lineNumber;
-  private boolean eof;
+  private TraceFormatException failure;
 
-  private TraceReader(Reader in) {
-    this.in = in;
-    String first = readLine();
-    if (first == null) {
-      throw new TraceFormatException(1, "empty trace: no header line");
+  private TraceReader(JsonFactory json, Reader in) {
+    this.lines = new Lines(in);
+    try {
+      this.p = json.createParser(lines);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read trace", e);
     }
-    this.header = parseHeader(first);
+    this.header = parseHeader();
   }
 
-  /** Opens a trace file and reads its header. */
+  /**
+   * Opens a trace file and reads its header.
+   *
+   * @throws IllegalStateException when jackson-core is not on the class path
+   */
   public static TraceReader open(Path file) {
+    JsonFactory json = TraceJson.factory();
     try {
       return new TraceReader(
-          new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8));
+          json, new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open trace " + file, e);
     }
   }
 
-  /** Reads a trace from a stream (UTF-8) and reads its header. */
+  /**
+   * Reads a trace from a stream (UTF-8) and reads its header.
+   *
+   * @throws IllegalStateException when jackson-core is not on the class path
+   */
   public static TraceReader open(InputStream in) {
-    Preconditions.checkNotNull(in, "in");
-    return new TraceReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    Objects.requireNonNull(in, "in");
+    return new TraceReader(TraceJson.factory(), new InputStreamReader(in, StandardCharsets.UTF_8));
   }
 
   /** Reads a whole trace file into memory. */
@@ -87,55 +100,89 @@ public final class TraceReader implements Closeable {
     return lineNumber;
   }
 
-  /** The next call, or {@code null} at the end of the trace. Blank lines are skipped. */
+  /**
+   * The next call, or {@code null} at the end of the trace. Blank lines are skipped. After a {@link
+   * TraceFormatException} every call throws the same exception.
+   */
   public TraceCall next() {
-    while (true) {
-      String text = readLine();
-      if (text == null) {
+    if (failure != null) {
+      throw failure;
+    }
+    try {
+      if (!nextObject("call")) {
         return null;
       }
-      if (!text.isBlank()) {
-        return parseCall(text);
-      }
+      return parseCall();
+    } catch (TraceFormatException e) {
+      failure = e;
+      throw e;
     }
   }
 
-  private TraceHeader parseHeader(String text) {
+  /**
+   * Moves to the next line's JSON object; false at the end of the trace. The object must start on a
+   * line of its own.
+   */
+  private boolean nextObject(String what) {
+    long previousLine = lineNumber;
+    JsonToken token;
+    try {
+      token = p.nextToken();
+    } catch (IOException e) {
+      lineNumber = lines.lineNumber();
+      throw notJson(what, e);
+    }
+    if (token == null) {
+      return false;
+    }
+    lineNumber = p.currentTokenLocation().getLineNr();
+    if (lineNumber == previousLine) {
+      throw new TraceFormatException(
+          lineNumber,
+          "text after the JSON object at column " + p.currentTokenLocation().getColumnNr());
+    }
+    expect(token == JsonToken.START_OBJECT, what + " is not a JSON object");
+    return true;
+  }
+
+  /** The object ended on the line it began on. */
+  private void expectSameLine(String what) {
+    if (p.currentLocation().getLineNr() != lineNumber) {
+      throw new TraceFormatException(lineNumber, what + " line ends inside its JSON object");
+    }
+  }
+
+  private TraceHeader parseHeader() {
     String format = null;
     int version = -1;
     Map<String, String> vm = new LinkedHashMap<>();
     Instant start = null;
-    try (JsonParser p = JSON.createParser(text)) {
-      expect(p.nextToken() == JsonToken.START_OBJECT, "header is not a JSON object");
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.getCurrentName();
+    if (!nextObject("header")) {
+      throw new TraceFormatException(1, "empty trace: no header line");
+    }
+    try {
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         JsonToken value = p.nextToken();
         switch (name) {
-          case "format":
-            format = p.getText();
-            break;
-          case "version":
+          case "format" -> format = string(value, "format");
+          case "version" -> {
             expect(value == JsonToken.VALUE_NUMBER_INT, "version is not a whole number");
             version = p.getIntValue();
-            break;
-          case "vm":
+          }
+          case "vm" -> {
             expect(value == JsonToken.START_OBJECT, "vm is not an object");
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-              String key = p.getCurrentName();
-              p.nextToken();
-              vm.put(key, p.getText());
+            for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+              vm.put(key, string(p.nextToken(), "vm." + key));
             }
-            break;
-          case "start":
-            start = Instant.parse(p.getText());
-            break;
-          default:
-            p.skipChildren();
+          }
+          case "start" -> start = instant(string(value, "start"));
+          default -> p.skipChildren();
         }
       }
-    } catch (IOException | DateTimeParseException e) {
-      throw new TraceFormatException(lineNumber, "bad header: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw notJson("header", e);
     }
+    expectSameLine("header");
     expect(
         TraceHeader.FORMAT_NAME.equals(format),
         "not a vmbackdoor trace (format is " + format + ")");
@@ -149,152 +196,33 @@ public final class TraceReader implements Closeable {
     return TraceHeader.of(version, vm, start);
   }
 
-  private TraceCall parseCall(String text) {
-    TraceCall written = parseAsWritten(text);
-    return written != null ? written : parseJson(text);
-  }
-
-  /**
-   * A call line exactly as {@link TraceWriter} writes it ({@code {"t":..,"op":"..","in":"..",
-   * "out":".."[,"bytes":".."]}}, eight hex digits per register), read without a JSON parser; null
-   * when the line has any other form or content the JSON path would refuse, so that path reads it
-   * (or names what is wrong with it). Traces are read in bulk for replay; this keeps a million-call
-   * trace well within a second.
-   */
-  static TraceCall parseAsWritten(String s) {
-    int n = s.length();
-    if (!s.startsWith("{\"t\":")) {
-      return null;
-    }
-    int i = 5;
-    int digits = i;
-    long time = 0;
-    while (i < n && i - digits < 18 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-      time = time * 10 + (s.charAt(i) - '0');
-      i++;
-    }
-    if (i == digits
-        || (s.charAt(digits) == '0' && i - digits > 1)
-        || !s.startsWith(",\"op\":\"", i)) {
-      return null;
-    }
-    i += 7;
-    TraceCall.Operation op;
-    if (s.startsWith("in\"", i)) {
-      op = TraceCall.Operation.IN;
-      i += 3;
-    } else if (s.startsWith("outs\"", i)) {
-      op = TraceCall.Operation.OUTS;
-      i += 5;
-    } else if (s.startsWith("ins\"", i)) {
-      op = TraceCall.Operation.INS;
-      i += 4;
-    } else {
-      return null;
-    }
-    if (!s.startsWith(",\"in\":\"", i)) {
-      return null;
-    }
-    i += 7;
-    Registers request = registersAsWritten(s, i);
-    i += REGISTERS_AS_WRITTEN;
-    if (request == null || !s.startsWith("\",\"out\":\"", i)) {
-      return null;
-    }
-    i += 9;
-    Registers answer = registersAsWritten(s, i);
-    i += REGISTERS_AS_WRITTEN;
-    if (answer == null) {
-      return null;
-    }
-    byte[] bytes = null;
-    if (s.startsWith("\",\"bytes\":\"", i)) {
-      i += 11;
-      int end = n - 2;
-      if (end < i || !s.startsWith("\"}", end)) {
-        return null;
-      }
-      for (int j = i; j < end; j++) {
-        char c = s.charAt(j);
-        if (c == '"' || c == '\\') {
-          return null;
-        }
-      }
-      try {
-        bytes = Base64.getDecoder().decode(s.substring(i, end));
-      } catch (IllegalArgumentException e) {
-        return null;
-      }
-    } else if (i != n - 2 || !s.startsWith("\"}", i)) {
-      return null;
-    }
-    if (op == TraceCall.Operation.IN && bytes != null && bytes.length > 0) {
-      return null;
-    }
-    return TraceCall.of(time, op, request, answer, bytes);
-  }
-
-  /** Seven registers of eight hex digits each, separated by single spaces. */
-  private static final int REGISTERS_AS_WRITTEN = 7 * 8 + 6;
-
-  private static Registers registersAsWritten(String s, int from) {
-    if (from + REGISTERS_AS_WRITTEN > s.length()) {
-      return null;
-    }
-    int[] r = new int[7];
-    int i = from;
-    for (int field = 0; field < 7; field++) {
-      if (field > 0 && s.charAt(i++) != ' ') {
-        return null;
-      }
-      int value = 0;
-      for (int end = i + 8; i < end; i++) {
-        int digit = Character.digit(s.charAt(i), 16);
-        if (digit < 0) {
-          return null;
-        }
-        value = (value << 4) | digit;
-      }
-      r[field] = value;
-    }
-    return Registers.of(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-  }
-
-  private TraceCall parseJson(String text) {
+  private TraceCall parseCall() {
     long time = -1;
     String op = null;
     Registers request = null;
     Registers answer = null;
     byte[] bytes = null;
-    try (JsonParser p = JSON.createParser(text)) {
-      expect(p.nextToken() == JsonToken.START_OBJECT, "call is not a JSON object");
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.getCurrentName();
+    try {
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         JsonToken value = p.nextToken();
         switch (name) {
-          case "t":
+          case "t" -> {
             expect(value == JsonToken.VALUE_NUMBER_INT, "t is not a whole number");
+            expect(p.getNumberType() != JsonParser.NumberType.BIG_INTEGER, "t is too large");
             time = p.getLongValue();
-            break;
-          case "op":
-            op = p.getText();
-            break;
-          case "in":
-            request = parseRegisters(p.getText());
-            break;
-          case "out":
-            answer = parseRegisters(p.getText());
-            break;
-          case "bytes":
-            bytes = Base64.getDecoder().decode(p.getText());
-            break;
-          default:
-            p.skipChildren();
+            expect(time >= 0, "t is negative");
+          }
+          case "op" -> op = string(value, "op");
+          case "in" -> request = registers(value, "in");
+          case "out" -> answer = registers(value, "out");
+          case "bytes" -> bytes = base64(string(value, "bytes"));
+          default -> p.skipChildren();
         }
       }
-    } catch (IOException | IllegalArgumentException e) {
-      throw new TraceFormatException(lineNumber, "bad call: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw notJson("call", e);
     }
+    expectSameLine("call");
     expect(time >= 0, "call has no time t");
     expect(op != null, "call has no op");
     expect(request != null, "call has no in registers");
@@ -306,24 +234,99 @@ public final class TraceReader implements Closeable {
     }
   }
 
-  /** Seven groups of hex digits separated by single spaces, eax first. */
+  /** A parser's complaint in our words: where on the line the JSON breaks, not the parser's. */
+  private TraceFormatException notJson(String what, IOException e) {
+    if (!(e instanceof JsonProcessingException j)) {
+      throw new UncheckedIOException("cannot read trace at line " + lines.lineNumber(), e);
+    }
+    JsonLocation at = j.getLocation();
+    boolean pastTheLine =
+        at != null
+            && (at.getLineNr() > lineNumber
+                || (lines.lineNumber() == lineNumber && at.getColumnNr() > lines.length()));
+    if (e instanceof JsonEOFException || pastTheLine) {
+      return new TraceFormatException(lineNumber, what + " line ends inside its JSON object", e);
+    }
+    if (at != null) {
+      return new TraceFormatException(
+          lineNumber, what + " is not valid JSON at column " + at.getColumnNr(), e);
+    }
+    return new TraceFormatException(lineNumber, what + " is not valid JSON", e);
+  }
+
+  private String string(JsonToken value, String field) throws IOException {
+    expect(value == JsonToken.VALUE_STRING, field + " is not a string");
+    return p.getText();
+  }
+
+  private Instant instant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new TraceFormatException(lineNumber, "start is not an ISO-8601 instant: " + text, e);
+    }
+  }
+
+  private byte[] base64(String text) {
+    try {
+      return Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      throw new TraceFormatException(lineNumber, "bytes is not base64: " + e.getMessage(), e);
+    }
+  }
+
+  /** A register string read in place from the parser's buffer, without a copy. */
+  private Registers registers(JsonToken value, String field) throws IOException {
+    expect(value == JsonToken.VALUE_STRING, field + " is not a string");
+    try {
+      return parseRegisters(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+    } catch (IllegalArgumentException e) {
+      throw new TraceFormatException(lineNumber, field + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Seven groups of one to eight hex digits separated by single spaces, eax first. */
   static Registers parseRegisters(String text) {
+    return parseRegisters(text.toCharArray(), 0, text.length());
+  }
+
+  /**
+   * {@link #parseRegisters(String)} on {@code length} characters of {@code text} at {@code from}.
+   */
+  static Registers parseRegisters(char[] text, int from, int length) {
     int[] r = new int[7];
     int field = 0;
-    int start = 0;
-    for (int i = 0; i <= text.length(); i++) {
-      if (i == text.length() || text.charAt(i) == ' ') {
-        if (field == 7 || i == start || i - start > 8) {
-          throw new IllegalArgumentException("registers must be seven 32-bit hex values: " + text);
+    int digits = 0;
+    int value = 0;
+    int end = from + length;
+    for (int i = from; i <= end; i++) {
+      if (i == end || text[i] == ' ') {
+        if (field == 7 || digits == 0) {
+          throw badRegisters(text, from, length);
         }
-        r[field++] = Integer.parseUnsignedInt(text, start, i, 16);
-        start = i + 1;
+        r[field++] = value;
+        digits = 0;
+        value = 0;
+      } else if (digits == 8) {
+        throw badRegisters(text, from, length);
+      } else {
+        try {
+          value = (value << 4) | HexFormat.fromHexDigit(text[i]);
+        } catch (NumberFormatException e) {
+          throw badRegisters(text, from, length);
+        }
+        digits++;
       }
     }
     if (field != 7) {
-      throw new IllegalArgumentException("registers must be seven 32-bit hex values: " + text);
+      throw badRegisters(text, from, length);
     }
     return Registers.of(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
+  }
+
+  private static IllegalArgumentException badRegisters(char[] text, int from, int length) {
+    return new IllegalArgumentException(
+        "registers must be seven 32-bit hex values: " + new String(text, from, length));
   }
 
   private void expect(boolean condition, String message) {
@@ -332,14 +335,71 @@ public final class TraceReader implements Closeable {
     }
   }
 
-  /** Reads one line of at most {@link #MAX_LINE_CHARS}; null at the end. */
-  private String readLine() {
-    if (eof) {
-      return null;
-    }
-    line.setLength(0);
-    lineNumber++;
+  @Override
+  public void close() {
     try {
+      p.close();
+      lines.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close trace", e);
+    }
+  }
+
+  /**
+   * The trace's text handed to the parser one whole line at a time, so that the parser never sees a
+   * line longer than {@link #MAX_LINE_CHARS} nor reads ahead of the line it is on. Skips a byte
+   * order mark at the start.
+   */
+  private static final class Lines extends Reader {
+    private static final char BOM = '\uFEFF';
+
+    private final Reader in;
+    private final char[] buffer = new char[16 * 1024];
+    private int bufferPos;
+    private int bufferEnd;
+    private char[] line = new char[1024];
+    private int linePos;
+    private int lineEnd;
+    private long lineNumber;
+    private boolean eof;
+
+    Lines(Reader in) {
+      this.in = in;
+    }
+
+    /** The 1-based number of the line being handed out. */
+    long lineNumber() {
+      return lineNumber;
+    }
+
+    /** How many characters that line has, its line break not counted. */
+    int length() {
+      int n = lineEnd;
+      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        n--;
+      }
+      return n;
+    }
+
+    @Override
+    public int read(char[] into, int off, int len) throws IOException {
+      if (linePos == lineEnd && !nextLine()) {
+        return -1;
+      }
+      int n = Math.min(len, lineEnd - linePos);
+      System.arraycopy(line, linePos, into, off, n);
+      linePos += n;
+      return n;
+    }
+
+    /** Reads the next line, its newline included, into {@code line}; false at the end. */
+    private boolean nextLine() throws IOException {
+      if (eof) {
+        return false;
+      }
+      linePos = 0;
+      lineEnd = 0;
+      lineNumber++;
       while (true) {
         if (bufferPos == bufferEnd) {
           bufferEnd = in.read(buffer, 0, buffer.length);
@@ -347,39 +407,37 @@ public final class TraceReader implements Closeable {
           if (bufferEnd <= 0) {
             bufferEnd = 0;
             eof = true;
-            return line.length() == 0 ? null : line.toString();
+            return lineEnd > 0;
+          }
+          if (lineNumber == 1 && lineEnd == 0 && buffer[0] == BOM) {
+            bufferPos = 1;
           }
         }
         int i = bufferPos;
         while (i < bufferEnd && buffer[i] != '\n') {
           i++;
         }
-        if (line.length() + (i - bufferPos) > MAX_LINE_CHARS) {
+        boolean newline = i < bufferEnd;
+        int n = i - bufferPos + (newline ? 1 : 0);
+        if (lineEnd + n - (newline ? 1 : 0) > MAX_LINE_CHARS) {
           throw new TraceFormatException(
               lineNumber, "line longer than " + MAX_LINE_CHARS + " characters");
         }
-        line.append(buffer, bufferPos, i - bufferPos);
-        if (i < bufferEnd) {
-          bufferPos = i + 1;
-          int n = line.length();
-          if (n > 0 && line.charAt(n - 1) == '\r') {
-            line.setLength(n - 1);
-          }
-          return line.toString();
+        if (lineEnd + n > line.length) {
+          line = Arrays.copyOf(line, Math.max(lineEnd + n, 2 * line.length));
         }
-        bufferPos = bufferEnd;
+        System.arraycopy(buffer, bufferPos, line, lineEnd, n);
+        lineEnd += n;
+        bufferPos += n;
+        if (newline) {
+          return true;
+        }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read trace at line " + lineNumber, e);
     }
-  }
 
-  @Override
-  public void close() {
-    try {
+    @Override
+    public void close() throws IOException {
       in.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot close trace", e);
     }
   }
 }

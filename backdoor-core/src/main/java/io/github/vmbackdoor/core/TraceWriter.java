@@ -1,8 +1,6 @@
 package io.github.vmbackdoor.core;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.google.common.base.Preconditions;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Writes a trace in JSON Lines, format version 1 (see {@code docs/trace-format.md}): a header line,
@@ -20,8 +20,6 @@ import java.util.Map;
  * call in progress.
  */
 public final class TraceWriter implements Closeable {
-
-  private static final JsonFactory JSON = new JsonFactory();
 
   private final Writer out;
   private final StringBuilder line = new StringBuilder(256);
@@ -32,14 +30,24 @@ public final class TraceWriter implements Closeable {
     writeHeader(header);
   }
 
-  /** Starts a trace on {@code out} (UTF-8) and writes its header line. */
+  /**
+   * Starts a trace on {@code out} (UTF-8) and writes its header line.
+   *
+   * @throws IllegalStateException when jackson-core is not on the class path
+   */
   public static TraceWriter create(OutputStream out, TraceHeader header) {
-    Preconditions.checkNotNull(out, "out");
+    Objects.requireNonNull(out, "out");
+    TraceJson.factory();
     return new TraceWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), header);
   }
 
-  /** Starts a trace in a new file (replacing one that exists) and writes its header line. */
+  /**
+   * Starts a trace in a new file (replacing one that exists) and writes its header line.
+   *
+   * @throws IllegalStateException when jackson-core is not on the class path
+   */
   public static TraceWriter create(Path file, TraceHeader header) {
+    TraceJson.factory();
     try {
       return new TraceWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), header);
     } catch (IOException e) {
@@ -49,7 +57,7 @@ public final class TraceWriter implements Closeable {
 
   private void writeHeader(TraceHeader header) {
     try (java.io.StringWriter s = new java.io.StringWriter();
-        JsonGenerator g = JSON.createGenerator(s)) {
+        JsonGenerator g = TraceJson.factory().createGenerator(s)) {
       g.writeStartObject();
       g.writeStringField("format", TraceHeader.FORMAT_NAME);
       g.writeNumberField("version", header.version());
@@ -71,7 +79,9 @@ public final class TraceWriter implements Closeable {
 
   /** Appends one call and flushes it. */
   public synchronized void write(TraceCall call) {
-    Preconditions.checkState(!closed, "trace writer is closed");
+    if (closed) {
+      throw new IllegalStateException("trace writer is closed");
+    }
     line.setLength(0);
     line.append("{\"t\":")
         .append(call.timeNanos())
@@ -108,12 +118,13 @@ public final class TraceWriter implements Closeable {
     appendHex(b, r.ebp());
   }
 
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final HexFormat HEX = HexFormat.of();
 
   private static void appendHex(StringBuilder b, int value) {
-    for (int shift = 28; shift >= 0; shift -= 4) {
-      b.append(HEX[(value >>> shift) & 0xF]);
-    }
+    HEX.toHexDigits(b, (byte) (value >>> 24));
+    HEX.toHexDigits(b, (byte) (value >>> 16));
+    HEX.toHexDigits(b, (byte) (value >>> 8));
+    HEX.toHexDigits(b, (byte) value);
   }
 
   private void writeLine(CharSequence text) {

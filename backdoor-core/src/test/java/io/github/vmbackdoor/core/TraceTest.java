@@ -7,26 +7,27 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.google.common.base.Ticker;
-import com.google.common.collect.ImmutableMap;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TraceTest {
 
-  /** A ticker a test moves by hand. */
-  static final class ManualTicker extends Ticker {
+  /** A nanosecond clock a test moves by hand. */
+  static final class ManualTicker implements LongSupplier {
     long nanos = 1_000;
 
     @Override
-    public long read() {
+    public long getAsLong() {
       return nanos;
     }
   }
@@ -71,9 +72,7 @@ class TraceTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TraceWriter trace =
         TraceWriter.create(
-            out,
-            TraceHeader.of(
-                ImmutableMap.of("vm", "test-vm"), Instant.parse("2026-01-02T03:04:05Z")))) {
+            out, TraceHeader.of(Map.of("vm", "test-vm"), Instant.parse("2026-01-02T03:04:05Z")))) {
       Backdoor recording = RecordingBackdoor.wrap(scriptedRpciExchange(), trace, ticker);
       ticker.nanos += 500;
       assertThat(exchange(recording, "ping")).isEqualTo("1 pong");
@@ -188,7 +187,11 @@ class TraceTest {
   }
 
   static List<TraceCall> readAll(byte[] trace) {
-    try (TraceReader r = TraceReader.open(new ByteArrayInputStream(trace))) {
+    return readAll(new ByteArrayInputStream(trace));
+  }
+
+  static List<TraceCall> readAll(java.io.InputStream trace) {
+    try (TraceReader r = TraceReader.open(trace)) {
       List<TraceCall> calls = new java.util.ArrayList<>();
       for (TraceCall c = r.next(); c != null; c = r.next()) {
         calls.add(c);
@@ -247,43 +250,82 @@ class TraceTest {
             + " 00025659 00000000 bbbb0002 aaaa0001\",\"bytes\":\"cGluZw==\"}";
     List<String> sameCall =
         List.of(
-            // Fields in another order, spaces, upper-case and short hex: valid JSON, not as
-            // written.
-            "{ \"op\": \"outs\", \"t\": 1500, \"bytes\": \"cGluZw==\","
+            // Fields in another order, spaces, upper-case and short hex, an unknown field.
+            "{ \"op\": \"outs\", \"t\": 1500, \"bytes\": \"cGluZw==\", \"note\": [1, {}],"
                 + " \"out\": \"564D5868 10000 4 25659 0 BBBB0002 AAAA0001\","
                 + " \"in\": \"564d5868 10000 4 25659 0 bbbb0002 aaaa0001\" }",
+            // A JSON escape inside a string.
             "{\"t\":1500,\"op\":\"outs\",\"in\":\"564d5868 00010000 00000004 00025659 00000000"
                 + " bbbb0002 aaaa0001\",\"out\":\"564d5868 00010000 00000004 00025659 00000000"
                 + " bbbb0002 aaaa0001\",\"bytes\":\"\\u0063GluZw==\"}");
-    // Every call line the writer writes is read as written.
-    List<String> recorded = new String(record(), UTF_8).lines().skip(1).toList();
-    assertThat(recorded)
-        .hasSize(7)
-        .allSatisfy(line -> assertThat(TraceReader.parseAsWritten(line)).isNotNull());
-    TraceCall expected = TraceReader.parseAsWritten(written);
-    assertThat(expected).isNotNull();
+    TraceCall expected = readAll(stream(header + written + "\n")).get(0);
     assertThat(expected.operation()).isEqualTo(TraceCall.Operation.OUTS);
     assertThat(expected.timeNanos()).isEqualTo(1500);
     assertThat(expected.bytes()).isEqualTo("ping".getBytes(US_ASCII));
     assertThat(expected.request().edi()).isEqualTo(0xBBBB0002);
     for (String line : sameCall) {
-      assertThat(TraceReader.parseAsWritten(line)).isNull();
       try (TraceReader reader = TraceReader.open(stream(header + line + "\n" + written + "\n"))) {
         assertThat(reader.next()).isEqualTo(expected);
         assertThat(reader.next()).isEqualTo(expected);
         assertThat(reader.next()).isNull();
       }
     }
-    // Lines the JSON path refuses are left to it, so it can name what is wrong.
-    assertThat(TraceReader.parseAsWritten(written.replace("1500", "01500"))).isNull();
-    assertThat(TraceReader.parseAsWritten(written.replace("\"outs\"", "\"in\""))).isNull();
-    assertThat(TraceReader.parseAsWritten(written.replace("cGluZw==", "c*"))).isNull();
-    assertThat(TraceReader.parseAsWritten(written + " ")).isNull();
     TraceReader inWithBytes =
         TraceReader.open(stream(header + written.replace("\"outs\"", "\"in\"") + "\n"));
     assertThatThrownBy(inWithBytes::next)
         .isInstanceOf(TraceFormatException.class)
         .hasMessageContaining("no bytes");
+  }
+
+  @Test
+  void brokenJsonIsNamedInOurWordsWithLineAndColumn() {
+    String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n";
+    String call = "{\"t\":1,\"op\":\"in\",\"in\":\"0 0 0 0 0 0 0\",\"out\":\"0 0 0 0 0 0 0\"}";
+    assertThat(lineError(header + call.substring(0, 30) + "\n"))
+        .isEqualTo("trace line 2: call line ends inside its JSON object");
+    assertThat(lineError(header + call.replace(":1,", ":1;") + "\n"))
+        .isEqualTo("trace line 2: call is not valid JSON at column 7");
+    assertThat(lineError(header + call + " {}\n"))
+        .isEqualTo("trace line 2: text after the JSON object at column " + (call.length() + 2));
+    assertThat(lineError(header + call.replace("\"in\",", "5,") + "\n"))
+        .isEqualTo("trace line 2: op is not a string");
+    assertThat(lineError(header + call.replace(":1,", ":-1,") + "\n"))
+        .isEqualTo("trace line 2: t is negative");
+    assertThat(lineError(header + call.replace("}", ",\"bytes\":\"c*\"}") + "\n"))
+        .startsWith("trace line 2: bytes is not base64");
+    assertThat(lineError(header + "\n" + call.replace("0 0 0 0 0 0 0\",\"out", "0 0 g\",\"out")))
+        .isEqualTo("trace line 3: in: registers must be seven 32-bit hex values: 0 0 g");
+    assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"vers")))
+        .hasMessage("trace line 1: header line ends inside its JSON object");
+    assertThatThrownBy(() -> TraceReader.open(stream("[1]\n")))
+        .hasMessage("trace line 1: header is not a JSON object");
+    assertThatThrownBy(
+            () ->
+                TraceReader.open(
+                    stream("{\"format\":\"vmbackdoor-trace\",\"version\":1,\"start\":\"x\"}")))
+        .hasMessage("trace line 1: start is not an ISO-8601 instant: x");
+  }
+
+  @Test
+  void aByteOrderMarkBeforeTheHeaderIsSkipped() {
+    String call = "{\"t\":1,\"op\":\"in\",\"in\":\"0 0 0 0 0 0 0\",\"out\":\"0 0 0 0 0 0 1\"}\n";
+    List<TraceCall> calls =
+        readAll(stream("\uFEFF{\"format\":\"vmbackdoor-trace\",\"version\":1}\n" + call));
+    assertThat(calls).singleElement().satisfies(c -> assertThat(c.answer().ebp()).isEqualTo(1));
+  }
+
+  static String lineError(String trace) {
+    try (TraceReader reader = TraceReader.open(stream(trace))) {
+      Throwable e =
+          catchThrowable(
+              () -> {
+                while (reader.next() != null) {
+                  // read on to the bad line
+                }
+              });
+      assertThat(e).isInstanceOf(TraceFormatException.class);
+      return e.getMessage();
+    }
   }
 
   @Test
@@ -293,6 +335,8 @@ class TraceTest {
     assertThatThrownBy(() -> TraceReader.parseRegisters("1 2 3 4 5 6 7 8"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> TraceReader.parseRegisters("100000000 0 0 0 0 0 0"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> TraceReader.parseRegisters("+1 0 0 0 0 0 0"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

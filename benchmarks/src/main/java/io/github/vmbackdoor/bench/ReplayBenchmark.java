@@ -82,7 +82,8 @@ public class ReplayBenchmark {
     try (TraceWriter writer =
         TraceWriter.create(
             once, TraceHeader.of(ImmutableMap.of("vm", "bench"), Simulation.DEFAULT_START))) {
-      new TraceWorkload(RecordingBackdoor.wrap(host.backdoor(), writer, sim.ticker())).run(steps);
+      new TraceWorkload(RecordingBackdoor.wrap(host.backdoor(), writer, sim.ticker()::read))
+          .run(steps);
     }
     int calls = TraceReader.readAll(trace).size();
     if (calls < CALLS) {

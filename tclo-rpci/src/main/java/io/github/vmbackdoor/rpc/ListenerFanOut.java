@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A listener that passes every event and log line on to the listeners added to it, in order. */
@@ -10,7 +10,7 @@ final class ListenerFanOut implements TcloListener {
   private final List<TcloListener> listeners = new CopyOnWriteArrayList<>();
 
   void add(TcloListener listener) {
-    listeners.add(Preconditions.checkNotNull(listener, "listener"));
+    listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   void remove(TcloListener listener) {

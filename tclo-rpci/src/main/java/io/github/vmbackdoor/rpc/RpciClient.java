@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
@@ -8,6 +7,7 @@ import io.github.vmbackdoor.core.MessageException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -84,7 +84,7 @@ public final class RpciClient {
 
     /** These options with other channel options (checkpoint restarts, receive limit). */
     public Options withChannelOptions(MessageChannel.Options value) {
-      return new Options(trailingNul, Preconditions.checkNotNull(value, "channel options"));
+      return new Options(trailingNul, Objects.requireNonNull(value, "channel options"));
     }
 
     @Override
@@ -109,8 +109,7 @@ public final class RpciClient {
   /** A client with the given options. */
   public static RpciClient create(Backdoor backdoor, Options options) {
     return new RpciClient(
-        Preconditions.checkNotNull(backdoor, "backdoor"),
-        Preconditions.checkNotNull(options, "options"));
+        Objects.requireNonNull(backdoor, "backdoor"), Objects.requireNonNull(options, "options"));
   }
 
   /** This client's options. */
@@ -125,7 +124,7 @@ public final class RpciClient {
    * @throws RpciProtocolException when the answer is not a valid reply
    */
   public RpciReply send(String request) {
-    Preconditions.checkNotNull(request, "request");
+    Objects.requireNonNull(request, "request");
     return sendRaw(encode(request, options.trailingNul()));
   }
 
@@ -139,12 +138,13 @@ public final class RpciClient {
    * @throws RpciProtocolException when the answer is not a valid reply
    */
   public RpciReply sendRaw(byte[] request) {
-    Preconditions.checkNotNull(request, "request");
-    Preconditions.checkArgument(
-        request.length <= BackdoorProtocol.MAX_GUEST_MESSAGE,
-        "request of %s bytes is larger than the host accepts (%s)",
-        request.length,
-        BackdoorProtocol.MAX_GUEST_MESSAGE);
+    Objects.requireNonNull(request, "request");
+    if (request.length > BackdoorProtocol.MAX_GUEST_MESSAGE) {
+      throw new IllegalArgumentException(
+          String.format(
+              "request of %s bytes is larger than the host accepts (%s)",
+              request.length, BackdoorProtocol.MAX_GUEST_MESSAGE));
+    }
     MessageChannel channel =
         MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_RPCI, options.channelOptions());
     byte[] answer;
@@ -174,13 +174,13 @@ public final class RpciClient {
 
   /** {@code info-set guestinfo.<name> <value>}. */
   public RpciReply guestInfoSet(String name, String value) {
-    Preconditions.checkNotNull(value, "value");
+    Objects.requireNonNull(value, "value");
     return send("info-set guestinfo." + checkName(name) + " " + value);
   }
 
   /** {@code log <text>}: a line in the VMX log. */
   public RpciReply log(String text) {
-    Preconditions.checkNotNull(text, "text");
+    Objects.requireNonNull(text, "text");
     return send("log " + text);
   }
 
@@ -199,7 +199,7 @@ public final class RpciClient {
 
   /** {@code tools.capability.<name> <value>}. */
   public RpciReply capability(String name, String value) {
-    Preconditions.checkNotNull(value, "value");
+    Objects.requireNonNull(value, "value");
     return send("tools.capability." + checkName(name) + " " + value);
   }
 
@@ -216,7 +216,9 @@ public final class RpciClient {
    * order.
    */
   public RpciReply features(Map<Integer, Integer> features) {
-    Preconditions.checkArgument(!features.isEmpty(), "no features");
+    if (features.isEmpty()) {
+      throw new IllegalArgumentException("no features");
+    }
     SortedMap<Integer, Integer> sorted = new TreeMap<>(features);
     StringJoiner j = new StringJoiner(" ", "tools.capability.features ", "");
     sorted.forEach((index, value) -> j.add(index + "=" + value));
@@ -225,7 +227,7 @@ public final class RpciClient {
 
   /** {@code tools.os.statechange.status <1|0> <state>}: the result of a power operation. */
   public RpciReply stateChangeStatus(boolean success, GuestOsState state) {
-    Preconditions.checkNotNull(state, "state");
+    Objects.requireNonNull(state, "state");
     return send("tools.os.statechange.status " + (success ? 1 : 0) + " " + state.id());
   }
 
@@ -239,7 +241,7 @@ public final class RpciClient {
    * <type> <value>"}.
    */
   public RpciReply setGuestInfo(int type, String value) {
-    Preconditions.checkNotNull(value, "value");
+    Objects.requireNonNull(value, "value");
     return send("SetGuestInfo  " + type + " " + value);
   }
 
@@ -254,11 +256,10 @@ public final class RpciClient {
   }
 
   private static String checkName(String name) {
-    Preconditions.checkNotNull(name, "name");
-    Preconditions.checkArgument(
-        !name.isEmpty() && name.indexOf(' ') < 0 && name.indexOf('\0') < 0,
-        "not a name: \"%s\"",
-        name);
+    Objects.requireNonNull(name, "name");
+    if (name.isEmpty() || name.indexOf(' ') >= 0 || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(String.format("not a name: \"%s\"", name));
+    }
     return name;
   }
 

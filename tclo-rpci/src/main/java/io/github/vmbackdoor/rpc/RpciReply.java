@@ -1,8 +1,9 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * The host's answer to one RPCI request: success ({@code "1 "}) or failure ({@code "0 "}) and the
@@ -28,7 +29,7 @@ public final class RpciReply {
    *     {@code "1 "} or {@code "0 "}
    */
   public static RpciReply parse(byte[] reply) {
-    Preconditions.checkNotNull(reply, "reply");
+    Objects.requireNonNull(reply, "reply");
     if (reply.length < 2) {
       throw new RpciProtocolException(reply, reply.length + " byte(s), at least 2 expected");
     }
@@ -105,7 +106,7 @@ public final class RpciReply {
       } else if (c >= 0x20 && c < 0x7F) {
         b.append((char) c);
       } else {
-        b.append(String.format("\\x%02x", c));
+        b.append("\\x").append(HexFormat.of().toHexDigits((byte) c));
       }
     }
     b.append('"');

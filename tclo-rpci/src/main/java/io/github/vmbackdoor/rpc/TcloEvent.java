@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.util.Objects;
 
 /**
@@ -61,7 +60,7 @@ public final class TcloEvent {
   /** An event of {@code type} with {@code detail} (may be empty, never null). */
   public static TcloEvent of(Type type, String detail) {
     return new TcloEvent(
-        Preconditions.checkNotNull(type, "type"), Preconditions.checkNotNull(detail, "detail"));
+        Objects.requireNonNull(type, "type"), Objects.requireNonNull(detail, "detail"));
   }
 
   /** An event of {@code type} without detail. */

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
+import java.util.Objects;
 
 /**
  * What a {@link TcloMachineFactory} gives the machine it makes.
@@ -17,9 +17,9 @@ public record TcloMachineContext(
 
   /** Checks that no part is null. */
   public TcloMachineContext {
-    Preconditions.checkNotNull(backdoor, "backdoor");
-    Preconditions.checkNotNull(commands, "commands");
-    Preconditions.checkNotNull(options, "options");
-    Preconditions.checkNotNull(listener, "listener");
+    Objects.requireNonNull(backdoor, "backdoor");
+    Objects.requireNonNull(commands, "commands");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(listener, "listener");
   }
 }

@@ -1,6 +1,6 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -31,8 +31,10 @@ public interface TcloMachineFactory {
   /** A factory named {@code name} that makes its machines with {@code create}. */
   static TcloMachineFactory of(
       String name, Function<TcloMachineContext, ? extends TcloStateMachine> create) {
-    Preconditions.checkArgument(!name.isEmpty(), "empty machine name");
-    Preconditions.checkNotNull(create, "create");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("empty machine name");
+    }
+    Objects.requireNonNull(create, "create");
     return new TcloMachineFactory() {
       @Override
       public String machineName() {
@@ -41,7 +43,7 @@ public interface TcloMachineFactory {
 
       @Override
       public TcloStateMachine create(TcloMachineContext context) {
-        return Preconditions.checkNotNull(create.apply(context), "machine of %s", name);
+        return Objects.requireNonNull(create.apply(context), () -> "machine of " + name);
       }
 
       @Override

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.MessageChannel;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -179,7 +179,9 @@ public final class TcloOptions {
 
   /** These options with another device name in the log lines. */
   public TcloOptions withDeviceName(String value) {
-    Preconditions.checkArgument(!value.isEmpty(), "empty device name");
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("empty device name");
+    }
     return new TcloOptions(
         value,
         flavor,
@@ -203,7 +205,7 @@ public final class TcloOptions {
   public TcloOptions withFlavor(VmtFlavor value) {
     return new TcloOptions(
         deviceName,
-        Preconditions.checkNotNull(value),
+        Objects.requireNonNull(value),
         appName,
         idleDelay,
         idleBackoff,
@@ -222,8 +224,9 @@ public final class TcloOptions {
 
   /** These options with another application name (no spaces). */
   public TcloOptions withAppName(String value) {
-    Preconditions.checkArgument(
-        !value.isEmpty() && value.indexOf(' ') < 0, "bad app name: %s", value);
+    if (value.isEmpty() || value.indexOf(' ') >= 0) {
+      throw new IllegalArgumentException("bad app name: " + value);
+    }
     return new TcloOptions(
         deviceName,
         flavor,
@@ -329,7 +332,9 @@ public final class TcloOptions {
 
   /** These options with another restart cap (fixed machine). */
   public TcloOptions withRestartCap(int value) {
-    Preconditions.checkArgument(value >= 0, "restart cap must be >= 0: %s", value);
+    if (value < 0) {
+      throw new IllegalArgumentException("restart cap must be >= 0: " + value);
+    }
     return new TcloOptions(
         deviceName,
         flavor,
@@ -382,7 +387,7 @@ public final class TcloOptions {
         openFailureDelay,
         restartCap,
         givingUpDelay,
-        Preconditions.checkNotNull(value),
+        Objects.requireNonNull(value),
         hostname,
         osNameFull,
         osName,
@@ -404,9 +409,9 @@ public final class TcloOptions {
         restartCap,
         givingUpDelay,
         channelOptions,
-        Preconditions.checkNotNull(hostname),
-        Preconditions.checkNotNull(osNameFull),
-        Preconditions.checkNotNull(osName),
+        Objects.requireNonNull(hostname),
+        Objects.requireNonNull(osNameFull),
+        Objects.requireNonNull(osName),
         uptime,
         guestIp,
         guestInfoInterval);
@@ -428,7 +433,7 @@ public final class TcloOptions {
         hostname,
         osNameFull,
         osName,
-        Preconditions.checkNotNull(value),
+        Objects.requireNonNull(value),
         guestIp,
         guestInfoInterval);
   }
@@ -495,7 +500,9 @@ public final class TcloOptions {
   }
 
   private static Duration checkDelay(Duration d) {
-    Preconditions.checkArgument(!d.isNegative(), "negative delay: %s", d);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("negative delay: " + d);
+    }
     return d;
   }
 

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * The guest's answer to one TCLO command: {@code "OK "} or {@code "ERROR "} followed by the result
@@ -29,17 +29,17 @@ public final class TcloResult {
 
   /** {@code "OK <result>"}. */
   public static TcloResult ok(String result) {
-    return new TcloResult("OK " + Preconditions.checkNotNull(result, "result"), NOTHING);
+    return new TcloResult("OK " + Objects.requireNonNull(result, "result"), NOTHING);
   }
 
   /** {@code "ERROR <result>"}. */
   public static TcloResult error(String result) {
-    return new TcloResult("ERROR " + Preconditions.checkNotNull(result, "result"), NOTHING);
+    return new TcloResult("ERROR " + Objects.requireNonNull(result, "result"), NOTHING);
   }
 
   /** This result with an action to run after its reply was sent successfully. */
   public TcloResult thenAfterReply(Runnable action) {
-    Preconditions.checkNotNull(action, "action");
+    Objects.requireNonNull(action, "action");
     return new TcloResult(reply, action);
   }
 

@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.time.Duration;
 
 /**
@@ -24,7 +23,9 @@ final class TickRunner {
   }
 
   synchronized void start() {
-    Preconditions.checkState(!started, "already started");
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
     started = true;
     running = true;
     next = scheduler.schedule(Duration.ZERO, this::runTick);

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +23,7 @@ public interface TickScheduler {
 
   /** A scheduler on an executor; the delay is rounded to nanoseconds. */
   static TickScheduler of(ScheduledExecutorService executor) {
-    Preconditions.checkNotNull(executor, "executor");
+    Objects.requireNonNull(executor, "executor");
     return (delay, task) -> {
       ScheduledFuture<?> future = executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
       return () -> future.cancel(false);

@@ -1,12 +1,13 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
-import com.google.common.collect.ImmutableMap;
-import com.google.common.collect.ImmutableSet;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,8 +21,8 @@ import java.util.function.Supplier;
 final class ToolsCommandTable implements TcloDispatcher {
 
   /** The {@code Set_Option} names open-vm-tools accepts. */
-  static final ImmutableSet<String> KNOWN_OPTIONS =
-      ImmutableSet.of(
+  static final Set<String> KNOWN_OPTIONS =
+      Set.of(
           "copypaste",
           "autohide",
           "broadcastIP",
@@ -55,7 +56,7 @@ final class ToolsCommandTable implements TcloDispatcher {
   private final RpciClient rpci;
   private final Consumer<GuestOsState> powerCallback;
   private final TcloListener listener;
-  private final ImmutableMap<String, TcloHandler> builtIns;
+  private final Map<String, TcloHandler> builtIns;
   private final Map<String, TcloHandler> handlers = new ConcurrentHashMap<>();
   private final Map<String, String> hostOptions = new ConcurrentHashMap<>();
 
@@ -68,7 +69,7 @@ final class ToolsCommandTable implements TcloDispatcher {
     this.rpci = rpci;
     this.powerCallback = powerCallback;
     this.listener = listener;
-    ImmutableMap.Builder<String, TcloHandler> b = ImmutableMap.builder();
+    Map<String, TcloHandler> b = new LinkedHashMap<>();
     b.put(
         "reset",
         arguments -> TcloResult.ok("ATR " + options.appName()).thenAfterReply(this::afterReset));
@@ -78,28 +79,30 @@ final class ToolsCommandTable implements TcloDispatcher {
     for (GuestOsState state : GuestOsState.values()) {
       b.put(state.command(), arguments -> powerOperation(state));
     }
-    this.builtIns = b.build();
+    this.builtIns = Collections.unmodifiableMap(b);
   }
 
   /** Checks a command name a handler may be registered under. */
   static String checkName(String name) {
-    Preconditions.checkArgument(!name.isEmpty() && name.indexOf(' ') < 0, "bad name: %s", name);
+    if (name.isEmpty() || name.indexOf(' ') >= 0) {
+      throw new IllegalArgumentException("bad name: " + name);
+    }
     return name;
   }
 
   /** Registers (or replaces) the handler of a command name. */
   void register(String name, TcloHandler handler) {
-    handlers.put(checkName(name), Preconditions.checkNotNull(handler, "handler"));
+    handlers.put(checkName(name), Objects.requireNonNull(handler, "handler"));
   }
 
   /** The options the host set with {@code Set_Option}, by name. */
-  ImmutableMap<String, String> hostOptions() {
-    return ImmutableMap.copyOf(hostOptions);
+  Map<String, String> hostOptions() {
+    return Map.copyOf(hostOptions);
   }
 
   @Override
   public TcloResult dispatch(String command) {
-    Preconditions.checkNotNull(command, "command");
+    Objects.requireNonNull(command, "command");
     if (command.trim().isEmpty()) {
       return TcloResult.error(ToolsService.BAD_COMMAND);
     }

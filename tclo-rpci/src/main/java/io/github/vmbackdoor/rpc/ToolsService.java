@@ -1,11 +1,11 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -66,10 +66,9 @@ public final class ToolsService implements TcloDispatcher {
     this.commands = new ToolsCommandTable(b.options, rpci, b.powerCallback, listeners);
     b.handlers.forEach(commands::register);
     this.machine =
-        Preconditions.checkNotNull(
+        Objects.requireNonNull(
             b.machine.create(new TcloMachineContext(b.backdoor, commands, b.options, listeners)),
-            "machine factory %s made no machine",
-            b.machine.machineName());
+            () -> "machine factory " + b.machine.machineName() + " made no machine");
     this.runner = new TickRunner(b.scheduler, machine);
   }
 
@@ -149,12 +148,12 @@ public final class ToolsService implements TcloDispatcher {
     private final List<TcloListener> listeners = new ArrayList<>();
 
     private Builder(Backdoor backdoor) {
-      this.backdoor = Preconditions.checkNotNull(backdoor, "backdoor");
+      this.backdoor = Objects.requireNonNull(backdoor, "backdoor");
     }
 
     /** Where ticks run (required). */
     public Builder scheduler(TickScheduler value) {
-      scheduler = Preconditions.checkNotNull(value, "scheduler");
+      scheduler = Objects.requireNonNull(value, "scheduler");
       return this;
     }
 
@@ -163,19 +162,19 @@ public final class ToolsService implements TcloDispatcher {
      * TcloMachines#FIXED} unless set.
      */
     public Builder machine(TcloMachineFactory value) {
-      machine = Preconditions.checkNotNull(value, "machine");
+      machine = Objects.requireNonNull(value, "machine");
       return this;
     }
 
     /** The options; {@link TcloOptions#defaults()} unless set. */
     public Builder options(TcloOptions value) {
-      options = Preconditions.checkNotNull(value, "options");
+      options = Objects.requireNonNull(value, "options");
       return this;
     }
 
     /** The RPCI client of the built-in handlers; one on the same backdoor unless set. */
     public Builder rpci(RpciClient value) {
-      rpci = Preconditions.checkNotNull(value, "rpci");
+      rpci = Objects.requireNonNull(value, "rpci");
       return this;
     }
 
@@ -184,7 +183,7 @@ public final class ToolsService implements TcloDispatcher {
      * fixed machine dispatches through the service; the vmt machines keep to vmt's own table.
      */
     public Builder powerCallback(Consumer<GuestOsState> value) {
-      powerCallback = Preconditions.checkNotNull(value, "callback");
+      powerCallback = Objects.requireNonNull(value, "callback");
       return this;
     }
 
@@ -193,20 +192,21 @@ public final class ToolsService implements TcloDispatcher {
      * for {@link #powerCallback}).
      */
     public Builder handler(String name, TcloHandler handler) {
-      handlers.put(
-          ToolsCommandTable.checkName(name), Preconditions.checkNotNull(handler, "handler"));
+      handlers.put(ToolsCommandTable.checkName(name), Objects.requireNonNull(handler, "handler"));
       return this;
     }
 
     /** A listener for events and log lines. */
     public Builder listener(TcloListener value) {
-      listeners.add(Preconditions.checkNotNull(value, "listener"));
+      listeners.add(Objects.requireNonNull(value, "listener"));
       return this;
     }
 
     /** The service, not started yet. */
     public ToolsService build() {
-      Preconditions.checkState(scheduler != null, "no scheduler");
+      if (scheduler == null) {
+        throw new IllegalStateException("no scheduler");
+      }
       return new ToolsService(this);
     }
   }

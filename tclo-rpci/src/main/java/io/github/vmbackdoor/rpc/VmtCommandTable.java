@@ -1,7 +1,8 @@
 package io.github.vmbackdoor.rpc;
 
-import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * vmt(4)'s command table, shared by the legacy and proposed-patch machines: each command the host
@@ -20,7 +21,7 @@ final class VmtCommandTable {
   private final VmtTcloMachine machine;
   private final TcloOptions options;
   private final MachineLog log;
-  private final ImmutableMap<String, Runnable> table;
+  private final Map<String, Runnable> table;
 
   private String cachedHostname;
   private boolean guestOsSet;
@@ -29,18 +30,17 @@ final class VmtCommandTable {
     this.machine = machine;
     this.options = machine.options;
     this.log = machine.log;
-    this.table =
-        ImmutableMap.<String, Runnable>builder()
-            .put("reset", machine::onReset)
-            .put("ping", this::ping)
-            .put("OS_Halt", () -> powerOff(GuestOsState.HALT))
-            .put("OS_Reboot", () -> powerOff(GuestOsState.REBOOT))
-            .put("OS_PowerOn", this::powerOn)
-            .put("OS_Suspend", this::suspend)
-            .put("OS_Resume", this::resume)
-            .put("Capabilities_Register", this::capabilitiesRegister)
-            .put("Set_Option broadcastIP 1", this::broadcastIp)
-            .build();
+    Map<String, Runnable> t = new HashMap<>();
+    t.put("reset", machine::onReset);
+    t.put("ping", this::ping);
+    t.put("OS_Halt", () -> powerOff(GuestOsState.HALT));
+    t.put("OS_Reboot", () -> powerOff(GuestOsState.REBOOT));
+    t.put("OS_PowerOn", this::powerOn);
+    t.put("OS_Suspend", this::suspend);
+    t.put("OS_Resume", this::resume);
+    t.put("Capabilities_Register", this::capabilitiesRegister);
+    t.put("Set_Option broadcastIP 1", this::broadcastIp);
+    this.table = Map.copyOf(t);
   }
 
   /** Handles one command as vmt's dispatch does. */

@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
+import io.github.vmbackdoor.core.Registers;
+
 /**
  * Which vmt(4) the legacy and proposed-patch machines imitate, and how every machine prints
  * registers in its log lines.
@@ -32,7 +34,7 @@ public enum VmtFlavor {
   /** One register value as this flavor prints it. */
   public String register(int value) {
     if (this == OPENBSD) {
-      return String.format("%08x", value);
+      return Registers.hex(value);
     }
     return value == 0 ? "0" : "0x" + Integer.toHexString(value);
   }

@@ -6,10 +6,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.MessageException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RpciClientTest {
@@ -51,7 +51,7 @@ class RpciClientTest {
     client.guestInfoGet("ip");
     client.guestInfoSet("ip", "10.0.0.2");
     client.capability("hgfs_server", "toolbox 1");
-    client.features(ImmutableMap.of(37, 1, 36, 0));
+    client.features(Map.of(37, 1, 36, 0));
     client.stateChangeStatus(true, GuestOsState.SUSPEND);
     client.unifiedLoop("toolbox");
     client.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, "1200");

@@ -9,6 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -31,6 +32,7 @@ import picocli.CommandLine.Spec;
     description =
         "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
     synopsisSubcommandLabel = "COMMAND",
+    versionProvider = BuildVersion.class,
     footer = {"", "Exit codes: 0 success, 1 the job failed, 2 bad usage."})
 public final class Main implements Callable<Integer> {
 
@@ -43,6 +45,12 @@ public final class Main implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
   @Mixin private HelpOption help;
+
+  @Option(
+      names = {"-V", "--version"},
+      versionHelp = true,
+      description = "Print the version and exit.")
+  private boolean version;
 
   private Main() {}
 

@@ -64,7 +64,7 @@ public final class ScenarioRunner {
     Backdoor backdoor =
         trace == null
             ? host.backdoor()
-            : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker());
+            : RecordingBackdoor.wrap(host.backdoor(), trace, simulation.ticker()::read);
     TcloListener listener =
         new TcloListener() {
           @Override

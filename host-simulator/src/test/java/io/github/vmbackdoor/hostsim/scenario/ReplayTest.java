@@ -3,7 +3,6 @@ package io.github.vmbackdoor.hostsim.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
@@ -87,7 +86,8 @@ class ReplayTest {
         TraceWriter.create(
             bytes, TraceHeader.of(ImmutableMap.of(HostReplay.SEED_KEY, "9"), null))) {
       Backdoor recording =
-          RecordingBackdoor.wrap(host.backdoor(), trace, host.simulation().orElseThrow().ticker());
+          RecordingBackdoor.wrap(
+              host.backdoor(), trace, host.simulation().orElseThrow().ticker()::read);
       guest(List.of("a", "b", "c")).accept(recording);
     }
     String trace = bytes.toString(StandardCharsets.UTF_8);
@@ -113,7 +113,7 @@ class ReplayTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TraceWriter trace = TraceWriter.create(bytes, TraceHeader.of(ImmutableMap.of(), null))) {
       guest(List.of("one", "two", "three"))
-          .accept(RecordingBackdoor.wrap(transport, trace, Ticker.systemTicker()));
+          .accept(RecordingBackdoor.wrap(transport, trace, System::nanoTime));
     }
     List<TraceCall> calls = new ArrayList<>();
     try (TraceReader reader = TraceReader.open(new ByteArrayInputStream(bytes.toByteArray()))) {
