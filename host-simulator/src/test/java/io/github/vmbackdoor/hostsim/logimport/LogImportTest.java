@@ -60,7 +60,7 @@ class LogImportTest {
     "netbsd10-ping-loop.log, NETBSD",
     "openbsd-debug-loop.log, OPENBSD",
     "netbsd-suspend-resume.log, NETBSD",
-    "netbsd9-tick-loop.log, NETBSD"
+    "netbsd9-tick-loop.log, NETBSD_6_9"
   })
   void replayAgainstLegacyPrintsTheLogsLinesAndFixedRecovers(String log, VmtFlavor flavor)
       throws IOException {
