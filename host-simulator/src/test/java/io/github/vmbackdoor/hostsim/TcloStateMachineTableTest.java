@@ -44,8 +44,9 @@ class TcloStateMachineTableTest {
       end). Time to recover: from the start of the trouble to the first successful poll \
       after the last failure. Log lines: everything the machine printed in the hour, in \
       vmt(4)'s words (NetBSD 10's register format; the `legacy, netbsd-6-9` rows run the \
-      same scenario against the legacy machine with the NetBSD 6-9 flavor: `%08x` registers, \
-      the next tick one clock tick after a handled message).
+      same scenario against the legacy machine with the NetBSD 6-9 flavor of NetBSD \
+      `sys/arch/x86/x86/vmt.c` 1.7.12.3: `%08x` registers, the next tick one clock tick after \
+      a handled message).
 
       """;
 
