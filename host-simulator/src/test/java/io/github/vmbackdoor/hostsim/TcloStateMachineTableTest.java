@@ -8,6 +8,7 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +43,10 @@ class TcloStateMachineTableTest {
       failures keep coming back into the last 10 minutes), *stuck* (not polling at the \
       end). Time to recover: from the start of the trouble to the first successful poll \
       after the last failure. Log lines: everything the machine printed in the hour, in \
-      vmt(4)'s words (NetBSD register format).
+      vmt(4)'s words (NetBSD 10's register format; the `legacy, netbsd-6-9` rows run the \
+      same scenario against the legacy machine with the NetBSD 6-9 flavor of NetBSD \
+      `sys/arch/x86/x86/vmt.c` 1.7.12.3: `%08x` registers, the next tick one clock tick after \
+      a handled message).
 
       """;
 
@@ -59,26 +63,34 @@ class TcloStateMachineTableTest {
           .append(" most frequent line after the trouble |\n")
           .append("|---|---|---|---|---|\n");
       for (TcloMachines machine : TcloMachines.values()) {
-        ScenarioOutcome run = ScenarioRunner.run(scenario, machine);
-        Classification outcome = run.classification();
-        b.append("| ")
-            .append(machine.machineName())
-            .append(" | ")
-            .append(outcome.name().toLowerCase(Locale.ROOT))
-            .append(" | ")
-            .append(recovery(outcome, run.timeToRecover()))
-            .append(" | ")
-            .append(run.lines().size())
-            .append(" | ")
-            .append(
-                run.mostFrequentLine(BuiltInScenarios.TROUBLE)
-                    .map(l -> "`" + l + "`")
-                    .orElse("(none)"))
-            .append(" |\n");
+        row(b, machine.machineName(), ScenarioRunner.run(scenario, machine));
+        if (machine == TcloMachines.LEGACY) {
+          Scenario older = scenario.toBuilder().flavor(VmtFlavor.NETBSD_6_9).build();
+          row(
+              b,
+              machine.machineName() + ", " + KebabCase.of(VmtFlavor.NETBSD_6_9),
+              ScenarioRunner.run(older, machine));
+        }
       }
       b.append('\n');
     }
     return b.toString();
+  }
+
+  private static void row(StringBuilder b, String machine, ScenarioOutcome run) {
+    Classification outcome = run.classification();
+    b.append("| ")
+        .append(machine)
+        .append(" | ")
+        .append(outcome.name().toLowerCase(Locale.ROOT))
+        .append(" | ")
+        .append(recovery(outcome, run.timeToRecover()))
+        .append(" | ")
+        .append(run.lines().size())
+        .append(" | ")
+        .append(
+            run.mostFrequentLine(BuiltInScenarios.TROUBLE).map(l -> "`" + l + "`").orElse("(none)"))
+        .append(" |\n");
   }
 
   private static String recovery(Classification outcome, Optional<Duration> recovery) {

@@ -7,9 +7,10 @@ import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import java.time.Duration;
 
 /**
- * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10): the channel opened at attach, the
- * sticky error flag cleared only by a reopen, the reset handler that closes only when the flag is
- * set, and the unsolicited reset reply after every reopen.
+ * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10, NetBSD vmt.c 1.7.12.3 for the
+ * NetBSD 6-9 flavor): the channel opened at attach, the sticky error flag cleared only by a reopen,
+ * the reset handler that closes only when the flag is set, and the unsolicited reset reply after
+ * every reopen. When the next tick comes is the flavor's ({@link VmtFlavor#nextTick}).
  */
 final class LegacyTcloMachine extends VmtTcloMachine {
 
@@ -34,7 +35,6 @@ final class LegacyTcloMachine extends VmtTcloMachine {
 
   @Override
   Duration step() {
-    Duration delay = ONE_SECOND;
     if (tclo.isZero()) {
       if (!openTclo()) {
         log.device("unable to reopen TCLO channel");
@@ -42,18 +42,13 @@ final class LegacyTcloMachine extends VmtTcloMachine {
       }
       if (!tclo.sendString(options.resetReply())) {
         fail("failed to send reset reply");
-        return ONE_SECOND;
+        return options.flavor().nextTick(false, rpcError, tcloPing);
       }
       log.event(Type.UNSOLICITED_RESET_REPLY_SENT, options.resetReply());
       rpcError = false;
     }
-    if (poll()) {
-      delay = Duration.ZERO;
-    }
-    if (rpcError) {
-      delay = ONE_SECOND;
-    }
-    return delay;
+    boolean handled = poll();
+    return options.flavor().nextTick(handled, rpcError, tcloPing);
   }
 
   @Override

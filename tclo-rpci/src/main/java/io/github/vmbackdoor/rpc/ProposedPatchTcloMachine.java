@@ -38,7 +38,6 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
 
   @Override
   Duration step() {
-    Duration delay = ONE_SECOND;
     if (!alive()) {
       if (!openTclo()) {
         log.device("unable to reopen TCLO channel");
@@ -47,16 +46,13 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
       rpcError = false;
       tcloPing = true;
     }
-    if (poll()) {
-      delay = Duration.ZERO;
-    }
+    boolean handled = poll();
     if (rpcError) {
       log.device("resetting rpc");
       log.event(Type.RESETTING);
       closeTclo();
-      delay = ONE_SECOND;
     }
-    return delay;
+    return options.flavor().nextTick(handled, rpcError, tcloPing);
   }
 
   @Override

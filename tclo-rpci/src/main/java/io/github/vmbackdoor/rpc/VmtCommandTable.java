@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * vmt(4)'s command table, shared by the legacy and proposed-patch machines: each command the host
- * may send, matched exactly, with vmt's replies, RPCIs and log lines; everything else is unknown.
- * Also the guest info vmt reports (host name when it changed, OS names once, uptime), which the
- * {@code ping} (NetBSD) and {@code OS_Resume} handlers refresh.
+ * may send, matched exactly, with vmt's replies, RPCIs and log lines; everything else is unknown
+ * (printed or not as the flavor's {@link VmtFlavor#dialect()} says). Also the guest info vmt
+ * reports (host name when it changed, OS names once, uptime), which the {@code ping} (NetBSD) and
+ * {@code OS_Resume} handlers refresh.
  *
  * <p>A failed RPCI sets the machine's sticky error flag, as vmt does.
  */
@@ -50,13 +51,13 @@ final class VmtCommandTable {
     if (handler != null) {
       handler.run();
     } else {
-      log.device("unknown command: \"" + message + "\"");
+      options.flavor().dialect().unknownCommand(log, message);
       machine.reply(REPLY_UNKNOWN, "error sending unknown command reply");
     }
   }
 
   private void ping() {
-    if (options.flavor() == VmtFlavor.NETBSD) {
+    if (options.flavor().dialect().pingUpdatesGuestInfo()) {
       updateGuestInfo();
     }
     machine.reply(REPLY_OK, "error sending ping response");
@@ -74,11 +75,7 @@ final class VmtCommandTable {
   }
 
   private void resume() {
-    if (options.flavor() == VmtFlavor.NETBSD) {
-      log.device("guest resuming from suspended state");
-    } else {
-      log.plain("VMware guest resuming from suspended state");
-    }
+    options.flavor().dialect().resuming(log);
     cachedHostname = null;
     guestOsSet = false;
     updateGuestInfo();
@@ -92,16 +89,7 @@ final class VmtCommandTable {
     if (machine.tclo.sendString(REPLY_OK)) {
       log.event(Type.REPLY_SENT, REPLY_OK);
     }
-    boolean halt = state == GuestOsState.HALT;
-    if (options.flavor() == VmtFlavor.NETBSD) {
-      log.device(halt ? "host requested shutdown" : "host requested reboot");
-    } else {
-      log.plain(
-          (halt ? "Shutting down" : "Rebooting")
-              + " in response to request from "
-              + options.deviceName()
-              + " host");
-    }
+    options.flavor().dialect().poweringOff(log, options.deviceName(), state == GuestOsState.HALT);
   }
 
   private void stateChange(GuestOsState state) {

@@ -1,29 +1,56 @@
 package io.github.vmbackdoor.rpc;
 
 import io.github.vmbackdoor.core.Registers;
+import java.time.Duration;
 
 /**
- * Which vmt(4) the legacy and proposed-patch machines imitate, and how every machine prints
- * registers in its log lines.
+ * Which vmt(4) version family the legacy and proposed-patch machines imitate, and how every machine
+ * prints registers in its log lines. Everything that differs between the families is a property of
+ * the constant: the buffer, the register format, the words of the command handlers and the
+ * rescheduling of the TCLO tick.
  *
  * <ul>
- *   <li>{@link #NETBSD} (vmt_subr.c 1.10): registers as {@code %#lx}, so {@code 0x100000} and a
- *       bare {@code 0} for zero; a 256-byte message buffer; the {@code ping} handler refreshes the
- *       guest info over RPCI first; {@code OS_Resume} prints {@code vmt0: guest resuming from
- *       suspended state}.
+ *   <li>{@link #NETBSD} (NetBSD 10 and later, {@code sys/dev/vmt/vmt_subr.c} 1.3.16.1): registers
+ *       as {@code %#x}, so {@code 0x100000} and a bare {@code 0} for zero; a 256-byte message
+ *       buffer; a command table that prints {@code unknown command}; the tick's {@code delay}
+ *       variable (1 s, 0 after a handled message, 1 s again while the error flag is set).
+ *   <li>{@link #NETBSD_6_9} (NetBSD 6 to 9, {@code sys/arch/x86/x86/vmt.c} 1.7.12.2 and 1.7.12.3):
+ *       registers as {@code %08x}; a 256-byte buffer; an inline {@code strcmp} chain that answers
+ *       an unknown command without printing it; the tick rescheduled after {@code tclo_ping ? hz :
+ *       1}, so one clock tick after a handled message, failures included.
  *   <li>{@link #OPENBSD} (vmt.c 1.32, with VMT_DEBUG so the lines exist at all): registers as
  *       {@code %08x}, so {@code 00100000}; a 4096-byte buffer; {@code ping} only replies; the reset
- *       handler sets the error flag again after closing.
+ *       handler sets the error flag again after closing; the {@code delay} variable as NetBSD 10.
  * </ul>
+ *
+ * <p>In every family a failed reopen waits 15 s before the next tick.
  */
 public enum VmtFlavor {
-  NETBSD(256),
-  OPENBSD(4096);
+  NETBSD(256, RegisterFormat.ALTERNATE_HEX, new Dialect.NetBsd(true), new Rescheduling.Delay()),
+  NETBSD_6_9(
+      256,
+      RegisterFormat.ZERO_PADDED,
+      new Dialect.NetBsd(false),
+      new Rescheduling.PingOrClockTick()),
+  OPENBSD(4096, RegisterFormat.ZERO_PADDED, new Dialect.OpenBsd(), new Rescheduling.Delay());
+
+  /**
+   * One clock tick at NetBSD's default {@code hz} of 100 on x86: what {@code callout_schedule(...,
+   * 1)} waits.
+   */
+  static final Duration CLOCK_TICK = Duration.ofMillis(10);
 
   private final int bufferLength;
+  private final RegisterFormat registerFormat;
+  private final Dialect dialect;
+  private final Rescheduling rescheduling;
 
-  VmtFlavor(int bufferLength) {
+  VmtFlavor(
+      int bufferLength, RegisterFormat registerFormat, Dialect dialect, Rescheduling rescheduling) {
     this.bufferLength = bufferLength;
+    this.registerFormat = registerFormat;
+    this.dialect = dialect;
+    this.rescheduling = rescheduling;
   }
 
   /** The driver's message buffer (VMT_RPC_BUFLEN): longer messages are cut to one byte less. */
@@ -33,9 +60,143 @@ public enum VmtFlavor {
 
   /** One register value as this flavor prints it. */
   public String register(int value) {
-    if (this == OPENBSD) {
-      return Registers.hex(value);
+    return registerFormat.format(value);
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  /**
+   * When the TCLO tick runs next, after a tick that got past the reopen.
+   *
+   * @param handled whether the tick received and handled a message
+   * @param rpcError the sticky error flag at the end of the tick
+   * @param tcloPing whether the next tick pings first
+   */
+  Duration nextTick(boolean handled, boolean rpcError, boolean tcloPing) {
+    return rescheduling.next(handled, rpcError, tcloPing);
+  }
+
+  /** How a family prints a 32-bit register. */
+  private enum RegisterFormat {
+    /** {@code %#x}: {@code 0x} before non-zero values, a bare {@code 0}. */
+    ALTERNATE_HEX {
+      @Override
+      String format(int value) {
+        return value == 0 ? "0" : "0x" + Integer.toHexString(value);
+      }
+    },
+    /** {@code %08x}: eight digits, no prefix. */
+    ZERO_PADDED {
+      @Override
+      String format(int value) {
+        return Registers.hex(value);
+      }
+    };
+
+    abstract String format(int value);
+  }
+
+  /** How a family's tick picks the time of the next one. */
+  private sealed interface Rescheduling {
+
+    Duration next(boolean handled, boolean rpcError, boolean tcloPing);
+
+    /**
+     * The {@code delay} variable (NetBSD vmt_subr.c 1.3.16.1, OpenBSD vmt.c 1.23 and 1.32): one
+     * second, none after a handled message (the host may have queued more), one second again when
+     * the error flag is set at the end.
+     */
+    record Delay() implements Rescheduling {
+      @Override
+      public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
+        return handled && !rpcError ? Duration.ZERO : VmtTcloMachine.ONE_SECOND;
+      }
     }
-    return value == 0 ? "0" : "0x" + Integer.toHexString(value);
+
+    /**
+     * {@code callout_schedule(&sc->sc_tclo_tick, sc->sc_tclo_ping ? hz : 1)} (NetBSD vmt.c
+     * 1.7.12.2, 1.7.12.3): one second while polling an empty channel, one clock tick while {@code
+     * tclo_ping} is 0, that is after a handled message, and also after every failure that follows
+     * one without a ping in between.
+     */
+    record PingOrClockTick() implements Rescheduling {
+      @Override
+      public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
+        return tcloPing ? VmtTcloMachine.ONE_SECOND : CLOCK_TICK;
+      }
+    }
+  }
+
+  /** What a family's command handlers print where the families differ. */
+  sealed interface Dialect {
+
+    /** Whether the {@code ping} handler refreshes the guest info before replying. */
+    boolean pingUpdatesGuestInfo();
+
+    /** The line of {@code OS_Resume}. */
+    void resuming(MachineLog log);
+
+    /** The line after the reply to {@code OS_Halt} or {@code OS_Reboot}. */
+    void poweringOff(MachineLog log, String deviceName, boolean halt);
+
+    /** The line for a command the driver does not know, if any. */
+    void unknownCommand(MachineLog log, String message);
+
+    /**
+     * NetBSD: {@code device_printf} lines; {@code unknownCommandLine} whether an unknown command is
+     * printed (the command table of vmt_subr.c) or only answered (vmt.c's {@code strcmp} chain).
+     */
+    record NetBsd(boolean unknownCommandLine) implements Dialect {
+      @Override
+      public boolean pingUpdatesGuestInfo() {
+        return true;
+      }
+
+      @Override
+      public void resuming(MachineLog log) {
+        log.device("guest resuming from suspended state");
+      }
+
+      @Override
+      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+        log.device(halt ? "host requested shutdown" : "host requested reboot");
+      }
+
+      @Override
+      public void unknownCommand(MachineLog log, String message) {
+        if (unknownCommandLine) {
+          log.device("unknown command: \"" + message + "\"");
+        }
+      }
+    }
+
+    /** OpenBSD: {@code log()} lines for resume and power operations. */
+    record OpenBsd() implements Dialect {
+      @Override
+      public boolean pingUpdatesGuestInfo() {
+        return false;
+      }
+
+      @Override
+      public void resuming(MachineLog log) {
+        log.plain("VMware guest resuming from suspended state");
+      }
+
+      @Override
+      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+        log.plain(
+            (halt ? "Shutting down" : "Rebooting")
+                + " in response to request from "
+                + deviceName
+                + " host");
+      }
+
+      @Override
+      public void unknownCommand(MachineLog log, String message) {
+        log.device("unknown command: \"" + message + "\"");
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -192,7 +193,7 @@ final class ReplayCommand implements Callable<Integer> {
             + ", seed "
             + scenario.seed()
             + ", flavor "
-            + scenario.flavor().name().toLowerCase(java.util.Locale.ROOT));
+            + KebabCase.of(scenario.flavor()));
     Progress progress = new Progress(err, System::nanoTime);
     Map<TcloMachines, ScenarioOutcome> outcomes = new LinkedHashMap<>();
     for (TcloMachines m : machines) {

@@ -17,15 +17,10 @@ public sealed interface LogFlavor {
   /** The legacy machine that imitates the family closest. */
   VmtFlavor machine();
 
-  /** How the family prints a 32-bit register value: as its machine does, unless it differs. */
-  default String register(int value) {
-    return machine().register(value);
-  }
-
   /**
-   * NetBSD 6 to 9: {@code sys/arch/x86/x86/vmt.c} (and {@code vmt_subr.c} 1.1). Registers as {@code
-   * %08x}; the tick reschedules after {@code tclo_ping ? hz : 1}; an inline {@code strcmp} chain
-   * that prints nothing for an unknown command.
+   * NetBSD 6 to 9: {@code sys/arch/x86/x86/vmt.c} (1.7.12.2, 1.7.12.3). Registers as {@code %08x};
+   * the tick reschedules after {@code tclo_ping ? hz : 1}; an inline {@code strcmp} chain that
+   * prints nothing for an unknown command. Its machine is {@link VmtFlavor#NETBSD_6_9}.
    */
   record NetBsd6To9() implements LogFlavor {
     @Override
@@ -35,12 +30,7 @@ public sealed interface LogFlavor {
 
     @Override
     public VmtFlavor machine() {
-      return VmtFlavor.NETBSD;
-    }
-
-    @Override
-    public String register(int value) {
-      return String.format("%08x", value);
+      return VmtFlavor.NETBSD_6_9;
     }
   }
 

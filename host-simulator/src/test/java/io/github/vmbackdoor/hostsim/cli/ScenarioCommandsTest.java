@@ -189,7 +189,7 @@ class ScenarioCommandsTest {
     assertThat(err.toString())
         .contains("first difference at log line 1:")
         .contains("  log:    vmware: sending length failed, eax=00000000, ecx=00000000")
-        .contains("  replay: vmware: sending length failed, eax=0x564d5868, ecx=0")
+        .contains("  replay: vmware: sending length failed, eax=564d5868, ecx=00000000")
         .contains(
             "cannot produce log line 1: vmware: sending length failed, eax=00000000,"
                 + " ecx=00000000");

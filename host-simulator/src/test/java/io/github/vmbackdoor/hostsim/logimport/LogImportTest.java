@@ -60,7 +60,7 @@ class LogImportTest {
     "netbsd10-ping-loop.log, NETBSD",
     "openbsd-debug-loop.log, OPENBSD",
     "netbsd-suspend-resume.log, NETBSD",
-    "netbsd9-tick-loop.log, NETBSD"
+    "netbsd9-tick-loop.log, NETBSD_6_9"
   })
   void replayAgainstLegacyPrintsTheLogsLinesAndFixedRecovers(String log, VmtFlavor flavor)
       throws IOException {
@@ -99,8 +99,29 @@ class LogImportTest {
     "second-tclo-user"
   })
   void legacyOutputOfABuiltInScenarioRoundTrips(String name) {
+    roundTrip(name, VmtFlavor.NETBSD);
+  }
+
+  /** The same with the NetBSD 6-9 flavor: its {@code %08x} output imports as NetBSD 6-9. */
+  @ParameterizedTest
+  @CsvSource({
+    "host-closes-tclo",
+    "checkpoint-in-state-change",
+    "rejects-unsolicited-replies",
+    "cookies-invalidated",
+    "second-tclo-user"
+  })
+  void netBsd69LegacyOutputOfABuiltInScenarioRoundTrips(String name) {
+    LogImport.Result imported = roundTrip(name, VmtFlavor.NETBSD_6_9);
+    assertThat(imported.flavor()).isEqualTo(new LogFlavor.NetBsd6To9());
+  }
+
+  private static LogImport.Result roundTrip(String name, VmtFlavor flavor) {
     Scenario original =
-        BuiltInScenarios.named(name).orElseThrow().withLength(Duration.ofMinutes(11));
+        BuiltInScenarios.named(name).orElseThrow().toBuilder()
+            .flavor(flavor)
+            .build()
+            .withLength(Duration.ofMinutes(11));
     List<String> log =
         ScenarioRunner.run(original, TcloMachines.LEGACY).lines().stream()
             .map(l -> String.format(Locale.ROOT, "[%12.6f] %s", l.at().toNanos() / 1e9, l.text()))
@@ -114,6 +135,7 @@ class LogImportTest {
     assertThat(startOf(printed, imported))
         .as("%s%n%s", String.join("\n", log), imported.scenario().toText())
         .isEqualTo(keys(imported.lines()));
+    return imported;
   }
 
   private static List<String> dmesg(Scenario scenario) {
