@@ -2,7 +2,9 @@ package io.github.vmbackdoor.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.google.common.base.Preconditions;
 import java.io.Closeable;
 import java.io.IOException;
@@ -48,7 +50,7 @@ public final class TraceReader implements Closeable {
     if (first == null) {
       throw new TraceFormatException(1, "empty trace: no header line");
     }
-    this.header = parseHeader(first);
+    this.header = parseHeader(first.startsWith("\uFEFF") ? first.substring(1) : first);
   }
 
   /** Opens a trace file and reads its header. */
@@ -133,8 +135,10 @@ public final class TraceReader implements Closeable {
             p.skipChildren();
         }
       }
-    } catch (IOException | DateTimeParseException e) {
-      throw new TraceFormatException(lineNumber, "bad header: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new TraceFormatException(lineNumber, "bad header: " + jsonProblem(e), e);
+    } catch (DateTimeParseException e) {
+      throw new TraceFormatException(lineNumber, "bad header: start is not an ISO-8601 instant", e);
     }
     expect(
         TraceHeader.FORMAT_NAME.equals(format),
@@ -292,7 +296,9 @@ public final class TraceReader implements Closeable {
             p.skipChildren();
         }
       }
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException e) {
+      throw new TraceFormatException(lineNumber, "bad call: " + jsonProblem(e), e);
+    } catch (IllegalArgumentException e) {
       throw new TraceFormatException(lineNumber, "bad call: " + e.getMessage(), e);
     }
     expect(time >= 0, "call has no time t");
@@ -304,6 +310,17 @@ public final class TraceReader implements Closeable {
     } catch (IllegalArgumentException e) {
       throw new TraceFormatException(lineNumber, e.getMessage(), e);
     }
+  }
+
+  /** What is wrong with a line the JSON parser refused, in the trace format's words. */
+  private static String jsonProblem(IOException e) {
+    if (e instanceof JsonEOFException) {
+      return "the line ends inside its JSON object (is the trace cut short?)";
+    }
+    if (e instanceof JsonProcessingException json && json.getLocation() != null) {
+      return "not a JSON object (column " + json.getLocation().getColumnNr() + ")";
+    }
+    return "not a JSON object";
   }
 
   /** Seven groups of hex digits separated by single spaces, eax first. */
