@@ -65,14 +65,7 @@ class FailureDiagnosisTest {
   void theFailureCarriesTheDiagnosis() {
     EngineExecutionResults results = run(LosesItsGuestInfo.class);
     results.testEvents().assertStatistics(stats -> stats.started(1).failed(1));
-    Throwable failure =
-        results.testEvents().failed().stream()
-            .findFirst()
-            .orElseThrow()
-            .getPayload(TestExecutionResult.class)
-            .orElseThrow()
-            .getThrowable()
-            .orElseThrow();
+    Throwable failure = failure(results);
     assertThat(failure).hasMessageContaining("guestinfo.ip after the fault");
     assertThat(failure.getSuppressed()).hasSize(1);
     assertThat(failure.getSuppressed()[0]).isInstanceOf(VmDiagnosis.class);
@@ -99,14 +92,7 @@ class FailureDiagnosisTest {
   @Test
   void aTestThatDidNothingWithItsVmGetsAnEmptyDiagnosis() {
     EngineExecutionResults results = run(FailsWithoutUsingItsVm.class);
-    Throwable failure =
-        results.testEvents().failed().stream()
-            .findFirst()
-            .orElseThrow()
-            .getPayload(TestExecutionResult.class)
-            .orElseThrow()
-            .getThrowable()
-            .orElseThrow();
+    Throwable failure = failure(results);
     assertThat(failure).hasMessage("nothing to do with a VM");
     assertThat(failure.getSuppressed()).hasSize(1);
     assertThat(failure.getSuppressed()[0].getMessage())
