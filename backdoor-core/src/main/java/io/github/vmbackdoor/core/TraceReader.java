@@ -148,7 +148,8 @@ public final class TraceReader implements Closeable {
   /** The object ended on the line it began on. */
   private void expectSameLine(String what) {
     if (p.currentLocation().getLineNr() != lineNumber) {
-      throw new TraceFormatException(lineNumber, what + " line ends inside its JSON object");
+      throw new TraceFormatException(
+          lineNumber, what + " line ends inside its JSON object (is the trace cut short?)");
     }
   }
 
@@ -245,7 +246,8 @@ public final class TraceReader implements Closeable {
             && (at.getLineNr() > lineNumber
                 || (lines.lineNumber() == lineNumber && at.getColumnNr() > lines.length()));
     if (e instanceof JsonEOFException || pastTheLine) {
-      return new TraceFormatException(lineNumber, what + " line ends inside its JSON object", e);
+      return new TraceFormatException(
+          lineNumber, what + " line ends inside its JSON object (is the trace cut short?)", e);
     }
     if (at != null) {
       return new TraceFormatException(

@@ -282,7 +282,7 @@ class TraceTest {
     String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n";
     String call = "{\"t\":1,\"op\":\"in\",\"in\":\"0 0 0 0 0 0 0\",\"out\":\"0 0 0 0 0 0 0\"}";
     assertThat(lineError(header + call.substring(0, 30) + "\n"))
-        .isEqualTo("trace line 2: call line ends inside its JSON object");
+        .isEqualTo("trace line 2: call line ends inside its JSON object (is the trace cut short?)");
     assertThat(lineError(header + call.replace(":1,", ":1;") + "\n"))
         .isEqualTo("trace line 2: call is not valid JSON at column 7");
     assertThat(lineError(header + call + " {}\n"))
@@ -296,7 +296,8 @@ class TraceTest {
     assertThat(lineError(header + "\n" + call.replace("0 0 0 0 0 0 0\",\"out", "0 0 g\",\"out")))
         .isEqualTo("trace line 3: in: registers must be seven 32-bit hex values: 0 0 g");
     assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"vers")))
-        .hasMessage("trace line 1: header line ends inside its JSON object");
+        .hasMessage(
+            "trace line 1: header line ends inside its JSON object (is the trace cut short?)");
     assertThatThrownBy(() -> TraceReader.open(stream("[1]\n")))
         .hasMessage("trace line 1: header is not a JSON object");
     assertThatThrownBy(

@@ -2,7 +2,9 @@ package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.MessageException.Step;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ final class FaultBook {
 
   private final List<Fault> faults = new ArrayList<>();
   private final Map<Fault, long[]> counts = new IdentityHashMap<>();
+  private final Deque<FaultHit> hits = new ArrayDeque<>();
   private final SplittableRandom random;
 
   /**
@@ -23,6 +26,19 @@ final class FaultBook {
    */
   FaultBook(SplittableRandom random) {
     this.random = random;
+  }
+
+  /** How many of the newest fault hits are kept. */
+  static final int HIT_LIMIT = 256;
+
+  /** The installed faults, in installation order. */
+  List<Fault> installed() {
+    return List.copyOf(faults);
+  }
+
+  /** The newest hits, oldest first. */
+  List<FaultHit> hits() {
+    return List.copyOf(hits);
   }
 
   void install(Fault fault) {
@@ -55,6 +71,7 @@ final class FaultBook {
     if (hit == null) {
       return FaultDecision.NONE;
     }
+    History.add(hits, new FaultHit(at, hit, step, channelId), HIT_LIMIT);
     FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
     hit.action().apply(decision);
     return decision;

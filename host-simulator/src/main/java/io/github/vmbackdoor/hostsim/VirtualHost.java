@@ -7,6 +7,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.rpc.GuestInfoKey;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Clock;
 import java.time.Duration;
@@ -290,6 +291,16 @@ public final class VirtualHost {
     }
   }
 
+  /** The installed faults, in installation order (the order they are tried in). */
+  public List<Fault> faults() {
+    return locked(faults::installed);
+  }
+
+  /** The newest faults that fired (at most 256), oldest first, with the calls they hit. */
+  public List<FaultHit> faultHits() {
+    return locked(faults::hits);
+  }
+
   /** Removes a fault; returns whether it was installed. */
   public boolean removeFault(Fault fault) {
     return locked(() -> faults.remove(fault));
@@ -303,15 +314,24 @@ public final class VirtualHost {
   }
 
   /**
-   * Sets a guestinfo value as if the VMX configuration held it (key with its {@code guestinfo.}
-   * prefix).
+   * Sets a guestinfo value as if the VMX configuration held it. The name is bare ({@code ip}); the
+   * full key ({@code guestinfo.ip}) means the same ({@link GuestInfoKey}).
    */
-  public void putGuestInfo(String key, String value) {
-    Preconditions.checkNotNull(key, "key");
+  public void putGuestInfo(String name, String value) {
+    String key = GuestInfoKey.of(name);
     Preconditions.checkNotNull(value, "value");
     synchronized (lock) {
       rpci.putGuestInfo(key, value);
     }
+  }
+
+  /**
+   * The guestinfo value of a variable, if set. The name is bare ({@code ip}); the full key ({@code
+   * guestinfo.ip}) means the same ({@link GuestInfoKey}).
+   */
+  public Optional<String> guestInfo(String name) {
+    String key = GuestInfoKey.of(name);
+    return Optional.ofNullable(locked(() -> rpci.guestInfo().get(key)));
   }
 
   // ---- introspection ----
@@ -331,7 +351,10 @@ public final class VirtualHost {
     return locked(rpci::requests);
   }
 
-  /** The guestinfo store (keys with their {@code guestinfo.} prefix). */
+  /**
+   * The guestinfo store, keyed as on the wire: full keys with their {@code guestinfo.} prefix (see
+   * {@link #guestInfo(String)} for one variable by its bare name).
+   */
   public Map<String, String> guestInfo() {
     return locked(rpci::guestInfo);
   }

@@ -167,15 +167,22 @@ public final class RpciClient {
     return RpciReply.parse(answer);
   }
 
-  /** {@code info-get guestinfo.<name>}: a guest variable ("0 No value found" when unset). */
+  /**
+   * {@code info-get guestinfo.<name>}: a guest variable ("0 No value found" when unset). The name
+   * is bare ({@code ip}); the full key ({@code guestinfo.ip}) means the same ({@link
+   * GuestInfoKey}).
+   */
   public RpciReply guestInfoGet(String name) {
-    return send("info-get guestinfo." + checkName(name));
+    return send("info-get " + GuestInfoKey.of(name));
   }
 
-  /** {@code info-set guestinfo.<name> <value>}. */
+  /**
+   * {@code info-set guestinfo.<name> <value>}. The name is bare ({@code ip}); the full key ({@code
+   * guestinfo.ip}) means the same ({@link GuestInfoKey}).
+   */
   public RpciReply guestInfoSet(String name, String value) {
     Objects.requireNonNull(value, "value");
-    return send("info-set guestinfo." + checkName(name) + " " + value);
+    return send("info-set " + GuestInfoKey.of(name) + " " + value);
   }
 
   /** {@code log <text>}: a line in the VMX log. */

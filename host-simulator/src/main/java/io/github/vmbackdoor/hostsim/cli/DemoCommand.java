@@ -127,12 +127,12 @@ final class DemoCommand implements Callable<Integer> {
     out.println(
         String.format(
             Locale.ROOT,
-            "%d virtual hours simulated in %.1f s. More: vmbackdoor replay --help,"
+            "%d virtual hours simulated in %.1f s. More: java -jar vmbackdoor.jar replay --help,"
                 + " docs/state-machines.md.",
             all.size() * TcloMachines.values().length,
             (System.nanoTime() - start) / 1e9));
     if (html == null) {
-      out.println("See it as a picture: vmbackdoor demo --html demo.html");
+      out.println("See it as a picture: java -jar vmbackdoor.jar demo --html demo.html");
     }
     out.flush();
     return PictureFiles.write(out, spec.commandLine().getErr(), "demo", pictures, html);

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
           + " importer then runs the scenario against the legacy machine of the log's flavor and"
           + " reports on stderr how many of the log's vmt lines it reproduced, in order and word"
           + " for word, and the first line it did not. A loop the log ends in is kept going for"
-          + " one virtual hour. Try the result with: vmbackdoor replay --scenario SCENARIO"
+          + " one virtual hour. Try the result with: java -jar vmbackdoor.jar replay --scenario SCENARIO"
     },
     sortOptions = false,
     footer = {
@@ -41,7 +42,12 @@ final class ImportLogCommand implements Callable<Integer> {
 
   @Mixin private HelpOption help;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The kernel log.")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description =
+          "The kernel log (- for standard input); UTF-8, a line that is not UTF-8 is read as"
+              + " Latin-1.")
   private Path log;
 
   @Option(
@@ -55,22 +61,34 @@ final class ImportLogCommand implements Callable<Integer> {
       description = "Exit 1 when the replay does not reproduce every vmt line of the log.")
   private boolean verify;
 
+  @Option(
+      names = "--json",
+      description =
+          "Print the result as one JSON object on stdout, the scenario text in it unless -o is"
+              + " given (fields: docs/cli-json.md).")
+  private boolean json;
+
+  private final TextInput input;
+
+  ImportLogCommand(TextInput input) {
+    this.input = input;
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    LogImport.Result result;
+    TextInput.Text text;
     try {
-      result =
-          LogImport.importLog(
-              log.getFileName().toString(), Files.readAllLines(log, StandardCharsets.UTF_8));
+      text = input.read(log);
     } catch (IOException e) {
-      err.println(
-          "vmbackdoor import-log: cannot read "
-              + log
-              + ": "
-              + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      err.println("vmbackdoor import-log: cannot read " + log + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
+    }
+    String name = TextInput.isStdin(log) ? "stdin" : log.getFileName().toString();
+    LogImport.Result result = LogImport.importLog(name, text.lines());
+    if (!text.latin1Lines().isEmpty()) {
+      err.println("vmbackdoor import-log: " + log + ": " + text.latin1Note());
     }
     for (String skipped : result.skipped()) {
       err.println("vmbackdoor import-log: skipped " + skipped);
@@ -85,14 +103,19 @@ final class ImportLogCommand implements Callable<Integer> {
     for (String line : check.report()) {
       err.println("vmbackdoor import-log: " + line);
     }
-    String text = result.scenario().toText();
+    String scenarioText = result.scenario().toText();
     if (output == null) {
-      out.print(text);
+      if (json) {
+        JsonReport.importLog(
+            out, name, result, text.latin1Lines(), check, Optional.of(scenarioText));
+      } else {
+        out.print(scenarioText);
+      }
     } else {
       try {
-        Files.writeString(output, text, StandardCharsets.UTF_8);
+        Files.writeString(output, scenarioText, StandardCharsets.UTF_8);
       } catch (IOException e) {
-        err.println("vmbackdoor import-log: cannot write " + output + ": " + e.getMessage());
+        err.println("vmbackdoor import-log: cannot write " + output + ": " + TextInput.reason(e));
         return Main.EXIT_FAILURE;
       }
       err.println(
@@ -102,6 +125,9 @@ final class ImportLogCommand implements Callable<Integer> {
               + result.scenario().events().size()
               + " host events; wrote "
               + output);
+      if (json) {
+        JsonReport.importLog(out, name, result, text.latin1Lines(), check, Optional.empty());
+      }
     }
     out.flush();
     if (verify && !check.matches()) {

@@ -1,10 +1,15 @@
 package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.hostsim.Durations;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,13 +33,16 @@ import picocli.CommandLine.Spec;
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
  */
 @Command(
-    name = "vmbackdoor",
+    name = Main.COMMAND,
     description =
         "VMware's guest backdoor RPC (command port, message channels, TCLO and RPCI), emulated.",
     synopsisSubcommandLabel = "COMMAND",
     versionProvider = BuildVersion.class,
     footer = {"", "Exit codes: 0 success, 1 the job failed, 2 bad usage."})
 public final class Main implements Callable<Integer> {
+
+  /** The command as a user types it; help and usage errors name it so. */
+  static final String COMMAND = "java -jar vmbackdoor.jar";
 
   /** Exit code of a job that failed. */
   static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
@@ -58,9 +66,12 @@ public final class Main implements Callable<Integer> {
   public static void main(String[] args) {
     configureLogging();
     Charset console = Charset.defaultCharset();
-    PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, console), true);
-    PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, console), true);
-    int code = run(out, err, new ServeCommand(), args);
+    // Not System.out: a PrintStream hides write errors (a full disk) from checkError below.
+    PrintWriter out =
+        new PrintWriter(
+            new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), console), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, console), true);
+    int code = run(() -> System.in, out, err, new ServeCommand(), args);
     out.flush();
     err.flush();
     System.exit(code);
@@ -70,21 +81,61 @@ public final class Main implements Callable<Integer> {
    * Runs the command line with these streams and this {@code serve} command; returns the exit code.
    */
   static int run(PrintWriter out, PrintWriter err, ServeCommand serve, String... args) {
+    return run(() -> System.in, out, err, serve, args);
+  }
+
+  /**
+   * Runs the command line with this standard input (for the file name {@code -}), these output
+   * streams and this {@code serve} command; returns the exit code. An output that cannot be written
+   * fails the run (exit 1) with one line on {@code err}.
+   */
+  static int run(
+      Supplier<InputStream> stdin,
+      PrintWriter out,
+      PrintWriter err,
+      ServeCommand serve,
+      String... args) {
+    TextInput input = new TextInput(stdin);
+    serve.input(input);
     CommandLine commandLine =
         new CommandLine(new Main())
             .addSubcommand("serve", ServeCommand.commandLine(serve))
             .addSubcommand("demo", new DemoCommand())
-            .addSubcommand("replay", new ReplayCommand())
-            .addSubcommand("import-log", new ImportLogCommand())
+            .addSubcommand("replay", new ReplayCommand(input))
+            .addSubcommand("import-log", new ImportLogCommand(input))
             .registerConverter(Duration.class, Main::duration)
             .setOut(out)
             .setErr(err)
+            .setParameterExceptionHandler(Main::usageError)
             .setExecutionExceptionHandler(
                 (e, cl, parseResult) -> {
-                  cl.getErr().println("vmbackdoor " + cl.getCommandName() + ": " + e.getMessage());
+                  cl.getErr().println(prefix(cl) + ": " + e.getMessage());
                   return EXIT_FAILURE;
                 });
-    return commandLine.execute(args);
+    int code = commandLine.execute(args);
+    if (out.checkError()) {
+      err.println("vmbackdoor: cannot write standard output");
+      err.flush();
+      return code == 0 ? EXIT_FAILURE : code;
+    }
+    return code;
+  }
+
+  /** A usage error: one line saying what is wrong, one line saying where the help is. */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    String message = String.valueOf(e.getMessage()).strip();
+    int newline = message.indexOf('\n');
+    err.println(prefix(cl) + ": " + (newline < 0 ? message : message.substring(0, newline)));
+    err.println("see '" + cl.getCommandSpec().qualifiedName() + " --help'");
+    err.flush();
+    return EXIT_USAGE;
+  }
+
+  /** The start of the command's one-line messages: {@code vmbackdoor replay}. */
+  static String prefix(CommandLine cl) {
+    return cl.getParent() == null ? "vmbackdoor" : "vmbackdoor " + cl.getCommandName();
   }
 
   /** A duration option, in the one duration grammar; a wrong one is a one-line usage error. */
@@ -96,12 +147,11 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  /** Without a subcommand there is nothing to do: show the usage, exit with 2. */
+  /** Without a subcommand there is nothing to do: a usage error, exit 2. */
   @Override
   public Integer call() {
-    spec.commandLine().getErr().println("vmbackdoor: a command is required");
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return EXIT_USAGE;
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is required: serve, demo, replay or import-log");
   }
 
   /** Log lines of the server (one per rejected connection) go to stderr with a time stamp. */

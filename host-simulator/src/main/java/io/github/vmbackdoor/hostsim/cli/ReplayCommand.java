@@ -2,15 +2,18 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -45,8 +49,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     footer = {
       "",
-      "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file),"
-          + " 2 bad usage."
+      "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file, a machine"
+          + " that did not end as --expect says), 2 bad usage."
     })
 final class ReplayCommand implements Callable<Integer> {
 
@@ -62,14 +66,14 @@ final class ReplayCommand implements Callable<Integer> {
         names = "--trace",
         paramLabel = "FILE",
         required = true,
-        description = "A trace (docs/trace-format.md) to replay host-facing.")
+        description = "A trace (docs/trace-format.md; - for standard input) to replay host-facing.")
     Path trace;
 
     @Option(
         names = "--scenario",
         paramLabel = "FILE",
         required = true,
-        description = "A scenario file to run.")
+        description = "A scenario file (- for standard input) to run.")
     Path scenario;
   }
 
@@ -118,15 +122,41 @@ final class ReplayCommand implements Callable<Integer> {
       description = "With --scenario: also write the runs' timeline picture as an SVG file.")
   private Path svg;
 
+  @Option(
+      names = "--expect",
+      paramLabel = "OUTCOME",
+      description =
+          "With --scenario: exit 1 unless every machine run ends so: recovered, unaffected,"
+              + " stuck or flapping.")
+  private String expect;
+
+  @Option(
+      names = "--json",
+      description =
+          "Print the result as one JSON object instead of text (fields: docs/cli-json.md).")
+  private boolean json;
+
+  private final TextInput input;
+
+  ReplayCommand(TextInput input) {
+    this.input = input;
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (source.trace != null) {
-      if (hours != null || run != null || !machine.equals("all") || html != null || svg != null) {
+      if (hours != null
+          || run != null
+          || !machine.equals("all")
+          || html != null
+          || svg != null
+          || expect != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--machine, --hours, --run, --html and --svg go with --scenario, not --trace");
+            "--machine, --hours, --run, --html, --svg and --expect go with --scenario, not"
+                + " --trace");
       }
       return replayTrace(out, err);
     }
@@ -164,15 +194,12 @@ final class ReplayCommand implements Callable<Integer> {
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
     }
+    Optional<Classification> expected = expected();
     Scenario scenario;
     try {
-      scenario = Scenario.read(source.scenario);
+      scenario = Scenario.parse(input.read(source.scenario).joined());
     } catch (IOException e) {
-      err.println(
-          "vmbackdoor replay: cannot read "
-              + source.scenario
-              + ": "
-              + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
@@ -181,6 +208,68 @@ final class ReplayCommand implements Callable<Integer> {
     if (run != null) {
       scenario = scenario.withLength(run);
     }
+    if (!json) {
+      header(out, scenario);
+    }
+    Progress progress = new Progress(err, System::nanoTime);
+    Map<TcloMachines, ScenarioOutcome> outcomes = new LinkedHashMap<>();
+    for (TcloMachines m : machines) {
+      String name = m.machineName();
+      Duration end = scenario.length();
+      outcomes.put(
+          m,
+          ScenarioRunner.prepare(scenario, m)
+              .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+    }
+    if (json) {
+      JsonReport.replay(out, scenario, outcomes, expected);
+    } else {
+      if (outcomes.size() > 1) {
+        out.println();
+        Report.comparison(out, outcomes);
+      }
+      for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+        out.println();
+        Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
+      }
+    }
+    out.flush();
+    TimelinePicture picture = TimelinePicture.of(scenario, List.copyOf(outcomes.values()));
+    int code = PictureFiles.write(json ? err : out, err, "replay", picture, html, svg);
+    if (code != 0 || expected.isEmpty()) {
+      return code;
+    }
+    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+      Classification ended = e.getValue().classification();
+      if (ended != expected.get()) {
+        err.println(
+            "vmbackdoor replay: "
+                + e.getKey().machineName()
+                + " ended "
+                + KebabCase.of(ended)
+                + ", expected "
+                + KebabCase.of(expected.get()));
+        code = Main.EXIT_FAILURE;
+      }
+    }
+    return code;
+  }
+
+  /** The outcome {@code --expect} names, if given; a usage error when it names none. */
+  private Optional<Classification> expected() {
+    if (expect == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(KebabCase.parse(Classification.class, expect));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--expect is recovered, unaffected, stuck or flapping, not '" + expect + "'");
+    }
+  }
+
+  private static void header(PrintWriter out, Scenario scenario) {
     out.println(
         "scenario "
             + scenario.name()
@@ -194,39 +283,33 @@ final class ReplayCommand implements Callable<Integer> {
             + scenario.seed()
             + ", flavor "
             + KebabCase.of(scenario.flavor()));
-    Progress progress = new Progress(err, System::nanoTime);
-    Map<TcloMachines, ScenarioOutcome> outcomes = new LinkedHashMap<>();
-    for (TcloMachines m : machines) {
-      String name = m.machineName();
-      Duration end = scenario.length();
-      outcomes.put(
-          m,
-          ScenarioRunner.prepare(scenario, m)
-              .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
-    }
-    if (outcomes.size() > 1) {
-      out.println();
-      Report.comparison(out, outcomes);
-    }
-    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
-      out.println();
-      Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
-    }
-    out.flush();
-    TimelinePicture picture = TimelinePicture.of(scenario, List.copyOf(outcomes.values()));
-    return PictureFiles.write(out, err, "replay", picture, html, svg);
   }
 
   private int replayTrace(PrintWriter out, PrintWriter err) {
     HostReplay.Result result;
-    try {
-      result = HostReplay.replay(source.trace);
-    } catch (UncheckedIOException
-        | TraceFormatException
-        | BackdoorException
-        | IllegalArgumentException e) {
+    try (InputStream in = input.open(source.trace);
+        TraceReader reader = TraceReader.open(in)) {
+      result = HostReplay.replay(reader);
+    } catch (IOException | UncheckedIOException e) {
+      err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));
+      return Main.EXIT_FAILURE;
+    } catch (TraceFormatException e) {
+      err.println(
+          "vmbackdoor replay: "
+              + source.trace
+              + ": line "
+              + e.lineNumber()
+              + ": "
+              + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+      return Main.EXIT_FAILURE;
+    } catch (BackdoorException | IllegalArgumentException e) {
       err.println("vmbackdoor replay: " + source.trace + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
+    }
+    if (json) {
+      JsonReport.trace(out, source.trace.toString(), result);
+      out.flush();
+      return result.matches() ? 0 : Main.EXIT_FAILURE;
     }
     if (result.matches()) {
       out.println(

@@ -81,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--vm-config",
       paramLabel = "FILE",
       description =
-          "A properties file of VM identities and host policies, one key per setting: "
+          "A properties file (- for standard input) of VM identities and host policies, one key per setting: "
               + "vm.<name>.<setting>=<value>. Each VM it names is served too. See the settings "
               + "below.")
   private Path vmConfig;
@@ -90,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--scenario",
       paramLabel = "FILE",
       description =
-          "A scenario file (docs/scenario-format.md) whose timeline of host events and faults "
+          "A scenario file (docs/scenario-format.md; - for standard input) whose timeline of host events and faults "
               + "every VM plays in real time from the start. Its host settings and seed are every "
               + "VM's; --vm-config settings and --seed override them.")
   private Path scenarioFile;
@@ -125,7 +125,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     lines.add("");
     lines.add(
-        "Exit codes: 1 the server could not start, 2 bad usage (a wrong --vm-config included)."
+        "Exit codes: 1 the server could not start (a file it cannot read included), 2 bad usage (a wrong --vm-config included)."
             + " Stopped by a signal, the process ends as the signal says (130 after Ctrl-C, 143"
             + " after SIGTERM).");
     return lines.toArray(new String[0]);
@@ -140,6 +140,13 @@ final class ServeCommand implements Callable<Integer> {
     CommandLine line = new CommandLine(serve);
     line.getCommandSpec().usageMessage().footer(footer());
     return line;
+  }
+
+  private TextInput input = new TextInput(() -> System.in);
+
+  /** Where {@code -} and files are read from. */
+  void input(TextInput input) {
+    this.input = input;
   }
 
   private final CountDownLatch stop;
@@ -170,22 +177,33 @@ final class ServeCommand implements Callable<Integer> {
     if (maxConnections < 1) {
       throw new CommandLine.ParameterException(commandLine, "--max-connections must be at least 1");
     }
-    Map<String, VmConfigFile.Vm> configured = Map.of();
-    if (vmConfig != null) {
-      try {
-        configured = VmConfigFile.read(vmConfig);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(commandLine, e.getMessage(), e);
-      }
+    if (vmConfig != null
+        && scenarioFile != null
+        && TextInput.isStdin(vmConfig)
+        && TextInput.isStdin(scenarioFile)) {
+      throw new CommandLine.ParameterException(
+          commandLine, "only one of --vm-config and --scenario can read standard input (-)");
     }
+    Map<String, VmConfigFile.Vm> configured = Map.of();
     Scenario scenario = null;
-    if (scenarioFile != null) {
-      try {
-        scenario = Scenario.read(scenarioFile);
-      } catch (IOException | IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(
-            commandLine, "--scenario " + scenarioFile + ": " + e.getMessage(), e);
+    Path reading = vmConfig;
+    try {
+      if (vmConfig != null) {
+        configured = VmConfigFile.parse(vmConfig, input.read(vmConfig).joined());
       }
+      reading = scenarioFile;
+      if (scenarioFile != null) {
+        scenario = Scenario.parse(input.read(scenarioFile).joined());
+      }
+    } catch (IOException e) {
+      commandLine
+          .getErr()
+          .println("vmbackdoor serve: cannot read " + reading + ": " + TextInput.reason(e));
+      return Main.EXIT_FAILURE;
+    } catch (IllegalArgumentException e) {
+      String message =
+          reading == vmConfig ? e.getMessage() : "--scenario " + reading + ": " + e.getMessage();
+      throw new CommandLine.ParameterException(commandLine, message, e);
     }
     List<String> names = new ArrayList<>(configured.keySet());
     names.addAll(vmNames);

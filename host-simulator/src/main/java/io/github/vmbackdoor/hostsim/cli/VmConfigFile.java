@@ -7,8 +7,7 @@ import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VmName;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,19 +82,16 @@ final class VmConfigFile {
   private VmConfigFile() {}
 
   /**
-   * Reads the file.
+   * Reads the text of {@code file}.
    *
    * @return the VMs by name, in name order
    * @throws IllegalArgumentException with a message naming the file and the wrong key
    */
-  static Map<String, Vm> read(Path file) {
+  static Map<String, Vm> parse(Path file, String text) {
     Properties properties = new Properties();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Reader reader = new StringReader(text)) {
       properties.load(reader);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--vm-config " + file + ": cannot read it (" + e.getMessage() + ")", e);
-    } catch (IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "--vm-config " + file + ": not a properties file (" + e.getMessage() + ")", e);
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   @Test
  *   void infoSetThenGet(RpciClient rpci, VmSimulator vm) {
  *     rpci.guestInfoSet("ip", "10.0.0.7");
- *     assertThat(vm.guestInfo("guestinfo.ip")).hasValue("10.0.0.7");
+ *     assertThat(vm.guestInfo("ip")).hasValue("10.0.0.7");
  *   }
  * }
  * }</pre>

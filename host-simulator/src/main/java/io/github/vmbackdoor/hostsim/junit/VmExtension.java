@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
@@ -42,8 +43,19 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * by the next one, whatever their order. After each test, passed or failed, the ToolsService is
  * stopped, its scheduler shut down and the guest connections closed. Over TCP one server serves
  * every test of the class (each test under its own VM) and is closed after the class.
+ *
+ * <p>When a test fails, the failure carries a {@link VmDiagnosis} as a suppressed exception: the
+ * virtual time, the faults installed and fired, the last backdoor calls, RPCI requests and TCLO
+ * exchanges, and the scenario events that ran (also published as a report entry).
  */
-public final class VmExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class VmExtension
+    implements BeforeEachCallback,
+        AfterEachCallback,
+        ParameterResolver,
+        TestExecutionExceptionHandler {
+
+  /** The key of the report entry that holds a failed test's {@link VmDiagnosis}. */
+  public static final String DIAGNOSIS_ENTRY = "vmbackdoor.diagnosis";
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(VmExtension.class);
@@ -106,6 +118,26 @@ public final class VmExtension implements BeforeEachCallback, AfterEachCallback,
     if (resource != null) {
       resource.vm.close();
     }
+  }
+
+  /**
+   * A test failed: when it used its VM, adds what the VM knew ({@link VmDiagnosis}) to the failure
+   * as a suppressed exception and publishes it as the report entry {@value #DIAGNOSIS_ENTRY}.
+   */
+  @Override
+  public void handleTestExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    VmSimulator.Resource resource = context.getStore(NAMESPACE).get(VM, VmSimulator.Resource.class);
+    if (resource != null) {
+      try {
+        String diagnosis = FailureDiagnosis.of(resource.vm);
+        failure.addSuppressed(new VmDiagnosis(diagnosis));
+        context.publishReportEntry(DIAGNOSIS_ENTRY, diagnosis);
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
+    }
+    throw failure;
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.Durations;
 import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.Simulation;
@@ -19,8 +20,10 @@ import io.github.vmbackdoor.rpc.ToolsService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,11 @@ public final class VmSimulator {
   private final Object takeLock = new Object();
   private final Ticker realTime = Ticker.systemTicker();
 
+  private static final int EVENTS_KEPT = 256;
+
+  /** The newest scenario events that ran, as {@code at 24m15s checkpoint}. */
+  private final Deque<String> eventsRan = new ConcurrentLinkedDeque<>();
+
   // guarded by this
   private final List<RemoteBackdoor> connections = new ArrayList<>();
   private Backdoor guest;
@@ -88,10 +96,34 @@ public final class VmSimulator {
         config.host().applyTo(VirtualHost.builder().simulation(simulation).seed(config.seed()));
     config.hostCustomizer().accept(builder);
     this.host = builder.build();
-    config.scenario().ifPresent(s -> s.scheduleTimeline(host, simulation::schedule));
+    config
+        .scenario()
+        .ifPresent(
+            s ->
+                s.scheduleTimeline(
+                    host,
+                    simulation::schedule,
+                    (at, event) -> ran("at " + Durations.format(at) + " " + event.action())));
     this.server = server;
     this.vmName =
         server == null ? config.vmName() : server.register(config.vmName(), new Notifying());
+  }
+
+  private void ran(String event) {
+    if (eventsRan.size() >= EVENTS_KEPT) {
+      eventsRan.pollFirst();
+    }
+    eventsRan.addLast(event);
+  }
+
+  /** The newest scenario events that ran (at most 256), oldest first. */
+  List<String> scenarioEventsRan() {
+    return List.copyOf(eventsRan);
+  }
+
+  /** The seed of the test's simulation and host. */
+  long seed() {
+    return config.seed();
   }
 
   /** How the test's guests reach the host. */
@@ -235,10 +267,12 @@ public final class VmSimulator {
     return from < all.size() ? all.get(from) : null;
   }
 
-  /** The guestinfo value of {@code key} (with its {@code guestinfo.} prefix), if set. */
-  public Optional<String> guestInfo(String key) {
-    Preconditions.checkNotNull(key, "key");
-    return Optional.ofNullable(host.guestInfo().get(key));
+  /**
+   * The guestinfo value of a variable, if set. The name is bare ({@code ip}); the full key ({@code
+   * guestinfo.ip}) means the same ({@link io.github.vmbackdoor.rpc.GuestInfoKey}).
+   */
+  public Optional<String> guestInfo(String name) {
+    return host.guestInfo(name);
   }
 
   /** Installs a fault on the host (see {@link VirtualHost#installFault}). */

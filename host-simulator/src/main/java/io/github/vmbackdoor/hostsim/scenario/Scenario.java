@@ -81,7 +81,7 @@ public final class Scenario {
     return new Builder(name);
   }
 
-  /** Reads the text form; errors name the line. */
+  /** Reads the text form (a byte order mark at the start is skipped); errors name the line. */
   public static Scenario parse(String text) {
     return ScenarioText.parse(text, List.of());
   }
@@ -178,12 +178,29 @@ public final class Scenario {
    * time, in time order (equal times in the order given).
    */
   public void scheduleTimeline(VirtualHost host, BiConsumer<Duration, Runnable> scheduler) {
+    scheduleTimeline(host, scheduler, (at, event) -> {});
+  }
+
+  /**
+   * {@link #scheduleTimeline(VirtualHost, BiConsumer)}, telling {@code ran} each event as it
+   * happens, with the time it was scheduled for.
+   */
+  public void scheduleTimeline(
+      VirtualHost host,
+      BiConsumer<Duration, Runnable> scheduler,
+      BiConsumer<Duration, ScenarioEvent> ran) {
     Preconditions.checkNotNull(host, "host");
     Preconditions.checkNotNull(scheduler, "scheduler");
+    Preconditions.checkNotNull(ran, "ran");
     Map<String, Fault> faults = new HashMap<>();
     for (ScenarioEvent e : events) {
       for (Duration t : e.occurrences(length)) {
-        scheduler.accept(t, () -> e.apply(host, faults));
+        scheduler.accept(
+            t,
+            () -> {
+              e.apply(host, faults);
+              ran.accept(t, e);
+            });
       }
     }
   }

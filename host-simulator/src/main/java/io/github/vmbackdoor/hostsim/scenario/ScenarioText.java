@@ -119,7 +119,8 @@ final class ScenarioText {
           "two host events have the keyword '%s'",
           syntax.keyword());
     }
-    String[] lines = text.split("\r?\n", -1);
+    String body = text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark
+    String[] lines = body.split("\r?\n", -1);
     Scenario.Builder b = null;
     List<String> pending = new ArrayList<>();
     List<String> topComments = new ArrayList<>();

@@ -37,13 +37,13 @@ class MainTest {
   void helpOnTheTopCommandAndOnServe() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString())
-        .contains("Usage: vmbackdoor")
+        .contains("Usage: java -jar vmbackdoor.jar")
         .contains("serve")
         .contains("Exit codes");
     out.getBuffer().setLength(0);
     assertThat(run("serve", "--help")).isZero();
     assertThat(out.toString())
-        .contains("Usage: vmbackdoor serve")
+        .contains("Usage: java -jar vmbackdoor.jar serve")
         .contains("--port=N")
         .contains("--bind=ADDR")
         .contains("listening on HOST:PORT");
@@ -52,7 +52,10 @@ class MainTest {
   @Test
   void noCommandIsBadUsage() {
     assertThat(run()).isEqualTo(2);
-    assertThat(err.toString()).contains("a command is required").contains("Usage: vmbackdoor");
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor: a command is required: serve, demo, replay or import-log\n"
+                + "see 'java -jar vmbackdoor.jar --help'\n");
   }
 
   @Test

@@ -76,13 +76,16 @@ class PictureOptionsTest {
   void pictureOptionsGoWithScenariosNotTraces() {
     assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg")).isEqualTo(2);
     assertThat(err.toString())
-        .contains("--machine, --hours, --run, --html and --svg go with --scenario, not --trace");
+        .contains(
+            "--machine, --hours, --run, --html, --svg and --expect go with --scenario, not"
+                + " --trace");
   }
 
   @Test
   void demoOffersThePictureAndWritesOnePageOfItsScenarios() throws Exception {
     assertThat(run("demo")).isZero();
-    assertThat(out.toString()).contains("See it as a picture: vmbackdoor demo --html demo.html");
+    assertThat(out.toString())
+        .contains("See it as a picture: java -jar vmbackdoor.jar demo --html demo.html");
     out.getBuffer().setLength(0);
     Path html = dir.resolve("demo.html");
     assertThat(run("demo", "--html", html.toString())).isZero();

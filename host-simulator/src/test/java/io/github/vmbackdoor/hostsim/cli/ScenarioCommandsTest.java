@@ -55,7 +55,9 @@ class ScenarioCommandsTest {
     assertThat(out.toString()).contains("demo").contains("replay").contains("import-log");
     for (String command : List.of("demo", "replay", "import-log")) {
       assertThat(run(command, "--help")).isZero();
-      assertThat(out.toString()).contains("Usage: vmbackdoor " + command).contains("Exit codes");
+      assertThat(out.toString())
+          .contains("Usage: java -jar vmbackdoor.jar " + command)
+          .contains("Exit codes");
     }
   }
 

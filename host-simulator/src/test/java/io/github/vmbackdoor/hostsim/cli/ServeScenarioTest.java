@@ -100,6 +100,6 @@ class ServeScenarioTest {
             "serve",
             "--scenario",
             dir.resolve("none").toString());
-    assertThat(code).isEqualTo(2);
+    assertThat(code).isEqualTo(1);
   }
 }

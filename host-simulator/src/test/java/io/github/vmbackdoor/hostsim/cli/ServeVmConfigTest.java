@@ -140,10 +140,11 @@ class ServeVmConfigTest {
   }
 
   @Test
-  void aMissingFileIsBadUsage() {
+  void aMissingFileFailsTheStart() {
     Path missing = dir.resolve("absent.properties");
-    assertThat(run("serve", "--vm-config", missing.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("--vm-config " + missing + ": cannot read it");
+    assertThat(run("serve", "--vm-config", missing.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor serve: cannot read " + missing + ": no such file\n");
   }
 
   @Test

@@ -22,7 +22,7 @@ class DocExamplesTest {
     void infoSetThenGet(RpciClient rpci, VmSimulator vm) {
       rpci.guestInfoSet("ip", "10.0.0.7");
       assertThat(rpci.guestInfoGet("ip").text()).isEqualTo("10.0.0.7");
-      assertThat(vm.guestInfo("guestinfo.ip")).hasValue("10.0.0.7");
+      assertThat(vm.guestInfo("ip")).hasValue("10.0.0.7");
       assertThat(vm.takeRpciRequest(Duration.ofSeconds(5)).orElseThrow().command())
           .isEqualTo("info-set");
     }

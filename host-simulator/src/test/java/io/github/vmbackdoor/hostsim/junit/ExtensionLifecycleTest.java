@@ -44,7 +44,7 @@ import org.junit.platform.testkit.engine.Events;
  */
 class ExtensionLifecycleTest {
 
-  private static final String TESTKIT = "vmbackdoor.testkit";
+  static final String TESTKIT = "vmbackdoor.testkit";
 
   /** What the probe classes saw, for the checks after their run. */
   static final List<VmSimulator> vms = new CopyOnWriteArrayList<>();

@@ -54,6 +54,13 @@ class InProcessAnnotationTest {
         .hasValue("info-set guestinfo.ip 10.0.0.7");
     assertThat(vm.takeRpciRequest(Duration.ZERO).map(RpciRequest::command)).hasValue("info-get");
     assertThat(vm.guestInfo("guestinfo.ip")).hasValue("10.0.0.7");
+    // one rule: the bare name everywhere, the full key accepted as the same variable
+    assertThat(vm.guestInfo("ip")).hasValue("10.0.0.7");
+    assertThat(rpci.guestInfoGet("guestinfo.ip").text()).isEqualTo("10.0.0.7");
+    vm.host().putGuestInfo("gw", "10.0.0.1");
+    assertThat(rpci.guestInfoGet("gw").text()).isEqualTo("10.0.0.1");
+    assertThat(vm.host().guestInfo("guestinfo.gw")).hasValue("10.0.0.1");
+    assertThat(vm.host().guestInfo()).containsEntry("guestinfo.gw", "10.0.0.1");
   }
 
   @Test

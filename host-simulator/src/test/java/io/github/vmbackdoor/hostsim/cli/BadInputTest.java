@@ -1,0 +1,310 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vmbackdoor.core.TraceWriter;
+import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
+import io.github.vmbackdoor.hostsim.scenario.HostReplay;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.rpc.TcloMachines;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line on input a user really has: each case's exit code and its one-line message. */
+class BadInputTest {
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+  private byte[] stdin = new byte[0];
+
+  private int run(String... args) {
+    return run(new PrintWriter(out, true), args);
+  }
+
+  private int run(PrintWriter output, String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    return Main.run(
+        () -> new ByteArrayInputStream(stdin),
+        output,
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
+  }
+
+  private byte[] log(String name) throws IOException {
+    try (InputStream in = getClass().getResourceAsStream("/logs/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private Path shortScenario() throws IOException {
+    Path file = dir.resolve("closes.scenario");
+    Files.writeString(
+        file, BuiltInScenarios.hostClosesTclo().withLength(Duration.ofMinutes(15)).toText());
+    return file;
+  }
+
+  @Test
+  void aLogWithALatin1ByteIsImportedAndTheLineNoted() throws IOException {
+    byte[] log = log("netbsd10-ping-loop.log");
+    byte[] mixed = new byte[log.length + 12];
+    byte[] odd = "kernel: \u00e9t\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+    System.arraycopy(odd, 0, mixed, 0, odd.length);
+    System.arraycopy(log, 0, mixed, odd.length, log.length);
+    Path file = dir.resolve("mixed.log");
+    Files.write(file, java.util.Arrays.copyOf(mixed, odd.length + log.length));
+
+    assertThat(run("import-log", file.toString())).isZero();
+    assertThat(err.toString())
+        .contains(
+            "vmbackdoor import-log: "
+                + file
+                + ": 1 line is not UTF-8 and read as Latin-1 (line 1)");
+    assertThat(out.toString()).contains("scenario mixed").contains("invalidate-tclo");
+  }
+
+  @Test
+  void aDashReadsStandardInput() throws IOException {
+    stdin = log("netbsd10-ping-loop.log");
+    assertThat(run("import-log", "-")).isZero();
+    assertThat(out.toString()).contains("scenario stdin").contains("invalidate-tclo");
+
+    stdin = Files.readAllBytes(shortScenario());
+    assertThat(run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
+    assertThat(out.toString()).contains("scenario host-closes-tclo").contains("fixed");
+
+    Scenario scenario =
+        BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(2));
+    Path trace = dir.resolve("run.trace");
+    try (TraceWriter writer = TraceWriter.create(trace, HostReplay.header(scenario, "legacy"))) {
+      ScenarioRunner.prepare(scenario, TcloMachines.LEGACY, writer).run();
+    }
+    stdin = Files.readAllBytes(trace);
+    assertThat(run("replay", "--trace", "-")).isZero();
+    assertThat(out.toString()).contains("-: ").contains("every answer is as recorded");
+  }
+
+  @Test
+  void aByteOrderMarkIsSkipped() throws IOException {
+    Path file = dir.resolve("bom.scenario");
+    byte[] text = Files.readAllBytes(shortScenario());
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] both = java.util.Arrays.copyOf(bom, bom.length + text.length);
+    System.arraycopy(text, 0, both, bom.length, text.length);
+    Files.write(file, both);
+    assertThat(run("replay", "--scenario", file.toString(), "--machine", "fixed")).isZero();
+    assertThat(out.toString()).startsWith("scenario host-closes-tclo");
+
+    stdin = both;
+    assertThat(run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
+    assertThat(Scenario.parse(new String(both, StandardCharsets.UTF_8)).name())
+        .isEqualTo("host-closes-tclo");
+  }
+
+  @Test
+  void anOutputThatCannotBeWrittenFailsWithOneLine() throws IOException {
+    Writer full =
+        new Writer() {
+          @Override
+          public void write(char[] c, int off, int len) throws IOException {
+            throw new IOException("No space left on device");
+          }
+
+          @Override
+          public void flush() throws IOException {
+            throw new IOException("No space left on device");
+          }
+
+          @Override
+          public void close() {}
+        };
+    Path log = dir.resolve("ping.log");
+    Files.write(log, log("netbsd10-ping-loop.log"));
+    assertThat(run(new PrintWriter(full, true), "import-log", log.toString())).isEqualTo(1);
+    assertThat(err.toString()).endsWith("vmbackdoor: cannot write standard output\n");
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void aFullDiskFailsWithOneLine() throws IOException {
+    Path log = dir.resolve("ping.log");
+    Files.write(log, log("netbsd10-ping-loop.log"));
+    assertThat(run("import-log", log.toString(), "-o", "/dev/full")).isEqualTo(1);
+    assertThat(err.toString())
+        .endsWith("vmbackdoor import-log: cannot write /dev/full: No space left on device\n");
+    assertThat(run("replay", "--scenario", shortScenario().toString(), "--svg", "/dev/full"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .endsWith("vmbackdoor replay: cannot write /dev/full: No space left on device\n");
+  }
+
+  @Test
+  void aTruncatedTraceIsReportedInOurWordsWithFileAndLine() throws IOException {
+    Path trace = dir.resolve("cut.trace");
+    Files.writeString(
+        trace,
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"vm\":\"a\"}}\n"
+            + "{\"t\":500,\"op\":\"in\",\"in\":\"564d5868 c9435052 0000001e 00005658");
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor replay: "
+                + trace
+                + ": line 2: call line ends inside its JSON object (is the trace cut"
+                + " short?)\n");
+
+    Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",\"vm\":{");
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor replay: "
+                + trace
+                + ": line 1: header line ends inside its JSON object (is the trace cut"
+                + " short?)\n");
+
+    Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",,}\n");
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor replay: " + trace + ": line 1: header is not valid JSON at column 30\n");
+  }
+
+  @Test
+  void aBrokenScenarioIsReportedWithFileAndLine() throws IOException {
+    Path bad = dir.resolve("bad.scenario");
+    Files.writeString(bad, "scenario x\nat 1m explode\n");
+    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor replay: " + bad + ": line 2: unknown action 'explode'\n");
+  }
+
+  @Test
+  void aMissingFileIsOneLineNamingItAndTheReason() {
+    assertThat(run("serve", "--scenario", "/nonexistent")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
+    assertThat(run("serve", "--vm-config", "/nonexistent")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
+    assertThat(run("replay", "--trace", "/nonexistent")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor replay: cannot read /nonexistent: no such file\n");
+    assertThat(run("import-log", "/nonexistent")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("vmbackdoor import-log: cannot read /nonexistent: no such file\n");
+  }
+
+  @Test
+  void aUsageErrorIsOneLineAndWhereTheHelpIs() {
+    assertThat(run("replay", "--bogus")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor replay: Unknown option: '--bogus'\n"
+                + "see 'java -jar vmbackdoor.jar replay --help'\n");
+    assertThat(run("replay")).isEqualTo(2);
+    assertThat(err.toString().lines()).hasSize(2);
+    assertThat(run("serve", "--port", "70000")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor serve: --port 70000 is outside 0..65535\n"
+                + "see 'java -jar vmbackdoor.jar serve --help'\n");
+    assertThat(run("import-log")).isEqualTo(2);
+    assertThat(err.toString().lines()).hasSize(2);
+    assertThat(run("demo", "--lines", "x")).isEqualTo(2);
+    assertThat(err.toString().lines())
+        .hasSize(2)
+        .last()
+        .isEqualTo("see 'java -jar vmbackdoor.jar demo --help'");
+    assertThat(run("frobnicate")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor: Unmatched argument at index 0: 'frobnicate'\n"
+                + "see 'java -jar vmbackdoor.jar --help'\n");
+    assertThat(run("replay", "--scenario", "x", "--expect", "fine")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "vmbackdoor replay: --expect is recovered, unaffected, stuck or flapping, not 'fine'\n");
+  }
+
+  @Test
+  void expectFailsTheRunWhenAMachineEndsOtherwise() throws IOException {
+    String file = shortScenario().toString();
+    assertThat(run("replay", "--scenario", file, "--machine", "legacy", "--expect", "stuck"))
+        .isZero();
+    assertThat(run("replay", "--scenario", file, "--machine", "legacy", "--expect", "recovered"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .endsWith("vmbackdoor replay: legacy ended stuck, expected recovered\n");
+    assertThat(run("replay", "--scenario", file, "--expect", "recovered")).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("vmbackdoor replay: legacy ended stuck, expected recovered\n")
+        .doesNotContain("fixed ended")
+        .doesNotContain("proposed-patch ended");
+  }
+
+  @Test
+  void replayAndImportLogPrintJson() throws IOException {
+    String file = shortScenario().toString();
+    assertThat(run("replay", "--scenario", file, "--json", "--expect", "recovered")).isEqualTo(1);
+    String json = out.toString();
+    assertThat(json.lines()).hasSize(1);
+    assertThat(json)
+        .startsWith("{\"scenario\":\"host-closes-tclo\",\"seed\":")
+        .contains("\"runLengthSeconds\":900.0")
+        .contains("{\"machine\":\"fixed\",\"outcome\":\"recovered\",\"asExpected\":true,")
+        .contains("{\"machine\":\"legacy\",\"outcome\":\"stuck\",\"asExpected\":false,")
+        .contains("\"timeToRecoverSeconds\":null");
+
+    Path log = dir.resolve("ping.log");
+    Files.write(log, log("netbsd10-ping-loop.log"));
+    assertThat(run("import-log", log.toString(), "--json")).isZero();
+    assertThat(out.toString().lines()).hasSize(1);
+    assertThat(out.toString())
+        .startsWith("{\"log\":\"ping.log\",\"flavor\":\"NetBSD 10+\",\"vmtLines\":25,")
+        .contains("\"latin1Lines\":[],\"skipped\":[],\"reproduced\":24,\"reproducedAll\":true,")
+        .contains("\"scenario\":\"# ");
+  }
+
+  @Test
+  void everyCommandHelpNamesOnlyCommandsThatRun() {
+    Pattern name = Pattern.compile("vmbackdoor(\\.jar)?");
+    for (List<String> args :
+        List.of(
+            List.of("--help"),
+            List.of("serve", "--help"),
+            List.of("demo", "--help"),
+            List.of("replay", "--help"),
+            List.of("import-log", "--help"))) {
+      assertThat(run(args.toArray(String[]::new))).isZero();
+      Matcher m = name.matcher(out.toString());
+      int found = 0;
+      while (m.find()) {
+        found++;
+        assertThat(m.group(1)).as("'vmbackdoor' in %s help at %d", args, m.start()).isNotNull();
+        assertThat(out.toString().substring(Math.max(0, m.start() - 10), m.start()))
+            .isEqualTo("java -jar ");
+      }
+      assertThat(found).as("names in %s", args).isPositive();
+    }
+  }
+}
