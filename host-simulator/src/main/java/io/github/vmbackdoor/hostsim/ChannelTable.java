@@ -103,6 +103,29 @@ final class ChannelTable {
     }
   }
 
+  /** How many open channels {@code owner} holds. */
+  int openOwnedBy(ChannelOwner owner) {
+    int n = 0;
+    for (HostChannel ch : slots) {
+      if (ch != null && ch.owner == owner && ch.isOpen()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Frees every slot {@code owner} holds; returns how many. */
+  int releaseOwnedBy(ChannelOwner owner) {
+    int n = 0;
+    for (HostChannel ch : slots) {
+      if (ch != null && ch.owner == owner) {
+        release(ch);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Makes a channel unusable in the given way. */
   void invalidate(HostChannel ch, Invalidation kind, ChannelInfo.State closedState) {
     if (kind == Invalidation.COOKIES_INVALID) {

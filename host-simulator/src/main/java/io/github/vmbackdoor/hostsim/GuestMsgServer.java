@@ -99,8 +99,8 @@ final class GuestMsgServer {
 
   // ---- the MESSAGE command ----
 
-  /** One MESSAGE call on the command port. */
-  void message(Registers r, CallResult res) {
+  /** One MESSAGE call on the command port; {@code owner} is the calling connection, or null. */
+  void message(Registers r, CallResult res, ChannelOwner owner) {
     MessageSubcommand sub = MessageSubcommand.of(r.ecxHigh()).orElse(null);
     if (sub == null) {
       res.answer = lb(r, 0);
@@ -108,7 +108,7 @@ final class GuestMsgServer {
       return;
     }
     if (sub == MessageSubcommand.OPEN) {
-      open(r, res);
+      open(r, res, owner);
       return;
     }
     int id = r.edxHigh();
@@ -155,7 +155,7 @@ final class GuestMsgServer {
     res.note += fault.note();
   }
 
-  private void open(Registers r, CallResult res) {
+  private void open(Registers r, CallResult res, ChannelOwner owner) {
     boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
     String prefix =
@@ -178,12 +178,20 @@ final class GuestMsgServer {
       return;
     }
     table.expireIdle();
+    if (owner != null && table.openOwnedBy(owner) >= owner.policy.channelLimit()) {
+      owner.refused(ticker.read(), owner.policy.channelLimit());
+      res.answer = lb(r, 0);
+      res.note =
+          prefix + owner + " holds its limit of " + owner.policy.channelLimit() + " channels";
+      return;
+    }
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
       res.answer = lb(r, 0);
       res.note = prefix + "channel table full";
       return;
     }
+    ch.owner = owner;
     res.answer =
         r.toBuilder()
             .ecx(STATUS_SUCCESS << 16)

@@ -30,6 +30,9 @@ final class HostChannel {
 
   int receiveOffset;
 
+  /** The guest connection that opened the channel; null for the host's own and in-process opens. */
+  ChannelOwner owner;
+
   /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
   Endpoint.Session session;
 

@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param cookies whether an OPEN with the cookie flag is accepted
  * @param rejectUnsolicitedTcloReplies whether a TCLO reply with no command outstanding is refused
  * @param idleTimeout channels idle for longer are closed; empty for never
- * @param tcloTakeover what happens to the older TCLO channel when a newer one opens
+ * @param tcloTakeover what happens to the older TCLO channel of an application when a newer one
+ *     claims it
  * @param callLogLimit how many calls the call log keeps; 0 turns it off
  * @param historyLimit how many RPCI requests, TCLO exchanges and log lines are kept
  * @param guestStoreLimit how many distinct names a guest may store in each guest store

@@ -89,7 +89,7 @@ public final class HostSetting {
               "tcloTakeover",
               List.of("tclo-takeover"),
               "host-closed or cookies-invalid",
-              "what happens to the older TCLO channel when a newer one opens",
+              "what happens to the older TCLO channel of an application when a newer one claims it",
               v -> KebabCase.parse(Invalidation.class, v),
               KebabCase::of,
               HostPolicy::tcloTakeover,

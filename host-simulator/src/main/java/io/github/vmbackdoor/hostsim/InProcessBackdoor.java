@@ -26,11 +26,13 @@ final class InProcessBackdoor implements Backdoor {
   private final Supplier<Duration> hostTime;
   private final Consumer<Duration> delayer;
   private final Object host;
+  private final ChannelOwner owner;
 
   /**
    * @param lock the host's lock
    * @param delayer told of a fault's extra time, outside the lock
    * @param host the host, for {@link #toString()}
+   * @param owner the guest connection whose channels this transport opens, or null for none
    */
   InProcessBackdoor(
       Object lock,
@@ -39,7 +41,8 @@ final class InProcessBackdoor implements Backdoor {
       CallLog callLog,
       Supplier<Duration> hostTime,
       Consumer<Duration> delayer,
-      Object host) {
+      Object host,
+      ChannelOwner owner) {
     this.lock = lock;
     this.commandPort = commandPort;
     this.messages = messages;
@@ -47,6 +50,7 @@ final class InProcessBackdoor implements Backdoor {
     this.hostTime = hostTime;
     this.delayer = delayer;
     this.host = host;
+    this.owner = owner;
   }
 
   @Override
@@ -107,7 +111,7 @@ final class InProcessBackdoor implements Backdoor {
       res.answer = r.withEax(NO_BACKDOOR);
       res.note = "wrong magic";
     } else if (command == BackdoorCommand.MESSAGE) {
-      messages.message(r, res);
+      messages.message(r, res, owner);
     } else if (answer == null) {
       res.answer = r.withEax(NO_BACKDOOR);
       res.note = "unknown command " + r.ecxLow();
@@ -119,6 +123,6 @@ final class InProcessBackdoor implements Backdoor {
 
   @Override
   public String toString() {
-    return "in-process backdoor to " + host;
+    return (owner == null ? "in-process backdoor" : owner.name) + " to " + host;
   }
 }

@@ -188,8 +188,11 @@ final class RpciEndpoint implements Endpoint {
         req -> {
           String args = req.arguments();
           int space = args.indexOf(' ');
-          String key = space < 0 ? args : args.substring(0, space);
-          String value = space < 0 ? "" : args.substring(space + 1);
+          if (space < 0 || space == args.length() - 1) {
+            return "0 Two and exactly two arguments expected";
+          }
+          String key = args.substring(0, space);
+          String value = args.substring(space + 1);
           if (!key.startsWith(GUESTINFO)) {
             return "0 Permission denied";
           }

@@ -10,18 +10,30 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The host's TCLO endpoint: one queue of host commands per VM, the channel the host talks to (the
- * newest TCLO channel opened), and the record of exchanges. Each TCLO channel's own state (heard
- * from, owed a reset, the command outstanding) lives in its {@link TcloSession}. Guarded by the
+ * The host's TCLO endpoint: one queue of host commands per application, the channel the host talks
+ * to for each application, and the record of exchanges. A TCLO channel learns its application from
+ * its reply to the first "reset" ({@code OK ATR <app>}, as open-vm-tools'
+ * lib/rpcChannel/rpcChannel.c sends it; {@link #DEFAULT_APP} when the reply names none); it then
+ * becomes the channel of that application, and an older channel of the same application is
+ * invalidated as the takeover policy says. Each TCLO channel's own state (heard from, owed a reset,
+ * its application, the command outstanding) lives in its {@link TcloSession}. Guarded by the
  * VirtualHost's lock.
  */
 final class TcloEndpoint implements Endpoint {
 
   static final String RESET = "reset";
+
+  static final String DEFAULT_APP = VirtualHost.DEFAULT_TCLO_APP;
+
+  /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
+  private static final String ATR = "ATR ";
 
   private final Ticker ticker;
   private final long startNanos;
@@ -30,16 +42,17 @@ final class TcloEndpoint implements Endpoint {
   private final ChannelTable table;
   private final Invalidation takeover;
   private final PowerOperations powerOperations;
-  private final Deque<TcloCommand> queue = new ArrayDeque<>();
+  private final Map<String, Deque<TcloCommand>> queues = new LinkedHashMap<>();
   private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
   private final Deque<String> commandsSent = new ArrayDeque<>();
 
-  /** The session of the TCLO channel the host talks to, while it lives. */
-  private TcloSession active;
+  /** For each application, the session of the TCLO channel the host talks to, while it lives. */
+  private final Map<String, TcloSession> active = new HashMap<>();
 
   /**
    * @param table the channel table, where a displaced TCLO channel is invalidated
-   * @param takeover what happens to the older TCLO channel when a newer one opens
+   * @param takeover what happens to the older TCLO channel of an application when a newer one
+   *     claims it
    */
   TcloEndpoint(
       Ticker ticker,
@@ -56,6 +69,11 @@ final class TcloEndpoint implements Endpoint {
     this.table = table;
     this.takeover = takeover;
     this.powerOperations = powerOperations;
+    queues.put(DEFAULT_APP, new ArrayDeque<>());
+  }
+
+  private Deque<TcloCommand> queue(String app) {
+    return queues.computeIfAbsent(app, a -> new ArrayDeque<>());
   }
 
   @Override
@@ -64,38 +82,58 @@ final class TcloEndpoint implements Endpoint {
   }
 
   /**
-   * A TCLO channel was opened: it becomes the one the host talks to and owes its guest a "reset";
-   * the channel it displaced, if still open, is invalidated as the takeover policy says.
+   * A TCLO channel was opened: it owes its guest a "reset", and belongs to no application until its
+   * reply to that reset names one.
    */
   @Override
   public Session open(HostChannel channel) {
-    TcloSession previous = active;
-    TcloSession session = new TcloSession(channel);
-    active = session;
-    if (previous != null && table.holds(previous.channel) && previous.channel.isOpen()) {
-      table.invalidate(previous.channel, takeover, ChannelInfo.State.HOST_CLOSED);
-    }
-    return session;
+    return new TcloSession(channel);
   }
 
-  // ---- the queue ----
+  /**
+   * Makes {@code channel}'s session the one the host talks to for {@code app}; the channel it
+   * displaced, if still open, is invalidated as the takeover policy says.
+   */
+  void claim(HostChannel channel, String app) {
+    TcloSession session = (TcloSession) channel.session;
+    session.app = app;
+    TcloSession previous = active.put(app, session);
+    if (previous != null
+        && previous != session
+        && table.holds(previous.channel)
+        && previous.channel.isOpen()) {
+      table.invalidate(previous.channel, takeover, ChannelInfo.State.HOST_CLOSED);
+    }
+  }
 
-  void enqueue(String command) {
-    queue.addLast(new TcloCommand(command, false, null));
+  /** The application a reset reply names: the word after {@code ATR}, else the default. */
+  static String appOf(String resetReply) {
+    int at = resetReply.indexOf(ATR);
+    String app = at < 0 ? "" : resetReply.substring(at + ATR.length()).trim();
+    int end = app.indexOf(' ');
+    app = end < 0 ? app : app.substring(0, end);
+    return app.isEmpty() ? DEFAULT_APP : app;
+  }
+
+  // ---- the queues ----
+
+  void enqueue(String app, String command) {
+    queue(app).addLast(new TcloCommand(command, false, null));
   }
 
   void requestPowerOperation(GuestOsState operation) {
     PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
-    queue.addLast(new TcloCommand(operation.command(), false, t));
+    queue(DEFAULT_APP).addLast(new TcloCommand(operation.command(), false, t));
   }
 
-  /** Puts {@code command} at the front of the queue, unless it is already there. */
+  /** Puts {@code command} at the front of every application's queue, unless it is already there. */
   void queueFirst(String command) {
-    TcloCommand head = queue.peekFirst();
-    if (head != null && head.text.equals(command)) {
-      return;
+    for (Deque<TcloCommand> queue : queues.values()) {
+      TcloCommand head = queue.peekFirst();
+      if (head == null || !head.text.equals(command)) {
+        queue.addFirst(new TcloCommand(command, false, null));
+      }
     }
-    queue.addFirst(new TcloCommand(command, false, null));
   }
 
   /** One TCLO channel's state. */
@@ -116,6 +154,9 @@ final class TcloEndpoint implements Endpoint {
     /** The command last offered at RECVSIZE. */
     private TcloCommand offered;
 
+    /** The application the channel serves, once its reset reply named it. */
+    private String app;
+
     TcloSession(HostChannel channel) {
       this.channel = channel;
     }
@@ -127,13 +168,13 @@ final class TcloEndpoint implements Endpoint {
     }
 
     private TcloCommand commandToOffer() {
-      if (this != active || !heardFrom || outstanding != null) {
+      if (!heardFrom || outstanding != null) {
         return null;
       }
       if (needsReset) {
         return new TcloCommand(RESET, true, null);
       }
-      return queue.peekFirst();
+      return app != null && active.get(app) == this ? queue(app).peekFirst() : null;
     }
 
     /** The guest consumed the command offered (RECVSTATUS 1): it is now outstanding. */
@@ -145,14 +186,8 @@ final class TcloEndpoint implements Endpoint {
       }
       if (command.channelReset) {
         needsReset = false;
-        // The channel's own reset also answers a reset that was queued meanwhile.
-        while (!queue.isEmpty()
-            && queue.peekFirst().text.equals(RESET)
-            && queue.peekFirst().power == null) {
-          queue.removeFirst();
-        }
       } else {
-        queue.removeFirstOccurrence(command);
+        queue(app).removeFirstOccurrence(command);
       }
       outstanding = command;
       outstandingSinceNanos = ticker.read();
@@ -189,6 +224,17 @@ final class TcloEndpoint implements Endpoint {
         if (c.power != null) {
           c.power.reply = text;
         }
+        if (c.channelReset) {
+          String named = appOf(text);
+          claim(channel, named);
+          // The channel's own reset also answers a reset that was queued meanwhile.
+          Deque<TcloCommand> queue = queue(named);
+          while (!queue.isEmpty()
+              && queue.peekFirst().text.equals(RESET)
+              && queue.peekFirst().power == null) {
+            queue.removeFirst();
+          }
+        }
         record(
             new TcloExchange(
                 channel.id,
@@ -224,8 +270,8 @@ final class TcloEndpoint implements Endpoint {
                 now()));
         outstanding = null;
       }
-      if (active == this) {
-        active = null;
+      if (app != null && active.get(app) == this) {
+        active.remove(app);
       }
     }
   }
@@ -244,22 +290,24 @@ final class TcloEndpoint implements Endpoint {
 
   // ---- introspection ----
 
-  List<String> pending() {
+  List<String> pending(String app) {
     List<String> l = new ArrayList<>();
-    for (TcloCommand c : queue) {
+    for (TcloCommand c : queue(app)) {
       l.add(c.text);
     }
     return ImmutableList.copyOf(l);
   }
 
-  Optional<String> outstanding() {
-    return active != null && active.outstanding != null
-        ? Optional.of(active.outstanding.text)
+  Optional<String> outstanding(String app) {
+    TcloSession session = active.get(app);
+    return session != null && session.outstanding != null
+        ? Optional.of(session.outstanding.text)
         : Optional.empty();
   }
 
-  Optional<Integer> activeChannel() {
-    return active != null ? Optional.of(active.channel.id) : Optional.empty();
+  Optional<Integer> activeChannel(String app) {
+    TcloSession session = active.get(app);
+    return session != null ? Optional.of(session.channel.id) : Optional.empty();
   }
 
   List<TcloExchange> exchanges() {

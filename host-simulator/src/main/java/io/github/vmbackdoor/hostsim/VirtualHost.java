@@ -6,6 +6,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.rpc.GuestInfoKey;
 import io.github.vmbackdoor.rpc.GuestOsState;
@@ -46,6 +47,13 @@ public final class VirtualHost {
 
   /** GETVERSION's product type for Workstation, Fusion and Player (4). */
   public static final int PRODUCT_WORKSTATION = VmxVersion.ProductType.WORKSTATION.code();
+
+  /**
+   * The TCLO application of vmtoolsd's service loop (vmsvc; {@code TOOLS_DAEMON_NAME} in
+   * open-vm-tools' lib/include/vmware/guestrpc/tclodefs.h), the one host commands go to unless they
+   * name another.
+   */
+  public static final String DEFAULT_TCLO_APP = "toolbox";
 
   private final Object lock = new Object();
   private final Simulation simulation;
@@ -103,7 +111,14 @@ public final class VirtualHost {
     this.callLog = new CallLog(p.callLogLimit());
     this.backdoor =
         new InProcessBackdoor(
-            lock, commandPort, messages, callLog, this::hostTime, c.delayerFor(simulation), this);
+            lock,
+            commandPort,
+            messages,
+            callLog,
+            this::hostTime,
+            c.delayerFor(simulation),
+            this,
+            null);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -114,6 +129,79 @@ public final class VirtualHost {
   /** The in-process transport: guest code calls it directly. The same instance every time. */
   public Backdoor backdoor() {
     return backdoor;
+  }
+
+  /**
+   * A new guest connection to this VM, as the TCP server makes one per client: its calls are
+   * answered like those of {@link #backdoor()}, the channels it opens are its own (at most {@link
+   * ConnectionPolicy#channelLimit()} open at once, closed on {@link GuestConnection#disconnect()}
+   * when the policy says so), and a fault's delay is handed to the caller ({@link
+   * GuestConnection#answerDelay()}) instead of being waited out.
+   *
+   * @param name the connection's name in the host's log lines, e.g. its remote address
+   */
+  public GuestConnection connect(String name, ConnectionPolicy policy) {
+    Preconditions.checkNotNull(name, "name");
+    Preconditions.checkNotNull(policy, "policy");
+    return new ConnectedGuest(new ChannelOwner(name, policy));
+  }
+
+  /** A guest connection: an in-process transport whose opens are owned by one connection. */
+  private final class ConnectedGuest implements GuestConnection {
+    private final ChannelOwner owner;
+    private final Backdoor transport;
+    private Duration delay = Duration.ZERO;
+
+    ConnectedGuest(ChannelOwner owner) {
+      this.owner = owner;
+      this.transport =
+          new InProcessBackdoor(
+              lock,
+              commandPort,
+              messages,
+              callLog,
+              VirtualHost.this::hostTime,
+              d -> delay = d,
+              VirtualHost.this,
+              owner);
+    }
+
+    @Override
+    public Registers in(Registers registers) {
+      delay = Duration.ZERO;
+      return transport.in(registers);
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      delay = Duration.ZERO;
+      return transport.outs(registers, bytes);
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      delay = Duration.ZERO;
+      return transport.ins(registers, into);
+    }
+
+    @Override
+    public Duration answerDelay() {
+      return delay;
+    }
+
+    @Override
+    public void disconnect() {
+      if (owner.policy.closeChannelsOnDisconnect()) {
+        synchronized (lock) {
+          table.releaseOwnedBy(owner);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return transport.toString();
+    }
   }
 
   private <T> T locked(Supplier<T> read) {
@@ -203,11 +291,28 @@ public final class VirtualHost {
     }
   }
 
-  /** Queues a host command for the guest's TCLO channel, behind the commands already queued. */
+  /**
+   * Queues a host command for the guest's {@code toolbox} TCLO channel (vmtoolsd's service loop),
+   * behind the commands already queued: {@code enqueueTclo("toolbox", command)}.
+   */
   public void enqueueTclo(String command) {
+    enqueueTclo(TcloEndpoint.DEFAULT_APP, command);
+  }
+
+  /**
+   * Queues a host command for the TCLO channel of application {@code app} ({@code toolbox}, {@code
+   * toolbox-dnd}, ...: the name the channel's reply to "reset" gave, {@code OK ATR <app>}), behind
+   * the commands already queued for that application.
+   */
+  public void enqueueTclo(String app, String command) {
+    Preconditions.checkNotNull(app, "app");
     Preconditions.checkNotNull(command, "command");
+    Preconditions.checkArgument(
+        !app.isEmpty() && app.chars().noneMatch(c -> c <= ' '),
+        "an application name has no spaces: \"%s\"",
+        app);
     synchronized (lock) {
-      tclo.enqueue(command);
+      tclo.enqueue(app, command);
     }
   }
 
@@ -234,17 +339,22 @@ public final class VirtualHost {
   }
 
   /**
-   * A second TCLO user: another guest process opens a TCLO channel (with cookies) and never polls
-   * it. The host talks to the newest TCLO channel only, so the guest's current TCLO channel is
-   * invalidated as the takeover policy says. When the guest reopens, it takes the channel back from
-   * the other process the same way: they fight, as the NetBSD vmt(4) man page describes.
+   * A second TCLO user: another guest process opens a TCLO channel (with cookies) for the {@code
+   * toolbox} application and never polls it. The host talks to one TCLO channel per application, so
+   * the guest's current {@code toolbox} channel is invalidated as the takeover policy says. When
+   * the guest reopens, it takes the channel back from the other process the same way: they fight,
+   * as the NetBSD vmt(4) man page describes.
    *
    * @return the id of the other process's channel, or -1 when the channel table is full
    */
   public int openCompetingTcloChannel() {
     synchronized (lock) {
       HostChannel ch = messages.open(PROTOCOL_TCLO, true);
-      return ch == null ? -1 : ch.id;
+      if (ch == null) {
+        return -1;
+      }
+      tclo.claim(ch, TcloEndpoint.DEFAULT_APP);
+      return ch.id;
     }
   }
 
@@ -394,19 +504,29 @@ public final class VirtualHost {
     return locked(tclo::commandsSent);
   }
 
-  /** The TCLO commands waiting to be delivered, in order. */
+  /** The TCLO commands waiting to be delivered to {@code toolbox}, in order. */
   public List<String> pendingTcloCommands() {
-    return locked(tclo::pending);
+    return pendingTcloCommands(TcloEndpoint.DEFAULT_APP);
   }
 
-  /** The command delivered on the current TCLO channel and not answered yet. */
+  /** The TCLO commands waiting to be delivered to application {@code app}, in order. */
+  public List<String> pendingTcloCommands(String app) {
+    return locked(() -> tclo.pending(app));
+  }
+
+  /** The command delivered on the current {@code toolbox} TCLO channel and not answered yet. */
   public Optional<String> outstandingTcloCommand() {
-    return locked(tclo::outstanding);
+    return locked(() -> tclo.outstanding(TcloEndpoint.DEFAULT_APP));
   }
 
-  /** The id of the TCLO channel the host talks to, if one is open. */
+  /** The id of the TCLO channel the host talks to for {@code toolbox}, if one is open. */
   public Optional<Integer> activeTcloChannel() {
-    return locked(tclo::activeChannel);
+    return activeTcloChannel(TcloEndpoint.DEFAULT_APP);
+  }
+
+  /** The id of the TCLO channel the host talks to for application {@code app}, if one is open. */
+  public Optional<Integer> activeTcloChannel(String app) {
+    return locked(() -> tclo.activeChannel(app));
   }
 
   /** Finished TCLO exchanges, oldest first (at most the history limit). */

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,11 +30,22 @@ class RpciEndpointTest {
     assertThat(rpci("info-get guestinfo.ip\0")).isEqualTo("1 192.0.2.7");
     assertThat(rpci("info-set guestinfo.desc open-vm-tools 12.4.0 build")).isEqualTo("1 ");
     assertThat(rpci("info-get guestinfo.desc")).isEqualTo("1 open-vm-tools 12.4.0 build");
-    assertThat(rpci("info-set guestinfo.empty ")).isEqualTo("1 ");
-    assertThat(rpci("info-get guestinfo.empty")).isEqualTo("1 ");
+    assertThat(rpci("info-set guestinfo.blank  ")).isEqualTo("1 ");
+    assertThat(rpci("info-get guestinfo.blank")).isEqualTo("1  ");
     assertThat(rpci("info-set machine.id stolen")).startsWith("0 ");
     assertThat(host.guestInfo())
-        .containsOnlyKeys("guestinfo.ip", "guestinfo.desc", "guestinfo.empty");
+        .containsOnlyKeys("guestinfo.ip", "guestinfo.desc", "guestinfo.blank");
+  }
+
+  @Test
+  void infoSetWithoutAValueIsRefusedAndChangesNothing() {
+    assertThat(rpci("info-set guestinfo.ip 192.0.2.7")).isEqualTo("1 ");
+    for (String request :
+        List.of("info-set guestinfo.ip", "info-set guestinfo.ip ", "info-set guestinfo.ip \0")) {
+      assertThat(rpci(request)).isEqualTo("0 Two and exactly two arguments expected");
+    }
+    assertThat(rpci("info-set guestinfo.x")).isEqualTo("0 Two and exactly two arguments expected");
+    assertThat(host.guestInfo()).containsExactly(Map.entry("guestinfo.ip", "192.0.2.7"));
   }
 
   @Test

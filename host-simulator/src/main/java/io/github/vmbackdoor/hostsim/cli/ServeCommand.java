@@ -3,6 +3,8 @@ package io.github.vmbackdoor.hostsim.cli;
 import com.google.common.base.Ticker;
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.HostPolicy;
 import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
@@ -15,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -103,12 +108,75 @@ final class ServeCommand implements Callable<Integer> {
   private int maxConnections;
 
   @Option(
+      names = "--channels-per-connection",
+      paramLabel = "N",
+      defaultValue = "32",
+      description =
+          "Most channels one connection may hold open at once; an OPEN beyond it is refused, so"
+              + " that one guest process cannot take a VM's whole channel table"
+              + " (default: ${DEFAULT-VALUE}).")
+  private int channelsPerConnection;
+
+  @Option(
+      names = "--close-channels-on-disconnect",
+      description =
+          "Close the channels a connection opened when it disconnects (default: they stay, as on"
+              + " a VMware host, until CLOSE or the idle timeout).")
+  private boolean closeChannelsOnDisconnect;
+
+  @Option(
       names = "--seed",
       paramLabel = "N",
       description =
           "Seed of the VMs' cookies and UUIDs, plus the VM's position (default: the scenario's"
               + " seed for every VM, or 0).")
   private Long seed;
+
+  /**
+   * The idle timeout of a served VM whose scenario and vm-config set none. VMware closes channels
+   * that have been inactive "for a while" (open-vm-tools lib/rpcOut/rpcout.c) but publishes no
+   * figure; five minutes is our choice, long enough for vmtoolsd's periodic RPCI traffic.
+   */
+  static final Duration SERVED_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /** {@code settings} with {@link #SERVED_IDLE_TIMEOUT} when they set no idle timeout. */
+  static HostSettings servedDefaults(HostSettings settings) {
+    HostPolicy policy = settings.policy();
+    return policy.idleTimeout().isPresent()
+        ? settings
+        : settings.withPolicy(policy.withIdleTimeout(Optional.of(SERVED_IDLE_TIMEOUT)));
+  }
+
+  /**
+   * Arms the scenario's timeline on every VM, starting now, all VMs at the same instant. The line
+   * saying the timeline ended is printed once it has ended and {@code banner} has been counted down
+   * (the start lines come first).
+   */
+  private static void play(
+      Scenario scenario,
+      List<VirtualHost> hosts,
+      ScheduledExecutorService executor,
+      PrintWriter out,
+      CountDownLatch banner) {
+    long start = System.nanoTime();
+    scenario.playTimeline(
+        hosts,
+        (at, action) ->
+            executor.schedule(
+                action, start + at.toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS),
+        () ->
+            executor.execute(
+                () -> {
+                  try {
+                    banner.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                  }
+                  out.println("scenario " + scenario.name() + ": timeline ended");
+                  out.flush();
+                }));
+  }
 
   /**
    * The help footer: the settings of a VM in a --vm-config file, from the one table of host
@@ -174,6 +242,10 @@ final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           commandLine, "--port " + port + " is outside 0..65535");
     }
+    if (channelsPerConnection < 1) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--channels-per-connection must be at least 1");
+    }
     if (maxConnections < 1) {
       throw new CommandLine.ParameterException(commandLine, "--max-connections must be at least 1");
     }
@@ -214,9 +286,9 @@ final class ServeCommand implements Callable<Integer> {
       }
       names.add("vm1");
     }
-    Map<String, Backdoor> vms = new LinkedHashMap<>();
-    List<VirtualHost> hosts = new ArrayList<>();
-    HostSettings base = scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS;
+    Map<String, VirtualHost> vms = new LinkedHashMap<>();
+    HostSettings base =
+        servedDefaults(scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS);
     for (String name : names) {
       Optional<String> problem = VmName.problem(name);
       if (problem.isPresent()) {
@@ -235,14 +307,25 @@ final class ServeCommand implements Callable<Integer> {
                   .hostClock(Clock.systemUTC())
                   .ticker(Ticker.systemTicker()),
               base);
-      vms.put(name, host.backdoor());
-      hosts.add(host);
+      vms.put(name, host);
     }
+    List<VirtualHost> hosts = List.copyOf(vms.values());
+    ConnectionPolicy connections =
+        new ConnectionPolicy(channelsPerConnection, closeChannelsOnDisconnect);
+    AtomicLong connectionCount = new AtomicLong();
+    Function<String, Backdoor> connect =
+        name -> {
+          VirtualHost host = vms.get(name);
+          return host == null
+              ? null
+              : host.connect(
+                  "connection " + connectionCount.incrementAndGet() + " to " + name, connections);
+        };
 
     SimulatorServer server;
     try {
       server =
-          SimulatorServer.builder(vms::get)
+          SimulatorServer.builder(connect)
               .bindAddress(bind)
               .port(port)
               .maxConnections(maxConnections)
@@ -269,12 +352,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     try {
       PrintWriter out = commandLine.getOut();
-      out.println(
-          "listening on "
-              + HostAndPort.fromParts(
-                  server.address().getAddress().getHostAddress(), server.port()));
-      out.println(
-          "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      CountDownLatch banner = new CountDownLatch(1);
       if (scenario != null) {
         timeline =
             Executors.newSingleThreadScheduledExecutor(
@@ -283,11 +361,15 @@ final class ServeCommand implements Callable<Integer> {
                   t.setDaemon(true);
                   return t;
                 });
-        for (VirtualHost host : hosts) {
-          ScheduledExecutorService executor = timeline;
-          scenario.scheduleTimeline(
-              host, (at, action) -> executor.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS));
-        }
+        play(scenario, hosts, timeline, out, banner);
+      }
+      out.println(
+          "listening on "
+              + HostAndPort.fromParts(
+                  server.address().getAddress().getHostAddress(), server.port()));
+      out.println(
+          "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      if (scenario != null) {
         out.println(
             "playing scenario "
                 + scenario.name()
@@ -296,6 +378,7 @@ final class ServeCommand implements Callable<Integer> {
                 + " events) on every VM");
       }
       out.flush();
+      banner.countDown();
       stop.await();
       return CommandLine.ExitCode.OK;
     } finally {

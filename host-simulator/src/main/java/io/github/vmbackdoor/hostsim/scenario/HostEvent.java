@@ -95,8 +95,16 @@ public sealed interface HostEvent {
           new Syntax(
               "tclo",
               (w, rest) -> {
-                Preconditions.checkArgument(!w.isEmpty(), "expected 'tclo COMMAND'");
-                return new SendTclo(rest);
+                Preconditions.checkArgument(
+                    !w.isEmpty(), "expected 'tclo [app=APPLICATION] COMMAND'");
+                String first = w.get(0);
+                if (!first.startsWith(SendTclo.APP)) {
+                  return new SendTclo(rest);
+                }
+                String command = rest.strip().substring(first.length()).strip();
+                Preconditions.checkArgument(
+                    !command.isEmpty(), "expected 'tclo %s COMMAND'", first);
+                return new SendTclo(first.substring(SendTclo.APP.length()), command);
               }),
           new Syntax(
               "power",
@@ -215,12 +223,25 @@ public sealed interface HostEvent {
     }
   }
 
-  /** A host command queued for the TCLO channel. */
-  record SendTclo(String command) implements HostEvent {
-    /** Checks the command (one line, not blank). */
+  /**
+   * A host command queued for the TCLO channel of an application ({@code toolbox} unless the text
+   * says {@code app=NAME}).
+   */
+  record SendTclo(String app, String command) implements HostEvent {
+    /** The word that names the application: {@code tclo app=toolbox-dnd COMMAND}. */
+    static final String APP = "app=";
+
+    /** Checks the application (one word) and the command (one line, not blank). */
     public SendTclo {
       Preconditions.checkArgument(
+          !app.isEmpty() && app.chars().noneMatch(c -> c <= ' '), "bad application '%s'", app);
+      Preconditions.checkArgument(
           !command.isBlank() && command.indexOf('\n') < 0, "bad TCLO command '%s'", command);
+    }
+
+    /** A command for {@code toolbox}. */
+    public SendTclo(String command) {
+      this(VirtualHost.DEFAULT_TCLO_APP, command);
     }
 
     @Override
@@ -230,12 +251,12 @@ public sealed interface HostEvent {
 
     @Override
     public String arguments() {
-      return command;
+      return app.equals(VirtualHost.DEFAULT_TCLO_APP) ? command : APP + app + " " + command;
     }
 
     @Override
     public void apply(VirtualHost host, Map<String, Fault> faults) {
-      host.enqueueTclo(command);
+      host.enqueueTclo(app, command);
     }
   }
 

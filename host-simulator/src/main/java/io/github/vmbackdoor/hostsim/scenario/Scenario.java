@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -203,6 +204,60 @@ public final class Scenario {
             });
       }
     }
+  }
+
+  /**
+   * Plays the timeline on every host of {@code hosts} from one instant, as {@code serve --scenario}
+   * does in real time: {@code scheduler} runs an action at a time since that instant. Each event
+   * has at most one occurrence pending at a time (the next is scheduled when one fires, so an event
+   * {@code every 1ms} costs as little as one that happens once), and an occurrence is applied to
+   * every host at once. {@code ended} runs once, after the last occurrence (at once when there is
+   * none).
+   */
+  public void playTimeline(
+      List<VirtualHost> hosts, BiConsumer<Duration, Runnable> scheduler, Runnable ended) {
+    Preconditions.checkNotNull(hosts, "hosts");
+    Preconditions.checkNotNull(scheduler, "scheduler");
+    Preconditions.checkNotNull(ended, "ended");
+    List<Map<String, Fault>> faults = new ArrayList<>();
+    hosts.forEach(h -> faults.add(new HashMap<>()));
+    AtomicInteger running = new AtomicInteger(1);
+    Runnable done =
+        () -> {
+          if (running.decrementAndGet() == 0) {
+            ended.run();
+          }
+        };
+    for (ScenarioEvent e : events) {
+      Optional<Duration> first = e.first(length);
+      if (first.isPresent()) {
+        running.incrementAndGet();
+        playFrom(e, first.get(), hosts, faults, scheduler, done);
+      }
+    }
+    done.run();
+  }
+
+  private void playFrom(
+      ScenarioEvent e,
+      Duration at,
+      List<VirtualHost> hosts,
+      List<Map<String, Fault>> faults,
+      BiConsumer<Duration, Runnable> scheduler,
+      Runnable done) {
+    scheduler.accept(
+        at,
+        () -> {
+          for (int i = 0; i < hosts.size(); i++) {
+            e.apply(hosts.get(i), faults.get(i));
+          }
+          Optional<Duration> next = e.after(at, length);
+          if (next.isPresent()) {
+            playFrom(e, next.get(), hosts, faults, scheduler, done);
+          } else {
+            done.run();
+          }
+        });
   }
 
   /**
@@ -446,9 +501,14 @@ public final class Scenario {
       return event(new HostEvent.HostReset());
     }
 
-    /** A host command queued on the TCLO channel. */
+    /** A host command queued on the {@code toolbox} TCLO channel. */
     public Builder sendTclo(String command) {
       return event(new HostEvent.SendTclo(command));
+    }
+
+    /** A host command queued on the TCLO channel of application {@code app}. */
+    public Builder sendTclo(String app, String command) {
+      return event(new HostEvent.SendTclo(app, command));
     }
 
     /** A power operation. */

@@ -51,17 +51,30 @@ public record ScenarioEvent(
   /** The times it happens before {@code end}, in order. */
   public List<Duration> occurrences(Duration end) {
     List<Duration> times = new ArrayList<>();
-    if (every.isEmpty()) {
-      if (at.compareTo(end) < 0) {
-        times.add(at);
-      }
-      return times;
-    }
-    Duration stop = until.filter(u -> u.compareTo(end) < 0).orElse(end);
-    for (Duration t = at; t.compareTo(stop) < 0; t = t.plus(every.get())) {
-      times.add(t);
+    for (Optional<Duration> t = first(end); t.isPresent(); t = after(t.get(), end)) {
+      times.add(t.get());
     }
     return times;
+  }
+
+  /** Its first occurrence before {@code end}, if any. */
+  public Optional<Duration> first(Duration end) {
+    Duration limit = every.isEmpty() ? end : stop(end);
+    return at.compareTo(limit) < 0 ? Optional.of(at) : Optional.empty();
+  }
+
+  /** The occurrence after the one at {@code t}, before {@code end}, if any. */
+  public Optional<Duration> after(Duration t, Duration end) {
+    if (every.isEmpty()) {
+      return Optional.empty();
+    }
+    Duration next = t.plus(every.get());
+    return next.compareTo(stop(end)) < 0 ? Optional.of(next) : Optional.empty();
+  }
+
+  /** Where a repetition stops: its {@code until} when that comes before {@code end}. */
+  private Duration stop(Duration end) {
+    return until.filter(u -> u.compareTo(end) < 0).orElse(end);
   }
 
   /** Does it to the host; {@code faults} holds the installed named faults. */

@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.VmName;
 
@@ -88,6 +90,26 @@ final class WireProtocol {
 
   /** The longest error text, in UTF-8 bytes. */
   static final int MAX_ERROR_TEXT = 1024;
+
+  /**
+   * The answer of an IN as the wire carries it: a RECVSIZE answer that offers the high-bandwidth
+   * port for a message longer than {@link #MAX_TRANSFER} loses its HB bit, so that a guest that
+   * follows the bit (as open-vm-tools does) fetches the message with RECVPAYLOAD instead of asking
+   * for an INS no frame can carry. Every other answer is returned as it is.
+   */
+  static Registers carriable(Registers request, Registers answer) {
+    int hb = BackdoorProtocol.STATUS_HB << 16;
+    boolean recvSize =
+        request.ecxLow() == BackdoorProtocol.CMD_MESSAGE
+            && request.ecxHigh() == BackdoorProtocol.MESSAGE_RECVSIZE;
+    if (recvSize
+        && answer != null
+        && (answer.ecx() & hb) != 0
+        && Integer.toUnsignedLong(answer.ebx()) > MAX_TRANSFER) {
+      return answer.withEcx(answer.ecx() & ~hb);
+    }
+    return answer;
+  }
 
   /** The frame type's name as the protocol spells it. */
   static String typeName(int type) {

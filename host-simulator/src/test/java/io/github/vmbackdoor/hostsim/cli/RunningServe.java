@@ -18,10 +18,10 @@ final class RunningServe implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CompletableFuture<Integer> exit;
   private final HostAndPort address;
+  private final OutputLines lines = new OutputLines();
 
   /** Starts {@code serve} with these options (besides {@code --port 0}). */
   RunningServe(String... options) throws InterruptedException {
-    OutputLines lines = new OutputLines();
     String[] args = new String[options.length + 3];
     args[0] = "serve";
     args[1] = "--port";
@@ -38,6 +38,11 @@ final class RunningServe implements AutoCloseable {
     String listening = lines.next();
     assertThat(listening).startsWith("listening on 127.0.0.1:");
     address = HostAndPort.fromString(listening.substring("listening on ".length()));
+  }
+
+  /** The next line serve prints after its first ("listening on"); fails after five seconds. */
+  String nextLine() throws InterruptedException {
+    return lines.next();
   }
 
   String host() {

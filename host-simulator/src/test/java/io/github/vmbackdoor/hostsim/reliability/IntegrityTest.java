@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Sizes: CI runs a dense sample ({@link #sampledSizes}); {@code -Dvmbackdoor.long=true} or
  * {@code -Dvmbackdoor.integritySizes=all} runs every size. Sizes the guest cannot set (the request
- * would exceed the host's 65,536-byte message limit) are put host-side and read back, and the
- * guest's set must be refused without touching the stored value.
+ * would exceed the host's 65,536-byte message limit, or the empty value a VMX refuses) are put
+ * host-side and read back, and the guest's set must be refused without touching the stored value.
  */
 class IntegrityTest {
 
@@ -113,7 +113,12 @@ class IntegrityTest {
         host.installFault(
             Fault.builder().protocol(PROTOCOL_RPCI).step(step).nth(nth).checkpoint().build());
       }
-      if (size <= MAX_SETTABLE) {
+      if (size == 0) {
+        // A VMX refuses an empty value (docs/host-model.md §4.3): the host holds it instead.
+        host.putGuestInfo("guestinfo." + KEY, value);
+        assertThat(client.guestInfoSet(KEY, value).isSuccess()).isFalse();
+        assertThat(host.guestInfo().get("guestinfo." + KEY)).isEmpty();
+      } else if (size <= MAX_SETTABLE) {
         RpciReply set = client.guestInfoSet(KEY, value);
         String stored = host.guestInfo().get("guestinfo." + KEY);
         if (!set.isSuccess() || stored == null) {

@@ -1,0 +1,107 @@
+package io.github.vmbackdoor.hostsim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vmbackdoor.rpc.TcloEvent;
+import io.github.vmbackdoor.rpc.TcloListener;
+import io.github.vmbackdoor.rpc.TcloOptions;
+import io.github.vmbackdoor.rpc.ToolsService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several TCLO channels in one VM, one per application, as a desktop guest runs vmsvc and vmusr.
+ */
+class TcloApplicationsTest {
+
+  private final Simulation sim = Simulation.create(5);
+  private final VirtualHost host = VirtualHost.builder().simulation(sim).build();
+
+  /** A tools loop for {@code app}; the commands it receives go to {@code received}. */
+  private ToolsService loop(String app, List<String> received) {
+    TcloListener listener =
+        new TcloListener() {
+          @Override
+          public void onEvent(TcloEvent event) {
+            if (event.type() == TcloEvent.Type.COMMAND_RECEIVED) {
+              received.add(event.detail());
+            }
+          }
+        };
+    return ToolsService.builder(host.backdoor())
+        .scheduler(SimulationTickScheduler.of(sim))
+        .options(TcloOptions.defaults().withAppName(app))
+        .listener(listener)
+        .build();
+  }
+
+  @Test
+  void toolboxAndToolboxDndEachReceiveTheirOwnPingsForAnHour() {
+    List<String> toolbox = new ArrayList<>();
+    List<String> dnd = new ArrayList<>();
+    ToolsService vmsvc = loop("toolbox", toolbox);
+    ToolsService vmusr = loop("toolbox-dnd", dnd);
+    vmsvc.start();
+    vmusr.start();
+    int minutes = 60;
+    for (int m = 1; m <= minutes; m++) {
+      int n = m;
+      sim.schedule(Duration.ofMinutes(m), () -> host.enqueueTclo("ping"));
+      sim.schedule(
+          Duration.ofMinutes(m).plusSeconds(30),
+          () -> host.enqueueTclo("toolbox-dnd", "Set_Option dnd " + n));
+    }
+    sim.runFor(Duration.ofMinutes(minutes).plusMinutes(1));
+
+    assertThat(toolbox).filteredOn("ping"::equals).hasSize(minutes);
+    assertThat(toolbox).noneMatch(c -> c.startsWith("Set_Option dnd"));
+    assertThat(dnd).filteredOn(c -> c.startsWith("Set_Option dnd")).hasSize(minutes);
+    assertThat(dnd).doesNotContain("ping");
+    // Each loop was reset once, at its start: neither knocked the other out.
+    assertThat(toolbox).filteredOn("reset"::equals).hasSize(1);
+    assertThat(dnd).filteredOn("reset"::equals).hasSize(1);
+    assertThat(host.activeTcloChannel("toolbox")).isPresent();
+    assertThat(host.activeTcloChannel("toolbox-dnd")).isPresent();
+    assertThat(host.activeTcloChannel("toolbox"))
+        .isNotEqualTo(host.activeTcloChannel("toolbox-dnd"));
+    assertThat(host.pendingTcloCommands("toolbox")).isEmpty();
+    assertThat(host.pendingTcloCommands("toolbox-dnd")).isEmpty();
+    vmsvc.stop();
+    vmusr.stop();
+  }
+
+  @Test
+  void aSecondChannelOfTheSameApplicationTakesOverOnlyThatApplication() {
+    List<String> vmsvc = new ArrayList<>();
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    ToolsService service = loop("toolbox", vmsvc);
+    ToolsService a = loop("toolbox-dnd", first);
+    service.start();
+    a.start();
+    sim.runFor(Duration.ofSeconds(5));
+    assertThat(first).containsExactly("reset");
+    ToolsService b = loop("toolbox-dnd", second);
+    b.start();
+    sim.runFor(Duration.ofSeconds(30));
+    a.stop();
+    b.stop();
+    service.stop();
+
+    // The newer toolbox-dnd channel displaced the older one (takeover policy host-closed), whose
+    // loop reopened and was reset again; the toolbox loop was not touched.
+    assertThat(second).contains("reset");
+    assertThat(first).filteredOn("reset"::equals).hasSizeGreaterThan(1);
+    assertThat(vmsvc).containsExactly("reset");
+  }
+
+  @Test
+  void theApplicationComesFromTheResetReply() {
+    assertThat(TcloEndpoint.appOf("OK ATR toolbox-dnd")).isEqualTo("toolbox-dnd");
+    assertThat(TcloEndpoint.appOf("OK ATR toolbox")).isEqualTo("toolbox");
+    assertThat(TcloEndpoint.appOf("OK ")).isEqualTo("toolbox");
+    assertThat(TcloEndpoint.appOf("OK ATR ")).isEqualTo("toolbox");
+  }
+}
