@@ -5,24 +5,63 @@ import io.github.vmbackdoor.core.Registers;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.util.ArrayDeque;
 
 /**
  * The established state of a connection: carries out each request on the VM's host-side {@link
- * Backdoor} and writes the response, in order. Responses are flushed when the read that brought the
- * requests is complete; while the client does not read its responses, the connection stops reading
- * requests.
+ * Backdoor} and writes the response, in order.
+ *
+ * <p>Backpressure: a request is carried out only while the connection is writable (its unsent
+ * answers are below the write buffer's high-water mark) and fewer than {@link
+ * ConnectionLimits#maxQueuedAnswers} answers wait; otherwise it waits in a queue and the connection
+ * stops reading until the client has read enough. More than {@link
+ * ConnectionLimits#maxPipelinedRequests} waiting requests close the connection with {@link
+ * WireError#OVERLOADED}. Answers and waiting requests count against the server's {@link
+ * MemoryBudget}.
  *
  * <p>A host that throws is a fault of the simulator, not of the client: the connection gets {@link
  * WireError#INTERNAL_ERROR} and is closed, and no other connection notices.
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter {
 
+  /** Heap a waiting request takes besides its frame bytes (the request and its registers). */
+  private static final int REQUEST_OVERHEAD = 96;
+
   private final Backdoor backdoor;
   private final ConnectionGuard guard;
+  private final ConnectionLimits limits;
+  private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private MemoryBudget.Holding holding;
+  private ReadTimeout readTimeout;
+  private int queuedAnswers;
+  private boolean inRead;
+  private boolean inputShutdown;
 
-  RequestHandler(Backdoor backdoor, ConnectionGuard guard) {
+  RequestHandler(Backdoor backdoor, ConnectionGuard guard, ConnectionLimits limits) {
     this.backdoor = backdoor;
     this.guard = guard;
+    this.limits = limits;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Channel channel = ctx.channel();
+    holding = MemoryBudget.of(channel);
+    readTimeout = new ReadTimeout(channel, guard, limits.ticker(), limits.readTimeoutNanos());
+    readTimeout.start();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    readTimeout.stop();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    readTimeout.stop();
+    waiting.clear();
+    ctx.fireChannelInactive();
   }
 
   @Override
@@ -36,21 +75,105 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Request request = (Request) msg;
-    ServerFrame response;
-    try {
-      response = execute(request);
-    } catch (RuntimeException e) {
+    readTimeout.progress();
+    if (waiting.size() >= limits.maxPipelinedRequests()) {
       guard.reject(
           channel,
-          WireError.INTERNAL_ERROR,
-          "the host failed on " + request.operation() + ": " + e,
-          e);
+          WireError.OVERLOADED,
+          "more than "
+              + limits.maxPipelinedRequests()
+              + " requests wait for answers the client does not read",
+          null);
       return;
     }
-    ctx.write(response);
-    if (!channel.isWritable()) {
-      channel.config().setAutoRead(false);
+    waiting.add(request);
+    holding.reserve(cost(request));
+    inRead = true;
+    drain(ctx);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    ctx.flush();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      drain(ctx);
     }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent && !waiting.isEmpty()) {
+      // Pass it on (the guard then closes after the last answer) once the waiting requests ran.
+      inputShutdown = true;
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  /** Carries out waiting requests while the client keeps up; stops reading while it does not. */
+  private void drain(ChannelHandlerContext ctx) {
+    Channel channel = ctx.channel();
+    boolean wrote = false;
+    while (!waiting.isEmpty()
+        && channel.isWritable()
+        && queuedAnswers < limits.maxQueuedAnswers()
+        && !ConnectionGuard.isRejected(channel)) {
+      Request request = waiting.poll();
+      holding.release(cost(request));
+      ServerFrame response;
+      try {
+        response = execute(request);
+      } catch (RuntimeException e) {
+        guard.reject(
+            channel,
+            WireError.INTERNAL_ERROR,
+            "the host failed on " + request.operation() + ": " + e,
+            e);
+        return;
+      }
+      int size = response.wireLength();
+      holding.reserve(size);
+      queuedAnswers++;
+      ctx.write(response)
+          .addListener(
+              f -> {
+                holding.release(size);
+                queuedAnswers--;
+                if (f.isSuccess()) {
+                  readTimeout.progress();
+                  if (queuedAnswers == limits.maxQueuedAnswers() - 1) {
+                    drain(ctx);
+                  }
+                }
+              });
+      wrote = true;
+    }
+    if (ConnectionGuard.isRejected(channel)) {
+      return;
+    }
+    channel.config().setAutoRead(waiting.isEmpty());
+    if (wrote && !inRead) {
+      ctx.flush();
+    }
+    if (waiting.isEmpty() && inputShutdown) {
+      inputShutdown = false;
+      ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    }
+  }
+
+  private static long cost(Request request) {
+    byte[] bytes = request.bytes();
+    return REQUEST_OVERHEAD
+        + WireProtocol.LENGTH_PREFIX
+        + WireProtocol.OPERATION_LENGTH
+        + (bytes == null ? 0 : bytes.length);
   }
 
   private ServerFrame execute(Request request) {
@@ -73,19 +196,5 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       throw new NullPointerException("the host returned no registers");
     }
     return ServerFrame.response(request.operation(), request.sequence(), registers, bytes);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    ctx.flush();
-    ctx.fireChannelReadComplete();
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable()) {
-      ctx.channel().config().setAutoRead(true);
-    }
-    ctx.fireChannelWritabilityChanged();
   }
 }
