@@ -60,17 +60,23 @@ public final class VmName {
         || type == Character.PARAGRAPH_SEPARATOR;
   }
 
+  /** The most characters of a refused name shown in an error; the rest are counted. */
+  private static final int SHOWN_CHARS = 120;
+
   private static String printable(String name) {
     StringBuilder b = new StringBuilder();
-    name.codePoints()
-        .forEach(
-            c -> {
-              if (unprintable(c)) {
-                b.append(String.format("\\u%04X", c));
-              } else {
-                b.appendCodePoint(c);
-              }
-            });
+    int[] points = name.codePoints().toArray();
+    for (int i = 0; i < Math.min(points.length, SHOWN_CHARS); i++) {
+      int c = points[i];
+      if (unprintable(c)) {
+        b.append(String.format("\\u%04x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    }
+    if (points.length > SHOWN_CHARS) {
+      b.append("...(").append(points.length - SHOWN_CHARS).append(" more characters)");
+    }
     return b.toString();
   }
 }

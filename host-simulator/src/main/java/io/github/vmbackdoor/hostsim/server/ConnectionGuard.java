@@ -1,5 +1,8 @@
 package io.github.vmbackdoor.hostsim.server;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
+import com.google.common.base.Ticker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -18,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The last handler of every connection, and the one place that rejects a connection: it sends the
  * ERROR frame, closes the connection, counts the rejection and logs it, once per connection however
- * many bad bytes follow.
+ * many bad bytes follow, and at most {@value #LOG_LINES_PER_SECOND} lines a second for the whole
+ * server. A client that does not read its ERROR frame (its unread answers fill the connection's
+ * write buffer) is cut off at once, one that reads slowly after {@value #CLOSE_GRACE_MILLIS} ms.
  *
  * <p>Every exception that reaches the end of the pipeline ends here, so nothing a client sends
  * escapes onto the event loop: a {@link WireProtocolException} becomes its error code, an I/O error
@@ -36,11 +41,19 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<String> VM_NAME =
       AttributeKey.valueOf(ConnectionGuard.class, "vmName");
 
+  /** Refusal log lines per second, at most; the rest are counted ({@link RefusalLog}). */
+  static final int LOG_LINES_PER_SECOND = 20;
+
+  /** How long a rejected client has to read its ERROR frame before the connection is cut. */
+  static final long CLOSE_GRACE_MILLIS = 1000;
+
   private final AtomicLong rejections = new AtomicLong();
   private final BiConsumer<WireError, String> rejectionListener;
+  private final RefusalLog refusals;
 
-  ConnectionGuard(BiConsumer<WireError, String> rejectionListener) {
+  ConnectionGuard(BiConsumer<WireError, String> rejectionListener, Ticker ticker) {
     this.rejectionListener = rejectionListener;
+    this.refusals = new RefusalLog(ticker, LOG_LINES_PER_SECOND, logger::info);
   }
 
   /** Whether the connection has been rejected (it is closing; its input is discarded). */
@@ -76,25 +89,34 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     } catch (RuntimeException e) {
       logger.warn("rejection listener failed", e);
     }
-    if (channel.isActive()) {
-      channel
-          .writeAndFlush(ServerFrame.error(error, text))
-          .addListener(ChannelFutureListener.CLOSE);
+    if (!channel.isActive()) {
+      channel.close();
+      return;
+    }
+    boolean readsItsAnswers = channel.isWritable();
+    channel.writeAndFlush(ServerFrame.error(error, text)).addListener(ChannelFutureListener.CLOSE);
+    if (readsItsAnswers) {
+      // A client that stops reading now still loses the connection, a little later.
+      channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_MILLIS, MILLISECONDS);
     } else {
+      // Its unread answers are in the way: the ERROR frame cannot reach it, and the memory they
+      // hold is released now.
       channel.close();
     }
   }
 
-  private static void log(Channel channel, WireError error, String text, Throwable cause) {
+  private void log(Channel channel, WireError error, String text, Throwable cause) {
     String vmName = channel.attr(VM_NAME).get();
     String who =
-        "connection " + channel.remoteAddress() + (vmName == null ? "" : " (vm " + vmName + ")");
+        "connection "
+            + channel.remoteAddress()
+            + (vmName == null ? "" : " (vm " + SafeText.quote(vmName) + ")");
     if (error == WireError.INTERNAL_ERROR) {
       logger.warn("{} closed: {}: {}", who, error, text, cause);
     } else if (error == WireError.SHUTTING_DOWN) {
       logger.debug("{} closed: {}: {}", who, error, text);
-    } else {
-      logger.info("{} rejected: {}: {}", who, error, text);
+    } else if (logger.isInfoEnabled()) {
+      refusals.log(who + " rejected: " + error + ": " + text);
     }
   }
 

@@ -31,6 +31,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (failed || ConnectionGuard.isRejected(ctx.channel())) {
       in.skipBytes(in.readableBytes());
+      holdInput(ctx, in);
       return;
     }
     try {
@@ -39,6 +40,16 @@ final class FrameDecoder extends ByteToMessageDecoder {
       failed = true;
       in.skipBytes(in.readableBytes());
       throw e;
+    } finally {
+      holdInput(ctx, in);
+    }
+  }
+
+  /** Counts the bytes kept for an incomplete frame against the server's memory budget. */
+  private static void holdInput(ChannelHandlerContext ctx, ByteBuf in) {
+    MemoryBudget.Holding holding = MemoryBudget.of(ctx.channel());
+    if (holding != null) {
+      holding.input(in.readableBytes());
     }
   }
 

@@ -17,11 +17,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private final SimulatorServer server;
   private final ConnectionGuard guard;
   private final long timeoutMillis;
+  private final ConnectionLimits limits;
   private boolean started;
   private ScheduledFuture<?> timeout;
 
-  HandshakeHandler(SimulatorServer server, ConnectionGuard guard, long timeoutMillis) {
+  HandshakeHandler(
+      SimulatorServer server, ConnectionGuard guard, long timeoutMillis, ConnectionLimits limits) {
     this.server = server;
+    this.limits = limits;
     this.guard = guard;
     this.timeoutMillis = timeoutMillis;
   }
@@ -45,15 +48,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     started = true;
     Channel channel = ctx.channel();
-    WireError refusal = server.admit(channel);
+    SimulatorServer.Refusal refusal = server.admit(channel);
     if (refusal != null) {
-      guard.reject(
-          channel,
-          refusal,
-          refusal == WireError.SHUTTING_DOWN
-              ? "the server is shutting down"
-              : "the server already serves " + server.maxConnections() + " connections",
-          null);
+      guard.reject(channel, refusal.error(), refusal.text(), null);
       return;
     }
     timeout =
@@ -103,16 +100,20 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       backdoor = server.lookup(vmName);
     } catch (RuntimeException e) {
       guard.reject(
-          channel, WireError.INTERNAL_ERROR, "looking up VM \"" + vmName + "\" failed: " + e, e);
+          channel,
+          WireError.INTERNAL_ERROR,
+          "looking up VM " + SafeText.quote(vmName) + " failed: " + e,
+          e);
       return;
     }
     if (backdoor == null) {
-      guard.reject(channel, WireError.UNKNOWN_VM, "no VM named \"" + vmName + "\"", null);
+      guard.reject(channel, WireError.UNKNOWN_VM, "no VM named " + SafeText.quote(vmName), null);
       return;
     }
     cancelTimeout();
     ConnectionGuard.setVmName(channel, vmName);
-    ctx.writeAndFlush(ServerFrame.helloOk());
-    ctx.pipeline().replace(this, "request", new RequestHandler(backdoor, guard));
+    // The established state (and its read timeout) starts before the client can see HELLO_OK.
+    ctx.pipeline().replace(this, "request", new RequestHandler(backdoor, guard, limits));
+    channel.writeAndFlush(ServerFrame.helloOk());
   }
 }

@@ -9,14 +9,19 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The established state of a connection: carries out each request on the VM's host-side {@link
- * Backdoor} and writes the response, in order. Responses are flushed when the read that brought the
- * requests is complete; while the client does not read its responses, the connection stops reading
- * requests.
+ * Backdoor} and writes the response, in order.
+ *
+ * <p>Backpressure: a request is carried out only while the connection is writable (its unsent
+ * answers are below the write buffer's high-water mark) and fewer than {@link
+ * ConnectionLimits#maxQueuedAnswers} answers wait; otherwise it waits in a queue and the connection
+ * stops reading until the client has read enough. More than {@link
+ * ConnectionLimits#maxPipelinedRequests} waiting requests close the connection with {@link
+ * WireError#OVERLOADED}. Answers and waiting requests count against the server's {@link
+ * MemoryBudget}.
  *
  * <p>When the host side is a {@link GuestConnection} and a fault delays an answer, the answer is
  * written that much later by a task on the connection's event loop (never by sleeping on it); the
@@ -29,20 +34,49 @@ import java.util.concurrent.TimeUnit;
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter {
 
+  /** Heap a waiting request takes besides its frame bytes (the request and its registers). */
+  private static final int REQUEST_OVERHEAD = 96;
+
   private final Backdoor backdoor;
   private final ConnectionGuard guard;
+  private final ConnectionLimits limits;
+  private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private MemoryBudget.Holding holding;
+  private ReadTimeout readTimeout;
+  private int queuedAnswers;
+  private boolean inRead;
+  private boolean inputShutdown;
 
-  /** Requests that arrived while a delayed answer was held back, in order. */
-  private final Queue<Request> waiting = new ArrayDeque<>();
+  /** An answer the host delays is held back; later requests wait in {@link #waiting}. */
+  private boolean delayed;
 
-  private boolean holding;
-
-  /** The client shut down its sending side while an answer was held back. */
-  private boolean inputEnded;
-
-  RequestHandler(Backdoor backdoor, ConnectionGuard guard) {
+  RequestHandler(Backdoor backdoor, ConnectionGuard guard, ConnectionLimits limits) {
     this.backdoor = backdoor;
     this.guard = guard;
+    this.limits = limits;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Channel channel = ctx.channel();
+    holding = MemoryBudget.of(channel);
+    readTimeout = new ReadTimeout(channel, guard, limits.ticker(), limits.readTimeoutNanos());
+    readTimeout.start();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    readTimeout.stop();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    readTimeout.stop();
+    waiting.clear();
+    if (backdoor instanceof GuestConnection guest) {
+      guest.disconnect();
+    }
+    ctx.fireChannelInactive();
   }
 
   @Override
@@ -56,78 +90,132 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Request request = (Request) msg;
-    if (holding) {
-      waiting.add(request);
-      return;
-    }
-    serve(ctx, request);
-  }
-
-  /** Carries out one request; its answer is written now, or later when the host delays it. */
-  private void serve(ChannelHandlerContext ctx, Request request) {
-    Channel channel = ctx.channel();
-    ServerFrame response;
-    try {
-      response = execute(request);
-    } catch (RuntimeException e) {
+    readTimeout.progress();
+    if (waiting.size() >= limits.maxPipelinedRequests()) {
       guard.reject(
           channel,
-          WireError.INTERNAL_ERROR,
-          "the host failed on " + request.operation() + ": " + e,
-          e);
+          WireError.OVERLOADED,
+          "more than "
+              + limits.maxPipelinedRequests()
+              + " requests wait for answers the client does not read",
+          null);
       return;
     }
-    Duration delay =
-        backdoor instanceof GuestConnection guest ? guest.answerDelay() : Duration.ZERO;
-    if (delay.isZero()) {
-      ctx.write(response);
-      if (!channel.isWritable()) {
-        channel.config().setAutoRead(false);
-      }
-      return;
-    }
-    holding = true;
-    channel.config().setAutoRead(false);
-    ctx.flush();
-    ctx.executor().schedule(() -> release(ctx, response), delay.toNanos(), TimeUnit.NANOSECONDS);
+    waiting.add(request);
+    holding.reserve(cost(request));
+    inRead = true;
+    drain(ctx);
   }
 
-  /** Writes a held-back answer, then serves the requests that waited for it. */
-  private void release(ChannelHandlerContext ctx, ServerFrame response) {
-    Channel channel = ctx.channel();
-    holding = false;
-    if (!channel.isActive() || ConnectionGuard.isRejected(channel)) {
-      waiting.clear();
-      return;
-    }
-    ctx.write(response);
-    while (!holding && !waiting.isEmpty()) {
-      serve(ctx, waiting.poll());
-    }
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
     ctx.flush();
-    if (!holding && inputEnded) {
-      ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-    } else if (!holding && channel.isWritable()) {
-      channel.config().setAutoRead(true);
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      drain(ctx);
     }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && holding) {
-      inputEnded = true;
+    if (event instanceof ChannelInputShutdownEvent && (!waiting.isEmpty() || delayed)) {
+      // Pass it on (the guard then closes after the last answer) once the waiting requests ran.
+      inputShutdown = true;
       return;
     }
     ctx.fireUserEventTriggered(event);
   }
 
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    waiting.clear();
-    if (backdoor instanceof GuestConnection guest) {
-      guest.disconnect();
+  /** Carries out waiting requests while the client keeps up; stops reading while it does not. */
+  private void drain(ChannelHandlerContext ctx) {
+    Channel channel = ctx.channel();
+    boolean wrote = false;
+    while (!delayed
+        && !waiting.isEmpty()
+        && channel.isWritable()
+        && queuedAnswers < limits.maxQueuedAnswers()
+        && !ConnectionGuard.isRejected(channel)) {
+      Request request = waiting.poll();
+      holding.release(cost(request));
+      ServerFrame response;
+      try {
+        response = execute(request);
+      } catch (RuntimeException e) {
+        guard.reject(
+            channel,
+            WireError.INTERNAL_ERROR,
+            "the host failed on " + request.operation() + ": " + e,
+            e);
+        return;
+      }
+      Duration delay =
+          backdoor instanceof GuestConnection guest ? guest.answerDelay() : Duration.ZERO;
+      if (!delay.isZero()) {
+        delayed = true;
+        ctx.executor()
+            .schedule(() -> release(ctx, response), delay.toNanos(), TimeUnit.NANOSECONDS);
+        break;
+      }
+      write(ctx, response);
+      wrote = true;
     }
-    ctx.fireChannelInactive();
+    if (ConnectionGuard.isRejected(channel)) {
+      return;
+    }
+    channel.config().setAutoRead(waiting.isEmpty() && !delayed);
+    if (wrote && !inRead) {
+      ctx.flush();
+    }
+    if (waiting.isEmpty() && !delayed && inputShutdown) {
+      inputShutdown = false;
+      ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    }
+  }
+
+  /** Writes one answer, counted against the connection's limits until the socket took it. */
+  private void write(ChannelHandlerContext ctx, ServerFrame response) {
+    int size = response.wireLength();
+    holding.reserve(size);
+    queuedAnswers++;
+    ctx.write(response)
+        .addListener(
+            f -> {
+              holding.release(size);
+              queuedAnswers--;
+              if (f.isSuccess()) {
+                readTimeout.progress();
+                if (queuedAnswers == limits.maxQueuedAnswers() - 1) {
+                  drain(ctx);
+                }
+              }
+            });
+  }
+
+  /** Writes an answer the host delayed, then serves the requests that waited for it. */
+  private void release(ChannelHandlerContext ctx, ServerFrame response) {
+    delayed = false;
+    Channel channel = ctx.channel();
+    if (!channel.isActive() || ConnectionGuard.isRejected(channel)) {
+      waiting.clear();
+      return;
+    }
+    write(ctx, response);
+    ctx.flush();
+    drain(ctx);
+  }
+
+  private static long cost(Request request) {
+    byte[] bytes = request.bytes();
+    return REQUEST_OVERHEAD
+        + WireProtocol.LENGTH_PREFIX
+        + WireProtocol.OPERATION_LENGTH
+        + (bytes == null ? 0 : bytes.length);
   }
 
   private ServerFrame execute(Request request) {
@@ -150,19 +238,5 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       throw new NullPointerException("the host returned no registers");
     }
     return ServerFrame.response(request.operation(), request.sequence(), registers, bytes);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    ctx.flush();
-    ctx.fireChannelReadComplete();
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && !holding) {
-      ctx.channel().config().setAutoRead(true);
-    }
-    ctx.fireChannelWritabilityChanged();
   }
 }

@@ -3,14 +3,17 @@ package io.github.vmbackdoor.hostsim.server;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.Backdoor;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -21,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +45,16 @@ import java.util.function.Function;
  * <p>The server binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise; port 0 picks
  * a free port ({@link #port()} tells which). A connection that breaks the protocol (a malformed,
  * truncated or oversize frame, a wrong magic or version, an unknown VM, no HELLO within the
- * handshake timeout) gets an ERROR frame and is closed; no other connection is affected. {@link
- * #close()} stops accepting, tells every connection that the server is shutting down, closes them
- * and releases the threads.
+ * handshake timeout) gets an ERROR frame and is closed; no other connection is affected.
+ *
+ * <p>Nothing a client does grows the server without bound: a connection whose client does not read
+ * its answers is no longer read (its requests wait, TCP flow control stops the client), a
+ * connection that lets too many requests wait, is idle past the read timeout, or holds the most
+ * when the server-wide {@linkplain Builder#memoryBudget memory budget} runs out is closed, and one
+ * client address gets at most {@linkplain Builder#maxConnectionsPerAddress its share} of the
+ * connections. The limits and the resulting memory bound are in {@code docs/wire-protocol.md}.
+ * {@link #close()} stops accepting, tells every connection that the server is shutting down, closes
+ * them and releases the threads.
  *
  * <pre>{@code
  * try (SimulatorServer server = SimulatorServer.builder(name -> hosts.get(name)).start()) {
@@ -56,10 +67,17 @@ public final class SimulatorServer implements AutoCloseable {
 
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
+  /** The most bytes one read of a connection's socket takes in. */
+  static final int MAX_READ_BYTES = 65536;
+
   private final Function<String, ? extends Backdoor> vms;
   private final int maxConnections;
+  private final int maxConnectionsPerAddress;
   private final long handshakeMillis;
+  private final ConnectionLimits limits;
   private final ConnectionGuard guard;
+  private final MemoryBudget budget;
+  private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final EventLoopGroup acceptGroup;
   private final EventLoopGroup ioGroup;
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
@@ -70,7 +88,15 @@ public final class SimulatorServer implements AutoCloseable {
   private SimulatorServer(Builder builder) {
     this.vms = builder.vms;
     this.maxConnections = builder.maxConnections;
-    this.guard = new ConnectionGuard(builder.rejectionListener);
+    this.maxConnectionsPerAddress = builder.maxConnectionsPerAddress;
+    this.guard = new ConnectionGuard(builder.rejectionListener, builder.ticker);
+    this.budget = new MemoryBudget(builder.memoryBudget, channels, guard);
+    this.limits =
+        new ConnectionLimits(
+            builder.maxPipelinedRequests,
+            builder.maxQueuedAnswers,
+            Math.max(1, builder.readTimeout.toNanos()),
+            builder.ticker);
     this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
     this.acceptGroup =
         new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-accept", true));
@@ -82,6 +108,12 @@ public final class SimulatorServer implements AutoCloseable {
             .channel(NioServerSocketChannel.class)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(builder.lowWaterMark, builder.highWaterMark))
+            .childOption(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
@@ -178,31 +210,67 @@ public final class SimulatorServer implements AutoCloseable {
 
   // ---- called by the connection handlers ----
 
+  /**
+   * Bytes all connections hold now against the memory budget (see {@link Builder#memoryBudget}):
+   * answers their clients have not read, requests waiting, incomplete frames.
+   */
+  public long heldBytes() {
+    return budget.total();
+  }
+
+  /** Connections closed because the server's memory budget ran out. */
+  long budgetEvictions() {
+    return budget.evictions();
+  }
+
   /** Sets up a new connection's pipeline: encoder, decoder, handshake, guard. */
   void initConnection(Channel channel) {
     channels.add(channel);
     channel.closeFuture().addListener(f -> channels.remove(channel));
+    budget.attach(channel);
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast("encoder", FrameEncoder.INSTANCE);
     pipeline.addLast("decoder", new FrameDecoder());
-    pipeline.addLast("handshake", new HandshakeHandler(this, guard, handshakeMillis));
+    pipeline.addLast("handshake", new HandshakeHandler(this, guard, handshakeMillis, limits));
     pipeline.addLast("guard", guard);
   }
 
-  int maxConnections() {
-    return maxConnections;
-  }
+  /** Why a connection is refused at accept. */
+  record Refusal(WireError error, String text) {}
 
   /** Counts a new connection in; returns why it is refused, or null when it is admitted. */
-  WireError admit(Channel channel) {
+  Refusal admit(Channel channel) {
     if (closing) {
-      return WireError.SHUTTING_DOWN;
+      return new Refusal(WireError.SHUTTING_DOWN, "the server is shutting down");
     }
     if (admitted.incrementAndGet() > maxConnections) {
       admitted.decrementAndGet();
-      return WireError.TOO_MANY_CONNECTIONS;
+      return new Refusal(
+          WireError.TOO_MANY_CONNECTIONS,
+          "the server already serves " + maxConnections + " connections");
     }
-    channel.closeFuture().addListener(f -> admitted.decrementAndGet());
+    InetAddress client =
+        channel.remoteAddress() instanceof InetSocketAddress remote
+            ? remote.getAddress()
+            : InetAddress.getLoopbackAddress();
+    int fromClient = perAddress.merge(client, 1, Integer::sum);
+    if (fromClient > maxConnectionsPerAddress) {
+      perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
+      admitted.decrementAndGet();
+      return new Refusal(
+          WireError.TOO_MANY_CONNECTIONS,
+          "the server already serves "
+              + maxConnectionsPerAddress
+              + " connections from "
+              + client.getHostAddress());
+    }
+    channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
+              admitted.decrementAndGet();
+            });
     return null;
   }
 
@@ -219,8 +287,16 @@ public final class SimulatorServer implements AutoCloseable {
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port;
     private int maxConnections = 1024;
+    private int maxConnectionsPerAddress = 256;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration readTimeout = Duration.ofSeconds(60);
+    private int lowWaterMark = 64 * 1024;
+    private int highWaterMark = 256 * 1024;
+    private int maxQueuedAnswers = 1024;
+    private int maxPipelinedRequests = 1024;
+    private long memoryBudget = 64L * 1024 * 1024;
     private int ioThreads;
+    private Ticker ticker = Ticker.systemTicker();
     private BiConsumer<WireError, String> rejectionListener = (error, text) -> {};
 
     private Builder(Function<String, ? extends Backdoor> vms) {
@@ -250,6 +326,86 @@ public final class SimulatorServer implements AutoCloseable {
     public Builder maxConnections(int maxConnections) {
       checkArgument(maxConnections > 0, "maxConnections must be positive: %s", maxConnections);
       this.maxConnections = maxConnections;
+      return this;
+    }
+
+    /**
+     * The most connections served at once from one client address (default 256), so that one client
+     * cannot hold the whole {@link #maxConnections} budget; more are refused with {@link
+     * WireError#TOO_MANY_CONNECTIONS}.
+     */
+    public Builder maxConnectionsPerAddress(int maxConnections) {
+      checkArgument(
+          maxConnections > 0, "maxConnectionsPerAddress must be positive: %s", maxConnections);
+      this.maxConnectionsPerAddress = maxConnections;
+      return this;
+    }
+
+    /**
+     * After the handshake, how long a connection may go without completing a request frame and
+     * without taking any answer bytes (default 60 s); then it gets {@link WireError#IDLE_TIMEOUT}
+     * and is closed. A frame header whose body never comes, and a client that stops reading, end
+     * this way too.
+     */
+    public Builder readTimeout(Duration timeout) {
+      checkArgument(
+          !timeout.isNegative() && !timeout.isZero(), "read timeout must be positive: %s", timeout);
+      this.readTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The write buffer's water marks (default 64 KiB and 256 KiB): when a connection's unsent
+     * answers exceed {@code high} bytes the server stops reading and carrying out its requests, and
+     * starts again when they fall below {@code low}.
+     */
+    public Builder writeBufferWaterMark(int low, int high) {
+      checkArgument(
+          low > 0 && high >= low, "water marks must satisfy 0 < low <= high: %s, %s", low, high);
+      this.lowWaterMark = low;
+      this.highWaterMark = high;
+      return this;
+    }
+
+    /**
+     * The most answers of one connection written but not yet taken by its client (default 1024); at
+     * this many the server carries out no more of its requests until the client reads.
+     */
+    public Builder maxQueuedAnswers(int answers) {
+      checkArgument(answers > 0, "maxQueuedAnswers must be positive: %s", answers);
+      this.maxQueuedAnswers = answers;
+      return this;
+    }
+
+    /**
+     * The most requests of one connection received and waiting to be carried out while its client
+     * does not read its answers (default 1024); one more closes the connection with {@link
+     * WireError#OVERLOADED}.
+     */
+    public Builder maxPipelinedRequests(int requests) {
+      checkArgument(requests > 0, "maxPipelinedRequests must be positive: %s", requests);
+      this.maxPipelinedRequests = requests;
+      return this;
+    }
+
+    /**
+     * The bytes all connections together may hold (default 64 MiB): answers not yet taken by their
+     * clients, requests waiting, incomplete frames. When a connection takes the total over it, the
+     * connection holding the most is closed with {@link WireError#OVERLOADED}.
+     */
+    public Builder memoryBudget(long bytes) {
+      checkArgument(
+          bytes >= WireProtocol.MAX_FRAME_LENGTH,
+          "memory budget must hold at least one frame (%s bytes): %s",
+          WireProtocol.MAX_FRAME_LENGTH,
+          bytes);
+      this.memoryBudget = bytes;
+      return this;
+    }
+
+    /** The clock of the read timeout and of the refusal log's rate limit. For tests. */
+    Builder ticker(Ticker ticker) {
+      this.ticker = checkNotNull(ticker, "ticker");
       return this;
     }
 

@@ -29,14 +29,27 @@ public enum WireError {
   UNEXPECTED_FRAME(5),
   /** The server has no VM of the name the HELLO gave. */
   UNKNOWN_VM(6),
-  /** The server already serves as many connections as it allows. */
+  /**
+   * The server already serves as many connections as it allows, in all or from the client's
+   * address.
+   */
   TOO_MANY_CONNECTIONS(7),
   /** The client did not complete the handshake in time. */
   HANDSHAKE_TIMEOUT(8),
   /** The server is shutting down. */
   SHUTTING_DOWN(9),
   /** The host failed while carrying out a request (a fault in the simulator, not in the client). */
-  INTERNAL_ERROR(10);
+  INTERNAL_ERROR(10),
+  /**
+   * The connection held more than the server allows: too many requests waiting while its client
+   * does not read the answers, or the most unread answers when the server's memory budget ran out.
+   */
+  OVERLOADED(11),
+  /**
+   * After the handshake, the connection neither completed a request frame nor took any answer bytes
+   * within the read timeout.
+   */
+  IDLE_TIMEOUT(12);
 
   private final int code;
 

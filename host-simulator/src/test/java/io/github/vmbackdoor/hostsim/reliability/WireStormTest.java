@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
+import io.github.vmbackdoor.hostsim.server.WireError;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
@@ -64,7 +65,8 @@ class WireStormTest {
   private final SplittableRandom seeds = new SplittableRandom(Soak.seed() ^ 0x3173L);
 
   /** What one hostile client saw: bytes until the server closed, parsed into frames. */
-  record Seen(int errorFrames, boolean errorLast, int frames, boolean closedByServer) {}
+  record Seen(
+      int errorFrames, boolean errorLast, int frames, boolean closedByServer, int errorCode) {}
 
   @Test
   void hostileClientsNeitherStarveAGoodGuestNorLeakResources() throws Exception {
@@ -73,6 +75,7 @@ class WireStormTest {
     SimulatorServer server =
         SimulatorServer.builder(name -> name.equals("vm") ? host.backdoor() : null)
             .maxConnections(MAX_CONNECTIONS)
+            .maxConnectionsPerAddress(MAX_CONNECTIONS)
             .handshakeTimeout(Duration.ofMillis(300))
             .ioThreads(2)
             .start();
@@ -184,15 +187,16 @@ class WireStormTest {
     long[] last = resources.get(resources.size() - 1);
     Soak.report(
         "wire storm",
-        "%d rounds, %d hostile connections in %.1f s, %d rejected "
-            + "(one ERROR frame and one rejection each) and %d cut-short or churned connections "
-            + "rejected besides; good guest %d round trips, slowest %.1f ms; "
-            + "pooled buffer memory after the first round %d KiB, after the last %d KiB; server "
-            + "threads %d then %d",
+        "%d rounds in %.1f s. Fixed by the seed and size: %d hostile connections, %d that must "
+            + "be rejected (one ERROR frame and one rejection each). Set by timing, so a range "
+            + "(0 to %d): %d cut-short or churned connections rejected besides; good guest %d "
+            + "round trips, slowest %.1f ms; pooled buffer memory after the first round %d KiB, "
+            + "after the last %d KiB; server threads %d then %d",
         rounds,
-        hostileConnections,
         seconds,
+        hostileConnections,
         expectedRejections,
+        rounds * (40 + 10L * 100),
         extraRejections,
         goodCalls.get(),
         worstCallNanos.get() / 1e6,
@@ -221,7 +225,7 @@ class WireStormTest {
     try (SimulatorServer server =
         SimulatorServer.builder(name -> name.equals("vm") ? host.backdoor() : null)
             .maxConnections(limit)
-            .handshakeTimeout(Duration.ofMillis(300))
+            .handshakeTimeout(Duration.ofSeconds(2))
             .ioThreads(2)
             .start()) {
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
@@ -238,11 +242,22 @@ class WireStormTest {
         for (int i = 0; i < 20; i++) {
           assertThat(rpci.guestInfoSet("k", "v" + i).isSuccess()).isTrue();
         }
+        int tooMany = 0;
+        int timedOut = 0;
         for (Socket s : sockets) {
           Seen seen = readUntilClosed(s);
           assertThat(seen.errorFrames()).isEqualTo(1);
           assertThat(seen.errorLast()).isTrue();
+          if (seen.errorCode() == WireError.TOO_MANY_CONNECTIONS.code()) {
+            tooMany++;
+          } else if (seen.errorCode() == WireError.HANDSHAKE_TIMEOUT.code()) {
+            timedOut++;
+          }
         }
+        // The guest holds one of the 10 places: 9 of the flood are admitted (and time out in their
+        // handshake), the other 21 must be refused for the limit at once.
+        assertThat(tooMany).as("refused with TOO_MANY_CONNECTIONS").isEqualTo(flood - (limit - 1));
+        assertThat(timedOut).as("admitted, then HANDSHAKE_TIMEOUT").isEqualTo(limit - 1);
         assertThat(server.rejectionCount() - before).isEqualTo(flood);
         assertThat(rpci.guestInfoGet("k").text()).isEqualTo("v19");
         awaitConnections(server, 1);
@@ -282,7 +297,8 @@ class WireStormTest {
 
   // ---- hostile clients ----
 
-  private static byte[] hello(String vm) {
+  /** A valid HELLO frame for the VM. */
+  static byte[] hello(String vm) {
     byte[] name = vm.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(13 + name.length)
         .putInt(9 + name.length)
@@ -323,6 +339,7 @@ class WireStormTest {
       int errors = 0;
       int frames = 0;
       boolean errorLast = false;
+      int errorCode = 0;
       while (b.remaining() >= 5) {
         int length = b.getInt();
         int type = b.get() & 0xFF;
@@ -330,10 +347,11 @@ class WireStormTest {
         errorLast = type == ERROR;
         if (type == ERROR) {
           errors++;
+          errorCode = b.remaining() >= 2 ? b.getShort(b.position()) & 0xFFFF : 0;
         }
         b.position(Math.min(b.limit(), b.position() + length - 1));
       }
-      return new Seen(errors, errorLast, frames, closed);
+      return new Seen(errors, errorLast, frames, closed, errorCode);
     }
   }
 
@@ -405,7 +423,7 @@ class WireStormTest {
       return readUntilClosed(s);
     }
     s.close();
-    return new Seen(0, false, 0, false);
+    return new Seen(0, false, 0, false, 0);
   }
 
   /** A HELLO sent one byte per good-guest call but never finished: the handshake times out. */
