@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -117,15 +118,29 @@ final class ReplayCommand implements Callable<Integer> {
       description = "With --scenario: also write the runs' timeline picture as an SVG file.")
   private Path svg;
 
+  @Option(
+      names = "--record",
+      paramLabel = "FILE",
+      description =
+          "With --scenario and one --machine: also record the guest's backdoor calls as a trace"
+              + " (docs/trace-format.md) that replay --trace replays as it is.")
+  private Path record;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (source.trace != null) {
-      if (hours != null || run != null || !machine.equals("all") || html != null || svg != null) {
+      if (hours != null
+          || run != null
+          || !machine.equals("all")
+          || html != null
+          || svg != null
+          || record != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--machine, --hours, --run, --html and --svg go with --scenario, not --trace");
+            "--machine, --hours, --run, --html, --svg and --record go with --scenario, not"
+                + " --trace");
       }
       return replayTrace(out, err);
     }
@@ -159,6 +174,10 @@ final class ReplayCommand implements Callable<Integer> {
     if (run != null && (run.isZero() || run.compareTo(Duration.ofHours(MAX_HOURS)) > 0)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--run must be more than 0 and at most " + MAX_HOURS + "h (a week)");
+    }
+    if (record != null && machines.size() != 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--record records one machine's run: give --machine too");
     }
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
@@ -198,10 +217,25 @@ final class ReplayCommand implements Callable<Integer> {
     for (TcloMachines m : machines) {
       String name = m.machineName();
       Duration end = scenario.length();
-      outcomes.put(
-          m,
-          ScenarioRunner.prepare(scenario, m)
-              .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+      if (record == null) {
+        outcomes.put(
+            m,
+            ScenarioRunner.prepare(scenario, m)
+                .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+        continue;
+      }
+      try (TraceWriter trace = TraceWriter.create(record, HostReplay.header(scenario, name))) {
+        outcomes.put(
+            m,
+            ScenarioRunner.prepare(scenario, m, trace)
+                .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+      } catch (UncheckedIOException e) {
+        err.println("vmbackdoor replay: cannot record to " + record + ": " + e.getMessage());
+        return Main.EXIT_FAILURE;
+      }
+    }
+    if (record != null) {
+      out.println("recorded " + machines.get(0).machineName() + "'s calls to " + record);
     }
     if (outcomes.size() > 1) {
       out.println();

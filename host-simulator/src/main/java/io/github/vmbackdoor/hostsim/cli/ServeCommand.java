@@ -7,12 +7,15 @@ import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.admin.AdminServer;
+import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -109,6 +113,31 @@ final class ServeCommand implements Callable<Integer> {
           "Seed of the VMs' cookies and UUIDs, plus the VM's position (default: the scenario's"
               + " seed for every VM, or 0).")
   private Long seed;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      description =
+          "Also serve the admin API (docs/admin-api.md: host events, guestinfo, calls, reset) on"
+              + " this port; 0 picks a free one. Off when not given.")
+  private Integer adminPort;
+
+  @Option(
+      names = "--admin-bind",
+      paramLabel = "ADDR",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address of the admin API (default: ${DEFAULT-VALUE}). Whoever reaches it controls the"
+              + " VMs.")
+  private InetAddress adminBind;
+
+  @Option(
+      names = "--record",
+      paramLabel = "DIR",
+      description =
+          "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
+              + " (docs/trace-format.md), that replay --trace replays with no edits.")
+  private Path recordDir;
 
   /**
    * The help footer: the settings of a VM in a --vm-config file, from the one table of host
@@ -196,8 +225,22 @@ final class ServeCommand implements Callable<Integer> {
       }
       names.add("vm1");
     }
-    Map<String, Backdoor> vms = new LinkedHashMap<>();
-    List<VirtualHost> hosts = new ArrayList<>();
+    if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--admin-port " + adminPort + " is outside 0..65535");
+    }
+    ConnectionRecorder recorder = null;
+    if (recordDir != null) {
+      try {
+        Files.createDirectories(recordDir);
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(
+            commandLine, "--record " + recordDir + ": cannot create the directory");
+      }
+      recorder = new ConnectionRecorder(recordDir, Ticker.systemTicker(), Clock.systemUTC());
+    }
+    Map<String, Function<ServedVm, Backdoor>> vms = new LinkedHashMap<>();
+    Map<String, ServedVm> served = new LinkedHashMap<>();
     HostSettings base = scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS;
     for (String name : names) {
       Optional<String> problem = VmName.problem(name);
@@ -210,21 +253,31 @@ final class ServeCommand implements Callable<Integer> {
       VmConfigFile.Vm config = configured.getOrDefault(name, new VmConfigFile.Vm());
       long fallbackSeed =
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
-      VirtualHost host =
-          config.build(
-              VirtualHost.builder()
-                  .seed(config.seed(fallbackSeed))
-                  .hostClock(Clock.systemUTC())
-                  .ticker(Ticker.systemTicker()),
-              base);
-      vms.put(name, host.backdoor());
-      hosts.add(host);
+      long vmSeed = config.seed(fallbackSeed);
+      ServedVm vm =
+          ServedVm.of(
+              name,
+              () ->
+                  config.build(
+                      VirtualHost.builder()
+                          .seed(vmSeed)
+                          .hostClock(Clock.systemUTC())
+                          .ticker(Ticker.systemTicker()),
+                      base));
+      ConnectionRecorder r = recorder;
+      HostSettings settings = config.settings(base);
+      vms.put(
+          name,
+          r == null ? ServedVm::backdoor : v -> r.connection(name, vmSeed, settings, v.backdoor()));
+      served.put(name, vm);
     }
+    List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
 
     SimulatorServer server;
     try {
       server =
-          SimulatorServer.builder(vms::get)
+          SimulatorServer.builder(
+                  name -> served.containsKey(name) ? vms.get(name).apply(served.get(name)) : null)
               .bindAddress(bind)
               .port(port)
               .maxConnections(maxConnections)
@@ -232,6 +285,16 @@ final class ServeCommand implements Callable<Integer> {
     } catch (UncheckedIOException e) {
       commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
       return Main.EXIT_FAILURE;
+    }
+    AdminServer admin = null;
+    if (adminPort != null) {
+      try {
+        admin = AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort).start();
+      } catch (UncheckedIOException e) {
+        server.close();
+        commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
+        return Main.EXIT_FAILURE;
+      }
     }
     CountDownLatch closed = new CountDownLatch(1);
     ScheduledExecutorService timeline = null;
@@ -257,6 +320,15 @@ final class ServeCommand implements Callable<Integer> {
                   server.address().getAddress().getHostAddress(), server.port()));
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      if (admin != null) {
+        out.println(
+            "admin API on "
+                + HostAndPort.fromParts(
+                    admin.address().getAddress().getHostAddress(), admin.port()));
+      }
+      if (recordDir != null) {
+        out.println("recording each connection to " + recordDir);
+      }
       if (scenario != null) {
         timeline =
             Executors.newSingleThreadScheduledExecutor(
@@ -283,6 +355,9 @@ final class ServeCommand implements Callable<Integer> {
     } finally {
       if (timeline != null) {
         timeline.shutdownNow();
+      }
+      if (admin != null) {
+        admin.close();
       }
       server.close();
       closed.countDown();

@@ -110,6 +110,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       guard.reject(channel, WireError.UNKNOWN_VM, "no VM named \"" + vmName + "\"", null);
       return;
     }
+    if (backdoor instanceof AutoCloseable closeable) {
+      channel.closeFuture().addListener(f -> closeable.close());
+    }
     cancelTimeout();
     ConnectionGuard.setVmName(channel, vmName);
     ctx.writeAndFlush(ServerFrame.helloOk());

@@ -18,10 +18,11 @@ final class RunningServe implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CompletableFuture<Integer> exit;
   private final HostAndPort address;
+  private final OutputLines lines;
 
   /** Starts {@code serve} with these options (besides {@code --port 0}). */
   RunningServe(String... options) throws InterruptedException {
-    OutputLines lines = new OutputLines();
+    lines = new OutputLines();
     String[] args = new String[options.length + 3];
     args[0] = "serve";
     args[1] = "--port";
@@ -38,6 +39,20 @@ final class RunningServe implements AutoCloseable {
     String listening = lines.next();
     assertThat(listening).startsWith("listening on 127.0.0.1:");
     address = HostAndPort.fromString(listening.substring("listening on ".length()));
+  }
+
+  /** The next line serve printed after 'listening on'. */
+  String nextLine() throws InterruptedException {
+    return lines.next();
+  }
+
+  /** Reads serve's output up to its 'admin API on HOST:PORT' line; returns HOST:PORT. */
+  HostAndPort admin() throws InterruptedException {
+    for (String line = lines.next(); ; line = lines.next()) {
+      if (line.startsWith("admin API on ")) {
+        return HostAndPort.fromString(line.substring("admin API on ".length()));
+      }
+    }
   }
 
   String host() {
