@@ -76,7 +76,9 @@ class PictureOptionsTest {
   void pictureOptionsGoWithScenariosNotTraces() {
     assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg")).isEqualTo(2);
     assertThat(err.toString())
-        .contains("--machine, --hours, --run, --html and --svg go with --scenario, not --trace");
+        .contains(
+            "--machine, --hours, --run, --html, --svg and --record go with --scenario, not"
+                + " --trace");
   }
 
   @Test
