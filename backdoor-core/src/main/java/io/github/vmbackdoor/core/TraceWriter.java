@@ -101,6 +101,16 @@ public final class TraceWriter implements Closeable {
     writeLine(line);
   }
 
+  /**
+   * The seven registers as a trace writes them: space-separated groups of eight hex digits, eax
+   * first ({@code 564d5868 c9435052 0000001e 00005658 00000000 00000000 00000000}).
+   */
+  public static String registersText(Registers r) {
+    StringBuilder b = new StringBuilder(62);
+    appendRegisters(b, r);
+    return b.toString();
+  }
+
   /** The seven registers as space-separated groups of eight hex digits, eax first. */
   static void appendRegisters(StringBuilder b, Registers r) {
     appendHex(b, r.eax());

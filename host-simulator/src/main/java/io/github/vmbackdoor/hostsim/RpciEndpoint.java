@@ -35,6 +35,7 @@ final class RpciEndpoint implements Endpoint {
   private final PowerOperations powerOperations;
   private final Map<String, RpciHandler> handlers = new HashMap<>();
   private final Deque<RpciRequest> requests = new ArrayDeque<>();
+  private long requestCount;
   private final Map<String, String> guestInfo = new TreeMap<>();
   private final Map<String, String> capabilities = new LinkedHashMap<>();
   private final Map<Integer, String> setGuestInfo = new TreeMap<>();
@@ -112,6 +113,7 @@ final class RpciEndpoint implements Endpoint {
   private byte[] handle(int channelId, Duration at, byte[] message) {
     RpciRequest request =
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
+    requestCount++;
     History.add(requests, request, historyLimit);
     RpciHandler handler = handlerFor(request.command());
     String reply = handler != null ? handler.reply(request) : UNKNOWN_COMMAND;
@@ -143,6 +145,10 @@ final class RpciEndpoint implements Endpoint {
 
   List<RpciRequest> requests() {
     return ImmutableList.copyOf(requests);
+  }
+
+  long requestCount() {
+    return requestCount;
   }
 
   Map<String, String> guestInfo() {

@@ -14,9 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -459,6 +461,23 @@ public final class VirtualHost {
   /** The RPCI requests received, oldest first (at most the history limit). */
   public List<RpciRequest> rpciRequests() {
     return locked(rpci::requests);
+  }
+
+  /** Every RPCI request received so far (also those the bounded history dropped). */
+  public long rpciRequestCount() {
+    return locked(rpci::requestCount);
+  }
+
+  /**
+   * Runs {@code action} under the host's lock, so that no guest call and no other host event comes
+   * between its steps (a host event of several steps, a consistent read of several records); the
+   * host's own methods may be called inside it. The action must not block.
+   */
+  public <T> T exclusively(Function<VirtualHost, T> action) {
+    Objects.requireNonNull(action, "action");
+    synchronized (lock) {
+      return action.apply(this);
+    }
   }
 
   /**

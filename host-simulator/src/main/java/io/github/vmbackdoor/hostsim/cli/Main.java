@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code demo}: the three TCLO machines through the same failures, in virtual time.
  *   <li>{@code replay --trace FILE} and {@code replay --scenario FILE [--machine M] [--hours N]}.
  *   <li>{@code import-log FILE [-o SCENARIO]}: a vmt(4) kernel log to a scenario.
+ *   <li>{@code ctl --admin HOST:PORT VERB ...}: drives a running {@code serve} through its admin
+ *       API.
  * </ul>
  *
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
@@ -103,6 +105,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand("demo", new DemoCommand())
             .addSubcommand("replay", new ReplayCommand(input))
             .addSubcommand("import-log", new ImportLogCommand(input))
+            .addSubcommand("ctl", new CtlCommand())
             .registerConverter(Duration.class, Main::duration)
             .setOut(out)
             .setErr(err)

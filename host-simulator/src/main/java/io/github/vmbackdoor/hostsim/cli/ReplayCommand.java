@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.core.TraceReader;
+import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
@@ -123,6 +124,14 @@ final class ReplayCommand implements Callable<Integer> {
   private Path svg;
 
   @Option(
+      names = "--record",
+      paramLabel = "FILE",
+      description =
+          "With --scenario and one --machine: also record the guest's backdoor calls as a trace"
+              + " (docs/trace-format.md) that replay --trace replays as it is.")
+  private Path record;
+
+  @Option(
       names = "--expect",
       paramLabel = "OUTCOME",
       description =
@@ -152,10 +161,11 @@ final class ReplayCommand implements Callable<Integer> {
           || !machine.equals("all")
           || html != null
           || svg != null
-          || expect != null) {
+          || expect != null
+          || record != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--machine, --hours, --run, --html, --svg and --expect go with --scenario, not"
+            "--machine, --hours, --run, --html, --svg, --expect and --record go with --scenario, not"
                 + " --trace");
       }
       return replayTrace(out, err);
@@ -191,6 +201,10 @@ final class ReplayCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--run must be more than 0 and at most " + MAX_HOURS + "h (a week)");
     }
+    if (record != null && machines.size() != 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--record records one machine's run: give --machine too");
+    }
     if (maxLines < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lines must be at least 1");
     }
@@ -216,10 +230,25 @@ final class ReplayCommand implements Callable<Integer> {
     for (TcloMachines m : machines) {
       String name = m.machineName();
       Duration end = scenario.length();
-      outcomes.put(
-          m,
-          ScenarioRunner.prepare(scenario, m)
-              .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+      if (record == null) {
+        outcomes.put(
+            m,
+            ScenarioRunner.prepare(scenario, m)
+                .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+        continue;
+      }
+      try (TraceWriter trace = TraceWriter.create(record, HostReplay.header(scenario, name))) {
+        outcomes.put(
+            m,
+            ScenarioRunner.prepare(scenario, m, trace)
+                .run(Duration.ofMinutes(10), t -> progress.update(name, t, end)));
+      } catch (UncheckedIOException e) {
+        err.println("vmbackdoor replay: cannot record to " + record + ": " + e.getMessage());
+        return Main.EXIT_FAILURE;
+      }
+    }
+    if (record != null && !json) {
+      out.println("recorded " + machines.get(0).machineName() + "'s calls to " + record);
     }
     if (json) {
       JsonReport.replay(out, scenario, outcomes, expected);

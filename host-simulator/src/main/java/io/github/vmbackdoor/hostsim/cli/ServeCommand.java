@@ -9,12 +9,15 @@ import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.admin.AdminServer;
+import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -131,6 +135,31 @@ final class ServeCommand implements Callable<Integer> {
           "Seed of the VMs' cookies and UUIDs, plus the VM's position (default: the scenario's"
               + " seed for every VM, or 0).")
   private Long seed;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      description =
+          "Also serve the admin API (docs/admin-api.md: host events, guestinfo, calls, reset) on"
+              + " this port; 0 picks a free one. Off when not given.")
+  private Integer adminPort;
+
+  @Option(
+      names = "--admin-bind",
+      paramLabel = "ADDR",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address of the admin API (default: ${DEFAULT-VALUE}). Whoever reaches it controls the"
+              + " VMs.")
+  private InetAddress adminBind;
+
+  @Option(
+      names = "--record",
+      paramLabel = "DIR",
+      description =
+          "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
+              + " (docs/trace-format.md), that replay --trace replays with no edits.")
+  private Path recordDir;
 
   /**
    * The idle timeout of a served VM whose scenario and vm-config set none. VMware closes channels
@@ -286,7 +315,22 @@ final class ServeCommand implements Callable<Integer> {
       }
       names.add("vm1");
     }
-    Map<String, VirtualHost> vms = new LinkedHashMap<>();
+    if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--admin-port " + adminPort + " is outside 0..65535");
+    }
+    ConnectionRecorder recorder = null;
+    if (recordDir != null) {
+      try {
+        Files.createDirectories(recordDir);
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(
+            commandLine, "--record " + recordDir + ": cannot create the directory");
+      }
+      recorder = new ConnectionRecorder(recordDir, Ticker.systemTicker(), Clock.systemUTC());
+    }
+    Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
+    Map<String, ServedVm> served = new LinkedHashMap<>();
     HostSettings base =
         servedDefaults(scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS);
     for (String name : names) {
@@ -300,26 +344,38 @@ final class ServeCommand implements Callable<Integer> {
       VmConfigFile.Vm config = configured.getOrDefault(name, new VmConfigFile.Vm());
       long fallbackSeed =
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
-      VirtualHost host =
-          config.build(
-              VirtualHost.builder()
-                  .seed(config.seed(fallbackSeed))
-                  .hostClock(Clock.systemUTC())
-                  .ticker(Ticker.systemTicker()),
-              base);
-      vms.put(name, host);
+      long vmSeed = config.seed(fallbackSeed);
+      ServedVm vm =
+          ServedVm.of(
+              name,
+              () ->
+                  config.build(
+                      VirtualHost.builder()
+                          .seed(vmSeed)
+                          .hostClock(Clock.systemUTC())
+                          .ticker(Ticker.systemTicker()),
+                      base));
+      ConnectionRecorder r = recorder;
+      HostSettings settings = config.settings(base);
+      vms.put(
+          name,
+          r == null ? UnaryOperator.identity() : b -> r.connection(name, vmSeed, settings, b));
+      served.put(name, vm);
     }
-    List<VirtualHost> hosts = List.copyOf(vms.values());
+    List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
     ConnectionPolicy connections =
         new ConnectionPolicy(channelsPerConnection, closeChannelsOnDisconnect);
     AtomicLong connectionCount = new AtomicLong();
     Function<String, Backdoor> connect =
         name -> {
-          VirtualHost host = vms.get(name);
-          return host == null
+          ServedVm vm = served.get(name);
+          return vm == null
               ? null
-              : host.connect(
-                  "connection " + connectionCount.incrementAndGet() + " to " + name, connections);
+              : vms.get(name)
+                  .apply(
+                      vm.connect(
+                          "connection " + connectionCount.incrementAndGet() + " to " + name,
+                          connections));
         };
 
     SimulatorServer server;
@@ -333,6 +389,16 @@ final class ServeCommand implements Callable<Integer> {
     } catch (UncheckedIOException e) {
       commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
       return Main.EXIT_FAILURE;
+    }
+    AdminServer admin = null;
+    if (adminPort != null) {
+      try {
+        admin = AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort).start();
+      } catch (UncheckedIOException e) {
+        server.close();
+        commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
+        return Main.EXIT_FAILURE;
+      }
     }
     CountDownLatch closed = new CountDownLatch(1);
     ScheduledExecutorService timeline = null;
@@ -377,6 +443,15 @@ final class ServeCommand implements Callable<Integer> {
                 + scenario.events().size()
                 + " events) on every VM");
       }
+      if (admin != null) {
+        out.println(
+            "admin API on "
+                + HostAndPort.fromParts(
+                    admin.address().getAddress().getHostAddress(), admin.port()));
+      }
+      if (recordDir != null) {
+        out.println("recording each connection to " + recordDir);
+      }
       out.flush();
       banner.countDown();
       stop.await();
@@ -384,6 +459,9 @@ final class ServeCommand implements Callable<Integer> {
     } finally {
       if (timeline != null) {
         timeline.shutdownNow();
+      }
+      if (admin != null) {
+        admin.close();
       }
       server.close();
       closed.countDown();

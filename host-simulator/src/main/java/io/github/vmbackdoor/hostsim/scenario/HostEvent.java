@@ -42,6 +42,23 @@ public sealed interface HostEvent {
    */
   void apply(VirtualHost host, Map<String, Fault> faults);
 
+  /**
+   * Reads one action in the words of a scenario file's timeline, what follows the time of an {@code
+   * at} line: {@code checkpoint}, {@code tclo Set_Option broadcastIP 1}, {@code fault lossy
+   * protocol=rpci step=recvsize probability=0.3 clear-success}. The admin API and {@code ctl} read
+   * host events with it, so there is one language for them and for scenario files.
+   *
+   * @throws IllegalArgumentException with a one-line message when the text is not an action
+   */
+  static HostEvent parse(String text) {
+    return parse(text, List.of());
+  }
+
+  /** {@link #parse(String)} that also knows the keywords of {@code extraEvents}. */
+  static HostEvent parse(String text, List<Syntax> extraEvents) {
+    return ScenarioText.action(text, ScenarioText.keywords(extraEvents));
+  }
+
   /** The extension point: a host event defined outside this package. */
   non-sealed interface Custom extends HostEvent {}
 

@@ -111,7 +111,8 @@ final class ScenarioText {
   // Parsing
   // ---------------------------------------------------------------------------------------------
 
-  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+  /** The parser's keyword table: the built-in events and {@code extraEvents}. */
+  static Map<String, HostEvent.Parser> keywords(List<HostEvent.Syntax> extraEvents) {
     Map<String, HostEvent.Parser> events = new LinkedHashMap<>();
     for (HostEvent.Syntax syntax : Iterables.concat(HostEvent.SYNTAX, extraEvents)) {
       Preconditions.checkArgument(
@@ -119,6 +120,24 @@ final class ScenarioText {
           "two host events have the keyword '%s'",
           syntax.keyword());
     }
+    return events;
+  }
+
+  /** Reads an action: a keyword of {@code events} and its words, e.g. {@code power suspend}. */
+  static HostEvent action(String text, Map<String, HostEvent.Parser> events) {
+    String action = text.strip();
+    Preconditions.checkArgument(!action.isEmpty(), "no action");
+    String[] words = action.split("\\s+");
+    HostEvent.Parser parser = events.get(words[0]);
+    if (parser == null) {
+      throw new IllegalArgumentException("unknown action '" + words[0] + "'");
+    }
+    String rest = action.substring(words[0].length()).strip();
+    return parser.parse(List.of(words).subList(1, words.length), rest);
+  }
+
+  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+    Map<String, HostEvent.Parser> events = keywords(extraEvents);
     String body = text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark
     String[] lines = body.split("\r?\n", -1);
     Scenario.Builder b = null;
@@ -254,14 +273,7 @@ final class ScenarioText {
       throw new ScenarioParseException(n, "no action after the time");
     }
     comments.forEach(when::comment);
-    String keyword = words[i];
-    HostEvent.Parser parser = events.get(keyword);
-    if (parser == null) {
-      throw new ScenarioParseException(n, "unknown action '" + keyword + "'");
-    }
-    int at = line.indexOf(" " + keyword + " ");
-    String rest = at < 0 ? "" : line.substring(at + keyword.length() + 2).strip();
-    when.event(parser.parse(List.of(words).subList(i + 1, words.length), rest));
+    when.event(action(line.replaceFirst("^(\\S+\\s+){" + i + "}", ""), events));
   }
 
   /** Reads a fault's match words and action (the words after its name). */

@@ -110,6 +110,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       guard.reject(channel, WireError.UNKNOWN_VM, "no VM named " + SafeText.quote(vmName), null);
       return;
     }
+    if (backdoor instanceof AutoCloseable closeable) {
+      channel.closeFuture().addListener(f -> closeable.close());
+    }
     cancelTimeout();
     ConnectionGuard.setVmName(channel, vmName);
     // The established state (and its read timeout) starts before the client can see HELLO_OK.

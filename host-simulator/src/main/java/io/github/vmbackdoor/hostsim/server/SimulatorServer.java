@@ -139,6 +139,8 @@ public final class SimulatorServer implements AutoCloseable {
    * A builder for a server whose VMs are found by name through {@code vms}: the function returns
    * the VM's host side, or null when there is no VM of that name (the connection is then refused
    * with {@link WireError#UNKNOWN_VM}). It is called once per connection, on an event-loop thread.
+   * A host side that is also {@link AutoCloseable} (a per-connection recorder, say) is closed when
+   * its connection closes.
    */
   public static Builder builder(Function<String, ? extends Backdoor> vms) {
     return new Builder(vms);

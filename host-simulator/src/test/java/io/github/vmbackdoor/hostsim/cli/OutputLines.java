@@ -8,14 +8,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A writer for a command's output that hands out each completed line, waiting at most five seconds.
+ * A writer for a command's output that hands out each completed line, waiting at most thirty
+ * seconds (a loaded machine starts a JVM slowly).
  */
 final class OutputLines extends Writer {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final StringBuilder current = new StringBuilder();
 
   String next() throws InterruptedException {
-    String line = lines.poll(5, TimeUnit.SECONDS);
+    String line = lines.poll(30, TimeUnit.SECONDS);
     assertThat(line).as("a line of output").isNotNull();
     return line;
   }

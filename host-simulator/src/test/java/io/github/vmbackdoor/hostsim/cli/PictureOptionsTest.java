@@ -77,7 +77,7 @@ class PictureOptionsTest {
     assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg")).isEqualTo(2);
     assertThat(err.toString())
         .contains(
-            "--machine, --hours, --run, --html, --svg and --expect go with --scenario, not"
+            "--machine, --hours, --run, --html, --svg, --expect and --record go with --scenario, not"
                 + " --trace");
   }
 

@@ -18,10 +18,11 @@ final class RunningServe implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CompletableFuture<Integer> exit;
   private final HostAndPort address;
-  private final OutputLines lines = new OutputLines();
+  private final OutputLines lines;
 
   /** Starts {@code serve} with these options (besides {@code --port 0}). */
   RunningServe(String... options) throws InterruptedException {
+    lines = new OutputLines();
     String[] args = new String[options.length + 3];
     args[0] = "serve";
     args[1] = "--port";
@@ -40,9 +41,18 @@ final class RunningServe implements AutoCloseable {
     address = HostAndPort.fromString(listening.substring("listening on ".length()));
   }
 
-  /** The next line serve prints after its first ("listening on"); fails after five seconds. */
+  /** The next line serve printed after 'listening on'. */
   String nextLine() throws InterruptedException {
     return lines.next();
+  }
+
+  /** Reads serve's output up to its 'admin API on HOST:PORT' line; returns HOST:PORT. */
+  HostAndPort admin() throws InterruptedException {
+    for (String line = lines.next(); ; line = lines.next()) {
+      if (line.startsWith("admin API on ")) {
+        return HostAndPort.fromString(line.substring("admin API on ".length()));
+      }
+    }
   }
 
   String host() {

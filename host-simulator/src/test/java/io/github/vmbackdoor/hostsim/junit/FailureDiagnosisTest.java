@@ -77,7 +77,8 @@ class FailureDiagnosisTest {
             "\nfaults that fired: \\d+\n  at 2m OPEN: Fault\\{CLEAR_SUCCESS protocol=RPCI")
         .containsPattern("\nbackdoor calls: \\d+, the last 20\n  at ")
         .contains("in eax=564d5868, ebx=")
-        .containsPattern("\nRPCI requests: \\d+\n  at 0 ch \\d+: info-set guestinfo.ip 10.0.0.7")
+        .containsPattern(
+            "\nRPCI requests: \\d+\n(  at [^\n]*\n)*  at 0 ch \\d+: info-set guestinfo.ip 10.0.0.7")
         .containsPattern("\nTCLO exchanges: \\d+")
         .contains("\nscenario events that ran: 1\n  at 1m fault refuse-opens");
 

@@ -1,0 +1,272 @@
+package io.github.vmbackdoor.hostsim.admin;
+
+import com.google.common.base.Splitter;
+import com.google.common.base.Ticker;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import io.github.vmbackdoor.hostsim.Durations;
+import io.github.vmbackdoor.hostsim.RpciRequest;
+import io.github.vmbackdoor.hostsim.scenario.HostEvent;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/** The admin API's routes: method and path template to what each does (docs/admin-api.md). */
+final class AdminRoutes {
+
+  /** How long {@code take} waits when the request names no timeout. */
+  static final Duration DEFAULT_TAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How often a waiting {@code take} looks for a new request. */
+  private static final long TAKE_POLL_MILLIS = 10;
+
+  /** What a route answers: a status and a body Jackson writes. */
+  record Reply(HttpResponseStatus status, Object body) {
+    static CompletionStage<Reply> ok(Object body) {
+      return CompletableFuture.completedFuture(new Reply(HttpResponseStatus.OK, body));
+    }
+  }
+
+  /** One request as a route sees it. */
+  record Exchange(
+      Map<String, String> path, QueryStringDecoder query, String body, EventExecutor executor) {
+    String param(String name) {
+      List<String> values = query.parameters().get(name);
+      return values == null || values.isEmpty() ? null : values.get(values.size() - 1);
+    }
+  }
+
+  @FunctionalInterface
+  interface Action {
+    CompletionStage<Reply> handle(Exchange x);
+  }
+
+  /**
+   * One route: its method, its path template ({@code /vms/{vm}/events}; a {@code {name}} segment
+   * matches any one segment), and its action.
+   */
+  record Route(HttpMethod method, String template, Action action) {
+    /** The path's variables when it matches the template, else empty. */
+    Optional<Map<String, String>> match(List<String> segments) {
+      List<String> parts = Splitter.on('/').omitEmptyStrings().splitToList(template);
+      if (parts.size() != segments.size()) {
+        return Optional.empty();
+      }
+      ImmutableMap.Builder<String, String> vars = ImmutableMap.builder();
+      for (int i = 0; i < parts.size(); i++) {
+        String p = parts.get(i);
+        if (p.startsWith("{")) {
+          vars.put(p.substring(1, p.length() - 1), segments.get(i));
+        } else if (!p.equals(segments.get(i))) {
+          return Optional.empty();
+        }
+      }
+      return Optional.of(vars.buildOrThrow());
+    }
+  }
+
+  private final ImmutableMap<String, ServedVm> vms;
+  private final Ticker ticker;
+  private final BiConsumer<Duration, Runnable> timeline;
+  private final ImmutableList<Route> routes;
+
+  AdminRoutes(
+      ImmutableMap<String, ServedVm> vms, Ticker ticker, BiConsumer<Duration, Runnable> timeline) {
+    this.vms = vms;
+    this.ticker = ticker;
+    this.timeline = timeline;
+    this.routes =
+        ImmutableList.of(
+            new Route(
+                HttpMethod.GET,
+                "/vms",
+                x -> Reply.ok(vms.values().stream().map(Views.Vm::of).toList())),
+            new Route(HttpMethod.GET, "/vms/{vm}", x -> Reply.ok(Views.Vm.of(vm(x)))),
+            new Route(HttpMethod.POST, "/vms/{vm}/events", this::events),
+            new Route(
+                HttpMethod.GET, "/vms/{vm}/guestinfo", x -> Reply.ok(vm(x).host().guestInfo())),
+            new Route(HttpMethod.GET, "/vms/{vm}/guestinfo/{key}", this::getGuestInfo),
+            new Route(HttpMethod.PUT, "/vms/{vm}/guestinfo/{key}", this::putGuestInfo),
+            new Route(
+                HttpMethod.GET,
+                "/vms/{vm}/calls",
+                x -> Reply.ok(Views.Calls.since(vm(x).host(), since(x)))),
+            new Route(
+                HttpMethod.GET,
+                "/vms/{vm}/rpci",
+                x -> Reply.ok(Views.RpciList.since(vm(x).host(), since(x)))),
+            new Route(HttpMethod.GET, "/vms/{vm}/rpci/take", this::take),
+            new Route(HttpMethod.POST, "/vms/{vm}/reset", this::reset),
+            new Route(HttpMethod.POST, "/vms/{vm}/scenario", this::scenario));
+  }
+
+  ImmutableList<Route> routes() {
+    return routes;
+  }
+
+  private ServedVm vm(Exchange x) {
+    String name = x.path().get("vm");
+    ServedVm vm = vms.get(name);
+    if (vm == null) {
+      throw AdminException.notFound(
+          "no VM named \"" + name + "\" (served: " + String.join(", ", vms.keySet()) + ")");
+    }
+    return vm;
+  }
+
+  private static long since(Exchange x) {
+    String text = x.param("since");
+    if (text == null) {
+      return 0;
+    }
+    try {
+      long since = Long.parseLong(text);
+      if (since >= 0) {
+        return since;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw AdminException.badRequest("since is a count of 0 or more, not '" + text + "'");
+  }
+
+  private CompletionStage<Reply> events(Exchange x) {
+    ServedVm vm = vm(x);
+    List<HostEvent> events = new ArrayList<>();
+    List<String> lines = x.body().lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      try {
+        events.add(HostEvent.parse(line));
+      } catch (IllegalArgumentException e) {
+        throw AdminException.badRequest(
+            (lines.size() > 1 ? "line " + (i + 1) + ": " : "") + e.getMessage());
+      }
+    }
+    if (events.isEmpty()) {
+      throw AdminException.badRequest(
+          "the body holds no host event (one a line, as in a scenario file: 'checkpoint')");
+    }
+    vm.apply(events);
+    return Reply.ok(new Views.Applied(vm.name(), events.stream().map(HostEvent::text).toList()));
+  }
+
+  private static String guestInfoKey(Exchange x) {
+    String key = x.path().get("key");
+    return key.startsWith("guestinfo.") ? key : "guestinfo." + key;
+  }
+
+  private CompletionStage<Reply> getGuestInfo(Exchange x) {
+    ServedVm vm = vm(x);
+    String key = guestInfoKey(x);
+    String value = vm.host().guestInfo().get(key);
+    if (value == null) {
+      throw AdminException.notFound("VM " + vm.name() + " has no " + key);
+    }
+    return Reply.ok(new Views.GuestInfo(key, value));
+  }
+
+  private CompletionStage<Reply> putGuestInfo(Exchange x) {
+    ServedVm vm = vm(x);
+    String key = guestInfoKey(x);
+    vm.host().putGuestInfo(key, x.body());
+    return Reply.ok(new Views.GuestInfo(key, x.body()));
+  }
+
+  private CompletionStage<Reply> reset(Exchange x) {
+    ServedVm vm = vm(x);
+    vm.reset();
+    return Reply.ok(new Views.Reset(vm.name(), vm.host().uuid().toString()));
+  }
+
+  private CompletionStage<Reply> scenario(Exchange x) {
+    ServedVm vm = vm(x);
+    Scenario scenario;
+    try {
+      scenario = Scenario.parse(x.body());
+    } catch (IllegalArgumentException e) {
+      throw AdminException.badRequest(e.getMessage());
+    }
+    ServedVm.Life life = vm.life();
+    int count = 0;
+    for (ScenarioEvent e : scenario.events()) {
+      for (Duration at : e.occurrences(scenario.length())) {
+        timeline.accept(at, () -> ServedVm.apply(life, List.of(e.event())));
+        count++;
+      }
+    }
+    return Reply.ok(
+        new Views.Scheduled(
+            vm.name(), scenario.name(), count, Durations.format(scenario.length())));
+  }
+
+  /** Takes the next RPCI request not taken yet, waiting for one up to the timeout. */
+  private CompletionStage<Reply> take(Exchange x) {
+    ServedVm vm = vm(x);
+    String text = x.param("timeout");
+    Duration timeout;
+    try {
+      timeout = text == null ? DEFAULT_TAKE_TIMEOUT : Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw AdminException.badRequest("timeout: " + e.getMessage());
+    }
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    poll(vm, ticker.read() + timeout.toNanos(), timeout, x.executor(), reply);
+    return reply;
+  }
+
+  private void poll(
+      ServedVm vm,
+      long deadline,
+      Duration timeout,
+      EventExecutor executor,
+      CompletableFuture<Reply> reply) {
+    if (reply.isDone()) {
+      return; // the client went away
+    }
+    Optional<Views.Rpci> taken = takeNow(vm.life());
+    if (taken.isPresent()) {
+      reply.complete(new Reply(HttpResponseStatus.OK, taken.get()));
+    } else if (ticker.read() - deadline >= 0) {
+      reply.completeExceptionally(
+          new AdminException(
+              HttpResponseStatus.REQUEST_TIMEOUT,
+              "no RPCI request reached VM " + vm.name() + " within " + Durations.format(timeout)));
+    } else {
+      executor.schedule(
+          () -> poll(vm, deadline, timeout, executor, reply),
+          TAKE_POLL_MILLIS,
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static Optional<Views.Rpci> takeNow(ServedVm.Life life) {
+    return life.host.exclusively(
+        h -> {
+          List<RpciRequest> kept = h.rpciRequests();
+          long count = h.rpciRequestCount();
+          long first = count - kept.size() + 1;
+          long next = Math.max(life.taken + 1, first);
+          if (next > count) {
+            return Optional.empty();
+          }
+          life.taken = next;
+          return Optional.of(Views.Rpci.of(next, kept.get((int) (next - first))));
+        });
+  }
+}

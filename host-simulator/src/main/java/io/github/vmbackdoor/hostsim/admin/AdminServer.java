@@ -1,0 +1,163 @@
+package io.github.vmbackdoor.hostsim.admin;
+
+import com.google.common.base.Preconditions;
+import com.google.common.base.Ticker;
+import com.google.common.collect.ImmutableMap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The admin API: HTTP/1.1 with JSON bodies on a port of its own, to drive a running simulator's VMs
+ * from any language (docs/admin-api.md): list them, trigger host events in the words of scenario
+ * files, read and write guestinfo, read the calls and RPCI requests, take the next RPCI request,
+ * reset a VM, play a scenario's timeline.
+ *
+ * <p>It binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise: whoever reaches it
+ * controls the VMs. Requests run on the server's own threads; a waiting {@code take} holds no
+ * thread.
+ *
+ * <pre>{@code
+ * try (AdminServer admin = AdminServer.builder(List.of(vm)).start()) {
+ *   // curl -X POST --data 'checkpoint' http://127.0.0.1:<admin.port()>/vms/vm1/events
+ * }
+ * }</pre>
+ */
+public final class AdminServer implements AutoCloseable {
+
+  /** Largest request body accepted (a scenario file, a guestinfo value). */
+  static final int MAX_BODY_BYTES = 1 << 20;
+
+  private final EventLoopGroup group;
+  private final Channel serverChannel;
+
+  private AdminServer(Builder b) {
+    this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-admin", true));
+    BiConsumer<Duration, Runnable> timeline =
+        b.timeline != null
+            ? b.timeline
+            : (at, action) -> group.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS);
+    AdminRoutes routes = new AdminRoutes(ImmutableMap.copyOf(b.vms), b.ticker, timeline);
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    channel
+                        .pipeline()
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
+                        .addLast(new AdminHandler(routes));
+                  }
+                });
+    ChannelFuture bind = bootstrap.bind(b.bindAddress, b.port).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+      String where = b.bindAddress.getHostAddress() + ":" + b.port;
+      Throwable cause = bind.cause();
+      if (cause instanceof IOException io) {
+        throw new UncheckedIOException(
+            "admin API cannot listen on " + where + ": " + io.getMessage(), io);
+      }
+      throw new IllegalStateException("admin API cannot listen on " + where, cause);
+    }
+    this.serverChannel = bind.channel();
+  }
+
+  /** A builder for an admin API over these VMs. */
+  public static Builder builder(Collection<ServedVm> vms) {
+    return new Builder(vms);
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return address().getPort();
+  }
+
+  /** The address and port it listens on. */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** Stops listening, closes the connections and stops its thread and pending timelines. */
+  @Override
+  public void close() {
+    serverChannel.close().awaitUninterruptibly(5_000);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+  }
+
+  @Override
+  public String toString() {
+    return "AdminServer[" + serverChannel.localAddress() + "]";
+  }
+
+  /** Settings of an {@link AdminServer}; {@link #start()} binds it. */
+  public static final class Builder {
+    private final Map<String, ServedVm> vms = new LinkedHashMap<>();
+    private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+    private int port;
+    private Ticker ticker = Ticker.systemTicker();
+    private BiConsumer<Duration, Runnable> timeline;
+
+    private Builder(Collection<ServedVm> vms) {
+      for (ServedVm vm : vms) {
+        Preconditions.checkArgument(
+            this.vms.put(vm.name(), vm) == null, "two VMs named '%s'", vm.name());
+      }
+    }
+
+    /** The address to listen on (default: the loopback address). */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = Preconditions.checkNotNull(address, "address");
+      return this;
+    }
+
+    /** The port to listen on; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      Preconditions.checkArgument(port >= 0 && port <= 65535, "port %s is outside 0..65535", port);
+      this.port = port;
+      return this;
+    }
+
+    /** The ticker that times {@code take}'s wait (default: the system's). */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Preconditions.checkNotNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * What runs a played scenario's events at their times from now (default: the server's own
+     * timer, in real time).
+     */
+    public Builder timeline(BiConsumer<Duration, Runnable> scheduler) {
+      this.timeline = Preconditions.checkNotNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Binds and returns the running server. */
+    public AdminServer start() {
+      return new AdminServer(this);
+    }
+  }
+}

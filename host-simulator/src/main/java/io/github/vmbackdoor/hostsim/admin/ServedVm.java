@@ -1,0 +1,191 @@
+package io.github.vmbackdoor.hostsim.admin;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedSet;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.GuestConnection;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.scenario.HostEvent;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * One VM as a server serves it: its name, its current {@link VirtualHost}, and the named faults its
+ * host events installed. Guest connections call {@link #backdoor()}, which always reaches the
+ * current host, so {@link #reset()} (a fresh host from the same settings, like a power cycle) takes
+ * effect for connected guests at their next call.
+ *
+ * <p>Host events run under the host's lock ({@link VirtualHost#exclusively}), so no guest call
+ * comes between the steps of one event. Thread-safe.
+ */
+public final class ServedVm {
+
+  private final String name;
+  private final Supplier<VirtualHost> factory;
+  private final Backdoor backdoor = new CurrentHost();
+  private volatile Life life;
+
+  /** The state of one host's life: what {@link #reset()} replaces. */
+  static final class Life {
+    final VirtualHost host;
+    final Map<String, Fault> faults = new HashMap<>(); // guarded by the host's lock
+    long taken; // RPCI requests taken; guarded by the host's lock
+
+    private Life(VirtualHost host) {
+      this.host = host;
+    }
+  }
+
+  private ServedVm(String name, Supplier<VirtualHost> factory) {
+    this.name = name;
+    this.factory = factory;
+    this.life = new Life(factory.get());
+  }
+
+  /**
+   * A served VM named {@code name} whose host {@code factory} builds: now, and again at each {@link
+   * #reset()}.
+   */
+  public static ServedVm of(String name, Supplier<VirtualHost> factory) {
+    Optional<String> problem = VmName.problem(name);
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException(problem.get());
+    }
+    Preconditions.checkNotNull(factory, "factory");
+    return new ServedVm(name, factory);
+  }
+
+  /** The VM's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The current host. */
+  public VirtualHost host() {
+    return life.host;
+  }
+
+  /** The guest side's view: every call goes to the host current at the time of the call. */
+  public Backdoor backdoor() {
+    return backdoor;
+  }
+
+  /** The names of the faults installed by host events, sorted. */
+  public Set<String> faultNames() {
+    Life l = life;
+    return l.host.exclusively(h -> ImmutableSortedSet.copyOf(l.faults.keySet()));
+  }
+
+  /** Applies host events to the current host, in order, with no guest call between them. */
+  public void apply(List<HostEvent> events) {
+    apply(life, events);
+  }
+
+  /** Applies host events to the host of {@code life} (after a reset: the discarded one). */
+  static void apply(Life life, List<HostEvent> events) {
+    List<HostEvent> copy = ImmutableList.copyOf(events);
+    life.host.exclusively(
+        h -> {
+          copy.forEach(e -> e.apply(h, life.faults));
+          return null;
+        });
+  }
+
+  /** Replaces the host by a fresh one from the same factory: channels, logs and faults are gone. */
+  public void reset() {
+    life = new Life(factory.get());
+  }
+
+  Life life() {
+    return life;
+  }
+
+  @Override
+  public String toString() {
+    return "ServedVm[" + name + "]";
+  }
+
+  /**
+   * A guest connection that reaches the host current at each call: a connection of that host
+   * ({@link VirtualHost#connect}), made anew after a {@link #reset()}.
+   */
+  public GuestConnection connect(String label, ConnectionPolicy policy) {
+    return new CurrentConnection(label, policy);
+  }
+
+  private final class CurrentConnection implements GuestConnection {
+    private final String label;
+    private final ConnectionPolicy policy;
+    private Life of;
+    private GuestConnection connection;
+
+    CurrentConnection(String label, ConnectionPolicy policy) {
+      this.label = label;
+      this.policy = policy;
+    }
+
+    private GuestConnection current() {
+      Life now = life;
+      if (now != of) {
+        of = now;
+        connection = now.host.connect(label, policy);
+      }
+      return connection;
+    }
+
+    @Override
+    public Registers in(Registers registers) {
+      return current().in(registers);
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      return current().outs(registers, bytes);
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      return current().ins(registers, into);
+    }
+
+    @Override
+    public Duration answerDelay() {
+      return connection == null ? Duration.ZERO : connection.answerDelay();
+    }
+
+    @Override
+    public void disconnect() {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  /** Passes each call to the host current at the time of the call. */
+  private final class CurrentHost implements Backdoor {
+    @Override
+    public Registers in(Registers registers) {
+      return life.host.backdoor().in(registers);
+    }
+
+    @Override
+    public Registers outs(Registers registers, byte[] bytes) {
+      return life.host.backdoor().outs(registers, bytes);
+    }
+
+    @Override
+    public Registers ins(Registers registers, byte[] into) {
+      return life.host.backdoor().ins(registers, into);
+    }
+  }
+}
