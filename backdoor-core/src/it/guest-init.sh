@@ -31,7 +31,7 @@ fi
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
 mount -t devtmpfs devtmpfs /host/dev
-mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs "/host$IT_TMP"
 
 # run NAME [ARG]: one JVM; its output, then "=== EXIT NAME <status>".
 run() {
@@ -39,7 +39,7 @@ run() {
   shift
   echo "=== AT $(cut -d' ' -f1 /proc/uptime)s: starting $name"
   echo "=== RUN $name"
-  chroot /host /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp \
+  chroot /host /usr/bin/env -i PATH=/usr/bin:/bin HOME="$IT_TMP" \
     "$IT_JAVA" $IT_JAVA_OPTS -cp "$IT_CLASSPATH" io.github.vmbackdoor.core.QemuVmportCheck \
     "$IT_UUID" "$IT_MEMORY_MB" "$IT_VENDOR" "$@" 2>&1
   echo "=== EXIT $name $?"

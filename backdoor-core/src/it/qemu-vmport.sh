@@ -26,7 +26,7 @@ BROKEN="in-ebx-slot ins-std"
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet
   9pnet_virtio netfs fscache 9p"
 TAG=hostroot
-JAVA_OPTS_GUEST="-Xint -Xmx128m -XX:+UseSerialGC -XX:-UsePerfData -Djna.tmpdir=/tmp"
+JAVA_OPTS_GUEST="-Xint -Xmx128m -XX:+UseSerialGC -XX:-UsePerfData"
 
 say() { echo "qemu-vmport: $*"; }
 skip() {
@@ -111,11 +111,25 @@ for m in $MODULES; do
     fail "kernel module $m is neither in $kernel_package nor built in"
   fi
 done
+# The guest mounts a tmpfs for the JVM's scratch files over a folder of the host's tree; choose
+# one that holds neither the JDK nor the class path (a clone under /tmp must stay visible).
+guest_paths="$java_bin:$classes:$WORK/it-classes:$shaded"
+guest_tmp=
+for candidate in /tmp /mnt /var/tmp /srv; do
+  [[ -d $candidate ]] || continue
+  case ":$guest_paths" in
+    *":$candidate/"*) continue ;;
+  esac
+  guest_tmp=$candidate
+  break
+done
+[[ -n $guest_tmp ]] || fail "no folder for the guest's scratch files outside the class path"
 cat >"$initrd/it.env" <<EOF
 IT_MODULES="${loaded[*]}"
 IT_TAG=$TAG
 IT_JAVA=$java_bin
-IT_JAVA_OPTS="${VMBACKDOOR_IT_JAVA_OPTS:-$JAVA_OPTS_GUEST}"
+IT_TMP=$guest_tmp
+IT_JAVA_OPTS="${VMBACKDOOR_IT_JAVA_OPTS:-$JAVA_OPTS_GUEST} -Djava.io.tmpdir=$guest_tmp -Djna.tmpdir=$guest_tmp"
 IT_CLASSPATH=$classes:$WORK/it-classes:$shaded
 IT_UUID=$UUID
 IT_MEMORY_MB=$MEMORY_MB
