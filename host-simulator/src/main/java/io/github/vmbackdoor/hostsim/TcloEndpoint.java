@@ -25,14 +25,16 @@ final class TcloEndpoint implements Endpoint {
 
   private final Ticker ticker;
   private final long startNanos;
-  private final int historyLimit;
+  private final int queueLimit;
+  private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
   private final Invalidation takeover;
   private final PowerOperations powerOperations;
   private final Deque<TcloCommand> queue = new ArrayDeque<>();
-  private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
-  private final Deque<String> commandsSent = new ArrayDeque<>();
+  private final History<TcloExchange> exchanges;
+  private final History<String> commandsSent;
+  private long queueBytes;
 
   /** The session of the TCLO channel the host talks to, while it lives. */
   private TcloSession active;
@@ -44,17 +46,20 @@ final class TcloEndpoint implements Endpoint {
   TcloEndpoint(
       Ticker ticker,
       long startNanos,
-      int historyLimit,
-      boolean rejectUnsolicitedReplies,
+      HostPolicy policy,
       ChannelTable table,
-      Invalidation takeover,
       PowerOperations powerOperations) {
     this.ticker = ticker;
     this.startNanos = startNanos;
-    this.historyLimit = historyLimit;
-    this.rejectUnsolicitedReplies = rejectUnsolicitedReplies;
+    this.exchanges =
+        new History<>(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
+    this.commandsSent =
+        new History<>(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+    this.queueLimit = policy.tcloQueueLimit();
+    this.queueBytesLimit = policy.tcloQueueBytesLimit();
+    this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
-    this.takeover = takeover;
+    this.takeover = policy.tcloTakeover();
     this.powerOperations = powerOperations;
   }
 
@@ -80,13 +85,41 @@ final class TcloEndpoint implements Endpoint {
 
   // ---- the queue ----
 
-  void enqueue(String command) {
-    queue.addLast(new TcloCommand(command, false, null));
+  /** Queues {@code command} last; false (and nothing queued) when the queue is full. */
+  boolean enqueue(String command) {
+    if (!fits(command)) {
+      return false;
+    }
+    add(new TcloCommand(command, false, null), false);
+    return true;
   }
 
-  void requestPowerOperation(GuestOsState operation) {
+  /** Queues a power operation's command last and tracks it; false when the queue is full. */
+  boolean requestPowerOperation(GuestOsState operation) {
+    if (!fits(operation.command())) {
+      return false;
+    }
     PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
-    queue.addLast(new TcloCommand(operation.command(), false, t));
+    add(new TcloCommand(operation.command(), false, t), false);
+    return true;
+  }
+
+  /** Whether the queue has room for one more command of this text. */
+  private boolean fits(String command) {
+    return queue.size() < queueLimit && queueBytes + History.weight(command) <= queueBytesLimit;
+  }
+
+  private void add(TcloCommand command, boolean first) {
+    if (first) {
+      queue.addFirst(command);
+    } else {
+      queue.addLast(command);
+    }
+    queueBytes += History.weight(command.text);
+  }
+
+  private void removed(TcloCommand command) {
+    queueBytes -= History.weight(command.text);
   }
 
   /** Puts {@code command} at the front of the queue, unless it is already there. */
@@ -95,7 +128,8 @@ final class TcloEndpoint implements Endpoint {
     if (head != null && head.text.equals(command)) {
       return;
     }
-    queue.addFirst(new TcloCommand(command, false, null));
+    // The host's own reset is never refused: it is one short command, once at the head.
+    add(new TcloCommand(command, false, null), true);
   }
 
   /** One TCLO channel's state. */
@@ -149,14 +183,16 @@ final class TcloEndpoint implements Endpoint {
         while (!queue.isEmpty()
             && queue.peekFirst().text.equals(RESET)
             && queue.peekFirst().power == null) {
-          queue.removeFirst();
+          removed(queue.removeFirst());
         }
       } else {
-        queue.removeFirstOccurrence(command);
+        if (queue.removeFirstOccurrence(command)) {
+          removed(command);
+        }
       }
       outstanding = command;
       outstandingSinceNanos = ticker.read();
-      History.add(commandsSent, command.text, historyLimit);
+      commandsSent.add(command.text);
     }
 
     /**
@@ -231,7 +267,13 @@ final class TcloEndpoint implements Endpoint {
   }
 
   private void record(TcloExchange e) {
-    History.add(exchanges, e, historyLimit);
+    exchanges.add(e);
+  }
+
+  private static long weight(TcloExchange e) {
+    return History.OVERHEAD
+        + History.weight(e.command().orElse(""))
+        + History.weight(e.reply().orElse(""));
   }
 
   private Duration now() {
@@ -263,16 +305,16 @@ final class TcloEndpoint implements Endpoint {
   }
 
   List<TcloExchange> exchanges() {
-    return ImmutableList.copyOf(exchanges);
+    return exchanges.items();
   }
 
   List<String> commandsSent() {
-    return ImmutableList.copyOf(commandsSent);
+    return commandsSent.items();
   }
 
   List<String> replies() {
     List<String> l = new ArrayList<>();
-    for (TcloExchange e : exchanges) {
+    for (TcloExchange e : exchanges.view()) {
       if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
         l.add(e.reply().orElse(""));
       }

@@ -71,23 +71,13 @@ public final class VirtualHost {
     HostPolicy p = c.policy;
     this.cookiesSupported = p.cookies();
     SplittableRandom random = new SplittableRandom(seed);
-    SplittableRandom drawn = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    UUID uuid = c.identity.uuid().orElseGet(() -> new UUID(drawn.nextLong(), drawn.nextLong()));
+    UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
-    this.table = new ChannelTable(p.channelTableSize(), random, ticker, p.idleTimeout());
+    this.table =
+        new ChannelTable(p.channelTableSize(), c.cookieSourceFor(seed), ticker, p.idleTimeout());
     PowerOperations power = new PowerOperations();
-    this.tclo =
-        new TcloEndpoint(
-            ticker,
-            startNanos,
-            p.historyLimit(),
-            p.rejectUnsolicitedTcloReplies(),
-            table,
-            p.tcloTakeover(),
-            power);
-    this.rpci =
-        new RpciEndpoint(
-            p.historyLimit(), p.guestStoreLimit(), c.identity.machineId(), this::hostTime, power);
+    this.tclo = new TcloEndpoint(ticker, startNanos, p, table, power);
+    this.rpci = new RpciEndpoint(p, c.identity.machineId(), this::hostTime, power);
     c.handlers.forEach(rpci::handler);
     this.faults = new FaultBook(random);
     this.messages =
@@ -99,7 +89,7 @@ public final class VirtualHost {
             this::hostTime,
             p.highBandwidth(),
             p.cookies());
-    this.callLog = new CallLog(p.callLogLimit());
+    this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(
             lock, commandPort, messages, callLog, this::hostTime, c.delayerFor(simulation), this);
@@ -202,22 +192,30 @@ public final class VirtualHost {
     }
   }
 
-  /** Queues a host command for the guest's TCLO channel, behind the commands already queued. */
-  public void enqueueTclo(String command) {
+  /**
+   * Queues a host command for the guest's TCLO channel, behind the commands already queued.
+   *
+   * @return false, queueing nothing, when the queue already holds {@link
+   *     HostPolicy#tcloQueueLimit()} commands or the command would pass {@link
+   *     HostPolicy#tcloQueueBytesLimit()}
+   */
+  public boolean enqueueTclo(String command) {
     Preconditions.checkNotNull(command, "command");
     synchronized (lock) {
-      tclo.enqueue(command);
+      return tclo.enqueue(command);
     }
   }
 
   /**
    * Queues the TCLO command of a power operation and tracks it: the guest's reply, and the status
    * it reports with {@code tools.os.statechange.status}; see {@link #powerOperations()}.
+   *
+   * @return false, requesting nothing, when the TCLO queue is full (see {@link #enqueueTclo})
    */
-  public void requestPowerOperation(GuestOsState operation) {
+  public boolean requestPowerOperation(GuestOsState operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock) {
-      tclo.requestPowerOperation(operation);
+      return tclo.requestPowerOperation(operation);
     }
   }
 

@@ -214,6 +214,7 @@ final class ServeCommand implements Callable<Integer> {
           config.build(
               VirtualHost.builder()
                   .seed(config.seed(fallbackSeed))
+                  .secureCookies()
                   .hostClock(Clock.systemUTC())
                   .ticker(Ticker.systemTicker()),
               base);
