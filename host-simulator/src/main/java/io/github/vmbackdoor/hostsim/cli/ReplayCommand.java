@@ -5,6 +5,8 @@ import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
@@ -98,6 +100,13 @@ final class ReplayCommand implements Callable<Integer> {
   private Duration run;
 
   @Option(
+      names = "--allow-large",
+      description =
+          "Lift the limits on what a scenario (or a trace's scenario) may ask for: run length,"
+              + " events per virtual second and in all, a fault's delay (docs/scenario-format.md).")
+  private boolean allowLarge;
+
+  @Option(
       names = "--lines",
       paramLabel = "N",
       defaultValue = "20",
@@ -165,7 +174,11 @@ final class ReplayCommand implements Callable<Integer> {
     }
     Scenario scenario;
     try {
-      scenario = Scenario.read(source.scenario);
+      scenario = Scenario.read(source.scenario, limits());
+      if (run != null) {
+        scenario = scenario.withLength(run);
+        limits().check(scenario);
+      }
     } catch (IOException e) {
       err.println(
           "vmbackdoor replay: cannot read "
@@ -173,12 +186,12 @@ final class ReplayCommand implements Callable<Integer> {
               + ": "
               + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
+    } catch (ScenarioLimitException e) {
+      err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
-    }
-    if (run != null) {
-      scenario = scenario.withLength(run);
     }
     out.println(
         "scenario "
@@ -216,10 +229,18 @@ final class ReplayCommand implements Callable<Integer> {
     return PictureFiles.write(out, err, "replay", picture, html, svg);
   }
 
+  private ScenarioLimits limits() {
+    return allowLarge ? ScenarioLimits.NONE : ScenarioLimits.DEFAULTS;
+  }
+
   private int replayTrace(PrintWriter out, PrintWriter err) {
     HostReplay.Result result;
     try {
-      result = HostReplay.replay(source.trace);
+      result = HostReplay.replay(source.trace, limits());
+    } catch (ScenarioLimitException e) {
+      err.println(
+          "vmbackdoor replay: " + source.trace + ": the header's scenario, " + e.getMessage());
+      return Main.EXIT_USAGE;
     } catch (UncheckedIOException
         | TraceFormatException
         | BackdoorException

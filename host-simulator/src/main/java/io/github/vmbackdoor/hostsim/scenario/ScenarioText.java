@@ -111,7 +111,7 @@ final class ScenarioText {
   // Parsing
   // ---------------------------------------------------------------------------------------------
 
-  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents, ScenarioLimits limits) {
     Map<String, HostEvent.Parser> events = new LinkedHashMap<>();
     for (HostEvent.Syntax syntax : Iterables.concat(HostEvent.SYNTAX, extraEvents)) {
       Preconditions.checkArgument(
@@ -123,6 +123,8 @@ final class ScenarioText {
     Scenario.Builder b = null;
     List<String> pending = new ArrayList<>();
     List<String> topComments = new ArrayList<>();
+    int runLine = 0;
+    List<Integer> eventLines = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
       int n = i + 1;
       String line = lines[i].strip();
@@ -161,6 +163,7 @@ final class ScenarioText {
           case "run":
             expect(n, words, 2, "run DURATION");
             b.runFor(Durations.parse(words[1]));
+            runLine = n;
             break;
           case "flavor":
             expect(n, words, 2, "flavor netbsd|openbsd");
@@ -172,6 +175,7 @@ final class ScenarioText {
           case "at":
           case "every":
             event(b, line, words, n, pending, events);
+            eventLines.add(n);
             pending.clear();
             break;
           default:
@@ -194,7 +198,9 @@ final class ScenarioText {
     }
     topComments.addAll(pending);
     topComments.forEach(b::comment);
-    return b.build();
+    Scenario scenario = b.build();
+    limits.check(scenario, runLine, b.declared(), eventLines::get);
+    return scenario;
   }
 
   private static void expect(int n, String[] words, int count, String form) {
