@@ -47,7 +47,8 @@ public final class Durations {
     BigDecimal nanos = BigDecimal.ZERO;
     while (at < text.length()) {
       if (!m.find(at) || m.start() != at) {
-        throw new IllegalArgumentException("bad duration '" + text + "' (" + FORMS + ")");
+        throw new IllegalArgumentException(
+            "bad duration '" + Printable.of(text) + "' (" + FORMS + ")");
       }
       nanos =
           nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
@@ -61,7 +62,8 @@ public final class Durations {
     try {
       d = Duration.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("bad duration '" + text + "' (" + FORMS + ")", e);
+      throw new IllegalArgumentException(
+          "bad duration '" + Printable.of(text) + "' (" + FORMS + ")", e);
     }
     if (d.isNegative()) {
       throw new IllegalArgumentException("negative duration '" + text + "'");
@@ -76,7 +78,7 @@ public final class Durations {
   private static Duration ofNanos(String text, BigDecimal nanos) {
     if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
       throw new IllegalArgumentException(
-          "duration '" + text + "' is too long (at most about 292 years)");
+          "duration '" + Printable.of(text) + "' is too long (at most about 292 years)");
     }
     if (nanos.stripTrailingZeros().scale() > 0) {
       throw new IllegalArgumentException("duration '" + text + "' is finer than a nanosecond");

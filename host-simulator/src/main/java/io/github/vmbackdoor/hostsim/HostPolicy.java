@@ -79,7 +79,10 @@ public record HostPolicy(
     idleTimeout.ifPresent(
         t ->
             Preconditions.checkArgument(
-                t.compareTo(Duration.ZERO) > 0, "the idle timeout must be positive: %s", t));
+                t.compareTo(Duration.ZERO) > 0
+                    && t.compareTo(Duration.ofNanos(Long.MAX_VALUE)) <= 0,
+                "the idle timeout must be positive and at most about 292 years: %s",
+                t));
     Preconditions.checkNotNull(tcloTakeover, "tcloTakeover");
     Preconditions.checkArgument(callLogLimit >= 0, "negative call log limit %s", callLogLimit);
     Preconditions.checkArgument(historyLimit >= 0, "negative history limit %s", historyLimit);

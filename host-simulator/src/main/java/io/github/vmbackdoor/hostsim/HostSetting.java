@@ -377,7 +377,7 @@ public final class HostSetting {
           e.getMessage() == null || e instanceof NumberFormatException
               ? ""
               : " (" + e.getMessage() + ")";
-      throw new IllegalArgumentException("'" + text + "' is not " + values + why, e);
+      throw new IllegalArgumentException("'" + Printable.of(text) + "' is not " + values + why, e);
     }
   }
 

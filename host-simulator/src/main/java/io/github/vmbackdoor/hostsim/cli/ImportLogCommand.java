@@ -71,6 +71,9 @@ final class ImportLogCommand implements Callable<Integer> {
               + ": "
               + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
       return Main.EXIT_FAILURE;
+    } catch (IllegalArgumentException e) {
+      err.println("vmbackdoor import-log: " + log + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
     }
     for (String skipped : result.skipped()) {
       err.println("vmbackdoor import-log: skipped " + skipped);
