@@ -12,6 +12,7 @@ import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,6 +57,18 @@ import picocli.CommandLine.Spec;
     },
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
+
+  /**
+   * The limits serve reads its scenario within: the defaults but for the total of events. Serve
+   * plays its timeline in real time, arming one occurrence at a time, so a long run costs nothing
+   * up front; its length, rate and fault delays stay limited.
+   */
+  private static final ScenarioLimits SERVED_LIMITS =
+      new ScenarioLimits(
+          ScenarioLimits.DEFAULTS.length(),
+          ScenarioLimits.DEFAULTS.eventsPerSecond(),
+          Long.MAX_VALUE,
+          ScenarioLimits.DEFAULTS.faultDelay());
 
   @Spec private CommandSpec spec;
 
@@ -294,7 +307,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       reading = scenarioFile;
       if (scenarioFile != null) {
-        scenario = Scenario.parse(input.read(scenarioFile).joined());
+        scenario = Scenario.parse(input.read(scenarioFile).joined(), SERVED_LIMITS);
       }
     } catch (IOException e) {
       commandLine
@@ -352,6 +365,7 @@ final class ServeCommand implements Callable<Integer> {
                   config.build(
                       VirtualHost.builder()
                           .seed(vmSeed)
+                          .secureCookies()
                           .hostClock(Clock.systemUTC())
                           .ticker(Ticker.systemTicker()),
                       base));
