@@ -293,15 +293,18 @@ abstract class HostConfig<B extends HostConfig<B>> {
   }
 
   /**
-   * How many TCLO commands may wait to be delivered; {@link VirtualHost#enqueueTclo} refuses more.
-   * Default 1,024.
+   * How many TCLO commands may wait to be delivered, the queues of all applications together;
+   * {@link VirtualHost#enqueueTclo} refuses more. Default 1,024.
    */
   public B tcloQueueLimit(int commands) {
     policy = policy.withTcloQueueLimit(commands);
     return self();
   }
 
-  /** How many bytes of TCLO commands may wait to be delivered. Default 1 MiB. */
+  /**
+   * How many bytes of TCLO commands may wait to be delivered, the queues of all applications
+   * together. Default 1 MiB.
+   */
   public B tcloQueueBytesLimit(long bytes) {
     policy = policy.withTcloQueueBytesLimit(bytes);
     return self();

@@ -27,8 +27,9 @@ import java.util.Optional;
  * @param guestStoreLimit how many distinct names a guest may store in each guest store
  * @param guestStoreBytesLimit how many bytes of names and values a guest may store in each guest
  *     store
- * @param tcloQueueLimit how many TCLO commands may wait to be delivered
- * @param tcloQueueBytesLimit how many bytes of TCLO commands may wait to be delivered
+ * @param tcloQueueLimit how many TCLO commands may wait to be delivered, all applications together
+ * @param tcloQueueBytesLimit how many bytes of TCLO commands may wait to be delivered, all
+ *     applications together
  */
 public record HostPolicy(
     int channelTableSize,

@@ -114,6 +114,30 @@ class StoreBoundsTest {
   }
 
   @Test
+  void theTcloLimitsHoldForAllApplicationsTogether() {
+    VirtualHost host = VirtualHost.builder().tcloQueueLimit(4).build();
+    assertThat(host.enqueueTclo("toolbox", "ping")).isTrue();
+    assertThat(host.enqueueTclo("toolbox-dnd", "ping")).isTrue();
+    assertThat(host.enqueueTclo("app3", "ping")).isTrue();
+    assertThat(host.enqueueTclo("app4", "ping")).isTrue();
+    // a fifth application gets no fresh allowance of its own
+    assertThat(host.enqueueTclo("app5", "ping")).isFalse();
+    assertThat(host.enqueueTclo("toolbox", "ping")).isFalse();
+    assertThat(host.pendingTcloCommands("app5")).isEmpty();
+    assertThat(host.pendingTcloCommands("toolbox-dnd")).containsExactly("ping");
+
+    VirtualHost bytes = VirtualHost.builder().tcloQueueBytesLimit(100_000).build();
+    String command = "x".repeat(1000);
+    int queued = 0;
+    for (int i = 0; i < 10_000; i++) {
+      if (bytes.enqueueTclo("app" + i, command)) {
+        queued++;
+      }
+    }
+    assertThat(queued).isBetween(40, 50);
+  }
+
+  @Test
   void deliveredCommandsMakeRoomAgainAndExchangesAreBoundedByBytes() {
     VirtualHost host = VirtualHost.builder().tcloQueueLimit(1).historyBytesLimit(100_000).build();
     MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
