@@ -171,7 +171,8 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
-              + " (docs/trace-format.md), that replay --trace replays with no edits.")
+              + " (docs/trace-format.md), that replay --trace replays with no edits; cookies"
+              + " are then derived from the seed, not random.")
   private Path recordDir;
 
   /**
@@ -358,18 +359,20 @@ final class ServeCommand implements Callable<Integer> {
       long fallbackSeed =
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
       long vmSeed = config.seed(fallbackSeed);
+      ConnectionRecorder r = recorder;
       ServedVm vm =
           ServedVm.of(
               name,
-              () ->
-                  config.build(
-                      VirtualHost.builder()
-                          .seed(vmSeed)
-                          .secureCookies()
-                          .hostClock(Clock.systemUTC())
-                          .ticker(Ticker.systemTicker()),
-                      base));
-      ConnectionRecorder r = recorder;
+              () -> {
+                VirtualHost.Builder builder =
+                    VirtualHost.builder()
+                        .seed(vmSeed)
+                        .hostClock(Clock.systemUTC())
+                        .ticker(Ticker.systemTicker());
+                // Random cookies keep guests from predicting each other's; a recording holds its
+                // cookies anyway, and must replay from the seed, so --record keeps seeded ones.
+                return config.build(r == null ? builder.secureCookies() : builder, base);
+              });
       HostSettings settings = config.settings(base);
       vms.put(
           name,
