@@ -1,11 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
-import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -16,12 +13,16 @@ import java.util.zip.CRC32;
  */
 final class CallLog {
 
+  /** What a record weighs besides its note: itself, two register sets, its time. */
+  private static final long RECORD_WEIGHT = 4 * History.OVERHEAD + 2 * 7 * 4;
+
   private final int limit;
-  private final Deque<CallRecord> records = new ArrayDeque<>();
+  private final History<CallRecord> records;
   private long count;
 
-  CallLog(int limit) {
+  CallLog(int limit, long byteLimit) {
     this.limit = limit;
+    this.records = new History<>(limit, byteLimit, r -> RECORD_WEIGHT + History.weight(r.note()));
   }
 
   /** Whether the log keeps records (payload CRCs are computed only then). */
@@ -33,10 +34,7 @@ final class CallLog {
   void add(TraceCall.Operation operation, Duration at, Registers request, CallResult res) {
     count++;
     if (limit > 0) {
-      if (records.size() >= limit) {
-        records.removeFirst();
-      }
-      records.addLast(
+      records.add(
           new CallRecord(
               count,
               at,
@@ -60,7 +58,7 @@ final class CallLog {
   }
 
   List<CallRecord> records() {
-    return ImmutableList.copyOf(records);
+    return records.items();
   }
 
   long count() {

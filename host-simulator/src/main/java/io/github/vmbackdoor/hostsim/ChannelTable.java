@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The host's channel table: allocate a slot with its cookies, look a channel up by id and cookies,
@@ -14,17 +15,19 @@ import java.util.SplittableRandom;
  */
 final class ChannelTable {
 
+  private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
+
   private final HostChannel[] slots;
-  private final SplittableRandom random;
+  private final CookieSource cookies;
   private final Ticker ticker;
   private final Optional<Duration> idleTimeout;
 
   /**
-   * @param random the host's seeded source of cookies
+   * @param cookies where the channels' cookies come from
    */
-  ChannelTable(int size, SplittableRandom random, Ticker ticker, Optional<Duration> idleTimeout) {
+  ChannelTable(int size, CookieSource cookies, Ticker ticker, Optional<Duration> idleTimeout) {
     this.slots = new HostChannel[size];
-    this.random = random;
+    this.cookies = cookies;
     this.ticker = ticker;
     this.idleTimeout = idleTimeout;
   }
@@ -61,20 +64,35 @@ final class ChannelTable {
     int high = 0;
     int low = 0;
     if (withCookie) {
+      long both;
       do {
-        high = random.nextInt();
-        low = random.nextInt();
-      } while (high == 0 && low == 0);
+        both = cookies.next(slot);
+      } while (both == 0);
+      high = (int) (both >>> 32);
+      low = (int) both;
     }
     HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
     slots[slot] = ch;
     return ch;
   }
 
-  /** The channel addressed by id and cookies, or null when there is none or a cookie is wrong. */
+  /**
+   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. The
+   * first wrong cookie on each channel is logged (a guest probing another's channel); the rest are
+   * counted on the channel only.
+   */
   HostChannel lookup(int id, int cookieHigh, int cookieLow) {
     HostChannel ch = at(id);
-    if (ch == null || ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
+    if (ch == null) {
+      return null;
+    }
+    if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
+      if (ch.cookieFailures++ == 0) {
+        logger.warn(
+            "channel {}: a call with a wrong cookie (refused; further ones on this channel are"
+                + " not logged)",
+            id);
+      }
       return null;
     }
     return ch;

@@ -11,18 +11,19 @@ import java.util.regex.Pattern;
 /**
  * The one duration grammar of the simulator: scenario files, vm-config files and command-line
  * options all read durations here. A duration is a number with a unit ({@code 250ms}, {@code 1.5s},
- * {@code 10m}, {@code 1h}, {@code 2d}), several of them run together ({@code 1h30m}, {@code
- * 10m5s}), a bare {@code 0}, or ISO-8601 as {@link Duration#parse} reads it ({@code PT30S}, {@code
- * PT1H30M}). Durations are never negative and at most {@link Long#MAX_VALUE} nanoseconds (about 292
- * years), to the nanosecond; anything else is refused with a one-line message.
+ * {@code 10m}, {@code 1h}, {@code 2d}; also {@code us} and {@code ns}), several of them run
+ * together ({@code 1h30m}, {@code 10m5s}), a bare {@code 0}, or ISO-8601 as {@link Duration#parse}
+ * reads it ({@code PT30S}, {@code PT1H30M}). Durations are never negative and at most {@link
+ * Long#MAX_VALUE} nanoseconds (about 292 years), to the nanosecond; anything else is refused with a
+ * one-line message.
  */
 public final class Durations {
 
-  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
+  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h|d)");
   private static final long[] UNIT_NANOS = {
-    86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L
+    86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L, 1L
   };
-  private static final String[] UNITS = {"d", "h", "m", "s", "ms"};
+  private static final String[] UNITS = {"d", "h", "m", "s", "ms", "us", "ns"};
   private static final String FORMS =
       "write a number and a unit: 250ms, 1.5s, 10m, 1h, 2d; 1h30m;" + " or ISO-8601 such as PT30S";
 
@@ -46,7 +47,8 @@ public final class Durations {
     BigDecimal nanos = BigDecimal.ZERO;
     while (at < text.length()) {
       if (!m.find(at) || m.start() != at) {
-        throw new IllegalArgumentException("bad duration '" + text + "' (" + FORMS + ")");
+        throw new IllegalArgumentException(
+            "bad duration '" + Printable.of(text) + "' (" + FORMS + ")");
       }
       nanos =
           nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
@@ -60,7 +62,8 @@ public final class Durations {
     try {
       d = Duration.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("bad duration '" + text + "' (" + FORMS + ")", e);
+      throw new IllegalArgumentException(
+          "bad duration '" + Printable.of(text) + "' (" + FORMS + ")", e);
     }
     if (d.isNegative()) {
       throw new IllegalArgumentException("negative duration '" + text + "'");
@@ -75,7 +78,7 @@ public final class Durations {
   private static Duration ofNanos(String text, BigDecimal nanos) {
     if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
       throw new IllegalArgumentException(
-          "duration '" + text + "' is too long (at most about 292 years)");
+          "duration '" + Printable.of(text) + "' is too long (at most about 292 years)");
     }
     if (nanos.stripTrailingZeros().scale() > 0) {
       throw new IllegalArgumentException("duration '" + text + "' is finer than a nanosecond");

@@ -2,9 +2,7 @@ package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.MessageException.Step;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +16,9 @@ final class FaultBook {
 
   private final List<Fault> faults = new ArrayList<>();
   private final Map<Fault, long[]> counts = new IdentityHashMap<>();
-  private final Deque<FaultHit> hits = new ArrayDeque<>();
+  // A hit only points at its fault, so the count alone bounds what the hits weigh.
+  private final History<FaultHit> hits =
+      new History<>(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
   private final SplittableRandom random;
 
   /**
@@ -38,7 +38,7 @@ final class FaultBook {
 
   /** The newest hits, oldest first. */
   List<FaultHit> hits() {
-    return List.copyOf(hits);
+    return hits.items();
   }
 
   void install(Fault fault) {
@@ -71,7 +71,7 @@ final class FaultBook {
     if (hit == null) {
       return FaultDecision.NONE;
     }
-    History.add(hits, new FaultHit(at, hit, step, channelId), HIT_LIMIT);
+    hits.add(new FaultHit(at, hit, step, channelId));
     FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
     hit.action().apply(decision);
     return decision;

@@ -1,20 +1,68 @@
 package io.github.vmbackdoor.hostsim;
 
+import com.google.common.collect.ImmutableList;
+import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.function.ToLongFunction;
 
-/** Bounded records: the newest {@code limit} items are kept. */
-final class History {
+/**
+ * A bounded record: the newest items are kept, at most {@code countLimit} of them and at most
+ * {@code byteLimit} bytes by their weight; the oldest go first. An item heavier than the whole byte
+ * limit is not kept at all. Guarded by the host's lock.
+ *
+ * @param <T> the items
+ */
+final class History<T> {
 
-  private History() {}
+  /** What a text weighs: two bytes a char, plus an object's overhead. */
+  static long weight(String text) {
+    return OVERHEAD + 2L * text.length();
+  }
 
-  /** Appends {@code item}, dropping the oldest items beyond {@code limit} (0 keeps nothing). */
-  static <T> void add(Deque<T> deque, T item, int limit) {
-    if (limit <= 0) {
+  /** A rough fixed cost of one retained object, so empty items still count. */
+  static final long OVERHEAD = 48;
+
+  private final int countLimit;
+  private final long byteLimit;
+  private final ToLongFunction<T> weigher;
+  private final Deque<T> items = new ArrayDeque<>();
+  private final Deque<Long> weights = new ArrayDeque<>();
+  private long bytes;
+
+  History(int countLimit, long byteLimit, ToLongFunction<T> weigher) {
+    this.countLimit = countLimit;
+    this.byteLimit = byteLimit;
+    this.weigher = weigher;
+  }
+
+  /** Appends {@code item}, dropping the oldest items beyond the limits (0 keeps nothing). */
+  void add(T item) {
+    long w = weigher.applyAsLong(item);
+    if (countLimit <= 0 || w > byteLimit) {
       return;
     }
-    while (deque.size() >= limit) {
-      deque.removeFirst();
+    while (items.size() >= countLimit || bytes + w > byteLimit) {
+      items.removeFirst();
+      bytes -= weights.removeFirst();
     }
-    deque.addLast(item);
+    items.addLast(item);
+    weights.addLast(w);
+    bytes += w;
+  }
+
+  /** The bytes the kept items weigh. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** The kept items, oldest first. */
+  List<T> items() {
+    return ImmutableList.copyOf(items);
+  }
+
+  /** The kept items, oldest first, without a copy (for the owner's own reading). */
+  Iterable<T> view() {
+    return items;
   }
 }

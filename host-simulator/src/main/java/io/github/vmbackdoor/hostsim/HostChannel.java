@@ -15,6 +15,9 @@ final class HostChannel {
 
   long closedNanos;
 
+  /** Calls addressed to this channel with wrong cookies (the first one is logged). */
+  long cookieFailures;
+
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
   /** The checkpoint generation the current operation started in. */

@@ -30,6 +30,7 @@ abstract class HostConfig<B extends HostConfig<B>> {
   Simulation simulation;
   Consumer<Duration> delayer;
   Long seed;
+  CookieSource cookieSource;
 
   final Map<String, RpciHandler> handlers = new HashMap<>();
 
@@ -37,6 +38,11 @@ abstract class HostConfig<B extends HostConfig<B>> {
 
   /** This builder, typed. */
   abstract B self();
+
+  /** Where cookies come from: the one set, else derived from {@code seed}. */
+  CookieSource cookieSourceFor(long seed) {
+    return cookieSource != null ? cookieSource : new CookieSource.Keyed(seed);
+  }
 
   /** The seed: the one set, else the simulation's, else 0. */
   long effectiveSeed() {
@@ -176,10 +182,24 @@ abstract class HostConfig<B extends HostConfig<B>> {
   }
 
   /**
-   * Seed for cookies, fault probabilities and the default UUID. Default: the simulation's, or 0.
+   * Seed for cookies (unless {@link #secureCookies()}), fault probabilities and the default UUID.
+   * Default: the simulation's, or 0. Cookies and the UUID come from a keyed function of the seed
+   * that the UUID does not reveal; but whoever knows or guesses the seed can compute the cookies,
+   * so a seeded host is for tests, not for untrusted guests.
    */
   public B seed(long seed) {
     this.seed = seed;
+    return self();
+  }
+
+  /**
+   * Draws cookies from a {@link java.security.SecureRandom}, unrelated to the seed and to anything
+   * a guest can read, as a host that untrusted guests reach must ({@code serve} does). The run is
+   * then not reproducible in its cookie values; everything else still follows the seed. Default:
+   * cookies derived from the seed.
+   */
+  public B secureCookies() {
+    this.cookieSource = new CookieSource.Secure();
     return self();
   }
 
@@ -250,6 +270,43 @@ abstract class HostConfig<B extends HostConfig<B>> {
    */
   public B guestStoreLimit(int names) {
     policy = policy.withGuestStoreLimit(names);
+    return self();
+  }
+
+  /**
+   * How many bytes each history keeps (the call log, RPCI requests, TCLO exchanges and commands
+   * sent, log lines), as well as {@link #historyLimit} entries; the oldest go first. Default 4 MiB.
+   */
+  public B historyBytesLimit(long bytes) {
+    policy = policy.withHistoryBytesLimit(bytes);
+    return self();
+  }
+
+  /**
+   * How many bytes of names and values a guest may store in each of guestinfo, capabilities and
+   * {@code SetGuestInfo} values; a request that would pass it is refused ({@code 0 Too much ...}).
+   * Default 1 MiB.
+   */
+  public B guestStoreBytesLimit(long bytes) {
+    policy = policy.withGuestStoreBytesLimit(bytes);
+    return self();
+  }
+
+  /**
+   * How many TCLO commands may wait to be delivered, the queues of all applications together;
+   * {@link VirtualHost#enqueueTclo} refuses more. Default 1,024.
+   */
+  public B tcloQueueLimit(int commands) {
+    policy = policy.withTcloQueueLimit(commands);
+    return self();
+  }
+
+  /**
+   * How many bytes of TCLO commands may wait to be delivered, the queues of all applications
+   * together. Default 1 MiB.
+   */
+  public B tcloQueueBytesLimit(long bytes) {
+    policy = policy.withTcloQueueBytesLimit(bytes);
     return self();
   }
 

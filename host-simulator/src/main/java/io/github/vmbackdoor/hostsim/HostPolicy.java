@@ -22,7 +22,14 @@ import java.util.Optional;
  *     claims it
  * @param callLogLimit how many calls the call log keeps; 0 turns it off
  * @param historyLimit how many RPCI requests, TCLO exchanges and log lines are kept
+ * @param historyBytesLimit how many bytes each history (the call log, RPCI requests, TCLO exchanges
+ *     and commands sent, log lines) keeps at most, oldest dropped first
  * @param guestStoreLimit how many distinct names a guest may store in each guest store
+ * @param guestStoreBytesLimit how many bytes of names and values a guest may store in each guest
+ *     store
+ * @param tcloQueueLimit how many TCLO commands may wait to be delivered, all applications together
+ * @param tcloQueueBytesLimit how many bytes of TCLO commands may wait to be delivered, all
+ *     applications together
  */
 public record HostPolicy(
     int channelTableSize,
@@ -33,12 +40,20 @@ public record HostPolicy(
     Invalidation tcloTakeover,
     int callLogLimit,
     int historyLimit,
-    int guestStoreLimit) {
+    long historyBytesLimit,
+    int guestStoreLimit,
+    long guestStoreBytesLimit,
+    int tcloQueueLimit,
+    long tcloQueueBytesLimit) {
 
   /** The largest channel table: channel ids are 16 bits. */
   public static final int MAX_CHANNEL_TABLE_SIZE = 0x10000;
 
-  /** A current host: 128 channels, high bandwidth and cookies offered, no idle timeout. */
+  /**
+   * A current host: 128 channels, high bandwidth and cookies offered, no idle timeout; 10,000
+   * entries and 4 MiB per history, 1,024 names and 1 MiB per guest store, 1,024 commands and 1 MiB
+   * in the TCLO queue.
+   */
   public static final HostPolicy DEFAULTS =
       new HostPolicy(
           BackdoorProtocol.MAX_CHANNELS,
@@ -49,7 +64,11 @@ public record HostPolicy(
           Invalidation.HOST_CLOSED,
           10_000,
           10_000,
-          1024);
+          4L << 20,
+          1024,
+          1L << 20,
+          1024,
+          1L << 20);
 
   /** Checks every setting. */
   public HostPolicy {
@@ -62,12 +81,23 @@ public record HostPolicy(
     idleTimeout.ifPresent(
         t ->
             Preconditions.checkArgument(
-                t.compareTo(Duration.ZERO) > 0, "the idle timeout must be positive: %s", t));
+                t.compareTo(Duration.ZERO) > 0
+                    && t.compareTo(Duration.ofNanos(Long.MAX_VALUE)) <= 0,
+                "the idle timeout must be positive and at most about 292 years: %s",
+                t));
     Preconditions.checkNotNull(tcloTakeover, "tcloTakeover");
     Preconditions.checkArgument(callLogLimit >= 0, "negative call log limit %s", callLogLimit);
     Preconditions.checkArgument(historyLimit >= 0, "negative history limit %s", historyLimit);
     Preconditions.checkArgument(
+        historyBytesLimit >= 0, "negative history byte limit %s", historyBytesLimit);
+    Preconditions.checkArgument(
         guestStoreLimit >= 0, "negative guest store limit %s", guestStoreLimit);
+    Preconditions.checkArgument(
+        guestStoreBytesLimit >= 0, "negative guest store byte limit %s", guestStoreBytesLimit);
+    Preconditions.checkArgument(
+        tcloQueueLimit >= 0, "negative TCLO queue limit %s", tcloQueueLimit);
+    Preconditions.checkArgument(
+        tcloQueueBytesLimit >= 0, "negative TCLO queue byte limit %s", tcloQueueBytesLimit);
   }
 
   /** A copy with another channel table size. */
@@ -81,7 +111,11 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy that offers the high-bandwidth port or not. */
@@ -95,7 +129,11 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy that accepts cookies or not. */
@@ -109,7 +147,11 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy that rejects unsolicited TCLO replies or not. */
@@ -123,7 +165,11 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy with another idle timeout (empty for never). */
@@ -137,7 +183,11 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy with another TCLO takeover. */
@@ -151,7 +201,11 @@ public record HostPolicy(
         value,
         callLogLimit,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy with another call log limit. */
@@ -165,7 +219,11 @@ public record HostPolicy(
         tcloTakeover,
         value,
         historyLimit,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy with another history limit. */
@@ -179,7 +237,29 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         value,
-        guestStoreLimit);
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
+  }
+
+  /** A copy with another history byte limit. */
+  public HostPolicy withHistoryBytesLimit(long value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        value,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
   }
 
   /** A copy with another guest store limit. */
@@ -193,6 +273,64 @@ public record HostPolicy(
         tcloTakeover,
         callLogLimit,
         historyLimit,
+        historyBytesLimit,
+        value,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
+  }
+
+  /** A copy with another guest store byte limit. */
+  public HostPolicy withGuestStoreBytesLimit(long value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        historyBytesLimit,
+        guestStoreLimit,
+        value,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
+  }
+
+  /** A copy with another TCLO queue limit. */
+  public HostPolicy withTcloQueueLimit(int value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        value,
+        tcloQueueBytesLimit);
+  }
+
+  /** A copy with another TCLO queue byte limit. */
+  public HostPolicy withTcloQueueBytesLimit(long value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
         value);
   }
 }

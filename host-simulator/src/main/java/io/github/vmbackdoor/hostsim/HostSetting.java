@@ -24,6 +24,7 @@ public final class HostSetting {
 
   private static final String BOOLEAN = "true or false";
   private static final String COUNT = "0 or more";
+  private static final String BYTES = "0 or more bytes";
   private static final String NEVER = "never";
   private static final String FROM_SEED = "from-seed";
   private static final Part<HostPolicy> POLICY =
@@ -116,6 +117,16 @@ public final class HostSetting {
               HostPolicy::withHistoryLimit),
           of(
               POLICY,
+              "historyBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes each history (call log included) keeps, oldest dropped first",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::historyBytesLimit,
+              HostPolicy::withHistoryBytesLimit),
+          of(
+              POLICY,
               "guestStoreLimit",
               List.of(),
               COUNT,
@@ -124,6 +135,36 @@ public final class HostSetting {
               String::valueOf,
               HostPolicy::guestStoreLimit,
               HostPolicy::withGuestStoreLimit),
+          of(
+              POLICY,
+              "guestStoreBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes of names and values a guest may store in each guest store",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::guestStoreBytesLimit,
+              HostPolicy::withGuestStoreBytesLimit),
+          of(
+              POLICY,
+              "tcloQueueLimit",
+              List.of(),
+              COUNT,
+              "how many TCLO commands may wait to be delivered; more are refused",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::tcloQueueLimit,
+              HostPolicy::withTcloQueueLimit),
+          of(
+              POLICY,
+              "tcloQueueBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes of TCLO commands may wait to be delivered",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::tcloQueueBytesLimit,
+              HostPolicy::withTcloQueueBytesLimit),
           of(
               IDENTITY,
               "uuid",
@@ -336,7 +377,7 @@ public final class HostSetting {
           e.getMessage() == null || e instanceof NumberFormatException
               ? ""
               : " (" + e.getMessage() + ")";
-      throw new IllegalArgumentException("'" + text + "' is not " + values + why, e);
+      throw new IllegalArgumentException("'" + Printable.of(text) + "' is not " + values + why, e);
     }
   }
 

@@ -2,12 +2,8 @@ package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,19 +24,17 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  private final int historyLimit;
-  private final int storeLimit;
   private final String machineId;
   private final Supplier<Duration> hostTime;
   private final PowerOperations powerOperations;
   private final Map<String, RpciHandler> handlers = new HashMap<>();
-  private final Deque<RpciRequest> requests = new ArrayDeque<>();
+  private final History<RpciRequest> requests;
   private long requestCount;
-  private final Map<String, String> guestInfo = new TreeMap<>();
-  private final Map<String, String> capabilities = new LinkedHashMap<>();
-  private final Map<Integer, String> setGuestInfo = new TreeMap<>();
-  private final Deque<String> guestLog = new ArrayDeque<>();
-  private final Deque<String> unifiedLoopApps = new ArrayDeque<>();
+  private final GuestStore<String> guestInfo;
+  private final GuestStore<String> capabilities;
+  private final GuestStore<Integer> setGuestInfo;
+  private final History<String> guestLog;
+  private final History<String> unifiedLoopApps;
   private String toolsVersion;
   private String toolsVersionType;
 
@@ -50,14 +44,23 @@ final class RpciEndpoint implements Endpoint {
    *     matched to
    */
   RpciEndpoint(
-      int historyLimit,
-      int storeLimit,
+      HostPolicy policy,
       String machineId,
       Supplier<Duration> hostTime,
       PowerOperations powerOperations) {
-    this.historyLimit = historyLimit;
+    int historyLimit = policy.historyLimit();
+    long historyBytes = policy.historyBytesLimit();
+    this.requests = new History<>(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
+    this.guestLog = new History<>(historyLimit, historyBytes, History::weight);
+    this.unifiedLoopApps = new History<>(historyLimit, historyBytes, History::weight);
+    int storeLimit = policy.guestStoreLimit();
+    long storeBytes = policy.guestStoreBytesLimit();
+    this.guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, History::weight);
+    this.capabilities =
+        new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, History::weight);
+    this.setGuestInfo =
+        new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, k -> History.OVERHEAD);
     this.hostTime = hostTime;
-    this.storeLimit = storeLimit;
     this.machineId = machineId;
     this.powerOperations = powerOperations;
     installBuiltInHandlers();
@@ -114,7 +117,7 @@ final class RpciEndpoint implements Endpoint {
     RpciRequest request =
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     requestCount++;
-    History.add(requests, request, historyLimit);
+    requests.add(request);
     RpciHandler handler = handlerFor(request.command());
     String reply = handler != null ? handler.reply(request) : UNKNOWN_COMMAND;
     return reply.getBytes(StandardCharsets.ISO_8859_1);
@@ -144,7 +147,7 @@ final class RpciEndpoint implements Endpoint {
   // ---- introspection ----
 
   List<RpciRequest> requests() {
-    return ImmutableList.copyOf(requests);
+    return requests.items();
   }
 
   long requestCount() {
@@ -152,23 +155,23 @@ final class RpciEndpoint implements Endpoint {
   }
 
   Map<String, String> guestInfo() {
-    return ImmutableMap.copyOf(guestInfo);
+    return guestInfo.snapshot();
   }
 
   Map<String, String> capabilities() {
-    return ImmutableMap.copyOf(capabilities);
+    return capabilities.snapshot();
   }
 
   Map<Integer, String> setGuestInfo() {
-    return ImmutableMap.copyOf(setGuestInfo);
+    return setGuestInfo.snapshot();
   }
 
   List<String> guestLog() {
-    return ImmutableList.copyOf(guestLog);
+    return guestLog.items();
   }
 
   List<String> unifiedLoopApps() {
-    return ImmutableList.copyOf(unifiedLoopApps);
+    return unifiedLoopApps.items();
   }
 
   Optional<String> toolsVersion() {
@@ -202,8 +205,9 @@ final class RpciEndpoint implements Endpoint {
           if (!key.startsWith(GUESTINFO)) {
             return "0 Permission denied";
           }
-          if (!fits(guestInfo, key)) {
-            return "0 Too many guestinfo variables";
+          String refusal = guestInfo.refusal(key, value);
+          if (refusal != null) {
+            return "0 " + refusal + " guestinfo variables";
           }
           guestInfo.put(key, value);
           return "1 ";
@@ -211,7 +215,7 @@ final class RpciEndpoint implements Endpoint {
     handlers.put(
         "log",
         req -> {
-          History.add(guestLog, req.arguments(), historyLimit);
+          guestLog.add(req.arguments());
           return "1 ";
         });
     handlers.put(
@@ -232,8 +236,9 @@ final class RpciEndpoint implements Endpoint {
         "tools.capability.*",
         req -> {
           String name = req.command().substring("tools.capability.".length());
-          if (!fits(capabilities, name)) {
-            return "0 Too many capabilities";
+          String refusal = capabilities.refusal(name, req.arguments());
+          if (refusal != null) {
+            return "0 " + refusal + " capabilities";
           }
           capabilities.put(name, req.arguments());
           return "1 ";
@@ -241,7 +246,7 @@ final class RpciEndpoint implements Endpoint {
     handlers.put(
         "vmx.capability.unified_loop",
         req -> {
-          History.add(unifiedLoopApps, req.arguments().trim(), historyLimit);
+          unifiedLoopApps.add(req.arguments().trim());
           return "1 ";
         });
     handlers.put("tools.os.statechange.status", this::stateChangeStatus);
@@ -259,18 +264,15 @@ final class RpciEndpoint implements Endpoint {
           } catch (NumberFormatException e) {
             return "0 Invalid arguments";
           }
-          if (!fits(setGuestInfo, typeNumber)) {
-            return "0 Too many guest info types";
+          String value = space < 0 ? "" : args.substring(space + 1);
+          String refusal = setGuestInfo.refusal(typeNumber, value);
+          if (refusal != null) {
+            return "0 " + refusal + " guest info types";
           }
-          setGuestInfo.put(typeNumber, space < 0 ? "" : args.substring(space + 1));
+          setGuestInfo.put(typeNumber, value);
           return "1 ";
         });
     handlers.put("machine.id.get", req -> "1 " + machineId);
-  }
-
-  /** Whether a guest's store may take this name: it has it already, or has room for one more. */
-  private <K> boolean fits(Map<K, String> store, K name) {
-    return store.containsKey(name) || store.size() < storeLimit;
   }
 
   /**

@@ -131,7 +131,7 @@ public final class Simulation {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkNotNull(action, "action");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    Event e = new Event(nowNanos + delay.toNanos(), sequence++, action);
+    Event e = new Event(later(delay), sequence++, action);
     queue.add(e);
     return e;
   }
@@ -154,7 +154,33 @@ public final class Simulation {
    */
   public synchronized void advance(Duration duration) {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
-    nowNanos += duration.toNanos();
+    nowNanos = later(duration);
+  }
+
+  /**
+   * Virtual time {@code delay} after now, in nanoseconds.
+   *
+   * @throws IllegalArgumentException when that is past the end of virtual time (about 292 years
+   *     after the start)
+   */
+  private long later(Duration delay) {
+    try {
+      return Math.addExact(nowNanos, delay.toNanos());
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "virtual time would pass its end (about 292 years): now "
+              + Durations.format(Duration.ofNanos(nowNanos))
+              + " plus "
+              + delay,
+          e);
+    }
+  }
+
+  /** Now plus {@code span}, or the end of virtual time: how far a run may go. */
+  private long until(Duration span) {
+    long nanos =
+        span.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : span.toNanos();
+    return nanos > Long.MAX_VALUE - nowNanos ? Long.MAX_VALUE : nowNanos + nanos;
   }
 
   /**
@@ -186,7 +212,7 @@ public final class Simulation {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
     long end;
     synchronized (this) {
-      end = nowNanos + duration.toNanos();
+      end = until(duration);
     }
     int n = 0;
     while (true) {
@@ -212,7 +238,7 @@ public final class Simulation {
     Preconditions.checkNotNull(condition, "condition");
     long end;
     synchronized (this) {
-      end = nowNanos + limit.toNanos();
+      end = until(limit);
     }
     while (!condition.getAsBoolean()) {
       synchronized (this) {

@@ -37,37 +37,46 @@ final class TcloEndpoint implements Endpoint {
 
   private final Ticker ticker;
   private final long startNanos;
-  private final int historyLimit;
+  private final int queueLimit;
+  private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
   private final Invalidation takeover;
   private final PowerOperations powerOperations;
   private final Map<String, Deque<TcloCommand>> queues = new LinkedHashMap<>();
-  private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
-  private final Deque<String> commandsSent = new ArrayDeque<>();
+  private final History<TcloExchange> exchanges;
+  private final History<String> commandsSent;
+
+  /** Commands and their bytes queued for all applications together: the queue limits' measure. */
+  private int queuedCount;
+
+  private long queueBytes;
 
   /** For each application, the session of the TCLO channel the host talks to, while it lives. */
   private final Map<String, TcloSession> active = new HashMap<>();
 
   /**
    * @param table the channel table, where a displaced TCLO channel is invalidated
-   * @param takeover what happens to the older TCLO channel of an application when a newer one
-   *     claims it
+   * @param policy the limits on the queues and histories, and what happens to the older TCLO
+   *     channel of an application when a newer one claims it
    */
   TcloEndpoint(
       Ticker ticker,
       long startNanos,
-      int historyLimit,
-      boolean rejectUnsolicitedReplies,
+      HostPolicy policy,
       ChannelTable table,
-      Invalidation takeover,
       PowerOperations powerOperations) {
     this.ticker = ticker;
     this.startNanos = startNanos;
-    this.historyLimit = historyLimit;
-    this.rejectUnsolicitedReplies = rejectUnsolicitedReplies;
+    this.exchanges =
+        new History<>(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
+    this.commandsSent =
+        new History<>(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+    this.queueLimit = policy.tcloQueueLimit();
+    this.queueBytesLimit = policy.tcloQueueBytesLimit();
+    this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
-    this.takeover = takeover;
+    this.takeover = policy.tcloTakeover();
     this.powerOperations = powerOperations;
     queues.put(DEFAULT_APP, new ArrayDeque<>());
   }
@@ -117,13 +126,49 @@ final class TcloEndpoint implements Endpoint {
 
   // ---- the queues ----
 
-  void enqueue(String app, String command) {
-    queue(app).addLast(new TcloCommand(command, false, null));
+  /**
+   * Queues {@code command} last for {@code app}; false (and nothing queued) when the queues of all
+   * applications together are full.
+   */
+  boolean enqueue(String app, String command) {
+    if (!fits(command)) {
+      return false;
+    }
+    add(queue(app), new TcloCommand(command, false, null), false);
+    return true;
   }
 
-  void requestPowerOperation(GuestOsState operation) {
+  /** Queues a power operation's command last and tracks it; false when the queue is full. */
+  boolean requestPowerOperation(GuestOsState operation) {
+    if (!fits(operation.command())) {
+      return false;
+    }
     PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
-    queue(DEFAULT_APP).addLast(new TcloCommand(operation.command(), false, t));
+    add(queue(DEFAULT_APP), new TcloCommand(operation.command(), false, t), false);
+    return true;
+  }
+
+  /**
+   * Whether the queues have room for one more command of this text. The limits hold for all
+   * applications' queues together, so that the number of applications cannot multiply them.
+   */
+  private boolean fits(String command) {
+    return queuedCount < queueLimit && queueBytes + History.weight(command) <= queueBytesLimit;
+  }
+
+  private void add(Deque<TcloCommand> queue, TcloCommand command, boolean first) {
+    if (first) {
+      queue.addFirst(command);
+    } else {
+      queue.addLast(command);
+    }
+    queuedCount++;
+    queueBytes += History.weight(command.text);
+  }
+
+  private void removed(TcloCommand command) {
+    queuedCount--;
+    queueBytes -= History.weight(command.text);
   }
 
   /** Puts {@code command} at the front of every application's queue, unless it is already there. */
@@ -131,7 +176,8 @@ final class TcloEndpoint implements Endpoint {
     for (Deque<TcloCommand> queue : queues.values()) {
       TcloCommand head = queue.peekFirst();
       if (head == null || !head.text.equals(command)) {
-        queue.addFirst(new TcloCommand(command, false, null));
+        // The host's own reset is never refused: it is one short command, once at the head.
+        add(queue, new TcloCommand(command, false, null), true);
       }
     }
   }
@@ -186,12 +232,12 @@ final class TcloEndpoint implements Endpoint {
       }
       if (command.channelReset) {
         needsReset = false;
-      } else {
-        queue(app).removeFirstOccurrence(command);
+      } else if (queue(app).removeFirstOccurrence(command)) {
+        removed(command);
       }
       outstanding = command;
       outstandingSinceNanos = ticker.read();
-      History.add(commandsSent, command.text, historyLimit);
+      commandsSent.add(command.text);
     }
 
     /**
@@ -232,7 +278,7 @@ final class TcloEndpoint implements Endpoint {
           while (!queue.isEmpty()
               && queue.peekFirst().text.equals(RESET)
               && queue.peekFirst().power == null) {
-            queue.removeFirst();
+            removed(queue.removeFirst());
           }
         }
         record(
@@ -277,7 +323,13 @@ final class TcloEndpoint implements Endpoint {
   }
 
   private void record(TcloExchange e) {
-    History.add(exchanges, e, historyLimit);
+    exchanges.add(e);
+  }
+
+  private static long weight(TcloExchange e) {
+    return History.OVERHEAD
+        + History.weight(e.command().orElse(""))
+        + History.weight(e.reply().orElse(""));
   }
 
   private Duration now() {
@@ -311,16 +363,16 @@ final class TcloEndpoint implements Endpoint {
   }
 
   List<TcloExchange> exchanges() {
-    return ImmutableList.copyOf(exchanges);
+    return exchanges.items();
   }
 
   List<String> commandsSent() {
-    return ImmutableList.copyOf(commandsSent);
+    return commandsSent.items();
   }
 
   List<String> replies() {
     List<String> l = new ArrayList<>();
-    for (TcloExchange e : exchanges) {
+    for (TcloExchange e : exchanges.view()) {
       if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
         l.add(e.reply().orElse(""));
       }

@@ -82,23 +82,13 @@ public final class VirtualHost {
     HostPolicy p = c.policy;
     this.cookiesSupported = p.cookies();
     SplittableRandom random = new SplittableRandom(seed);
-    SplittableRandom drawn = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    UUID uuid = c.identity.uuid().orElseGet(() -> new UUID(drawn.nextLong(), drawn.nextLong()));
+    UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
-    this.table = new ChannelTable(p.channelTableSize(), random, ticker, p.idleTimeout());
+    this.table =
+        new ChannelTable(p.channelTableSize(), c.cookieSourceFor(seed), ticker, p.idleTimeout());
     PowerOperations power = new PowerOperations();
-    this.tclo =
-        new TcloEndpoint(
-            ticker,
-            startNanos,
-            p.historyLimit(),
-            p.rejectUnsolicitedTcloReplies(),
-            table,
-            p.tcloTakeover(),
-            power);
-    this.rpci =
-        new RpciEndpoint(
-            p.historyLimit(), p.guestStoreLimit(), c.identity.machineId(), this::hostTime, power);
+    this.tclo = new TcloEndpoint(ticker, startNanos, p, table, power);
+    this.rpci = new RpciEndpoint(p, c.identity.machineId(), this::hostTime, power);
     c.handlers.forEach(rpci::handler);
     this.faults = new FaultBook(random);
     this.messages =
@@ -110,7 +100,7 @@ public final class VirtualHost {
             this::hostTime,
             p.highBandwidth(),
             p.cookies());
-    this.callLog = new CallLog(p.callLogLimit());
+    this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(
             lock,
@@ -296,17 +286,24 @@ public final class VirtualHost {
   /**
    * Queues a host command for the guest's {@code toolbox} TCLO channel (vmtoolsd's service loop),
    * behind the commands already queued: {@code enqueueTclo("toolbox", command)}.
+   *
+   * @return false, queueing nothing, when the TCLO queues are full (see {@link #enqueueTclo(String,
+   *     String)})
    */
-  public void enqueueTclo(String command) {
-    enqueueTclo(TcloEndpoint.DEFAULT_APP, command);
+  public boolean enqueueTclo(String command) {
+    return enqueueTclo(TcloEndpoint.DEFAULT_APP, command);
   }
 
   /**
    * Queues a host command for the TCLO channel of application {@code app} ({@code toolbox}, {@code
    * toolbox-dnd}, ...: the name the channel's reply to "reset" gave, {@code OK ATR <app>}), behind
    * the commands already queued for that application.
+   *
+   * @return false, queueing nothing, when the queues of all applications together already hold
+   *     {@link HostPolicy#tcloQueueLimit()} commands or the command would pass {@link
+   *     HostPolicy#tcloQueueBytesLimit()}
    */
-  public void enqueueTclo(String app, String command) {
+  public boolean enqueueTclo(String app, String command) {
     Preconditions.checkNotNull(app, "app");
     Preconditions.checkNotNull(command, "command");
     Preconditions.checkArgument(
@@ -314,18 +311,20 @@ public final class VirtualHost {
         "an application name has no spaces: \"%s\"",
         app);
     synchronized (lock) {
-      tclo.enqueue(app, command);
+      return tclo.enqueue(app, command);
     }
   }
 
   /**
    * Queues the TCLO command of a power operation and tracks it: the guest's reply, and the status
    * it reports with {@code tools.os.statechange.status}; see {@link #powerOperations()}.
+   *
+   * @return false, requesting nothing, when the TCLO queue is full (see {@link #enqueueTclo})
    */
-  public void requestPowerOperation(GuestOsState operation) {
+  public boolean requestPowerOperation(GuestOsState operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock) {
-      tclo.requestPowerOperation(operation);
+      return tclo.requestPowerOperation(operation);
     }
   }
 

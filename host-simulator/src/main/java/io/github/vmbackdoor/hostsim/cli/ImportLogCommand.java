@@ -84,9 +84,18 @@ final class ImportLogCommand implements Callable<Integer> {
     } catch (IOException e) {
       err.println("vmbackdoor import-log: cannot read " + log + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
+    } catch (IllegalArgumentException e) {
+      err.println("vmbackdoor import-log: " + log + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
     }
     String name = TextInput.isStdin(log) ? "stdin" : log.getFileName().toString();
-    LogImport.Result result = LogImport.importLog(name, text.lines());
+    LogImport.Result result;
+    try {
+      result = LogImport.importLog(name, text.lines());
+    } catch (IllegalArgumentException e) {
+      err.println("vmbackdoor import-log: " + log + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
     if (!text.latin1Lines().isEmpty()) {
       err.println("vmbackdoor import-log: " + log + ": " + text.latin1Note());
     }

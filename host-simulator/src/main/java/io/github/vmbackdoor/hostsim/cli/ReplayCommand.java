@@ -8,6 +8,8 @@ import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
@@ -104,6 +106,13 @@ final class ReplayCommand implements Callable<Integer> {
   private Duration run;
 
   @Option(
+      names = "--allow-large",
+      description =
+          "Lift the limits on what a scenario (or a trace's scenario) may ask for: run length,"
+              + " events per virtual second and in all, a fault's delay (docs/scenario-format.md).")
+  private boolean allowLarge;
+
+  @Option(
       names = "--lines",
       paramLabel = "N",
       defaultValue = "20",
@@ -186,9 +195,10 @@ final class ReplayCommand implements Callable<Integer> {
                                   + machine
                                   + "'")));
     }
-    if (hours != null && !(hours > 0 && hours <= MAX_HOURS)) {
+    if (hours != null && !(hours > 0 && hours <= MAX_HOURS && Math.round(hours * 3_600_000) > 0)) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--hours must be more than 0 and at most " + MAX_HOURS + " (a week)");
+          spec.commandLine(),
+          "--hours must be at least a millisecond's worth and at most " + MAX_HOURS + " (a week)");
     }
     if (hours != null && run != null) {
       throw new CommandLine.ParameterException(
@@ -211,16 +221,20 @@ final class ReplayCommand implements Callable<Integer> {
     Optional<Classification> expected = expected();
     Scenario scenario;
     try {
-      scenario = Scenario.parse(input.read(source.scenario).joined());
+      scenario = Scenario.parse(input.read(source.scenario).joined(), limits());
+      if (run != null) {
+        scenario = scenario.withLength(run);
+        limits().check(scenario);
+      }
     } catch (IOException e) {
       err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
+    } catch (ScenarioLimitException e) {
+      err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
-    }
-    if (run != null) {
-      scenario = scenario.withLength(run);
     }
     if (!json) {
       header(out, scenario);
@@ -314,11 +328,19 @@ final class ReplayCommand implements Callable<Integer> {
             + KebabCase.of(scenario.flavor()));
   }
 
+  private ScenarioLimits limits() {
+    return allowLarge ? ScenarioLimits.NONE : ScenarioLimits.DEFAULTS;
+  }
+
   private int replayTrace(PrintWriter out, PrintWriter err) {
     HostReplay.Result result;
     try (InputStream in = input.open(source.trace);
         TraceReader reader = TraceReader.open(in)) {
-      result = HostReplay.replay(reader);
+      result = HostReplay.replay(reader, limits());
+    } catch (ScenarioLimitException e) {
+      err.println(
+          "vmbackdoor replay: " + source.trace + ": the header's scenario, " + e.getMessage());
+      return Main.EXIT_USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;

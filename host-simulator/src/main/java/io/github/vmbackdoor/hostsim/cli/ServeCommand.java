@@ -12,6 +12,7 @@ import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,6 +57,18 @@ import picocli.CommandLine.Spec;
     },
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
+
+  /**
+   * The limits serve reads its scenario within: the defaults but for the total of events. Serve
+   * plays its timeline in real time, arming one occurrence at a time, so a long run costs nothing
+   * up front; its length, rate and fault delays stay limited.
+   */
+  private static final ScenarioLimits SERVED_LIMITS =
+      new ScenarioLimits(
+          ScenarioLimits.DEFAULTS.length(),
+          ScenarioLimits.DEFAULTS.eventsPerSecond(),
+          Long.MAX_VALUE,
+          ScenarioLimits.DEFAULTS.faultDelay());
 
   @Spec private CommandSpec spec;
 
@@ -158,7 +171,8 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
-              + " (docs/trace-format.md), that replay --trace replays with no edits.")
+              + " (docs/trace-format.md), that replay --trace replays with no edits; cookies"
+              + " are then derived from the seed, not random.")
   private Path recordDir;
 
   /**
@@ -294,7 +308,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       reading = scenarioFile;
       if (scenarioFile != null) {
-        scenario = Scenario.parse(input.read(scenarioFile).joined());
+        scenario = Scenario.parse(input.read(scenarioFile).joined(), SERVED_LIMITS);
       }
     } catch (IOException e) {
       commandLine
@@ -345,17 +359,20 @@ final class ServeCommand implements Callable<Integer> {
       long fallbackSeed =
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
       long vmSeed = config.seed(fallbackSeed);
+      ConnectionRecorder r = recorder;
       ServedVm vm =
           ServedVm.of(
               name,
-              () ->
-                  config.build(
-                      VirtualHost.builder()
-                          .seed(vmSeed)
-                          .hostClock(Clock.systemUTC())
-                          .ticker(Ticker.systemTicker()),
-                      base));
-      ConnectionRecorder r = recorder;
+              () -> {
+                VirtualHost.Builder builder =
+                    VirtualHost.builder()
+                        .seed(vmSeed)
+                        .hostClock(Clock.systemUTC())
+                        .ticker(Ticker.systemTicker());
+                // Random cookies keep guests from predicting each other's; a recording holds its
+                // cookies anyway, and must replay from the seed, so --record keeps seeded ones.
+                return config.build(r == null ? builder.secureCookies() : builder, base);
+              });
       HostSettings settings = config.settings(base);
       vms.put(
           name,

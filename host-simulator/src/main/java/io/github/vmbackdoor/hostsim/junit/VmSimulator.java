@@ -94,6 +94,10 @@ public final class VmSimulator {
     this.simulation = Simulation.create(config.seed());
     VirtualHost.Builder builder =
         config.host().applyTo(VirtualHost.builder().simulation(simulation).seed(config.seed()));
+    if (server != null) {
+      // reachable over TCP: cookies nobody can compute from the seed
+      builder.secureCookies();
+    }
     config.hostCustomizer().accept(builder);
     this.host = builder.build();
     config

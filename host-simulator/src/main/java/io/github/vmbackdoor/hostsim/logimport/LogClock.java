@@ -22,6 +22,12 @@ final class LogClock {
   /** Where the first host event lands in virtual time: between two of vmt's guest-info ticks. */
   static final Duration FIRST_EVENT = Duration.ofMillis(605_500);
 
+  /**
+   * The farthest a line may be from the first host event: six days, so that the scenario, its tail
+   * included, fits the seven days a scenario file may ask for.
+   */
+  static final Duration MAX_DISTANCE = Duration.ofDays(6);
+
   /** How a log says when its lines were printed. */
   enum Resolution {
     EXACT,
@@ -31,10 +37,12 @@ final class LogClock {
 
   private final Resolution resolution;
   private final double[] seconds;
+  private final int[] lineNumbers;
   private double origin = Double.NaN;
 
   LogClock(List<VmtLogLine> lines) {
     this.seconds = new double[lines.size()];
+    this.lineNumbers = lines.stream().mapToInt(VmtLogLine::lineNumber).toArray();
     boolean stamped = !lines.isEmpty() && lines.stream().allMatch(l -> l.seconds().isPresent());
     boolean exact = stamped && lines.stream().allMatch(VmtLogLine::exactStamp);
     this.resolution =
@@ -77,12 +85,27 @@ final class LogClock {
     return seconds[i];
   }
 
-  /** The virtual time of line {@code i}; the first line asked for becomes {@link #FIRST_EVENT}. */
+  /**
+   * The virtual time of line {@code i}; the first line asked for becomes {@link #FIRST_EVENT}.
+   *
+   * @throws IllegalArgumentException naming the log line when it is more than {@link #MAX_DISTANCE}
+   *     after the first
+   */
   Duration time(int i) {
     if (Double.isNaN(origin)) {
       origin = seconds[i];
     }
     double rel = Math.max(0, seconds[i] - origin);
+    if (!(rel <= MAX_DISTANCE.getSeconds())) {
+      throw new IllegalArgumentException(
+          "line "
+              + lineNumbers[i]
+              + ": stamped "
+              + String.format(java.util.Locale.ROOT, "%.0f", rel)
+              + " s after the first host event; a log may span at most "
+              + io.github.vmbackdoor.hostsim.Durations.format(MAX_DISTANCE)
+              + " (the longest scenario, with its tail)");
+    }
     return FIRST_EVENT.plusNanos(Math.round(rel * 1e9));
   }
 

@@ -87,7 +87,13 @@ public final class VmtLogParser {
         rest = rest.substring(dmesg.end());
       }
       for (String piece : splitMessages(rest)) {
-        VmtLogLine line = parseMessage(number, seconds, exact, piece);
+        VmtLogLine line;
+        try {
+          line = parseMessage(number, seconds, exact, piece);
+        } catch (BadRegister e) {
+          unknown.add(number + ": " + e.getMessage() + ": " + piece);
+          continue;
+        }
         if (line != null) {
           found.add(line);
         } else if (MESSAGE_START.matcher(piece).lookingAt()) {
@@ -149,13 +155,25 @@ public final class VmtLogParser {
     int end = 0;
     while (r.find()) {
       String value = r.group(2).toLowerCase(Locale.ROOT);
-      long parsed = Long.parseUnsignedLong(value.startsWith("0x") ? value.substring(2) : value, 16);
-      registers.put(r.group(1), parsed);
+      String digits = (value.startsWith("0x") ? value.substring(2) : value).replaceFirst("^0+", "");
+      if (digits.length() > 16) {
+        throw new BadRegister(r.group(1) + " has more than 64 bits");
+      }
+      registers.put(r.group(1), digits.isEmpty() ? 0L : Long.parseUnsignedLong(digits, 16));
       end = r.end();
     }
     String detail = after.substring(end).replaceFirst("^[,:]?\\s*", "").strip();
     return new VmtLogLine(
         number, seconds, exact, device, message, registers.buildKeepingLast(), detail, text);
+  }
+
+  /** A register value no register can hold: the line is skipped, named in the skipped list. */
+  private static final class BadRegister extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadRegister(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private static double syslogSeconds(Matcher m) {

@@ -91,20 +91,30 @@ public final class HostReplay {
     }
   }
 
-  /** Replays a trace file. */
+  /** Replays a trace file; its scenario is read within the default limits. */
   public static Result replay(Path trace) {
+    return replay(trace, ScenarioLimits.DEFAULTS);
+  }
+
+  /** Replays a trace file; its scenario is read within {@code limits}. */
+  public static Result replay(Path trace, ScenarioLimits limits) {
     try (TraceReader reader = TraceReader.open(trace)) {
-      return replay(reader);
+      return replay(reader, limits);
     }
   }
 
-  /** Replays the calls of an open trace (from its current position). */
+  /** Replays the calls of an open trace (from its current position), within the default limits. */
   public static Result replay(TraceReader reader) {
+    return replay(reader, ScenarioLimits.DEFAULTS);
+  }
+
+  /** Replays the calls of an open trace (from its current position). */
+  public static Result replay(TraceReader reader, ScenarioLimits limits) {
     Preconditions.checkNotNull(reader, "reader");
     Map<String, String> vm = reader.header().vm();
     Scenario scenario;
     if (vm.containsKey(SCENARIO_KEY)) {
-      scenario = Scenario.parse(vm.get(SCENARIO_KEY));
+      scenario = Scenario.parse(vm.get(SCENARIO_KEY), limits);
     } else {
       scenario =
           Scenario.named("trace")

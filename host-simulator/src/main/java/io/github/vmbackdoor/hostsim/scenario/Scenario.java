@@ -82,22 +82,38 @@ public final class Scenario {
     return new Builder(name);
   }
 
-  /** Reads the text form (a byte order mark at the start is skipped); errors name the line. */
+  /**
+   * Reads the text form within the {@linkplain ScenarioLimits#DEFAULTS default limits} (a byte
+   * order mark at the start is skipped); errors name the line.
+   */
   public static Scenario parse(String text) {
-    return ScenarioText.parse(text, List.of());
+    return parse(text, ScenarioLimits.DEFAULTS);
   }
 
   /**
-   * Reads the text form, knowing host events defined outside this package ({@link
-   * HostEvent.Custom}) by their keywords besides the built-in ones.
+   * Reads the text form within {@code limits} (a byte order mark at the start is skipped); errors
+   * name the line.
    */
-  public static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
-    return ScenarioText.parse(text, extraEvents);
+  public static Scenario parse(String text, ScenarioLimits limits) {
+    return ScenarioText.parse(text, List.of(), limits);
   }
 
-  /** Reads a scenario file. */
+  /**
+   * Reads the text form within the default limits, knowing host events defined outside this package
+   * ({@link HostEvent.Custom}) by their keywords besides the built-in ones.
+   */
+  public static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+    return ScenarioText.parse(text, extraEvents, ScenarioLimits.DEFAULTS);
+  }
+
+  /** Reads a scenario file within the default limits. */
   public static Scenario read(Path file) throws IOException {
-    return parse(Files.readString(file, StandardCharsets.UTF_8));
+    return read(file, ScenarioLimits.DEFAULTS);
+  }
+
+  /** Reads a scenario file within {@code limits}. */
+  public static Scenario read(Path file, ScenarioLimits limits) throws IOException {
+    return parse(Files.readString(file, StandardCharsets.UTF_8), limits);
   }
 
   /** The text form; {@link #parse(String)} gives this scenario back. */
@@ -424,6 +440,11 @@ public final class Scenario {
     public Builder event(ScenarioEvent event) {
       events.add(Preconditions.checkNotNull(event));
       return this;
+    }
+
+    /** The timeline entries so far, in the order declared. */
+    List<ScenarioEvent> declared() {
+      return events;
     }
 
     /** The scenario. */

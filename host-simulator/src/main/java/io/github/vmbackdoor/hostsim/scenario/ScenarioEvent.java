@@ -57,6 +57,23 @@ public record ScenarioEvent(
     return times;
   }
 
+  /**
+   * How many times it happens before {@code end}, counted without listing them (so a huge count
+   * costs nothing).
+   */
+  public long count(Duration end) {
+    if (every.isEmpty()) {
+      return at.compareTo(end) < 0 ? 1 : 0;
+    }
+    Duration stop = stop(end);
+    if (at.compareTo(stop) >= 0) {
+      return 0;
+    }
+    // (stop - at - 1ns) / period + 1, in nanoseconds: both fit a long (virtual time does)
+    long span = stop.minus(at).toNanos() - 1;
+    return span / every.get().toNanos() + 1;
+  }
+
   /** Its first occurrence before {@code end}, if any. */
   public Optional<Duration> first(Duration end) {
     Duration limit = every.isEmpty() ? end : stop(end);

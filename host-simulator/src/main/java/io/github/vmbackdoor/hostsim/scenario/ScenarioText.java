@@ -136,13 +136,15 @@ final class ScenarioText {
     return parser.parse(List.of(words).subList(1, words.length), rest);
   }
 
-  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents) {
+  static Scenario parse(String text, List<HostEvent.Syntax> extraEvents, ScenarioLimits limits) {
     Map<String, HostEvent.Parser> events = keywords(extraEvents);
     String body = text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark
     String[] lines = body.split("\r?\n", -1);
     Scenario.Builder b = null;
     List<String> pending = new ArrayList<>();
     List<String> topComments = new ArrayList<>();
+    int runLine = 0;
+    List<Integer> eventLines = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
       int n = i + 1;
       String line = lines[i].strip();
@@ -181,6 +183,7 @@ final class ScenarioText {
           case "run":
             expect(n, words, 2, "run DURATION");
             b.runFor(Durations.parse(words[1]));
+            runLine = n;
             break;
           case "flavor":
             expect(n, words, 2, "flavor netbsd|openbsd");
@@ -192,6 +195,7 @@ final class ScenarioText {
           case "at":
           case "every":
             event(b, line, words, n, pending, events);
+            eventLines.add(n);
             pending.clear();
             break;
           default:
@@ -214,7 +218,9 @@ final class ScenarioText {
     }
     topComments.addAll(pending);
     topComments.forEach(b::comment);
-    return b.build();
+    Scenario scenario = b.build();
+    limits.check(scenario, runLine, b.declared(), eventLines::get);
+    return scenario;
   }
 
   private static void expect(int n, String[] words, int count, String form) {

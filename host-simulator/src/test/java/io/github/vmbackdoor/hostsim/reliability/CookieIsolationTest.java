@@ -15,6 +15,7 @@ import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.ChannelInfo;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.WeakCookies;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,148 +42,194 @@ class CookieIsolationTest {
   @Test
   void guessedIdsWithoutTheCookiesNeverSucceed() {
     long attempts = Soak.count("cookieGuesses", CI_GUESSES, LONG_GUESSES);
-    SplittableRandom random = new SplittableRandom(Soak.seed() ^ 0xC00C1EL);
     long started = System.nanoTime();
     VirtualHost host =
         VirtualHost.builder().channelTableSize(TABLE).callLogLimit(0).historyLimit(16).build();
-    host.putGuestInfo("guestinfo.secret", "victim's value");
-    Backdoor backdoor = host.backdoor();
-    List<Victim> victims = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      victims.add(Victim.start(backdoor, i % 4));
-    }
-    // One TCLO channel: the host talks to the newest only.
-    victims.add(Victim.start(backdoor, 4));
-    host.enqueueTclo("ping");
-    MessageChannel own = MessageChannel.open(backdoor, PROTOCOL_RPCI);
-    List<int[]> known = new ArrayList<>();
-    for (ChannelInfo c : host.channels()) {
-      if (c.id() != own.id()) {
-        known.add(new int[] {c.id(), c.cookieHigh(), c.cookieLow()});
-      }
-    }
-
-    long successes = 0;
-    List<String> examples = new ArrayList<>();
-    for (long n = 0; n < attempts; n++) {
-      int id;
-      do {
-        id = random.nextInt(8) == 0 ? random.nextInt(0x10000) : random.nextInt(TABLE);
-      } while (id == own.id());
-      int high;
-      int low;
-      int[] victim = known.get(random.nextInt(known.size()));
-      switch (random.nextInt(5)) {
-        case 0:
-          high = 0;
-          low = 0;
-          break;
-        case 1:
-          high = own.cookieHigh();
-          low = own.cookieLow();
-          break;
-        case 2:
-          // One half right: the other half guessed.
-          id = victim[0];
-          high = victim[1];
-          low = random.nextInt();
-          break;
-        case 3:
-          id = victim[0];
-          high = random.nextInt();
-          low = victim[2];
-          break;
-        default:
-          high = random.nextInt();
-          low = random.nextInt();
-          break;
-      }
-      if (isKnown(known, id, high, low)) {
-        continue;
-      }
-      int call = random.nextInt(8);
-      boolean success;
-      if (call == 6) {
-        byte[] bytes = new byte[1 + random.nextInt(32)];
-        success =
-            (backdoor
-                        .outs(
-                            Registers.of(
-                                MAGIC,
-                                Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
-                                bytes.length,
-                                Registers.words(id, HB_PORT),
-                                0,
-                                low,
-                                high),
-                            bytes)
-                        .ebxHigh()
-                    & STATUS_SUCCESS)
-                != 0;
-      } else if (call == 7) {
-        byte[] into = new byte[1 + random.nextInt(32)];
-        success =
-            (backdoor
-                        .ins(
-                            Registers.of(
-                                MAGIC,
-                                Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
-                                into.length,
-                                Registers.words(id, HB_PORT),
-                                high,
-                                0,
-                                low),
-                            into)
-                        .ebxHigh()
-                    & STATUS_SUCCESS)
-                != 0;
-      } else {
-        int sub = 1 + call % 6;
-        success =
-            (backdoor
-                        .in(
-                            Registers.of(
-                                MAGIC,
-                                random.nextInt(),
-                                Registers.words(sub, CMD_MESSAGE),
-                                Registers.words(id, COMMAND_PORT),
-                                high,
-                                low))
-                        .ecxHigh()
-                    & STATUS_SUCCESS)
-                != 0;
-      }
-      if (success) {
-        successes++;
-        if (examples.size() < 5) {
-          examples.add(
-              "id "
-                  + id
-                  + " cookies "
-                  + Registers.hex(high)
-                  + ":"
-                  + Registers.hex(low)
-                  + " call "
-                  + call);
-        }
-      }
-    }
+    Attack attack = Attack.on(host);
+    long successes = attack.run(attempts);
     double seconds = (System.nanoTime() - started) / 1e9;
     Soak.report(
         "cookie isolation",
         "%d guesses (ids 0..%d and random, all sub-commands and "
-            + "HB in/out) in %.1f s: %d successes",
+            + "HB in/out, cookies random, predicted and half right) in %.1f s: %d successes",
         attempts,
         TABLE - 1,
         seconds,
         successes);
-    assertThat(successes).as("successes, e.g. %s", examples).isZero();
-    assertThat(host.channels()).hasSize(victims.size() + 1);
-    for (Victim v : victims) {
+    assertThat(successes).as("successes, e.g. %s", attack.examples).isZero();
+    assertThat(host.channels()).hasSize(attack.victims.size() + 1);
+    for (Victim v : attack.victims) {
       v.finish();
     }
-    own.close();
+    attack.own.close();
     assertThat(host.channels()).isEmpty();
+  }
+
+  /** The suite's own check: a host whose cookies follow from the slot must be caught. */
+  @Test
+  void aHostWithSlotDerivedCookiesIsCaught() {
+    VirtualHost host =
+        WeakCookies.slotDerived(
+                VirtualHost.builder().channelTableSize(TABLE).callLogLimit(0).historyLimit(16))
+            .build();
+    assertThat(Attack.on(host).run(20_000)).isPositive();
+  }
+
+  /** One attacker with a channel of its own, victims in every operation state. */
+  static final class Attack {
+    final VirtualHost host;
+    final Backdoor backdoor;
+    final List<Victim> victims = new ArrayList<>();
+    final MessageChannel own;
+    final List<int[]> known = new ArrayList<>();
+    final List<String> examples = new ArrayList<>();
+    final SplittableRandom random = new SplittableRandom(Soak.seed() ^ 0xC00C1EL);
+
+    private Attack(VirtualHost host) {
+      this.host = host;
+      this.backdoor = host.backdoor();
+      host.putGuestInfo("guestinfo.secret", "victim's value");
+      for (int i = 0; i < 8; i++) {
+        victims.add(Victim.start(backdoor, i % 4));
+      }
+      // One TCLO channel: the host talks to the newest only.
+      victims.add(Victim.start(backdoor, 4));
+      host.enqueueTclo("ping");
+      own = MessageChannel.open(backdoor, PROTOCOL_RPCI);
+      for (ChannelInfo c : host.channels()) {
+        if (c.id() != own.id()) {
+          known.add(new int[] {c.id(), c.cookieHigh(), c.cookieLow()});
+        }
+      }
+    }
+
+    static Attack on(VirtualHost host) {
+      return new Attack(host);
+    }
+
+    /**
+     * Cookies for channel {@code id} predicted from what the attacker sees: the id, its own id and
+     * cookies (and their neighbours).
+     */
+    int[] predicted(int id) {
+      int d = id - own.id();
+      return switch (random.nextInt(6)) {
+        case 0 -> new int[] {id + 1, id + 1};
+        case 1 -> new int[] {id, id};
+        case 2 -> new int[] {0, id + 1};
+        case 3 -> new int[] {own.cookieHigh() + d, own.cookieLow() + d};
+        case 4 -> new int[] {own.cookieHigh() ^ d, own.cookieLow() ^ d};
+        default -> new int[] {own.cookieHigh(), own.cookieLow() + d};
+      };
+    }
+
+    /** Makes {@code attempts} guesses; returns how many succeeded. */
+    long run(long attempts) {
+      long successes = 0;
+      for (long n = 0; n < attempts; n++) {
+        int id;
+        do {
+          id = random.nextInt(8) == 0 ? random.nextInt(0x10000) : random.nextInt(TABLE);
+        } while (id == own.id());
+        int high;
+        int low;
+        int[] victim = known.get(random.nextInt(known.size()));
+        int kind = random.nextInt(6);
+        boolean halfKnown = kind == 2 || kind == 3;
+        switch (kind) {
+          case 0:
+            high = 0;
+            low = 0;
+            break;
+          case 1:
+            high = own.cookieHigh();
+            low = own.cookieLow();
+            break;
+          case 2:
+            // One half right: the other half guessed.
+            id = victim[0];
+            high = victim[1];
+            low = random.nextInt();
+            break;
+          case 3:
+            id = victim[0];
+            high = random.nextInt();
+            low = victim[2];
+            break;
+          case 4:
+            id = victim[0];
+            int[] p = predicted(id);
+            high = p[0];
+            low = p[1];
+            break;
+          default:
+            high = random.nextInt();
+            low = random.nextInt();
+            break;
+        }
+        // a half taken from the table must not complete to the whole by chance
+        if (halfKnown && isKnown(known, id, high, low)) {
+          continue;
+        }
+        if (guess(id, high, low)) {
+          successes++;
+          if (examples.size() < 5) {
+            examples.add("id " + id + " cookies " + Registers.hex(high) + ":" + Registers.hex(low));
+          }
+        }
+      }
+      return successes;
+    }
+
+    private boolean guess(int id, int high, int low) {
+      int call = random.nextInt(8);
+      if (call == 6) {
+        byte[] bytes = new byte[1 + random.nextInt(32)];
+        return (backdoor
+                    .outs(
+                        Registers.of(
+                            MAGIC,
+                            Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                            bytes.length,
+                            Registers.words(id, HB_PORT),
+                            0,
+                            low,
+                            high),
+                        bytes)
+                    .ebxHigh()
+                & STATUS_SUCCESS)
+            != 0;
+      } else if (call == 7) {
+        byte[] into = new byte[1 + random.nextInt(32)];
+        return (backdoor
+                    .ins(
+                        Registers.of(
+                            MAGIC,
+                            Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                            into.length,
+                            Registers.words(id, HB_PORT),
+                            high,
+                            0,
+                            low),
+                        into)
+                    .ebxHigh()
+                & STATUS_SUCCESS)
+            != 0;
+      }
+      int sub = 1 + call % 6;
+      return (backdoor
+                  .in(
+                      Registers.of(
+                          MAGIC,
+                          random.nextInt(),
+                          Registers.words(sub, CMD_MESSAGE),
+                          Registers.words(id, COMMAND_PORT),
+                          high,
+                          low))
+                  .ecxHigh()
+              & STATUS_SUCCESS)
+          != 0;
+    }
   }
 
   private static boolean isKnown(List<int[]> known, int id, int high, int low) {

@@ -1,0 +1,81 @@
+package io.github.vmbackdoor.hostsim;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Where a host's channel cookies come from. {@link Keyed} derives them from the seed, so an
+ * in-process run is reproduced byte for byte; {@link Secure} draws them from {@link SecureRandom},
+ * for hosts that untrusted guests reach over TCP. Guarded by the host's lock.
+ */
+interface CookieSource {
+
+  /** The 64 bits of the next channel's cookies (high word first), for slot {@code slot}. */
+  long next(int slot);
+
+  /**
+   * Cookies as HMAC-SHA256, keyed from the seed, over a label and the allocation counter. Nothing a
+   * guest can see (the UUID, its own cookies, channel ids) lets it compute another channel's
+   * cookies without the key; but a seed is usually a small number anyone can try, so this is for
+   * tests, never for untrusted guests.
+   */
+  final class Keyed implements CookieSource {
+    private final Mac mac;
+    private long counter;
+
+    Keyed(long seed) {
+      this.mac = hmac(seed);
+    }
+
+    @Override
+    public long next(int slot) {
+      counter++;
+      return ByteBuffer.wrap(prf(mac, "cookie", counter)).getLong();
+    }
+  }
+
+  /** Cookies from a {@link SecureRandom}: unrelated to the seed and to anything a guest sees. */
+  final class Secure implements CookieSource {
+    private final SecureRandom random = new SecureRandom();
+
+    @Override
+    public long next(int slot) {
+      return random.nextLong();
+    }
+  }
+
+  /**
+   * The UUID a host with this seed reports when none is set: from the same keyed PRF under its own
+   * label, so GETUUID reveals neither the seed nor any cookie.
+   */
+  static UUID uuidFor(long seed) {
+    ByteBuffer b = ByteBuffer.wrap(prf(hmac(seed), "uuid", 0));
+    return new UUID(b.getLong(), b.getLong());
+  }
+
+  private static Mac hmac(long seed) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      byte[] key =
+          ByteBuffer.allocate(24)
+              .put("vmbackdoor seed:".getBytes(StandardCharsets.US_ASCII))
+              .putLong(seed)
+              .array();
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+    }
+  }
+
+  private static byte[] prf(Mac mac, String label, long counter) {
+    mac.update(label.getBytes(StandardCharsets.US_ASCII));
+    mac.update(ByteBuffer.allocate(8).putLong(counter).array());
+    return mac.doFinal();
+  }
+}

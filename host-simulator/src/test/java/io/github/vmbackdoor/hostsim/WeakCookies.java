@@ -1,0 +1,13 @@
+package io.github.vmbackdoor.hostsim;
+
+/** Test-only hosts with predictable cookies, for suites that must catch them. */
+public final class WeakCookies {
+
+  private WeakCookies() {}
+
+  /** {@code builder} with cookies slot+1 in both halves: fully predictable. */
+  public static VirtualHost.Builder slotDerived(VirtualHost.Builder builder) {
+    builder.cookieSource = slot -> ((long) (slot + 1) << 32) | (slot + 1);
+    return builder;
+  }
+}
