@@ -6,20 +6,15 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.rpc.GuestInfoKey;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel table,
@@ -42,7 +37,7 @@ import java.util.function.Supplier;
  * #openCompetingTcloChannel()}, {@link #fillChannelTable()}) and are scheduled on the simulation as
  * {@code simulation.schedule(delay, host::checkpoint)}.
  */
-public final class VirtualHost {
+public final class VirtualHost extends HostRecords {
 
   /** GETVERSION's product type for ESX (SCALABLE_SERVER, 2), the default; QEMU's too. */
   public static final int PRODUCT_ESX = VmxVersion.ProductType.SCALABLE_SERVER.code();
@@ -135,71 +130,42 @@ public final class VirtualHost {
   public GuestConnection connect(String name, ConnectionPolicy policy) {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(policy, "policy");
-    return new ConnectedGuest(new ChannelOwner(name, policy));
+    ChannelOwner owner = new ChannelOwner(name, policy);
+    return new ConnectedGuest(
+        owner,
+        delay ->
+            new InProcessBackdoor(
+                lock, commandPort, messages, callLog, this::hostTime, delay, this, owner),
+        () -> {
+          synchronized (lock) {
+            table.releaseOwnedBy(owner);
+          }
+        });
   }
 
-  /** A guest connection: an in-process transport whose opens are owned by one connection. */
-  private final class ConnectedGuest implements GuestConnection {
-    private final ChannelOwner owner;
-    private final Backdoor transport;
-    private Duration delay = Duration.ZERO;
-
-    ConnectedGuest(ChannelOwner owner) {
-      this.owner = owner;
-      this.transport =
-          new InProcessBackdoor(
-              lock,
-              commandPort,
-              messages,
-              callLog,
-              VirtualHost.this::hostTime,
-              d -> delay = d,
-              VirtualHost.this,
-              owner);
-    }
-
-    @Override
-    public Registers in(Registers registers) {
-      delay = Duration.ZERO;
-      return transport.in(registers);
-    }
-
-    @Override
-    public Registers outs(Registers registers, byte[] bytes) {
-      delay = Duration.ZERO;
-      return transport.outs(registers, bytes);
-    }
-
-    @Override
-    public Registers ins(Registers registers, byte[] into) {
-      delay = Duration.ZERO;
-      return transport.ins(registers, into);
-    }
-
-    @Override
-    public Duration answerDelay() {
-      return delay;
-    }
-
-    @Override
-    public void disconnect() {
-      if (owner.policy.closeChannelsOnDisconnect()) {
-        synchronized (lock) {
-          table.releaseOwnedBy(owner);
-        }
-      }
-    }
-
-    @Override
-    public String toString() {
-      return transport.toString();
-    }
+  @Override
+  Object lock() {
+    return lock;
   }
 
-  private <T> T locked(Supplier<T> read) {
-    synchronized (lock) {
-      return read.get();
-    }
+  @Override
+  CallLog callLogPart() {
+    return callLog;
+  }
+
+  @Override
+  RpciEndpoint rpciPart() {
+    return rpci;
+  }
+
+  @Override
+  TcloEndpoint tcloPart() {
+    return tclo;
+  }
+
+  @Override
+  List<ChannelInfo> channelSnapshot() {
+    return table.snapshot(startNanos);
   }
 
   // ---- identity and policies ----
@@ -434,142 +400,6 @@ public final class VirtualHost {
     synchronized (lock) {
       rpci.putGuestInfo(key, value);
     }
-  }
-
-  /**
-   * The guestinfo value of a variable, if set. The name is bare ({@code ip}); the full key ({@code
-   * guestinfo.ip}) means the same ({@link GuestInfoKey}).
-   */
-  public Optional<String> guestInfo(String name) {
-    String key = GuestInfoKey.of(name);
-    return Optional.ofNullable(locked(() -> rpci.guestInfo().get(key)));
-  }
-
-  // ---- introspection ----
-
-  /** The newest calls, oldest first (at most the call log limit; empty when the log is off). */
-  public List<CallRecord> callLog() {
-    return locked(callLog::records);
-  }
-
-  /** Every call the host answered so far (also those the bounded log dropped). */
-  public long callCount() {
-    return locked(callLog::count);
-  }
-
-  /** The RPCI requests received, oldest first (at most the history limit). */
-  public List<RpciRequest> rpciRequests() {
-    return locked(rpci::requests);
-  }
-
-  /** Every RPCI request received so far (also those the bounded history dropped). */
-  public long rpciRequestCount() {
-    return locked(rpci::requestCount);
-  }
-
-  /**
-   * Runs {@code action} under the host's lock, so that no guest call and no other host event comes
-   * between its steps (a host event of several steps, a consistent read of several records); the
-   * host's own methods may be called inside it. The action must not block.
-   */
-  public <T> T exclusively(Function<VirtualHost, T> action) {
-    Objects.requireNonNull(action, "action");
-    synchronized (lock) {
-      return action.apply(this);
-    }
-  }
-
-  /**
-   * The guestinfo store, keyed as on the wire: full keys with their {@code guestinfo.} prefix (see
-   * {@link #guestInfo(String)} for one variable by its bare name).
-   */
-  public Map<String, String> guestInfo() {
-    return locked(rpci::guestInfo);
-  }
-
-  /** The capabilities the guest declared with {@code tools.capability.<name> [value]}. */
-  public Map<String, String> capabilities() {
-    return locked(rpci::capabilities);
-  }
-
-  /** The values the guest set with {@code SetGuestInfo <type> <value>}, by type. */
-  public Map<Integer, String> setGuestInfoValues() {
-    return locked(rpci::setGuestInfo);
-  }
-
-  /** The text of the guest's {@code log} requests, oldest first. */
-  public List<String> guestLog() {
-    return locked(rpci::guestLog);
-  }
-
-  /** The application names declared with {@code vmx.capability.unified_loop}. */
-  public List<String> unifiedLoopApps() {
-    return locked(rpci::unifiedLoopApps);
-  }
-
-  /** The version from {@code tools.set.version}, or from {@code tools.set.versiontype}. */
-  public Optional<String> toolsVersion() {
-    return locked(rpci::toolsVersion);
-  }
-
-  /** The type from {@code tools.set.versiontype}. */
-  public Optional<String> toolsVersionType() {
-    return locked(rpci::toolsVersionType);
-  }
-
-  /** The TCLO commands delivered to the guest (fetched and acknowledged), oldest first. */
-  public List<String> tcloCommandsSent() {
-    return locked(tclo::commandsSent);
-  }
-
-  /** The TCLO commands waiting to be delivered to {@code toolbox}, in order. */
-  public List<String> pendingTcloCommands() {
-    return pendingTcloCommands(TcloEndpoint.DEFAULT_APP);
-  }
-
-  /** The TCLO commands waiting to be delivered to application {@code app}, in order. */
-  public List<String> pendingTcloCommands(String app) {
-    return locked(() -> tclo.pending(app));
-  }
-
-  /** The command delivered on the current {@code toolbox} TCLO channel and not answered yet. */
-  public Optional<String> outstandingTcloCommand() {
-    return locked(() -> tclo.outstanding(TcloEndpoint.DEFAULT_APP));
-  }
-
-  /** The id of the TCLO channel the host talks to for {@code toolbox}, if one is open. */
-  public Optional<Integer> activeTcloChannel() {
-    return activeTcloChannel(TcloEndpoint.DEFAULT_APP);
-  }
-
-  /** The id of the TCLO channel the host talks to for application {@code app}, if one is open. */
-  public Optional<Integer> activeTcloChannel(String app) {
-    return locked(() -> tclo.activeChannel(app));
-  }
-
-  /** Finished TCLO exchanges, oldest first (at most the history limit). */
-  public List<TcloExchange> tcloExchanges() {
-    return locked(tclo::exchanges);
-  }
-
-  /** The guest's replies to host commands, oldest first (answered exchanges only). */
-  public List<String> tcloReplies() {
-    return locked(tclo::replies);
-  }
-
-  /** Every power operation requested, with what became of it, oldest first. */
-  public List<PowerOperationReport> powerOperations() {
-    return locked(tclo::powerOperations);
-  }
-
-  /** The occupied slots of the channel table, by id. */
-  public List<ChannelInfo> channels() {
-    return locked(() -> table.snapshot(startNanos));
-  }
-
-  /** The channel in slot {@code id}, if occupied. */
-  public Optional<ChannelInfo> channel(int id) {
-    return channels().stream().filter(c -> c.id() == id).findFirst();
   }
 
   @Override

@@ -1,0 +1,66 @@
+package io.github.vmbackdoor.hostsim;
+
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.Registers;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A guest connection ({@link VirtualHost#connect}): an in-process transport whose opens belong to
+ * one connection, and whose fault delays are handed to the caller instead of being waited out.
+ */
+final class ConnectedGuest implements GuestConnection {
+  private final ChannelOwner owner;
+  private final Backdoor transport;
+  private final Runnable releaseChannels;
+  private Duration delay = Duration.ZERO;
+
+  /**
+   * @param transport makes the connection's transport, given where it reports a fault's delay
+   * @param releaseChannels closes the channels the connection owns
+   */
+  ConnectedGuest(
+      ChannelOwner owner,
+      Function<Consumer<Duration>, Backdoor> transport,
+      Runnable releaseChannels) {
+    this.owner = owner;
+    this.transport = transport.apply(d -> delay = d);
+    this.releaseChannels = releaseChannels;
+  }
+
+  @Override
+  public Registers in(Registers registers) {
+    delay = Duration.ZERO;
+    return transport.in(registers);
+  }
+
+  @Override
+  public Registers outs(Registers registers, byte[] bytes) {
+    delay = Duration.ZERO;
+    return transport.outs(registers, bytes);
+  }
+
+  @Override
+  public Registers ins(Registers registers, byte[] into) {
+    delay = Duration.ZERO;
+    return transport.ins(registers, into);
+  }
+
+  @Override
+  public Duration answerDelay() {
+    return delay;
+  }
+
+  @Override
+  public void disconnect() {
+    if (owner.policy.closeChannelsOnDisconnect()) {
+      releaseChannels.run();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return transport.toString();
+  }
+}
