@@ -4,7 +4,6 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -17,11 +16,12 @@ import java.util.zip.CRC32;
 final class CallLog {
 
   private final int limit;
-  private final Deque<CallRecord> records = new ArrayDeque<>();
+  private final Deque<CallRecord> records;
   private long count;
 
   CallLog(int limit) {
     this.limit = limit;
+    this.records = History.deque(limit);
   }
 
   /** Whether the log keeps records (payload CRCs are computed only then). */

@@ -4,6 +4,7 @@ import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -14,7 +15,13 @@ import java.util.SplittableRandom;
  */
 final class ChannelTable {
 
-  private final HostChannel[] slots;
+  private static final HostChannel[] NO_SLOTS = new HostChannel[0];
+
+  private final int size;
+
+  /** The slots in use so far: grown on demand up to {@link #size}, so an idle host holds few. */
+  private HostChannel[] slots = NO_SLOTS;
+
   private final SplittableRandom random;
   private final Ticker ticker;
   private final Optional<Duration> idleTimeout;
@@ -23,14 +30,14 @@ final class ChannelTable {
    * @param random the host's seeded source of cookies
    */
   ChannelTable(int size, SplittableRandom random, Ticker ticker, Optional<Duration> idleTimeout) {
-    this.slots = new HostChannel[size];
+    this.size = size;
     this.random = random;
     this.ticker = ticker;
     this.idleTimeout = idleTimeout;
   }
 
   int size() {
-    return slots.length;
+    return size;
   }
 
   /**
@@ -44,6 +51,10 @@ final class ChannelTable {
         slot = i;
         break;
       }
+    }
+    if (slot < 0 && slots.length < size) {
+      slot = slots.length;
+      slots = Arrays.copyOf(slots, Math.min(size, Math.max(4, slots.length * 2)));
     }
     if (slot < 0) {
       long oldest = Long.MAX_VALUE;

@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
 final class FaultBook {
 
   private final List<Fault> faults = new ArrayList<>();
-  private final Map<Fault, long[]> counts = new IdentityHashMap<>();
+
+  /** How often each fault matched; allocated with the first fault, as most hosts have none. */
+  private Map<Fault, long[]> counts = Map.of();
+
   private final SplittableRandom random;
 
   /**
@@ -26,18 +29,24 @@ final class FaultBook {
   }
 
   void install(Fault fault) {
+    if (counts.isEmpty()) {
+      counts = new IdentityHashMap<>();
+    }
     faults.add(fault);
     counts.put(fault, new long[1]);
   }
 
   boolean remove(Fault fault) {
+    if (!faults.contains(fault)) {
+      return false;
+    }
     counts.remove(fault);
     return faults.remove(fault);
   }
 
   void clear() {
     faults.clear();
-    counts.clear();
+    counts = Map.of();
   }
 
   /**

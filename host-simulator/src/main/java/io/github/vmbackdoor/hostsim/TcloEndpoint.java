@@ -30,9 +30,9 @@ final class TcloEndpoint implements Endpoint {
   private final ChannelTable table;
   private final Invalidation takeover;
   private final PowerOperations powerOperations;
-  private final Deque<TcloCommand> queue = new ArrayDeque<>();
-  private final Deque<TcloExchange> exchanges = new ArrayDeque<>();
-  private final Deque<String> commandsSent = new ArrayDeque<>();
+  private final Deque<TcloCommand> queue = new ArrayDeque<>(0);
+  private final Deque<TcloExchange> exchanges;
+  private final Deque<String> commandsSent;
 
   /** The session of the TCLO channel the host talks to, while it lives. */
   private TcloSession active;
@@ -52,6 +52,8 @@ final class TcloEndpoint implements Endpoint {
     this.ticker = ticker;
     this.startNanos = startNanos;
     this.historyLimit = historyLimit;
+    this.exchanges = History.deque(historyLimit);
+    this.commandsSent = History.deque(historyLimit);
     this.rejectUnsolicitedReplies = rejectUnsolicitedReplies;
     this.table = table;
     this.takeover = takeover;
