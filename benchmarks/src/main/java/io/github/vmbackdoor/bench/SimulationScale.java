@@ -8,6 +8,7 @@ import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
 import io.github.vmbackdoor.rpc.ToolsService;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
@@ -33,7 +34,8 @@ import java.util.concurrent.Future;
  *
  * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
  * heap before any VM was built, divided by the VM count), the wall time of the run, the ticks and
- * calls made, the host events and the guest events by type.
+ * calls made, the bytes allocated per call and per event, the collector's count and time during the
+ * run, the host events, the guest events by type, and the load average before and after.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.SimulationScale \
@@ -51,8 +53,25 @@ public final class SimulationScale {
     final long[] events = new long[TcloEvent.Type.values().length];
     long hostEvents;
 
+    /** One options value for the shard's guests: they all read the shard's virtual uptime. */
+    final TcloOptions options;
+
+    /** The shard's scheduler and event counter, shared by its guests likewise. */
+    final TickScheduler scheduler;
+
+    final TcloListener listener;
+
     Shard(long seed) {
       sim = Simulation.create(seed);
+      options = TcloOptions.defaults().withUptime(sim::elapsed);
+      scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
+      listener =
+          new TcloListener() {
+            @Override
+            public void onEvent(TcloEvent event) {
+              events[event.type().ordinal()]++;
+            }
+          };
     }
 
     void add(Duration meanEventGap) {
@@ -64,28 +83,44 @@ public final class SimulationScale {
               .historyLimit(0)
               .build();
       hosts.add(host);
-      TickScheduler scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
       ToolsService service =
           ToolsService.builder(host.backdoor())
               .scheduler(scheduler)
-              .options(TcloOptions.defaults().withUptime(sim::elapsed))
-              .listener(
-                  new TcloListener() {
-                    @Override
-                    public void onEvent(TcloEvent event) {
-                      events[event.type().ordinal()]++;
-                    }
-                  })
+              .options(options)
+              .listener(listener)
               .build();
       // Spread the first polls over the first second, as guests that booted apart would.
       sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), service::start);
-      SplittableRandom random = sim.random().split();
-      scheduleRandom(random, meanEventGap, () -> host.hostReset());
-      scheduleRandom(random, meanEventGap, host::checkpoint);
-      scheduleRandom(
-          random,
-          meanEventGap,
-          () ->
+      new HostEvents(host, meanEventGap.toNanos() / 3.0).scheduleNext();
+    }
+
+    /**
+     * One VM's host events: three kinds, each at exponential gaps of the mean, drawn as one stream
+     * at three times the rate with the kind chosen at random (the same process: the union of
+     * independent Poisson streams), so a VM has one pending event of them instead of three.
+     */
+    private final class HostEvents implements Runnable {
+      private final VirtualHost host;
+      private final double meanNanos;
+
+      HostEvents(VirtualHost host, double meanNanos) {
+        this.host = host;
+        this.meanNanos = meanNanos;
+      }
+
+      void scheduleNext() {
+        double gap = -Math.log(1.0 - sim.random().nextDouble()) * meanNanos;
+        sim.schedule(Duration.ofNanos((long) gap), this);
+      }
+
+      @Override
+      public void run() {
+        hostEvents++;
+        SplittableRandom random = sim.random();
+        switch (random.nextInt(3)) {
+          case 0 -> host.hostReset();
+          case 1 -> host.checkpoint();
+          default ->
               host.activeTcloChannel()
                   .ifPresent(
                       id ->
@@ -93,19 +128,10 @@ public final class SimulationScale {
                               id,
                               random.nextBoolean()
                                   ? Invalidation.HOST_CLOSED
-                                  : Invalidation.COOKIES_INVALID)));
-    }
-
-    /** Runs {@code event} again and again, at exponentially distributed gaps. */
-    private void scheduleRandom(SplittableRandom random, Duration mean, Runnable event) {
-      double gap = -Math.log(1.0 - random.nextDouble()) * mean.toNanos();
-      sim.schedule(
-          Duration.ofNanos((long) gap),
-          () -> {
-            hostEvents++;
-            event.run();
-            scheduleRandom(random, mean, event);
-          });
+                                  : Invalidation.COOKIES_INVALID));
+        }
+        scheduleNext();
+      }
     }
 
     long calls() {
@@ -125,8 +151,15 @@ public final class SimulationScale {
     Duration meanGap = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 1200);
     System.out.printf(
         "%d VMs, %d threads, %s virtual, host events every %s per kind per VM"
-            + " (mean); JDK %s, %d processors%n",
-        vms, threads, span, meanGap, Runtime.version(), Runtime.getRuntime().availableProcessors());
+            + " (mean); JDK %s, %d processors, max heap %.0f MiB; load average %.2f%n",
+        vms,
+        threads,
+        span,
+        meanGap,
+        Runtime.version(),
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() / 1048576.0,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long heapBefore = usedHeapAfterGc(memory);
@@ -150,9 +183,11 @@ public final class SimulationScale {
 
     long callsBefore = shards.stream().mapToLong(Shard::calls).sum();
     long eventsBefore = shards.stream().mapToLong(s -> s.sim.eventsRun()).sum();
+    long[] gcBefore = gcSoFar();
     long start = System.nanoTime();
-    runAll(pool, shards, span.minusSeconds(2));
+    long allocated = runAll(pool, shards, span.minusSeconds(2));
     long wallNanos = System.nanoTime() - start;
+    long[] gcAfter = gcSoFar();
     pool.shutdown();
 
     long calls = shards.stream().mapToLong(Shard::calls).sum() - callsBefore;
@@ -182,18 +217,56 @@ public final class SimulationScale {
         calls,
         wallNanos * threads / (double) calls,
         hostEvents);
+    System.out.printf(
+        "allocated: %.0f bytes per backdoor call, %.0f per simulation event;"
+            + " GC: %d collections, %.2f s (%.0f%% of wall)%n",
+        allocated / (double) calls,
+        allocated / (double) simEvents,
+        gcAfter[0] - gcBefore[0],
+        (gcAfter[1] - gcBefore[1]) / 1e3,
+        100.0 * (gcAfter[1] - gcBefore[1]) * 1e6 / wallNanos);
     System.out.println("guest events: " + byType);
+    System.out.printf(
+        "load average at the end: %.2f%n",
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
-  private static void runAll(ExecutorService pool, List<Shard> shards, Duration span)
+  /** Runs every shard for {@code span}, one per thread; returns the bytes the threads allocated. */
+  private static long runAll(ExecutorService pool, List<Shard> shards, Duration span)
       throws Exception {
-    List<Future<Integer>> done = new ArrayList<>();
+    List<Future<Long>> done = new ArrayList<>();
     for (Shard s : shards) {
-      done.add(pool.submit(() -> s.sim.runFor(span)));
+      done.add(
+          pool.submit(
+              () -> {
+                long before = allocatedBytes();
+                s.sim.runFor(span);
+                return allocatedBytes() - before;
+              }));
     }
-    for (Future<Integer> f : done) {
-      f.get();
+    long allocated = 0;
+    for (Future<Long> f : done) {
+      allocated += f.get();
     }
+    return allocated;
+  }
+
+  /** Bytes the current thread has allocated so far (HotSpot), or 0 where not supported. */
+  private static long allocatedBytes() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    return threads instanceof com.sun.management.ThreadMXBean t
+        ? t.getThreadAllocatedBytes(Thread.currentThread().getId())
+        : 0;
+  }
+
+  /** Collections and milliseconds spent in them so far, over all collectors. */
+  private static long[] gcSoFar() {
+    long[] n = new long[2];
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      n[0] += Math.max(0, gc.getCollectionCount());
+      n[1] += Math.max(0, gc.getCollectionTime());
+    }
+    return n;
   }
 
   private static long usedHeapAfterGc(MemoryMXBean memory) {

@@ -3,11 +3,20 @@ package io.github.vmbackdoor.hostsim;
 import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
 
-/** The outcome of one backdoor call: the answer registers, a note for the log, extra time. */
+/**
+ * The outcome of one backdoor call: the answer registers, a note for the log, extra time. The note
+ * is written only when {@link #describe} is set (the call log keeps it): a call whose note nobody
+ * reads builds no text.
+ */
 final class CallResult {
+  final boolean describe;
   Registers answer;
   String note;
   Duration delay = Duration.ZERO;
   int payloadLength;
   long payloadCrc;
+
+  CallResult(boolean describe) {
+    this.describe = describe;
+  }
 }

@@ -4,6 +4,7 @@ import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -17,7 +18,13 @@ final class ChannelTable {
 
   private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
 
-  private final HostChannel[] slots;
+  private static final HostChannel[] NO_SLOTS = new HostChannel[0];
+
+  private final int size;
+
+  /** The slots in use so far: grown on demand up to {@link #size}, so an idle host holds few. */
+  private HostChannel[] slots = NO_SLOTS;
+
   private final CookieSource cookies;
   private final Ticker ticker;
   private final Optional<Duration> idleTimeout;
@@ -26,14 +33,14 @@ final class ChannelTable {
    * @param cookies where the channels' cookies come from
    */
   ChannelTable(int size, CookieSource cookies, Ticker ticker, Optional<Duration> idleTimeout) {
-    this.slots = new HostChannel[size];
+    this.size = size;
     this.cookies = cookies;
     this.ticker = ticker;
     this.idleTimeout = idleTimeout;
   }
 
   int size() {
-    return slots.length;
+    return size;
   }
 
   /**
@@ -47,6 +54,10 @@ final class ChannelTable {
         slot = i;
         break;
       }
+    }
+    if (slot < 0 && slots.length < size) {
+      slot = slots.length;
+      slots = Arrays.copyOf(slots, Math.min(size, Math.max(4, slots.length * 2)));
     }
     if (slot < 0) {
       long oldest = Long.MAX_VALUE;

@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
 final class FaultBook {
 
   private final List<Fault> faults = new ArrayList<>();
-  private final Map<Fault, long[]> counts = new IdentityHashMap<>();
+
+  /** How often each fault matched; allocated with the first fault, as most hosts have none. */
+  private Map<Fault, long[]> counts = Map.of();
+
   // A hit only points at its fault, so the count alone bounds what the hits weigh.
   private final History<FaultHit> hits =
       new History<>(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
@@ -42,18 +45,24 @@ final class FaultBook {
   }
 
   void install(Fault fault) {
+    if (counts.isEmpty()) {
+      counts = new IdentityHashMap<>();
+    }
     faults.add(fault);
     counts.put(fault, new long[1]);
   }
 
   boolean remove(Fault fault) {
+    if (!faults.contains(fault)) {
+      return false;
+    }
     counts.remove(fault);
     return faults.remove(fault);
   }
 
   void clear() {
     faults.clear();
-    counts.clear();
+    counts = Map.of();
   }
 
   /**

@@ -21,9 +21,7 @@ import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -35,8 +33,10 @@ import java.util.function.Supplier;
  */
 final class GuestMsgServer {
 
+  private static final byte[] EMPTY = new byte[0];
+
   private final ChannelTable table;
-  private final Map<Integer, Endpoint> endpoints = new HashMap<>();
+  private final Endpoint[] endpoints;
   private final FaultBook faults;
   private final Ticker ticker;
   private final Supplier<Duration> hostTime;
@@ -55,12 +55,22 @@ final class GuestMsgServer {
       boolean highBandwidth,
       boolean cookiesSupported) {
     this.table = table;
-    endpoints.forEach(e -> this.endpoints.put(e.protocol(), e));
+    this.endpoints = endpoints.toArray(new Endpoint[0]);
     this.faults = faults;
     this.ticker = ticker;
     this.hostTime = hostTime;
     this.highBandwidth = highBandwidth;
     this.cookiesSupported = cookiesSupported;
+  }
+
+  /** The endpoint that speaks {@code protocol}, or null. */
+  private Endpoint endpoint(int protocol) {
+    for (Endpoint e : endpoints) {
+      if (e.protocol() == protocol) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** A checkpoint: every operation in progress is cancelled (its next step answers CPT). */
@@ -81,7 +91,7 @@ final class GuestMsgServer {
    * null when the table is full or no endpoint speaks the protocol.
    */
   HostChannel open(int protocol, boolean withCookie) {
-    Endpoint endpoint = endpoints.get(protocol);
+    Endpoint endpoint = endpoint(protocol);
     HostChannel ch = endpoint == null ? null : table.allocate(protocol, withCookie);
     if (ch != null) {
       ch.session = endpoint.open(ch);
@@ -104,7 +114,9 @@ final class GuestMsgServer {
     MessageSubcommand sub = MessageSubcommand.of(r.ecxHigh()).orElse(null);
     if (sub == null) {
       res.answer = lb(r, 0);
-      res.note = MessageSubcommand.nameOf(r.ecxHigh()) + " unknown sub-command";
+      if (res.describe) {
+        res.note = MessageSubcommand.nameOf(r.ecxHigh()) + " unknown sub-command";
+      }
       return;
     }
     if (sub == MessageSubcommand.OPEN) {
@@ -113,10 +125,12 @@ final class GuestMsgServer {
     }
     int id = r.edxHigh();
     HostChannel ch = table.lookup(id, r.esi(), r.edi());
-    String prefix = sub.name() + " ch " + id + ": ";
+    String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
     if (ch == null) {
       res.answer = lb(r, 0);
-      res.note = prefix + table.missReason(id);
+      if (res.describe) {
+        res.note = prefix + table.missReason(id);
+      }
       return;
     }
     table.checkIdle(ch);
@@ -124,57 +138,74 @@ final class GuestMsgServer {
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
-      res.note = prefix + fault.what() + fault.note();
+      if (res.describe) {
+        res.note = prefix + fault.what() + fault.note();
+      }
       return;
     }
     if (sub == MessageSubcommand.CLOSE) {
       table.release(ch);
       res.answer = lb(r, STATUS_SUCCESS);
-      res.note = prefix + "closed" + fault.note();
+      if (res.describe) {
+        res.note = prefix + "closed" + fault.note();
+      }
       return;
     }
     if (!ch.isOpen()) {
       res.answer = lb(r, closedStatus(ch));
-      res.note = prefix + "channel closed by host" + fault.note();
+      if (res.describe) {
+        res.note = prefix + "channel closed by host" + fault.note();
+      }
       return;
     }
     ch.lastActivityNanos = ticker.read();
-    Runnable serve =
-        switch (sub) {
-          case SENDSIZE -> () -> sendSize(ch, r, res, prefix);
-          case SENDPAYLOAD -> () -> sendPayload(ch, r, res, prefix, fault.corrupt());
-          case RECVSIZE -> () -> receiveSize(ch, r, res, prefix);
-          case RECVPAYLOAD -> () -> receivePayload(ch, r, res, prefix, fault.corrupt());
-          case RECVSTATUS -> () -> receiveStatus(ch, r, res, prefix);
-          case OPEN, CLOSE -> throw new AssertionError(sub);
-        };
-    serve.run();
+    switch (sub) {
+      case SENDSIZE -> sendSize(ch, r, res, prefix);
+      case SENDPAYLOAD -> sendPayload(ch, r, res, prefix, fault.corrupt());
+      case RECVSIZE -> receiveSize(ch, r, res, prefix);
+      case RECVPAYLOAD -> receivePayload(ch, r, res, prefix, fault.corrupt());
+      case RECVSTATUS -> receiveStatus(ch, r, res, prefix);
+      case OPEN, CLOSE -> throw new AssertionError(sub);
+    }
     if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
       ch.operationGeneration = checkpointGeneration - 1;
     }
-    res.note += fault.note();
+    if (res.describe) {
+      res.note += fault.note();
+    }
   }
 
   private void open(Registers r, CallResult res, ChannelOwner owner) {
     boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
     String prefix =
-        "OPEN " + BackdoorProtocol.protocolName(protocol) + (withCookie ? " cookie" : "") + ": ";
+        res.describe
+            ? "OPEN "
+                + BackdoorProtocol.protocolName(protocol)
+                + (withCookie ? " cookie" : "")
+                + ": "
+            : "";
     FaultDecision fault = faults.decide(protocol, -1, Step.OPEN, hostTime.get(), null, table);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
-      res.note = prefix + "refused" + fault.note();
+      if (res.describe) {
+        res.note = prefix + "refused" + fault.note();
+      }
       return;
     }
-    if (!endpoints.containsKey(protocol)) {
+    if (endpoint(protocol) == null) {
       res.answer = lb(r, 0);
-      res.note = prefix + "unknown protocol";
+      if (res.describe) {
+        res.note = prefix + "unknown protocol";
+      }
       return;
     }
     if (withCookie && !cookiesSupported) {
       res.answer = lb(r, 0);
-      res.note = prefix + "cookies not supported";
+      if (res.describe) {
+        res.note = prefix + "cookies not supported";
+      }
       return;
     }
     table.expireIdle();
@@ -188,7 +219,9 @@ final class GuestMsgServer {
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
       res.answer = lb(r, 0);
-      res.note = prefix + "channel table full";
+      if (res.describe) {
+        res.note = prefix + "channel table full";
+      }
       return;
     }
     ch.owner = owner;
@@ -199,7 +232,9 @@ final class GuestMsgServer {
             .esi(ch.cookieHigh)
             .edi(ch.cookieLow)
             .build();
-    res.note = prefix + "channel " + ch.id;
+    if (res.describe) {
+      res.note = prefix + "channel " + ch.id;
+    }
   }
 
   // ---- send ----
@@ -208,21 +243,27 @@ final class GuestMsgServer {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: message in progress discarded";
+      if (res.describe) {
+        res.note = prefix + "out of order: message in progress discarded";
+      }
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
     if (length > MAX_GUEST_MESSAGE) {
       ch.abandonOperation();
       res.answer = lb(r, 0);
-      res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
+      if (res.describe) {
+        res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
+      }
       return;
     }
     String refusal = ch.session.refuseSend(length);
     if (refusal != null) {
       ch.abandonOperation();
       res.answer = lb(r, 0);
-      res.note = prefix + length + " bytes: " + refusal;
+      if (res.describe) {
+        res.note = prefix + length + " bytes: " + refusal;
+      }
       return;
     }
     // A send ends any receive in progress; the message being received stays available.
@@ -230,15 +271,19 @@ final class GuestMsgServer {
     int hb = highBandwidth ? STATUS_HB : 0;
     res.answer = lb(r, STATUS_SUCCESS | hb);
     if (length == 0) {
-      res.note = prefix + "0 bytes, delivered";
-      ch.session.message(new byte[0]);
+      if (res.describe) {
+        res.note = prefix + "0 bytes, delivered";
+      }
+      ch.session.message(EMPTY);
       return;
     }
     ch.operation = ChannelInfo.Operation.SENDING;
     ch.operationGeneration = checkpointGeneration;
     ch.sendBuffer = new byte[(int) length];
     ch.sendOffset = 0;
-    res.note = prefix + length + " bytes announced";
+    if (res.describe) {
+      res.note = prefix + length + " bytes announced";
+    }
   }
 
   /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
@@ -255,12 +300,16 @@ final class GuestMsgServer {
       HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
       res.answer = lb(r, STATUS_CPT);
-      res.note = prefix + "checkpoint: send cancelled";
+      if (res.describe) {
+        res.note = prefix + "checkpoint: send cancelled";
+      }
       return;
     }
     if (ch.operation != ChannelInfo.Operation.SENDING) {
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: no send in progress";
+      if (res.describe) {
+        res.note = prefix + "out of order: no send in progress";
+      }
       return;
     }
     ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
@@ -268,10 +317,14 @@ final class GuestMsgServer {
     if (ch.sendOffset == ch.sendBuffer.length) {
       byte[] message = ch.sendBuffer;
       ch.abandonOperation();
-      res.note = prefix + "piece, message of " + message.length + " bytes delivered";
+      if (res.describe) {
+        res.note = prefix + "piece, message of " + message.length + " bytes delivered";
+      }
       ch.session.message(message);
     } else {
-      res.note = prefix + "piece " + ch.sendOffset + "/" + ch.sendBuffer.length;
+      if (res.describe) {
+        res.note = prefix + "piece " + ch.sendOffset + "/" + ch.sendBuffer.length;
+      }
     }
   }
 
@@ -281,7 +334,9 @@ final class GuestMsgServer {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: message in progress discarded";
+      if (res.describe) {
+        res.note = prefix + "out of order: message in progress discarded";
+      }
       return;
     }
     ch.abandonOperation();
@@ -289,7 +344,9 @@ final class GuestMsgServer {
     Endpoint.Offer offer = ch.session.offer();
     if (offer == null) {
       res.answer = lb(r, STATUS_SUCCESS | hb);
-      res.note = prefix + "nothing to receive";
+      if (res.describe) {
+        res.note = prefix + "nothing to receive";
+      }
       return;
     }
     byte[] message = offer.bytes();
@@ -315,7 +372,9 @@ final class GuestMsgServer {
       HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
       res.answer = lb(r, STATUS_CPT);
-      res.note = prefix + "checkpoint: receive cancelled";
+      if (res.describe) {
+        res.note = prefix + "checkpoint: receive cancelled";
+      }
       return;
     }
     boolean receiving =
@@ -323,18 +382,24 @@ final class GuestMsgServer {
             || ch.operation == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: no receive in progress";
+      if (res.describe) {
+        res.note = prefix + "out of order: no receive in progress";
+      }
       return;
     }
     if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
       ch.abandonOperation();
       res.answer = lb(r, STATUS_SUCCESS);
-      res.note = prefix + "guest reports receive failed; message kept";
+      if (res.describe) {
+        res.note = prefix + "guest reports receive failed; message kept";
+      }
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVING) {
       res.answer = lb(r, 0);
-      res.note = prefix + "out of order: payload all fetched";
+      if (res.describe) {
+        res.note = prefix + "out of order: payload all fetched";
+      }
       return;
     }
     int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
@@ -344,20 +409,26 @@ final class GuestMsgServer {
             .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
             .ebx(word)
             .build();
-    res.note = prefix + "piece " + ch.receiveOffset + "/" + ch.receiveBuffer.length;
+    if (res.describe) {
+      res.note = prefix + "piece " + ch.receiveOffset + "/" + ch.receiveBuffer.length;
+    }
   }
 
   private void receiveStatus(HostChannel ch, Registers r, CallResult res, String prefix) {
     if (cancelledByCheckpoint(ch)) {
       res.answer = lb(r, STATUS_CPT);
-      res.note = prefix + "checkpoint: receive cancelled";
+      if (res.describe) {
+        res.note = prefix + "checkpoint: receive cancelled";
+      }
       return;
     }
     boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
     if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
       ch.abandonOperation();
       res.answer = lb(r, STATUS_SUCCESS);
-      res.note = prefix + "guest reports receive failed; message kept";
+      if (res.describe) {
+        res.note = prefix + "guest reports receive failed; message kept";
+      }
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVED) {
@@ -374,10 +445,14 @@ final class GuestMsgServer {
     ch.abandonOperation();
     res.answer = lb(r, STATUS_SUCCESS);
     if (!success) {
-      res.note = prefix + "guest reports receive failed; message kept";
+      if (res.describe) {
+        res.note = prefix + "guest reports receive failed; message kept";
+      }
       return;
     }
-    res.note = prefix + "message of " + length + " bytes received";
+    if (res.describe) {
+      res.note = prefix + "message of " + length + " bytes received";
+    }
     ch.session.received();
   }
 
@@ -389,15 +464,19 @@ final class GuestMsgServer {
 
   /** One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}. */
   void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res) {
-    String prefix = (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": ";
+    String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
     if (r.eax() != MAGIC) {
       res.answer = hb(r, 0).withEax(NO_BACKDOOR);
-      res.note = prefix + "wrong magic";
+      if (res.describe) {
+        res.note = prefix + "wrong magic";
+      }
       return;
     }
     if (r.ebxLow() != HB_CMD_MESSAGE) {
       res.answer = hb(r, 0);
-      res.note = prefix + "unknown HB command " + r.ebxLow();
+      if (res.describe) {
+        res.note = prefix + "unknown HB command " + r.ebxLow();
+      }
       return;
     }
     int id = r.edxHigh();
@@ -405,7 +484,9 @@ final class GuestMsgServer {
     HostChannel ch = out ? table.lookup(id, r.ebp(), r.edi()) : table.lookup(id, r.esi(), r.ebp());
     if (ch == null) {
       res.answer = hb(r, 0);
-      res.note = prefix + table.missReason(id);
+      if (res.describe) {
+        res.note = prefix + table.missReason(id);
+      }
       return;
     }
     table.checkIdle(ch);
@@ -414,27 +495,37 @@ final class GuestMsgServer {
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = hb(r, fault.status());
-      res.note = prefix + fault.what() + fault.note();
+      if (res.describe) {
+        res.note = prefix + fault.what() + fault.note();
+      }
       return;
     }
     if (!ch.isOpen()) {
       res.answer = hb(r, closedStatus(ch));
-      res.note = prefix + "channel closed by host" + fault.note();
+      if (res.describe) {
+        res.note = prefix + "channel closed by host" + fault.note();
+      }
       return;
     }
     ch.lastActivityNanos = ticker.read();
     if (cancelledByCheckpoint(ch)) {
       res.answer = hb(r, STATUS_CPT);
-      res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
+      if (res.describe) {
+        res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
+      }
     } else if (!highBandwidth) {
       res.answer = hb(r, 0);
-      res.note = prefix + "high-bandwidth port not offered";
+      if (res.describe) {
+        res.note = prefix + "high-bandwidth port not offered";
+      }
     } else if (out) {
       hbOut(ch, r, bytes, res, prefix, fault.corrupt());
     } else {
       hbIn(ch, r, bytes, res, prefix, fault.corrupt());
     }
-    res.note += fault.note();
+    if (res.describe) {
+      res.note += fault.note();
+    }
   }
 
   private void hbOut(
@@ -462,7 +553,9 @@ final class GuestMsgServer {
     }
     ch.abandonOperation();
     res.answer = hb(r, STATUS_SUCCESS);
-    res.note = prefix + "message of " + message.length + " bytes delivered";
+    if (res.describe) {
+      res.note = prefix + "message of " + message.length + " bytes delivered";
+    }
     ch.session.message(message);
   }
 

@@ -26,8 +26,9 @@ final class History<T> {
   private final int countLimit;
   private final long byteLimit;
   private final ToLongFunction<T> weigher;
-  private final Deque<T> items = new ArrayDeque<>();
-  private final Deque<Long> weights = new ArrayDeque<>();
+  // Allocated with the first kept item, so a history that keeps nothing holds no deques.
+  private Deque<T> items;
+  private Deque<Long> weights;
   private long bytes;
 
   History(int countLimit, long byteLimit, ToLongFunction<T> weigher) {
@@ -41,6 +42,10 @@ final class History<T> {
     long w = weigher.applyAsLong(item);
     if (countLimit <= 0 || w > byteLimit) {
       return;
+    }
+    if (items == null) {
+      items = new ArrayDeque<>();
+      weights = new ArrayDeque<>();
     }
     while (items.size() >= countLimit || bytes + w > byteLimit) {
       items.removeFirst();
@@ -58,11 +63,11 @@ final class History<T> {
 
   /** The kept items, oldest first. */
   List<T> items() {
-    return ImmutableList.copyOf(items);
+    return items == null ? ImmutableList.of() : ImmutableList.copyOf(items);
   }
 
   /** The kept items, oldest first, without a copy (for the owner's own reading). */
   Iterable<T> view() {
-    return items;
+    return items == null ? List.of() : items;
   }
 }

@@ -88,14 +88,14 @@ final class InProcessBackdoor implements Backdoor {
   /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */
   private Registers call(
       TraceCall.Operation operation, Registers r, byte[] bytes, Consumer<CallResult> serve) {
-    CallResult res = new CallResult();
+    CallResult res = new CallResult(callLog.keeps());
     synchronized (lock) {
       serve.accept(res);
       if (bytes != null) {
         res.payloadLength = bytes.length;
         res.payloadCrc = callLog.crc(bytes);
       }
-      callLog.add(operation, hostTime.get(), r, res);
+      callLog.add(operation, callLog.keeps() ? hostTime.get() : null, r, res);
     }
     if (!res.delay.isZero()) {
       delayer.accept(res.delay);
@@ -114,7 +114,9 @@ final class InProcessBackdoor implements Backdoor {
       messages.message(r, res, owner);
     } else if (answer == null) {
       res.answer = r.withEax(NO_BACKDOOR);
-      res.note = "unknown command " + r.ecxLow();
+      if (res.describe) {
+        res.note = "unknown command " + r.ecxLow();
+      }
     } else {
       res.answer = answer;
       res.note = command.name();

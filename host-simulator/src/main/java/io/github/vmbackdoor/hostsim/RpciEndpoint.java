@@ -27,7 +27,11 @@ final class RpciEndpoint implements Endpoint {
   private final String machineId;
   private final Supplier<Duration> hostTime;
   private final PowerOperations powerOperations;
-  private final Map<String, RpciHandler> handlers = new HashMap<>();
+  private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
+
+  /** The handlers installed on this host, over the built-ins; allocated with the first. */
+  private Map<String, RpciHandler> handlers = Map.of();
+
   private final History<RpciRequest> requests;
   private long requestCount;
   private final GuestStore<String> guestInfo;
@@ -63,7 +67,6 @@ final class RpciEndpoint implements Endpoint {
     this.hostTime = hostTime;
     this.machineId = machineId;
     this.powerOperations = powerOperations;
-    installBuiltInHandlers();
   }
 
   @Override
@@ -105,6 +108,9 @@ final class RpciEndpoint implements Endpoint {
   }
 
   void handler(String name, RpciHandler handler) {
+    if (handlers.isEmpty()) {
+      handlers = new HashMap<>();
+    }
     handlers.put(name, handler);
   }
 
@@ -118,27 +124,47 @@ final class RpciEndpoint implements Endpoint {
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     requestCount++;
     requests.add(request);
-    RpciHandler handler = handlerFor(request.command());
-    String reply = handler != null ? handler.reply(request) : UNKNOWN_COMMAND;
+    String reply = reply(request);
     return reply.getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  /** The exact handler, else the one with the longest matching {@code prefix*} key, or null. */
-  private RpciHandler handlerFor(String command) {
+  /** A built-in handler: the reply of {@code endpoint} to {@code request}. */
+  private interface BuiltIn {
+    String reply(RpciEndpoint endpoint, RpciRequest request);
+  }
+
+  /**
+   * The reply of the handler for the request's command: the exact name, else the longest matching
+   * {@code prefix*} key; a handler installed on the host comes before a built-in of the same name.
+   */
+  private String reply(RpciRequest request) {
+    String command = request.command();
     RpciHandler exact = handlers.get(command);
     if (exact != null) {
-      return exact;
+      return exact.reply(request);
     }
-    RpciHandler best = null;
-    int bestLength = -1;
-    for (Map.Entry<String, RpciHandler> e : handlers.entrySet()) {
+    BuiltIn builtIn = BUILT_INS.get(command);
+    if (builtIn != null) {
+      return builtIn.reply(this, request);
+    }
+    Map.Entry<String, RpciHandler> custom = longestPrefix(handlers, command);
+    Map.Entry<String, BuiltIn> shared = longestPrefix(BUILT_INS, command);
+    if (custom != null
+        && (shared == null || custom.getKey().length() >= shared.getKey().length())) {
+      return custom.getValue().reply(request);
+    }
+    return shared != null ? shared.getValue().reply(this, request) : UNKNOWN_COMMAND;
+  }
+
+  /** The entry with the longest {@code prefix*} key that {@code command} starts with, or null. */
+  private static <H> Map.Entry<String, H> longestPrefix(Map<String, H> map, String command) {
+    Map.Entry<String, H> best = null;
+    for (Map.Entry<String, H> e : map.entrySet()) {
       String key = e.getKey();
-      if (key.endsWith("*")) {
-        String prefix = key.substring(0, key.length() - 1);
-        if (command.startsWith(prefix) && prefix.length() > bestLength) {
-          best = e.getValue();
-          bestLength = prefix.length();
-        }
+      if (key.endsWith("*")
+          && command.startsWith(key.substring(0, key.length() - 1))
+          && (best == null || key.length() > best.getKey().length())) {
+        best = e;
       }
     }
     return best;
@@ -184,17 +210,19 @@ final class RpciEndpoint implements Endpoint {
 
   // ---- built-in handlers ----
 
-  private void installBuiltInHandlers() {
-    handlers.put(
+  /** The built-in handlers, shared by every host: each answers on the endpoint it is given. */
+  private static Map<String, BuiltIn> builtInHandlers() {
+    Map<String, BuiltIn> b = new HashMap<>();
+    b.put(
         "info-get",
-        req -> {
+        (e, req) -> {
           String key = req.arguments().trim();
-          String value = guestInfo.get(key);
+          String value = e.guestInfo.get(key);
           return key.startsWith(GUESTINFO) && value != null ? "1 " + value : "0 No value found";
         });
-    handlers.put(
+    b.put(
         "info-set",
-        req -> {
+        (e, req) -> {
           String args = req.arguments();
           int space = args.indexOf(' ');
           if (space < 0 || space == args.length() - 1) {
@@ -205,54 +233,54 @@ final class RpciEndpoint implements Endpoint {
           if (!key.startsWith(GUESTINFO)) {
             return "0 Permission denied";
           }
-          String refusal = guestInfo.refusal(key, value);
+          String refusal = e.guestInfo.refusal(key, value);
           if (refusal != null) {
             return "0 " + refusal + " guestinfo variables";
           }
-          guestInfo.put(key, value);
+          e.guestInfo.put(key, value);
           return "1 ";
         });
-    handlers.put(
+    b.put(
         "log",
-        req -> {
-          guestLog.add(req.arguments());
+        (e, req) -> {
+          e.guestLog.add(req.arguments());
           return "1 ";
         });
-    handlers.put(
+    b.put(
         "tools.set.version",
-        req -> {
-          toolsVersion = req.arguments().trim();
+        (e, req) -> {
+          e.toolsVersion = req.arguments().trim();
           return "1 ";
         });
-    handlers.put(
+    b.put(
         "tools.set.versiontype",
-        req -> {
+        (e, req) -> {
           String[] parts = req.arguments().trim().split(" +");
-          toolsVersion = parts[0];
-          toolsVersionType = parts.length > 1 ? parts[1] : null;
+          e.toolsVersion = parts[0];
+          e.toolsVersionType = parts.length > 1 ? parts[1] : null;
           return "1 ";
         });
-    handlers.put(
+    b.put(
         "tools.capability.*",
-        req -> {
+        (e, req) -> {
           String name = req.command().substring("tools.capability.".length());
-          String refusal = capabilities.refusal(name, req.arguments());
+          String refusal = e.capabilities.refusal(name, req.arguments());
           if (refusal != null) {
             return "0 " + refusal + " capabilities";
           }
-          capabilities.put(name, req.arguments());
+          e.capabilities.put(name, req.arguments());
           return "1 ";
         });
-    handlers.put(
+    b.put(
         "vmx.capability.unified_loop",
-        req -> {
-          unifiedLoopApps.add(req.arguments().trim());
+        (e, req) -> {
+          e.unifiedLoopApps.add(req.arguments().trim());
           return "1 ";
         });
-    handlers.put("tools.os.statechange.status", this::stateChangeStatus);
-    handlers.put(
+    b.put("tools.os.statechange.status", RpciEndpoint::stateChangeStatus);
+    b.put(
         "SetGuestInfo",
-        req -> {
+        (e, req) -> {
           // "SetGuestInfo  <type> <value>": the arguments start with the second space
           String args =
               req.arguments().startsWith(" ") ? req.arguments().substring(1) : req.arguments();
@@ -261,18 +289,19 @@ final class RpciEndpoint implements Endpoint {
           int typeNumber;
           try {
             typeNumber = Integer.parseInt(type);
-          } catch (NumberFormatException e) {
+          } catch (NumberFormatException notANumber) {
             return "0 Invalid arguments";
           }
           String value = space < 0 ? "" : args.substring(space + 1);
-          String refusal = setGuestInfo.refusal(typeNumber, value);
+          String refusal = e.setGuestInfo.refusal(typeNumber, value);
           if (refusal != null) {
             return "0 " + refusal + " guest info types";
           }
-          setGuestInfo.put(typeNumber, value);
+          e.setGuestInfo.put(typeNumber, value);
           return "1 ";
         });
-    handlers.put("machine.id.get", req -> "1 " + machineId);
+    b.put("machine.id.get", (e, req) -> "1 " + e.machineId);
+    return Map.copyOf(b);
   }
 
   /**

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -37,7 +36,15 @@ public final class Simulation {
   private final long seed;
   private final Instant start;
   private final SplittableRandom random;
-  private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  private final EventQueue<Event> queue = new EventQueue<>();
+  private final Clock clock = new VirtualClock(this, ZoneOffset.UTC);
+  private final Ticker ticker =
+      new Ticker() {
+        @Override
+        public long read() {
+          return nanos();
+        }
+      };
   private long nowNanos;
   private long sequence;
   private long eventsRun;
@@ -97,19 +104,16 @@ public final class Simulation {
     return random.split();
   }
 
-  /** A clock that reads virtual time (UTC). */
+  /** A clock that reads virtual time (UTC); the same instance every time. */
   public Clock clock() {
-    return new VirtualClock(this, ZoneOffset.UTC);
+    return clock;
   }
 
-  /** A Guava ticker that reads virtual nanoseconds since the start. */
+  /**
+   * A Guava ticker that reads virtual nanoseconds since the start; the same instance every time.
+   */
   public Ticker ticker() {
-    return new Ticker() {
-      @Override
-      public long read() {
-        return nanos();
-      }
-    };
+    return ticker;
   }
 
   /** Events waiting to run. */
@@ -131,8 +135,8 @@ public final class Simulation {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkNotNull(action, "action");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    Event e = new Event(later(delay), sequence++, action);
-    queue.add(e);
+    Event e = new Event(later(delay), action);
+    queue.add(e.dueNanos, sequence++, e);
     return e;
   }
 
@@ -198,7 +202,9 @@ public final class Simulation {
       nowNanos = Math.max(nowNanos, e.dueNanos);
       eventsRun++;
     }
-    e.action.run();
+    if (!e.cancelled) {
+      e.action.run();
+    }
     return true;
   }
 
@@ -217,8 +223,7 @@ public final class Simulation {
     int n = 0;
     while (true) {
       synchronized (this) {
-        Event next = queue.peek();
-        if (next == null || next.dueNanos > end) {
+        if (queue.isEmpty() || queue.headDue() > end) {
           nowNanos = Math.max(nowNanos, end);
           return n;
         }
@@ -242,8 +247,7 @@ public final class Simulation {
     }
     while (!condition.getAsBoolean()) {
       synchronized (this) {
-        Event next = queue.peek();
-        if (next == null || next.dueNanos > end) {
+        if (queue.isEmpty() || queue.headDue() > end) {
           nowNanos = Math.max(nowNanos, end);
           return condition.getAsBoolean();
         }
@@ -262,27 +266,14 @@ public final class Simulation {
     boolean isCancelled();
   }
 
-  private static final class Event implements Comparable<Event>, Scheduled {
+  private static final class Event implements Scheduled {
     final long dueNanos;
-    final long sequence;
     final Runnable action;
     volatile boolean cancelled;
 
-    Event(long dueNanos, long sequence, Runnable action) {
+    Event(long dueNanos, Runnable action) {
       this.dueNanos = dueNanos;
-      this.sequence = sequence;
-      this.action =
-          () -> {
-            if (!cancelled) {
-              action.run();
-            }
-          };
-    }
-
-    @Override
-    public int compareTo(Event o) {
-      int c = Long.compare(dueNanos, o.dueNanos);
-      return c != 0 ? c : Long.compare(sequence, o.sequence);
+      this.action = action;
     }
 
     @Override

@@ -4,11 +4,11 @@ import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -56,9 +56,11 @@ final class ToolsCommandTable implements TcloDispatcher {
   private final RpciClient rpci;
   private final Consumer<GuestOsState> powerCallback;
   private final TcloListener listener;
-  private final Map<String, TcloHandler> builtIns;
-  private final Map<String, TcloHandler> handlers = new ConcurrentHashMap<>();
-  private final Map<String, String> hostOptions = new ConcurrentHashMap<>();
+  // Copy-on-write maps: registered and set rarely, read on every command, empty for most guests
+  // (an empty one is the shared Map.of(), where a concurrent map would cost every guest its
+  // object).
+  private volatile Map<String, TcloHandler> handlers = Map.of();
+  private volatile Map<String, String> hostOptions = Map.of();
 
   ToolsCommandTable(
       TcloOptions options,
@@ -69,17 +71,28 @@ final class ToolsCommandTable implements TcloDispatcher {
     this.rpci = rpci;
     this.powerCallback = powerCallback;
     this.listener = listener;
-    Map<String, TcloHandler> b = new LinkedHashMap<>();
+  }
+
+  /** A built-in command: its result on the table it is given; shared by every table. */
+  private interface BuiltIn {
+    TcloResult handle(ToolsCommandTable table, String arguments);
+  }
+
+  private static final Map<String, BuiltIn> BUILT_INS = builtIns();
+
+  private static Map<String, BuiltIn> builtIns() {
+    Map<String, BuiltIn> b = new LinkedHashMap<>();
     b.put(
         "reset",
-        arguments -> TcloResult.ok("ATR " + options.appName()).thenAfterReply(this::afterReset));
-    b.put("ping", arguments -> TcloResult.ok());
-    b.put("Capabilities_Register", arguments -> capabilitiesRegister());
-    b.put("Set_Option", this::setOption);
+        (t, arguments) ->
+            TcloResult.ok("ATR " + t.options.appName()).thenAfterReply(t::afterReset));
+    b.put("ping", (t, arguments) -> TcloResult.ok());
+    b.put("Capabilities_Register", (t, arguments) -> t.capabilitiesRegister());
+    b.put("Set_Option", ToolsCommandTable::setOption);
     for (GuestOsState state : GuestOsState.values()) {
-      b.put(state.command(), arguments -> powerOperation(state));
+      b.put(state.command(), (t, arguments) -> t.powerOperation(state));
     }
-    this.builtIns = Collections.unmodifiableMap(b);
+    return Collections.unmodifiableMap(b);
   }
 
   /** Checks a command name a handler may be registered under. */
@@ -92,7 +105,18 @@ final class ToolsCommandTable implements TcloDispatcher {
 
   /** Registers (or replaces) the handler of a command name. */
   void register(String name, TcloHandler handler) {
-    handlers.put(checkName(name), Objects.requireNonNull(handler, "handler"));
+    checkName(name);
+    Objects.requireNonNull(handler, "handler");
+    synchronized (this) {
+      handlers = with(handlers, name, handler);
+    }
+  }
+
+  /** A copy of {@code map} with {@code key} set to {@code value}. */
+  private static <V> Map<String, V> with(Map<String, V> map, String key, V value) {
+    Map<String, V> copy = new HashMap<>(map);
+    copy.put(key, value);
+    return Map.copyOf(copy);
   }
 
   /** The options the host set with {@code Set_Option}, by name. */
@@ -109,9 +133,13 @@ final class ToolsCommandTable implements TcloDispatcher {
     int space = command.indexOf(' ');
     String name = space < 0 ? command : command.substring(0, space);
     String arguments = space < 0 ? "" : command.substring(space);
-    TcloHandler handler = handlers.getOrDefault(name, builtIns.get(name));
-    return handler != null
-        ? handler.handle(arguments)
+    TcloHandler handler = handlers.get(name);
+    if (handler != null) {
+      return handler.handle(arguments);
+    }
+    BuiltIn builtIn = BUILT_INS.get(name);
+    return builtIn != null
+        ? builtIn.handle(this, arguments)
         : TcloResult.error(ToolsService.UNKNOWN_COMMAND);
   }
 
@@ -194,7 +222,9 @@ final class ToolsCommandTable implements TcloDispatcher {
     if (parts.length != 2 || !KNOWN_OPTIONS.contains(parts[0])) {
       return TcloResult.error(ToolsService.INVALID_OPTION);
     }
-    hostOptions.put(parts[0], parts[1]);
+    synchronized (this) {
+      hostOptions = with(hostOptions, parts[0], parts[1]);
+    }
     return TcloResult.ok();
   }
 

@@ -14,9 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -99,13 +97,13 @@ public final class SimulatorServer implements AutoCloseable {
             builder.ticker);
     this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
     this.acceptGroup =
-        new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-accept", true));
+        Transport.CHOSEN.group(1, new DefaultThreadFactory("vmbackdoor-accept", true));
     this.ioGroup =
-        new NioEventLoopGroup(builder.ioThreads, new DefaultThreadFactory("vmbackdoor-io", true));
+        Transport.CHOSEN.group(builder.ioThreads, new DefaultThreadFactory("vmbackdoor-io", true));
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(acceptGroup, ioGroup)
-            .channel(NioServerSocketChannel.class)
+            .channel(Transport.CHOSEN.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(
