@@ -3,6 +3,7 @@ package io.github.vmbackdoor.rpc;
 import io.github.vmbackdoor.core.MessageChannel;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -21,24 +22,7 @@ import java.util.function.Supplier;
  */
 public final class TcloOptions {
 
-  private static final TcloOptions DEFAULTS =
-      new TcloOptions(
-          "vmt0",
-          VmtFlavor.NETBSD,
-          "toolbox",
-          Duration.ofSeconds(1),
-          false,
-          Duration.ofSeconds(1),
-          Duration.ofSeconds(15),
-          60,
-          Duration.ofSeconds(60),
-          MessageChannel.Options.defaults(),
-          "vmbackdoor",
-          "NetBSD 10.0 amd64",
-          "other-64",
-          () -> Duration.ZERO,
-          null,
-          Duration.ofSeconds(15));
+  private static final TcloOptions DEFAULTS = defaultOptions();
 
   private final String deviceName;
   private final VmtFlavor flavor;
@@ -57,39 +41,44 @@ public final class TcloOptions {
   private final String guestIp;
   private final Duration guestInfoInterval;
 
-  private TcloOptions(
-      String deviceName,
-      VmtFlavor flavor,
-      String appName,
-      Duration idleDelay,
-      boolean idleBackoff,
-      Duration restartDelay,
-      Duration openFailureDelay,
-      int restartCap,
-      Duration givingUpDelay,
-      MessageChannel.Options channelOptions,
-      String hostname,
-      String osNameFull,
-      String osName,
-      Supplier<Duration> uptime,
-      String guestIp,
-      Duration guestInfoInterval) {
-    this.deviceName = deviceName;
-    this.flavor = flavor;
-    this.appName = appName;
-    this.idleDelay = idleDelay;
-    this.idleBackoff = idleBackoff;
-    this.restartDelay = restartDelay;
-    this.openFailureDelay = openFailureDelay;
-    this.restartCap = restartCap;
-    this.givingUpDelay = givingUpDelay;
-    this.channelOptions = channelOptions;
-    this.hostname = hostname;
-    this.osNameFull = osNameFull;
-    this.osName = osName;
-    this.uptime = uptime;
-    this.guestIp = guestIp;
-    this.guestInfoInterval = guestInfoInterval;
+  private TcloOptions(Fields f) {
+    this.deviceName = f.deviceName;
+    this.flavor = f.flavor;
+    this.appName = f.appName;
+    this.idleDelay = f.idleDelay;
+    this.idleBackoff = f.idleBackoff;
+    this.restartDelay = f.restartDelay;
+    this.openFailureDelay = f.openFailureDelay;
+    this.restartCap = f.restartCap;
+    this.givingUpDelay = f.givingUpDelay;
+    this.channelOptions = f.channelOptions;
+    this.hostname = f.hostname;
+    this.osNameFull = f.osNameFull;
+    this.osName = f.osName;
+    this.uptime = f.uptime;
+    this.guestIp = f.guestIp;
+    this.guestInfoInterval = f.guestInfoInterval;
+  }
+
+  private static TcloOptions defaultOptions() {
+    Fields f = new Fields();
+    f.deviceName = "vmt0";
+    f.flavor = VmtFlavor.NETBSD;
+    f.appName = "toolbox";
+    f.idleDelay = Duration.ofSeconds(1);
+    f.idleBackoff = false;
+    f.restartDelay = Duration.ofSeconds(1);
+    f.openFailureDelay = Duration.ofSeconds(15);
+    f.restartCap = 60;
+    f.givingUpDelay = Duration.ofSeconds(60);
+    f.channelOptions = MessageChannel.Options.defaults();
+    f.hostname = "vmbackdoor";
+    f.osNameFull = "NetBSD 10.0 amd64";
+    f.osName = "other-64";
+    f.uptime = () -> Duration.ZERO;
+    f.guestIp = null;
+    f.guestInfoInterval = Duration.ofSeconds(15);
+    return new TcloOptions(f);
   }
 
   /**
@@ -177,288 +166,6 @@ public final class TcloOptions {
     return guestIp;
   }
 
-  /** These options with another device name in the log lines. */
-  public TcloOptions withDeviceName(String value) {
-    if (value.isEmpty()) {
-      throw new IllegalArgumentException("empty device name");
-    }
-    return new TcloOptions(
-        value,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options imitating another vmt (and printing registers its way). */
-  public TcloOptions withFlavor(VmtFlavor value) {
-    return new TcloOptions(
-        deviceName,
-        Objects.requireNonNull(value),
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another application name (no spaces). */
-  public TcloOptions withAppName(String value) {
-    if (value.isEmpty() || value.indexOf(' ') >= 0) {
-      throw new IllegalArgumentException("bad app name: " + value);
-    }
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        value,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another idle delay for the fixed machine. */
-  public TcloOptions withIdleDelay(Duration value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        checkDelay(value),
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with open-vm-tools' idle back-off on or off for the fixed machine. */
-  public TcloOptions withIdleBackoff(boolean value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        value,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another delay between a failure and the reopen (fixed machine). */
-  public TcloOptions withRestartDelay(Duration value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        checkDelay(value),
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another delay after a failed open (fixed machine). */
-  public TcloOptions withOpenFailureDelay(Duration value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        checkDelay(value),
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another restart cap (fixed machine). */
-  public TcloOptions withRestartCap(int value) {
-    if (value < 0) {
-      throw new IllegalArgumentException("restart cap must be >= 0: " + value);
-    }
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        value,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another delay once the restart cap is reached (fixed machine). */
-  public TcloOptions withGivingUpDelay(Duration value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        checkDelay(value),
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with other options for the fixed machine's TCLO channel. */
-  public TcloOptions withChannelOptions(MessageChannel.Options value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        Objects.requireNonNull(value),
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another host name and OS names reported over RPCI. */
-  public TcloOptions withGuestIdentity(String hostname, String osNameFull, String osName) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        Objects.requireNonNull(hostname),
-        Objects.requireNonNull(osNameFull),
-        Objects.requireNonNull(osName),
-        uptime,
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** These options with another uptime source (a simulation's elapsed time, say). */
-  public TcloOptions withUptime(Supplier<Duration> value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        Objects.requireNonNull(value),
-        guestIp,
-        guestInfoInterval);
-  }
-
-  /** The guest IPv4 address, or {@code null} for a guest without one. */
-  public TcloOptions withGuestIp(String value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        value,
-        guestInfoInterval);
-  }
-
   /**
    * vmt machines: how often vmt's own periodic tick ({@code vmt_tick}) reports the guest info and
    * uptime over RPCI (15 s); {@link Duration#ZERO} leaves it out. The machines have no clock: they
@@ -468,25 +175,99 @@ public final class TcloOptions {
     return guestInfoInterval;
   }
 
+  /** These options with another device name in the log lines. */
+  public TcloOptions withDeviceName(String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("empty device name");
+    }
+    return with(f -> f.deviceName = value);
+  }
+
+  /** These options imitating another vmt (and printing registers its way). */
+  public TcloOptions withFlavor(VmtFlavor value) {
+    Objects.requireNonNull(value);
+    return with(f -> f.flavor = value);
+  }
+
+  /** These options with another application name (no spaces). */
+  public TcloOptions withAppName(String value) {
+    if (value.isEmpty() || value.indexOf(' ') >= 0) {
+      throw new IllegalArgumentException("bad app name: " + value);
+    }
+    return with(f -> f.appName = value);
+  }
+
+  /** These options with another idle delay for the fixed machine. */
+  public TcloOptions withIdleDelay(Duration value) {
+    checkDelay(value);
+    return with(f -> f.idleDelay = value);
+  }
+
+  /** These options with open-vm-tools' idle back-off on or off for the fixed machine. */
+  public TcloOptions withIdleBackoff(boolean value) {
+    return with(f -> f.idleBackoff = value);
+  }
+
+  /** These options with another delay between a failure and the reopen (fixed machine). */
+  public TcloOptions withRestartDelay(Duration value) {
+    checkDelay(value);
+    return with(f -> f.restartDelay = value);
+  }
+
+  /** These options with another delay after a failed open (fixed machine). */
+  public TcloOptions withOpenFailureDelay(Duration value) {
+    checkDelay(value);
+    return with(f -> f.openFailureDelay = value);
+  }
+
+  /** These options with another restart cap (fixed machine). */
+  public TcloOptions withRestartCap(int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("restart cap must be >= 0: " + value);
+    }
+    return with(f -> f.restartCap = value);
+  }
+
+  /** These options with another delay once the restart cap is reached (fixed machine). */
+  public TcloOptions withGivingUpDelay(Duration value) {
+    checkDelay(value);
+    return with(f -> f.givingUpDelay = value);
+  }
+
+  /** These options with other options for the fixed machine's TCLO channel. */
+  public TcloOptions withChannelOptions(MessageChannel.Options value) {
+    Objects.requireNonNull(value);
+    return with(f -> f.channelOptions = value);
+  }
+
+  /** These options with another host name and OS names reported over RPCI. */
+  public TcloOptions withGuestIdentity(String hostname, String osNameFull, String osName) {
+    Objects.requireNonNull(hostname);
+    Objects.requireNonNull(osNameFull);
+    Objects.requireNonNull(osName);
+    return with(
+        f -> {
+          f.hostname = hostname;
+          f.osNameFull = osNameFull;
+          f.osName = osName;
+        });
+  }
+
+  /** These options with another uptime source (a simulation's elapsed time, say). */
+  public TcloOptions withUptime(Supplier<Duration> value) {
+    Objects.requireNonNull(value);
+    return with(f -> f.uptime = value);
+  }
+
+  /** The guest IPv4 address, or {@code null} for a guest without one. */
+  public TcloOptions withGuestIp(String value) {
+    return with(f -> f.guestIp = value);
+  }
+
   /** vmt's periodic guest-info interval; zero turns the periodic RPCIs off. */
   public TcloOptions withGuestInfoInterval(Duration value) {
-    return new TcloOptions(
-        deviceName,
-        flavor,
-        appName,
-        idleDelay,
-        idleBackoff,
-        restartDelay,
-        openFailureDelay,
-        restartCap,
-        givingUpDelay,
-        channelOptions,
-        hostname,
-        osNameFull,
-        osName,
-        uptime,
-        guestIp,
-        checkDelay(value));
+    checkDelay(value);
+    return with(f -> f.guestInfoInterval = value);
   }
 
   /** The reset reply, {@code OK ATR <appName>}. */
@@ -504,6 +285,56 @@ public final class TcloOptions {
       throw new IllegalArgumentException("negative delay: " + d);
     }
     return d;
+  }
+
+  /**
+   * These options with one or more fields changed: the one way every {@code with} method copies.
+   */
+  private TcloOptions with(Consumer<Fields> change) {
+    Fields copy = new Fields(this);
+    change.accept(copy);
+    return new TcloOptions(copy);
+  }
+
+  /** The fields of a {@link TcloOptions} while a copy is being changed. */
+  private static final class Fields {
+    String deviceName;
+    VmtFlavor flavor;
+    String appName;
+    Duration idleDelay;
+    boolean idleBackoff;
+    Duration restartDelay;
+    Duration openFailureDelay;
+    int restartCap;
+    Duration givingUpDelay;
+    MessageChannel.Options channelOptions;
+    String hostname;
+    String osNameFull;
+    String osName;
+    Supplier<Duration> uptime;
+    String guestIp;
+    Duration guestInfoInterval;
+
+    Fields() {}
+
+    Fields(TcloOptions o) {
+      deviceName = o.deviceName;
+      flavor = o.flavor;
+      appName = o.appName;
+      idleDelay = o.idleDelay;
+      idleBackoff = o.idleBackoff;
+      restartDelay = o.restartDelay;
+      openFailureDelay = o.openFailureDelay;
+      restartCap = o.restartCap;
+      givingUpDelay = o.givingUpDelay;
+      channelOptions = o.channelOptions;
+      hostname = o.hostname;
+      osNameFull = o.osNameFull;
+      osName = o.osName;
+      uptime = o.uptime;
+      guestIp = o.guestIp;
+      guestInfoInterval = o.guestInfoInterval;
+    }
   }
 
   @Override
