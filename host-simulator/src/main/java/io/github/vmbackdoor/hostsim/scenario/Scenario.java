@@ -19,12 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -206,20 +203,7 @@ public final class Scenario {
       VirtualHost host,
       BiConsumer<Duration, Runnable> scheduler,
       BiConsumer<Duration, ScenarioEvent> ran) {
-    Preconditions.checkNotNull(host, "host");
-    Preconditions.checkNotNull(scheduler, "scheduler");
-    Preconditions.checkNotNull(ran, "ran");
-    Map<String, Fault> faults = new HashMap<>();
-    for (ScenarioEvent e : events) {
-      for (Duration t : e.occurrences(length)) {
-        scheduler.accept(
-            t,
-            () -> {
-              e.apply(host, faults);
-              ran.accept(t, e);
-            });
-      }
-    }
+    new TimelinePlayer(events, length).scheduleAll(host, scheduler, ran);
   }
 
   /**
@@ -232,48 +216,7 @@ public final class Scenario {
    */
   public void playTimeline(
       List<VirtualHost> hosts, BiConsumer<Duration, Runnable> scheduler, Runnable ended) {
-    Preconditions.checkNotNull(hosts, "hosts");
-    Preconditions.checkNotNull(scheduler, "scheduler");
-    Preconditions.checkNotNull(ended, "ended");
-    List<Map<String, Fault>> faults = new ArrayList<>();
-    hosts.forEach(h -> faults.add(new HashMap<>()));
-    AtomicInteger running = new AtomicInteger(1);
-    Runnable done =
-        () -> {
-          if (running.decrementAndGet() == 0) {
-            ended.run();
-          }
-        };
-    for (ScenarioEvent e : events) {
-      Optional<Duration> first = e.first(length);
-      if (first.isPresent()) {
-        running.incrementAndGet();
-        playFrom(e, first.get(), hosts, faults, scheduler, done);
-      }
-    }
-    done.run();
-  }
-
-  private void playFrom(
-      ScenarioEvent e,
-      Duration at,
-      List<VirtualHost> hosts,
-      List<Map<String, Fault>> faults,
-      BiConsumer<Duration, Runnable> scheduler,
-      Runnable done) {
-    scheduler.accept(
-        at,
-        () -> {
-          for (int i = 0; i < hosts.size(); i++) {
-            e.apply(hosts.get(i), faults.get(i));
-          }
-          Optional<Duration> next = e.after(at, length);
-          if (next.isPresent()) {
-            playFrom(e, next.get(), hosts, faults, scheduler, done);
-          } else {
-            done.run();
-          }
-        });
+    new TimelinePlayer(events, length).play(hosts, scheduler, ended);
   }
 
   /**
