@@ -28,8 +28,10 @@ import java.util.concurrent.Future;
  * at exponential intervals of {@code meanEventGap} on average per VM.
  *
  * <p>The VMs are split into one shard per thread; each shard is a {@link Simulation} of its own
- * (virtual time is per shard; shards share nothing), run on its own thread. Hosts run with the call
- * log off and no history kept (limit 0), as a simulation of this size would; the guests' events are
+ * (virtual time is per shard; shards share nothing), run on its own thread. Each VM runs in a
+ * {@linkplain Simulation#newLane() lane} of its shard, a window of {@code laneWindowSeconds} at a
+ * time (0: no lanes, every VM on one shared timeline, for comparison). Hosts run with the call log
+ * off and no history kept (limit 0), as a simulation of this size would; the guests' events are
  * counted, not stored.
  *
  * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
@@ -39,7 +41,7 @@ import java.util.concurrent.Future;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.SimulationScale \
- *     [vms=10000] [threads=2] [virtualSeconds=3600] [meanEventGapSeconds=1200]
+ *     [vms=10000] [threads=2] [virtualSeconds=3600] [meanEventGapSeconds=1200] [laneWindowSeconds=60]
  * </pre>
  */
 public final class SimulationScale {
@@ -61,8 +63,15 @@ public final class SimulationScale {
 
     final TcloListener listener;
 
-    Shard(long seed) {
+    /** Whether each VM gets a lane of its own. */
+    final boolean lanes;
+
+    Shard(long seed, Duration laneWindow) {
       sim = Simulation.create(seed);
+      lanes = !laneWindow.isZero();
+      if (lanes) {
+        sim.laneWindow(laneWindow);
+      }
       options = TcloOptions.defaults().withUptime(sim::elapsed);
       scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
       listener =
@@ -90,8 +99,16 @@ public final class SimulationScale {
               .listener(listener)
               .build();
       // Spread the first polls over the first second, as guests that booted apart would.
-      sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), service::start);
-      new HostEvents(host, meanEventGap.toNanos() / 3.0).scheduleNext();
+      Duration firstPoll = Duration.ofNanos(sim.random().nextLong(1_000_000_000L));
+      HostEvents hostEvents = new HostEvents(host, meanEventGap.toNanos() / 3.0);
+      if (lanes) {
+        Simulation.Lane lane = sim.newLane();
+        lane.schedule(firstPoll, service::start);
+        lane.schedule(Duration.ZERO, hostEvents::scheduleNext);
+      } else {
+        sim.schedule(firstPoll, service::start);
+        hostEvents.scheduleNext();
+      }
     }
 
     /**
@@ -149,13 +166,15 @@ public final class SimulationScale {
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     Duration span = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 3600);
     Duration meanGap = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 1200);
+    Duration laneWindow = Duration.ofSeconds(args.length > 4 ? Long.parseLong(args[4]) : 60);
     System.out.printf(
         "%d VMs, %d threads, %s virtual, host events every %s per kind per VM"
-            + " (mean); JDK %s, %d processors, max heap %.0f MiB; load average %.2f%n",
+            + " (mean), %s; JDK %s, %d processors, max heap %.0f MiB; load average %.2f%n",
         vms,
         threads,
         span,
         meanGap,
+        laneWindow.isZero() ? "one shared timeline" : "a lane per VM, window " + laneWindow,
         Runtime.version(),
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() / 1048576.0,
@@ -166,7 +185,7 @@ public final class SimulationScale {
     long setupStart = System.nanoTime();
     List<Shard> shards = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      Shard shard = new Shard(1000 + t);
+      Shard shard = new Shard(1000 + t, laneWindow);
       int mine = vms / threads + (t < vms % threads ? 1 : 0);
       for (int i = 0; i < mine; i++) {
         shard.add(meanGap);

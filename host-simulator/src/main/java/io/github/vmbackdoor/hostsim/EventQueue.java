@@ -3,14 +3,17 @@ package io.github.vmbackdoor.hostsim;
 import java.util.Arrays;
 
 /**
- * The simulation's event queue: a binary min-heap ordered by due time, then by sequence number. The
- * keys live in two {@code long} arrays beside the items, so sifting compares numbers in contiguous
- * memory instead of following a pointer to each event (a {@code PriorityQueue} of events reads one
- * event object per comparison, a cache miss each once the queue outgrows the cache). Not
- * thread-safe: the simulation guards it.
+ * The simulation's event queue: a binary min-heap ordered by a primary order key, then by due time,
+ * then by sequence number. The simulation's primary key is zero for every event unless it runs
+ * lanes (then it is the event's window and lane, see {@link Simulation#newLane()}), so without
+ * lanes the order is due time, then sequence. The keys live in {@code long} arrays beside the
+ * items, so sifting compares numbers in contiguous memory instead of following a pointer to each
+ * event (a {@code PriorityQueue} of events reads one event object per comparison, a cache miss each
+ * once the queue outgrows the cache). Not thread-safe: the simulation guards it.
  */
 final class EventQueue<T> {
 
+  private long[] order = new long[16];
   private long[] due = new long[16];
   private long[] sequence = new long[16];
   private Object[] items = new Object[16];
@@ -29,9 +32,20 @@ final class EventQueue<T> {
     return due[0];
   }
 
+  /** The primary order key of the head; only when not empty. */
+  long headOrder() {
+    return order[0];
+  }
+
+  /** Adds an item with primary key zero. */
   void add(long dueNanos, long seq, T item) {
+    add(0, dueNanos, seq, item);
+  }
+
+  void add(long orderKey, long dueNanos, long seq, T item) {
     if (size == items.length) {
       int n = size * 2;
+      order = Arrays.copyOf(order, n);
       due = Arrays.copyOf(due, n);
       sequence = Arrays.copyOf(sequence, n);
       items = Arrays.copyOf(items, n);
@@ -39,13 +53,13 @@ final class EventQueue<T> {
     int i = size++;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      if (!before(dueNanos, seq, due[parent], sequence[parent])) {
+      if (!before(orderKey, dueNanos, seq, parent)) {
         break;
       }
       move(parent, i);
       i = parent;
     }
-    put(i, dueNanos, seq, item);
+    put(i, orderKey, dueNanos, seq, item);
   }
 
   /** Removes and returns the head, or null when empty. */
@@ -56,6 +70,7 @@ final class EventQueue<T> {
     }
     T head = (T) items[0];
     int last = --size;
+    long o = order[last];
     long d = due[last];
     long s = sequence[last];
     Object item = items[last];
@@ -66,31 +81,41 @@ final class EventQueue<T> {
       while (i < half) {
         int child = 2 * i + 1;
         int right = child + 1;
-        if (right < last && before(due[right], sequence[right], due[child], sequence[child])) {
+        if (right < last && before(order[right], due[right], sequence[right], child)) {
           child = right;
         }
-        if (!before(due[child], sequence[child], d, s)) {
+        if (!before(order[child], due[child], sequence[child], o, d, s)) {
           break;
         }
         move(child, i);
         i = child;
       }
-      put(i, d, s, item);
+      put(i, o, d, s, item);
     }
     return head;
   }
 
-  private static boolean before(long d1, long s1, long d2, long s2) {
+  /** Whether the keys (o, d, s) come before the entry at index {@code j}. */
+  private boolean before(long o, long d, long s, int j) {
+    return before(o, d, s, order[j], due[j], sequence[j]);
+  }
+
+  private static boolean before(long o1, long d1, long s1, long o2, long d2, long s2) {
+    if (o1 != o2) {
+      return o1 < o2;
+    }
     return d1 < d2 || (d1 == d2 && s1 < s2);
   }
 
   private void move(int from, int to) {
+    order[to] = order[from];
     due[to] = due[from];
     sequence[to] = sequence[from];
     items[to] = items[from];
   }
 
-  private void put(int i, long d, long s, Object item) {
+  private void put(int i, long o, long d, long s, Object item) {
+    order[i] = o;
     due[i] = d;
     sequence[i] = s;
     items[i] = item;
