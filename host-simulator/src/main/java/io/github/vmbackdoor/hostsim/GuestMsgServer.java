@@ -3,7 +3,6 @@ package io.github.vmbackdoor.hostsim;
 import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.HB_CMD_MESSAGE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
-import static io.github.vmbackdoor.core.BackdoorProtocol.MAX_GUEST_MESSAGE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDPAYLOAD;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
@@ -42,6 +41,7 @@ final class GuestMsgServer {
   private final Supplier<Duration> hostTime;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
+  private final int guestMessageLimit;
 
   /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
   private long checkpointGeneration;
@@ -52,15 +52,15 @@ final class GuestMsgServer {
       FaultBook faults,
       Ticker ticker,
       Supplier<Duration> hostTime,
-      boolean highBandwidth,
-      boolean cookiesSupported) {
+      HostPolicy policy) {
     this.table = table;
     this.endpoints = endpoints.toArray(new Endpoint[0]);
     this.faults = faults;
     this.ticker = ticker;
     this.hostTime = hostTime;
-    this.highBandwidth = highBandwidth;
-    this.cookiesSupported = cookiesSupported;
+    this.highBandwidth = policy.highBandwidth();
+    this.cookiesSupported = policy.cookies();
+    this.guestMessageLimit = policy.guestMessageLimit();
   }
 
   /** The endpoint that speaks {@code protocol}, or null. */
@@ -249,11 +249,11 @@ final class GuestMsgServer {
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
-    if (length > MAX_GUEST_MESSAGE) {
+    if (length > guestMessageLimit) {
       ch.abandonOperation();
       res.answer = lb(r, 0);
       if (res.describe) {
-        res.note = prefix + length + " bytes: over the limit of " + MAX_GUEST_MESSAGE;
+        res.note = prefix + length + " bytes: over the limit of " + guestMessageLimit;
       }
       return;
     }

@@ -227,6 +227,16 @@ abstract class HostConfig<B extends HostConfig<B>> {
   }
 
   /**
+   * The longest message, in bytes, the host accepts from the guest: a SENDSIZE of more is refused
+   * (status 0) and the channel stays open. 0 to {@link HostPolicy#MAX_GUEST_MESSAGE_LIMIT}; default
+   * 65,536, a VMware host's limit.
+   */
+  public B guestMessageLimit(int bytes) {
+    policy = policy.withGuestMessageLimit(bytes);
+    return self();
+  }
+
+  /**
    * Whether a non-empty TCLO message with no command outstanding is refused at its SENDSIZE (true)
    * or accepted and ignored (false, the default).
    */

@@ -16,6 +16,8 @@ import java.util.Optional;
  *     ones
  * @param highBandwidth whether the host offers the high-bandwidth port
  * @param cookies whether an OPEN with the cookie flag is accepted
+ * @param guestMessageLimit the longest message, in bytes, the host accepts from the guest, 0 to
+ *     {@link #MAX_GUEST_MESSAGE_LIMIT}: a longer SENDSIZE is refused
  * @param rejectUnsolicitedTcloReplies whether a TCLO reply with no command outstanding is refused
  * @param idleTimeout channels idle for longer are closed; empty for never
  * @param tcloTakeover what happens to the older TCLO channel of an application when a newer one
@@ -35,6 +37,7 @@ public record HostPolicy(
     int channelTableSize,
     boolean highBandwidth,
     boolean cookies,
+    int guestMessageLimit,
     boolean rejectUnsolicitedTcloReplies,
     Optional<Duration> idleTimeout,
     Invalidation tcloTakeover,
@@ -50,15 +53,23 @@ public record HostPolicy(
   public static final int MAX_CHANNEL_TABLE_SIZE = 0x10000;
 
   /**
-   * A current host: 128 channels, high bandwidth and cookies offered, no idle timeout; 10,000
-   * entries and 4 MiB per history, 1,024 names and 1 MiB per guest store, 1,024 commands and 1 MiB
-   * in the TCLO queue.
+   * The highest {@link #guestMessageLimit()} a host may be given: 1 MiB, sixteen times a VMware
+   * host's. The host holds the whole announced length of a message being sent from its SENDSIZE on,
+   * so the limit bounds what each channel may make it hold.
+   */
+  public static final int MAX_GUEST_MESSAGE_LIMIT = 1 << 20;
+
+  /**
+   * A current host: 128 channels, high bandwidth and cookies offered, guest messages of at most
+   * 65,536 bytes, no idle timeout; 10,000 entries and 4 MiB per history, 1,024 names and 1 MiB per
+   * guest store, 1,024 commands and 1 MiB in the TCLO queue.
    */
   public static final HostPolicy DEFAULTS =
       new HostPolicy(
           BackdoorProtocol.MAX_CHANNELS,
           true,
           true,
+          BackdoorProtocol.MAX_GUEST_MESSAGE,
           false,
           Optional.empty(),
           Invalidation.HOST_CLOSED,
@@ -77,6 +88,11 @@ public record HostPolicy(
         "the channel table size is 1 to %s, not %s",
         MAX_CHANNEL_TABLE_SIZE,
         channelTableSize);
+    Preconditions.checkArgument(
+        guestMessageLimit >= 0 && guestMessageLimit <= MAX_GUEST_MESSAGE_LIMIT,
+        "the guest message limit is 0 to %s bytes, not %s",
+        MAX_GUEST_MESSAGE_LIMIT,
+        guestMessageLimit);
     Preconditions.checkNotNull(idleTimeout, "idleTimeout");
     idleTimeout.ifPresent(
         t ->
@@ -106,6 +122,7 @@ public record HostPolicy(
         value,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -124,6 +141,7 @@ public record HostPolicy(
         channelTableSize,
         value,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -141,6 +159,26 @@ public record HostPolicy(
     return new HostPolicy(
         channelTableSize,
         highBandwidth,
+        value,
+        guestMessageLimit,
+        rejectUnsolicitedTcloReplies,
+        idleTimeout,
+        tcloTakeover,
+        callLogLimit,
+        historyLimit,
+        historyBytesLimit,
+        guestStoreLimit,
+        guestStoreBytesLimit,
+        tcloQueueLimit,
+        tcloQueueBytesLimit);
+  }
+
+  /** A copy with another guest message limit. */
+  public HostPolicy withGuestMessageLimit(int value) {
+    return new HostPolicy(
+        channelTableSize,
+        highBandwidth,
+        cookies,
         value,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
@@ -160,6 +198,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         value,
         idleTimeout,
         tcloTakeover,
@@ -178,6 +217,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         value,
         tcloTakeover,
@@ -196,6 +236,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         value,
@@ -214,6 +255,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -232,6 +274,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -250,6 +293,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -268,6 +312,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -286,6 +331,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -304,6 +350,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,
@@ -322,6 +369,7 @@ public record HostPolicy(
         channelTableSize,
         highBandwidth,
         cookies,
+        guestMessageLimit,
         rejectUnsolicitedTcloReplies,
         idleTimeout,
         tcloTakeover,

@@ -77,6 +77,16 @@ public final class HostSetting {
               HostPolicy::withCookies),
           of(
               POLICY,
+              "guestMessageLimit",
+              List.of(),
+              "0 to " + HostPolicy.MAX_GUEST_MESSAGE_LIMIT + " bytes",
+              "the longest message a guest may send; a longer SENDSIZE is refused",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::guestMessageLimit,
+              HostPolicy::withGuestMessageLimit),
+          of(
+              POLICY,
               "idleTimeout",
               List.of("idle-timeout"),
               "a positive duration (500ms, 30s, 1h30m, PT30S) or never",

@@ -87,14 +87,7 @@ public final class VirtualHost extends HostRecords {
     c.handlers.forEach(rpci::handler);
     this.faults = new FaultBook(random);
     this.messages =
-        new GuestMsgServer(
-            table,
-            List.of(rpci, tclo),
-            faults,
-            ticker,
-            this::hostTime,
-            p.highBandwidth(),
-            p.cookies());
+        new GuestMsgServer(table, List.of(rpci, tclo), faults, ticker, this::hostTime, p);
     this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(

@@ -93,6 +93,22 @@ class HostSettingTest {
   }
 
   @Test
+  void theGuestMessageLimitIsAVmwareHostsByDefaultAndReadsIntoTheHost() {
+    assertThat(HostSetting.named("guestMessageLimit").defaultValue()).isEqualTo("65536");
+    Scenario scenario = Scenario.parse("scenario small\nhost guestMessageLimit 8\n");
+    assertThat(scenario.hostSettings().policy().guestMessageLimit()).isEqualTo(8);
+    assertThat(scenario.toText()).contains("host guestMessageLimit 8\n");
+    VirtualHost host = scenario.hostSettings().applyTo(VirtualHost.builder()).build();
+    try (MessageChannel channel =
+        MessageChannel.open(host.backdoor(), BackdoorProtocol.PROTOCOL_RPCI)) {
+      channel.send("info-get".getBytes(StandardCharsets.US_ASCII));
+      assertThat(channel.receive()).isNotEmpty();
+      assertThatThrownBy(() -> channel.send("info-get ".getBytes(StandardCharsets.US_ASCII)))
+          .isInstanceOf(MessageException.class);
+    }
+  }
+
+  @Test
   void theOldSpellingsAreStillRead() {
     assertThat(HostSetting.named("channels")).isSameAs(HostSetting.named("channelTableSize"));
     Scenario s =
@@ -122,7 +138,10 @@ class HostSettingTest {
         "memoryMb|0|'0' is not a positive integer",
         "uuid|1-2-3-4-5|'1-2-3-4-5' is not a UUID",
         "idleTimeout|0|'0' is not a positive duration",
-        "tcloTakeover|never|'never' is not host-closed or cookies-invalid"
+        "tcloTakeover|never|'never' is not host-closed or cookies-invalid",
+        "guestMessageLimit|-1|'-1' is not 0 to 1048576 bytes",
+        "guestMessageLimit|1048577|'1048577' is not 0 to 1048576 bytes",
+        "guestMessageLimit|64k|'64k' is not 0 to 1048576 bytes"
       })
   void aWrongValueIsOneLine(String name, String value, String message) {
     assertThatThrownBy(() -> HostSetting.named(name).parse(HostSettings.DEFAULTS, value))

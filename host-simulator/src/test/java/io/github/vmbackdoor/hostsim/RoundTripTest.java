@@ -111,4 +111,49 @@ class RoundTripTest {
       assertThat(ch.receive()).isEqualTo("ping".getBytes(StandardCharsets.US_ASCII));
     }
   }
+
+  static Stream<Arguments> limits() {
+    return Stream.of(
+            0,
+            1,
+            4097,
+            HostPolicy.DEFAULTS.guestMessageLimit(),
+            69_633,
+            HostPolicy.MAX_GUEST_MESSAGE_LIMIT)
+        .flatMap(limit -> transports().map(t -> Arguments.of(limit, t.get()[0], t.get()[1])));
+  }
+
+  @ParameterizedTest(name = "limit {0}, HB {1}, cookies {2}")
+  @MethodSource("limits")
+  void aMessageOfTheHostsLimitGoesThroughAndOneByteMoreIsRefusedAtSendSize(
+      int limit, boolean highBandwidth, boolean cookies) {
+    VirtualHost host =
+        VirtualHost.builder()
+            .seed(7)
+            .highBandwidth(highBandwidth)
+            .cookies(cookies)
+            .guestMessageLimit(limit)
+            .callLogLimit(0)
+            .historyLimit(0)
+            .rpciHandler("*", ECHO)
+            .build();
+    SplittableRandom random = new SplittableRandom(limit);
+    try (MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI)) {
+      byte[] atLimit = message(limit, random);
+      ch.send(atLimit);
+      assertThat(ch.receive()).isEqualTo(atLimit);
+      byte[] over = message(limit + 1, random);
+      assertThatThrownBy(() -> ch.send(over))
+          .isInstanceOfSatisfying(
+              MessageException.class,
+              e -> {
+                assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE);
+                assertThat(e.registers().ecx()).as("status 0, no HB").isZero();
+              });
+      // Nothing arrived, and the channel still works.
+      assertThat(ch.receive()).isEmpty();
+      ch.send(new byte[0]);
+      assertThat(ch.receive()).isEmpty();
+    }
+  }
 }

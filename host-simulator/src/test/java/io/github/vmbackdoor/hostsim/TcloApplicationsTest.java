@@ -2,9 +2,6 @@ package io.github.vmbackdoor.hostsim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vmbackdoor.rpc.TcloEvent;
-import io.github.vmbackdoor.rpc.TcloListener;
-import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,20 +18,7 @@ class TcloApplicationsTest {
 
   /** A tools loop for {@code app}; the commands it receives go to {@code received}. */
   private ToolsService loop(String app, List<String> received) {
-    TcloListener listener =
-        new TcloListener() {
-          @Override
-          public void onEvent(TcloEvent event) {
-            if (event.type() == TcloEvent.Type.COMMAND_RECEIVED) {
-              received.add(event.detail());
-            }
-          }
-        };
-    return ToolsService.builder(host.backdoor())
-        .scheduler(SimulationTickScheduler.of(sim))
-        .options(TcloOptions.defaults().withAppName(app))
-        .listener(listener)
-        .build();
+    return ToolsLoops.loop(host.backdoor(), sim, app, received);
   }
 
   @Test

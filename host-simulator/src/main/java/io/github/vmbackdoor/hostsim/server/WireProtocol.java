@@ -92,23 +92,29 @@ final class WireProtocol {
   static final int MAX_ERROR_TEXT = 1024;
 
   /**
-   * The answer of an IN as the wire carries it: a RECVSIZE answer that offers the high-bandwidth
-   * port for a message longer than {@link #MAX_TRANSFER} loses its HB bit, so that a guest that
-   * follows the bit (as open-vm-tools does) fetches the message with RECVPAYLOAD instead of asking
-   * for an INS no frame can carry. Every other answer is returned as it is.
+   * The answer of an IN as the wire carries it: a SENDSIZE or RECVSIZE answer that offers the
+   * high-bandwidth port for a message longer than {@link #MAX_TRANSFER} loses its HB bit, so that a
+   * guest that follows the bit (as open-vm-tools does) moves the message in 4-byte pieces
+   * (SENDPAYLOAD, RECVPAYLOAD) instead of in an OUTS or INS no frame can carry. A SENDSIZE's length
+   * is the one the guest announced (ebx of the request), a RECVSIZE's the one the host announces
+   * (ebx of the answer). Every other answer is returned as it is.
    */
   static Registers carriable(Registers request, Registers answer) {
     int hb = BackdoorProtocol.STATUS_HB << 16;
-    boolean recvSize =
-        request.ecxLow() == BackdoorProtocol.CMD_MESSAGE
-            && request.ecxHigh() == BackdoorProtocol.MESSAGE_RECVSIZE;
-    if (recvSize
-        && answer != null
-        && (answer.ecx() & hb) != 0
-        && Integer.toUnsignedLong(answer.ebx()) > MAX_TRANSFER) {
-      return answer.withEcx(answer.ecx() & ~hb);
+    if (answer == null
+        || (answer.ecx() & hb) == 0
+        || request.ecxLow() != BackdoorProtocol.CMD_MESSAGE) {
+      return answer;
     }
-    return answer;
+    int length =
+        switch (request.ecxHigh()) {
+          case BackdoorProtocol.MESSAGE_SENDSIZE -> request.ebx();
+          case BackdoorProtocol.MESSAGE_RECVSIZE -> answer.ebx();
+          default -> 0;
+        };
+    return Integer.toUnsignedLong(length) > MAX_TRANSFER
+        ? answer.withEcx(answer.ecx() & ~hb)
+        : answer;
   }
 
   /** The frame type's name as the protocol spells it. */

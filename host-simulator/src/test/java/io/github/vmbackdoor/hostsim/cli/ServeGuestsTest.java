@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
@@ -26,10 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeGuestsTest {
 
   /**
-   * The largest host message tested: the host has no limit of its own on values it was configured
-   * with; this is far over one frame.
+   * The host's maximum in these tests: the guest message limit ({@code guestMessageLimit}) of the
+   * VMs they configure with it, above the 69,632 bytes one frame carries, so that messages of this
+   * size go in 4-byte pieces.
    */
-  private static final int LARGEST = 262_144;
+  private static final int HOSTS_MAXIMUM = 80_000;
 
   @TempDir Path dir;
 
@@ -44,12 +46,13 @@ class ServeGuestsTest {
     }
   }
 
-  /** A backdoor that counts the INS transfers it passes on. */
-  private static final class CountingIns implements Backdoor {
+  /** A backdoor that counts the OUTS and INS transfers it passes on. */
+  private static final class CountingTransfers implements Backdoor {
     private final Backdoor inner;
+    final AtomicInteger outs = new AtomicInteger();
     final AtomicInteger ins = new AtomicInteger();
 
-    CountingIns(Backdoor inner) {
+    CountingTransfers(Backdoor inner) {
       this.inner = inner;
     }
 
@@ -60,6 +63,7 @@ class ServeGuestsTest {
 
     @Override
     public Registers outs(Registers registers, byte[] bytes) {
+      outs.incrementAndGet();
       return inner.outs(registers, bytes);
     }
 
@@ -72,8 +76,8 @@ class ServeGuestsTest {
 
   @Test
   void hostMessagesOfEverySizeReachAGuestThatFollowsTheHbBit() throws Exception {
-    int[] sizes = {65_536, 69_632, 69_633, 70_000, LARGEST};
-    StringBuilder config = new StringBuilder();
+    int[] sizes = {65_536, 69_632, 69_633, 70_000, HOSTS_MAXIMUM};
+    StringBuilder config = new StringBuilder("vm.vm1.guestMessageLimit=" + HOSTS_MAXIMUM + "\n");
     for (int size : sizes) {
       config.append("vm.vm1.guestinfo.m").append(size).append('=');
       config.append("x".repeat(size - 2)).append('\n');
@@ -83,12 +87,47 @@ class ServeGuestsTest {
     try (RunningServe serve = new RunningServe("--vm-config", file.toString());
         RemoteBackdoor remote = guest(serve)) {
       for (int size : sizes) {
-        CountingIns guest = new CountingIns(remote);
+        CountingTransfers guest = new CountingTransfers(remote);
         String reply = rpci(guest, "info-get guestinfo.m" + size);
         assertThat(reply).hasSize(size).startsWith("1 xxx");
         // One INS while a frame can carry it; above that the host's answer has no HB bit and
         // the guest takes the 4-byte path.
         assertThat(guest.ins.get()).as("INS for %s bytes", size).isEqualTo(size <= 69_632 ? 1 : 0);
+      }
+    }
+  }
+
+  @Test
+  void guestMessagesUpToTheHostsMaximumAndNotOneByteMore() throws Exception {
+    Path file = dir.resolve("limits.properties");
+    Files.writeString(file, "vm.big.guestMessageLimit=" + HOSTS_MAXIMUM + "\n");
+    try (RunningServe serve = new RunningServe("--vm-config", file.toString(), "--vm", "vm1")) {
+      for (String vm : List.of("vm1", "big")) {
+        int limit = vm.equals("vm1") ? BackdoorProtocol.MAX_GUEST_MESSAGE : HOSTS_MAXIMUM;
+        try (RemoteBackdoor remote = RemoteBackdoor.connect(serve.host(), serve.port(), vm);
+            MessageChannel channel = MessageChannel.open(remote, PROTOCOL_RPCI)) {
+          String prefix = "info-set guestinfo.max ";
+          String value = "v".repeat(limit - prefix.length());
+          CountingTransfers guest = new CountingTransfers(remote);
+          assertThat(rpci(guest, prefix + value)).as("%s: %s bytes", vm, limit).isEqualTo("1 ");
+          // One OUTS while a frame can carry the message; above that the host's SENDSIZE answer
+          // has no HB bit and the guest sends 4-byte pieces.
+          assertThat(guest.outs.get()).isEqualTo(limit <= 69_632 ? 1 : 0);
+
+          byte[] over = (prefix + value + "w").getBytes(StandardCharsets.ISO_8859_1);
+          assertThatThrownBy(() -> channel.send(over))
+              .as("%s: %s bytes", vm, limit + 1)
+              .isInstanceOfSatisfying(
+                  MessageException.class,
+                  e -> {
+                    assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE);
+                    assertThat(e.registers().ecx()).isZero();
+                  });
+          // Refused, nothing stored, and the channel still works.
+          channel.send("info-get guestinfo.max".getBytes(StandardCharsets.ISO_8859_1));
+          assertThat(new String(channel.receive(), StandardCharsets.ISO_8859_1))
+              .isEqualTo("1 " + value);
+        }
       }
     }
   }
