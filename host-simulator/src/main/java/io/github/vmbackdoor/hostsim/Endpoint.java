@@ -25,8 +25,11 @@ interface Endpoint {
       return null;
     }
 
-    /** A complete message from the guest. */
-    void message(byte[] message);
+    /**
+     * A complete message from the guest. Returns why the host refuses it (the call-log words), or
+     * null to accept it: a refused message's last call answers without SUCCESS.
+     */
+    String message(byte[] message);
 
     /** The message waiting for the guest now (RECVSIZE), or null; the session remembers it. */
     Offer offer();

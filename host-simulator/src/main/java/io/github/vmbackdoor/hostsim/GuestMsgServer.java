@@ -269,14 +269,15 @@ final class GuestMsgServer {
     // A send ends any receive in progress; the message being received stays available.
     ch.abandonOperation();
     int hb = highBandwidth ? STATUS_HB : 0;
-    res.answer = lb(r, STATUS_SUCCESS | hb);
     if (length == 0) {
+      String refused = ch.session.message(EMPTY);
+      res.answer = lb(r, refused == null ? STATUS_SUCCESS | hb : 0);
       if (res.describe) {
-        res.note = prefix + "0 bytes, delivered";
+        res.note = prefix + "0 bytes, " + delivered(refused);
       }
-      ch.session.message(EMPTY);
       return;
     }
+    res.answer = lb(r, STATUS_SUCCESS | hb);
     ch.operation = ChannelInfo.Operation.SENDING;
     ch.operationGeneration = checkpointGeneration;
     ch.sendBuffer = new byte[(int) length];
@@ -317,10 +318,13 @@ final class GuestMsgServer {
     if (ch.sendOffset == ch.sendBuffer.length) {
       byte[] message = ch.sendBuffer;
       ch.abandonOperation();
-      if (res.describe) {
-        res.note = prefix + "piece, message of " + message.length + " bytes delivered";
+      String refused = ch.session.message(message);
+      if (refused != null) {
+        res.answer = lb(r, 0);
       }
-      ch.session.message(message);
+      if (res.describe) {
+        res.note = prefix + "piece, message of " + message.length + " bytes " + delivered(refused);
+      }
     } else {
       if (res.describe) {
         res.note = prefix + "piece " + ch.sendOffset + "/" + ch.sendBuffer.length;
@@ -552,11 +556,16 @@ final class GuestMsgServer {
       message[0] ^= (byte) 0xFF;
     }
     ch.abandonOperation();
-    res.answer = hb(r, STATUS_SUCCESS);
+    String refused = ch.session.message(message);
+    res.answer = hb(r, refused == null ? STATUS_SUCCESS : 0);
     if (res.describe) {
-      res.note = prefix + "message of " + message.length + " bytes delivered";
+      res.note = prefix + "message of " + message.length + " bytes " + delivered(refused);
     }
-    ch.session.message(message);
+  }
+
+  /** The call-log words for a complete message: delivered, or refused and why. */
+  private static String delivered(String refused) {
+    return refused == null ? "delivered" : "refused: " + refused;
   }
 
   private void hbIn(

@@ -251,9 +251,12 @@ abstract class HostConfig<B extends HostConfig<B>> {
     return self();
   }
 
-  /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
-  public B tcloTakeover(Invalidation kind) {
-    policy = policy.withTcloTakeover(kind);
+  /**
+   * Which TCLO channel of an application loses when a newer one claims it. Default: the older one,
+   * closed host-side ({@link TcloTakeover#DEFAULT}).
+   */
+  public B tcloTakeover(TcloTakeover takeover) {
+    policy = policy.withTcloTakeover(takeover);
     return self();
   }
 

@@ -20,8 +20,8 @@ import java.util.Optional;
  *     {@link #MAX_GUEST_MESSAGE_LIMIT}: a longer SENDSIZE is refused
  * @param rejectUnsolicitedTcloReplies whether a TCLO reply with no command outstanding is refused
  * @param idleTimeout channels idle for longer are closed; empty for never
- * @param tcloTakeover what happens to the older TCLO channel of an application when a newer one
- *     claims it
+ * @param tcloTakeover which TCLO channel of an application loses when a newer one claims it: the
+ *     older one (closed or forgotten) or the newer one (refused)
  * @param callLogLimit how many calls the call log keeps; 0 turns it off
  * @param historyLimit how many RPCI requests, TCLO exchanges and log lines are kept
  * @param historyBytesLimit how many bytes each history (the call log, RPCI requests, TCLO exchanges
@@ -40,7 +40,7 @@ public record HostPolicy(
     int guestMessageLimit,
     boolean rejectUnsolicitedTcloReplies,
     Optional<Duration> idleTimeout,
-    Invalidation tcloTakeover,
+    TcloTakeover tcloTakeover,
     int callLogLimit,
     int historyLimit,
     long historyBytesLimit,
@@ -72,7 +72,7 @@ public record HostPolicy(
           BackdoorProtocol.MAX_GUEST_MESSAGE,
           false,
           Optional.empty(),
-          Invalidation.HOST_CLOSED,
+          TcloTakeover.DEFAULT,
           10_000,
           10_000,
           4L << 20,
@@ -231,7 +231,7 @@ public record HostPolicy(
   }
 
   /** A copy with another TCLO takeover. */
-  public HostPolicy withTcloTakeover(Invalidation value) {
+  public HostPolicy withTcloTakeover(TcloTakeover value) {
     return new HostPolicy(
         channelTableSize,
         highBandwidth,

@@ -99,10 +99,11 @@ public final class HostSetting {
               POLICY,
               "tcloTakeover",
               List.of("tclo-takeover"),
-              "host-closed or cookies-invalid",
-              "what happens to the older TCLO channel of an application when a newer one claims it",
-              v -> KebabCase.parse(Invalidation.class, v),
-              KebabCase::of,
+              "host-closed, cookies-invalid or refuse-newer",
+              "which TCLO channel of an application loses when a newer one claims it: the older"
+                  + " (closed or forgotten) or the newer (refused)",
+              TcloTakeover::parse,
+              TcloTakeover::keyword,
               HostPolicy::tcloTakeover,
               HostPolicy::withTcloTakeover),
           of(

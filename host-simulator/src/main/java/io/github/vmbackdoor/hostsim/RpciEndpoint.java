@@ -89,8 +89,9 @@ final class RpciEndpoint implements Endpoint {
     }
 
     @Override
-    public void message(byte[] message) {
+    public String message(byte[] message) {
       pendingReply = handle(channelId, hostTime.get(), message);
+      return null;
     }
 
     @Override

@@ -21,10 +21,10 @@ import java.util.Optional;
  * to for each application, and the record of exchanges. A TCLO channel learns its application from
  * its reply to the first "reset" ({@code OK ATR <app>}, as open-vm-tools'
  * lib/rpcChannel/rpcChannel.c sends it; {@link #DEFAULT_APP} when the reply names none); it then
- * becomes the channel of that application, and an older channel of the same application is
- * invalidated as the takeover policy says. Each TCLO channel's own state (heard from, owed a reset,
- * its application, the command outstanding) lives in its {@link TcloSession}. Guarded by the
- * VirtualHost's lock.
+ * becomes the channel of that application, unless another live channel has it: then the takeover
+ * policy ({@link TcloTakeover}) says which of the two loses. Each TCLO channel's own state (heard
+ * from, owed a reset, its application, the command outstanding) lives in its {@link TcloSession}.
+ * Guarded by the VirtualHost's lock.
  */
 final class TcloEndpoint implements Endpoint {
 
@@ -41,7 +41,7 @@ final class TcloEndpoint implements Endpoint {
   private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
-  private final Invalidation takeover;
+  private final TcloTakeover takeover;
   private final PowerOperations powerOperations;
   private final Map<String, Deque<TcloCommand>> queues = new LinkedHashMap<>();
   private final History<TcloExchange> exchanges;
@@ -56,9 +56,9 @@ final class TcloEndpoint implements Endpoint {
   private final Map<String, TcloSession> active = new HashMap<>();
 
   /**
-   * @param table the channel table, where a displaced TCLO channel is invalidated
-   * @param policy the limits on the queues and histories, and what happens to the older TCLO
-   *     channel of an application when a newer one claims it
+   * @param table the channel table, where the TCLO channel that loses a takeover is invalidated
+   * @param policy the limits on the queues and histories, and which TCLO channel of an application
+   *     loses when a newer one claims it
    */
   TcloEndpoint(
       Ticker ticker,
@@ -100,18 +100,61 @@ final class TcloEndpoint implements Endpoint {
   }
 
   /**
-   * Makes {@code channel}'s session the one the host talks to for {@code app}; the channel it
-   * displaced, if still open, is invalidated as the takeover policy says.
+   * {@code channel} claims {@code app}. When no other live channel has the application, the
+   * channel's session becomes the one the host talks to for it. Otherwise the takeover policy
+   * settles it: the older channel is invalidated and the newer takes over, or the newer channel is
+   * closed host-side and the older keeps the application.
+   *
+   * @return whether {@code channel} now serves {@code app}
    */
-  void claim(HostChannel channel, String app) {
+  boolean claim(HostChannel channel, String app) {
     TcloSession session = (TcloSession) channel.session;
+    TcloSession holder = active.get(app);
+    if (holder != null && holder != session && table.holds(holder.channel)) {
+      // A holder idle for longer than the timeout is closed now, and so no longer holds it.
+      table.checkIdle(holder.channel);
+    }
+    if (holder == null
+        || holder == session
+        || !table.holds(holder.channel)
+        || !holder.channel.isOpen()) {
+      serve(session, app);
+      return true;
+    }
+    Contest contest = new Contest(holder, session, app);
+    takeover.settle(contest);
+    return contest.newerServes;
+  }
+
+  private void serve(TcloSession session, String app) {
     session.app = app;
-    TcloSession previous = active.put(app, session);
-    if (previous != null
-        && previous != session
-        && table.holds(previous.channel)
-        && previous.channel.isOpen()) {
-      table.invalidate(previous.channel, takeover, ChannelInfo.State.HOST_CLOSED);
+    active.put(app, session);
+  }
+
+  /** An application's live channel and a newer one claiming it, for the takeover to settle. */
+  private final class Contest implements TcloTakeover.Contest {
+    private final TcloSession older;
+    private final TcloSession newer;
+    private final String app;
+    private boolean newerServes;
+
+    Contest(TcloSession older, TcloSession newer, String app) {
+      this.older = older;
+      this.newer = newer;
+      this.app = app;
+    }
+
+    @Override
+    public void displaceOlder(Invalidation kind) {
+      serve(newer, app);
+      newerServes = true;
+      table.invalidate(older.channel, kind, ChannelInfo.State.HOST_CLOSED);
+    }
+
+    @Override
+    public void refuseNewer() {
+      newerServes = false;
+      table.invalidate(newer.channel, Invalidation.HOST_CLOSED, ChannelInfo.State.HOST_CLOSED);
     }
   }
 
@@ -260,10 +303,14 @@ final class TcloEndpoint implements Endpoint {
       return "unsolicited reply rejected";
     }
 
-    /** A complete message from the guest: the reply to the outstanding command, or a ping. */
+    /**
+     * A complete message from the guest: the reply to the outstanding command, or a ping. A reset
+     * reply that claims an application the takeover policy keeps for an older channel is refused.
+     */
     @Override
-    public void message(byte[] message) {
+    public String message(byte[] message) {
       String text = new String(message, StandardCharsets.ISO_8859_1);
+      heardFrom = true;
       if (outstanding != null) {
         TcloCommand c = outstanding;
         outstanding = null;
@@ -272,7 +319,17 @@ final class TcloEndpoint implements Endpoint {
         }
         if (c.channelReset) {
           String named = appOf(text);
-          claim(channel, named);
+          if (!claim(channel, named)) {
+            record(
+                new TcloExchange(
+                    channel.id,
+                    Optional.of(c.text),
+                    Optional.of(text),
+                    TcloExchange.Outcome.CLAIM_REFUSED,
+                    time(outstandingSinceNanos),
+                    now()));
+            return named + " is channel " + active.get(named).channel.id + "'s; channel closed";
+          }
           // The channel's own reset also answers a reset that was queued meanwhile.
           Deque<TcloCommand> queue = queue(named);
           while (!queue.isEmpty()
@@ -299,7 +356,7 @@ final class TcloEndpoint implements Endpoint {
                 now(),
                 now()));
       }
-      heardFrom = true;
+      return null;
     }
 
     /** The channel ended (closed, invalidated, dropped): an outstanding command is lost. */

@@ -35,6 +35,12 @@ public record TcloExchange(
      */
     UNSOLICITED_REJECTED,
     /** The channel was closed, invalidated or dropped while the command was outstanding. */
-    CHANNEL_LOST
+    CHANNEL_LOST,
+    /**
+     * The reply to the channel's "reset" named an application another live channel has, and the
+     * host refused it (takeover policy {@code refuse-newer}): the call that completed the reply
+     * answered without SUCCESS and the channel was closed host-side.
+     */
+    CLAIM_REFUSED
   }
 }

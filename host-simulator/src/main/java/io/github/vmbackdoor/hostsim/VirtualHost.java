@@ -301,9 +301,13 @@ public final class VirtualHost extends HostRecords {
   /**
    * A second TCLO user: another guest process opens a TCLO channel (with cookies) for the {@code
    * toolbox} application and never polls it. The host talks to one TCLO channel per application, so
-   * the guest's current {@code toolbox} channel is invalidated as the takeover policy says. When
-   * the guest reopens, it takes the channel back from the other process the same way: they fight,
-   * as the NetBSD vmt(4) man page describes.
+   * the takeover policy ({@link TcloTakeover}) decides. By default the guest's current {@code
+   * toolbox} channel is made unusable; when the guest reopens, it takes the application back from
+   * the other process the same way: they fight, as the NetBSD vmt(4) man page describes. With
+   * {@code refuse-newer} the other process's channel is refused (closed host-side at once) while
+   * the guest's channel lives, and the guest is untouched; but if the guest has no live {@code
+   * toolbox} channel, the other process keeps the application and the guest's next channels are
+   * refused.
    *
    * @return the id of the other process's channel, or -1 when the channel table is full
    */

@@ -121,11 +121,39 @@ class HostSettingTest {
                 .withChannelTableSize(8)
                 .withRejectUnsolicitedTcloReplies(true)
                 .withIdleTimeout(java.util.Optional.of(Duration.ofSeconds(30)))
-                .withTcloTakeover(Invalidation.COOKIES_INVALID));
+                .withTcloTakeover(TcloTakeover.displaceOlder(Invalidation.COOKIES_INVALID)));
     assertThat(s.toText())
         .contains(
             "host channelTableSize 8\nhost rejectUnsolicitedTcloReplies true\n"
                 + "host idleTimeout 30s\nhost tcloTakeover cookies-invalid\n");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "host-closed, host-closed",
+    "HOST_CLOSED, host-closed",
+    "cookies-invalid, cookies-invalid",
+    "cookies_invalid, cookies-invalid",
+    "COOKIES_INVALID, cookies-invalid",
+    "refuse-newer, refuse-newer",
+    "REFUSE_NEWER, refuse-newer"
+  })
+  void theTakeoverReadsItsWordsAsBeforeAndRefuseNewer(String text, String written) {
+    HostSetting takeover = HostSetting.named("tcloTakeover");
+    HostSettings s = takeover.parse(HostSettings.DEFAULTS, text);
+    assertThat(takeover.format(s)).isEqualTo(written);
+    assertThat(s.policy().tcloTakeover())
+        .isEqualTo(
+            written.equals("refuse-newer")
+                ? TcloTakeover.refuseNewer()
+                : TcloTakeover.displaceOlder(KebabCase.parse(Invalidation.class, written)));
+    assertThat(takeover.defaultValue()).isEqualTo("host-closed");
+    assertThat(TcloTakeover.DEFAULT).isEqualTo(HostPolicy.DEFAULTS.tcloTakeover());
+    Scenario scenario = Scenario.parse("scenario t\nhost tcloTakeover " + text + "\n");
+    assertThat(scenario.hostSettings().policy().tcloTakeover())
+        .isEqualTo(s.policy().tcloTakeover());
+    assertThat(scenario.toText())
+        .contains(written.equals("host-closed") ? "" : "host tcloTakeover " + written + "\n");
   }
 
   @ParameterizedTest
@@ -138,7 +166,7 @@ class HostSettingTest {
         "memoryMb|0|'0' is not a positive integer",
         "uuid|1-2-3-4-5|'1-2-3-4-5' is not a UUID",
         "idleTimeout|0|'0' is not a positive duration",
-        "tcloTakeover|never|'never' is not host-closed or cookies-invalid",
+        "tcloTakeover|never|'never' is not host-closed, cookies-invalid or refuse-newer",
         "guestMessageLimit|-1|'-1' is not 0 to 1048576 bytes",
         "guestMessageLimit|1048577|'1048577' is not 0 to 1048576 bytes",
         "guestMessageLimit|64k|'64k' is not 0 to 1048576 bytes"

@@ -6,6 +6,7 @@ import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,6 +80,40 @@ class TcloApplicationsTest {
     assertThat(second).contains("reset");
     assertThat(first).filteredOn("reset"::equals).hasSizeGreaterThan(1);
     assertThat(vmsvc).containsExactly("reset");
+  }
+
+  @Test
+  void withRefuseNewerTheSecondToolboxDndLoopIsRefusedAndTheFirstServedForAnHour() {
+    VirtualHost host =
+        VirtualHost.builder().simulation(sim).tcloTakeover(TcloTakeover.refuseNewer()).build();
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    ToolsLoops.Seen seen = new ToolsLoops.Seen();
+    ToolsService a = ToolsLoops.loop(host.backdoor(), sim, "toolbox-dnd", first);
+    ToolsService b = ToolsLoops.loop(host.backdoor(), sim, "toolbox-dnd", second);
+    b.addListener(seen);
+    a.start();
+    sim.runFor(Duration.ofSeconds(5));
+    Optional<Integer> firstChannel = host.activeTcloChannel("toolbox-dnd");
+    assertThat(firstChannel).isPresent();
+    b.start();
+    int minutes = 60;
+    for (int m = 1; m <= minutes; m++) {
+      sim.schedule(Duration.ofMinutes(m), () -> host.enqueueTclo("toolbox-dnd", "ping"));
+    }
+    sim.runFor(Duration.ofMinutes(minutes).plusSeconds(30));
+
+    // The first loop keeps the application: one reset, every ping, never displaced.
+    assertThat(first).filteredOn("ping"::equals).hasSize(minutes);
+    assertThat(first).filteredOn("reset"::equals).hasSize(1);
+    assertThat(host.activeTcloChannel("toolbox-dnd")).isEqualTo(firstChannel);
+    // The second loop fetches "reset" on each new channel; its reply is refused, so it closes
+    // the channel and reopens a second later, for the whole hour, and never gets a ping.
+    ToolsLoops.assertRefusedEverySecond(host, "toolbox-dnd", b, second, seen, minutes);
+    // Only the first loop's channel and the second loop's current one are in the table.
+    assertThat(host.channels()).hasSizeLessThanOrEqualTo(2);
+    a.stop();
+    b.stop();
   }
 
   @Test

@@ -5,12 +5,16 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TcloEndpointTest {
 
@@ -204,7 +208,10 @@ class TcloEndpointTest {
 
   @Test
   void takeoverCanInvalidateTheOlderChannelsCookies() {
-    VirtualHost host = VirtualHost.builder().tcloTakeover(Invalidation.COOKIES_INVALID).build();
+    VirtualHost host =
+        VirtualHost.builder()
+            .tcloTakeover(TcloTakeover.displaceOlder(Invalidation.COOKIES_INVALID))
+            .build();
     MessageChannel guest = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     guest.send(new byte[0]);
     assertThat(text(guest.receive())).isEqualTo("reset");
@@ -220,5 +227,125 @@ class TcloEndpointTest {
         .last()
         .extracting(TcloExchange::outcome)
         .isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
+  }
+
+  /** A TCLO channel that said it is there, fetched its "reset" and answered for {@code app}. */
+  private static MessageChannel claim(VirtualHost host, String app) {
+    MessageChannel channel = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    channel.send(new byte[0]);
+    assertThat(text(channel.receive())).isEqualTo("reset");
+    channel.send(bytes("OK ATR " + app));
+    return channel;
+  }
+
+  @ParameterizedTest(name = "high bandwidth {0}")
+  @ValueSource(booleans = {true, false})
+  void refuseNewerRefusesTheSecondResetReplyAndLeavesTheFirstChannelServed(boolean highBandwidth) {
+    VirtualHost host =
+        VirtualHost.builder()
+            .highBandwidth(highBandwidth)
+            .tcloTakeover(TcloTakeover.refuseNewer())
+            .build();
+    MessageChannel first = claim(host, "toolbox-dnd");
+    MessageChannel second = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    second.send(new byte[0]);
+    assertThat(text(second.receive())).isEqualTo("reset");
+
+    // The reply that claims toolbox-dnd again is refused where it completes: status 0.
+    assertThatThrownBy(() -> second.send(bytes("OK ATR toolbox-dnd")))
+        .isInstanceOfSatisfying(
+            MessageException.class,
+            e -> {
+              assertThat(e.status()).isZero();
+              assertThat(e.step())
+                  .isEqualTo(
+                      highBandwidth
+                          ? MessageException.Step.SEND_HB
+                          : MessageException.Step.SENDPAYLOAD);
+            });
+    // The refused channel is closed host-side: every call answers CLOSED, and its CLOSE frees it.
+    assertThatThrownBy(second::receive)
+        .isInstanceOfSatisfying(
+            MessageException.class,
+            e -> assertThat(e.status()).isEqualTo(BackdoorProtocol.STATUS_CLOSED));
+    second.close();
+    assertThat(host.channels()).extracting(ChannelInfo::id).containsExactly(first.id());
+
+    // The first channel keeps the application and is served as before.
+    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(first.id());
+    host.enqueueTclo("toolbox-dnd", "ping");
+    assertThat(text(first.receive())).isEqualTo("ping");
+    first.send(bytes("OK "));
+    assertThat(host.tcloExchanges())
+        .extracting(TcloExchange::channelId, TcloExchange::reply, TcloExchange::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                first.id(), Optional.of("OK ATR toolbox-dnd"), TcloExchange.Outcome.ANSWERED),
+            org.assertj.core.groups.Tuple.tuple(
+                second.id(), Optional.of("OK ATR toolbox-dnd"), TcloExchange.Outcome.CLAIM_REFUSED),
+            org.assertj.core.groups.Tuple.tuple(
+                first.id(), Optional.of("OK "), TcloExchange.Outcome.ANSWERED));
+  }
+
+  @Test
+  void refuseNewerLetsAnotherApplicationAndALaterChannelIn() {
+    VirtualHost host = VirtualHost.builder().tcloTakeover(TcloTakeover.refuseNewer()).build();
+    MessageChannel dnd = claim(host, "toolbox-dnd");
+    MessageChannel toolbox = claim(host, "toolbox");
+    assertThat(host.activeTcloChannel("toolbox")).contains(toolbox.id());
+    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(dnd.id());
+
+    // Once the holder has closed, the next channel of the application takes it.
+    dnd.close();
+    MessageChannel next = claim(host, "toolbox-dnd");
+    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(next.id());
+    host.enqueueTclo("toolbox-dnd", "ping");
+    assertThat(text(next.receive())).isEqualTo("ping");
+  }
+
+  @Test
+  void refuseNewerGivesTheApplicationUpWhenTheHolderHasBeenIdleTooLong() {
+    Simulation sim = Simulation.create(1);
+    VirtualHost host =
+        VirtualHost.builder()
+            .simulation(sim)
+            .idleTimeout(Duration.ofMinutes(5))
+            .tcloTakeover(TcloTakeover.refuseNewer())
+            .build();
+    MessageChannel gone = claim(host, "toolbox-dnd");
+    sim.advance(Duration.ofMinutes(4));
+    MessageChannel early = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    early.send(new byte[0]);
+    assertThat(text(early.receive())).isEqualTo("reset");
+    assertThatThrownBy(() -> early.send(bytes("OK ATR toolbox-dnd")))
+        .isInstanceOf(MessageException.class);
+    early.close();
+
+    // A holder that went quiet (its process died without closing) is closed as idle when the
+    // next channel claims the application, which then takes it.
+    MessageChannel late = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    late.send(new byte[0]);
+    sim.advance(Duration.ofMinutes(2));
+    assertThat(text(late.receive())).isEqualTo("reset");
+    late.send(bytes("OK ATR toolbox-dnd"));
+    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(late.id());
+    assertThat(host.channels())
+        .filteredOn(c -> c.id() == gone.id())
+        .extracting(ChannelInfo::state)
+        .containsExactly(ChannelInfo.State.TIMED_OUT);
+  }
+
+  @Test
+  void refuseNewerRefusesTheOtherProcessWhileTheGuestHoldsToolbox() {
+    VirtualHost host = VirtualHost.builder().tcloTakeover(TcloTakeover.refuseNewer()).build();
+    MessageChannel guest = claim(host, "toolbox");
+    int other = host.openCompetingTcloChannel();
+    assertThat(host.channels())
+        .filteredOn(c -> c.id() == other)
+        .extracting(ChannelInfo::state)
+        .containsExactly(ChannelInfo.State.HOST_CLOSED);
+    assertThat(host.activeTcloChannel("toolbox")).contains(guest.id());
+    host.enqueueTclo("ping");
+    assertThat(text(guest.receive())).isEqualTo("ping");
   }
 }

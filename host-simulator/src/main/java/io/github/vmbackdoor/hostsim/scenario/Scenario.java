@@ -9,6 +9,7 @@ import io.github.vmbackdoor.hostsim.HostPolicy;
 import io.github.vmbackdoor.hostsim.HostSetting;
 import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.Invalidation;
+import io.github.vmbackdoor.hostsim.TcloTakeover;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
@@ -356,8 +357,11 @@ public final class Scenario {
       return policy(host.policy().withIdleTimeout(Optional.of(value)));
     }
 
-    /** What happens to the older TCLO channel when a newer one opens. Default HOST_CLOSED. */
-    public Builder tcloTakeover(Invalidation value) {
+    /**
+     * Which TCLO channel of an application loses when a newer one claims it. Default: the older
+     * one, closed host-side.
+     */
+    public Builder tcloTakeover(TcloTakeover value) {
       return policy(host.policy().withTcloTakeover(value));
     }
 

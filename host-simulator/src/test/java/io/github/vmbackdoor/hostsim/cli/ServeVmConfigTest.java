@@ -127,7 +127,7 @@ class ServeVmConfigTest {
         "vm.alpha.idleTimeout=-5s | key 'vm.alpha.idleTimeout': '-5s' is not a positive duration",
         "vm.alpha.idleTimeout=0s | key 'vm.alpha.idleTimeout': '0s' is not a positive duration",
         "vm.alpha.memoryMb=-1 | key 'vm.alpha.memoryMb': '-1' is not a positive integer",
-        "vm.alpha.tcloTakeover=SOMETIMES | 'SOMETIMES' is not host-closed or cookies-invalid",
+        "vm.alpha.tcloTakeover=SOMETIMES | 'SOMETIMES' is not host-closed, cookies-invalid or refuse-newer",
         "vm.alpha.colour=blue | key 'vm.alpha.colour': unknown setting 'colour'; known: seed, guestinfo.<key>, channelTableSize",
         "alpha.channels=8 | key 'alpha.channels' is not of the form vm.<name>.<setting>",
         "vm.alpha=8 | key 'vm.alpha' is not of the form vm.<name>.<setting>",
@@ -161,6 +161,6 @@ class ServeVmConfigTest {
         .contains("--vm-config=FILE")
         .contains("vm.<name>.<setting>=<value>")
         .contains("highBandwidth")
-        .contains("tcloTakeover");
+        .containsPattern("tcloTakeover +host-closed, cookies-invalid or refuse-newer;\\s+default");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.hostsim.ConnectionPolicy;
 import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.TcloExchange;
+import io.github.vmbackdoor.hostsim.TcloTakeover;
 import io.github.vmbackdoor.hostsim.ToolsLoops;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
@@ -12,6 +13,7 @@ import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -28,20 +30,23 @@ class TcloApplicationsOverTcpTest {
 
   private final Simulation sim = Simulation.create(5);
 
-  /** As serve's hosts: idle channels close after five minutes. */
-  private final ServedVm vm =
-      ServedVm.of(
-          "vm1",
-          () -> VirtualHost.builder().simulation(sim).idleTimeout(Duration.ofMinutes(5)).build());
+  /** The default host: a newer channel of an application takes it over. */
+  private final ServedVm vm = served("vm1", TcloTakeover.DEFAULT);
+
+  /** A host that refuses a newer channel of an application while the older one lives. */
+  private final ServedVm refusing = served("vm2", TcloTakeover.refuseNewer());
+
+  private final Map<String, ServedVm> vms = Map.of("vm1", vm, "vm2", refusing);
 
   private final AtomicInteger connections = new AtomicInteger();
   private final SimulatorServer server =
       SimulatorServer.builder(
               name ->
-                  name.equals("vm1")
-                      ? vm.connect(
-                          "connection " + connections.incrementAndGet() + " to vm1",
-                          ConnectionPolicy.DEFAULTS)
+                  vms.containsKey(name)
+                      ? vms.get(name)
+                          .connect(
+                              "connection " + connections.incrementAndGet() + " to " + name,
+                              ConnectionPolicy.DEFAULTS)
                       : null)
           .ticker(sim.ticker())
           .start();
@@ -56,26 +61,48 @@ class TcloApplicationsOverTcpTest {
     server.close();
   }
 
+  /** A VM served as serve's hosts are: idle channels close after five minutes. */
+  private ServedVm served(String name, TcloTakeover takeover) {
+    return ServedVm.of(
+        name,
+        () ->
+            VirtualHost.builder()
+                .simulation(sim)
+                .idleTimeout(Duration.ofMinutes(5))
+                .tcloTakeover(takeover)
+                .build());
+  }
+
   private VirtualHost host() {
     return vm.host();
   }
 
   /**
-   * A tools loop for {@code app} in a guest process of its own (its own connection); the commands
-   * it receives go to {@code received}. Not started.
+   * A tools loop for {@code app} of vm1 in a guest process of its own (its own connection); the
+   * commands it receives go to {@code received}. Not started.
    */
   private ToolsService loop(String app, List<String> received) {
-    RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm1");
+    return loop("vm1", app, received);
+  }
+
+  /** A tools loop for {@code app} of VM {@code vmName}, as {@link #loop(String, List)}. */
+  private ToolsService loop(String vmName, String app, List<String> received) {
+    RemoteBackdoor guest = RemoteBackdoor.connect("127.0.0.1", server.port(), vmName);
     guests.add(guest);
     ToolsService service = ToolsLoops.loop(guest, sim, app, received);
     loops.add(service);
     return service;
   }
 
-  /** The commands the host saw answered on TCLO channel {@code id}. */
+  /** The commands vm1's host saw answered on TCLO channel {@code id}. */
   private List<String> answeredOn(Optional<Integer> id) {
+    return answeredOn(host(), id);
+  }
+
+  /** The commands {@code host} saw answered on TCLO channel {@code id}. */
+  private static List<String> answeredOn(VirtualHost host, Optional<Integer> id) {
     assertThat(id).as("an active channel").isPresent();
-    return host().tcloExchanges().stream()
+    return host.tcloExchanges().stream()
         .filter(e -> e.channelId() == id.get())
         .filter(e -> e.outcome() == TcloExchange.Outcome.ANSWERED)
         .map(e -> e.command().orElseThrow())
@@ -162,5 +189,54 @@ class TcloApplicationsOverTcpTest {
     assertThat(vmsvc).containsExactly("reset");
     assertThat(host().activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
     assertThat(host().activeTcloChannel("toolbox-dnd")).isPresent();
+  }
+
+  @Test
+  void withRefuseNewerASecondToolboxDndLoopIsRefusedAndTheFirstKeepsItsPingsForAnHour() {
+    VirtualHost host = refusing.host();
+    List<String> vmsvc = new ArrayList<>();
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    ToolsLoops.Seen seen = new ToolsLoops.Seen();
+    loop("vm2", "toolbox", vmsvc).start();
+    loop("vm2", "toolbox-dnd", first).start();
+    sim.runFor(Duration.ofSeconds(5));
+    Optional<Integer> toolboxChannel = host.activeTcloChannel("toolbox");
+    Optional<Integer> dndChannel = host.activeTcloChannel("toolbox-dnd");
+    assertThat(dndChannel).isPresent().isNotEqualTo(toolboxChannel);
+
+    ToolsService refused = loop("vm2", "toolbox-dnd", second);
+    refused.addListener(seen);
+    refused.start();
+    int minutes = 60;
+    for (int m = 1; m <= minutes; m++) {
+      sim.schedule(Duration.ofMinutes(m), () -> host.enqueueTclo("ping"));
+      sim.schedule(
+          Duration.ofMinutes(m).plusSeconds(20), () -> host.enqueueTclo("toolbox-dnd", "ping"));
+    }
+    sim.runFor(Duration.ofMinutes(minutes).plusSeconds(30));
+
+    // The first toolbox-dnd loop keeps its channel and gets every ping on it; toolbox is untouched.
+    assertThat(first).filteredOn("ping"::equals).hasSize(minutes);
+    assertThat(first).filteredOn("reset"::equals).hasSize(1);
+    assertThat(host.activeTcloChannel("toolbox-dnd")).isEqualTo(dndChannel);
+    assertThat(answeredOn(host, dndChannel)).filteredOn("ping"::equals).hasSize(minutes);
+    assertThat(vmsvc).filteredOn("ping"::equals).hasSize(minutes);
+    assertThat(vmsvc).filteredOn("reset"::equals).hasSize(1);
+    assertThat(host.activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
+
+    // The second loop sees what vmtoolsd would: each new channel brings "reset", and sending the
+    // reset reply fails (the high-bandwidth send answered status 0). Like vmtoolsd's service,
+    // and unlike its user session, which gives up after five such errors, our loop closes the
+    // channel and tries again a second later, for the whole hour; it never gets a ping.
+    int refusals =
+        ToolsLoops.assertRefusedEverySecond(host, "toolbox-dnd", refused, second, seen, minutes);
+    assertThat(seen.lines)
+        .filteredOn(line -> line.startsWith("vmware: "))
+        .hasSize(refusals)
+        .allMatch(line -> line.matches("vmware: send failed, ebx=0+"), "a refused HB send");
+    // Each refused channel was closed host-side, then by the loop: only three are in the table.
+    assertThat(host.channels()).hasSizeLessThanOrEqualTo(3);
+    assertThat(server.rejectionCount()).isZero();
   }
 }
