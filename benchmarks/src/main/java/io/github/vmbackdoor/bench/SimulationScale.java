@@ -2,6 +2,7 @@ package io.github.vmbackdoor.bench;
 
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.Simulation;
+import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
@@ -64,7 +65,7 @@ public final class SimulationScale {
     Shard(long seed) {
       sim = Simulation.create(seed);
       options = TcloOptions.defaults().withUptime(sim::elapsed);
-      scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
+      scheduler = SimulationTickScheduler.of(sim);
       listener =
           new TcloListener() {
             @Override
@@ -74,7 +75,7 @@ public final class SimulationScale {
           };
     }
 
-    void add(Duration meanEventGap) {
+    void add() {
       VirtualHost host =
           VirtualHost.builder()
               .simulation(sim)
@@ -91,20 +92,23 @@ public final class SimulationScale {
               .build();
       // Spread the first polls over the first second, as guests that booted apart would.
       sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), service::start);
-      new HostEvents(host, meanEventGap.toNanos() / 3.0).scheduleNext();
+    }
+
+    /** Starts the shard's host events, once its VMs are added. */
+    void startHostEvents(Duration meanEventGap) {
+      new HostEvents(meanEventGap.toNanos() / (3.0 * hosts.size())).scheduleNext();
     }
 
     /**
-     * One VM's host events: three kinds, each at exponential gaps of the mean, drawn as one stream
-     * at three times the rate with the kind chosen at random (the same process: the union of
-     * independent Poisson streams), so a VM has one pending event of them instead of three.
+     * The shard's host events: for each VM three kinds, each at exponential gaps of the mean. They
+     * are drawn as one stream at the rate of them all (3 kinds times the VMs) with the VM and the
+     * kind chosen at random, which is the same process (the union of independent Poisson streams),
+     * so the shard has one pending host event instead of three per VM.
      */
     private final class HostEvents implements Runnable {
-      private final VirtualHost host;
       private final double meanNanos;
 
-      HostEvents(VirtualHost host, double meanNanos) {
-        this.host = host;
+      HostEvents(double meanNanos) {
         this.meanNanos = meanNanos;
       }
 
@@ -117,6 +121,7 @@ public final class SimulationScale {
       public void run() {
         hostEvents++;
         SplittableRandom random = sim.random();
+        VirtualHost host = hosts.get(random.nextInt(hosts.size()));
         switch (random.nextInt(3)) {
           case 0 -> host.hostReset();
           case 1 -> host.checkpoint();
@@ -169,7 +174,10 @@ public final class SimulationScale {
       Shard shard = new Shard(1000 + t);
       int mine = vms / threads + (t < vms % threads ? 1 : 0);
       for (int i = 0; i < mine; i++) {
-        shard.add(meanGap);
+        shard.add();
+      }
+      if (mine > 0) {
+        shard.startHostEvents(meanGap);
       }
       shards.add(shard);
     }

@@ -22,7 +22,7 @@ final class CallLog {
 
   CallLog(int limit, long byteLimit) {
     this.limit = limit;
-    this.records = new History<>(limit, byteLimit, r -> RECORD_WEIGHT + History.weight(r.note()));
+    this.records = History.of(limit, byteLimit, r -> RECORD_WEIGHT + History.weight(r.note()));
   }
 
   /** Whether the log keeps records (payload CRCs are computed only then). */

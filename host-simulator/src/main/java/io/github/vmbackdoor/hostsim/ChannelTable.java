@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.hostsim;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,16 +25,16 @@ final class ChannelTable {
   private HostChannel[] slots = NO_SLOTS;
 
   private final CookieSource cookies;
-  private final Ticker ticker;
+  private final HostTime time;
   private final Optional<Duration> idleTimeout;
 
   /**
    * @param cookies where the channels' cookies come from
    */
-  ChannelTable(int size, CookieSource cookies, Ticker ticker, Optional<Duration> idleTimeout) {
+  ChannelTable(int size, CookieSource cookies, HostTime time, Optional<Duration> idleTimeout) {
     this.size = size;
     this.cookies = cookies;
-    this.ticker = ticker;
+    this.time = time;
     this.idleTimeout = idleTimeout;
   }
 
@@ -82,7 +81,7 @@ final class ChannelTable {
       high = (int) (both >>> 32);
       low = (int) both;
     }
-    HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
+    HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, time.nanos());
     slots[slot] = ch;
     return ch;
   }
@@ -163,7 +162,7 @@ final class ChannelTable {
       ch.session.ended();
       ch.abandonOperation();
       ch.state = closedState;
-      ch.closedNanos = ticker.read();
+      ch.closedNanos = time.nanos();
     }
   }
 
@@ -183,7 +182,7 @@ final class ChannelTable {
   void checkIdle(HostChannel ch) {
     if (idleTimeout.isPresent()
         && ch.isOpen()
-        && ticker.read() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
+        && time.nanos() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
       invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
     }
   }
@@ -205,8 +204,8 @@ final class ChannelTable {
     return n;
   }
 
-  /** The occupied slots, by id; {@code startNanos} is host time zero. */
-  List<ChannelInfo> snapshot(long startNanos) {
+  /** The occupied slots, by id. */
+  List<ChannelInfo> snapshot() {
     List<ChannelInfo> l = new ArrayList<>();
     for (HostChannel ch : slots) {
       if (ch != null) {
@@ -219,7 +218,7 @@ final class ChannelTable {
                 ch.cookieLow,
                 ch.state,
                 ch.operation,
-                Duration.ofNanos(ch.lastActivityNanos - startNanos)));
+                time.at(ch.lastActivityNanos)));
       }
     }
     return ImmutableList.copyOf(l);

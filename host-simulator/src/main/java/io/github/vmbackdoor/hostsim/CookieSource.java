@@ -25,27 +25,30 @@ interface CookieSource {
    * tests, never for untrusted guests.
    */
   final class Keyed implements CookieSource {
-    private final Mac mac;
+    // The seed, not a keyed Mac: a Mac and its digest state weigh about 700 bytes, more than the
+    // rest of an idle host; the key is set again for each channel's cookies, at OPEN only.
+    private final long seed;
     private long counter;
 
     Keyed(long seed) {
-      this.mac = hmac(seed);
+      this.seed = seed;
     }
 
     @Override
     public long next(int slot) {
       counter++;
-      return ByteBuffer.wrap(prf(mac, "cookie", counter)).getLong();
+      return ByteBuffer.wrap(Prf.of(seed, "cookie", counter)).getLong();
     }
   }
 
   /** Cookies from a {@link SecureRandom}: unrelated to the seed and to anything a guest sees. */
   final class Secure implements CookieSource {
-    private final SecureRandom random = new SecureRandom();
+    /** One generator for all hosts: it is thread-safe, and each would weigh as much as a host. */
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Override
     public long next(int slot) {
-      return random.nextLong();
+      return RANDOM.nextLong();
     }
   }
 
@@ -54,28 +57,43 @@ interface CookieSource {
    * label, so GETUUID reveals neither the seed nor any cookie.
    */
   static UUID uuidFor(long seed) {
-    ByteBuffer b = ByteBuffer.wrap(prf(hmac(seed), "uuid", 0));
+    ByteBuffer b = ByteBuffer.wrap(Prf.of(seed, "uuid", 0));
     return new UUID(b.getLong(), b.getLong());
   }
 
-  private static Mac hmac(long seed) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+  /**
+   * HMAC-SHA256 keyed from a seed. One {@link Mac} per thread, keyed anew for each use: hosts hold
+   * only their seeds.
+   */
+  final class Prf {
+    private static final ThreadLocal<Mac> MACS =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                return Mac.getInstance("HmacSHA256");
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+              }
+            });
+
+    private Prf() {}
+
+    /** The HMAC, keyed from {@code seed}, of {@code label} and {@code counter}. */
+    static byte[] of(long seed, String label, long counter) {
       byte[] key =
           ByteBuffer.allocate(24)
               .put("vmbackdoor seed:".getBytes(StandardCharsets.US_ASCII))
               .putLong(seed)
               .array();
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+      Mac mac = MACS.get();
+      try {
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("an HmacSHA256 key of 24 bytes is always valid", e);
+      }
+      mac.update(label.getBytes(StandardCharsets.US_ASCII));
+      mac.update(ByteBuffer.allocate(8).putLong(counter).array());
+      return mac.doFinal();
     }
-  }
-
-  private static byte[] prf(Mac mac, String label, long counter) {
-    mac.update(label.getBytes(StandardCharsets.US_ASCII));
-    mac.update(ByteBuffer.allocate(8).putLong(counter).array());
-    return mac.doFinal();
   }
 }

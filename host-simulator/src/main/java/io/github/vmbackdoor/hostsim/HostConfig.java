@@ -67,7 +67,7 @@ abstract class HostConfig<B extends HostConfig<B>> {
     if (delayer != null) {
       return delayer;
     }
-    return simulation != null && ticker == null ? simulation::advance : d -> {};
+    return simulation != null && ticker == null ? simulation.advancer() : d -> {};
   }
 
   /** Sets every policy of {@code policy} (channel table, offers, limits, idle timeout). */

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongFunction;
@@ -28,10 +29,14 @@ final class PowerOperations {
     }
   }
 
-  private final List<Tracker> trackers = new ArrayList<>();
+  /** The requests, oldest first; the list is made with the first, as most hosts have none. */
+  private List<Tracker> trackers = Collections.emptyList();
 
   /** Records a request made at {@code nanos} (ticker time). */
   Tracker request(GuestOsState operation, long nanos) {
+    if (trackers.isEmpty()) {
+      trackers = new ArrayList<>();
+    }
     Tracker t = new Tracker(operation, nanos);
     trackers.add(t);
     return t;

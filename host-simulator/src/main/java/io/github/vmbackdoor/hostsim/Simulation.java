@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim;
 
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
+import io.github.vmbackdoor.rpc.Cancellable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +47,7 @@ public final class Simulation {
           return nanos();
         }
       };
+  private final Consumer<Duration> advancer = this::advance;
   private long nowNanos;
   private long sequence;
   private long eventsRun;
@@ -135,8 +138,8 @@ public final class Simulation {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkNotNull(action, "action");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    Event e = new Event(later(delay), action);
-    queue.add(e.dueNanos, sequence++, e);
+    Event e = new Event(action);
+    queue.add(later(delay), sequence++, e);
     return e;
   }
 
@@ -159,6 +162,11 @@ public final class Simulation {
   public synchronized void advance(Duration duration) {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
     nowNanos = later(duration);
+  }
+
+  /** {@link #advance} as a consumer; the same instance every time, for all hosts to share. */
+  Consumer<Duration> advancer() {
+    return advancer;
   }
 
   /**
@@ -195,11 +203,11 @@ public final class Simulation {
   public boolean step() {
     Event e;
     synchronized (this) {
-      e = queue.poll();
-      if (e == null) {
+      if (queue.isEmpty()) {
         return false;
       }
-      nowNanos = Math.max(nowNanos, e.dueNanos);
+      nowNanos = Math.max(nowNanos, queue.headDue());
+      e = queue.poll();
       eventsRun++;
     }
     if (!e.cancelled) {
@@ -257,22 +265,25 @@ public final class Simulation {
     return true;
   }
 
-  /** A scheduled event or repetition. */
-  public interface Scheduled {
+  /**
+   * A scheduled event or repetition. It is a guest's {@link Cancellable} too, so a {@link
+   * io.github.vmbackdoor.rpc.TickScheduler} on a simulation hands it out as it is.
+   */
+  public interface Scheduled extends Cancellable {
     /** Stops the event (or the repetition) from running again; no effect once it has run. */
+    @Override
     void cancel();
 
     /** Whether {@link #cancel()} was called. */
     boolean isCancelled();
   }
 
+  /** One scheduled action; its due time is kept by the queue. */
   private static final class Event implements Scheduled {
-    final long dueNanos;
     final Runnable action;
     volatile boolean cancelled;
 
-    Event(long dueNanos, Runnable action) {
-      this.dueNanos = dueNanos;
+    Event(Runnable action) {
       this.action = action;
     }
 

@@ -2,29 +2,24 @@ package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The host's TCLO endpoint: one queue of host commands per application, the channel the host talks
- * to for each application, and the record of exchanges. A TCLO channel learns its application from
- * its reply to the first "reset" ({@code OK ATR <app>}, as open-vm-tools'
- * lib/rpcChannel/rpcChannel.c sends it; {@link #DEFAULT_APP} when the reply names none); it then
- * becomes the channel of that application, and an older channel of the same application is
- * invalidated as the takeover policy says. Each TCLO channel's own state (heard from, owed a reset,
- * its application, the command outstanding) lives in its {@link TcloSession}. Guarded by the
- * VirtualHost's lock.
+ * The host's TCLO endpoint: the applications it knows ({@link TcloApp}: each with its queue of host
+ * commands and the channel the host talks to for it), the limits on what they queue together, and
+ * the record of exchanges. A TCLO channel learns its application from its reply to the first
+ * "reset" ({@code OK ATR <app>}, as open-vm-tools' lib/rpcChannel/rpcChannel.c sends it; {@link
+ * #DEFAULT_APP} when the reply names none); it then becomes the channel of that application, and an
+ * older channel of the same application is invalidated as the takeover policy says. Each TCLO
+ * channel's own state (heard from, owed a reset, its application, the command outstanding) lives in
+ * its {@link TcloSession}. Guarded by the VirtualHost's lock.
  */
 final class TcloEndpoint implements Endpoint {
 
@@ -35,15 +30,22 @@ final class TcloEndpoint implements Endpoint {
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
 
-  private final Ticker ticker;
-  private final long startNanos;
+  private final HostTime time;
   private final int queueLimit;
   private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
   private final Invalidation takeover;
   private final PowerOperations powerOperations;
-  private final Map<String, Deque<TcloCommand>> queues = new LinkedHashMap<>();
+
+  private static final TcloApp[] NO_APPS = {};
+
+  /** {@link #DEFAULT_APP}, which the host knows from the start. */
+  private final TcloApp toolbox = new TcloApp(DEFAULT_APP);
+
+  /** The other applications the host knows, in the order it met them (most hosts: none). */
+  private TcloApp[] others = NO_APPS;
+
   private final History<TcloExchange> exchanges;
   private final History<String> commandsSent;
 
@@ -52,37 +54,48 @@ final class TcloEndpoint implements Endpoint {
 
   private long queueBytes;
 
-  /** For each application, the session of the TCLO channel the host talks to, while it lives. */
-  private final Map<String, TcloSession> active = new HashMap<>();
-
   /**
    * @param table the channel table, where a displaced TCLO channel is invalidated
    * @param policy the limits on the queues and histories, and what happens to the older TCLO
    *     channel of an application when a newer one claims it
    */
   TcloEndpoint(
-      Ticker ticker,
-      long startNanos,
-      HostPolicy policy,
-      ChannelTable table,
-      PowerOperations powerOperations) {
-    this.ticker = ticker;
-    this.startNanos = startNanos;
+      HostTime time, HostPolicy policy, ChannelTable table, PowerOperations powerOperations) {
+    this.time = time;
     this.exchanges =
-        new History<>(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
+        History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
     this.commandsSent =
-        new History<>(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+        History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
     this.queueLimit = policy.tcloQueueLimit();
     this.queueBytesLimit = policy.tcloQueueBytesLimit();
     this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
     this.takeover = policy.tcloTakeover();
     this.powerOperations = powerOperations;
-    queues.put(DEFAULT_APP, new ArrayDeque<>());
   }
 
-  private Deque<TcloCommand> queue(String app) {
-    return queues.computeIfAbsent(app, a -> new ArrayDeque<>());
+  /** The application named {@code name}, or null when the host has not met it. */
+  private TcloApp find(String name) {
+    if (toolbox.name.equals(name)) {
+      return toolbox;
+    }
+    for (TcloApp a : others) {
+      if (a.name.equals(name)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /** The application named {@code name}, met now if not before. */
+  private TcloApp app(String name) {
+    TcloApp a = find(name);
+    if (a == null) {
+      a = new TcloApp(name);
+      others = Arrays.copyOf(others, others.length + 1);
+      others[others.length - 1] = a;
+    }
+    return a;
   }
 
   @Override
@@ -103,10 +116,12 @@ final class TcloEndpoint implements Endpoint {
    * Makes {@code channel}'s session the one the host talks to for {@code app}; the channel it
    * displaced, if still open, is invalidated as the takeover policy says.
    */
-  void claim(HostChannel channel, String app) {
+  void claim(HostChannel channel, String name) {
     TcloSession session = (TcloSession) channel.session;
+    TcloApp app = app(name);
     session.app = app;
-    TcloSession previous = active.put(app, session);
+    TcloSession previous = app.active;
+    app.active = session;
     if (previous != null
         && previous != session
         && table.holds(previous.channel)
@@ -134,7 +149,7 @@ final class TcloEndpoint implements Endpoint {
     if (!fits(command)) {
       return false;
     }
-    add(queue(app), new TcloCommand(command, false, null), false);
+    add(app(app), new TcloCommand(command, false, null), false);
     return true;
   }
 
@@ -143,8 +158,8 @@ final class TcloEndpoint implements Endpoint {
     if (!fits(operation.command())) {
       return false;
     }
-    PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
-    add(queue(DEFAULT_APP), new TcloCommand(operation.command(), false, t), false);
+    PowerOperations.Tracker t = powerOperations.request(operation, time.nanos());
+    add(toolbox, new TcloCommand(operation.command(), false, t), false);
     return true;
   }
 
@@ -156,11 +171,11 @@ final class TcloEndpoint implements Endpoint {
     return queuedCount < queueLimit && queueBytes + History.weight(command) <= queueBytesLimit;
   }
 
-  private void add(Deque<TcloCommand> queue, TcloCommand command, boolean first) {
+  private void add(TcloApp app, TcloCommand command, boolean first) {
     if (first) {
-      queue.addFirst(command);
+      app.addFirst(command);
     } else {
-      queue.addLast(command);
+      app.addLast(command);
     }
     queuedCount++;
     queueBytes += History.weight(command.text);
@@ -173,17 +188,22 @@ final class TcloEndpoint implements Endpoint {
 
   /** Puts {@code command} at the front of every application's queue, unless it is already there. */
   void queueFirst(String command) {
-    for (Deque<TcloCommand> queue : queues.values()) {
-      TcloCommand head = queue.peekFirst();
-      if (head == null || !head.text.equals(command)) {
-        // The host's own reset is never refused: it is one short command, once at the head.
-        add(queue, new TcloCommand(command, false, null), true);
-      }
+    queueFirst(toolbox, command);
+    for (TcloApp app : others) {
+      queueFirst(app, command);
+    }
+  }
+
+  private void queueFirst(TcloApp app, String command) {
+    TcloCommand head = app.peek();
+    if (head == null || !head.text.equals(command)) {
+      // The host's own reset is never refused: it is one short command, once at the head.
+      add(app, new TcloCommand(command, false, null), true);
     }
   }
 
   /** One TCLO channel's state. */
-  private final class TcloSession implements Session {
+  final class TcloSession implements Session {
     private final HostChannel channel;
 
     /** Whether the guest has sent its first message ("I am here"). */
@@ -201,7 +221,7 @@ final class TcloEndpoint implements Endpoint {
     private TcloCommand offered;
 
     /** The application the channel serves, once its reset reply named it. */
-    private String app;
+    private TcloApp app;
 
     TcloSession(HostChannel channel) {
       this.channel = channel;
@@ -220,7 +240,7 @@ final class TcloEndpoint implements Endpoint {
       if (needsReset) {
         return new TcloCommand(RESET, true, null);
       }
-      return app != null && active.get(app) == this ? queue(app).peekFirst() : null;
+      return app != null && app.active == this ? app.peek() : null;
     }
 
     /** The guest consumed the command offered (RECVSTATUS 1): it is now outstanding. */
@@ -232,11 +252,11 @@ final class TcloEndpoint implements Endpoint {
       }
       if (command.channelReset) {
         needsReset = false;
-      } else if (queue(app).removeFirstOccurrence(command)) {
+      } else if (app.remove(command)) {
         removed(command);
       }
       outstanding = command;
-      outstandingSinceNanos = ticker.read();
+      outstandingSinceNanos = time.nanos();
       commandsSent.add(command.text);
     }
 
@@ -271,14 +291,12 @@ final class TcloEndpoint implements Endpoint {
           c.power.reply = text;
         }
         if (c.channelReset) {
-          String named = appOf(text);
-          claim(channel, named);
+          claim(channel, appOf(text));
           // The channel's own reset also answers a reset that was queued meanwhile.
-          Deque<TcloCommand> queue = queue(named);
-          while (!queue.isEmpty()
-              && queue.peekFirst().text.equals(RESET)
-              && queue.peekFirst().power == null) {
-            removed(queue.removeFirst());
+          for (TcloCommand head = app.peek();
+              head != null && head.text.equals(RESET) && head.power == null;
+              head = app.peek()) {
+            removed(app.removeFirst());
           }
         }
         record(
@@ -316,8 +334,8 @@ final class TcloEndpoint implements Endpoint {
                 now()));
         outstanding = null;
       }
-      if (app != null && active.get(app) == this) {
-        active.remove(app);
+      if (app != null && app.active == this) {
+        app.active = null;
       }
     }
   }
@@ -333,32 +351,35 @@ final class TcloEndpoint implements Endpoint {
   }
 
   private Duration now() {
-    return time(ticker.read());
+    return time.now();
   }
 
   private Duration time(long nanos) {
-    return Duration.ofNanos(nanos - startNanos);
+    return time.at(nanos);
   }
 
   // ---- introspection ----
 
   List<String> pending(String app) {
-    List<String> l = new ArrayList<>();
-    for (TcloCommand c : queue(app)) {
-      l.add(c.text);
-    }
-    return ImmutableList.copyOf(l);
+    // Asking meets the application, as queueing for it does: a later host reset queues for it too.
+    return app(app).texts();
+  }
+
+  /** The session the host talks to for {@code app}, or null. */
+  private TcloSession active(String app) {
+    TcloApp a = find(app);
+    return a == null ? null : a.active;
   }
 
   Optional<String> outstanding(String app) {
-    TcloSession session = active.get(app);
+    TcloSession session = active(app);
     return session != null && session.outstanding != null
         ? Optional.of(session.outstanding.text)
         : Optional.empty();
   }
 
   Optional<Integer> activeChannel(String app) {
-    TcloSession session = active.get(app);
+    TcloSession session = active(app);
     return session != null ? Optional.of(session.channel.id) : Optional.empty();
   }
 

@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
@@ -54,8 +53,7 @@ public final class VirtualHost extends HostRecords {
 
   private final Object lock = new Object();
   private final Simulation simulation;
-  private final Ticker ticker;
-  private final long startNanos;
+  private final HostTime time;
   private final boolean cookiesSupported;
   private final Backdoor backdoor;
 
@@ -72,40 +70,22 @@ public final class VirtualHost extends HostRecords {
     long seed = c.effectiveSeed();
     this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
-    this.ticker = c.ticker != null ? c.ticker : simulation.ticker();
-    this.startNanos = ticker.read();
+    this.time = new HostTime(c.ticker != null ? c.ticker : simulation.ticker());
     HostPolicy p = c.policy;
     this.cookiesSupported = p.cookies();
-    SplittableRandom random = new SplittableRandom(seed);
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     this.table =
-        new ChannelTable(p.channelTableSize(), c.cookieSourceFor(seed), ticker, p.idleTimeout());
+        new ChannelTable(p.channelTableSize(), c.cookieSourceFor(seed), time, p.idleTimeout());
     PowerOperations power = new PowerOperations();
-    this.tclo = new TcloEndpoint(ticker, startNanos, p, table, power);
-    this.rpci = new RpciEndpoint(p, c.identity.machineId(), this::hostTime, power);
+    this.tclo = new TcloEndpoint(time, p, table, power);
+    this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, power);
     c.handlers.forEach(rpci::handler);
-    this.faults = new FaultBook(random);
+    this.faults = new FaultBook(seed);
     this.messages =
-        new GuestMsgServer(
-            table,
-            List.of(rpci, tclo),
-            faults,
-            ticker,
-            this::hostTime,
-            p.highBandwidth(),
-            p.cookies());
+        new GuestMsgServer(table, rpci, tclo, faults, time, p.highBandwidth(), p.cookies());
     this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
-    this.backdoor =
-        new InProcessBackdoor(
-            lock,
-            commandPort,
-            messages,
-            callLog,
-            this::hostTime,
-            c.delayerFor(simulation),
-            this,
-            null);
+    this.backdoor = new InProcessBackdoor(this, c.delayerFor(simulation), null);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -133,9 +113,7 @@ public final class VirtualHost extends HostRecords {
     ChannelOwner owner = new ChannelOwner(name, policy);
     return new ConnectedGuest(
         owner,
-        delay ->
-            new InProcessBackdoor(
-                lock, commandPort, messages, callLog, this::hostTime, delay, this, owner),
+        delay -> new InProcessBackdoor(this, delay, owner),
         () -> {
           synchronized (lock) {
             table.releaseOwnedBy(owner);
@@ -146,6 +124,14 @@ public final class VirtualHost extends HostRecords {
   @Override
   Object lock() {
     return lock;
+  }
+
+  CommandPortAnswers commandPortPart() {
+    return commandPort;
+  }
+
+  GuestMsgServer messagesPart() {
+    return messages;
   }
 
   @Override
@@ -165,7 +151,7 @@ public final class VirtualHost extends HostRecords {
 
   @Override
   List<ChannelInfo> channelSnapshot() {
-    return table.snapshot(startNanos);
+    return table.snapshot();
   }
 
   // ---- identity and policies ----
@@ -196,7 +182,7 @@ public final class VirtualHost extends HostRecords {
 
   /** Host time: virtual time since the host was built. */
   public Duration hostTime() {
-    return Duration.ofNanos(ticker.read() - startNanos);
+    return time.now();
   }
 
   // ---- host events ----

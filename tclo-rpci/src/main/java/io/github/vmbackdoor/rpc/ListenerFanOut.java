@@ -1,20 +1,36 @@
 package io.github.vmbackdoor.rpc;
 
-import java.util.List;
+import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A listener that passes every event and log line on to the listeners added to it, in order. */
 final class ListenerFanOut implements TcloListener {
 
-  private final List<TcloListener> listeners = new CopyOnWriteArrayList<>();
+  private static final TcloListener[] NONE = {};
 
-  void add(TcloListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+  // Copy on write: listeners are added and removed rarely and read on every event. A bare array
+  // (no list object, no lock object) as most guests have one listener or none.
+  private volatile TcloListener[] listeners = NONE;
+
+  synchronized void add(TcloListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    TcloListener[] copy = Arrays.copyOf(listeners, listeners.length + 1);
+    copy[copy.length - 1] = listener;
+    listeners = copy;
   }
 
-  void remove(TcloListener listener) {
-    listeners.remove(listener);
+  /** Removes the first listener equal to {@code listener}, if any. */
+  synchronized void remove(TcloListener listener) {
+    TcloListener[] now = listeners;
+    for (int i = 0; i < now.length; i++) {
+      if (Objects.equals(now[i], listener)) {
+        TcloListener[] copy = new TcloListener[now.length - 1];
+        System.arraycopy(now, 0, copy, 0, i);
+        System.arraycopy(now, i + 1, copy, i, now.length - i - 1);
+        listeners = copy;
+        return;
+      }
+    }
   }
 
   @Override
