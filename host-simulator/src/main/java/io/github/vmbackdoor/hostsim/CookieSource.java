@@ -11,12 +11,22 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Where a host's channel cookies come from. {@link Keyed} derives them from the seed, so an
  * in-process run is reproduced byte for byte; {@link Secure} draws them from {@link SecureRandom},
- * for hosts that untrusted guests reach over TCP. Guarded by the host's lock.
+ * for hosts that untrusted guests reach over TCP. Both hold no state of a host's (the channel table
+ * keeps the seed and the count), so all hosts share the two instances. Thread-safe.
  */
 interface CookieSource {
 
-  /** The 64 bits of the next channel's cookies (high word first), for slot {@code slot}. */
-  long next(int slot);
+  /** Cookies derived from the seed. */
+  CookieSource KEYED = new Keyed();
+
+  /** Cookies from a {@link SecureRandom}. */
+  CookieSource SECURE = new Secure();
+
+  /**
+   * The 64 bits of a channel's cookies (high word first): the {@code count}-th cookies (from 1) a
+   * host with this seed hands out, for the channel in {@code slot}.
+   */
+  long cookies(long seed, long count, int slot);
 
   /**
    * Cookies as HMAC-SHA256, keyed from the seed, over a label and the allocation counter. Nothing a
@@ -25,19 +35,11 @@ interface CookieSource {
    * tests, never for untrusted guests.
    */
   final class Keyed implements CookieSource {
-    // The seed, not a keyed Mac: a Mac and its digest state weigh about 700 bytes, more than the
-    // rest of an idle host; the key is set again for each channel's cookies, at OPEN only.
-    private final long seed;
-    private long counter;
-
-    Keyed(long seed) {
-      this.seed = seed;
-    }
+    private Keyed() {}
 
     @Override
-    public long next(int slot) {
-      counter++;
-      return ByteBuffer.wrap(Prf.of(seed, "cookie", counter)).getLong();
+    public long cookies(long seed, long count, int slot) {
+      return ByteBuffer.wrap(Prf.of(seed, "cookie", count)).getLong();
     }
   }
 
@@ -46,8 +48,10 @@ interface CookieSource {
     /** One generator for all hosts: it is thread-safe, and each would weigh as much as a host. */
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private Secure() {}
+
     @Override
-    public long next(int slot) {
+    public long cookies(long seed, long count, int slot) {
       return RANDOM.nextLong();
     }
   }
@@ -62,8 +66,9 @@ interface CookieSource {
   }
 
   /**
-   * HMAC-SHA256 keyed from a seed. One {@link Mac} per thread, keyed anew for each use: hosts hold
-   * only their seeds.
+   * HMAC-SHA256 keyed from a seed. One {@link Mac} per thread, keyed anew for each use (at OPEN
+   * only): hosts hold only their seeds, where a keyed Mac with its digest state would weigh about
+   * 700 bytes, more than the rest of an idle host.
    */
   final class Prf {
     private static final ThreadLocal<Mac> MACS =

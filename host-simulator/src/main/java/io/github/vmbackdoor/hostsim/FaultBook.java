@@ -27,6 +27,9 @@ final class FaultBook {
   private final long seed;
   private SplittableRandom random;
 
+  /** The book of a host without faults, shared by all: only ever read, never installed into. */
+  static final FaultBook NONE = new FaultBook(0);
+
   /**
    * @param seed the seed of the source that fault probabilities draw from, so runs repeat
    */
@@ -65,6 +68,9 @@ final class FaultBook {
   }
 
   void clear() {
+    if (faults.isEmpty()) {
+      return;
+    }
     faults = Collections.emptyList();
     counts = Map.of();
   }

@@ -36,7 +36,11 @@ final class GuestMsgServer {
   // an object.
   private final Endpoint rpci;
   private final Endpoint tclo;
-  private final FaultBook faults;
+
+  /** The host's faults: the shared empty book until the first is installed. */
+  private FaultBook faults = FaultBook.NONE;
+
+  private final long faultSeed;
   private final HostTime time;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
@@ -48,17 +52,37 @@ final class GuestMsgServer {
       ChannelTable table,
       Endpoint rpci,
       Endpoint tclo,
-      FaultBook faults,
+      long faultSeed,
       HostTime time,
       boolean highBandwidth,
       boolean cookiesSupported) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
-    this.faults = faults;
+    this.faultSeed = faultSeed;
     this.time = time;
     this.highBandwidth = highBandwidth;
     this.cookiesSupported = cookiesSupported;
+  }
+
+  /** The faults installed, and those that fired. */
+  FaultBook faults() {
+    return faults;
+  }
+
+  /** Installs a fault, making the host's fault book with the first. */
+  void install(Fault fault) {
+    if (faults == FaultBook.NONE) {
+      faults = new FaultBook(faultSeed);
+    }
+    faults.install(fault);
+  }
+
+  /** What the faults make of one call ({@code channel} is null at OPEN). */
+  private FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
+    return faults == FaultBook.NONE
+        ? FaultDecision.NONE
+        : faults.decide(protocol, channelId, step, time.now(), channel, table);
   }
 
   /** The endpoint that speaks {@code protocol}, or null. */
@@ -73,6 +97,10 @@ final class GuestMsgServer {
 
   long checkpoints() {
     return checkpointGeneration;
+  }
+
+  boolean cookiesSupported() {
+    return cookiesSupported;
   }
 
   boolean offersHighBandwidth() {
@@ -127,7 +155,7 @@ final class GuestMsgServer {
       return;
     }
     table.checkIdle(ch);
-    FaultDecision fault = faults.decide(ch.protocol, id, sub.step(), time.now(), ch, table);
+    FaultDecision fault = decide(ch.protocol, id, sub.step(), ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
@@ -178,7 +206,7 @@ final class GuestMsgServer {
                 + (withCookie ? " cookie" : "")
                 + ": "
             : "";
-    FaultDecision fault = faults.decide(protocol, -1, Step.OPEN, time.now(), null, table);
+    FaultDecision fault = decide(protocol, -1, Step.OPEN, null);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
@@ -484,7 +512,7 @@ final class GuestMsgServer {
     }
     table.checkIdle(ch);
     Step step = out ? Step.SEND_HB : Step.RECV_HB;
-    FaultDecision fault = faults.decide(ch.protocol, id, step, time.now(), ch, table);
+    FaultDecision fault = decide(ch.protocol, id, step, ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = hb(r, fault.status());

@@ -70,6 +70,11 @@ final class History<T> {
     bytes += w;
   }
 
+  /** Whether this history keeps items at all (its count limit is above 0). */
+  boolean keeps() {
+    return countLimit > 0;
+  }
+
   /** The bytes the kept items weigh. */
   long bytes() {
     return bytes;

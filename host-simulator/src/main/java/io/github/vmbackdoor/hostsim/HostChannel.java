@@ -4,8 +4,10 @@ package io.github.vmbackdoor.hostsim;
 final class HostChannel {
   final int id;
   final int protocol;
-  final boolean cookies;
+
+  /** The channel's cookies; both 0 for a channel opened without (a cookie pair is never 0, 0). */
   final int cookieHigh;
+
   final int cookieLow;
   long lastActivityNanos;
 
@@ -14,8 +16,8 @@ final class HostChannel {
 
   long closedNanos;
 
-  /** Calls addressed to this channel with wrong cookies (the first one is logged). */
-  long cookieFailures;
+  /** Whether a call with wrong cookies was addressed to this channel (the first one is logged). */
+  boolean cookieFailed;
 
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
@@ -36,13 +38,17 @@ final class HostChannel {
   /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
   Endpoint.Session session;
 
-  HostChannel(int id, int protocol, boolean cookies, int cookieHigh, int cookieLow, long now) {
+  HostChannel(int id, int protocol, int cookieHigh, int cookieLow, long now) {
     this.id = id;
     this.protocol = protocol;
-    this.cookies = cookies;
     this.cookieHigh = cookieHigh;
     this.cookieLow = cookieLow;
     this.lastActivityNanos = now;
+  }
+
+  /** Whether the channel was opened with cookies. */
+  boolean hasCookies() {
+    return cookieHigh != 0 || cookieLow != 0;
   }
 
   boolean isOpen() {
