@@ -4,17 +4,22 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
  * The power operations the host requested, with what became of each: the TCLO endpoint records the
- * guest's reply to the command, the RPCI endpoint the state-change report. One per host, guarded by
- * its lock.
+ * guest's reply to the command, the RPCI endpoint the state-change report (through {@link
+ * Reports}). The TCLO endpoint makes it with the first request. Guarded by the host's lock.
  */
 final class PowerOperations {
+
+  /** Where the RPCI endpoint reports {@code tools.os.statechange.status}: the TCLO endpoint. */
+  interface Reports {
+    /** A state-change report, as {@link PowerOperations#reported} takes it. */
+    void reported(int stateId, boolean success);
+  }
 
   /** Mutable record of one requested power operation. */
   static final class Tracker {
@@ -29,14 +34,10 @@ final class PowerOperations {
     }
   }
 
-  /** The requests, oldest first; the list is made with the first, as most hosts have none. */
-  private List<Tracker> trackers = Collections.emptyList();
+  private final List<Tracker> trackers = new ArrayList<>();
 
   /** Records a request made at {@code nanos} (ticker time). */
   Tracker request(GuestOsState operation, long nanos) {
-    if (trackers.isEmpty()) {
-      trackers = new ArrayList<>();
-    }
     Tracker t = new Tracker(operation, nanos);
     trackers.add(t);
     return t;

@@ -25,7 +25,7 @@ final class RpciEndpoint implements Endpoint {
 
   private final String machineId;
   private final HostTime time;
-  private final PowerOperations powerOperations;
+  private final PowerOperations.Reports powerReports;
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
 
   /** The handlers installed on this host, over the built-ins; allocated with the first. */
@@ -46,11 +46,11 @@ final class RpciEndpoint implements Endpoint {
 
   /**
    * @param time the host time requests are stamped with
-   * @param powerOperations the host's requested power operations, which state-change reports are
-   *     matched to
+   * @param powerReports where state-change reports go, to be matched to the power operations the
+   *     host requested
    */
   RpciEndpoint(
-      HostPolicy policy, String machineId, HostTime time, PowerOperations powerOperations) {
+      HostPolicy policy, String machineId, HostTime time, PowerOperations.Reports powerReports) {
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
     this.requests = History.of(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
@@ -60,7 +60,7 @@ final class RpciEndpoint implements Endpoint {
     this.storeBytes = policy.guestStoreBytesLimit();
     this.time = time;
     this.machineId = machineId;
-    this.powerOperations = powerOperations;
+    this.powerReports = powerReports;
   }
 
   @Override
@@ -343,7 +343,7 @@ final class RpciEndpoint implements Endpoint {
     } catch (NumberFormatException e) {
       return "0 Invalid arguments";
     }
-    powerOperations.reported(state, parts[0].equals("1"));
+    powerReports.reported(state, parts[0].equals("1"));
     return "1 ";
   }
 }

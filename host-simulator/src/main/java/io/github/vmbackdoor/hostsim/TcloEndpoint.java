@@ -21,7 +21,7 @@ import java.util.Optional;
  * channel's own state (heard from, owed a reset, its application, the command outstanding) lives in
  * its {@link TcloSession}. Guarded by the VirtualHost's lock.
  */
-final class TcloEndpoint implements Endpoint {
+final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   static final String RESET = "reset";
 
@@ -36,7 +36,9 @@ final class TcloEndpoint implements Endpoint {
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
   private final Invalidation takeover;
-  private final PowerOperations powerOperations;
+
+  /** The power operations requested; made with the first, as most hosts have none. */
+  private PowerOperations powerOperations;
 
   private static final TcloApp[] NO_APPS = {};
 
@@ -59,8 +61,7 @@ final class TcloEndpoint implements Endpoint {
    * @param policy the limits on the queues and histories, and what happens to the older TCLO
    *     channel of an application when a newer one claims it
    */
-  TcloEndpoint(
-      HostTime time, HostPolicy policy, ChannelTable table, PowerOperations powerOperations) {
+  TcloEndpoint(HostTime time, HostPolicy policy, ChannelTable table) {
     this.time = time;
     this.exchanges =
         History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
@@ -71,7 +72,6 @@ final class TcloEndpoint implements Endpoint {
     this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
     this.takeover = policy.tcloTakeover();
-    this.powerOperations = powerOperations;
   }
 
   /** The application named {@code name}, or null when the host has not met it. */
@@ -157,6 +157,9 @@ final class TcloEndpoint implements Endpoint {
   boolean requestPowerOperation(GuestOsState operation) {
     if (!fits(operation.command())) {
       return false;
+    }
+    if (powerOperations == null) {
+      powerOperations = new PowerOperations();
     }
     PowerOperations.Tracker t = powerOperations.request(operation, time.nanos());
     add(toolbox, new TcloCommand(operation.command(), false, t), false);
@@ -401,7 +404,14 @@ final class TcloEndpoint implements Endpoint {
     return ImmutableList.copyOf(l);
   }
 
+  @Override
+  public void reported(int stateId, boolean success) {
+    if (powerOperations != null) {
+      powerOperations.reported(stateId, success);
+    }
+  }
+
   List<PowerOperationReport> powerOperations() {
-    return powerOperations.reports(this::time);
+    return powerOperations == null ? ImmutableList.of() : powerOperations.reports(this::time);
   }
 }

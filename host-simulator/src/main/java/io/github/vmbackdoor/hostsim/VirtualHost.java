@@ -73,9 +73,8 @@ public final class VirtualHost extends HostRecords {
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     this.table =
         new ChannelTable(p.channelTableSize(), c.cookieSource(), seed, time, p.idleTimeout());
-    PowerOperations power = new PowerOperations();
-    this.tclo = new TcloEndpoint(time, p, table, power);
-    this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, power);
+    this.tclo = new TcloEndpoint(time, p, table);
+    this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(table, rpci, tclo, seed, time, p.highBandwidth(), p.cookies());
