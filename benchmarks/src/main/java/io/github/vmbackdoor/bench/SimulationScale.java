@@ -2,6 +2,7 @@ package io.github.vmbackdoor.bench;
 
 import io.github.vmbackdoor.hostsim.Invalidation;
 import io.github.vmbackdoor.hostsim.Simulation;
+import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
@@ -30,14 +31,15 @@ import java.util.concurrent.Future;
  * <p>The VMs are split into one shard per thread; each shard is a {@link Simulation} of its own
  * (virtual time is per shard; shards share nothing), run on its own thread. Each VM runs in a
  * {@linkplain Simulation#newLane() lane} of its shard, a window of {@code laneWindowSeconds} at a
- * time (0: no lanes, every VM on one shared timeline, for comparison). Hosts run with the call log
- * off and no history kept (limit 0), as a simulation of this size would; the guests' events are
- * counted, not stored.
+ * time (0: no lanes, every VM on one shared timeline, for comparison); its host events are drawn in
+ * its own lane. Hosts run with the call log off and no history kept (limit 0), as a simulation of
+ * this size would; the guests' events are counted, not stored.
  *
  * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
- * heap before any VM was built, divided by the VM count), the wall time of the run, the ticks and
- * calls made, the bytes allocated per call and per event, the collector's count and time during the
- * run, the host events, the guest events by type, and the load average before and after.
+ * heap before any VM was built, divided by the VM count; measured before the host events start, so
+ * it is the simulator's own objects, not the benchmark's timers), the wall time of the run, the
+ * ticks and calls made, the bytes allocated per call and per event, the collector's count and time
+ * during the run, the host events, the guest events by type, and the load average before and after.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.SimulationScale \
@@ -63,7 +65,7 @@ public final class SimulationScale {
 
     final TcloListener listener;
 
-    /** Whether each VM gets a lane of its own. */
+    /** Whether each VM gets a lane of its own (VM i of the shard in lane i + 1). */
     final boolean lanes;
 
     Shard(long seed, Duration laneWindow) {
@@ -73,7 +75,7 @@ public final class SimulationScale {
         sim.laneWindow(laneWindow);
       }
       options = TcloOptions.defaults().withUptime(sim::elapsed);
-      scheduler = (delay, task) -> sim.schedule(delay, task)::cancel;
+      scheduler = SimulationTickScheduler.of(sim);
       listener =
           new TcloListener() {
             @Override
@@ -83,7 +85,7 @@ public final class SimulationScale {
           };
     }
 
-    void add(Duration meanEventGap) {
+    void add() {
       VirtualHost host =
           VirtualHost.builder()
               .simulation(sim)
@@ -100,21 +102,29 @@ public final class SimulationScale {
               .build();
       // Spread the first polls over the first second, as guests that booted apart would.
       Duration firstPoll = Duration.ofNanos(sim.random().nextLong(1_000_000_000L));
-      HostEvents hostEvents = new HostEvents(host, meanEventGap.toNanos() / 3.0);
       if (lanes) {
-        Simulation.Lane lane = sim.newLane();
-        lane.schedule(firstPoll, service::start);
-        lane.schedule(Duration.ZERO, hostEvents::scheduleNext);
+        sim.newLane().schedule(firstPoll, service::start);
       } else {
         sim.schedule(firstPoll, service::start);
-        hostEvents.scheduleNext();
+      }
+    }
+
+    /** Starts every VM's host events, each VM's in its own lane. */
+    void startHostEvents(Duration meanEventGap) {
+      for (int i = 0; i < hosts.size(); i++) {
+        HostEvents events = new HostEvents(hosts.get(i), meanEventGap.toNanos() / 3.0);
+        if (lanes) {
+          sim.lane(i + 1).schedule(Duration.ZERO, events::scheduleNext);
+        } else {
+          events.scheduleNext();
+        }
       }
     }
 
     /**
      * One VM's host events: three kinds, each at exponential gaps of the mean, drawn as one stream
      * at three times the rate with the kind chosen at random (the same process: the union of
-     * independent Poisson streams), so a VM has one pending event of them instead of three.
+     * independent Poisson streams), so a VM has one pending host event instead of three.
      */
     private final class HostEvents implements Runnable {
       private final VirtualHost host;
@@ -188,7 +198,7 @@ public final class SimulationScale {
       Shard shard = new Shard(1000 + t, laneWindow);
       int mine = vms / threads + (t < vms % threads ? 1 : 0);
       for (int i = 0; i < mine; i++) {
-        shard.add(meanGap);
+        shard.add();
       }
       shards.add(shard);
     }
@@ -199,6 +209,7 @@ public final class SimulationScale {
     runAll(pool, shards, Duration.ofSeconds(2));
     long heapIdle = usedHeapAfterGc(memory);
     double perVm = (heapIdle - heapBefore) / (double) vms;
+    shards.forEach(s -> s.startHostEvents(meanGap));
 
     long callsBefore = shards.stream().mapToLong(Shard::calls).sum();
     long eventsBefore = shards.stream().mapToLong(s -> s.sim.eventsRun()).sum();

@@ -16,24 +16,22 @@ final class CallLog {
   /** What a record weighs besides its note: itself, two register sets, its time. */
   private static final long RECORD_WEIGHT = 4 * History.OVERHEAD + 2 * 7 * 4;
 
-  private final int limit;
   private final History<CallRecord> records;
   private long count;
 
   CallLog(int limit, long byteLimit) {
-    this.limit = limit;
-    this.records = new History<>(limit, byteLimit, r -> RECORD_WEIGHT + History.weight(r.note()));
+    this.records = History.of(limit, byteLimit, r -> RECORD_WEIGHT + History.weight(r.note()));
   }
 
   /** Whether the log keeps records (payload CRCs are computed only then). */
   boolean keeps() {
-    return limit > 0;
+    return records.keeps();
   }
 
   /** Counts a call and, when the log keeps records, records it. */
   void add(TraceCall.Operation operation, Duration at, Registers request, CallResult res) {
     count++;
-    if (limit > 0) {
+    if (keeps()) {
       records.add(
           new CallRecord(
               count,
@@ -49,7 +47,7 @@ final class CallLog {
 
   /** The CRC-32 of bytes an HB call moved, when the log keeps records; else 0. */
   long crc(byte[] bytes) {
-    if (limit <= 0) {
+    if (!keeps()) {
       return 0;
     }
     CRC32 c = new CRC32();

@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.hostsim;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,16 +25,27 @@ final class ChannelTable {
   private HostChannel[] slots = NO_SLOTS;
 
   private final CookieSource cookies;
-  private final Ticker ticker;
+  private final long cookieSeed;
+
+  /** How many cookie pairs the table has handed out. */
+  private long cookieCount;
+
+  private final HostTime time;
   private final Optional<Duration> idleTimeout;
 
   /**
-   * @param cookies where the channels' cookies come from
+   * @param cookies where the channels' cookies come from, with {@code cookieSeed}
    */
-  ChannelTable(int size, CookieSource cookies, Ticker ticker, Optional<Duration> idleTimeout) {
+  ChannelTable(
+      int size,
+      CookieSource cookies,
+      long cookieSeed,
+      HostTime time,
+      Optional<Duration> idleTimeout) {
     this.size = size;
     this.cookies = cookies;
-    this.ticker = ticker;
+    this.cookieSeed = cookieSeed;
+    this.time = time;
     this.idleTimeout = idleTimeout;
   }
 
@@ -57,7 +67,7 @@ final class ChannelTable {
     }
     if (slot < 0 && slots.length < size) {
       slot = slots.length;
-      slots = Arrays.copyOf(slots, Math.min(size, Math.max(4, slots.length * 2)));
+      slots = Arrays.copyOf(slots, Math.min(size, Math.max(2, slots.length * 2)));
     }
     if (slot < 0) {
       long oldest = Long.MAX_VALUE;
@@ -77,12 +87,12 @@ final class ChannelTable {
     if (withCookie) {
       long both;
       do {
-        both = cookies.next(slot);
+        both = cookies.cookies(cookieSeed, ++cookieCount, slot);
       } while (both == 0);
       high = (int) (both >>> 32);
       low = (int) both;
     }
-    HostChannel ch = new HostChannel(slot, protocol, withCookie, high, low, ticker.read());
+    HostChannel ch = new HostChannel(slot, protocol, high, low, time.nanos());
     slots[slot] = ch;
     return ch;
   }
@@ -90,7 +100,7 @@ final class ChannelTable {
   /**
    * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. The
    * first wrong cookie on each channel is logged (a guest probing another's channel); the rest are
-   * counted on the channel only.
+   * refused silently.
    */
   HostChannel lookup(int id, int cookieHigh, int cookieLow) {
     HostChannel ch = at(id);
@@ -98,7 +108,8 @@ final class ChannelTable {
       return null;
     }
     if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      if (ch.cookieFailures++ == 0) {
+      if (!ch.cookieFailed) {
+        ch.cookieFailed = true;
         logger.warn(
             "channel {}: a call with a wrong cookie (refused; further ones on this channel are"
                 + " not logged)",
@@ -163,7 +174,7 @@ final class ChannelTable {
       ch.session.ended();
       ch.abandonOperation();
       ch.state = closedState;
-      ch.closedNanos = ticker.read();
+      ch.closedNanos = time.nanos();
     }
   }
 
@@ -183,7 +194,7 @@ final class ChannelTable {
   void checkIdle(HostChannel ch) {
     if (idleTimeout.isPresent()
         && ch.isOpen()
-        && ticker.read() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
+        && time.nanos() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
       invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
     }
   }
@@ -205,8 +216,8 @@ final class ChannelTable {
     return n;
   }
 
-  /** The occupied slots, by id; {@code startNanos} is host time zero. */
-  List<ChannelInfo> snapshot(long startNanos) {
+  /** The occupied slots, by id. */
+  List<ChannelInfo> snapshot() {
     List<ChannelInfo> l = new ArrayList<>();
     for (HostChannel ch : slots) {
       if (ch != null) {
@@ -214,12 +225,12 @@ final class ChannelTable {
             new ChannelInfo(
                 ch.id,
                 ch.protocol,
-                ch.cookies,
+                ch.hasCookies(),
                 ch.cookieHigh,
                 ch.cookieLow,
                 ch.state,
                 ch.operation,
-                Duration.ofNanos(ch.lastActivityNanos - startNanos)));
+                time.at(ch.lastActivityNanos)));
       }
     }
     return ImmutableList.copyOf(l);

@@ -17,57 +17,53 @@ import java.util.UUID;
  */
 final class CommandPortAnswers {
 
-  private final UUID uuid;
-  private final int memoryMb;
-  private final int mhz;
-  private final int hardwareVersion;
-  private final int productType;
-  private final int vmxVersion;
-  private final long apicHz;
-  private final int maxTimeLagMicros;
-  private final int interruptLagMicros;
+  // The identity as given (usually the shared defaults) rather than a copy of its values, and the
+  // UUID as its two halves: an idle host holds no more than it must.
+  private final HostIdentity identity;
+  private final long uuidHigh;
+  private final long uuidLow;
   private final Clock clock;
 
-  CommandPortAnswers(HostIdentity c, UUID uuid, Clock clock) {
-    this.uuid = uuid;
-    this.memoryMb = c.memoryMb();
-    this.mhz = c.mhz();
-    this.hardwareVersion = c.hardwareVersion();
-    this.productType = c.productType();
-    this.vmxVersion = c.vmxVersion();
-    this.apicHz = c.apicHz();
-    this.maxTimeLagMicros = c.maxTimeLagMicros();
-    this.interruptLagMicros = c.interruptLagMicros();
+  CommandPortAnswers(HostIdentity identity, UUID uuid, Clock clock) {
+    this.identity = identity;
+    this.uuidHigh = uuid.getMostSignificantBits();
+    this.uuidLow = uuid.getLeastSignificantBits();
     this.clock = clock;
   }
 
   UUID uuid() {
-    return uuid;
+    return new UUID(uuidHigh, uuidLow);
   }
 
   /** The answer to {@code command}, or null when this host does not implement it. */
   Registers answer(BackdoorCommand command, Registers r) {
+    HostIdentity id = identity;
     return switch (command) {
-      case GETVERSION -> r.toBuilder().eax(vmxVersion).ebx(MAGIC).ecx(productType).build();
-      case GETHWVERSION -> r.toBuilder().eax(hardwareVersion).ebx(MAGIC).build();
-      case GETMHZ -> r.withEax(mhz);
-      case GETMEMSIZE -> r.withEax(memoryMb);
+      case GETVERSION ->
+          r.toBuilder().eax(id.vmxVersion()).ebx(MAGIC).ecx(id.productType()).build();
+      case GETHWVERSION -> r.toBuilder().eax(id.hardwareVersion()).ebx(MAGIC).build();
+      case GETMHZ -> r.withEax(id.mhz());
+      case GETMEMSIZE -> r.withEax(id.memoryMb());
       case GETUUID -> uuidRegisters(r);
       case GETHZ -> {
-        long tscHz = mhz * 1_000_000L;
-        yield r.toBuilder().eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) apicHz).build();
+        long tscHz = id.mhz() * 1_000_000L;
+        yield r.toBuilder()
+            .eax((int) tscHz)
+            .ebx((int) (tscHz >>> 32))
+            .ecx((int) id.apicHz())
+            .build();
       }
       case GETTIME -> {
         Instant t = clock.instant();
         yield r.toBuilder()
             .eax((int) t.getEpochSecond())
             .ebx(t.getNano() / 1000)
-            .ecx(maxTimeLagMicros)
+            .ecx(id.maxTimeLagMicros())
             .edx(0)
             .build();
       }
       case GETTIMEFULL -> timeFull(r).build();
-      case GETTIMEFULL_WITH_LAG -> timeFull(r).edi(interruptLagMicros).build();
+      case GETTIMEFULL_WITH_LAG -> timeFull(r).edi(id.interruptLagMicros()).build();
       default -> null;
     };
   }
@@ -79,12 +75,12 @@ final class CommandPortAnswers {
         .esi((int) (s >>> 32))
         .edx((int) s)
         .ebx(t.getNano() / 1000)
-        .ecx(maxTimeLagMicros);
+        .ecx(identity.maxTimeLagMicros());
   }
 
   private Registers uuidRegisters(Registers r) {
     ByteBuffer b = ByteBuffer.allocate(16);
-    b.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+    b.putLong(uuidHigh).putLong(uuidLow);
     b.flip();
     b.order(ByteOrder.LITTLE_ENDIAN);
     return r.toBuilder().eax(b.getInt()).ebx(b.getInt()).ecx(b.getInt()).edx(b.getInt()).build();

@@ -11,12 +11,22 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Where a host's channel cookies come from. {@link Keyed} derives them from the seed, so an
  * in-process run is reproduced byte for byte; {@link Secure} draws them from {@link SecureRandom},
- * for hosts that untrusted guests reach over TCP. Guarded by the host's lock.
+ * for hosts that untrusted guests reach over TCP. Both hold no state of a host's (the channel table
+ * keeps the seed and the count), so all hosts share the two instances. Thread-safe.
  */
 interface CookieSource {
 
-  /** The 64 bits of the next channel's cookies (high word first), for slot {@code slot}. */
-  long next(int slot);
+  /** Cookies derived from the seed. */
+  CookieSource KEYED = new Keyed();
+
+  /** Cookies from a {@link SecureRandom}. */
+  CookieSource SECURE = new Secure();
+
+  /**
+   * The 64 bits of a channel's cookies (high word first): the {@code count}-th cookies (from 1) a
+   * host with this seed hands out, for the channel in {@code slot}.
+   */
+  long cookies(long seed, long count, int slot);
 
   /**
    * Cookies as HMAC-SHA256, keyed from the seed, over a label and the allocation counter. Nothing a
@@ -25,27 +35,24 @@ interface CookieSource {
    * tests, never for untrusted guests.
    */
   final class Keyed implements CookieSource {
-    private final Mac mac;
-    private long counter;
-
-    Keyed(long seed) {
-      this.mac = hmac(seed);
-    }
+    private Keyed() {}
 
     @Override
-    public long next(int slot) {
-      counter++;
-      return ByteBuffer.wrap(prf(mac, "cookie", counter)).getLong();
+    public long cookies(long seed, long count, int slot) {
+      return ByteBuffer.wrap(Prf.of(seed, "cookie", count)).getLong();
     }
   }
 
   /** Cookies from a {@link SecureRandom}: unrelated to the seed and to anything a guest sees. */
   final class Secure implements CookieSource {
-    private final SecureRandom random = new SecureRandom();
+    /** One generator for all hosts: it is thread-safe, and each would weigh as much as a host. */
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Secure() {}
 
     @Override
-    public long next(int slot) {
-      return random.nextLong();
+    public long cookies(long seed, long count, int slot) {
+      return RANDOM.nextLong();
     }
   }
 
@@ -54,28 +61,44 @@ interface CookieSource {
    * label, so GETUUID reveals neither the seed nor any cookie.
    */
   static UUID uuidFor(long seed) {
-    ByteBuffer b = ByteBuffer.wrap(prf(hmac(seed), "uuid", 0));
+    ByteBuffer b = ByteBuffer.wrap(Prf.of(seed, "uuid", 0));
     return new UUID(b.getLong(), b.getLong());
   }
 
-  private static Mac hmac(long seed) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+  /**
+   * HMAC-SHA256 keyed from a seed. One {@link Mac} per thread, keyed anew for each use (at OPEN
+   * only): hosts hold only their seeds, where a keyed Mac with its digest state would weigh about
+   * 700 bytes, more than the rest of an idle host.
+   */
+  final class Prf {
+    private static final ThreadLocal<Mac> MACS =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                return Mac.getInstance("HmacSHA256");
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+              }
+            });
+
+    private Prf() {}
+
+    /** The HMAC, keyed from {@code seed}, of {@code label} and {@code counter}. */
+    static byte[] of(long seed, String label, long counter) {
       byte[] key =
           ByteBuffer.allocate(24)
               .put("vmbackdoor seed:".getBytes(StandardCharsets.US_ASCII))
               .putLong(seed)
               .array();
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+      Mac mac = MACS.get();
+      try {
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("an HmacSHA256 key of 24 bytes is always valid", e);
+      }
+      mac.update(label.getBytes(StandardCharsets.US_ASCII));
+      mac.update(ByteBuffer.allocate(8).putLong(counter).array());
+      return mac.doFinal();
     }
-  }
-
-  private static byte[] prf(Mac mac, String label, long counter) {
-    mac.update(label.getBytes(StandardCharsets.US_ASCII));
-    mac.update(ByteBuffer.allocate(8).putLong(counter).array());
-    return mac.doFinal();
   }
 }

@@ -32,6 +32,11 @@ final class EventQueue<T> {
     return due[0];
   }
 
+  /** The sequence number of the head; only when not empty. */
+  long headSequence() {
+    return sequence[0];
+  }
+
   /** The primary order key of the head; only when not empty. */
   long headOrder() {
     return order[0];

@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim;
 import io.github.vmbackdoor.core.MessageException.Step;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,21 +15,26 @@ import java.util.SplittableRandom;
  */
 final class FaultBook {
 
-  private final List<Fault> faults = new ArrayList<>();
+  // Most hosts never get a fault: the list, the counts, the hits and the random source are all
+  // made when first needed.
+  private List<Fault> faults = Collections.emptyList();
 
-  /** How often each fault matched; allocated with the first fault, as most hosts have none. */
+  /** How often each fault matched. */
   private Map<Fault, long[]> counts = Map.of();
 
-  // A hit only points at its fault, so the count alone bounds what the hits weigh.
-  private final History<FaultHit> hits =
-      new History<>(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
-  private final SplittableRandom random;
+  private History<FaultHit> hits;
+
+  private final long seed;
+  private SplittableRandom random;
+
+  /** The book of a host without faults, shared by all: only ever read, never installed into. */
+  static final FaultBook NONE = new FaultBook(0);
 
   /**
-   * @param random the host's seeded source, shared with the channel table so runs repeat
+   * @param seed the seed of the source that fault probabilities draw from, so runs repeat
    */
-  FaultBook(SplittableRandom random) {
-    this.random = random;
+  FaultBook(long seed) {
+    this.seed = seed;
   }
 
   /** How many of the newest fault hits are kept. */
@@ -41,11 +47,12 @@ final class FaultBook {
 
   /** The newest hits, oldest first. */
   List<FaultHit> hits() {
-    return hits.items();
+    return hits == null ? List.of() : hits.items();
   }
 
   void install(Fault fault) {
-    if (counts.isEmpty()) {
+    if (faults.isEmpty()) {
+      faults = new ArrayList<>();
       counts = new IdentityHashMap<>();
     }
     faults.add(fault);
@@ -61,7 +68,10 @@ final class FaultBook {
   }
 
   void clear() {
-    faults.clear();
+    if (faults.isEmpty()) {
+      return;
+    }
+    faults = Collections.emptyList();
     counts = Map.of();
   }
 
@@ -80,10 +90,21 @@ final class FaultBook {
     if (hit == null) {
       return FaultDecision.NONE;
     }
+    if (hits == null) {
+      // A hit only points at its fault, so the count alone bounds what the hits weigh.
+      hits = History.of(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
+    }
     hits.add(new FaultHit(at, hit, step, channelId));
     FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
     hit.action().apply(decision);
     return decision;
+  }
+
+  private SplittableRandom random() {
+    if (random == null) {
+      random = new SplittableRandom(seed);
+    }
+    return random;
   }
 
   private Fault match(int protocol, int channelId, Step step, Duration at) {
@@ -95,7 +116,7 @@ final class FaultBook {
       if (f.nth() > 0 && count != f.nth()) {
         continue;
       }
-      if (f.probability() < 1.0 && random.nextDouble() >= f.probability()) {
+      if (f.probability() < 1.0 && random().nextDouble() >= f.probability()) {
         continue;
       }
       return f;

@@ -14,14 +14,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_HB;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 
-import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.Registers;
-import java.time.Duration;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The host side of the message (GuestMsg) layer, the mirror of core's {@code MessageChannel}: the
@@ -35,10 +31,16 @@ final class GuestMsgServer {
   private static final byte[] EMPTY = new byte[0];
 
   private final ChannelTable table;
-  private final Endpoint[] endpoints;
-  private final FaultBook faults;
-  private final Ticker ticker;
-  private final Supplier<Duration> hostTime;
+  // The host's two endpoints as fields rather than a collection: an array would cost every host
+  // an object.
+  private final Endpoint rpci;
+  private final Endpoint tclo;
+
+  /** The host's faults: the shared empty book until the first is installed. */
+  private FaultBook faults = FaultBook.NONE;
+
+  private final long faultSeed;
+  private final HostTime time;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
   private final int guestMessageLimit;
@@ -48,29 +50,44 @@ final class GuestMsgServer {
 
   GuestMsgServer(
       ChannelTable table,
-      List<Endpoint> endpoints,
-      FaultBook faults,
-      Ticker ticker,
-      Supplier<Duration> hostTime,
+      Endpoint rpci,
+      Endpoint tclo,
+      long faultSeed,
+      HostTime time,
       HostPolicy policy) {
     this.table = table;
-    this.endpoints = endpoints.toArray(new Endpoint[0]);
-    this.faults = faults;
-    this.ticker = ticker;
-    this.hostTime = hostTime;
+    this.rpci = rpci;
+    this.tclo = tclo;
+    this.faultSeed = faultSeed;
+    this.time = time;
     this.highBandwidth = policy.highBandwidth();
     this.cookiesSupported = policy.cookies();
     this.guestMessageLimit = policy.guestMessageLimit();
   }
 
+  /** The faults installed, and those that fired. */
+  FaultBook faults() {
+    return faults;
+  }
+
+  /** Installs a fault, making the host's fault book with the first. */
+  void install(Fault fault) {
+    if (faults == FaultBook.NONE) {
+      faults = new FaultBook(faultSeed);
+    }
+    faults.install(fault);
+  }
+
+  /** What the faults make of one call ({@code channel} is null at OPEN). */
+  private FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
+    return faults == FaultBook.NONE
+        ? FaultDecision.NONE
+        : faults.decide(protocol, channelId, step, time.now(), channel, table);
+  }
+
   /** The endpoint that speaks {@code protocol}, or null. */
   private Endpoint endpoint(int protocol) {
-    for (Endpoint e : endpoints) {
-      if (e.protocol() == protocol) {
-        return e;
-      }
-    }
-    return null;
+    return rpci.protocol() == protocol ? rpci : tclo.protocol() == protocol ? tclo : null;
   }
 
   /** A checkpoint: every operation in progress is cancelled (its next step answers CPT). */
@@ -80,6 +97,10 @@ final class GuestMsgServer {
 
   long checkpoints() {
     return checkpointGeneration;
+  }
+
+  boolean cookiesSupported() {
+    return cookiesSupported;
   }
 
   boolean offersHighBandwidth() {
@@ -134,7 +155,7 @@ final class GuestMsgServer {
       return;
     }
     table.checkIdle(ch);
-    FaultDecision fault = faults.decide(ch.protocol, id, sub.step(), hostTime.get(), ch, table);
+    FaultDecision fault = decide(ch.protocol, id, sub.step(), ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
@@ -158,7 +179,7 @@ final class GuestMsgServer {
       }
       return;
     }
-    ch.lastActivityNanos = ticker.read();
+    ch.lastActivityNanos = time.nanos();
     switch (sub) {
       case SENDSIZE -> sendSize(ch, r, res, prefix);
       case SENDPAYLOAD -> sendPayload(ch, r, res, prefix, fault.corrupt());
@@ -185,7 +206,7 @@ final class GuestMsgServer {
                 + (withCookie ? " cookie" : "")
                 + ": "
             : "";
-    FaultDecision fault = faults.decide(protocol, -1, Step.OPEN, hostTime.get(), null, table);
+    FaultDecision fault = decide(protocol, -1, Step.OPEN, null);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = lb(r, fault.status());
@@ -210,7 +231,7 @@ final class GuestMsgServer {
     }
     table.expireIdle();
     if (owner != null && table.openOwnedBy(owner) >= owner.policy.channelLimit()) {
-      owner.refused(ticker.read(), owner.policy.channelLimit());
+      owner.refused(time.nanos(), owner.policy.channelLimit());
       res.answer = lb(r, 0);
       res.note =
           prefix + owner + " holds its limit of " + owner.policy.channelLimit() + " channels";
@@ -280,8 +301,8 @@ final class GuestMsgServer {
     res.answer = lb(r, STATUS_SUCCESS | hb);
     ch.operation = ChannelInfo.Operation.SENDING;
     ch.operationGeneration = checkpointGeneration;
-    ch.sendBuffer = new byte[(int) length];
-    ch.sendOffset = 0;
+    ch.buffer = new byte[(int) length];
+    ch.offset = 0;
     if (res.describe) {
       res.note = prefix + length + " bytes announced";
     }
@@ -315,8 +336,8 @@ final class GuestMsgServer {
     }
     ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
     res.answer = lb(r, STATUS_SUCCESS);
-    if (ch.sendOffset == ch.sendBuffer.length) {
-      byte[] message = ch.sendBuffer;
+    if (ch.offset == ch.buffer.length) {
+      byte[] message = ch.buffer;
       ch.abandonOperation();
       String refused = ch.session.message(message);
       if (refused != null) {
@@ -327,7 +348,7 @@ final class GuestMsgServer {
       }
     } else {
       if (res.describe) {
-        res.note = prefix + "piece " + ch.sendOffset + "/" + ch.sendBuffer.length;
+        res.note = prefix + "piece " + ch.offset + "/" + ch.buffer.length;
       }
     }
   }
@@ -357,8 +378,8 @@ final class GuestMsgServer {
     ch.operation =
         message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
     ch.operationGeneration = checkpointGeneration;
-    ch.receiveBuffer = message;
-    ch.receiveOffset = 0;
+    ch.buffer = message;
+    ch.offset = 0;
     res.answer =
         r.toBuilder()
             .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
@@ -414,7 +435,7 @@ final class GuestMsgServer {
             .ebx(word)
             .build();
     if (res.describe) {
-      res.note = prefix + "piece " + ch.receiveOffset + "/" + ch.receiveBuffer.length;
+      res.note = prefix + "piece " + ch.offset + "/" + ch.buffer.length;
     }
   }
 
@@ -445,7 +466,7 @@ final class GuestMsgServer {
                   : "no receive in progress");
       return;
     }
-    int length = ch.receiveBuffer.length;
+    int length = ch.buffer.length;
     ch.abandonOperation();
     res.answer = lb(r, STATUS_SUCCESS);
     if (!success) {
@@ -495,7 +516,7 @@ final class GuestMsgServer {
     }
     table.checkIdle(ch);
     Step step = out ? Step.SEND_HB : Step.RECV_HB;
-    FaultDecision fault = faults.decide(ch.protocol, id, step, hostTime.get(), ch, table);
+    FaultDecision fault = decide(ch.protocol, id, step, ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       res.answer = hb(r, fault.status());
@@ -511,7 +532,7 @@ final class GuestMsgServer {
       }
       return;
     }
-    ch.lastActivityNanos = ticker.read();
+    ch.lastActivityNanos = time.nanos();
     if (cancelledByCheckpoint(ch)) {
       res.answer = hb(r, STATUS_CPT);
       if (res.describe) {
@@ -535,8 +556,8 @@ final class GuestMsgServer {
   private void hbOut(
       HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
     if (ch.operation != ChannelInfo.Operation.SENDING
-        || ch.sendOffset != 0
-        || bytes.length != ch.sendBuffer.length) {
+        || ch.offset != 0
+        || bytes.length != ch.buffer.length) {
       res.answer = hb(r, 0);
       res.note =
           prefix
@@ -544,9 +565,9 @@ final class GuestMsgServer {
               + (ch.operation == ChannelInfo.Operation.SENDING
                   ? bytes.length
                       + " bytes where "
-                      + (ch.sendBuffer.length - ch.sendOffset)
+                      + (ch.buffer.length - ch.offset)
                       + " of "
-                      + ch.sendBuffer.length
+                      + ch.buffer.length
                       + " are due"
                   : "no send in progress");
       return;
@@ -573,31 +594,29 @@ final class GuestMsgServer {
     // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
     // and reads the rest of the message never; the message still counts as fetched.
     if (ch.operation != ChannelInfo.Operation.RECEIVING
-        || ch.receiveOffset != 0
+        || ch.offset != 0
         || bytes.length == 0
-        || bytes.length > ch.receiveBuffer.length) {
+        || bytes.length > ch.buffer.length) {
       res.answer = hb(r, 0);
       res.note =
           prefix
               + "out of order: "
               + (ch.operation == ChannelInfo.Operation.RECEIVING
-                  ? bytes.length + " bytes asked, " + ch.receiveBuffer.length + " announced"
+                  ? bytes.length + " bytes asked, " + ch.buffer.length + " announced"
                   : "no receive in progress");
       return;
     }
-    System.arraycopy(ch.receiveBuffer, 0, bytes, 0, bytes.length);
+    System.arraycopy(ch.buffer, 0, bytes, 0, bytes.length);
     if (corrupt) {
       bytes[0] ^= (byte) 0xFF;
     }
-    ch.receiveOffset = bytes.length;
+    ch.offset = bytes.length;
     ch.operation = ChannelInfo.Operation.RECEIVED;
     res.answer = hb(r, STATUS_SUCCESS);
     res.note =
         prefix
             + bytes.length
             + " bytes fetched"
-            + (bytes.length < ch.receiveBuffer.length
-                ? " (short read of " + ch.receiveBuffer.length + ")"
-                : "");
+            + (bytes.length < ch.buffer.length ? " (short read of " + ch.buffer.length + ")" : "");
   }
 }

@@ -56,8 +56,9 @@ final class GuestStore<K> {
     return bytes;
   }
 
-  Map<K, String> snapshot() {
-    return ImmutableMap.copyOf(values);
+  /** A copy of what {@code store} holds; empty for a store not made yet (null). */
+  static <K> Map<K, String> snapshot(GuestStore<K> store) {
+    return store == null ? ImmutableMap.of() : ImmutableMap.copyOf(store.values);
   }
 
   private long weight(K key, String value) {

@@ -23,37 +23,56 @@ final class History<T> {
   /** A rough fixed cost of one retained object, so empty items still count. */
   static final long OVERHEAD = 48;
 
+  /** The history every limit of 0 makes: it keeps nothing, so all hosts share it. */
+  private static final History<?> NONE = new History<>(0, 0, item -> 0);
+
   private final int countLimit;
   private final long byteLimit;
   private final ToLongFunction<T> weigher;
-  // Allocated with the first kept item, so a history that keeps nothing holds no deques.
+  // Allocated with the first kept item, so a history that keeps nothing holds no deque.
   private Deque<T> items;
-  private Deque<Long> weights;
   private long bytes;
 
-  History(int countLimit, long byteLimit, ToLongFunction<T> weigher) {
+  private History(int countLimit, long byteLimit, ToLongFunction<T> weigher) {
     this.countLimit = countLimit;
     this.byteLimit = byteLimit;
     this.weigher = weigher;
   }
 
+  /**
+   * A history with these limits; a count limit of 0 (or less) gives the shared one that keeps
+   * nothing.
+   *
+   * @param weigher an item's weight in bytes: a function of the item alone (an item is weighed
+   *     again when it is dropped)
+   */
+  @SuppressWarnings("unchecked")
+  static <T> History<T> of(int countLimit, long byteLimit, ToLongFunction<T> weigher) {
+    return countLimit <= 0 ? (History<T>) NONE : new History<>(countLimit, byteLimit, weigher);
+  }
+
   /** Appends {@code item}, dropping the oldest items beyond the limits (0 keeps nothing). */
   void add(T item) {
+    if (countLimit <= 0) {
+      return;
+    }
     long w = weigher.applyAsLong(item);
-    if (countLimit <= 0 || w > byteLimit) {
+    if (w > byteLimit) {
       return;
     }
     if (items == null) {
       items = new ArrayDeque<>();
-      weights = new ArrayDeque<>();
     }
     while (items.size() >= countLimit || bytes + w > byteLimit) {
-      items.removeFirst();
-      bytes -= weights.removeFirst();
+      bytes -= weigher.applyAsLong(items.removeFirst());
     }
     items.addLast(item);
-    weights.addLast(w);
     bytes += w;
+  }
+
+  /** Whether this history keeps items at all (its count limit is above 0). */
+  boolean keeps() {
+    return countLimit > 0;
   }
 
   /** The bytes the kept items weigh. */

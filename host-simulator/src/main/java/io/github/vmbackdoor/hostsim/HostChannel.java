@@ -4,10 +4,11 @@ package io.github.vmbackdoor.hostsim;
 final class HostChannel {
   final int id;
   final int protocol;
-  final boolean cookies;
+
+  /** The channel's cookies; both 0 for a channel opened without (a cookie pair is never 0, 0). */
   final int cookieHigh;
+
   final int cookieLow;
-  final long openedNanos;
   long lastActivityNanos;
 
   /** OPEN, HOST_CLOSED or TIMED_OUT. */
@@ -15,23 +16,21 @@ final class HostChannel {
 
   long closedNanos;
 
-  /** Calls addressed to this channel with wrong cookies (the first one is logged). */
-  long cookieFailures;
+  /** Whether a call with wrong cookies was addressed to this channel (the first one is logged). */
+  boolean cookieFailed;
 
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
   /** The checkpoint generation the current operation started in. */
   long operationGeneration;
 
-  /** SENDING: the announced message and how much of it arrived. */
-  byte[] sendBuffer;
+  /**
+   * The message in transfer, one way at a time: SENDING, the announced message and (offset) how
+   * much of it arrived; RECEIVING/RECEIVED, the message being fetched and how much of it went out.
+   */
+  byte[] buffer;
 
-  int sendOffset;
-
-  /** RECEIVING/RECEIVED: the message being fetched and how much of it went out. */
-  byte[] receiveBuffer;
-
-  int receiveOffset;
+  int offset;
 
   /** The guest connection that opened the channel; null for the host's own and in-process opens. */
   ChannelOwner owner;
@@ -39,14 +38,17 @@ final class HostChannel {
   /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
   Endpoint.Session session;
 
-  HostChannel(int id, int protocol, boolean cookies, int cookieHigh, int cookieLow, long now) {
+  HostChannel(int id, int protocol, int cookieHigh, int cookieLow, long now) {
     this.id = id;
     this.protocol = protocol;
-    this.cookies = cookies;
     this.cookieHigh = cookieHigh;
     this.cookieLow = cookieLow;
-    this.openedNanos = now;
     this.lastActivityNanos = now;
+  }
+
+  /** Whether the channel was opened with cookies. */
+  boolean hasCookies() {
+    return cookieHigh != 0 || cookieLow != 0;
   }
 
   boolean isOpen() {
@@ -56,30 +58,28 @@ final class HostChannel {
   /** Abandons a send or receive in progress (a message being received stays available). */
   void abandonOperation() {
     operation = ChannelInfo.Operation.IDLE;
-    sendBuffer = null;
-    sendOffset = 0;
-    receiveBuffer = null;
-    receiveOffset = 0;
+    buffer = null;
+    offset = 0;
   }
 
   /** SENDING: stores the next piece of up to four bytes (little-endian in {@code word}). */
   void putPiece(int word) {
-    int n = Math.min(4, sendBuffer.length - sendOffset);
+    int n = Math.min(4, buffer.length - offset);
     for (int i = 0; i < n; i++) {
-      sendBuffer[sendOffset + i] = (byte) (word >>> (8 * i));
+      buffer[offset + i] = (byte) (word >>> (8 * i));
     }
-    sendOffset += n;
+    offset += n;
   }
 
   /** RECEIVING: the next piece of up to four bytes, little-endian; RECEIVED after the last one. */
   int takePiece() {
     int word = 0;
-    int n = Math.min(4, receiveBuffer.length - receiveOffset);
+    int n = Math.min(4, buffer.length - offset);
     for (int i = 0; i < n; i++) {
-      word |= (receiveBuffer[receiveOffset + i] & 0xFF) << (8 * i);
+      word |= (buffer[offset + i] & 0xFF) << (8 * i);
     }
-    receiveOffset += n;
-    if (receiveOffset == receiveBuffer.length) {
+    offset += n;
+    if (offset == buffer.length) {
       operation = ChannelInfo.Operation.RECEIVED;
     }
     return word;

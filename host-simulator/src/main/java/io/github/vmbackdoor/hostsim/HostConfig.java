@@ -39,9 +39,9 @@ abstract class HostConfig<B extends HostConfig<B>> {
   /** This builder, typed. */
   abstract B self();
 
-  /** Where cookies come from: the one set, else derived from {@code seed}. */
-  CookieSource cookieSourceFor(long seed) {
-    return cookieSource != null ? cookieSource : new CookieSource.Keyed(seed);
+  /** Where cookies come from: {@link CookieSource#SECURE} when set, else derived from the seed. */
+  CookieSource cookieSource() {
+    return cookieSource != null ? cookieSource : CookieSource.KEYED;
   }
 
   /** The seed: the one set, else the simulation's, else 0. */
@@ -67,7 +67,7 @@ abstract class HostConfig<B extends HostConfig<B>> {
     if (delayer != null) {
       return delayer;
     }
-    return simulation != null && ticker == null ? simulation::advance : d -> {};
+    return simulation != null && ticker == null ? simulation.advancer() : d -> {};
   }
 
   /** Sets every policy of {@code policy} (channel table, offers, limits, idle timeout). */
@@ -199,7 +199,7 @@ abstract class HostConfig<B extends HostConfig<B>> {
    * cookies derived from the seed.
    */
   public B secureCookies() {
-    this.cookieSource = new CookieSource.Secure();
+    this.cookieSource = CookieSource.SECURE;
     return self();
   }
 

@@ -153,7 +153,7 @@ abstract sealed class HostRecords permits VirtualHost {
    */
   public Optional<String> guestInfo(String name) {
     String key = GuestInfoKey.of(name);
-    return Optional.ofNullable(locked(() -> rpciPart().guestInfo().get(key)));
+    return Optional.ofNullable(locked(() -> rpciPart().guestInfo(key)));
   }
 
   /**

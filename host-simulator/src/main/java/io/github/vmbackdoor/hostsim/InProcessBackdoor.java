@@ -10,7 +10,6 @@ import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import java.time.Duration;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The host's port as guest code calls it in-process: each call is answered under the host's lock
@@ -19,37 +18,20 @@ import java.util.function.Supplier;
  */
 final class InProcessBackdoor implements Backdoor {
 
-  private final Object lock;
-  private final CommandPortAnswers commandPort;
-  private final GuestMsgServer messages;
-  private final CallLog callLog;
-  private final Supplier<Duration> hostTime;
+  // The host, not its parts: one reference instead of five, as a host's backdoor lives as long as
+  // the host does.
+  private final VirtualHost host;
   private final Consumer<Duration> delayer;
-  private final Object host;
   private final ChannelOwner owner;
 
   /**
-   * @param lock the host's lock
+   * @param host the host whose parts answer, under its lock
    * @param delayer told of a fault's extra time, outside the lock
-   * @param host the host, for {@link #toString()}
    * @param owner the guest connection whose channels this transport opens, or null for none
    */
-  InProcessBackdoor(
-      Object lock,
-      CommandPortAnswers commandPort,
-      GuestMsgServer messages,
-      CallLog callLog,
-      Supplier<Duration> hostTime,
-      Consumer<Duration> delayer,
-      Object host,
-      ChannelOwner owner) {
-    this.lock = lock;
-    this.commandPort = commandPort;
-    this.messages = messages;
-    this.callLog = callLog;
-    this.hostTime = hostTime;
-    this.delayer = delayer;
+  InProcessBackdoor(VirtualHost host, Consumer<Duration> delayer, ChannelOwner owner) {
     this.host = host;
+    this.delayer = delayer;
     this.owner = owner;
   }
 
@@ -82,20 +64,24 @@ final class InProcessBackdoor implements Backdoor {
         bytes.length);
     boolean out = operation == TraceCall.Operation.OUTS;
     return call(
-        operation, registers, bytes, res -> messages.highBandwidth(registers, bytes, out, res));
+        operation,
+        registers,
+        bytes,
+        res -> host.messagesPart().highBandwidth(registers, bytes, out, res));
   }
 
   /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */
   private Registers call(
       TraceCall.Operation operation, Registers r, byte[] bytes, Consumer<CallResult> serve) {
+    CallLog callLog = host.callLogPart();
     CallResult res = new CallResult(callLog.keeps());
-    synchronized (lock) {
+    synchronized (host.lock()) {
       serve.accept(res);
       if (bytes != null) {
         res.payloadLength = bytes.length;
         res.payloadCrc = callLog.crc(bytes);
       }
-      callLog.add(operation, callLog.keeps() ? hostTime.get() : null, r, res);
+      callLog.add(operation, callLog.keeps() ? host.hostTime() : null, r, res);
     }
     if (!res.delay.isZero()) {
       delayer.accept(res.delay);
@@ -106,12 +92,12 @@ final class InProcessBackdoor implements Backdoor {
   /** A command-port call: MESSAGE goes to the GuestMsg server, the rest are answered here. */
   private void command(Registers r, CallResult res) {
     BackdoorCommand command = BackdoorCommand.of(r.ecxLow()).orElse(null);
-    Registers answer = command == null ? null : commandPort.answer(command, r);
+    Registers answer = command == null ? null : host.commandPortPart().answer(command, r);
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);
       res.note = "wrong magic";
     } else if (command == BackdoorCommand.MESSAGE) {
-      messages.message(r, res, owner);
+      host.messagesPart().message(r, res, owner);
     } else if (answer == null) {
       res.answer = r.withEax(NO_BACKDOOR);
       if (res.describe) {

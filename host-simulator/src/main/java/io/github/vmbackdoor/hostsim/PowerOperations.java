@@ -10,10 +10,16 @@ import java.util.function.LongFunction;
 
 /**
  * The power operations the host requested, with what became of each: the TCLO endpoint records the
- * guest's reply to the command, the RPCI endpoint the state-change report. One per host, guarded by
- * its lock.
+ * guest's reply to the command, the RPCI endpoint the state-change report (through {@link
+ * Reports}). The TCLO endpoint makes it with the first request. Guarded by the host's lock.
  */
 final class PowerOperations {
+
+  /** Where the RPCI endpoint reports {@code tools.os.statechange.status}: the TCLO endpoint. */
+  interface Reports {
+    /** A state-change report, as {@link PowerOperations#reported} takes it. */
+    void reported(int stateId, boolean success);
+  }
 
   /** Mutable record of one requested power operation. */
   static final class Tracker {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * The host's RPCI endpoint: handlers by command name, the stores the built-in handlers keep, and
@@ -25,8 +24,8 @@ final class RpciEndpoint implements Endpoint {
   private static final String GUESTINFO = "guestinfo.";
 
   private final String machineId;
-  private final Supplier<Duration> hostTime;
-  private final PowerOperations powerOperations;
+  private final HostTime time;
+  private final PowerOperations.Reports powerReports;
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
 
   /** The handlers installed on this host, over the built-ins; allocated with the first. */
@@ -34,39 +33,34 @@ final class RpciEndpoint implements Endpoint {
 
   private final History<RpciRequest> requests;
   private long requestCount;
-  private final GuestStore<String> guestInfo;
-  private final GuestStore<String> capabilities;
-  private final GuestStore<Integer> setGuestInfo;
+  // The stores are made with their first value, as most guests fill few of them or none.
+  private final int storeLimit;
+  private final long storeBytes;
+  private GuestStore<String> guestInfo;
+  private GuestStore<String> capabilities;
+  private GuestStore<Integer> setGuestInfo;
   private final History<String> guestLog;
   private final History<String> unifiedLoopApps;
   private String toolsVersion;
   private String toolsVersionType;
 
   /**
-   * @param hostTime the host time requests are stamped with
-   * @param powerOperations the host's requested power operations, which state-change reports are
-   *     matched to
+   * @param time the host time requests are stamped with
+   * @param powerReports where state-change reports go, to be matched to the power operations the
+   *     host requested
    */
   RpciEndpoint(
-      HostPolicy policy,
-      String machineId,
-      Supplier<Duration> hostTime,
-      PowerOperations powerOperations) {
+      HostPolicy policy, String machineId, HostTime time, PowerOperations.Reports powerReports) {
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
-    this.requests = new History<>(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
-    this.guestLog = new History<>(historyLimit, historyBytes, History::weight);
-    this.unifiedLoopApps = new History<>(historyLimit, historyBytes, History::weight);
-    int storeLimit = policy.guestStoreLimit();
-    long storeBytes = policy.guestStoreBytesLimit();
-    this.guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, History::weight);
-    this.capabilities =
-        new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, History::weight);
-    this.setGuestInfo =
-        new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, k -> History.OVERHEAD);
-    this.hostTime = hostTime;
+    this.requests = History.of(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
+    this.guestLog = History.of(historyLimit, historyBytes, History::weight);
+    this.unifiedLoopApps = History.of(historyLimit, historyBytes, History::weight);
+    this.storeLimit = policy.guestStoreLimit();
+    this.storeBytes = policy.guestStoreBytesLimit();
+    this.time = time;
     this.machineId = machineId;
-    this.powerOperations = powerOperations;
+    this.powerReports = powerReports;
   }
 
   @Override
@@ -90,7 +84,7 @@ final class RpciEndpoint implements Endpoint {
 
     @Override
     public String message(byte[] message) {
-      pendingReply = handle(channelId, hostTime.get(), message);
+      pendingReply = handle(channelId, time.now(), message);
       return null;
     }
 
@@ -116,7 +110,35 @@ final class RpciEndpoint implements Endpoint {
   }
 
   void putGuestInfo(String key, String value) {
-    guestInfo.put(key, value);
+    guestInfoStore().put(key, value);
+  }
+
+  private GuestStore<String> guestInfoStore() {
+    if (guestInfo == null) {
+      guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, History::weight);
+    }
+    return guestInfo;
+  }
+
+  private GuestStore<String> capabilityStore() {
+    if (capabilities == null) {
+      capabilities =
+          new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, History::weight);
+    }
+    return capabilities;
+  }
+
+  private GuestStore<Integer> setGuestInfoStore() {
+    if (setGuestInfo == null) {
+      setGuestInfo =
+          new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, k -> History.OVERHEAD);
+    }
+    return setGuestInfo;
+  }
+
+  /** The guestinfo value under {@code key}, or null. */
+  String guestInfo(String key) {
+    return guestInfo == null ? null : guestInfo.get(key);
   }
 
   /** Handles one complete request and returns the reply's bytes. */
@@ -182,15 +204,15 @@ final class RpciEndpoint implements Endpoint {
   }
 
   Map<String, String> guestInfo() {
-    return guestInfo.snapshot();
+    return GuestStore.snapshot(guestInfo);
   }
 
   Map<String, String> capabilities() {
-    return capabilities.snapshot();
+    return GuestStore.snapshot(capabilities);
   }
 
   Map<Integer, String> setGuestInfo() {
-    return setGuestInfo.snapshot();
+    return GuestStore.snapshot(setGuestInfo);
   }
 
   List<String> guestLog() {
@@ -218,7 +240,7 @@ final class RpciEndpoint implements Endpoint {
         "info-get",
         (e, req) -> {
           String key = req.arguments().trim();
-          String value = e.guestInfo.get(key);
+          String value = e.guestInfo(key);
           return key.startsWith(GUESTINFO) && value != null ? "1 " + value : "0 No value found";
         });
     b.put(
@@ -234,11 +256,12 @@ final class RpciEndpoint implements Endpoint {
           if (!key.startsWith(GUESTINFO)) {
             return "0 Permission denied";
           }
-          String refusal = e.guestInfo.refusal(key, value);
+          GuestStore<String> store = e.guestInfoStore();
+          String refusal = store.refusal(key, value);
           if (refusal != null) {
             return "0 " + refusal + " guestinfo variables";
           }
-          e.guestInfo.put(key, value);
+          store.put(key, value);
           return "1 ";
         });
     b.put(
@@ -265,11 +288,12 @@ final class RpciEndpoint implements Endpoint {
         "tools.capability.*",
         (e, req) -> {
           String name = req.command().substring("tools.capability.".length());
-          String refusal = e.capabilities.refusal(name, req.arguments());
+          GuestStore<String> store = e.capabilityStore();
+          String refusal = store.refusal(name, req.arguments());
           if (refusal != null) {
             return "0 " + refusal + " capabilities";
           }
-          e.capabilities.put(name, req.arguments());
+          store.put(name, req.arguments());
           return "1 ";
         });
     b.put(
@@ -294,11 +318,12 @@ final class RpciEndpoint implements Endpoint {
             return "0 Invalid arguments";
           }
           String value = space < 0 ? "" : args.substring(space + 1);
-          String refusal = e.setGuestInfo.refusal(typeNumber, value);
+          GuestStore<Integer> store = e.setGuestInfoStore();
+          String refusal = store.refusal(typeNumber, value);
           if (refusal != null) {
             return "0 " + refusal + " guest info types";
           }
-          e.setGuestInfo.put(typeNumber, value);
+          store.put(typeNumber, value);
           return "1 ";
         });
     b.put("machine.id.get", (e, req) -> "1 " + e.machineId);
@@ -319,7 +344,7 @@ final class RpciEndpoint implements Endpoint {
     } catch (NumberFormatException e) {
       return "0 Invalid arguments";
     }
-    powerOperations.reported(state, parts[0].equals("1"));
+    powerReports.reported(state, parts[0].equals("1"));
     return "1 ";
   }
 }

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim;
 
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
+import io.github.vmbackdoor.rpc.Cancellable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +69,10 @@ public final class Simulation {
   public static final int MAX_LANES = (1 << LANE_BITS) - 1;
 
   private static final long MAX_WINDOW_INDEX = (1L << (63 - LANE_BITS)) - 1;
+
+  private static final long LANE_MASK = (1L << LANE_BITS) - 1;
+
+  private final Consumer<Duration> advancer = this::advance;
 
   private long nowNanos;
   private long sequence;
@@ -175,8 +181,9 @@ public final class Simulation {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkNotNull(action, "action");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    Event e = new Event(later(delay), sequence++, lane, action);
-    queue.add(orderKey(e.dueNanos, lane), e.dueNanos, e.sequence, e);
+    Event e = new Event(action);
+    long due = later(delay);
+    queue.add(orderKey(due, lane), due, sequence++, e);
     return e;
   }
 
@@ -203,6 +210,16 @@ public final class Simulation {
     }
     laneNow[id] = nowNanos;
     return new Lane(id);
+  }
+
+  /**
+   * The handle of lane {@code number} (from 1, in the order {@link #newLane()} made them), for a
+   * caller that did not keep it.
+   */
+  public synchronized Lane lane(int number) {
+    Preconditions.checkArgument(
+        number >= 1 && number <= lanes, "no lane %s (lanes: %s)", number, lanes);
+    return new Lane(number);
   }
 
   /**
@@ -245,6 +262,11 @@ public final class Simulation {
     frontierNanos = Math.max(frontierNanos, nowNanos);
   }
 
+  /** {@link #advance} as a consumer; the same instance every time, for all hosts to share. */
+  Consumer<Duration> advancer() {
+    return advancer;
+  }
+
   /**
    * Virtual time {@code delay} after now, in nanoseconds.
    *
@@ -278,14 +300,15 @@ public final class Simulation {
    */
   public boolean step() {
     Event e;
+    int lane;
     synchronized (this) {
-      e = queue.poll();
-      if (e == null) {
+      if (queue.isEmpty()) {
         return false;
       }
-      enter(e);
+      lane = enterHead();
+      e = queue.poll();
     }
-    run(e);
+    run(e, lane);
     return true;
   }
 
@@ -323,7 +346,7 @@ public final class Simulation {
     synchronized (this) {
       end = until(span);
     }
-    List<Event> after = new ArrayList<>();
+    List<SetAside> after = new ArrayList<>();
     boolean stopped = false;
     boolean finished = false;
     try {
@@ -333,21 +356,22 @@ public final class Simulation {
           break;
         }
         Event e;
+        int lane;
         synchronized (this) {
-          e = nextDueBy(end, after);
-          if (e == null) {
+          if (!headDueBy(end, after)) {
             break;
           }
-          enter(e);
+          lane = enterHead();
+          e = queue.poll();
         }
-        run(e);
+        run(e, lane);
         ran[0]++;
       }
       finished = true;
     } finally {
       synchronized (this) {
-        for (Event e : after) {
-          queue.add(orderKey(e.dueNanos, e.lane), e.dueNanos, e.sequence, e);
+        for (SetAside a : after) {
+          queue.add(a.order, a.due, a.sequence, a.event);
         }
         if (finished && !stopped) {
           nowNanos = Math.max(frontierNanos, end);
@@ -358,31 +382,45 @@ public final class Simulation {
     return stopped || stop.getAsBoolean();
   }
 
-  /** The next event due by {@code end}, setting aside lane events of the end's window after it. */
-  private Event nextDueBy(long end, List<Event> after) {
+  /** An event of the last window due after a run's end, with its keys, to put back. */
+  private record SetAside(long order, long due, long sequence, Event event) {}
+
+  /**
+   * Whether the head is due by {@code end}; with lanes, first sets aside the events of the end's
+   * window that are due after it (other lanes' events of that window may still be due before it).
+   */
+  private boolean headDueBy(long end, List<SetAside> after) {
     while (!queue.isEmpty()) {
       if (queue.headDue() <= end) {
-        return queue.poll();
+        return true;
       }
       if (laneNow == null || queue.headOrder() >>> LANE_BITS > orderKey(end, 0) >>> LANE_BITS) {
-        return null;
+        return false;
       }
-      after.add(queue.poll());
+      long order = queue.headOrder();
+      long due = queue.headDue();
+      long seq = queue.headSequence();
+      after.add(new SetAside(order, due, seq, queue.poll()));
     }
-    return null;
+    return false;
   }
 
-  /** Moves time to the event's (its lane's time, or its due time if later). */
-  private void enter(Event e) {
+  /**
+   * Moves time to the head event's (its lane's time, or its due time if later), before it is
+   * polled; returns its lane.
+   */
+  private int enterHead() {
     eventsRun++;
-    currentLane = e.lane;
-    long base = laneNow == null ? nowNanos : laneNow[e.lane];
-    nowNanos = Math.max(base, e.dueNanos);
+    int lane = (int) (queue.headOrder() & LANE_MASK);
+    currentLane = lane;
+    long base = laneNow == null ? nowNanos : laneNow[lane];
+    nowNanos = Math.max(base, queue.headDue());
     frontierNanos = Math.max(frontierNanos, nowNanos);
+    return lane;
   }
 
   /** Runs the event's action (outside the lock); with lanes, then leaves its lane. */
-  private void run(Event e) {
+  private void run(Event e, int lane) {
     try {
       if (!e.cancelled) {
         e.action.run();
@@ -390,7 +428,7 @@ public final class Simulation {
     } finally {
       if (laneNow != null) {
         synchronized (this) {
-          laneNow[e.lane] = nowNanos;
+          laneNow[lane] = nowNanos;
           nowNanos = frontierNanos;
           currentLane = 0;
         }
@@ -431,26 +469,25 @@ public final class Simulation {
     }
   }
 
-  /** A scheduled event or repetition. */
-  public interface Scheduled {
+  /**
+   * A scheduled event or repetition. It is a guest's {@link Cancellable} too, so a {@link
+   * io.github.vmbackdoor.rpc.TickScheduler} on a simulation hands it out as it is.
+   */
+  public interface Scheduled extends Cancellable {
     /** Stops the event (or the repetition) from running again; no effect once it has run. */
+    @Override
     void cancel();
 
     /** Whether {@link #cancel()} was called. */
     boolean isCancelled();
   }
 
+  /** One scheduled action; its due time, sequence and lane are kept by the queue. */
   private static final class Event implements Scheduled {
-    final long dueNanos;
-    final long sequence;
-    final int lane;
     final Runnable action;
     volatile boolean cancelled;
 
-    Event(long dueNanos, long sequence, int lane, Runnable action) {
-      this.dueNanos = dueNanos;
-      this.sequence = sequence;
-      this.lane = lane;
+    Event(Runnable action) {
       this.action = action;
     }
 

@@ -26,6 +26,6 @@ public final class SimulationTickScheduler {
   /** A scheduler whose tasks are events on {@code simulation}. */
   public static TickScheduler of(Simulation simulation) {
     Preconditions.checkNotNull(simulation, "simulation");
-    return (delay, task) -> simulation.schedule(delay, task)::cancel;
+    return simulation::schedule;
   }
 }

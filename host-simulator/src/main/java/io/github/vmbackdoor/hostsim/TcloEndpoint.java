@@ -2,31 +2,26 @@ package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The host's TCLO endpoint: one queue of host commands per application, the channel the host talks
- * to for each application, and the record of exchanges. A TCLO channel learns its application from
- * its reply to the first "reset" ({@code OK ATR <app>}, as open-vm-tools'
- * lib/rpcChannel/rpcChannel.c sends it; {@link #DEFAULT_APP} when the reply names none); it then
- * becomes the channel of that application, unless another live channel has it: then the takeover
- * policy ({@link TcloTakeover}) says which of the two loses. Each TCLO channel's own state (heard
- * from, owed a reset, its application, the command outstanding) lives in its {@link TcloSession}.
- * Guarded by the VirtualHost's lock.
+ * The host's TCLO endpoint: the applications it knows ({@link TcloApp}: each with its queue of host
+ * commands and the channel the host talks to for it), the limits on what they queue together, and
+ * the record of exchanges. A TCLO channel learns its application from its reply to the first
+ * "reset" ({@code OK ATR <app>}, as open-vm-tools' lib/rpcChannel/rpcChannel.c sends it; {@link
+ * #DEFAULT_APP} when the reply names none); it then becomes the channel of that application, unless
+ * another live channel has it: then the takeover policy ({@link TcloTakeover}) says which of the
+ * two loses. Each TCLO channel's own state (heard from, owed a reset, its application, the command
+ * outstanding) lives in its {@link TcloSession}. Guarded by the VirtualHost's lock.
  */
-final class TcloEndpoint implements Endpoint {
+final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   static final String RESET = "reset";
 
@@ -35,15 +30,24 @@ final class TcloEndpoint implements Endpoint {
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
 
-  private final Ticker ticker;
-  private final long startNanos;
+  private final HostTime time;
   private final int queueLimit;
   private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
   private final TcloTakeover takeover;
-  private final PowerOperations powerOperations;
-  private final Map<String, Deque<TcloCommand>> queues = new LinkedHashMap<>();
+
+  /** The power operations requested; made with the first, as most hosts have none. */
+  private PowerOperations powerOperations;
+
+  private static final TcloApp[] NO_APPS = {};
+
+  /** {@link #DEFAULT_APP}, which the host knows from the start. */
+  private final TcloApp toolbox = new TcloApp(DEFAULT_APP);
+
+  /** The other applications the host knows, in the order it met them (most hosts: none). */
+  private TcloApp[] others = NO_APPS;
+
   private final History<TcloExchange> exchanges;
   private final History<String> commandsSent;
 
@@ -52,37 +56,46 @@ final class TcloEndpoint implements Endpoint {
 
   private long queueBytes;
 
-  /** For each application, the session of the TCLO channel the host talks to, while it lives. */
-  private final Map<String, TcloSession> active = new HashMap<>();
-
   /**
    * @param table the channel table, where the TCLO channel that loses a takeover is invalidated
    * @param policy the limits on the queues and histories, and which TCLO channel of an application
    *     loses when a newer one claims it
    */
-  TcloEndpoint(
-      Ticker ticker,
-      long startNanos,
-      HostPolicy policy,
-      ChannelTable table,
-      PowerOperations powerOperations) {
-    this.ticker = ticker;
-    this.startNanos = startNanos;
+  TcloEndpoint(HostTime time, HostPolicy policy, ChannelTable table) {
+    this.time = time;
     this.exchanges =
-        new History<>(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
+        History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
     this.commandsSent =
-        new History<>(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+        History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
     this.queueLimit = policy.tcloQueueLimit();
     this.queueBytesLimit = policy.tcloQueueBytesLimit();
     this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
     this.takeover = policy.tcloTakeover();
-    this.powerOperations = powerOperations;
-    queues.put(DEFAULT_APP, new ArrayDeque<>());
   }
 
-  private Deque<TcloCommand> queue(String app) {
-    return queues.computeIfAbsent(app, a -> new ArrayDeque<>());
+  /** The application named {@code name}, or null when the host has not met it. */
+  private TcloApp find(String name) {
+    if (toolbox.name.equals(name)) {
+      return toolbox;
+    }
+    for (TcloApp a : others) {
+      if (a.name.equals(name)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /** The application named {@code name}, met now if not before. */
+  private TcloApp app(String name) {
+    TcloApp a = find(name);
+    if (a == null) {
+      a = new TcloApp(name);
+      others = Arrays.copyOf(others, others.length + 1);
+      others[others.length - 1] = a;
+    }
+    return a;
   }
 
   @Override
@@ -100,16 +113,17 @@ final class TcloEndpoint implements Endpoint {
   }
 
   /**
-   * {@code channel} claims {@code app}. When no other live channel has the application, the
-   * channel's session becomes the one the host talks to for it. Otherwise the takeover policy
-   * settles it: the older channel is invalidated and the newer takes over, or the newer channel is
-   * closed host-side and the older keeps the application.
+   * {@code channel} claims application {@code name}. When no other live channel has the
+   * application, the channel's session becomes the one the host talks to for it. Otherwise the
+   * takeover policy settles it: the older channel is invalidated and the newer takes over, or the
+   * newer channel is closed host-side and the older keeps the application.
    *
-   * @return whether {@code channel} now serves {@code app}
+   * @return whether {@code channel} now serves the application
    */
-  boolean claim(HostChannel channel, String app) {
+  boolean claim(HostChannel channel, String name) {
     TcloSession session = (TcloSession) channel.session;
-    TcloSession holder = active.get(app);
+    TcloApp app = app(name);
+    TcloSession holder = app.active;
     if (holder != null && holder != session && table.holds(holder.channel)) {
       // A holder idle for longer than the timeout is closed now, and so no longer holds it.
       table.checkIdle(holder.channel);
@@ -126,19 +140,19 @@ final class TcloEndpoint implements Endpoint {
     return contest.newerServes;
   }
 
-  private void serve(TcloSession session, String app) {
+  private static void serve(TcloSession session, TcloApp app) {
     session.app = app;
-    active.put(app, session);
+    app.active = session;
   }
 
   /** An application's live channel and a newer one claiming it, for the takeover to settle. */
   private final class Contest implements TcloTakeover.Contest {
     private final TcloSession older;
     private final TcloSession newer;
-    private final String app;
+    private final TcloApp app;
     private boolean newerServes;
 
-    Contest(TcloSession older, TcloSession newer, String app) {
+    Contest(TcloSession older, TcloSession newer, TcloApp app) {
       this.older = older;
       this.newer = newer;
       this.app = app;
@@ -177,7 +191,7 @@ final class TcloEndpoint implements Endpoint {
     if (!fits(command)) {
       return false;
     }
-    add(queue(app), new TcloCommand(command, false, null), false);
+    add(app(app), new TcloCommand(command, false, null), false);
     return true;
   }
 
@@ -186,8 +200,11 @@ final class TcloEndpoint implements Endpoint {
     if (!fits(operation.command())) {
       return false;
     }
-    PowerOperations.Tracker t = powerOperations.request(operation, ticker.read());
-    add(queue(DEFAULT_APP), new TcloCommand(operation.command(), false, t), false);
+    if (powerOperations == null) {
+      powerOperations = new PowerOperations();
+    }
+    PowerOperations.Tracker t = powerOperations.request(operation, time.nanos());
+    add(toolbox, new TcloCommand(operation.command(), false, t), false);
     return true;
   }
 
@@ -199,11 +216,11 @@ final class TcloEndpoint implements Endpoint {
     return queuedCount < queueLimit && queueBytes + History.weight(command) <= queueBytesLimit;
   }
 
-  private void add(Deque<TcloCommand> queue, TcloCommand command, boolean first) {
+  private void add(TcloApp app, TcloCommand command, boolean first) {
     if (first) {
-      queue.addFirst(command);
+      app.addFirst(command);
     } else {
-      queue.addLast(command);
+      app.addLast(command);
     }
     queuedCount++;
     queueBytes += History.weight(command.text);
@@ -216,17 +233,22 @@ final class TcloEndpoint implements Endpoint {
 
   /** Puts {@code command} at the front of every application's queue, unless it is already there. */
   void queueFirst(String command) {
-    for (Deque<TcloCommand> queue : queues.values()) {
-      TcloCommand head = queue.peekFirst();
-      if (head == null || !head.text.equals(command)) {
-        // The host's own reset is never refused: it is one short command, once at the head.
-        add(queue, new TcloCommand(command, false, null), true);
-      }
+    queueFirst(toolbox, command);
+    for (TcloApp app : others) {
+      queueFirst(app, command);
+    }
+  }
+
+  private void queueFirst(TcloApp app, String command) {
+    TcloCommand head = app.peek();
+    if (head == null || !head.text.equals(command)) {
+      // The host's own reset is never refused: it is one short command, once at the head.
+      add(app, new TcloCommand(command, false, null), true);
     }
   }
 
   /** One TCLO channel's state. */
-  private final class TcloSession implements Session {
+  final class TcloSession implements Session {
     private final HostChannel channel;
 
     /** Whether the guest has sent its first message ("I am here"). */
@@ -244,7 +266,7 @@ final class TcloEndpoint implements Endpoint {
     private TcloCommand offered;
 
     /** The application the channel serves, once its reset reply named it. */
-    private String app;
+    private TcloApp app;
 
     TcloSession(HostChannel channel) {
       this.channel = channel;
@@ -263,7 +285,7 @@ final class TcloEndpoint implements Endpoint {
       if (needsReset) {
         return new TcloCommand(RESET, true, null);
       }
-      return app != null && active.get(app) == this ? queue(app).peekFirst() : null;
+      return app != null && app.active == this ? app.peek() : null;
     }
 
     /** The guest consumed the command offered (RECVSTATUS 1): it is now outstanding. */
@@ -275,11 +297,11 @@ final class TcloEndpoint implements Endpoint {
       }
       if (command.channelReset) {
         needsReset = false;
-      } else if (queue(app).removeFirstOccurrence(command)) {
+      } else if (app.remove(command)) {
         removed(command);
       }
       outstanding = command;
-      outstandingSinceNanos = ticker.read();
+      outstandingSinceNanos = time.nanos();
       commandsSent.add(command.text);
     }
 
@@ -328,14 +350,13 @@ final class TcloEndpoint implements Endpoint {
                     TcloExchange.Outcome.CLAIM_REFUSED,
                     time(outstandingSinceNanos),
                     now()));
-            return named + " is channel " + active.get(named).channel.id + "'s; channel closed";
+            return named + " is channel " + find(named).active.channel.id + "'s; channel closed";
           }
           // The channel's own reset also answers a reset that was queued meanwhile.
-          Deque<TcloCommand> queue = queue(named);
-          while (!queue.isEmpty()
-              && queue.peekFirst().text.equals(RESET)
-              && queue.peekFirst().power == null) {
-            removed(queue.removeFirst());
+          for (TcloCommand head = app.peek();
+              head != null && head.text.equals(RESET) && head.power == null;
+              head = app.peek()) {
+            removed(app.removeFirst());
           }
         }
         record(
@@ -373,8 +394,8 @@ final class TcloEndpoint implements Endpoint {
                 now()));
         outstanding = null;
       }
-      if (app != null && active.get(app) == this) {
-        active.remove(app);
+      if (app != null && app.active == this) {
+        app.active = null;
       }
     }
   }
@@ -390,32 +411,35 @@ final class TcloEndpoint implements Endpoint {
   }
 
   private Duration now() {
-    return time(ticker.read());
+    return time.now();
   }
 
   private Duration time(long nanos) {
-    return Duration.ofNanos(nanos - startNanos);
+    return time.at(nanos);
   }
 
   // ---- introspection ----
 
   List<String> pending(String app) {
-    List<String> l = new ArrayList<>();
-    for (TcloCommand c : queue(app)) {
-      l.add(c.text);
-    }
-    return ImmutableList.copyOf(l);
+    // Asking meets the application, as queueing for it does: a later host reset queues for it too.
+    return app(app).texts();
+  }
+
+  /** The session the host talks to for {@code app}, or null. */
+  private TcloSession active(String app) {
+    TcloApp a = find(app);
+    return a == null ? null : a.active;
   }
 
   Optional<String> outstanding(String app) {
-    TcloSession session = active.get(app);
+    TcloSession session = active(app);
     return session != null && session.outstanding != null
         ? Optional.of(session.outstanding.text)
         : Optional.empty();
   }
 
   Optional<Integer> activeChannel(String app) {
-    TcloSession session = active.get(app);
+    TcloSession session = active(app);
     return session != null ? Optional.of(session.channel.id) : Optional.empty();
   }
 
@@ -437,7 +461,14 @@ final class TcloEndpoint implements Endpoint {
     return ImmutableList.copyOf(l);
   }
 
+  @Override
+  public void reported(int stateId, boolean success) {
+    if (powerOperations != null) {
+      powerOperations.reported(stateId, success);
+    }
+  }
+
   List<PowerOperationReport> powerOperations() {
-    return powerOperations.reports(this::time);
+    return powerOperations == null ? ImmutableList.of() : powerOperations.reports(this::time);
   }
 }

@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
@@ -52,11 +51,8 @@ public final class VirtualHost extends HostRecords {
    */
   public static final String DEFAULT_TCLO_APP = "toolbox";
 
-  private final Object lock = new Object();
   private final Simulation simulation;
-  private final Ticker ticker;
-  private final long startNanos;
-  private final boolean cookiesSupported;
+  private final HostTime time;
   private final Backdoor backdoor;
 
   // ---- the parts, guarded by lock ----
@@ -64,7 +60,6 @@ public final class VirtualHost extends HostRecords {
   private final ChannelTable table;
   private final TcloEndpoint tclo;
   private final RpciEndpoint rpci;
-  private final FaultBook faults;
   private final GuestMsgServer messages;
   private final CallLog callLog;
 
@@ -72,33 +67,18 @@ public final class VirtualHost extends HostRecords {
     long seed = c.effectiveSeed();
     this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
-    this.ticker = c.ticker != null ? c.ticker : simulation.ticker();
-    this.startNanos = ticker.read();
+    this.time = new HostTime(c.ticker != null ? c.ticker : simulation.ticker());
     HostPolicy p = c.policy;
-    this.cookiesSupported = p.cookies();
-    SplittableRandom random = new SplittableRandom(seed);
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     this.table =
-        new ChannelTable(p.channelTableSize(), c.cookieSourceFor(seed), ticker, p.idleTimeout());
-    PowerOperations power = new PowerOperations();
-    this.tclo = new TcloEndpoint(ticker, startNanos, p, table, power);
-    this.rpci = new RpciEndpoint(p, c.identity.machineId(), this::hostTime, power);
+        new ChannelTable(p.channelTableSize(), c.cookieSource(), seed, time, p.idleTimeout());
+    this.tclo = new TcloEndpoint(time, p, table);
+    this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, tclo);
     c.handlers.forEach(rpci::handler);
-    this.faults = new FaultBook(random);
-    this.messages =
-        new GuestMsgServer(table, List.of(rpci, tclo), faults, ticker, this::hostTime, p);
+    this.messages = new GuestMsgServer(table, rpci, tclo, seed, time, p);
     this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
-    this.backdoor =
-        new InProcessBackdoor(
-            lock,
-            commandPort,
-            messages,
-            callLog,
-            this::hostTime,
-            c.delayerFor(simulation),
-            this,
-            null);
+    this.backdoor = new InProcessBackdoor(this, c.delayerFor(simulation), null);
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -126,19 +106,29 @@ public final class VirtualHost extends HostRecords {
     ChannelOwner owner = new ChannelOwner(name, policy);
     return new ConnectedGuest(
         owner,
-        delay ->
-            new InProcessBackdoor(
-                lock, commandPort, messages, callLog, this::hostTime, delay, this, owner),
+        delay -> new InProcessBackdoor(this, delay, owner),
         () -> {
-          synchronized (lock) {
+          synchronized (lock()) {
             table.releaseOwnedBy(owner);
           }
         });
   }
 
+  /**
+   * The host's lock: the monitor of its message server, a part that nothing outside the host can
+   * reach (so no one else can take the lock), which saves every host a lock object of its own.
+   */
   @Override
   Object lock() {
-    return lock;
+    return messages;
+  }
+
+  CommandPortAnswers commandPortPart() {
+    return commandPort;
+  }
+
+  GuestMsgServer messagesPart() {
+    return messages;
   }
 
   @Override
@@ -158,7 +148,7 @@ public final class VirtualHost extends HostRecords {
 
   @Override
   List<ChannelInfo> channelSnapshot() {
-    return table.snapshot(startNanos);
+    return table.snapshot();
   }
 
   // ---- identity and policies ----
@@ -189,7 +179,7 @@ public final class VirtualHost extends HostRecords {
 
   /** Host time: virtual time since the host was built. */
   public Duration hostTime() {
-    return Duration.ofNanos(ticker.read() - startNanos);
+    return time.now();
   }
 
   // ---- host events ----
@@ -202,7 +192,7 @@ public final class VirtualHost extends HostRecords {
    * stay open.
    */
   public void checkpoint() {
-    synchronized (lock) {
+    synchronized (lock()) {
       messages.checkpoint();
       tclo.queueFirst(TcloEndpoint.RESET);
     }
@@ -220,7 +210,7 @@ public final class VirtualHost extends HostRecords {
    */
   public boolean invalidateChannel(int id, Invalidation kind) {
     Preconditions.checkNotNull(kind, "kind");
-    synchronized (lock) {
+    synchronized (lock()) {
       HostChannel ch = table.at(id);
       if (ch != null) {
         table.invalidate(ch, kind, ChannelInfo.State.HOST_CLOSED);
@@ -237,7 +227,7 @@ public final class VirtualHost extends HostRecords {
 
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
-    synchronized (lock) {
+    synchronized (lock()) {
       tclo.queueFirst(TcloEndpoint.RESET);
     }
   }
@@ -269,7 +259,7 @@ public final class VirtualHost extends HostRecords {
         !app.isEmpty() && app.chars().noneMatch(c -> c <= ' '),
         "an application name has no spaces: \"%s\"",
         app);
-    synchronized (lock) {
+    synchronized (lock()) {
       return tclo.enqueue(app, command);
     }
   }
@@ -282,7 +272,7 @@ public final class VirtualHost extends HostRecords {
    */
   public boolean requestPowerOperation(GuestOsState operation) {
     Preconditions.checkNotNull(operation, "operation");
-    synchronized (lock) {
+    synchronized (lock()) {
       return tclo.requestPowerOperation(operation);
     }
   }
@@ -312,7 +302,7 @@ public final class VirtualHost extends HostRecords {
    * @return the id of the other process's channel, or -1 when the channel table is full
    */
   public int openCompetingTcloChannel() {
-    synchronized (lock) {
+    synchronized (lock()) {
       HostChannel ch = messages.open(PROTOCOL_TCLO, true);
       if (ch == null) {
         return -1;
@@ -332,10 +322,10 @@ public final class VirtualHost extends HostRecords {
    * @return how many channels the other process opened
    */
   public int fillChannelTable() {
-    synchronized (lock) {
+    synchronized (lock()) {
       table.expireIdle();
       int n = 0;
-      while (messages.open(PROTOCOL_RPCI, cookiesSupported) != null) {
+      while (messages.open(PROTOCOL_RPCI, messages.cookiesSupported()) != null) {
         n++;
       }
       return n;
@@ -352,7 +342,7 @@ public final class VirtualHost extends HostRecords {
   public void rpciHandler(String name, RpciHandler handler) {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(handler, "handler");
-    synchronized (lock) {
+    synchronized (lock()) {
       rpci.handler(name, handler);
     }
   }
@@ -360,30 +350,30 @@ public final class VirtualHost extends HostRecords {
   /** Installs a fault; faults are tried in installation order and the first that hits applies. */
   public void installFault(Fault fault) {
     Preconditions.checkNotNull(fault, "fault");
-    synchronized (lock) {
-      faults.install(fault);
+    synchronized (lock()) {
+      messages.install(fault);
     }
   }
 
   /** The installed faults, in installation order (the order they are tried in). */
   public List<Fault> faults() {
-    return locked(faults::installed);
+    return locked(() -> messages.faults().installed());
   }
 
   /** The newest faults that fired (at most 256), oldest first, with the calls they hit. */
   public List<FaultHit> faultHits() {
-    return locked(faults::hits);
+    return locked(() -> messages.faults().hits());
   }
 
   /** Removes a fault; returns whether it was installed. */
   public boolean removeFault(Fault fault) {
-    return locked(() -> faults.remove(fault));
+    return locked(() -> messages.faults().remove(fault));
   }
 
   /** Removes every fault. */
   public void clearFaults() {
-    synchronized (lock) {
-      faults.clear();
+    synchronized (lock()) {
+      messages.faults().clear();
     }
   }
 
@@ -394,7 +384,7 @@ public final class VirtualHost extends HostRecords {
   public void putGuestInfo(String name, String value) {
     String key = GuestInfoKey.of(name);
     Preconditions.checkNotNull(value, "value");
-    synchronized (lock) {
+    synchronized (lock()) {
       rpci.putGuestInfo(key, value);
     }
   }

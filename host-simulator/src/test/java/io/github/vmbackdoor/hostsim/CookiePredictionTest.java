@@ -25,9 +25,8 @@ class CookiePredictionTest {
   private static Set<Long> predictions(long seed, List<MessageChannel> own, int victimId) {
     Set<Long> p = new HashSet<>();
     // the seeded PRF a test host uses, with the seed known
-    CookieSource keyed = new CookieSource.Keyed(seed);
-    for (int i = 0; i < 64; i++) {
-      p.add(keyed.next(i));
+    for (long count = 1; count <= 64; count++) {
+      p.add(CookieSource.KEYED.cookies(seed, count, 0));
     }
     // the old scheme: SplittableRandom(seed), two ints per channel
     SplittableRandom old = new SplittableRandom(seed);

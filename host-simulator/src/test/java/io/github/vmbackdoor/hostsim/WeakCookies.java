@@ -7,7 +7,7 @@ public final class WeakCookies {
 
   /** {@code builder} with cookies slot+1 in both halves: fully predictable. */
   public static VirtualHost.Builder slotDerived(VirtualHost.Builder builder) {
-    builder.cookieSource = slot -> ((long) (slot + 1) << 32) | (slot + 1);
+    builder.cookieSource = (seed, count, slot) -> ((long) (slot + 1) << 32) | (slot + 1);
     return builder;
   }
 }

@@ -8,7 +8,7 @@ import java.time.Duration;
  *
  * <p>Thread-safe: ticks run under this runner's lock.
  */
-final class TickRunner {
+final class TickRunner implements Runnable {
 
   private final TickScheduler scheduler;
   private final TcloStateMachine machine;
@@ -28,7 +28,7 @@ final class TickRunner {
     }
     started = true;
     running = true;
-    next = scheduler.schedule(Duration.ZERO, this::runTick);
+    next = scheduler.schedule(Duration.ZERO, this);
   }
 
   synchronized boolean isRunning() {
@@ -53,7 +53,9 @@ final class TickRunner {
     machine.shutdown();
   }
 
-  private synchronized void runTick() {
+  /** One tick; the runner schedules itself as the task, so no task object is made per tick. */
+  @Override
+  public synchronized void run() {
     if (!running) {
       return;
     }
@@ -63,6 +65,6 @@ final class TickRunner {
       next = null;
       return;
     }
-    next = scheduler.schedule(delay, this::runTick);
+    next = scheduler.schedule(delay, this);
   }
 }
