@@ -5,6 +5,7 @@ import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.KebabCase;
+import io.github.vmbackdoor.hostsim.Printable;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -53,7 +54,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file, a machine"
-          + " that did not end as --expect says), 2 bad usage."
+          + " that did not end as --expect says), 2 bad usage (a trace or scenario that breaks"
+          + " its format or a limit included)."
     })
 final class ReplayCommand implements Callable<Integer> {
 
@@ -234,7 +236,7 @@ final class ReplayCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
-      return Main.EXIT_FAILURE;
+      return Main.EXIT_USAGE;
     }
     if (!json) {
       header(out, scenario);
@@ -345,14 +347,16 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (TraceFormatException e) {
+      // The reader's message starts "trace line N: "; the file and line are said here instead.
+      String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
       err.println(
           "vmbackdoor replay: "
               + source.trace
               + ": line "
               + e.lineNumber()
               + ": "
-              + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
-      return Main.EXIT_FAILURE;
+              + Printable.of(reason));
+      return Main.EXIT_USAGE;
     } catch (BackdoorException | IllegalArgumentException e) {
       err.println("vmbackdoor replay: " + source.trace + ": " + e.getMessage());
       return Main.EXIT_FAILURE;
