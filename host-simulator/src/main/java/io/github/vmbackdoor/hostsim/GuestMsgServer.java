@@ -22,6 +22,7 @@ import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +44,9 @@ final class GuestMsgServer {
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
 
+  /** Wrong cookies of calls that come from no guest connection (the in-process transport). */
+  private final CookieFailures inProcessCookieFailures;
+
   /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
   private long checkpointGeneration;
 
@@ -53,7 +57,8 @@ final class GuestMsgServer {
       Ticker ticker,
       Supplier<Duration> hostTime,
       boolean highBandwidth,
-      boolean cookiesSupported) {
+      boolean cookiesSupported,
+      Consumer<String> warnings) {
     this.table = table;
     this.endpoints = endpoints.toArray(new Endpoint[0]);
     this.faults = faults;
@@ -61,6 +66,12 @@ final class GuestMsgServer {
     this.hostTime = hostTime;
     this.highBandwidth = highBandwidth;
     this.cookiesSupported = cookiesSupported;
+    this.inProcessCookieFailures = new CookieFailures("in-process backdoor", warnings);
+  }
+
+  /** Where a wrong cookie of a call from {@code owner} (null: the in-process transport) counts. */
+  private CookieFailures cookieFailures(ChannelOwner owner) {
+    return owner == null ? inProcessCookieFailures : owner.cookieFailures;
   }
 
   /** The endpoint that speaks {@code protocol}, or null. */
@@ -124,7 +135,7 @@ final class GuestMsgServer {
       return;
     }
     int id = r.edxHigh();
-    HostChannel ch = table.lookup(id, r.esi(), r.edi());
+    HostChannel ch = table.lookup(id, r.esi(), r.edi(), cookieFailures(owner));
     String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
     if (ch == null) {
       res.answer = lb(r, 0);
@@ -462,8 +473,11 @@ final class GuestMsgServer {
     return r.withEbx(status << 16);
   }
 
-  /** One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}. */
-  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res) {
+  /**
+   * One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}; {@code
+   * owner} is the calling connection, or null.
+   */
+  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
     String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
     if (r.eax() != MAGIC) {
       res.answer = hb(r, 0).withEax(NO_BACKDOOR);
@@ -481,7 +495,11 @@ final class GuestMsgServer {
     }
     int id = r.edxHigh();
     // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
-    HostChannel ch = out ? table.lookup(id, r.ebp(), r.edi()) : table.lookup(id, r.esi(), r.ebp());
+    CookieFailures failures = cookieFailures(owner);
+    HostChannel ch =
+        out
+            ? table.lookup(id, r.ebp(), r.edi(), failures)
+            : table.lookup(id, r.esi(), r.ebp(), failures);
     if (ch == null) {
       res.answer = hb(r, 0);
       if (res.describe) {

@@ -15,9 +15,6 @@ final class HostChannel {
 
   long closedNanos;
 
-  /** Calls addressed to this channel with wrong cookies (the first one is logged). */
-  long cookieFailures;
-
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
   /** The checkpoint generation the current operation started in. */

@@ -82,7 +82,10 @@ final class InProcessBackdoor implements Backdoor {
         bytes.length);
     boolean out = operation == TraceCall.Operation.OUTS;
     return call(
-        operation, registers, bytes, res -> messages.highBandwidth(registers, bytes, out, res));
+        operation,
+        registers,
+        bytes,
+        res -> messages.highBandwidth(registers, bytes, out, res, owner));
   }
 
   /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */

@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel table,
@@ -52,12 +55,15 @@ public final class VirtualHost extends HostRecords {
    */
   public static final String DEFAULT_TCLO_APP = "toolbox";
 
+  private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
+
   private final Object lock = new Object();
   private final Simulation simulation;
   private final Ticker ticker;
   private final long startNanos;
   private final boolean cookiesSupported;
   private final Backdoor backdoor;
+  private final Consumer<String> warnings;
 
   // ---- the parts, guarded by lock ----
   private final CommandPortAnswers commandPort;
@@ -76,6 +82,7 @@ public final class VirtualHost extends HostRecords {
     this.startNanos = ticker.read();
     HostPolicy p = c.policy;
     this.cookiesSupported = p.cookies();
+    this.warnings = c.warnings != null ? c.warnings : logger::warn;
     SplittableRandom random = new SplittableRandom(seed);
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
@@ -94,7 +101,8 @@ public final class VirtualHost extends HostRecords {
             ticker,
             this::hostTime,
             p.highBandwidth(),
-            p.cookies());
+            p.cookies(),
+            warnings);
     this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(
@@ -130,7 +138,7 @@ public final class VirtualHost extends HostRecords {
   public GuestConnection connect(String name, ConnectionPolicy policy) {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(policy, "policy");
-    ChannelOwner owner = new ChannelOwner(name, policy);
+    ChannelOwner owner = new ChannelOwner(name, policy, warnings);
     return new ConnectedGuest(
         owner,
         delay ->
