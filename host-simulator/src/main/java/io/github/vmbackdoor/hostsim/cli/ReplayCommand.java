@@ -107,12 +107,7 @@ final class ReplayCommand implements Callable<Integer> {
               + " scenario's own run length; --hours N is --run Nh.")
   private Duration run;
 
-  @Option(
-      names = "--allow-large",
-      description =
-          "Lift the limits on what a scenario (or a trace's scenario) may ask for: run length,"
-              + " events per virtual second and in all, a fault's delay (docs/scenario-format.md).")
-  private boolean allowLarge;
+  @Mixin private AllowLargeOption large;
 
   @Option(
       names = "--lines",
@@ -232,7 +227,7 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (ScenarioLimitException e) {
-      err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
+      err.println("vmbackdoor replay: " + source.scenario + ": " + AllowLargeOption.message(e));
       return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
@@ -331,7 +326,7 @@ final class ReplayCommand implements Callable<Integer> {
   }
 
   private ScenarioLimits limits() {
-    return allowLarge ? ScenarioLimits.NONE : ScenarioLimits.DEFAULTS;
+    return large.limits(ScenarioLimits.DEFAULTS);
   }
 
   private int replayTrace(PrintWriter out, PrintWriter err) {
@@ -341,7 +336,10 @@ final class ReplayCommand implements Callable<Integer> {
       result = HostReplay.replay(reader, limits());
     } catch (ScenarioLimitException e) {
       err.println(
-          "vmbackdoor replay: " + source.trace + ": the header's scenario, " + e.getMessage());
+          "vmbackdoor replay: "
+              + source.trace
+              + ": the header's scenario, "
+              + AllowLargeOption.message(e));
       return Main.EXIT_USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));

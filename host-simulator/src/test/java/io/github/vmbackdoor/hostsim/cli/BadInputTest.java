@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The command line on input a user really has: each case's exit code and its one-line message. */
 class BadInputTest {
@@ -237,6 +239,23 @@ class BadInputTest {
       assertThat(run("replay", "--trace", trace.toString())).as(c[0]).isEqualTo(2);
       assertThat(err.toString()).isEqualTo("vmbackdoor replay: " + trace + ": " + c[1] + "\n");
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--read-timeout 0                 | --read-timeout must be more than 0",
+        "--read-timeout 10q               | bad duration '10q'",
+        "--read-timeout -5s               | bad duration '-5s'",
+        "--max-connections-per-address 0  | --max-connections-per-address must be at least 1",
+        "--max-connections-per-address x  | --max-connections-per-address",
+        "--max-connections 0              | --max-connections must be at least 1",
+      })
+  void badConnectionBoundsOfServeAreUsageErrors(String option, String message) {
+    assertThat(run(("serve " + option).split(" "))).isEqualTo(2);
+    assertThat(err.toString()).startsWith("vmbackdoor serve: ").contains(message);
+    assertThat(err.toString().lines()).hasSize(2);
   }
 
   @Test
