@@ -9,9 +9,13 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +43,18 @@ public final class TraceReader implements Closeable {
   /** The longest line accepted: a 64 KiB payload in base64 plus the registers, with room. */
   public static final int MAX_LINE_CHARS = 256 * 1024;
 
+  /** The fields a header line knows, and those a call line knows; each may appear once. */
+  private static final List<String> HEADER_FIELDS = List.of("format", "version", "vm", "start");
+
+  private static final List<String> CALL_FIELDS = List.of("t", "op", "in", "out", "bytes");
+
   private final Lines lines;
   private final JsonParser p;
   private final TraceHeader header;
   private long lineNumber;
   private TraceFormatException failure;
 
-  private TraceReader(JsonFactory json, Reader in) {
+  private TraceReader(JsonFactory json, InputStream in) {
     this.lines = new Lines(in);
     try {
       this.p = json.createParser(lines);
@@ -63,8 +72,7 @@ public final class TraceReader implements Closeable {
   public static TraceReader open(Path file) {
     JsonFactory json = TraceJson.factory();
     try {
-      return new TraceReader(
-          json, new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8));
+      return new TraceReader(json, Files.newInputStream(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open trace " + file, e);
     }
@@ -77,7 +85,7 @@ public final class TraceReader implements Closeable {
    */
   public static TraceReader open(InputStream in) {
     Objects.requireNonNull(in, "in");
-    return new TraceReader(TraceJson.factory(), new InputStreamReader(in, StandardCharsets.UTF_8));
+    return new TraceReader(TraceJson.factory(), in);
   }
 
   /** Reads a whole trace file into memory. */
@@ -161,23 +169,41 @@ public final class TraceReader implements Closeable {
     if (!nextObject("header")) {
       throw new TraceFormatException(1, "empty trace: no header line");
     }
+    int seen = 0;
     try {
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         JsonToken value = p.nextToken();
+        int field = HEADER_FIELDS.indexOf(name);
+        if (field >= 0) {
+          expect((seen & (1 << field)) == 0, "the header has two " + name + " fields");
+          seen |= 1 << field;
+        }
         switch (name) {
           case "format" -> format = string(value, "format");
           case "version" -> {
             expect(value == JsonToken.VALUE_NUMBER_INT, "version is not a whole number");
+            expect(
+                p.getNumberType() == JsonParser.NumberType.INT,
+                "unsupported trace version " + p.getText());
             version = p.getIntValue();
           }
           case "vm" -> {
             expect(value == JsonToken.START_OBJECT, "vm is not an object");
             for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-              vm.put(key, string(p.nextToken(), "vm." + key));
+              String text = string(p.nextToken(), "vm." + key);
+              expect(vm.putIfAbsent(key, text) == null, "the header's vm has two " + key + " keys");
             }
           }
           case "start" -> start = instant(string(value, "start"));
-          default -> p.skipChildren();
+          default ->
+              // Later revisions may add fields; a nested value is another format, not one of them.
+              expect(
+                  value.isScalarValue(),
+                  "header field "
+                      + name
+                      + " holds "
+                      + (value == JsonToken.START_ARRAY ? "an array" : "an object")
+                      + " (vm is the header's only object)");
         }
       }
     } catch (IOException e) {
@@ -203,9 +229,15 @@ public final class TraceReader implements Closeable {
     Registers request = null;
     Registers answer = null;
     byte[] bytes = null;
+    int seen = 0;
     try {
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         JsonToken value = p.nextToken();
+        int field = CALL_FIELDS.indexOf(name);
+        if (field >= 0) {
+          expect((seen & (1 << field)) == 0, "the call has two " + name + " fields");
+          seen |= 1 << field;
+        }
         switch (name) {
           case "t" -> {
             expect(value == JsonToken.VALUE_NUMBER_INT, "t is not a whole number");
@@ -349,23 +381,37 @@ public final class TraceReader implements Closeable {
 
   /**
    * The trace's text handed to the parser one whole line at a time, so that the parser never sees a
-   * line longer than {@link #MAX_LINE_CHARS} nor reads ahead of the line it is on. Skips a byte
-   * order mark at the start.
+   * line longer than {@link #MAX_LINE_CHARS} nor reads ahead of the line it is on. Each line is cut
+   * from the bytes at its {@code \n} and decoded on its own, strictly: bytes that are not UTF-8 are
+   * an error naming the line and the byte, never replaced. Skips a byte order mark at the start.
    */
   private static final class Lines extends Reader {
     private static final char BOM = '\uFEFF';
 
-    private final Reader in;
-    private final char[] buffer = new char[16 * 1024];
+    /**
+     * The most bytes a line of {@link #MAX_LINE_CHARS} characters can take in UTF-8: three per
+     * character (a supplementary character is four bytes for two characters).
+     */
+    private static final int MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
+
+    private final InputStream in;
+    private final CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final byte[] buffer = new byte[16 * 1024];
     private int bufferPos;
     private int bufferEnd;
+    private byte[] bytes = new byte[1024];
+    private int bytesEnd;
     private char[] line = new char[1024];
     private int linePos;
     private int lineEnd;
     private long lineNumber;
     private boolean eof;
 
-    Lines(Reader in) {
+    Lines(InputStream in) {
       this.in = in;
     }
 
@@ -394,13 +440,16 @@ public final class TraceReader implements Closeable {
       return n;
     }
 
-    /** Reads the next line, its newline included, into {@code line}; false at the end. */
+    /**
+     * Reads and decodes the next line, its newline included, into {@code line}; false at the end.
+     */
     private boolean nextLine() throws IOException {
       if (eof) {
         return false;
       }
       linePos = 0;
       lineEnd = 0;
+      bytesEnd = 0;
       lineNumber++;
       while (true) {
         if (bufferPos == bufferEnd) {
@@ -409,10 +458,11 @@ public final class TraceReader implements Closeable {
           if (bufferEnd <= 0) {
             bufferEnd = 0;
             eof = true;
-            return lineEnd > 0;
-          }
-          if (lineNumber == 1 && lineEnd == 0 && buffer[0] == BOM) {
-            bufferPos = 1;
+            if (bytesEnd == 0) {
+              return false;
+            }
+            decode();
+            return true;
           }
         }
         int i = bufferPos;
@@ -421,20 +471,54 @@ public final class TraceReader implements Closeable {
         }
         boolean newline = i < bufferEnd;
         int n = i - bufferPos + (newline ? 1 : 0);
-        if (lineEnd + n - (newline ? 1 : 0) > MAX_LINE_CHARS) {
-          throw new TraceFormatException(
-              lineNumber, "line longer than " + MAX_LINE_CHARS + " characters");
+        if (bytesEnd + n - (newline ? 1 : 0) > MAX_LINE_BYTES) {
+          throw tooLong();
         }
-        if (lineEnd + n > line.length) {
-          line = Arrays.copyOf(line, Math.max(lineEnd + n, 2 * line.length));
+        if (bytesEnd + n > bytes.length) {
+          bytes = Arrays.copyOf(bytes, Math.max(bytesEnd + n, 2 * bytes.length));
         }
-        System.arraycopy(buffer, bufferPos, line, lineEnd, n);
-        lineEnd += n;
+        System.arraycopy(buffer, bufferPos, bytes, bytesEnd, n);
+        bytesEnd += n;
         bufferPos += n;
         if (newline) {
+          decode();
           return true;
         }
       }
+    }
+
+    /** Decodes the line's bytes into {@code line}; a byte order mark opening line 1 is dropped. */
+    private void decode() {
+      if (line.length < bytesEnd) {
+        line = new char[Math.max(bytesEnd, 2 * line.length)];
+      }
+      ByteBuffer from = ByteBuffer.wrap(bytes, 0, bytesEnd);
+      CharBuffer to = CharBuffer.wrap(line);
+      decoder.reset();
+      CoderResult result = decoder.decode(from, to, true);
+      if (!result.isError()) {
+        result = decoder.flush(to);
+      }
+      if (result.isError()) {
+        throw new TraceFormatException(
+            lineNumber,
+            String.format(
+                "not valid UTF-8: byte %d of the line is 0x%02x",
+                from.position() + 1, bytes[from.position()] & 0xFF));
+      }
+      lineEnd = to.position();
+      if (lineNumber == 1 && line[0] == BOM) {
+        lineEnd--;
+        System.arraycopy(line, 1, line, 0, lineEnd);
+      }
+      if (length() > MAX_LINE_CHARS) {
+        throw tooLong();
+      }
+    }
+
+    private TraceFormatException tooLong() {
+      return new TraceFormatException(
+          lineNumber, "line longer than " + MAX_LINE_CHARS + " characters");
     }
 
     @Override

@@ -1,30 +1,34 @@
 package io.github.vmbackdoor.hostsim;
 
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * The guest process (one {@link GuestConnection}) that opened a channel, with its limits: how many
  * channels it may hold open at once, and the log of its refused opens, at most one line per {@link
- * #LOG_INTERVAL_NANOS}. Guarded by the host's lock.
+ * #LOG_INTERVAL_NANOS}, and of its calls with wrong cookies, one line. Guarded by the host's lock.
  */
 final class ChannelOwner {
-
-  private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
 
   /** The shortest time between two log lines about one owner's refused opens. */
   static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   final String name;
   final ConnectionPolicy policy;
+  final CookieFailures cookieFailures;
+  private final Consumer<String> warnings;
   private long lastLogNanos;
   private boolean logged;
   private long unlogged;
 
-  ChannelOwner(String name, ConnectionPolicy policy) {
+  /**
+   * @param warnings where its log lines go
+   */
+  ChannelOwner(String name, ConnectionPolicy policy, Consumer<String> warnings) {
     this.name = name;
     this.policy = policy;
+    this.warnings = warnings;
+    this.cookieFailures = new CookieFailures(name, warnings);
   }
 
   /** Logs a refused open, unless one was logged less than the interval ago (then counts it). */
@@ -33,11 +37,13 @@ final class ChannelOwner {
     if (logged && nowNanos - lastLogNanos < LOG_INTERVAL_NANOS) {
       return;
     }
-    logger.warn(
-        "{}: OPEN refused: it holds {} open channels, its limit ({} refused since the last line)",
-        name,
-        open,
-        unlogged);
+    warnings.accept(
+        name
+            + ": OPEN refused: it holds "
+            + open
+            + " open channels, its limit ("
+            + unlogged
+            + " refused since the last line)");
     logged = true;
     lastLogNanos = nowNanos;
     unlogged = 0;

@@ -6,16 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The host's channel table: allocate a slot with its cookies, look a channel up by id and cookies,
  * release it, invalidate it, and close idle ones. Guarded by the host's lock.
  */
 final class ChannelTable {
-
-  private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
 
   private static final HostChannel[] NO_SLOTS = new HostChannel[0];
 
@@ -98,23 +94,16 @@ final class ChannelTable {
   }
 
   /**
-   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. The
-   * first wrong cookie on each channel is logged (a guest probing another's channel); the rest are
-   * refused silently.
+   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. A
+   * wrong cookie on an occupied slot is told to {@code failures}, the calling connection's.
    */
-  HostChannel lookup(int id, int cookieHigh, int cookieLow) {
+  HostChannel lookup(int id, int cookieHigh, int cookieLow, CookieFailures failures) {
     HostChannel ch = at(id);
     if (ch == null) {
       return null;
     }
     if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      if (!ch.cookieFailed) {
-        ch.cookieFailed = true;
-        logger.warn(
-            "channel {}: a call with a wrong cookie (refused; further ones on this channel are"
-                + " not logged)",
-            id);
-      }
+      failures.failed(id);
       return null;
     }
     return ch;

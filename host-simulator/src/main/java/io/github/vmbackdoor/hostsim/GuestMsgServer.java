@@ -18,6 +18,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.Registers;
+import java.util.function.Consumer;
 
 /**
  * The host side of the message (GuestMsg) layer, the mirror of core's {@code MessageChannel}: the
@@ -45,6 +46,14 @@ final class GuestMsgServer {
   private final boolean cookiesSupported;
   private final int guestMessageLimit;
 
+  private final Consumer<String> warnings;
+
+  /**
+   * Wrong cookies of calls that come from no guest connection (the in-process transport); made with
+   * the first.
+   */
+  private CookieFailures inProcessCookieFailures;
+
   /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
   private long checkpointGeneration;
 
@@ -54,7 +63,8 @@ final class GuestMsgServer {
       Endpoint tclo,
       long faultSeed,
       HostTime time,
-      HostPolicy policy) {
+      HostPolicy policy,
+      Consumer<String> warnings) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
@@ -63,6 +73,23 @@ final class GuestMsgServer {
     this.highBandwidth = policy.highBandwidth();
     this.cookiesSupported = policy.cookies();
     this.guestMessageLimit = policy.guestMessageLimit();
+    this.warnings = warnings;
+  }
+
+  /** Where the host's warnings go. */
+  Consumer<String> warnings() {
+    return warnings;
+  }
+
+  /** Where a wrong cookie of a call from {@code owner} (null: the in-process transport) counts. */
+  private CookieFailures cookieFailures(ChannelOwner owner) {
+    if (owner != null) {
+      return owner.cookieFailures;
+    }
+    if (inProcessCookieFailures == null) {
+      inProcessCookieFailures = new CookieFailures("in-process backdoor", warnings);
+    }
+    return inProcessCookieFailures;
   }
 
   /** The faults installed, and those that fired. */
@@ -145,7 +172,7 @@ final class GuestMsgServer {
       return;
     }
     int id = r.edxHigh();
-    HostChannel ch = table.lookup(id, r.esi(), r.edi());
+    HostChannel ch = table.lookup(id, r.esi(), r.edi(), cookieFailures(owner));
     String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
     if (ch == null) {
       res.answer = lb(r, 0);
@@ -487,8 +514,11 @@ final class GuestMsgServer {
     return r.withEbx(status << 16);
   }
 
-  /** One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}. */
-  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res) {
+  /**
+   * One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}; {@code
+   * owner} is the calling connection, or null.
+   */
+  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
     String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
     if (r.eax() != MAGIC) {
       res.answer = hb(r, 0).withEax(NO_BACKDOOR);
@@ -506,7 +536,11 @@ final class GuestMsgServer {
     }
     int id = r.edxHigh();
     // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
-    HostChannel ch = out ? table.lookup(id, r.ebp(), r.edi()) : table.lookup(id, r.esi(), r.ebp());
+    CookieFailures failures = cookieFailures(owner);
+    HostChannel ch =
+        out
+            ? table.lookup(id, r.ebp(), r.edi(), failures)
+            : table.lookup(id, r.esi(), r.ebp(), failures);
     if (ch == null) {
       res.answer = hb(r, 0);
       if (res.describe) {

@@ -16,9 +16,6 @@ final class HostChannel {
 
   long closedNanos;
 
-  /** Whether a call with wrong cookies was addressed to this channel (the first one is logged). */
-  boolean cookieFailed;
-
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
   /** The checkpoint generation the current operation started in. */

@@ -31,6 +31,7 @@ abstract class HostConfig<B extends HostConfig<B>> {
   Consumer<Duration> delayer;
   Long seed;
   CookieSource cookieSource;
+  Consumer<String> warnings;
 
   final Map<String, RpciHandler> handlers = new HashMap<>();
 
@@ -178,6 +179,15 @@ abstract class HostConfig<B extends HostConfig<B>> {
    */
   public B delayer(Consumer<Duration> delayer) {
     this.delayer = Preconditions.checkNotNull(delayer);
+    return self();
+  }
+
+  /**
+   * Where the host's warning lines go (a call with a wrong cookie, a refused OPEN). Default: the
+   * {@code VirtualHost} logger, at WARN. Tests read them here.
+   */
+  B warnings(Consumer<String> sink) {
+    this.warnings = Preconditions.checkNotNull(sink);
     return self();
   }
 

@@ -67,7 +67,7 @@ final class InProcessBackdoor implements Backdoor {
         operation,
         registers,
         bytes,
-        res -> host.messagesPart().highBandwidth(registers, bytes, out, res));
+        res -> host.messagesPart().highBandwidth(registers, bytes, out, res, owner));
   }
 
   /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */

@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One emulated VM's VMX side of the backdoor: the command port, the message layer's channel table,
@@ -51,6 +54,11 @@ public final class VirtualHost extends HostRecords {
    */
   public static final String DEFAULT_TCLO_APP = "toolbox";
 
+  private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
+
+  /** Where a host's warnings go unless its builder says otherwise: one instance for all hosts. */
+  private static final Consumer<String> LOG_WARNINGS = logger::warn;
+
   private final Simulation simulation;
   private final HostTime time;
   private final Backdoor backdoor;
@@ -76,7 +84,9 @@ public final class VirtualHost extends HostRecords {
     this.tclo = new TcloEndpoint(time, p, table);
     this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, tclo);
     c.handlers.forEach(rpci::handler);
-    this.messages = new GuestMsgServer(table, rpci, tclo, seed, time, p);
+    this.messages =
+        new GuestMsgServer(
+            table, rpci, tclo, seed, time, p, c.warnings != null ? c.warnings : LOG_WARNINGS);
     this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor = new InProcessBackdoor(this, c.delayerFor(simulation), null);
   }
@@ -103,7 +113,7 @@ public final class VirtualHost extends HostRecords {
   public GuestConnection connect(String name, ConnectionPolicy policy) {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(policy, "policy");
-    ChannelOwner owner = new ChannelOwner(name, policy);
+    ChannelOwner owner = new ChannelOwner(name, policy, messages.warnings());
     return new ConnectedGuest(
         owner,
         delay -> new InProcessBackdoor(this, delay, owner),

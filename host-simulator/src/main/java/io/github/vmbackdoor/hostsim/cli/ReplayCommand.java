@@ -5,6 +5,7 @@ import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.KebabCase;
+import io.github.vmbackdoor.hostsim.Printable;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -53,7 +54,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 success, 1 the job failed (a divergence, an unreadable file, a machine"
-          + " that did not end as --expect says), 2 bad usage."
+          + " that did not end as --expect says), 2 bad usage (a trace or scenario that breaks"
+          + " its format or a limit included)."
     })
 final class ReplayCommand implements Callable<Integer> {
 
@@ -105,12 +107,7 @@ final class ReplayCommand implements Callable<Integer> {
               + " scenario's own run length; --hours N is --run Nh.")
   private Duration run;
 
-  @Option(
-      names = "--allow-large",
-      description =
-          "Lift the limits on what a scenario (or a trace's scenario) may ask for: run length,"
-              + " events per virtual second and in all, a fault's delay (docs/scenario-format.md).")
-  private boolean allowLarge;
+  @Mixin private AllowLargeOption large;
 
   @Option(
       names = "--lines",
@@ -230,11 +227,11 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (ScenarioLimitException e) {
-      err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
+      err.println("vmbackdoor replay: " + source.scenario + ": " + AllowLargeOption.message(e));
       return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
-      return Main.EXIT_FAILURE;
+      return Main.EXIT_USAGE;
     }
     if (!json) {
       header(out, scenario);
@@ -329,7 +326,7 @@ final class ReplayCommand implements Callable<Integer> {
   }
 
   private ScenarioLimits limits() {
-    return allowLarge ? ScenarioLimits.NONE : ScenarioLimits.DEFAULTS;
+    return large.limits(ScenarioLimits.DEFAULTS);
   }
 
   private int replayTrace(PrintWriter out, PrintWriter err) {
@@ -339,20 +336,25 @@ final class ReplayCommand implements Callable<Integer> {
       result = HostReplay.replay(reader, limits());
     } catch (ScenarioLimitException e) {
       err.println(
-          "vmbackdoor replay: " + source.trace + ": the header's scenario, " + e.getMessage());
+          "vmbackdoor replay: "
+              + source.trace
+              + ": the header's scenario, "
+              + AllowLargeOption.message(e));
       return Main.EXIT_USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (TraceFormatException e) {
+      // The reader's message starts "trace line N: "; the file and line are said here instead.
+      String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
       err.println(
           "vmbackdoor replay: "
               + source.trace
               + ": line "
               + e.lineNumber()
               + ": "
-              + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
-      return Main.EXIT_FAILURE;
+              + Printable.of(reason));
+      return Main.EXIT_USAGE;
     } catch (BackdoorException | IllegalArgumentException e) {
       err.println("vmbackdoor replay: " + source.trace + ": " + e.getMessage());
       return Main.EXIT_FAILURE;

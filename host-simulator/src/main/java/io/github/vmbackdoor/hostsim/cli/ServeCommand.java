@@ -12,6 +12,7 @@ import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.IOException;
@@ -74,21 +75,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin private HelpOption help;
 
-  @Option(
-      names = "--port",
-      paramLabel = "N",
-      defaultValue = "0",
-      description = "TCP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  private int port;
-
-  @Option(
-      names = "--bind",
-      paramLabel = "ADDR",
-      defaultValue = "127.0.0.1",
-      description =
-          "Address to listen on (default: ${DEFAULT-VALUE}). Any other address exposes the "
-              + "simulator to whoever can reach it.")
-  private InetAddress bind;
+  @Mixin private ServerOptions server;
 
   @Option(
       names = "--vm",
@@ -117,12 +104,7 @@ final class ServeCommand implements Callable<Integer> {
               + "VM's; --vm-config settings and --seed override them.")
   private Path scenarioFile;
 
-  @Option(
-      names = "--max-connections",
-      paramLabel = "N",
-      defaultValue = "1024",
-      description = "Most guest connections served at once (default: ${DEFAULT-VALUE}).")
-  private int maxConnections;
+  @Mixin private AllowLargeOption large;
 
   @Option(
       names = "--channels-per-connection",
@@ -281,16 +263,10 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     CommandLine commandLine = spec.commandLine();
-    if (port < 0 || port > 65535) {
-      throw new CommandLine.ParameterException(
-          commandLine, "--port " + port + " is outside 0..65535");
-    }
+    server.check(commandLine);
     if (channelsPerConnection < 1) {
       throw new CommandLine.ParameterException(
           commandLine, "--channels-per-connection must be at least 1");
-    }
-    if (maxConnections < 1) {
-      throw new CommandLine.ParameterException(commandLine, "--max-connections must be at least 1");
     }
     if (vmConfig != null
         && scenarioFile != null
@@ -308,7 +284,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       reading = scenarioFile;
       if (scenarioFile != null) {
-        scenario = Scenario.parse(input.read(scenarioFile).joined(), SERVED_LIMITS);
+        scenario = Scenario.parse(input.read(scenarioFile).joined(), large.limits(SERVED_LIMITS));
       }
     } catch (IOException e) {
       commandLine
@@ -316,8 +292,9 @@ final class ServeCommand implements Callable<Integer> {
           .println("vmbackdoor serve: cannot read " + reading + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (IllegalArgumentException e) {
-      String message =
-          reading == vmConfig ? e.getMessage() : "--scenario " + reading + ": " + e.getMessage();
+      String reason =
+          e instanceof ScenarioLimitException l ? AllowLargeOption.message(l) : e.getMessage();
+      String message = reading == vmConfig ? reason : "--scenario " + reading + ": " + reason;
       throw new CommandLine.ParameterException(commandLine, message, e);
     }
     List<String> names = new ArrayList<>(configured.keySet());
@@ -395,14 +372,9 @@ final class ServeCommand implements Callable<Integer> {
                           connections));
         };
 
-    SimulatorServer server;
+    SimulatorServer simulator;
     try {
-      server =
-          SimulatorServer.builder(connect)
-              .bindAddress(bind)
-              .port(port)
-              .maxConnections(maxConnections)
-              .start();
+      simulator = server.server(connect).start();
     } catch (UncheckedIOException e) {
       commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
       return Main.EXIT_FAILURE;
@@ -412,7 +384,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         admin = AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort).start();
       } catch (UncheckedIOException e) {
-        server.close();
+        simulator.close();
         commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
         return Main.EXIT_FAILURE;
       }
@@ -449,7 +421,7 @@ final class ServeCommand implements Callable<Integer> {
       out.println(
           "listening on "
               + HostAndPort.fromParts(
-                  server.address().getAddress().getHostAddress(), server.port()));
+                  simulator.address().getAddress().getHostAddress(), simulator.port()));
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
       if (scenario != null) {
@@ -480,7 +452,7 @@ final class ServeCommand implements Callable<Integer> {
       if (admin != null) {
         admin.close();
       }
-      server.close();
+      simulator.close();
       closed.countDown();
     }
   }

@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.Simulation;
@@ -108,19 +109,16 @@ public final class HostReplay {
     return replay(reader, ScenarioLimits.DEFAULTS);
   }
 
-  /** Replays the calls of an open trace (from its current position). */
+  /**
+   * Replays the calls of an open trace (from its current position).
+   *
+   * @throws TraceFormatException naming the line when the header's seed or scenario, or a call,
+   *     cannot be what it claims (a scenario over {@code limits} is a {@link
+   *     ScenarioLimitException})
+   */
   public static Result replay(TraceReader reader, ScenarioLimits limits) {
     Preconditions.checkNotNull(reader, "reader");
-    Map<String, String> vm = reader.header().vm();
-    Scenario scenario;
-    if (vm.containsKey(SCENARIO_KEY)) {
-      scenario = Scenario.parse(vm.get(SCENARIO_KEY), limits);
-    } else {
-      scenario =
-          Scenario.named("trace")
-              .seed(Long.parseLong(vm.getOrDefault(SEED_KEY, Long.toString(Scenario.DEFAULT_SEED))))
-              .build();
-    }
+    Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
     VirtualHost host =
         scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
@@ -134,17 +132,22 @@ public final class HostReplay {
       }
       Registers answer;
       byte[] received = null;
-      switch (call.operation()) {
-        case IN:
-          answer = host.backdoor().in(call.request());
-          break;
-        case OUTS:
-          answer = host.backdoor().outs(call.request(), call.bytes());
-          break;
-        default:
-          received = new byte[call.byteCount()];
-          answer = host.backdoor().ins(call.request(), received);
-          break;
+      try {
+        switch (call.operation()) {
+          case IN:
+            answer = host.backdoor().in(call.request());
+            break;
+          case OUTS:
+            answer = host.backdoor().outs(call.request(), call.bytes());
+            break;
+          default:
+            received = new byte[call.byteCount()];
+            answer = host.backdoor().ins(call.request(), received);
+            break;
+        }
+      } catch (IllegalArgumentException e) {
+        // A call no guest could make, such as a transfer whose ecx is not its byte count.
+        throw new TraceFormatException(reader.lineNumber(), e.getMessage(), e);
       }
       boolean bytesDiffer = received != null && !Arrays.equals(received, call.bytes());
       if (!answer.equals(call.answer()) || bytesDiffer) {
@@ -152,6 +155,28 @@ public final class HostReplay {
       }
     }
     return new Result(index, 0, 0, null);
+  }
+
+  /** The scenario the header names, or the defaults with its seed; read before any call. */
+  private static Scenario headerScenario(TraceReader reader, ScenarioLimits limits) {
+    Map<String, String> vm = reader.header().vm();
+    long line = reader.lineNumber();
+    if (vm.containsKey(SCENARIO_KEY)) {
+      try {
+        return Scenario.parse(vm.get(SCENARIO_KEY), limits);
+      } catch (ScenarioLimitException e) {
+        throw e;
+      } catch (ScenarioParseException e) {
+        throw new TraceFormatException(line, "vm." + SCENARIO_KEY + ", " + e.getMessage(), e);
+      }
+    }
+    String seed = vm.getOrDefault(SEED_KEY, Long.toString(Scenario.DEFAULT_SEED));
+    try {
+      return Scenario.named("trace").seed(Long.parseLong(seed)).build();
+    } catch (NumberFormatException e) {
+      throw new TraceFormatException(
+          line, "vm." + SEED_KEY + " is not a whole number of 64 bits: " + seed, e);
+    }
   }
 
   private static String diff(int index, TraceCall call, Registers actual, byte[] received) {

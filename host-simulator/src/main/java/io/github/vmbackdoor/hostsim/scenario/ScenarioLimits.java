@@ -36,7 +36,6 @@ public record ScenarioLimits(
           Long.MAX_VALUE,
           Duration.ofNanos(Long.MAX_VALUE));
 
-  private static final String RAISE = " (--allow-large raises it)";
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   /** Checks that every limit is positive. */
@@ -84,8 +83,7 @@ public record ScenarioLimits(
           "run "
               + Durations.format(scenario.length())
               + " is longer than the limit of "
-              + Durations.format(length)
-              + RAISE);
+              + Durations.format(length));
     }
     double rate = 0;
     long total = 0;
@@ -100,8 +98,7 @@ public record ScenarioLimits(
             "delay="
                 + Durations.format(d.duration())
                 + " is longer than the limit of "
-                + Durations.format(faultDelay)
-                + RAISE);
+                + Durations.format(faultDelay));
       }
       if (e.every().isPresent()) {
         rate += (double) NANOS_PER_SECOND / e.every().get().toNanos();
@@ -113,8 +110,7 @@ public record ScenarioLimits(
                   + Durations.format(e.every().get())
                   + " makes the timeline fire more than the limit of "
                   + eventsPerSecond
-                  + " events a virtual second"
-                  + RAISE);
+                  + " events a virtual second");
         }
       }
       total = saturatedAdd(total, e.count(scenario.length()));
@@ -125,8 +121,7 @@ public record ScenarioLimits(
             "the timeline would fire more than the limit of "
                 + events
                 + " events in "
-                + Durations.format(scenario.length())
-                + RAISE);
+                + Durations.format(scenario.length()));
       }
     }
   }

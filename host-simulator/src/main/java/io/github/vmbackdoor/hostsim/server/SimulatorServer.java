@@ -63,6 +63,18 @@ import java.util.function.Function;
  */
 public final class SimulatorServer implements AutoCloseable {
 
+  /** The most connections served at once unless {@link Builder#maxConnections} says otherwise. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+
+  /**
+   * The most connections from one client address unless {@link Builder#maxConnectionsPerAddress}
+   * says otherwise.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
+  /** The read timeout, in seconds, unless {@link Builder#readTimeout} says otherwise. */
+  public static final int DEFAULT_READ_TIMEOUT_SECONDS = 60;
+
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   /** The most bytes one read of a connection's socket takes in. */
@@ -286,10 +298,10 @@ public final class SimulatorServer implements AutoCloseable {
     private final Function<String, ? extends Backdoor> vms;
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port;
-    private int maxConnections = 1024;
-    private int maxConnectionsPerAddress = 256;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
-    private Duration readTimeout = Duration.ofSeconds(60);
+    private Duration readTimeout = Duration.ofSeconds(DEFAULT_READ_TIMEOUT_SECONDS);
     private int lowWaterMark = 64 * 1024;
     private int highWaterMark = 256 * 1024;
     private int maxQueuedAnswers = 1024;
@@ -320,7 +332,8 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     /**
-     * The most connections served at once (default 1024); more are refused with {@link
+     * The most connections served at once (default {@value
+     * SimulatorServer#DEFAULT_MAX_CONNECTIONS}); more are refused with {@link
      * WireError#TOO_MANY_CONNECTIONS}.
      */
     public Builder maxConnections(int maxConnections) {
@@ -330,8 +343,9 @@ public final class SimulatorServer implements AutoCloseable {
     }
 
     /**
-     * The most connections served at once from one client address (default 256), so that one client
-     * cannot hold the whole {@link #maxConnections} budget; more are refused with {@link
+     * The most connections served at once from one client address (default {@value
+     * SimulatorServer#DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}), so that one client cannot hold the
+     * whole {@link #maxConnections} budget; more are refused with {@link
      * WireError#TOO_MANY_CONNECTIONS}.
      */
     public Builder maxConnectionsPerAddress(int maxConnections) {
@@ -343,7 +357,8 @@ public final class SimulatorServer implements AutoCloseable {
 
     /**
      * After the handshake, how long a connection may go without completing a request frame and
-     * without taking any answer bytes (default 60 s); then it gets {@link WireError#IDLE_TIMEOUT}
+     * without taking any answer bytes (default {@value
+     * SimulatorServer#DEFAULT_READ_TIMEOUT_SECONDS} s); then it gets {@link WireError#IDLE_TIMEOUT}
      * and is closed. A frame header whose body never comes, and a client that stops reading, end
      * this way too.
      */

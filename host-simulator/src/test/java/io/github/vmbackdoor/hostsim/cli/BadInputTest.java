@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The command line on input a user really has: each case's exit code and its one-line message. */
 class BadInputTest {
@@ -165,7 +167,7 @@ class BadInputTest {
         trace,
         "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"vm\":\"a\"}}\n"
             + "{\"t\":500,\"op\":\"in\",\"in\":\"564d5868 c9435052 0000001e 00005658");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo(
             "vmbackdoor replay: "
@@ -174,7 +176,7 @@ class BadInputTest {
                 + " short?)\n");
 
     Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",\"vm\":{");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo(
             "vmbackdoor replay: "
@@ -183,17 +185,84 @@ class BadInputTest {
                 + " short?)\n");
 
     Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",,}\n");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo(
             "vmbackdoor replay: " + trace + ": line 1: header is not valid JSON at column 30\n");
   }
 
   @Test
+  void aTraceThatIsNotUtf8OrHasAnotherHeaderShapeIsRefusedWithFileAndLine() throws IOException {
+    Path trace = dir.resolve("odd.trace");
+    String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"vm\":\"";
+    byte[] latin1 = (header + "caf\u00e9\"}}\n").getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(trace, latin1);
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "vmbackdoor replay: "
+                + trace
+                + ": line 1: not valid UTF-8: byte "
+                + (header.length() + 4)
+                + " of the line is 0xe9\n");
+
+    String[][] cases = {
+      {
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{},\"extra\":{\"vm\":{}}}",
+        "line 1: header field extra holds an object (vm is the header's only object)"
+      },
+      {
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"seed\":{\"n\":1}}}",
+        "line 1: vm.seed is not a string"
+      },
+      {
+        "\n{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"seed\":\"x\"}}",
+        "line 2: vm.seed is not a whole number of 64 bits: x"
+      },
+      {
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"scenario\":\"scenario x\\nat 1m"
+            + " explode\\n\"}}",
+        "line 1: vm.scenario, line 2: unknown action 'explode'"
+      },
+      {
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"start\":\"\\u001b[2J\\u202e\"}",
+        "line 1: start is not an ISO-8601 instant: \\u001b[2J\\u202e"
+      },
+      {
+        "{\"format\":\"vmbackdoor-trace\",\"version\":1}\n{\"t\":1,\"op\":\"outs\",\"in\":\"564d5868"
+            + " 10000 4 25659 0 0 0\",\"out\":\"0 0 0 0 0 0 0\",\"bytes\":\"cGk=\"}",
+        "line 2: ecx 4 must equal the byte count 2"
+      },
+    };
+    for (String[] c : cases) {
+      Files.writeString(trace, c[0] + "\n");
+      assertThat(run("replay", "--trace", trace.toString())).as(c[0]).isEqualTo(2);
+      assertThat(err.toString()).isEqualTo("vmbackdoor replay: " + trace + ": " + c[1] + "\n");
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--read-timeout 0                 | --read-timeout must be more than 0",
+        "--read-timeout 10q               | bad duration '10q'",
+        "--read-timeout -5s               | bad duration '-5s'",
+        "--max-connections-per-address 0  | --max-connections-per-address must be at least 1",
+        "--max-connections-per-address x  | --max-connections-per-address",
+        "--max-connections 0              | --max-connections must be at least 1",
+      })
+  void badConnectionBoundsOfServeAreUsageErrors(String option, String message) {
+    assertThat(run(("serve " + option).split(" "))).isEqualTo(2);
+    assertThat(err.toString()).startsWith("vmbackdoor serve: ").contains(message);
+    assertThat(err.toString().lines()).hasSize(2);
+  }
+
+  @Test
   void aBrokenScenarioIsReportedWithFileAndLine() throws IOException {
     Path bad = dir.resolve("bad.scenario");
     Files.writeString(bad, "scenario x\nat 1m explode\n");
-    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(1);
+    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo("vmbackdoor replay: " + bad + ": line 2: unknown action 'explode'\n");
   }

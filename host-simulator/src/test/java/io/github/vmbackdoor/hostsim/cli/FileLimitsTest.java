@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -157,5 +158,22 @@ class FileLimitsTest {
         .as("err: %s", err)
         .isZero();
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void serveTakesAllowLargeToo() throws Exception {
+    Path file = dir.resolve("long.scenario");
+    Files.writeString(file, "scenario long\nrun 8d\nat 1s checkpoint\n", StandardCharsets.UTF_8);
+    assertThat(run("serve", "--scenario", file.toString())).isEqualTo(2);
+    assertThat(errLines())
+        .isEqualTo(
+            "vmbackdoor serve: --scenario "
+                + file
+                + ": line 2: run 8d is longer than the limit of 7d (--allow-large raises it)\n"
+                + "see 'java -jar vmbackdoor.jar serve --help'");
+    try (RunningServe serve = new RunningServe("--scenario", file.toString(), "--allow-large")) {
+      assertThat(serve.nextLine()).isEqualTo("serving VM vm1");
+      assertThat(serve.nextLine()).startsWith("playing scenario long");
+    }
   }
 }

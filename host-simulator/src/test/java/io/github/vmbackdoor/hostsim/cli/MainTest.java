@@ -8,6 +8,7 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoorException;
+import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import io.github.vmbackdoor.hostsim.server.WireError;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,6 +48,14 @@ class MainTest {
         .contains("--port=N")
         .contains("--bind=ADDR")
         .contains("listening on HOST:PORT");
+    // The connection bounds with the server's own defaults.
+    assertThat(out.toString().replaceAll("\\s+", " "))
+        .contains("--read-timeout=DURATION")
+        .contains("default: " + SimulatorServer.DEFAULT_READ_TIMEOUT_SECONDS + "s")
+        .contains("--max-connections-per-address=N")
+        .contains("(default: " + SimulatorServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS + ")")
+        .contains("(default: " + SimulatorServer.DEFAULT_MAX_CONNECTIONS + ")")
+        .contains("--allow-large");
   }
 
   @Test

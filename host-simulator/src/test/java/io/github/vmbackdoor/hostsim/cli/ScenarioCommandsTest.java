@@ -112,7 +112,7 @@ class ScenarioCommandsTest {
   void replayReportsBadScenariosAndBadUsage() throws IOException {
     Path bad = dir.resolve("bad.scenario");
     Files.writeString(bad, "scenario x\nat 1m explode\n");
-    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(1);
+    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(2);
     assertThat(err.toString()).contains("line 2: unknown action 'explode'");
     assertThat(run("replay", "--scenario", dir.resolve("none").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("no such file");
@@ -145,7 +145,7 @@ class ScenarioCommandsTest {
     assertThat(out.toString()).contains("line 100 (call #99) differs").contains("<-- differs");
 
     Files.writeString(trace, "{\"not\":\"a trace\"}\n");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
     assertThat(err.toString()).contains("vmbackdoor replay: " + trace);
   }
 

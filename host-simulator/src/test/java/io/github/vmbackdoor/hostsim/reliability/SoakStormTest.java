@@ -220,9 +220,26 @@ class SoakStormTest {
 
   /** 3,000 maximum-size INS, never read: the server stops reading and closes the connection. */
   private static void neverReader(InetSocketAddress address) throws IOException {
+    try (Socket s = connect(address)) {
+      s.setReceiveBufferSize(16 * 1024);
+      try {
+        s.getOutputStream().write(insFlood("vm", 3000));
+        // Written whole: the server took the requests in; it closes the connection all the same.
+        expectClosed(s);
+      } catch (SocketException e) {
+        // closed by the server while writing
+      }
+    }
+  }
+
+  /**
+   * A HELLO for {@code vm} and {@code count} pipelined INS requests for the largest transfer each:
+   * 37 bytes a request, 69,632 bytes an answer.
+   */
+  static byte[] insFlood(String vm, int count) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(hello());
-    for (int i = 1; i <= 3000; i++) {
+    out.writeBytes(WireStormTest.hello(vm));
+    for (int i = 1; i <= count; i++) {
       out.writeBytes(
           ByteBuffer.allocate(37)
               .putInt(33)
@@ -237,16 +254,7 @@ class SoakStormTest {
               .putInt(0)
               .array());
     }
-    try (Socket s = connect(address)) {
-      s.setReceiveBufferSize(16 * 1024);
-      try {
-        s.getOutputStream().write(out.toByteArray());
-        // Written whole: the server took the requests in; it closes the connection all the same.
-        expectClosed(s);
-      } catch (SocketException e) {
-        // closed by the server while writing
-      }
-    }
+    return out.toByteArray();
   }
 
   /** A frame header promising the largest frame, then a byte per good round trip. */
