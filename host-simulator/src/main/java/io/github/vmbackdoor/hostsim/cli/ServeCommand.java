@@ -118,9 +118,13 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--close-channels-on-disconnect",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
-          "Close the channels a connection opened when it disconnects (default: they stay, as on"
-              + " a VMware host, until CLOSE or the idle timeout).")
+          "Close the channels a connection opened when it disconnects (the default);"
+              + " --no-close-channels-on-disconnect keeps them, as a VMware host keeps a dead"
+              + " process's channels, until CLOSE or the idle timeout.")
   private boolean closeChannelsOnDisconnect;
 
   @Option(

@@ -211,8 +211,8 @@ class ServeGuestsTest {
   }
 
   @Test
-  void channelsCloseWithTheirConnectionWhenAsked() throws Exception {
-    try (RunningServe serve = new RunningServe("--close-channels-on-disconnect")) {
+  void channelsCloseWithTheirConnectionUnlessAskedToStay() throws Exception {
+    try (RunningServe serve = new RunningServe()) {
       try (RemoteBackdoor first = guest(serve)) {
         MessageChannel.open(first, PROTOCOL_RPCI); // never closed
       }
@@ -227,7 +227,7 @@ class ServeGuestsTest {
       } while (id != 0 && System.nanoTime() < deadline);
       assertThat(id).isZero();
     }
-    try (RunningServe serve = new RunningServe()) {
+    try (RunningServe serve = new RunningServe("--no-close-channels-on-disconnect")) {
       try (RemoteBackdoor first = guest(serve)) {
         MessageChannel.open(first, PROTOCOL_RPCI);
       }

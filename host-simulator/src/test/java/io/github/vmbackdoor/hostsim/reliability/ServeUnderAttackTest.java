@@ -74,7 +74,6 @@ class ServeUnderAttackTest {
         scenario, "scenario tclo-flood\nrun 1d\nevery 1ms tclo " + FLOOD_COMMAND + "\n");
     List<String> args = new ArrayList<>();
     args.addAll(List.of("--vm", "vm1,vm2", "--scenario", scenario.toString()));
-    args.add("--close-channels-on-disconnect");
     if (!Soak.longMode()) {
       args.addAll(List.of("--read-timeout", "2s"));
     }
