@@ -4,12 +4,16 @@ import java.util.Arrays;
 
 /**
  * The simulation's event queue: a binary min-heap ordered by a primary order key, then by due time,
- * then by sequence number. The simulation's primary key is zero for every event unless it runs
- * lanes (then it is the event's window and lane, see {@link Simulation#newLane()}), so without
- * lanes the order is due time, then sequence. The keys live in {@code long} arrays beside the
- * items, so sifting compares numbers in contiguous memory instead of following a pointer to each
- * event (a {@code PriorityQueue} of events reads one event object per comparison, a cache miss each
- * once the queue outgrows the cache). Not thread-safe: the simulation guards it.
+ * then by sequence number. The simulation's primary key is the event's window and lane (see {@link
+ * Simulation#newLane()}; for a simulation without lanes it grows with the due time, so the order is
+ * due time, then sequence). The keys live in {@code long} arrays beside the items, so sifting
+ * compares numbers in contiguous memory instead of following a pointer to each event (a {@code
+ * PriorityQueue} of events reads one event object per comparison, a cache miss each once the queue
+ * outgrows the cache).
+ *
+ * <p>An item that comes before everything queued is kept in a slot in front of the heap instead of
+ * being sifted in: with lanes that is the usual case (a VM's next tick is the next event of its
+ * window), so most events never touch the heap. Not thread-safe: the simulation guards it.
  */
 final class EventQueue<T> {
 
@@ -19,27 +23,34 @@ final class EventQueue<T> {
   private Object[] items = new Object[16];
   private int size;
 
+  /** The slot in front of the heap: when full, its item comes before every item in the heap. */
+  private Object front;
+
+  private long frontOrder;
+  private long frontDue;
+  private long frontSequence;
+
   int size() {
-    return size;
+    return size + (front == null ? 0 : 1);
   }
 
   boolean isEmpty() {
-    return size == 0;
+    return front == null && size == 0;
   }
 
   /** The due time of the head; only when not empty. */
   long headDue() {
-    return due[0];
+    return front != null ? frontDue : due[0];
   }
 
   /** The sequence number of the head; only when not empty. */
   long headSequence() {
-    return sequence[0];
+    return front != null ? frontSequence : sequence[0];
   }
 
   /** The primary order key of the head; only when not empty. */
   long headOrder() {
-    return order[0];
+    return front != null ? frontOrder : order[0];
   }
 
   /** Adds an item with primary key zero. */
@@ -48,6 +59,23 @@ final class EventQueue<T> {
   }
 
   void add(long orderKey, long dueNanos, long seq, T item) {
+    if (front != null) {
+      if (!before(orderKey, dueNanos, seq, frontOrder, frontDue, frontSequence)) {
+        heapAdd(orderKey, dueNanos, seq, item);
+        return;
+      }
+      heapAdd(frontOrder, frontDue, frontSequence, front);
+    } else if (size > 0 && !before(orderKey, dueNanos, seq, 0)) {
+      heapAdd(orderKey, dueNanos, seq, item);
+      return;
+    }
+    front = item;
+    frontOrder = orderKey;
+    frontDue = dueNanos;
+    frontSequence = seq;
+  }
+
+  private void heapAdd(long orderKey, long dueNanos, long seq, Object item) {
     if (size == items.length) {
       int n = size * 2;
       order = Arrays.copyOf(order, n);
@@ -70,6 +98,11 @@ final class EventQueue<T> {
   /** Removes and returns the head, or null when empty. */
   @SuppressWarnings("unchecked")
   T poll() {
+    if (front != null) {
+      T head = (T) front;
+      front = null;
+      return head;
+    }
     if (size == 0) {
       return null;
     }

@@ -18,6 +18,21 @@ import java.util.function.Consumer;
  */
 final class InProcessBackdoor implements Backdoor {
 
+  /** The commands by number (null where none), looked up once per call without an Optional. */
+  private static final BackdoorCommand[] COMMANDS = commandsByNumber();
+
+  private static BackdoorCommand[] commandsByNumber() {
+    int max = 0;
+    for (BackdoorCommand c : BackdoorCommand.values()) {
+      max = Math.max(max, c.number());
+    }
+    BackdoorCommand[] byNumber = new BackdoorCommand[max + 1];
+    for (BackdoorCommand c : BackdoorCommand.values()) {
+      byNumber[c.number()] = c;
+    }
+    return byNumber;
+  }
+
   // The host, not its parts: one reference instead of five, as a host's backdoor lives as long as
   // the host does.
   private final VirtualHost host;
@@ -38,7 +53,7 @@ final class InProcessBackdoor implements Backdoor {
   @Override
   public Registers in(Registers registers) {
     Preconditions.checkNotNull(registers, "registers");
-    return call(TraceCall.Operation.IN, registers, null, res -> command(registers, res));
+    return call(TraceCall.Operation.IN, registers, null);
   }
 
   @Override
@@ -56,28 +71,26 @@ final class InProcessBackdoor implements Backdoor {
       TraceCall.Operation operation, Registers registers, byte[] bytes, String name, String what) {
     Preconditions.checkNotNull(registers, "registers");
     Preconditions.checkNotNull(bytes, name);
-    Preconditions.checkArgument(
-        registers.ecx() == bytes.length,
-        "ecx %s must equal the %s %s",
-        registers.ecx(),
-        what,
-        bytes.length);
-    boolean out = operation == TraceCall.Operation.OUTS;
-    return call(
-        operation,
-        registers,
-        bytes,
-        res -> host.messagesPart().highBandwidth(registers, bytes, out, res, owner));
+    if (registers.ecx() != bytes.length) {
+      throw new IllegalArgumentException(
+          "ecx " + registers.ecx() + " must equal the " + what + " " + bytes.length);
+    }
+    return call(operation, registers, bytes);
   }
 
-  /** One call: answered and logged under the lock, then delayed outside it as a fault asked. */
-  private Registers call(
-      TraceCall.Operation operation, Registers r, byte[] bytes, Consumer<CallResult> serve) {
+  /**
+   * One call: answered and logged under the lock, then delayed outside it as a fault asked. An IN
+   * goes to the command port, an OUTS or INS moves {@code bytes} on the HB port.
+   */
+  private Registers call(TraceCall.Operation operation, Registers r, byte[] bytes) {
     CallLog callLog = host.callLogPart();
     CallResult res = new CallResult(callLog.keeps());
     synchronized (host.lock()) {
-      serve.accept(res);
-      if (bytes != null) {
+      if (operation == TraceCall.Operation.IN) {
+        command(r, res);
+      } else {
+        host.messagesPart()
+            .highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
         res.payloadLength = bytes.length;
         res.payloadCrc = callLog.crc(bytes);
       }
@@ -91,7 +104,8 @@ final class InProcessBackdoor implements Backdoor {
 
   /** A command-port call: MESSAGE goes to the GuestMsg server, the rest are answered here. */
   private void command(Registers r, CallResult res) {
-    BackdoorCommand command = BackdoorCommand.of(r.ecxLow()).orElse(null);
+    int number = r.ecxLow();
+    BackdoorCommand command = number > 0 && number < COMMANDS.length ? COMMANDS[number] : null;
     Registers answer = command == null ? null : host.commandPortPart().answer(command, r);
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);

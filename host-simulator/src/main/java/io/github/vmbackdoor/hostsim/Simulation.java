@@ -74,7 +74,12 @@ public final class Simulation {
 
   private final Consumer<Duration> advancer = this::advance;
 
-  private long nowNanos;
+  /**
+   * Virtual time now: the running lane's inside an event, the frontier outside. Written under the
+   * lock; volatile so that the clock and ticker read it from any thread without taking the lock.
+   */
+  private volatile long nowNanos;
+
   private long sequence;
   private long eventsRun;
 
@@ -119,17 +124,17 @@ public final class Simulation {
   }
 
   /** The current virtual instant. */
-  public synchronized Instant now() {
+  public Instant now() {
     return start.plusNanos(nowNanos);
   }
 
   /** Virtual time elapsed since the start. */
-  public synchronized Duration elapsed() {
+  public Duration elapsed() {
     return Duration.ofNanos(nowNanos);
   }
 
   /** Virtual nanoseconds elapsed since the start (what {@link #ticker()} reads). */
-  public synchronized long nanos() {
+  public long nanos() {
     return nowNanos;
   }
 
@@ -321,9 +326,12 @@ public final class Simulation {
   public int runFor(Duration duration) {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
     int[] n = new int[1];
-    runTo(duration, () -> false, n);
+    runTo(duration, NEVER, n);
     return n[0];
   }
+
+  /** The stop condition of {@link #runFor}: nothing reads the time between its events. */
+  private static final BooleanSupplier NEVER = () -> false;
 
   /**
    * Runs events until {@code condition} holds (checked before each event) or {@code limit} of
@@ -349,6 +357,10 @@ public final class Simulation {
     List<SetAside> after = new ArrayList<>();
     boolean stopped = false;
     boolean finished = false;
+    // With nothing to look at the time between events, an event's lane is left when the next event
+    // is taken, under the same lock; otherwise at once, so that the condition sees the frontier.
+    boolean leaveLate = stop == NEVER;
+    int ranLane = -1;
     try {
       while (true) {
         if (stop.getAsBoolean()) {
@@ -358,18 +370,31 @@ public final class Simulation {
         Event e;
         int lane;
         synchronized (this) {
+          if (ranLane >= 0) {
+            leave(ranLane);
+            ranLane = -1;
+          }
           if (!headDueBy(end, after)) {
             break;
           }
           lane = enterHead();
           e = queue.poll();
         }
-        run(e, lane);
+        ranLane = lane;
+        if (leaveLate) {
+          runAction(e);
+        } else {
+          ranLane = -1;
+          run(e, lane);
+        }
         ran[0]++;
       }
       finished = true;
     } finally {
       synchronized (this) {
+        if (ranLane >= 0) {
+          leave(ranLane);
+        }
         for (SetAside a : after) {
           queue.add(a.order, a.due, a.sequence, a.event);
         }
@@ -422,18 +447,32 @@ public final class Simulation {
   /** Runs the event's action (outside the lock); with lanes, then leaves its lane. */
   private void run(Event e, int lane) {
     try {
-      if (!e.cancelled) {
-        e.action.run();
-      }
+      runAction(e);
     } finally {
       if (laneNow != null) {
         synchronized (this) {
-          laneNow[lane] = nowNanos;
-          nowNanos = frontierNanos;
-          currentLane = 0;
+          leave(lane);
         }
       }
     }
+  }
+
+  private static void runAction(Event e) {
+    if (!e.cancelled) {
+      e.action.run();
+    }
+  }
+
+  /**
+   * After an event of {@code lane} ran: with lanes, the lane keeps the time it reached and the
+   * clock shows the frontier again. Under the lock.
+   */
+  private void leave(int lane) {
+    if (laneNow != null) {
+      laneNow[lane] = nowNanos;
+      nowNanos = frontierNanos;
+    }
+    currentLane = 0;
   }
 
   /** A lane of the simulation: see the class comment. */

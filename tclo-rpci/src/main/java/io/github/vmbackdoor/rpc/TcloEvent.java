@@ -57,15 +57,29 @@ public final class TcloEvent {
     this.detail = detail;
   }
 
-  /** An event of {@code type} with {@code detail} (may be empty, never null). */
-  public static TcloEvent of(Type type, String detail) {
-    return new TcloEvent(
-        Objects.requireNonNull(type, "type"), Objects.requireNonNull(detail, "detail"));
+  /** The events without detail, one per type: a machine emits two of them on every idle tick. */
+  private static final TcloEvent[] PLAIN = plainEvents();
+
+  private static TcloEvent[] plainEvents() {
+    Type[] types = Type.values();
+    TcloEvent[] plain = new TcloEvent[types.length];
+    for (Type t : types) {
+      plain[t.ordinal()] = new TcloEvent(t, "");
+    }
+    return plain;
   }
 
-  /** An event of {@code type} without detail. */
+  /** An event of {@code type} with {@code detail} (may be empty, never null). */
+  public static TcloEvent of(Type type, String detail) {
+    Objects.requireNonNull(type, "type");
+    return Objects.requireNonNull(detail, "detail").isEmpty()
+        ? PLAIN[type.ordinal()]
+        : new TcloEvent(type, detail);
+  }
+
+  /** An event of {@code type} without detail (the same instance every time). */
   public static TcloEvent of(Type type) {
-    return of(type, "");
+    return PLAIN[Objects.requireNonNull(type, "type").ordinal()];
   }
 
   /** What happened. */
