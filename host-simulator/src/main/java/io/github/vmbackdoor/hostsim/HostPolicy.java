@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * How a {@link VirtualHost} behaves, apart from who it is ({@link HostIdentity}): its channel
@@ -118,267 +119,131 @@ public record HostPolicy(
 
   /** A copy with another channel table size. */
   public HostPolicy withChannelTableSize(int value) {
-    return new HostPolicy(
-        value,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.channelTableSize = value);
   }
 
   /** A copy that offers the high-bandwidth port or not. */
   public HostPolicy withHighBandwidth(boolean value) {
-    return new HostPolicy(
-        channelTableSize,
-        value,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.highBandwidth = value);
   }
 
   /** A copy that accepts cookies or not. */
   public HostPolicy withCookies(boolean value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        value,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.cookies = value);
   }
 
   /** A copy with another guest message limit. */
   public HostPolicy withGuestMessageLimit(int value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        value,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.guestMessageLimit = value);
   }
 
   /** A copy that rejects unsolicited TCLO replies or not. */
   public HostPolicy withRejectUnsolicitedTcloReplies(boolean value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        value,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.rejectUnsolicitedTcloReplies = value);
   }
 
   /** A copy with another idle timeout (empty for never). */
   public HostPolicy withIdleTimeout(Optional<Duration> value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        value,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.idleTimeout = value);
   }
 
   /** A copy with another TCLO takeover. */
   public HostPolicy withTcloTakeover(TcloTakeover value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        value,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.tcloTakeover = value);
   }
 
   /** A copy with another call log limit. */
   public HostPolicy withCallLogLimit(int value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        value,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.callLogLimit = value);
   }
 
   /** A copy with another history limit. */
   public HostPolicy withHistoryLimit(int value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        value,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.historyLimit = value);
   }
 
   /** A copy with another history byte limit. */
   public HostPolicy withHistoryBytesLimit(long value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        value,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.historyBytesLimit = value);
   }
 
   /** A copy with another guest store limit. */
   public HostPolicy withGuestStoreLimit(int value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        value,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.guestStoreLimit = value);
   }
 
   /** A copy with another guest store byte limit. */
   public HostPolicy withGuestStoreBytesLimit(long value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        value,
-        tcloQueueLimit,
-        tcloQueueBytesLimit);
+    return with(p -> p.guestStoreBytesLimit = value);
   }
 
   /** A copy with another TCLO queue limit. */
   public HostPolicy withTcloQueueLimit(int value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        value,
-        tcloQueueBytesLimit);
+    return with(p -> p.tcloQueueLimit = value);
   }
 
   /** A copy with another TCLO queue byte limit. */
   public HostPolicy withTcloQueueBytesLimit(long value) {
-    return new HostPolicy(
-        channelTableSize,
-        highBandwidth,
-        cookies,
-        guestMessageLimit,
-        rejectUnsolicitedTcloReplies,
-        idleTimeout,
-        tcloTakeover,
-        callLogLimit,
-        historyLimit,
-        historyBytesLimit,
-        guestStoreLimit,
-        guestStoreBytesLimit,
-        tcloQueueLimit,
-        value);
+    return with(p -> p.tcloQueueBytesLimit = value);
+  }
+
+  /** A copy with one or more settings changed: the one way every {@code with} method copies. */
+  private HostPolicy with(Consumer<Fields> change) {
+    Fields copy = new Fields(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The settings of a {@link HostPolicy} while a copy is being changed. */
+  private static final class Fields {
+    int channelTableSize;
+    boolean highBandwidth;
+    boolean cookies;
+    int guestMessageLimit;
+    boolean rejectUnsolicitedTcloReplies;
+    Optional<Duration> idleTimeout;
+    TcloTakeover tcloTakeover;
+    int callLogLimit;
+    int historyLimit;
+    long historyBytesLimit;
+    int guestStoreLimit;
+    long guestStoreBytesLimit;
+    int tcloQueueLimit;
+    long tcloQueueBytesLimit;
+
+    Fields(HostPolicy p) {
+      channelTableSize = p.channelTableSize;
+      highBandwidth = p.highBandwidth;
+      cookies = p.cookies;
+      guestMessageLimit = p.guestMessageLimit;
+      rejectUnsolicitedTcloReplies = p.rejectUnsolicitedTcloReplies;
+      idleTimeout = p.idleTimeout;
+      tcloTakeover = p.tcloTakeover;
+      callLogLimit = p.callLogLimit;
+      historyLimit = p.historyLimit;
+      historyBytesLimit = p.historyBytesLimit;
+      guestStoreLimit = p.guestStoreLimit;
+      guestStoreBytesLimit = p.guestStoreBytesLimit;
+      tcloQueueLimit = p.tcloQueueLimit;
+      tcloQueueBytesLimit = p.tcloQueueBytesLimit;
+    }
+
+    HostPolicy build() {
+      return new HostPolicy(
+          channelTableSize,
+          highBandwidth,
+          cookies,
+          guestMessageLimit,
+          rejectUnsolicitedTcloReplies,
+          idleTimeout,
+          tcloTakeover,
+          callLogLimit,
+          historyLimit,
+          historyBytesLimit,
+          guestStoreLimit,
+          guestStoreBytesLimit,
+          tcloQueueLimit,
+          tcloQueueBytesLimit);
+    }
   }
 }
