@@ -1,11 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.HB_CMD_MESSAGE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDPAYLOAD;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_DORECV;
@@ -82,7 +79,7 @@ final class GuestMsgServer {
   }
 
   /** Where a wrong cookie of a call from {@code owner} (null: the in-process transport) counts. */
-  private CookieFailures cookieFailures(ChannelOwner owner) {
+  CookieFailures cookieFailures(ChannelOwner owner) {
     if (owner != null) {
       return owner.cookieFailures;
     }
@@ -106,7 +103,7 @@ final class GuestMsgServer {
   }
 
   /** What the faults make of one call ({@code channel} is null at OPEN). */
-  private FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
+  FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
     return faults == FaultBook.NONE
         ? FaultDecision.NONE
         : faults.decide(protocol, channelId, step, time.now(), channel, table);
@@ -151,7 +148,7 @@ final class GuestMsgServer {
     return r.withEcx(status << 16);
   }
 
-  private static int closedStatus(HostChannel ch) {
+  static int closedStatus(HostChannel ch) {
     return STATUS_CLOSED | (ch.state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
   }
 
@@ -336,7 +333,7 @@ final class GuestMsgServer {
   }
 
   /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
-  private boolean cancelledByCheckpoint(HostChannel ch) {
+  boolean cancelledByCheckpoint(HostChannel ch) {
     if (ch.operation != ChannelInfo.Operation.IDLE
         && ch.operationGeneration != checkpointGeneration) {
       ch.abandonOperation();
@@ -508,149 +505,26 @@ final class GuestMsgServer {
     ch.session.received();
   }
 
-  // ---- the high-bandwidth port ----
-
-  private static Registers hb(Registers r, int status) {
-    return r.withEbx(status << 16);
-  }
-
-  /**
-   * One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}; {@code
-   * owner} is the calling connection, or null.
-   */
-  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
-    String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
-    if (r.eax() != MAGIC) {
-      res.answer = hb(r, 0).withEax(NO_BACKDOOR);
-      if (res.describe) {
-        res.note = prefix + "wrong magic";
-      }
-      return;
-    }
-    if (r.ebxLow() != HB_CMD_MESSAGE) {
-      res.answer = hb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "unknown HB command " + r.ebxLow();
-      }
-      return;
-    }
-    int id = r.edxHigh();
-    // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
-    CookieFailures failures = cookieFailures(owner);
-    HostChannel ch =
-        out
-            ? table.lookup(id, r.ebp(), r.edi(), failures)
-            : table.lookup(id, r.esi(), r.ebp(), failures);
-    if (ch == null) {
-      res.answer = hb(r, 0);
-      if (res.describe) {
-        res.note = prefix + table.missReason(id);
-      }
-      return;
-    }
-    table.checkIdle(ch);
-    Step step = out ? Step.SEND_HB : Step.RECV_HB;
-    FaultDecision fault = decide(ch.protocol, id, step, ch);
-    res.delay = fault.delay();
-    if (fault.refused()) {
-      res.answer = hb(r, fault.status());
-      if (res.describe) {
-        res.note = prefix + fault.what() + fault.note();
-      }
-      return;
-    }
-    if (!ch.isOpen()) {
-      res.answer = hb(r, closedStatus(ch));
-      if (res.describe) {
-        res.note = prefix + "channel closed by host" + fault.note();
-      }
-      return;
-    }
-    ch.lastActivityNanos = time.nanos();
-    if (cancelledByCheckpoint(ch)) {
-      res.answer = hb(r, STATUS_CPT);
-      if (res.describe) {
-        res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
-      }
-    } else if (!highBandwidth) {
-      res.answer = hb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "high-bandwidth port not offered";
-      }
-    } else if (out) {
-      hbOut(ch, r, bytes, res, prefix, fault.corrupt());
-    } else {
-      hbIn(ch, r, bytes, res, prefix, fault.corrupt());
-    }
-    if (res.describe) {
-      res.note += fault.note();
-    }
-  }
-
-  private void hbOut(
-      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
-    if (ch.operation != ChannelInfo.Operation.SENDING
-        || ch.offset != 0
-        || bytes.length != ch.buffer.length) {
-      res.answer = hb(r, 0);
-      res.note =
-          prefix
-              + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.SENDING
-                  ? bytes.length
-                      + " bytes where "
-                      + (ch.buffer.length - ch.offset)
-                      + " of "
-                      + ch.buffer.length
-                      + " are due"
-                  : "no send in progress");
-      return;
-    }
-    byte[] message = bytes.clone();
-    if (corrupt && message.length > 0) {
-      message[0] ^= (byte) 0xFF;
-    }
-    ch.abandonOperation();
-    String refused = ch.session.message(message);
-    res.answer = hb(r, refused == null ? STATUS_SUCCESS : 0);
-    if (res.describe) {
-      res.note = prefix + "message of " + message.length + " bytes " + delivered(refused);
-    }
-  }
-
   /** The call-log words for a complete message: delivered, or refused and why. */
-  private static String delivered(String refused) {
+  static String delivered(String refused) {
     return refused == null ? "delivered" : "refused: " + refused;
   }
 
-  private void hbIn(
-      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
-    // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
-    // and reads the rest of the message never; the message still counts as fetched.
-    if (ch.operation != ChannelInfo.Operation.RECEIVING
-        || ch.offset != 0
-        || bytes.length == 0
-        || bytes.length > ch.buffer.length) {
-      res.answer = hb(r, 0);
-      res.note =
-          prefix
-              + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.RECEIVING
-                  ? bytes.length + " bytes asked, " + ch.buffer.length + " announced"
-                  : "no receive in progress");
-      return;
-    }
-    System.arraycopy(ch.buffer, 0, bytes, 0, bytes.length);
-    if (corrupt) {
-      bytes[0] ^= (byte) 0xFF;
-    }
-    ch.offset = bytes.length;
-    ch.operation = ChannelInfo.Operation.RECEIVED;
-    res.answer = hb(r, STATUS_SUCCESS);
-    res.note =
-        prefix
-            + bytes.length
-            + " bytes fetched"
-            + (bytes.length < ch.buffer.length ? " (short read of " + ch.buffer.length + ")" : "");
+  // ---- the high-bandwidth port ----
+
+  /**
+   * One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}; {@code
+   * owner} is the calling connection, or null. {@link HighBandwidthPort} answers it.
+   */
+  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
+    HighBandwidthPort.transfer(this, r, bytes, out, res, owner);
+  }
+
+  ChannelTable table() {
+    return table;
+  }
+
+  HostTime time() {
+    return time;
   }
 }

@@ -6,10 +6,8 @@ import io.github.vmbackdoor.rpc.Cancellable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
@@ -62,15 +60,8 @@ public final class Simulation {
         }
       };
 
-  /** Lane numbers take the low bits of an event's order key, its window the bits above them. */
-  private static final int LANE_BITS = 24;
-
   /** The most lanes a simulation can have (lane 0, outside any lane, not counted). */
-  public static final int MAX_LANES = (1 << LANE_BITS) - 1;
-
-  private static final long MAX_WINDOW_INDEX = (1L << (63 - LANE_BITS)) - 1;
-
-  private static final long LANE_MASK = (1L << LANE_BITS) - 1;
+  public static final int MAX_LANES = LaneTable.MAX_LANES;
 
   private final Consumer<Duration> advancer = this::advance;
 
@@ -86,12 +77,7 @@ public final class Simulation {
   /** The latest time any event has reached: the simulation's time outside events. */
   private long frontierNanos;
 
-  private long laneWindowNanos = Duration.ofMinutes(1).toNanos();
-
-  /** Each lane's own time, lane 0 (outside any lane) first; null until the first lane. */
-  private long[] laneNow;
-
-  private int lanes;
+  private final LaneTable lanes = new LaneTable();
 
   /** The lane of the event running; 0 outside events and for events outside any lane. */
   private int currentLane;
@@ -188,13 +174,8 @@ public final class Simulation {
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
     Event e = new Event(action);
     long due = later(delay);
-    queue.add(orderKey(due, lane), due, sequence++, e);
+    queue.add(lanes.orderKey(due, lane), due, sequence++, e);
     return e;
-  }
-
-  /** The window of {@code dueNanos} in the high bits, the lane in the low ones. */
-  private long orderKey(long dueNanos, int lane) {
-    return Math.min(dueNanos / laneWindowNanos, MAX_WINDOW_INDEX) << LANE_BITS | lane;
   }
 
   /**
@@ -204,17 +185,8 @@ public final class Simulation {
    * @throws IllegalStateException past {@link #MAX_LANES}
    */
   public synchronized Lane newLane() {
-    Preconditions.checkState(lanes < MAX_LANES, "at most %s lanes", MAX_LANES);
-    if (laneNow == null) {
-      laneNow = new long[16];
-      laneNow[0] = nowNanos;
-    }
-    int id = ++lanes;
-    if (id == laneNow.length) {
-      laneNow = Arrays.copyOf(laneNow, Math.min(2 * id, MAX_LANES + 1));
-    }
-    laneNow[id] = nowNanos;
-    return new Lane(id);
+    Preconditions.checkState(lanes.count() < MAX_LANES, "at most %s lanes", MAX_LANES);
+    return new Lane(lanes.add(nowNanos));
   }
 
   /**
@@ -223,7 +195,7 @@ public final class Simulation {
    */
   public synchronized Lane lane(int number) {
     Preconditions.checkArgument(
-        number >= 1 && number <= lanes, "no lane %s (lanes: %s)", number, lanes);
+        number >= 1 && number <= lanes.count(), "no lane %s (lanes: %s)", number, lanes.count());
     return new Lane(number);
   }
 
@@ -236,9 +208,8 @@ public final class Simulation {
     Preconditions.checkArgument(
         window.compareTo(Duration.ofMillis(1)) >= 0, "lane window under 1 ms: %s", window);
     Preconditions.checkState(
-        queue.isEmpty() && lanes == 0, "set the lane window before scheduling events");
-    laneWindowNanos =
-        window.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : window.toNanos();
+        queue.isEmpty() && !lanes.any(), "set the lane window before scheduling events");
+    lanes.window(window);
   }
 
   /**
@@ -419,7 +390,8 @@ public final class Simulation {
       if (queue.headDue() <= end) {
         return true;
       }
-      if (laneNow == null || queue.headOrder() >>> LANE_BITS > orderKey(end, 0) >>> LANE_BITS) {
+      if (!lanes.any()
+          || LaneTable.windowOf(queue.headOrder()) > LaneTable.windowOf(lanes.orderKey(end, 0))) {
         return false;
       }
       long order = queue.headOrder();
@@ -436,9 +408,9 @@ public final class Simulation {
    */
   private int enterHead() {
     eventsRun++;
-    int lane = (int) (queue.headOrder() & LANE_MASK);
+    int lane = LaneTable.laneOf(queue.headOrder());
     currentLane = lane;
-    long base = laneNow == null ? nowNanos : laneNow[lane];
+    long base = lanes.any() ? lanes.timeOf(lane) : nowNanos;
     nowNanos = Math.max(base, queue.headDue());
     frontierNanos = Math.max(frontierNanos, nowNanos);
     return lane;
@@ -449,7 +421,7 @@ public final class Simulation {
     try {
       runAction(e);
     } finally {
-      if (laneNow != null) {
+      if (lanes.any()) {
         synchronized (this) {
           leave(lane);
         }
@@ -468,8 +440,8 @@ public final class Simulation {
    * clock shows the frontier again. Under the lock.
    */
   private void leave(int lane) {
-    if (laneNow != null) {
-      laneNow[lane] = nowNanos;
+    if (lanes.any()) {
+      lanes.reached(lane, nowNanos);
       nowNanos = frontierNanos;
     }
     currentLane = 0;
@@ -577,31 +549,6 @@ public final class Simulation {
     @Override
     public boolean isCancelled() {
       return cancelled;
-    }
-  }
-
-  private static final class VirtualClock extends Clock {
-    private final Simulation simulation;
-    private final ZoneId zone;
-
-    VirtualClock(Simulation simulation, ZoneId zone) {
-      this.simulation = simulation;
-      this.zone = zone;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return zone;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return new VirtualClock(simulation, zone);
-    }
-
-    @Override
-    public Instant instant() {
-      return simulation.now();
     }
   }
 

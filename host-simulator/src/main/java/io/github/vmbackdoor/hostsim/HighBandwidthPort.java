@@ -1,0 +1,167 @@
+package io.github.vmbackdoor.hostsim;
+
+import static io.github.vmbackdoor.core.BackdoorProtocol.HB_CMD_MESSAGE;
+import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
+import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
+
+import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.core.Registers;
+
+/**
+ * The high-bandwidth port (0x5659) of a host's message server: one {@code rep outsb} moves a whole
+ * message announced by SENDSIZE, one {@code rep insb} fetches a whole message announced by
+ * RECVSIZE. Stateless: the channel and the server hold the state, under the host's lock.
+ */
+final class HighBandwidthPort {
+
+  private HighBandwidthPort() {}
+
+  private static Registers hb(Registers r, int status) {
+    return r.withEbx(status << 16);
+  }
+
+  /**
+   * One HB transfer on {@code server}'s host: {@code rep outsb} ({@code out}) or {@code rep insb}
+   * of {@code bytes}; {@code owner} is the calling connection, or null.
+   */
+  static void transfer(
+      GuestMsgServer server,
+      Registers r,
+      byte[] bytes,
+      boolean out,
+      CallResult res,
+      ChannelOwner owner) {
+    ChannelTable table = server.table();
+    String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
+    if (r.eax() != MAGIC) {
+      res.answer = hb(r, 0).withEax(NO_BACKDOOR);
+      if (res.describe) {
+        res.note = prefix + "wrong magic";
+      }
+      return;
+    }
+    if (r.ebxLow() != HB_CMD_MESSAGE) {
+      res.answer = hb(r, 0);
+      if (res.describe) {
+        res.note = prefix + "unknown HB command " + r.ebxLow();
+      }
+      return;
+    }
+    int id = r.edxHigh();
+    // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
+    CookieFailures failures = server.cookieFailures(owner);
+    HostChannel ch =
+        out
+            ? table.lookup(id, r.ebp(), r.edi(), failures)
+            : table.lookup(id, r.esi(), r.ebp(), failures);
+    if (ch == null) {
+      res.answer = hb(r, 0);
+      if (res.describe) {
+        res.note = prefix + table.missReason(id);
+      }
+      return;
+    }
+    table.checkIdle(ch);
+    Step step = out ? Step.SEND_HB : Step.RECV_HB;
+    FaultDecision fault = server.decide(ch.protocol, id, step, ch);
+    res.delay = fault.delay();
+    if (fault.refused()) {
+      res.answer = hb(r, fault.status());
+      if (res.describe) {
+        res.note = prefix + fault.what() + fault.note();
+      }
+      return;
+    }
+    if (!ch.isOpen()) {
+      res.answer = hb(r, GuestMsgServer.closedStatus(ch));
+      if (res.describe) {
+        res.note = prefix + "channel closed by host" + fault.note();
+      }
+      return;
+    }
+    ch.lastActivityNanos = server.time().nanos();
+    if (server.cancelledByCheckpoint(ch)) {
+      res.answer = hb(r, STATUS_CPT);
+      if (res.describe) {
+        res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
+      }
+    } else if (!server.offersHighBandwidth()) {
+      res.answer = hb(r, 0);
+      if (res.describe) {
+        res.note = prefix + "high-bandwidth port not offered";
+      }
+    } else if (out) {
+      out(ch, r, bytes, res, prefix, fault.corrupt());
+    } else {
+      in(ch, r, bytes, res, prefix, fault.corrupt());
+    }
+    if (res.describe) {
+      res.note += fault.note();
+    }
+  }
+
+  private static void out(
+      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
+    if (ch.operation != ChannelInfo.Operation.SENDING
+        || ch.offset != 0
+        || bytes.length != ch.buffer.length) {
+      res.answer = hb(r, 0);
+      res.note =
+          prefix
+              + "out of order: "
+              + (ch.operation == ChannelInfo.Operation.SENDING
+                  ? bytes.length
+                      + " bytes where "
+                      + (ch.buffer.length - ch.offset)
+                      + " of "
+                      + ch.buffer.length
+                      + " are due"
+                  : "no send in progress");
+      return;
+    }
+    byte[] message = bytes.clone();
+    if (corrupt && message.length > 0) {
+      message[0] ^= (byte) 0xFF;
+    }
+    ch.abandonOperation();
+    String refused = ch.session.message(message);
+    res.answer = hb(r, refused == null ? STATUS_SUCCESS : 0);
+    if (res.describe) {
+      res.note =
+          prefix + "message of " + message.length + " bytes " + GuestMsgServer.delivered(refused);
+    }
+  }
+
+  private static void in(
+      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
+    // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
+    // and reads the rest of the message never; the message still counts as fetched.
+    if (ch.operation != ChannelInfo.Operation.RECEIVING
+        || ch.offset != 0
+        || bytes.length == 0
+        || bytes.length > ch.buffer.length) {
+      res.answer = hb(r, 0);
+      res.note =
+          prefix
+              + "out of order: "
+              + (ch.operation == ChannelInfo.Operation.RECEIVING
+                  ? bytes.length + " bytes asked, " + ch.buffer.length + " announced"
+                  : "no receive in progress");
+      return;
+    }
+    System.arraycopy(ch.buffer, 0, bytes, 0, bytes.length);
+    if (corrupt) {
+      bytes[0] ^= (byte) 0xFF;
+    }
+    ch.offset = bytes.length;
+    ch.operation = ChannelInfo.Operation.RECEIVED;
+    res.answer = hb(r, STATUS_SUCCESS);
+    res.note =
+        prefix
+            + bytes.length
+            + " bytes fetched"
+            + (bytes.length < ch.buffer.length ? " (short read of " + ch.buffer.length + ")" : "");
+  }
+}
