@@ -56,7 +56,9 @@ if [ "$what" != inprocess ]; then
     java -Xmx8g -jar "$jar" simulation-scale "$1" 2 "$2" | tee "$out/simulation-scale-$1.txt" \
       || echo "simulation-scale $1 did not complete" | tee -a "$out/simulation-scale-$1.txt"
   done
-  # The C client against serve beside a raw C ping-pong, in one run (figure 8d).
+  # The C client against serve beside a raw C ping-pong, in one run (figure 8d); then again with
+  # all three processes on one CPU, so that the scheduler's placement does not decide it.
   benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c.txt"
+  WIRE_CPUS=0 benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-one-cpu.txt"
 fi
 uptime >> "$out/machine.txt"
