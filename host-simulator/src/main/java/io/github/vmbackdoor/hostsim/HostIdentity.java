@@ -5,6 +5,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.VmxVersion;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Who a {@link VirtualHost} is, as the command port and {@code machine.id.get} answer: UUID,
@@ -60,151 +61,99 @@ public record HostIdentity(
 
   /** A copy with this UUID (empty to draw it from the seed). */
   public HostIdentity withUuid(Optional<UUID> value) {
-    return new HostIdentity(
-        value,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.uuid = value);
   }
 
   /** A copy with another memory size. */
   public HostIdentity withMemoryMb(int value) {
-    return new HostIdentity(
-        uuid,
-        value,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.memoryMb = value);
   }
 
   /** A copy with another CPU speed. */
   public HostIdentity withMhz(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        value,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.mhz = value);
   }
 
   /** A copy with another hardware version. */
   public HostIdentity withHardwareVersion(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        value,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.hardwareVersion = value);
   }
 
   /** A copy with another product type (GETVERSION's ecx). */
   public HostIdentity withProductType(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        value,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.productType = value);
   }
 
   /** A copy with another VMX version (GETVERSION's eax). */
   public HostIdentity withVmxVersion(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        value,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.vmxVersion = value);
   }
 
   /** A copy with another APIC frequency. */
   public HostIdentity withApicHz(long value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        value,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.apicHz = value);
   }
 
   /** A copy with another max time lag. */
   public HostIdentity withMaxTimeLagMicros(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        value,
-        interruptLagMicros,
-        machineId);
+    return with(i -> i.maxTimeLagMicros = value);
   }
 
   /** A copy with another interrupt lag. */
   public HostIdentity withInterruptLagMicros(int value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        value,
-        machineId);
+    return with(i -> i.interruptLagMicros = value);
   }
 
   /** A copy with another machine id. */
   public HostIdentity withMachineId(String value) {
-    return new HostIdentity(
-        uuid,
-        memoryMb,
-        mhz,
-        hardwareVersion,
-        productType,
-        vmxVersion,
-        apicHz,
-        maxTimeLagMicros,
-        interruptLagMicros,
-        value);
+    return with(i -> i.machineId = value);
+  }
+
+  /** A copy with one setting changed: the one way every {@code with} method copies. */
+  private HostIdentity with(Consumer<Fields> change) {
+    Fields copy = new Fields(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The values of a {@link HostIdentity} while a copy is being changed. */
+  private static final class Fields {
+    Optional<UUID> uuid;
+    int memoryMb;
+    int mhz;
+    int hardwareVersion;
+    int productType;
+    int vmxVersion;
+    long apicHz;
+    int maxTimeLagMicros;
+    int interruptLagMicros;
+    String machineId;
+
+    Fields(HostIdentity i) {
+      uuid = i.uuid;
+      memoryMb = i.memoryMb;
+      mhz = i.mhz;
+      hardwareVersion = i.hardwareVersion;
+      productType = i.productType;
+      vmxVersion = i.vmxVersion;
+      apicHz = i.apicHz;
+      maxTimeLagMicros = i.maxTimeLagMicros;
+      interruptLagMicros = i.interruptLagMicros;
+      machineId = i.machineId;
+    }
+
+    HostIdentity build() {
+      return new HostIdentity(
+          uuid,
+          memoryMb,
+          mhz,
+          hardwareVersion,
+          productType,
+          vmxVersion,
+          apicHz,
+          maxTimeLagMicros,
+          interruptLagMicros,
+          machineId);
+    }
   }
 }
