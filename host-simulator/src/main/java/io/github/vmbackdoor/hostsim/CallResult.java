@@ -19,4 +19,14 @@ final class CallResult {
   CallResult(boolean describe) {
     this.describe = describe;
   }
+
+  /**
+   * Answers with {@code registers}, noting {@code prefix} and {@code what} when the log keeps it.
+   */
+  void answer(Registers registers, String prefix, String what) {
+    answer = registers;
+    if (describe) {
+      note = prefix + what;
+    }
+  }
 }

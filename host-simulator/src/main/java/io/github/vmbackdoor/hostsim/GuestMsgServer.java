@@ -240,17 +240,11 @@ final class GuestMsgServer {
       return;
     }
     if (endpoint(protocol) == null) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "unknown protocol";
-      }
+      res.answer(lb(r, 0), prefix, "unknown protocol");
       return;
     }
     if (withCookie && !cookiesSupported) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "cookies not supported";
-      }
+      res.answer(lb(r, 0), prefix, "cookies not supported");
       return;
     }
     table.expireIdle();
@@ -263,10 +257,7 @@ final class GuestMsgServer {
     }
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "channel table full";
-      }
+      res.answer(lb(r, 0), prefix, "channel table full");
       return;
     }
     ch.owner = owner;
@@ -287,10 +278,7 @@ final class GuestMsgServer {
   private void sendSize(HostChannel ch, Registers r, CallResult res, String prefix) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "out of order: message in progress discarded";
-      }
+      res.answer(lb(r, 0), prefix, "out of order: message in progress discarded");
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
@@ -345,17 +333,11 @@ final class GuestMsgServer {
   private void sendPayload(
       HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer = lb(r, STATUS_CPT);
-      if (res.describe) {
-        res.note = prefix + "checkpoint: send cancelled";
-      }
+      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: send cancelled");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.SENDING) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "out of order: no send in progress";
-      }
+      res.answer(lb(r, 0), prefix, "out of order: no send in progress");
       return;
     }
     ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
@@ -382,20 +364,14 @@ final class GuestMsgServer {
   private void receiveSize(HostChannel ch, Registers r, CallResult res, String prefix) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "out of order: message in progress discarded";
-      }
+      res.answer(lb(r, 0), prefix, "out of order: message in progress discarded");
       return;
     }
     ch.abandonOperation();
     int hb = highBandwidth ? STATUS_HB : 0;
     Endpoint.Offer offer = ch.session.offer();
     if (offer == null) {
-      res.answer = lb(r, STATUS_SUCCESS | hb);
-      if (res.describe) {
-        res.note = prefix + "nothing to receive";
-      }
+      res.answer(lb(r, STATUS_SUCCESS | hb), prefix, "nothing to receive");
       return;
     }
     byte[] message = offer.bytes();
@@ -420,35 +396,23 @@ final class GuestMsgServer {
   private void receivePayload(
       HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer = lb(r, STATUS_CPT);
-      if (res.describe) {
-        res.note = prefix + "checkpoint: receive cancelled";
-      }
+      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: receive cancelled");
       return;
     }
     boolean receiving =
         ch.operation == ChannelInfo.Operation.RECEIVING
             || ch.operation == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "out of order: no receive in progress";
-      }
+      res.answer(lb(r, 0), prefix, "out of order: no receive in progress");
       return;
     }
     if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
       ch.abandonOperation();
-      res.answer = lb(r, STATUS_SUCCESS);
-      if (res.describe) {
-        res.note = prefix + "guest reports receive failed; message kept";
-      }
+      res.answer(lb(r, STATUS_SUCCESS), prefix, "guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVING) {
-      res.answer = lb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "out of order: payload all fetched";
-      }
+      res.answer(lb(r, 0), prefix, "out of order: payload all fetched");
       return;
     }
     int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
@@ -465,19 +429,13 @@ final class GuestMsgServer {
 
   private void receiveStatus(HostChannel ch, Registers r, CallResult res, String prefix) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer = lb(r, STATUS_CPT);
-      if (res.describe) {
-        res.note = prefix + "checkpoint: receive cancelled";
-      }
+      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: receive cancelled");
       return;
     }
     boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
     if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
       ch.abandonOperation();
-      res.answer = lb(r, STATUS_SUCCESS);
-      if (res.describe) {
-        res.note = prefix + "guest reports receive failed; message kept";
-      }
+      res.answer(lb(r, STATUS_SUCCESS), prefix, "guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVED) {

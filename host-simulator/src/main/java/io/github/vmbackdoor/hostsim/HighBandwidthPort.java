@@ -36,10 +36,7 @@ final class HighBandwidthPort {
     ChannelTable table = server.table();
     String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
     if (r.eax() != MAGIC) {
-      res.answer = hb(r, 0).withEax(NO_BACKDOOR);
-      if (res.describe) {
-        res.note = prefix + "wrong magic";
-      }
+      res.answer(hb(r, 0).withEax(NO_BACKDOOR), prefix, "wrong magic");
       return;
     }
     if (r.ebxLow() != HB_CMD_MESSAGE) {
@@ -88,10 +85,7 @@ final class HighBandwidthPort {
         res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
       }
     } else if (!server.offersHighBandwidth()) {
-      res.answer = hb(r, 0);
-      if (res.describe) {
-        res.note = prefix + "high-bandwidth port not offered";
-      }
+      res.answer(hb(r, 0), prefix, "high-bandwidth port not offered");
     } else if (out) {
       out(ch, r, bytes, res, prefix, fault.corrupt());
     } else {
