@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -14,19 +15,23 @@ final class ConnectedGuest implements GuestConnection {
   private final ChannelOwner owner;
   private final Backdoor transport;
   private final Runnable releaseChannels;
+  private final BooleanSupplier holdsChannels;
   private Duration delay = Duration.ZERO;
 
   /**
    * @param transport makes the connection's transport, given where it reports a fault's delay
    * @param releaseChannels closes the channels the connection owns
+   * @param holdsChannels whether the connection owns open channels
    */
   ConnectedGuest(
       ChannelOwner owner,
       Function<Consumer<Duration>, Backdoor> transport,
-      Runnable releaseChannels) {
+      Runnable releaseChannels,
+      BooleanSupplier holdsChannels) {
     this.owner = owner;
     this.transport = transport.apply(d -> delay = d);
     this.releaseChannels = releaseChannels;
+    this.holdsChannels = holdsChannels;
   }
 
   @Override
@@ -50,6 +55,11 @@ final class ConnectedGuest implements GuestConnection {
   @Override
   public Duration answerDelay() {
     return delay;
+  }
+
+  @Override
+  public boolean holdsChannels() {
+    return holdsChannels.getAsBoolean();
   }
 
   @Override

@@ -17,6 +17,12 @@ public interface GuestConnection extends Backdoor {
   Duration answerDelay();
 
   /**
+   * Whether the guest process holds open channels: a real host never drops a quiet guest, so a
+   * server times out only connections that hold none.
+   */
+  boolean holdsChannels();
+
+  /**
    * The guest process has gone: the channels it opened are closed when its {@link ConnectionPolicy}
    * says so. Further calls are not expected.
    */

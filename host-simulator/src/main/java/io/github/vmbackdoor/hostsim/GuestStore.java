@@ -1,12 +1,17 @@
 package io.github.vmbackdoor.hostsim;
 
 import com.google.common.collect.ImmutableMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
  * One store a guest fills by name (guestinfo, capabilities, {@code SetGuestInfo} values), bounded
- * by the number of names and by the bytes of names and values together. Guarded by the host's lock.
+ * by the number of names the guest set and by the bytes of those names and values together. A
+ * character counts one byte, as it does on the wire (the requests are ISO-8859-1). Values the host
+ * puts itself (the VM's configuration) are kept in the same store but count against nothing, until
+ * the guest sets the name itself. Guarded by the host's lock.
  *
  * @param <K> the names
  */
@@ -15,45 +20,69 @@ final class GuestStore<K> {
   private final Map<K, String> values;
   private final int countLimit;
   private final long byteLimit;
-  private final ToLongFunction<K> keyWeight;
-  private long bytes;
+  private final ToLongFunction<K> keyBytes;
+
+  /** The names whose value the host put and the guest has not set since; made with the first. */
+  private Set<K> hostPut;
+
+  private int guestNames;
+  private long guestBytes;
 
   /**
    * @param values the map kept (its order is the store's)
+   * @param keyBytes the bytes a name counts
    */
-  GuestStore(Map<K, String> values, int countLimit, long byteLimit, ToLongFunction<K> keyWeight) {
+  GuestStore(Map<K, String> values, int countLimit, long byteLimit, ToLongFunction<K> keyBytes) {
     this.values = values;
     this.countLimit = countLimit;
     this.byteLimit = byteLimit;
-    this.keyWeight = keyWeight;
+    this.keyBytes = keyBytes;
   }
 
-  /** Why a guest may not store {@code value} under {@code key}: a sentence end, or null. */
+  /** Why the guest may not store {@code value} under {@code key}: a sentence end, or null. */
   String refusal(K key, String value) {
-    String old = values.get(key);
-    if (old == null && values.size() >= countLimit) {
+    boolean counted = isGuests(key);
+    if (!counted && guestNames >= countLimit) {
       return "Too many";
     }
-    long after = bytes - (old == null ? 0 : weight(key, old)) + weight(key, value);
+    long after = guestBytes - (counted ? bytes(key, values.get(key)) : 0) + bytes(key, value);
     return after > byteLimit ? "Too much data in" : null;
   }
 
-  /** Stores {@code value} under {@code key}, whatever the limits (the host's own values). */
-  void put(K key, String value) {
-    String old = values.put(key, value);
-    if (old != null) {
-      bytes -= weight(key, old);
+  /** Stores the guest's {@code value} under {@code key}, whatever the limits. */
+  void putByGuest(K key, String value) {
+    if (isGuests(key)) {
+      guestBytes -= bytes(key, values.get(key));
+    } else {
+      guestNames++;
+      if (hostPut != null) {
+        hostPut.remove(key);
+      }
     }
-    bytes += weight(key, value);
+    values.put(key, value);
+    guestBytes += bytes(key, value);
+  }
+
+  /** Stores a value the host puts itself: it counts against none of the guest's limits. */
+  void putByHost(K key, String value) {
+    if (isGuests(key)) {
+      guestBytes -= bytes(key, values.get(key));
+      guestNames--;
+    }
+    if (hostPut == null) {
+      hostPut = new HashSet<>();
+    }
+    hostPut.add(key);
+    values.put(key, value);
   }
 
   String get(K key) {
     return values.get(key);
   }
 
-  /** The bytes stored, names included. */
-  long bytes() {
-    return bytes;
+  /** The bytes the guest's names and values count against the byte limit. */
+  long guestBytes() {
+    return guestBytes;
   }
 
   /** A copy of what {@code store} holds; empty for a store not made yet (null). */
@@ -61,7 +90,11 @@ final class GuestStore<K> {
     return store == null ? ImmutableMap.of() : ImmutableMap.copyOf(store.values);
   }
 
-  private long weight(K key, String value) {
-    return keyWeight.applyAsLong(key) + History.weight(value);
+  private boolean isGuests(K key) {
+    return values.containsKey(key) && (hostPut == null || !hostPut.contains(key));
+  }
+
+  private long bytes(K key, String value) {
+    return keyBytes.applyAsLong(key) + value.length();
   }
 }

@@ -110,12 +110,12 @@ final class RpciEndpoint implements Endpoint {
   }
 
   void putGuestInfo(String key, String value) {
-    guestInfoStore().put(key, value);
+    guestInfoStore().putByHost(key, value);
   }
 
   private GuestStore<String> guestInfoStore() {
     if (guestInfo == null) {
-      guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, History::weight);
+      guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, String::length);
     }
     return guestInfo;
   }
@@ -123,7 +123,7 @@ final class RpciEndpoint implements Endpoint {
   private GuestStore<String> capabilityStore() {
     if (capabilities == null) {
       capabilities =
-          new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, History::weight);
+          new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, String::length);
     }
     return capabilities;
   }
@@ -131,7 +131,8 @@ final class RpciEndpoint implements Endpoint {
   private GuestStore<Integer> setGuestInfoStore() {
     if (setGuestInfo == null) {
       setGuestInfo =
-          new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, k -> History.OVERHEAD);
+          new GuestStore<>(
+              new TreeMap<>(), storeLimit, storeBytes, k -> String.valueOf(k).length());
     }
     return setGuestInfo;
   }
@@ -261,7 +262,7 @@ final class RpciEndpoint implements Endpoint {
           if (refusal != null) {
             return "0 " + refusal + " guestinfo variables";
           }
-          store.put(key, value);
+          store.putByGuest(key, value);
           return "1 ";
         });
     b.put(
@@ -293,7 +294,7 @@ final class RpciEndpoint implements Endpoint {
           if (refusal != null) {
             return "0 " + refusal + " capabilities";
           }
-          store.put(name, req.arguments());
+          store.putByGuest(name, req.arguments());
           return "1 ";
         });
     b.put(
@@ -323,7 +324,7 @@ final class RpciEndpoint implements Endpoint {
           if (refusal != null) {
             return "0 " + refusal + " guest info types";
           }
-          store.put(typeNumber, value);
+          store.putByGuest(typeNumber, value);
           return "1 ";
         });
     b.put("machine.id.get", (e, req) -> "1 " + e.machineId);

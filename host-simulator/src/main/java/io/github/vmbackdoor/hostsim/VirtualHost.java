@@ -121,6 +121,11 @@ public final class VirtualHost extends HostRecords {
           synchronized (lock()) {
             table.releaseOwnedBy(owner);
           }
+        },
+        () -> {
+          synchronized (lock()) {
+            return table.openOwnedBy(owner) > 0;
+          }
         });
   }
 

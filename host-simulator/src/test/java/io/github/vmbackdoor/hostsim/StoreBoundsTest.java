@@ -66,6 +66,7 @@ class StoreBoundsTest {
 
   @Test
   void guestStoresRefuseWhatWouldPassTheirByteLimit() {
+    // a character is one byte, names included: four entries of 60,012 bytes fit in 300,000
     VirtualHost host = VirtualHost.builder().guestStoreBytesLimit(300_000).build();
     int accepted = 0;
     String reply;
@@ -73,19 +74,63 @@ class StoreBoundsTest {
       accepted++;
     }
     assertThat(reply).isEqualTo("0 Too much data in guestinfo variables");
-    assertThat(accepted).isEqualTo(2);
+    assertThat(accepted).isEqualTo(4);
     // a value may still be replaced by a smaller one, and small ones still fit
     assertThat(rpci(host, "info-set guestinfo.k0 small")).isEqualTo("1 ");
-    assertThat(rpci(host, "info-set guestinfo.k2 " + BIG)).isEqualTo("1 ");
-    assertThat(rpci(host, "tools.capability.big " + BIG)).isEqualTo("1 ");
-    assertThat(rpci(host, "tools.capability.more " + BIG)).isEqualTo("1 ");
-    assertThat(rpci(host, "tools.capability.most " + BIG))
+    assertThat(rpci(host, "info-set guestinfo.k4 " + BIG)).isEqualTo("1 ");
+    for (int i = 0; i < 4; i++) {
+      assertThat(rpci(host, "tools.capability.c" + i + " " + BIG)).isEqualTo("1 ");
+    }
+    assertThat(rpci(host, "tools.capability.more " + BIG))
         .isEqualTo("0 Too much data in capabilities");
-    assertThat(rpci(host, "SetGuestInfo  1 " + BIG)).isEqualTo("1 ");
-    assertThat(rpci(host, "SetGuestInfo  2 " + BIG)).isEqualTo("1 ");
-    assertThat(rpci(host, "SetGuestInfo  3 " + BIG))
+    for (int i = 1; i <= 4; i++) {
+      assertThat(rpci(host, "SetGuestInfo  " + i + " " + BIG)).isEqualTo("1 ");
+    }
+    assertThat(rpci(host, "SetGuestInfo  5 " + BIG))
         .isEqualTo("0 Too much data in guest info types");
-    assertThat(host.setGuestInfoValues()).containsOnlyKeys(1, 2);
+    assertThat(host.setGuestInfoValues()).containsOnlyKeys(1, 2, 3, 4);
+  }
+
+  /** Fills the guestinfo store with exactly {@code bytes} bytes of names and values. */
+  private static void fill(VirtualHost host, long bytes) {
+    long left = bytes;
+    for (int i = 0; left > 0; i++) {
+      String name = String.format("guestinfo.k%02d", i);
+      long value = Math.min(65_000, left - name.length());
+      assertThat(rpci(host, "info-set " + name + " " + "v".repeat((int) value)))
+          .as("entry %s", i)
+          .isEqualTo("1 ");
+      left -= name.length() + value;
+    }
+  }
+
+  @Test
+  void theGuestinfoStoreHoldsOneMebibyteOfNamesAndValues() {
+    VirtualHost host = VirtualHost.builder().build();
+    fill(host, 1L << 20);
+    long stored =
+        host.guestInfo().entrySet().stream()
+            .mapToLong(e -> e.getKey().length() + e.getValue().length())
+            .sum();
+    assertThat(stored).isEqualTo(1L << 20);
+    assertThat(rpci(host, "info-set guestinfo.k00 " + "v".repeat(65_001)))
+        .as("one byte more than the entry it replaces")
+        .isEqualTo("0 Too much data in guestinfo variables");
+    assertThat(rpci(host, "info-set guestinfo.k00 " + "w".repeat(65_000))).isEqualTo("1 ");
+  }
+
+  @Test
+  void guestinfoTheConfigurationPutsCountsAgainstNothingTheGuestStores() {
+    VirtualHost host = VirtualHost.builder().guestStoreLimit(20).build();
+    for (int i = 0; i < 100; i++) {
+      host.putGuestInfo("configured" + i, "c".repeat(60_000));
+    }
+    fill(host, 1L << 20);
+    assertThat(host.guestInfo()).hasSize(100 + 17);
+    assertThat(rpci(host, "info-get guestinfo.configured7")).hasSize(2 + 60_000);
+    // once the guest sets a configured name itself, the value is the guest's and counts
+    assertThat(rpci(host, "info-set guestinfo.configured7 x"))
+        .isEqualTo("0 Too much data in guestinfo variables");
   }
 
   @Test

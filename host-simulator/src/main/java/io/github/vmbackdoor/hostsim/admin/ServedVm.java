@@ -164,6 +164,11 @@ public final class ServedVm {
     }
 
     @Override
+    public boolean holdsChannels() {
+      return connection != null && of == life && connection.holdsChannels();
+    }
+
+    @Override
     public void disconnect() {
       if (connection != null) {
         connection.disconnect();

@@ -60,7 +60,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel channel = ctx.channel();
     holding = MemoryBudget.of(channel);
-    readTimeout = new ReadTimeout(channel, guard, limits.ticker(), limits.readTimeoutNanos());
+    readTimeout =
+        new ReadTimeout(
+            channel,
+            guard,
+            limits.ticker(),
+            limits.readTimeoutNanos(),
+            backdoor instanceof GuestConnection guest ? guest::holdsChannels : () -> false);
     readTimeout.start();
   }
 
@@ -158,6 +164,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
           backdoor instanceof GuestConnection guest ? guest.answerDelay() : Duration.ZERO;
       if (!delay.isZero()) {
         delayed = true;
+        readTimeout.answerHeldBack();
         ctx.executor()
             .schedule(() -> release(ctx, response), delay.toNanos(), TimeUnit.NANOSECONDS);
         break;
@@ -200,6 +207,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   /** Writes an answer the host delayed, then serves the requests that waited for it. */
   private void release(ChannelHandlerContext ctx, ServerFrame response) {
     delayed = false;
+    readTimeout.answerReleased();
     Channel channel = ctx.channel();
     if (!channel.isActive() || ConnectionGuard.isRejected(channel)) {
       waiting.clear();
