@@ -174,7 +174,8 @@ final class ServeAttacks {
   // ---- store flood ----
 
   /**
-   * Ever new names in every guest store of {@code vm}, values up to 32,000 bytes, and log lines.
+   * Ever new names in every guest store of {@code vm}, values of 40,000 to 60,000 bytes, and log
+   * lines.
    */
   void storeFlood(String vm, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -185,7 +186,7 @@ final class ServeAttacks {
         b = remote(vm);
         RpciClient rpci = RpciClient.create(b);
         for (int i = 0; i < 200 && running(); i++, n++) {
-          String value = "v".repeat(1 + random.nextInt(32_000));
+          String value = "v".repeat(40_000 + random.nextInt(20_000));
           count(rpci.guestInfoSet("flood." + n, value));
           count(rpci.capability("flood" + n, value));
           count(rpci.setGuestInfo(1000 + (int) n, value));
