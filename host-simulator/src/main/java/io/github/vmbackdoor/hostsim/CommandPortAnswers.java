@@ -8,12 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * The host's answers to the numbered command-port commands other than MESSAGE: its identity
- * (GETVERSION, GETHWVERSION, GETUUID, GETMEMSIZE), its CPU speed (GETMHZ, GETHZ) and its clock
- * (GETTIME, GETTIMEFULL, GETTIMEFULL_WITH_LAG). Immutable apart from the clock it reads.
+ * (GETVERSION, GETHWVERSION, GETUUID, GETMEMSIZE), its CPU speed (GETMHZ, GETHZ), its clock
+ * (GETTIME, GETTIMEFULL, GETTIMEFULL_WITH_LAG), the VM's options (GETGUIOPTIONS) and its removable
+ * devices (GETDEVICELISTELEMENT, TOGGLEDEVICE). Immutable apart from the clock it reads and the
+ * devices' states, which TOGGLEDEVICE changes; guarded by the host's lock.
  */
 final class CommandPortAnswers {
 
@@ -24,11 +28,43 @@ final class CommandPortAnswers {
   private final long uuidLow;
   private final Clock clock;
 
+  /** Time synchronisation: the identity's until the guest sets it ({@code vmx.set_option}). */
+  private boolean timeSync;
+
+  /** The devices as the guest left them; the identity's until the first TOGGLEDEVICE. */
+  private List<RemovableDevice> devices;
+
+  /** GETGUIOPTIONS' bit for "synchronise the guest's clock" (VMWARE_GUI_SYNC_TIME, tclodefs.h). */
+  static final int GUI_SYNC_TIME = 0x400;
+
+  /** TOGGLEDEVICE's bit in ebx for "connect" (toolbox/toolboxcmd-devices.c). */
+  private static final int TOGGLE_CONNECT = 0x8000_0000;
+
   CommandPortAnswers(HostIdentity identity, UUID uuid, Clock clock) {
     this.identity = identity;
     this.uuidHigh = uuid.getMostSignificantBits();
     this.uuidLow = uuid.getLeastSignificantBits();
     this.clock = clock;
+    this.devices = identity.devices();
+    this.timeSync = identity.timeSync();
+  }
+
+  /** Whether time synchronisation is on now. */
+  boolean timeSync() {
+    return timeSync;
+  }
+
+  void timeSync(boolean on) {
+    timeSync = on;
+  }
+
+  /** The devices and their states now. */
+  List<RemovableDevice> devices() {
+    return devices;
+  }
+
+  HostIdentity identity() {
+    return identity;
   }
 
   UUID uuid() {
@@ -64,6 +100,9 @@ final class CommandPortAnswers {
       }
       case GETTIMEFULL -> timeFull(r).build();
       case GETTIMEFULL_WITH_LAG -> timeFull(r).edi(id.interruptLagMicros()).build();
+      case GETGUIOPTIONS -> r.withEax(timeSync ? GUI_SYNC_TIME : 0);
+      case GETDEVICELISTELEMENT -> deviceListElement(r);
+      case TOGGLEDEVICE -> toggleDevice(r);
       default -> null;
     };
   }
@@ -76,6 +115,41 @@ final class CommandPortAnswers {
         .edx((int) s)
         .ebx(t.getNano() / 1000)
         .ecx(identity.maxTimeLagMicros());
+  }
+
+  /**
+   * GETDEVICELISTELEMENT: ebx = device id << 16 | byte offset into its {@code RD_Info}; eax = 1 and
+   * ebx = the four bytes there (little-endian), or eax = 0 for no such device or offset
+   * (toolboxcmd-devices.c reads eax as the Bool success and ebx as the data).
+   */
+  private Registers deviceListElement(Registers r) {
+    int id = r.ebx() >>> 16;
+    int offset = r.ebx() & 0xFFFF;
+    if (id >= devices.size() || offset % 4 != 0 || offset >= RemovableDevice.RECORD_BYTES) {
+      return r.toBuilder().eax(0).build();
+    }
+    byte[] record = devices.get(id).record(id);
+    int word =
+        (record[offset] & 0xFF)
+            | (record[offset + 1] & 0xFF) << 8
+            | (record[offset + 2] & 0xFF) << 16
+            | (record[offset + 3] & 0xFF) << 24;
+    return r.toBuilder().eax(1).ebx(word).build();
+  }
+
+  /**
+   * TOGGLEDEVICE: ebx = connect bit (bit 31) | device id; the device takes that state and eax = 1,
+   * or eax = 0 for no such device (toolboxcmd-devices.c, {@code SetDeviceState}).
+   */
+  private Registers toggleDevice(Registers r) {
+    int id = r.ebx() & 0x7FFF_FFFF;
+    if (id >= devices.size()) {
+      return r.withEax(0);
+    }
+    List<RemovableDevice> changed = new ArrayList<>(devices);
+    changed.set(id, devices.get(id).withEnabled((r.ebx() & TOGGLE_CONNECT) != 0));
+    devices = List.copyOf(changed);
+    return r.withEax(1);
   }
 
   private Registers uuidRegisters(Registers r) {

@@ -71,6 +71,53 @@ abstract class HostConfig<B extends HostConfig<B>> {
     return simulation != null && ticker == null ? simulation.advancer() : d -> {};
   }
 
+  /**
+   * Makes the host of this kind ({@link HostProfile}): its behaviour, product type and hardware
+   * version. Later setters of those two values override it. Default {@link HostProfile#ESXI_8}.
+   */
+  public B profile(HostProfile profile) {
+    Preconditions.checkNotNull(profile, "profile");
+    policy = policy.withProfile(profile);
+    identity = profile.applyTo(identity);
+    return self();
+  }
+
+  /** Whether the host drives the tools' conversation itself (default false; serve's true). */
+  public B toolsConversation(boolean drive) {
+    policy = policy.withToolsConversation(drive);
+    return self();
+  }
+
+  /** How often the host pings the tools while nothing else is queued (default 10 s). */
+  public B heartbeatInterval(Duration interval) {
+    policy = policy.withHeartbeatInterval(interval);
+    return self();
+  }
+
+  /** How long after their last answer the tools count as not running (default 30 s). */
+  public B heartbeatTimeout(Duration timeout) {
+    policy = policy.withHeartbeatTimeout(timeout);
+    return self();
+  }
+
+  /** Whether the time synchronisation of the VM's configuration is on (default false). */
+  public B timeSync(boolean on) {
+    identity = identity.withTimeSync(on);
+    return self();
+  }
+
+  /** The VM's removable devices (default {@link RemovableDevice#DEFAULTS}). */
+  public B devices(java.util.List<RemovableDevice> devices) {
+    identity = identity.withDevices(devices);
+    return self();
+  }
+
+  /** The values the Guest API answers (default {@link GuestApiValues#DEFAULTS}). */
+  public B guestApi(GuestApiValues values) {
+    identity = identity.withGuestApi(values);
+    return self();
+  }
+
   /** Sets every policy of {@code policy} (channel table, offers, limits, idle timeout). */
   public B policy(HostPolicy policy) {
     this.policy = Preconditions.checkNotNull(policy);

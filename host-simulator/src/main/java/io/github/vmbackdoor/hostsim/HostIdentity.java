@@ -1,8 +1,10 @@
 package io.github.vmbackdoor.hostsim;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.VmxVersion;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -10,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * Who a {@link VirtualHost} is, as the command port and {@code machine.id.get} answer: UUID,
  * memory, CPU speed, versions, time lags, machine id. An immutable value; {@link #DEFAULTS} is an
- * ESX host of hardware version 19, and each {@code with...} method gives a copy with one setting
+ * ESXi 8 host of hardware version 20, and each {@code with...} method gives a copy with one setting
  * changed. Every value is checked here, once. {@link HostSetting} names each setting for the text
  * forms.
  *
@@ -24,6 +26,10 @@ import java.util.function.Consumer;
  * @param maxTimeLagMicros max time lag in microseconds (GETTIME ecx)
  * @param interruptLagMicros interrupt lag in microseconds (GETTIMEFULL_WITH_LAG edi)
  * @param machineId what {@code machine.id.get} answers after "1 "
+ * @param timeSync whether the VM's configuration has the tools synchronise the guest's clock
+ *     (GETGUIOPTIONS' sync-time bit, the {@code Set_Option synctime} the host sends)
+ * @param devices the devices the guest may connect and disconnect (GETDEVICELISTELEMENT)
+ * @param guestApi the values the Guest API ({@code guestlib.info.get}) answers
  */
 public record HostIdentity(
     Optional<UUID> uuid,
@@ -35,21 +41,31 @@ public record HostIdentity(
     long apicHz,
     int maxTimeLagMicros,
     int interruptLagMicros,
-    String machineId) {
+    String machineId,
+    boolean timeSync,
+    List<RemovableDevice> devices,
+    GuestApiValues guestApi) {
 
-  /** An ESX host: 4096 MB, 2400 MHz, hardware version 19, UUID drawn from the seed. */
+  /**
+   * An ESXi 8 host ({@link HostProfile#ESXI_8}): 4096 MB, 2400 MHz, hardware version 20, UUID drawn
+   * from the seed; time synchronisation off, one network adapter ({@code ethernet0}, connected),
+   * the Guest API's defaults.
+   */
   public static final HostIdentity DEFAULTS =
       new HostIdentity(
           Optional.empty(),
           4096,
           2400,
-          19,
+          20,
           VmxVersion.ProductType.SCALABLE_SERVER.code(),
           BackdoorProtocol.VERSION_MAGIC,
           66_000_000L,
           1_000_000,
           0,
-          "");
+          "",
+          false,
+          RemovableDevice.DEFAULTS,
+          GuestApiValues.DEFAULTS);
 
   /** Checks every setting. */
   public HostIdentity {
@@ -57,7 +73,21 @@ public record HostIdentity(
     Preconditions.checkArgument(memoryMb > 0, "memoryMb must be positive: %s", memoryMb);
     Preconditions.checkArgument(mhz > 0, "mhz must be positive: %s", mhz);
     Preconditions.checkNotNull(machineId, "machineId");
+    devices = ImmutableList.copyOf(devices);
+    Preconditions.checkArgument(
+        devices.stream().map(RemovableDevice::name).distinct().count() == devices.size(),
+        "a device is named twice: %s",
+        RemovableDevice.format(devices));
+    Preconditions.checkArgument(
+        devices.size() <= MAX_DEVICES, "at most %s devices, not %s", MAX_DEVICES, devices.size());
+    Preconditions.checkNotNull(guestApi, "guestApi");
   }
+
+  /**
+   * The most devices a VM lists: the ids the guest asks for (open-vm-tools'
+   * toolbox/toolboxcmd-devices.c, {@code MAX_DEVICES}).
+   */
+  public static final int MAX_DEVICES = 50;
 
   /** A copy with this UUID (empty to draw it from the seed). */
   public HostIdentity withUuid(Optional<UUID> value) {
@@ -109,6 +139,21 @@ public record HostIdentity(
     return with(i -> i.machineId = value);
   }
 
+  /** A copy with time synchronisation on or off. */
+  public HostIdentity withTimeSync(boolean value) {
+    return with(i -> i.timeSync = value);
+  }
+
+  /** A copy with other devices. */
+  public HostIdentity withDevices(List<RemovableDevice> value) {
+    return with(i -> i.devices = value);
+  }
+
+  /** A copy with other Guest API values. */
+  public HostIdentity withGuestApi(GuestApiValues value) {
+    return with(i -> i.guestApi = value);
+  }
+
   /** A copy with one setting changed: the one way every {@code with} method copies. */
   private HostIdentity with(Consumer<Fields> change) {
     Fields copy = new Fields(this);
@@ -128,6 +173,9 @@ public record HostIdentity(
     int maxTimeLagMicros;
     int interruptLagMicros;
     String machineId;
+    boolean timeSync;
+    List<RemovableDevice> devices;
+    GuestApiValues guestApi;
 
     Fields(HostIdentity i) {
       uuid = i.uuid;
@@ -140,6 +188,9 @@ public record HostIdentity(
       maxTimeLagMicros = i.maxTimeLagMicros;
       interruptLagMicros = i.interruptLagMicros;
       machineId = i.machineId;
+      timeSync = i.timeSync;
+      devices = i.devices;
+      guestApi = i.guestApi;
     }
 
     HostIdentity build() {
@@ -153,7 +204,10 @@ public record HostIdentity(
           apicHz,
           maxTimeLagMicros,
           interruptLagMicros,
-          machineId);
+          machineId,
+          timeSync,
+          devices,
+          guestApi);
     }
   }
 }

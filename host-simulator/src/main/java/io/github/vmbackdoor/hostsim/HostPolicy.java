@@ -33,6 +33,14 @@ import java.util.function.Consumer;
  * @param tcloQueueLimit how many TCLO commands may wait to be delivered, all applications together
  * @param tcloQueueBytesLimit how many bytes of TCLO commands may wait to be delivered, all
  *     applications together
+ * @param profile the kind of host: its product, hardware version and the requests it knows
+ * @param toolsConversation whether the host drives the tools' conversation itself (pings, {@code
+ *     Capabilities_Register}, {@code Set_Option}) after each reset reply on the {@code toolbox}
+ *     channel
+ * @param heartbeatInterval how often the host pings the tools while nothing else is queued
+ * @param heartbeatTimeout how long after the tools' last answer they count as not running
+ * @param broadcastIp whether the host asks the tools for their IP address ({@code Set_Option
+ *     broadcastIP 1})
  */
 public record HostPolicy(
     int channelTableSize,
@@ -48,7 +56,12 @@ public record HostPolicy(
     int guestStoreLimit,
     long guestStoreBytesLimit,
     int tcloQueueLimit,
-    long tcloQueueBytesLimit) {
+    long tcloQueueBytesLimit,
+    HostProfile profile,
+    boolean toolsConversation,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    boolean broadcastIp) {
 
   /** The largest channel table: channel ids are 16 bits. */
   public static final int MAX_CHANNEL_TABLE_SIZE = 0x10000;
@@ -63,7 +76,10 @@ public record HostPolicy(
   /**
    * A current host: 128 channels, high bandwidth and cookies offered, guest messages of at most
    * 65,536 bytes, no idle timeout; 10,000 entries and 4 MiB per history, 1,024 names and 1 MiB per
-   * guest store, 1,024 commands and 1 MiB in the TCLO queue.
+   * guest store, 1,024 commands and 1 MiB in the TCLO queue; an ESXi 8 host that speaks on TCLO
+   * only when asked (the tools' conversation off; {@code serve} turns it on), and when it drives
+   * the conversation pings every 10 seconds, takes the tools for not running 30 seconds after their
+   * last answer and asks for their IP address.
    */
   public static final HostPolicy DEFAULTS =
       new HostPolicy(
@@ -80,7 +96,12 @@ public record HostPolicy(
           1024,
           1L << 20,
           1024,
-          1L << 20);
+          1L << 20,
+          HostProfile.DEFAULT,
+          false,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(30),
+          true);
 
   /** Checks every setting. */
   public HostPolicy {
@@ -115,6 +136,17 @@ public record HostPolicy(
         tcloQueueLimit >= 0, "negative TCLO queue limit %s", tcloQueueLimit);
     Preconditions.checkArgument(
         tcloQueueBytesLimit >= 0, "negative TCLO queue byte limit %s", tcloQueueBytesLimit);
+    Preconditions.checkNotNull(profile, "profile");
+    Preconditions.checkArgument(
+        heartbeatInterval.compareTo(Duration.ZERO) > 0
+            && heartbeatInterval.compareTo(Duration.ofDays(1)) <= 0,
+        "the heartbeat interval is positive and at most a day: %s",
+        heartbeatInterval);
+    Preconditions.checkArgument(
+        heartbeatTimeout.compareTo(Duration.ZERO) > 0
+            && heartbeatTimeout.compareTo(Duration.ofDays(1)) <= 0,
+        "the heartbeat timeout is positive and at most a day: %s",
+        heartbeatTimeout);
   }
 
   /** A copy with another channel table size. */
@@ -187,6 +219,31 @@ public record HostPolicy(
     return with(p -> p.tcloQueueBytesLimit = value);
   }
 
+  /** A copy with another host profile (its behaviour; {@link HostProfile#applyTo} its identity). */
+  public HostPolicy withProfile(HostProfile value) {
+    return with(p -> p.profile = value);
+  }
+
+  /** A copy that drives the tools' conversation or not. */
+  public HostPolicy withToolsConversation(boolean value) {
+    return with(p -> p.toolsConversation = value);
+  }
+
+  /** A copy with another heartbeat interval. */
+  public HostPolicy withHeartbeatInterval(Duration value) {
+    return with(p -> p.heartbeatInterval = value);
+  }
+
+  /** A copy with another heartbeat timeout. */
+  public HostPolicy withHeartbeatTimeout(Duration value) {
+    return with(p -> p.heartbeatTimeout = value);
+  }
+
+  /** A copy that asks for the tools' IP address or not. */
+  public HostPolicy withBroadcastIp(boolean value) {
+    return with(p -> p.broadcastIp = value);
+  }
+
   /** A copy with one or more settings changed: the one way every {@code with} method copies. */
   private HostPolicy with(Consumer<Fields> change) {
     Fields copy = new Fields(this);
@@ -210,6 +267,11 @@ public record HostPolicy(
     long guestStoreBytesLimit;
     int tcloQueueLimit;
     long tcloQueueBytesLimit;
+    HostProfile profile;
+    boolean toolsConversation;
+    Duration heartbeatInterval;
+    Duration heartbeatTimeout;
+    boolean broadcastIp;
 
     Fields(HostPolicy p) {
       channelTableSize = p.channelTableSize;
@@ -226,6 +288,11 @@ public record HostPolicy(
       guestStoreBytesLimit = p.guestStoreBytesLimit;
       tcloQueueLimit = p.tcloQueueLimit;
       tcloQueueBytesLimit = p.tcloQueueBytesLimit;
+      profile = p.profile;
+      toolsConversation = p.toolsConversation;
+      heartbeatInterval = p.heartbeatInterval;
+      heartbeatTimeout = p.heartbeatTimeout;
+      broadcastIp = p.broadcastIp;
     }
 
     HostPolicy build() {
@@ -243,7 +310,12 @@ public record HostPolicy(
           guestStoreLimit,
           guestStoreBytesLimit,
           tcloQueueLimit,
-          tcloQueueBytesLimit);
+          tcloQueueBytesLimit,
+          profile,
+          toolsConversation,
+          heartbeatInterval,
+          heartbeatTimeout,
+          broadcastIp);
     }
   }
 }

@@ -92,6 +92,14 @@ abstract sealed class HostRecords permits VirtualHost {
     return locked(rpciPart()::toolsVersionType);
   }
 
+  /**
+   * The host's view of the guest, named as vSphere's {@code GuestInfo}: built only from what the
+   * guest sent and from whether the tools answered within the heartbeat timeout.
+   */
+  public GuestInfo guest() {
+    return locked(() -> GuestView.of(rpciPart(), tcloPart().toolsRunning()));
+  }
+
   /** The TCLO commands delivered to the guest (fetched and acknowledged), oldest first. */
   public List<String> tcloCommandsSent() {
     return locked(tcloPart()::commandsSent);

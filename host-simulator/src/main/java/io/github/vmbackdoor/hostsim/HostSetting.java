@@ -176,6 +176,58 @@ public final class HostSetting {
               String::valueOf,
               HostPolicy::tcloQueueBytesLimit,
               HostPolicy::withTcloQueueBytesLimit),
+          new HostSetting(
+              "profile",
+              List.of(),
+              "esxi-8, esxi-older or workstation",
+              "the kind of host: product, hardware version and the requests it knows (sets"
+                  + " productType and hardwareVersion too)",
+              (s, text) -> {
+                HostProfile p = HostProfile.parse(text);
+                return s.withPolicy(s.policy().withProfile(p))
+                    .withIdentity(p.applyTo(s.identity()));
+              },
+              s -> s.policy().profile().keyword()),
+          of(
+              POLICY,
+              "toolsConversation",
+              List.of(),
+              BOOLEAN,
+              "the host pings the tools and registers their capabilities after each reset reply",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::toolsConversation,
+              HostPolicy::withToolsConversation),
+          of(
+              POLICY,
+              "heartbeatInterval",
+              List.of(),
+              "a positive duration of at most a day",
+              "how often the host pings the tools while nothing else is queued",
+              HostSetting::positive,
+              Durations::format,
+              HostPolicy::heartbeatInterval,
+              HostPolicy::withHeartbeatInterval),
+          of(
+              POLICY,
+              "heartbeatTimeout",
+              List.of(),
+              "a positive duration of at most a day",
+              "how long after their last answer the tools count as not running",
+              HostSetting::positive,
+              Durations::format,
+              HostPolicy::heartbeatTimeout,
+              HostPolicy::withHeartbeatTimeout),
+          of(
+              POLICY,
+              "broadcastIp",
+              List.of(),
+              BOOLEAN,
+              "the host asks the tools for their IP address (Set_Option broadcastIP 1)",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::broadcastIp,
+              HostPolicy::withBroadcastIp),
           of(
               IDENTITY,
               "uuid",
@@ -275,7 +327,38 @@ public final class HostSetting {
               v -> v,
               v -> v,
               HostIdentity::machineId,
-              HostIdentity::withMachineId));
+              HostIdentity::withMachineId),
+          of(
+              IDENTITY,
+              "timeSync",
+              List.of(),
+              BOOLEAN,
+              "the VM has the tools synchronise the guest's clock (GETGUIOPTIONS, Set_Option"
+                  + " synctime)",
+              HostSetting::bool,
+              String::valueOf,
+              HostIdentity::timeSync,
+              HostIdentity::withTimeSync),
+          of(
+              IDENTITY,
+              "devices",
+              List.of(),
+              "NAME=enabled|disabled,... or none",
+              "the devices the guest may connect (GETDEVICELISTELEMENT, TOGGLEDEVICE)",
+              RemovableDevice::parse,
+              RemovableDevice::format,
+              HostIdentity::devices,
+              HostIdentity::withDevices),
+          of(
+              IDENTITY,
+              "guestApi",
+              List.of(),
+              "NAME=NUMBER,... (guestlibV3.x names, sessionId) or defaults",
+              "what the Guest API (guestlib.info.get) answers, e.g. memBalloonedMB=512",
+              GuestApiValues::parse,
+              GuestApiValues::format,
+              HostIdentity::guestApi,
+              HostIdentity::withGuestApi));
 
   private final String name;
   private final ImmutableList<String> aliases;
@@ -423,6 +506,12 @@ public final class HostSetting {
     Duration d = Durations.parse(v);
     Preconditions.checkArgument(!d.isZero(), "must be positive");
     return Optional.of(d);
+  }
+
+  private static Duration positive(String v) {
+    Duration d = Durations.parse(v);
+    Preconditions.checkArgument(!d.isZero() && !d.isNegative(), "must be positive");
+    return d;
   }
 
   private static Optional<UUID> uuid(String v) {

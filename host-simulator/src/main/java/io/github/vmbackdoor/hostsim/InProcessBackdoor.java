@@ -106,11 +106,13 @@ final class InProcessBackdoor implements Backdoor {
   private void command(Registers r, CallResult res) {
     int number = r.ecxLow();
     BackdoorCommand command = number > 0 && number < COMMANDS.length ? COMMANDS[number] : null;
-    Registers answer = command == null ? null : host.commandPortPart().answer(command, r);
     if (r.eax() != MAGIC) {
       res.answer = r.withEax(NO_BACKDOOR);
       res.note = "wrong magic";
-    } else if (command == BackdoorCommand.MESSAGE) {
+      return;
+    }
+    Registers answer = command == null ? null : host.commandPortPart().answer(command, r);
+    if (command == BackdoorCommand.MESSAGE) {
       host.messagesPart().message(r, res, owner);
     } else if (answer == null) {
       res.answer = r.withEax(NO_BACKDOOR);

@@ -23,8 +23,9 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  private final String machineId;
   private final HostTime time;
+  private final HostPolicy policy;
+  private final CommandPortAnswers commandPort;
   private final PowerOperations.Reports powerReports;
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
 
@@ -34,8 +35,6 @@ final class RpciEndpoint implements Endpoint {
   private final History<RpciRequest> requests;
   private long requestCount;
   // The stores are made with their first value, as most guests fill few of them or none.
-  private final int storeLimit;
-  private final long storeBytes;
   private GuestStore<String> guestInfo;
   private GuestStore<String> capabilities;
   private GuestStore<Integer> setGuestInfo;
@@ -44,22 +43,27 @@ final class RpciEndpoint implements Endpoint {
   private String toolsVersion;
   private String toolsVersionType;
 
+  /** The last {@code SetGuestDiskInfo} document, or null. */
+  private String diskInfoJson;
+
   /**
    * @param time the host time requests are stamped with
    * @param powerReports where state-change reports go, to be matched to the power operations the
    *     host requested
    */
   RpciEndpoint(
-      HostPolicy policy, String machineId, HostTime time, PowerOperations.Reports powerReports) {
+      HostPolicy policy,
+      CommandPortAnswers commandPort,
+      HostTime time,
+      PowerOperations.Reports powerReports) {
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
     this.requests = History.of(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
     this.guestLog = History.of(historyLimit, historyBytes, History::weight);
     this.unifiedLoopApps = History.of(historyLimit, historyBytes, History::weight);
-    this.storeLimit = policy.guestStoreLimit();
-    this.storeBytes = policy.guestStoreBytesLimit();
     this.time = time;
-    this.machineId = machineId;
+    this.commandPort = commandPort;
+    this.policy = policy;
     this.powerReports = powerReports;
   }
 
@@ -115,7 +119,12 @@ final class RpciEndpoint implements Endpoint {
 
   private GuestStore<String> guestInfoStore() {
     if (guestInfo == null) {
-      guestInfo = new GuestStore<>(new TreeMap<>(), storeLimit, storeBytes, String::length);
+      guestInfo =
+          new GuestStore<>(
+              new TreeMap<>(),
+              policy.guestStoreLimit(),
+              policy.guestStoreBytesLimit(),
+              String::length);
     }
     return guestInfo;
   }
@@ -123,7 +132,11 @@ final class RpciEndpoint implements Endpoint {
   private GuestStore<String> capabilityStore() {
     if (capabilities == null) {
       capabilities =
-          new GuestStore<>(new LinkedHashMap<>(), storeLimit, storeBytes, String::length);
+          new GuestStore<>(
+              new LinkedHashMap<>(),
+              policy.guestStoreLimit(),
+              policy.guestStoreBytesLimit(),
+              String::length);
     }
     return capabilities;
   }
@@ -132,7 +145,10 @@ final class RpciEndpoint implements Endpoint {
     if (setGuestInfo == null) {
       setGuestInfo =
           new GuestStore<>(
-              new TreeMap<>(), storeLimit, storeBytes, k -> String.valueOf(k).length());
+              new TreeMap<>(),
+              policy.guestStoreLimit(),
+              policy.guestStoreBytesLimit(),
+              k -> String.valueOf(k).length());
     }
     return setGuestInfo;
   }
@@ -166,6 +182,9 @@ final class RpciEndpoint implements Endpoint {
     RpciHandler exact = handlers.get(command);
     if (exact != null) {
       return exact.reply(request);
+    }
+    if (!policy.profile().knows(command)) {
+      return UNKNOWN_COMMAND;
     }
     BuiltIn builtIn = BUILT_INS.get(command);
     if (builtIn != null) {
@@ -230,6 +249,16 @@ final class RpciEndpoint implements Endpoint {
 
   Optional<String> toolsVersionType() {
     return Optional.ofNullable(toolsVersionType);
+  }
+
+  Optional<String> diskInfoJson() {
+    return Optional.ofNullable(diskInfoJson);
+  }
+
+  /** What the Guest API answers from now. */
+  private GuestLib.Facts guestLibFacts() {
+    return new GuestLib.Facts(
+        commandPort.identity().guestApi(), commandPort.identity(), commandPort.uuid(), time.now());
   }
 
   // ---- built-in handlers ----
@@ -307,18 +336,25 @@ final class RpciEndpoint implements Endpoint {
     b.put(
         "SetGuestInfo",
         (e, req) -> {
-          // "SetGuestInfo  <type> <value>": the arguments start with the second space
-          String args =
-              req.arguments().startsWith(" ") ? req.arguments().substring(1) : req.arguments();
+          // "SetGuestInfo  <type> <value>": the arguments start with the second space; a binary
+          // value (NIC lists, disks, memory, the detailed OS) keeps its trailing NULs
+          String raw = req.rawArguments();
+          String args = raw.startsWith(" ") ? raw.substring(1) : raw;
           int space = args.indexOf(' ');
-          String type = space < 0 ? args : args.substring(0, space);
+          String type = GuestReports.text(space < 0 ? args : args.substring(0, space));
           int typeNumber;
           try {
             typeNumber = Integer.parseInt(type);
           } catch (NumberFormatException notANumber) {
             return "0 Invalid arguments";
           }
+          if (!e.policy.profile().takesGuestInfoType(typeNumber)) {
+            return "0 Unknown guest info type " + typeNumber;
+          }
           String value = space < 0 ? "" : args.substring(space + 1);
+          if (!GuestReports.isBinary(typeNumber)) {
+            value = GuestReports.text(value);
+          }
           GuestStore<Integer> store = e.setGuestInfoStore();
           String refusal = store.refusal(typeNumber, value);
           if (refusal != null) {
@@ -327,8 +363,61 @@ final class RpciEndpoint implements Endpoint {
           store.putByGuest(typeNumber, value);
           return "1 ";
         });
-    b.put("machine.id.get", (e, req) -> "1 " + e.machineId);
+    b.put(
+        "SetGuestDiskInfo",
+        (e, req) -> {
+          String json = req.arguments();
+          try {
+            GuestReports.disksJson(json);
+          } catch (IllegalArgumentException bad) {
+            return "0 " + bad.getMessage();
+          }
+          e.diskInfoJson = json;
+          return "1 ";
+        });
+    b.put(
+        "guestlib.info.get",
+        (e, req) ->
+            new String(
+                GuestLib.infoGet(req.arguments(), e.guestLibFacts()), StandardCharsets.ISO_8859_1));
+    b.put("guestlib.stat.get", (e, req) -> GuestLib.statGet(req.arguments(), e.guestLibFacts()));
+    b.put("vmx.capability.dnd_version", (e, req) -> "1 " + DND_VERSION);
+    b.put("vmx.capability.copypaste_version", (e, req) -> "1 " + DND_VERSION);
+    b.put("vmx.capability.tools_is_upgradable", (e, req) -> "1 0");
+    b.put("vmx.set_option", RpciEndpoint::setOption);
+    // Reports the tools send and expect no more than success for; kept in rpciRequests().
+    for (String report :
+        List.of(
+            "vmbackup.eventSet",
+            "deployPkg.update.state",
+            "tools.vmsupport.status",
+            "guest.log.state",
+            "guest.log.text",
+            "guest.deviceHelper.config_done",
+            "guestStore.accessEnabled")) {
+      b.put(report, (e, req) -> "1 ");
+    }
+    b.put("machine.id.get", (e, req) -> "1 " + e.commandPort.identity().machineId());
     return Map.copyOf(b);
+  }
+
+  /** The DnD and copy-paste protocol version the host offers ({@code vmx.capability.*}). */
+  static final int DND_VERSION = 4;
+
+  /**
+   * {@code vmx.set_option <option> <old> <new>} (vmware-toolbox-cmd's timesync enable and disable
+   * send {@code synctime}): the host's time synchronisation follows the new value.
+   */
+  private String setOption(RpciRequest req) {
+    String[] parts = req.arguments().trim().split(" +");
+    if (parts.length != 3 || !(parts[2].equals("0") || parts[2].equals("1"))) {
+      return "0 Invalid arguments";
+    }
+    if (!parts[0].equals("synctime")) {
+      return "0 Unknown option " + Printable.of(parts[0]);
+    }
+    commandPort.timeSync(parts[2].equals("1"));
+    return "1 ";
   }
 
   /**

@@ -22,6 +22,11 @@ import java.time.Duration;
 public record RpciRequest(
     int channelId, Duration at, String text, String command, String arguments, int length) {
 
+  /** The arguments as received: with the trailing NULs {@link #text()} leaves out. */
+  String rawArguments() {
+    return arguments + "\0".repeat(length - text.length());
+  }
+
   /** Parses raw request text (ISO-8859-1 decoded bytes). */
   static RpciRequest parse(int channelId, Duration at, String raw) {
     int end = raw.length();

@@ -31,11 +31,22 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private static final String ATR = "ATR ";
 
   private final HostTime time;
-  private final int queueLimit;
-  private final long queueBytesLimit;
-  private final boolean rejectUnsolicitedReplies;
   private final ChannelTable table;
-  private final TcloTakeover takeover;
+
+  /** The limits, the takeover, and the tools' conversation and its timings. */
+  private final HostPolicy policy;
+
+  /** Whether time synchronisation is on now (the conversation's {@code Set_Option synctime}). */
+  private final CommandPortAnswers commandPort;
+
+  /**
+   * The VMX's side of the conversation on {@code toolbox} when the policy drives it; made with the
+   * first reset reply there (or a checkpoint).
+   */
+  private ToolsConversation conversation;
+
+  /** When the tools last answered on {@code toolbox}; -1 never. */
+  private long toolsAnsweredNanos = -1;
 
   /** The power operations requested; made with the first, as most hosts have none. */
   private PowerOperations powerOperations;
@@ -61,17 +72,16 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * @param policy the limits on the queues and histories, and which TCLO channel of an application
    *     loses when a newer one claims it
    */
-  TcloEndpoint(HostTime time, HostPolicy policy, ChannelTable table) {
+  TcloEndpoint(
+      HostTime time, HostPolicy policy, ChannelTable table, CommandPortAnswers commandPort) {
     this.time = time;
+    this.policy = policy;
+    this.commandPort = commandPort;
     this.exchanges =
         History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
     this.commandsSent =
         History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
-    this.queueLimit = policy.tcloQueueLimit();
-    this.queueBytesLimit = policy.tcloQueueBytesLimit();
-    this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
     this.table = table;
-    this.takeover = policy.tcloTakeover();
   }
 
   /** The application named {@code name}, or null when the host has not met it. */
@@ -136,7 +146,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       return true;
     }
     Contest contest = new Contest(holder, session, app);
-    takeover.settle(contest);
+    policy.tcloTakeover().settle(contest);
     return contest.newerServes;
   }
 
@@ -213,7 +223,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * applications' queues together, so that the number of applications cannot multiply them.
    */
   private boolean fits(String command) {
-    return queuedCount < queueLimit && queueBytes + History.weight(command) <= queueBytesLimit;
+    return queuedCount < policy.tcloQueueLimit()
+        && queueBytes + History.weight(command) <= policy.tcloQueueBytesLimit();
   }
 
   private void add(TcloApp app, TcloCommand command, boolean first) {
@@ -229,6 +240,42 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private void removed(TcloCommand command) {
     queuedCount--;
     queueBytes -= History.weight(command.text);
+  }
+
+  /** A checkpoint: the VM was suspended and resumed. */
+  void resumed() {
+    if (policy.toolsConversation()) {
+      conversation().resumed();
+    }
+  }
+
+  /**
+   * The conversation on {@code toolbox}, made now if not before; only when the policy drives it.
+   */
+  private ToolsConversation conversation() {
+    if (conversation == null) {
+      conversation = new ToolsConversation(policy, commandPort);
+    }
+    return conversation;
+  }
+
+  /** Whether the tools answered on {@code toolbox} within the heartbeat timeout. */
+  boolean toolsRunning() {
+    return toolsAnsweredNanos >= 0
+        && time.nanos() - toolsAnsweredNanos <= policy.heartbeatTimeout().toNanos();
+  }
+
+  /** The tools answered {@code command} on their {@code toolbox} channel. */
+  private void toolsAnswered(TcloCommand command) {
+    long now = time.nanos();
+    toolsAnsweredNanos = now;
+    if (policy.toolsConversation() && command.text.equals(RESET) && command.power == null) {
+      for (String opening : conversation().opening(now)) {
+        if (fits(opening)) {
+          add(toolbox, new TcloCommand(opening, false, null), false);
+        }
+      }
+    }
   }
 
   /** Puts {@code command} at the front of every application's queue, unless it is already there. */
@@ -285,7 +332,18 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (needsReset) {
         return new TcloCommand(RESET, true, null);
       }
-      return app != null && app.active == this ? app.peek() : null;
+      if (app == null || app.active != this) {
+        return null;
+      }
+      if (app == toolbox
+          && app.peek() == null
+          && conversation != null
+          && policy.toolsConversation()
+          && conversation.pingDue(time.nanos())
+          && fits(ToolsConversation.PING)) {
+        add(toolbox, new TcloCommand(ToolsConversation.PING, false, null), false);
+      }
+      return app.peek();
     }
 
     /** The guest consumed the command offered (RECVSTATUS 1): it is now outstanding. */
@@ -311,7 +369,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
      */
     @Override
     public String refuseSend(long length) {
-      if (!rejectUnsolicitedReplies || length == 0 || outstanding != null) {
+      if (!policy.rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
         return null;
       }
       record(
@@ -367,6 +425,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
                 TcloExchange.Outcome.ANSWERED,
                 time(outstandingSinceNanos),
                 now()));
+        if (app == toolbox) {
+          toolsAnswered(c);
+        }
       } else if (message.length > 0) {
         record(
             new TcloExchange(

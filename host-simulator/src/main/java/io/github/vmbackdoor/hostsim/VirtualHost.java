@@ -81,8 +81,8 @@ public final class VirtualHost extends HostRecords {
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     this.table =
         new ChannelTable(p.channelTableSize(), c.cookieSource(), seed, time, p.idleTimeout());
-    this.tclo = new TcloEndpoint(time, p, table);
-    this.rpci = new RpciEndpoint(p, c.identity.machineId(), time, tclo);
+    this.tclo = new TcloEndpoint(time, p, table, commandPort);
+    this.rpci = new RpciEndpoint(p, commandPort, time, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
@@ -210,6 +210,7 @@ public final class VirtualHost extends HostRecords {
     synchronized (lock()) {
       messages.checkpoint();
       tclo.queueFirst(TcloEndpoint.RESET);
+      tclo.resumed();
     }
   }
 

@@ -168,12 +168,17 @@ final class ServeCommand implements Callable<Integer> {
    */
   static final Duration SERVED_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
-  /** {@code settings} with {@link #SERVED_IDLE_TIMEOUT} when they set no idle timeout. */
+  /**
+   * {@code settings} with {@link #SERVED_IDLE_TIMEOUT} when they set no idle timeout, and with the
+   * tools' conversation on: a served VM behaves like a VMX with VMware's own tools (a vm-config
+   * {@code toolsConversation=false} turns it off again).
+   */
   static HostSettings servedDefaults(HostSettings settings) {
-    HostPolicy policy = settings.policy();
-    return policy.idleTimeout().isPresent()
-        ? settings
-        : settings.withPolicy(policy.withIdleTimeout(Optional.of(SERVED_IDLE_TIMEOUT)));
+    HostPolicy policy = settings.policy().withToolsConversation(true);
+    return settings.withPolicy(
+        policy.idleTimeout().isPresent()
+            ? policy
+            : policy.withIdleTimeout(Optional.of(SERVED_IDLE_TIMEOUT)));
   }
 
   /**
