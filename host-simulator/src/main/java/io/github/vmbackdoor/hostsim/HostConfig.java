@@ -255,6 +255,26 @@ abstract class HostConfig<B extends HostConfig<B>> {
     return self();
   }
 
+  /**
+   * What eax holds when the host refuses a message call on the command port: {@link
+   * RefusalRegisters#ZERO} (the default, as a real host answers) or {@link
+   * RefusalRegisters#AS_LOADED} (the magic the guest loaded).
+   */
+  public B refusalRegisters(RefusalRegisters registers) {
+    policy = policy.withRefusalRegisters(registers);
+    return self();
+  }
+
+  /**
+   * Whether a TCLO channel whose first message was a non-empty message the host did not ask for
+   * (vmt's {@code OK ATR toolbox} right after it reopened) has its next empty ping refused, with
+   * "reset" queued for it; once per channel. Default false.
+   */
+  public B resetAfterUnsolicitedReply(boolean reset) {
+    policy = policy.withResetAfterUnsolicitedReply(reset);
+    return self();
+  }
+
   /** Close channels idle for longer than this. Default: never. */
   public B idleTimeout(Duration timeout) {
     policy = policy.withIdleTimeout(Optional.of(timeout));
