@@ -2,12 +2,12 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vmbackdoor.hostsim.PowerOperationReport;
-import io.github.vmbackdoor.hostsim.RefusalRegisters;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
