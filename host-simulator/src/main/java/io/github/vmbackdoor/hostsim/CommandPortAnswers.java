@@ -4,8 +4,11 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
 
 import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
+import io.github.vmbackdoor.hostsim.settings.RemovableDevice;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,17 +25,12 @@ import java.util.UUID;
 final class CommandPortAnswers {
 
   // The identity as given (usually the shared defaults) rather than a copy of its values, and the
-  // UUID as its two halves: an idle host holds no more than it must.
-  private final HostIdentity identity;
+  // UUID as its two halves: an idle host holds no more than it must. The guest's changes (device
+  // states, time synchronisation) make a copy.
+  private HostIdentity identity;
   private final long uuidHigh;
   private final long uuidLow;
   private final Clock clock;
-
-  /** Time synchronisation: the identity's until the guest sets it ({@code vmx.set_option}). */
-  private boolean timeSync;
-
-  /** The devices as the guest left them; the identity's until the first TOGGLEDEVICE. */
-  private List<RemovableDevice> devices;
 
   /** GETGUIOPTIONS' bit for "synchronise the guest's clock" (VMWARE_GUI_SYNC_TIME, tclodefs.h). */
   static final int GUI_SYNC_TIME = 0x400;
@@ -45,22 +43,21 @@ final class CommandPortAnswers {
     this.uuidHigh = uuid.getMostSignificantBits();
     this.uuidLow = uuid.getLeastSignificantBits();
     this.clock = clock;
-    this.devices = identity.devices();
-    this.timeSync = identity.timeSync();
   }
 
   /** Whether time synchronisation is on now. */
   boolean timeSync() {
-    return timeSync;
+    return identity.timeSync();
   }
 
+  /** The guest turned time synchronisation on or off ({@code vmx.set_option synctime}). */
   void timeSync(boolean on) {
-    timeSync = on;
+    identity = identity.withTimeSync(on);
   }
 
   /** The devices and their states now. */
   List<RemovableDevice> devices() {
-    return devices;
+    return identity.devices();
   }
 
   HostIdentity identity() {
@@ -100,7 +97,7 @@ final class CommandPortAnswers {
       }
       case GETTIMEFULL -> timeFull(r).build();
       case GETTIMEFULL_WITH_LAG -> timeFull(r).edi(id.interruptLagMicros()).build();
-      case GETGUIOPTIONS -> r.withEax(timeSync ? GUI_SYNC_TIME : 0);
+      case GETGUIOPTIONS -> r.withEax(id.timeSync() ? GUI_SYNC_TIME : 0);
       case GETDEVICELISTELEMENT -> deviceListElement(r);
       case TOGGLEDEVICE -> toggleDevice(r);
       default -> null;
@@ -125,10 +122,11 @@ final class CommandPortAnswers {
   private Registers deviceListElement(Registers r) {
     int id = r.ebx() >>> 16;
     int offset = r.ebx() & 0xFFFF;
-    if (id >= devices.size() || offset % 4 != 0 || offset >= RemovableDevice.RECORD_BYTES) {
-      return r.toBuilder().eax(0).build();
+    List<RemovableDevice> devices = identity.devices();
+    if (id >= devices.size() || offset % 4 != 0 || offset >= RD_INFO_BYTES) {
+      return r.withEax(0);
     }
-    byte[] record = devices.get(id).record(id);
+    byte[] record = rdInfo(devices.get(id), id);
     int word =
         (record[offset] & 0xFF)
             | (record[offset + 1] & 0xFF) << 8
@@ -137,18 +135,35 @@ final class CommandPortAnswers {
     return r.toBuilder().eax(1).ebx(word).build();
   }
 
+  /** The bytes of one {@code RD_Info} (removable_device.h): name[32], uint32 uid, Bool enabled. */
+  private static final int RD_INFO_BYTES = 40;
+
+  /** The {@code RD_Info} of {@code device} with {@code uid}, as the guest reads it. */
+  private static byte[] rdInfo(RemovableDevice device, int uid) {
+    byte[] r = new byte[RD_INFO_BYTES];
+    byte[] n = device.name().getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(n, 0, r, 0, n.length);
+    r[32] = (byte) uid;
+    r[33] = (byte) (uid >>> 8);
+    r[34] = (byte) (uid >>> 16);
+    r[35] = (byte) (uid >>> 24);
+    r[36] = (byte) (device.enabled() ? 1 : 0);
+    return r;
+  }
+
   /**
    * TOGGLEDEVICE: ebx = connect bit (bit 31) | device id; the device takes that state and eax = 1,
    * or eax = 0 for no such device (toolboxcmd-devices.c, {@code SetDeviceState}).
    */
   private Registers toggleDevice(Registers r) {
     int id = r.ebx() & 0x7FFF_FFFF;
+    List<RemovableDevice> devices = identity.devices();
     if (id >= devices.size()) {
       return r.withEax(0);
     }
     List<RemovableDevice> changed = new ArrayList<>(devices);
     changed.set(id, devices.get(id).withEnabled((r.ebx() & TOGGLE_CONNECT) != 0));
-    devices = List.copyOf(changed);
+    identity = identity.withDevices(changed);
     return r.withEax(1);
   }
 

@@ -1,6 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
-import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.internal.Printable;
+import io.github.vmbackdoor.hostsim.settings.GuestApiValues;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,77 +60,24 @@ final class GuestLib {
     }
   }
 
-  /** One statistic of guestlibV3.x: its id, name and encoding. */
-  private record Stat(int id, String name, Kind kind) {}
-
   private static final Kind U32 = new Uint32();
   private static final Kind U64 = new Uint64();
   private static final Kind EMPTY = new Empty();
 
-  /** The statistics of guestlibV3.x in id order, 1 to 38. */
-  private static final ImmutableList<Stat> STATS =
-      ImmutableList.of(
-          new Stat(1, "cpuReservationMHz", U32),
-          new Stat(2, "cpuLimitMHz", U32),
-          new Stat(3, "cpuShares", U32),
-          new Stat(4, "cpuUsedMs", U64),
-          new Stat(5, "hostMHz", U32),
-          new Stat(6, "memReservationMB", U32),
-          new Stat(7, "memLimitMB", U32),
-          new Stat(8, "memShares", U32),
-          new Stat(9, "memMappedMB", U32),
-          new Stat(10, "memActiveMB", U32),
-          new Stat(11, "memOverheadMB", U32),
-          new Stat(12, "memBalloonedMB", U32),
-          new Stat(13, "memSwappedMB", U32),
-          new Stat(14, "memSharedMB", U32),
-          new Stat(15, "memSharedSavedMB", U32),
-          new Stat(16, "memUsedMB", U32),
-          new Stat(17, "elapsedMs", U64),
-          new Stat(18, "resourcePoolPath", EMPTY),
-          new Stat(19, "cpuStolenMs", U64),
-          new Stat(20, "memTargetSizeMB", U64),
-          new Stat(21, "hostCpuNumCores", U32),
-          new Stat(22, "hostCpuUsedMs", U64),
-          new Stat(23, "hostMemSwappedMB", U64),
-          new Stat(24, "hostMemSharedMB", U64),
-          new Stat(25, "hostMemUsedMB", U64),
-          new Stat(26, "hostMemPhysMB", U64),
-          new Stat(27, "hostMemPhysFreeMB", U64),
-          new Stat(28, "hostMemKernOvhdMB", U64),
-          new Stat(29, "hostMemMappedMB", U64),
-          new Stat(30, "hostMemUnmappedMB", U64),
-          new Stat(31, "memZippedMB", U32),
-          new Stat(32, "memZipSavedMB", U32),
-          new Stat(33, "memLLSwappedMB", U32),
-          new Stat(34, "memSwapTargetMB", U32),
-          new Stat(35, "memBalloonTargetMB", U32),
-          new Stat(36, "memBalloonMaxMB", U32),
-          new Stat(37, "resourcePoolPathLong", EMPTY),
-          new Stat(38, "memShares64", U64));
+  /**
+   * The encoding of each statistic, in id order from 1 ({@link GuestApiValues#STATISTICS} names
+   * them): guestlibV3.x's union arms.
+   */
+  private static final Kind[] KINDS = {
+    U32, U32, U32, U64, U32, U32, U32, U32, U32, U32, U32, U32, U32, U32, U32, U32, U64, EMPTY,
+    U64, U64, U32, U64, U64, U64, U64, U64, U64, U64, U64, U64, U32, U32, U32, U32, U32, U32,
+    EMPTY, U64
+  };
 
-  /** The session id's name among the values. */
-  static final String SESSION_ID = "sessionId";
+  private static final String SESSION_ID = GuestApiValues.SESSION_ID;
 
   /** Unlimited, as a 32-bit limit reads. */
   private static final long UNLIMITED = 0xFFFF_FFFFL;
-
-  /** Whether a value of this name may be given. */
-  static boolean isSettable(String name) {
-    return name.equals(SESSION_ID) || settableNames().contains(name);
-  }
-
-  /** The names a value may be given under: the numeric statistics and {@code sessionId}. */
-  static List<String> settableNames() {
-    List<String> l = new ArrayList<>();
-    l.add(SESSION_ID);
-    for (Stat s : STATS) {
-      if (!(s.kind instanceof Empty)) {
-        l.add(s.name);
-      }
-    }
-    return l;
-  }
 
   /** What the host knows when it answers: the values given, its identity, UUID and time. */
   record Facts(GuestApiValues given, HostIdentity identity, UUID uuid, Duration elapsed) {
@@ -166,11 +115,11 @@ final class GuestLib {
       // v3 and later hosts name the highest version they support (vmGuestLib.c).
       return ("0 " + VERSION).getBytes(StandardCharsets.ISO_8859_1);
     }
-    ByteBuffer xdr = ByteBuffer.allocate(4 + STATS.size() * 16);
-    xdr.putInt(STATS.size());
-    for (Stat s : STATS) {
-      xdr.putInt(s.id);
-      s.kind.encode(xdr, facts.value(s.name));
+    ByteBuffer xdr = ByteBuffer.allocate(4 + KINDS.length * 16);
+    xdr.putInt(KINDS.length);
+    for (int i = 0; i < KINDS.length; i++) {
+      xdr.putInt(i + 1);
+      KINDS[i].encode(xdr, facts.value(GuestApiValues.STATISTICS.get(i)));
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("1 ".getBytes(StandardCharsets.ISO_8859_1));
@@ -194,8 +143,8 @@ final class GuestLib {
     }
     List<String> names = new ArrayList<>();
     if (stat.isEmpty()) {
-      names.addAll(settableNames());
-    } else if (isSettable(stat)) {
+      names.addAll(GuestApiValues.NAMES);
+    } else if (GuestApiValues.NAMES.contains(stat)) {
       names.add(stat);
     } else {
       return "0 Unknown stat: " + Printable.of(stat);

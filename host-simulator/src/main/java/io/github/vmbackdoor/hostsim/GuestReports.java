@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.google.common.collect.ImmutableList;
 import com.google.common.net.InetAddresses;
+import io.github.vmbackdoor.hostsim.record.GuestInfo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

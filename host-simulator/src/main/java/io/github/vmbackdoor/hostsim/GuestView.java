@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.record.GuestInfo;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -3,6 +3,12 @@ package io.github.vmbackdoor.hostsim;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -304,6 +310,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     /** Whether the channel still owes the guest its first "reset". */
     private boolean needsReset = true;
 
+    /**
+     * Whether the channel's next empty ping is to be refused, with "reset" queued: its first
+     * message was a reply nobody asked for and the host resets after one ({@link
+     * HostPolicy#resetAfterUnsolicitedReply()}).
+     */
+    private boolean owesPingRefusal;
+
     /** The command delivered and not yet answered, and since when. */
     private TcloCommand outstanding;
 
@@ -364,11 +377,21 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
 
     /**
-     * Refuses a SENDSIZE of a reply nobody asked for when the policy says reject; records the
-     * refusal.
+     * Refuses the first empty ping after an unsolicited first message when the host resets after
+     * one (queueing "reset"), and a SENDSIZE of a reply nobody asked for when the policy says
+     * reject (recording the refusal).
      */
     @Override
     public String refuseSend(long length) {
+      if (length == 0 && owesPingRefusal) {
+        owesPingRefusal = false;
+        if (app != null && app.active == this) {
+          queueFirst(app, RESET);
+        } else {
+          needsReset = true;
+        }
+        return "ping refused after an unsolicited reply; reset queued";
+      }
       if (!policy.rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
         return null;
       }
@@ -390,6 +413,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     @Override
     public String message(byte[] message) {
       String text = new String(message, StandardCharsets.ISO_8859_1);
+      boolean first = !heardFrom;
       heardFrom = true;
       if (outstanding != null) {
         TcloCommand c = outstanding;
@@ -429,6 +453,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
           toolsAnswered(c);
         }
       } else if (message.length > 0) {
+        owesPingRefusal = first && policy.resetAfterUnsolicitedReply();
         record(
             new TcloExchange(
                 channel.id,

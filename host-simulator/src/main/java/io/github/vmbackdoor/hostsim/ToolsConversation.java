@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.settings.RemovableDevice;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

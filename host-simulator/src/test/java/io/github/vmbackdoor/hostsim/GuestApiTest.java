@@ -4,6 +4,8 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.hostsim.settings.GuestApiValues;
+import io.github.vmbackdoor.hostsim.settings.HostProfile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,8 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.hostsim.record.GuestInfo;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -3,6 +3,9 @@ package io.github.vmbackdoor.hostsim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.record.GuestInfo;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;

@@ -4,8 +4,8 @@ import com.google.common.base.Splitter;
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.RpciRequest;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
@@ -97,6 +97,7 @@ final class AdminRoutes {
             new Route(HttpMethod.POST, "/vms/{vm}/events", this::events),
             new Route(
                 HttpMethod.GET, "/vms/{vm}/guestinfo", x -> Reply.ok(vm(x).host().guestInfo())),
+            new Route(HttpMethod.GET, "/vms/{vm}/guest", x -> Reply.ok(vm(x).host().guest())),
             new Route(HttpMethod.GET, "/vms/{vm}/guestinfo/{key}", this::getGuestInfo),
             new Route(HttpMethod.PUT, "/vms/{vm}/guestinfo/{key}", this::putGuestInfo),
             new Route(

@@ -2,12 +2,12 @@ package io.github.vmbackdoor.hostsim.admin;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.TraceWriter;
-import io.github.vmbackdoor.hostsim.CallRecord;
-import io.github.vmbackdoor.hostsim.ChannelInfo;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.KebabCase;
-import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +17,10 @@ final class Views {
 
   private Views() {}
 
-  /** A VM: identity, counters, channels, the installed faults, the TCLO queue. */
+  /**
+   * A VM: identity, counters, channels, the installed faults, the TCLO queue, and the guest as
+   * vSphere's {@code GuestInfo} names it.
+   */
   record Vm(
       String name,
       String uuid,
@@ -28,7 +31,8 @@ final class Views {
       Integer activeTcloChannel,
       List<String> pendingTclo,
       List<String> faults,
-      List<Channel> channels) {
+      List<Channel> channels,
+      io.github.vmbackdoor.hostsim.record.GuestInfo guest) {
 
     static Vm of(ServedVm vm) {
       ServedVm.Life life = vm.life();
@@ -44,7 +48,8 @@ final class Views {
                   h.activeTcloChannel().orElse(null),
                   h.pendingTcloCommands(),
                   life.faults.keySet().stream().sorted().toList(),
-                  h.channels().stream().map(Channel::of).toList()));
+                  h.channels().stream().map(Channel::of).toList(),
+                  h.guest()));
     }
   }
 

@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.HostAndPort;
-import io.github.vmbackdoor.hostsim.Durations;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       CtlCommand.Fault.class,
       CtlCommand.Tclo.class,
       CtlCommand.GuestInfo.class,
+      CtlCommand.Guest.class,
       CtlCommand.Calls.class,
       CtlCommand.Rpci.class,
       CtlCommand.Take.class,
@@ -216,6 +217,21 @@ final class CtlCommand implements Callable<Integer> {
     public Integer call() {
       String path = vmPath(vm) + "/guestinfo/" + AdminClient.segment(key);
       return value == null ? ctl.send(spec, "GET", path, null) : ctl.send(spec, "PUT", path, value);
+    }
+  }
+
+  @Command(
+      name = "guest",
+      description =
+          "Prints the host's view of the guest, named as vSphere's GuestInfo: tools running,"
+              + " version, OS, host name, IP addresses, disks.")
+  static final class Guest extends Verb {
+    @Parameters(index = "0", paramLabel = "VM")
+    String vm;
+
+    @Override
+    public Integer call() {
+      return ctl.send(spec, "GET", vmPath(vm) + "/guest", null);
     }
   }
 

@@ -2,15 +2,16 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.HostIdentity;
-import io.github.vmbackdoor.hostsim.HostPolicy;
-import io.github.vmbackdoor.hostsim.HostSetting;
-import io.github.vmbackdoor.hostsim.HostSettings;
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.TcloTakeover;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
@@ -225,7 +226,7 @@ public final class Scenario {
    * {@code serve --scenario} and the JUnit extension do to the host they run the scenario on.
    */
   public VirtualHost.Builder configure(VirtualHost.Builder builder) {
-    return host.applyTo(builder.seed(seed));
+    return builder.seed(seed).settings(host);
   }
 
   @Override
@@ -340,6 +341,21 @@ public final class Scenario {
     /** Whether the host rejects unsolicited TCLO replies. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean value) {
       return policy(host.policy().withRejectUnsolicitedTcloReplies(value));
+    }
+
+    /**
+     * What eax holds when the host refuses a message call. Default {@link RefusalRegisters#ZERO}.
+     */
+    public Builder refusalRegisters(RefusalRegisters value) {
+      return policy(host.policy().withRefusalRegisters(value));
+    }
+
+    /**
+     * Whether a TCLO channel whose first message was an unsolicited reply has its next empty ping
+     * refused, with "reset" queued. Default false.
+     */
+    public Builder resetAfterUnsolicitedReply(boolean value) {
+      return policy(host.policy().withResetAfterUnsolicitedReply(value));
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */

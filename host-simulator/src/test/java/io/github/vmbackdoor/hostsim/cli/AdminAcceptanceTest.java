@@ -95,6 +95,40 @@ class AdminAcceptanceTest {
   }
 
   @Test
+  void theGuestViewShowsWhatTheGuestReportedInTheApiAndCtl() throws Exception {
+    try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
+      HostAndPort admin = serve.admin();
+      try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+        RpciClient rpci = RpciClient.create(guest);
+        assertThat(rpci.setGuestInfo(1, "web-01").isSuccess()).isTrue();
+        assertThat(rpci.setGuestInfo(5, "Ubuntu 22.04.2 LTS").isSuccess()).isTrue();
+        assertThat(rpci.setToolsVersion(12352, 4).isSuccess()).isTrue();
+      }
+      JsonNode view = call(admin, "GET", "/vms/vm1/guest", null, 200);
+      assertThat(view.get("hostName").asText()).isEqualTo("web-01");
+      assertThat(view.get("guestFullName").asText()).isEqualTo("Ubuntu 22.04.2 LTS");
+      assertThat(view.get("toolsVersion").asText()).isEqualTo("12352");
+      assertThat(view.get("toolsRunningStatus").asText()).isEqualTo("guestToolsNotRunning");
+      assertThat(call(admin, "GET", "/vms/vm1", null, 200).get("guest")).isEqualTo(view);
+
+      java.io.StringWriter out = new java.io.StringWriter();
+      java.io.StringWriter err = new java.io.StringWriter();
+      int code =
+          Main.run(
+              new java.io.PrintWriter(out),
+              new java.io.PrintWriter(err),
+              new ServeCommand(),
+              "ctl",
+              "--admin",
+              admin.toString(),
+              "guest",
+              "vm1");
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(JSON.readTree(out.toString())).isEqualTo(view);
+    }
+  }
+
+  @Test
   void takeWaitsForARequestThatComesLater() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();

@@ -1,10 +1,10 @@
 package io.github.vmbackdoor.hostsim.server;
 
-import io.github.vmbackdoor.hostsim.ConnectionPolicy;
-import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.ToolsConversationTest;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
+import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import org.junit.jupiter.api.Test;
 
 /**
