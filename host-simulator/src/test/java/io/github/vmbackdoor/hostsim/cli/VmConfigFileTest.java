@@ -8,6 +8,7 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
 import java.util.Map;
@@ -40,6 +41,19 @@ class VmConfigFileTest {
     assertThat(host.expireIdleChannels()).isZero();
     simulation.advance(Duration.ofMillis(1));
     assertThat(host.expireIdleChannels()).isEqualTo(1);
+  }
+
+  @Test
+  void serveDrivesTheToolsConversationUnlessAVmSaysNot() {
+    HostSettings served = ServeCommand.servedDefaults(HostSettings.DEFAULTS);
+    assertThat(HostSettings.DEFAULTS.policy().toolsConversation()).isFalse();
+    assertThat(served.policy().toolsConversation()).isTrue();
+    Map<String, VmConfigFile.Vm> vms =
+        parse("vm.quiet.toolsConversation", "false", "vm.older.profile", "esxi-older");
+    assertThat(vms.get("quiet").settings(served).policy().toolsConversation()).isFalse();
+    HostSettings older = vms.get("older").settings(served);
+    assertThat(older.policy().toolsConversation()).isTrue();
+    assertThat(older.identity().hardwareVersion()).isEqualTo(11);
   }
 
   @Test
