@@ -46,6 +46,8 @@ final class FailureDiagnosis {
     section(b, "TCLO exchanges", exchanges, exchanges.size(), FailureDiagnosis::tclo);
     List<String> events = vm.scenarioEventsRan();
     section(b, "scenario events that ran", events, events.size(), e -> e);
+    List<String> programs = vm.programsRan();
+    section(b, "programs run under the trap", programs, programs.size(), p -> p);
     return b.toString();
   }
 

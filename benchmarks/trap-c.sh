@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The trap benchmark (figure 9 of docs/benchmarks.md): builds benchmarks/src/main/c/trapbench.c
+# with the system's cc, starts `vmbackdoor serve`, and runs trapbench under the trap against it
+# with `vmbackdoor guest --connect`: a trapped GETVERSION beside an untrapped wire GETVERSION to the
+# same serve, call by call, in the same run. Skipped, with a message, where there is no C compiler
+# or the machine cannot trap. Needs host-simulator/target/vmbackdoor.jar (run-all.sh builds it).
+# Arguments: [trials] [calls].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cc_cmd=${CC:-cc}
+if ! command -v "$cc_cmd" > /dev/null; then
+  echo "trap-c: no C compiler ($cc_cmd) found, skipped"
+  exit 0
+fi
+mkdir -p benchmarks/target
+"$cc_cmd" -O2 -o benchmarks/target/trapbench benchmarks/src/main/c/trapbench.c -lm
+log=$(mktemp)
+java -jar host-simulator/target/vmbackdoor.jar serve --port 0 > "$log" 2>&1 &
+serve=$!
+trap 'kill "$serve" 2> /dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 300); do
+  grep -q '^listening on' "$log" && break
+  sleep 0.1
+done
+address=$(sed -n 's/^listening on \(.*\)$/\1/p' "$log" | head -n 1)
+if [ -z "$address" ]; then
+  echo "trap-c: serve did not start:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+echo "serve at $address"
+status=0
+java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" -- \
+  benchmarks/target/trapbench "${address%:*}" "${address##*:}" vm1 "${1:-10}" "${2:-20000}" || status=$?
+if [ "$status" -eq 125 ]; then
+  echo "trap-c: this machine cannot trap (the line above says why), skipped"
+  exit 0
+fi
+exit "$status"
