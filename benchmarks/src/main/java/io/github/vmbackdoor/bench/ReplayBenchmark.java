@@ -7,7 +7,7 @@ import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.core.TraceWriter;
-import io.github.vmbackdoor.hostsim.Simulation;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.bench;
 
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.Simulation;
-import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.time.Simulation;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;

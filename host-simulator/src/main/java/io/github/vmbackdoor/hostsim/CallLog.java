@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.zip.CRC32;

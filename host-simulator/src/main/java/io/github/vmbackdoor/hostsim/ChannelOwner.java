@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 

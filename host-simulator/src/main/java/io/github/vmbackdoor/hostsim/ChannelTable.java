@@ -1,6 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

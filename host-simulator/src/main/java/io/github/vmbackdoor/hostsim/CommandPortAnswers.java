@@ -4,6 +4,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
 
 import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Clock;

@@ -1,6 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.FaultHit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,6 +1,9 @@
 package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.fault.FaultAction;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import java.time.Duration;
 
 /**

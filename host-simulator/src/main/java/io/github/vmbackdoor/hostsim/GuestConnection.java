@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
 import java.time.Duration;
 
 /**

@@ -8,6 +8,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 
 /**
  * The high-bandwidth port (0x5659) of a host's message server: one {@code rep outsb} moves a whole

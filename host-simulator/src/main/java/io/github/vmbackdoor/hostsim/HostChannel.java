@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+
 /** The host's state for one occupied slot of the channel table. Guarded by the host's lock. */
 final class HostChannel {
   final int id;

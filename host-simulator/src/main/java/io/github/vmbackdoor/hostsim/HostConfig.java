@@ -3,6 +3,11 @@ package io.github.vmbackdoor.hostsim;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -81,6 +86,13 @@ abstract class HostConfig<B extends HostConfig<B>> {
   public B identity(HostIdentity identity) {
     this.identity = Preconditions.checkNotNull(identity);
     return self();
+  }
+
+  /**
+   * Sets the host's policy and identity together, as scenario files and vm-config files give them.
+   */
+  public B settings(HostSettings settings) {
+    return policy(settings.policy()).identity(settings.identity());
   }
 
   /** The BIOS UUID (GETUUID). Default: drawn from the seed. */

@@ -1,5 +1,10 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.record.CallRecord;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
 import io.github.vmbackdoor.rpc.GuestInfoKey;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;

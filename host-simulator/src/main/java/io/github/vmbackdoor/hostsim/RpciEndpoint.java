@@ -2,6 +2,8 @@ package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

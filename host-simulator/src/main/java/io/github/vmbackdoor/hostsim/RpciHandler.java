@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
+
 /**
  * Answers one RPCI command on the host side.
  *

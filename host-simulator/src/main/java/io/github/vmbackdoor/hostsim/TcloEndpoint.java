@@ -3,6 +3,12 @@ package io.github.vmbackdoor.hostsim;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 
 import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

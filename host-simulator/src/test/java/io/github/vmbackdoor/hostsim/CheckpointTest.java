@@ -11,6 +11,8 @@ import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;

@@ -11,6 +11,8 @@ import io.github.vmbackdoor.core.HostHz;
 import io.github.vmbackdoor.core.HostTime;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;

@@ -8,6 +8,8 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -7,6 +7,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.FaultAction;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

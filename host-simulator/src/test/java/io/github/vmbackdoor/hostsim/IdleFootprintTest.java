@@ -3,6 +3,9 @@ package io.github.vmbackdoor.hostsim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.time.Simulation;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;

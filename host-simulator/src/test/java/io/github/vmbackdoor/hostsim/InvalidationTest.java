@@ -16,6 +16,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

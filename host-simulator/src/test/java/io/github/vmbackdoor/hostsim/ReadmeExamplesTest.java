@@ -7,6 +7,8 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.hostsim.time.Simulation;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.RpciReply;
@@ -53,7 +55,7 @@ class ReadmeExamplesTest {
     VirtualHost host = VirtualHost.builder().simulation(sim).channelTableSize(8).build();
     RpciClient rpci = RpciClient.create(host.backdoor());
     host.installFault(
-        io.github.vmbackdoor.hostsim.Fault.builder()
+        io.github.vmbackdoor.hostsim.fault.Fault.builder()
             .protocol(BackdoorProtocol.PROTOCOL_RPCI)
             .step(MessageException.Step.RECV_HB)
             .nth(1)

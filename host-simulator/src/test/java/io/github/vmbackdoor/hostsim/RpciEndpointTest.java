@@ -4,6 +4,8 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -5,6 +5,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

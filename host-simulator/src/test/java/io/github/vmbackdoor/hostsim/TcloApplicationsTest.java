@@ -2,6 +2,8 @@ package io.github.vmbackdoor.hostsim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import java.util.ArrayList;

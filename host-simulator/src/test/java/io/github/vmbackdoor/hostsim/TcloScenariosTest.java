@@ -4,6 +4,8 @@ import static io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios.TROUBLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;

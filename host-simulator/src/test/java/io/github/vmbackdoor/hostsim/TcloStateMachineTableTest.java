@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;

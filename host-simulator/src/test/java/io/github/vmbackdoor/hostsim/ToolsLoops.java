@@ -3,6 +3,9 @@ package io.github.vmbackdoor.hostsim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
+import io.github.vmbackdoor.hostsim.time.Simulation;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloHealth;
 import io.github.vmbackdoor.rpc.TcloListener;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.junit.SimulatedVm;
 import io.github.vmbackdoor.hostsim.junit.VmDiagnosis;
 import io.github.vmbackdoor.hostsim.junit.VmExtension;

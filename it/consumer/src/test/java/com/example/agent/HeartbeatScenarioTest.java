@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.CommandPort;
-import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.junit.SimulatedVm;
 import io.github.vmbackdoor.hostsim.junit.VmSimulator;

@@ -2,12 +2,12 @@ package io.github.vmbackdoor.hostsim.admin;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.TraceWriter;
-import io.github.vmbackdoor.hostsim.CallRecord;
-import io.github.vmbackdoor.hostsim.ChannelInfo;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.KebabCase;
-import io.github.vmbackdoor.hostsim.RpciRequest;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

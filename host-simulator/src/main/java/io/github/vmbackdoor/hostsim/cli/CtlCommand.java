@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.HostAndPort;
-import io.github.vmbackdoor.hostsim.Durations;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.github.vmbackdoor.hostsim.cli;
 
 import com.google.common.net.HostAndPort;
-import io.github.vmbackdoor.hostsim.VmName;
 import io.github.vmbackdoor.hostsim.guest.GuestProcess;
 import io.github.vmbackdoor.hostsim.guest.GuestRun;
 import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.github.vmbackdoor.hostsim.KebabCase;
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.logimport.LogImport;
 import io.github.vmbackdoor.hostsim.logimport.Verification;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;

@@ -1,6 +1,6 @@
 package io.github.vmbackdoor.hostsim.cli;
 
-import io.github.vmbackdoor.hostsim.Durations;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;

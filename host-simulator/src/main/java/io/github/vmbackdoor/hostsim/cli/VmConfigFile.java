@@ -1,10 +1,10 @@
 package io.github.vmbackdoor.hostsim.cli;
 
 import com.google.common.collect.ImmutableMap;
-import io.github.vmbackdoor.hostsim.HostSetting;
-import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -68,7 +68,7 @@ final class VmConfigFile {
 
     /** A host of {@code builder} with {@code base} and this VM's settings, and its guestinfo. */
     VirtualHost build(VirtualHost.Builder builder, HostSettings base) {
-      VirtualHost host = settings(base).applyTo(builder).build();
+      VirtualHost host = builder.settings(settings(base)).build();
       guestInfo.forEach(host::putGuestInfo);
       return host;
     }

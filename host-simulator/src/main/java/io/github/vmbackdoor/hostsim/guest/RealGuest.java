@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.guest;
 
 import com.google.common.base.Preconditions;
 import com.google.common.net.HostAndPort;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -1,12 +1,12 @@
 package io.github.vmbackdoor.hostsim.junit;
 
-import io.github.vmbackdoor.hostsim.CallRecord;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.FaultHit;
-import io.github.vmbackdoor.hostsim.RpciRequest;
-import io.github.vmbackdoor.hostsim.TcloExchange;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.FaultHit;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.net.InetSocketAddress;
 import java.util.Map;

@@ -5,7 +5,7 @@ public enum Transport {
   /**
    * Guest calls go straight to {@link io.github.vmbackdoor.hostsim.VirtualHost#backdoor()} on the
    * calling thread. Guest ticks run as events of the test's {@link
-   * io.github.vmbackdoor.hostsim.Simulation}, and waits are measured in virtual time.
+   * io.github.vmbackdoor.hostsim.time.Simulation}, and waits are measured in virtual time.
    */
   IN_PROCESS,
   /**

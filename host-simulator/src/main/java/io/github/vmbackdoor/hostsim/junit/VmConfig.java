@@ -1,11 +1,11 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import com.google.common.base.Preconditions;
-import io.github.vmbackdoor.hostsim.HostPolicy;
-import io.github.vmbackdoor.hostsim.HostSettings;
 import io.github.vmbackdoor.hostsim.VirtualHost;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.io.IOException;

@@ -6,16 +6,16 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.RpciRequest;
-import io.github.vmbackdoor.hostsim.Simulation;
-import io.github.vmbackdoor.hostsim.SimulationTickScheduler;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.guest.GuestRun;
 import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.hostsim.time.Simulation;
+import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
@@ -100,7 +100,7 @@ public final class VmSimulator {
     this.config = config;
     this.simulation = Simulation.create(config.seed());
     VirtualHost.Builder builder =
-        config.host().applyTo(VirtualHost.builder().simulation(simulation).seed(config.seed()));
+        VirtualHost.builder().simulation(simulation).seed(config.seed()).settings(config.host());
     if (server != null) {
       // reachable over TCP: cookies nobody can compute from the seed
       builder.secureCookies();

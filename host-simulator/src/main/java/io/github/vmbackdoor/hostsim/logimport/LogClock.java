@@ -103,7 +103,7 @@ final class LogClock {
               + ": stamped "
               + String.format(java.util.Locale.ROOT, "%.0f", rel)
               + " s after the first host event; a log may span at most "
-              + io.github.vmbackdoor.hostsim.Durations.format(MAX_DISTANCE)
+              + io.github.vmbackdoor.hostsim.internal.Durations.format(MAX_DISTANCE)
               + " (the longest scenario, with its tail)");
     }
     return FIRST_EVENT.plusNanos(Math.round(rel * 1e9));

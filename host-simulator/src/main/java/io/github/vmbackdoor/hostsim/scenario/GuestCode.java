@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
 import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.hostsim.Simulation;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.TcloListener;
 
 /**

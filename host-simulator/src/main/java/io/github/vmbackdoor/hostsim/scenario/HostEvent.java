@@ -2,10 +2,10 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.KebabCase;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.util.List;
 import java.util.Map;

@@ -2,15 +2,15 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.Fault;
-import io.github.vmbackdoor.hostsim.HostIdentity;
-import io.github.vmbackdoor.hostsim.HostPolicy;
-import io.github.vmbackdoor.hostsim.HostSetting;
-import io.github.vmbackdoor.hostsim.HostSettings;
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.TcloTakeover;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.io.IOException;
@@ -225,7 +225,7 @@ public final class Scenario {
    * {@code serve --scenario} and the JUnit extension do to the host they run the scenario on.
    */
   public VirtualHost.Builder configure(VirtualHost.Builder builder) {
-    return host.applyTo(builder.seed(seed));
+    return builder.seed(seed).settings(host);
   }
 
   @Override

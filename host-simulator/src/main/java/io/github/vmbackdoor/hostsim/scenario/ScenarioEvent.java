@@ -2,8 +2,8 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import io.github.vmbackdoor.hostsim.Fault;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
-import io.github.vmbackdoor.hostsim.Durations;
-import io.github.vmbackdoor.hostsim.FaultAction;
+import io.github.vmbackdoor.hostsim.fault.FaultAction;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.IntFunction;

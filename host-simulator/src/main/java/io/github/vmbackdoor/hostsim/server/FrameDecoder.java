@@ -2,7 +2,7 @@ package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;

@@ -7,7 +7,7 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -3,7 +3,7 @@ package io.github.vmbackdoor.hostsim.server;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
-import io.github.vmbackdoor.hostsim.VmName;
+import io.github.vmbackdoor.hostsim.internal.VmName;
 
 /**
  * Constants of the simulator's wire protocol, version 1 ({@code docs/wire-protocol.md}).

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
-import io.github.vmbackdoor.hostsim.ChannelInfo;
-import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;

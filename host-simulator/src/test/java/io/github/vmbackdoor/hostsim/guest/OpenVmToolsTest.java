@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
-import io.github.vmbackdoor.hostsim.ChannelInfo;
-import io.github.vmbackdoor.hostsim.Fault;
+import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.junit.Transport;
 import io.github.vmbackdoor.hostsim.junit.VmExtension;
 import io.github.vmbackdoor.hostsim.junit.VmSimulator;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
-import io.github.vmbackdoor.hostsim.TcloExchange;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloResult;
 import io.github.vmbackdoor.rpc.ToolsService;

@@ -21,10 +21,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
-import io.github.vmbackdoor.hostsim.Invalidation;
-import io.github.vmbackdoor.hostsim.RpciRequest;
-import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.record.RpciRequest;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;

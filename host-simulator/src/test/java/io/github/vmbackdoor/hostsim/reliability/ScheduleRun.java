@@ -7,10 +7,10 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
-import io.github.vmbackdoor.hostsim.ChannelInfo;
-import io.github.vmbackdoor.hostsim.PowerOperationReport;
-import io.github.vmbackdoor.hostsim.Simulation;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.record.PowerOperationReport;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloMachines;

@@ -2,13 +2,13 @@ package io.github.vmbackdoor.hostsim.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vmbackdoor.hostsim.ConnectionPolicy;
-import io.github.vmbackdoor.hostsim.Simulation;
-import io.github.vmbackdoor.hostsim.TcloExchange;
-import io.github.vmbackdoor.hostsim.TcloTakeover;
 import io.github.vmbackdoor.hostsim.ToolsLoops;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
+import io.github.vmbackdoor.hostsim.record.TcloExchange;
+import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
+import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,0 +1,457 @@
+package io.github.vmbackdoor.hostsim.settings;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import io.github.vmbackdoor.core.VmxVersion;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.internal.Printable;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * One named setting of a host, and the table of all of them ({@link #ALL}). The table is the one
+ * place that names the host's settings in text: scenario files read and write it ({@code host NAME
+ * VALUE}), vm-config files read it ({@code vm.<vm>.NAME=VALUE}), {@code serve --help} lists it, and
+ * docs/vm-config.md and docs/scenario-format.md document exactly these names. A name is the one of
+ * the Java API ({@link HostPolicy}, {@link HostIdentity}, {@link
+ * io.github.vmbackdoor.hostsim.VirtualHost.Builder}).
+ *
+ * <p>A few settings were spelled differently before; those spellings are still read, as deprecated
+ * {@link #aliases()}, and written under the one name.
+ */
+public final class HostSetting {
+
+  private static final String BOOLEAN = "true or false";
+  private static final String COUNT = "0 or more";
+  private static final String BYTES = "0 or more bytes";
+  private static final String NEVER = "never";
+  private static final String FROM_SEED = "from-seed";
+  private static final Part<HostPolicy> POLICY =
+      new Part<>(HostSettings::policy, HostSettings::withPolicy);
+  private static final Part<HostIdentity> IDENTITY =
+      new Part<>(HostSettings::identity, HostSettings::withIdentity);
+
+  /** Every host setting: policies first, then identity, in the order scenario files write them. */
+  public static final ImmutableList<HostSetting> ALL =
+      ImmutableList.of(
+          of(
+              POLICY,
+              "channelTableSize",
+              List.of("channels"),
+              "1 to 65536",
+              "channel table size: 128 like current hosts, 8 like old ones",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::channelTableSize,
+              HostPolicy::withChannelTableSize),
+          of(
+              POLICY,
+              "rejectUnsolicitedTcloReplies",
+              List.of("rejectUnsolicitedReplies", "reject-unsolicited-replies"),
+              BOOLEAN,
+              "a TCLO reply with no command outstanding is refused at its SENDSIZE",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::rejectUnsolicitedTcloReplies,
+              HostPolicy::withRejectUnsolicitedTcloReplies),
+          of(
+              POLICY,
+              "highBandwidth",
+              List.of("high-bandwidth"),
+              BOOLEAN,
+              "the host offers the high-bandwidth port",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::highBandwidth,
+              HostPolicy::withHighBandwidth),
+          of(
+              POLICY,
+              "cookies",
+              List.of(),
+              BOOLEAN,
+              "an OPEN with the cookie flag is accepted (false: an old host)",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::cookies,
+              HostPolicy::withCookies),
+          of(
+              POLICY,
+              "guestMessageLimit",
+              List.of(),
+              "0 to " + HostPolicy.MAX_GUEST_MESSAGE_LIMIT + " bytes",
+              "the longest message a guest may send; a longer SENDSIZE is refused",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::guestMessageLimit,
+              HostPolicy::withGuestMessageLimit),
+          of(
+              POLICY,
+              "idleTimeout",
+              List.of("idle-timeout"),
+              "a positive duration (500ms, 30s, 1h30m, PT30S) or never",
+              "channels idle for longer are closed",
+              HostSetting::idleTimeout,
+              v -> v.map(Durations::format).orElse(NEVER),
+              HostPolicy::idleTimeout,
+              HostPolicy::withIdleTimeout),
+          of(
+              POLICY,
+              "tcloTakeover",
+              List.of("tclo-takeover"),
+              "host-closed, cookies-invalid or refuse-newer",
+              "which TCLO channel of an application loses when a newer one claims it: the older"
+                  + " (closed or forgotten) or the newer (refused)",
+              TcloTakeover::parse,
+              TcloTakeover::keyword,
+              HostPolicy::tcloTakeover,
+              HostPolicy::withTcloTakeover),
+          of(
+              POLICY,
+              "callLogLimit",
+              List.of(),
+              COUNT,
+              "how many calls the call log keeps (0: none)",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::callLogLimit,
+              HostPolicy::withCallLogLimit),
+          of(
+              POLICY,
+              "historyLimit",
+              List.of(),
+              COUNT,
+              "how many RPCI requests, TCLO exchanges and log lines are kept",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::historyLimit,
+              HostPolicy::withHistoryLimit),
+          of(
+              POLICY,
+              "historyBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes each history (call log included) keeps, oldest dropped first",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::historyBytesLimit,
+              HostPolicy::withHistoryBytesLimit),
+          of(
+              POLICY,
+              "guestStoreLimit",
+              List.of(),
+              COUNT,
+              "how many names a guest may store in guestinfo, capabilities and SetGuestInfo",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::guestStoreLimit,
+              HostPolicy::withGuestStoreLimit),
+          of(
+              POLICY,
+              "guestStoreBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes of names and values a guest may store in each guest store",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::guestStoreBytesLimit,
+              HostPolicy::withGuestStoreBytesLimit),
+          of(
+              POLICY,
+              "tcloQueueLimit",
+              List.of(),
+              COUNT,
+              "how many TCLO commands may wait to be delivered; more are refused",
+              Integer::parseInt,
+              String::valueOf,
+              HostPolicy::tcloQueueLimit,
+              HostPolicy::withTcloQueueLimit),
+          of(
+              POLICY,
+              "tcloQueueBytesLimit",
+              List.of(),
+              BYTES,
+              "how many bytes of TCLO commands may wait to be delivered",
+              Long::parseLong,
+              String::valueOf,
+              HostPolicy::tcloQueueBytesLimit,
+              HostPolicy::withTcloQueueBytesLimit),
+          of(
+              IDENTITY,
+              "uuid",
+              List.of(),
+              "a UUID or " + FROM_SEED,
+              "the BIOS UUID that GETUUID returns",
+              HostSetting::uuid,
+              v -> v.map(UUID::toString).orElse(FROM_SEED),
+              HostIdentity::uuid,
+              HostIdentity::withUuid),
+          of(
+              IDENTITY,
+              "memoryMb",
+              List.of(),
+              "a positive integer",
+              "guest memory in MB (GETMEMSIZE)",
+              Integer::parseInt,
+              String::valueOf,
+              HostIdentity::memoryMb,
+              HostIdentity::withMemoryMb),
+          of(
+              IDENTITY,
+              "mhz",
+              List.of(),
+              "a positive integer",
+              "CPU speed in MHz (GETMHZ)",
+              Integer::parseInt,
+              String::valueOf,
+              HostIdentity::mhz,
+              HostIdentity::withMhz),
+          of(
+              IDENTITY,
+              "hardwareVersion",
+              List.of(),
+              "an integer",
+              "virtual hardware version (GETHWVERSION)",
+              Integer::parseInt,
+              String::valueOf,
+              HostIdentity::hardwareVersion,
+              HostIdentity::withHardwareVersion),
+          of(
+              IDENTITY,
+              "productType",
+              List.of(),
+              "esx, workstation or a number",
+              "the product in GETVERSION's ecx",
+              HostSetting::productType,
+              HostSetting::productTypeText,
+              HostIdentity::productType,
+              HostIdentity::withProductType),
+          of(
+              IDENTITY,
+              "vmxVersion",
+              List.of(),
+              "an integer",
+              "GETVERSION's eax (6, the only value guests accept)",
+              Integer::decode,
+              String::valueOf,
+              HostIdentity::vmxVersion,
+              HostIdentity::withVmxVersion),
+          of(
+              IDENTITY,
+              "apicHz",
+              List.of(),
+              "an integer",
+              "APIC bus frequency in Hz (GETHZ's ecx)",
+              Long::parseLong,
+              String::valueOf,
+              HostIdentity::apicHz,
+              HostIdentity::withApicHz),
+          of(
+              IDENTITY,
+              "maxTimeLagMicros",
+              List.of(),
+              "an integer",
+              "max time lag in microseconds (GETTIME's ecx)",
+              Integer::parseInt,
+              String::valueOf,
+              HostIdentity::maxTimeLagMicros,
+              HostIdentity::withMaxTimeLagMicros),
+          of(
+              IDENTITY,
+              "interruptLagMicros",
+              List.of(),
+              "an integer",
+              "interrupt lag in microseconds (GETTIMEFULL_WITH_LAG's edi)",
+              Integer::parseInt,
+              String::valueOf,
+              HostIdentity::interruptLagMicros,
+              HostIdentity::withInterruptLagMicros),
+          of(
+              IDENTITY,
+              "machineId",
+              List.of(),
+              "text",
+              "what machine.id.get answers after \"1 \"",
+              v -> v,
+              v -> v,
+              HostIdentity::machineId,
+              HostIdentity::withMachineId));
+
+  private final String name;
+  private final ImmutableList<String> aliases;
+  private final String values;
+  private final String description;
+  private final BiFunction<HostSettings, String, HostSettings> parse;
+  private final Function<HostSettings, String> format;
+
+  private HostSetting(
+      String name,
+      List<String> aliases,
+      String values,
+      String description,
+      BiFunction<HostSettings, String, HostSettings> parse,
+      Function<HostSettings, String> format) {
+    this.name = name;
+    this.aliases = ImmutableList.copyOf(aliases);
+    this.values = values;
+    this.description = description;
+    this.parse = parse;
+    this.format = format;
+  }
+
+  /** One part of the settings: the policy or the identity. */
+  private record Part<P>(
+      Function<HostSettings, P> get, BiFunction<HostSettings, P, HostSettings> with) {}
+
+  private static <P, T> HostSetting of(
+      Part<P> part,
+      String name,
+      List<String> aliases,
+      String values,
+      String description,
+      Function<String, T> read,
+      Function<T, String> write,
+      Function<P, T> get,
+      BiFunction<P, T, P> with) {
+    return new HostSetting(
+        name,
+        aliases,
+        values,
+        description,
+        (s, text) -> part.with().apply(s, with.apply(part.get().apply(s), read.apply(text))),
+        s -> write.apply(get.apply(part.get().apply(s))));
+  }
+
+  /**
+   * The setting {@code word} names: its name or one of its deprecated aliases.
+   *
+   * @throws IllegalArgumentException listing the names when none matches
+   */
+  public static HostSetting named(String word) {
+    return find(word)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown host setting '"
+                        + word
+                        + "' (known: "
+                        + String.join(", ", names())
+                        + ")"));
+  }
+
+  /** The setting {@code word} names (its name or a deprecated alias), if any. */
+  public static Optional<HostSetting> find(String word) {
+    return ALL.stream().filter(s -> s.name.equals(word) || s.aliases.contains(word)).findFirst();
+  }
+
+  /** The names of all settings, in table order. */
+  public static ImmutableList<String> names() {
+    return ALL.stream().map(HostSetting::name).collect(ImmutableList.toImmutableList());
+  }
+
+  /** The name, as Java, scenario files and vm-config files spell it. */
+  public String name() {
+    return name;
+  }
+
+  /** Older spellings still read (deprecated); empty for most settings. */
+  public ImmutableList<String> aliases() {
+    return aliases;
+  }
+
+  /** What a value may be, in a few words: {@code true or false}, {@code 1 to 65536}. */
+  public String values() {
+    return values;
+  }
+
+  /** What the setting does, in a few words. */
+  public String description() {
+    return description;
+  }
+
+  /** The value's text at the defaults ({@link HostSettings#DEFAULTS}). */
+  public String defaultValue() {
+    return format(HostSettings.DEFAULTS);
+  }
+
+  /**
+   * {@code settings} with this setting read from {@code text}.
+   *
+   * @throws IllegalArgumentException with a one-line message when the value is not allowed
+   */
+  public HostSettings parse(HostSettings settings, String text) {
+    Preconditions.checkNotNull(settings, "settings");
+    try {
+      return parse.apply(settings, text);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      String why =
+          e.getMessage() == null || e instanceof NumberFormatException
+              ? ""
+              : " (" + e.getMessage() + ")";
+      throw new IllegalArgumentException("'" + Printable.of(text) + "' is not " + values + why, e);
+    }
+  }
+
+  /** This setting's value in {@code settings}, as {@link #parse} reads it back. */
+  public String format(HostSettings settings) {
+    return format.apply(settings);
+  }
+
+  /** Whether {@code settings} holds this setting's default. */
+  public boolean isDefault(HostSettings settings) {
+    return format(settings).equals(defaultValue());
+  }
+
+  /** {@code name}, its values and description, and its default, for help text. */
+  @Override
+  public String toString() {
+    return name + ": " + values + "; " + description + " (default " + defaultValue() + ")";
+  }
+
+  private static boolean bool(String v) {
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("not a boolean");
+    };
+  }
+
+  private static Optional<Duration> idleTimeout(String v) {
+    if (v.equals(NEVER)) {
+      return Optional.empty();
+    }
+    Duration d = Durations.parse(v);
+    Preconditions.checkArgument(!d.isZero(), "must be positive");
+    return Optional.of(d);
+  }
+
+  private static Optional<UUID> uuid(String v) {
+    if (v.equals(FROM_SEED)) {
+      return Optional.empty();
+    }
+    UUID uuid = UUID.fromString(v);
+    Preconditions.checkArgument(uuid.toString().equalsIgnoreCase(v), "not in canonical form");
+    return Optional.of(uuid);
+  }
+
+  private static int productType(String v) {
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "esx" -> VmxVersion.ProductType.SCALABLE_SERVER.code();
+      case "workstation" -> VmxVersion.ProductType.WORKSTATION.code();
+      default -> Integer.decode(v);
+    };
+  }
+
+  private static String productTypeText(int code) {
+    if (code == VmxVersion.ProductType.SCALABLE_SERVER.code()) {
+      return "esx";
+    }
+    if (code == VmxVersion.ProductType.WORKSTATION.code()) {
+      return "workstation";
+    }
+    return String.valueOf(code);
+  }
+}

@@ -1,0 +1,100 @@
+package io.github.vmbackdoor.hostsim.time;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class EventQueueTest {
+
+  private record Item(long due, long seq) {}
+
+  @Test
+  void pollsByDueTimeThenBySequenceWhateverTheOrderOfAdding() {
+    SplittableRandom random = new SplittableRandom(7);
+    EventQueue<Item> queue = new EventQueue<>();
+    List<Item> expected = new ArrayList<>();
+    long seq = 0;
+    List<Item> polled = new ArrayList<>();
+    for (int round = 0; round < 50; round++) {
+      for (int i = 0; i < random.nextInt(200); i++) {
+        // Few distinct due times, so many ties are broken by the sequence number.
+        Item item = new Item(random.nextLong(20), seq++);
+        queue.add(item.due(), item.seq(), item);
+        expected.add(item);
+      }
+      for (int i = 0; i < random.nextInt(150) && !queue.isEmpty(); i++) {
+        long headDue = queue.headDue();
+        Item head = queue.poll();
+        assertThat(head.due()).isEqualTo(headDue);
+        Item smallest =
+            expected.stream()
+                .min(Comparator.comparingLong(Item::due).thenComparingLong(Item::seq))
+                .orElseThrow();
+        assertThat(head).isEqualTo(smallest);
+        expected.remove(smallest);
+        polled.add(head);
+      }
+      assertThat(queue.size()).isEqualTo(expected.size());
+    }
+    assertThat(polled).isNotEmpty();
+  }
+
+  private record Keyed(long order, long due, long seq) {}
+
+  /**
+   * With an order key in front, and items often added ahead of everything (the slot in front of the
+   * heap), polls still come in (order, due, sequence) order.
+   */
+  @Test
+  void pollsByOrderKeyThenDueTimeThenSequenceWithTheFrontSlot() {
+    SplittableRandom random = new SplittableRandom(11);
+    EventQueue<Keyed> queue = new EventQueue<>();
+    List<Keyed> expected = new ArrayList<>();
+    Comparator<Keyed> byKeys =
+        Comparator.comparingLong(Keyed::order)
+            .thenComparingLong(Keyed::due)
+            .thenComparingLong(Keyed::seq);
+    long seq = 0;
+    int polled = 0;
+    for (int round = 0; round < 2000; round++) {
+      int adds = random.nextInt(4);
+      for (int i = 0; i < adds; i++) {
+        Keyed item;
+        if (!expected.isEmpty() && random.nextBoolean()) {
+          // Ahead of everything queued, as a lane's next tick is.
+          Keyed head = expected.stream().min(byKeys).orElseThrow();
+          item = new Keyed(head.order(), head.due() - random.nextInt(3), seq++);
+        } else {
+          item = new Keyed(random.nextLong(4), random.nextLong(20), seq++);
+        }
+        queue.add(item.order(), item.due(), item.seq(), item);
+        expected.add(item);
+      }
+      int polls = random.nextInt(4);
+      for (int i = 0; i < polls && !queue.isEmpty(); i++) {
+        Keyed smallest = expected.stream().min(byKeys).orElseThrow();
+        assertThat(queue.headOrder()).isEqualTo(smallest.order());
+        assertThat(queue.headDue()).isEqualTo(smallest.due());
+        assertThat(queue.headSequence()).isEqualTo(smallest.seq());
+        assertThat(queue.poll()).isEqualTo(smallest);
+        expected.remove(smallest);
+        polled++;
+      }
+      assertThat(queue.size()).isEqualTo(expected.size());
+    }
+    assertThat(polled).isGreaterThan(1000);
+  }
+
+  @Test
+  void anEmptyQueuePollsNull() {
+    EventQueue<String> queue = new EventQueue<>();
+    assertThat(queue.poll()).isNull();
+    queue.add(5, 0, "a");
+    assertThat(queue.poll()).isEqualTo("a");
+    assertThat(queue.isEmpty()).isTrue();
+  }
+}
