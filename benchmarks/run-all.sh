@@ -68,5 +68,6 @@ if [ "$what" = all ] || [ "$what" = trap ]; then
   # A trapped GETVERSION (the real `in`, answered by serve through the trap) beside the same call
   # as a wire frame of the program's own, call by call in one run (figure 9).
   benchmarks/trap-c.sh 10 20000 | tee "$out/trap-c.txt"
+  TRAP_CPUS=0 benchmarks/trap-c.sh 10 20000 | tee "$out/trap-c-one-cpu.txt"
 fi
 uptime >> "$out/machine.txt"

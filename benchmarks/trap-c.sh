@@ -4,6 +4,8 @@
 # with `vmbackdoor guest --connect`: a trapped GETVERSION beside an untrapped wire GETVERSION to the
 # same serve, call by call, in the same run. Skipped, with a message, where there is no C compiler
 # or the machine cannot trap. Needs host-simulator/target/vmbackdoor.jar (run-all.sh builds it).
+# TRAP_CPUS=0 pins serve, the trap helper and the program to the CPUs given (taskset -c), so that
+# where the scheduler places three processes does not decide the round trip.
 # Arguments: [trials] [calls].
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +14,18 @@ if ! command -v "$cc_cmd" > /dev/null; then
   echo "trap-c: no C compiler ($cc_cmd) found, skipped"
   exit 0
 fi
+pin=()
+if [ -n "${TRAP_CPUS:-}" ]; then
+  if ! command -v taskset > /dev/null; then
+    echo "trap-c: TRAP_CPUS needs taskset, not found" >&2
+    exit 2
+  fi
+  pin=(taskset -c "$TRAP_CPUS")
+fi
 mkdir -p benchmarks/target
 "$cc_cmd" -O2 -o benchmarks/target/trapbench benchmarks/src/main/c/trapbench.c -lm
 log=$(mktemp)
-java -jar host-simulator/target/vmbackdoor.jar serve --port 0 > "$log" 2>&1 &
+"${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar serve --port 0 > "$log" 2>&1 &
 serve=$!
 trap 'kill "$serve" 2> /dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 300); do
@@ -28,9 +38,9 @@ if [ -z "$address" ]; then
   cat "$log" >&2
   exit 1
 fi
-echo "serve at $address"
+echo "serve at $address, CPUs: ${TRAP_CPUS:-any}"
 status=0
-java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" -- \
+"${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" -- \
   benchmarks/target/trapbench "${address%:*}" "${address##*:}" vm1 "${1:-10}" "${2:-20000}" || status=$?
 if [ "$status" -eq 125 ]; then
   echo "trap-c: this machine cannot trap (the line above says why), skipped"
