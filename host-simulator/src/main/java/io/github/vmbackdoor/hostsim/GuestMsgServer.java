@@ -18,6 +18,7 @@ import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import java.util.function.Consumer;
 
 /**
@@ -45,6 +46,7 @@ final class GuestMsgServer {
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
   private final int guestMessageLimit;
+  private final RefusalRegisters refusalRegisters;
 
   private final Consumer<String> warnings;
 
@@ -73,6 +75,7 @@ final class GuestMsgServer {
     this.highBandwidth = policy.highBandwidth();
     this.cookiesSupported = policy.cookies();
     this.guestMessageLimit = policy.guestMessageLimit();
+    this.refusalRegisters = policy.refusalRegisters();
     this.warnings = warnings;
   }
 
@@ -147,8 +150,9 @@ final class GuestMsgServer {
     return ch;
   }
 
-  private static Registers lb(Registers r, int status) {
-    return r.withEcx(status << 16);
+  /** The answer to a command-port call loaded with {@code r}: {@code status} in ecx's high word. */
+  private Registers lb(Registers r, int status) {
+    return refusalRegisters.answerMessage(r, status);
   }
 
   static int closedStatus(HostChannel ch) {

@@ -6,6 +6,7 @@ import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Clock;
@@ -264,6 +265,26 @@ abstract class HostConfig<B extends HostConfig<B>> {
    */
   public B rejectUnsolicitedTcloReplies(boolean reject) {
     policy = policy.withRejectUnsolicitedTcloReplies(reject);
+    return self();
+  }
+
+  /**
+   * What eax holds when the host refuses a message call on the command port: {@link
+   * RefusalRegisters#ZERO} (the default, as a real host answers) or {@link
+   * RefusalRegisters#AS_LOADED} (the magic the guest loaded).
+   */
+  public B refusalRegisters(RefusalRegisters registers) {
+    policy = policy.withRefusalRegisters(registers);
+    return self();
+  }
+
+  /**
+   * Whether a TCLO channel whose first message was a non-empty message the host did not ask for
+   * (vmt's {@code OK ATR toolbox} right after it reopened) has its next empty ping refused, with
+   * "reset" queued for it; once per channel. Default false.
+   */
+  public B resetAfterUnsolicitedReply(boolean reset) {
+    policy = policy.withResetAfterUnsolicitedReply(reset);
     return self();
   }
 

@@ -40,6 +40,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private final int queueLimit;
   private final long queueBytesLimit;
   private final boolean rejectUnsolicitedReplies;
+  private final boolean resetAfterUnsolicitedReply;
   private final ChannelTable table;
   private final TcloTakeover takeover;
 
@@ -76,6 +77,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     this.queueLimit = policy.tcloQueueLimit();
     this.queueBytesLimit = policy.tcloQueueBytesLimit();
     this.rejectUnsolicitedReplies = policy.rejectUnsolicitedTcloReplies();
+    this.resetAfterUnsolicitedReply = policy.resetAfterUnsolicitedReply();
     this.table = table;
     this.takeover = policy.tcloTakeover();
   }
@@ -263,6 +265,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     /** Whether the channel still owes the guest its first "reset". */
     private boolean needsReset = true;
 
+    /**
+     * Whether the channel's next empty ping is to be refused, with "reset" queued: its first
+     * message was a reply nobody asked for and the host resets after one ({@link
+     * HostPolicy#resetAfterUnsolicitedReply()}).
+     */
+    private boolean owesPingRefusal;
+
     /** The command delivered and not yet answered, and since when. */
     private TcloCommand outstanding;
 
@@ -312,11 +321,21 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
 
     /**
-     * Refuses a SENDSIZE of a reply nobody asked for when the policy says reject; records the
-     * refusal.
+     * Refuses the first empty ping after an unsolicited first message when the host resets after
+     * one (queueing "reset"), and a SENDSIZE of a reply nobody asked for when the policy says
+     * reject (recording the refusal).
      */
     @Override
     public String refuseSend(long length) {
+      if (length == 0 && owesPingRefusal) {
+        owesPingRefusal = false;
+        if (app != null && app.active == this) {
+          queueFirst(app, RESET);
+        } else {
+          needsReset = true;
+        }
+        return "ping refused after an unsolicited reply; reset queued";
+      }
       if (!rejectUnsolicitedReplies || length == 0 || outstanding != null) {
         return null;
       }
@@ -338,6 +357,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     @Override
     public String message(byte[] message) {
       String text = new String(message, StandardCharsets.ISO_8859_1);
+      boolean first = !heardFrom;
       heardFrom = true;
       if (outstanding != null) {
         TcloCommand c = outstanding;
@@ -374,6 +394,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
                 time(outstandingSinceNanos),
                 now()));
       } else if (message.length > 0) {
+        owesPingRefusal = first && resetAfterUnsolicitedReply;
         record(
             new TcloExchange(
                 channel.id,

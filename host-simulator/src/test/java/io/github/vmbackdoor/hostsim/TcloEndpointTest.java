@@ -11,6 +11,7 @@ import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import io.github.vmbackdoor.hostsim.record.TcloExchange;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.GuestOsState;
@@ -112,6 +113,84 @@ class TcloEndpointTest {
     assertThat(text(tclo.receive())).isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
     assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox");
+  }
+
+  @Test
+  void aChannelWhoseFirstMessageWasAnUnsolicitedReplyHasItsNextPingRefusedOnceAndIsReset() {
+    VirtualHost host = VirtualHost.builder().resetAfterUnsolicitedReply(true).build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    // vmt after a reopen: its reset reply first, unasked; the host takes it.
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(host.tcloExchanges())
+        .singleElement()
+        .extracting(TcloExchange::outcome)
+        .isEqualTo(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(tclo.receive()).isEmpty();
+    // The next empty ping is refused: eax = 0, ecx = 0; and "reset" is queued.
+    assertThatThrownBy(() -> tclo.send(new byte[0]))
+        .isInstanceOfSatisfying(
+            MessageException.class,
+            e -> {
+              assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE);
+              assertThat(e.registers().eax()).isZero();
+              assertThat(e.registers().ecx()).isZero();
+            });
+    assertThat(host.pendingTcloCommands()).containsExactly("reset");
+    // Once per channel: the ping after it goes through, and the reset is delivered.
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    tclo.send(new byte[0]);
+    assertThat(tclo.receive()).isEmpty();
+    tclo.close();
+  }
+
+  @Test
+  void aChannelThatPingsFirstIsNeverRefusedByTheResetAfterAnUnsolicitedReply() {
+    VirtualHost host = VirtualHost.builder().resetAfterUnsolicitedReply(true).build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(new byte[0]);
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    for (int i = 0; i < 5; i++) {
+      tclo.send(new byte[0]);
+      assertThat(tclo.receive()).isEmpty();
+    }
+    assertThat(host.pendingTcloCommands()).isEmpty();
+  }
+
+  @Test
+  void withoutTheRuleAnUnsolicitedFirstReplyIsFollowedByPingsThatGoThrough() {
+    VirtualHost host = VirtualHost.builder().build();
+    MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
+    tclo.send(bytes("OK ATR toolbox"));
+    assertThat(text(tclo.receive())).isEqualTo("reset");
+    tclo.send(bytes("OK ATR toolbox"));
+    tclo.send(new byte[0]);
+    assertThat(tclo.receive()).isEmpty();
+  }
+
+  @Test
+  void aRefusedCallAnswersEaxZeroByDefaultAndTheMagicWhenAsLoaded() {
+    for (RefusalRegisters r : RefusalRegisters.values()) {
+      VirtualHost host = VirtualHost.builder().refusalRegisters(r).build();
+      io.github.vmbackdoor.core.Registers in =
+          io.github.vmbackdoor.core.Registers.builder()
+              .eax(BackdoorProtocol.MAGIC)
+              .ecx(BackdoorProtocol.CMD_MESSAGE | (1 << 16))
+              .edx(BackdoorProtocol.COMMAND_PORT | (7 << 16))
+              .build();
+      io.github.vmbackdoor.core.Registers out = host.backdoor().in(in);
+      assertThat(out.ecx()).as("%s: no such channel, status 0", r).isZero();
+      assertThat(out.eax()).isEqualTo(r == RefusalRegisters.ZERO ? 0 : BackdoorProtocol.MAGIC);
+      // A call answered with SUCCESS leaves eax as loaded either way.
+      MessageChannel rpci = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
+      rpci.close();
+      assertThat(host.callLog().get(host.callLog().size() - 1).answer().eax())
+          .isEqualTo(BackdoorProtocol.MAGIC);
+    }
   }
 
   @Test

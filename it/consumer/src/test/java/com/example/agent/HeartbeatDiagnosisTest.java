@@ -102,7 +102,7 @@ class HeartbeatDiagnosisTest {
         "\nbackdoor calls: \\d+, the last 20\n(  at .* in eax=564d5868, ebx=.*\n){20}", diagnosis);
     assertContains(
         "  at 27m in eax=564d5868, ebx=49435052, ecx=0000001e, edx=00005658, esi=00000000,"
-            + " edi=00000000, ebp=00000000 -> eax=564d5868, ebx=49435052, ecx=00000000,"
+            + " edi=00000000, ebp=00000000 -> eax=00000000, ebx=49435052, ecx=00000000,"
             + " edx=00005658, esi=00000000, edi=00000000, ebp=00000000"
             + " (OPEN RPCI: refused [CLEAR_SUCCESS])\n",
         diagnosis);

@@ -6,12 +6,14 @@ import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The inference rules: a walk over a log's vmt lines that infers, for each line that needs one, the
@@ -38,6 +40,30 @@ final class InferenceRules {
   final List<String> scenarioComments = new ArrayList<>();
   boolean rejectUnsolicited;
 
+  /** Where the log leaves lines out: indexes of the first line after each elision. */
+  final Set<Integer> elisions;
+
+  /**
+   * What the eax words of refused calls say about the host: 0 is a real host's refusal, the magic
+   * the model's older answer; empty when the log prints no eax of a refused call.
+   */
+  final Optional<RefusalRegisters> refusalRegisters;
+
+  /** Whether a refused ping that a 'reset' follows shows the host's reset after a reset reply. */
+  boolean resetAfterUnsolicitedReply;
+
+  /** Pairs of refused ping and 'resetting rpc' explained by the host's reset cycle so far. */
+  private int cyclePairs;
+
+  /** Whether the next 'resetting rpc' belongs to the host's reset cycle. */
+  private boolean cycleReset;
+
+  /** Whether the VM is suspended: from a checkpoint-cut call to the resume or the next elision. */
+  private boolean suspended;
+
+  /** Whether the last RPCI failure was a checkpoint whose lines the log leaves out: a suspend. */
+  private boolean hiddenSuspend;
+
   private boolean tcloDown;
   private boolean checkpointSinceReset;
   private boolean reopenedAfterReset;
@@ -51,18 +77,76 @@ final class InferenceRules {
 
   private int lastPowerLine = Integer.MIN_VALUE / 2;
 
-  InferenceRules(List<VmtLogLine> lines) {
+  InferenceRules(List<VmtLogLine> lines, Set<Integer> elisions) {
     this.lines = lines;
+    this.elisions = elisions;
     this.clock = new LogClock(lines);
     this.loop = TailLoop.find(lines, clock);
+    this.refusalRegisters = refusalRegisters(lines);
+  }
+
+  /**
+   * The host's refusal registers as the log prints them: the eax of the first refused command-port
+   * call it shows (0, or the magic vmt loaded).
+   */
+  static Optional<RefusalRegisters> refusalRegisters(List<VmtLogLine> lines) {
+    for (VmtLogLine l : lines) {
+      Long eax = l.message().carriesRegisters() ? l.registers().get("eax") : null;
+      if (eax != null && eax == 0) {
+        return Optional.of(RefusalRegisters.ZERO);
+      }
+      if (eax != null && eax == (BackdoorProtocol.MAGIC & 0xFFFFFFFFL)) {
+        return Optional.of(RefusalRegisters.AS_LOADED);
+      }
+    }
+    return Optional.empty();
   }
 
   Duration time(int i) {
-    return clock.time(i);
+    Duration t = clock.time(i);
+    if (suspended && !events.isEmpty()) {
+      // Guest time stops while the VM is suspended: the stamps around a suspend are not distances,
+      // and vmt cannot act on the restore sooner than its next tick, one second later.
+      Duration earliest = events.get(events.size() - 1).at().plus(SUSPEND_GAP);
+      return t.compareTo(earliest) < 0 ? earliest : t;
+    }
+    return t;
   }
+
+  /** How far apart events inside a suspend are placed at least: vmt's one-second tick. */
+  static final Duration SUSPEND_GAP = Duration.ofSeconds(1);
 
   void add(int anchor, List<String> comments, Action action) {
     events.add(new Inferred(time(anchor), comments, action));
+  }
+
+  /** Whether the log leaves lines out just before line {@code i}. */
+  boolean elidedBefore(int i) {
+    return elisions.contains(i);
+  }
+
+  /** The next line after {@code i} that is not a {@code vmware:} line, if any. */
+  private Optional<VmtMessage> nextAnchor(int i) {
+    for (int j = i + 1; j < lines.size(); j++) {
+      if (!lines.get(j).message().carriesRegisters()) {
+        return Optional.of(lines.get(j).message());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whether a {@code guest resuming} line comes after line {@code i} before any other failure. */
+  private boolean resumeFollows(int i) {
+    for (int j = i + 1; j < lines.size(); j++) {
+      VmtMessage m = lines.get(j).message();
+      if (m == VmtMessage.GUEST_RESUMING || m == VmtMessage.RESUMING_FROM_SUSPEND) {
+        return true;
+      }
+      if (m == VmtMessage.PING_FAILED || m == VmtMessage.TCLO_GET_LENGTH_FAILED) {
+        return false;
+      }
+    }
+    return false;
   }
 
   String quote(int i) {
@@ -91,6 +175,9 @@ final class InferenceRules {
     for (int i = 0; i < lines.size(); i++) {
       VmtLogLine l = lines.get(i);
       VmtMessage m = l.message();
+      if (elidedBefore(i)) {
+        suspended = false;
+      }
       if (m.carriesRegisters()) {
         low = l;
         lowIndex = i;
@@ -106,6 +193,14 @@ final class InferenceRules {
   private void step(int i, VmtMessage m, VmtLogLine l) {
     switch (m) {
       case PING_FAILED:
+        if (refusalRegisters.orElse(RefusalRegisters.DEFAULT) == RefusalRegisters.ZERO
+            && lowStatus(VmtMessage.SENDING_LENGTH_FAILED) == 0
+            && low != null
+            && lowIndex == i - 1
+            && nextAnchor(i).orElse(null) == VmtMessage.RESETTING_RPC) {
+          resetCycle(i);
+          break;
+        }
         if (!tcloDown) {
           tcloDown = true;
           int status = lowStatus(VmtMessage.SENDING_LENGTH_FAILED);
@@ -170,6 +265,12 @@ final class InferenceRules {
       case RESETTING_RPC:
         tcloDown = false;
         reopenedAfterReset = true;
+        if (cycleReset) {
+          cycleReset = false;
+          if (cyclePairs > 1) {
+            break;
+          }
+        }
         if (checkpointSinceReset) {
           add(
               i,
@@ -224,7 +325,20 @@ final class InferenceRules {
           break;
         }
       case STATE_CHANGE_FAILED:
-        if (i - lastPowerLine > 4) {
+        if (hiddenSuspend) {
+          hiddenSuspend = false;
+          lastPowerLine = i;
+          Duration at = events.get(events.size() - 1).at();
+          events.add(
+              new Inferred(
+                  at,
+                  cite(
+                      i,
+                      "a failed state-change status after an elision, and a resume follows: the"
+                          + " host asked for OS_Suspend, whose 'VMware guest entering suspended"
+                          + " state' (log(), no vmt0: prefix) the elision leaves out"),
+                  w -> w.power(GuestOsState.SUSPEND)));
+        } else if (i - lastPowerLine > 4) {
           // OS_PowerOn is the only power command vmt handles without a line of its own.
           Duration at = events.isEmpty() ? time(i) : events.get(events.size() - 1).at();
           events.add(
@@ -244,6 +358,7 @@ final class InferenceRules {
       case GUEST_RESUMING:
       case RESUMING_FROM_SUSPEND:
         power(i, GuestOsState.RESUME);
+        suspended = false;
         break;
       case HOST_SHUTDOWN:
         power(i, GuestOsState.HALT);
@@ -256,6 +371,43 @@ final class InferenceRules {
         // failed), or boot-time identification: no host event of its own.
         break;
     }
+  }
+
+  /**
+   * A ping refused with eax = 0 and ecx = 0 that a 'reset' follows: the channel was alive (it
+   * delivered the reset), so the host refused the ping itself. A real host does that to a channel
+   * whose first message was vmt's unsolicited reset reply after a reopen, and queues 'reset', which
+   * makes vmt close and reopen, and so on without end. The first pair needs a trigger (one refused
+   * ping and a host reset); every later pair is the host's own cycle.
+   */
+  private void resetCycle(int i) {
+    cycleReset = true;
+    cyclePairs++;
+    if (resetAfterUnsolicitedReply) {
+      return;
+    }
+    resetAfterUnsolicitedReply = true;
+    scenarioComments.add(quote(i - 1));
+    scenarioComments.add(quote(i));
+    scenarioComments.add(
+        "  -> a ping refused with eax=0, ecx=0 and then a 'reset' on the same channel: the host"
+            + " refuses the first ping of a channel whose first message was vmt's unsolicited reset"
+            + " reply, and queues 'reset' (host resetAfterUnsolicitedReply true)");
+    String name = "tclo-" + (++faults);
+    Fault fault =
+        Fault.builder()
+            .protocol(BackdoorProtocol.PROTOCOL_TCLO)
+            .step(Step.SENDSIZE)
+            .nth(1)
+            .clearSuccess()
+            .build();
+    add(
+        i - 1,
+        cite(
+            i,
+            "what started the cycle is not in the log: one refused ping (then the host's 'reset'"
+                + " below) makes vmt close, reopen and send its reset reply unasked"),
+        w -> w.fault(name, fault));
   }
 
   private void power(int i, GuestOsState op) {
@@ -298,14 +450,19 @@ final class InferenceRules {
           break;
       }
     }
-    boolean checkpoint = cause != null && cause.isCheckpoint();
+    boolean hidden = cause == null && elidedBefore(i) && resumeFollows(i);
+    boolean checkpoint = hidden || cause != null && cause.isCheckpoint();
     Fault.Builder f = Fault.builder().protocol(BackdoorProtocol.PROTOCOL_RPCI).step(step).nth(1);
     String why;
+    hiddenSuspend = hidden;
     if (checkpoint) {
       f.checkpoint();
       checkpointSinceReset = true;
       why =
-          "status CPT without SUCCESS: a checkpoint cut the next RPCI at "
+          (hidden
+                  ? "its vmware: line is left out (the elision before it), and a resume follows:"
+                      + " the VM was suspended, so a checkpoint cut the next RPCI at "
+                  : "status CPT without SUCCESS: a checkpoint cut the next RPCI at ")
               + KebabCase.of(step)
               + " (vmt does not retry)";
     } else {
@@ -324,9 +481,10 @@ final class InferenceRules {
       List<String> comments = new ArrayList<>(cite(i, why));
       events.add(new Inferred(trigger.at(), comments, w -> w.fault(name, fault)));
       events.add(trigger);
-      return;
+    } else {
+      events.add(new Inferred(at, cite(i, why), w -> w.fault(name, fault)));
     }
-    events.add(new Inferred(at, cite(i, why), w -> w.fault(name, fault)));
+    suspended |= checkpoint;
   }
 
   private int lowStatus(VmtMessage expected) {

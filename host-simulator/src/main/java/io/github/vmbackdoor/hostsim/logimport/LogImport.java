@@ -2,7 +2,9 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedSet;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +27,7 @@ public final class LogImport {
   public static final class Result {
     private final Scenario scenario;
     private final ImmutableList<VmtLogLine> lines;
+    private final ImmutableSortedSet<Integer> elisions;
     private final ImmutableList<String> skipped;
     private final LogFlavor.Detected flavor;
     private final Optional<TailLoop> loop;
@@ -32,11 +35,13 @@ public final class LogImport {
     Result(
         Scenario scenario,
         ImmutableList<VmtLogLine> lines,
+        ImmutableSortedSet<Integer> elisions,
         ImmutableList<String> skipped,
         LogFlavor.Detected flavor,
         Optional<TailLoop> loop) {
       this.scenario = scenario;
       this.lines = lines;
+      this.elisions = elisions;
       this.skipped = skipped;
       this.flavor = flavor;
       this.loop = loop;
@@ -50,6 +55,14 @@ public final class LogImport {
     /** The vmt lines read from the log, in order. */
     public ImmutableList<VmtLogLine> lines() {
       return lines;
+    }
+
+    /**
+     * Where the log leaves lines out: for each elision line, the index in {@link #lines()} of the
+     * first line after it ({@code lines().size()} at the end).
+     */
+    public ImmutableSortedSet<Integer> elisions() {
+      return elisions;
     }
 
     /** How many vmt lines the log had. */
@@ -105,7 +118,7 @@ public final class LogImport {
     VmtLogParser.Result parsed = VmtLogParser.parse(rawLines);
     ImmutableList<VmtLogLine> lines = parsed.lines();
     LogFlavor.Detected flavor = LogFlavor.detect(rawLines, lines);
-    InferenceRules rules = new InferenceRules(lines);
+    InferenceRules rules = new InferenceRules(lines, parsed.elisions());
     rules.run();
     Duration last = Duration.ZERO;
     for (InferenceRules.Inferred e : rules.events) {
@@ -144,13 +157,26 @@ public final class LogImport {
     if (rules.rejectUnsolicited) {
       b.rejectUnsolicitedTcloReplies(true);
     }
+    rules.refusalRegisters.ifPresent(
+        r -> {
+          b.comment(
+              "Refused calls print eax="
+                  + (r == RefusalRegisters.ZERO ? "0" : "the magic")
+                  + ": host refusalRegisters "
+                  + r.keyword()
+                  + ".");
+          b.refusalRegisters(r);
+        });
+    if (rules.resetAfterUnsolicitedReply) {
+      b.resetAfterUnsolicitedReply(true);
+    }
     for (InferenceRules.Inferred e : rules.events) {
       Scenario.When when = b.at(e.at());
       e.comments().forEach(when::comment);
       e.action().addTo(when);
     }
     b.runFor(length);
-    return new Result(b.build(), lines, parsed.unknown(), flavor, rules.loop);
+    return new Result(b.build(), lines, parsed.elisions(), parsed.unknown(), flavor, rules.loop);
   }
 
   private static String scenarioName(String fileName) {

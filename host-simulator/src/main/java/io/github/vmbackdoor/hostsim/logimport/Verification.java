@@ -16,6 +16,8 @@ import java.util.Optional;
  *
  * @param reproduced how many of the log's lines, from the first, the machine printed the same
  * @param total how many vmt lines the log has (without UUID lines)
+ * @param leftOut how many lines the machine printed where the log leaves lines out (its {@code …}
+ *     or {@code ...} lines), before the line after each
  * @param firstDifference the first line the machine did not produce, if any
  * @param loopStillGoing whether the loop the log ends in is still printed at the end of the run
  * @param runEnd the virtual time the run ended at
@@ -23,6 +25,7 @@ import java.util.Optional;
 public record Verification(
     int reproduced,
     int total,
+    int leftOut,
     Optional<Difference> firstDifference,
     boolean loopStillGoing,
     Duration runEnd) {
@@ -48,27 +51,44 @@ public record Verification(
   }
 
   static Verification compare(LogImport.Result imported, ScenarioOutcome outcome) {
-    List<VmtLogLine> expected = comparable(imported.lines());
     List<String> printedTexts =
         outcome.lines().stream().map(ScenarioOutcome.TimedLine::text).toList();
     List<VmtLogLine> printed = comparable(VmtLogParser.parse(printedTexts).lines());
+    List<VmtLogLine> all = imported.lines();
+    int total = comparable(all).size();
     int n = 0;
+    int p = 0;
+    int leftOut = 0;
     Optional<Difference> difference = Optional.empty();
-    for (; n < expected.size(); n++) {
-      VmtLogLine want = expected.get(n);
-      if (n >= printed.size()) {
-        difference = Optional.of(new Difference(want.lineNumber(), want.text(), Optional.empty()));
-        break;
+    for (int i = 0; i < all.size() && difference.isEmpty(); i++) {
+      VmtLogLine want = all.get(i);
+      if (want.message() == VmtMessage.UUID) {
+        continue;
       }
-      if (!words(want).equals(words(printed.get(n)))) {
+      if (imported.elisions().contains(i)) {
+        // Lines left out here: the machine may print any number of lines before this one.
+        int found = p;
+        while (found < printed.size() && !words(want).equals(words(printed.get(found)))) {
+          found++;
+        }
+        if (found < printed.size()) {
+          leftOut += found - p;
+          p = found;
+        }
+      }
+      if (p >= printed.size()) {
+        difference = Optional.of(new Difference(want.lineNumber(), want.text(), Optional.empty()));
+      } else if (!words(want).equals(words(printed.get(p)))) {
         difference =
             Optional.of(
-                new Difference(want.lineNumber(), want.text(), Optional.of(printed.get(n).text())));
-        break;
+                new Difference(want.lineNumber(), want.text(), Optional.of(printed.get(p).text())));
+      } else {
+        n++;
+        p++;
       }
     }
     return new Verification(
-        n, expected.size(), difference, stillGoing(imported, outcome), outcome.end());
+        n, total, leftOut, difference, stillGoing(imported, outcome), outcome.end());
   }
 
   private static List<VmtLogLine> comparable(List<VmtLogLine> lines) {
@@ -99,7 +119,18 @@ public record Verification(
   /** The report {@code import-log} prints: the count, the first difference, the loop. */
   public ImmutableList<String> report() {
     ImmutableList.Builder<String> b = ImmutableList.builder();
-    b.add("reproduced " + reproduced + " of " + total + " lines against the legacy machine");
+    b.add(
+        "reproduced "
+            + reproduced
+            + " of "
+            + total
+            + " lines against the legacy machine"
+            + (leftOut > 0
+                ? " (and "
+                    + leftOut
+                    + (leftOut == 1 ? " line" : " lines")
+                    + " where the log leaves lines out)"
+                : ""));
     firstDifference.ifPresent(
         d -> {
           b.add("first difference at log line " + d.logLine() + ":");

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSortedSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,9 @@ public final class VmtLogParser {
   private static final Pattern MESSAGE_START =
       Pattern.compile("(vmt\\d+: |vmware: |VMware guest )");
 
+  /** A line that stands for lines the log's author left out: {@code …} or {@code ...}. */
+  private static final Pattern ELISION = Pattern.compile("(?:\u2026|\\.\\.\\.)");
+
   private static final Pattern REGISTER =
       Pattern.compile("\\b(eax|ebx|ecx|edx|esi|edi|ebp)=(0x[0-9a-fA-F]+|[0-9a-fA-F]+)");
   private static final String[] MONTHS = {
@@ -49,14 +53,28 @@ public final class VmtLogParser {
   public static final class Result {
     private final ImmutableList<VmtLogLine> lines;
     private final ImmutableList<String> unknown;
+    private final ImmutableSortedSet<Integer> elisions;
 
-    Result(ImmutableList<VmtLogLine> lines, ImmutableList<String> unknown) {
+    Result(
+        ImmutableList<VmtLogLine> lines,
+        ImmutableList<String> unknown,
+        ImmutableSortedSet<Integer> elisions) {
       this.lines = lines;
       this.unknown = unknown;
+      this.elisions = elisions;
     }
 
     public ImmutableList<VmtLogLine> lines() {
       return lines;
+    }
+
+    /**
+     * Where the log leaves lines out (an elision line, {@code …} or {@code ...}): each value is the
+     * index in {@link #lines()} of the first vmt line after one, {@code lines().size()} for an
+     * elision at the end.
+     */
+    public ImmutableSortedSet<Integer> elisions() {
+      return elisions;
     }
 
     /** Each skipped line as {@code <line number>: <text>}. */
@@ -69,6 +87,8 @@ public final class VmtLogParser {
   public static Result parse(List<String> logLines) {
     ImmutableList.Builder<VmtLogLine> found = ImmutableList.builder();
     ImmutableList.Builder<String> unknown = ImmutableList.builder();
+    ImmutableSortedSet.Builder<Integer> elisions = ImmutableSortedSet.naturalOrder();
+    int count = 0;
     int number = 0;
     for (String raw : logLines) {
       number++;
@@ -86,6 +106,10 @@ public final class VmtLogParser {
         exact = true;
         rest = rest.substring(dmesg.end());
       }
+      if (ELISION.matcher(rest).matches()) {
+        elisions.add(count);
+        continue;
+      }
       for (String piece : splitMessages(rest)) {
         VmtLogLine line;
         try {
@@ -96,12 +120,13 @@ public final class VmtLogParser {
         }
         if (line != null) {
           found.add(line);
+          count++;
         } else if (MESSAGE_START.matcher(piece).lookingAt()) {
           unknown.add(number + ": " + piece);
         }
       }
     }
-    return new Result(found.build(), unknown.build());
+    return new Result(found.build(), unknown.build(), elisions.build());
   }
 
   /** Splits a line where one message runs into the next (OpenBSD debug lines without newline). */

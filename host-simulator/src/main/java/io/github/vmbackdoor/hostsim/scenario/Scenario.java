@@ -10,6 +10,7 @@ import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import io.github.vmbackdoor.rpc.VmtFlavor;
@@ -340,6 +341,21 @@ public final class Scenario {
     /** Whether the host rejects unsolicited TCLO replies. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean value) {
       return policy(host.policy().withRejectUnsolicitedTcloReplies(value));
+    }
+
+    /**
+     * What eax holds when the host refuses a message call. Default {@link RefusalRegisters#ZERO}.
+     */
+    public Builder refusalRegisters(RefusalRegisters value) {
+      return policy(host.policy().withRefusalRegisters(value));
+    }
+
+    /**
+     * Whether a TCLO channel whose first message was an unsolicited reply has its next empty ping
+     * refused, with "reset" queued. Default false.
+     */
+    public Builder resetAfterUnsolicitedReply(boolean value) {
+      return policy(host.policy().withResetAfterUnsolicitedReply(value));
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */

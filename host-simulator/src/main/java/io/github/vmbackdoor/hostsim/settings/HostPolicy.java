@@ -20,6 +20,11 @@ import java.util.function.Consumer;
  * @param guestMessageLimit the longest message, in bytes, the host accepts from the guest, 0 to
  *     {@link #MAX_GUEST_MESSAGE_LIMIT}: a longer SENDSIZE is refused
  * @param rejectUnsolicitedTcloReplies whether a TCLO reply with no command outstanding is refused
+ * @param refusalRegisters what eax holds when a command-port message call is refused: 0 (a real
+ *     host, the default) or the magic the guest loaded
+ * @param resetAfterUnsolicitedReply whether a TCLO channel whose first message was a non-empty
+ *     message nobody asked for (vmt's reset reply after a reopen) has its next empty ping refused,
+ *     with "reset" queued for it: once per channel
  * @param idleTimeout channels idle for longer are closed; empty for never
  * @param tcloTakeover which TCLO channel of an application loses when a newer one claims it: the
  *     older one (closed or forgotten) or the newer one (refused)
@@ -40,6 +45,8 @@ public record HostPolicy(
     boolean cookies,
     int guestMessageLimit,
     boolean rejectUnsolicitedTcloReplies,
+    RefusalRegisters refusalRegisters,
+    boolean resetAfterUnsolicitedReply,
     Optional<Duration> idleTimeout,
     TcloTakeover tcloTakeover,
     int callLogLimit,
@@ -62,8 +69,9 @@ public record HostPolicy(
 
   /**
    * A current host: 128 channels, high bandwidth and cookies offered, guest messages of at most
-   * 65,536 bytes, no idle timeout; 10,000 entries and 4 MiB per history, 1,024 names and 1 MiB per
-   * guest store, 1,024 commands and 1 MiB in the TCLO queue.
+   * 65,536 bytes, refused message calls answering eax = 0, no idle timeout; 10,000 entries and 4
+   * MiB per history, 1,024 names and 1 MiB per guest store, 1,024 commands and 1 MiB in the TCLO
+   * queue.
    */
   public static final HostPolicy DEFAULTS =
       new HostPolicy(
@@ -71,6 +79,8 @@ public record HostPolicy(
           true,
           true,
           BackdoorProtocol.MAX_GUEST_MESSAGE,
+          false,
+          RefusalRegisters.DEFAULT,
           false,
           Optional.empty(),
           TcloTakeover.DEFAULT,
@@ -94,6 +104,7 @@ public record HostPolicy(
         "the guest message limit is 0 to %s bytes, not %s",
         MAX_GUEST_MESSAGE_LIMIT,
         guestMessageLimit);
+    Preconditions.checkNotNull(refusalRegisters, "refusalRegisters");
     Preconditions.checkNotNull(idleTimeout, "idleTimeout");
     idleTimeout.ifPresent(
         t ->
@@ -140,6 +151,19 @@ public record HostPolicy(
   /** A copy that rejects unsolicited TCLO replies or not. */
   public HostPolicy withRejectUnsolicitedTcloReplies(boolean value) {
     return with(p -> p.rejectUnsolicitedTcloReplies = value);
+  }
+
+  /** A copy whose refused message calls answer eax as {@code value} says. */
+  public HostPolicy withRefusalRegisters(RefusalRegisters value) {
+    return with(p -> p.refusalRegisters = value);
+  }
+
+  /**
+   * A copy that refuses the first ping after an unsolicited reset reply, and queues "reset", or
+   * not.
+   */
+  public HostPolicy withResetAfterUnsolicitedReply(boolean value) {
+    return with(p -> p.resetAfterUnsolicitedReply = value);
   }
 
   /** A copy with another idle timeout (empty for never). */
@@ -201,6 +225,8 @@ public record HostPolicy(
     boolean cookies;
     int guestMessageLimit;
     boolean rejectUnsolicitedTcloReplies;
+    RefusalRegisters refusalRegisters;
+    boolean resetAfterUnsolicitedReply;
     Optional<Duration> idleTimeout;
     TcloTakeover tcloTakeover;
     int callLogLimit;
@@ -217,6 +243,8 @@ public record HostPolicy(
       cookies = p.cookies;
       guestMessageLimit = p.guestMessageLimit;
       rejectUnsolicitedTcloReplies = p.rejectUnsolicitedTcloReplies;
+      refusalRegisters = p.refusalRegisters;
+      resetAfterUnsolicitedReply = p.resetAfterUnsolicitedReply;
       idleTimeout = p.idleTimeout;
       tcloTakeover = p.tcloTakeover;
       callLogLimit = p.callLogLimit;
@@ -235,6 +263,8 @@ public record HostPolicy(
           cookies,
           guestMessageLimit,
           rejectUnsolicitedTcloReplies,
+          refusalRegisters,
+          resetAfterUnsolicitedReply,
           idleTimeout,
           tcloTakeover,
           callLogLimit,

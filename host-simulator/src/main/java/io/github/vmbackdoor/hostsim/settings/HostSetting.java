@@ -60,6 +60,28 @@ public final class HostSetting {
               HostPolicy::withRejectUnsolicitedTcloReplies),
           of(
               POLICY,
+              "refusalRegisters",
+              List.of(),
+              "zero or as-loaded",
+              "what eax holds when a message call on the command port is refused: 0, as a real"
+                  + " host answers, or the magic the guest loaded",
+              RefusalRegisters::parse,
+              RefusalRegisters::keyword,
+              HostPolicy::refusalRegisters,
+              HostPolicy::withRefusalRegisters),
+          of(
+              POLICY,
+              "resetAfterUnsolicitedReply",
+              List.of(),
+              BOOLEAN,
+              "a TCLO channel whose first message was a reply nobody asked for has its next empty"
+                  + " ping refused and \"reset\" queued, once",
+              HostSetting::bool,
+              String::valueOf,
+              HostPolicy::resetAfterUnsolicitedReply,
+              HostPolicy::withResetAfterUnsolicitedReply),
+          of(
+              POLICY,
               "highBandwidth",
               List.of("high-bandwidth"),
               BOOLEAN,

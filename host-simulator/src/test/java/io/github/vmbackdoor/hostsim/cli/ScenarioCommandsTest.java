@@ -183,17 +183,17 @@ class ScenarioCommandsTest {
     Path log = dir.resolve("refused.log");
     Files.writeString(
         log,
-        "[ 600.250000] vmware: sending length failed, eax=00000000, ecx=00000000\n"
+        "[ 600.250000] vmware: sending length failed, eax=12345678, ecx=00000000\n"
             + "[ 600.250040] vmt0: failed to send TCLO outgoing ping\n");
     assertThat(run("import-log", log.toString())).isZero();
     assertThat(err.toString()).contains("reproduced 0 of 2 lines");
     assertThat(run("import-log", "--verify", log.toString())).isEqualTo(1);
     assertThat(err.toString())
         .contains("first difference at log line 1:")
-        .contains("  log:    vmware: sending length failed, eax=00000000, ecx=00000000")
-        .contains("  replay: vmware: sending length failed, eax=564d5868, ecx=00000000")
+        .contains("  log:    vmware: sending length failed, eax=12345678, ecx=00000000")
+        .contains("  replay: vmware: sending length failed, eax=00000000, ecx=00000000")
         .contains(
-            "cannot produce log line 1: vmware: sending length failed, eax=00000000,"
+            "cannot produce log line 1: vmware: sending length failed, eax=12345678,"
                 + " ecx=00000000");
   }
 

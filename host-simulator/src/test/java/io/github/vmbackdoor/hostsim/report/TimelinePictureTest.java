@@ -26,7 +26,7 @@ class TimelinePictureTest {
 
   private static final Scenario HOST_CLOSES = BuiltInScenarios.hostClosesTclo();
   private static final String SENDING_LENGTH_FAILED =
-      "vmware: sending length failed, eax=0x564d5868, ecx=0x40000";
+      "vmware: sending length failed, eax=0, ecx=0x40000";
 
   private static List<ScenarioOutcome> runs;
   private static String svg;
