@@ -311,7 +311,7 @@ static struct proc *procs;
 static struct thread *threads;
 static pid_t root_pid;
 static int cpuid_faulting;
-static volatile sig_atomic_t forward_signal;
+static volatile sig_atomic_t signal_target; /* the program while it runs, else 0 */
 
 static unsigned long count_in, count_outs, count_ins, count_cpuid, count_refused_exec;
 static double trap_nanos;
@@ -846,7 +846,13 @@ static int probe(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* The tracer                                                                                  */
 
-static void on_signal(int sig) { forward_signal = sig; }
+/* SIGTERM, SIGINT, SIGHUP to the helper: passed to the program at once, wherever the tracer is. */
+static void on_signal(int sig) {
+  int saved = errno;
+  pid_t target = signal_target;
+  if (target > 0) kill(target, sig);
+  errno = saved;
+}
 
 static void usage(void) {
   fprintf(stderr,
@@ -938,6 +944,7 @@ int main(int argc, char **argv) {
   root_pid = fork();
   if (root_pid < 0) fail("fork: %s", strerror(errno));
   if (root_pid == 0) run_child(argv + i);
+  signal_target = root_pid;
 
   int status;
   if (waitpid(root_pid, &status, __WALL) < 0) fail("waitpid: %s", strerror(errno));
@@ -957,16 +964,13 @@ int main(int argc, char **argv) {
   while (threads != NULL) {
     pid_t tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
-      if (errno == EINTR) {
-        if (forward_signal != 0 && root_status < 0) kill(root_pid, forward_signal);
-        forward_signal = 0;
-        continue;
-      }
+      if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       fail("waitpid: %s", strerror(errno));
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       if (tid == root_pid) {
+        signal_target = 0;
         root_status = status;
         /* The run ends with the program: what it left behind ends with it. */
         for (struct thread *t = threads; t != NULL; t = t->next) {

@@ -8,6 +8,7 @@ import io.github.vmbackdoor.hostsim.junit.VmSimulator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,23 @@ class TrapHelperTest {
         .containsExactly(
             "parent rax=0000000000000006", "child rax=0000000000000006", "in rax=0000000000000006");
     assertThat(sim.host().callCount()).isEqualTo(3);
+  }
+
+  @Test
+  void sigtermToTheTrapReachesTheProgram(RealGuest vm, VmSimulator sim) {
+    try (GuestProcess p =
+        vm.start(
+            "/bin/sh",
+            "-c",
+            "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.05; done")) {
+      assertThat(sim.await(() -> p.stdoutSoFar().contains("ready"), Duration.ofSeconds(20)))
+          .isTrue();
+
+      GuestRun run = p.stop();
+
+      assertThat(run.stdout()).isEqualTo("ready\ngot TERM\n");
+      assertThat(run.exitCode()).isEqualTo(3);
+    }
   }
 
   @Test
