@@ -22,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The six TCLO acceptance scenarios, each against the fixed, legacy and proposed-patch machines on
- * a {@link VirtualHost}, in virtual time (one hour per run).
+ * The seven TCLO acceptance scenarios, each against the fixed, legacy and proposed-patch machines
+ * on a {@link VirtualHost}, in virtual time (one hour per run).
  */
 class TcloScenariosTest {
 
@@ -251,6 +251,38 @@ class TcloScenariosTest {
       assertRecoveredWithinTwoSeconds(run);
       assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH)).isEqualTo(1);
       assertThat(run.host.activeTcloChannel()).isPresent();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TcloMachines.class)
+  void theFieldsPingResetCycle(TcloMachines machine) {
+    Run run = new Run(BuiltInScenarios.pingResetCycle(), machine);
+    if (machine == TcloMachines.LEGACY) {
+      // The field log's triple, from the first refused ping to the end of the hour: a refused
+      // ping, then a reset on the reopened channel, every 3 s (NetBSD 10's delay).
+      assertThat(run.linesFrom(LENGTH.minusMinutes(1)))
+          .containsSubsequence(
+              "vmware: sending length failed, eax=0, ecx=0", FAILED_PING, RESETTING);
+      assertThat(run.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1))).isBetween(990L, 1001L);
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(990L, 1001L);
+      assertThat(run.outcome(TROUBLE)).isIn(Classification.STUCK, Classification.FLAPPING);
+      Scenario older =
+          BuiltInScenarios.pingResetCycle().toBuilder()
+              .flavor(io.github.vmbackdoor.rpc.VmtFlavor.NETBSD_6_9)
+              .build();
+      Run netbsd69 = new Run(older, machine);
+      // Every 2.02 s with NetBSD 6-9's one-tick reschedule after a handled message.
+      assertThat(netbsd69.linesFrom(LENGTH.minusMinutes(1)))
+          .containsSubsequence(
+              "vmware: sending length failed, eax=00000000, ecx=00000000", FAILED_PING, RESETTING);
+      assertThat(netbsd69.countLines(RESETTING, TROUBLE, LENGTH.plusSeconds(1)))
+          .isBetween(1470L, 1490L);
+    } else {
+      // One refused ping; they close and reopen with an empty message, which the rule ignores.
+      assertRecoveredWithinTwoSeconds(run);
+      assertThat(run.countLines(FAILED_PING, TROUBLE, LENGTH.plusSeconds(1))).isEqualTo(1);
     }
   }
 }

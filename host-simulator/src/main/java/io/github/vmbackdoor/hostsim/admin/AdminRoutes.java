@@ -9,6 +9,8 @@ import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -190,7 +192,33 @@ final class AdminRoutes {
 
   private CompletionStage<Reply> reset(Exchange x) {
     ServedVm vm = vm(x);
-    vm.reset();
+    List<HostSetting.Assignment> settings = new ArrayList<>();
+    List<String> lines = x.body().lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      try {
+        settings.add(HostSetting.Assignment.parse(line));
+      } catch (IllegalArgumentException e) {
+        throw AdminException.badRequest(
+            (lines.size() > 1 ? "line " + (i + 1) + ": " : "") + e.getMessage());
+      }
+    }
+    if (settings.isEmpty()) {
+      vm.reset();
+    } else {
+      List<HostSetting.Assignment> given = List.copyOf(settings);
+      vm.reset(
+          base -> {
+            HostSettings changed = base;
+            for (HostSetting.Assignment a : given) {
+              changed = a.applyTo(changed);
+            }
+            return changed;
+          });
+    }
     return Reply.ok(new Views.Reset(vm.name(), vm.host().uuid().toString()));
   }
 

@@ -11,13 +11,16 @@ import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * One VM as a server serves it: its name, its current {@link VirtualHost}, and the named faults its
@@ -31,7 +34,11 @@ import java.util.function.Supplier;
 public final class ServedVm {
 
   private final String name;
-  private final Supplier<VirtualHost> factory;
+  private final Function<UnaryOperator<HostSettings>, VirtualHost> factory;
+
+  /** The host settings given at the last reset that gave any, over the VM's own. */
+  private volatile UnaryOperator<HostSettings> changes = UnaryOperator.identity();
+
   private final Backdoor backdoor = new CurrentHost();
   private volatile Life life;
 
@@ -46,10 +53,10 @@ public final class ServedVm {
     }
   }
 
-  private ServedVm(String name, Supplier<VirtualHost> factory) {
+  private ServedVm(String name, Function<UnaryOperator<HostSettings>, VirtualHost> factory) {
     this.name = name;
     this.factory = factory;
-    this.life = new Life(factory.get());
+    this.life = new Life(factory.apply(changes));
   }
 
   /**
@@ -57,6 +64,17 @@ public final class ServedVm {
    * #reset()}.
    */
   public static ServedVm of(String name, Supplier<VirtualHost> factory) {
+    Preconditions.checkNotNull(factory, "factory");
+    return configurable(name, changes -> factory.get());
+  }
+
+  /**
+   * A served VM named {@code name} whose host {@code factory} builds with its settings changed by
+   * the function it is given: the identity at first, and the changes of a {@link
+   * #reset(UnaryOperator)} after one.
+   */
+  public static ServedVm configurable(
+      String name, Function<UnaryOperator<HostSettings>, VirtualHost> factory) {
     Optional<String> problem = VmName.problem(name);
     if (problem.isPresent()) {
       throw new IllegalArgumentException(problem.get());
@@ -101,9 +119,26 @@ public final class ServedVm {
         });
   }
 
-  /** Replaces the host by a fresh one from the same factory: channels, logs and faults are gone. */
+  /**
+   * Replaces the host by a fresh one from the same factory: channels, logs and faults are gone; the
+   * host settings of the last {@link #reset(UnaryOperator)} stay.
+   */
   public void reset() {
-    life = new Life(factory.get());
+    life = new Life(factory.apply(changes));
+  }
+
+  /**
+   * Replaces the host by a fresh one whose settings are the VM's own changed by {@code changes}
+   * (for a VM made with {@link #configurable}; others ignore them), which later resets keep.
+   */
+  public synchronized void reset(UnaryOperator<HostSettings> changes) {
+    this.changes = Preconditions.checkNotNull(changes, "changes");
+    reset();
+  }
+
+  /** The host settings the last reset that gave any changes the VM's own by (else none). */
+  public UnaryOperator<HostSettings> changes() {
+    return changes;
   }
 
   Life life() {

@@ -356,9 +356,9 @@ final class ServeCommand implements Callable<Integer> {
       long vmSeed = config.seed(fallbackSeed);
       ConnectionRecorder r = recorder;
       ServedVm vm =
-          ServedVm.of(
+          ServedVm.configurable(
               name,
-              () -> {
+              changes -> {
                 VirtualHost.Builder builder =
                     VirtualHost.builder()
                         .seed(vmSeed)
@@ -366,12 +366,14 @@ final class ServeCommand implements Callable<Integer> {
                         .ticker(Ticker.systemTicker());
                 // Random cookies keep guests from predicting each other's; a recording holds its
                 // cookies anyway, and must replay from the seed, so --record keeps seeded ones.
-                return config.build(r == null ? builder.secureCookies() : builder, base);
+                return config.build(r == null ? builder.secureCookies() : builder, base, changes);
               });
       HostSettings settings = config.settings(base);
       vms.put(
           name,
-          r == null ? UnaryOperator.identity() : b -> r.connection(name, vmSeed, settings, b));
+          r == null
+              ? UnaryOperator.identity()
+              : b -> r.connection(name, vmSeed, vm.changes().apply(settings), b));
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();

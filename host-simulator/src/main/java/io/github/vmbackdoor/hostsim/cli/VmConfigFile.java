@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,7 +69,16 @@ final class VmConfigFile {
 
     /** A host of {@code builder} with {@code base} and this VM's settings, and its guestinfo. */
     VirtualHost build(VirtualHost.Builder builder, HostSettings base) {
-      VirtualHost host = builder.settings(settings(base)).build();
+      return build(builder, base, UnaryOperator.identity());
+    }
+
+    /**
+     * A host of {@code builder} with {@code base}, this VM's settings and then {@code changes} (the
+     * admin API's reset), and its guestinfo.
+     */
+    VirtualHost build(
+        VirtualHost.Builder builder, HostSettings base, UnaryOperator<HostSettings> changes) {
+      VirtualHost host = builder.settings(changes.apply(settings(base))).build();
       guestInfo.forEach(host::putGuestInfo);
       return host;
     }

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.annotation.Documented;
@@ -56,6 +57,20 @@ public @interface SimulatedVm {
    * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default false.
    */
   boolean rejectUnsolicitedTcloReplies() default false;
+
+  /**
+   * What eax holds when the host refuses a message call (see {@link
+   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#refusalRegisters}). Default {@code ZERO}, as a
+   * real host answers.
+   */
+  RefusalRegisters refusalRegisters() default RefusalRegisters.ZERO;
+
+  /**
+   * Whether a TCLO channel whose first message was an unsolicited reset reply has its next ping
+   * refused, with "reset" queued (see {@link
+   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#resetAfterUnsolicitedReply}). Default false.
+   */
+  boolean resetAfterUnsolicitedReply() default false;
 
   /** The VM's name on the server (over TCP). Default {@code vm1}. */
   String vmName() default "vm1";

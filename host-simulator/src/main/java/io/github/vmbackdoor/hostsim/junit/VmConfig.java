@@ -77,7 +77,9 @@ record VmConfig(
         HostPolicy.DEFAULTS
             .withChannelTableSize(annotation.channelTableSize())
             .withHighBandwidth(annotation.highBandwidth())
-            .withRejectUnsolicitedTcloReplies(annotation.rejectUnsolicitedTcloReplies());
+            .withRejectUnsolicitedTcloReplies(annotation.rejectUnsolicitedTcloReplies())
+            .withRefusalRegisters(annotation.refusalRegisters())
+            .withResetAfterUnsolicitedReply(annotation.resetAfterUnsolicitedReply());
     VmConfig config =
         new VmConfig(
             annotation.transport(),

@@ -8,6 +8,7 @@ import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
@@ -275,6 +276,24 @@ public final class VmExtension
     /** Whether the host refuses a TCLO reply when no command is outstanding. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean reject) {
       this.policy = policy.withRejectUnsolicitedTcloReplies(reject);
+      return this;
+    }
+
+    /**
+     * What eax holds when the host refuses a message call. Default {@link RefusalRegisters#ZERO},
+     * as a real host answers.
+     */
+    public Builder refusalRegisters(RefusalRegisters registers) {
+      this.policy = policy.withRefusalRegisters(Preconditions.checkNotNull(registers));
+      return this;
+    }
+
+    /**
+     * Whether a TCLO channel whose first message was an unsolicited reset reply has its next ping
+     * refused, with "reset" queued (the field's vmt(4) loop). Default false.
+     */
+    public Builder resetAfterUnsolicitedReply(boolean reset) {
+      this.policy = policy.withResetAfterUnsolicitedReply(reset);
       return this;
     }
 

@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The six TCLO failure scenarios the project checks every machine against (and {@code demo} shows).
- * Each runs one virtual hour; the trouble starts at 10 minutes.
+ * The seven TCLO failure scenarios the project checks every machine against (and {@code demo}
+ * shows). Each runs one virtual hour; the trouble starts at 10 minutes.
  */
 public final class BuiltInScenarios {
 
@@ -91,11 +91,31 @@ public final class BuiltInScenarios {
               .description("a second TCLO user takes the channel over")
               .at(TROUBLE)
               .competingTcloChannel()
+              .build(),
+          Scenario.named("ping-reset-cycle")
+              .description(
+                  "the field's cycle: the host refuses the first ping after an unsolicited reset"
+                      + " reply, and resets; one ping refused, then a reset")
+              .resetAfterUnsolicitedReply(true)
+              .at(TROUBLE)
+              .comment("One ping is refused (vmt's sticky error flag is set),")
+              .fault(
+                  "ping",
+                  Fault.builder()
+                      .protocol(BackdoorProtocol.PROTOCOL_TCLO)
+                      .step(Step.SENDSIZE)
+                      .nth(1)
+                      .clearSuccess()
+                      .build())
+              .at(TROUBLE.plusMillis(1500))
+              .comment("then the host resets. vmt closes, reopens and sends its reset reply")
+              .comment("unasked; the host refuses that channel's first ping and resets it again.")
+              .hostReset()
               .build());
 
   private BuiltInScenarios() {}
 
-  /** All six, in the order of docs/state-machines.md. */
+  /** All seven, in the order of docs/state-machines.md. */
   public static ImmutableList<Scenario> all() {
     return ALL;
   }
@@ -133,5 +153,14 @@ public final class BuiltInScenarios {
   /** A second TCLO user opens its own channel and never polls it. */
   public static Scenario secondTcloUser() {
     return ALL.get(5);
+  }
+
+  /**
+   * The field's {@code failed to send TCLO outgoing ping} / {@code resetting rpc} cycle: a host
+   * that refuses the first ping of a channel whose first message was an unsolicited reset reply,
+   * and resets it (docs/host-model.md 4.1); one refused ping and a host reset start it.
+   */
+  public static Scenario pingResetCycle() {
+    return ALL.get(6);
   }
 }

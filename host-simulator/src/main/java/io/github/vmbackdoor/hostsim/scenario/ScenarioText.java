@@ -230,16 +230,16 @@ final class ScenarioText {
   }
 
   private static void host(Scenario.Builder b, String line, String[] words, int n) {
-    if (words.length < 3) {
-      throw new ScenarioParseException(n, "expected 'host SETTING VALUE'");
-    }
-    String value = line.substring(line.indexOf(words[1]) + words[1].length()).strip();
-    HostSetting setting = HostSetting.named(words[1]);
+    HostSetting.Assignment a;
     try {
-      b.hostSetting(setting, value);
+      a = HostSetting.Assignment.parse(line);
     } catch (IllegalArgumentException e) {
-      throw new ScenarioParseException(n, "host " + setting.name() + ": " + e.getMessage());
+      if (words.length >= 3 && HostSetting.find(words[1]).isEmpty()) {
+        throw e;
+      }
+      throw new ScenarioParseException(n, e.getMessage());
     }
+    b.hostSetting(a.setting(), a.value());
   }
 
   private static FaultAction faultAction(String word) {

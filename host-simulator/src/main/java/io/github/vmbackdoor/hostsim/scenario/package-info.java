@@ -7,7 +7,7 @@
  * io.github.vmbackdoor.hostsim.scenario.ScenarioRunner} runs it against the fixed, legacy or
  * proposed-patch TCLO machine, or a user's {@link io.github.vmbackdoor.hostsim.scenario.GuestCode},
  * and returns a {@link io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome}. {@link
- * io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios} holds the six scenarios of
+ * io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios} holds the seven scenarios of
  * docs/state-machines.md. {@link io.github.vmbackdoor.hostsim.scenario.HostReplay} drives a trace's
  * recorded guest calls into a fresh host and reports the first answer that differs.
  */

@@ -348,6 +348,42 @@ public final class HostSetting {
   }
 
   /**
+   * One {@code host SETTING VALUE} line, as scenario files and the admin API's reset take it: the
+   * setting and the text of its value, checked.
+   *
+   * @param setting the setting
+   * @param value the value's text, as {@link #parse} reads it
+   */
+  public record Assignment(HostSetting setting, String value) {
+
+    /**
+     * Reads {@code host SETTING VALUE} (the value is the rest of the line).
+     *
+     * @throws IllegalArgumentException with a one-line message when the line is not one, names no
+     *     setting or gives a value the setting does not take
+     */
+    public static Assignment parse(String line) {
+      String[] words = line.strip().split("\\s+", 3);
+      if (words.length < 3 || !words[0].equals("host")) {
+        throw new IllegalArgumentException("expected 'host SETTING VALUE'");
+      }
+      HostSetting setting = named(words[1]);
+      String value = words[2].strip();
+      try {
+        setting.parse(HostSettings.DEFAULTS, value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("host " + setting.name() + ": " + e.getMessage(), e);
+      }
+      return new Assignment(setting, value);
+    }
+
+    /** {@code settings} with this value set. */
+    public HostSettings applyTo(HostSettings settings) {
+      return setting.parse(settings, value);
+    }
+  }
+
+  /**
    * The setting {@code word} names: its name or one of its deprecated aliases.
    *
    * @throws IllegalArgumentException listing the names when none matches

@@ -1,11 +1,14 @@
 package io.github.vmbackdoor.hostsim.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MessageChannel;
+import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.RpciReply;
@@ -13,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +43,41 @@ class AdminAcceptanceTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(status);
     return JSON.readTree(r.body());
+  }
+
+  @Test
+  void aResetWithHostSettingsGivesTheFreshHostTheFieldsHostRules() throws Exception {
+    try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
+      HostAndPort admin = serve.admin();
+      assertThat(
+              call(admin, "POST", "/vms/vm1/reset", "host resetAfterUnsolicitedReply maybe", 400)
+                  .get("error")
+                  .asText())
+          .startsWith("host resetAfterUnsolicitedReply: 'maybe' is not true or false");
+      call(
+          admin,
+          "POST",
+          "/vms/vm1/reset",
+          "host resetAfterUnsolicitedReply true\nhost refusalRegisters as-loaded\n",
+          200);
+      // A plain reset keeps them.
+      call(admin, "POST", "/vms/vm1/reset", null, 200);
+      try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+        MessageChannel tclo = MessageChannel.open(guest, BackdoorProtocol.PROTOCOL_TCLO);
+        tclo.send("OK ATR toolbox".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(new String(tclo.receive(), StandardCharsets.ISO_8859_1)).isEqualTo("reset");
+        tclo.send("OK ATR toolbox".getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> tclo.send(new byte[0]))
+            .isInstanceOfSatisfying(
+                MessageException.class,
+                e -> {
+                  assertThat(e.registers().eax()).isEqualTo(BackdoorProtocol.MAGIC);
+                  assertThat(e.registers().ecx()).isZero();
+                });
+        assertThat(call(admin, "GET", "/vms/vm1", null, 200).get("pendingTclo").get(0).asText())
+            .isEqualTo("reset");
+      }
+    }
   }
 
   @Test
