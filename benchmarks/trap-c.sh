@@ -9,35 +9,12 @@
 # Arguments: [trials] [calls].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cc_cmd=${CC:-cc}
-if ! command -v "$cc_cmd" > /dev/null; then
-  echo "trap-c: no C compiler ($cc_cmd) found, skipped"
-  exit 0
-fi
-pin=()
-if [ -n "${TRAP_CPUS:-}" ]; then
-  if ! command -v taskset > /dev/null; then
-    echo "trap-c: TRAP_CPUS needs taskset, not found" >&2
-    exit 2
-  fi
-  pin=(taskset -c "$TRAP_CPUS")
-fi
+. benchmarks/c-bench.sh
+c_bench_compiler trap-c
+c_bench_pin trap-c "${TRAP_CPUS:-}"
 mkdir -p benchmarks/target
 "$cc_cmd" -O2 -o benchmarks/target/trapbench benchmarks/src/main/c/trapbench.c -lm
-log=$(mktemp)
-"${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar serve --port 0 > "$log" 2>&1 &
-serve=$!
-trap 'kill "$serve" 2> /dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 300); do
-  grep -q '^listening on' "$log" && break
-  sleep 0.1
-done
-address=$(sed -n 's/^listening on \(.*\)$/\1/p' "$log" | head -n 1)
-if [ -z "$address" ]; then
-  echo "trap-c: serve did not start:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+c_bench_serve trap-c
 echo "serve at $address, CPUs: ${TRAP_CPUS:-any}"
 status=0
 "${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" -- \
