@@ -8,13 +8,15 @@
 #                                    fleet tried in 8 GiB, and the C client beside its raw baseline
 #                                    (about 20 minutes on 2 cores)
 #   benchmarks/run-all.sh inprocess  figures 1 to 7 only (JMH, the Java wire ratio, replay)
+#   benchmarks/run-all.sh trap       figure 9 only: a trapped backdoor call beside an untrapped
+#                                    wire call (about a minute; skipped where it cannot trap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 case "$what" in
-  all | fleet | inprocess) ;;
+  all | fleet | inprocess | trap) ;;
   *)
-    echo "run-all.sh: unknown section '$what' (all, fleet or inprocess)" >&2
+    echo "run-all.sh: unknown section '$what' (all, fleet, inprocess or trap)" >&2
     exit 2
     ;;
 esac
@@ -31,7 +33,7 @@ mkdir -p "$out"
   ulimit -n
 } > "$out/machine.txt"
 
-if [ "$what" != fleet ]; then
+if [ "$what" = all ] || [ "$what" = inprocess ]; then
   java -jar "$jar" -rf json -rff "$out/inprocess.json" 'CommandPort|Rpci|Tick' | tee "$out/inprocess.txt"
   java -jar "$jar" wire-ratio | tee "$out/wire-ratio.txt"
   java -jar "$jar" -rf json -rff "$out/replay.json" 'Replay' | tee "$out/replay.txt"
@@ -41,7 +43,7 @@ if [ "$what" != fleet ]; then
   java -jar "$jar" wire-scale 10000 30 10 | tee "$out/wire-scale-10000.txt"
 fi
 
-if [ "$what" != inprocess ]; then
+if [ "$what" = all ] || [ "$what" = fleet ]; then
   # The scale curve (figure 8c): one virtual hour at each size, each in a fresh JVM with an 8 GiB
   # heap, a lane per VM; 10,000 VMs also on one shared timeline (window 0) for comparison. The
   # heap per idle VM (figure 8a) is printed by every run.
@@ -60,5 +62,12 @@ if [ "$what" != inprocess ]; then
   # all three processes on one CPU, so that the scheduler's placement does not decide it.
   benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c.txt"
   WIRE_CPUS=0 benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-one-cpu.txt"
+fi
+
+if [ "$what" = all ] || [ "$what" = trap ]; then
+  # A trapped GETVERSION (the real `in`, answered by serve through the trap) beside the same call
+  # as a wire frame of the program's own, call by call in one run (figure 9).
+  benchmarks/trap-c.sh 10 20000 | tee "$out/trap-c.txt"
+  TRAP_CPUS=0 benchmarks/trap-c.sh 10 20000 | tee "$out/trap-c-one-cpu.txt"
 fi
 uptime >> "$out/machine.txt"

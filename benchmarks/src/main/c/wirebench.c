@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wire-io.h"
+
 #define MAGIC 0x564D5868u
 #define LB_PORT 0x5658u
 #define HB_PORT 0x5659u
@@ -53,32 +55,6 @@ static uint32_t seq;
 static void die(const char *what) {
   fprintf(stderr, "wirebench: %s: %s\n", what, errno ? strerror(errno) : "protocol error");
   exit(2);
-}
-
-static void put32(unsigned char *p, uint32_t v) {
-  p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
-
-static uint32_t get32(const unsigned char *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void write_all(int fd, const unsigned char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) die("write");
-    p += w; n -= (size_t)w;
-  }
-}
-
-static void read_all(int fd, unsigned char *p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) die("read");
-    p += r; n -= (size_t)r;
-  }
 }
 
 /* Reads one frame into in_buf; returns its total length (prefix included). */

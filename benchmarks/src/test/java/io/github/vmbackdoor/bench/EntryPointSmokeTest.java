@@ -2,11 +2,24 @@ package io.github.vmbackdoor.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.common.base.Ticker;
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.guest.GuestRun;
+import io.github.vmbackdoor.hostsim.guest.RealGuest;
+import io.github.vmbackdoor.hostsim.guest.Trap;
+import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -49,6 +62,53 @@ class EntryPointSmokeTest {
             "WireBenchmark",
             "RpciBenchmark");
     assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+  }
+
+  /**
+   * The trap benchmark's program (benchmarks/trap-c.sh runs it under {@code vmbackdoor guest}):
+   * built with cc and run under the trap against a simulator for a few calls. Skipped where there
+   * is no cc or the machine cannot trap.
+   */
+  @Test
+  void trapBenchmarkRunsOneShortTrial(@TempDir Path dir) throws Exception {
+    Assumptions.assumeTrue(
+        Trap.unavailableReason().isEmpty(), () -> "cannot trap: " + Trap.unavailableReason());
+    Path program = dir.resolve("trapbench");
+    Process cc;
+    try {
+      cc =
+          new ProcessBuilder("cc", "-O2", "-o", program.toString(), "src/main/c/trapbench.c", "-lm")
+              .inheritIO()
+              .start();
+    } catch (java.io.IOException e) {
+      Assumptions.abort("no C compiler");
+      return;
+    }
+    assertThat(cc.waitFor()).isZero();
+    Map<String, Backdoor> vms = new ConcurrentHashMap<>();
+    vms.put(
+        "vm1",
+        VirtualHost.builder()
+            .hostClock(Clock.systemUTC())
+            .ticker(Ticker.systemTicker())
+            .build()
+            .backdoor());
+    try (SimulatorServer server = SimulatorServer.builder(vms::get).start();
+        RealGuest guest = RealGuest.builder(server.address(), "vm1").build()) {
+      GuestRun run =
+          guest.run(
+              program.toString(),
+              server.address().getAddress().getHostAddress(),
+              Integer.toString(server.port()),
+              "vm1",
+              "1",
+              "50");
+
+      assertThat(run.exitCode()).as(run.stderr()).isZero();
+      assertThat(run.stdout())
+          .containsPattern("trapped call \\(in through the trap\\): +median [0-9.]+ us")
+          .containsPattern("untrapped wire call \\(same frames\\): +median [0-9.]+ us");
+    }
   }
 
   private interface Body {

@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code import-log FILE [-o SCENARIO]}: a vmt(4) kernel log to a scenario.
  *   <li>{@code ctl --admin HOST:PORT VERB ...}: drives a running {@code serve} through its admin
  *       API.
+ *   <li>{@code guest [--vm NAME] [--connect HOST:PORT | serve options] -- PROGRAM ARGS...}: runs an
+ *       unmodified program (VMware Tools) under the trap against a simulated VM.
  * </ul>
  *
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage.
@@ -99,6 +101,8 @@ public final class Main implements Callable<Integer> {
       String... args) {
     TextInput input = new TextInput(stdin);
     serve.input(input);
+    GuestCommand guest = new GuestCommand(input);
+    String[] line = guest.takeProgram(args);
     CommandLine commandLine =
         new CommandLine(new Main())
             .addSubcommand("serve", ServeCommand.commandLine(serve))
@@ -106,6 +110,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand("replay", new ReplayCommand(input))
             .addSubcommand("import-log", new ImportLogCommand(input))
             .addSubcommand("ctl", new CtlCommand())
+            .addSubcommand("guest", GuestCommand.commandLine(guest))
             .registerConverter(Duration.class, Main::duration)
             .setOut(out)
             .setErr(err)
@@ -115,7 +120,7 @@ public final class Main implements Callable<Integer> {
                   cl.getErr().println(prefix(cl) + ": " + e.getMessage());
                   return EXIT_FAILURE;
                 });
-    int code = commandLine.execute(args);
+    int code = commandLine.execute(line);
     if (out.checkError()) {
       err.println("vmbackdoor: cannot write standard output");
       err.flush();
@@ -125,7 +130,7 @@ public final class Main implements Callable<Integer> {
   }
 
   /** A usage error: one line saying what is wrong, one line saying where the help is. */
-  private static int usageError(CommandLine.ParameterException e, String[] args) {
+  static int usageError(CommandLine.ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
     PrintWriter err = cl.getErr();
     String message = String.valueOf(e.getMessage()).strip();
@@ -142,7 +147,7 @@ public final class Main implements Callable<Integer> {
   }
 
   /** A duration option, in the one duration grammar; a wrong one is a one-line usage error. */
-  private static Duration duration(String text) {
+  static Duration duration(String text) {
     try {
       return Durations.parse(text);
     } catch (IllegalArgumentException e) {
@@ -154,7 +159,7 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: serve, demo, replay or import-log");
+        spec.commandLine(), "a command is required: serve, demo, replay, import-log, ctl or guest");
   }
 
   /** Log lines of the server (one per rejected connection) go to stderr with a time stamp. */

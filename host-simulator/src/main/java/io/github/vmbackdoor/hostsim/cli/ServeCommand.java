@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine;
@@ -191,8 +193,8 @@ final class ServeCommand implements Callable<Integer> {
       List<VirtualHost> hosts,
       ScheduledExecutorService executor,
       PrintWriter out,
-      CountDownLatch banner) {
-    long start = System.nanoTime();
+      CountDownLatch banner,
+      long start) {
     scenario.playTimeline(
         hosts,
         (at, action) ->
@@ -245,6 +247,13 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private TextInput input = new TextInput(() -> System.in);
+
+  private Consumer<InetSocketAddress> listening = address -> {};
+
+  /** Told the server's address once it accepts connections and its banner is printed. */
+  void onListening(Consumer<InetSocketAddress> listening) {
+    this.listening = listening;
+  }
 
   /** Where {@code -} and files are read from. */
   void input(TextInput input) {
@@ -320,6 +329,8 @@ final class ServeCommand implements Callable<Integer> {
           commandLine, "--admin-port " + adminPort + " is outside 0..65535");
     }
     ConnectionRecorder recorder = null;
+    // the instant the scenario's timeline counts from, for playing it and for the recordings
+    long timelineStart = System.nanoTime();
     if (recordDir != null) {
       try {
         Files.createDirectories(recordDir);
@@ -328,6 +339,9 @@ final class ServeCommand implements Callable<Integer> {
             commandLine, "--record " + recordDir + ": cannot create the directory");
       }
       recorder = new ConnectionRecorder(recordDir, Ticker.systemTicker(), Clock.systemUTC());
+      if (scenario != null) {
+        recorder.timeline(scenario, timelineStart);
+      }
     }
     Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
     Map<String, ServedVm> served = new LinkedHashMap<>();
@@ -427,7 +441,7 @@ final class ServeCommand implements Callable<Integer> {
                   t.setDaemon(true);
                   return t;
                 });
-        play(scenario, hosts, timeline, out, banner);
+        play(scenario, hosts, timeline, out, banner, timelineStart);
       }
       out.println(
           "listening on "
@@ -454,6 +468,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       out.flush();
       banner.countDown();
+      listening.accept(simulator.address());
       stop.await();
       return CommandLine.ExitCode.OK;
     } finally {

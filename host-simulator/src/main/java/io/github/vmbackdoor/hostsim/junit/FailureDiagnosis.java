@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 /**
  * The diagnosis of a failed test's VM, as text: virtual time, faults installed and fired, the last
- * backdoor calls in vmt(4)'s register words, the RPCI requests, the TCLO exchanges and the scenario
- * events that ran.
+ * backdoor calls in vmt(4)'s register words, the RPCI requests, the TCLO exchanges, the scenario
+ * events that ran and, when the test ran any, the programs run under the trap.
  */
 final class FailureDiagnosis {
 
@@ -46,6 +46,10 @@ final class FailureDiagnosis {
     section(b, "TCLO exchanges", exchanges, exchanges.size(), FailureDiagnosis::tclo);
     List<String> events = vm.scenarioEventsRan();
     section(b, "scenario events that ran", events, events.size(), e -> e);
+    List<String> programs = vm.programsRan();
+    if (!programs.isEmpty()) { // a test that ran no real program keeps its diagnosis as it was
+      section(b, "programs run under the trap", programs, programs.size(), p -> p);
+    }
     return b.toString();
   }
 

@@ -3,6 +3,8 @@ package io.github.vmbackdoor.hostsim.junit;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.guest.RealGuest;
+import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
@@ -10,11 +12,14 @@ import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -37,8 +42,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *
  * <p>Test methods and {@code @BeforeEach}/{@code @AfterEach} methods receive, by parameter type:
  * {@link VmSimulator} (the handle: host, simulation, test-side calls), {@link VirtualHost}, a
- * connected guest {@link Backdoor}, an {@link RpciClient} on that guest, and a started {@link
- * ToolsService}. Within one test each type resolves to the same instance.
+ * connected guest {@link Backdoor}, an {@link RpciClient} on that guest, a started {@link
+ * ToolsService}, and (over TCP) a {@link RealGuest} that runs unmodified programs such as VMware
+ * Tools against the VM under the trap. Within one test each type resolves to the same instance.
  *
  * <p>Each test gets a new {@link VirtualHost} on a new simulation, so nothing a test does is seen
  * by the next one, whatever their order. After each test, passed or failed, the ToolsService is
@@ -50,7 +56,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * exchanges, and the scenario events that ran (also published as a report entry).
  */
 public final class VmExtension
-    implements BeforeEachCallback,
+    implements ExecutionCondition,
+        BeforeEachCallback,
         AfterEachCallback,
         ParameterResolver,
         TestExecutionExceptionHandler {
@@ -68,7 +75,8 @@ public final class VmExtension
           VirtualHost.class,
           Backdoor.class,
           RpciClient.class,
-          ToolsService.class);
+          ToolsService.class,
+          RealGuest.class);
 
   /** Null when the configuration comes from {@link SimulatedVm} on the test class. */
   private final VmConfig config;
@@ -104,6 +112,26 @@ public final class VmExtension
     VmSimulator vm = current;
     Preconditions.checkState(vm != null, "no test is running");
     return vm;
+  }
+
+  /**
+   * Skips, with the reason, a test that takes a {@link RealGuest} where this machine cannot trap;
+   * unless the environment variable {@value Trap#REQUIRED_ENV} is {@code 1}, when the test runs and
+   * fails with the reason.
+   */
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    boolean wantsRealGuest =
+        context
+            .getTestMethod()
+            .map(m -> Arrays.asList(m.getParameterTypes()).contains(RealGuest.class))
+            .orElse(false);
+    if (!wantsRealGuest || Trap.required()) {
+      return ConditionEvaluationResult.enabled("");
+    }
+    return Trap.unavailableReason()
+        .map(r -> ConditionEvaluationResult.disabled("this machine cannot trap: " + r))
+        .orElse(ConditionEvaluationResult.enabled("this machine can trap"));
   }
 
   @Override
@@ -164,6 +192,8 @@ public final class VmExtension
       return vm.guest();
     } else if (type == RpciClient.class) {
       return vm.rpci();
+    } else if (type == RealGuest.class) {
+      return vm.realGuest();
     } else {
       return vm.toolsService();
     }

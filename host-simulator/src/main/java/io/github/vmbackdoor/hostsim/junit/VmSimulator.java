@@ -8,6 +8,9 @@ import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.guest.GuestRun;
+import io.github.vmbackdoor.hostsim.guest.RealGuest;
+import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
@@ -79,9 +82,13 @@ public final class VmSimulator {
   /** The newest scenario events that ran, as {@code at 24m15s checkpoint}. */
   private final Deque<String> eventsRan = new ConcurrentLinkedDeque<>();
 
+  /** The newest programs that ran under the trap, as {@link GuestRun#summary()}. */
+  private final Deque<String> programsRan = new ConcurrentLinkedDeque<>();
+
   // guarded by this
   private final List<RemoteBackdoor> connections = new ArrayList<>();
   private Backdoor guest;
+  private RealGuest realGuest;
   private RpciClient rpci;
   private ToolsService toolsService;
   private ScheduledExecutorService toolsExecutor;
@@ -159,6 +166,50 @@ public final class VmSimulator {
   public InetSocketAddress address() {
     Preconditions.checkState(server != null, "no server: the transport is %s", transport());
     return server.address();
+  }
+
+  /**
+   * A launcher of unmodified programs (VMware Tools, ...) against this VM, each under the trap
+   * (docs/real-guests.md): the {@link RealGuest} parameter. Their calls are this VM's calls, in its
+   * call log and in a failed test's diagnosis, with every program that ran.
+   *
+   * <p>Where this machine cannot trap, a test that takes {@link RealGuest} as a parameter is
+   * skipped with the reason ({@link VmExtension} checks before the test runs); with the environment
+   * variable {@value Trap#REQUIRED_ENV}{@code =1} it fails instead.
+   *
+   * @throws IllegalStateException in process (the programs reach the VM over TCP), or where this
+   *     machine cannot trap
+   */
+  public synchronized RealGuest realGuest() {
+    checkOpen();
+    Preconditions.checkState(
+        server != null,
+        "RealGuest runs programs in processes of their own: use transport = TCP (the transport is"
+            + " %s)",
+        transport());
+    Optional<String> reason = Trap.unavailableReason();
+    if (reason.isPresent()) {
+      throw new IllegalStateException(
+          "this machine cannot trap: "
+              + reason.get()
+              + (Trap.required() ? " (" + Trap.REQUIRED_ENV + "=1 requires it)" : ""));
+    }
+    if (realGuest == null) {
+      realGuest = RealGuest.builder(address(), vmName).onEnded(this::programRan).build();
+    }
+    return realGuest;
+  }
+
+  private void programRan(GuestRun run) {
+    if (programsRan.size() >= EVENTS_KEPT) {
+      programsRan.pollFirst();
+    }
+    programsRan.addLast(run.summary());
+  }
+
+  /** The newest programs that ran under the trap (at most 256), oldest first, one line each. */
+  List<String> programsRan() {
+    return List.copyOf(programsRan);
   }
 
   /**
@@ -354,6 +405,9 @@ public final class VmSimulator {
       ToolsService tools = toolsService;
       ScheduledExecutorService executor = toolsExecutor;
       List<RemoteBackdoor> open = new ArrayList<>(connections);
+      if (realGuest != null) {
+        steps.add(realGuest::close);
+      }
       if (tools != null) {
         steps.add(tools::stop);
       }

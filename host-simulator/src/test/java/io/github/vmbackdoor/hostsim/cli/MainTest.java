@@ -63,7 +63,7 @@ class MainTest {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo(
-            "vmbackdoor: a command is required: serve, demo, replay or import-log\n"
+            "vmbackdoor: a command is required: serve, demo, replay, import-log, ctl or guest\n"
                 + "see 'java -jar vmbackdoor.jar --help'\n");
   }
 
