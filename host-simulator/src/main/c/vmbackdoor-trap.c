@@ -788,18 +788,26 @@ static void hypervisor_signature(char sig[13]) {
   sig[12] = 0;
 }
 
-/* Whether the program would see through a trap without CPUID faulting: NULL, or the reason. */
-static const char *cpuid_problem(char sig[13]) {
-  hypervisor_signature(sig);
+/*
+ * Whether a program can run under the trap on a machine whose hypervisor signature is `sig`
+ * ("" for none), with or without CPUID faulting: NULL, or the reason it cannot.
+ */
+static const char *cpuid_problem_for(const char *sig, int faulting) {
   if (strcmp(sig, "VMwareVMware") == 0) {
     return "this machine is a VMware VM: its own backdoor answers the program before the trap can";
   }
-  if (cpuid_faulting) return NULL;
-  if (memcmp(sig, "KVMKVMKVM", 9) == 0 || strcmp(sig, "XenVMMXenVMM") == 0) {
+  if (faulting) return NULL;
+  if (strncmp(sig, "KVMKVMKVM", 9) == 0 || strcmp(sig, "XenVMMXenVMM") == 0) {
     return "this machine is a KVM or Xen guest without CPUID faulting (no cpuid_fault in "
            "/proc/cpuinfo): VMware Tools would see the hypervisor and never use the backdoor";
   }
   return NULL;
+}
+
+/* This machine's signature, into sig, and cpuid_problem_for it. */
+static const char *cpuid_problem(char sig[13]) {
+  hypervisor_signature(sig);
+  return cpuid_problem_for(sig, cpuid_faulting);
 }
 
 /* --probe: whether this machine can trap; one line, exit 0 or 1. */
