@@ -26,7 +26,7 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  private final HostTime time;
+  private final HostUptime time;
   private final HostPolicy policy;
   private final CommandPortAnswers commandPort;
   private final PowerOperations.Reports powerReports;
@@ -57,7 +57,7 @@ final class RpciEndpoint implements Endpoint {
   RpciEndpoint(
       HostPolicy policy,
       CommandPortAnswers commandPort,
-      HostTime time,
+      HostUptime time,
       PowerOperations.Reports powerReports) {
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
