@@ -87,11 +87,6 @@ public final class LogImport {
       return flavor.reason();
     }
 
-    /** One repetition of the loop the log ends in (its lines as printed), if it ends in one. */
-    public List<String> finalLoop() {
-      return loop.map(t -> t.texts(lines)).orElse(List.of());
-    }
-
     Optional<TailLoop> loop() {
       return loop;
     }
