@@ -3,7 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.TimedLine;
-import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,7 +169,8 @@ final class Report {
   }
 
   /** The comparison table of one scenario across machines. */
-  static void comparison(PrintWriter out, Map<TcloMachines, ScenarioOutcome> outcomes) {
+  static void comparison(
+      PrintWriter out, Map<? extends TcloMachineFactory, ScenarioOutcome> outcomes) {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
@@ -179,7 +180,7 @@ final class Report {
           "lines/hour",
           "most frequent line after the trouble"
         });
-    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+    for (Map.Entry<? extends TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
       ScenarioOutcome o = e.getValue();
       rows.add(
           new String[] {

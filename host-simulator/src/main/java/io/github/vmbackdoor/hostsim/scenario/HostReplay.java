@@ -121,7 +121,11 @@ public final class HostReplay {
     Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
     VirtualHost host =
-        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)).build();
+        scenario
+            .configure(
+                Extensions.installed()
+                    .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)))
+            .build();
     scenario.scheduleTimeline(host, simulation::schedule);
     int index = 0;
     for (TraceCall call = reader.next(); call != null; call = reader.next()) {
