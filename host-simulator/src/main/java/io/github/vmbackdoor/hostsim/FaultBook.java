@@ -25,6 +25,7 @@ final class FaultBook {
   private Map<Fault, long[]> counts = Map.of();
 
   private History<FaultHit> hits;
+  private long hitCount;
 
   private final long seed;
   private SplittableRandom random;
@@ -50,6 +51,11 @@ final class FaultBook {
   /** The newest hits, oldest first. */
   List<FaultHit> hits() {
     return hits == null ? List.of() : hits.items();
+  }
+
+  /** How many hits there were, the ones no longer kept included. */
+  long hitCount() {
+    return hitCount;
   }
 
   void install(Fault fault) {
@@ -97,6 +103,7 @@ final class FaultBook {
       hits = History.of(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
     }
     hits.add(new FaultHit(at, hit, step, channelId));
+    hitCount++;
     FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
     hit.action().apply(decision);
     return decision;

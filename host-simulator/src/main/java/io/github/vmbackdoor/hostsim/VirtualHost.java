@@ -389,6 +389,14 @@ public final class VirtualHost extends HostRecords {
     return locked(() -> messages.faults().hits());
   }
 
+  /**
+   * How many times a fault hit a call over the host's life, counting the hits {@link #faultHits()}
+   * no longer keeps: a watcher compares it with what it saw last.
+   */
+  public long faultHitCount() {
+    return locked(() -> messages.faults().hitCount());
+  }
+
   /** Removes a fault; returns whether it was installed. */
   public boolean removeFault(Fault fault) {
     return locked(() -> messages.faults().remove(fault));

@@ -235,7 +235,10 @@ final class AdminRoutes {
     int count = 0;
     for (ScenarioEvent e : scenario.events()) {
       for (Duration at : e.occurrences(scenario.length())) {
-        timeline.accept(at, () -> ServedVm.apply(life, List.of(e.event())));
+        timeline.accept(
+            at,
+            () ->
+                vm.apply(life, List.of(e.event()), "scenario " + scenario.name() + " (admin API)"));
         count++;
       }
     }

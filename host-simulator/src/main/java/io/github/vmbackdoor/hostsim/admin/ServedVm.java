@@ -39,6 +39,24 @@ public final class ServedVm {
 
   private final Backdoor backdoor = new CurrentHost();
   private volatile Life life;
+  private volatile Listener listener = new Listener() {};
+
+  /** Told what the admin API does to a VM, as it does it. */
+  public interface Listener {
+    /**
+     * {@code event} was applied to the VM's host, under its lock; {@code by} says who asked ({@code
+     * admin API}, or the admin API's scenario).
+     */
+    default void applied(ServedVm vm, HostEvent event, String by) {}
+
+    /** The VM got a fresh host ({@link #reset()}). */
+    default void reset(ServedVm vm) {}
+  }
+
+  /** Sets the one listener told of the host events applied and the resets (none by default). */
+  public void listener(Listener listener) {
+    this.listener = Preconditions.checkNotNull(listener, "listener");
+  }
 
   /** The state of one host's life: what {@link #reset()} replaces. */
   static final class Life {
@@ -98,15 +116,22 @@ public final class ServedVm {
 
   /** Applies host events to the current host, in order, with no guest call between them. */
   public void apply(List<HostEvent> events) {
-    apply(life, events);
+    apply(life, events, "admin API");
   }
 
-  /** Applies host events to the host of {@code life} (after a reset: the discarded one). */
-  static void apply(Life life, List<HostEvent> events) {
+  /**
+   * Applies host events to the host of {@code life} (after a reset: the discarded one), telling the
+   * listener that {@code by} asked for each.
+   */
+  void apply(Life life, List<HostEvent> events, String by) {
     List<HostEvent> copy = ImmutableList.copyOf(events);
+    Listener told = listener;
     life.host.exclusively(
         h -> {
-          copy.forEach(e -> e.apply(h, life.faults));
+          for (HostEvent e : copy) {
+            e.apply(h, life.faults);
+            told.applied(this, e, by);
+          }
           return null;
         });
   }
@@ -117,6 +142,7 @@ public final class ServedVm {
    */
   public void reset() {
     life = new Life(factory.apply(changes));
+    listener.reset(this);
   }
 
   /**

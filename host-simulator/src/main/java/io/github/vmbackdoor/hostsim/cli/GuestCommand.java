@@ -204,6 +204,11 @@ final class GuestCommand implements Callable<Integer> {
       args.addAll(options);
       args.add("--vm");
       args.add(vmName);
+      // The program's own output is what a guest run shows; serve narrates only when asked to.
+      if (options.stream()
+          .noneMatch(o -> o.startsWith("--log") || o.equals("--json-log") || o.equals("--quiet"))) {
+        args.add("--quiet");
+      }
     }
 
     /** Starts serve; empty once it listens, or the exit code when it could not start. */

@@ -180,6 +180,8 @@ public final class Main implements Callable<Integer> {
     setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     setIfAbsent("org.slf4j.simpleLogger.log.io.netty", "warn");
+    // serve prints its narration itself (stderr or --log, text or JSON), so not twice
+    setIfAbsent("org.slf4j.simpleLogger.log." + Narration.LOGGER, "warn");
   }
 
   private static void setIfAbsent(String key, String value) {

@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import com.google.common.base.Ticker;
 import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.hostsim.GuestConnection;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
@@ -22,6 +23,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,8 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -157,6 +159,26 @@ final class ServeCommand implements Callable<Integer> {
   private InetAddress adminBind;
 
   @Option(
+      names = "--log",
+      paramLabel = "FILE",
+      description =
+          "Write the narration (a line for each guest connecting or leaving, each channel opened"
+              + " or closed and by whom, each scenario or admin event, each fault hit, repeats"
+              + " folded) to FILE instead of standard error.")
+  private Path logFile;
+
+  @Option(
+      names = "--quiet",
+      description = "No narration (it still goes to the SLF4J logger " + Narration.LOGGER + ").")
+  private boolean quiet;
+
+  @Option(
+      names = "--json-log",
+      description =
+          "Narrate in JSON, one object a line: time, vm (when about one), event, message.")
+  private boolean jsonLog;
+
+  @Option(
       names = "--record",
       paramLabel = "DIR",
       description =
@@ -188,15 +210,16 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Arms the scenario's timeline on every VM, starting now, all VMs at the same instant. The line
-   * saying the timeline ended is printed once it has ended and {@code banner} has been counted down
-   * (the start lines come first).
+   * Arms the scenario's timeline on every VM, starting now, all VMs at the same instant; each
+   * occurrence is narrated as it fires. The line saying the timeline ended is narrated once it has
+   * ended and {@code banner} has been counted down (the start lines come first).
    */
   private static void play(
       Scenario scenario,
       List<VirtualHost> hosts,
       ScheduledExecutorService executor,
-      PrintWriter out,
+      ServeNarrator narrator,
+      List<ServeNarrator.Vm> vms,
       CountDownLatch banner,
       long start) {
     scenario.playTimeline(
@@ -204,6 +227,7 @@ final class ServeCommand implements Callable<Integer> {
         (at, action) ->
             executor.schedule(
                 action, start + at.toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS),
+        (at, event) -> narrator.scenarioEvent(scenario, at, event, vms),
         () ->
             executor.execute(
                 () -> {
@@ -213,8 +237,7 @@ final class ServeCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                     return;
                   }
-                  out.println("scenario " + scenario.name() + ": timeline ended");
-                  out.flush();
+                  narrator.timelineEnded(scenario);
                 }));
   }
 
@@ -386,19 +409,41 @@ final class ServeCommand implements Callable<Integer> {
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
+    PrintWriter narrationOut = null;
+    if (!quiet) {
+      if (logFile == null) {
+        narrationOut = commandLine.getErr();
+      } else {
+        try {
+          narrationOut =
+              new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8), true);
+        } catch (IOException e) {
+          commandLine
+              .getErr()
+              .println(
+                  "vmbackdoor serve: cannot write --log " + logFile + ": " + TextInput.reason(e));
+          return Main.EXIT_FAILURE;
+        }
+      }
+    }
+    Narration narration = new Narration(narrationOut, jsonLog, Clock.systemUTC());
+    ServeNarrator narrator = new ServeNarrator(narration);
+    Map<String, ServeNarrator.Vm> narrated = new LinkedHashMap<>();
+    served.forEach((name, vm) -> narrated.put(name, narrator.vm(vm)));
     ConnectionPolicy connections =
         new ConnectionPolicy(channelsPerConnection, closeChannelsOnDisconnect);
     AtomicLong connectionCount = new AtomicLong();
-    Function<String, Backdoor> connect =
-        name -> {
+    BiFunction<String, InetSocketAddress, Backdoor> connect =
+        (name, client) -> {
           ServedVm vm = served.get(name);
-          return vm == null
-              ? null
-              : vms.get(name)
-                  .apply(
-                      vm.connect(
-                          "connection " + connectionCount.incrementAndGet() + " to " + name,
-                          connections));
+          if (vm == null) {
+            return null;
+          }
+          String label = "connection " + connectionCount.incrementAndGet() + " to " + name;
+          GuestConnection connection = vm.connect(label, connections);
+          return narrated
+              .get(name)
+              .connected(label, client, connection, vms.get(name).apply(connection));
         };
 
     SimulatorServer simulator;
@@ -445,7 +490,14 @@ final class ServeCommand implements Callable<Integer> {
                   t.setDaemon(true);
                   return t;
                 });
-        play(scenario, hosts, timeline, out, banner, timelineStart);
+        play(
+            scenario,
+            hosts,
+            timeline,
+            narrator,
+            List.copyOf(narrated.values()),
+            banner,
+            timelineStart);
       }
       out.println(
           "listening on "
@@ -483,6 +535,10 @@ final class ServeCommand implements Callable<Integer> {
         admin.close();
       }
       simulator.close();
+      narration.close();
+      if (narrationOut != null && logFile != null) {
+        narrationOut.close();
+      }
       closed.countDown();
     }
   }

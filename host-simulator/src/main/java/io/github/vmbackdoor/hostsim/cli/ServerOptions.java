@@ -3,8 +3,9 @@ package io.github.vmbackdoor.hostsim.cli;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -78,7 +79,7 @@ final class ServerOptions {
   }
 
   /** A server for {@code vms} with these options. */
-  SimulatorServer.Builder server(Function<String, Backdoor> vms) {
+  SimulatorServer.Builder server(BiFunction<String, InetSocketAddress, Backdoor> vms) {
     return SimulatorServer.builder(vms)
         .bindAddress(bind)
         .port(port)

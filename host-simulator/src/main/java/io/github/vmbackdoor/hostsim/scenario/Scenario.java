@@ -244,7 +244,19 @@ public final class Scenario {
    */
   public void playTimeline(
       List<VirtualHost> hosts, BiConsumer<Duration, Runnable> scheduler, Runnable ended) {
-    new TimelinePlayer(events, length).play(hosts, scheduler, ended);
+    playTimeline(hosts, scheduler, (at, event) -> {}, ended);
+  }
+
+  /**
+   * {@link #playTimeline(List, BiConsumer, Runnable)}, telling {@code ran} each occurrence once it
+   * has been applied to every host, with the time it was scheduled for.
+   */
+  public void playTimeline(
+      List<VirtualHost> hosts,
+      BiConsumer<Duration, Runnable> scheduler,
+      BiConsumer<Duration, ScenarioEvent> ran,
+      Runnable ended) {
+    new TimelinePlayer(events, length).play(hosts, scheduler, ran, ended);
   }
 
   /**

@@ -49,7 +49,11 @@ final class TimelinePlayer {
   }
 
   /** One pending occurrence per event, applied to every host; {@code ended} after the last. */
-  void play(List<VirtualHost> hosts, BiConsumer<Duration, Runnable> scheduler, Runnable ended) {
+  void play(
+      List<VirtualHost> hosts,
+      BiConsumer<Duration, Runnable> scheduler,
+      BiConsumer<Duration, ScenarioEvent> ran,
+      Runnable ended) {
     Preconditions.checkNotNull(hosts, "hosts");
     Preconditions.checkNotNull(scheduler, "scheduler");
     Preconditions.checkNotNull(ended, "ended");
@@ -66,7 +70,7 @@ final class TimelinePlayer {
       Optional<Duration> first = e.first(length);
       if (first.isPresent()) {
         running.incrementAndGet();
-        playFrom(e, first.get(), hosts, faults, scheduler, done);
+        playFrom(e, first.get(), hosts, faults, scheduler, ran, done);
       }
     }
     done.run();
@@ -78,6 +82,7 @@ final class TimelinePlayer {
       List<VirtualHost> hosts,
       List<Map<String, Fault>> faults,
       BiConsumer<Duration, Runnable> scheduler,
+      BiConsumer<Duration, ScenarioEvent> ran,
       Runnable done) {
     scheduler.accept(
         at,
@@ -85,9 +90,10 @@ final class TimelinePlayer {
           for (int i = 0; i < hosts.size(); i++) {
             e.apply(hosts.get(i), faults.get(i));
           }
+          ran.accept(at, e);
           Optional<Duration> next = e.after(at, length);
           if (next.isPresent()) {
-            playFrom(e, next.get(), hosts, faults, scheduler, done);
+            playFrom(e, next.get(), hosts, faults, scheduler, ran, done);
           } else {
             done.run();
           }

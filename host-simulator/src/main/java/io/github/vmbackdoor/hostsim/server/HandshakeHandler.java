@@ -4,6 +4,7 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -97,7 +98,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     String vmName = ((ClientHello) msg).vmName();
     Backdoor backdoor;
     try {
-      backdoor = server.lookup(vmName);
+      backdoor = server.lookup(vmName, (InetSocketAddress) channel.remoteAddress());
     } catch (RuntimeException e) {
       guard.reject(
           channel,

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -80,7 +81,7 @@ public final class SimulatorServer implements AutoCloseable {
   /** The most bytes one read of a connection's socket takes in. */
   static final int MAX_READ_BYTES = 65536;
 
-  private final Function<String, ? extends Backdoor> vms;
+  private final BiFunction<String, InetSocketAddress, ? extends Backdoor> vms;
   private final int maxConnections;
   private final int maxConnectionsPerAddress;
   private final long handshakeMillis;
@@ -153,6 +154,15 @@ public final class SimulatorServer implements AutoCloseable {
    * its connection closes.
    */
   public static Builder builder(Function<String, ? extends Backdoor> vms) {
+    checkNotNull(vms, "vms");
+    return new Builder((name, client) -> vms.apply(name));
+  }
+
+  /**
+   * {@link #builder(Function)} for a function that is also given the client's address and port, to
+   * tell or record who connected.
+   */
+  public static Builder builder(BiFunction<String, InetSocketAddress, ? extends Backdoor> vms) {
     return new Builder(vms);
   }
 
@@ -286,16 +296,16 @@ public final class SimulatorServer implements AutoCloseable {
     return null;
   }
 
-  /** The host side of the named VM, or null. */
-  Backdoor lookup(String vmName) {
-    return vms.apply(vmName);
+  /** The host side of the named VM for a client at {@code client}, or null. */
+  Backdoor lookup(String vmName, InetSocketAddress client) {
+    return vms.apply(vmName, client);
   }
 
   /**
    * Settings of a {@link SimulatorServer}; {@link #start()} binds and returns the running server.
    */
   public static final class Builder {
-    private final Function<String, ? extends Backdoor> vms;
+    private final BiFunction<String, InetSocketAddress, ? extends Backdoor> vms;
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -311,7 +321,7 @@ public final class SimulatorServer implements AutoCloseable {
     private Ticker ticker = Ticker.systemTicker();
     private BiConsumer<WireError, String> rejectionListener = (error, text) -> {};
 
-    private Builder(Function<String, ? extends Backdoor> vms) {
+    private Builder(BiFunction<String, InetSocketAddress, ? extends Backdoor> vms) {
       this.vms = checkNotNull(vms, "vms");
     }
 

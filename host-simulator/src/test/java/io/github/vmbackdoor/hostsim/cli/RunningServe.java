@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.net.HostAndPort;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +18,7 @@ final class RunningServe implements AutoCloseable {
   private final CompletableFuture<Integer> exit;
   private final HostAndPort address;
   private final OutputLines lines;
+  private final OutputLines narration = new OutputLines();
 
   /** Starts {@code serve} with these options (besides {@code --port 0}). */
   RunningServe(String... options) throws InterruptedException {
@@ -33,7 +33,7 @@ final class RunningServe implements AutoCloseable {
             () ->
                 Main.run(
                     new PrintWriter(lines, true),
-                    new PrintWriter(new StringWriter(), true),
+                    new PrintWriter(narration, true),
                     new ServeCommand(stop),
                     args));
     String listening = lines.next();
@@ -44,6 +44,15 @@ final class RunningServe implements AutoCloseable {
   /** The next line serve printed after 'listening on'. */
   String nextLine() throws InterruptedException {
     return lines.next();
+  }
+
+  /** The next line of serve's narration (standard error) that contains {@code text}. */
+  String narrated(String text) throws InterruptedException {
+    for (String line = narration.next(); ; line = narration.next()) {
+      if (line.contains(text)) {
+        return line;
+      }
+    }
   }
 
   /** Reads serve's output up to its 'admin API on HOST:PORT' line; returns HOST:PORT. */

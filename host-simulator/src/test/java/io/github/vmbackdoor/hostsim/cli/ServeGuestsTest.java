@@ -189,7 +189,7 @@ class ServeGuestsTest {
     try (RunningServe serve = new RunningServe("--scenario", brief.toString())) {
       assertThat(serve.nextLine()).isEqualTo("serving VM vm1");
       assertThat(serve.nextLine()).startsWith("playing scenario brief");
-      assertThat(serve.nextLine()).isEqualTo("scenario brief: timeline ended");
+      assertThat(serve.narrated("timeline ended")).endsWith(" scenario brief: timeline ended");
     }
   }
 

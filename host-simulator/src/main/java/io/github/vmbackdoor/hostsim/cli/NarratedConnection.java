@@ -1,0 +1,91 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.GuestConnection;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+/**
+ * One guest connection of {@code serve} as the narration sees it: its calls go to {@code calls}
+ * (the connection itself, or its recording), and the channels it opens and closes, and the faults
+ * its calls hit, are told to the VM's {@link ServeNarrator.Vm}; closing it says the guest left.
+ */
+final class NarratedConnection implements GuestConnection, Closeable {
+
+  private final ServeNarrator.Vm vm;
+  private final String label;
+  private final GuestConnection connection;
+  private final Backdoor calls;
+
+  NarratedConnection(
+      ServeNarrator.Vm vm, String label, GuestConnection connection, Backdoor calls) {
+    this.vm = vm;
+    this.label = label;
+    this.connection = connection;
+    this.calls = calls;
+  }
+
+  @Override
+  public Registers in(Registers registers) {
+    Registers answer = calls.in(registers);
+    if (registers.ecxLow() == BackdoorProtocol.CMD_MESSAGE) {
+      boolean success = (answer.ecxHigh() & BackdoorProtocol.STATUS_SUCCESS) != 0;
+      int sub = registers.ecxHigh();
+      if (sub == BackdoorProtocol.MESSAGE_OPEN && success) {
+        vm.opened(label, answer.edxHigh(), registers.ebx() & ~BackdoorProtocol.FLAG_COOKIE);
+      } else if (sub == BackdoorProtocol.MESSAGE_CLOSE && success) {
+        vm.closed(label, registers.edxHigh());
+      }
+    }
+    vm.checkFaults();
+    return answer;
+  }
+
+  @Override
+  public Registers outs(Registers registers, byte[] bytes) {
+    Registers answer = calls.outs(registers, bytes);
+    vm.checkFaults();
+    return answer;
+  }
+
+  @Override
+  public Registers ins(Registers registers, byte[] into) {
+    Registers answer = calls.ins(registers, into);
+    vm.checkFaults();
+    return answer;
+  }
+
+  @Override
+  public Duration answerDelay() {
+    return connection.answerDelay();
+  }
+
+  @Override
+  public boolean holdsChannels() {
+    return connection.holdsChannels();
+  }
+
+  @Override
+  public void disconnect() {
+    connection.disconnect();
+    vm.channelsChanged(label + " left", false);
+  }
+
+  /** The connection closed: the recording (if any) is closed, and the guest has left. */
+  @Override
+  public void close() {
+    try {
+      if (calls instanceof Closeable c && calls != connection) {
+        c.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      vm.left(label);
+    }
+  }
+}
