@@ -17,13 +17,21 @@ final class AllowLargeOption {
               + " events per virtual second and in all, a fault's delay (docs/scenario-format.md).")
   private boolean allowLarge;
 
-  /** {@link ScenarioLimits#NONE} with the option, else {@code usual}. */
+  /**
+   * With the option, {@link ScenarioLimits#large} for this JVM's heap (only the events a run fires
+   * stay bounded, by what the heap holds); else {@code usual}.
+   */
   ScenarioLimits limits(ScenarioLimits usual) {
-    return allowLarge ? ScenarioLimits.NONE : usual;
+    return allowLarge ? ScenarioLimits.large(usual, Runtime.getRuntime().maxMemory()) : usual;
   }
 
   /** A limit's message, with how to lift it. */
-  static String message(ScenarioLimitException e) {
-    return e.getMessage() + " (--allow-large raises it)";
+  String message(ScenarioLimitException e) {
+    return e.getMessage()
+        + (allowLarge
+            ? " (what this JVM's heap of "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+                + " MiB holds; a larger -Xmx raises it)"
+            : " (--allow-large raises it)");
   }
 }

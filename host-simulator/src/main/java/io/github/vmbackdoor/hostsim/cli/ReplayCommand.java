@@ -232,7 +232,7 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vmbackdoor replay: cannot read " + source.scenario + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (ScenarioLimitException e) {
-      err.println("vmbackdoor replay: " + source.scenario + ": " + AllowLargeOption.message(e));
+      err.println("vmbackdoor replay: " + source.scenario + ": " + large.message(e));
       return Main.EXIT_USAGE;
     } catch (ScenarioParseException e) {
       err.println("vmbackdoor replay: " + source.scenario + ": " + e.getMessage());
@@ -347,10 +347,7 @@ final class ReplayCommand implements Callable<Integer> {
       result = HostReplay.replay(reader, limits());
     } catch (ScenarioLimitException e) {
       err.println(
-          "vmbackdoor replay: "
-              + source.trace
-              + ": the header's scenario, "
-              + AllowLargeOption.message(e));
+          "vmbackdoor replay: " + source.trace + ": the header's scenario, " + large.message(e));
       return Main.EXIT_USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("vmbackdoor replay: cannot read " + source.trace + ": " + TextInput.reason(e));

@@ -169,7 +169,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--quiet",
-      description = "No narration (it still goes to the SLF4J logger " + Narration.LOGGER + ").")
+      description = "No narration (each line is still an SLF4J event, as always).")
   private boolean quiet;
 
   @Option(
@@ -337,8 +337,7 @@ final class ServeCommand implements Callable<Integer> {
           .println("vmbackdoor serve: cannot read " + reading + ": " + TextInput.reason(e));
       return Main.EXIT_FAILURE;
     } catch (IllegalArgumentException e) {
-      String reason =
-          e instanceof ScenarioLimitException l ? AllowLargeOption.message(l) : e.getMessage();
+      String reason = e instanceof ScenarioLimitException l ? large.message(l) : e.getMessage();
       String message = reading == vmConfig ? reason : "--scenario " + reading + ": " + reason;
       throw new CommandLine.ParameterException(commandLine, message, e);
     }

@@ -38,6 +38,27 @@ public record ScenarioLimits(
 
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
+  /**
+   * What one timeline event may cost a run in memory, at most: its occurrence scheduled, and the
+   * log lines and events it makes the guest report. The bound {@link #large} keeps.
+   */
+  public static final long BYTES_PER_EVENT = 1024;
+
+  /**
+   * The limits the command line reads with under {@code --allow-large}: none on run length, rate
+   * and fault delay, but a run never fires more events than a heap of {@code heapBytes} holds
+   * ({@link #BYTES_PER_EVENT} each; at least {@code usual}'s), so that it ends with a one-line
+   * refusal up front rather than an {@code OutOfMemoryError} later. A {@code usual} without a bound
+   * on events (serve arms one occurrence at a time) keeps none.
+   */
+  public static ScenarioLimits large(ScenarioLimits usual, long heapBytes) {
+    long events =
+        usual.events() == Long.MAX_VALUE
+            ? Long.MAX_VALUE
+            : Math.max(usual.events(), heapBytes / BYTES_PER_EVENT);
+    return new ScenarioLimits(NONE.length(), NONE.eventsPerSecond(), events, NONE.faultDelay());
+  }
+
   /** Checks that every limit is positive. */
   public ScenarioLimits {
     Preconditions.checkArgument(length.compareTo(Duration.ZERO) > 0, "length");
