@@ -63,6 +63,7 @@ final class JsonReport {
           g.writeStringField("flavor", KebabCase.of(scenario.flavor()));
           seconds(g, "runLengthSeconds", scenario.length());
           seconds(g, "troubleStartSeconds", scenario.troubleStart());
+          seconds(g, "settlesAtSeconds", scenario.settlesAt());
           g.writeArrayFieldStart("machines");
           for (Map.Entry<? extends TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
             ScenarioOutcome o = e.getValue();
@@ -72,6 +73,7 @@ final class JsonReport {
             if (expected.isPresent()) {
               g.writeBooleanField("asExpected", o.classification() == expected.get());
             }
+            g.writeBooleanField("settled", o.settled());
             g.writeNumberField("failureEpisodes", o.failureEpisodes());
             Optional<Duration> recovery = o.timeToRecover();
             if (recovery.isPresent()) {

@@ -328,6 +328,12 @@ final class ReplayCommand implements Callable<Integer> {
             + scenario.seed()
             + ", flavor "
             + KebabCase.of(scenario.flavor()));
+    if (scenario.length().compareTo(scenario.settlesAt()) < 0) {
+      out.println(
+          "the story settles at "
+              + Report.time(scenario.settlesAt())
+              + ", after this run ends: a longer run may end otherwise");
+    }
   }
 
   private ScenarioLimits limits() {

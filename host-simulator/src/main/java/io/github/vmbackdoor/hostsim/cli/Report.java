@@ -41,19 +41,15 @@ final class Report {
     return String.format(Locale.ROOT, "%d min %.1f s", min, (ms % 60_000) / 1000.0);
   }
 
-  /** The outcome in words: {@code recovered after 1.0 s}, {@code stuck}. */
+  /**
+   * The outcome in words, with its definition: {@code recovered after 1.0 s}, {@code stuck (no
+   * successful poll after the failures)}.
+   */
   static String verdict(ScenarioOutcome o) {
     Classification c = o.classification();
-    switch (c) {
-      case UNAFFECTED:
-        return "unaffected";
-      case RECOVERED:
-        return "recovered after " + o.timeToRecover().map(Report::span).orElse("?");
-      case FLAPPING:
-        return "flapping (polling at the end, failures keep coming back)";
-      default:
-        return "stuck (not polling at the end)";
-    }
+    return c == Classification.RECOVERED
+        ? "recovered after " + o.timeToRecover().map(Report::span).orElse("?")
+        : c.name().toLowerCase(Locale.ROOT) + " (" + c.meaning() + ")";
   }
 
   /** A short verdict for tables. */

@@ -178,6 +178,22 @@ public final class Scenario {
     return events.isEmpty() ? Duration.ZERO : events.get(0).at();
   }
 
+  /**
+   * When the story has settled: {@link ScenarioOutcome#WINDOW} after its last event (a repeated
+   * event's {@code until}, or its second occurrence when it repeats to the end of the run). A run
+   * at least this long has a verdict that a longer run does not change ({@link ScenarioOutcome}).
+   */
+  public Duration settlesAt() {
+    Duration last = Duration.ZERO;
+    for (ScenarioEvent e : events) {
+      Duration t = e.every().isEmpty() ? e.at() : e.until().orElse(e.at().plus(e.every().get()));
+      if (t.compareTo(last) > 0) {
+        last = t;
+      }
+    }
+    return last.plus(ScenarioOutcome.WINDOW);
+  }
+
   /** This scenario with another run length. */
   public Scenario withLength(Duration newLength) {
     return toBuilder().runFor(newLength).build();

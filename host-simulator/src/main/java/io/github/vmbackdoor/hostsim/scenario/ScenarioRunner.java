@@ -187,6 +187,12 @@ public final class ScenarioRunner {
       progress.accept(simulation.elapsed());
     }
     return new ScenarioOutcome(
-        scenario.name(), guestName, scenario.troubleStart(), simulation.elapsed(), lines, events);
+        scenario.name(),
+        guestName,
+        scenario.troubleStart(),
+        scenario.settlesAt(),
+        simulation.elapsed(),
+        lines,
+        events);
   }
 }
