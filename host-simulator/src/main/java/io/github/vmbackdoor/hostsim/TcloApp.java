@@ -12,8 +12,8 @@ import java.util.List;
  * however many resets came, delivered before anything queued, and never counted in the queue
  * limits. The queue is made with its first command and dropped when it empties, so an application
  * with nothing queued holds no queue. The limits on what all applications queue together are the
- * {@link TcloEndpoint}'s; {@link TcloApps} bounds how many applications are kept. Guarded by the
- * host's lock.
+ * TCLO endpoint's; {@link TcloApps} bounds how many applications are kept. Guarded by the host's
+ * lock.
  */
 final class TcloApp {
 
@@ -22,10 +22,10 @@ final class TcloApp {
   private ArrayDeque<TcloCommand> queue;
 
   /** The "reset" an application owes its guest, as offered: the flag's marker, never counted. */
-  private static final TcloCommand RESET = new TcloCommand(TcloEndpoint.RESET, false, null);
+  private static final TcloCommand RESET = new TcloCommand(TcloCommand.RESET, false, null);
 
   /** The session of the channel the host talks to for this application, while it lives. */
-  TcloEndpoint.TcloSession active;
+  Endpoint.Session active;
 
   TcloApp(String name) {
     this.name = name;

@@ -29,7 +29,7 @@ import java.util.Optional;
  */
 final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
-  static final String RESET = "reset";
+  static final String RESET = TcloCommand.RESET;
 
   static final String DEFAULT_APP = VirtualHost.DEFAULT_TCLO_APP;
 
@@ -133,7 +133,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   boolean claim(HostChannel channel, String name) {
     TcloSession session = (TcloSession) channel.session;
     TcloApp app = app(name);
-    TcloSession holder = app.active;
+    TcloSession holder = (TcloSession) app.active;
     if (holder != null && holder != session && table.holds(holder.channel)) {
       // A holder idle for longer than the timeout is closed now, and so no longer holds it.
       table.checkIdle(holder.channel);
@@ -421,7 +421,10 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
                     TcloExchange.Outcome.CLAIM_REFUSED,
                     time(outstandingSinceNanos),
                     now()));
-            return named + " is channel " + find(named).active.channel.id + "'s; channel closed";
+            return named
+                + " is channel "
+                + ((TcloSession) find(named).active).channel.id
+                + "'s; channel closed";
           }
           // The channel's own reset also answers a reset owed or queued meanwhile.
           app.owesReset(false);
@@ -509,7 +512,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** The session the host talks to for {@code app}, or null. */
   private TcloSession active(String app) {
     TcloApp a = find(app);
-    return a == null ? null : a.active;
+    return a == null ? null : (TcloSession) a.active;
   }
 
   Optional<String> outstanding(String app) {

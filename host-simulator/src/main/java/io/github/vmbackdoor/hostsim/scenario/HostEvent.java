@@ -379,14 +379,12 @@ public sealed interface HostEvent {
     public HostEvent withArguments(List<String> words, String rest) {
       Preconditions.checkArgument(words.size() >= 2, "expected 'fault NAME [MATCH...] ACTION'");
       return new InstallFault(
-          words.get(0),
-          ScenarioText.fault(
-              words.subList(1, words.size()).toArray(new String[0]), Extensions.installed()));
+          words.get(0), Fault.parse(words.subList(1, words.size()), Extensions.installed()));
     }
 
     @Override
     public String arguments() {
-      return name + ScenarioText.faultText(fault);
+      return name + " " + fault.text();
     }
 
     @Override
