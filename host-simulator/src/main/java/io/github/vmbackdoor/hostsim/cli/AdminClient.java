@@ -62,7 +62,11 @@ final class AdminClient {
       throw new AdminCallException(
           "cannot reach the admin API at " + admin + ": connection refused");
     } catch (IOException e) {
-      throw new AdminCallException("cannot reach the admin API at " + admin + ": " + e);
+      throw new AdminCallException(
+          "cannot reach the admin API at "
+              + admin
+              + ": "
+              + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
     }
     JsonNode json;
     try {

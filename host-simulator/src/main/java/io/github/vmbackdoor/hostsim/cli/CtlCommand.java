@@ -62,8 +62,9 @@ final class CtlCommand implements Callable<Integer> {
   @Option(
       names = "--admin",
       paramLabel = "HOST:PORT",
-      required = true,
-      description = "Where the admin API listens (what serve printed after 'admin API on').")
+      description =
+          "Where the admin API listens (what serve printed after 'admin API on'); every verb"
+              + " but --help needs it.")
   private String admin;
 
   @Override
@@ -94,6 +95,13 @@ final class CtlCommand implements Callable<Integer> {
   }
 
   AdminClient client(CommandSpec verb) {
+    if (admin == null) {
+      // Not a required option, so that each verb's --help works without it.
+      throw new CommandLine.ParameterException(
+          verb.commandLine(),
+          "--admin HOST:PORT is required (where serve's admin API listens: what it printed after"
+              + " 'admin API on')");
+    }
     HostAndPort where;
     try {
       where = HostAndPort.fromString(admin).requireBracketsForIPv6();
@@ -341,7 +349,7 @@ final class CtlCommand implements Callable<Integer> {
       try {
         text = Files.readString(file);
       } catch (IOException e) {
-        return fail(spec, "cannot read " + file + ": " + e.getMessage());
+        return fail(spec, "cannot read " + file + ": " + TextInput.reason(e));
       }
       return ctl.send(spec, "POST", vmPath(vm) + "/scenario", text);
     }

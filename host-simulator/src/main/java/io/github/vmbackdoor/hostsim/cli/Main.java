@@ -6,6 +6,8 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.List;
@@ -112,7 +114,9 @@ public final class Main implements Callable<Integer> {
             .addSubcommand("import-log", new ImportLogCommand(input))
             .addSubcommand("ctl", new CtlCommand())
             .addSubcommand("guest", GuestCommand.commandLine(guest))
+            .addSubcommand("help", new CommandLine.HelpCommand())
             .registerConverter(Duration.class, Main::duration)
+            .registerConverter(InetAddress.class, Main::address)
             .setOut(out)
             .setErr(err)
             .setParameterExceptionHandler(Main::usageError)
@@ -153,6 +157,16 @@ public final class Main implements Callable<Integer> {
       return Durations.parse(text);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.TypeConversionException(e.getMessage());
+    }
+  }
+
+  /** An address option: an IP address or a host name; a wrong one is a one-line usage error. */
+  static InetAddress address(String text) {
+    try {
+      return InetAddress.getByName(text);
+    } catch (UnknownHostException e) {
+      throw new CommandLine.TypeConversionException(
+          "'" + text + "' is neither an IP address nor a host name this machine knows");
     }
   }
 

@@ -242,6 +242,14 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
+   * Where a server listens, as the address it was asked to bind (0.0.0.0, not [::]) and its port.
+   */
+  private static HostAndPort shown(InetSocketAddress address, InetAddress bind) {
+    InetAddress host = bind.isAnyLocalAddress() ? bind : address.getAddress();
+    return HostAndPort.fromParts(host.getHostAddress(), address.getPort());
+  }
+
+  /**
    * The help footer: the settings of a VM in a --vm-config file, from the one table of host
    * settings, and the exit codes.
    */
@@ -498,10 +506,7 @@ final class ServeCommand implements Callable<Integer> {
             banner,
             timelineStart);
       }
-      out.println(
-          "listening on "
-              + HostAndPort.fromParts(
-                  simulator.address().getAddress().getHostAddress(), simulator.port()));
+      out.println("listening on " + shown(simulator.address(), server.bind()));
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
       if (scenario != null) {
@@ -513,11 +518,23 @@ final class ServeCommand implements Callable<Integer> {
                 + " events) on every VM");
       }
       if (admin != null) {
-        out.println(
-            "admin API on "
-                + HostAndPort.fromParts(
-                    admin.address().getAddress().getHostAddress(), admin.port()));
+        out.println("admin API on " + shown(admin.address(), adminBind));
       }
+      PrintWriter warn = commandLine.getErr();
+      if (!server.bind().isLoopbackAddress()) {
+        warn.println(
+            "vmbackdoor serve: warning: the simulator listens on "
+                + server.bind().getHostAddress()
+                + ", beyond this machine: whoever reaches it can use the VMs");
+      }
+      if (admin != null && !adminBind.isLoopbackAddress()) {
+        warn.println(
+            "vmbackdoor serve: warning: the admin API listens on "
+                + adminBind.getHostAddress()
+                + ", beyond this machine, with no authentication: whoever reaches it controls the"
+                + " VMs");
+      }
+      warn.flush();
       if (recordDir != null) {
         out.println("recording each connection to " + recordDir);
       }

@@ -110,7 +110,9 @@ final class ServeNarrator {
           name,
           "connected",
           "guest connected from "
-              + HostAndPort.fromParts(from.getAddress().getHostAddress(), from.getPort())
+              + (from == null
+                  ? "an unknown address"
+                  : HostAndPort.fromParts(from.getAddress().getHostAddress(), from.getPort()))
               + " ("
               + label
               + ")");

@@ -60,6 +60,11 @@ final class ServerOptions {
               + " default: ${DEFAULT-VALUE}).")
   private Duration readTimeout;
 
+  /** The address to listen on. */
+  InetAddress bind() {
+    return bind;
+  }
+
   /** Checks the values; a wrong one is a usage error of {@code commandLine}. */
   void check(CommandLine commandLine) {
     if (port < 0 || port > 65535) {

@@ -98,7 +98,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     String vmName = ((ClientHello) msg).vmName();
     Backdoor backdoor;
     try {
-      backdoor = server.lookup(vmName, (InetSocketAddress) channel.remoteAddress());
+      backdoor =
+          server.lookup(
+              vmName, channel.remoteAddress() instanceof InetSocketAddress client ? client : null);
     } catch (RuntimeException e) {
       guard.reject(
           channel,

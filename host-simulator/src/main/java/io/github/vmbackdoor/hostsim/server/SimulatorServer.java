@@ -160,7 +160,7 @@ public final class SimulatorServer implements AutoCloseable {
 
   /**
    * {@link #builder(Function)} for a function that is also given the client's address and port, to
-   * tell or record who connected.
+   * tell or record who connected (null when the connection has none, as an in-memory channel).
    */
   public static Builder builder(BiFunction<String, InetSocketAddress, ? extends Backdoor> vms) {
     return new Builder(vms);

@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,9 +93,14 @@ class ServeNarrationTest {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ExecutionException, TimeoutException {
       stop.countDown();
-      assertThat(exit.get(WAIT_SECONDS, TimeUnit.SECONDS)).isZero();
+      try {
+        assertThat(exit.get(WAIT_SECONDS, TimeUnit.SECONDS)).isZero();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while serve stopped", e);
+      }
     }
   }
 

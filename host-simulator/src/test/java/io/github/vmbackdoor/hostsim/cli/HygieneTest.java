@@ -1,0 +1,97 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The command line's manners: a bind address that is no address is one line; {@code serve} warns
+ * when it or its admin API listens beyond this machine and shows the address it was given; {@code
+ * help} is a command.
+ */
+class HygieneTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    return Main.run(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        args);
+  }
+
+  @Test
+  void aBindAddressThatIsNoAddressIsOneLine() {
+    for (String option : new String[] {"--bind", "--admin-bind"}) {
+      assertThat(run("serve", option, "999.1.1.1")).isEqualTo(2);
+      assertThat(err.toString())
+          .isEqualTo(
+              "vmbackdoor serve: Invalid value for option '"
+                  + option
+                  + "': '999.1.1.1' is neither an IP address nor a host name this machine knows\n"
+                  + "see 'java -jar vmbackdoor.jar serve --help'\n");
+    }
+  }
+
+  /** Starts serve with the admin API on {@code bind}, reads its banner; returns its stderr. */
+  private static String serveOn(String bind) throws Exception {
+    OutputLines lines = new OutputLines();
+    StringWriter warnings = new StringWriter();
+    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new PrintWriter(lines, true),
+                    new PrintWriter(warnings, true),
+                    new ServeCommand(stop),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--bind",
+                    bind,
+                    "--admin-port",
+                    "0",
+                    "--admin-bind",
+                    bind,
+                    "--quiet"));
+    try {
+      String host = bind.replace(".", "\\.");
+      assertThat(lines.next()).matches("listening on " + host + ":\\d+");
+      assertThat(lines.next()).isEqualTo("serving VM vm1");
+      assertThat(lines.next()).matches("admin API on " + host + ":\\d+");
+    } finally {
+      stop.countDown();
+      assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+    }
+    return warnings.toString();
+  }
+
+  @Test
+  void serveWarnsWhenItListensBeyondThisMachine() throws Exception {
+    assertThat(serveOn("0.0.0.0"))
+        .isEqualTo(
+            "vmbackdoor serve: warning: the simulator listens on 0.0.0.0, beyond this machine:"
+                + " whoever reaches it can use the VMs\n"
+                + "vmbackdoor serve: warning: the admin API listens on 0.0.0.0, beyond this"
+                + " machine, with no authentication: whoever reaches it controls the VMs\n");
+    assertThat(serveOn("127.0.0.1")).isEmpty();
+  }
+
+  @Test
+  void helpIsACommand() {
+    assertThat(run("help")).isZero();
+    assertThat(out.toString()).contains("Commands:").contains("replay");
+    assertThat(run("help", "replay")).isZero();
+    assertThat(out.toString()).startsWith("Usage: java -jar vmbackdoor.jar replay");
+  }
+}
