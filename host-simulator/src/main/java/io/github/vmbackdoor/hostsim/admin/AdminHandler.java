@@ -106,6 +106,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         new Views.Error("the simulator failed: " + cause));
   }
 
+  /** Answers a request refused before its body was read, and closes the connection. */
+  static void refuse(ChannelHandlerContext ctx, AdminException refusal) {
+    write(
+        ctx, new AdminRoutes.Reply(refusal.status(), new Views.Error(refusal.getMessage())), false);
+  }
+
   private static void write(ChannelHandlerContext ctx, AdminRoutes.Reply reply, boolean keepAlive) {
     byte[] body;
     try {
@@ -123,6 +129,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     HttpUtil.setContentLength(response, line.length);
     HttpUtil.setKeepAlive(response, keepAlive);
+    if (reply.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+    }
     var written = ctx.writeAndFlush(response);
     if (!keepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);

@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.admin;
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -21,7 +22,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -31,13 +35,16 @@ import java.util.function.BiConsumer;
  * files, read and write guestinfo, read the calls and RPCI requests, take the next RPCI request,
  * reset a VM, play a scenario's timeline.
  *
- * <p>It binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise: whoever reaches it
- * controls the VMs. Requests run on the server's own threads; a waiting {@code take} holds no
- * thread.
+ * <p>It binds to 127.0.0.1 unless {@link Builder#bindAddress} says otherwise. Every request carries
+ * the server's token ({@link #token()}) and names the address it reached as its {@code Host}; a web
+ * page's {@code Origin} and a body of another type than {@code text/x-vmbackdoor} are refused
+ * (docs/admin-api.md, "Security"). Requests run on the server's own threads; a waiting {@code take}
+ * holds no thread.
  *
  * <pre>{@code
  * try (AdminServer admin = AdminServer.builder(List.of(vm)).start()) {
- *   // curl -X POST --data 'checkpoint' http://127.0.0.1:<admin.port()>/vms/vm1/events
+ *   // curl -H "Authorization: Bearer <admin.token()>" -H 'Content-Type: text/x-vmbackdoor' \
+ *   //   -d 'checkpoint' http://127.0.0.1:<admin.port()>/vms/vm1/events
  * }
  * }</pre>
  */
@@ -48,8 +55,10 @@ public final class AdminServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel serverChannel;
+  private final String token;
 
   private AdminServer(Builder b) {
+    this.token = b.token;
     this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-admin", true));
     BiConsumer<Duration, Runnable> timeline =
         b.timeline != null
@@ -67,6 +76,7 @@ public final class AdminServer implements AutoCloseable {
                     channel
                         .pipeline()
                         .addLast(new HttpServerCodec())
+                        .addLast(new AdminGate(b.token, ImmutableSet.copyOf(b.allowedOrigins)))
                         .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
                         .addLast(new AdminHandler(routes));
                   }
@@ -100,6 +110,14 @@ public final class AdminServer implements AutoCloseable {
     return (InetSocketAddress) serverChannel.localAddress();
   }
 
+  /**
+   * The token every request carries in its {@code Authorization: Bearer} header: the one given to
+   * {@link Builder#token}, or a random one.
+   */
+  public String token() {
+    return token;
+  }
+
   /** Stops listening, closes the connections and stops its thread and pending timelines. */
   @Override
   public void close() {
@@ -119,6 +137,8 @@ public final class AdminServer implements AutoCloseable {
     private int port;
     private Ticker ticker = Ticker.systemTicker();
     private BiConsumer<Duration, Runnable> timeline;
+    private String token = AdminToken.generate();
+    private final Set<String> allowedOrigins = new LinkedHashSet<>();
 
     private Builder(Collection<ServedVm> vms) {
       for (ServedVm vm : vms) {
@@ -152,6 +172,30 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder timeline(BiConsumer<Duration, Runnable> scheduler) {
       this.timeline = Preconditions.checkNotNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * The token every request must carry (default: 256 random bits, {@link AdminServer#token()});
+     * 16 to 512 visible ASCII characters.
+     */
+    public Builder token(String token) {
+      Preconditions.checkArgument(
+          AdminToken.plausible(token), "a token is 16 to 512 visible ASCII characters");
+      this.token = token;
+      return this;
+    }
+
+    /**
+     * Accepts requests that carry this {@code Origin} header ({@code http://host:port}), from a web
+     * page the operator trusts; requests with any other {@code Origin} are refused.
+     */
+    public Builder allowOrigin(String origin) {
+      Preconditions.checkArgument(
+          origin != null && origin.matches("https?://[^/\\s]+"),
+          "an origin is scheme://host[:port], not '%s'",
+          origin);
+      allowedOrigins.add(origin.toLowerCase(Locale.ROOT));
       return this;
     }
 

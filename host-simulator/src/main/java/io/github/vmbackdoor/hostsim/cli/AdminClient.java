@@ -29,10 +29,12 @@ final class AdminClient {
   }
 
   private final HostAndPort admin;
+  private final String token;
   private final HttpClient http;
 
-  AdminClient(HostAndPort admin) {
+  AdminClient(HostAndPort admin, String token) {
     this.admin = admin;
+    this.token = token;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -49,12 +51,15 @@ final class AdminClient {
         body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8);
-    HttpRequest request =
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(uri)
             .timeout(TIMEOUT.plus(wait))
             .method(method, publisher)
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .build();
+            .header("Authorization", "Bearer " + token);
+    if (body != null) {
+      builder.header("Content-Type", "text/x-vmbackdoor; charset=utf-8");
+    }
+    HttpRequest request = builder.build();
     HttpResponse<String> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

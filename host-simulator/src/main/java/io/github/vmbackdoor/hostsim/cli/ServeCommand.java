@@ -5,6 +5,7 @@ import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
+import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -153,6 +154,30 @@ final class ServeCommand implements Callable<Integer> {
           "Address of the admin API (default: ${DEFAULT-VALUE}). Whoever reaches it controls the"
               + " VMs.")
   private InetAddress adminBind;
+
+  @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description =
+          "The token every admin request carries (Authorization: Bearer TOKEN); 16 to 512"
+              + " characters. Default: a random one, printed once and written to the token file.")
+  private String adminToken;
+
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "Where the random admin token is written, readable by you alone, and where ctl reads it"
+              + " (default: ~/.vmbackdoor/admin-<port>.token); deleted when serve ends.")
+  private Path adminTokenFile;
+
+  @Option(
+      names = "--admin-allow-origin",
+      paramLabel = "ORIGIN",
+      description =
+          "A web page origin (http://host:port) whose requests the admin API accepts; requests"
+              + " with any other Origin header are refused. Repeatable; default: none.")
+  private List<String> adminAllowOrigins = new ArrayList<>();
 
   @Option(
       names = "--record",
@@ -405,13 +430,36 @@ final class ServeCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     AdminServer admin = null;
+    Path tokenFile = null;
     if (adminPort != null) {
       try {
-        admin = AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort).start();
+        AdminServer.Builder builder =
+            AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort);
+        if (adminToken != null) {
+          builder.token(adminToken);
+        }
+        adminAllowOrigins.forEach(builder::allowOrigin);
+        admin = builder.start();
       } catch (UncheckedIOException e) {
         simulator.close();
         commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
         return Main.EXIT_FAILURE;
+      }
+      if (adminToken == null) {
+        tokenFile = adminTokenFile != null ? adminTokenFile : AdminToken.defaultFile(admin.port());
+        try {
+          AdminToken.write(tokenFile, admin.token());
+        } catch (IOException | RuntimeException e) {
+          commandLine
+              .getErr()
+              .println(
+                  "vmbackdoor serve: cannot write the admin token to "
+                      + tokenFile
+                      + " ("
+                      + e.getMessage()
+                      + "); give ctl --admin-token");
+          tokenFile = null;
+        }
       }
     }
     CountDownLatch closed = new CountDownLatch(1);
@@ -462,6 +510,20 @@ final class ServeCommand implements Callable<Integer> {
             "admin API on "
                 + HostAndPort.fromParts(
                     admin.address().getAddress().getHostAddress(), admin.port()));
+        if (adminToken == null) {
+          out.println(
+              "admin token "
+                  + admin.token()
+                  + (tokenFile != null ? " (in " + tokenFile + ", readable by you alone)" : ""));
+        }
+      }
+      warnBeyondLoopback(
+          commandLine.getErr(), simulator.address(), "the wire port: any client there is a guest");
+      if (admin != null) {
+        warnBeyondLoopback(
+            commandLine.getErr(),
+            admin.address(),
+            "the admin API: any client with the token drives");
       }
       if (recordDir != null) {
         out.println("recording each connection to " + recordDir);
@@ -478,8 +540,24 @@ final class ServeCommand implements Callable<Integer> {
       if (admin != null) {
         admin.close();
       }
+      if (tokenFile != null) {
+        AdminToken.forget(tokenFile, admin.token());
+      }
       simulator.close();
       closed.countDown();
+    }
+  }
+
+  /** One warning line when {@code address} is reachable from beyond this machine. */
+  private static void warnBeyondLoopback(PrintWriter err, InetSocketAddress address, String what) {
+    if (!address.getAddress().isLoopbackAddress()) {
+      err.println(
+          "vmbackdoor serve: warning: "
+              + what
+              + " the VMs, and it listens on "
+              + HostAndPort.fromParts(address.getAddress().getHostAddress(), address.getPort())
+              + ", beyond this machine");
+      err.flush();
     }
   }
 }
