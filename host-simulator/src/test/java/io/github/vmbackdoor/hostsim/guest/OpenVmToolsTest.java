@@ -10,7 +10,6 @@ import io.github.vmbackdoor.hostsim.junit.VmExtension;
 import io.github.vmbackdoor.hostsim.junit.VmSimulator;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -133,23 +132,10 @@ class OpenVmToolsTest {
   @Test
   void vmtoolsdRunsTwentySecondsAndClosesItsChannelsOnSigterm(
       RealGuest guest, VmSimulator vm, @TempDir Path dir) throws IOException {
-    Path config = vmtoolsdConfig(dir);
     MachineState before = MachineState.now();
     long started = System.nanoTime();
 
-    try (GuestProcess vmtoolsd =
-        tools
-            .on(guest)
-            .start(
-                tools.bin("vmtoolsd"),
-                "-n",
-                "vmsvc",
-                "-c",
-                config.toString(),
-                "--common-path",
-                dir.resolve("common").toString(),
-                "-p",
-                dir.resolve("plugins").toString())) {
+    try (GuestProcess vmtoolsd = tools.on(guest).start(tools.vmtoolsd(dir))) {
       // the TCLO channel opened, the reset answered, the first RPCIs sent
       assertThat(
               vm.await(
@@ -192,19 +178,5 @@ class OpenVmToolsTest {
         .extracting(ChannelInfo::state)
         .doesNotContain(ChannelInfo.State.OPEN);
     MachineState.now().assertUntouchedSince(before);
-  }
-
-  /**
-   * A private configuration (logging to standard error) and the safe plugins: guestInfo alone, in a
-   * plugin directory of its own; no powerOps, timeSync, vmbackup, deployPkg.
-   */
-  private Path vmtoolsdConfig(Path dir) throws IOException {
-    Files.createDirectories(dir.resolve("common"));
-    Files.createDirectories(dir.resolve("plugins"));
-    Files.createSymbolicLink(
-        dir.resolve("plugins/libguestInfo.so"), tools.plugin("libguestInfo.so"));
-    return Files.writeString(
-        dir.resolve("tools.conf"),
-        "[logging]\nlog = true\nvmsvc.level = message\nvmsvc.handler = std\n");
   }
 }

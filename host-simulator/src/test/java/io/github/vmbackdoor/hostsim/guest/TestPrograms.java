@@ -107,6 +107,33 @@ public final class TestPrograms {
       return root.resolve("usr/lib/x86_64-linux-gnu") + ":" + root.resolve("lib/x86_64-linux-gnu");
     }
 
+    /**
+     * The command line of {@code vmtoolsd}'s {@code vmsvc} service with a private configuration in
+     * {@code dir} (logging to standard error) and the safe plugins only: guestInfo alone, in a
+     * plugin directory of its own; no powerOps, timeSync, vmbackup, deployPkg (docs/real-guests.md,
+     * "vmtoolsd safely").
+     */
+    public String[] vmtoolsd(Path dir) throws IOException {
+      Files.createDirectories(dir.resolve("common"));
+      Files.createDirectories(dir.resolve("plugins"));
+      Files.createSymbolicLink(dir.resolve("plugins/libguestInfo.so"), plugin("libguestInfo.so"));
+      Path config =
+          Files.writeString(
+              dir.resolve("tools.conf"),
+              "[logging]\nlog = true\nvmsvc.level = message\nvmsvc.handler = std\n");
+      return new String[] {
+        bin("vmtoolsd"),
+        "-n",
+        "vmsvc",
+        "-c",
+        config.toString(),
+        "--common-path",
+        dir.resolve("common").toString(),
+        "-p",
+        dir.resolve("plugins").toString()
+      };
+    }
+
     /** {@code guest} with the package's libraries on the library path, in UTC. */
     public RealGuest on(RealGuest guest) {
       return guest.withEnvironment("LD_LIBRARY_PATH", libraryPath()).withEnvironment("TZ", "UTC");
