@@ -168,7 +168,8 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description =
           "Where the random admin token is written, readable by you alone, and where ctl reads it"
-              + " (default: ~/.vmbackdoor/admin-<port>.token); deleted when serve ends.")
+              + " (default: admin-<port>.token in the hidden project directory of your home,"
+              + " docs/admin-api.md); deleted when serve ends.")
   private Path adminTokenFile;
 
   @Option(
