@@ -5,7 +5,6 @@ import com.google.common.net.HostAndPort;
 import com.google.common.net.InetAddresses;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -14,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The admin API's door (docs/admin-api.md, "Security"): looks at each request's head before its
@@ -30,27 +30,67 @@ final class AdminGate extends ChannelInboundHandlerAdapter {
 
   private final String token;
   private final ImmutableSet<String> allowedOrigins;
-  private boolean discarding;
+  private final int maxBody;
+  private final AtomicLong bodyBudget;
+  private boolean refused;
 
-  AdminGate(String token, ImmutableSet<String> allowedOrigins) {
+  /** Bytes reserved in {@link #bodyBudget} for this connection's requests not yet done with. */
+  private long held;
+
+  /**
+   * A gate with this token and these allowed origins; a body is at most {@code maxBody} bytes, and
+   * the bodies being read or waiting on all connections at most what {@code bodyBudget} holds.
+   */
+  AdminGate(String token, ImmutableSet<String> allowedOrigins, int maxBody, AtomicLong bodyBudget) {
     this.token = token;
     this.allowedOrigins = allowedOrigins;
+    this.maxBody = maxBody;
+    this.bodyBudget = bodyBudget;
+  }
+
+  /** Gives back {@code bytes} of what this connection reserved (a request is done with). */
+  void release(long bytes) {
+    long n = Math.min(bytes, held);
+    if (n > 0) {
+      held -= n;
+      bodyBudget.addAndGet(n);
+    }
   }
 
   @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    release(held);
+    super.channelInactive(ctx);
+  }
+
+  /** Reserves {@code bytes} of the budget before a body is read; false when it cannot. */
+  private boolean reserve(long bytes) {
+    for (long left = bodyBudget.get(); left >= bytes; left = bodyBudget.get()) {
+      if (bodyBudget.compareAndSet(left, left - bytes)) {
+        held += bytes;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A request refused from its head: the handler answers it in turn, and closes. */
+  record Refused(AdminException refusal) {}
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof HttpRequest request) {
-      AdminException refusal = request.decoderResult().isFailure() ? null : refusal(ctx, request);
+    if (refused) {
+      ReferenceCountUtil.release(msg); // the connection closes after the refusal's reply
+      return;
+    }
+    if (msg instanceof HttpRequest request && !request.decoderResult().isFailure()) {
+      AdminException refusal = refusal(ctx, request);
       if (refusal != null) {
-        discarding = true;
+        refused = true;
         ReferenceCountUtil.release(msg);
-        AdminHandler.refuse(ctx, refusal);
+        ctx.fireChannelRead(new Refused(refusal));
         return;
       }
-      discarding = false;
-    } else if (discarding && msg instanceof HttpContent) {
-      ReferenceCountUtil.release(msg);
-      return;
     }
     ctx.fireChannelRead(msg);
   }
@@ -89,7 +129,8 @@ final class AdminGate extends ChannelInboundHandlerAdapter {
     }
     String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
     boolean body =
-        HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        HttpUtil.isTransferEncodingChunked(request)
+            || !"0".equals(request.headers().get(HttpHeaderNames.CONTENT_LENGTH, "0"));
     if ((body || type != null) && !bodyType(type)) {
       return new AdminException(
           HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -97,6 +138,26 @@ final class AdminGate extends ChannelInboundHandlerAdapter {
               + BODY_TYPE
               + " (UTF-8), not "
               + (type == null ? "without a type" : "'" + printable(type) + "'"));
+    }
+    if (HttpUtil.isTransferEncodingChunked(request)) {
+      return new AdminException(
+          HttpResponseStatus.LENGTH_REQUIRED, "a body is sent with its Content-Length");
+    }
+    long length;
+    try {
+      length = HttpUtil.getContentLength(request, 0L);
+    } catch (NumberFormatException e) {
+      return AdminException.badRequest("Content-Length is not a number");
+    }
+    if (length < 0 || length > maxBody) {
+      return new AdminException(
+          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "a body is at most " + maxBody + " bytes, not " + length);
+    }
+    if (length > 0 && !reserve(length)) {
+      return new AdminException(
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "the admin API holds as many bodies as it reads at once; try again");
     }
     return null;
   }

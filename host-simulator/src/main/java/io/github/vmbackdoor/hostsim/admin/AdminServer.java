@@ -5,9 +5,11 @@ import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -27,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
@@ -51,34 +55,64 @@ import java.util.function.BiConsumer;
 public final class AdminServer implements AutoCloseable {
 
   /** Largest request body accepted (a scenario file, a guestinfo value). */
-  static final int MAX_BODY_BYTES = 1 << 20;
+  public static final int MAX_BODY_BYTES = 1 << 20;
+
+  /** Default of {@link Builder#maxConnections}. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 64;
+
+  /** Default of {@link Builder#readTimeout}. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default of {@link Builder#bodyBudget}: the bodies of all connections together. */
+  public static final long DEFAULT_BODY_BUDGET = 16L << 20;
 
   private final EventLoopGroup group;
   private final Channel serverChannel;
   private final String token;
+  private final AtomicLong bodyBudget;
+  private final long bodyBudgetSize;
+  private final AtomicInteger connections = new AtomicInteger();
 
   private AdminServer(Builder b) {
     this.token = b.token;
+    this.bodyBudget = new AtomicLong(b.bodyBudget);
+    this.bodyBudgetSize = b.bodyBudget;
     this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("vmbackdoor-admin", true));
-    BiConsumer<Duration, Runnable> timeline =
+    Scheduler timeline =
         b.timeline != null
-            ? b.timeline
-            : (at, action) -> group.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS);
+            ? Scheduler.of(b.timeline)
+            : (at, action) -> {
+              var future = group.schedule(action, at.toNanos(), TimeUnit.NANOSECONDS);
+              return () -> future.cancel(false);
+            };
     AdminRoutes routes = new AdminRoutes(ImmutableMap.copyOf(b.vms), b.ticker, timeline);
+    ImmutableSet<String> origins = ImmutableSet.copyOf(b.allowedOrigins);
+    int maxConnections = b.maxConnections;
+    Duration readTimeout = b.readTimeout;
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
             .channel(NioServerSocketChannel.class)
+            // bodies on the heap: the admin API never takes the direct memory guests' I/O uses
+            .childOption(ChannelOption.ALLOCATOR, new UnpooledByteBufAllocator(false))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
+                    if (connections.incrementAndGet() > maxConnections) {
+                      connections.decrementAndGet();
+                      channel.config().setOption(ChannelOption.SO_LINGER, 0);
+                      channel.close();
+                      return;
+                    }
+                    channel.closeFuture().addListener(f -> connections.decrementAndGet());
+                    AdminGate gate = new AdminGate(b.token, origins, MAX_BODY_BYTES, bodyBudget);
                     channel
                         .pipeline()
-                        .addLast(new HttpServerCodec())
-                        .addLast(new AdminGate(b.token, ImmutableSet.copyOf(b.allowedOrigins)))
+                        .addLast(new HttpServerCodec(4096, 8192, 8192))
+                        .addLast(gate)
                         .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                        .addLast(new AdminHandler(routes));
+                        .addLast(new AdminHandler(routes, gate, readTimeout));
                   }
                 });
     ChannelFuture bind = bootstrap.bind(b.bindAddress, b.port).awaitUninterruptibly();
@@ -118,6 +152,16 @@ public final class AdminServer implements AutoCloseable {
     return token;
   }
 
+  /** The admin connections open now. */
+  int connections() {
+    return connections.get();
+  }
+
+  /** The bytes of request bodies reserved now, on all connections. */
+  long heldBodyBytes() {
+    return bodyBudgetSize - bodyBudget.get();
+  }
+
   /** Stops listening, closes the connections and stops its thread and pending timelines. */
   @Override
   public void close() {
@@ -138,6 +182,9 @@ public final class AdminServer implements AutoCloseable {
     private Ticker ticker = Ticker.systemTicker();
     private BiConsumer<Duration, Runnable> timeline;
     private String token = AdminToken.generate();
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private long bodyBudget = DEFAULT_BODY_BUDGET;
     private final Set<String> allowedOrigins = new LinkedHashSet<>();
 
     private Builder(Collection<ServedVm> vms) {
@@ -196,6 +243,42 @@ public final class AdminServer implements AutoCloseable {
           "an origin is scheme://host[:port], not '%s'",
           origin);
       allowedOrigins.add(origin.toLowerCase(Locale.ROOT));
+      return this;
+    }
+
+    /**
+     * Most admin connections open at once (default {@value #DEFAULT_MAX_CONNECTIONS}); more are
+     * closed as soon as they are accepted.
+     */
+    public Builder maxConnections(int max) {
+      Preconditions.checkArgument(max >= 1, "maxConnections %s is less than 1", max);
+      this.maxConnections = max;
+      return this;
+    }
+
+    /**
+     * How long a connection may go without completing a request while it is owed no reply (default
+     * 30 s); then it is closed.
+     */
+    public Builder readTimeout(Duration timeout) {
+      Preconditions.checkArgument(
+          !timeout.isNegative() && !timeout.isZero(), "readTimeout %s is not positive", timeout);
+      this.readTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The bytes of request bodies all connections may hold at once (default 16 MiB): a request's
+     * announced Content-Length is reserved before its body is read, and a request that does not fit
+     * is refused with 503.
+     */
+    public Builder bodyBudget(long bytes) {
+      Preconditions.checkArgument(
+          bytes >= MAX_BODY_BYTES,
+          "bodyBudget %s is less than one body (%s)",
+          bytes,
+          MAX_BODY_BYTES);
+      this.bodyBudget = bytes;
       return this;
     }
 
