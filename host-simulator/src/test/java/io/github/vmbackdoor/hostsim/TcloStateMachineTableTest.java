@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -47,9 +48,18 @@ class TcloStateMachineTableTest {
       vmt(4)'s words (NetBSD 10's register format; the `legacy, netbsd-6-9` rows run the \
       same scenario against the legacy machine with the NetBSD 6-9 flavor of NetBSD \
       `sys/arch/x86/x86/vmt.c` 1.7.12.3: `%08x` registers, the next tick one clock tick after \
-      a handled message).
+      a handled message). The `legacy, openbsd-1-17`, `legacy, openbsd-1-8` and `legacy, openbsd` \
+      rows run it against the OpenBSD families (`sys/dev/vmt.c` 1.17, `sys/dev/pv/vmt.c` 1.8 and \
+      1.32, with VMT_DEBUG so their lines are printed at all: `%08x` registers, vmt_tick on a 15 s \
+      timer of its own, guest-info failures without a newline, 1.17 ticking once a second whatever \
+      happened, 1.32 with NIC info).
 
       """;
+
+  /** The families that get a legacy row of their own besides NetBSD 10's. */
+  private static final List<VmtFlavor> FAMILIES =
+      List.of(
+          VmtFlavor.NETBSD_6_9, VmtFlavor.OPENBSD_1_17, VmtFlavor.OPENBSD_1_8, VmtFlavor.OPENBSD);
 
   static String table() {
     StringBuilder b = new StringBuilder();
@@ -66,11 +76,13 @@ class TcloStateMachineTableTest {
       for (TcloMachines machine : TcloMachines.values()) {
         row(b, machine.machineName(), ScenarioRunner.run(scenario, machine));
         if (machine == TcloMachines.LEGACY) {
-          Scenario older = scenario.toBuilder().flavor(VmtFlavor.NETBSD_6_9).build();
-          row(
-              b,
-              machine.machineName() + ", " + KebabCase.of(VmtFlavor.NETBSD_6_9),
-              ScenarioRunner.run(older, machine));
+          for (VmtFlavor family : FAMILIES) {
+            Scenario other = scenario.toBuilder().flavor(family).build();
+            row(
+                b,
+                machine.machineName() + ", " + KebabCase.of(family),
+                ScenarioRunner.run(other, machine));
+          }
         }
       }
       b.append('\n');

@@ -7,10 +7,11 @@ import io.github.vmbackdoor.rpc.TcloEvent.Type;
 import java.time.Duration;
 
 /**
- * vmt(4) as shipped (OpenBSD vmt.c 1.32, NetBSD vmt_subr.c 1.10, NetBSD vmt.c 1.7.12.3 for the
- * NetBSD 6-9 flavor): the channel opened at attach, the sticky error flag cleared only by a reopen,
- * the reset handler that closes only when the flag is set, and the unsolicited reset reply after
- * every reopen. When the next tick comes is the flavor's ({@link VmtFlavor#nextTick}).
+ * vmt(4) as shipped (NetBSD vmt_subr.c 1.10, NetBSD vmt.c 1.7.12.3 for the NetBSD 6-9 flavor,
+ * OpenBSD vmt.c 1.17, dev/pv/vmt.c 1.8 and 1.32 for the OpenBSD flavors): the channel opened at
+ * attach, the sticky error flag cleared only by a reopen, the reset handler that closes only when
+ * the flag is set, and the unsolicited reset reply after every reopen. When the next tick comes is
+ * the flavor's ({@link VmtFlavor#nextTick}).
  */
 final class LegacyTcloMachine extends VmtTcloMachine {
 
@@ -35,6 +36,7 @@ final class LegacyTcloMachine extends VmtTcloMachine {
 
   @Override
   Duration step() {
+    quiesceTick();
     if (tclo.isZero()) {
       if (!openTclo()) {
         log.device("unable to reopen TCLO channel");

@@ -10,6 +10,9 @@ final class MachineLog {
   private final TcloListener listener;
   private final TcloOptions options;
 
+  /** Text printed without a newline, waiting for the next line to run into it. */
+  private String pending = "";
+
   MachineLog(TcloListener listener, TcloOptions options) {
     this.listener = listener;
     this.options = options;
@@ -17,17 +20,40 @@ final class MachineLog {
 
   /** A device line: {@code vmt0: <text>}. */
   void device(String text) {
-    listener.onLogLine(options.deviceName() + ": " + text);
+    line(options.deviceName() + ": " + text);
+  }
+
+  /**
+   * A device message printed without a newline (OpenBSD's guest-info lines): the next line printed
+   * runs into it, as on the console ({@code vmt0: unable to set guest uptimevmware: ...}).
+   */
+  void deviceWithoutNewline(String text) {
+    pending = pending + options.deviceName() + ": " + text;
   }
 
   /** A low-level backdoor line: {@code vmware: <text>}. */
   void vmware(String text) {
-    listener.onLogLine("vmware: " + text);
+    line("vmware: " + text);
   }
 
   /** A line without prefix (vmt's log() calls). */
   void plain(String text) {
-    listener.onLogLine(text);
+    line(text);
+  }
+
+  /** Ends a line still waiting for its newline (the driver stops printing). */
+  void flush() {
+    if (!pending.isEmpty()) {
+      String text = pending;
+      pending = "";
+      listener.onLogLine(text);
+    }
+  }
+
+  private void line(String text) {
+    String full = pending + text;
+    pending = "";
+    listener.onLogLine(full);
   }
 
   void event(TcloEvent.Type type, String detail) {

@@ -1,6 +1,14 @@
 package io.github.vmbackdoor.rpc;
 
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,6 +20,10 @@ import java.util.Map;
  * {@code OS_Resume} handlers refresh.
  *
  * <p>A failed RPCI sets the machine's sticky error flag, as vmt does.
+ *
+ * <p>OpenBSD 1.32 adds the NIC info sent after every guest-info update, the three {@code
+ * vmbackup.*} commands with the quiesce count the tick keeps, and a {@code Capabilities_Register}
+ * that clears the cached guest info (see {@link VmtFlavor.Dialect}).
  */
 final class VmtCommandTable {
 
@@ -24,8 +36,19 @@ final class VmtCommandTable {
   private final MachineLog log;
   private final Map<String, Runnable> table;
 
+  /** OpenBSD's VM_BACKUP_TIMEOUT: ticks a quiesce may take before vmt aborts it. */
+  static final int BACKUP_TIMEOUT = 30;
+
+  private static final String NIC_INFO_COMMAND = "SetGuestInfo  10 ";
+
   private String cachedHostname;
   private boolean guestOsSet;
+
+  /** The NIC info last sent (OpenBSD 1.32 keeps it, sent or not, and sends only a change). */
+  private byte[] cachedNicInfo;
+
+  /** OpenBSD's sc_quiesce: 0 idle, counting up from 1 while quiesced, -1 while aborting. */
+  private int quiesce;
 
   VmtCommandTable(VmtTcloMachine machine) {
     this.machine = machine;
@@ -41,6 +64,11 @@ final class VmtCommandTable {
     t.put("OS_Resume", this::resume);
     t.put("Capabilities_Register", this::capabilitiesRegister);
     t.put("Set_Option broadcastIP 1", this::broadcastIp);
+    if (options.flavor().dialect().handlesBackup()) {
+      t.put("vmbackup.start 1", this::startBackup);
+      t.put("vmbackup.abort", this::abortBackup);
+      t.put("vmbackup.snapshotDone", this::backupDone);
+    }
     this.table = Map.copyOf(t);
   }
 
@@ -76,8 +104,7 @@ final class VmtCommandTable {
 
   private void resume() {
     options.flavor().dialect().resuming(log);
-    cachedHostname = null;
-    guestOsSet = false;
+    clearGuestInfo();
     updateGuestInfo();
     stateChange(GuestOsState.RESUME);
     machine.reply(REPLY_OK, "error sending resume response");
@@ -110,6 +137,9 @@ final class VmtCommandTable {
     rpci(
         "tools.set.version " + Integer.toUnsignedString(RpciClient.TOOLS_VERSION_UNMANAGED),
         "unable to set tools version");
+    if (options.flavor().dialect().capabilitiesClearGuestInfo()) {
+      clearGuestInfo();
+    }
     updateUptime();
     machine.reply(REPLY_OK, "error sending capabilities_register response");
   }
@@ -124,31 +154,182 @@ final class VmtCommandTable {
     machine.reply(REPLY_OK, "error sending broadcastIP response");
   }
 
-  /** vmt_update_guest_info: the host name when it changed, the OS names once. */
+  /** vmt_clear_guest_info (OpenBSD 1.32) or its inline form: everything is sent again. */
+  private void clearGuestInfo() {
+    cachedHostname = null;
+    guestOsSet = false;
+    cachedNicInfo = null;
+  }
+
+  /**
+   * vmt_update_guest_info: the host name when it changed, the OS names once; OpenBSD 1.32 then
+   * queues the NIC info task, which this runs at once.
+   */
   void updateGuestInfo() {
+    VmtFlavor.Dialect dialect = options.flavor().dialect();
     String hostname = options.hostname();
     if (!hostname.equals(cachedHostname)) {
       cachedHostname = hostname;
-      rpci(
+      guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_DNS_NAME + " " + hostname,
           "unable to set hostname");
     }
     if (!guestOsSet) {
-      rpci(
+      guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME_FULL + " " + options.osNameFull(),
           "unable to set full guest OS");
-      rpci(
+      guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME + " " + options.osName(),
           "unable to set guest OS");
       guestOsSet = true;
+    }
+    if (dialect.sendsNicInfo()) {
+      nicInfo();
     }
   }
 
   /** vmt_update_guest_uptime. */
   void updateUptime() {
-    rpci(
+    guestInfo(
         "SetGuestInfo  " + RpciClient.GUEST_INFO_UPTIME + " " + options.uptimeHundredths(),
         "unable to set guest uptime");
+  }
+
+  private void guestInfo(String command, String failure) {
+    if (machine.rpciTx(command) == null) {
+      options.flavor().dialect().guestInfoFailed(log, failure);
+      machine.rpcError = true;
+    }
+  }
+
+  /**
+   * vmt_nicinfo_task (OpenBSD 1.32): {@code SetGuestInfo 10 } and the XDR NIC list (version 3),
+   * sent when it differs from the last one; the last one is kept even when the send failed.
+   */
+  private void nicInfo() {
+    byte[] info = nicInfoBytes(options.guestIp());
+    if (Arrays.equals(info, cachedNicInfo)) {
+      return;
+    }
+    if (machine.rpciTxBuffer(info) == null) {
+      options.flavor().dialect().guestInfoFailed(log, "unable to send nic info");
+      machine.rpcError = true;
+    }
+    cachedNicInfo = info;
+  }
+
+  /**
+   * The NIC info as vmt_xdr_nic_info lays it out: the list header (version 3, a list, the number of
+   * NICs), per NIC its MAC (none here: the options carry no MAC address), addresses and four empty
+   * configuration words, then five empty words. One NIC with the guest's IPv4 address (a /24), or
+   * none without one.
+   */
+  static byte[] nicInfoBytes(String guestIp) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.writeBytes(NIC_INFO_COMMAND.getBytes(StandardCharsets.ISO_8859_1));
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(3);
+      out.writeInt(1);
+      out.writeInt(guestIp == null ? 0 : 1);
+      if (guestIp != null) {
+        out.writeInt(0); // no MAC
+        out.writeInt(1); // one address
+        out.writeInt(1); // IPv4
+        out.writeInt(4);
+        out.write(InetAddress.getByName(guestIp).getAddress());
+        out.writeInt(24);
+        out.writeInt(0);
+        out.writeInt(0);
+        for (int i = 0; i < 4; i++) {
+          out.writeInt(0);
+        }
+      }
+      for (int i = 0; i < 5; i++) {
+        out.writeInt(0);
+      }
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("guest IP address " + guestIp, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * The start of OpenBSD 1.32's TCLO tick: while a quiesce is under way, count it; at {@link
+   * #BACKUP_TIMEOUT} abort it, otherwise tell the host it is still alive.
+   */
+  void quiesceTick() {
+    if (quiesce > 0) {
+      if (quiesce++ == BACKUP_TIMEOUT) {
+        log.device("aborting quiesce");
+        quiesce = -1;
+        quiesceDone();
+      } else {
+        backupStatus("req.keepAlive", 0, "");
+      }
+    }
+  }
+
+  private void startBackup() {
+    boolean start = quiesce == 0;
+    if (start) {
+      log.device("starting quiesce");
+      backupStatus("reset", 0, "");
+      quiesce = 1;
+    } else {
+      log.device("can't start backup, already in progress");
+    }
+    machine.reply(start ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.start reply");
+    if (start) {
+      // vmt_quiesce_task, queued on the system task queue: the file systems stall.
+      log.device("quiescing filesystems for backup");
+      log.device("filesystems quiesced");
+      backupStatus("prov.snapshotCommit", 0, "");
+    }
+  }
+
+  private void abortBackup() {
+    boolean abort = quiesce > 0;
+    if (abort) {
+      log.device("aborting backup");
+      quiesce = -1;
+    } else {
+      log.device("can't abort, no backup in progress");
+    }
+    machine.reply(abort ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.abort reply");
+    if (abort) {
+      quiesceDone();
+    }
+  }
+
+  private void backupDone() {
+    boolean done = quiesce > 0;
+    if (done) {
+      log.device("backup complete");
+    } else {
+      log.device("got backup complete, but not doing a backup");
+    }
+    machine.reply(done ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.snapshotDone reply");
+    if (done) {
+      quiesceDone();
+    }
+  }
+
+  /** vmt_quiesce_done_task: the file systems run again; an abort is reported, then the end. */
+  private void quiesceDone() {
+    if (quiesce == -1) {
+      backupStatus("req.aborted", 4, "");
+    }
+    backupStatus("req.done", 0, "");
+    quiesce = 0;
+  }
+
+  /** vmt_set_backup_status: {@code vmbackup.eventSet <state> <code> <desc>}; no error flag. */
+  private void backupStatus(String state, int code, String description) {
+    if (machine.rpciTx("vmbackup.eventSet " + state + " " + code + " " + description) == null) {
+      log.device("setting backup status failed");
+    }
   }
 
   /**

@@ -18,10 +18,27 @@ import java.time.Duration;
  *       registers as {@code %08x}; a 256-byte buffer; an inline {@code strcmp} chain that answers
  *       an unknown command without printing it; the tick rescheduled after {@code tclo_ping ? hz :
  *       1}, so one clock tick after a handled message, failures included.
- *   <li>{@link #OPENBSD} (vmt.c 1.32, with VMT_DEBUG so the lines exist at all): registers as
- *       {@code %08x}, so {@code 00100000}; a 4096-byte buffer; {@code ping} only replies; the reset
- *       handler sets the error flag again after closing; the {@code delay} variable as NetBSD 10.
+ *   <li>{@link #OPENBSD} (OpenBSD {@code sys/dev/pv/vmt.c} 1.32, 2024/05/24, with VMT_DEBUG so the
+ *       lines exist at all): registers as {@code %08x}, so {@code 00100000}; a 4096-byte buffer;
+ *       {@code ping} only replies; the reset handler sets the error flag again after closing; the
+ *       {@code delay} variable as NetBSD 10; the power lines are pvbus's ({@code ... from vmt0
+ *       host}); NIC info ({@code SetGuestInfo 10} with XDR data) after every guest-info update;
+ *       {@code vmbackup.*} handled; {@code Capabilities_Register} clears the cached guest info.
+ *   <li>{@link #OPENBSD_1_8} (OpenBSD {@code sys/dev/pv/vmt.c} 1.8, 2016/01/27, the first years in
+ *       {@code dev/pv}, VMT_DEBUG): a 1024-byte buffer; {@code ping} refreshes the guest info;
+ *       {@code ... request from VMware host} printed by vmt itself; no NIC info, no backup
+ *       commands; the command table prints {@code unknown command}; the {@code delay} variable.
+ *   <li>{@link #OPENBSD_1_17} (OpenBSD {@code sys/dev/vmt.c} 1.17, 2014/03/29, attached at {@code
+ *       mainbus0}, every message a plain {@code printf}; read in 1.20, 2014/12/05, which differs
+ *       from 1.17 only in includes and free() sizes): a 256-byte buffer; an inline {@code strcmp}
+ *       chain that answers an unknown command without printing it; no {@code delay}: the tick is
+ *       rescheduled one second later after every tick, a handled message included.
  * </ul>
+ *
+ * <p>In every OpenBSD family vmt_tick (host name, OS names, uptime; NIC info in 1.32) runs on a
+ * timer of its own, every 15 s from the mountroot hook, apart from the TCLO tick; a failed HGFS
+ * capability at attach prints {@code : failed to set HGFS server capability} without the device
+ * name; the guest-info lines have no newline, so the next console line runs into them.
  *
  * <p>In every family a failed reopen waits 15 s before the next tick.
  */
@@ -32,7 +49,21 @@ public enum VmtFlavor {
       RegisterFormat.ZERO_PADDED,
       new Dialect.NetBsd(false),
       new Rescheduling.PingOrClockTick()),
-  OPENBSD(4096, RegisterFormat.ZERO_PADDED, new Dialect.OpenBsd(), new Rescheduling.Delay());
+  OPENBSD(
+      4096,
+      RegisterFormat.ZERO_PADDED,
+      new Dialect.OpenBsd(OpenBsdRevision.PV_1_32),
+      new Rescheduling.Delay()),
+  OPENBSD_1_8(
+      1024,
+      RegisterFormat.ZERO_PADDED,
+      new Dialect.OpenBsd(OpenBsdRevision.PV_1_8),
+      new Rescheduling.Delay()),
+  OPENBSD_1_17(
+      256,
+      RegisterFormat.ZERO_PADDED,
+      new Dialect.OpenBsd(OpenBsdRevision.DEV_1_17),
+      new Rescheduling.EverySecond());
 
   /**
    * One clock tick at NetBSD's default {@code hz} of 100 on x86: what {@code callout_schedule(...,
@@ -65,6 +96,14 @@ public enum VmtFlavor {
 
   Dialect dialect() {
     return dialect;
+  }
+
+  /**
+   * Whether vmt_tick (guest info, uptime) runs on a 15 s timer of its own from attach (every
+   * OpenBSD family) rather than at the start of the first TCLO tick due after it.
+   */
+  public boolean guestInfoOnOwnTimer() {
+    return dialect.guestInfoOnOwnTimer();
   }
 
   /**
@@ -116,6 +155,18 @@ public enum VmtFlavor {
     }
 
     /**
+     * {@code timeout_add_sec(..., 1)} at the end of every tick (OpenBSD vmt.c 1.17 to 1.20): no
+     * {@code delay} variable, so one second after a handled message too, and a channel that dies
+     * right after one is polled (and fails) once a second.
+     */
+    record EverySecond() implements Rescheduling {
+      @Override
+      public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
+        return VmtTcloMachine.ONE_SECOND;
+      }
+    }
+
+    /**
      * {@code callout_schedule(&sc->sc_tclo_tick, sc->sc_tclo_ping ? hz : 1)} (NetBSD vmt.c
      * 1.7.12.2, 1.7.12.3): one second while polling an empty channel, one clock tick while {@code
      * tclo_ping} is 0, that is after a handled message, and also after every failure that follows
@@ -129,7 +180,17 @@ public enum VmtFlavor {
     }
   }
 
-  /** What a family's command handlers print where the families differ. */
+  /** The OpenBSD revisions the OpenBSD families were read from. */
+  enum OpenBsdRevision {
+    /** {@code sys/dev/vmt.c} 1.17: printf everywhere, strcmp chain, no delay. */
+    DEV_1_17,
+    /** {@code sys/dev/pv/vmt.c} 1.8: DPRINTF, the command table, the delay variable. */
+    PV_1_8,
+    /** {@code sys/dev/pv/vmt.c} 1.32: pvbus power lines, NIC info, vmbackup, cleared guest info. */
+    PV_1_32
+  }
+
+  /** What a family's command handlers print and do where the families differ. */
   sealed interface Dialect {
 
     /** Whether the {@code ping} handler refreshes the guest info before replying. */
@@ -143,6 +204,34 @@ public enum VmtFlavor {
 
     /** The line for a command the driver does not know, if any. */
     void unknownCommand(MachineLog log, String message);
+
+    /** The line when the HGFS capability RPCI at attach failed (the driver then gives up). */
+    void hgfsCapabilityFailed(MachineLog log);
+
+    /**
+     * A guest-info failure line ({@code unable to set hostname}, {@code ... guest uptime}, ...):
+     * NetBSD ends it, OpenBSD prints it without a newline, so the next line runs into it.
+     */
+    void guestInfoFailed(MachineLog log, String text);
+
+    /**
+     * Whether vmt_tick (guest info, uptime) runs on a 15 s timer of its own, started at attach by
+     * the mountroot hook (OpenBSD); otherwise it runs at the start of the first TCLO tick that
+     * falls due after its 15 s.
+     */
+    boolean guestInfoOnOwnTimer();
+
+    /** Whether every guest-info update also sends the NIC info ({@code SetGuestInfo 10}). */
+    boolean sendsNicInfo();
+
+    /** Whether {@code Capabilities_Register} clears the cached guest info (and NIC info). */
+    boolean capabilitiesClearGuestInfo();
+
+    /**
+     * Whether {@code vmbackup.start 1}, {@code vmbackup.abort}, {@code vmbackup.snapshotDone} are
+     * known.
+     */
+    boolean handlesBackup();
 
     /**
      * NetBSD: {@code device_printf} lines; {@code unknownCommandLine} whether an unknown command is
@@ -170,13 +259,48 @@ public enum VmtFlavor {
           log.device("unknown command: \"" + message + "\"");
         }
       }
+
+      @Override
+      public void hgfsCapabilityFailed(MachineLog log) {
+        log.device("failed to set HGFS server capability");
+      }
+
+      @Override
+      public void guestInfoFailed(MachineLog log, String text) {
+        log.device(text);
+      }
+
+      @Override
+      public boolean guestInfoOnOwnTimer() {
+        return false;
+      }
+
+      @Override
+      public boolean sendsNicInfo() {
+        return false;
+      }
+
+      @Override
+      public boolean capabilitiesClearGuestInfo() {
+        return false;
+      }
+
+      @Override
+      public boolean handlesBackup() {
+        return false;
+      }
     }
 
-    /** OpenBSD: {@code log()} lines for resume and power operations. */
-    record OpenBsd() implements Dialect {
+    /**
+     * OpenBSD, by revision: {@code log()} lines for suspend, resume and (before pvbus) power
+     * operations; the HGFS failure printed after the attach line's {@code ": "}; guest-info lines
+     * without a newline.
+     */
+    record OpenBsd(OpenBsdRevision revision) implements Dialect {
       @Override
       public boolean pingUpdatesGuestInfo() {
-        return false;
+        // 1.32's vmt_tclo_ping only replies; 1.17 and 1.8 call vmt_update_guest_info first.
+        return revision != OpenBsdRevision.PV_1_32;
       }
 
       @Override
@@ -186,16 +310,50 @@ public enum VmtFlavor {
 
       @Override
       public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+        // 1.32 calls pvbus_shutdown/pvbus_reboot, which name the device; before, vmt's own log().
+        String who = revision == OpenBsdRevision.PV_1_32 ? deviceName : "VMware";
         log.plain(
             (halt ? "Shutting down" : "Rebooting")
                 + " in response to request from "
-                + deviceName
+                + who
                 + " host");
       }
 
       @Override
       public void unknownCommand(MachineLog log, String message) {
-        log.device("unknown command: \"" + message + "\"");
+        if (revision != OpenBsdRevision.DEV_1_17) {
+          log.device("unknown command: \"" + message + "\"");
+        }
+      }
+
+      @Override
+      public void hgfsCapabilityFailed(MachineLog log) {
+        log.plain(": failed to set HGFS server capability");
+      }
+
+      @Override
+      public void guestInfoFailed(MachineLog log, String text) {
+        log.deviceWithoutNewline(text);
+      }
+
+      @Override
+      public boolean guestInfoOnOwnTimer() {
+        return true;
+      }
+
+      @Override
+      public boolean sendsNicInfo() {
+        return revision == OpenBsdRevision.PV_1_32;
+      }
+
+      @Override
+      public boolean capabilitiesClearGuestInfo() {
+        return revision == OpenBsdRevision.PV_1_32;
+      }
+
+      @Override
+      public boolean handlesBackup() {
+        return revision == OpenBsdRevision.PV_1_32;
       }
     }
   }

@@ -37,6 +37,14 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   /** Virtual time left until vmt's periodic guest-info tick, counted from the returned delays. */
   private Duration untilGuestInfo = Duration.ZERO;
 
+  /** The machine's own clock (own-timer flavors): the sum of the delays it returned. */
+  private Duration now = Duration.ZERO;
+
+  /** Own-timer flavors: when the TCLO tick and vmt_tick are due next (null: never). */
+  private Duration tcloDue;
+
+  private Duration infoDue;
+
   VmtTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.options = options;
@@ -50,6 +58,9 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     if (stopped) {
       return Duration.ZERO;
     }
+    if (options.flavor().dialect().guestInfoOnOwnTimer()) {
+      return tickOnTwoTimers();
+    }
     Duration delay;
     if (!attached) {
       delay = attach();
@@ -62,6 +73,36 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       delay = step();
     }
     untilGuestInfo = untilGuestInfo.minus(delay);
+    return delay;
+  }
+
+  /**
+   * OpenBSD: two timeouts, the TCLO tick and vmt_tick. The mountroot hook runs vmt_tick right after
+   * attach and it reschedules itself every 15 s, whatever the TCLO tick does; when both are due at
+   * once, vmt_tick (a soft-interrupt timeout) runs first. Returns the time to the next of the two.
+   */
+  private Duration tickOnTwoTimers() {
+    Duration interval = options.guestInfoInterval();
+    boolean justAttached = false;
+    if (!attached) {
+      Duration delay = attach();
+      if (!attached) {
+        return delay;
+      }
+      justAttached = true;
+      tcloDue = now.plus(delay);
+      infoDue = interval.isZero() ? null : now;
+    }
+    if (infoDue != null && infoDue.compareTo(now) <= 0) {
+      guestInfoTick();
+      infoDue = now.plus(interval);
+    }
+    if (!justAttached && tcloDue.compareTo(now) <= 0) {
+      tcloDue = now.plus(step());
+    }
+    Duration next = infoDue == null || tcloDue.compareTo(infoDue) <= 0 ? tcloDue : infoDue;
+    Duration delay = next.minus(now);
+    now = next;
     return delay;
   }
 
@@ -115,12 +156,17 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       }
     }
     stopped = true;
+    log.flush();
     log.event(Type.DETACHED, "shutdown");
   }
 
   /** vmt's attach failure: no tick is ever scheduled again. */
   Duration detach(String line) {
     log.device(line);
+    return detached(line);
+  }
+
+  private Duration detached(String line) {
     stopped = true;
     log.event(Type.DETACHED, line);
     return Duration.ZERO;
@@ -132,7 +178,8 @@ abstract class VmtTcloMachine implements TcloStateMachine {
    */
   Duration finishAttach() {
     if (rpciTx("tools.capability.hgfs_server " + options.appName() + " 1") == null) {
-      return detach("failed to set HGFS server capability");
+      options.flavor().dialect().hgfsCapabilityFailed(log);
+      return detached("failed to set HGFS server capability");
     }
     tcloPing = true;
     attached = true;
@@ -221,6 +268,20 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       log.event(Type.RPCI_FAILED, command + ": too long");
       return null;
     }
+    return rpciTxBuffer(buf);
+  }
+
+  /** The quiesce count at the start of a TCLO tick (OpenBSD 1.32). */
+  void quiesceTick() {
+    commands.quiesceTick();
+  }
+
+  /**
+   * vm_rpc_send_rpci_tx_buf: the transaction on a buffer of the caller's, without the buffer check
+   * (OpenBSD's NIC info goes this way).
+   */
+  String rpciTxBuffer(byte[] buf) {
+    String command = VmtRpc.cString(buf);
     VmtRpc rpci = new VmtRpc(backdoor, log);
     if (!rpci.open(PROTOCOL_RPCI)) {
       log.device("rpci channel open failed");

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A small hand-written host for unit tests: a channel table with cookies, the message sub-calls
@@ -62,6 +63,7 @@ final class FakeHost implements Backdoor {
     int sentOut;
     boolean heardFrom;
     boolean commandOutstanding;
+    String lastRequest;
 
     Channel(int id, int protocol, int cookieHigh, int cookieLow) {
       this.id = id;
@@ -108,6 +110,11 @@ final class FakeHost implements Backdoor {
   final List<String> rpciRequests = new ArrayList<>();
   final List<byte[]> rpciRawRequests = new ArrayList<>();
   Function<byte[], byte[]> rpciHandler = request -> bytes("1 ");
+
+  /**
+   * RPCI requests whose reply length the host then refuses to give (the guest's get length fails).
+   */
+  Predicate<String> rpciLengthRefused = request -> false;
 
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -299,12 +306,18 @@ final class FakeHost implements Backdoor {
         text = text.substring(0, text.length() - 1);
       }
       rpciRequests.add(text);
+      c.lastRequest = text;
       c.outgoing = rpciHandler.apply(message);
       c.sentOut = 0;
     }
   }
 
   private Registers recvSize(Channel c, Registers r) {
+    if (c.protocol != PROTOCOL_TCLO
+        && c.lastRequest != null
+        && rpciLengthRefused.test(c.lastRequest)) {
+      return failIn(r, 0);
+    }
     if (c.outgoing == null
         && c.protocol == PROTOCOL_TCLO
         && c.heardFrom

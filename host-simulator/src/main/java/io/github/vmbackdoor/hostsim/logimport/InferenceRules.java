@@ -78,9 +78,17 @@ final class InferenceRules {
   private int lastPowerLine = Integer.MIN_VALUE / 2;
 
   InferenceRules(List<VmtLogLine> lines, Set<Integer> elisions) {
+    this(lines, elisions, null);
+  }
+
+  /**
+   * @param guestInfoGrid the interval of the flavor's own guest-info timer, or null when its
+   *     guest-info tick runs on the TCLO tick
+   */
+  InferenceRules(List<VmtLogLine> lines, Set<Integer> elisions, Duration guestInfoGrid) {
     this.lines = lines;
     this.elisions = elisions;
-    this.clock = new LogClock(lines);
+    this.clock = new LogClock(lines, guestInfoGrid);
     this.loop = TailLoop.find(lines, clock);
     this.refusalRegisters = refusalRegisters(lines);
   }

@@ -16,6 +16,11 @@ import java.util.List;
  *   <li>no stamps: one second per line, but the {@code vmware:} lines, which come in the same tick
  *       as the line after them.
  * </ul>
+ *
+ * <p>A flavor whose guest-info tick runs on a timer of its own (OpenBSD: every 15 s from attach)
+ * can fail a guest-info RPCI only on that grid. When such a log has a guest-info failure, the whole
+ * log is moved by whole seconds (so its place between two TCLO ticks stays) until the first one
+ * falls in the second before a grid point: the fault is then in place when vmt_tick runs.
  */
 final class LogClock {
 
@@ -40,7 +45,26 @@ final class LogClock {
   private final int[] lineNumbers;
   private double origin = Double.NaN;
 
+  /** The guest-info grid of the flavor, or null when its guest-info tick has none of its own. */
+  private final Duration grid;
+
+  /** The first RPCI failure that a guest-info failure line follows, or -1. */
+  private final int guestInfoFailure;
+
+  /** Where the first host event lands: {@link #FIRST_EVENT}, moved onto the grid when needed. */
+  private Duration firstEvent = FIRST_EVENT;
+
   LogClock(List<VmtLogLine> lines) {
+    this(lines, null);
+  }
+
+  /**
+   * @param grid the interval of the flavor's own guest-info timer, started at attach (time 0), or
+   *     null
+   */
+  LogClock(List<VmtLogLine> lines, Duration grid) {
+    this.grid = grid;
+    this.guestInfoFailure = grid == null ? -1 : firstGuestInfoFailure(lines);
     this.seconds = new double[lines.size()];
     this.lineNumbers = lines.stream().mapToInt(VmtLogLine::lineNumber).toArray();
     boolean stamped = !lines.isEmpty() && lines.stream().allMatch(l -> l.seconds().isPresent());
@@ -61,6 +85,65 @@ final class LogClock {
         }
       }
     }
+  }
+
+  /** The first RPCI failure line whose next device line is a guest-info failure, or -1. */
+  private static int firstGuestInfoFailure(List<VmtLogLine> lines) {
+    for (int i = 0; i < lines.size(); i++) {
+      VmtMessage m = lines.get(i).message();
+      if (m != VmtMessage.RPCI_OPEN_FAILED
+          && m != VmtMessage.RPCI_SEND_FAILED
+          && m != VmtMessage.RPCI_GET_LENGTH_FAILED
+          && m != VmtMessage.RPCI_GET_DATA_FAILED) {
+        continue;
+      }
+      for (int j = i + 1; j < lines.size(); j++) {
+        VmtMessage next = lines.get(j).message();
+        if (next.prefix() == VmtMessage.Prefix.VMWARE) {
+          continue;
+        }
+        if (next == VmtMessage.RPCI_CLOSE_FAILED) {
+          continue;
+        }
+        if (GUEST_INFO.contains(next)) {
+          return i;
+        }
+        break;
+      }
+    }
+    return -1;
+  }
+
+  private static final java.util.Set<VmtMessage> GUEST_INFO =
+      java.util.EnumSet.of(
+          VmtMessage.UPTIME_FAILED,
+          VmtMessage.HOSTNAME_FAILED,
+          VmtMessage.FULL_OS_FAILED,
+          VmtMessage.OS_FAILED,
+          VmtMessage.NIC_INFO_FAILED);
+
+  /**
+   * Whole seconds that put {@code t} in the second before the nearest point of the grid: {@code t}
+   * plus them lies in [G - 1 s, G) for a multiple G of the grid.
+   */
+  static long secondsOntoGrid(double t, Duration grid) {
+    long g = grid.getSeconds();
+    long f = (long) Math.floor(t);
+    long point = g * Math.round((f + 1) / (double) g);
+    if (point < g) {
+      point = g;
+    }
+    return point - 1 - f;
+  }
+
+  /** Where the first host event landed (after {@link #time} was first asked). */
+  Duration firstEvent() {
+    return firstEvent;
+  }
+
+  /** How far the log was moved onto the guest-info grid, in whole seconds (0 when not). */
+  long gridShift() {
+    return firstEvent.minus(FIRST_EVENT).getSeconds();
   }
 
   private static double spreadOverItsSecond(List<VmtLogLine> lines, int i) {
@@ -94,6 +177,10 @@ final class LogClock {
   Duration time(int i) {
     if (Double.isNaN(origin)) {
       origin = seconds[i];
+      if (guestInfoFailure >= 0) {
+        double t = FIRST_EVENT.toNanos() / 1e9 + Math.max(0, seconds[guestInfoFailure] - origin);
+        firstEvent = FIRST_EVENT.plusSeconds(secondsOntoGrid(t, grid));
+      }
     }
     double rel = Math.max(0, seconds[i] - origin);
     if (!(rel <= MAX_DISTANCE.getSeconds())) {
@@ -106,7 +193,7 @@ final class LogClock {
               + io.github.vmbackdoor.hostsim.internal.Durations.format(MAX_DISTANCE)
               + " (the longest scenario, with its tail)");
     }
-    return FIRST_EVENT.plusNanos(Math.round(rel * 1e9));
+    return firstEvent.plusNanos(Math.round(rel * 1e9));
   }
 
   /** A sentence for the scenario's header. */

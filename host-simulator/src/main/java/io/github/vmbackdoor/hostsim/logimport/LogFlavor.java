@@ -53,8 +53,9 @@ public sealed interface LogFlavor {
 
   /**
    * OpenBSD before the 2015 move to {@code sys/dev/pv} (5.7 and older; vmt attaches at {@code
-   * mainbus0}): {@code sys/dev/vmt.c} 1.23 and before, every message a plain {@code printf}, so the
-   * TCLO errors reach dmesg in a stock kernel.
+   * mainbus0}): {@code sys/dev/vmt.c} 1.29 and before, every message a plain {@code printf}, so the
+   * TCLO errors reach dmesg in a stock kernel. Its machine is {@link VmtFlavor#OPENBSD_1_17} (no
+   * {@code delay} variable; 1.23 to 1.29 have one, but no later family is closer).
    */
   record OpenBsdPrintf() implements LogFlavor {
     @Override
@@ -64,14 +65,14 @@ public sealed interface LogFlavor {
 
     @Override
     public VmtFlavor machine() {
-      return VmtFlavor.OPENBSD;
+      return VmtFlavor.OPENBSD_1_17;
     }
   }
 
   /**
    * OpenBSD since the move to {@code sys/dev/pv} (vmt attaches at {@code pvbus0}): {@code
    * sys/dev/pv/vmt.c}, the TCLO and RPC errors are {@code DPRINTF} (only with {@code VMT_DEBUG}),
-   * some without a newline.
+   * some without a newline. Its machine is {@link VmtFlavor#OPENBSD} (1.32).
    */
   record OpenBsdDebug() implements LogFlavor {
     @Override

@@ -5,6 +5,8 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedSet;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
+import io.github.vmbackdoor.rpc.TcloOptions;
+import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +120,12 @@ public final class LogImport {
     VmtLogParser.Result parsed = VmtLogParser.parse(rawLines);
     ImmutableList<VmtLogLine> lines = parsed.lines();
     LogFlavor.Detected flavor = LogFlavor.detect(rawLines, lines);
-    InferenceRules rules = new InferenceRules(lines, parsed.elisions());
+    VmtFlavor machine = flavor.flavor().machine();
+    InferenceRules rules =
+        new InferenceRules(
+            lines,
+            parsed.elisions(),
+            machine.guestInfoOnOwnTimer() ? TcloOptions.defaults().guestInfoInterval() : null);
     rules.run();
     Duration last = Duration.ZERO;
     for (InferenceRules.Inferred e : rules.events) {
@@ -145,9 +152,16 @@ public final class LogImport {
     b.comment("Flavor " + flavor.flavor().label() + ": " + flavor.reason() + ".");
     b.comment(
         "Times: the first host event at "
-            + format(LogClock.FIRST_EVENT)
+            + format(rules.clock.firstEvent())
             + " of virtual time, the others at their distance from it in the log"
             + rules.clock.describe());
+    if (rules.clock.gridShift() != 0) {
+      b.comment(
+          "Moved "
+              + rules.clock.gridShift()
+              + " s so that the first guest-info failure comes just before one of vmt_tick's"
+              + " 15 s (its own timer, from attach).");
+    }
     for (String s : parsed.unknown()) {
       b.comment("Skipped (not in the catalogue): line " + s);
     }

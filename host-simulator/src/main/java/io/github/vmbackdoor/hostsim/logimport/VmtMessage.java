@@ -53,6 +53,7 @@ public enum VmtMessage {
   HOSTNAME_FAILED(Prefix.DEVICE, "unable to set hostname"),
   FULL_OS_FAILED(Prefix.DEVICE, "unable to set full guest OS"),
   OS_FAILED(Prefix.DEVICE, "unable to set guest OS"),
+  NIC_INFO_FAILED(Prefix.DEVICE, "unable to send nic info"),
   HGFS_DISABLE_FAILED(Prefix.DEVICE, "failed to disable hgfs server capability"),
   SHUTDOWN_PING_FAILED(Prefix.DEVICE, "failed to send shutdown ping"),
   HOST_SHUTDOWN(Prefix.DEVICE, "host requested shutdown"),
