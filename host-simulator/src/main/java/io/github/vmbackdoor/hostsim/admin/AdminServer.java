@@ -72,6 +72,7 @@ public final class AdminServer implements AutoCloseable {
   private final AtomicLong bodyBudget;
   private final long bodyBudgetSize;
   private final AtomicInteger connections = new AtomicInteger();
+  private final int maxConnections;
 
   private AdminServer(Builder b) {
     this.token = b.token;
@@ -87,7 +88,7 @@ public final class AdminServer implements AutoCloseable {
             };
     AdminRoutes routes = new AdminRoutes(ImmutableMap.copyOf(b.vms), b.ticker, timeline);
     ImmutableSet<String> origins = ImmutableSet.copyOf(b.allowedOrigins);
-    int maxConnections = b.maxConnections;
+    this.maxConnections = b.maxConnections;
     Duration readTimeout = b.readTimeout;
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -99,8 +100,7 @@ public final class AdminServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
-                    if (connections.incrementAndGet() > maxConnections) {
-                      connections.decrementAndGet();
+                    if (!admit()) {
                       channel.config().setOption(ChannelOption.SO_LINGER, 0);
                       channel.close();
                       return;
@@ -150,6 +150,16 @@ public final class AdminServer implements AutoCloseable {
    */
   public String token() {
     return token;
+  }
+
+  /** Counts a new connection in unless the cap is reached. */
+  private boolean admit() {
+    for (int n = connections.get(); n < maxConnections; n = connections.get()) {
+      if (connections.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The admin connections open now. */
