@@ -185,9 +185,20 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
-              + " (docs/trace-format.md), that replay --trace replays with no edits; cookies"
-              + " are then derived from the seed, not random.")
+              + " (docs/trace-format.md), that replay --trace replays with no edits: a new file"
+              + " readable by you alone (an existing name is skipped, never overwritten or"
+              + " followed); cookies are then derived from a random key the trace keeps.")
   private Path recordDir;
+
+  @Option(
+      names = "--record-limit",
+      paramLabel = "SIZE[,TOTAL]",
+      defaultValue = "64M,1G",
+      description =
+          "Bounds of --record: one trace at most SIZE bytes, all of this serve's at most TOTAL"
+              + " (suffix K, M, G: binary; default: ${DEFAULT-VALUE}). A trace that reaches a"
+              + " bound stops, with one line on standard error; the guest goes on unrecorded.")
+  private String recordLimit;
 
   /**
    * The idle timeout of a served VM whose scenario and vm-config set none. VMware closes channels
@@ -364,7 +375,10 @@ final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             commandLine, "--record " + recordDir + ": cannot create the directory");
       }
-      recorder = new ConnectionRecorder(recordDir, Ticker.systemTicker(), Clock.systemUTC());
+      long[] limits = recordLimits(commandLine);
+      recorder =
+          new ConnectionRecorder(
+              recordDir, Ticker.systemTicker(), Clock.systemUTC(), limits[0], limits[1]);
       if (scenario != null) {
         recorder.timeline(scenario, timelineStart);
       }
@@ -386,6 +400,8 @@ final class ServeCommand implements Callable<Integer> {
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
       long vmSeed = config.seed(fallbackSeed);
       ConnectionRecorder r = recorder;
+      // a recording's cookies come from a key no guest can read or guess, kept in its traces
+      long cookieKey = COOKIE_KEYS.nextLong();
       ServedVm vm =
           ServedVm.configurable(
               name,
@@ -395,16 +411,19 @@ final class ServeCommand implements Callable<Integer> {
                         .seed(vmSeed)
                         .hostClock(Clock.systemUTC())
                         .ticker(Ticker.systemTicker());
-                // Random cookies keep guests from predicting each other's; a recording holds its
-                // cookies anyway, and must replay from the seed, so --record keeps seeded ones.
-                return config.build(r == null ? builder.secureCookies() : builder, base, changes);
+                // Random cookies keep guests from predicting each other's; a recording must
+                // replay, so --record derives them from a secret key its traces keep.
+                return config.build(
+                    r == null ? builder.secureCookies() : builder.cookieKey(cookieKey),
+                    base,
+                    changes);
               });
       HostSettings settings = config.settings(base);
       vms.put(
           name,
           r == null
               ? UnaryOperator.identity()
-              : b -> r.connection(name, vmSeed, vm.changes().apply(settings), b));
+              : b -> r.connection(name, vmSeed, cookieKey, vm.changes().apply(settings), b));
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
@@ -560,5 +579,42 @@ final class ServeCommand implements Callable<Integer> {
               + ", beyond this machine");
       err.flush();
     }
+  }
+
+  private static final java.security.SecureRandom COOKIE_KEYS = new java.security.SecureRandom();
+
+  /** --record-limit SIZE[,TOTAL] as bytes. */
+  private long[] recordLimits(CommandLine commandLine) {
+    String[] parts = recordLimit.split(",", -1);
+    if (parts.length > 2) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--record-limit is SIZE or SIZE,TOTAL, not '" + recordLimit + "'");
+    }
+    long one = size(commandLine, parts[0]);
+    long total = parts.length == 2 ? size(commandLine, parts[1]) : Math.max(one, 1L << 30);
+    if (total < one) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--record-limit: TOTAL " + parts[1] + " is less than SIZE " + parts[0]);
+    }
+    return new long[] {one, total};
+  }
+
+  private static long size(CommandLine commandLine, String text) {
+    String t = text.strip().toUpperCase(java.util.Locale.ROOT);
+    long unit = 1;
+    if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
+      unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1L << 30;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n >= 1 && n <= (1L << 50) / unit && n * unit >= 1024) {
+        return n * unit;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new CommandLine.ParameterException(
+        commandLine, "--record-limit: '" + text + "' is not a size of 1K to 1P (512K, 64M, 2G)");
   }
 }
