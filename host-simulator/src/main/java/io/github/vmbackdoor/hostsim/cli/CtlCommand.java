@@ -82,6 +82,15 @@ final class CtlCommand implements Callable<Integer> {
               + " port of --admin).")
   private Path tokenFile;
 
+  @Option(
+      names = "--reply-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "How long to wait for a whole reply (besides take's own wait); a reply is at most 64"
+              + " MiB (default: ${DEFAULT-VALUE}).")
+  private Duration timeout;
+
   @Override
   public Integer call() {
     spec.commandLine().getErr().println("vmbackdoor ctl: a verb is required");
@@ -126,7 +135,7 @@ final class CtlCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           verb.commandLine(), "--admin is HOST:PORT, not '" + admin + "' (no port)");
     }
-    return new AdminClient(where, token(where.getPort()));
+    return new AdminClient(where, token(where.getPort()), timeout);
   }
 
   /** The token: --admin-token, $VMBACKDOOR_ADMIN_TOKEN, --admin-token-file or serve's default. */
