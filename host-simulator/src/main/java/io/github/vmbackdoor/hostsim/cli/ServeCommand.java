@@ -191,6 +191,17 @@ final class ServeCommand implements Callable<Integer> {
   private Path recordDir;
 
   @Option(
+      names = "--store-limit",
+      paramLabel = "SIZE",
+      defaultValue = "256M",
+      description =
+          "One bound on what all the VMs' guest stores, histories, call logs and TCLO queues keep"
+              + " together, as their byte limits count it (suffix K, M, G; default:"
+              + " ${DEFAULT-VALUE}): with N VMs, each VM's byte limits are scaled down to fit SIZE/N"
+              + " when they would pass it.")
+  private String storeLimit;
+
+  @Option(
       names = "--record-limit",
       paramLabel = "SIZE[,TOTAL]",
       defaultValue = "64M,1G",
@@ -387,6 +398,26 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, ServedVm> served = new LinkedHashMap<>();
     HostSettings base =
         servedDefaults(scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS);
+    int vmCount = new java.util.LinkedHashSet<>(names).size();
+    long storeBound = size(commandLine, storeLimit, "--store-limit");
+    UnaryOperator<HostSettings> share = storeShare(storeBound, vmCount);
+    HostPolicy scaled = share.apply(base).policy();
+    if (scaled.historyBytesLimit() < base.policy().historyBytesLimit()) {
+      commandLine
+          .getErr()
+          .println(
+              "vmbackdoor serve: "
+                  + vmCount
+                  + " VMs share the store bound of "
+                  + storeBound
+                  + " bytes (--store-limit): each keeps histories of at most "
+                  + scaled.historyBytesLimit()
+                  + " bytes, guest stores of "
+                  + scaled.guestStoreBytesLimit()
+                  + ", a TCLO queue of "
+                  + scaled.tcloQueueBytesLimit());
+      commandLine.getErr().flush();
+    }
     for (String name : names) {
       Optional<String> problem = VmName.problem(name);
       if (problem.isPresent()) {
@@ -416,7 +447,7 @@ final class ServeCommand implements Callable<Integer> {
                 return config.build(
                     r == null ? builder.secureCookies() : builder.cookieKey(cookieKey),
                     base,
-                    changes);
+                    settings -> share.apply(changes.apply(settings)));
               });
       HostSettings settings = config.settings(base);
       vms.put(
@@ -590,8 +621,9 @@ final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           commandLine, "--record-limit is SIZE or SIZE,TOTAL, not '" + recordLimit + "'");
     }
-    long one = size(commandLine, parts[0]);
-    long total = parts.length == 2 ? size(commandLine, parts[1]) : Math.max(one, 1L << 30);
+    long one = size(commandLine, parts[0], "--record-limit");
+    long total =
+        parts.length == 2 ? size(commandLine, parts[1], "--record-limit") : Math.max(one, 1L << 30);
     if (total < one) {
       throw new CommandLine.ParameterException(
           commandLine, "--record-limit: TOTAL " + parts[1] + " is less than SIZE " + parts[0]);
@@ -599,7 +631,36 @@ final class ServeCommand implements Callable<Integer> {
     return new long[] {one, total};
   }
 
-  private static long size(CommandLine commandLine, String text) {
+  /**
+   * What one host keeps at most, as its byte limits count it: six histories (the call log, RPCI
+   * requests, the guest's log, unified-loop applications, two of TCLO), three guest stores and the
+   * TCLO queue.
+   */
+  static long storeWeight(HostPolicy p) {
+    return 6 * p.historyBytesLimit() + 3 * p.guestStoreBytesLimit() + p.tcloQueueBytesLimit();
+  }
+
+  /**
+   * Scales a VM's byte limits down so that {@code vms} VMs keep at most {@code bound} bytes
+   * together ({@link #storeWeight}); limits that fit already are kept.
+   */
+  static UnaryOperator<HostSettings> storeShare(long bound, int vms) {
+    long each = bound / Math.max(1, vms);
+    return settings -> {
+      HostPolicy p = settings.policy();
+      long weight = storeWeight(p);
+      if (weight <= each) {
+        return settings;
+      }
+      double f = (double) each / weight;
+      return settings.withPolicy(
+          p.withHistoryBytesLimit((long) (p.historyBytesLimit() * f))
+              .withGuestStoreBytesLimit((long) (p.guestStoreBytesLimit() * f))
+              .withTcloQueueBytesLimit((long) (p.tcloQueueBytesLimit() * f)));
+    };
+  }
+
+  private static long size(CommandLine commandLine, String text, String option) {
     String t = text.strip().toUpperCase(java.util.Locale.ROOT);
     long unit = 1;
     if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
@@ -615,6 +676,6 @@ final class ServeCommand implements Callable<Integer> {
       // below
     }
     throw new CommandLine.ParameterException(
-        commandLine, "--record-limit: '" + text + "' is not a size of 1K to 1P (512K, 64M, 2G)");
+        commandLine, option + ": '" + text + "' is not a size of 1K to 1P (512K, 64M, 2G)");
   }
 }
