@@ -1,7 +1,5 @@
 package io.github.vmbackdoor.core;
 
-import java.util.StringJoiner;
-
 /**
  * The backdoor protocol's constants, in one place: magic, ports, the message command and its
  * sub-commands, status bits, protocol numbers and limits.
@@ -137,42 +135,5 @@ public final class BackdoorProtocol {
       return "TCLO";
     }
     return "0x" + Registers.hex(p);
-  }
-
-  /** The status bits spelled out, e.g. {@code SUCCESS|DORECV|HB}, or {@code 0} when none is set. */
-  public static String statusToString(int status) {
-    if (status == 0) {
-      return "0";
-    }
-    StringJoiner j = new StringJoiner("|");
-    if ((status & STATUS_SUCCESS) != 0) {
-      j.add("SUCCESS");
-    }
-    if ((status & STATUS_DORECV) != 0) {
-      j.add("DORECV");
-    }
-    if ((status & STATUS_CLOSED) != 0) {
-      j.add("CLOSED");
-    }
-    if ((status & STATUS_UNSENT) != 0) {
-      j.add("UNSENT");
-    }
-    if ((status & STATUS_CPT) != 0) {
-      j.add("CPT");
-    }
-    if ((status & STATUS_POWEROFF) != 0) {
-      j.add("POWEROFF");
-    }
-    if ((status & STATUS_TIMEOUT) != 0) {
-      j.add("TIMEOUT");
-    }
-    if ((status & STATUS_HB) != 0) {
-      j.add("HB");
-    }
-    int rest = status & ~0xFF;
-    if (rest != 0) {
-      j.add("0x" + Integer.toHexString(rest));
-    }
-    return j.toString();
   }
 }

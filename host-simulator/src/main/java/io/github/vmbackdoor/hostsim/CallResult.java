@@ -4,9 +4,9 @@ import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
 
 /**
- * The outcome of one backdoor call: the answer registers, a note for the log, extra time. The note
- * is written only when {@link #describe} is set (the call log keeps it): a call whose note nobody
- * reads builds no text.
+ * The outcome of one backdoor call: the answer registers, a note for the log, extra time. {@link
+ * #answer} builds its note only when {@link #describe} is set (the call log keeps it); the message
+ * server's refusals and the pieces of a message set {@link #note} directly and always build it.
  */
 final class CallResult {
   final boolean describe;

@@ -28,7 +28,7 @@ final class ChannelTable {
   /** How many cookie pairs the table has handed out. */
   private long cookieCount;
 
-  private final HostTime time;
+  private final HostUptime time;
   private final Optional<Duration> idleTimeout;
 
   /**
@@ -38,7 +38,7 @@ final class ChannelTable {
       int size,
       CookieSource cookies,
       long cookieSeed,
-      HostTime time,
+      HostUptime time,
       Optional<Duration> idleTimeout) {
     this.size = size;
     this.cookies = cookies;

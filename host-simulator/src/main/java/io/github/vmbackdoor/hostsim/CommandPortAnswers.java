@@ -60,6 +60,30 @@ final class CommandPortAnswers {
     return identity.devices();
   }
 
+  /**
+   * Connects every network adapter (the devices named {@code ethernet<n>}), as the VMX does when
+   * guest customisation asks it to ({@code deployPkg.update.state} with {@code
+   * GUESTCUST_EVENT_ENABLE_NICS}).
+   */
+  void connectNetworkAdapters() {
+    List<RemovableDevice> changed = new ArrayList<>();
+    for (RemovableDevice d : identity.devices()) {
+      changed.add(isNetworkAdapter(d) ? d.withEnabled(true) : d);
+    }
+    identity = identity.withDevices(changed);
+  }
+
+  /** Whether every network adapter is connected (true when there is none). */
+  boolean networkAdaptersConnected() {
+    return identity.devices().stream()
+        .filter(CommandPortAnswers::isNetworkAdapter)
+        .allMatch(RemovableDevice::enabled);
+  }
+
+  private static boolean isNetworkAdapter(RemovableDevice d) {
+    return d.name().startsWith("ethernet");
+  }
+
   HostIdentity identity() {
     return identity;
   }

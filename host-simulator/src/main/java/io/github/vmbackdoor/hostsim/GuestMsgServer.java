@@ -42,7 +42,7 @@ final class GuestMsgServer {
   private FaultBook faults = FaultBook.NONE;
 
   private final long faultSeed;
-  private final HostTime time;
+  private final HostUptime time;
   private final boolean highBandwidth;
   private final boolean cookiesSupported;
   private final int guestMessageLimit;
@@ -64,7 +64,7 @@ final class GuestMsgServer {
       Endpoint rpci,
       Endpoint tclo,
       long faultSeed,
-      HostTime time,
+      HostUptime time,
       HostPolicy policy,
       Consumer<String> warnings) {
     this.table = table;
@@ -492,7 +492,7 @@ final class GuestMsgServer {
     return table;
   }
 
-  HostTime time() {
+  HostUptime time() {
     return time;
   }
 }

@@ -7,6 +7,8 @@ import io.github.vmbackdoor.hostsim.settings.GuestApiValues;
 import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostProfile;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.hostsim.settings.RemovableDevice;
@@ -78,6 +80,31 @@ abstract class HostConfig<B extends HostConfig<B>> {
       return delayer;
     }
     return simulation != null && ticker == null ? simulation.advancer() : d -> {};
+  }
+
+  /**
+   * One host setting read from its text, as a scenario's {@code host} line or a vm-config key gives
+   * it ({@link HostSetting#ALL}).
+   *
+   * @throws IllegalArgumentException with a one-line message when the value is not allowed
+   */
+  public B setting(HostSetting setting, String value) {
+    apply(setting.parse(new HostSettings(policy, identity), value));
+    return self();
+  }
+
+  /**
+   * The settings {@code layer} gives, over what this builder holds; the settings it does not give
+   * keep theirs.
+   */
+  public B settings(HostSettingLayer layer) {
+    apply(layer.applyTo(new HostSettings(policy, identity)));
+    return self();
+  }
+
+  private void apply(HostSettings settings) {
+    policy = settings.policy();
+    identity = settings.identity();
   }
 
   /**

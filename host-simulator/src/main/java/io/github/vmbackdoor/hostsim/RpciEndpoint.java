@@ -26,7 +26,7 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  private final HostTime time;
+  private final HostUptime time;
   private final HostPolicy policy;
   private final CommandPortAnswers commandPort;
   private final PowerOperations.Reports powerReports;
@@ -57,7 +57,7 @@ final class RpciEndpoint implements Endpoint {
   RpciEndpoint(
       HostPolicy policy,
       CommandPortAnswers commandPort,
-      HostTime time,
+      HostUptime time,
       PowerOperations.Reports powerReports) {
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
@@ -388,11 +388,11 @@ final class RpciEndpoint implements Endpoint {
     b.put("vmx.capability.copypaste_version", (e, req) -> "1 " + DND_VERSION);
     b.put("vmx.capability.tools_is_upgradable", (e, req) -> "1 0");
     b.put("vmx.set_option", RpciEndpoint::setOption);
+    b.put("deployPkg.update.state", RpciEndpoint::deployPkgState);
     // Reports the tools send and expect no more than success for; kept in rpciRequests().
     for (String report :
         List.of(
             "vmbackup.eventSet",
-            "deployPkg.update.state",
             "tools.vmsupport.status",
             "guest.log.state",
             "guest.log.text",
@@ -420,6 +420,37 @@ final class RpciEndpoint implements Endpoint {
       return "0 Unknown option " + Printable.of(parts[0]);
     }
     commandPort.timeSync(parts[2].equals("1"));
+    return "1 ";
+  }
+
+  /** {@code GUESTCUST_EVENT_ENABLE_NICS} (lib/include/vmware/guestrpc/guestcust-events.h). */
+  static final int ENABLE_NICS = 103;
+
+  /** {@code GUESTCUST_EVENT_QUERY_NICS} (the same header). */
+  static final int QUERY_NICS = 104;
+
+  /**
+   * {@code deployPkg.update.state <state> [<code> <text>]}: guest customisation's progress, kept in
+   * {@link HostRecords#rpciRequests()} and answered {@code 1 }, except the two NIC events of
+   * libDeployPkg/linuxDeployment.c ({@code TryToEnableNics}): ENABLE_NICS connects the network
+   * adapters and answers {@code queryNicsSupported}, which the tools require before they poll
+   * QUERY_NICS, answered {@code connected} once every adapter is (else {@code disconnected}).
+   */
+  private String deployPkgState(RpciRequest req) {
+    String[] parts = req.arguments().trim().split(" +", 3);
+    int code;
+    try {
+      code = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+    } catch (NumberFormatException e) {
+      return "1 ";
+    }
+    if (code == ENABLE_NICS) {
+      commandPort.connectNetworkAdapters();
+      return "1 queryNicsSupported";
+    }
+    if (code == QUERY_NICS) {
+      return commandPort.networkAdaptersConnected() ? "1 connected" : "1 disconnected";
+    }
     return "1 ";
   }
 

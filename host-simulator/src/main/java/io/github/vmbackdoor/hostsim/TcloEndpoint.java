@@ -36,7 +36,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
 
-  private final HostTime time;
+  private final HostUptime time;
   private final ChannelTable table;
 
   /** The limits, the takeover, and the tools' conversation and its timings. */
@@ -79,7 +79,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    *     loses when a newer one claims it
    */
   TcloEndpoint(
-      HostTime time, HostPolicy policy, ChannelTable table, CommandPortAnswers commandPort) {
+      HostUptime time, HostPolicy policy, ChannelTable table, CommandPortAnswers commandPort) {
     this.time = time;
     this.policy = policy;
     this.commandPort = commandPort;

@@ -68,7 +68,7 @@ public final class VirtualHost extends HostRecords {
   private static final Consumer<String> LOG_WARNINGS = logger::warn;
 
   private final Simulation simulation;
-  private final HostTime time;
+  private final HostUptime time;
   private final Backdoor backdoor;
 
   // ---- the parts, guarded by lock ----
@@ -83,7 +83,7 @@ public final class VirtualHost extends HostRecords {
     long seed = c.effectiveSeed();
     this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
-    this.time = new HostTime(c.ticker != null ? c.ticker : simulation.ticker());
+    this.time = new HostUptime(c.ticker != null ? c.ticker : simulation.ticker());
     HostPolicy p = c.policy;
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);

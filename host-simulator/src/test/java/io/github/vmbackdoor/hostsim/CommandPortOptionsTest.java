@@ -36,7 +36,7 @@ class CommandPortOptionsTest {
    * (offset in the low word of ebx, id in the high word; eax is the success), printed when it has a
    * name.
    */
-  private static List<String> deviceList(Backdoor b) {
+  static List<String> deviceList(Backdoor b) {
     List<String> lines = new ArrayList<>();
     for (int id = 0; id < 50; id++) {
       ByteBuffer info = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);

@@ -116,7 +116,7 @@ class IdleFootprintTest {
   @Test
   void theSizeEstimateCountsFieldsAsHotSpotLaysThemOut() {
     // A header, a reference and a long: 24. An int[3]: 16 + 12 = 28, aligned to 32.
-    assertThat(Footprint.size(new HostTime(sim.ticker()))).isEqualTo(24);
+    assertThat(Footprint.size(new HostUptime(sim.ticker()))).isEqualTo(24);
     assertThat(Footprint.size(new int[3])).isEqualTo(32);
     assertThat(Footprint.size(new Object[2])).isEqualTo(24);
   }

@@ -40,10 +40,10 @@ class TcloStateMachineTableTest {
           ./mvnw -B -pl host-simulator -am test -Dtest=TcloStateMachineTableTest \\
               -Dsurefire.failIfNoSpecifiedTests=false -Dvmbackdoor.updateDocs=true
 
-      Outcomes: *unaffected* (no TCLO failure after the trouble), *recovered* (failures, \
-      then polling normally for the rest of the run), *flapping* (polling at the end, but \
-      failures keep coming back into the last 10 minutes), *stuck* (not polling at the \
-      end). Time to recover: from the start of the trouble to the first successful poll \
+      Outcomes (docs/scenario-format.md, *Verdicts*, over the last 10 minutes of the run): \
+      *unaffected* (no TCLO failure after the trouble), *recovered* (failures, then polling \
+      for good), *flapping* (polling, but bouts of failures keep coming back), *stuck* (no \
+      successful poll after the failures). Time to recover: from the start of the trouble to the first successful poll \
       after the last failure. Log lines: everything the machine printed in the hour, in \
       vmt(4)'s words (NetBSD 10's register format; the `legacy, netbsd-6-9` rows run the \
       same scenario against the legacy machine with the NetBSD 6-9 flavor of NetBSD \

@@ -33,14 +33,4 @@ public enum GuestOsState {
   public String command() {
     return command;
   }
-
-  /** The state a TCLO command asks for, or {@code null} when the command is not a power command. */
-  public static GuestOsState forCommand(String command) {
-    for (GuestOsState s : values()) {
-      if (s.command.equals(command)) {
-        return s;
-      }
-    }
-    return null;
-  }
 }

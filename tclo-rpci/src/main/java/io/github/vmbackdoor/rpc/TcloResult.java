@@ -48,11 +48,6 @@ public final class TcloResult {
     return reply;
   }
 
-  /** Whether the reply starts with {@code "OK "}. */
-  public boolean isOk() {
-    return reply.startsWith("OK ");
-  }
-
   /** The action to run after the reply was sent (does nothing unless one was given). */
   public Runnable afterReply() {
     return afterReply;

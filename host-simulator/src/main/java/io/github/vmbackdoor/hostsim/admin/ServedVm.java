@@ -2,7 +2,6 @@ package io.github.vmbackdoor.hostsim.admin;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSortedSet;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.GuestConnection;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -96,12 +94,6 @@ public final class ServedVm {
   /** The guest side's view: every call goes to the host current at the time of the call. */
   public Backdoor backdoor() {
     return backdoor;
-  }
-
-  /** The names of the faults installed by host events, sorted. */
-  public Set<String> faultNames() {
-    Life l = life;
-    return l.host.exclusively(h -> ImmutableSortedSet.copyOf(l.faults.keySet()));
   }
 
   /** Applies host events to the current host, in order, with no guest call between them. */

@@ -9,7 +9,7 @@ import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
-import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -53,7 +53,7 @@ final class JsonReport {
   static void replay(
       PrintWriter out,
       Scenario scenario,
-      Map<TcloMachines, ScenarioOutcome> outcomes,
+      Map<? extends TcloMachineFactory, ScenarioOutcome> outcomes,
       Optional<Classification> expected) {
     object(
         out,
@@ -63,8 +63,9 @@ final class JsonReport {
           g.writeStringField("flavor", KebabCase.of(scenario.flavor()));
           seconds(g, "runLengthSeconds", scenario.length());
           seconds(g, "troubleStartSeconds", scenario.troubleStart());
+          seconds(g, "settlesAtSeconds", scenario.settlesAt());
           g.writeArrayFieldStart("machines");
-          for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+          for (Map.Entry<? extends TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
             ScenarioOutcome o = e.getValue();
             g.writeStartObject();
             g.writeStringField("machine", e.getKey().machineName());
@@ -72,6 +73,7 @@ final class JsonReport {
             if (expected.isPresent()) {
               g.writeBooleanField("asExpected", o.classification() == expected.get());
             }
+            g.writeBooleanField("settled", o.settled());
             g.writeNumberField("failureEpisodes", o.failureEpisodes());
             Optional<Duration> recovery = o.timeToRecover();
             if (recovery.isPresent()) {

@@ -8,6 +8,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -159,7 +160,17 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: serve, demo, replay, import-log, ctl or guest");
+        spec.commandLine(), commandRequired(spec.commandLine()));
+  }
+
+  /** The message when no command is given: every subcommand of {@code cl}, in order. */
+  static String commandRequired(CommandLine cl) {
+    List<String> names = List.copyOf(cl.getSubcommands().keySet());
+    int last = names.size() - 1;
+    return "a command is required: "
+        + (last <= 0
+            ? String.join("", names)
+            : String.join(", ", names.subList(0, last)) + " or " + names.get(last));
   }
 
   /** Log lines of the server (one per rejected connection) go to stderr with a time stamp. */

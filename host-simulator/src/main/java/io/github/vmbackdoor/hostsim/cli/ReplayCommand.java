@@ -7,6 +7,7 @@ import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.internal.Printable;
 import io.github.vmbackdoor.hostsim.report.TimelinePicture;
+import io.github.vmbackdoor.hostsim.scenario.Extensions;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
@@ -15,6 +16,7 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioParseException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import java.io.IOException;
 import java.io.InputStream;
@@ -176,19 +178,22 @@ final class ReplayCommand implements Callable<Integer> {
       }
       return replayTrace(out, err);
     }
-    List<TcloMachines> machines;
+    List<TcloMachineFactory> machines;
+    Extensions extensions = Extensions.installed();
     if (machine.equals("all")) {
       machines = List.of(TcloMachines.values());
     } else {
       machines =
           List.of(
-              TcloMachines.named(machine)
+              extensions
+                  .machine(machine)
                   .orElseThrow(
                       () ->
                           new CommandLine.ParameterException(
                               spec.commandLine(),
-                              "--machine is fixed, legacy,"
-                                  + " proposed-patch or all, not '"
+                              "--machine is "
+                                  + String.join(", ", extensions.machineNames())
+                                  + " or all, not '"
                                   + machine
                                   + "'")));
     }
@@ -237,8 +242,8 @@ final class ReplayCommand implements Callable<Integer> {
       header(out, scenario);
     }
     Progress progress = new Progress(err, System::nanoTime);
-    Map<TcloMachines, ScenarioOutcome> outcomes = new LinkedHashMap<>();
-    for (TcloMachines m : machines) {
+    Map<TcloMachineFactory, ScenarioOutcome> outcomes = new LinkedHashMap<>();
+    for (TcloMachineFactory m : machines) {
       String name = m.machineName();
       Duration end = scenario.length();
       if (record == null) {
@@ -268,7 +273,7 @@ final class ReplayCommand implements Callable<Integer> {
         out.println();
         Report.comparison(out, outcomes);
       }
-      for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+      for (Map.Entry<TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
         out.println();
         Report.outcome(out, e.getKey().machineName(), e.getValue(), maxLines);
       }
@@ -279,7 +284,7 @@ final class ReplayCommand implements Callable<Integer> {
     if (code != 0 || expected.isEmpty()) {
       return code;
     }
-    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+    for (Map.Entry<TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
       Classification ended = e.getValue().classification();
       if (ended != expected.get()) {
         err.println(
@@ -323,6 +328,12 @@ final class ReplayCommand implements Callable<Integer> {
             + scenario.seed()
             + ", flavor "
             + KebabCase.of(scenario.flavor()));
+    if (scenario.length().compareTo(scenario.settlesAt()) < 0) {
+      out.println(
+          "the story settles at "
+              + Report.time(scenario.settlesAt())
+              + ", after this run ends: a longer run may end otherwise");
+    }
   }
 
   private ScenarioLimits limits() {

@@ -3,7 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.TimedLine;
-import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,19 +41,15 @@ final class Report {
     return String.format(Locale.ROOT, "%d min %.1f s", min, (ms % 60_000) / 1000.0);
   }
 
-  /** The outcome in words: {@code recovered after 1.0 s}, {@code stuck}. */
+  /**
+   * The outcome in words, with its definition: {@code recovered after 1.0 s}, {@code stuck (no
+   * successful poll after the failures)}.
+   */
   static String verdict(ScenarioOutcome o) {
     Classification c = o.classification();
-    switch (c) {
-      case UNAFFECTED:
-        return "unaffected";
-      case RECOVERED:
-        return "recovered after " + o.timeToRecover().map(Report::span).orElse("?");
-      case FLAPPING:
-        return "flapping (polling at the end, failures keep coming back)";
-      default:
-        return "stuck (not polling at the end)";
-    }
+    return c == Classification.RECOVERED
+        ? "recovered after " + o.timeToRecover().map(Report::span).orElse("?")
+        : c.name().toLowerCase(Locale.ROOT) + " (" + c.meaning() + ")";
   }
 
   /** A short verdict for tables. */
@@ -173,7 +169,8 @@ final class Report {
   }
 
   /** The comparison table of one scenario across machines. */
-  static void comparison(PrintWriter out, Map<TcloMachines, ScenarioOutcome> outcomes) {
+  static void comparison(
+      PrintWriter out, Map<? extends TcloMachineFactory, ScenarioOutcome> outcomes) {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
@@ -183,7 +180,7 @@ final class Report {
           "lines/hour",
           "most frequent line after the trouble"
         });
-    for (Map.Entry<TcloMachines, ScenarioOutcome> e : outcomes.entrySet()) {
+    for (Map.Entry<? extends TcloMachineFactory, ScenarioOutcome> e : outcomes.entrySet()) {
       ScenarioOutcome o = e.getValue();
       rows.add(
           new String[] {

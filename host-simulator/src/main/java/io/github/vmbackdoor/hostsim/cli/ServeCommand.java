@@ -7,7 +7,9 @@ import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.VmName;
+import io.github.vmbackdoor.hostsim.scenario.Extensions;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
@@ -15,6 +17,7 @@ import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -219,16 +222,18 @@ final class ServeCommand implements Callable<Integer> {
   static final Duration SERVED_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
   /**
-   * {@code settings} with {@link #SERVED_IDLE_TIMEOUT} when they set no idle timeout, and with the
-   * tools' conversation on: a served VM behaves like a VMX with VMware's own tools (a vm-config
-   * {@code toolsConversation=false} turns it off again).
+   * The settings {@code serve} gives every VM over the library's: {@link #SERVED_IDLE_TIMEOUT} and
+   * the tools' conversation on, so a served VM behaves like a VMX with VMware's own tools. A
+   * scenario's or vm-config's own value wins, {@code never} and {@code false} included.
    */
-  static HostSettings servedDefaults(HostSettings settings) {
-    HostPolicy policy = settings.policy().withToolsConversation(true);
-    return settings.withPolicy(
-        policy.idleTimeout().isPresent()
-            ? policy
-            : policy.withIdleTimeout(Optional.of(SERVED_IDLE_TIMEOUT)));
+  static final HostSettingLayer SERVED =
+      HostSettingLayer.NONE
+          .with(HostSetting.named("idleTimeout"), Durations.format(SERVED_IDLE_TIMEOUT))
+          .with(HostSetting.named("toolsConversation"), "true");
+
+  /** The settings of a VM served with {@code scenario} (or none), before its vm-config's. */
+  static HostSettings served(Scenario scenario) {
+    return SERVED.then(scenario != null ? scenario.hostLayer() : HostSettingLayer.NONE).settings();
   }
 
   /**
@@ -396,8 +401,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
     Map<String, ServedVm> served = new LinkedHashMap<>();
-    HostSettings base =
-        servedDefaults(scenario != null ? scenario.hostSettings() : HostSettings.DEFAULTS);
+    HostSettings base = served(scenario);
     int vmCount = new java.util.LinkedHashSet<>(names).size();
     long storeBound = size(commandLine, storeLimit, "--store-limit");
     UnaryOperator<HostSettings> share = storeShare(storeBound, vmCount);
@@ -438,7 +442,8 @@ final class ServeCommand implements Callable<Integer> {
               name,
               changes -> {
                 VirtualHost.Builder builder =
-                    VirtualHost.builder()
+                    Extensions.installed()
+                        .configure(VirtualHost.builder())
                         .seed(vmSeed)
                         .hostClock(Clock.systemUTC())
                         .ticker(Ticker.systemTicker());
@@ -454,7 +459,9 @@ final class ServeCommand implements Callable<Integer> {
           name,
           r == null
               ? UnaryOperator.identity()
-              : b -> r.connection(name, vmSeed, cookieKey, vm.changes().apply(settings), b));
+              : b ->
+                  r.connection(
+                      name, vmSeed, cookieKey, share.apply(vm.changes().apply(settings)), b));
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();

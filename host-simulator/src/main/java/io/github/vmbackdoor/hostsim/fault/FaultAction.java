@@ -5,6 +5,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
 
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import java.time.Duration;
 import java.util.List;
@@ -18,13 +19,17 @@ import java.util.Optional;
  * the {@link Call} what to do (refuse it with a status, cancel the operation in progress, close or
  * drop the channel, corrupt the payload, take extra time), and the host then answers accordingly.
  *
- * <p><b>Adding a fault kind.</b> Implement {@link Custom} (the extension point; the built-in
- * actions are sealed), give it a {@link #name()} for the call log and an {@link #apply(Call)} made
- * of {@link Call}'s operations, and install it with {@code Fault.builder().action(new MyAction())}.
- * A kind that should also be written in scenario text becomes a record here instead: add it to the
- * {@code permits} list, to {@link #KEYWORDS} and to {@link #ofKeyword} ({@code FaultAction.java}),
- * optionally give it a shorthand on {@link Fault.Builder} ({@code Fault.java}), document it on
- * {@link Fault} and in {@code docs/scenario-format.md}, and test it in {@code FaultTest}.
+ * <p>Each action owns its words: its {@link #keyword()}, the text of its parameter ({@link
+ * #parameter()}) and how a parameter is read ({@link #withParameter(String)}); scenario text writes
+ * an action as {@code KEYWORD} or {@code KEYWORD=PARAMETER} ({@link #text()}).
+ *
+ * <p><b>Adding a fault kind</b> is one class: implement {@link Custom} (the built-in actions are
+ * sealed) with a public no-argument constructor, its {@link #name()}, {@link #apply(Call)} made of
+ * {@link Call}'s operations and, when it takes a parameter, {@link #parameter()} and {@link
+ * #withParameter(String)}; list the class in {@code
+ * META-INF/services/io.github.vmbackdoor.hostsim.fault.FaultAction}. Scenario files, the admin API
+ * and {@code ctl} then know it by its keyword ({@code Extensions} in the scenario package finds
+ * it). {@code Fault.builder().action(new MyAction())} takes it in Java, registered or not.
  */
 public sealed interface FaultAction
     permits FaultAction.ClearSuccess,
@@ -35,15 +40,21 @@ public sealed interface FaultAction
         FaultAction.Delay,
         FaultAction.Custom {
 
-  /** The scenario-text keywords of the built-in actions, in their documented order. */
-  List<String> KEYWORDS =
+  /**
+   * The built-in actions, in their documented order, each with its parameter at its default: the
+   * prototypes {@link #withParameter(String)} makes the others from.
+   */
+  List<FaultAction> BUILT_IN =
       List.of(
-          "clear-success",
-          "checkpoint",
-          "close-channel",
-          "drop-channel",
-          "corrupt-payload",
-          "delay");
+          new ClearSuccess(),
+          new Checkpoint(),
+          new CloseChannel(),
+          new DropChannel(),
+          new CorruptPayload(),
+          new Delay(Duration.ZERO));
+
+  /** The scenario-text keywords of the built-in actions, in their documented order. */
+  List<String> KEYWORDS = BUILT_IN.stream().map(FaultAction::keyword).toList();
 
   /** The action's name in call-log notes and {@link Fault#toString()}, e.g. {@code DELAY}. */
   String name();
@@ -61,17 +72,35 @@ public sealed interface FaultAction
     return KebabCase.of(name());
   }
 
+  /**
+   * The text of the action's parameter, as {@link #withParameter(String)} reads it back; empty for
+   * an action that takes none.
+   */
+  default String parameter() {
+    return "";
+  }
+
+  /**
+   * The action of this kind that {@code text} gives as its parameter (empty: none given). An action
+   * that takes no parameter returns itself for an empty text.
+   *
+   * @throws IllegalArgumentException with a one-line message when the text is not a parameter of
+   *     this kind
+   */
+  default FaultAction withParameter(String text) {
+    Preconditions.checkArgument(text.isEmpty(), "'%s' takes no value", keyword());
+    return this;
+  }
+
+  /** The scenario-text form: {@code KEYWORD} or {@code KEYWORD=PARAMETER}. */
+  default String text() {
+    String p = parameter();
+    return p.isEmpty() ? keyword() : keyword() + "=" + p;
+  }
+
   /** The built-in action a scenario keyword names ({@code delay} alone is a zero delay), if any. */
   static Optional<FaultAction> ofKeyword(String keyword) {
-    return switch (keyword) {
-      case "clear-success" -> Optional.of(new ClearSuccess());
-      case "checkpoint" -> Optional.of(new Checkpoint());
-      case "close-channel" -> Optional.of(new CloseChannel());
-      case "drop-channel" -> Optional.of(new DropChannel());
-      case "corrupt-payload" -> Optional.of(new CorruptPayload());
-      case "delay" -> Optional.of(new Delay(Duration.ZERO));
-      default -> Optional.empty();
-    };
+    return BUILT_IN.stream().filter(a -> a.keyword().equals(keyword)).findFirst();
   }
 
   /**
@@ -205,6 +234,16 @@ public sealed interface FaultAction
     }
 
     @Override
+    public String parameter() {
+      return Durations.format(duration);
+    }
+
+    @Override
+    public FaultAction withParameter(String text) {
+      return new Delay(text.isEmpty() ? Duration.ZERO : Durations.parse(text));
+    }
+
+    @Override
     public void apply(Call call) {
       call.delay(duration);
     }
@@ -212,7 +251,7 @@ public sealed interface FaultAction
 
   /**
    * The extension point: an action defined outside this library, made of {@link Call}'s operations.
-   * Not written in scenario text.
+   * Written in scenario text by its keyword; read back where it is registered as a service.
    */
   non-sealed interface Custom extends FaultAction {}
 }

@@ -2,7 +2,6 @@ package io.github.vmbackdoor.hostsim.junit;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
-import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -75,8 +74,12 @@ public @interface SimulatedVm {
   /** The VM's name on the server (over TCP). Default {@code vm1}. */
   String vmName() default "vm1";
 
-  /** The TCLO machine of an injected {@link ToolsService}. Default {@code FIXED}. */
-  TcloMachines machine() default TcloMachines.FIXED;
+  /**
+   * The name of the TCLO machine of an injected {@link ToolsService}: {@code fixed} (the default),
+   * {@code legacy}, {@code proposed-patch} or one registered as a service (see {@link
+   * io.github.vmbackdoor.hostsim.scenario.Extensions}).
+   */
+  String machine() default "fixed";
 
   /**
    * A scenario file on the test class path ({@code "scenarios/old-host.scenario"}, from {@code

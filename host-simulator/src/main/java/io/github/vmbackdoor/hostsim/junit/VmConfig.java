@@ -3,9 +3,12 @@ package io.github.vmbackdoor.hostsim.junit;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.internal.VmName;
+import io.github.vmbackdoor.hostsim.scenario.Extensions;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.io.IOException;
@@ -21,9 +24,9 @@ import java.util.function.Consumer;
 record VmConfig(
     Transport transport,
     long seed,
-    HostSettings host,
+    HostSettingLayer host,
     String vmName,
-    TcloMachines machine,
+    TcloMachineFactory machine,
     Optional<Scenario> scenario,
     Consumer<VirtualHost.Builder> hostCustomizer,
     Consumer<ToolsService.Builder> toolsCustomizer) {
@@ -32,7 +35,7 @@ record VmConfig(
       new VmConfig(
           Transport.IN_PROCESS,
           0L,
-          HostSettings.DEFAULTS,
+          HostSettingLayer.NONE,
           "vm1",
           TcloMachines.FIXED,
           Optional.empty(),
@@ -57,14 +60,14 @@ record VmConfig(
    */
   VmConfig withScenario(Scenario s) {
     Preconditions.checkArgument(
-        seed == DEFAULTS.seed() && host.equals(HostSettings.DEFAULTS),
+        seed == DEFAULTS.seed() && host.equals(HostSettingLayer.NONE),
         "scenario %s sets the seed and the host settings; give them in the scenario file, not"
             + " also in @SimulatedVm or VmExtension.builder()",
         s.name());
     return new VmConfig(
         transport,
         s.seed(),
-        s.hostSettings(),
+        s.hostLayer(),
         vmName,
         machine,
         Optional.of(s),
@@ -84,15 +87,34 @@ record VmConfig(
         new VmConfig(
             annotation.transport(),
             annotation.seed(),
-            HostSettings.DEFAULTS.withPolicy(policy),
+            HostSettingLayer.NONE.withChanges(HostSettings.DEFAULTS.withPolicy(policy)),
             annotation.vmName(),
-            annotation.machine(),
+            machine(annotation.machine()),
             Optional.empty(),
             b -> {},
             b -> {});
     return annotation.scenario().isEmpty()
         ? config
         : config.withScenario(resource(annotation.scenario()));
+  }
+
+  /**
+   * The TCLO machine {@code name} names, a built-in or an extension's.
+   *
+   * @throws IllegalArgumentException naming the known machines when none is named so
+   */
+  static TcloMachineFactory machine(String name) {
+    Extensions extensions = Extensions.installed();
+    return extensions
+        .machine(name)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no TCLO machine '"
+                        + name
+                        + "' (known: "
+                        + String.join(", ", extensions.machineNames())
+                        + ")"));
   }
 
   /** Reads a scenario file from the test's class path. */

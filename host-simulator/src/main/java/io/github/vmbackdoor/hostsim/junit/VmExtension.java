@@ -7,10 +7,11 @@ import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
-import io.github.vmbackdoor.hostsim.settings.HostSettings;
+import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.RpciClient;
-import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.util.Arrays;
 import java.util.Optional;
@@ -240,10 +241,10 @@ public final class VmExtension
   public static final class Builder {
     private Transport transport = VmConfig.DEFAULTS.transport();
     private long seed = VmConfig.DEFAULTS.seed();
-    private HostPolicy policy = VmConfig.DEFAULTS.host().policy();
+    private HostSettingLayer host = VmConfig.DEFAULTS.host();
     private Scenario scenario;
     private String vmName = VmConfig.DEFAULTS.vmName();
-    private TcloMachines machine = VmConfig.DEFAULTS.machine();
+    private TcloMachineFactory machine = VmConfig.DEFAULTS.machine();
     private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
     private Consumer<ToolsService.Builder> toolsCustomizer = b -> {};
 
@@ -263,20 +264,17 @@ public final class VmExtension
 
     /** The host's channel table size. Default 128. */
     public Builder channelTableSize(int size) {
-      this.policy = policy.withChannelTableSize(size);
-      return this;
+      return policy(host.settings().policy().withChannelTableSize(size));
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */
     public Builder highBandwidth(boolean offered) {
-      this.policy = policy.withHighBandwidth(offered);
-      return this;
+      return policy(host.settings().policy().withHighBandwidth(offered));
     }
 
     /** Whether the host refuses a TCLO reply when no command is outstanding. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean reject) {
-      this.policy = policy.withRejectUnsolicitedTcloReplies(reject);
-      return this;
+      return policy(host.settings().policy().withRejectUnsolicitedTcloReplies(reject));
     }
 
     /**
@@ -284,8 +282,8 @@ public final class VmExtension
      * as a real host answers.
      */
     public Builder refusalRegisters(RefusalRegisters registers) {
-      this.policy = policy.withRefusalRegisters(Preconditions.checkNotNull(registers));
-      return this;
+      return policy(
+          host.settings().policy().withRefusalRegisters(Preconditions.checkNotNull(registers)));
     }
 
     /**
@@ -293,13 +291,23 @@ public final class VmExtension
      * refused, with "reset" queued (the field's vmt(4) loop). Default false.
      */
     public Builder resetAfterUnsolicitedReply(boolean reset) {
-      this.policy = policy.withResetAfterUnsolicitedReply(reset);
-      return this;
+      return policy(host.settings().policy().withResetAfterUnsolicitedReply(reset));
     }
 
     /** All the host's policies at once. Default {@link HostPolicy#DEFAULTS}. */
     public Builder policy(HostPolicy policy) {
-      this.policy = Preconditions.checkNotNull(policy, "policy");
+      this.host = host.withChanges(host.settings().withPolicy(Preconditions.checkNotNull(policy)));
+      return this;
+    }
+
+    /**
+     * One host setting read from its text, as a scenario's {@code host} line gives it ({@link
+     * HostSetting#ALL}).
+     *
+     * @throws IllegalArgumentException with a one-line message when the value is not allowed
+     */
+    public Builder setting(HostSetting setting, String value) {
+      this.host = host.with(setting, value);
       return this;
     }
 
@@ -324,8 +332,11 @@ public final class VmExtension
       return this;
     }
 
-    /** The TCLO machine of the injected ToolsService. Default {@code FIXED}. */
-    public Builder machine(TcloMachines machine) {
+    /**
+     * The TCLO machine of the injected ToolsService, a built-in ({@code TcloMachines}) or one's
+     * own. Default {@code FIXED}.
+     */
+    public Builder machine(TcloMachineFactory machine) {
       this.machine = Preconditions.checkNotNull(machine, "machine");
       return this;
     }
@@ -358,7 +369,7 @@ public final class VmExtension
           new VmConfig(
               transport,
               seed,
-              HostSettings.DEFAULTS.withPolicy(policy),
+              host,
               vmName,
               machine,
               Optional.empty(),

@@ -13,6 +13,7 @@ import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.record.RpciRequest;
+import io.github.vmbackdoor.hostsim.scenario.Extensions;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
@@ -100,7 +101,11 @@ public final class VmSimulator {
     this.config = config;
     this.simulation = Simulation.create(config.seed());
     VirtualHost.Builder builder =
-        VirtualHost.builder().simulation(simulation).seed(config.seed()).settings(config.host());
+        Extensions.installed()
+            .configure(VirtualHost.builder())
+            .simulation(simulation)
+            .seed(config.seed())
+            .settings(config.host());
     if (server != null) {
       // reachable over TCP: cookies nobody can compute from the seed
       builder.secureCookies();

@@ -65,6 +65,10 @@ final class InferenceRules {
   private boolean hiddenSuspend;
 
   private boolean tcloDown;
+
+  /** The status the failing TCLO call of the current bout printed (to see it change). */
+  private int tcloStatus;
+
   private boolean checkpointSinceReset;
   private boolean reopenedAfterReset;
   private boolean tableFull;
@@ -78,17 +82,21 @@ final class InferenceRules {
   private int lastPowerLine = Integer.MIN_VALUE / 2;
 
   InferenceRules(List<VmtLogLine> lines, Set<Integer> elisions) {
-    this(lines, elisions, null);
+    this(lines, elisions, null, Duration.ZERO);
   }
 
   /**
-   * @param guestInfoGrid the interval of the flavor's own guest-info timer, or null when its
-   *     guest-info tick runs on the TCLO tick
+   * @param guestInfoGrid the interval of the machine's guest-info tick, or null
+   * @param guestInfoPhase when the machine's guest-info tick first runs after attach
    */
-  InferenceRules(List<VmtLogLine> lines, Set<Integer> elisions, Duration guestInfoGrid) {
+  InferenceRules(
+      List<VmtLogLine> lines,
+      Set<Integer> elisions,
+      Duration guestInfoGrid,
+      Duration guestInfoPhase) {
     this.lines = lines;
     this.elisions = elisions;
-    this.clock = new LogClock(lines, guestInfoGrid);
+    this.clock = new LogClock(lines, guestInfoGrid, guestInfoPhase);
     this.loop = TailLoop.find(lines, clock);
     this.refusalRegisters = refusalRegisters(lines);
   }
@@ -209,9 +217,13 @@ final class InferenceRules {
           resetCycle(i);
           break;
         }
+        if (tcloDown) {
+          statusChange(i, VmtMessage.SENDING_LENGTH_FAILED, "ping");
+        }
         if (!tcloDown) {
           tcloDown = true;
           int status = lowStatus(VmtMessage.SENDING_LENGTH_FAILED);
+          tcloStatus = status;
           if ((status & BackdoorProtocol.STATUS_CLOSED) != 0) {
             add(
                 anchorOf(i),
@@ -235,6 +247,9 @@ final class InferenceRules {
         break;
       case TCLO_GET_LENGTH_FAILED:
       case TCLO_GET_DATA_FAILED:
+        if (tcloDown && m == VmtMessage.TCLO_GET_LENGTH_FAILED) {
+          statusChange(i, VmtMessage.GET_LENGTH_FAILED, "length request");
+        }
         if (!tcloDown) {
           tcloDown = true;
           boolean length = m == VmtMessage.TCLO_GET_LENGTH_FAILED;
@@ -242,6 +257,7 @@ final class InferenceRules {
               length
                   ? lowStatus(VmtMessage.GET_LENGTH_FAILED)
                   : lowStatus(VmtMessage.GET_DATA_FAILED);
+          tcloStatus = status;
           Step step = length ? Step.RECVSIZE : Step.RECV_HB;
           Fault.Builder f =
               Fault.builder().protocol(BackdoorProtocol.PROTOCOL_TCLO).step(step).nth(2);
@@ -416,6 +432,41 @@ final class InferenceRules {
             "what started the cycle is not in the log: one refused ping (then the host's 'reset'"
                 + " below) makes vmt close, reopen and send its reset reply unasked"),
         w -> w.fault(name, fault));
+  }
+
+  /**
+   * Inside a bout of TCLO failures (vmt's own loop, a final loop included), the refused call's
+   * status changed: the host changed how it answers the dead channel, and a second event says how.
+   * A CLOSED channel that now answers 0 was forgotten (every channel's cookies invalid); one that
+   * now answers CLOSED was closed.
+   */
+  private void statusChange(int i, VmtMessage low, String call) {
+    if (this.low == null || lowIndex != i - 1 || this.low.message() != low) {
+      return;
+    }
+    int status = lowStatus(low);
+    if (status == tcloStatus) {
+      return;
+    }
+    tcloStatus = status;
+    if ((status & BackdoorProtocol.STATUS_CLOSED) != 0) {
+      add(
+          anchorOf(i),
+          cite(i, "the " + call + " is now refused with CLOSED: the host closed the TCLO channel"),
+          Scenario.When::closeTclo);
+    } else {
+      add(
+          anchorOf(i),
+          cite(
+              i,
+              "the "
+                  + call
+                  + " is now refused with status "
+                  + hex(status)
+                  + ": the host forgot the channel it had closed (every channel's cookies"
+                  + " invalid)"),
+          w -> w.invalidateAllChannels(Invalidation.COOKIES_INVALID));
+    }
   }
 
   private void power(int i, GuestOsState op) {

@@ -17,10 +17,12 @@ import java.util.List;
  *       as the line after them.
  * </ul>
  *
- * <p>A flavor whose guest-info tick runs on a timer of its own (OpenBSD: every 15 s from attach)
- * can fail a guest-info RPCI only on that grid. When such a log has a guest-info failure, the whole
- * log is moved by whole seconds (so its place between two TCLO ticks stays) until the first one
- * falls in the second before a grid point: the fault is then in place when vmt_tick runs.
+ * <p>A guest-info RPCI can fail only when the machine's guest-info tick runs: every 15 s from
+ * attach on a timer of its own (OpenBSD), or at the first TCLO tick at or after each 15 s, counted
+ * from the first TCLO tick one second after attach (the NetBSD machines). When a log has a
+ * guest-info failure, the whole log is moved by whole seconds (so its place between two TCLO ticks
+ * stays) until the first one falls in the second before a point of that grid: the fault is then in
+ * place when the guest-info tick runs.
  */
 final class LogClock {
 
@@ -45,8 +47,11 @@ final class LogClock {
   private final int[] lineNumbers;
   private double origin = Double.NaN;
 
-  /** The guest-info grid of the flavor, or null when its guest-info tick has none of its own. */
+  /** The guest-info grid of the flavor, or null when the log is not to be moved onto one. */
   private final Duration grid;
+
+  /** Where the grid starts: its points are {@code phase + k * grid}. */
+  private final Duration phase;
 
   /** The first RPCI failure that a guest-info failure line follows, or -1. */
   private final int guestInfoFailure;
@@ -55,15 +60,16 @@ final class LogClock {
   private Duration firstEvent = FIRST_EVENT;
 
   LogClock(List<VmtLogLine> lines) {
-    this(lines, null);
+    this(lines, null, Duration.ZERO);
   }
 
   /**
-   * @param grid the interval of the flavor's own guest-info timer, started at attach (time 0), or
-   *     null
+   * @param grid the interval of the flavor's guest-info tick, or null
+   * @param phase the first point of the grid (attach is time 0)
    */
-  LogClock(List<VmtLogLine> lines, Duration grid) {
+  LogClock(List<VmtLogLine> lines, Duration grid, Duration phase) {
     this.grid = grid;
+    this.phase = phase;
     this.guestInfoFailure = grid == null ? -1 : firstGuestInfoFailure(lines);
     this.seconds = new double[lines.size()];
     this.lineNumbers = lines.stream().mapToInt(VmtLogLine::lineNumber).toArray();
@@ -127,13 +133,16 @@ final class LogClock {
    * plus them lies in [G - 1 s, G) for a multiple G of the grid.
    */
   static long secondsOntoGrid(double t, Duration grid) {
+    return secondsOntoGrid(t, grid, Duration.ZERO);
+  }
+
+  /** As {@link #secondsOntoGrid(double, Duration)} for the grid {@code phase + k * grid}. */
+  static long secondsOntoGrid(double t, Duration grid, Duration phase) {
     long g = grid.getSeconds();
+    long p = phase.getSeconds();
     long f = (long) Math.floor(t);
-    long point = g * Math.round((f + 1) / (double) g);
-    if (point < g) {
-      point = g;
-    }
-    return point - 1 - f;
+    long k = Math.max(1, Math.round((f + 1 - p) / (double) g));
+    return p + k * g - 1 - f;
   }
 
   /** Where the first host event landed (after {@link #time} was first asked). */
@@ -179,7 +188,7 @@ final class LogClock {
       origin = seconds[i];
       if (guestInfoFailure >= 0) {
         double t = FIRST_EVENT.toNanos() / 1e9 + Math.max(0, seconds[guestInfoFailure] - origin);
-        firstEvent = FIRST_EVENT.plusSeconds(secondsOntoGrid(t, grid));
+        firstEvent = FIRST_EVENT.plusSeconds(secondsOntoGrid(t, grid, phase));
       }
     }
     double rel = Math.max(0, seconds[i] - origin);

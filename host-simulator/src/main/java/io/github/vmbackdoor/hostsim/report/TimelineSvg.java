@@ -8,6 +8,7 @@ import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Draws lanes and host markers on a time scale as one SVG document (a string). */
@@ -268,9 +269,7 @@ final class TimelineSvg {
     String detail =
         switch (c) {
           case RECOVERED -> "recovers in " + o.timeToRecover().map(TimeScale::label).orElse("?");
-          case STUCK -> "never recovers";
-          case FLAPPING -> "failures keep coming back";
-          case UNAFFECTED -> "no TCLO failure";
+          case STUCK, FLAPPING, UNAFFECTED -> c.meaning();
         };
     String word = c.name().toLowerCase(java.util.Locale.ROOT);
     out.append("<g class=\"outcome " + word + "\">");
@@ -280,8 +279,31 @@ final class TimelineSvg {
         top + 31.5,
         "fill=\"#ffffff\" font-weight=\"bold\" font-size=\"11.5\" text-anchor=\"middle\"",
         word.toUpperCase(java.util.Locale.ROOT));
-    text(OUTCOME_X + 2, top + 56, "fill=\"" + color + "\" font-size=\"12\"", detail);
+    // The definition in up to two lines of about 30 characters: the space right of the plot.
+    List<String> rows = wrap(detail, 30);
+    for (int i = 0; i < rows.size(); i++) {
+      text(
+          OUTCOME_X + 2,
+          top + (rows.size() == 1 ? 56 : 52) + 14 * i,
+          "fill=\"" + color + "\" font-size=\"12\"",
+          rows.get(i));
+    }
     out.append("</g>\n");
+  }
+
+  /** Words in lines of at most {@code width} characters (a longer word gets a line of its own). */
+  static List<String> wrap(String words, int width) {
+    List<String> rows = new ArrayList<>();
+    StringBuilder row = new StringBuilder();
+    for (String w : words.split(" ")) {
+      if (row.length() > 0 && row.length() + 1 + w.length() > width) {
+        rows.add(row.toString());
+        row.setLength(0);
+      }
+      row.append(row.length() > 0 ? " " : "").append(w);
+    }
+    rows.add(row.toString());
+    return rows;
   }
 
   private void legend(double y) {

@@ -15,9 +15,11 @@ import java.util.Map;
  * keyword, its text form and what it does ({@link #apply}). {@link ScenarioEvent} says when.
  *
  * <p><b>Adding a host event.</b> A built-in event is one record here and one entry in {@link
- * #SYNTAX} (the parser's keyword table). Code outside this package adds its own by implementing
- * {@link Custom} and, for the text form, passing a {@link Syntax} to {@link Scenario#parse(String,
- * List)}; the Java builder takes it through {@link Scenario.When#event(HostEvent)}.
+ * #SYNTAX} (the parser's keyword table). An own event is one class: implement {@link Custom} with a
+ * public no-argument constructor (the instance it makes is asked {@link #withArguments} for each
+ * use), and list it in {@code META-INF/services/io.github.vmbackdoor.hostsim.scenario.HostEvent}:
+ * scenario files, the admin API, {@code ctl} and {@code serve} then know its keyword ({@link
+ * Extensions}). The Java builder takes any event through {@link Scenario.When#event(HostEvent)}.
  */
 public sealed interface HostEvent {
 
@@ -27,6 +29,19 @@ public sealed interface HostEvent {
   /** What follows the keyword in the text form; empty when nothing does. */
   default String arguments() {
     return "";
+  }
+
+  /**
+   * The event of this kind that the words after the keyword give: how an event registered as a
+   * service is read. The default takes nothing after the keyword and returns this event.
+   *
+   * @param words the words after the keyword
+   * @param rest the rest of the line after the keyword, as written
+   * @throws IllegalArgumentException with a one-line message when the words are wrong
+   */
+  default HostEvent withArguments(List<String> words, String rest) {
+    Preconditions.checkArgument(words.isEmpty(), "'%s' takes nothing after it", keyword());
+    return this;
   }
 
   /** The text form: the keyword, then the arguments if any ({@code power suspend}). */
@@ -51,12 +66,12 @@ public sealed interface HostEvent {
    * @throws IllegalArgumentException with a one-line message when the text is not an action
    */
   static HostEvent parse(String text) {
-    return parse(text, List.of());
+    return Extensions.installed().hostEvent(text);
   }
 
   /** {@link #parse(String)} that also knows the keywords of {@code extraEvents}. */
   static HostEvent parse(String text, List<Syntax> extraEvents) {
-    return ScenarioText.action(text, ScenarioText.keywords(extraEvents));
+    return Extensions.installed().withEvents(extraEvents).hostEvent(text);
   }
 
   /** The extension point: a host event defined outside this package. */
@@ -86,15 +101,9 @@ public sealed interface HostEvent {
       Preconditions.checkNotNull(parser, "parser");
     }
 
-    /** An event with nothing after its keyword. */
+    /** An event read by {@link HostEvent#withArguments}: one with nothing after its keyword. */
     public static Syntax bare(HostEvent event) {
-      return new Syntax(
-          event.keyword(),
-          (words, rest) -> {
-            Preconditions.checkArgument(
-                words.isEmpty(), "'%s' takes nothing after it", event.keyword());
-            return event;
-          });
+      return new Syntax(event.keyword(), event::withArguments);
     }
   }
 
@@ -139,7 +148,9 @@ public sealed interface HostEvent {
                 Preconditions.checkArgument(
                     w.size() >= 2, "expected 'fault NAME [MATCH...] ACTION'");
                 return new InstallFault(
-                    w.get(0), ScenarioText.fault(w.subList(1, w.size()).toArray(new String[0])));
+                    w.get(0),
+                    ScenarioText.fault(
+                        w.subList(1, w.size()).toArray(new String[0]), Extensions.installed()));
               }),
           new Syntax(
               "remove-fault",

@@ -128,7 +128,9 @@ public final class HostReplay {
     Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
     VirtualHost.Builder builder =
-        scenario.configure(VirtualHost.builder().simulation(simulation).callLogLimit(0));
+        scenario.configure(
+            Extensions.installed()
+                .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)));
     String cookieKey = reader.header().vm().get(COOKIE_KEY);
     if (cookieKey != null) {
       try {

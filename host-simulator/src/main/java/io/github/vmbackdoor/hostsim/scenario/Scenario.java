@@ -9,6 +9,7 @@ import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
+import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
@@ -59,7 +60,7 @@ public final class Scenario {
   private final long seed;
   private final Duration length;
   private final VmtFlavor flavor;
-  private final HostSettings host;
+  private final HostSettingLayer host;
   private final ImmutableList<ScenarioEvent> events;
   private final ImmutableList<String> comments;
 
@@ -150,6 +151,15 @@ public final class Scenario {
    * serve --scenario} and the JUnit extension give them to the host they run the scenario on.
    */
   public HostSettings hostSettings() {
+    return host.settings();
+  }
+
+  /**
+   * The host settings the scenario gives ({@code host} lines), each even when it equals the library
+   * default; the others are not set, so a host that runs the scenario keeps its own for them
+   * ({@code serve}'s idle timeout, a runner's call log limit).
+   */
+  public HostSettingLayer hostLayer() {
     return host;
   }
 
@@ -166,6 +176,22 @@ public final class Scenario {
   /** When the trouble starts: the first event's time, or zero when there is none. */
   public Duration troubleStart() {
     return events.isEmpty() ? Duration.ZERO : events.get(0).at();
+  }
+
+  /**
+   * When the story has settled: {@link ScenarioOutcome#WINDOW} after its last event (a repeated
+   * event's {@code until}, or its second occurrence when it repeats to the end of the run). A run
+   * at least this long has a verdict that a longer run does not change ({@link ScenarioOutcome}).
+   */
+  public Duration settlesAt() {
+    Duration last = Duration.ZERO;
+    for (ScenarioEvent e : events) {
+      Duration t = e.every().isEmpty() ? e.at() : e.until().orElse(e.at().plus(e.every().get()));
+      if (t.compareTo(last) > 0) {
+        last = t;
+      }
+    }
+    return last.plus(ScenarioOutcome.WINDOW);
   }
 
   /** This scenario with another run length. */
@@ -222,8 +248,9 @@ public final class Scenario {
   }
 
   /**
-   * Gives {@code builder} this scenario's seed and host settings: what {@link ScenarioRunner},
-   * {@code serve --scenario} and the JUnit extension do to the host they run the scenario on.
+   * Gives {@code builder} this scenario's seed and the host settings it gives ({@link
+   * #hostLayer()}), over what the builder holds: what {@link ScenarioRunner}, {@code serve
+   * --scenario} and the JUnit extension do to the host they run the scenario on.
    */
   public VirtualHost.Builder configure(VirtualHost.Builder builder) {
     return builder.seed(seed).settings(host);
@@ -266,7 +293,7 @@ public final class Scenario {
     private long seed = DEFAULT_SEED;
     private Duration length = DEFAULT_LENGTH;
     private VmtFlavor flavor = VmtFlavor.NETBSD;
-    private HostSettings host = HostSettings.DEFAULTS;
+    private HostSettingLayer host = HostSettingLayer.NONE;
     private final List<ScenarioEvent> events = new ArrayList<>();
     private final List<String> comments = new ArrayList<>();
 
@@ -312,42 +339,55 @@ public final class Scenario {
       return this;
     }
 
-    /** The host's settings. Default {@link HostSettings#DEFAULTS}. */
+    /**
+     * The host's settings: those that differ from the settings so far become set ({@link
+     * HostSettingLayer#withChanges}). Default: none set.
+     */
     public Builder hostSettings(HostSettings value) {
-      this.host = Preconditions.checkNotNull(value);
+      this.host = host.withChanges(Preconditions.checkNotNull(value));
+      return this;
+    }
+
+    /** The host's settings a layer gives, over those given so far. */
+    public Builder settings(HostSettingLayer layer) {
+      this.host = host.then(layer);
       return this;
     }
 
     /** The host's policies. Default {@link HostPolicy#DEFAULTS}. */
     public Builder policy(HostPolicy value) {
-      return hostSettings(host.withPolicy(value));
+      return hostSettings(host.settings().withPolicy(value));
     }
 
     /** The host's identity. Default {@link HostIdentity#DEFAULTS}. */
     public Builder identity(HostIdentity value) {
-      return hostSettings(host.withIdentity(value));
+      return hostSettings(host.settings().withIdentity(value));
     }
 
-    /** One host setting read from its text, as a {@code host} line gives it. */
-    public Builder hostSetting(HostSetting setting, String value) {
-      return hostSettings(setting.parse(host, value));
+    /**
+     * One host setting read from its text, as a {@code host} line gives it: set, even to its
+     * default.
+     */
+    public Builder setting(HostSetting setting, String value) {
+      this.host = host.with(setting, value);
+      return this;
     }
 
     /** The host's channel table size (8 like old hosts). Default 128. */
     public Builder channelTableSize(int value) {
-      return policy(host.policy().withChannelTableSize(value));
+      return policy(host.settings().policy().withChannelTableSize(value));
     }
 
     /** Whether the host rejects unsolicited TCLO replies. Default false. */
     public Builder rejectUnsolicitedTcloReplies(boolean value) {
-      return policy(host.policy().withRejectUnsolicitedTcloReplies(value));
+      return policy(host.settings().policy().withRejectUnsolicitedTcloReplies(value));
     }
 
     /**
      * What eax holds when the host refuses a message call. Default {@link RefusalRegisters#ZERO}.
      */
     public Builder refusalRegisters(RefusalRegisters value) {
-      return policy(host.policy().withRefusalRegisters(value));
+      return policy(host.settings().policy().withRefusalRegisters(value));
     }
 
     /**
@@ -355,22 +395,22 @@ public final class Scenario {
      * refused, with "reset" queued. Default false.
      */
     public Builder resetAfterUnsolicitedReply(boolean value) {
-      return policy(host.policy().withResetAfterUnsolicitedReply(value));
+      return policy(host.settings().policy().withResetAfterUnsolicitedReply(value));
     }
 
     /** Whether the host offers the high-bandwidth port. Default true. */
     public Builder highBandwidth(boolean value) {
-      return policy(host.policy().withHighBandwidth(value));
+      return policy(host.settings().policy().withHighBandwidth(value));
     }
 
     /** Whether the host accepts cookies. Default true. */
     public Builder cookies(boolean value) {
-      return policy(host.policy().withCookies(value));
+      return policy(host.settings().policy().withCookies(value));
     }
 
     /** The host's idle timeout. Default none. */
     public Builder idleTimeout(Duration value) {
-      return policy(host.policy().withIdleTimeout(Optional.of(value)));
+      return policy(host.settings().policy().withIdleTimeout(Optional.of(value)));
     }
 
     /**
@@ -378,7 +418,7 @@ public final class Scenario {
      * one, closed host-side.
      */
     public Builder tcloTakeover(TcloTakeover value) {
-      return policy(host.policy().withTcloTakeover(value));
+      return policy(host.settings().policy().withTcloTakeover(value));
     }
 
     /** A timeline entry that happens once, {@code when} after the start. */

@@ -6,7 +6,6 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.RecordingBackdoor;
 import io.github.vmbackdoor.core.TraceWriter;
 import io.github.vmbackdoor.hostsim.VirtualHost;
-import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
@@ -57,8 +56,10 @@ public final class ScenarioRunner {
     this.simulation = Simulation.create(scenario.seed());
     this.host =
         scenario
-            .configure(VirtualHost.builder().simulation(simulation))
-            .callLogLimit(callLogLimit(scenario.hostSettings().policy()))
+            // a run keeps no call log unless the scenario sets a limit
+            .configure(
+                Extensions.installed()
+                    .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)))
             .build();
     scenario.scheduleTimeline(host, simulation::schedule);
     Backdoor backdoor =
@@ -156,12 +157,6 @@ public final class ScenarioRunner {
     return b.build();
   }
 
-  /** A run keeps no call log unless the scenario sets a limit of its own. */
-  private static int callLogLimit(HostPolicy policy) {
-    int limit = policy.callLogLimit();
-    return limit == HostPolicy.DEFAULTS.callLogLimit() ? 0 : limit;
-  }
-
   /** The scenario's host, for inspection after (or before) the run. */
   public VirtualHost host() {
     return host;
@@ -192,6 +187,12 @@ public final class ScenarioRunner {
       progress.accept(simulation.elapsed());
     }
     return new ScenarioOutcome(
-        scenario.name(), guestName, scenario.troubleStart(), simulation.elapsed(), lines, events);
+        scenario.name(),
+        guestName,
+        scenario.troubleStart(),
+        scenario.settlesAt(),
+        simulation.elapsed(),
+        lines,
+        events);
   }
 }

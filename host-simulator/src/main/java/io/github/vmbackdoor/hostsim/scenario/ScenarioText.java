@@ -1,18 +1,15 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
-import com.google.common.collect.Iterables;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.fault.Fault;
-import io.github.vmbackdoor.hostsim.fault.FaultAction;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
 import io.github.vmbackdoor.rpc.VmtFlavor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,15 +35,11 @@ final class ScenarioText {
     b.append("seed ").append(s.seed()).append('\n');
     b.append("run ").append(Durations.format(s.length())).append('\n');
     b.append("flavor ").append(KebabCase.of(s.flavor())).append('\n');
-    for (HostSetting setting : HostSetting.ALL) {
-      if (!setting.isDefault(s.hostSettings())) {
-        b.append("host ")
-            .append(setting.name())
-            .append(' ')
-            .append(setting.format(s.hostSettings()))
-            .append('\n');
-      }
-    }
+    s.hostLayer()
+        .values()
+        .forEach(
+            (setting, value) ->
+                b.append("host ").append(setting.name()).append(' ').append(value).append('\n'));
     for (ScenarioEvent e : s.events()) {
       b.append('\n');
       for (String c : e.comments()) {
@@ -98,30 +91,12 @@ final class ScenarioText {
     if (f.probability() < 1.0) {
       b.append(" probability=").append(f.probability());
     }
-    b.append(' ');
-    if (f.action() instanceof FaultAction.Delay d) {
-      b.append("delay=").append(Durations.format(d.duration()));
-    } else {
-      b.append(f.action().keyword());
-    }
-    return b.toString();
+    return b.append(' ').append(f.action().text()).toString();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Parsing
   // ---------------------------------------------------------------------------------------------
-
-  /** The parser's keyword table: the built-in events and {@code extraEvents}. */
-  static Map<String, HostEvent.Parser> keywords(List<HostEvent.Syntax> extraEvents) {
-    Map<String, HostEvent.Parser> events = new LinkedHashMap<>();
-    for (HostEvent.Syntax syntax : Iterables.concat(HostEvent.SYNTAX, extraEvents)) {
-      Preconditions.checkArgument(
-          events.put(syntax.keyword(), syntax.parser()) == null,
-          "two host events have the keyword '%s'",
-          syntax.keyword());
-    }
-    return events;
-  }
 
   /** Reads an action: a keyword of {@code events} and its words, e.g. {@code power suspend}. */
   static HostEvent action(String text, Map<String, HostEvent.Parser> events) {
@@ -137,7 +112,7 @@ final class ScenarioText {
   }
 
   static Scenario parse(String text, List<HostEvent.Syntax> extraEvents, ScenarioLimits limits) {
-    Map<String, HostEvent.Parser> events = keywords(extraEvents);
+    Extensions events = Extensions.installed().withEvents(extraEvents);
     String body = text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark
     String[] lines = body.split("\r?\n", -1);
     Scenario.Builder b = null;
@@ -239,15 +214,7 @@ final class ScenarioText {
       }
       throw new ScenarioParseException(n, e.getMessage());
     }
-    b.hostSetting(a.setting(), a.value());
-  }
-
-  private static FaultAction faultAction(String word) {
-    return FaultAction.ofKeyword(word)
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "'" + word + "' is not one of " + String.join(", ", FaultAction.KEYWORDS)));
+    b.setting(a.setting(), a.value());
   }
 
   private static void event(
@@ -256,7 +223,7 @@ final class ScenarioText {
       String[] words,
       int n,
       List<String> comments,
-      Map<String, HostEvent.Parser> events) {
+      Extensions events) {
     if (words.length < 3) {
       throw new ScenarioParseException(n, "expected '" + words[0] + " DURATION ACTION'");
     }
@@ -279,11 +246,14 @@ final class ScenarioText {
       throw new ScenarioParseException(n, "no action after the time");
     }
     comments.forEach(when::comment);
-    when.event(action(line.replaceFirst("^(\\S+\\s+){" + i + "}", ""), events));
+    when.event(events.hostEvent(line.replaceFirst("^(\\S+\\s+){" + i + "}", "")));
   }
 
-  /** Reads a fault's match words and action (the words after its name). */
-  static Fault fault(String[] words) {
+  /**
+   * Reads a fault's match words and action (the words after its name), the action a keyword of
+   * {@code actions}.
+   */
+  static Fault fault(String[] words, Extensions actions) {
     Fault.Builder f = Fault.builder();
     Optional<Duration> from = Optional.empty();
     Optional<Duration> until = Optional.empty();
@@ -320,23 +290,18 @@ final class ScenarioText {
         case "probability":
           f.probability(Double.parseDouble(value));
           break;
-        case "delay":
-          f.delay(Durations.parse(value));
-          action = true;
-          break;
         default:
-          if (eq >= 0) {
+          if (eq >= 0 && !actions.faultKeywords().contains(key)) {
             throw new IllegalArgumentException("unknown fault setting '" + key + "'");
           }
-          f.action(faultAction(key));
+          f.action(actions.faultAction(key, value));
           action = true;
           break;
       }
     }
     if (!action) {
       throw new IllegalArgumentException(
-          "the fault has no action (clear-success, checkpoint,"
-              + " close-channel, drop-channel, corrupt-payload or delay=DURATION)");
+          "the fault has no action (" + String.join(", ", actions.faultKeywords()) + ")");
     }
     if (until.isPresent()) {
       f.between(from.orElse(Duration.ZERO), until.get());

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
 
@@ -65,6 +66,17 @@ class MainTest {
         .isEqualTo(
             "vmbackdoor: a command is required: serve, demo, replay, import-log, ctl or guest\n"
                 + "see 'java -jar vmbackdoor.jar --help'\n");
+  }
+
+  @Test
+  void theMissingCommandMessageListsEveryCommandPicocliKnows() {
+    CommandLine main = new CommandLine(CommandLine.Model.CommandSpec.create());
+    assertThat(Main.commandRequired(main)).isEqualTo("a command is required: ");
+    main.addSubcommand("serve", CommandLine.Model.CommandSpec.create())
+        .addSubcommand("demo", CommandLine.Model.CommandSpec.create());
+    assertThat(Main.commandRequired(main)).isEqualTo("a command is required: serve or demo");
+    main.addSubcommand("ctl", CommandLine.Model.CommandSpec.create());
+    assertThat(Main.commandRequired(main)).isEqualTo("a command is required: serve, demo or ctl");
   }
 
   @Test

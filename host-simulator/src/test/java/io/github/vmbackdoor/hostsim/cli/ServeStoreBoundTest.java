@@ -39,7 +39,7 @@ class ServeStoreBoundTest {
     }
     long share =
         ServeCommand.storeShare(32L << 20, 100)
-            .apply(ServeCommand.servedDefaults(HostSettings.DEFAULTS))
+            .apply(ServeCommand.served(null))
             .policy()
             .guestStoreBytesLimit();
     String value = "v".repeat(1000);

@@ -8,6 +8,7 @@ import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
@@ -44,8 +45,25 @@ class VmConfigFileTest {
   }
 
   @Test
+  void serveKeepsAScenariosOwnIdleTimeoutAndCallLogLimitEvenAtTheLibraryDefaults() {
+    assertThat(ServeCommand.served(null).policy().idleTimeout())
+        .contains(ServeCommand.SERVED_IDLE_TIMEOUT);
+    HostSettings never =
+        ServeCommand.served(Scenario.parse("scenario s\nhost idleTimeout never\n"));
+    assertThat(never.policy().idleTimeout()).isEmpty();
+    assertThat(never.policy().toolsConversation()).isTrue();
+    HostSettings quiet =
+        ServeCommand.served(
+            Scenario.parse("scenario s\nhost toolsConversation false\nhost callLogLimit 10000\n"));
+    assertThat(quiet.policy().toolsConversation()).isFalse();
+    assertThat(quiet.policy().callLogLimit()).isEqualTo(10_000);
+    assertThat(Scenario.parse("scenario s\nhost idleTimeout never\n").toText())
+        .contains("host idleTimeout never\n");
+  }
+
+  @Test
   void serveDrivesTheToolsConversationUnlessAVmSaysNot() {
-    HostSettings served = ServeCommand.servedDefaults(HostSettings.DEFAULTS);
+    HostSettings served = ServeCommand.served(null);
     assertThat(HostSettings.DEFAULTS.policy().toolsConversation()).isFalse();
     assertThat(served.policy().toolsConversation()).isTrue();
     Map<String, VmConfigFile.Vm> vms =

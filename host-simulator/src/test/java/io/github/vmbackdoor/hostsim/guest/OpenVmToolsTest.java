@@ -82,6 +82,24 @@ class OpenVmToolsTest {
   }
 
   @Test
+  void valuesTheConfigurationHoldsLeaveTheToolsTheirWholeStore(RealGuest guest, VmSimulator vm) {
+    // twenty configured values of 60,000 bytes: more than the guest's 1 MiB allowance together,
+    // which they do not count against (docs/host-model.md §4.2)
+    for (int i = 0; i < 20; i++) {
+      vm.host().putGuestInfo("configured" + i, "c".repeat(60_000));
+    }
+    RealGuest g = tools.on(guest);
+
+    GuestRun set = g.run(tools.bin("vmware-rpctool"), "info-set guestinfo.mine hello");
+    GuestRun get = g.run(tools.bin("vmware-rpctool"), "info-get guestinfo.configured19");
+
+    assertThat(set.stderr()).isEmpty();
+    assertThat(set.exitCode()).isZero();
+    assertThat(vm.guestInfo("mine")).hasValue("hello");
+    assertThat(get.stdout()).isEqualTo("c".repeat(60_000) + "\n");
+  }
+
+  @Test
   void toolboxCmdStatReadsTheHostsSpeedAndClock(RealGuest guest) {
     GuestRun speed = tools.on(guest).run(tools.bin("vmware-toolbox-cmd"), "stat", "speed");
     GuestRun time = tools.on(guest).run(tools.bin("vmware-toolbox-cmd"), "stat", "hosttime");

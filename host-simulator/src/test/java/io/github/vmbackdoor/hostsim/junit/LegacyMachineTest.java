@@ -3,13 +3,12 @@ package io.github.vmbackdoor.hostsim.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.hostsim.VirtualHost;
-import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The annotation's machine choice: the legacy vmt machine answers with vmt's own table. */
-@SimulatedVm(machine = TcloMachines.LEGACY)
+@SimulatedVm(machine = "legacy")
 class LegacyMachineTest {
 
   @Test

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -79,6 +80,58 @@ class LogCorpusTest {
               }));
     }
     return tests.stream();
+  }
+
+  /**
+   * docs/kernel-log-import.md's two tables, the samples' and the field corpus', against what the
+   * import does today: a row for every log and no other, the flavor it is detected as at the start
+   * of the flavor column, and {@code reproduced N of M} at the start of the last column.
+   */
+  @Test
+  void theDocsTablesSayWhatEachLogReproduces() throws IOException, URISyntaxException {
+    String doc = Files.readString(docPath());
+    checkTable(doc, "| sample | flavor | explanation chosen | reproduced |", 1, "logs");
+    checkTable(
+        doc, "| corpus log | source | flavor | explanation chosen | reproduced |", 2, "logcorpus");
+  }
+
+  private static void checkTable(String doc, String header, int flavorColumn, String folder)
+      throws IOException, URISyntaxException {
+    int at = doc.indexOf(header);
+    assertThat(at).as("table %s in docs/kernel-log-import.md", header).isNotNegative();
+    List<String> rows =
+        doc.substring(at).lines().skip(2).takeWhile(l -> l.startsWith("|")).toList();
+    List<String> named = new ArrayList<>();
+    for (String row : rows) {
+      String[] cells = row.substring(1, row.length() - 1).split(" \\| ", -1);
+      String name = cells[0].strip().replace("`", "");
+      named.add(name);
+      Path log =
+          logs(folder).stream()
+              .filter(p -> p.getFileName().toString().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError(name + " is in the table but not in " + folder));
+      List<String> raw = Files.readAllLines(log);
+      List<String> body = raw.stream().dropWhile(l -> l.startsWith("#")).toList();
+      LogImport.Result imported = LogImport.importLog(name, body);
+      Verification v = Verification.of(imported);
+      assertThat(cells[flavorColumn].strip())
+          .as("%s: flavor", name)
+          .startsWith(imported.flavor().label());
+      assertThat(cells[cells.length - 1].strip())
+          .as("%s: reproduced", name)
+          .startsWith(v.reproduced() + " of " + v.total());
+    }
+    assertThat(named)
+        .as("a row for every log of %s", folder)
+        .containsExactlyInAnyOrderElementsOf(
+            logs(folder).stream().map(p -> p.getFileName().toString()).toList());
+  }
+
+  static Path docPath() {
+    Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    return module.toAbsolutePath().getParent().resolve("docs").resolve("kernel-log-import.md");
   }
 
   private static Verification report(Path log, LogImport.Result imported) {

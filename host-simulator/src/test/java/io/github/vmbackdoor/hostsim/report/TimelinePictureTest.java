@@ -93,7 +93,9 @@ class TimelinePictureTest {
         .contains("vmt0: failed to send TCLO outgoing ping");
     assertThat(find(legacy, "use")).hasSize(2);
     assertThat(one(legacy, "g", "outcome").getAttribute("class")).isEqualTo("outcome stuck");
-    assertThat(one(legacy, "g", "outcome").getTextContent()).contains("never recovers");
+    assertThat(one(legacy, "g", "outcome").getTextContent())
+        .contains("no successful poll after the")
+        .contains("failures");
   }
 
   @Test

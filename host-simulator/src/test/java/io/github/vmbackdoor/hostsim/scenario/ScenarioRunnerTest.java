@@ -224,4 +224,17 @@ class ScenarioRunnerTest {
     // the two commands stayed in the order given.
     assertThat(host.pendingTcloCommands()).containsExactly("reset", "First", "Second");
   }
+
+  @Test
+  void aRunKeepsNoCallLogUnlessTheScenarioSetsALimitEvenTheDefaultOne() {
+    Scenario quiet = Scenario.parse("scenario q\nrun 1m\n");
+    ScenarioRunner none = ScenarioRunner.prepare(quiet, TcloMachines.FIXED);
+    none.run();
+    assertThat(none.host().callLog()).isEmpty();
+    Scenario kept = Scenario.parse("scenario k\nrun 1m\nhost callLogLimit 10000\n");
+    assertThat(kept.toText()).contains("host callLogLimit 10000\n");
+    ScenarioRunner some = ScenarioRunner.prepare(kept, TcloMachines.FIXED);
+    some.run();
+    assertThat(some.host().callLog()).isNotEmpty();
+  }
 }

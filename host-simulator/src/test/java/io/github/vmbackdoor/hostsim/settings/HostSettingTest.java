@@ -157,8 +157,8 @@ class HostSettingTest {
     Scenario scenario = Scenario.parse("scenario t\nhost tcloTakeover " + text + "\n");
     assertThat(scenario.hostSettings().policy().tcloTakeover())
         .isEqualTo(s.policy().tcloTakeover());
-    assertThat(scenario.toText())
-        .contains(written.equals("host-closed") ? "" : "host tcloTakeover " + written + "\n");
+    assertThat(scenario.toText()).contains("host tcloTakeover " + written + "\n");
+    assertThat(Scenario.parse(scenario.toText()).hostLayer()).isEqualTo(scenario.hostLayer());
   }
 
   @ParameterizedTest

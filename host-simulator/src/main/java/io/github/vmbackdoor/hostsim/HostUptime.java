@@ -4,17 +4,17 @@ import com.google.common.base.Ticker;
 import java.time.Duration;
 
 /**
- * A host's time: the virtual time since the host was built, read from its ticker. One per host,
+ * A host's uptime: the virtual time since the host was built, read from its ticker. One per host,
  * shared by the parts that stamp or compare times. Parts keep ticker readings ({@link #nanos()})
  * and turn them into host time ({@link #at(long)}) when they report them. Immutable.
  */
-final class HostTime {
+final class HostUptime {
 
   private final Ticker ticker;
   private final long startNanos;
 
   /** Host time starts now, at the ticker's current reading. */
-  HostTime(Ticker ticker) {
+  HostUptime(Ticker ticker) {
     this.ticker = ticker;
     this.startNanos = ticker.read();
   }

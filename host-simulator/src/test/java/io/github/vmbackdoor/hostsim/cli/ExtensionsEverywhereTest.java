@@ -1,0 +1,114 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.rpc.RpciClient;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The extensions of the test package {@code io.github.vmbackdoor.hostsim.example} (a fault action
+ * with a parameter, a host event, an RPCI command, a TCLO machine), each one class plus one service
+ * line, used from {@code serve} with its scenario and admin API, and from {@code replay --machine}.
+ */
+class ExtensionsEverywhereTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+  @TempDir Path dir;
+
+  private JsonNode call(HostAndPort admin, String method, String path, String body)
+      throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://" + admin + path))
+                .method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void serveTakesOwnKindsFromItsScenarioAndItsAdminApi() throws Exception {
+    Path file = dir.resolve("served.scenario");
+    Files.writeString(
+        file,
+        "scenario served\nhost toolsConversation false\n"
+            + "at 0s fault slow protocol=rpci step=sendsize nth=1 stall=100ms\n");
+    try (RunningServe serve =
+        new RunningServe("--vm", "vm1", "--admin-port", "0", "--scenario", file.toString())) {
+      HostAndPort admin = serve.admin();
+      JsonNode applied = call(admin, "POST", "/vms/vm1/events", "burst 2");
+      assertThat(applied.get("applied").get(0).asText()).isEqualTo("burst 2");
+      try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+        RpciClient rpci = RpciClient.create(guest);
+        // the scenario's stall closes the first request's channel; the next is answered
+        assertThatThrownBy(() -> rpci.send("echo lost")).isInstanceOf(MessageException.class);
+        assertThat(rpci.send("echo hello").text()).isEqualTo("hello");
+      }
+      JsonNode vm = call(admin, "GET", "/vms/vm1", null);
+      assertThat(vm.get("pendingTclo").toString()).isEqualTo("[\"ping\",\"ping\"]");
+      assertThat(call(admin, "GET", "/vms/vm1/calls?since=0", null).toString())
+          .contains("stalled [STALL]");
+    }
+  }
+
+  @Test
+  void replayRunsTheOwnMachineByName() throws Exception {
+    Path file = dir.resolve("extensions.scenario");
+    try (InputStream in = getClass().getResourceAsStream("/scenarios/extensions.scenario")) {
+      Files.write(file, in.readAllBytes());
+    }
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ServeCommand(new CountDownLatch(1)),
+            "replay",
+            "--scenario",
+            file.toString(),
+            "--machine",
+            "echoing");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("echoing: tick 1").contains("echoing: failed");
+  }
+
+  @Test
+  void replayNamesEveryMachineItKnows() {
+    StringWriter err = new StringWriter();
+    Main.run(
+        new PrintWriter(new StringWriter(), true),
+        new PrintWriter(err, true),
+        new ServeCommand(new CountDownLatch(1)),
+        "replay",
+        "--scenario",
+        "none.scenario",
+        "--machine",
+        "nope");
+    assertThat(err.toString())
+        .contains("--machine is fixed, legacy, proposed-patch, echoing or all, not 'nope'");
+  }
+}
