@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /** A host command on its way to the guest over TCLO. Identity matters: each is queued once. */
 final class TcloCommand {
+  /** The text of a reset, the command a new channel and a reset host send first. */
+  static final String RESET = "reset";
+
   final String text;
   final byte[] bytes;
 

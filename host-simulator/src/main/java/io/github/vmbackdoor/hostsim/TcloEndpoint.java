@@ -13,7 +13,6 @@ import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,14 +21,15 @@ import java.util.Optional;
  * commands and the channel the host talks to for it), the limits on what they queue together, and
  * the record of exchanges. A TCLO channel learns its application from its reply to the first
  * "reset" ({@code OK ATR <app>}, as open-vm-tools' lib/rpcChannel/rpcChannel.c sends it; {@link
- * #DEFAULT_APP} when the reply names none); it then becomes the channel of that application, unless
- * another live channel has it: then the takeover policy ({@link TcloTakeover}) says which of the
- * two loses. Each TCLO channel's own state (heard from, owed a reset, its application, the command
- * outstanding) lives in its {@link TcloSession}. Guarded by the VirtualHost's lock.
+ * #DEFAULT_APP} when the reply names none); it then becomes the channel of that application ({@link
+ * TcloApps}, the bounded table of applications), unless another live channel has it: then the
+ * takeover policy ({@link TcloTakeover}) says which of the two loses. Each TCLO channel's own state
+ * (heard from, owed a reset, its application, the command outstanding) lives in its {@link
+ * TcloSession}. Guarded by the VirtualHost's lock.
  */
 final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
-  static final String RESET = "reset";
+  static final String RESET = TcloCommand.RESET;
 
   static final String DEFAULT_APP = VirtualHost.DEFAULT_TCLO_APP;
 
@@ -57,13 +57,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** The power operations requested; made with the first, as most hosts have none. */
   private PowerOperations powerOperations;
 
-  private static final TcloApp[] NO_APPS = {};
-
   /** {@link #DEFAULT_APP}, which the host knows from the start. */
   private final TcloApp toolbox = new TcloApp(DEFAULT_APP);
 
-  /** The other applications the host knows, in the order it met them (most hosts: none). */
-  private TcloApp[] others = NO_APPS;
+  /** The other applications the host knows, bounded; made with the first (most hosts: none). */
+  private TcloApps others;
 
   private final History<TcloExchange> exchanges;
   private final History<String> commandsSent;
@@ -90,28 +88,24 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     this.table = table;
   }
 
-  /** The application named {@code name}, or null when the host has not met it. */
+  /** The application named {@code name}, or null when the host does not know it. */
   private TcloApp find(String name) {
     if (toolbox.name.equals(name)) {
       return toolbox;
     }
-    for (TcloApp a : others) {
-      if (a.name.equals(name)) {
-        return a;
-      }
-    }
-    return null;
+    return others == null ? null : others.find(name);
   }
 
   /** The application named {@code name}, met now if not before. */
   private TcloApp app(String name) {
     TcloApp a = find(name);
-    if (a == null) {
-      a = new TcloApp(name);
-      others = Arrays.copyOf(others, others.length + 1);
-      others[others.length - 1] = a;
+    if (a != null) {
+      return a;
     }
-    return a;
+    if (others == null) {
+      others = new TcloApps();
+    }
+    return others.meet(name);
   }
 
   @Override
@@ -139,7 +133,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   boolean claim(HostChannel channel, String name) {
     TcloSession session = (TcloSession) channel.session;
     TcloApp app = app(name);
-    TcloSession holder = app.active;
+    TcloSession holder = (TcloSession) app.active;
     if (holder != null && holder != session && table.holds(holder.channel)) {
       // A holder idle for longer than the timeout is closed now, and so no longer holds it.
       table.checkIdle(holder.channel);
@@ -284,19 +278,14 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
-  /** Puts {@code command} at the front of every application's queue, unless it is already there. */
-  void queueFirst(String command) {
-    queueFirst(toolbox, command);
-    for (TcloApp app : others) {
-      queueFirst(app, command);
-    }
-  }
-
-  private void queueFirst(TcloApp app, String command) {
-    TcloCommand head = app.peek();
-    if (head == null || !head.text.equals(command)) {
-      // The host's own reset is never refused: it is one short command, once at the head.
-      add(app, new TcloCommand(command, false, null), true);
+  /**
+   * Every application owes its guest a "reset" before anything queued (a host reset, a checkpoint):
+   * a flag each, so it takes no room in the queues and is owed once however many came.
+   */
+  void owesResetAll() {
+    toolbox.owesReset(true);
+    if (others != null) {
+      others.owesResetAll();
     }
   }
 
@@ -386,7 +375,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (length == 0 && owesPingRefusal) {
         owesPingRefusal = false;
         if (app != null && app.active == this) {
-          queueFirst(app, RESET);
+          app.owesReset(true);
         } else {
           needsReset = true;
         }
@@ -432,9 +421,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
                     TcloExchange.Outcome.CLAIM_REFUSED,
                     time(outstandingSinceNanos),
                     now()));
-            return named + " is channel " + find(named).active.channel.id + "'s; channel closed";
+            return named
+                + " is channel "
+                + ((TcloSession) find(named).active).channel.id
+                + "'s; channel closed";
           }
-          // The channel's own reset also answers a reset that was queued meanwhile.
+          // The channel's own reset also answers a reset owed or queued meanwhile.
+          app.owesReset(false);
           for (TcloCommand head = app.peek();
               head != null && head.text.equals(RESET) && head.power == null;
               head = app.peek()) {
@@ -506,15 +499,20 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   // ---- introspection ----
 
+  /** The table of applications other than the default, for tests of its bounds; maybe null. */
+  TcloApps others() {
+    return others;
+  }
+
   List<String> pending(String app) {
-    // Asking meets the application, as queueing for it does: a later host reset queues for it too.
-    return app(app).texts();
+    TcloApp a = find(app);
+    return a == null ? List.of() : a.texts();
   }
 
   /** The session the host talks to for {@code app}, or null. */
   private TcloSession active(String app) {
     TcloApp a = find(app);
-    return a == null ? null : a.active;
+    return a == null ? null : (TcloSession) a.active;
   }
 
   Optional<String> outstanding(String app) {

@@ -217,7 +217,7 @@ public final class VirtualHost extends HostRecords {
   public void checkpoint() {
     synchronized (lock()) {
       messages.checkpoint();
-      tclo.queueFirst(TcloEndpoint.RESET);
+      tclo.owesResetAll();
       tclo.resumed();
     }
   }
@@ -252,7 +252,7 @@ public final class VirtualHost extends HostRecords {
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
     synchronized (lock()) {
-      tclo.queueFirst(TcloEndpoint.RESET);
+      tclo.owesResetAll();
     }
   }
 

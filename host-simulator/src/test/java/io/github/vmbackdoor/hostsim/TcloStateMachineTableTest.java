@@ -49,8 +49,8 @@ class TcloStateMachineTableTest {
       same scenario against the legacy machine with the NetBSD 6-9 flavor of NetBSD \
       `sys/arch/x86/x86/vmt.c` 1.7.12.3: `%08x` registers, the next tick one clock tick after \
       a handled message). The `legacy, openbsd-1-17`, `legacy, openbsd-1-8` and `legacy, openbsd` \
-      rows run it against the OpenBSD families (`sys/dev/vmt.c` 1.17, `sys/dev/pv/vmt.c` 1.8 and \
-      1.32, with VMT_DEBUG so their lines are printed at all: `%08x` registers, vmt_tick on a 15 s \
+      rows run it against the OpenBSD families (`sys/dev/vmt.c` 1.17, modelled from its revision \
+      1.20; `sys/dev/pv/vmt.c` 1.8 and 1.32, with VMT_DEBUG so their lines are printed at all: `%08x` registers, vmt_tick on a 15 s \
       timer of its own, guest-info failures without a newline, 1.17 ticking once a second whatever \
       happened, 1.32 with NIC info).
 

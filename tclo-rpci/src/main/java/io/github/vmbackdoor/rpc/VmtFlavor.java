@@ -29,10 +29,11 @@ import java.time.Duration;
  *       {@code ... request from VMware host} printed by vmt itself; no NIC info, no backup
  *       commands; the command table prints {@code unknown command}; the {@code delay} variable.
  *   <li>{@link #OPENBSD_1_17} (OpenBSD {@code sys/dev/vmt.c} 1.17, 2014/03/29, attached at {@code
- *       mainbus0}, every message a plain {@code printf}; read in 1.20, 2014/12/05, which differs
- *       from 1.17 only in includes and free() sizes): a 256-byte buffer; an inline {@code strcmp}
- *       chain that answers an unknown command without printing it; no {@code delay}: the tick is
- *       rescheduled one second later after every tick, a handled message included.
+ *       mainbus0}, every message a plain {@code printf}; modelled from 1.20, 2014/12/05, the
+ *       nearest revision whose text was at hand, so where 1.18 to 1.20 changed the TCLO code this
+ *       family follows 1.20): a 256-byte buffer; an inline {@code strcmp} chain that answers an
+ *       unknown command without printing it; no {@code delay}: the tick is rescheduled one second
+ *       later after every tick, a handled message included.
  * </ul>
  *
  * <p>In every OpenBSD family vmt_tick (host name, OS names, uptime; NIC info in 1.32) runs on a

@@ -3,8 +3,11 @@ package io.github.vmbackdoor.hostsim.fault;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -129,6 +132,117 @@ public final class Fault {
       return false;
     }
     return until.isEmpty() || at.compareTo(until.get()) < 0;
+  }
+
+  /** The fault actions a text form may name: {@code scenario.Extensions} is the registry's. */
+  public interface Actions {
+    /** The keywords known, in order. */
+    List<String> faultKeywords();
+
+    /**
+     * The action {@code keyword} names, with {@code parameter} (empty: none given).
+     *
+     * @throws IllegalArgumentException naming the known keywords when none matches
+     */
+    FaultAction faultAction(String keyword, String parameter);
+  }
+
+  /**
+   * The text form, as a scenario's {@code fault NAME} line writes it after the name: the match
+   * words, then the action ({@link FaultAction#text()}); {@link #parse} reads it back.
+   */
+  public String text() {
+    Fault f = this;
+    StringBuilder b = new StringBuilder();
+    f.protocol()
+        .ifPresent(
+            p ->
+                b.append(" protocol=")
+                    .append(
+                        p == BackdoorProtocol.PROTOCOL_TCLO
+                            ? "tclo"
+                            : p == BackdoorProtocol.PROTOCOL_RPCI
+                                ? "rpci"
+                                : "0x" + Integer.toHexString(p)));
+    f.channelId().ifPresent(c -> b.append(" channel=").append(c));
+    f.step().ifPresent(s -> b.append(" step=").append(KebabCase.of(s)));
+    if (f.nth() > 0) {
+      b.append(" nth=").append(f.nth());
+    }
+    if (!f.from().isZero()) {
+      b.append(" from=").append(Durations.format(f.from()));
+    }
+    f.until().ifPresent(u -> b.append(" until=").append(Durations.format(u)));
+    if (f.probability() < 1.0) {
+      b.append(" probability=").append(f.probability());
+    }
+    return b.append(' ').append(f.action().text()).substring(1);
+  }
+
+  /**
+   * Reads the text form ({@link #text()}): match words ({@code protocol=rpci|tclo}, {@code
+   * channel=N}, {@code step=STEP}, {@code nth=N}, {@code from=DURATION}, {@code until=DURATION},
+   * {@code probability=P}) and one action, {@code KEYWORD} or {@code KEYWORD=PARAMETER}, that
+   * {@code actions} knows.
+   *
+   * @throws IllegalArgumentException with a one-line message when a word is wrong
+   */
+  public static Fault parse(List<String> words, Actions actions) {
+    Builder f = builder();
+    Optional<Duration> from = Optional.empty();
+    Optional<Duration> until = Optional.empty();
+    boolean action = false;
+    for (String w : words) {
+      int eq = w.indexOf('=');
+      String key = eq < 0 ? w : w.substring(0, eq);
+      String value = eq < 0 ? "" : w.substring(eq + 1);
+      switch (key) {
+        case "protocol":
+          if (value.equals("rpci")) {
+            f.protocol(BackdoorProtocol.PROTOCOL_RPCI);
+          } else if (value.equals("tclo")) {
+            f.protocol(BackdoorProtocol.PROTOCOL_TCLO);
+          } else {
+            throw new IllegalArgumentException("protocol is rpci or tclo, not '" + value + "'");
+          }
+          break;
+        case "channel":
+          f.channel(Integer.parseInt(value));
+          break;
+        case "step":
+          f.step(KebabCase.parse(Step.class, value));
+          break;
+        case "nth":
+          f.nth(Integer.parseInt(value));
+          break;
+        case "from":
+          from = Optional.of(Durations.parse(value));
+          break;
+        case "until":
+          until = Optional.of(Durations.parse(value));
+          break;
+        case "probability":
+          f.probability(Double.parseDouble(value));
+          break;
+        default:
+          if (eq >= 0 && !actions.faultKeywords().contains(key)) {
+            throw new IllegalArgumentException("unknown fault setting '" + key + "'");
+          }
+          f.action(actions.faultAction(key, value));
+          action = true;
+          break;
+      }
+    }
+    if (!action) {
+      throw new IllegalArgumentException(
+          "the fault has no action (" + String.join(", ", actions.faultKeywords()) + ")");
+    }
+    if (until.isPresent()) {
+      f.between(from.orElse(Duration.ZERO), until.get());
+    } else {
+      from.ifPresent(f::after);
+    }
+    return f.build();
   }
 
   @Override

@@ -22,6 +22,15 @@ public final class KebabCase {
     return constantName.toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** Every constant of {@code type} in kebab case, in declaration order. */
+  public static <E extends Enum<E>> List<String> all(Class<E> type) {
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(of(e));
+    }
+    return names;
+  }
+
   /**
    * The constant {@code word} names, in kebab case or as the constant itself ({@code host-closed},
    * {@code HOST_CLOSED}).

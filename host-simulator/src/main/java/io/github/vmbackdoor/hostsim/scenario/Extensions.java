@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.Iterables;
 import io.github.vmbackdoor.hostsim.RpciCommand;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.fault.FaultAction;
 import io.github.vmbackdoor.rpc.TcloMachineFactory;
 import io.github.vmbackdoor.rpc.TcloMachines;
@@ -37,7 +38,7 @@ import java.util.function.Function;
  * {@code @SimulatedVm(machine = ...)} and the hosts they build ({@link #configure}). An immutable
  * value.
  */
-public final class Extensions {
+public final class Extensions implements Fault.Actions {
 
   private final ImmutableMap<String, FaultAction> faultActions;
   private final ImmutableMap<String, HostEvent.Parser> hostEvents;
@@ -95,6 +96,7 @@ public final class Extensions {
   }
 
   /** The fault actions' keywords, built-ins first. */
+  @Override
   public ImmutableList<String> faultKeywords() {
     return faultActions.keySet().asList();
   }
@@ -105,6 +107,7 @@ public final class Extensions {
    * @throws IllegalArgumentException naming the known keywords when none matches, or saying what is
    *     wrong with the parameter
    */
+  @Override
   public FaultAction faultAction(String keyword, String parameter) {
     FaultAction kind = faultActions.get(keyword);
     if (kind == null) {

@@ -14,12 +14,13 @@ import java.util.Map;
  * What a scenario's timeline does to the host at one moment: one record per action, each with its
  * keyword, its text form and what it does ({@link #apply}). {@link ScenarioEvent} says when.
  *
- * <p><b>Adding a host event.</b> A built-in event is one record here and one entry in {@link
- * #SYNTAX} (the parser's keyword table). An own event is one class: implement {@link Custom} with a
- * public no-argument constructor (the instance it makes is asked {@link #withArguments} for each
- * use), and list it in {@code META-INF/services/io.github.vmbackdoor.hostsim.scenario.HostEvent}:
- * scenario files, the admin API, {@code ctl} and {@code serve} then know its keyword ({@link
- * Extensions}). The Java builder takes any event through {@link Scenario.When#event(HostEvent)}.
+ * <p><b>Adding a host event.</b> A built-in event is one record here (its keyword, arguments,
+ * {@link #withArguments} and {@link #apply}) and one instance in {@link #BUILT_IN}. An own event is
+ * one class: implement {@link Custom} with a public no-argument constructor (the instance it makes
+ * is asked {@link #withArguments} for each use), and list it in {@code
+ * META-INF/services/io.github.vmbackdoor.hostsim.scenario.HostEvent}: scenario files, the admin
+ * API, {@code ctl} and {@code serve} then know its keyword ({@link Extensions}). The Java builder
+ * takes any event through {@link Scenario.When#event(HostEvent)}.
  */
 public sealed interface HostEvent {
 
@@ -107,61 +108,35 @@ public sealed interface HostEvent {
     }
   }
 
-  /** The built-in events' keyword table. */
-  ImmutableList<Syntax> SYNTAX =
+  /**
+   * The built-in events, one of each kind in their documented order: the instances {@link
+   * #withArguments} reads the others from (their arguments are placeholders).
+   */
+  ImmutableList<HostEvent> BUILT_IN =
       ImmutableList.of(
-          Syntax.bare(new CloseTclo()),
-          new Syntax(
-              "invalidate-tclo",
-              (w, rest) -> new InvalidateTclo(invalidation("invalidate-tclo", w))),
-          new Syntax(
-              "invalidate-all", (w, rest) -> new InvalidateAll(invalidation("invalidate-all", w))),
-          Syntax.bare(new Checkpoint()),
-          Syntax.bare(new HostReset()),
-          new Syntax(
-              "tclo",
-              (w, rest) -> {
-                Preconditions.checkArgument(
-                    !w.isEmpty(), "expected 'tclo [app=APPLICATION] COMMAND'");
-                String first = w.get(0);
-                if (!first.startsWith(SendTclo.APP)) {
-                  return new SendTclo(rest);
-                }
-                String command = rest.strip().substring(first.length()).strip();
-                Preconditions.checkArgument(
-                    !command.isEmpty(), "expected 'tclo %s COMMAND'", first);
-                return new SendTclo(first.substring(SendTclo.APP.length()), command);
-              }),
-          new Syntax(
-              "power",
-              (w, rest) -> {
-                Preconditions.checkArgument(
-                    w.size() == 1, "expected 'power halt|reboot|power-on|resume|suspend'");
-                return new Power(KebabCase.parse(GuestOsState.class, w.get(0)));
-              }),
-          Syntax.bare(new CompetingTclo()),
-          Syntax.bare(new ExpireIdle()),
-          Syntax.bare(new FillChannelTable()),
-          new Syntax(
-              "fault",
-              (w, rest) -> {
-                Preconditions.checkArgument(
-                    w.size() >= 2, "expected 'fault NAME [MATCH...] ACTION'");
-                return new InstallFault(
-                    w.get(0),
-                    ScenarioText.fault(
-                        w.subList(1, w.size()).toArray(new String[0]), Extensions.installed()));
-              }),
-          new Syntax(
-              "remove-fault",
-              (w, rest) -> {
-                Preconditions.checkArgument(w.size() == 1, "expected 'remove-fault NAME'");
-                return new RemoveFault(w.get(0));
-              }));
+          new CloseTclo(),
+          new InvalidateTclo(Invalidation.HOST_CLOSED),
+          new InvalidateAll(Invalidation.HOST_CLOSED),
+          new Checkpoint(),
+          new HostReset(),
+          new SendTclo("ping"),
+          new Power(GuestOsState.HALT),
+          new CompetingTclo(),
+          new ExpireIdle(),
+          new FillChannelTable(),
+          new InstallFault("fault", Fault.builder().clearSuccess().build()),
+          new RemoveFault("fault"));
+
+  /** The built-in events' keyword table, from {@link #BUILT_IN}. */
+  ImmutableList<Syntax> SYNTAX =
+      BUILT_IN.stream().map(Syntax::bare).collect(ImmutableList.toImmutableList());
 
   private static Invalidation invalidation(String keyword, List<String> words) {
     Preconditions.checkArgument(
-        words.size() == 1, "expected '%s host-closed|cookies-invalid'", keyword);
+        words.size() == 1,
+        "expected '%s %s'",
+        keyword,
+        String.join("|", KebabCase.all(Invalidation.class)));
     return KebabCase.parse(Invalidation.class, words.get(0));
   }
 
@@ -192,6 +167,11 @@ public sealed interface HostEvent {
     }
 
     @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      return new InvalidateTclo(invalidation(keyword(), words));
+    }
+
+    @Override
     public String arguments() {
       return KebabCase.of(kind);
     }
@@ -212,6 +192,11 @@ public sealed interface HostEvent {
     @Override
     public String keyword() {
       return "invalidate-all";
+    }
+
+    @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      return new InvalidateAll(invalidation(keyword(), words));
     }
 
     @Override
@@ -278,6 +263,18 @@ public sealed interface HostEvent {
     }
 
     @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      Preconditions.checkArgument(!words.isEmpty(), "expected 'tclo [app=APPLICATION] COMMAND'");
+      String first = words.get(0);
+      if (!first.startsWith(APP)) {
+        return new SendTclo(rest);
+      }
+      String command = rest.strip().substring(first.length()).strip();
+      Preconditions.checkArgument(!command.isEmpty(), "expected 'tclo %s COMMAND'", first);
+      return new SendTclo(first.substring(APP.length()), command);
+    }
+
+    @Override
     public String arguments() {
       return app.equals(VirtualHost.DEFAULT_TCLO_APP) ? command : APP + app + " " + command;
     }
@@ -298,6 +295,15 @@ public sealed interface HostEvent {
     @Override
     public String keyword() {
       return "power";
+    }
+
+    @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      Preconditions.checkArgument(
+          words.size() == 1,
+          "expected 'power %s'",
+          String.join("|", KebabCase.all(GuestOsState.class)));
+      return new Power(KebabCase.parse(GuestOsState.class, words.get(0)));
     }
 
     @Override
@@ -370,8 +376,15 @@ public sealed interface HostEvent {
     }
 
     @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      Preconditions.checkArgument(words.size() >= 2, "expected 'fault NAME [MATCH...] ACTION'");
+      return new InstallFault(
+          words.get(0), Fault.parse(words.subList(1, words.size()), Extensions.installed()));
+    }
+
+    @Override
     public String arguments() {
-      return name + ScenarioText.faultText(fault);
+      return name + " " + fault.text();
     }
 
     @Override
@@ -404,6 +417,12 @@ public sealed interface HostEvent {
     @Override
     public String keyword() {
       return "remove-fault";
+    }
+
+    @Override
+    public HostEvent withArguments(List<String> words, String rest) {
+      Preconditions.checkArgument(words.size() == 1, "expected 'remove-fault NAME'");
+      return new RemoveFault(words.get(0));
     }
 
     @Override

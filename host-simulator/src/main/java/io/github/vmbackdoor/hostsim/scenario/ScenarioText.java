@@ -1,18 +1,13 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
-import io.github.vmbackdoor.core.BackdoorProtocol;
-import io.github.vmbackdoor.core.MessageException.Step;
-import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
 import io.github.vmbackdoor.rpc.VmtFlavor;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** The text form of a {@link Scenario}: the parser and the writer (docs/scenario-format.md). */
 final class ScenarioText {
@@ -64,34 +59,6 @@ final class ScenarioText {
     }
     e.until().ifPresent(u -> b.append(" until ").append(Durations.format(u)));
     return b.toString();
-  }
-
-  /** A fault's text form after its name: the match words, then the action. */
-  static String faultText(Fault f) {
-    StringBuilder b = new StringBuilder();
-    f.protocol()
-        .ifPresent(
-            p ->
-                b.append(" protocol=")
-                    .append(
-                        p == BackdoorProtocol.PROTOCOL_TCLO
-                            ? "tclo"
-                            : p == BackdoorProtocol.PROTOCOL_RPCI
-                                ? "rpci"
-                                : "0x" + Integer.toHexString(p)));
-    f.channelId().ifPresent(c -> b.append(" channel=").append(c));
-    f.step().ifPresent(s -> b.append(" step=").append(KebabCase.of(s)));
-    if (f.nth() > 0) {
-      b.append(" nth=").append(f.nth());
-    }
-    if (!f.from().isZero()) {
-      b.append(" from=").append(Durations.format(f.from()));
-    }
-    f.until().ifPresent(u -> b.append(" until=").append(Durations.format(u)));
-    if (f.probability() < 1.0) {
-      b.append(" probability=").append(f.probability());
-    }
-    return b.append(' ').append(f.action().text()).toString();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -247,67 +214,5 @@ final class ScenarioText {
     }
     comments.forEach(when::comment);
     when.event(events.hostEvent(line.replaceFirst("^(\\S+\\s+){" + i + "}", "")));
-  }
-
-  /**
-   * Reads a fault's match words and action (the words after its name), the action a keyword of
-   * {@code actions}.
-   */
-  static Fault fault(String[] words, Extensions actions) {
-    Fault.Builder f = Fault.builder();
-    Optional<Duration> from = Optional.empty();
-    Optional<Duration> until = Optional.empty();
-    boolean action = false;
-    for (String w : words) {
-      int eq = w.indexOf('=');
-      String key = eq < 0 ? w : w.substring(0, eq);
-      String value = eq < 0 ? "" : w.substring(eq + 1);
-      switch (key) {
-        case "protocol":
-          if (value.equals("rpci")) {
-            f.protocol(BackdoorProtocol.PROTOCOL_RPCI);
-          } else if (value.equals("tclo")) {
-            f.protocol(BackdoorProtocol.PROTOCOL_TCLO);
-          } else {
-            throw new IllegalArgumentException("protocol is rpci or tclo, not '" + value + "'");
-          }
-          break;
-        case "channel":
-          f.channel(Integer.parseInt(value));
-          break;
-        case "step":
-          f.step(KebabCase.parse(Step.class, value));
-          break;
-        case "nth":
-          f.nth(Integer.parseInt(value));
-          break;
-        case "from":
-          from = Optional.of(Durations.parse(value));
-          break;
-        case "until":
-          until = Optional.of(Durations.parse(value));
-          break;
-        case "probability":
-          f.probability(Double.parseDouble(value));
-          break;
-        default:
-          if (eq >= 0 && !actions.faultKeywords().contains(key)) {
-            throw new IllegalArgumentException("unknown fault setting '" + key + "'");
-          }
-          f.action(actions.faultAction(key, value));
-          action = true;
-          break;
-      }
-    }
-    if (!action) {
-      throw new IllegalArgumentException(
-          "the fault has no action (" + String.join(", ", actions.faultKeywords()) + ")");
-    }
-    if (until.isPresent()) {
-      f.between(from.orElse(Duration.ZERO), until.get());
-    } else {
-      from.ifPresent(f::after);
-    }
-    return f.build();
   }
 }
