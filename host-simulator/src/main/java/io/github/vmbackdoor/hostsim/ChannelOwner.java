@@ -50,6 +50,27 @@ final class ChannelOwner {
     unlogged = 0;
   }
 
+  /**
+   * Logs an open refused because the VM's channel table is full (the channels are other guests'),
+   * unless a line was logged less than the interval ago (then counts it).
+   */
+  void refusedTableFull(long nowNanos, int tableSize) {
+    unlogged++;
+    if (logged && nowNanos - lastLogNanos < LOG_INTERVAL_NANOS) {
+      return;
+    }
+    warnings.accept(
+        name
+            + ": OPEN refused: the VM's channel table is full ("
+            + tableSize
+            + " channels, held by its guests; "
+            + unlogged
+            + " refused since the last line)");
+    logged = true;
+    lastLogNanos = nowNanos;
+    unlogged = 0;
+  }
+
   @Override
   public String toString() {
     return name;

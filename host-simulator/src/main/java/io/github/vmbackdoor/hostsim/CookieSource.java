@@ -43,6 +43,24 @@ interface CookieSource {
     }
   }
 
+  /**
+   * Cookies as {@link Keyed}'s, but keyed from a secret of 64 bits of its own instead of the seed:
+   * a run is reproduced from the seed and the key together, and nothing a guest can read (the UUID,
+   * derived from the seed; its own cookies) reveals the key, which no one guesses.
+   */
+  final class KeyedBy implements CookieSource {
+    private final long key;
+
+    KeyedBy(long key) {
+      this.key = key;
+    }
+
+    @Override
+    public long cookies(long seed, long count, int slot) {
+      return ByteBuffer.wrap(Prf.of(key, "cookie", count)).getLong();
+    }
+  }
+
   /** Cookies from a {@link SecureRandom}: unrelated to the seed and to anything a guest sees. */
   final class Secure implements CookieSource {
     /** One generator for all hosts: it is thread-safe, and each would weigh as much as a host. */

@@ -264,6 +264,9 @@ final class GuestMsgServer {
     }
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
+      if (owner != null) {
+        owner.refusedTableFull(time.nanos(), table.size());
+      }
       res.answer(lb(r, 0), prefix, "channel table full");
       return;
     }

@@ -303,6 +303,17 @@ abstract class HostConfig<B extends HostConfig<B>> {
     return self();
   }
 
+  /**
+   * Derives cookies from {@code key} instead of the seed: a run that must replay (a recording keeps
+   * the key) while guests cannot compute each other's cookies from what they read. The key is a
+   * secret: draw it from a {@link java.security.SecureRandom}. Default: cookies derived from the
+   * seed.
+   */
+  public B cookieKey(long key) {
+    this.cookieSource = new CookieSource.KeyedBy(key);
+    return self();
+  }
+
   /** Channel table size: 128 like current hosts (default), 8 like old ones. */
   public B channelTableSize(int size) {
     policy = policy.withChannelTableSize(size);

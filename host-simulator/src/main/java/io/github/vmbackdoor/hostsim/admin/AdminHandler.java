@@ -6,7 +6,7 @@ import com.google.common.base.Splitter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,44 +16,151 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
-/** One admin connection: finds each request's route, runs it, writes its JSON reply. */
-final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+/**
+ * One admin connection: finds each request's route, runs it, writes its JSON reply. Requests run
+ * one at a time, in the order they came, so replies go out in that order (HTTP/1.1 pipelining); a
+ * connection that goes {@code readTimeout} without completing a request while it is owed no reply
+ * is closed; closing it cancels its waiting {@code take}.
+ */
+final class AdminHandler extends ChannelInboundHandlerAdapter {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final AdminRoutes routes;
-  private CompletableFuture<?> pending;
+  /** Most requests a connection may have waiting behind the one running (pipelined). */
+  static final int MAX_QUEUED = 16;
 
-  AdminHandler(AdminRoutes routes) {
+  private final AdminRoutes routes;
+  private final AdminGate gate;
+  private final Duration readTimeout;
+  private final Deque<Object> queued = new ArrayDeque<>();
+  private CompletableFuture<?> pending;
+  private ScheduledFuture<?> deadline;
+
+  AdminHandler(AdminRoutes routes, AdminGate gate, Duration readTimeout) {
     this.routes = routes;
+    this.gate = gate;
+    this.readTimeout = readTimeout;
   }
 
   @Override
-  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    arm(ctx);
+    super.channelActive(ctx);
+  }
+
+  /** Starts the clock of a connection that owes the next request. */
+  private void arm(ChannelHandlerContext ctx) {
+    disarm();
+    deadline =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (pending == null && queued.isEmpty()) {
+                    ctx.close();
+                  }
+                },
+                readTimeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+  }
+
+  private void disarm() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest) && !(msg instanceof AdminGate.Refused)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    disarm();
+    if (pending != null) {
+      if (queued.size() >= MAX_QUEUED) {
+        release(msg);
+        ctx.close();
+        return;
+      }
+      queued.add(msg);
+      return;
+    }
+    run(ctx, msg);
+  }
+
+  private void run(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof AdminGate.Refused r) {
+      pending = null;
+      refuse(ctx, r.refusal());
+      return;
+    }
+    FullHttpRequest request = (FullHttpRequest) msg;
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     CompletionStage<AdminRoutes.Reply> reply;
     try {
       reply = dispatch(ctx, request);
     } catch (RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
+    } finally {
+      release(request);
     }
     CompletableFuture<AdminRoutes.Reply> future = reply.toCompletableFuture();
     pending = future;
     future.whenComplete(
         (r, e) -> {
-          if (ctx.channel().isActive()) {
-            write(ctx, r != null ? r : failure(e), keepAlive);
+          if (ctx.executor().inEventLoop()) {
+            done(ctx, future, r != null ? r : failure(e), keepAlive);
+          } else {
+            ctx.executor().execute(() -> done(ctx, future, r != null ? r : failure(e), keepAlive));
           }
         });
+  }
+
+  private void done(
+      ChannelHandlerContext ctx,
+      CompletableFuture<?> future,
+      AdminRoutes.Reply reply,
+      boolean keepAlive) {
+    if (pending != future || !ctx.channel().isActive()) {
+      return;
+    }
+    pending = null;
+    write(ctx, reply, keepAlive);
+    if (!keepAlive) {
+      queued.forEach(this::release);
+      queued.clear();
+      return;
+    }
+    Object next = queued.poll();
+    if (next != null) {
+      run(ctx, next);
+    } else {
+      arm(ctx);
+    }
+  }
+
+  /** Frees a request's body and what the gate reserved for it. */
+  private void release(Object msg) {
+    if (msg instanceof FullHttpRequest request && request.refCnt() > 0) {
+      gate.release(request.content().readableBytes());
+      ReferenceCountUtil.release(request);
+    }
   }
 
   private CompletionStage<AdminRoutes.Reply> dispatch(
@@ -106,6 +213,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         new Views.Error("the simulator failed: " + cause));
   }
 
+  /** Answers a request refused before its body was read, and closes the connection. */
+  static void refuse(ChannelHandlerContext ctx, AdminException refusal) {
+    write(
+        ctx, new AdminRoutes.Reply(refusal.status(), new Views.Error(refusal.getMessage())), false);
+  }
+
   private static void write(ChannelHandlerContext ctx, AdminRoutes.Reply reply, boolean keepAlive) {
     byte[] body;
     try {
@@ -123,6 +236,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     HttpUtil.setContentLength(response, line.length);
     HttpUtil.setKeepAlive(response, keepAlive);
+    if (reply.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+    }
     var written = ctx.writeAndFlush(response);
     if (!keepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
@@ -131,9 +247,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    disarm();
     if (pending != null) {
       pending.cancel(false);
+      pending = null;
     }
+    queued.forEach(this::release);
+    queued.clear();
     super.channelInactive(ctx);
   }
 

@@ -23,13 +23,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /** The admin API's routes: method and path template to what each does (docs/admin-api.md). */
 final class AdminRoutes {
 
   /** How long {@code take} waits when the request names no timeout. */
   static final Duration DEFAULT_TAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The longest {@code take} waits. */
+  static final Duration MAX_TAKE_TIMEOUT = Duration.ofMinutes(10);
+
+  /** Most host events in one request (all run under the VM's lock, with no guest call between). */
+  static final int MAX_EVENTS = 1_000;
 
   /** How often a waiting {@code take} looks for a new request. */
   private static final long TAKE_POLL_MILLIS = 10;
@@ -81,14 +86,13 @@ final class AdminRoutes {
 
   private final ImmutableMap<String, ServedVm> vms;
   private final Ticker ticker;
-  private final BiConsumer<Duration, Runnable> timeline;
+  private final Timelines timelines;
   private final ImmutableList<Route> routes;
 
-  AdminRoutes(
-      ImmutableMap<String, ServedVm> vms, Ticker ticker, BiConsumer<Duration, Runnable> timeline) {
+  AdminRoutes(ImmutableMap<String, ServedVm> vms, Ticker ticker, Scheduler timeline) {
     this.vms = vms;
     this.ticker = ticker;
-    this.timeline = timeline;
+    this.timelines = new Timelines(ticker, timeline);
     this.routes =
         ImmutableList.of(
             new Route(
@@ -112,7 +116,40 @@ final class AdminRoutes {
                 x -> Reply.ok(Views.RpciList.since(vm(x).host(), since(x)))),
             new Route(HttpMethod.GET, "/vms/{vm}/rpci/take", this::take),
             new Route(HttpMethod.POST, "/vms/{vm}/reset", this::reset),
-            new Route(HttpMethod.POST, "/vms/{vm}/scenario", this::scenario));
+            new Route(HttpMethod.POST, "/vms/{vm}/scenario", this::scenario),
+            new Route(
+                HttpMethod.GET,
+                "/vms/{vm}/scenarios",
+                x -> {
+                  ServedVm vm = vm(x);
+                  return Reply.ok(
+                      new Views.Timelines(
+                          vm.name(),
+                          timelines.playing(vm).stream().map(Timelines.Played::view).toList()));
+                }),
+            new Route(
+                HttpMethod.DELETE,
+                "/vms/{vm}/scenarios",
+                x -> {
+                  ServedVm vm = vm(x);
+                  return Reply.ok(new Views.Stopped(vm.name(), timelines.stopAll(vm)));
+                }),
+            new Route(HttpMethod.DELETE, "/vms/{vm}/scenarios/{id}", this::stopTimeline));
+  }
+
+  private CompletionStage<Reply> stopTimeline(Exchange x) {
+    ServedVm vm = vm(x);
+    String text = x.path().get("id");
+    long id;
+    try {
+      id = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw AdminException.badRequest("a timeline's id is a number, not '" + text + "'");
+    }
+    if (!timelines.stop(vm, id)) {
+      throw AdminException.notFound("VM " + vm.name() + " plays no timeline " + id);
+    }
+    return Reply.ok(new Views.Stopped(vm.name(), List.of(id)));
   }
 
   ImmutableList<Route> routes() {
@@ -149,7 +186,7 @@ final class AdminRoutes {
     ServedVm vm = vm(x);
     List<HostEvent> events = new ArrayList<>();
     List<String> lines = x.body().lines().toList();
-    for (int i = 0; i < lines.size(); i++) {
+    for (int i = 0; i < lines.size() && events.size() <= MAX_EVENTS; i++) {
       String line = lines.get(i).strip();
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
@@ -164,6 +201,10 @@ final class AdminRoutes {
     if (events.isEmpty()) {
       throw AdminException.badRequest(
           "the body holds no host event (one a line, as in a scenario file: 'checkpoint')");
+    }
+    if (events.size() > MAX_EVENTS) {
+      throw AdminException.badRequest(
+          events.size() + " host events; one request holds at most " + MAX_EVENTS);
     }
     vm.apply(events);
     return Reply.ok(new Views.Applied(vm.name(), events.stream().map(HostEvent::text).toList()));
@@ -207,6 +248,7 @@ final class AdminRoutes {
             (lines.size() > 1 ? "line " + (i + 1) + ": " : "") + e.getMessage());
       }
     }
+    timelines.stopAll(vm);
     if (settings.isEmpty()) {
       vm.reset();
     } else {
@@ -231,20 +273,14 @@ final class AdminRoutes {
     } catch (IllegalArgumentException e) {
       throw AdminException.badRequest(e.getMessage());
     }
-    ServedVm.Life life = vm.life();
-    int count = 0;
+    long count = 0;
     for (ScenarioEvent e : scenario.events()) {
-      for (Duration at : e.occurrences(scenario.length())) {
-        timeline.accept(
-            at,
-            () ->
-                vm.apply(life, List.of(e.event()), "scenario " + scenario.name() + " (admin API)"));
-        count++;
-      }
+      count += e.count(scenario.length());
     }
+    Timelines.Played played = timelines.play(vm, scenario);
     return Reply.ok(
         new Views.Scheduled(
-            vm.name(), scenario.name(), count, Durations.format(scenario.length())));
+            vm.name(), played.id, scenario.name(), count, Durations.format(scenario.length())));
   }
 
   /** Takes the next RPCI request not taken yet, waiting for one up to the timeout. */
@@ -256,6 +292,10 @@ final class AdminRoutes {
       timeout = text == null ? DEFAULT_TAKE_TIMEOUT : Durations.parse(text);
     } catch (IllegalArgumentException e) {
       throw AdminException.badRequest("timeout: " + e.getMessage());
+    }
+    if (timeout.compareTo(MAX_TAKE_TIMEOUT) > 0 || timeout.isNegative()) {
+      throw AdminException.badRequest(
+          "timeout: at most " + Durations.format(MAX_TAKE_TIMEOUT) + ", not " + text);
     }
     CompletableFuture<Reply> reply = new CompletableFuture<>();
     poll(vm, ticker.read() + timeout.toNanos(), timeout, x.executor(), reply);

@@ -131,7 +131,16 @@ final class Views {
   record Applied(String vm, List<String> applied) {}
 
   /** What a POST of a scenario scheduled. */
-  record Scheduled(String vm, String scenario, int occurrences, String runs) {}
+  record Scheduled(String vm, long id, String scenario, long occurrences, String runs) {}
+
+  /** A timeline playing: its id, scenario, length, time played so far, occurrences applied. */
+  record Timeline(long id, String scenario, String runs, String elapsed, long applied) {}
+
+  /** The timelines playing on a VM. */
+  record Timelines(String vm, List<Timeline> playing) {}
+
+  /** Timelines stopped. */
+  record Stopped(String vm, List<Long> stopped) {}
 
   /** A reset. */
   record Reset(String vm, String uuid) {}

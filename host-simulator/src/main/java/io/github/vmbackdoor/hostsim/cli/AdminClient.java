@@ -3,6 +3,8 @@ package io.github.vmbackdoor.hostsim.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.hostsim.internal.Durations;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -10,14 +12,27 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@code ctl}'s side of the admin API (docs/admin-api.md): one request, its JSON reply. */
 final class AdminClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default of ctl's {@code --timeout}. */
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /** The largest reply ctl reads; a larger one is refused unread past this many bytes. */
+  static final int MAX_REPLY_BYTES = 64 << 20;
 
   /** A request the server refused (its one-line message), or a server that could not be reached. */
   static final class AdminCallException extends Exception {
@@ -28,11 +43,74 @@ final class AdminClient {
     }
   }
 
+  /** A reply past {@link #MAX_REPLY_BYTES}. */
+  private static final class ReplyTooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReplyTooLargeException() {
+      super("reply too large", null);
+    }
+  }
+
+  /** A reply's body as UTF-8 text, read up to a limit: past it, the reading stops. */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+    private final int limit;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final CompletableFuture<String> body = new CompletableFuture<>();
+    private Flow.Subscription subscription;
+
+    BoundedBody(int limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public CompletionStage<String> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      this.subscription = subscription;
+      subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (body.isDone()) {
+        return;
+      }
+      for (ByteBuffer b : items) {
+        if (bytes.size() + b.remaining() > limit) {
+          subscription.cancel();
+          body.completeExceptionally(new ReplyTooLargeException());
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.write(chunk, 0, chunk.length);
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      body.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes.toString(StandardCharsets.UTF_8));
+    }
+  }
+
   private final HostAndPort admin;
+  private final String token;
+  private final Duration timeout;
   private final HttpClient http;
 
-  AdminClient(HostAndPort admin) {
+  AdminClient(HostAndPort admin, String token, Duration timeout) {
     this.admin = admin;
+    this.token = token;
+    this.timeout = timeout;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -49,24 +127,49 @@ final class AdminClient {
         body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8);
-    HttpRequest request =
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(uri)
-            .timeout(TIMEOUT.plus(wait))
+            .timeout(timeout.plus(wait))
             .method(method, publisher)
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .build();
+            .header("Authorization", "Bearer " + token);
+    if (body != null) {
+      builder.header("Content-Type", "text/x-vmbackdoor; charset=utf-8");
+    }
+    HttpRequest request = builder.build();
     HttpResponse<String> response;
+    Duration deadline = timeout.plus(wait);
+    var sent = http.sendAsync(request, info -> new BoundedBody(MAX_REPLY_BYTES));
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (ConnectException e) {
+      response = sent.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      sent.cancel(true);
       throw new AdminCallException(
-          "cannot reach the admin API at " + admin + ": connection refused");
-    } catch (IOException e) {
+          "the admin API at "
+              + admin
+              + " sent no whole reply within "
+              + Durations.format(deadline));
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof ConnectException) {
+        throw new AdminCallException(
+            "cannot reach the admin API at " + admin + ": connection refused");
+      }
+      if (cause instanceof ReplyTooLargeException) {
+        throw new AdminCallException(
+            "the admin API at "
+                + admin
+                + " sent a reply larger than "
+                + MAX_REPLY_BYTES
+                + " bytes");
+      }
+      String message = cause.getMessage();
       throw new AdminCallException(
           "cannot reach the admin API at "
               + admin
               + ": "
-              + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+              + (message == null
+                  ? cause.getClass().getSimpleName()
+                  : message.lines().findFirst().orElse("")));
     }
     JsonNode json;
     try {

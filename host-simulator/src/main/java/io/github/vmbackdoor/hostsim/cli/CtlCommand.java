@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,6 +68,30 @@ final class CtlCommand implements Callable<Integer> {
               + " but --help needs it.")
   private String admin;
 
+  @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description =
+          "The admin API's token (default: $VMBACKDOOR_ADMIN_TOKEN, else the token file).")
+  private String token;
+
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "The file serve wrote its token to (default: ~/.vmbackdoor/admin-<port>.token for the"
+              + " port of --admin).")
+  private Path tokenFile;
+
+  @Option(
+      names = "--reply-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "How long to wait for a whole reply (besides take's own wait); a reply is at most 64"
+              + " MiB (default: ${DEFAULT-VALUE}).")
+  private Duration timeout;
+
   @Override
   public Integer call() {
     spec.commandLine().getErr().println("vmbackdoor ctl: a verb is required");
@@ -94,7 +119,12 @@ final class CtlCommand implements Callable<Integer> {
     }
   }
 
-  AdminClient client(CommandSpec verb) {
+  private static String brief(JsonNode reply) {
+    String text = reply.toString();
+    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+  }
+
+  AdminClient client(CommandSpec verb) throws AdminClient.AdminCallException {
     if (admin == null) {
       // Not a required option, so that each verb's --help works without it.
       throw new CommandLine.ParameterException(
@@ -113,7 +143,27 @@ final class CtlCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           verb.commandLine(), "--admin is HOST:PORT, not '" + admin + "' (no port)");
     }
-    return new AdminClient(where);
+    return new AdminClient(where, token(where.getPort()), timeout);
+  }
+
+  /** The token: --admin-token, $VMBACKDOOR_ADMIN_TOKEN, --admin-token-file or serve's default. */
+  private String token(int port) throws AdminClient.AdminCallException {
+    if (token != null) {
+      return token;
+    }
+    String env = System.getenv("VMBACKDOOR_ADMIN_TOKEN");
+    if (env != null && !env.isBlank() && tokenFile == null) {
+      return env.strip();
+    }
+    Path file = tokenFile != null ? tokenFile : AdminToken.defaultFile(port);
+    try {
+      return AdminToken.read(file);
+    } catch (IOException e) {
+      throw new AdminClient.AdminCallException(
+          "no admin token: cannot read "
+              + file
+              + " (give --admin-token, $VMBACKDOOR_ADMIN_TOKEN or --admin-token-file)");
+    }
   }
 
   static int fail(CommandSpec verb, String message) {
@@ -263,7 +313,12 @@ final class CtlCommand implements Callable<Integer> {
       if (!follow) {
         return ctl.send(spec, "GET", vmPath(vm) + "/calls?since=" + since, null);
       }
-      AdminClient client = ctl.client(spec);
+      AdminClient client;
+      try {
+        client = ctl.client(spec);
+      } catch (AdminClient.AdminCallException e) {
+        return fail(spec, e.getMessage());
+      }
       PrintWriter out = spec.commandLine().getOut();
       long cursor = since;
       while (true) {
@@ -273,11 +328,16 @@ final class CtlCommand implements Callable<Integer> {
         } catch (AdminClient.AdminCallException e) {
           return fail(spec, e.getMessage());
         }
-        for (JsonNode c : reply.get("calls")) {
+        JsonNode calls = reply.get("calls");
+        JsonNode next = reply.get("next");
+        if (calls == null || !calls.isArray() || next == null || !next.canConvertToLong()) {
+          return fail(spec, "the admin API answered without 'calls' and 'next': " + brief(reply));
+        }
+        for (JsonNode c : calls) {
           out.println(c);
         }
         out.flush();
-        cursor = reply.get("next").asLong();
+        cursor = next.asLong();
         Thread.sleep(FOLLOW_PERIOD.toMillis());
       }
     }

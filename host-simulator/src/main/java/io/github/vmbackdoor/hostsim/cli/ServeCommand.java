@@ -6,6 +6,7 @@ import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
+import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.VmName;
@@ -15,6 +16,7 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
 import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
@@ -179,13 +181,60 @@ final class ServeCommand implements Callable<Integer> {
   private boolean jsonLog;
 
   @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description =
+          "The token every admin request carries (Authorization: Bearer TOKEN); 16 to 512"
+              + " characters. Default: a random one, printed once and written to the token file.")
+  private String adminToken;
+
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "Where the random admin token is written, readable by you alone, and where ctl reads it"
+              + " (default: admin-<port>.token in the hidden project directory of your home,"
+              + " docs/admin-api.md); deleted when serve ends.")
+  private Path adminTokenFile;
+
+  @Option(
+      names = "--admin-allow-origin",
+      paramLabel = "ORIGIN",
+      description =
+          "A web page origin (http://host:port) whose requests the admin API accepts; requests"
+              + " with any other Origin header are refused. Repeatable; default: none.")
+  private List<String> adminAllowOrigins = new ArrayList<>();
+
+  @Option(
       names = "--record",
       paramLabel = "DIR",
       description =
           "Record each guest connection's calls as a trace, DIR/<vm>-<n>.jsonl"
-              + " (docs/trace-format.md), that replay --trace replays with no edits; cookies"
-              + " are then derived from the seed, not random.")
+              + " (docs/trace-format.md), that replay --trace replays with no edits: a new file"
+              + " readable by you alone (an existing name is skipped, never overwritten or"
+              + " followed); cookies are then derived from a random key the trace keeps.")
   private Path recordDir;
+
+  @Option(
+      names = "--store-limit",
+      paramLabel = "SIZE",
+      defaultValue = "256M",
+      description =
+          "One bound on what all the VMs' guest stores, histories, call logs and TCLO queues keep"
+              + " together, as their byte limits count it (suffix K, M, G; default:"
+              + " ${DEFAULT-VALUE}): with N VMs, each VM's byte limits are scaled down to fit SIZE/N"
+              + " when they would pass it.")
+  private String storeLimit;
+
+  @Option(
+      names = "--record-limit",
+      paramLabel = "SIZE[,TOTAL]",
+      defaultValue = "64M,1G",
+      description =
+          "Bounds of --record: one trace at most SIZE bytes, all of this serve's at most TOTAL"
+              + " (suffix K, M, G: binary; default: ${DEFAULT-VALUE}). A trace that reaches a"
+              + " bound stops, with one line on standard error; the guest goes on unrecorded.")
+  private String recordLimit;
 
   /**
    * The idle timeout of a served VM whose scenario and vm-config set none. VMware closes channels
@@ -372,7 +421,10 @@ final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             commandLine, "--record " + recordDir + ": cannot create the directory");
       }
-      recorder = new ConnectionRecorder(recordDir, Ticker.systemTicker(), Clock.systemUTC());
+      long[] limits = recordLimits(commandLine);
+      recorder =
+          new ConnectionRecorder(
+              recordDir, Ticker.systemTicker(), Clock.systemUTC(), limits[0], limits[1]);
       if (scenario != null) {
         recorder.timeline(scenario, timelineStart);
       }
@@ -380,6 +432,26 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
     Map<String, ServedVm> served = new LinkedHashMap<>();
     HostSettings base = served(scenario);
+    int vmCount = new java.util.LinkedHashSet<>(names).size();
+    long storeBound = size(commandLine, storeLimit, "--store-limit");
+    UnaryOperator<HostSettings> share = storeShare(storeBound, vmCount);
+    HostPolicy scaled = share.apply(base).policy();
+    if (scaled.historyBytesLimit() < base.policy().historyBytesLimit()) {
+      commandLine
+          .getErr()
+          .println(
+              "vmbackdoor serve: "
+                  + vmCount
+                  + " VMs share the store bound of "
+                  + storeBound
+                  + " bytes (--store-limit): each keeps histories of at most "
+                  + scaled.historyBytesLimit()
+                  + " bytes, guest stores of "
+                  + scaled.guestStoreBytesLimit()
+                  + ", a TCLO queue of "
+                  + scaled.tcloQueueBytesLimit());
+      commandLine.getErr().flush();
+    }
     for (String name : names) {
       Optional<String> problem = VmName.problem(name);
       if (problem.isPresent()) {
@@ -393,6 +465,8 @@ final class ServeCommand implements Callable<Integer> {
           seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
       long vmSeed = config.seed(fallbackSeed);
       ConnectionRecorder r = recorder;
+      // a recording's cookies come from a key no guest can read or guess, kept in its traces
+      long cookieKey = COOKIE_KEYS.nextLong();
       ServedVm vm =
           ServedVm.configurable(
               name,
@@ -403,16 +477,21 @@ final class ServeCommand implements Callable<Integer> {
                         .seed(vmSeed)
                         .hostClock(Clock.systemUTC())
                         .ticker(Ticker.systemTicker());
-                // Random cookies keep guests from predicting each other's; a recording holds its
-                // cookies anyway, and must replay from the seed, so --record keeps seeded ones.
-                return config.build(r == null ? builder.secureCookies() : builder, base, changes);
+                // Random cookies keep guests from predicting each other's; a recording must
+                // replay, so --record derives them from a secret key its traces keep.
+                return config.build(
+                    r == null ? builder.secureCookies() : builder.cookieKey(cookieKey),
+                    base,
+                    settings -> share.apply(changes.apply(settings)));
               });
       HostSettings settings = config.settings(base);
       vms.put(
           name,
           r == null
               ? UnaryOperator.identity()
-              : b -> r.connection(name, vmSeed, vm.changes().apply(settings), b));
+              : b ->
+                  r.connection(
+                      name, vmSeed, cookieKey, share.apply(vm.changes().apply(settings)), b));
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
@@ -461,13 +540,36 @@ final class ServeCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     AdminServer admin = null;
+    Path tokenFile = null;
     if (adminPort != null) {
       try {
-        admin = AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort).start();
+        AdminServer.Builder builder =
+            AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort);
+        if (adminToken != null) {
+          builder.token(adminToken);
+        }
+        adminAllowOrigins.forEach(builder::allowOrigin);
+        admin = builder.start();
       } catch (UncheckedIOException e) {
         simulator.close();
         commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
         return Main.EXIT_FAILURE;
+      }
+      if (adminToken == null) {
+        tokenFile = adminTokenFile != null ? adminTokenFile : AdminToken.defaultFile(admin.port());
+        try {
+          AdminToken.write(tokenFile, admin.token());
+        } catch (IOException | RuntimeException e) {
+          commandLine
+              .getErr()
+              .println(
+                  "vmbackdoor serve: cannot write the admin token to "
+                      + tokenFile
+                      + " ("
+                      + e.getMessage()
+                      + "); give ctl --admin-token");
+          tokenFile = null;
+        }
       }
     }
     CountDownLatch closed = new CountDownLatch(1);
@@ -519,22 +621,21 @@ final class ServeCommand implements Callable<Integer> {
       }
       if (admin != null) {
         out.println("admin API on " + shown(admin.address(), adminBind));
+        if (adminToken == null) {
+          out.println(
+              "admin token "
+                  + admin.token()
+                  + (tokenFile != null ? " (in " + tokenFile + ", readable by you alone)" : ""));
+        }
       }
-      PrintWriter warn = commandLine.getErr();
-      if (!server.bind().isLoopbackAddress()) {
-        warn.println(
-            "vmbackdoor serve: warning: the simulator listens on "
-                + server.bind().getHostAddress()
-                + ", beyond this machine: whoever reaches it can use the VMs");
+      warnBeyondLoopback(
+          commandLine.getErr(), simulator.address(), "the wire port: any client there is a guest");
+      if (admin != null) {
+        warnBeyondLoopback(
+            commandLine.getErr(),
+            admin.address(),
+            "the admin API: any client with the token drives");
       }
-      if (admin != null && !adminBind.isLoopbackAddress()) {
-        warn.println(
-            "vmbackdoor serve: warning: the admin API listens on "
-                + adminBind.getHostAddress()
-                + ", beyond this machine, with no authentication: whoever reaches it controls the"
-                + " VMs");
-      }
-      warn.flush();
       if (recordDir != null) {
         out.println("recording each connection to " + recordDir);
       }
@@ -550,6 +651,9 @@ final class ServeCommand implements Callable<Integer> {
       if (admin != null) {
         admin.close();
       }
+      if (tokenFile != null) {
+        AdminToken.forget(tokenFile, admin.token());
+      }
       simulator.close();
       narration.close();
       if (narrationOut != null && logFile != null) {
@@ -557,5 +661,85 @@ final class ServeCommand implements Callable<Integer> {
       }
       closed.countDown();
     }
+  }
+
+  /** One warning line when {@code address} is reachable from beyond this machine. */
+  private static void warnBeyondLoopback(PrintWriter err, InetSocketAddress address, String what) {
+    if (!address.getAddress().isLoopbackAddress()) {
+      err.println(
+          "vmbackdoor serve: warning: "
+              + what
+              + " the VMs, and it listens on "
+              + HostAndPort.fromParts(address.getAddress().getHostAddress(), address.getPort())
+              + ", beyond this machine");
+      err.flush();
+    }
+  }
+
+  private static final java.security.SecureRandom COOKIE_KEYS = new java.security.SecureRandom();
+
+  /** --record-limit SIZE[,TOTAL] as bytes. */
+  private long[] recordLimits(CommandLine commandLine) {
+    String[] parts = recordLimit.split(",", -1);
+    if (parts.length > 2) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--record-limit is SIZE or SIZE,TOTAL, not '" + recordLimit + "'");
+    }
+    long one = size(commandLine, parts[0], "--record-limit");
+    long total =
+        parts.length == 2 ? size(commandLine, parts[1], "--record-limit") : Math.max(one, 1L << 30);
+    if (total < one) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--record-limit: TOTAL " + parts[1] + " is less than SIZE " + parts[0]);
+    }
+    return new long[] {one, total};
+  }
+
+  /**
+   * What one host keeps at most, as its byte limits count it: six histories (the call log, RPCI
+   * requests, the guest's log, unified-loop applications, two of TCLO), three guest stores and the
+   * TCLO queue.
+   */
+  static long storeWeight(HostPolicy p) {
+    return 6 * p.historyBytesLimit() + 3 * p.guestStoreBytesLimit() + p.tcloQueueBytesLimit();
+  }
+
+  /**
+   * Scales a VM's byte limits down so that {@code vms} VMs keep at most {@code bound} bytes
+   * together ({@link #storeWeight}); limits that fit already are kept.
+   */
+  static UnaryOperator<HostSettings> storeShare(long bound, int vms) {
+    long each = bound / Math.max(1, vms);
+    return settings -> {
+      HostPolicy p = settings.policy();
+      long weight = storeWeight(p);
+      if (weight <= each) {
+        return settings;
+      }
+      double f = (double) each / weight;
+      return settings.withPolicy(
+          p.withHistoryBytesLimit((long) (p.historyBytesLimit() * f))
+              .withGuestStoreBytesLimit((long) (p.guestStoreBytesLimit() * f))
+              .withTcloQueueBytesLimit((long) (p.tcloQueueBytesLimit() * f)));
+    };
+  }
+
+  private static long size(CommandLine commandLine, String text, String option) {
+    String t = text.strip().toUpperCase(java.util.Locale.ROOT);
+    long unit = 1;
+    if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
+      unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1L << 30;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n >= 1 && n <= (1L << 50) / unit && n * unit >= 1024) {
+        return n * unit;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new CommandLine.ParameterException(
+        commandLine, option + ": '" + text + "' is not a size of 1K to 1P (512K, 64M, 2G)");
   }
 }

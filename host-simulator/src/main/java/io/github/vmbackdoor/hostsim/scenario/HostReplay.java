@@ -36,6 +36,13 @@ public final class HostReplay {
   /** The header's vm entry holding the seed when there is no scenario. */
   public static final String SEED_KEY = "seed";
 
+  /**
+   * The header entry of the secret the recorded host's cookies were derived from ({@code
+   * VirtualHost.Builder.cookieKey}), a whole number of 64 bits; without it, cookies come from the
+   * seed.
+   */
+  public static final String COOKIE_KEY = "cookieKey";
+
   private HostReplay() {}
 
   /** A trace header for a run of {@code scenario} by {@code guest}: replayable host-facing. */
@@ -120,12 +127,22 @@ public final class HostReplay {
     Preconditions.checkNotNull(reader, "reader");
     Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
-    VirtualHost host =
-        scenario
-            .configure(
-                Extensions.installed()
-                    .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)))
-            .build();
+    VirtualHost.Builder builder =
+        scenario.configure(
+            Extensions.installed()
+                .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)));
+    String cookieKey = reader.header().vm().get(COOKIE_KEY);
+    if (cookieKey != null) {
+      try {
+        builder.cookieKey(Long.parseLong(cookieKey));
+      } catch (NumberFormatException e) {
+        throw new TraceFormatException(
+            reader.lineNumber(),
+            "vm." + COOKIE_KEY + " is not a whole number of 64 bits: " + cookieKey,
+            e);
+      }
+    }
+    VirtualHost host = builder.build();
     scenario.scheduleTimeline(host, simulation::schedule);
     int index = 0;
     for (TraceCall call = reader.next(); call != null; call = reader.next()) {

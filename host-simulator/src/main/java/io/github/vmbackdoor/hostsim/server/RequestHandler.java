@@ -188,12 +188,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   /** Writes one answer, counted against the connection's limits until the socket took it. */
   private void write(ChannelHandlerContext ctx, ServerFrame response) {
     int size = response.wireLength();
-    holding.reserve(size);
+    holding.reserveAnswer(size);
     queuedAnswers++;
     ctx.write(response)
         .addListener(
             f -> {
-              holding.release(size);
+              holding.releaseAnswer(size);
               queuedAnswers--;
               if (f.isSuccess()) {
                 readTimeout.progress();

@@ -101,7 +101,7 @@ public final class SimulatorServer implements AutoCloseable {
     this.maxConnections = builder.maxConnections;
     this.maxConnectionsPerAddress = builder.maxConnectionsPerAddress;
     this.guard = new ConnectionGuard(builder.rejectionListener, builder.ticker);
-    this.budget = new MemoryBudget(builder.memoryBudget, channels, guard);
+    this.budget = new MemoryBudget(builder.memoryBudget, channels, guard, builder.ticker);
     this.limits =
         new ConnectionLimits(
             builder.maxPipelinedRequests,
@@ -257,6 +257,21 @@ public final class SimulatorServer implements AutoCloseable {
     pipeline.addLast("guard", guard);
   }
 
+  /**
+   * The last quarter of {@code maxConnections}, kept for addresses that hold few: within it, an
+   * address holding {@link #shareInReserve()} connections or more is refused, so that a few
+   * addresses at their caps leave room for others. (Not when one address may hold them all: {@code
+   * maxConnectionsPerAddress >= maxConnections}.)
+   */
+  private int reserve() {
+    return maxConnections / 4;
+  }
+
+  /** What an address may hold once the server is within its reserve: an eighth of it. */
+  private int shareInReserve() {
+    return Math.max(1, reserve() / 8);
+  }
+
   /** Why a connection is refused at accept. */
   record Refusal(WireError error, String text) {}
 
@@ -276,6 +291,27 @@ public final class SimulatorServer implements AutoCloseable {
             ? remote.getAddress()
             : InetAddress.getLoopbackAddress();
     int fromClient = perAddress.merge(client, 1, Integer::sum);
+    int total = admitted.get();
+    if (maxConnectionsPerAddress < maxConnections
+        && fromClient > shareInReserve()
+        && total > maxConnections - reserve()) {
+      perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
+      admitted.decrementAndGet();
+      return new Refusal(
+          WireError.TOO_MANY_CONNECTIONS,
+          "the server serves "
+              + (total - 1)
+              + " of its "
+              + maxConnections
+              + " connections; the last "
+              + reserve()
+              + " are kept for addresses holding at most "
+              + shareInReserve()
+              + ", and "
+              + client.getHostAddress()
+              + " holds "
+              + (fromClient - 1));
+    }
     if (fromClient > maxConnectionsPerAddress) {
       perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
       admitted.decrementAndGet();

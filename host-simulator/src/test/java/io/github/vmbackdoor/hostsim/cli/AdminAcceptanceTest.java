@@ -28,12 +28,15 @@ class AdminAcceptanceTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
+  private String token;
 
   private JsonNode call(HostAndPort admin, String method, String path, String body, int status)
       throws Exception {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create("http://" + admin + path))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "text/x-vmbackdoor")
                 .method(
                     method,
                     body == null
@@ -49,6 +52,7 @@ class AdminAcceptanceTest {
   void aResetWithHostSettingsGivesTheFreshHostTheFieldsHostRules() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
+      token = serve.adminToken();
       assertThat(
               call(admin, "POST", "/vms/vm1/reset", "host resetAfterUnsolicitedReply maybe", 400)
                   .get("error")
@@ -84,6 +88,7 @@ class AdminAcceptanceTest {
   void checkpointInjectedMidRpciMakesTheGuestRetryAndSucceed() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
+      token = serve.adminToken();
       call(admin, "PUT", "/vms/vm1/guestinfo/color", "blue", 200);
       // the checkpoint hits the guest's RECVSIZE: after its request went in, before the reply
       JsonNode applied =
@@ -137,6 +142,7 @@ class AdminAcceptanceTest {
   void theGuestViewShowsWhatTheGuestReportedInTheApiAndCtl() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
+      token = serve.adminToken();
       try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
         RpciClient rpci = RpciClient.create(guest);
         assertThat(rpci.setGuestInfo(1, "web-01").isSuccess()).isTrue();
@@ -171,10 +177,12 @@ class AdminAcceptanceTest {
   void takeWaitsForARequestThatComesLater() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
+      token = serve.adminToken();
       var taken =
           http.sendAsync(
               HttpRequest.newBuilder(
                       URI.create("http://" + admin + "/vms/vm1/rpci/take?timeout=20s"))
+                  .header("Authorization", "Bearer " + token)
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
@@ -190,6 +198,7 @@ class AdminAcceptanceTest {
   void refusalsAreOneLineJsonErrors() throws Exception {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
+      token = serve.adminToken();
       assertThat(call(admin, "POST", "/vms/vm1/events", "fault x nth=2", 400).get("error").asText())
           .contains("the fault has no action");
       assertThat(

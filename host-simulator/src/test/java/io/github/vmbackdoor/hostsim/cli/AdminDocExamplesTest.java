@@ -52,7 +52,11 @@ class AdminDocExamplesTest {
     try (RunningServe serve = new RunningServe("--vm", "vm1", "--seed", "7", "--admin-port", "0")) {
       HostAndPort admin = serve.admin();
       for (Example e : examples) {
-        HttpRequest request = curl(e.command().replace(DOC_ADMIN, admin.toString()));
+        HttpRequest request =
+            curl(
+                e.command()
+                    .replace(DOC_ADMIN, admin.toString())
+                    .replace("$TOKEN", serve.adminToken()));
         HttpResponse<String> response =
             http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         JsonNode expected = JSON.readTree(e.reply());
@@ -68,18 +72,23 @@ class AdminDocExamplesTest {
     }
   }
 
-  /** Reads a curl command line: -s, -X METHOD, -d/--data/--data-binary BODY, URL. */
+  /**
+   * Reads a curl command line: -s, -X METHOD, -H 'NAME: VALUE', -d/--data/--data-binary BODY, URL.
+   * As curl does, a body without a Content-Type header goes as a form.
+   */
   static HttpRequest curl(String command) {
     List<String> words = shellWords(command);
     assertThat(words.get(0)).isEqualTo("curl");
     String method = null;
     String body = null;
     String url = null;
+    List<String> headers = new ArrayList<>();
     for (int i = 1; i < words.size(); i++) {
       String w = words.get(i);
       switch (w) {
         case "-s" -> {}
         case "-X" -> method = words.get(++i);
+        case "-H" -> headers.add(words.get(++i));
         case "-d", "--data", "--data-binary" -> body = words.get(++i);
         default -> {
           assertThat(w).as("a curl option this test knows").startsWith("http://");
@@ -90,7 +99,19 @@ class AdminDocExamplesTest {
     if (method == null) {
       method = body == null ? "GET" : "POST";
     }
-    return HttpRequest.newBuilder(URI.create(url))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+    boolean typed = false;
+    for (String h : headers) {
+      int colon = h.indexOf(':');
+      assertThat(colon).as("a header NAME: VALUE, not %s", h).isPositive();
+      String name = h.substring(0, colon).strip();
+      typed |= name.equalsIgnoreCase("Content-Type");
+      request.header(name, h.substring(colon + 1).strip());
+    }
+    if (body != null && !typed) {
+      request.header("Content-Type", "application/x-www-form-urlencoded");
+    }
+    return request
         .method(
             method,
             body == null

@@ -12,9 +12,7 @@ import io.github.vmbackdoor.rpc.RpciClient;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,17 +31,12 @@ class ExtensionsEverywhereTest {
   private final HttpClient http = HttpClient.newHttpClient();
   @TempDir Path dir;
 
-  private JsonNode call(HostAndPort admin, String method, String path, String body)
+  private JsonNode call(
+      RunningServe serve, HostAndPort admin, String method, String path, String body)
       throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://" + admin + path))
-                .method(
-                    method,
-                    body == null
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .build(),
+            serve.adminRequest(admin, method, path, body).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
     return JSON.readTree(r.body());
@@ -59,7 +52,7 @@ class ExtensionsEverywhereTest {
     try (RunningServe serve =
         new RunningServe("--vm", "vm1", "--admin-port", "0", "--scenario", file.toString())) {
       HostAndPort admin = serve.admin();
-      JsonNode applied = call(admin, "POST", "/vms/vm1/events", "burst 2");
+      JsonNode applied = call(serve, admin, "POST", "/vms/vm1/events", "burst 2");
       assertThat(applied.get("applied").get(0).asText()).isEqualTo("burst 2");
       try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
         RpciClient rpci = RpciClient.create(guest);
@@ -67,9 +60,9 @@ class ExtensionsEverywhereTest {
         assertThatThrownBy(() -> rpci.send("echo lost")).isInstanceOf(MessageException.class);
         assertThat(rpci.send("echo hello").text()).isEqualTo("hello");
       }
-      JsonNode vm = call(admin, "GET", "/vms/vm1", null);
+      JsonNode vm = call(serve, admin, "GET", "/vms/vm1", null);
       assertThat(vm.get("pendingTclo").toString()).isEqualTo("[\"ping\",\"ping\"]");
-      assertThat(call(admin, "GET", "/vms/vm1/calls?since=0", null).toString())
+      assertThat(call(serve, admin, "GET", "/vms/vm1/calls?since=0", null).toString())
           .contains("stalled [STALL]");
     }
   }

@@ -9,9 +9,7 @@ import io.github.vmbackdoor.hostsim.guest.Trap;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,9 +137,9 @@ class GuestCommandTest {
       HttpResponse<String> put =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://" + admin + "/vms/vm1/guestinfo/fromadmin"))
-                      .PUT(HttpRequest.BodyPublishers.ofString("set through the admin API"))
+                  serve
+                      .adminRequest(
+                          admin, "PUT", "/vms/vm1/guestinfo/fromadmin", "set through the admin API")
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(put.statusCode()).isEqualTo(200);

@@ -78,12 +78,10 @@ class HygieneTest {
 
   @Test
   void serveWarnsWhenItListensBeyondThisMachine() throws Exception {
-    assertThat(serveOn("0.0.0.0"))
-        .isEqualTo(
-            "vmbackdoor serve: warning: the simulator listens on 0.0.0.0, beyond this machine:"
-                + " whoever reaches it can use the VMs\n"
-                + "vmbackdoor serve: warning: the admin API listens on 0.0.0.0, beyond this"
-                + " machine, with no authentication: whoever reaches it controls the VMs\n");
+    assertThat(serveOn("0.0.0.0").lines())
+        .hasSize(2)
+        .allMatch(
+            l -> l.startsWith("vmbackdoor serve: warning: ") && l.endsWith("beyond this machine"));
     assertThat(serveOn("127.0.0.1")).isEmpty();
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.net.HostAndPort;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,7 @@ final class RunningServe implements AutoCloseable {
   private final HostAndPort address;
   private final OutputLines lines;
   private final OutputLines narration = new OutputLines();
+  private String adminToken;
 
   /** Starts {@code serve} with these options (besides {@code --port 0}). */
   RunningServe(String... options) throws InterruptedException {
@@ -55,13 +58,38 @@ final class RunningServe implements AutoCloseable {
     }
   }
 
-  /** Reads serve's output up to its 'admin API on HOST:PORT' line; returns HOST:PORT. */
+  /**
+   * Reads serve's output up to its 'admin API on HOST:PORT' line and the 'admin token TOKEN' line
+   * after it; returns HOST:PORT.
+   */
   HostAndPort admin() throws InterruptedException {
     for (String line = lines.next(); ; line = lines.next()) {
       if (line.startsWith("admin API on ")) {
-        return HostAndPort.fromString(line.substring("admin API on ".length()));
+        HostAndPort admin = HostAndPort.fromString(line.substring("admin API on ".length()));
+        String token = lines.next();
+        assertThat(token).startsWith("admin token ");
+        adminToken = token.substring("admin token ".length()).split(" ", 2)[0];
+        return admin;
       }
     }
+  }
+
+  /** The token serve printed; after {@link #admin()}. */
+  String adminToken() {
+    assertThat(adminToken).as("admin() was called").isNotNull();
+    return adminToken;
+  }
+
+  /** A request to the admin API at {@code path}, with the token; a body as text/x-vmbackdoor. */
+  HttpRequest.Builder adminRequest(HostAndPort admin, String method, String path, String body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://" + admin + path))
+            .header("Authorization", "Bearer " + adminToken());
+    if (body == null) {
+      return b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return b.header("Content-Type", "text/x-vmbackdoor")
+        .method(method, HttpRequest.BodyPublishers.ofString(body));
   }
 
   String host() {

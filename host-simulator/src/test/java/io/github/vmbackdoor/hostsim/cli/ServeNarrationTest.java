@@ -58,6 +58,7 @@ class ServeNarrationTest {
     final CompletableFuture<Integer> exit;
     final HostAndPort address;
     final HostAndPort admin;
+    final String token;
 
     Serve(String... options) throws Exception {
       List<String> args =
@@ -76,6 +77,7 @@ class ServeNarrationTest {
                       args.toArray(new String[0])));
       address = HostAndPort.fromString(out.await("listening on ").substring(13));
       admin = HostAndPort.fromString(out.await("admin API on ").substring(13));
+      token = out.await("admin token ").substring(12).split(" ")[0];
     }
 
     RemoteBackdoor guest() {
@@ -86,6 +88,8 @@ class ServeNarrationTest {
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(URI.create("http://" + admin + "/vms/vm1/events"))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Content-Type", "text/x-vmbackdoor")
                   .POST(HttpRequest.BodyPublishers.ofString(events))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
