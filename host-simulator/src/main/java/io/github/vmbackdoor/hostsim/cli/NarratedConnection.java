@@ -5,8 +5,6 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import java.io.Closeable;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 
 /**
@@ -79,11 +77,13 @@ final class NarratedConnection implements GuestConnection, Closeable {
   @Override
   public void close() {
     try {
-      if (calls instanceof Closeable c && calls != connection) {
+      if (calls instanceof AutoCloseable c && calls != connection) {
         c.close();
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     } finally {
       vm.left(label);
     }

@@ -124,6 +124,9 @@ final class ServeNarrator {
     }
 
     void opened(String label, int id, int protocol) {
+      if (protocol != BackdoorProtocol.PROTOCOL_TCLO) {
+        return; // an RPCI channel lives for one request: a line each would drown the rest
+      }
       String p = protocol(protocol);
       synchronized (this) {
         open.put(id, p);
@@ -158,7 +161,8 @@ final class ServeNarrator {
         }
         Map<Integer, String> hostOpen = new TreeMap<>();
         for (ChannelInfo c : channels) {
-          if (c.state() == ChannelInfo.State.OPEN) {
+          if (c.state() == ChannelInfo.State.OPEN
+              && c.protocol() == BackdoorProtocol.PROTOCOL_TCLO) {
             hostOpen.put(c.id(), protocol(c.protocol()));
           }
         }
