@@ -434,7 +434,7 @@ final class ServeCommand implements Callable<Integer> {
     HostSettings base = served(scenario);
     int vmCount = new java.util.LinkedHashSet<>(names).size();
     long storeBound = size(commandLine, storeLimit, "--store-limit");
-    UnaryOperator<HostSettings> share = storeShare(storeBound, vmCount);
+    UnaryOperator<HostSettings> share = StoreShare.of(storeBound, vmCount);
     HostPolicy scaled = share.apply(base).policy();
     if (scaled.historyBytesLimit() < base.policy().historyBytesLimit()) {
       commandLine
@@ -693,35 +693,6 @@ final class ServeCommand implements Callable<Integer> {
           commandLine, "--record-limit: TOTAL " + parts[1] + " is less than SIZE " + parts[0]);
     }
     return new long[] {one, total};
-  }
-
-  /**
-   * What one host keeps at most, as its byte limits count it: six histories (the call log, RPCI
-   * requests, the guest's log, unified-loop applications, two of TCLO), three guest stores and the
-   * TCLO queue.
-   */
-  static long storeWeight(HostPolicy p) {
-    return 6 * p.historyBytesLimit() + 3 * p.guestStoreBytesLimit() + p.tcloQueueBytesLimit();
-  }
-
-  /**
-   * Scales a VM's byte limits down so that {@code vms} VMs keep at most {@code bound} bytes
-   * together ({@link #storeWeight}); limits that fit already are kept.
-   */
-  static UnaryOperator<HostSettings> storeShare(long bound, int vms) {
-    long each = bound / Math.max(1, vms);
-    return settings -> {
-      HostPolicy p = settings.policy();
-      long weight = storeWeight(p);
-      if (weight <= each) {
-        return settings;
-      }
-      double f = (double) each / weight;
-      return settings.withPolicy(
-          p.withHistoryBytesLimit((long) (p.historyBytesLimit() * f))
-              .withGuestStoreBytesLimit((long) (p.guestStoreBytesLimit() * f))
-              .withTcloQueueBytesLimit((long) (p.tcloQueueBytesLimit() * f)));
-    };
   }
 
   private static long size(CommandLine commandLine, String text, String option) {

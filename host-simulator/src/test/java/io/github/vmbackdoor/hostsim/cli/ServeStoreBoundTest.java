@@ -21,13 +21,13 @@ class ServeStoreBoundTest {
   @Test
   void theSharesOfAHundredVmsStayWithinTheBound() {
     long bound = 256L << 20;
-    HostSettings each = ServeCommand.storeShare(bound, 100).apply(HostSettings.DEFAULTS);
-    assertThat(100 * ServeCommand.storeWeight(each.policy())).isLessThanOrEqualTo(bound);
+    HostSettings each = StoreShare.of(bound, 100).apply(HostSettings.DEFAULTS);
+    assertThat(100 * StoreShare.weight(each.policy())).isLessThanOrEqualTo(bound);
     assertThat(each.policy().guestStoreBytesLimit()).isPositive();
     // one VM alone keeps its own limits
-    assertThat(ServeCommand.storeShare(bound, 1).apply(HostSettings.DEFAULTS))
+    assertThat(StoreShare.of(bound, 1).apply(HostSettings.DEFAULTS))
         .isEqualTo(HostSettings.DEFAULTS);
-    assertThat(ServeCommand.storeWeight(HostPolicy.DEFAULTS)).isLessThanOrEqualTo(bound);
+    assertThat(StoreShare.weight(HostPolicy.DEFAULTS)).isLessThanOrEqualTo(bound);
   }
 
   @Test
@@ -38,7 +38,7 @@ class ServeStoreBoundTest {
       options.add("vm" + i);
     }
     long share =
-        ServeCommand.storeShare(32L << 20, 100)
+        StoreShare.of(32L << 20, 100)
             .apply(ServeCommand.served(null))
             .policy()
             .guestStoreBytesLimit();
