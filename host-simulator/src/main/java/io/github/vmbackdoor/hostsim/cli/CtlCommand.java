@@ -6,7 +6,6 @@ import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -400,14 +399,19 @@ final class CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "VM")
     String vm;
 
-    @Parameters(index = "1", paramLabel = "FILE")
+    @Parameters(
+        index = "1",
+        paramLabel = "FILE",
+        description =
+            "The scenario file (- for standard input; builtin:NAME for a built-in one, listed by"
+                + " 'vmbackdoor scenarios').")
     Path file;
 
     @Override
     public Integer call() {
       String text;
       try {
-        text = Files.readString(file);
+        text = new TextInput(() -> System.in).readScenario(file).joined();
       } catch (IOException e) {
         return fail(spec, "cannot read " + file + ": " + TextInput.reason(e));
       }

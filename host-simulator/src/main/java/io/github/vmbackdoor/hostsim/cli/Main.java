@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code demo}: the three TCLO machines through the same failures, in virtual time.
  *   <li>{@code replay --trace FILE} and {@code replay --scenario FILE [--machine M] [--hours N]}.
  *   <li>{@code import-log FILE [-o SCENARIO]}: a vmt(4) kernel log to a scenario.
+ *   <li>{@code scenarios [NAME]}: the built-in scenarios ({@code builtin:NAME} wherever a scenario
+ *       file is taken), or one as a scenario file.
  *   <li>{@code ctl --admin HOST:PORT VERB ...}: drives a running {@code serve} through its admin
  *       API.
  *   <li>{@code guest [--vm NAME] [--connect HOST:PORT | serve options] -- PROGRAM ARGS...}: runs an
@@ -112,6 +114,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand("demo", new DemoCommand())
             .addSubcommand("replay", new ReplayCommand(input))
             .addSubcommand("import-log", new ImportLogCommand(input))
+            .addSubcommand("scenarios", new ScenariosCommand())
             .addSubcommand("ctl", new CtlCommand())
             .addSubcommand("guest", GuestCommand.commandLine(guest))
             .addSubcommand("help", new CommandLine.HelpCommand())

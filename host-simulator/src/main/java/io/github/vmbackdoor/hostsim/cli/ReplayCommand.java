@@ -80,7 +80,9 @@ final class ReplayCommand implements Callable<Integer> {
         names = "--scenario",
         paramLabel = "FILE",
         required = true,
-        description = "A scenario file (- for standard input) to run.")
+        description =
+            "A scenario file (- for standard input; builtin:NAME for a built-in one, listed by"
+                + " 'vmbackdoor scenarios') to run.")
     Path scenario;
   }
 
@@ -223,7 +225,7 @@ final class ReplayCommand implements Callable<Integer> {
     Optional<Classification> expected = expected();
     Scenario scenario;
     try {
-      scenario = Scenario.parse(input.read(source.scenario).joined(), limits());
+      scenario = Scenario.parse(input.readScenario(source.scenario).joined(), limits());
       if (run != null) {
         scenario = scenario.withLength(run);
         limits().check(scenario);

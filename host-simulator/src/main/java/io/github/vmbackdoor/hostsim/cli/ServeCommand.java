@@ -107,8 +107,8 @@ final class ServeCommand implements Callable<Integer> {
       names = "--scenario",
       paramLabel = "FILE",
       description =
-          "A scenario file (docs/scenario-format.md; - for standard input) whose timeline of host events and faults "
-              + "every VM plays in real time from the start. Its host settings and seed are every "
+          "A scenario file (docs/scenario-format.md; - for standard input; builtin:NAME for a"
+              + " built-in one) whose timeline of host events and faults every VM plays in real time from the start. Its host settings and seed are every "
               + "VM's; --vm-config settings and --seed override them.")
   private Path scenarioFile;
 
@@ -386,7 +386,8 @@ final class ServeCommand implements Callable<Integer> {
       }
       reading = scenarioFile;
       if (scenarioFile != null) {
-        scenario = Scenario.parse(input.read(scenarioFile).joined(), large.limits(SERVED_LIMITS));
+        scenario =
+            Scenario.parse(input.readScenario(scenarioFile).joined(), large.limits(SERVED_LIMITS));
       }
     } catch (IOException e) {
       commandLine

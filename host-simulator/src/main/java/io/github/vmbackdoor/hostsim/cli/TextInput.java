@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.hostsim.cli;
 
+import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
+import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Where the commands read their input files: a path, or standard input for {@code -}. Text is
@@ -24,6 +27,9 @@ final class TextInput {
 
   /** The file name that means standard input. */
   static final String STDIN = "-";
+
+  /** The prefix of a scenario file name that means a built-in scenario: {@code builtin:NAME}. */
+  static final String BUILTIN = "builtin:";
 
   private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
@@ -79,6 +85,30 @@ final class TextInput {
       bytes = in.readAllBytes();
     }
     return decode(bytes);
+  }
+
+  /**
+   * Reads a scenario file as text: a path, standard input for {@code -}, or the text form of a
+   * built-in scenario for {@code builtin:NAME} (the names {@code vmbackdoor scenarios} lists).
+   */
+  Text readScenario(Path file) throws IOException {
+    String name = file.toString();
+    if (!name.startsWith(BUILTIN)) {
+      return read(file);
+    }
+    String builtIn = name.substring(BUILTIN.length());
+    Scenario scenario =
+        BuiltInScenarios.named(builtIn)
+            .orElseThrow(
+                () ->
+                    new IOException(
+                        "no built-in scenario '"
+                            + builtIn
+                            + "'; the built-in ones are "
+                            + BuiltInScenarios.all().stream()
+                                .map(Scenario::name)
+                                .collect(Collectors.joining(", "))));
+    return decode(scenario.toText().getBytes(StandardCharsets.UTF_8));
   }
 
   /** Lines of UTF-8 text, a line that is not UTF-8 read as Latin-1; a leading BOM skipped. */

@@ -64,7 +64,8 @@ class MainTest {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo(
-            "vmbackdoor: a command is required: serve, demo, replay, import-log, ctl, guest or help\n"
+            "vmbackdoor: a command is required: serve, demo, replay, import-log, scenarios, ctl, guest"
+                + " or help\n"
                 + "see 'java -jar vmbackdoor.jar --help'\n");
   }
 
