@@ -20,9 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The figures the docs give of the build's own artifacts, checked against the artifacts: the jar
- * sizes of docs/adoption.md and README.md, the list of what {@code host-simulator} brings, and the
- * example trace of docs/trace-format.md, which is docs/examples/ping.jsonl (run by {@link
- * DocShellExamplesTest}).
+ * sizes of docs/adoption.md and README.md and the list of what {@code host-simulator} brings.
  */
 class DocFiguresTest {
 
@@ -100,16 +98,6 @@ class DocFiguresTest {
       named.add(word.group(1));
     }
     assertThat(named).as("what docs/adoption.md says host-simulator brings").isEqualTo(brought);
-  }
-
-  @Test
-  void theExampleTraceIsTheOneThatReplays() throws Exception {
-    String doc = read("docs/trace-format.md");
-    int example = doc.indexOf("## Example\n\n```\n");
-    assertThat(example).isNotNegative();
-    int start = example + "## Example\n\n```\n".length();
-    String block = doc.substring(start, doc.indexOf("```", start));
-    assertThat(block).isEqualTo(read("docs/examples/ping.jsonl"));
   }
 
   private static String read(String path) throws Exception {
