@@ -403,8 +403,8 @@ final class CtlCommand implements Callable<Integer> {
         index = "1",
         paramLabel = "FILE",
         description =
-            "The scenario file (- for standard input; builtin:NAME for a built-in one, listed by"
-                + " 'vmbackdoor scenarios').")
+            "The scenario file (- for standard input; builtin:NAME for a built-in one, listed by the"
+                + " scenarios command).")
     Path file;
 
     @Override

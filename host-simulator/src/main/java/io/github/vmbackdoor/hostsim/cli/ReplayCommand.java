@@ -83,8 +83,8 @@ final class ReplayCommand implements Callable<Integer> {
         paramLabel = "FILE",
         required = true,
         description =
-            "A scenario file (- for standard input; builtin:NAME for a built-in one, listed by"
-                + " 'vmbackdoor scenarios') to run.")
+            "A scenario file (- for standard input; builtin:NAME for a built-in one, listed by the"
+                + " scenarios command) to run.")
     Path scenario;
   }
 

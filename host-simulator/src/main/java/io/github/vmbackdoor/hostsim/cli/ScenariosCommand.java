@@ -58,7 +58,7 @@ final class ScenariosCommand implements Callable<Integer> {
     if (scenario.isEmpty()) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          "no built-in scenario '" + bare + "'; 'vmbackdoor scenarios' lists them");
+          "no built-in scenario '" + bare + "'; the scenarios command lists them");
     }
     out.print(scenario.get().toText());
     out.flush();

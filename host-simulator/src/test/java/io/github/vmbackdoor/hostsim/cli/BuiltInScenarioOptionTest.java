@@ -48,7 +48,7 @@ class BuiltInScenarioOptionTest {
     }
     assertThat(run("scenarios", "no-such")).isEqualTo(Main.EXIT_USAGE);
     assertThat(err.toString())
-        .startsWith("vmbackdoor scenarios: no built-in scenario 'no-such'; 'vmbackdoor scenarios'");
+        .startsWith("vmbackdoor scenarios: no built-in scenario 'no-such'; the scenarios command");
   }
 
   @Test
