@@ -3,24 +3,31 @@ package io.github.vmbackdoor.rpc;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
+import java.util.function.IntFunction;
 
 /** Log lines and events of one machine, worded and formatted as vmt(4) prints them. */
 final class MachineLog {
 
   private final TcloListener listener;
-  private final TcloOptions options;
+  private final String deviceName;
+  private final IntFunction<String> register;
 
   /** Text printed without a newline, waiting for the next line to run into it. */
   private String pending = "";
 
-  MachineLog(TcloListener listener, TcloOptions options) {
+  /**
+   * @param deviceName the device prefix ({@code vmt0})
+   * @param register one register value as the driver prints it
+   */
+  MachineLog(TcloListener listener, String deviceName, IntFunction<String> register) {
     this.listener = listener;
-    this.options = options;
+    this.deviceName = deviceName;
+    this.register = register;
   }
 
   /** A device line: {@code vmt0: <text>}. */
   void device(String text) {
-    line(options.deviceName() + ": " + text);
+    line(deviceName + ": " + text);
   }
 
   /**
@@ -28,7 +35,7 @@ final class MachineLog {
    * runs into it, as on the console ({@code vmt0: unable to set guest uptimevmware: ...}).
    */
   void deviceWithoutNewline(String text) {
-    pending = pending + options.deviceName() + ": " + text;
+    pending = pending + deviceName + ": " + text;
   }
 
   /** A low-level backdoor line: {@code vmware: <text>}. */
@@ -66,11 +73,11 @@ final class MachineLog {
 
   /** The {@code vmware: } line vmt prints when {@code step} failed with registers {@code r}. */
   void failed(Step step, Registers r) {
-    vmware(MessageException.vmtLine(step, r, options.flavor()::register));
+    vmware(MessageException.vmtLine(step, r, register));
   }
 
   /** The {@code vmware: } line vmt prints for a failed message-layer step. */
   void failed(MessageException e) {
-    vmware(e.vmtLine(options.flavor()::register));
+    vmware(e.vmtLine(register));
   }
 }

@@ -128,7 +128,7 @@ final class ToolsCommandTable implements TcloDispatcher {
   public TcloResult dispatch(String command) {
     Objects.requireNonNull(command, "command");
     if (command.trim().isEmpty()) {
-      return TcloResult.error(ToolsService.BAD_COMMAND);
+      return TcloResult.error(TcloResult.BAD_COMMAND);
     }
     int space = command.indexOf(' ');
     String name = space < 0 ? command : command.substring(0, space);
@@ -140,7 +140,7 @@ final class ToolsCommandTable implements TcloDispatcher {
     BuiltIn builtIn = BUILT_INS.get(name);
     return builtIn != null
         ? builtIn.handle(this, arguments)
-        : TcloResult.error(ToolsService.UNKNOWN_COMMAND);
+        : TcloResult.error(TcloResult.UNKNOWN_COMMAND);
   }
 
   private void afterReset() {
@@ -220,7 +220,7 @@ final class ToolsCommandTable implements TcloDispatcher {
   private TcloResult setOption(String arguments) {
     String[] parts = arguments.trim().split(" ", 2);
     if (parts.length != 2 || !KNOWN_OPTIONS.contains(parts[0])) {
-      return TcloResult.error(ToolsService.INVALID_OPTION);
+      return TcloResult.error(TcloResult.INVALID_OPTION);
     }
     synchronized (this) {
       hostOptions = with(hostOptions, parts[0], parts[1]);

@@ -28,10 +28,33 @@ import java.util.Map;
 final class VmtCommandTable {
 
   static final String REPLY_OK = TcloResult.ok().reply();
-  static final String REPLY_UNKNOWN = TcloResult.error(ToolsService.UNKNOWN_COMMAND).reply();
+  static final String REPLY_UNKNOWN = TcloResult.error(TcloResult.UNKNOWN_COMMAND).reply();
   static final String REPLY_NO_IP = TcloResult.error("Unable to find guest IP address").reply();
 
-  private final VmtTcloMachine machine;
+  /**
+   * What the handlers need of the machine they run on: vmt's softc as the command table sees it.
+   */
+  interface Machine {
+    /** The {@code reset} handler, which differs between the machines. */
+    void onReset();
+
+    /** A reply on the TCLO channel; on failure vmt's {@code failureLine} and the sticky flag. */
+    boolean reply(String reply, String failureLine);
+
+    /** A reply on the TCLO channel whose failure vmt does not check. */
+    boolean replyUnchecked(String reply);
+
+    /** An RPCI transaction; {@code null} when it failed. */
+    String rpciTx(String command);
+
+    /** An RPCI transaction on a buffer of the caller's, without the length check. */
+    String rpciTxBuffer(byte[] buf);
+
+    /** Sets vmt's sticky error flag. */
+    void rpcError();
+  }
+
+  private final Machine machine;
   private final TcloOptions options;
   private final MachineLog log;
   private final Map<String, Runnable> table;
@@ -50,10 +73,10 @@ final class VmtCommandTable {
   /** OpenBSD's sc_quiesce: 0 idle, counting up from 1 while quiesced, -1 while aborting. */
   private int quiesce;
 
-  VmtCommandTable(VmtTcloMachine machine) {
+  VmtCommandTable(Machine machine, TcloOptions options, MachineLog log) {
     this.machine = machine;
-    this.options = machine.options;
-    this.log = machine.log;
+    this.options = options;
+    this.log = log;
     Map<String, Runnable> t = new HashMap<>();
     t.put("reset", machine::onReset);
     t.put("ping", this::ping);
@@ -113,9 +136,7 @@ final class VmtCommandTable {
   private void powerOff(GuestOsState state) {
     stateChange(state);
     // vmt does not check this reply: the guest is going down anyway.
-    if (machine.tclo.sendString(REPLY_OK)) {
-      log.event(Type.REPLY_SENT, REPLY_OK);
-    }
+    machine.replyUnchecked(REPLY_OK);
     options.flavor().dialect().poweringOff(log, options.deviceName(), state == GuestOsState.HALT);
   }
 
@@ -198,7 +219,7 @@ final class VmtCommandTable {
   private void guestInfo(String command, String failure) {
     if (machine.rpciTx(command) == null) {
       options.flavor().dialect().guestInfoFailed(log, failure);
-      machine.rpcError = true;
+      machine.rpcError();
     }
   }
 
@@ -213,7 +234,7 @@ final class VmtCommandTable {
     }
     if (machine.rpciTxBuffer(info) == null) {
       options.flavor().dialect().guestInfoFailed(log, "unable to send nic info");
-      machine.rpcError = true;
+      machine.rpcError();
     }
     cachedNicInfo = info;
   }
@@ -341,7 +362,7 @@ final class VmtCommandTable {
     String reply = machine.rpciTx(command);
     if (reply == null) {
       log.device(failureLine);
-      machine.rpcError = true;
+      machine.rpcError();
     }
     return reply;
   }

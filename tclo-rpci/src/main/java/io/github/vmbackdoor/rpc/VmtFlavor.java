@@ -72,6 +72,9 @@ public enum VmtFlavor {
    */
   static final Duration CLOCK_TICK = Duration.ofMillis(10);
 
+  /** {@code callout_schedule(..., hz)}: the tick's usual period, and its delay after an error. */
+  static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
   private final int bufferLength;
   private final RegisterFormat registerFormat;
   private final Dialect dialect;
@@ -151,7 +154,7 @@ public enum VmtFlavor {
     record Delay() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return handled && !rpcError ? Duration.ZERO : VmtTcloMachine.ONE_SECOND;
+        return handled && !rpcError ? Duration.ZERO : ONE_SECOND;
       }
     }
 
@@ -163,7 +166,7 @@ public enum VmtFlavor {
     record EverySecond() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return VmtTcloMachine.ONE_SECOND;
+        return ONE_SECOND;
       }
     }
 
@@ -176,7 +179,7 @@ public enum VmtFlavor {
     record PingOrClockTick() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return tcloPing ? VmtTcloMachine.ONE_SECOND : CLOCK_TICK;
+        return tcloPing ? ONE_SECOND : CLOCK_TICK;
       }
     }
   }

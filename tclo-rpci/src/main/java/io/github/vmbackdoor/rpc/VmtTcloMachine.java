@@ -17,7 +17,6 @@ import java.time.Duration;
  */
 abstract class VmtTcloMachine implements TcloStateMachine {
 
-  static final Duration ONE_SECOND = Duration.ofSeconds(1);
   static final Duration REOPEN_DELAY = Duration.ofSeconds(15);
 
   private static final byte[] EMPTY = new byte[0];
@@ -48,9 +47,9 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   VmtTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.options = options;
-    this.log = new MachineLog(listener, options);
+    this.log = new MachineLog(listener, options.deviceName(), options.flavor()::register);
     this.tclo = new VmtRpc(backdoor, log);
-    this.commands = new VmtCommandTable(this);
+    this.commands = new VmtCommandTable(new CommandTableSide(), options, log);
   }
 
   @Override
@@ -184,7 +183,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     tcloPing = true;
     attached = true;
     log.event(Type.ATTACHED);
-    return ONE_SECOND;
+    return VmtFlavor.ONE_SECOND;
   }
 
   boolean openTclo() {
@@ -330,5 +329,42 @@ abstract class VmtTcloMachine implements TcloStateMachine {
         + ", "
         + health()
         + "}";
+  }
+
+  /** The machine as its command table sees it. */
+  private final class CommandTableSide implements VmtCommandTable.Machine {
+    @Override
+    public void onReset() {
+      VmtTcloMachine.this.onReset();
+    }
+
+    @Override
+    public boolean reply(String reply, String failureLine) {
+      return VmtTcloMachine.this.reply(reply, failureLine);
+    }
+
+    @Override
+    public boolean replyUnchecked(String reply) {
+      if (!tclo.sendString(reply)) {
+        return false;
+      }
+      log.event(Type.REPLY_SENT, reply);
+      return true;
+    }
+
+    @Override
+    public String rpciTx(String command) {
+      return VmtTcloMachine.this.rpciTx(command);
+    }
+
+    @Override
+    public String rpciTxBuffer(byte[] buf) {
+      return VmtTcloMachine.this.rpciTxBuffer(buf);
+    }
+
+    @Override
+    public void rpcError() {
+      rpcError = true;
+    }
   }
 }
