@@ -38,6 +38,26 @@ final class MachineLog {
     pending = pending + deviceName + ": " + text;
   }
 
+  /** A device line of the vocabulary: {@code vmt0: <words>}. */
+  void device(VmtMessage message) {
+    device(message.words());
+  }
+
+  /** A device line of the vocabulary with what follows its words: {@code vmt0: <words><rest>}. */
+  void device(VmtMessage message, String rest) {
+    device(message.words() + rest);
+  }
+
+  /** {@link #deviceWithoutNewline(String)} of a message of the vocabulary. */
+  void deviceWithoutNewline(VmtMessage message) {
+    deviceWithoutNewline(message.words());
+  }
+
+  /** A line of the vocabulary without prefix. */
+  void plain(VmtMessage message) {
+    plain(message.words());
+  }
+
   /** A low-level backdoor line: {@code vmware: <text>}. */
   void vmware(String text) {
     line("vmware: " + text);

@@ -216,7 +216,7 @@ public enum VmtFlavor {
      * A guest-info failure line ({@code unable to set hostname}, {@code ... guest uptime}, ...):
      * NetBSD ends it, OpenBSD prints it without a newline, so the next line runs into it.
      */
-    void guestInfoFailed(MachineLog log, String text);
+    void guestInfoFailed(MachineLog log, VmtMessage text);
 
     /**
      * Whether vmt_tick (guest info, uptime) runs on a 15 s timer of its own, started at attach by
@@ -249,28 +249,28 @@ public enum VmtFlavor {
 
       @Override
       public void resuming(MachineLog log) {
-        log.device("guest resuming from suspended state");
+        log.device(VmtMessage.GUEST_RESUMING);
       }
 
       @Override
       public void poweringOff(MachineLog log, String deviceName, boolean halt) {
-        log.device(halt ? "host requested shutdown" : "host requested reboot");
+        log.device(halt ? VmtMessage.HOST_SHUTDOWN : VmtMessage.HOST_REBOOT);
       }
 
       @Override
       public void unknownCommand(MachineLog log, String message) {
         if (unknownCommandLine) {
-          log.device("unknown command: \"" + message + "\"");
+          log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
       public void hgfsCapabilityFailed(MachineLog log) {
-        log.device("failed to set HGFS server capability");
+        log.device(VmtMessage.ATTACH_HGFS_FAILED);
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, String text) {
+      public void guestInfoFailed(MachineLog log, VmtMessage text) {
         log.device(text);
       }
 
@@ -309,7 +309,7 @@ public enum VmtFlavor {
 
       @Override
       public void resuming(MachineLog log) {
-        log.plain("VMware guest resuming from suspended state");
+        log.plain(VmtMessage.RESUMING_FROM_SUSPEND);
       }
 
       @Override
@@ -317,8 +317,8 @@ public enum VmtFlavor {
         // 1.32 calls pvbus_shutdown/pvbus_reboot, which name the device; before, vmt's own log().
         String who = revision == OpenBsdRevision.PV_1_32 ? deviceName : "VMware";
         log.plain(
-            (halt ? "Shutting down" : "Rebooting")
-                + " in response to request from "
+            (halt ? VmtMessage.SHUTTING_DOWN_ON_REQUEST : VmtMessage.REBOOTING_ON_REQUEST).words()
+                + " "
                 + who
                 + " host");
       }
@@ -326,17 +326,17 @@ public enum VmtFlavor {
       @Override
       public void unknownCommand(MachineLog log, String message) {
         if (revision != OpenBsdRevision.DEV_1_17) {
-          log.device("unknown command: \"" + message + "\"");
+          log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
       public void hgfsCapabilityFailed(MachineLog log) {
-        log.plain(": failed to set HGFS server capability");
+        log.plain(": " + VmtMessage.ATTACH_HGFS_FAILED.words());
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, String text) {
+      public void guestInfoFailed(MachineLog log, VmtMessage text) {
         log.deviceWithoutNewline(text);
       }
 
