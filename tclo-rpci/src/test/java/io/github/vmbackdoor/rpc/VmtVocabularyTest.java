@@ -56,10 +56,7 @@ class VmtVocabularyTest {
   @ParameterizedTest(name = "{0} as {1}")
   @MethodSource("machines")
   void everyLinePrintedIsInTheVocabulary(TcloMachines factory, VmtFlavor flavor) {
-    List<String> printed = new ArrayList<>();
-    for (long seed = 1; seed <= 20; seed++) {
-      printed.addAll(run(factory, flavor, new Random(seed)));
-    }
+    List<String> printed = printed(factory, flavor);
     assertThat(printed).isNotEmpty();
     assertThat(printed)
         .allSatisfy(
@@ -72,13 +69,19 @@ class VmtVocabularyTest {
   @ParameterizedTest(name = "{0} as {1}")
   @MethodSource("machines")
   void failuresAreWordedAsTheImporterReadsThem(TcloMachines factory, VmtFlavor flavor) {
+    List<String> printed = printed(factory, flavor);
+    assertThat(printed.stream().map(VmtVocabularyTest::message).flatMap(Optional::stream))
+        .anyMatch(VmtMessage::carriesRegisters)
+        .anyMatch(m -> m.prefix() == VmtMessage.Prefix.DEVICE && m.words().contains("fail"));
+  }
+
+  /** What twenty runs with different refusals print. */
+  private static List<String> printed(TcloMachines factory, VmtFlavor flavor) {
     List<String> printed = new ArrayList<>();
     for (long seed = 1; seed <= 20; seed++) {
       printed.addAll(run(factory, flavor, new Random(seed)));
     }
-    assertThat(printed.stream().map(VmtVocabularyTest::message).flatMap(Optional::stream))
-        .anyMatch(VmtMessage::carriesRegisters)
-        .anyMatch(m -> m.prefix() == VmtMessage.Prefix.DEVICE && m.words().contains("fail"));
+    return printed;
   }
 
   /** One run: attach, then the commands, with refusals sprinkled over the message calls. */
