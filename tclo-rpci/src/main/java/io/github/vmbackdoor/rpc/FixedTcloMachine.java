@@ -51,7 +51,7 @@ final class FixedTcloMachine implements TcloStateMachine {
     this.backdoor = backdoor;
     this.dispatcher = dispatcher;
     this.options = options;
-    this.log = new MachineLog(listener, options.deviceName(), options.flavor()::register);
+    this.log = new MachineLog(listener, options);
   }
 
   @Override

@@ -3,31 +3,24 @@ package io.github.vmbackdoor.rpc;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
-import java.util.function.IntFunction;
 
 /** Log lines and events of one machine, worded and formatted as vmt(4) prints them. */
-final class MachineLog {
+final class MachineLog implements DriverConsole {
 
   private final TcloListener listener;
-  private final String deviceName;
-  private final IntFunction<String> register;
+  private final TcloOptions options;
 
   /** Text printed without a newline, waiting for the next line to run into it. */
   private String pending = "";
 
-  /**
-   * @param deviceName the device prefix ({@code vmt0})
-   * @param register one register value as the driver prints it
-   */
-  MachineLog(TcloListener listener, String deviceName, IntFunction<String> register) {
+  MachineLog(TcloListener listener, TcloOptions options) {
     this.listener = listener;
-    this.deviceName = deviceName;
-    this.register = register;
+    this.options = options;
   }
 
   /** A device line: {@code vmt0: <text>}. */
   void device(String text) {
-    line(deviceName + ": " + text);
+    line(options.deviceName() + ": " + text);
   }
 
   /**
@@ -35,26 +28,30 @@ final class MachineLog {
    * runs into it, as on the console ({@code vmt0: unable to set guest uptimevmware: ...}).
    */
   void deviceWithoutNewline(String text) {
-    pending = pending + deviceName + ": " + text;
+    pending = pending + options.deviceName() + ": " + text;
   }
 
   /** A device line of the vocabulary: {@code vmt0: <words>}. */
-  void device(VmtMessage message) {
+  @Override
+  public void device(VmtMessage message) {
     device(message.words());
   }
 
   /** A device line of the vocabulary with what follows its words: {@code vmt0: <words><rest>}. */
-  void device(VmtMessage message, String rest) {
+  @Override
+  public void device(VmtMessage message, String rest) {
     device(message.words() + rest);
   }
 
   /** {@link #deviceWithoutNewline(String)} of a message of the vocabulary. */
-  void deviceWithoutNewline(VmtMessage message) {
+  @Override
+  public void deviceWithoutNewline(VmtMessage message) {
     deviceWithoutNewline(message.words());
   }
 
   /** A line of the vocabulary without prefix. */
-  void plain(VmtMessage message) {
+  @Override
+  public void plain(VmtMessage message) {
     plain(message.words());
   }
 
@@ -64,7 +61,8 @@ final class MachineLog {
   }
 
   /** A line without prefix (vmt's log() calls). */
-  void plain(String text) {
+  @Override
+  public void plain(String text) {
     line(text);
   }
 
@@ -93,11 +91,11 @@ final class MachineLog {
 
   /** The {@code vmware: } line vmt prints when {@code step} failed with registers {@code r}. */
   void failed(Step step, Registers r) {
-    vmware(MessageException.vmtLine(step, r, register));
+    vmware(MessageException.vmtLine(step, r, options.flavor()::register));
   }
 
   /** The {@code vmware: } line vmt prints for a failed message-layer step. */
   void failed(MessageException e) {
-    vmware(e.vmtLine(register));
+    vmware(e.vmtLine(options.flavor()::register));
   }
 }

@@ -201,22 +201,22 @@ public enum VmtFlavor {
     boolean pingUpdatesGuestInfo();
 
     /** The line of {@code OS_Resume}. */
-    void resuming(MachineLog log);
+    void resuming(DriverConsole log);
 
     /** The line after the reply to {@code OS_Halt} or {@code OS_Reboot}. */
-    void poweringOff(MachineLog log, String deviceName, boolean halt);
+    void poweringOff(DriverConsole log, String deviceName, boolean halt);
 
     /** The line for a command the driver does not know, if any. */
-    void unknownCommand(MachineLog log, String message);
+    void unknownCommand(DriverConsole log, String message);
 
     /** The line when the HGFS capability RPCI at attach failed (the driver then gives up). */
-    void hgfsCapabilityFailed(MachineLog log);
+    void hgfsCapabilityFailed(DriverConsole log);
 
     /**
      * A guest-info failure line ({@code unable to set hostname}, {@code ... guest uptime}, ...):
      * NetBSD ends it, OpenBSD prints it without a newline, so the next line runs into it.
      */
-    void guestInfoFailed(MachineLog log, VmtMessage text);
+    void guestInfoFailed(DriverConsole log, VmtMessage text);
 
     /**
      * Whether vmt_tick (guest info, uptime) runs on a 15 s timer of its own, started at attach by
@@ -248,29 +248,29 @@ public enum VmtFlavor {
       }
 
       @Override
-      public void resuming(MachineLog log) {
+      public void resuming(DriverConsole log) {
         log.device(VmtMessage.GUEST_RESUMING);
       }
 
       @Override
-      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+      public void poweringOff(DriverConsole log, String deviceName, boolean halt) {
         log.device(halt ? VmtMessage.HOST_SHUTDOWN : VmtMessage.HOST_REBOOT);
       }
 
       @Override
-      public void unknownCommand(MachineLog log, String message) {
+      public void unknownCommand(DriverConsole log, String message) {
         if (unknownCommandLine) {
           log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
-      public void hgfsCapabilityFailed(MachineLog log) {
+      public void hgfsCapabilityFailed(DriverConsole log) {
         log.device(VmtMessage.ATTACH_HGFS_FAILED);
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, VmtMessage text) {
+      public void guestInfoFailed(DriverConsole log, VmtMessage text) {
         log.device(text);
       }
 
@@ -308,12 +308,12 @@ public enum VmtFlavor {
       }
 
       @Override
-      public void resuming(MachineLog log) {
+      public void resuming(DriverConsole log) {
         log.plain(VmtMessage.RESUMING_FROM_SUSPEND);
       }
 
       @Override
-      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+      public void poweringOff(DriverConsole log, String deviceName, boolean halt) {
         // 1.32 calls pvbus_shutdown/pvbus_reboot, which name the device; before, vmt's own log().
         String who = revision == OpenBsdRevision.PV_1_32 ? deviceName : "VMware";
         log.plain(
@@ -324,19 +324,19 @@ public enum VmtFlavor {
       }
 
       @Override
-      public void unknownCommand(MachineLog log, String message) {
+      public void unknownCommand(DriverConsole log, String message) {
         if (revision != OpenBsdRevision.DEV_1_17) {
           log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
-      public void hgfsCapabilityFailed(MachineLog log) {
+      public void hgfsCapabilityFailed(DriverConsole log) {
         log.plain(": " + VmtMessage.ATTACH_HGFS_FAILED.words());
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, VmtMessage text) {
+      public void guestInfoFailed(DriverConsole log, VmtMessage text) {
         log.deviceWithoutNewline(text);
       }
 

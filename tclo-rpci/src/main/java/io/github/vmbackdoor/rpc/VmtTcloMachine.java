@@ -47,7 +47,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   VmtTcloMachine(Backdoor backdoor, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.options = options;
-    this.log = new MachineLog(listener, options.deviceName(), options.flavor()::register);
+    this.log = new MachineLog(listener, options);
     this.tclo = new VmtRpc(backdoor, log);
     this.commands = new VmtCommandTable(new CommandTableSide(), options, log);
   }
