@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.cli;
 
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.TimedLine;
@@ -31,18 +32,16 @@ final class Report {
         : String.format(Locale.ROOT, "%02d:%02d.%03d", m, s, frac);
   }
 
-  /** A duration for people: {@code 1.0 s}, {@code 2 min 5.0 s}. */
+  /**
+   * A duration in its shortest exact form, as everywhere ({@link Durations#format}): {@code 1s},
+   * {@code 2m5.5s}, {@code 2.02s}.
+   */
   static String span(Duration d) {
-    long ms = d.toMillis();
-    if (ms < 60_000) {
-      return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-    }
-    long min = ms / 60_000;
-    return String.format(Locale.ROOT, "%d min %.1f s", min, (ms % 60_000) / 1000.0);
+    return Durations.format(d);
   }
 
   /**
-   * The outcome in words, with its definition: {@code recovered after 1.0 s}, {@code stuck (no
+   * The outcome in words, with its definition: {@code recovered after 1s}, {@code stuck (no
    * successful poll after the failures)}.
    */
   static String verdict(ScenarioOutcome o) {

@@ -1,6 +1,8 @@
 package io.github.vmbackdoor.hostsim.logimport;
 
 import io.github.vmbackdoor.rpc.VmtMessage;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 
@@ -44,9 +46,16 @@ final class LogClock {
   }
 
   private final Resolution resolution;
-  private final double[] seconds;
+
+  /**
+   * When each line was printed on the log's own scale, in nanoseconds: exact, as the log wrote it
+   * (a stamp of microseconds is a whole number of them), so that the virtual times taken from it
+   * are the log's differences and no rounding of a binary fraction.
+   */
+  private final long[] nanos;
+
   private final int[] lineNumbers;
-  private double origin = Double.NaN;
+  private long origin = -1;
 
   /** The guest-info grid of the flavor, or null when the log is not to be moved onto one. */
   private final Duration grid;
@@ -72,7 +81,7 @@ final class LogClock {
     this.grid = grid;
     this.phase = phase;
     this.guestInfoFailure = grid == null ? -1 : firstGuestInfoFailure(lines);
-    this.seconds = new double[lines.size()];
+    this.nanos = new long[lines.size()];
     this.lineNumbers = lines.stream().mapToInt(VmtLogLine::lineNumber).toArray();
     boolean stamped = !lines.isEmpty() && lines.stream().allMatch(l -> l.seconds().isPresent());
     boolean exact = stamped && lines.stream().allMatch(VmtLogLine::exactStamp);
@@ -82,13 +91,13 @@ final class LogClock {
     for (int i = 0; i < lines.size(); i++) {
       VmtLogLine l = lines.get(i);
       switch (resolution) {
-        case EXACT -> seconds[i] = l.seconds().getAsDouble();
-        case WHOLE_SECONDS -> seconds[i] = spreadOverItsSecond(lines, i);
+        case EXACT -> nanos[i] = exactNanos(l.seconds().getAsDouble());
+        case WHOLE_SECONDS -> nanos[i] = spreadOverItsSecond(lines, i);
         case LINE_ORDER -> {
           if (l.message().prefix() != VmtMessage.Prefix.VMWARE) {
             vmtLine++;
           }
-          seconds[i] = vmtLine;
+          nanos[i] = vmtLine * NANOS_PER_SECOND;
         }
       }
     }
@@ -156,7 +165,25 @@ final class LogClock {
     return firstEvent.minus(FIRST_EVENT).getSeconds();
   }
 
-  private static double spreadOverItsSecond(List<VmtLogLine> lines, int i) {
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+  /**
+   * A stamp's seconds in nanoseconds, as written: the stamp was read as the double nearest its
+   * decimal text, and the shortest decimal that reads back as that double is the text (a dmesg
+   * stamp has at most nine decimals).
+   */
+  static long exactNanos(double seconds) {
+    return new BigDecimal(Double.toString(seconds))
+        .movePointRight(9)
+        .setScale(0, RoundingMode.HALF_EVEN)
+        .longValueExact();
+  }
+
+  /**
+   * The lines of one syslog second spread evenly over it, in whole milliseconds (the third of three
+   * lines at 666 ms, not at a third of a second no duration can hold).
+   */
+  private static long spreadOverItsSecond(List<VmtLogLine> lines, int i) {
     double second = lines.get(i).seconds().getAsDouble();
     int first = i;
     while (first > 0 && lines.get(first - 1).seconds().getAsDouble() == second) {
@@ -166,7 +193,8 @@ final class LogClock {
     while (last + 1 < lines.size() && lines.get(last + 1).seconds().getAsDouble() == second) {
       last++;
     }
-    return second + (double) (i - first) / (last - first + 1);
+    long millis = 1000L * (i - first) / (last - first + 1);
+    return exactNanos(second) + millis * 1_000_000L;
   }
 
   Resolution resolution() {
@@ -175,7 +203,7 @@ final class LogClock {
 
   /** Seconds of line {@code i} on the log's own scale. */
   double seconds(int i) {
-    return seconds[i];
+    return nanos[i] / 1e9;
   }
 
   /**
@@ -185,25 +213,25 @@ final class LogClock {
    *     after the first
    */
   Duration time(int i) {
-    if (Double.isNaN(origin)) {
-      origin = seconds[i];
+    if (origin < 0) {
+      origin = nanos[i];
       if (guestInfoFailure >= 0) {
-        double t = FIRST_EVENT.toNanos() / 1e9 + Math.max(0, seconds[guestInfoFailure] - origin);
-        firstEvent = FIRST_EVENT.plusSeconds(secondsOntoGrid(t, grid, phase));
+        long t = FIRST_EVENT.toNanos() + Math.max(0, nanos[guestInfoFailure] - origin);
+        firstEvent = FIRST_EVENT.plusSeconds(secondsOntoGrid(t / 1e9, grid, phase));
       }
     }
-    double rel = Math.max(0, seconds[i] - origin);
-    if (!(rel <= MAX_DISTANCE.getSeconds())) {
+    long rel = Math.max(0, nanos[i] - origin);
+    if (rel > MAX_DISTANCE.toNanos()) {
       throw new IllegalArgumentException(
           "line "
               + lineNumbers[i]
               + ": stamped "
-              + String.format(java.util.Locale.ROOT, "%.0f", rel)
+              + String.format(java.util.Locale.ROOT, "%.0f", rel / 1e9)
               + " s after the first host event; a log may span at most "
               + io.github.vmbackdoor.hostsim.internal.Durations.format(MAX_DISTANCE)
               + " (the longest scenario, with its tail)");
     }
-    return firstEvent.plusNanos(Math.round(rel * 1e9));
+    return firstEvent.plusNanos(rel);
   }
 
   /** A sentence for the scenario's header. */

@@ -44,7 +44,7 @@ class DocShellExamplesTest {
   private static final Pattern COMMAND_LIKE =
       Pattern.compile("^(vmbackdoor |java -jar |\\./mvnw|curl |benchmarks/|bin/)");
   private static final List<String> SHELL = List.of("sh", "bash", "shell");
-  private static final long TIMEOUT_SECONDS = 120;
+  private static final long TIMEOUT_SECONDS = 300;
 
   /** One example: where it is, its script, and what the page says of it. */
   record Example(

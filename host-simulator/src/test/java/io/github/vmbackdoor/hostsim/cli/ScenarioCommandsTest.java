@@ -69,11 +69,11 @@ class ScenarioCommandsTest {
         .contains("== 1. host closes the TCLO channel after 10 min (host-closes-tclo)")
         .contains("legacy          stuck (no successful poll after the failures); 6002 log lines")
         .contains("10:00.000  vmt0: failed to send TCLO outgoing ping")
-        .contains("... these 2 lines repeat 3000 more times, every 1.0 s")
-        .contains("fixed           recovered after 1.0 s")
+        .contains("... these 2 lines repeat 3000 more times, every 1s")
+        .contains("fixed           recovered after 1s")
         .contains("vmware: get data failed, ebx=0x100000")
         .contains("vmt0: failed to send reset reply")
-        .containsPattern("host-closes-tclo +recovered, 1.0 s +stuck +recovered, 1.0 s")
+        .containsPattern("host-closes-tclo +recovered, 1s +stuck +recovered, 1s")
         .containsPattern("rejects-unsolicited-replies +unaffected +flapping +recovered");
     assertThat(err.toString()).isEmpty();
     assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(120));
@@ -105,7 +105,7 @@ class ScenarioCommandsTest {
     assertThat(out.toString())
         .containsPattern("machine +outcome +time to recover")
         .containsPattern("legacy +stuck +never +6002")
-        .containsPattern("fixed +recovered +1.0 s");
+        .containsPattern("fixed +recovered +1s");
   }
 
   @Test
@@ -163,7 +163,7 @@ class ScenarioCommandsTest {
     assertThat(run("replay", "--scenario", scenario.toString(), "--machine", "legacy")).isZero();
     assertThat(out.toString())
         .contains("vmt0: failed to send TCLO outgoing ping")
-        .containsPattern("these 2 lines repeat 3\\d{3} more times, every 1.0 s");
+        .containsPattern("these 2 lines repeat 3\\d{3} more times, every 1s");
   }
 
   @Test
@@ -233,7 +233,7 @@ class ScenarioCommandsTest {
             "00:01.000  start",
             "00:10.000  a",
             "00:10.000  b",
-            "    ... these 2 lines repeat 4 more times, every 1.0 s, the last at 00:14.000",
+            "    ... these 2 lines repeat 4 more times, every 1s, the last at 00:14.000",
             "00:20.000  end");
     StringWriter cut = new StringWriter();
     Report.abbreviatedLines(new PrintWriter(cut, true), lines, "", 2);

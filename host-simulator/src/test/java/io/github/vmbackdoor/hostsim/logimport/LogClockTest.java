@@ -55,8 +55,35 @@ class LogClockTest {
     assertThat(imported.scenario().toText()).doesNotContain("# Moved ");
   }
 
+  @Test
+  void stampsAreTakenAsWrittenAndTheLinesOfASyslogSecondSpreadInWholeMilliseconds()
+      throws IOException {
+    assertThat(LogClock.exactNanos(600.25004)).isEqualTo(600_250_040_000L);
+    assertThat(LogClock.exactNanos(116066.6810491)).isEqualTo(116_066_681_049_100L);
+    assertThat(LogClock.exactNanos(2_800_815)).isEqualTo(2_800_815_000_000_000L);
+    // Syslog stamps count the seconds of the year: as doubles, a second plus half of it and the
+    // difference of two such were off by a nanosecond (run 1h10m15.100000001s).
+    String openBsd =
+        LogImport.importLog("openbsd-debug-loop.log", sample("openbsd-debug-loop.log"))
+            .scenario()
+            .toText();
+    assertThat(openBsd).contains("\nrun 1h10m15.1s\n");
+    // Three lines in one syslog second: at 0, 333 and 666 ms of it, not at thirds no duration
+    // holds (10m5.833333333s).
+    String amdv =
+        LogImport.importLog(
+                "netbsd6-amdv-ping-loop.log", resource("/logcorpus/netbsd6-amdv-ping-loop.log"))
+            .scenario()
+            .toText();
+    assertThat(amdv).contains("\nat 10m5.833s host-reset\n");
+  }
+
   private static List<String> sample(String name) throws IOException {
-    try (InputStream in = LogClockTest.class.getResourceAsStream("/logs/" + name)) {
+    return resource("/logs/" + name);
+  }
+
+  private static List<String> resource(String path) throws IOException {
+    try (InputStream in = LogClockTest.class.getResourceAsStream(path)) {
       return Arrays.asList(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
     }
   }
