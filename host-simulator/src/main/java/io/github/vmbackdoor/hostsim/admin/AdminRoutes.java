@@ -102,8 +102,11 @@ final class AdminRoutes {
             new Route(HttpMethod.GET, "/vms/{vm}", x -> Reply.ok(Views.Vm.of(vm(x)))),
             new Route(HttpMethod.POST, "/vms/{vm}/events", this::events),
             new Route(
-                HttpMethod.GET, "/vms/{vm}/guestinfo", x -> Reply.ok(vm(x).host().guestInfo())),
-            new Route(HttpMethod.GET, "/vms/{vm}/guest", x -> Reply.ok(vm(x).host().guest())),
+                HttpMethod.GET,
+                "/vms/{vm}/guestinfo",
+                x -> Reply.ok(vm(x).host().records().guestInfo())),
+            new Route(
+                HttpMethod.GET, "/vms/{vm}/guest", x -> Reply.ok(vm(x).host().records().guest())),
             new Route(HttpMethod.GET, "/vms/{vm}/guestinfo/{key}", this::getGuestInfo),
             new Route(HttpMethod.PUT, "/vms/{vm}/guestinfo/{key}", this::putGuestInfo),
             new Route(
@@ -218,7 +221,7 @@ final class AdminRoutes {
   private CompletionStage<Reply> getGuestInfo(Exchange x) {
     ServedVm vm = vm(x);
     String key = guestInfoKey(x);
-    String value = vm.host().guestInfo().get(key);
+    String value = vm.host().records().guestInfo().get(key);
     if (value == null) {
       throw AdminException.notFound("VM " + vm.name() + " has no " + key);
     }
@@ -330,8 +333,8 @@ final class AdminRoutes {
   private static Optional<Views.Rpci> takeNow(ServedVm.Life life) {
     return life.host.exclusively(
         h -> {
-          List<RpciRequest> kept = h.rpciRequests();
-          long count = h.rpciRequestCount();
+          List<RpciRequest> kept = h.records().rpciRequests();
+          long count = h.records().rpciRequestCount();
           long first = count - kept.size() + 1;
           long next = Math.max(life.taken + 1, first);
           if (next > count) {

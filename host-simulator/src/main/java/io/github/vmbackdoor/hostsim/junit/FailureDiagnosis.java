@@ -34,15 +34,15 @@ final class FailureDiagnosis {
         .append(vm.seed())
         .append(") at virtual time ")
         .append(time(vm.simulation().elapsed()));
-    List<Fault> faults = host.faults();
+    List<Fault> faults = host.records().faults();
     section(b, "faults installed", faults, faults.size(), Fault::toString);
-    List<FaultHit> hits = host.faultHits();
+    List<FaultHit> hits = host.records().faultHits();
     section(b, "faults that fired", hits, hits.size(), FaultHit::toString);
-    List<CallRecord> calls = host.callLog();
-    section(b, "backdoor calls", calls, host.callCount(), FailureDiagnosis::call);
-    List<RpciRequest> requests = host.rpciRequests();
+    List<CallRecord> calls = host.records().callLog();
+    section(b, "backdoor calls", calls, host.records().callCount(), FailureDiagnosis::call);
+    List<RpciRequest> requests = host.records().rpciRequests();
     section(b, "RPCI requests", requests, requests.size(), FailureDiagnosis::rpci);
-    List<TcloExchange> exchanges = host.tcloExchanges();
+    List<TcloExchange> exchanges = host.records().tcloExchanges();
     section(b, "TCLO exchanges", exchanges, exchanges.size(), FailureDiagnosis::tclo);
     List<String> events = vm.scenarioEventsRan();
     section(b, "scenario events that ran", events, events.size(), e -> e);

@@ -313,7 +313,7 @@ public final class VmSimulator {
   }
 
   private RpciRequest nextRpciRequest() {
-    List<RpciRequest> all = host.rpciRequests();
+    List<RpciRequest> all = host.records().rpciRequests();
     int from = 0;
     if (lastTaken != null) {
       // Records may be equal; the history keeps the very instances, so look for this one.
@@ -332,7 +332,7 @@ public final class VmSimulator {
    * guestinfo.ip}) means the same ({@link io.github.vmbackdoor.rpc.GuestInfoKey}).
    */
   public Optional<String> guestInfo(String name) {
-    return host.guestInfo(name);
+    return host.records().guestInfo(name);
   }
 
   /** Installs a fault on the host (see {@link VirtualHost#installFault}). */

@@ -22,7 +22,9 @@ class FailureDiagnosisTest {
   static class LosesItsGuestInfo {
     @Test
     void expectsTheValueGone(VmSimulator vm, RpciClient rpci, ToolsService tools) {
-      assertThat(vm.await(() -> vm.host().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
+      assertThat(
+              vm.await(
+                  () -> vm.host().records().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
           .isTrue();
       rpci.guestInfoSet("ip", "10.0.0.7");
       vm.simulation().runFor(Duration.ofMinutes(2));
