@@ -467,7 +467,7 @@ public final class HostReplay {
     if (answer.equals(call.answer()) && !bytesDiffer) {
       return null;
     }
-    List<CallRecord> log = host.callLog();
+    List<CallRecord> log = host.records().callLog();
     String note = log.isEmpty() ? "" : log.get(log.size() - 1).note();
     return diff(index, call, answer, received, note);
   }
