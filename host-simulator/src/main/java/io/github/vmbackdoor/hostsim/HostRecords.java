@@ -172,6 +172,14 @@ public final class HostRecords {
     return Optional.ofNullable(locked(() -> rpci.guestInfo(key)));
   }
 
+  /**
+   * A new journal of the RPCI requests: its taker takes each request once, in order, from the
+   * oldest the history keeps, and can wait for the next one ({@link RpciJournal}).
+   */
+  public RpciJournal rpciJournal() {
+    return new RpciJournal(messages, rpci);
+  }
+
   /** Checkpoints so far. */
   public long checkpoints() {
     return locked(messages::checkpoints);
