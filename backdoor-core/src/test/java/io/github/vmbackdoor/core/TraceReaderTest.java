@@ -258,9 +258,9 @@ class TraceReaderTest {
         TraceReader.open(stream(HEADER + CALL + "\n\n" + CALL.replace(":1,", ":-1,") + "\n"))) {
       assertThat(reader.next()).isNotNull();
       assertThat(reader.lineNumber()).isEqualTo(2);
-      TraceFormatException first = catchThrowableOfType(reader::next, TraceFormatException.class);
+      TraceFormatException first = catchThrowableOfType(TraceFormatException.class, reader::next);
       assertThat(first.lineNumber()).isEqualTo(4);
-      assertThat(catchThrowableOfType(reader::next, TraceFormatException.class)).isSameAs(first);
+      assertThat(catchThrowableOfType(TraceFormatException.class, reader::next)).isSameAs(first);
     }
   }
 
@@ -358,7 +358,7 @@ class TraceReaderTest {
 
   /** The format error reading {@code trace} ends with, header or calls. */
   private static TraceFormatException failureOf(byte[] trace) {
-    TraceFormatException e = catchThrowableOfType(() -> readAll(trace), TraceFormatException.class);
+    TraceFormatException e = catchThrowableOfType(TraceFormatException.class, () -> readAll(trace));
     assertThat(e).as("a format error").isNotNull();
     return e;
   }
