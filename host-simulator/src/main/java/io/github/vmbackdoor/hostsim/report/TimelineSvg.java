@@ -416,15 +416,17 @@ final class TimelineSvg {
       use(r.last().style(), x2, y);
     }
     String label = "\u00d7" + count(r.marks().size());
-    double labelWidth = label.length() * 6.5;
+    double labelWidth = Format.width(label, 11, true);
+    // in the bar when it is wide enough, else right of it, or left of it at the axis' end
     boolean inside = x2 - x1 >= labelWidth + 24;
+    boolean right = x2 + 8 + labelWidth <= scale.end();
     text(
-        inside ? (x1 + x2) / 2 : x2 + 8,
+        inside ? (x1 + x2) / 2 : right ? x2 + 8 : x1 - 8,
         y + 4,
-        "font-size=\"11\" font-weight=\"bold\" fill=\""
+        "class=\"count\" font-size=\"11\" font-weight=\"bold\" fill=\""
             + first.style().color()
             + "\""
-            + (inside ? " text-anchor=\"middle\"" : ""),
+            + (inside ? " text-anchor=\"middle\"" : right ? "" : " text-anchor=\"end\""),
         label);
     out.append("</g>\n");
   }

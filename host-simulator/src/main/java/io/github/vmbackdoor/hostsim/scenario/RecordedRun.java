@@ -12,6 +12,9 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.core.TraceEntry;
+import io.github.vmbackdoor.core.TraceFormatException;
+import io.github.vmbackdoor.core.TraceHostEvent;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
@@ -20,9 +23,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A recorded session read as a run of its scenario, so that it can be drawn as a scenario run is:
@@ -43,7 +49,7 @@ import java.util.Map;
  *
  * Each refusal and reopen gets a line in the protocol's words (the step, the channel's protocol and
  * the status; the event's detail names the channel and the call's number), which the picture shows
- * in the mark's hover title. The run's length is the recording's: its last call's time, rounded up
+ * in the mark's hover title. The run's length is the recording's: its last line's time, rounded up
  * to a second.
  */
 public final class RecordedRun {
@@ -69,12 +75,35 @@ public final class RecordedRun {
     Preconditions.checkNotNull(reader, "reader");
     Scenario header = HostReplay.headerScenario(reader, limits);
     Decoder d = new Decoder();
-    for (TraceCall call = reader.next(); call != null; call = reader.next()) {
-      d.call(call);
+    Scenario.Builder timeline = header.toBuilder();
+    Set<String> recorded = new HashSet<>();
+    for (TraceEntry e = reader.nextEntry(); e != null; e = reader.nextEntry()) {
+      if (e instanceof TraceCall call) {
+        d.call(call);
+        continue;
+      }
+      TraceHostEvent event = (TraceHostEvent) e;
+      d.last = Duration.ofNanos(event.timeNanos());
+      if (recorded.add(event.timeNanos() + " " + event.event())) {
+        HostEvent action;
+        try {
+          action = HostEvent.parse(event.event());
+        } catch (IllegalArgumentException bad) {
+          throw new TraceFormatException(
+              reader.lineNumber(), "host event '" + event.event() + "': " + bad.getMessage(), bad);
+        }
+        timeline.event(
+            new ScenarioEvent(
+                d.last,
+                Optional.empty(),
+                Optional.empty(),
+                action,
+                List.of("recorded in the trace")));
+      }
     }
     d.flush();
     long seconds = Math.max(1, (d.last.toNanos() + 999_999_999L) / 1_000_000_000L);
-    Scenario scenario = header.withLength(Duration.ofSeconds(seconds));
+    Scenario scenario = timeline.runFor(Duration.ofSeconds(seconds)).build();
     Map<String, String> vm = reader.header().vm();
     String guest = vm.getOrDefault("guest", vm.getOrDefault("vm", "guest"));
     if (!vm.containsKey("guest") && vm.containsKey("connection")) {

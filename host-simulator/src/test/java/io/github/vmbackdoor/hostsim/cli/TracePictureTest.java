@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
@@ -10,6 +11,8 @@ import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,16 +41,23 @@ class TracePictureTest {
   }
 
   @Test
-  void aRecordedServeSessionIsDrawnWithItsRefusedReplyAndReopen() throws Exception {
-    Path scenario =
-        Files.writeString(
-            dir.resolve("ping.scenario"),
-            "scenario refused-ping\n"
-                + "at 0s fault ping protocol=tclo step=sendsize nth=2 clear-success\n");
+  void aRecordedServeSessionIsDrawnWithItsAdminEventRefusedReplyAndReopen() throws Exception {
     Path traces = dir.resolve("traces");
     try (RunningServe serve =
-        new RunningServe(
-            "--vm", "vm1", "--scenario", scenario.toString(), "--record", traces.toString())) {
+        new RunningServe("--vm", "vm1", "--record", traces.toString(), "--admin-port", "0")) {
+      HostAndPort admin = serve.admin();
+      HttpResponse<String> posted =
+          HttpClient.newHttpClient()
+              .send(
+                  serve
+                      .adminRequest(
+                          admin,
+                          "POST",
+                          "/vms/vm1/events",
+                          "fault ping protocol=tclo step=sendsize nth=2 clear-success")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
       try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
         // the host's first message on a new TCLO channel is "reset"; the reply to it is the
         // second TCLO SENDSIZE, which the fault refuses
