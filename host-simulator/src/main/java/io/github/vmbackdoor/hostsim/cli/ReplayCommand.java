@@ -184,8 +184,11 @@ final class ReplayCommand implements Callable<Integer> {
           throw new CommandLine.ParameterException(
               spec.commandLine(), "--html and --svg draw a trace file, not standard input");
         }
+        Optional<TimelinePicture> picture = TracePicture.of(input, source.trace, limits());
         int drawn =
-            TracePicture.write(json ? err : out, err, input, source.trace, limits(), html, svg);
+            picture.isEmpty()
+                ? 0
+                : PictureFiles.write(json ? err : out, err, "replay", picture.get(), html, svg);
         if (drawn != 0) {
           return drawn;
         }

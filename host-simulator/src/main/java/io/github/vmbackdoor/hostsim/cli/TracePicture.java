@@ -8,10 +8,11 @@ import io.github.vmbackdoor.hostsim.scenario.RecordedRun;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code replay --trace FILE --html/--svg}: the recorded session drawn as its scenario's runs are,
@@ -22,18 +23,10 @@ final class TracePicture {
   private TracePicture() {}
 
   /**
-   * Draws the trace {@code trace} into {@code html} and {@code svg} (each when not null); returns
-   * the exit code. A trace that cannot be read or breaks its format is left to the replay, which
-   * says why in its words: the picture is then not drawn and this returns 0.
+   * The picture of the trace {@code trace}, its header's scenario read within {@code limits}; empty
+   * when the trace cannot be read or breaks its format, which the replay then says in its words.
    */
-  static int write(
-      PrintWriter out,
-      PrintWriter err,
-      TextInput input,
-      Path trace,
-      ScenarioLimits limits,
-      Path html,
-      Path svg) {
+  static Optional<TimelinePicture> of(TextInput input, Path trace, ScenarioLimits limits) {
     RecordedRun run;
     try (InputStream in = input.open(trace);
         TraceReader reader = TraceReader.open(in)) {
@@ -43,11 +36,10 @@ final class TracePicture {
         | TraceFormatException
         | BackdoorException
         | IllegalArgumentException e) {
-      return 0;
+      return Optional.empty();
     }
-    TimelinePicture picture =
+    return Optional.of(
         TimelinePicture.of(run.scenario(), List.of(run.outcome()))
-            .captioned(List.of(String.format("%,d calls", run.calls())));
-    return PictureFiles.write(out, err, "replay", picture, html, svg);
+            .captioned(List.of(String.format(Locale.ROOT, "%,d calls", run.calls()))));
   }
 }
