@@ -473,7 +473,7 @@ public final class HostReplay {
   }
 
   /** The scenario the header names, or the defaults with its seed; read before any call. */
-  private static Scenario headerScenario(TraceReader reader, ScenarioLimits limits) {
+  static Scenario headerScenario(TraceReader reader, ScenarioLimits limits) {
     Map<String, String> vm = reader.header().vm();
     long line = reader.lineNumber();
     if (vm.containsKey(SCENARIO_KEY)) {
