@@ -25,6 +25,18 @@ public enum MessageSubcommand {
 
   private static final MessageSubcommand[] BY_NUMBER = values();
 
+  /** {@link #of} answers from these, so a lookup allocates nothing. */
+  private static final Optional<MessageSubcommand>[] OPTIONALS = optionals();
+
+  @SuppressWarnings("unchecked")
+  private static Optional<MessageSubcommand>[] optionals() {
+    Optional<MessageSubcommand>[] all = new Optional[BY_NUMBER.length];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = Optional.of(BY_NUMBER[i]);
+    }
+    return all;
+  }
+
   private final int number;
   private final MessageException.Step step;
 
@@ -46,7 +58,7 @@ public enum MessageSubcommand {
   /** The sub-command numbered {@code number}, if the protocol defines one. */
   public static Optional<MessageSubcommand> of(int number) {
     return number >= 0 && number < BY_NUMBER.length && BY_NUMBER[number].number == number
-        ? Optional.of(BY_NUMBER[number])
+        ? OPTIONALS[number]
         : Optional.empty();
   }
 

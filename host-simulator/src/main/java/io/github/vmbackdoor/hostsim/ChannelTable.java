@@ -97,15 +97,17 @@ final class ChannelTable {
 
   /**
    * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. A
-   * wrong cookie on an occupied slot is told to {@code failures}, the calling connection's.
+   * wrong cookie on an occupied slot is told to {@code server}'s count for {@code owner}, the
+   * calling connection (null: the in-process transport), which is made with the first.
    */
-  HostChannel lookup(int id, int cookieHigh, int cookieLow, CookieFailures failures) {
+  HostChannel lookup(
+      int id, int cookieHigh, int cookieLow, GuestMsgServer server, ChannelOwner owner) {
     HostChannel ch = at(id);
     if (ch == null) {
       return null;
     }
     if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      failures.failed(id);
+      server.cookieFailures(owner).failed(id);
       return null;
     }
     return ch;
