@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <p>An immutable value (the byte array is copied in and out).
  */
-public final class TraceCall {
+public final class TraceCall implements TraceEntry {
 
   /** The three backdoor instructions, as {@link Backdoor} names them. */
   public enum Operation {
@@ -82,6 +82,7 @@ public final class TraceCall {
     return new TraceCall(timeNanos, operation, request, answer, copy);
   }
 
+  @Override
   public long timeNanos() {
     return timeNanos;
   }

@@ -13,8 +13,14 @@ import java.util.Optional;
  */
 public final class TraceHeader {
 
-  /** The trace format this code writes and reads. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The trace format version this code writes: 2, which adds host event lines ({@link
+   * TraceHostEvent}) to version 1. Readers read both.
+   */
+  public static final int FORMAT_VERSION = 2;
+
+  /** The oldest trace format version this code reads. */
+  public static final int OLDEST_VERSION = 1;
 
   /** The value of the header's {@code format} field. */
   public static final String FORMAT_NAME = "vmbackdoor-trace";

@@ -32,11 +32,12 @@ import java.util.Objects;
 
 /**
  * Reads a trace written by {@link TraceWriter}: the header on construction, then one call per
- * {@link #next()}. One Jackson streaming parser reads the whole trace, a line at a time: the lines
- * are handed to it one by one, so that a line longer than {@link #MAX_LINE_CHARS} is refused before
- * it is parsed and a JSON object must begin and end on its own line (JSON Lines). Every problem is
- * a {@link TraceFormatException} naming the line, in words of its own rather than the parser's; the
- * first one ends the reading. A byte order mark before the header is skipped.
+ * {@link #next()} (or one call or host event per {@link #nextEntry()}). One Jackson streaming
+ * parser reads the whole trace, a line at a time: the lines are handed to it one by one, so that a
+ * line longer than {@link #MAX_LINE_CHARS} is refused before it is parsed and a JSON object must
+ * begin and end on its own line (JSON Lines). Every problem is a {@link TraceFormatException}
+ * naming the line, in words of its own rather than the parser's; the first one ends the reading. A
+ * byte order mark before the header is skipped.
  */
 public final class TraceReader implements Closeable {
 
@@ -46,7 +47,7 @@ public final class TraceReader implements Closeable {
   /** The fields a header line knows, and those a call line knows; each may appear once. */
   private static final List<String> HEADER_FIELDS = List.of("format", "version", "vm", "start");
 
-  private static final List<String> CALL_FIELDS = List.of("t", "op", "in", "out", "bytes");
+  private static final List<String> CALL_FIELDS = List.of("t", "op", "in", "out", "bytes", "host");
 
   private final Lines lines;
   private final JsonParser p;
@@ -109,10 +110,24 @@ public final class TraceReader implements Closeable {
   }
 
   /**
-   * The next call, or {@code null} at the end of the trace. Blank lines are skipped. After a {@link
+   * The next call, or {@code null} at the end of the trace; host events between calls are skipped
+   * (guest-facing replay has nothing to do with them). Blank lines are skipped. After a {@link
    * TraceFormatException} every call throws the same exception.
    */
   public TraceCall next() {
+    for (TraceEntry e = nextEntry(); e != null; e = nextEntry()) {
+      if (e instanceof TraceCall call) {
+        return call;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The next call or host event, or {@code null} at the end of the trace. Blank lines are skipped.
+   * After a {@link TraceFormatException} every call throws the same exception.
+   */
+  public TraceEntry nextEntry() {
     if (failure != null) {
       throw failure;
     }
@@ -120,7 +135,7 @@ public final class TraceReader implements Closeable {
       if (!nextObject("call")) {
         return null;
       }
-      return parseCall();
+      return parseEntry();
     } catch (TraceFormatException e) {
       failure = e;
       throw e;
@@ -214,18 +229,21 @@ public final class TraceReader implements Closeable {
         TraceHeader.FORMAT_NAME.equals(format),
         "not a vmbackdoor trace (format is " + format + ")");
     expect(
-        version == TraceHeader.FORMAT_VERSION,
+        version >= TraceHeader.OLDEST_VERSION && version <= TraceHeader.FORMAT_VERSION,
         "unsupported trace version "
             + version
             + " (this reader knows "
+            + TraceHeader.OLDEST_VERSION
+            + " to "
             + TraceHeader.FORMAT_VERSION
             + ")");
     return TraceHeader.of(version, vm, start);
   }
 
-  private TraceCall parseCall() {
+  private TraceEntry parseEntry() {
     long time = -1;
     String op = null;
+    String host = null;
     Registers request = null;
     Registers answer = null;
     byte[] bytes = null;
@@ -249,6 +267,7 @@ public final class TraceReader implements Closeable {
           case "in" -> request = registers(value, "in");
           case "out" -> answer = registers(value, "out");
           case "bytes" -> bytes = base64(string(value, "bytes"));
+          case "host" -> host = string(value, "host");
           default -> p.skipChildren();
         }
       }
@@ -256,6 +275,17 @@ public final class TraceReader implements Closeable {
       throw notJson("call", e);
     }
     expectSameLine("call");
+    if (host != null) {
+      expect(time >= 0, "host event has no time t");
+      expect(
+          op == null && request == null && answer == null && bytes == null,
+          "a line is a call or a host event, not both");
+      try {
+        return new TraceHostEvent(time, host);
+      } catch (IllegalArgumentException e) {
+        throw new TraceFormatException(lineNumber, e.getMessage(), e);
+      }
+    }
     expect(time >= 0, "call has no time t");
     expect(op != null, "call has no op");
     expect(request != null, "call has no in registers");

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes a trace in JSON Lines, format version 1 (see {@code docs/trace-format.md}): a header line,
- * then one line per call, each flushed as soon as it is written so that a crash loses at most the
- * call in progress.
+ * Writes a trace in JSON Lines, format version 2 (see {@code docs/trace-format.md}): a header line,
+ * then one line per call or host event, each flushed as soon as it is written so that a crash loses
+ * at most the call in progress.
  */
 public final class TraceWriter implements Closeable {
 
@@ -99,6 +99,33 @@ public final class TraceWriter implements Closeable {
     }
     line.append('}');
     writeLine(line);
+  }
+
+  /** Appends one host event and flushes it. */
+  public synchronized void write(TraceHostEvent event) {
+    if (closed) {
+      throw new IllegalStateException("trace writer is closed");
+    }
+    try (java.io.StringWriter s = new java.io.StringWriter();
+        JsonGenerator g = TraceJson.factory().createGenerator(s)) {
+      g.writeStartObject();
+      g.writeNumberField("t", event.timeNanos());
+      g.writeStringField("host", event.event());
+      g.writeEndObject();
+      g.flush();
+      writeLine(s.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write trace", e);
+    }
+  }
+
+  /** Appends one line of either kind and flushes it. */
+  public void write(TraceEntry entry) {
+    if (entry instanceof TraceCall call) {
+      write(call);
+    } else {
+      write((TraceHostEvent) entry);
+    }
   }
 
   /**

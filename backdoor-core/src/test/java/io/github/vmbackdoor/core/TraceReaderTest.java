@@ -169,10 +169,10 @@ class TraceReaderTest {
         "\"1\"                   | version is not a whole number",
         "100000000000000000000   | unsupported trace version 100000000000000000000",
         "4294967297              | unsupported trace version 4294967297",
-        "0                       | unsupported trace version 0 (this reader knows 1)",
-        "2                       | unsupported trace version 2 (this reader knows 1)",
+        "0                       | unsupported trace version 0 (this reader knows 1 to 2)",
+        "3                       | unsupported trace version 3 (this reader knows 1 to 2)",
       })
-  void aVersionOtherThanOneIsRefused(String version, String message) {
+  void aVersionOtherThanOneOrTwoIsRefused(String version, String message) {
     String header = "{\"format\":\"vmbackdoor-trace\",\"version\":" + version + "}\n";
     assertThatThrownBy(() -> TraceReader.open(stream(header)))
         .isInstanceOf(TraceFormatException.class)
@@ -184,7 +184,7 @@ class TraceReaderTest {
     assertThatThrownBy(() -> TraceReader.open(stream("{\"version\":1}\n")))
         .hasMessage("trace line 1: not a vmbackdoor trace (format is null)");
     assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\"}\n")))
-        .hasMessage("trace line 1: unsupported trace version -1 (this reader knows 1)");
+        .hasMessage("trace line 1: unsupported trace version -1 (this reader knows 1 to 2)");
     assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":7,\"version\":1}\n")))
         .hasMessage("trace line 1: format is not a string");
     assertThatThrownBy(() -> TraceReader.open(stream("\n")))
@@ -258,9 +258,9 @@ class TraceReaderTest {
         TraceReader.open(stream(HEADER + CALL + "\n\n" + CALL.replace(":1,", ":-1,") + "\n"))) {
       assertThat(reader.next()).isNotNull();
       assertThat(reader.lineNumber()).isEqualTo(2);
-      TraceFormatException first = catchThrowableOfType(reader::next, TraceFormatException.class);
+      TraceFormatException first = catchThrowableOfType(TraceFormatException.class, reader::next);
       assertThat(first.lineNumber()).isEqualTo(4);
-      assertThat(catchThrowableOfType(reader::next, TraceFormatException.class)).isSameAs(first);
+      assertThat(catchThrowableOfType(TraceFormatException.class, reader::next)).isSameAs(first);
     }
   }
 
@@ -358,7 +358,7 @@ class TraceReaderTest {
 
   /** The format error reading {@code trace} ends with, header or calls. */
   private static TraceFormatException failureOf(byte[] trace) {
-    TraceFormatException e = catchThrowableOfType(() -> readAll(trace), TraceFormatException.class);
+    TraceFormatException e = catchThrowableOfType(TraceFormatException.class, () -> readAll(trace));
     assertThat(e).as("a format error").isNotNull();
     return e;
   }

@@ -88,7 +88,7 @@ class TraceTest {
     assertThat(lines).hasSize(8);
     assertThat(lines[0])
         .isEqualTo(
-            "{\"format\":\"vmbackdoor-trace\",\"version\":1,"
+            "{\"format\":\"vmbackdoor-trace\",\"version\":2,"
                 + "\"vm\":{\"vm\":\"test-vm\"},\"start\":\"2026-01-02T03:04:05Z\"}");
     assertThat(lines[1])
         .isEqualTo(
@@ -206,9 +206,9 @@ class TraceTest {
         .isInstanceOf(TraceFormatException.class)
         .hasMessageContaining("no header");
     assertThatThrownBy(
-            () -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"version\":2}\n")))
+            () -> TraceReader.open(stream("{\"format\":\"vmbackdoor-trace\",\"version\":3}\n")))
         .isInstanceOf(TraceFormatException.class)
-        .hasMessageContaining("unsupported trace version 2");
+        .hasMessageContaining("unsupported trace version 3");
     assertThatThrownBy(() -> TraceReader.open(stream("{\"format\":\"other\",\"version\":1}\n")))
         .isInstanceOf(TraceFormatException.class)
         .hasMessageContaining("not a vmbackdoor trace");

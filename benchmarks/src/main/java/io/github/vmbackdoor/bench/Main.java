@@ -50,8 +50,8 @@ public final class Main {
             .include(WireBenchmark.class.getName() + ".")
             .build();
     Collection<RunResult> results = new Runner(options).run();
-    Result remote = null;
-    Result raw = null;
+    Result<?> remote = null;
+    Result<?> raw = null;
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
       if (name.endsWith(".remoteBackdoor")) {

@@ -13,25 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-/**
- * Runs an action after a delay; returns what cancels it (which may do nothing: a stopped timeline's
- * actions also check that it was stopped).
- */
-@FunctionalInterface
-interface Scheduler {
-  Runnable schedule(Duration delay, Runnable action);
-
-  static Scheduler of(BiConsumer<Duration, Runnable> scheduler) {
-    return (delay, action) -> {
-      scheduler.accept(delay, action);
-      return () -> {};
-    };
-  }
-}
 
 /**
  * The scenario timelines the admin API plays ({@code POST /vms/{vm}/scenario}): each played lazily,

@@ -1,16 +1,18 @@
 package io.github.vmbackdoor.hostsim.cli;
 
-import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.core.TraceEntry;
 import io.github.vmbackdoor.core.TraceHeader;
+import io.github.vmbackdoor.core.TraceHostEvent;
 import io.github.vmbackdoor.core.TraceWriter;
+import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
-import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -24,24 +26,31 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code serve --record DIR}: one trace per guest connection, {@code DIR/<vm>-<n>.jsonl} (n counts
  * the server's connections from 1, skipping names that exist: a trace is a new file, never one
- * overwritten, never written through a link), readable by its owner alone, bounded in size. The
- * header carries what {@code replay --trace} needs to rebuild the VM's host with no edits: its seed
- * and host settings, as a scenario with no timeline ({@link HostReplay#SCENARIO_KEY}).
+ * overwritten, never written through a link), readable by its owner alone, bounded in size.
+ *
+ * <p>The connections of one VM share its host, so each trace is one part of the VM's recording (a
+ * <em>session</em>: the VM's host from its start, or from an admin API reset, to the end): its
+ * header carries the session's id, the VM's seed, cookie key and host settings (as a scenario with
+ * no timeline, {@link HostReplay#SCENARIO_KEY}), and its lines are stamped in the VM's host time,
+ * strictly increasing over all of the session's traces, so that {@code replay --trace} can put the
+ * session's traces back in the order the host saw them. The host events of the served scenario and
+ * of the admin API are written, as they are applied, into every trace of the VM open at that
+ * moment, or, when none is, at the head of the next one.
  */
 final class ConnectionRecorder {
 
@@ -56,8 +65,12 @@ final class ConnectionRecorder {
   /** How many names in a row may exist before a connection goes unrecorded. */
   private static final int MAX_NAME_TRIES = 10_000;
 
+  /** The most host events held while no trace of a VM is open; older ones are dropped past it. */
+  static final int MAX_PENDING = 100_000;
+
+  private static final SecureRandom SESSIONS = new SecureRandom();
+
   private final Path directory;
-  private final Ticker ticker;
   private final Clock clock;
   private final long limit;
   private final long totalLimit;
@@ -65,70 +78,16 @@ final class ConnectionRecorder {
   private final AtomicLong written = new AtomicLong();
   private volatile boolean full;
 
-  /** The most occurrences of a served timeline a trace header carries. */
-  static final int MAX_EVENTS = 100_000;
-
-  private volatile Scenario served;
-  private volatile long servedStart;
-
-  /**
-   * The scenario serve plays, from {@code start} ({@link Ticker} nanoseconds): each trace's header
-   * then carries its timeline as the connection met it, so that its faults replay.
-   */
-  void timeline(Scenario scenario, long start) {
-    this.servedStart = start;
-    this.served = scenario;
-  }
-
-  /**
-   * The served timeline as a connection that began {@code offset} after its start met it: each
-   * occurrence from then on, {@code offset} earlier; the faults installed and removed before it, in
-   * their order, at its start; the other events before it left out (they happened to no channel of
-   * this connection). A timeline of more than {@value #MAX_EVENTS} occurrences is not carried (the
-   * header then holds the host settings alone, as without a scenario).
-   */
-  static List<ScenarioEvent> asMetAt(Scenario scenario, Duration offset) {
-    long total = scenario.events().stream().mapToLong(e -> e.count(scenario.length())).sum();
-    if (total > MAX_EVENTS) {
-      return List.of();
-    }
-    List<ScenarioEvent> before = new ArrayList<>();
-    List<ScenarioEvent> after = new ArrayList<>();
-    List<ScenarioEvent> occurrences = new ArrayList<>();
-    for (ScenarioEvent e : scenario.events()) {
-      for (Duration at : e.occurrences(scenario.length())) {
-        occurrences.add(
-            new ScenarioEvent(at, Optional.empty(), Optional.empty(), e.event(), List.of()));
-      }
-    }
-    occurrences.sort(Comparator.comparing(ScenarioEvent::at));
-    for (ScenarioEvent e : occurrences) {
-      if (e.at().compareTo(offset) >= 0) {
-        after.add(
-            new ScenarioEvent(
-                e.at().minus(offset), Optional.empty(), Optional.empty(), e.event(), List.of()));
-      } else if (e.event() instanceof HostEvent.InstallFault
-          || e.event() instanceof HostEvent.RemoveFault) {
-        before.add(
-            new ScenarioEvent(
-                Duration.ZERO, Optional.empty(), Optional.empty(), e.event(), List.of()));
-      }
-    }
-    before.addAll(after);
-    return before;
-  }
-
-  ConnectionRecorder(Path directory, Ticker ticker, Clock clock) {
-    this(directory, ticker, clock, DEFAULT_LIMIT, DEFAULT_TOTAL_LIMIT);
+  ConnectionRecorder(Path directory, Clock clock) {
+    this(directory, clock, DEFAULT_LIMIT, DEFAULT_TOTAL_LIMIT);
   }
 
   /**
    * A recorder into {@code directory}: each recording at most {@code limit} bytes, all of this
    * server's together at most {@code totalLimit}.
    */
-  ConnectionRecorder(Path directory, Ticker ticker, Clock clock, long limit, long totalLimit) {
+  ConnectionRecorder(Path directory, Clock clock, long limit, long totalLimit) {
     this.directory = directory;
-    this.ticker = ticker;
     this.clock = clock;
     this.limit = limit;
     this.totalLimit = totalLimit;
@@ -140,79 +99,194 @@ final class ConnectionRecorder {
   }
 
   /**
-   * A new connection's host side: {@code host}, recorded into a new trace that is closed when the
-   * connection is; {@code host} alone when no new trace can be created (one log line says why).
-   * {@code cookieKey} is the key the VM's cookies are derived from, which the trace keeps so that
-   * it replays; the trace is readable by its owner alone.
+   * The recorder of one served VM: {@code settings} gives the host settings of its current host,
+   * {@code cookieKey} is the key its cookies are derived from, which the traces keep so that they
+   * replay.
    */
-  Backdoor connection(String vm, long seed, long cookieKey, HostSettings settings, Backdoor host) {
-    if (full) {
-      return host;
+  Vm vm(ServedVm served, long seed, long cookieKey, Supplier<HostSettings> settings) {
+    return new Vm(served, seed, cookieKey, settings);
+  }
+
+  /**
+   * One VM's recordings. Its lines are written under the VM's host lock, so their order is the
+   * order the host saw calls and events in.
+   */
+  final class Vm implements ServedVm.Listener {
+    private final ServedVm served;
+    private final String name;
+    private final long seed;
+    private final long cookieKey;
+    private final Supplier<HostSettings> settings;
+
+    // guarded by this
+    private String session = newSession();
+    private VirtualHost host;
+    private long last = -1;
+    private final List<Recording> open = new ArrayList<>();
+    private final ArrayDeque<TraceHostEvent> pending = new ArrayDeque<>();
+    private long dropped;
+
+    Vm(ServedVm served, long seed, long cookieKey, Supplier<HostSettings> settings) {
+      this.served = served;
+      this.name = served.name();
+      this.seed = seed;
+      this.cookieKey = cookieKey;
+      this.settings = settings;
+      this.host = served.host();
     }
-    String scenarioName = vm.matches("[A-Za-z0-9._-]+") ? vm : "vm";
-    Scenario.Builder builder =
-        Scenario.named(scenarioName)
-            .description("VM " + vm + " as serve ran it")
-            .seed(seed)
-            .hostSettings(settings);
-    Scenario timeline = served;
-    if (timeline != null) {
-      Duration offset = Duration.ofNanos(Math.max(0, ticker.read() - servedStart));
-      builder.runFor(timeline.length());
-      asMetAt(timeline, offset).forEach(builder::event);
+
+    private static String newSession() {
+      return Long.toHexString(SESSIONS.nextLong() | Long.MIN_VALUE);
     }
-    Scenario scenario = builder.build();
-    String prefix = vm.replaceAll("[^A-Za-z0-9._-]", "_") + "-";
-    for (int tries = 0; tries < MAX_NAME_TRIES; tries++) {
-      int n = connections.incrementAndGet();
-      Path file = directory.resolve(prefix + n + ".jsonl");
-      OutputStream out;
-      try {
-        out = newFile(file);
-      } catch (FileAlreadyExistsException e) {
-        continue; // a trace of an earlier run, or anything else by that name: never overwritten
-      } catch (IOException | UnsupportedOperationException e) {
-        logger.warn(
-            "not recording connection {} to VM {}: cannot create {}: {}",
-            n,
-            vm,
-            file,
-            e.toString());
-        return host;
+
+    /** The next time stamp: the host's time now, and later than every stamp before it. */
+    private synchronized long stamp() {
+      last = Math.max(host.hostTime().toNanos(), last + 1);
+      return last;
+    }
+
+    @Override
+    public void applied(ServedVm vm, HostEvent event, String by) {
+      event(event);
+    }
+
+    /**
+     * A host event applied to the VM's host, under its lock: into every open trace, or held for the
+     * next one.
+     */
+    void event(HostEvent event) {
+      TraceHostEvent line;
+      List<Recording> into;
+      synchronized (this) {
+        if (served.host() != host) {
+          return; // an event of a host the VM has left
+        }
+        try {
+          line = new TraceHostEvent(stamp(), event.text());
+        } catch (IllegalArgumentException e) {
+          logger.warn("not recording host event of VM {}: {}", name, e.getMessage());
+          return;
+        }
+        if (open.isEmpty()) {
+          if (pending.size() == MAX_PENDING) {
+            pending.removeFirst();
+            if (dropped++ == 0) {
+              logger.warn(
+                  "VM {}: over {} host events while no guest was connected; the oldest are not"
+                      + " recorded",
+                  name,
+                  MAX_PENDING);
+            }
+          }
+          pending.addLast(line);
+          return;
+        }
+        into = List.copyOf(open);
       }
-      TraceHeader header =
-          TraceHeader.of(
-              ImmutableMap.of(
-                  "vm",
-                  vm,
-                  "transport",
-                  "tcp",
-                  "connection",
-                  Integer.toString(n),
-                  HostReplay.SEED_KEY,
-                  Long.toString(seed),
-                  HostReplay.COOKIE_KEY,
-                  Long.toString(cookieKey),
-                  HostReplay.SCENARIO_KEY,
-                  scenario.toText()),
-              clock.instant());
-      Bounded bounded = new Bounded(out, file);
-      TraceWriter trace;
-      try {
-        trace = TraceWriter.create(bounded, header);
-      } catch (RuntimeException e) {
-        bounded.closeQuietly();
-        logger.warn("not recording {}: {}", file, e.getMessage());
-        return host;
-      }
-      return new Recording(host, trace, file, ticker.read());
+      into.forEach(r -> r.write(line));
     }
-    logger.warn(
-        "not recording a connection to VM {}: {} names in a row exist in {}",
-        vm,
-        MAX_NAME_TRIES,
-        directory);
-    return host;
+
+    @Override
+    public void reset(ServedVm vm) {
+      List<Recording> stopped;
+      synchronized (this) {
+        host = served.host();
+        session = newSession();
+        last = -1;
+        pending.clear();
+        stopped = List.copyOf(open);
+        open.clear();
+      }
+      stopped.forEach(
+          r -> r.stop("the admin API reset VM " + name + " (a fresh host); the trace ends here"));
+    }
+
+    /**
+     * A new connection's host side: {@code connection}, recorded into a new trace that is closed
+     * when the connection is; {@code connection} alone when no new trace can be created (one log
+     * line says why).
+     */
+    Backdoor connection(Backdoor connection) {
+      if (full) {
+        return connection;
+      }
+      String scenarioName = name.matches("[A-Za-z0-9._-]+") ? name : "vm";
+      String prefix = name.replaceAll("[^A-Za-z0-9._-]", "_") + "-";
+      for (int tries = 0; tries < MAX_NAME_TRIES; tries++) {
+        int n = connections.incrementAndGet();
+        Path file = directory.resolve(prefix + n + ".jsonl");
+        OutputStream out;
+        try {
+          out = newFile(file);
+        } catch (FileAlreadyExistsException e) {
+          continue; // a trace of an earlier run, or anything else by that name: never overwritten
+        } catch (IOException | UnsupportedOperationException e) {
+          logger.warn(
+              "not recording connection {} to VM {}: cannot create {}: {}",
+              n,
+              name,
+              file,
+              e.toString());
+          return connection;
+        }
+        Bounded bounded = new Bounded(out, file);
+        synchronized (this) {
+          Scenario scenario =
+              Scenario.named(scenarioName)
+                  .description("VM " + name + " as serve ran it")
+                  .seed(seed)
+                  .hostSettings(settings.get())
+                  .build();
+          long opened = pending.isEmpty() ? stamp() : pending.getFirst().timeNanos();
+          TraceHeader header =
+              TraceHeader.of(
+                  ImmutableMap.<String, String>builder()
+                      .put("vm", name)
+                      .put("transport", "tcp")
+                      .put("connection", Integer.toString(n))
+                      .put(HostReplay.SESSION_KEY, session)
+                      .put(HostReplay.OPENED_KEY, Long.toString(opened))
+                      .put(HostReplay.SEED_KEY, Long.toString(seed))
+                      .put(HostReplay.COOKIE_KEY, Long.toString(cookieKey))
+                      .put(HostReplay.SCENARIO_KEY, scenario.toText())
+                      .buildOrThrow(),
+                  clock.instant());
+          TraceWriter trace;
+          try {
+            trace = TraceWriter.create(bounded, header);
+          } catch (RuntimeException e) {
+            bounded.closeQuietly();
+            logger.warn("not recording {}: {}", file, e.getMessage());
+            return connection;
+          }
+          Recording recording = new Recording(this, connection, trace, file);
+          pending.forEach(recording::write);
+          pending.clear();
+          open.add(recording);
+          return recording;
+        }
+      }
+      logger.warn(
+          "not recording a connection to VM {}: {} names in a row exist in {}",
+          name,
+          MAX_NAME_TRIES,
+          directory);
+      return connection;
+    }
+
+    /** Runs a call under the VM's host lock, so that its line takes its place among the others. */
+    <T> T exclusively(Supplier<T> call) {
+      return served.host().exclusively(h -> call.get());
+    }
+
+    synchronized void closed(Recording recording) {
+      open.remove(recording);
+    }
+
+    /** The next stamp, or -1 when {@code recording} is no longer one of the VM's open traces. */
+    synchronized long stampFor(Recording recording) {
+      return open.contains(recording) && served.host() == host ? stamp() : -1;
+    }
   }
 
   /** A new file, created here or not at all; a link is not followed; owner-only. */
@@ -309,73 +383,99 @@ final class ConnectionRecorder {
   }
 
   /**
-   * A recorded connection: every call goes to the host, then into the trace; a trace that cannot be
-   * written stops with one log line, and the guest's calls go on unrecorded. The server closes it,
-   * and so the trace, with the connection.
+   * A recorded connection: every call goes to the host, then into the trace, under the host's lock;
+   * a trace that cannot be written stops with one log line, and the guest's calls go on unrecorded.
+   * The server closes it, and so the trace, with the connection.
    */
   private final class Recording implements Backdoor, Closeable {
+    private final Vm vm;
     private final Backdoor host;
     private final TraceWriter trace;
     private final Path file;
-    private final long start;
-    private boolean stopped;
+    private boolean stopped; // guarded by this
 
-    Recording(Backdoor host, TraceWriter trace, Path file, long start) {
+    Recording(Vm vm, Backdoor host, TraceWriter trace, Path file) {
+      this.vm = vm;
       this.host = host;
       this.trace = trace;
       this.file = file;
-      this.start = start;
     }
 
     @Override
     public Registers in(Registers registers) {
-      Registers answer = host.in(registers);
-      record(TraceCall.Operation.IN, registers, answer, null);
-      return answer;
+      return vm.exclusively(
+          () -> {
+            Registers answer = host.in(registers);
+            record(TraceCall.Operation.IN, registers, answer, null);
+            return answer;
+          });
     }
 
     @Override
     public Registers outs(Registers registers, byte[] bytes) {
-      Registers answer = host.outs(registers, bytes);
-      record(TraceCall.Operation.OUTS, registers, answer, bytes);
-      return answer;
+      return vm.exclusively(
+          () -> {
+            Registers answer = host.outs(registers, bytes);
+            record(TraceCall.Operation.OUTS, registers, answer, bytes);
+            return answer;
+          });
     }
 
     @Override
     public Registers ins(Registers registers, byte[] into) {
-      Registers answer = host.ins(registers, into);
-      record(TraceCall.Operation.INS, registers, answer, into);
-      return answer;
+      return vm.exclusively(
+          () -> {
+            Registers answer = host.ins(registers, into);
+            record(TraceCall.Operation.INS, registers, answer, into);
+            return answer;
+          });
     }
 
-    private synchronized void record(
+    private void record(
         TraceCall.Operation operation, Registers registers, Registers answer, byte[] bytes) {
+      long t = vm.stampFor(this);
+      if (t >= 0) {
+        write(TraceCall.of(t, operation, registers, answer, bytes));
+      }
+    }
+
+    synchronized void write(TraceEntry entry) {
       if (stopped) {
         return;
       }
       try {
-        trace.write(
-            TraceCall.of(Math.max(0, ticker.read() - start), operation, registers, answer, bytes));
+        trace.write(entry);
       } catch (RuntimeException e) {
-        stopped = true;
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        logger.warn("recording {} stopped: {}", file, cause.getMessage());
-        try {
-          trace.close();
-        } catch (RuntimeException closing) {
-          // the recording has stopped already
-        }
+        stop(cause.getMessage());
+      }
+    }
+
+    /** Stops the recording, saying why in one log line. */
+    synchronized void stop(String why) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      logger.warn("recording {} stopped: {}", file, why);
+      try {
+        trace.close();
+      } catch (RuntimeException closing) {
+        // the recording has stopped already
       }
     }
 
     @Override
-    public synchronized void close() {
-      if (!stopped) {
-        stopped = true;
-        try {
-          trace.close();
-        } catch (RuntimeException e) {
-          logger.warn("recording {} stopped: {}", file, e.getMessage());
+    public void close() {
+      vm.closed(this);
+      synchronized (this) {
+        if (!stopped) {
+          stopped = true;
+          try {
+            trace.close();
+          } catch (RuntimeException e) {
+            logger.warn("recording {} stopped: {}", file, e.getMessage());
+          }
         }
       }
     }

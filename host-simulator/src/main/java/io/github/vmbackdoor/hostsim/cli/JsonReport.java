@@ -96,8 +96,20 @@ final class JsonReport {
         g -> {
           g.writeStringField("trace", trace);
           g.writeNumberField("calls", result.calls());
+          g.writeNumberField("hostEvents", result.hostEvents());
+          g.writeArrayFieldStart("traces");
+          for (String t : result.traces()) {
+            g.writeString(t);
+          }
+          g.writeEndArray();
           g.writeBooleanField("matches", result.matches());
           if (!result.matches()) {
+            if (result.divergentTrace().isPresent()) {
+              g.writeStringField("divergentTrace", result.divergentTrace().get());
+            }
+            if (result.divergentConnection().isPresent()) {
+              g.writeStringField("divergentConnection", result.divergentConnection().get());
+            }
             g.writeNumberField("divergentLine", result.divergentLine().orElseThrow());
             g.writeNumberField("divergentCall", result.divergentCall().orElseThrow());
             g.writeStringField("difference", result.difference().orElseThrow());

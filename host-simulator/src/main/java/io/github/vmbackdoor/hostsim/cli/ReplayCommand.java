@@ -46,8 +46,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Replays a trace or runs a scenario, in virtual time.",
       "--trace FILE drives the trace's recorded guest calls into a fresh emulated host (seed,"
-          + " policies and timeline from the trace header) and reports the first answer that"
-          + " differs from the recording (exit 1), or that all matched.",
+          + " policies and timeline from the trace header, host events from its lines) and"
+          + " reports the first answer that differs from the recording (exit 1), or that all"
+          + " matched. A trace of serve --record is replayed with the traces of its VM's other"
+          + " connections beside it, in the order the host saw them.",
       "--scenario FILE runs the scenario (docs/scenario-format.md) against a TCLO machine and"
           + " prints the outcome and the machine's log lines in vmt(4)'s words; with"
           + " --machine all (the default) a comparison table of the three machines first."
@@ -344,7 +346,9 @@ final class ReplayCommand implements Callable<Integer> {
     HostReplay.Result result;
     try (InputStream in = input.open(source.trace);
         TraceReader reader = TraceReader.open(in)) {
-      result = HostReplay.replay(reader, limits());
+      result =
+          HostReplay.replay(
+              reader, TextInput.isStdin(source.trace) ? null : source.trace, limits());
     } catch (ScenarioLimitException e) {
       err.println(
           "vmbackdoor replay: " + source.trace + ": the header's scenario, " + large.message(e));
@@ -372,22 +376,26 @@ final class ReplayCommand implements Callable<Integer> {
       out.flush();
       return result.matches() ? 0 : Main.EXIT_FAILURE;
     }
+    List<String> traces = result.traces();
+    String together =
+        traces.size() > 1
+            ? " (the VM's connections replayed together on one host: "
+                + String.join(", ", traces)
+                + ")"
+            : "";
     if (result.matches()) {
       out.println(
           source.trace
               + ": "
               + result.calls()
-              + " calls replayed against a fresh host;"
-              + " every answer is as recorded");
+              + " calls"
+              + (result.hostEvents() > 0 ? " and " + result.hostEvents() + " host events" : "")
+              + " replayed against a fresh host"
+              + together
+              + "; every answer is as recorded");
       return 0;
     }
-    out.println(
-        source.trace
-            + ": line "
-            + result.divergentLine().orElseThrow()
-            + " (call #"
-            + result.divergentCall().orElseThrow()
-            + ") differs");
+    out.println(source.trace + ": " + result.where().orElseThrow() + " differs" + together);
     out.println(result.difference().orElseThrow());
     out.flush();
     return Main.EXIT_FAILURE;

@@ -11,6 +11,7 @@ import io.github.vmbackdoor.hostsim.admin.ServedVm;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Extensions;
+import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
@@ -269,14 +270,22 @@ final class ServeCommand implements Callable<Integer> {
       ScheduledExecutorService executor,
       ServeNarrator narrator,
       List<ServeNarrator.Vm> vms,
+      List<ConnectionRecorder.Vm> recordings,
       CountDownLatch banner,
       long start) {
+    // An occurrence is applied under every host's lock, so that no guest call comes between it and
+    // its line in the recordings.
     scenario.playTimeline(
         hosts,
         (at, action) ->
             executor.schedule(
-                action, start + at.toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS),
-        (at, event) -> narrator.scenarioEvent(scenario, at, event, vms),
+                () -> exclusively(hosts, 0, action),
+                start + at.toNanos() - System.nanoTime(),
+                TimeUnit.NANOSECONDS),
+        (at, event) -> {
+          recordings.forEach(r -> r.event(event.event()));
+          narrator.scenarioEvent(scenario, at, event, vms);
+        },
         () ->
             executor.execute(
                 () -> {
@@ -288,6 +297,38 @@ final class ServeCommand implements Callable<Integer> {
                   }
                   narrator.timelineEnded(scenario);
                 }));
+  }
+
+  /** Runs {@code action} holding the locks of {@code hosts} from {@code from} on, in order. */
+  private static void exclusively(List<VirtualHost> hosts, int from, Runnable action) {
+    if (from == hosts.size()) {
+      action.run();
+      return;
+    }
+    hosts
+        .get(from)
+        .exclusively(
+            h -> {
+              exclusively(hosts, from + 1, action);
+              return null;
+            });
+  }
+
+  /** One listener that tells two, in order. */
+  private static ServedVm.Listener both(ServedVm.Listener first, ServedVm.Listener second) {
+    return new ServedVm.Listener() {
+      @Override
+      public void applied(ServedVm vm, HostEvent event, String by) {
+        second.applied(vm, event, by);
+        first.applied(vm, event, by);
+      }
+
+      @Override
+      public void reset(ServedVm vm) {
+        second.reset(vm);
+        first.reset(vm);
+      }
+    };
   }
 
   /**
@@ -422,15 +463,11 @@ final class ServeCommand implements Callable<Integer> {
             commandLine, "--record " + recordDir + ": cannot create the directory");
       }
       long[] limits = recordLimits(commandLine);
-      recorder =
-          new ConnectionRecorder(
-              recordDir, Ticker.systemTicker(), Clock.systemUTC(), limits[0], limits[1]);
-      if (scenario != null) {
-        recorder.timeline(scenario, timelineStart);
-      }
+      recorder = new ConnectionRecorder(recordDir, Clock.systemUTC(), limits[0], limits[1]);
     }
     Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
     Map<String, ServedVm> served = new LinkedHashMap<>();
+    Map<String, ConnectionRecorder.Vm> recorded = new LinkedHashMap<>();
     HostSettings base = served(scenario);
     int vmCount = new java.util.LinkedHashSet<>(names).size();
     long storeBound = size(commandLine, storeLimit, "--store-limit");
@@ -485,13 +522,14 @@ final class ServeCommand implements Callable<Integer> {
                     settings -> share.apply(changes.apply(settings)));
               });
       HostSettings settings = config.settings(base);
-      vms.put(
-          name,
-          r == null
-              ? UnaryOperator.identity()
-              : b ->
-                  r.connection(
-                      name, vmSeed, cookieKey, share.apply(vm.changes().apply(settings)), b));
+      if (r == null) {
+        vms.put(name, UnaryOperator.identity());
+      } else {
+        ConnectionRecorder.Vm recording =
+            r.vm(vm, vmSeed, cookieKey, () -> share.apply(vm.changes().apply(settings)));
+        recorded.put(name, recording);
+        vms.put(name, recording::connection);
+      }
       served.put(name, vm);
     }
     List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
@@ -515,7 +553,15 @@ final class ServeCommand implements Callable<Integer> {
     Narration narration = new Narration(narrationOut, jsonLog, Clock.systemUTC());
     ServeNarrator narrator = new ServeNarrator(narration);
     Map<String, ServeNarrator.Vm> narrated = new LinkedHashMap<>();
-    served.forEach((name, vm) -> narrated.put(name, narrator.vm(vm)));
+    served.forEach(
+        (name, vm) -> {
+          ServeNarrator.Vm said = narrator.vm(vm);
+          narrated.put(name, said);
+          ConnectionRecorder.Vm recording = recorded.get(name);
+          if (recording != null) {
+            vm.listener(both(said, recording));
+          }
+        });
     ConnectionPolicy connections =
         new ConnectionPolicy(channelsPerConnection, closeChannelsOnDisconnect);
     AtomicLong connectionCount = new AtomicLong();
@@ -605,6 +651,7 @@ final class ServeCommand implements Callable<Integer> {
             timeline,
             narrator,
             List.copyOf(narrated.values()),
+            List.copyOf(recorded.values()),
             banner,
             timelineStart);
       }

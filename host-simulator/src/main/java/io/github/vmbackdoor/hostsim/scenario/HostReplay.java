@@ -4,16 +4,31 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
+import io.github.vmbackdoor.core.TraceEntry;
 import io.github.vmbackdoor.core.TraceFormatException;
 import io.github.vmbackdoor.core.TraceHeader;
+import io.github.vmbackdoor.core.TraceHostEvent;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.internal.CallWords;
+import io.github.vmbackdoor.hostsim.record.CallRecord;
 import io.github.vmbackdoor.hostsim.time.Simulation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 
 /**
  * Host-facing replay: drives a trace's recorded guest calls into a fresh {@link VirtualHost} and
@@ -52,17 +67,46 @@ public final class HostReplay {
         Simulation.DEFAULT_START);
   }
 
+  /**
+   * The header's vm entry naming the recording session a trace is part of: the traces of one VM's
+   * connections to one host ({@code serve --record}), replayed together in the order of their time
+   * stamps, which are the host's time.
+   */
+  public static final String SESSION_KEY = "session";
+
+  /** The header's vm entry holding the host time (ns) of the trace's first line, in a session. */
+  public static final String OPENED_KEY = "opened";
+
+  /** The header's vm entry holding the connection's number ({@code serve --record}). */
+  public static final String CONNECTION_KEY = "connection";
+
   /** What a host-facing replay found. */
   public static final class Result {
     private final int calls;
+    private final int events;
+    private final List<String> traces;
     private final int callIndex;
     private final long lineNumber;
+    private final String trace;
+    private final String connection;
     private final String difference;
 
-    private Result(int calls, int callIndex, long lineNumber, String difference) {
+    private Result(
+        int calls,
+        int events,
+        List<String> traces,
+        int callIndex,
+        long lineNumber,
+        String trace,
+        String connection,
+        String difference) {
       this.calls = calls;
+      this.events = events;
+      this.traces = List.copyOf(traces);
       this.callIndex = callIndex;
       this.lineNumber = lineNumber;
+      this.trace = trace;
+      this.connection = connection;
       this.difference = difference;
     }
 
@@ -71,19 +115,45 @@ public final class HostReplay {
       return difference == null;
     }
 
-    /** How many calls were driven (up to and including the first divergent one). */
+    /**
+     * How many calls were driven (up to and including the first divergent one), over every trace of
+     * the session.
+     */
     public int calls() {
       return calls;
     }
 
-    /** The 1-based index of the first divergent call. */
+    /** How many recorded host events were applied. */
+    public int hostEvents() {
+      return events;
+    }
+
+    /**
+     * The file names of the traces replayed together, in the order of their connections: the one
+     * given alone, or the session's traces up to it.
+     */
+    public List<String> traces() {
+      return traces;
+    }
+
+    /** The 1-based index of the first divergent call within its trace. */
     public Optional<Integer> divergentCall() {
       return matches() ? Optional.empty() : Optional.of(callIndex);
     }
 
-    /** The trace line of the first divergent call. */
+    /** The line of the first divergent call in its trace. */
     public Optional<Long> divergentLine() {
       return matches() ? Optional.empty() : Optional.of(lineNumber);
+    }
+
+    /** The file name of the trace holding the first divergent call. */
+    public Optional<String> divergentTrace() {
+      return matches() ? Optional.empty() : Optional.ofNullable(trace);
+    }
+
+    /** The connection number of the trace holding the first divergent call, when it has one. */
+    public Optional<String> divergentConnection() {
+      return matches() ? Optional.empty() : Optional.ofNullable(connection);
     }
 
     /** The recorded and the host's answer side by side, or empty when everything matched. */
@@ -91,23 +161,42 @@ public final class HostReplay {
       return Optional.ofNullable(difference);
     }
 
+    /** Where the first divergent call is, in one phrase: trace, connection, line, call. */
+    public Optional<String> where() {
+      if (matches()) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          (trace == null ? "" : trace + ", ")
+              + (connection == null ? "" : "connection " + connection + ", ")
+              + "line "
+              + lineNumber
+              + " (call #"
+              + callIndex
+              + ")");
+    }
+
     @Override
     public String toString() {
       return matches()
           ? calls + " calls, every answer as recorded"
-          : "line " + lineNumber + " (call #" + callIndex + "): " + difference;
+          : where().orElseThrow() + ": " + difference;
     }
   }
 
-  /** Replays a trace file; its scenario is read within the default limits. */
+  /** Replays a trace file (with its session's others); its scenario within the default limits. */
   public static Result replay(Path trace) {
     return replay(trace, ScenarioLimits.DEFAULTS);
   }
 
-  /** Replays a trace file; its scenario is read within {@code limits}. */
+  /**
+   * Replays a trace file; its scenario is read within {@code limits}. A trace that is part of a
+   * session ({@value #SESSION_KEY}) is replayed with the session's traces in its directory that
+   * began before it ended, on one host, in the order of their time stamps, up to its own last line.
+   */
   public static Result replay(Path trace, ScenarioLimits limits) {
     try (TraceReader reader = TraceReader.open(trace)) {
-      return replay(reader, limits);
+      return replay(reader, trace, limits);
     }
   }
 
@@ -117,20 +206,33 @@ public final class HostReplay {
   }
 
   /**
-   * Replays the calls of an open trace (from its current position).
+   * Replays the calls of an open trace (from its current position), alone.
    *
    * @throws TraceFormatException naming the line when the header's seed or scenario, or a call,
    *     cannot be what it claims (a scenario over {@code limits} is a {@link
    *     ScenarioLimitException})
    */
   public static Result replay(TraceReader reader, ScenarioLimits limits) {
+    return replay(reader, null, limits);
+  }
+
+  /**
+   * Replays the calls of an open trace read from {@code file} (null: from a stream, replayed
+   * alone); a trace of a session with the session's traces beside it, as {@link #replay(Path,
+   * ScenarioLimits)} does.
+   *
+   * @throws TraceFormatException naming the line when the header's seed or scenario, or a call,
+   *     cannot be what it claims, in this trace or one of its session
+   */
+  public static Result replay(TraceReader reader, Path file, ScenarioLimits limits) {
     Preconditions.checkNotNull(reader, "reader");
     Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
+    // a call log of one: the host's own words for the call that differs
     VirtualHost.Builder builder =
         scenario.configure(
             Extensions.installed()
-                .configure(VirtualHost.builder().simulation(simulation).callLogLimit(0)));
+                .configure(VirtualHost.builder().simulation(simulation).callLogLimit(1)));
     String cookieKey = reader.header().vm().get(COOKIE_KEY);
     if (cookieKey != null) {
       try {
@@ -144,38 +246,230 @@ public final class HostReplay {
     }
     VirtualHost host = builder.build();
     scenario.scheduleTimeline(host, simulation::schedule);
-    int index = 0;
-    for (TraceCall call = reader.next(); call != null; call = reader.next()) {
-      index++;
-      Duration at = Duration.ofNanos(call.timeNanos());
+    Part target = new Part(reader, file == null ? null : fileName(file), reader.header());
+    List<Part> parts = file == null ? List.of(target) : session(target, file);
+    try {
+      return drive(host, simulation, parts, target);
+    } finally {
+      for (Part p : parts) {
+        if (p != target) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  /** One trace of a replay: its reader (opened when its first line is due) and its next line. */
+  private static final class Part {
+    final Path path;
+    final String name;
+    final TraceHeader header;
+    final long opened;
+    TraceReader reader;
+    TraceEntry head;
+    int calls;
+
+    Part(TraceReader reader, String name, TraceHeader header) {
+      this.path = null;
+      this.reader = reader;
+      this.name = name;
+      this.header = header;
+      this.opened = opened(header);
+    }
+
+    Part(Path path, TraceHeader header) {
+      this.path = path;
+      this.name = fileName(path);
+      this.header = header;
+      this.opened = opened(header);
+    }
+
+    String connection() {
+      return header.vm().get(CONNECTION_KEY);
+    }
+
+    /** Reads the next line into {@link #head}; false at the end. */
+    boolean advance() {
+      if (reader == null) {
+        reader = TraceReader.open(path);
+      }
+      try {
+        head = reader.nextEntry();
+      } catch (TraceFormatException e) {
+        throw path == null ? e : inThis(e);
+      }
+      if (head == null && path != null) {
+        close();
+      }
+      return head != null;
+    }
+
+    TraceFormatException inThis(TraceFormatException e) {
+      String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
+      return new TraceFormatException(e.lineNumber(), "in " + name + ", " + reason, e);
+    }
+
+    void close() {
+      if (reader != null) {
+        reader.close();
+      }
+    }
+
+    private static long opened(TraceHeader header) {
+      try {
+        return Long.parseLong(header.vm().getOrDefault(OPENED_KEY, "0"));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+  }
+
+  private static String fileName(Path file) {
+    Path name = file.getFileName();
+    return name == null ? file.toString() : name.toString();
+  }
+
+  /**
+   * The traces of {@code target}'s session in its directory that began before it ended, ordered by
+   * their first line; {@code target} alone when it has no session.
+   */
+  private static List<Part> session(Part target, Path file) {
+    String session = target.header.vm().get(SESSION_KEY);
+    Path directory = file.toAbsolutePath().getParent();
+    if (session == null || directory == null) {
+      return List.of(target);
+    }
+    String vm = target.header.vm().get("vm");
+    List<Part> parts = new ArrayList<>();
+    parts.add(target);
+    Path self = file.toAbsolutePath().normalize();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.jsonl")) {
+      for (Path other : files) {
+        if (other.toAbsolutePath().normalize().equals(self) || !Files.isRegularFile(other)) {
+          continue;
+        }
+        TraceHeader header;
+        try (TraceReader r = TraceReader.open(other)) {
+          header = r.header();
+        } catch (RuntimeException e) {
+          continue; // not a trace, or not one this reader reads: not of the session
+        }
+        if (session.equals(header.vm().get(SESSION_KEY))
+            && Objects.equals(vm, header.vm().get("vm"))) {
+          parts.add(new Part(other, header));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + directory, e);
+    }
+    parts.sort(Comparator.comparingLong((Part p) -> p.opened).thenComparing(p -> p.name));
+    return parts;
+  }
+
+  /**
+   * Drives the lines of {@code parts} into {@code host} in the order of their time stamps (a host
+   * event that several traces hold, once), up to the last line of {@code target}.
+   */
+  private static Result drive(
+      VirtualHost host, Simulation simulation, List<Part> parts, Part target) {
+    PriorityQueue<Part> active =
+        new PriorityQueue<>(Comparator.comparingLong((Part p) -> p.head.timeNanos()));
+    List<String> names = new ArrayList<>();
+    int next = 0;
+    int calls = 0;
+    int events = 0;
+    long lastEvent = -1;
+    Map<String, Fault> faults = new HashMap<>();
+    while (true) {
+      while (next < parts.size()
+          && (active.isEmpty() || parts.get(next).opened <= active.peek().head.timeNanos())) {
+        Part p = parts.get(next++);
+        if (p.name != null) {
+          names.add(p.name);
+        }
+        if (p.advance()) {
+          active.add(p);
+        } else if (p == target) {
+          return new Result(calls, events, names, 0, 0, null, null, null);
+        }
+      }
+      Part p = active.poll();
+      if (p == null) {
+        return new Result(calls, events, names, 0, 0, null, null, null);
+      }
+      TraceEntry entry = p.head;
+      long line = p.reader.lineNumber();
+      Duration at = Duration.ofNanos(entry.timeNanos());
       if (at.compareTo(simulation.elapsed()) > 0) {
         simulation.runFor(at.minus(simulation.elapsed()));
       }
-      Registers answer;
-      byte[] received = null;
-      try {
-        switch (call.operation()) {
-          case IN:
-            answer = host.backdoor().in(call.request());
-            break;
-          case OUTS:
-            answer = host.backdoor().outs(call.request(), call.bytes());
-            break;
-          default:
-            received = new byte[call.byteCount()];
-            answer = host.backdoor().ins(call.request(), received);
-            break;
+      if (entry instanceof TraceHostEvent e) {
+        if (e.timeNanos() != lastEvent) {
+          lastEvent = e.timeNanos();
+          HostEvent event;
+          try {
+            event = HostEvent.parse(e.event());
+          } catch (IllegalArgumentException bad) {
+            TraceFormatException f =
+                new TraceFormatException(
+                    line, "host event '" + e.event() + "': " + bad.getMessage(), bad);
+            throw p.path == null ? f : p.inThis(f);
+          }
+          host.exclusively(
+              h -> {
+                event.apply(h, faults);
+                return null;
+              });
+          events++;
         }
-      } catch (IllegalArgumentException e) {
-        // A call no guest could make, such as a transfer whose ecx is not its byte count.
-        throw new TraceFormatException(reader.lineNumber(), e.getMessage(), e);
+      } else {
+        TraceCall call = (TraceCall) entry;
+        calls++;
+        p.calls++;
+        String difference;
+        try {
+          difference = call(host, call, p.calls);
+        } catch (IllegalArgumentException e) {
+          // A call no guest could make, such as a transfer whose ecx is not its byte count.
+          TraceFormatException f = new TraceFormatException(line, e.getMessage(), e);
+          throw p.path == null ? f : p.inThis(f);
+        }
+        if (difference != null) {
+          return new Result(
+              calls, events, names, p.calls, line, p.name, p.connection(), difference);
+        }
       }
-      boolean bytesDiffer = received != null && !Arrays.equals(received, call.bytes());
-      if (!answer.equals(call.answer()) || bytesDiffer) {
-        return new Result(index, index, reader.lineNumber(), diff(index, call, answer, received));
+      if (p.advance()) {
+        active.add(p);
+      } else if (p == target) {
+        return new Result(calls, events, names, 0, 0, null, null, null);
       }
     }
-    return new Result(index, 0, 0, null);
+  }
+
+  /** Makes one recorded call; what differs from the recording, or null. */
+  private static String call(VirtualHost host, TraceCall call, int index) {
+    Registers answer;
+    byte[] received = null;
+    switch (call.operation()) {
+      case IN:
+        answer = host.backdoor().in(call.request());
+        break;
+      case OUTS:
+        answer = host.backdoor().outs(call.request(), call.bytes());
+        break;
+      default:
+        received = new byte[call.byteCount()];
+        answer = host.backdoor().ins(call.request(), received);
+        break;
+    }
+    boolean bytesDiffer = received != null && !Arrays.equals(received, call.bytes());
+    if (answer.equals(call.answer()) && !bytesDiffer) {
+      return null;
+    }
+    List<CallRecord> log = host.callLog();
+    String note = log.isEmpty() ? "" : log.get(log.size() - 1).note();
+    return diff(index, call, answer, received, note);
   }
 
   /** The scenario the header names, or the defaults with its seed; read before any call. */
@@ -200,7 +494,8 @@ public final class HostReplay {
     }
   }
 
-  private static String diff(int index, TraceCall call, Registers actual, byte[] received) {
+  private static String diff(
+      int index, TraceCall call, Registers actual, byte[] received, String note) {
     Registers e = call.answer();
     StringBuilder b = new StringBuilder();
     b.append("the host's answer to call #")
@@ -208,6 +503,16 @@ public final class HostReplay {
         .append(" (")
         .append(call.operation().wireName())
         .append(") differs from the recording\n");
+    b.append("  call      ")
+        .append(CallWords.request(call.operation(), call.request()))
+        .append('\n');
+    b.append("  recorded  ")
+        .append(CallWords.answer(call.operation(), call.request(), e))
+        .append('\n');
+    b.append("  host      ")
+        .append(CallWords.answer(call.operation(), call.request(), actual))
+        .append(note == null || note.isEmpty() ? "" : " (the host: " + note + ")")
+        .append('\n');
     b.append(String.format("  %-5s %-10s %-10s%n", "", "recorded", "host"));
     String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
     int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};

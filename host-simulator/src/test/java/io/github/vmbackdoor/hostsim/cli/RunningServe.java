@@ -8,7 +8,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code serve} run in this JVM exactly as the command line runs it, on a free loopback port, until
@@ -100,9 +102,18 @@ final class RunningServe implements AutoCloseable {
     return address.getPort();
   }
 
+  /**
+   * Stops serve and checks that it ended with exit code 0 within 10 seconds. An interrupt while
+   * waiting is kept on the thread and reported as a failure of the test.
+   */
   @Override
-  public void close() throws Exception {
+  public void close() throws ExecutionException, TimeoutException {
     stop.countDown();
-    assertThat(exit.get(10, TimeUnit.SECONDS)).as("exit code of serve").isZero();
+    try {
+      assertThat(exit.get(10, TimeUnit.SECONDS)).as("exit code of serve").isZero();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while serve stopped", e);
+    }
   }
 }

@@ -57,8 +57,8 @@ class ServeLimitsTest {
         admitted.add(RemoteBackdoor.connect(serve.host(), serve.port(), "vm1"));
         RemoteBackdoorException refused =
             catchThrowableOfType(
-                () -> RemoteBackdoor.connect(serve.host(), serve.port(), "vm1"),
-                RemoteBackdoorException.class);
+                RemoteBackdoorException.class,
+                () -> RemoteBackdoor.connect(serve.host(), serve.port(), "vm1"));
         assertThat(refused.error()).contains(WireError.TOO_MANY_CONNECTIONS);
         assertThat(refused.serverMessage()).contains("127.0.0.1");
         // Another loopback address is another client.

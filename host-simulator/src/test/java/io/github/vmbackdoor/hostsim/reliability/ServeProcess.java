@@ -196,14 +196,28 @@ final class ServeProcess implements AutoCloseable {
     return after;
   }
 
-  /** Stops the server as Ctrl-C or SIGTERM would. */
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops the server as Ctrl-C or SIGTERM would; stopping it again does nothing. */
+  void stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     reader.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
+  /**
+   * {@link #stop()}; an interrupt while waiting is kept on the thread and reported as a failure,
+   * the process killed.
+   */
+  @Override
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while serve stopped", e);
+    }
   }
 
   int exitValue() {

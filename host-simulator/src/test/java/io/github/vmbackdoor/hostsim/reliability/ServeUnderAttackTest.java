@@ -121,7 +121,7 @@ class ServeUnderAttackTest {
         f.get(60, TimeUnit.SECONDS);
       }
       threads.shutdown();
-      serve.close();
+      serve.stop();
       long[] heap = serve.heapFigures();
 
       Soak.report(

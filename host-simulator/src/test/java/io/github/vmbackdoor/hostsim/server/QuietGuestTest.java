@@ -169,7 +169,7 @@ class QuietGuestTest {
             0);
     connection.writeInbound(
         Unpooled.wrappedBuffer(RawClient.request(WireProtocol.IN, 99, close, new byte[0])));
-    assertThat((Object) connection.readOutbound()).as("held back").isNull();
+    assertThat(connection.<Object>readOutbound()).as("held back").isNull();
 
     quietFor(Duration.ofSeconds(90));
 

@@ -208,6 +208,8 @@ class SimulatorServerTest {
       assertThat(small.connectionCount()).isEqualTo(2);
       assertThat(first.in(Registers.zero()))
           .isEqualTo(FakeHost.expectedIn(SALT_A, Registers.zero()));
+      assertThat(second.in(Registers.zero()))
+          .isEqualTo(FakeHost.expectedIn(SALT_A, Registers.zero()));
     }
   }
 

@@ -1,0 +1,132 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.net.HostAndPort;
+import io.github.vmbackdoor.core.BackdoorException;
+import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
+import io.github.vmbackdoor.rpc.RpciClient;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve --record}: two connections of one VM, with admin events between and during them;
+ * each connection's trace replays with exit 0, and a changed host shows its first difference in the
+ * protocol's words.
+ */
+class ServeRecordSessionTest {
+
+  @TempDir Path dir;
+
+  private static void post(RunningServe serve, HostAndPort admin, String path, String body)
+      throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                serve.adminRequest(admin, "POST", path, body).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  /** An RPCI request whose answer the test does not need: a refusal is part of the story. */
+  private static void quietly(Runnable request) {
+    try {
+      request.run();
+    } catch (BackdoorException e) {
+      // recorded as it happened
+    }
+  }
+
+  private record Replayed(int code, String out, String err) {}
+
+  private static Replayed replay(Path trace) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ServeCommand(),
+            "replay",
+            "--trace",
+            trace.toString());
+    return new Replayed(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void eachConnectionOfAVmReplaysWithTheAdminEventsItMet() throws Exception {
+    try (RunningServe serve =
+        new RunningServe(
+            "--vm", "vm1", "--seed", "5", "--record", dir.toString(), "--admin-port", "0")) {
+      HostAndPort admin = serve.admin();
+      // an event before any guest: held for the first trace
+      post(
+          serve,
+          admin,
+          "/vms/vm1/events",
+          "fault early protocol=rpci step=sendsize nth=2 clear-success");
+      try (RemoteBackdoor first = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+        RpciClient one = RpciClient.create(first);
+        assertThat(one.guestInfoSet("color", "blue").isSuccess()).isTrue();
+        quietly(() -> one.log("refused by the early fault"));
+        try (RemoteBackdoor second = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+          RpciClient two = RpciClient.create(second);
+          // the host state of the first connection carries over to the second
+          assertThat(two.guestInfoGet("color").text()).isEqualTo("blue");
+          post(
+              serve,
+              admin,
+              "/vms/vm1/events",
+              "fault late protocol=rpci step=recvsize nth=1 checkpoint\ncheckpoint");
+          quietly(() -> two.log("after the admin events"));
+          quietly(() -> one.log("the first again, between the second's calls"));
+          assertThat(two.guestInfoSet("size", "large").isSuccess()).isTrue();
+        }
+        assertThat(one.guestInfoGet("size").text()).isEqualTo("large");
+      }
+    }
+    List<Path> traces;
+    try (Stream<Path> files = Files.list(dir)) {
+      traces = files.sorted().toList();
+    }
+    assertThat(traces)
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly("vm1-1.jsonl", "vm1-2.jsonl");
+    assertThat(Files.readString(traces.get(0)))
+        .contains("{\"t\":")
+        .contains("\"host\":\"fault early protocol=rpci step=sendsize nth=2 clear-success\"")
+        .contains("\"host\":\"checkpoint\"");
+
+    Replayed one = replay(traces.get(0));
+    assertThat(one.code()).as("%s%s", one.out(), one.err()).isZero();
+    assertThat(one.out()).contains("every answer is as recorded").contains("3 host events");
+    Replayed two = replay(traces.get(1));
+    assertThat(two.code()).as("%s%s", two.out(), two.err()).isZero();
+    assertThat(two.out())
+        .contains("(the VM's connections replayed together on one host: vm1-1.jsonl, vm1-2.jsonl)")
+        .contains("every answer is as recorded");
+
+    // a host changed on purpose: guest messages of at most 8 bytes
+    String text = Files.readString(traces.get(1));
+    String changed = text.replaceFirst("\\\\nrun ", "\\\\nhost guestMessageLimit 8\\\\nrun ");
+    assertThat(changed).isNotEqualTo(text);
+    Files.writeString(traces.get(1), changed);
+    Replayed differs = replay(traces.get(1));
+    assertThat(differs.code()).as("%s%s", differs.out(), differs.err()).isEqualTo(1);
+    assertThat(differs.out())
+        .startsWith(traces.get(1) + ": vm1-1.jsonl, connection 1, line ")
+        .contains("  call      SENDSIZE ch ")
+        .contains("  recorded  → ok (HB)")
+        .contains("  host      → refused")
+        .contains("over the limit of 8")
+        .contains("<-- differs");
+  }
+}

@@ -1,0 +1,49 @@
+package io.github.vmbackdoor.hostsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example trace of docs/trace-format.md replays as the doc says: exit 0, host event applied.
+ */
+class TraceFormatDocTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void theDocsExampleTraceReplays() throws Exception {
+    String doc = Files.readString(Path.of("..", "docs", "trace-format.md"));
+    int section = doc.indexOf("\n## Example\n");
+    assertThat(section).as("docs/trace-format.md has an Example section").isPositive();
+    int open = doc.indexOf("```\n", section) + 4;
+    String example = doc.substring(open, doc.indexOf("```\n", open));
+    assertThat(example).startsWith("{\"format\":\"vmbackdoor-trace\",\"version\":2,");
+    assertThat(example).contains("\"host\":\"checkpoint\"");
+    Path trace = dir.resolve("example.jsonl");
+    Files.writeString(trace, example);
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ServeCommand(),
+            "replay",
+            "--trace",
+            trace.toString());
+    assertThat(code).as("%s%s", out, err).isZero();
+    assertThat(out.toString())
+        .isEqualTo(
+            trace
+                + ": 6 calls and 1 host events replayed against a fresh host; every answer is as"
+                + " recorded"
+                + System.lineSeparator());
+  }
+}
