@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.core;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -26,16 +28,8 @@ public enum MessageSubcommand {
   private static final MessageSubcommand[] BY_NUMBER = values();
 
   /** {@link #of} answers from these, so a lookup allocates nothing. */
-  private static final Optional<MessageSubcommand>[] OPTIONALS = optionals();
-
-  @SuppressWarnings("unchecked")
-  private static Optional<MessageSubcommand>[] optionals() {
-    Optional<MessageSubcommand>[] all = new Optional[BY_NUMBER.length];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = Optional.of(BY_NUMBER[i]);
-    }
-    return all;
-  }
+  private static final List<Optional<MessageSubcommand>> OPTIONALS =
+      Arrays.stream(BY_NUMBER).map(Optional::of).toList();
 
   private final int number;
   private final MessageException.Step step;
@@ -58,7 +52,7 @@ public enum MessageSubcommand {
   /** The sub-command numbered {@code number}, if the protocol defines one. */
   public static Optional<MessageSubcommand> of(int number) {
     return number >= 0 && number < BY_NUMBER.length && BY_NUMBER[number].number == number
-        ? OPTIONALS[number]
+        ? OPTIONALS.get(number)
         : Optional.empty();
   }
 
