@@ -219,6 +219,13 @@ public final class SimulationScale {
     runAll(pool, shards, Duration.ofSeconds(2));
     long heapIdle = usedHeapAfterGc(memory);
     double perVm = (heapIdle - heapBefore) / (double) vms;
+    // Said now, while every VM polls (a class histogram taken after this line sees them idle).
+    System.out.printf("setup: %.2f s for %d VMs%n", setupNanos / 1e9, vms);
+    System.out.printf(
+        "heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
+            + " all VMs polling)%n",
+        perVm, heapBefore / 1048576.0, heapIdle / 1048576.0);
+    System.out.flush();
 
     // The steady state: every VM polling, no host event yet. Two runs, of STEADY and three times
     // that: what the longer allocates and takes beyond the shorter is the calls' own, without
@@ -262,11 +269,7 @@ public final class SimulationScale {
       }
     }
     long heapEnd = usedHeapAfterGc(memory);
-    System.out.printf("setup: %.2f s for %d VMs%n", setupNanos / 1e9, vms);
-    System.out.printf(
-        "heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
-            + " all VMs polling, %.1f MiB at the end)%n",
-        perVm, heapBefore / 1048576.0, heapIdle / 1048576.0, heapEnd / 1048576.0);
+    System.out.printf("used heap at the end: %.1f MiB%n", heapEnd / 1048576.0);
     System.out.printf(
         "run: %.2f s wall for %s virtual (the last %s of it)%n",
         wallNanos / 1e9, span, span.minusSeconds(2).minus(steady));
