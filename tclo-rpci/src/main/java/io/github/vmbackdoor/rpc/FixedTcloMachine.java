@@ -80,7 +80,7 @@ final class FixedTcloMachine implements TcloStateMachine {
             MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_TCLO, options.channelOptions());
       } catch (BackdoorException e) {
         lowLevel(e);
-        log.device("unable to reopen TCLO channel");
+        log.device(VmtMessage.REOPEN_FAILED);
         log.event(Type.OPEN_FAILED, e.getMessage());
         restarts++;
         setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
@@ -97,7 +97,7 @@ final class FixedTcloMachine implements TcloStateMachine {
   }
 
   private Duration poll() {
-    String failure = "failed to send TCLO outgoing ping";
+    String failure = VmtMessage.PING_FAILED.words();
     try {
       if (pending != null) {
         TcloResult sending = pending;
@@ -111,7 +111,7 @@ final class FixedTcloMachine implements TcloStateMachine {
         channel.send(EMPTY);
         log.event(Type.PING_SENT);
       }
-      failure = "failed to get length of incoming TCLO data";
+      failure = VmtMessage.TCLO_GET_LENGTH_FAILED.words();
       byte[] message = channel.receive();
       log.event(Type.POLLED);
       restarts = 0;
@@ -129,7 +129,7 @@ final class FixedTcloMachine implements TcloStateMachine {
       if (e instanceof MessageException m
           && m.step() != MessageException.Step.RECVSIZE
           && failure.startsWith("failed to get length")) {
-        failure = "failed to get incoming TCLO data";
+        failure = VmtMessage.TCLO_GET_DATA_FAILED.words();
       }
       lowLevel(e);
       log.device(failure);
@@ -158,7 +158,7 @@ final class FixedTcloMachine implements TcloStateMachine {
 
   /** Close, forget the channel whatever the host says, and come back after the restart delay. */
   private Duration restart() {
-    log.device("resetting rpc");
+    log.device(VmtMessage.RESETTING_RPC);
     log.event(Type.RESETTING, "restart " + (restarts + 1));
     MessageChannel old = channel;
     channel = null;
@@ -236,10 +236,10 @@ final class FixedTcloMachine implements TcloStateMachine {
     }
     String name = command.split(" ", 2)[0];
     if (name.equals("reset")) {
-      return "failed to send reset reply";
+      return VmtMessage.RESET_REPLY_FAILED.words();
     }
     if (result.reply().startsWith("ERROR Unknown")) {
-      return "error sending unknown command reply";
+      return VmtMessage.UNKNOWN_COMMAND_REPLY_FAILED.words();
     }
     if (name.startsWith("OS_")) {
       name = name.substring(3);

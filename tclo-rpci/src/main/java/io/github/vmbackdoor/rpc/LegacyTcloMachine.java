@@ -28,7 +28,7 @@ final class LegacyTcloMachine extends VmtTcloMachine {
   Duration attach() {
     if (!tclo.open(PROTOCOL_TCLO)) {
       log.event(Type.OPEN_FAILED);
-      return detach("failed to open backdoor RPC channel (TCLO protocol)");
+      return detach(VmtMessage.ATTACH_TCLO_FAILED);
     }
     log.event(Type.CHANNEL_OPENED, "channel " + tclo.channel);
     return finishAttach();
@@ -39,11 +39,11 @@ final class LegacyTcloMachine extends VmtTcloMachine {
     quiesceTick();
     if (tclo.isZero()) {
       if (!openTclo()) {
-        log.device("unable to reopen TCLO channel");
+        log.device(VmtMessage.REOPEN_FAILED);
         return REOPEN_DELAY;
       }
       if (!tclo.sendString(options.resetReply())) {
-        fail("failed to send reset reply");
+        fail(VmtMessage.RESET_REPLY_FAILED);
         return options.flavor().nextTick(false, rpcError, tcloPing);
       }
       log.event(Type.UNSOLICITED_RESET_REPLY_SENT, options.resetReply());
@@ -56,7 +56,7 @@ final class LegacyTcloMachine extends VmtTcloMachine {
   @Override
   void onReset() {
     if (rpcError) {
-      log.device("resetting rpc");
+      log.device(VmtMessage.RESETTING_RPC);
       log.event(Type.RESETTING);
       closeTclo();
       // OpenBSD sets the flag again here; NetBSD leaves it set. Either way the next tick comes
@@ -64,7 +64,7 @@ final class LegacyTcloMachine extends VmtTcloMachine {
       rpcError = true;
       return;
     }
-    reply(options.resetReply(), "failed to send reset reply");
+    reply(options.resetReply(), VmtMessage.RESET_REPLY_FAILED);
   }
 
   @Override

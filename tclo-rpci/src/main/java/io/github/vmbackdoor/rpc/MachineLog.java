@@ -5,7 +5,7 @@ import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.Registers;
 
 /** Log lines and events of one machine, worded and formatted as vmt(4) prints them. */
-final class MachineLog {
+final class MachineLog implements DriverConsole {
 
   private final TcloListener listener;
   private final TcloOptions options;
@@ -31,13 +31,38 @@ final class MachineLog {
     pending = pending + options.deviceName() + ": " + text;
   }
 
+  /** A device line of the vocabulary: {@code vmt0: <words>}. */
+  @Override
+  public void device(VmtMessage message) {
+    device(message.words());
+  }
+
+  /** A device line of the vocabulary with what follows its words: {@code vmt0: <words><rest>}. */
+  @Override
+  public void device(VmtMessage message, String rest) {
+    device(message.words() + rest);
+  }
+
+  /** {@link #deviceWithoutNewline(String)} of a message of the vocabulary. */
+  @Override
+  public void deviceWithoutNewline(VmtMessage message) {
+    deviceWithoutNewline(message.words());
+  }
+
+  /** A line of the vocabulary without prefix. */
+  @Override
+  public void plain(VmtMessage message) {
+    plain(message.words());
+  }
+
   /** A low-level backdoor line: {@code vmware: <text>}. */
   void vmware(String text) {
     line("vmware: " + text);
   }
 
   /** A line without prefix (vmt's log() calls). */
-  void plain(String text) {
+  @Override
+  public void plain(String text) {
     line(text);
   }
 

@@ -40,7 +40,7 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
   Duration step() {
     if (!alive()) {
       if (!openTclo()) {
-        log.device("unable to reopen TCLO channel");
+        log.device(VmtMessage.REOPEN_FAILED);
         return REOPEN_DELAY;
       }
       rpcError = false;
@@ -48,7 +48,7 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
     }
     boolean handled = poll();
     if (rpcError) {
-      log.device("resetting rpc");
+      log.device(VmtMessage.RESETTING_RPC);
       log.event(Type.RESETTING);
       closeTclo();
     }
@@ -57,7 +57,7 @@ final class ProposedPatchTcloMachine extends VmtTcloMachine {
 
   @Override
   void onReset() {
-    reply(options.resetReply(), "failed to send reset reply");
+    reply(options.resetReply(), VmtMessage.RESET_REPLY_FAILED);
   }
 
   @Override

@@ -19,7 +19,7 @@ public final class RpciProtocolException extends BackdoorException {
    * @param reason why they are not a valid reply
    */
   public RpciProtocolException(byte[] reply, String reason) {
-    super("invalid RPCI reply (" + reason + "): " + RpciReply.printable(reply));
+    super("invalid RPCI reply (" + reason + "): " + QuotedBytes.of(reply));
     this.reply = reply.clone();
   }
 

@@ -2,7 +2,6 @@ package io.github.vmbackdoor.rpc;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -92,27 +91,6 @@ public final class RpciReply {
 
   @Override
   public String toString() {
-    return printable(toBytes());
-  }
-
-  /** Bytes as a quoted string with control and non-ASCII bytes escaped, cut after 200 bytes. */
-  static String printable(byte[] bytes) {
-    StringBuilder b = new StringBuilder("\"");
-    int n = Math.min(bytes.length, 200);
-    for (int i = 0; i < n; i++) {
-      int c = bytes[i] & 0xFF;
-      if (c == '"' || c == '\\') {
-        b.append('\\').append((char) c);
-      } else if (c >= 0x20 && c < 0x7F) {
-        b.append((char) c);
-      } else {
-        b.append("\\x").append(HexFormat.of().toHexDigits((byte) c));
-      }
-    }
-    b.append('"');
-    if (bytes.length > n) {
-      b.append("... (").append(bytes.length).append(" bytes)");
-    }
-    return b.toString();
+    return QuotedBytes.of(toBytes());
   }
 }

@@ -12,6 +12,19 @@ import java.util.Objects;
  */
 public final class TcloResult {
 
+  /**
+   * The result text for a command no handler knows, as vmt(4) words it. open-vm-tools' own guest
+   * reply (GUEST_RPC_UNKNOWN_COMMAND) is "Unknown Command" with a capital C; hosts do not look at
+   * the text.
+   */
+  public static final String UNKNOWN_COMMAND = "Unknown command";
+
+  /** The result text for an empty command. */
+  public static final String BAD_COMMAND = "Bad command";
+
+  /** The result text for a {@code Set_Option} the guest does not know. */
+  public static final String INVALID_OPTION = "Unknown or invalid option";
+
   private static final Runnable NOTHING = () -> {};
 
   private final String reply;

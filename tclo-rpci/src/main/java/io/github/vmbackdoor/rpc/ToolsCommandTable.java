@@ -128,7 +128,7 @@ final class ToolsCommandTable implements TcloDispatcher {
   public TcloResult dispatch(String command) {
     Objects.requireNonNull(command, "command");
     if (command.trim().isEmpty()) {
-      return TcloResult.error(ToolsService.BAD_COMMAND);
+      return TcloResult.error(TcloResult.BAD_COMMAND);
     }
     int space = command.indexOf(' ');
     String name = space < 0 ? command : command.substring(0, space);
@@ -140,21 +140,21 @@ final class ToolsCommandTable implements TcloDispatcher {
     BuiltIn builtIn = BUILT_INS.get(name);
     return builtIn != null
         ? builtIn.handle(this, arguments)
-        : TcloResult.error(ToolsService.UNKNOWN_COMMAND);
+        : TcloResult.error(TcloResult.UNKNOWN_COMMAND);
   }
 
   private void afterReset() {
     RpciReply reply =
         rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
     if (reply != null && !reply.isSuccess()) {
-      listener.onLogLine(options.deviceName() + ": host rejected unified loop setting");
+      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_REJECTED.words());
     }
   }
 
   private TcloResult powerOperation(GuestOsState state) {
     listener.onEvent(TcloEvent.of(Type.STATE_CHANGE_REQUESTED, state.command()));
     if (stateChangeStatus(state) == null) {
-      listener.onLogLine(options.deviceName() + ": unable to send state change result");
+      listener.onLogLine(options.deviceName() + ": " + VmtMessage.STATE_CHANGE_FAILED.words());
     }
     powerCallback.accept(state);
     return TcloResult.ok();
@@ -194,10 +194,11 @@ final class ToolsCommandTable implements TcloDispatcher {
   private TcloResult capabilitiesRegister() {
     RpciReply loop = rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
     if (loop == null) {
-      listener.onLogLine(options.deviceName() + ": unable to set unified loop");
+      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_FAILED.words());
     }
     if (rpci("tools.capability.statechange", () -> rpci.capability("statechange")) == null) {
-      listener.onLogLine(options.deviceName() + ": unable to send statechange capability");
+      listener.onLogLine(
+          options.deviceName() + ": " + VmtMessage.STATECHANGE_CAPABILITY_FAILED.words());
     }
     if (rpci(
             "tools.set.versiontype",
@@ -206,13 +207,13 @@ final class ToolsCommandTable implements TcloDispatcher {
                     RpciClient.TOOLS_VERSION_UNMANAGED,
                     RpciClient.TOOLS_INSTALL_TYPE_OPEN_VM_TOOLS))
         == null) {
-      listener.onLogLine(options.deviceName() + ": unable to set tools version");
+      listener.onLogLine(options.deviceName() + ": " + VmtMessage.TOOLS_VERSION_FAILED.words());
     }
     if (rpci(
             "SetGuestInfo uptime",
             () -> rpci.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, options.uptimeHundredths()))
         == null) {
-      listener.onLogLine(options.deviceName() + ": unable to set guest uptime");
+      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UPTIME_FAILED.words());
     }
     return TcloResult.ok();
   }
@@ -220,7 +221,7 @@ final class ToolsCommandTable implements TcloDispatcher {
   private TcloResult setOption(String arguments) {
     String[] parts = arguments.trim().split(" ", 2);
     if (parts.length != 2 || !KNOWN_OPTIONS.contains(parts[0])) {
-      return TcloResult.error(ToolsService.INVALID_OPTION);
+      return TcloResult.error(TcloResult.INVALID_OPTION);
     }
     synchronized (this) {
       hostOptions = with(hostOptions, parts[0], parts[1]);

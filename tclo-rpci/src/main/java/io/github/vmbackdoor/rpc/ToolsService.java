@@ -41,19 +41,6 @@ import java.util.function.Consumer;
  */
 public final class ToolsService implements TcloDispatcher {
 
-  /**
-   * The reply to a command no handler knows, as vmt(4) words it and as this project's issue asks.
-   * open-vm-tools' own guest reply (GUEST_RPC_UNKNOWN_COMMAND) is "Unknown Command" with a capital
-   * C; hosts do not look at the text.
-   */
-  public static final String UNKNOWN_COMMAND = "Unknown command";
-
-  /** The reply to an empty command. */
-  public static final String BAD_COMMAND = "Bad command";
-
-  /** The reply to a {@code Set_Option} this service does not know. */
-  public static final String INVALID_OPTION = "Unknown or invalid option";
-
   private final RpciClient rpci;
   private final ListenerFanOut listeners = new ListenerFanOut();
   private final ToolsCommandTable commands;

@@ -28,10 +28,33 @@ import java.util.Map;
 final class VmtCommandTable {
 
   static final String REPLY_OK = TcloResult.ok().reply();
-  static final String REPLY_UNKNOWN = TcloResult.error(ToolsService.UNKNOWN_COMMAND).reply();
+  static final String REPLY_UNKNOWN = TcloResult.error(TcloResult.UNKNOWN_COMMAND).reply();
   static final String REPLY_NO_IP = TcloResult.error("Unable to find guest IP address").reply();
 
-  private final VmtTcloMachine machine;
+  /**
+   * What the handlers need of the machine they run on: vmt's softc as the command table sees it.
+   */
+  interface Machine {
+    /** The {@code reset} handler, which differs between the machines. */
+    void onReset();
+
+    /** A reply on the TCLO channel; on failure vmt's {@code failureLine} and the sticky flag. */
+    boolean reply(String reply, VmtMessage failureLine);
+
+    /** A reply on the TCLO channel whose failure vmt does not check. */
+    boolean replyUnchecked(String reply);
+
+    /** An RPCI transaction; {@code null} when it failed. */
+    String rpciTx(String command);
+
+    /** An RPCI transaction on a buffer of the caller's, without the length check. */
+    String rpciTxBuffer(byte[] buf);
+
+    /** Sets vmt's sticky error flag. */
+    void rpcError();
+  }
+
+  private final Machine machine;
   private final TcloOptions options;
   private final MachineLog log;
   private final Map<String, Runnable> table;
@@ -50,10 +73,10 @@ final class VmtCommandTable {
   /** OpenBSD's sc_quiesce: 0 idle, counting up from 1 while quiesced, -1 while aborting. */
   private int quiesce;
 
-  VmtCommandTable(VmtTcloMachine machine) {
+  VmtCommandTable(Machine machine, TcloOptions options, MachineLog log) {
     this.machine = machine;
-    this.options = machine.options;
-    this.log = machine.log;
+    this.options = options;
+    this.log = log;
     Map<String, Runnable> t = new HashMap<>();
     t.put("reset", machine::onReset);
     t.put("ping", this::ping);
@@ -80,7 +103,7 @@ final class VmtCommandTable {
       handler.run();
     } else {
       options.flavor().dialect().unknownCommand(log, message);
-      machine.reply(REPLY_UNKNOWN, "error sending unknown command reply");
+      machine.reply(REPLY_UNKNOWN, VmtMessage.UNKNOWN_COMMAND_REPLY_FAILED);
     }
   }
 
@@ -88,18 +111,18 @@ final class VmtCommandTable {
     if (options.flavor().dialect().pingUpdatesGuestInfo()) {
       updateGuestInfo();
     }
-    machine.reply(REPLY_OK, "error sending ping response");
+    machine.reply(REPLY_OK, VmtMessage.PING_RESPONSE_FAILED);
   }
 
   private void powerOn() {
     stateChange(GuestOsState.POWER_ON);
-    machine.reply(REPLY_OK, "error sending poweron response");
+    machine.reply(REPLY_OK, VmtMessage.POWERON_RESPONSE_FAILED);
   }
 
   private void suspend() {
-    log.plain("VMware guest entering suspended state");
+    log.plain(VmtMessage.ENTERING_SUSPEND);
     stateChange(GuestOsState.SUSPEND);
-    machine.reply(REPLY_OK, "error sending suspend response");
+    machine.reply(REPLY_OK, VmtMessage.SUSPEND_RESPONSE_FAILED);
   }
 
   private void resume() {
@@ -107,51 +130,49 @@ final class VmtCommandTable {
     clearGuestInfo();
     updateGuestInfo();
     stateChange(GuestOsState.RESUME);
-    machine.reply(REPLY_OK, "error sending resume response");
+    machine.reply(REPLY_OK, VmtMessage.RESUME_RESPONSE_FAILED);
   }
 
   private void powerOff(GuestOsState state) {
     stateChange(state);
     // vmt does not check this reply: the guest is going down anyway.
-    if (machine.tclo.sendString(REPLY_OK)) {
-      log.event(Type.REPLY_SENT, REPLY_OK);
-    }
+    machine.replyUnchecked(REPLY_OK);
     options.flavor().dialect().poweringOff(log, options.deviceName(), state == GuestOsState.HALT);
   }
 
   private void stateChange(GuestOsState state) {
     log.event(Type.STATE_CHANGE_REQUESTED, state.command());
-    rpci("tools.os.statechange.status 1 " + state.id(), "unable to send state change result");
+    rpci("tools.os.statechange.status 1 " + state.id(), VmtMessage.STATE_CHANGE_FAILED);
   }
 
   private void capabilitiesRegister() {
     String reply =
-        rpci("vmx.capability.unified_loop " + options.appName(), "unable to set unified loop");
+        rpci("vmx.capability.unified_loop " + options.appName(), VmtMessage.UNIFIED_LOOP_FAILED);
     if (reply != null && !reply.startsWith("1 ")) {
-      log.device("host rejected unified loop setting");
+      log.device(VmtMessage.UNIFIED_LOOP_REJECTED);
     }
-    reply = rpci("tools.capability.statechange ", "unable to send statechange capability");
+    reply = rpci("tools.capability.statechange ", VmtMessage.STATECHANGE_CAPABILITY_FAILED);
     if (reply != null && !reply.startsWith("1 ")) {
-      log.device("host rejected statechange capability");
+      log.device(VmtMessage.STATECHANGE_CAPABILITY_REJECTED);
     }
     rpci(
         "tools.set.version " + Integer.toUnsignedString(RpciClient.TOOLS_VERSION_UNMANAGED),
-        "unable to set tools version");
+        VmtMessage.TOOLS_VERSION_FAILED);
     if (options.flavor().dialect().capabilitiesClearGuestInfo()) {
       clearGuestInfo();
     }
     updateUptime();
-    machine.reply(REPLY_OK, "error sending capabilities_register response");
+    machine.reply(REPLY_OK, VmtMessage.CAPABILITIES_RESPONSE_FAILED);
   }
 
   private void broadcastIp() {
     String ip = options.guestIp();
     if (ip == null) {
-      machine.reply(REPLY_NO_IP, "error sending broadcastIP error response");
+      machine.reply(REPLY_NO_IP, VmtMessage.BROADCAST_IP_ERROR_RESPONSE_FAILED);
       return;
     }
-    rpci("info-set guestinfo.ip " + ip, "unable to send guest IP address");
-    machine.reply(REPLY_OK, "error sending broadcastIP response");
+    rpci("info-set guestinfo.ip " + ip, VmtMessage.GUEST_IP_FAILED);
+    machine.reply(REPLY_OK, VmtMessage.BROADCAST_IP_RESPONSE_FAILED);
   }
 
   /** vmt_clear_guest_info (OpenBSD 1.32) or its inline form: everything is sent again. */
@@ -172,15 +193,15 @@ final class VmtCommandTable {
       cachedHostname = hostname;
       guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_DNS_NAME + " " + hostname,
-          "unable to set hostname");
+          VmtMessage.HOSTNAME_FAILED);
     }
     if (!guestOsSet) {
       guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME_FULL + " " + options.osNameFull(),
-          "unable to set full guest OS");
+          VmtMessage.FULL_OS_FAILED);
       guestInfo(
           "SetGuestInfo  " + RpciClient.GUEST_INFO_OS_NAME + " " + options.osName(),
-          "unable to set guest OS");
+          VmtMessage.OS_FAILED);
       guestOsSet = true;
     }
     if (dialect.sendsNicInfo()) {
@@ -192,13 +213,13 @@ final class VmtCommandTable {
   void updateUptime() {
     guestInfo(
         "SetGuestInfo  " + RpciClient.GUEST_INFO_UPTIME + " " + options.uptimeHundredths(),
-        "unable to set guest uptime");
+        VmtMessage.UPTIME_FAILED);
   }
 
-  private void guestInfo(String command, String failure) {
+  private void guestInfo(String command, VmtMessage failure) {
     if (machine.rpciTx(command) == null) {
       options.flavor().dialect().guestInfoFailed(log, failure);
-      machine.rpcError = true;
+      machine.rpcError();
     }
   }
 
@@ -212,8 +233,8 @@ final class VmtCommandTable {
       return;
     }
     if (machine.rpciTxBuffer(info) == null) {
-      options.flavor().dialect().guestInfoFailed(log, "unable to send nic info");
-      machine.rpcError = true;
+      options.flavor().dialect().guestInfoFailed(log, VmtMessage.NIC_INFO_FAILED);
+      machine.rpcError();
     }
     cachedNicInfo = info;
   }
@@ -262,7 +283,7 @@ final class VmtCommandTable {
   void quiesceTick() {
     if (quiesce > 0) {
       if (quiesce++ == BACKUP_TIMEOUT) {
-        log.device("aborting quiesce");
+        log.device(VmtMessage.QUIESCE_ABORTING);
         quiesce = -1;
         quiesceDone();
       } else {
@@ -274,17 +295,17 @@ final class VmtCommandTable {
   private void startBackup() {
     boolean start = quiesce == 0;
     if (start) {
-      log.device("starting quiesce");
+      log.device(VmtMessage.QUIESCE_STARTING);
       backupStatus("reset", 0, "");
       quiesce = 1;
     } else {
-      log.device("can't start backup, already in progress");
+      log.device(VmtMessage.BACKUP_IN_PROGRESS);
     }
-    machine.reply(start ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.start reply");
+    machine.reply(start ? REPLY_OK : REPLY_UNKNOWN, VmtMessage.BACKUP_START_REPLY_FAILED);
     if (start) {
       // vmt_quiesce_task, queued on the system task queue: the file systems stall.
-      log.device("quiescing filesystems for backup");
-      log.device("filesystems quiesced");
+      log.device(VmtMessage.QUIESCING);
+      log.device(VmtMessage.QUIESCED);
       backupStatus("prov.snapshotCommit", 0, "");
     }
   }
@@ -292,12 +313,12 @@ final class VmtCommandTable {
   private void abortBackup() {
     boolean abort = quiesce > 0;
     if (abort) {
-      log.device("aborting backup");
+      log.device(VmtMessage.BACKUP_ABORTING);
       quiesce = -1;
     } else {
-      log.device("can't abort, no backup in progress");
+      log.device(VmtMessage.BACKUP_NOT_IN_PROGRESS);
     }
-    machine.reply(abort ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.abort reply");
+    machine.reply(abort ? REPLY_OK : REPLY_UNKNOWN, VmtMessage.BACKUP_ABORT_REPLY_FAILED);
     if (abort) {
       quiesceDone();
     }
@@ -306,11 +327,11 @@ final class VmtCommandTable {
   private void backupDone() {
     boolean done = quiesce > 0;
     if (done) {
-      log.device("backup complete");
+      log.device(VmtMessage.BACKUP_COMPLETE);
     } else {
-      log.device("got backup complete, but not doing a backup");
+      log.device(VmtMessage.BACKUP_COMPLETE_UNEXPECTED);
     }
-    machine.reply(done ? REPLY_OK : REPLY_UNKNOWN, "error sending vmbackup.snapshotDone reply");
+    machine.reply(done ? REPLY_OK : REPLY_UNKNOWN, VmtMessage.BACKUP_DONE_REPLY_FAILED);
     if (done) {
       quiesceDone();
     }
@@ -328,7 +349,7 @@ final class VmtCommandTable {
   /** vmt_set_backup_status: {@code vmbackup.eventSet <state> <code> <desc>}; no error flag. */
   private void backupStatus(String state, int code, String description) {
     if (machine.rpciTx("vmbackup.eventSet " + state + " " + code + " " + description) == null) {
-      log.device("setting backup status failed");
+      log.device(VmtMessage.BACKUP_STATUS_FAILED);
     }
   }
 
@@ -337,11 +358,11 @@ final class VmtCommandTable {
    *
    * @return the transaction's result, or {@code null} when it failed
    */
-  private String rpci(String command, String failureLine) {
+  private String rpci(String command, VmtMessage failureLine) {
     String reply = machine.rpciTx(command);
     if (reply == null) {
       log.device(failureLine);
-      machine.rpcError = true;
+      machine.rpcError();
     }
     return reply;
   }

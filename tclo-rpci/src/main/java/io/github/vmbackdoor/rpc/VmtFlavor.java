@@ -72,6 +72,9 @@ public enum VmtFlavor {
    */
   static final Duration CLOCK_TICK = Duration.ofMillis(10);
 
+  /** {@code callout_schedule(..., hz)}: the tick's usual period, and its delay after an error. */
+  static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
   private final int bufferLength;
   private final RegisterFormat registerFormat;
   private final Dialect dialect;
@@ -151,7 +154,7 @@ public enum VmtFlavor {
     record Delay() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return handled && !rpcError ? Duration.ZERO : VmtTcloMachine.ONE_SECOND;
+        return handled && !rpcError ? Duration.ZERO : ONE_SECOND;
       }
     }
 
@@ -163,7 +166,7 @@ public enum VmtFlavor {
     record EverySecond() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return VmtTcloMachine.ONE_SECOND;
+        return ONE_SECOND;
       }
     }
 
@@ -176,7 +179,7 @@ public enum VmtFlavor {
     record PingOrClockTick() implements Rescheduling {
       @Override
       public Duration next(boolean handled, boolean rpcError, boolean tcloPing) {
-        return tcloPing ? VmtTcloMachine.ONE_SECOND : CLOCK_TICK;
+        return tcloPing ? ONE_SECOND : CLOCK_TICK;
       }
     }
   }
@@ -198,22 +201,22 @@ public enum VmtFlavor {
     boolean pingUpdatesGuestInfo();
 
     /** The line of {@code OS_Resume}. */
-    void resuming(MachineLog log);
+    void resuming(DriverConsole log);
 
     /** The line after the reply to {@code OS_Halt} or {@code OS_Reboot}. */
-    void poweringOff(MachineLog log, String deviceName, boolean halt);
+    void poweringOff(DriverConsole log, String deviceName, boolean halt);
 
     /** The line for a command the driver does not know, if any. */
-    void unknownCommand(MachineLog log, String message);
+    void unknownCommand(DriverConsole log, String message);
 
     /** The line when the HGFS capability RPCI at attach failed (the driver then gives up). */
-    void hgfsCapabilityFailed(MachineLog log);
+    void hgfsCapabilityFailed(DriverConsole log);
 
     /**
      * A guest-info failure line ({@code unable to set hostname}, {@code ... guest uptime}, ...):
      * NetBSD ends it, OpenBSD prints it without a newline, so the next line runs into it.
      */
-    void guestInfoFailed(MachineLog log, String text);
+    void guestInfoFailed(DriverConsole log, VmtMessage text);
 
     /**
      * Whether vmt_tick (guest info, uptime) runs on a 15 s timer of its own, started at attach by
@@ -245,29 +248,29 @@ public enum VmtFlavor {
       }
 
       @Override
-      public void resuming(MachineLog log) {
-        log.device("guest resuming from suspended state");
+      public void resuming(DriverConsole log) {
+        log.device(VmtMessage.GUEST_RESUMING);
       }
 
       @Override
-      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
-        log.device(halt ? "host requested shutdown" : "host requested reboot");
+      public void poweringOff(DriverConsole log, String deviceName, boolean halt) {
+        log.device(halt ? VmtMessage.HOST_SHUTDOWN : VmtMessage.HOST_REBOOT);
       }
 
       @Override
-      public void unknownCommand(MachineLog log, String message) {
+      public void unknownCommand(DriverConsole log, String message) {
         if (unknownCommandLine) {
-          log.device("unknown command: \"" + message + "\"");
+          log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
-      public void hgfsCapabilityFailed(MachineLog log) {
-        log.device("failed to set HGFS server capability");
+      public void hgfsCapabilityFailed(DriverConsole log) {
+        log.device(VmtMessage.ATTACH_HGFS_FAILED);
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, String text) {
+      public void guestInfoFailed(DriverConsole log, VmtMessage text) {
         log.device(text);
       }
 
@@ -305,35 +308,35 @@ public enum VmtFlavor {
       }
 
       @Override
-      public void resuming(MachineLog log) {
-        log.plain("VMware guest resuming from suspended state");
+      public void resuming(DriverConsole log) {
+        log.plain(VmtMessage.RESUMING_FROM_SUSPEND);
       }
 
       @Override
-      public void poweringOff(MachineLog log, String deviceName, boolean halt) {
+      public void poweringOff(DriverConsole log, String deviceName, boolean halt) {
         // 1.32 calls pvbus_shutdown/pvbus_reboot, which name the device; before, vmt's own log().
         String who = revision == OpenBsdRevision.PV_1_32 ? deviceName : "VMware";
         log.plain(
-            (halt ? "Shutting down" : "Rebooting")
-                + " in response to request from "
+            (halt ? VmtMessage.SHUTTING_DOWN_ON_REQUEST : VmtMessage.REBOOTING_ON_REQUEST).words()
+                + " "
                 + who
                 + " host");
       }
 
       @Override
-      public void unknownCommand(MachineLog log, String message) {
+      public void unknownCommand(DriverConsole log, String message) {
         if (revision != OpenBsdRevision.DEV_1_17) {
-          log.device("unknown command: \"" + message + "\"");
+          log.device(VmtMessage.UNKNOWN_COMMAND, ": \"" + message + "\"");
         }
       }
 
       @Override
-      public void hgfsCapabilityFailed(MachineLog log) {
-        log.plain(": failed to set HGFS server capability");
+      public void hgfsCapabilityFailed(DriverConsole log) {
+        log.plain(": " + VmtMessage.ATTACH_HGFS_FAILED.words());
       }
 
       @Override
-      public void guestInfoFailed(MachineLog log, String text) {
+      public void guestInfoFailed(DriverConsole log, VmtMessage text) {
         log.deviceWithoutNewline(text);
       }
 

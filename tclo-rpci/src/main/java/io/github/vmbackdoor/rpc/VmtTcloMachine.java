@@ -17,7 +17,6 @@ import java.time.Duration;
  */
 abstract class VmtTcloMachine implements TcloStateMachine {
 
-  static final Duration ONE_SECOND = Duration.ofSeconds(1);
   static final Duration REOPEN_DELAY = Duration.ofSeconds(15);
 
   private static final byte[] EMPTY = new byte[0];
@@ -50,7 +49,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     this.options = options;
     this.log = new MachineLog(listener, options);
     this.tclo = new VmtRpc(backdoor, log);
-    this.commands = new VmtCommandTable(this);
+    this.commands = new VmtCommandTable(new CommandTableSide(), options, log);
   }
 
   @Override
@@ -146,11 +145,11 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     }
     if (attached) {
       if (rpciTx("tools.capability.hgfs_server " + options.appName() + " 0") == null) {
-        log.device("failed to disable hgfs server capability");
+        log.device(VmtMessage.HGFS_DISABLE_FAILED);
       }
       if (closeOnShutdown()) {
         if (!tclo.send(EMPTY)) {
-          log.device("failed to send shutdown ping");
+          log.device(VmtMessage.SHUTDOWN_PING_FAILED);
         }
         closeTclo();
       }
@@ -161,14 +160,14 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   }
 
   /** vmt's attach failure: no tick is ever scheduled again. */
-  Duration detach(String line) {
+  Duration detach(VmtMessage line) {
     log.device(line);
     return detached(line);
   }
 
-  private Duration detached(String line) {
+  private Duration detached(VmtMessage line) {
     stopped = true;
-    log.event(Type.DETACHED, line);
+    log.event(Type.DETACHED, line.words());
     return Duration.ZERO;
   }
 
@@ -179,12 +178,12 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   Duration finishAttach() {
     if (rpciTx("tools.capability.hgfs_server " + options.appName() + " 1") == null) {
       options.flavor().dialect().hgfsCapabilityFailed(log);
-      return detached("failed to set HGFS server capability");
+      return detached(VmtMessage.ATTACH_HGFS_FAILED);
     }
     tcloPing = true;
     attached = true;
     log.event(Type.ATTACHED);
-    return ONE_SECOND;
+    return VmtFlavor.ONE_SECOND;
   }
 
   boolean openTclo() {
@@ -206,9 +205,9 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   }
 
   /** A failure on the TCLO channel: vmt's line, and the sticky flag. */
-  void fail(String line) {
+  void fail(VmtMessage line) {
     log.device(line);
-    log.event(Type.TCLO_FAILURE, line);
+    log.event(Type.TCLO_FAILURE, line.words());
     rpcError = true;
   }
 
@@ -220,13 +219,13 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   boolean poll() {
     if (tcloPing) {
       if (!tclo.send(EMPTY)) {
-        fail("failed to send TCLO outgoing ping");
+        fail(VmtMessage.PING_FAILED);
         return false;
       }
       log.event(Type.PING_SENT);
     }
     if (!tclo.getLength()) {
-      fail("failed to get length of incoming TCLO data");
+      fail(VmtMessage.TCLO_GET_LENGTH_FAILED);
       return false;
     }
     log.event(Type.POLLED);
@@ -236,7 +235,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     }
     byte[] data = tclo.getData(options.flavor());
     if (data == null) {
-      fail("failed to get incoming TCLO data");
+      fail(VmtMessage.TCLO_GET_DATA_FAILED);
       return false;
     }
     tcloPing = false;
@@ -245,7 +244,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   }
 
   /** Sends a reply on the TCLO channel; on failure prints {@code failureLine} and sets the flag. */
-  boolean reply(String reply, String failureLine) {
+  boolean reply(String reply, VmtMessage failureLine) {
     if (tclo.sendString(reply)) {
       log.event(Type.REPLY_SENT, reply);
       return true;
@@ -264,7 +263,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
   String rpciTx(String command) {
     byte[] buf = command.getBytes(StandardCharsets.ISO_8859_1);
     if (buf.length >= options.flavor().bufferLength()) {
-      log.device("rpci command didn't fit in buffer");
+      log.device(VmtMessage.RPCI_TOO_LONG);
       log.event(Type.RPCI_FAILED, command + ": too long");
       return null;
     }
@@ -284,22 +283,22 @@ abstract class VmtTcloMachine implements TcloStateMachine {
     String command = VmtRpc.cString(buf);
     VmtRpc rpci = new VmtRpc(backdoor, log);
     if (!rpci.open(PROTOCOL_RPCI)) {
-      log.device("rpci channel open failed");
+      log.device(VmtMessage.RPCI_OPEN_FAILED);
       log.event(Type.RPCI_FAILED, command + ": open");
       return null;
     }
     String result = null;
-    String failure = null;
+    VmtMessage failure = null;
     if (!rpci.send(buf)) {
-      failure = "unable to send rpci command";
+      failure = VmtMessage.RPCI_SEND_FAILED;
     } else if (!rpci.getLength()) {
-      failure = "failed to get length of rpci response data";
+      failure = VmtMessage.RPCI_GET_LENGTH_FAILED;
     } else if (rpci.length == 0) {
       result = command;
     } else {
       byte[] data = rpci.getData(options.flavor());
       if (data == null) {
-        failure = "failed to get rpci response data";
+        failure = VmtMessage.RPCI_GET_DATA_FAILED;
       } else {
         result = VmtRpc.cString(data);
       }
@@ -308,7 +307,7 @@ abstract class VmtTcloMachine implements TcloStateMachine {
       log.device(failure);
     }
     if (!rpci.close()) {
-      log.device("unable to close rpci channel");
+      log.device(VmtMessage.RPCI_CLOSE_FAILED);
     }
     if (failure != null) {
       log.event(Type.RPCI_FAILED, command + ": " + failure);
@@ -330,5 +329,42 @@ abstract class VmtTcloMachine implements TcloStateMachine {
         + ", "
         + health()
         + "}";
+  }
+
+  /** The machine as its command table sees it. */
+  private final class CommandTableSide implements VmtCommandTable.Machine {
+    @Override
+    public void onReset() {
+      VmtTcloMachine.this.onReset();
+    }
+
+    @Override
+    public boolean reply(String reply, VmtMessage failureLine) {
+      return VmtTcloMachine.this.reply(reply, failureLine);
+    }
+
+    @Override
+    public boolean replyUnchecked(String reply) {
+      if (!tclo.sendString(reply)) {
+        return false;
+      }
+      log.event(Type.REPLY_SENT, reply);
+      return true;
+    }
+
+    @Override
+    public String rpciTx(String command) {
+      return VmtTcloMachine.this.rpciTx(command);
+    }
+
+    @Override
+    public String rpciTxBuffer(byte[] buf) {
+      return VmtTcloMachine.this.rpciTxBuffer(buf);
+    }
+
+    @Override
+    public void rpcError() {
+      rpcError = true;
+    }
   }
 }

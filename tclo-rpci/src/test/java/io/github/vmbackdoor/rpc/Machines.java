@@ -12,9 +12,6 @@ final class Machines {
       TcloMachineFactory factory, Backdoor backdoor, TcloOptions options, TcloListener listener) {
     return factory.create(
         new TcloMachineContext(
-            backdoor,
-            command -> TcloResult.error(ToolsService.UNKNOWN_COMMAND),
-            options,
-            listener));
+            backdoor, command -> TcloResult.error(TcloResult.UNKNOWN_COMMAND), options, listener));
   }
 }

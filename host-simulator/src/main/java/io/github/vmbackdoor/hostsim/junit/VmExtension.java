@@ -52,9 +52,11 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * stopped, its scheduler shut down and the guest connections closed. Over TCP one server serves
  * every test of the class (each test under its own VM) and is closed after the class.
  *
- * <p>When a test fails, the failure carries a {@link VmDiagnosis} as a suppressed exception: the
- * virtual time, the faults installed and fired, the last backdoor calls, RPCI requests and TCLO
- * exchanges, and the scenario events that ran (also published as a report entry).
+ * <p>When a test fails, the failure carries a {@link VmDiagnosis} as a suppressed exception, one
+ * screen of it: the virtual time, the faults installed and fired (named as the scenario named them,
+ * repeats folded), the newest backdoor calls in the protocol's words (idle TCLO polls folded), RPCI
+ * requests and TCLO exchanges, and the scenario events that ran. The full diagnosis, every call
+ * kept with its registers, is published as the report entry {@value #DIAGNOSIS_ENTRY}.
  */
 public final class VmExtension
     implements ExecutionCondition,
@@ -63,7 +65,10 @@ public final class VmExtension
         ParameterResolver,
         TestExecutionExceptionHandler {
 
-  /** The key of the report entry that holds a failed test's {@link VmDiagnosis}. */
+  /**
+   * The key of the report entry that holds a failed test's full diagnosis (its {@link VmDiagnosis}
+   * is the one-screen form).
+   */
   public static final String DIAGNOSIS_ENTRY = "vmbackdoor.diagnosis";
 
   private static final ExtensionContext.Namespace NAMESPACE =
@@ -160,9 +165,8 @@ public final class VmExtension
     VmSimulator.Resource resource = context.getStore(NAMESPACE).get(VM, VmSimulator.Resource.class);
     if (resource != null) {
       try {
-        String diagnosis = FailureDiagnosis.of(resource.vm);
-        failure.addSuppressed(new VmDiagnosis(diagnosis));
-        context.publishReportEntry(DIAGNOSIS_ENTRY, diagnosis);
+        failure.addSuppressed(new VmDiagnosis(FailureDiagnosis.of(resource.vm, DIAGNOSIS_ENTRY)));
+        context.publishReportEntry(DIAGNOSIS_ENTRY, FailureDiagnosis.full(resource.vm));
       } catch (RuntimeException e) {
         failure.addSuppressed(e);
       }

@@ -14,6 +14,7 @@ import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.scenario.Extensions;
+import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
@@ -24,8 +25,11 @@ import io.github.vmbackdoor.rpc.ToolsService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
@@ -77,6 +81,11 @@ public final class VmSimulator {
   private final Object monitor = new Object();
   private final Object takeLock = new Object();
   private final Ticker realTime = Ticker.systemTicker();
+  private final long startedNanos = realTime.read();
+
+  /** The names the scenario gave the faults it installed, by identity. */
+  private final Map<Fault, String> faultNames =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   private static final int EVENTS_KEPT = 256;
 
@@ -119,7 +128,12 @@ public final class VmSimulator {
                 s.scheduleTimeline(
                     host,
                     simulation::schedule,
-                    (at, event) -> ran("at " + Durations.format(at) + " " + event.action())));
+                    (at, event) -> {
+                      if (event.event() instanceof HostEvent.InstallFault f) {
+                        faultNames.put(f.fault(), f.name());
+                      }
+                      ran("at " + Durations.format(at) + " " + event.action());
+                    }));
     this.server = server;
     this.vmName =
         server == null ? config.vmName() : server.register(config.vmName(), new Notifying());
@@ -130,6 +144,16 @@ public final class VmSimulator {
       eventsRan.pollFirst();
     }
     eventsRan.addLast(event);
+  }
+
+  /** The name the scenario gave {@code fault}, if it installed it. */
+  Optional<String> faultName(Fault fault) {
+    return Optional.ofNullable(faultNames.get(fault));
+  }
+
+  /** Real time since the VM was made. */
+  Duration realTimeElapsed() {
+    return Duration.ofNanos(realTime.read() - startedNanos);
   }
 
   /** The newest scenario events that ran (at most 256), oldest first. */

@@ -8,6 +8,7 @@ import io.github.vmbackdoor.hostsim.internal.KebabCase;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import io.github.vmbackdoor.rpc.GuestOsState;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

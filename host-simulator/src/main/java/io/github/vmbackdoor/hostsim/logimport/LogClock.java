@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.logimport;
 
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.time.Duration;
 import java.util.List;
 

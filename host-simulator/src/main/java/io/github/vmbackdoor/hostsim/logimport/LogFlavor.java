@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.logimport;
 
 import io.github.vmbackdoor.rpc.VmtFlavor;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

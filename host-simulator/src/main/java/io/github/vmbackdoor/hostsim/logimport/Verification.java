@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

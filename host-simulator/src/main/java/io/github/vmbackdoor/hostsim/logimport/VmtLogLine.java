@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;

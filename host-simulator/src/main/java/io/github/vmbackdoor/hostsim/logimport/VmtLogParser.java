@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSortedSet;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -3,6 +3,12 @@ package io.github.vmbackdoor.hostsim.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.BackdoorCommand;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MessageException;
+import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.rpc.RpciClient;
 import io.github.vmbackdoor.rpc.ToolsService;
 import java.time.Duration;
@@ -32,6 +38,44 @@ class FailureDiagnosisTest {
         // the scenario's fault refuses RPCI opens from the first minute on
       }
       assertThat(vm.guestInfo("ip")).as("guestinfo.ip after the fault").isEmpty();
+    }
+  }
+
+  @ExtendWith(ExtensionLifecycleTest.OnlyInTestKit.class)
+  @SimulatedVm(transport = Transport.TCP, scenario = "scenarios/old-host.scenario")
+  static class OverTcp {
+    @Test
+    void failsAfterTheToolsPolledAWhile(VmSimulator vm, RpciClient rpci, ToolsService tools) {
+      assertThat(vm.await(() -> vm.host().activeTcloChannel().isPresent(), Duration.ofSeconds(60)))
+          .isTrue();
+      rpci.guestInfoSet("ip", "10.0.0.7");
+      long calls = vm.host().callCount();
+      // the tools poll their idle TCLO channel in real time meanwhile
+      assertThat(vm.await(() -> vm.host().callCount() > calls + 60, Duration.ofSeconds(60)))
+          .isTrue();
+      throw new AssertionError("over TCP");
+    }
+  }
+
+  @ExtendWith(ExtensionLifecycleTest.OnlyInTestKit.class)
+  @SimulatedVm
+  static class RefusedSeventeenTimes {
+    @Test
+    void opensSeventeenTimes(VmSimulator vm, Backdoor backdoor) {
+      vm.host()
+          .installFault(
+              Fault.builder()
+                  .protocol(BackdoorProtocol.PROTOCOL_RPCI)
+                  .step(MessageException.Step.OPEN)
+                  .clearSuccess()
+                  .build());
+      Registers open =
+          BackdoorCommand.MESSAGE.registers(
+              BackdoorProtocol.MESSAGE_OPEN, BackdoorProtocol.PROTOCOL_RPCI);
+      for (int i = 0; i < 17; i++) {
+        backdoor.in(open);
+      }
+      throw new AssertionError("refused");
     }
   }
 
@@ -71,23 +115,76 @@ class FailureDiagnosisTest {
     assertThat(failure.getSuppressed()[0]).isInstanceOf(VmDiagnosis.class);
     String diagnosis = failure.getSuppressed()[0].getMessage();
     assertThat(diagnosis)
-        .startsWith("simulated VM vm1 (IN_PROCESS, seed 7) at virtual time 2m")
-        .contains("\nfaults installed: 1\n  Fault{CLEAR_SUCCESS protocol=RPCI step=OPEN}\n")
+        .startsWith("simulated VM vm1 (IN_PROCESS, seed 7) at virtual time 2m\n")
+        // the fault by the name the scenario gave it, in the scenario's words
+        .contains("\nfaults installed: 1\n  refuse-opens: protocol=rpci step=open clear-success\n")
+        // its hits at one step folded into one line
         .containsPattern(
-            "\nfaults that fired: \\d+\n  at 2m OPEN: Fault\\{CLEAR_SUCCESS protocol=RPCI")
-        .containsPattern("\nbackdoor calls: \\d+, the last 20\n  at ")
-        .contains("in eax=564d5868, ebx=")
+            "\nfaults that fired: (\\d+) \\(repeats folded\\)\n  at 2m OPEN: refuse-opens ×\\1\n")
+        // calls in the protocol's words, not registers
+        .contains("OPEN RPCI cookie → refused [CLEAR_SUCCESS]")
+        .doesNotContain("eax=")
         .containsPattern(
-            "\nRPCI requests: \\d+\n(  at [^\n]*\n)*  at 0 ch \\d+: info-set guestinfo.ip 10.0.0.7")
+            "\nRPCI requests: \\d+(, the newest 5)?\n(  at [^\n]*\n)*  at 0 ch \\d+: info-set guestinfo.ip 10.0.0.7")
         .containsPattern("\nTCLO exchanges: \\d+")
-        .contains("\nscenario events that ran: 1\n  at 1m fault refuse-opens");
+        .contains("\nscenario events that ran: 1\n  at 1m fault refuse-opens")
+        .endsWith(
+            "\nevery call with its registers: the report entry " + VmExtension.DIAGNOSIS_ENTRY);
+    assertThat(diagnosis.lines()).as(diagnosis).hasSizeLessThanOrEqualTo(40);
+    assertThat(diagnosis.lines()).as(diagnosis).allMatch(l -> l.length() <= 120);
 
     List<String> entries =
         results.allEvents().reportingEntryPublished().stream()
             .map(e -> e.getPayload(ReportEntry.class).orElseThrow().getKeyValuePairs())
             .map(pairs -> pairs.get(VmExtension.DIAGNOSIS_ENTRY))
             .toList();
-    assertThat(entries).containsExactly(diagnosis);
+    assertThat(entries).hasSize(1);
+    String full = entries.get(0);
+    // the full detail: every call kept, in words and with its registers
+    assertThat(full)
+        .startsWith("simulated VM vm1 (IN_PROCESS, seed 7) at virtual time 2m\n")
+        .contains("  at 2m OPEN RPCI cookie → refused [CLEAR_SUCCESS]\n      in eax=564d5868, ebx=")
+        .doesNotContain("every call with its registers");
+    assertThat(full.lines().count()).isGreaterThan(diagnosis.lines().count());
+  }
+
+  @Test
+  void theCallsAroundTheFailureShowOverIdlePollsAndTcpSaysItsTime() {
+    EngineExecutionResults results = run(OverTcp.class);
+    results.testEvents().assertStatistics(stats -> stats.started(1).failed(1));
+    String diagnosis = failure(results).getSuppressed()[0].getMessage();
+    assertThat(diagnosis)
+        .startsWith("simulated VM ")
+        .containsPattern(
+            "^simulated VM \\S+ \\(TCP, seed 7\\) at virtual time 0, [0-9.]+m?s of real time after"
+                + " the VM started \\(over TCP the story's time moves only when the test runs the"
+                + " simulation\\)\n")
+        // the idle polls that came after the last request are one line, so the request shows
+        .containsPattern(
+            "\n  #\\d+ to #\\d+ \\d+ calls of idle TCLO polls \\(an empty reply sent, nothing to receive\\)")
+        // the end of the last request, then the polls after it as the last line of calls
+        .containsPattern("\n  #\\d+ RECVSTATUS ch \\d+ → message of \\d+ bytes received\n")
+        .containsPattern("\n  #\\d+ to #\\d+ \\d+ calls of idle TCLO polls [^\n]*\nRPCI requests: ")
+        .doesNotContain(" at 0 ");
+    assertThat(diagnosis.lines()).as(diagnosis).hasSizeLessThanOrEqualTo(40);
+  }
+
+  @Test
+  void repeatedHitsAndCallsAreOneLineEach() {
+    String diagnosis = failure(run(RefusedSeventeenTimes.class)).getSuppressed()[0].getMessage();
+    assertThat(diagnosis)
+        .isEqualTo(
+            "simulated VM vm1 (IN_PROCESS, seed 0) at virtual time 0\n"
+                + "faults installed: 1\n"
+                + "  protocol=rpci step=open clear-success\n"
+                + "faults that fired: 17 (repeats folded)\n"
+                + "  at 0 OPEN: protocol=rpci step=open clear-success ×17\n"
+                + "backdoor calls: 17 (idle TCLO polls and repeats folded)\n"
+                + "  at 0 OPEN RPCI → refused [CLEAR_SUCCESS] ×17\n"
+                + "RPCI requests: none\n"
+                + "TCLO exchanges: none\n"
+                + "scenario events that ran: none\n"
+                + "every call with its registers: the report entry vmbackdoor.diagnosis");
   }
 
   @Test
@@ -104,6 +201,7 @@ class FailureDiagnosisTest {
                 + "backdoor calls: none\n"
                 + "RPCI requests: none\n"
                 + "TCLO exchanges: none\n"
-                + "scenario events that ran: none");
+                + "scenario events that ran: none\n"
+                + "every call with its registers: the report entry vmbackdoor.diagnosis");
   }
 }

@@ -11,6 +11,7 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.VmtFlavor;
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmbackdoor.rpc.VmtMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,21 +1,24 @@
-package io.github.vmbackdoor.hostsim.logimport;
+package io.github.vmbackdoor.rpc;
 
+import io.github.vmbackdoor.core.MessageException.Step;
 import java.util.Optional;
 
 /**
- * The catalogue of messages vmt(4) prints about its backdoor traffic, each with the words it is
- * printed in. Lines from the {@code vmware:} prefix carry registers; the others are {@code vmt0:}
- * device messages or unprefixed {@code log()} lines.
+ * The catalogue of messages vmt(4) prints, each with the words it is printed in: the one vocabulary
+ * the machines of this package print and the host simulator's log importer reads. Lines from the
+ * {@code vmware:} prefix carry registers; the others are {@code vmt0:} device messages or
+ * unprefixed {@code log()} lines.
  */
 public enum VmtMessage {
-  // ---- low-level backdoor calls ("vmware: ...") ----
-  OPEN_FAILED(Prefix.VMWARE, "open failed"),
-  CLOSE_FAILED(Prefix.VMWARE, "close failed"),
-  SENDING_LENGTH_FAILED(Prefix.VMWARE, "sending length failed"),
-  SEND_FAILED(Prefix.VMWARE, "send failed"),
-  GET_DATA_FAILED(Prefix.VMWARE, "get data failed"),
-  ACK_DATA_FAILED(Prefix.VMWARE, "ack data failed"),
-  GET_LENGTH_FAILED(Prefix.VMWARE, "get length failed"),
+  // ---- low-level backdoor calls ("vmware: ..."), worded where the message layer names its steps
+  // ----
+  OPEN_FAILED(Step.OPEN),
+  CLOSE_FAILED(Step.CLOSE),
+  SENDING_LENGTH_FAILED(Step.SENDSIZE),
+  SEND_FAILED(Step.SEND_HB),
+  GET_DATA_FAILED(Step.RECV_HB),
+  ACK_DATA_FAILED(Step.RECVSTATUS),
+  GET_LENGTH_FAILED(Step.RECVSIZE),
   RECEIVED_MESSAGE(Prefix.VMWARE, "received message"),
 
   // ---- RPCI transactions ("vmt0: ...") ----
@@ -64,9 +67,28 @@ public enum VmtMessage {
   ATTACH_VERSION_FAILED(Prefix.DEVICE, "failed to get VMware version"),
   UUID(Prefix.DEVICE, "UUID"),
 
+  // ---- vmbackup (OpenBSD 1.32, "vmt0: ...") ----
+  QUIESCE_STARTING(Prefix.DEVICE, "starting quiesce"),
+  QUIESCE_ABORTING(Prefix.DEVICE, "aborting quiesce"),
+  BACKUP_IN_PROGRESS(Prefix.DEVICE, "can't start backup, already in progress"),
+  QUIESCING(Prefix.DEVICE, "quiescing filesystems for backup"),
+  QUIESCED(Prefix.DEVICE, "filesystems quiesced"),
+  BACKUP_ABORTING(Prefix.DEVICE, "aborting backup"),
+  BACKUP_NOT_IN_PROGRESS(Prefix.DEVICE, "can't abort, no backup in progress"),
+  BACKUP_COMPLETE(Prefix.DEVICE, "backup complete"),
+  BACKUP_COMPLETE_UNEXPECTED(Prefix.DEVICE, "got backup complete, but not doing a backup"),
+  BACKUP_STATUS_FAILED(Prefix.DEVICE, "setting backup status failed"),
+  BACKUP_START_REPLY_FAILED(Prefix.DEVICE, "error sending vmbackup.start reply"),
+  BACKUP_ABORT_REPLY_FAILED(Prefix.DEVICE, "error sending vmbackup.abort reply"),
+  BACKUP_DONE_REPLY_FAILED(Prefix.DEVICE, "error sending vmbackup.snapshotDone reply"),
+
   // ---- log() lines without a prefix ----
   ENTERING_SUSPEND(Prefix.NONE, "VMware guest entering suspended state"),
-  RESUMING_FROM_SUSPEND(Prefix.NONE, "VMware guest resuming from suspended state");
+  RESUMING_FROM_SUSPEND(Prefix.NONE, "VMware guest resuming from suspended state"),
+  /** OpenBSD: followed by {@code VMware host} (before 1.32) or the device name and {@code host}. */
+  SHUTTING_DOWN_ON_REQUEST(Prefix.NONE, "Shutting down in response to request from"),
+  /** OpenBSD: followed by {@code VMware host} (before 1.32) or the device name and {@code host}. */
+  REBOOTING_ON_REQUEST(Prefix.NONE, "Rebooting in response to request from");
 
   /** Where a message's text starts. */
   public enum Prefix {
@@ -81,11 +103,16 @@ public enum VmtMessage {
   private final Prefix prefix;
   private final String words;
 
+  VmtMessage(Step step) {
+    this(Prefix.VMWARE, step.vmtWords());
+  }
+
   VmtMessage(Prefix prefix, String words) {
     this.prefix = prefix;
     this.words = words;
   }
 
+  /** Where this message's text starts. */
   public Prefix prefix() {
     return prefix;
   }
@@ -101,7 +128,7 @@ public enum VmtMessage {
   }
 
   /** The message whose words start {@code text} after the given prefix, the longest match first. */
-  static Optional<VmtMessage> match(Prefix prefix, String text) {
+  public static Optional<VmtMessage> match(Prefix prefix, String text) {
     VmtMessage best = null;
     for (VmtMessage m : values()) {
       if (m.prefix == prefix
