@@ -85,6 +85,18 @@ final class GuestMsgServer {
     return warnings;
   }
 
+  /**
+   * The channel addressed by id and cookies, or null; a wrong cookie on a taken slot counts against
+   * {@code owner} (null: the in-process transport).
+   */
+  HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
+    HostChannel ch = table.lookup(id, cookieHigh, cookieLow);
+    if (ch == null && table.cookieMissed) {
+      cookieFailures(owner).failed(id);
+    }
+    return ch;
+  }
+
   /** Where a wrong cookie of a call from {@code owner} (null: the in-process transport) counts. */
   CookieFailures cookieFailures(ChannelOwner owner) {
     if (owner != null) {
@@ -181,7 +193,7 @@ final class GuestMsgServer {
       return;
     }
     int id = r.edxHigh();
-    HostChannel ch = table.lookup(id, r.esi(), r.edi(), this, owner);
+    HostChannel ch = lookup(id, r.esi(), r.edi(), owner);
     String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
     if (ch == null) {
       lb(r, 0, res);

@@ -53,8 +53,8 @@ final class HighBandwidthPort {
     // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
     HostChannel ch =
         out
-            ? table.lookup(id, r.ebp(), r.edi(), server, owner)
-            : table.lookup(id, r.esi(), r.ebp(), server, owner);
+            ? server.lookup(id, r.ebp(), r.edi(), owner)
+            : server.lookup(id, r.esi(), r.ebp(), owner);
     if (ch == null) {
       hb(r, 0, res);
       if (res.describe) {
