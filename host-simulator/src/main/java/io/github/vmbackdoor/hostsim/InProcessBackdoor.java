@@ -34,19 +34,29 @@ final class InProcessBackdoor implements Backdoor {
     return byNumber;
   }
 
-  // The host, not its parts: one reference instead of five, as a host's backdoor lives as long as
-  // the host does.
-  private final VirtualHost host;
+  // guarded by the host's lock, which is the message server's monitor
+  private final GuestMsgServer messages;
+  private final CommandPortAnswers commandPort;
+  private final CallLog callLog;
   private final Consumer<Duration> delayer;
   private final ChannelOwner owner;
 
   /**
-   * @param host the host whose parts answer, under its lock
+   * @param messages the GuestMsg server: MESSAGE and the HB port; its monitor is the host's lock
+   * @param commandPort the answers to the other commands
+   * @param callLog where each call is logged
    * @param delayer told of a fault's extra time, outside the lock
    * @param owner the guest connection whose channels this transport opens, or null for none
    */
-  InProcessBackdoor(VirtualHost host, Consumer<Duration> delayer, ChannelOwner owner) {
-    this.host = host;
+  InProcessBackdoor(
+      GuestMsgServer messages,
+      CommandPortAnswers commandPort,
+      CallLog callLog,
+      Consumer<Duration> delayer,
+      ChannelOwner owner) {
+    this.messages = messages;
+    this.commandPort = commandPort;
+    this.callLog = callLog;
     this.delayer = delayer;
     this.owner = owner;
   }
@@ -119,12 +129,11 @@ final class InProcessBackdoor implements Backdoor {
    */
   private void call(
       TraceCall.Operation operation, MutableRegisters r, byte[] bytes, Registers request) {
-    CallLog callLog = host.callLogPart();
     CallResult res = CallResult.acquire(callLog.keeps());
     try {
       Duration delay;
-      synchronized (host.lock()) {
-        answer(operation, r, bytes, res, callLog, request);
+      synchronized (messages) {
+        answer(operation, r, bytes, res, request);
         delay = res.delay;
       }
       if (!delay.isZero()) {
@@ -141,18 +150,17 @@ final class InProcessBackdoor implements Backdoor {
       MutableRegisters r,
       byte[] bytes,
       CallResult res,
-      CallLog callLog,
       Registers request) {
     if (operation == TraceCall.Operation.IN) {
       command(r, res);
     } else {
-      host.messagesPart()
-          .highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
+      messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
       res.payloadLength = bytes.length;
       res.payloadCrc = callLog.crc(bytes);
     }
     if (callLog.keeps()) {
-      callLog.add(operation, host.hostTime(), request != null ? request : r.toRegisters(), res);
+      callLog.add(
+          operation, messages.time().now(), request != null ? request : r.toRegisters(), res);
     } else {
       callLog.add(operation, null, null, res);
     }
@@ -169,8 +177,8 @@ final class InProcessBackdoor implements Backdoor {
       return;
     }
     if (command == BackdoorCommand.MESSAGE) {
-      host.messagesPart().message(r, res, owner);
-    } else if (command == null || !host.commandPortPart().answer(command, r, res.answerLoaded(r))) {
+      messages.message(r, res, owner);
+    } else if (command == null || !commandPort.answer(command, r, res.answerLoaded(r))) {
       res.answerLoaded(r).eax(NO_BACKDOOR);
       if (res.describe) {
         res.note = "unknown command " + r.ecxLow();
@@ -182,6 +190,9 @@ final class InProcessBackdoor implements Backdoor {
 
   @Override
   public String toString() {
-    return (owner == null ? "in-process backdoor" : owner.name) + " to " + host;
+    return (owner == null ? "in-process backdoor" : owner.name)
+        + " to VirtualHost{uuid="
+        + commandPort.uuid()
+        + "}";
   }
 }

@@ -37,11 +37,11 @@ class InPlaceCallTest {
     MutableRegisters holder = new MutableRegisters(loaded);
     byHolder.backdoor().in(holder);
     assertThat(holder.toRegisters()).isEqualTo(expected);
-    assertThat(byHolder.callLog()).hasSameSizeAs(byValue.callLog());
+    assertThat(byHolder.records().callLog()).hasSameSizeAs(byValue.records().callLog());
     List<String> a = new ArrayList<>();
     List<String> b = new ArrayList<>();
-    byValue.callLog().forEach(c -> a.add(c.toString()));
-    byHolder.callLog().forEach(c -> b.add(c.toString()));
+    byValue.records().callLog().forEach(c -> a.add(c.toString()));
+    byHolder.records().callLog().forEach(c -> b.add(c.toString()));
     assertThat(b).isEqualTo(a);
   }
 
