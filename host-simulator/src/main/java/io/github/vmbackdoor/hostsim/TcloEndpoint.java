@@ -118,7 +118,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * reply to that reset names one.
    */
   @Override
-  public Session open(HostChannel channel) {
+  public ChannelSession open(HostChannel channel) {
     return new TcloSession(channel);
   }
 
@@ -290,7 +290,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   /** One TCLO channel's state. */
-  final class TcloSession implements Session {
+  final class TcloSession implements ChannelSession {
     private final HostChannel channel;
 
     /** Whether the guest has sent its first message ("I am here"). */

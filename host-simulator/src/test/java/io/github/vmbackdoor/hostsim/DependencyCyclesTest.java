@@ -47,8 +47,7 @@ class DependencyCyclesTest {
   private static final Set<Set<String>> KNOWN_HOST_CYCLES =
       Set.of(
           Set.of("HostRecords", "InProcessBackdoor", "TcloEndpoint", "VirtualHost"),
-          Set.of("GuestMsgServer", "HighBandwidthPort"),
-          Set.of("Endpoint", "HostChannel"));
+          Set.of("GuestMsgServer", "HighBandwidthPort"));
 
   @Test
   void backdoorCoreHasNoCycleBetweenItsClasses() {
