@@ -99,7 +99,7 @@ public class LegacyLoopBenchmark {
     sim.schedule(
         TROUBLE,
         () ->
-            host.activeTcloChannel()
+            host.records().activeTcloChannel()
                 .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
     service.start();
     Duration hour = Duration.ofHours(1);

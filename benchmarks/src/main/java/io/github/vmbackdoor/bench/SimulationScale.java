@@ -148,7 +148,7 @@ public final class SimulationScale {
           case 0 -> host.hostReset();
           case 1 -> host.checkpoint();
           default ->
-              host.activeTcloChannel()
+              host.records().activeTcloChannel()
                   .ifPresent(
                       id ->
                           host.invalidateChannel(
@@ -164,7 +164,7 @@ public final class SimulationScale {
     long calls() {
       long n = 0;
       for (VirtualHost h : hosts) {
-        n += h.callCount();
+        n += h.records().callCount();
       }
       return n;
     }

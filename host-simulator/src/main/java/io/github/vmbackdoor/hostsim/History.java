@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim;
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
@@ -78,6 +79,20 @@ final class History<T> {
   /** The bytes the kept items weigh. */
   long bytes() {
     return bytes;
+  }
+
+  /** How many items are kept. */
+  int size() {
+    return items == null ? 0 : items.size();
+  }
+
+  /** The kept item {@code back} places before the newest (0 is the newest). */
+  T fromNewest(long back) {
+    Iterator<T> i = items.descendingIterator();
+    for (long n = 0; n < back; n++) {
+      i.next();
+    }
+    return i.next();
   }
 
   /** The kept items, oldest first. */

@@ -33,19 +33,29 @@ final class InProcessBackdoor implements Backdoor {
     return byNumber;
   }
 
-  // The host, not its parts: one reference instead of five, as a host's backdoor lives as long as
-  // the host does.
-  private final VirtualHost host;
+  // guarded by the host's lock, which is the message server's monitor
+  private final GuestMsgServer messages;
+  private final CommandPortAnswers commandPort;
+  private final CallLog callLog;
   private final Consumer<Duration> delayer;
   private final ChannelOwner owner;
 
   /**
-   * @param host the host whose parts answer, under its lock
+   * @param messages the GuestMsg server: MESSAGE and the HB port; its monitor is the host's lock
+   * @param commandPort the answers to the other commands
+   * @param callLog where each call is logged
    * @param delayer told of a fault's extra time, outside the lock
    * @param owner the guest connection whose channels this transport opens, or null for none
    */
-  InProcessBackdoor(VirtualHost host, Consumer<Duration> delayer, ChannelOwner owner) {
-    this.host = host;
+  InProcessBackdoor(
+      GuestMsgServer messages,
+      CommandPortAnswers commandPort,
+      CallLog callLog,
+      Consumer<Duration> delayer,
+      ChannelOwner owner) {
+    this.messages = messages;
+    this.commandPort = commandPort;
+    this.callLog = callLog;
     this.delayer = delayer;
     this.owner = owner;
   }
@@ -83,18 +93,16 @@ final class InProcessBackdoor implements Backdoor {
    * goes to the command port, an OUTS or INS moves {@code bytes} on the HB port.
    */
   private Registers call(TraceCall.Operation operation, Registers r, byte[] bytes) {
-    CallLog callLog = host.callLogPart();
     CallResult res = new CallResult(callLog.keeps());
-    synchronized (host.lock()) {
+    synchronized (messages) {
       if (operation == TraceCall.Operation.IN) {
         command(r, res);
       } else {
-        host.messagesPart()
-            .highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
+        messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
         res.payloadLength = bytes.length;
         res.payloadCrc = callLog.crc(bytes);
       }
-      callLog.add(operation, callLog.keeps() ? host.hostTime() : null, r, res);
+      callLog.add(operation, callLog.keeps() ? messages.time().now() : null, r, res);
     }
     if (!res.delay.isZero()) {
       delayer.accept(res.delay);
@@ -111,9 +119,9 @@ final class InProcessBackdoor implements Backdoor {
       res.note = "wrong magic";
       return;
     }
-    Registers answer = command == null ? null : host.commandPortPart().answer(command, r);
+    Registers answer = command == null ? null : commandPort.answer(command, r);
     if (command == BackdoorCommand.MESSAGE) {
-      host.messagesPart().message(r, res, owner);
+      messages.message(r, res, owner);
     } else if (answer == null) {
       res.answer = r.withEax(NO_BACKDOOR);
       if (res.describe) {
@@ -127,6 +135,9 @@ final class InProcessBackdoor implements Backdoor {
 
   @Override
   public String toString() {
-    return (owner == null ? "in-process backdoor" : owner.name) + " to " + host;
+    return (owner == null ? "in-process backdoor" : owner.name)
+        + " to VirtualHost{uuid="
+        + commandPort.uuid()
+        + "}";
   }
 }

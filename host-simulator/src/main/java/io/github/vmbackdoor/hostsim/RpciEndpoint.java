@@ -7,6 +7,7 @@ import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ final class RpciEndpoint implements Endpoint {
 
   private final History<RpciRequest> requests;
   private long requestCount;
+  // Who waits for the next request (RpciJournal's takers); made with the first.
+  private List<Runnable> waiters;
   // The stores are made with their first value, as most guests fill few of them or none.
   private GuestStore<String> guestInfo;
   private GuestStore<String> capabilities;
@@ -167,6 +170,9 @@ final class RpciEndpoint implements Endpoint {
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     requestCount++;
     requests.add(request);
+    if (waiters != null) {
+      wakeWaiters();
+    }
     String reply = reply(request);
     return reply.getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -224,6 +230,50 @@ final class RpciEndpoint implements Endpoint {
 
   long requestCount() {
     return requestCount;
+  }
+
+  /** How many requests the history keeps now. */
+  int requestsKept() {
+    return requests.size();
+  }
+
+  /** The kept request {@code back} places before the newest (0 is the newest). */
+  RpciRequest request(long back) {
+    return requests.fromNewest(back);
+  }
+
+  /**
+   * Runs {@code wake} once more than {@code after} requests have come (at once when they have).
+   *
+   * @return what forgets {@code wake} if it has not run yet
+   */
+  Runnable whenRequestAfter(long after, Runnable wake) {
+    if (requestCount > after) {
+      wake.run();
+      return () -> {};
+    }
+    if (waiters == null) {
+      waiters = new ArrayList<>();
+    }
+    waiters.add(wake);
+    return () -> {
+      if (waiters != null) {
+        waiters.remove(wake);
+      }
+    };
+  }
+
+  /** Wakes every waiter once: a request came. */
+  private void wakeWaiters() {
+    List<Runnable> woken = waiters;
+    waiters = null;
+    for (Runnable w : woken) {
+      try {
+        w.run();
+      } catch (RuntimeException e) {
+        // a waiter whose taker went away (its executor shut down) wakes no one
+      }
+    }
   }
 
   Map<String, String> guestInfo() {

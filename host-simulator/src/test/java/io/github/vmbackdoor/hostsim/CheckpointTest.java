@@ -95,11 +95,14 @@ class CheckpointTest {
       ch.send(bytes("info-get guestinfo.v"));
       assertThat(ch.receive()).isEqualTo(bytes("1 " + VALUE));
     }
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::text)
         .containsExactly(REQUEST, "info-get guestinfo.v");
-    assertThat(host.guestInfo()).containsEntry("guestinfo.checkpoint", "a value of some length");
-    assertThat(host.callLog()).filteredOn(c -> c.note().contains("[CHECKPOINT]")).hasSize(1);
+    assertThat(host.records().guestInfo())
+        .containsEntry("guestinfo.checkpoint", "a value of some length");
+    assertThat(host.records().callLog())
+        .filteredOn(c -> c.note().contains("[CHECKPOINT]"))
+        .hasSize(1);
   }
 
   @ParameterizedTest(name = "HB {0}")
@@ -117,10 +120,10 @@ class CheckpointTest {
         ch.send(bytes("info-get guestinfo.v"));
         assertThat(ch.receive()).as("checkpoint before call %d", n).isEqualTo(bytes("1 " + VALUE));
       }
-      assertThat(host.rpciRequests()).as("checkpoint before call %d", n).hasSize(2);
+      assertThat(host.records().rpciRequests()).as("checkpoint before call %d", n).hasSize(2);
       cptAnswers +=
           (int)
-              host.callLog().stream()
+              host.records().callLog().stream()
                   .filter(
                       c ->
                           ((c.kind() == TraceCall.Operation.IN
@@ -158,23 +161,23 @@ class CheckpointTest {
 
           @Override
           public Registers ins(Registers r, byte[] into) {
-            if (host.checkpoints() == 0) {
+            if (host.records().checkpoints() == 0) {
               host.checkpoint();
             }
             return host.backdoor().ins(r, into);
           }
         };
-    long mark = host.callCount();
+    long mark = host.records().callCount();
     try (MessageChannel rpci = MessageChannel.open(checkpointBeforeIns, PROTOCOL_RPCI)) {
       rpci.send(bytes("tools.os.statechange.status 1 5\0"));
       assertThat(rpci.receive()).isEqualTo(bytes("1 "));
     }
-    assertThat(host.checkpoints()).isEqualTo(1);
-    assertThat(host.callLog())
+    assertThat(host.records().checkpoints()).isEqualTo(1);
+    assertThat(host.records().callLog())
         .filteredOn(c -> c.sequence() > mark && c.kind() == TraceCall.Operation.INS)
         .extracting(c -> c.answer().ebxHigh())
         .containsExactly(STATUS_CPT, STATUS_SUCCESS);
-    assertThat(host.powerOperations())
+    assertThat(host.records().powerOperations())
         .singleElement()
         .satisfies(p -> assertThat(p.reportedSuccess()).contains(true));
 
@@ -183,6 +186,6 @@ class CheckpointTest {
         .as("after the resume the host sends reset")
         .isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
-    assertThat(host.tcloCommandsSent()).containsExactly("reset", "OS_Suspend", "reset");
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset", "OS_Suspend", "reset");
   }
 }

@@ -102,7 +102,7 @@ class CommandPortTest {
     Registers wrong =
         Registers.of(0x12345678, 7, BackdoorCommand.GETVERSION.ecx(), COMMAND_PORT, 5, 6);
     assertThat(host.backdoor().in(wrong)).isEqualTo(wrong.withEax(NO_BACKDOOR));
-    assertThat(host.callLog())
+    assertThat(host.records().callLog())
         .extracting(CallRecord::note)
         .containsExactly("unknown command 99", "wrong magic");
   }

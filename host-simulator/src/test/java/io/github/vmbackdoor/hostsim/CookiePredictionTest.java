@@ -59,7 +59,7 @@ class CookiePredictionTest {
       own.add(MessageChannel.open(host.backdoor(), PROTOCOL_RPCI));
     }
     MessageChannel victim = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
-    ChannelInfo v = host.channel(victim.id()).orElseThrow();
+    ChannelInfo v = host.records().channel(victim.id()).orElseThrow();
     assertThat(predictions(seed, own, v.id())).doesNotContain(cookies(v));
     // the UUID still follows the seed (a reproducible identity), the cookies do not
     VirtualHost twin = VirtualHost.builder().seed(seed).secureCookies().build();
@@ -84,7 +84,7 @@ class CookiePredictionTest {
     assertThat(found).isEmpty();
     // nor do the cookies follow from the UUID's bits
     MessageChannel ch = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
-    long c = cookies(host.channel(ch.id()).orElseThrow());
+    long c = cookies(host.records().channel(ch.id()).orElseThrow());
     assertThat(c)
         .isNotEqualTo(seen.getMostSignificantBits())
         .isNotEqualTo(seen.getLeastSignificantBits());

@@ -61,9 +61,9 @@ class CustomHostEventTest {
 
     ScenarioRunner runner =
         ScenarioRunner.prepare(inJava, "idle", (backdoor, simulation, listener) -> {});
-    assertThat(runner.host().guestInfo()).doesNotContainKey("guestinfo.role");
+    assertThat(runner.host().records().guestInfo()).doesNotContainKey("guestinfo.role");
     runner.run();
-    assertThat(runner.host().guestInfo()).containsEntry("guestinfo.role", "db");
+    assertThat(runner.host().records().guestInfo()).containsEntry("guestinfo.role", "db");
   }
 
   @Test

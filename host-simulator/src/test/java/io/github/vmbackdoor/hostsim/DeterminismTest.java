@@ -132,7 +132,9 @@ class DeterminismTest {
       }
     }
     sim.runFor(Duration.ofSeconds(60));
-    return host.callLog().stream().map(CallRecord::toString).collect(Collectors.joining("\n"));
+    return host.records().callLog().stream()
+        .map(CallRecord::toString)
+        .collect(Collectors.joining("\n"));
   }
 
   @Test

@@ -48,9 +48,9 @@ class FaultActionExtensionTest {
     assertThat(guest.status(MESSAGE_SENDSIZE, 5)).isEqualTo(STATUS_CLOSED | STATUS_TIMEOUT);
 
     assertThat(host.hostTime()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(host.channel(guest.id).orElseThrow().state())
+    assertThat(host.records().channel(guest.id).orElseThrow().state())
         .isEqualTo(ChannelInfo.State.HOST_CLOSED);
-    assertThat(host.callLog().get(host.callLog().size() - 1).note())
+    assertThat(host.records().callLog().get(host.records().callLog().size() - 1).note())
         .isEqualTo("SENDSIZE ch 0: stalled [STALL]");
     assertThat(stall.toString()).startsWith("Fault{STALL ");
   }
@@ -60,6 +60,7 @@ class FaultActionExtensionTest {
     VirtualHost host = VirtualHost.builder().build();
     Guest guest = Guest.open(host.backdoor(), PROTOCOL_RPCI, true);
     assertThat(guest.status(MESSAGE_SENDSIZE, 5) & 1).isEqualTo(1);
-    assertThat(host.channel(guest.id).orElseThrow().state()).isEqualTo(ChannelInfo.State.OPEN);
+    assertThat(host.records().channel(guest.id).orElseThrow().state())
+        .isEqualTo(ChannelInfo.State.OPEN);
   }
 }

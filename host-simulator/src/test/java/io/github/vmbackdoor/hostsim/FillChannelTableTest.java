@@ -56,8 +56,8 @@ class FillChannelTableTest {
       int opened = byHost.fillChannelTable();
 
       assertThat(opened).isEqualTo(fillAsAGuest(byGuest));
-      assertThat(byHost.channels()).isEqualTo(byGuest.channels());
-      assertThat(byHost.channels()).hasSize(8);
+      assertThat(byHost.records().channels()).isEqualTo(byGuest.records().channels());
+      assertThat(byHost.records().channels()).hasSize(8);
       assertThatThrownBy(() -> MessageChannel.open(byHost.backdoor(), PROTOCOL_RPCI))
           .isInstanceOf(MessageException.class);
     }
@@ -68,6 +68,7 @@ class FillChannelTableTest {
     VirtualHost host = host(true);
     assertThat(host.fillChannelTable()).isEqualTo(8);
     assertThat(host.fillChannelTable()).isZero();
-    assertThat(host.channels()).allMatch(c -> c.protocol() == PROTOCOL_RPCI && c.cookies());
+    assertThat(host.records().channels())
+        .allMatch(c -> c.protocol() == PROTOCOL_RPCI && c.cookies());
   }
 }

@@ -104,20 +104,20 @@ class GuestReportsTest {
     assertThat(send("SetGuestInfo  5 Ubuntu 22.04.2 LTS\0")).isEqualTo("1 ");
     assertThat(send("SetGuestInfo  6 ubuntu-64\0")).isEqualTo("1 ");
     assertThat(send("SetGuestInfo  7 12345678\0")).isEqualTo("1 ");
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.hostName()).isEqualTo("web-01");
     assertThat(g.guestFullName()).isEqualTo("Ubuntu 22.04.2 LTS");
     assertThat(g.guestId()).isEqualTo("ubuntu64Guest");
     assertThat(g.guestFamily()).isEqualTo("linuxGuest");
     assertThat(g.uptimeSeconds()).isEqualTo(123_456);
-    assertThat(host.setGuestInfoValues()).containsEntry(4, "build-21223074");
+    assertThat(host.records().setGuestInfoValues()).containsEntry(4, "build-21223074");
   }
 
   @Test
   void theNicListInXdrGivesNetAndIpAddress() {
     // GuestInfoSendNicInfoXdr: "%s  %d " then the XDR, no NUL
     assertThat(send(concat("SetGuestInfo  10 ", nicInfoV3()))).isEqualTo("1 ");
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.net()).hasSize(1);
     assertThat(g.net().get(0).macAddress()).isEqualTo("00:50:56:aa:bb:cc");
     assertThat(g.net().get(0).ipAddress()).containsExactly("10.0.0.7", "fe80::250:56ff:feaa:bbcc");
@@ -134,8 +134,8 @@ class GuestReportsTest {
     b.put(4 + 23, "192.168.1.9".getBytes(StandardCharsets.US_ASCII));
     b.putInt(0, 1);
     assertThat(send(concat("SetGuestInfo  2 ", b.array()))).isEqualTo("1 ");
-    assertThat(host.setGuestInfoValues().get(2)).hasSize(4 + 16 * 152);
-    assertThat(host.guest().ipAddress()).isEqualTo("192.168.1.9");
+    assertThat(host.records().setGuestInfoValues().get(2)).hasSize(4 + 16 * 152);
+    assertThat(host.records().guest().ipAddress()).isEqualTo("192.168.1.9");
   }
 
   @Test
@@ -149,14 +149,14 @@ class GuestReportsTest {
             + ",\n{\"name\":\"L2Jvb3Q=\",\"free\":\"5\",\"size\":\"9\"}\n]}\0";
     // the tools take the JSON form only when the reply after "1 " is empty
     assertThat(send(request)).isEqualTo("1 ");
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.disk())
         .containsExactly(
             new GuestInfo.GuestDiskInfo("/", 2000, 1000, "ext4"),
             new GuestInfo.GuestDiskInfo("/boot", 9, 5, null));
     assertThat(send("SetGuestDiskInfo {\"version\":\"1\"}\0")).isEqualTo("0 no \"disks\"");
     assertThat(send("SetGuestDiskInfo nonsense\0")).startsWith("0 not JSON: ");
-    assertThat(host.guest().disk()).hasSize(2);
+    assertThat(host.records().guest().disk()).hasSize(2);
   }
 
   @Test
@@ -166,7 +166,7 @@ class GuestReportsTest {
     ByteBuffer b = ByteBuffer.allocate(1 + 116 + 2).order(ByteOrder.LITTLE_ENDIAN);
     b.put((byte) 1).putLong(1000L).putLong(2000L).put("/".getBytes(StandardCharsets.US_ASCII));
     assertThat(send(concat("SetGuestInfo  3 ", b.array()))).isEqualTo("1 ");
-    assertThat(host.guest().disk())
+    assertThat(host.records().guest().disk())
         .containsExactly(new GuestInfo.GuestDiskInfo("/", 2000, 1000, null));
   }
 
@@ -180,8 +180,8 @@ class GuestReportsTest {
     b.put(4 + 129, "Ubuntu 22.04.2 LTS".getBytes(StandardCharsets.US_ASCII));
     b.put(648, "prettyName='Ubuntu 22.04.2'".getBytes(StandardCharsets.US_ASCII));
     assertThat(send(concat("SetGuestInfo  11 ", b.array()))).isEqualTo("1 ");
-    assertThat(host.guest().guestFullName()).isEqualTo("Ubuntu 22.04.2 LTS");
-    assertThat(host.guest().guestId()).isEqualTo("ubuntu64Guest");
+    assertThat(host.records().guest().guestFullName()).isEqualTo("Ubuntu 22.04.2 LTS");
+    assertThat(host.records().guest().guestId()).isEqualTo("ubuntu64Guest");
   }
 
   @Test
@@ -201,19 +201,19 @@ class GuestReportsTest {
     byte[] body = new byte[b.position()];
     b.flip().get(body);
     assertThat(send(concat("SetGuestInfo  8 ", body))).isEqualTo("1 ");
-    assertThat(host.guest().memoryStats())
+    assertThat(host.records().guest().memoryStats())
         .containsEntry("guest.mem.available", 1_234_567L)
         .containsEntry("guest.mem.total", 4_000_000L);
   }
 
   @Test
   void theToolsVersionAndTheBroadcastIpAreShown() {
-    assertThat(host.guest().toolsVersionStatus()).isEqualTo("guestToolsNotInstalled");
+    assertThat(host.records().guest().toolsVersionStatus()).isEqualTo("guestToolsNotInstalled");
     // ToolsCoreRpcCapReg: "tools.set.versiontype %u %u" with the NUL; 12.2.0 of open-vm-tools
     assertThat(send("tools.set.versiontype 12352 4\0")).isEqualTo("1 ");
     // GuestInfoServerSendIP after Set_Option broadcastIP: "info-set guestinfo.ip <ip>"
     assertThat(send("info-set guestinfo.ip 10.1.2.3\0")).isEqualTo("1 ");
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.toolsVersion()).isEqualTo("12352");
     assertThat(g.toolsVersionStatus()).isEqualTo("guestToolsUnmanaged");
     assertThat(g.toolsInstallType()).isEqualTo("guestToolsTypeOpenVMTools");
@@ -230,7 +230,7 @@ class GuestReportsTest {
     assertThat(send("vmbackup.eventSet req.done 0 OK\0")).isEqualTo("1 ");
     // deployPkg.c: "deployPkg.update.state %d %d %s"
     assertThat(send("deployPkg.update.state 4 0 Customization in progress\0")).isEqualTo("1 ");
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::command)
         .contains("vmbackup.eventSet", "deployPkg.update.state");
   }

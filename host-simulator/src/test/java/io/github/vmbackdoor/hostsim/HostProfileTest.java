@@ -57,7 +57,7 @@ class HostProfileTest {
     assertThat(rpci(host, "SetGuestInfo  10 x\0")).isEqualTo("0 Unknown guest info type 10");
     assertThat(rpci(host, "SetGuestInfo  11 x\0")).isEqualTo("0 Unknown guest info type 11");
     assertThat(rpci(host, "SetGuestInfo  9 x\0")).isEqualTo("1 ");
-    assertThat(host.toolsVersion()).hasValue("2147483647");
+    assertThat(host.records().toolsVersion()).hasValue("2147483647");
     assertThat(new CommandPort(host.backdoor()).hardwareVersion()).hasValue(11);
   }
 

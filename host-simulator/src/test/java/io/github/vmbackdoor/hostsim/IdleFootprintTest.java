@@ -69,9 +69,9 @@ class IdleFootprintTest {
   private void idle() {
     // The channel is open, the first reset answered (with its RPCI), and the guest polls.
     sim.runFor(Duration.ofSeconds(3));
-    assertThat(vm.host.tcloCommandsSent()).isEmpty();
-    assertThat(vm.host.activeTcloChannel()).isPresent();
-    assertThat(vm.host.pendingTcloCommands()).isEmpty();
+    assertThat(vm.host.records().tcloCommandsSent()).isEmpty();
+    assertThat(vm.host.records().activeTcloChannel()).isPresent();
+    assertThat(vm.host.records().pendingTcloCommands()).isEmpty();
   }
 
   @Test
@@ -99,18 +99,18 @@ class IdleFootprintTest {
     vm.host.enqueueTclo("ping");
     vm.host.enqueueTclo("ping");
     vm.host.hostReset();
-    assertThat(vm.host.pendingTcloCommands()).containsExactly("reset", "ping", "ping");
+    assertThat(vm.host.records().pendingTcloCommands()).containsExactly("reset", "ping", "ping");
     sim.runFor(Duration.ofSeconds(3));
-    assertThat(vm.host.pendingTcloCommands()).isEmpty();
+    assertThat(vm.host.records().pendingTcloCommands()).isEmpty();
     assertThat(Footprint.describe(own())).isEqualTo(Footprint.describe(idle));
-    assertThat(vm.host.tcloReplies()).isEmpty(); // answered, but no history is kept
+    assertThat(vm.host.records().tcloReplies()).isEmpty(); // answered, but no history is kept
     // Stores and faults are made with their first value and then kept, with what they hold.
     vm.host.putGuestInfo("ip", "10.0.0.1");
     vm.host.installFault(Fault.builder().step(Step.OPEN).nth(1000).clearSuccess().build());
     List<Object> used = own();
     assertThat(used).anyMatch(o -> o instanceof GuestStore);
     assertThat(used).anyMatch(o -> o instanceof FaultBook);
-    assertThat(vm.host.guestInfo("ip")).hasValue("10.0.0.1");
+    assertThat(vm.host.records().guestInfo("ip")).hasValue("10.0.0.1");
   }
 
   @Test

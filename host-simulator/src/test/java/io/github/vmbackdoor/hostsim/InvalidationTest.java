@@ -46,13 +46,13 @@ class InvalidationTest {
     }
     assertThat(g.outs(new byte[1]).ebxHigh()).isEqualTo(STATUS_CLOSED);
     assertThat(g.ins(new byte[1]).ebxHigh()).isEqualTo(STATUS_CLOSED);
-    assertThat(host.channel(g.id))
+    assertThat(host.records().channel(g.id))
         .get()
         .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.HOST_CLOSED);
     assertThat(g.status(MESSAGE_CLOSE, 0)).isEqualTo(STATUS_SUCCESS);
-    assertThat(host.channels()).isEmpty();
-    assertThat(host.rpciRequests()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
+    assertThat(host.records().rpciRequests()).isEmpty();
   }
 
   @Test
@@ -83,7 +83,7 @@ class InvalidationTest {
       fresh.send(bytes("log y"));
       assertThat(fresh.receive()).isEqualTo(bytes("1 "));
     }
-    assertThat(host.guestLog()).containsExactly("y");
+    assertThat(host.records().guestLog()).containsExactly("y");
   }
 
   @Test
@@ -118,16 +118,16 @@ class InvalidationTest {
         .isInstanceOfSatisfying(
             MessageException.class,
             e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED | STATUS_TIMEOUT));
-    assertThat(host.channel(idle.id()))
+    assertThat(host.records().channel(idle.id()))
         .get()
         .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.TIMED_OUT);
-    assertThat(host.channel(busy.id()))
+    assertThat(host.records().channel(busy.id()))
         .get()
         .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.OPEN);
     idle.close();
-    assertThat(host.channel(idle.id())).isEmpty();
+    assertThat(host.records().channel(idle.id())).isEmpty();
   }
 
   @Test
@@ -145,7 +145,7 @@ class InvalidationTest {
     assertThat(host.expireIdleChannels()).isEqualTo(2);
     MessageChannel c = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     assertThat(c.id()).isIn(a.id(), b.id());
-    assertThat(host.channels()).hasSize(2);
+    assertThat(host.records().channels()).hasSize(2);
   }
 
   @Test

@@ -46,7 +46,9 @@ class MessageLayerTest {
     assertThat(without.esi()).isZero();
     assertThat(without.edi()).isZero();
     assertThat(without.edxHigh()).isNotEqualTo(with.edxHigh());
-    assertThat(host.channels()).extracting(ChannelInfo::cookies).containsExactly(true, false);
+    assertThat(host.records().channels())
+        .extracting(ChannelInfo::cookies)
+        .containsExactly(true, false);
   }
 
   @Test
@@ -56,7 +58,9 @@ class MessageLayerTest {
     assertThat(g.status(MESSAGE_SENDSIZE, 5)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_SENDPAYLOAD, LOG)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_SENDPAYLOAD, 'x')).isEqualTo(STATUS_SUCCESS);
-    assertThat(host.rpciRequests()).extracting(RpciRequest::text).containsExactly("log x");
+    assertThat(host.records().rpciRequests())
+        .extracting(RpciRequest::text)
+        .containsExactly("log x");
     Registers size = g.call(MESSAGE_RECVSIZE, 0);
     assertThat(size.ecxHigh()).isEqualTo(STATUS_SUCCESS | STATUS_DORECV);
     assertThat(size.edxHigh()).isEqualTo(MESSAGE_SENDSIZE);
@@ -82,7 +86,7 @@ class MessageLayerTest {
     assertThat(g.ins(reply).ebx()).isEqualTo(0x00010000);
     assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("1 ");
     assertThat(g.status(MESSAGE_RECVSTATUS, STATUS_SUCCESS)).isEqualTo(STATUS_SUCCESS);
-    assertThat(host.guestLog()).containsExactly("hello");
+    assertThat(host.records().guestLog()).containsExactly("hello");
   }
 
   @Test
@@ -99,18 +103,20 @@ class MessageLayerTest {
       assertThat(bad.status(MESSAGE_CLOSE, 0)).isZero();
       assertThat(bad.outs(new byte[4]).ebxHigh()).isZero();
     }
-    assertThat(host.channels())
+    assertThat(host.records().channels())
         .singleElement()
         .satisfies(
             c -> {
               assertThat(c.state()).isEqualTo(ChannelInfo.State.OPEN);
               assertThat(c.operation()).isEqualTo(ChannelInfo.Operation.IDLE);
             });
-    assertThat(host.rpciRequests()).isEmpty();
+    assertThat(host.records().rpciRequests()).isEmpty();
     // the right cookies still work
     assertThat(g.status(MESSAGE_SENDSIZE, 4)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.status(MESSAGE_SENDPAYLOAD, 0x00676f6c)).isEqualTo(STATUS_SUCCESS);
-    assertThat(host.rpciRequests()).extracting(RpciRequest::command).containsExactly("log");
+    assertThat(host.records().rpciRequests())
+        .extracting(RpciRequest::command)
+        .containsExactly("log");
   }
 
   @Test
@@ -125,7 +131,7 @@ class MessageLayerTest {
     assertThat(g.status(MESSAGE_SENDSIZE, 8)).isEqualTo(STATUS_SUCCESS | STATUS_HB);
     assertThat(g.outs(new byte[7]).ebxHigh()).as("HB out shorter than announced").isZero();
     assertThat(g.status(MESSAGE_RECVSTATUS, STATUS_SUCCESS)).as("status mid-send").isZero();
-    assertThat(host.rpciRequests()).isEmpty();
+    assertThat(host.records().rpciRequests()).isEmpty();
     // the announced message can still be sent in full
     assertThat(g.status(MESSAGE_SENDPAYLOAD, LOG)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.outs(new byte[4]).ebxHigh()).as("HB after a 4-byte piece").isZero();
@@ -133,7 +139,9 @@ class MessageLayerTest {
     assertThat(g.status(MESSAGE_SENDPAYLOAD, 0x21212121))
         .as("beyond the announced length")
         .isZero();
-    assertThat(host.rpciRequests()).extracting(RpciRequest::text).containsExactly("log !!!!");
+    assertThat(host.records().rpciRequests())
+        .extracting(RpciRequest::text)
+        .containsExactly("log !!!!");
     // receive: status before the payload is fetched
     assertThat(g.call(MESSAGE_RECVSIZE, 0).ebx()).isEqualTo(2);
     assertThat(g.status(MESSAGE_RECVSTATUS, STATUS_SUCCESS)).isZero();
@@ -154,14 +162,16 @@ class MessageLayerTest {
       assertThat(g.status(MESSAGE_SENDSIZE, 8)).isEqualTo(STATUS_SUCCESS);
       assertThat(g.status(MESSAGE_SENDPAYLOAD, LOG)).isEqualTo(STATUS_SUCCESS);
       assertThat(g.status(MESSAGE_SENDSIZE, 8)).isZero();
-      assertThat(host.rpciRequests()).isEmpty();
-      assertThat(host.channel(ch.id()))
+      assertThat(host.records().rpciRequests()).isEmpty();
+      assertThat(host.records().channel(ch.id()))
           .get()
           .extracting(ChannelInfo::operation)
           .isEqualTo(ChannelInfo.Operation.IDLE);
       ch.send("log again".getBytes(StandardCharsets.US_ASCII));
       assertThat(ch.receive()).isEqualTo("1 ".getBytes(StandardCharsets.US_ASCII));
-      assertThat(host.rpciRequests()).extracting(RpciRequest::text).containsExactly("log again");
+      assertThat(host.records().rpciRequests())
+          .extracting(RpciRequest::text)
+          .containsExactly("log again");
     }
   }
 
@@ -201,7 +211,7 @@ class MessageLayerTest {
     open.get(5).close();
     MessageChannel again = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     assertThat(again.id()).isEqualTo(5);
-    assertThat(host.channels()).hasSize(8);
+    assertThat(host.records().channels()).hasSize(8);
   }
 
   @Test
@@ -223,7 +233,7 @@ class MessageLayerTest {
     Guest g = Guest.open(host.backdoor(), PROTOCOL_RPCI, true);
     assertThat(g.status(MESSAGE_SENDSIZE, 4)).isEqualTo(STATUS_SUCCESS);
     assertThat(g.outs("log ".getBytes(StandardCharsets.US_ASCII)).ebxHigh()).isZero();
-    assertThat(host.rpciRequests()).isEmpty();
+    assertThat(host.records().rpciRequests()).isEmpty();
   }
 
   @Test
@@ -267,8 +277,8 @@ class MessageLayerTest {
       w.join();
     }
     assertThat(failures).isEmpty();
-    assertThat(host.guestInfo()).hasSize(threads * each);
-    assertThat(host.channels()).isEmpty();
+    assertThat(host.records().guestInfo()).hasSize(threads * each);
+    assertThat(host.records().channels()).isEmpty();
   }
 
   @Test

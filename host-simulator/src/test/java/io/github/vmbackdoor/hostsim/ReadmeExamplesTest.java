@@ -66,9 +66,9 @@ class ReadmeExamplesTest {
     assertThat(rpci.guestInfoSet("ip", "10.0.0.7").isSuccess()).isTrue();
     sim.runFor(Duration.ofMinutes(11));
 
-    assertThat(host.guestInfo()).containsEntry("guestinfo.ip", "10.0.0.7");
-    assertThat(host.checkpoints()).isEqualTo(1);
-    assertThat(host.callLog())
+    assertThat(host.records().guestInfo()).containsEntry("guestinfo.ip", "10.0.0.7");
+    assertThat(host.records().checkpoints()).isEqualTo(1);
+    assertThat(host.records().callLog())
         .anyMatch(
             call ->
                 call.kind() == TraceCall.Operation.INS

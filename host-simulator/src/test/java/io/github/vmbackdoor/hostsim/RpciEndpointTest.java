@@ -35,7 +35,7 @@ class RpciEndpointTest {
     assertThat(rpci("info-set guestinfo.blank  ")).isEqualTo("1 ");
     assertThat(rpci("info-get guestinfo.blank")).isEqualTo("1  ");
     assertThat(rpci("info-set machine.id stolen")).startsWith("0 ");
-    assertThat(host.guestInfo())
+    assertThat(host.records().guestInfo())
         .containsOnlyKeys("guestinfo.ip", "guestinfo.desc", "guestinfo.blank");
   }
 
@@ -47,7 +47,7 @@ class RpciEndpointTest {
       assertThat(rpci(request)).isEqualTo("0 Two and exactly two arguments expected");
     }
     assertThat(rpci("info-set guestinfo.x")).isEqualTo("0 Two and exactly two arguments expected");
-    assertThat(host.guestInfo()).containsExactly(Map.entry("guestinfo.ip", "192.0.2.7"));
+    assertThat(host.records().guestInfo()).containsExactly(Map.entry("guestinfo.ip", "192.0.2.7"));
   }
 
   @Test
@@ -67,17 +67,17 @@ class RpciEndpointTest {
       })
   void requestsAreAcceptedWithOrWithoutATrailingSpaceOrNul(String request) {
     assertThat(rpci(request)).isEqualTo("1 ");
-    assertThat(host.capabilities()).containsEntry("statechange", "");
+    assertThat(host.records().capabilities()).containsEntry("statechange", "");
   }
 
   @Test
   void toolsRequestsAreRecorded() {
     assertThat(rpci("log toolbox: Version: 12.4.0.23259\0")).isEqualTo("1 ");
     assertThat(rpci("tools.set.version 2147483647")).isEqualTo("1 ");
-    assertThat(host.toolsVersion()).contains("2147483647");
+    assertThat(host.records().toolsVersion()).contains("2147483647");
     assertThat(rpci("tools.set.versiontype 12352 4\0")).isEqualTo("1 ");
-    assertThat(host.toolsVersion()).contains("12352");
-    assertThat(host.toolsVersionType()).contains("4");
+    assertThat(host.records().toolsVersion()).contains("12352");
+    assertThat(host.records().toolsVersionType()).contains("4");
     assertThat(rpci("tools.capability.hgfs_server toolbox 1")).isEqualTo("1 ");
     assertThat(rpci("tools.capability.features 36=1 37=1\0")).isEqualTo("1 ");
     assertThat(rpci("vmx.capability.unified_loop toolbox\0")).isEqualTo("1 ");
@@ -85,15 +85,15 @@ class RpciEndpointTest {
     assertThat(rpci("SetGuestInfo  5 NetBSD 10.0 amd64")).isEqualTo("1 ");
     assertThat(rpci("machine.id.get")).isEqualTo("1 vm-42");
     assertThat(rpci("no.such.command arg")).isEqualTo("0 Unknown command");
-    assertThat(host.guestLog()).containsExactly("toolbox: Version: 12.4.0.23259");
-    assertThat(host.capabilities())
+    assertThat(host.records().guestLog()).containsExactly("toolbox: Version: 12.4.0.23259");
+    assertThat(host.records().capabilities())
         .containsEntry("hgfs_server", "toolbox 1")
         .containsEntry("features", "36=1 37=1");
-    assertThat(host.unifiedLoopApps()).containsExactly("toolbox");
-    assertThat(host.setGuestInfoValues())
+    assertThat(host.records().unifiedLoopApps()).containsExactly("toolbox");
+    assertThat(host.records().setGuestInfoValues())
         .containsEntry(7, "123400")
         .containsEntry(5, "NetBSD 10.0 amd64");
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::command)
         .containsExactly(
             "log",
@@ -114,7 +114,7 @@ class RpciEndpointTest {
     host.requestPowerOperation(GuestOsState.RESUME);
     assertThat(rpci("tools.os.statechange.status 0 4\0")).isEqualTo("1 ");
     assertThat(rpci("tools.os.statechange.status x")).startsWith("0 ");
-    assertThat(host.powerOperations())
+    assertThat(host.records().powerOperations())
         .extracting(PowerOperationReport::reportedSuccess)
         .containsExactly(java.util.Optional.empty(), java.util.Optional.of(false));
   }

@@ -42,15 +42,17 @@ class StoreBoundsTest {
       assertThat(rpci(host, "log " + i + " " + BIG)).isEqualTo("1 ");
     }
     // 200 lines of 60 KB would be 24 MB of chars: at most 1 MiB is kept
-    assertThat(2 * chars(host.guestLog())).isLessThanOrEqualTo(1L << 20);
-    assertThat(host.guestLog()).isNotEmpty();
-    assertThat(host.guestLog().get(host.guestLog().size() - 1)).startsWith("199 ");
-    long requestChars = host.rpciRequests().stream().mapToLong(r -> r.text().length()).sum();
+    assertThat(2 * chars(host.records().guestLog())).isLessThanOrEqualTo(1L << 20);
+    assertThat(host.records().guestLog()).isNotEmpty();
+    assertThat(host.records().guestLog().get(host.records().guestLog().size() - 1))
+        .startsWith("199 ");
+    long requestChars =
+        host.records().rpciRequests().stream().mapToLong(r -> r.text().length()).sum();
     assertThat(4 * requestChars).isLessThanOrEqualTo(1L << 20);
-    assertThat(host.rpciRequests().get(host.rpciRequests().size() - 1).text())
+    assertThat(host.records().rpciRequests().get(host.records().rpciRequests().size() - 1).text())
         .startsWith("log 199");
     // the count limit still holds on its own
-    assertThat(host.callLog().size()).isLessThanOrEqualTo(10_000);
+    assertThat(host.records().callLog().size()).isLessThanOrEqualTo(10_000);
   }
 
   @Test
@@ -59,10 +61,10 @@ class StoreBoundsTest {
     for (int i = 0; i < 100; i++) {
       rpci(host, "log " + i);
     }
-    assertThat(host.callCount()).isGreaterThan(500);
-    assertThat(host.callLog().size()).isBetween(50, 500);
-    assertThat(host.callLog().get(host.callLog().size() - 1).sequence())
-        .isEqualTo(host.callCount());
+    assertThat(host.records().callCount()).isGreaterThan(500);
+    assertThat(host.records().callLog().size()).isBetween(50, 500);
+    assertThat(host.records().callLog().get(host.records().callLog().size() - 1).sequence())
+        .isEqualTo(host.records().callCount());
   }
 
   @Test
@@ -89,7 +91,7 @@ class StoreBoundsTest {
     }
     assertThat(rpci(host, "SetGuestInfo  5 " + BIG))
         .isEqualTo("0 Too much data in guest info types");
-    assertThat(host.setGuestInfoValues()).containsOnlyKeys(1, 2, 3, 4);
+    assertThat(host.records().setGuestInfoValues()).containsOnlyKeys(1, 2, 3, 4);
   }
 
   /** Fills the guestinfo store with exactly {@code bytes} bytes of names and values. */
@@ -110,7 +112,7 @@ class StoreBoundsTest {
     VirtualHost host = VirtualHost.builder().build();
     fill(host, 1L << 20);
     long stored =
-        host.guestInfo().entrySet().stream()
+        host.records().guestInfo().entrySet().stream()
             .mapToLong(e -> e.getKey().length() + e.getValue().length())
             .sum();
     assertThat(stored).isEqualTo(1L << 20);
@@ -127,7 +129,7 @@ class StoreBoundsTest {
       host.putGuestInfo("configured" + i, "c".repeat(60_000));
     }
     fill(host, 1L << 20);
-    assertThat(host.guestInfo()).hasSize(100 + 17);
+    assertThat(host.records().guestInfo()).hasSize(100 + 17);
     assertThat(rpci(host, "info-get guestinfo.configured7")).hasSize(2 + 60_000);
     // once the guest sets a configured name itself, the value is the guest's and counts
     assertThat(rpci(host, "info-set guestinfo.configured7 x"))
@@ -142,10 +144,10 @@ class StoreBoundsTest {
     }
     assertThat(host.enqueueTclo("ping")).isFalse();
     assertThat(host.requestPowerOperation(GuestOsState.HALT)).isFalse();
-    assertThat(host.powerOperations()).isEmpty();
+    assertThat(host.records().powerOperations()).isEmpty();
     // the host's own reset still goes first
     host.hostReset();
-    assertThat(host.pendingTcloCommands()).hasSize(6).first().isEqualTo("reset");
+    assertThat(host.records().pendingTcloCommands()).hasSize(6).first().isEqualTo("reset");
 
     VirtualHost bytes = VirtualHost.builder().tcloQueueBytesLimit(100_000).build();
     String command = "x".repeat(1000);
@@ -156,7 +158,7 @@ class StoreBoundsTest {
       }
     }
     assertThat(queued).isBetween(40, 50);
-    assertThat(bytes.pendingTcloCommands()).hasSize(queued);
+    assertThat(bytes.records().pendingTcloCommands()).hasSize(queued);
   }
 
   @Test
@@ -169,8 +171,8 @@ class StoreBoundsTest {
     // a fifth application gets no fresh allowance of its own
     assertThat(host.enqueueTclo("app5", "ping")).isFalse();
     assertThat(host.enqueueTclo("toolbox", "ping")).isFalse();
-    assertThat(host.pendingTcloCommands("app5")).isEmpty();
-    assertThat(host.pendingTcloCommands("toolbox-dnd")).containsExactly("ping");
+    assertThat(host.records().pendingTcloCommands("app5")).isEmpty();
+    assertThat(host.records().pendingTcloCommands("toolbox-dnd")).containsExactly("ping");
 
     VirtualHost bytes = VirtualHost.builder().tcloQueueBytesLimit(100_000).build();
     String command = "x".repeat(1000);
@@ -196,7 +198,7 @@ class StoreBoundsTest {
       tclo.send("OK ".getBytes(StandardCharsets.ISO_8859_1));
       assertThat(tclo.receive()).hasSize(command.length());
     }
-    assertThat(host.tcloExchanges()).hasSizeLessThanOrEqualTo(5);
-    assertThat(2 * chars(host.tcloCommandsSent())).isLessThanOrEqualTo(100_000);
+    assertThat(host.records().tcloExchanges()).hasSizeLessThanOrEqualTo(5);
+    assertThat(2 * chars(host.records().tcloCommandsSent())).isLessThanOrEqualTo(100_000);
   }
 }

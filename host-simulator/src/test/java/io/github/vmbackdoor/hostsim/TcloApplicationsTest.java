@@ -49,12 +49,12 @@ class TcloApplicationsTest {
     // Each loop was reset once, at its start: neither knocked the other out.
     assertThat(toolbox).filteredOn("reset"::equals).hasSize(1);
     assertThat(dnd).filteredOn("reset"::equals).hasSize(1);
-    assertThat(host.activeTcloChannel("toolbox")).isPresent();
-    assertThat(host.activeTcloChannel("toolbox-dnd")).isPresent();
-    assertThat(host.activeTcloChannel("toolbox"))
-        .isNotEqualTo(host.activeTcloChannel("toolbox-dnd"));
-    assertThat(host.pendingTcloCommands("toolbox")).isEmpty();
-    assertThat(host.pendingTcloCommands("toolbox-dnd")).isEmpty();
+    assertThat(host.records().activeTcloChannel("toolbox")).isPresent();
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).isPresent();
+    assertThat(host.records().activeTcloChannel("toolbox"))
+        .isNotEqualTo(host.records().activeTcloChannel("toolbox-dnd"));
+    assertThat(host.records().pendingTcloCommands("toolbox")).isEmpty();
+    assertThat(host.records().pendingTcloCommands("toolbox-dnd")).isEmpty();
     vmsvc.stop();
     vmusr.stop();
   }
@@ -96,7 +96,7 @@ class TcloApplicationsTest {
     b.addListener(seen);
     a.start();
     sim.runFor(Duration.ofSeconds(5));
-    Optional<Integer> firstChannel = host.activeTcloChannel("toolbox-dnd");
+    Optional<Integer> firstChannel = host.records().activeTcloChannel("toolbox-dnd");
     assertThat(firstChannel).isPresent();
     b.start();
     int minutes = 60;
@@ -108,12 +108,12 @@ class TcloApplicationsTest {
     // The first loop keeps the application: one reset, every ping, never displaced.
     assertThat(first).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(first).filteredOn("reset"::equals).hasSize(1);
-    assertThat(host.activeTcloChannel("toolbox-dnd")).isEqualTo(firstChannel);
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).isEqualTo(firstChannel);
     // The second loop fetches "reset" on each new channel; its reply is refused, so it closes
     // the channel and reopens a second later, for the whole hour, and never gets a ping.
     ToolsLoops.assertRefusedEverySecond(host, "toolbox-dnd", b, second, seen, minutes);
     // Only the first loop's channel and the second loop's current one are in the table.
-    assertThat(host.channels()).hasSizeLessThanOrEqualTo(2);
+    assertThat(host.records().channels()).hasSizeLessThanOrEqualTo(2);
     a.stop();
     b.stop();
   }

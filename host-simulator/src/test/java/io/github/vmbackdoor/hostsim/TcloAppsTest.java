@@ -61,10 +61,10 @@ class TcloAppsTest {
     host.checkpoint();
     assertThat(host.enqueueTclo("toolbox", "ping")).isTrue();
     // the reset owed comes first, once however many checkpoints came, then the command
-    assertThat(host.pendingTcloCommands("toolbox")).containsExactly("reset", "ping");
-    assertThat(host.pendingTcloCommands("stale-1999")).containsExactly("reset");
+    assertThat(host.records().pendingTcloCommands("toolbox")).containsExactly("reset", "ping");
+    assertThat(host.records().pendingTcloCommands("stale-1999")).containsExactly("reset");
     // asking about an application the host does not know does not make it known
-    assertThat(host.pendingTcloCommands("never-seen")).isEmpty();
+    assertThat(host.records().pendingTcloCommands("never-seen")).isEmpty();
     assertThat(apps(host).find("never-seen")).isNull();
     assertThat(apps(host).size()).isLessThanOrEqualTo(TcloApps.MAX_IDLE);
   }
@@ -80,8 +80,8 @@ class TcloAppsTest {
     for (int i = 0; i < 500; i++) {
       reopenAs(host, "passing-" + i);
     }
-    assertThat(host.pendingTcloCommands("busy")).containsExactly("Set_Option x 1");
-    assertThat(host.activeTcloChannel("live")).isPresent();
+    assertThat(host.records().pendingTcloCommands("busy")).containsExactly("Set_Option x 1");
+    assertThat(host.records().activeTcloChannel("live")).isPresent();
     live.close();
   }
 }

@@ -47,20 +47,20 @@ class TcloEndpointTest {
     assertThat(tclo.receive()).as("nothing before the first empty message").isEmpty();
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
-    assertThat(host.tcloCommandsSent()).containsExactly("reset");
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset");
     assertThat(tclo.receive()).as("nothing more while a command is outstanding").isEmpty();
     tclo.send(bytes("OK ATR toolbox"));
     assertThat(text(tclo.receive())).isEqualTo("ping");
     tclo.send(bytes("OK "));
     assertThat(tclo.receive()).isEmpty();
-    assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping");
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset", "ping");
+    assertThat(host.records().tcloExchanges())
         .extracting(TcloExchange::command, TcloExchange::reply)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
                 Optional.of("reset"), Optional.of("OK ATR toolbox")),
             org.assertj.core.groups.Tuple.tuple(Optional.of("ping"), Optional.of("OK ")));
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
+    assertThat(host.records().tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
   }
 
   @Test
@@ -84,7 +84,7 @@ class TcloEndpointTest {
     VirtualHost host = VirtualHost.builder().build();
     MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     tclo.send(bytes("OK ATR toolbox"));
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .singleElement()
         .satisfies(
             e -> {
@@ -104,7 +104,7 @@ class TcloEndpointTest {
         .isInstanceOfSatisfying(
             MessageException.class,
             e -> assertThat(e.step()).isEqualTo(MessageException.Step.SENDSIZE));
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .singleElement()
         .extracting(TcloExchange::outcome)
         .isEqualTo(TcloExchange.Outcome.UNSOLICITED_REJECTED);
@@ -112,7 +112,7 @@ class TcloEndpointTest {
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox");
+    assertThat(host.records().tcloReplies()).containsExactly("OK ATR toolbox");
   }
 
   @Test
@@ -121,7 +121,7 @@ class TcloEndpointTest {
     MessageChannel tclo = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     // vmt after a reopen: its reset reply first, unasked; the host takes it.
     tclo.send(bytes("OK ATR toolbox"));
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .singleElement()
         .extracting(TcloExchange::outcome)
         .isEqualTo(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
@@ -137,7 +137,7 @@ class TcloEndpointTest {
               assertThat(e.registers().eax()).isZero();
               assertThat(e.registers().ecx()).isZero();
             });
-    assertThat(host.pendingTcloCommands()).containsExactly("reset");
+    assertThat(host.records().pendingTcloCommands()).containsExactly("reset");
     // Once per channel: the ping after it goes through, and the reset is delivered.
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
@@ -158,7 +158,7 @@ class TcloEndpointTest {
       tclo.send(new byte[0]);
       assertThat(tclo.receive()).isEmpty();
     }
-    assertThat(host.pendingTcloCommands()).isEmpty();
+    assertThat(host.records().pendingTcloCommands()).isEmpty();
   }
 
   @Test
@@ -188,7 +188,7 @@ class TcloEndpointTest {
       // A call answered with SUCCESS leaves eax as loaded either way.
       MessageChannel rpci = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
       rpci.close();
-      assertThat(host.callLog().get(host.callLog().size() - 1).answer().eax())
+      assertThat(host.records().callLog().get(host.records().callLog().size() - 1).answer().eax())
           .isEqualTo(BackdoorProtocol.MAGIC);
     }
   }
@@ -204,7 +204,7 @@ class TcloEndpointTest {
     assertThat(text(tclo.receive())).isEqualTo("OS_Halt");
     assertThat(rpci(host, "tools.os.statechange.status 1 1\0")).isEqualTo("1 ");
     tclo.send(bytes("OK "));
-    assertThat(host.powerOperations())
+    assertThat(host.records().powerOperations())
         .singleElement()
         .satisfies(
             p -> {
@@ -221,7 +221,7 @@ class TcloEndpointTest {
     tclo.send(new byte[0]);
     assertThat(text(tclo.receive())).isEqualTo("reset");
     tclo.close();
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .singleElement()
         .satisfies(
             e -> {
@@ -238,7 +238,7 @@ class TcloEndpointTest {
     assertThat(text(guest.receive())).isEqualTo("reset");
     guest.send(bytes("OK ATR toolbox"));
     int other = host.openCompetingTcloChannel();
-    assertThat(host.activeTcloChannel()).contains(other);
+    assertThat(host.records().activeTcloChannel()).contains(other);
     assertThatThrownBy(() -> guest.send(new byte[0]))
         .isInstanceOfSatisfying(
             MessageException.class,
@@ -248,12 +248,12 @@ class TcloEndpointTest {
     guest.close();
     MessageChannel again = MessageChannel.open(host.backdoor(), PROTOCOL_TCLO);
     // The new channel takes toolbox back when its reset reply names it.
-    assertThat(host.activeTcloChannel()).contains(other);
+    assertThat(host.records().activeTcloChannel()).contains(other);
     again.send(new byte[0]);
     assertThat(text(again.receive())).isEqualTo("reset");
     again.send(bytes("OK ATR toolbox"));
-    assertThat(host.activeTcloChannel()).contains(again.id());
-    assertThat(host.channel(other))
+    assertThat(host.records().activeTcloChannel()).contains(again.id());
+    assertThat(host.records().channel(other))
         .get()
         .extracting(ChannelInfo::state)
         .isEqualTo(ChannelInfo.State.HOST_CLOSED);
@@ -267,8 +267,8 @@ class TcloEndpointTest {
     assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
         .isEqualTo(5);
     g.status(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVPAYLOAD, 0);
-    assertThat(host.outstandingTcloCommand()).isEmpty();
-    assertThat(host.tcloCommandsSent()).isEmpty();
+    assertThat(host.records().outstandingTcloCommand()).isEmpty();
+    assertThat(host.records().tcloCommandsSent()).isEmpty();
     assertThat(g.call(io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_RECVSIZE, 0).ebx())
         .as("reset offered again")
         .isEqualTo(5);
@@ -284,7 +284,7 @@ class TcloEndpointTest {
     host.enqueueTclo("ping");
     host.hostReset();
     host.checkpoint();
-    assertThat(host.pendingTcloCommands()).containsExactly("reset", "ping");
+    assertThat(host.records().pendingTcloCommands()).containsExactly("reset", "ping");
     assertThat(text(tclo.receive())).isEqualTo("reset");
     tclo.send(bytes("OK ATR toolbox"));
     assertThat(text(tclo.receive())).isEqualTo("ping");
@@ -303,11 +303,11 @@ class TcloEndpointTest {
     host.enqueueTclo("ping");
     assertThat(text(guest.receive())).isEqualTo("ping");
     int other = host.openCompetingTcloChannel();
-    assertThat(host.channels()).extracting(ChannelInfo::id).containsExactly(other);
+    assertThat(host.records().channels()).extracting(ChannelInfo::id).containsExactly(other);
     assertThatThrownBy(() -> guest.send(bytes("OK ")))
         .isInstanceOfSatisfying(MessageException.class, e -> assertThat(e.status()).isZero());
     assertThatThrownBy(guest::close).isInstanceOf(MessageException.class);
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .last()
         .extracting(TcloExchange::outcome)
         .isEqualTo(TcloExchange.Outcome.CHANNEL_LOST);
@@ -353,14 +353,14 @@ class TcloEndpointTest {
             MessageException.class,
             e -> assertThat(e.status()).isEqualTo(BackdoorProtocol.STATUS_CLOSED));
     second.close();
-    assertThat(host.channels()).extracting(ChannelInfo::id).containsExactly(first.id());
+    assertThat(host.records().channels()).extracting(ChannelInfo::id).containsExactly(first.id());
 
     // The first channel keeps the application and is served as before.
-    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(first.id());
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).contains(first.id());
     host.enqueueTclo("toolbox-dnd", "ping");
     assertThat(text(first.receive())).isEqualTo("ping");
     first.send(bytes("OK "));
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .extracting(TcloExchange::channelId, TcloExchange::reply, TcloExchange::outcome)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
@@ -376,13 +376,13 @@ class TcloEndpointTest {
     VirtualHost host = VirtualHost.builder().tcloTakeover(TcloTakeover.refuseNewer()).build();
     MessageChannel dnd = claim(host, "toolbox-dnd");
     MessageChannel toolbox = claim(host, "toolbox");
-    assertThat(host.activeTcloChannel("toolbox")).contains(toolbox.id());
-    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(dnd.id());
+    assertThat(host.records().activeTcloChannel("toolbox")).contains(toolbox.id());
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).contains(dnd.id());
 
     // Once the holder has closed, the next channel of the application takes it.
     dnd.close();
     MessageChannel next = claim(host, "toolbox-dnd");
-    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(next.id());
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).contains(next.id());
     host.enqueueTclo("toolbox-dnd", "ping");
     assertThat(text(next.receive())).isEqualTo("ping");
   }
@@ -412,8 +412,8 @@ class TcloEndpointTest {
     sim.advance(Duration.ofMinutes(2));
     assertThat(text(late.receive())).isEqualTo("reset");
     late.send(bytes("OK ATR toolbox-dnd"));
-    assertThat(host.activeTcloChannel("toolbox-dnd")).contains(late.id());
-    assertThat(host.channels())
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).contains(late.id());
+    assertThat(host.records().channels())
         .filteredOn(c -> c.id() == gone.id())
         .extracting(ChannelInfo::state)
         .containsExactly(ChannelInfo.State.TIMED_OUT);
@@ -424,11 +424,11 @@ class TcloEndpointTest {
     VirtualHost host = VirtualHost.builder().tcloTakeover(TcloTakeover.refuseNewer()).build();
     MessageChannel guest = claim(host, "toolbox");
     int other = host.openCompetingTcloChannel();
-    assertThat(host.channels())
+    assertThat(host.records().channels())
         .filteredOn(c -> c.id() == other)
         .extracting(ChannelInfo::state)
         .containsExactly(ChannelInfo.State.HOST_CLOSED);
-    assertThat(host.activeTcloChannel("toolbox")).contains(guest.id());
+    assertThat(host.records().activeTcloChannel("toolbox")).contains(guest.id());
     host.enqueueTclo("ping");
     assertThat(text(guest.receive())).isEqualTo("ping");
   }

@@ -105,7 +105,7 @@ class TcloScenariosTest {
   @EnumSource(TcloMachines.class)
   void checkpointInsideTheStateChangeReply(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.checkpointInStateChange(), machine);
-    List<PowerOperationReport> ops = run.host.powerOperations();
+    List<PowerOperationReport> ops = run.host.records().powerOperations();
     assertThat(ops)
         .extracting(PowerOperationReport::operation)
         .containsExactly(GuestOsState.SUSPEND, GuestOsState.RESUME);
@@ -130,7 +130,7 @@ class TcloScenariosTest {
                 "vmt0: guest resuming from suspended state");
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.RECOVERED);
         // The reopen after "resetting rpc" sent the reset reply unasked (and the host took it).
-        assertThat(run.host.tcloExchanges())
+        assertThat(run.host.records().tcloExchanges())
             .extracting(TcloExchange::outcome)
             .contains(TcloExchange.Outcome.UNSOLICITED_ACCEPTED);
         break;
@@ -154,7 +154,7 @@ class TcloScenariosTest {
   void hostRejectsUnsolicitedReplies(TcloMachines machine) {
     Run run = new Run(BuiltInScenarios.rejectsUnsolicitedReplies(), machine);
     long rejected =
-        run.host.tcloExchanges().stream()
+        run.host.records().tcloExchanges().stream()
             .filter(e -> e.outcome() == TcloExchange.Outcome.UNSOLICITED_REJECTED)
             .count();
     if (machine == TcloMachines.LEGACY) {
@@ -210,7 +210,7 @@ class TcloScenariosTest {
     Run run = new Run(BuiltInScenarios.leakingCloses(), machine);
     Duration lastTenMinutes = LENGTH.minusMinutes(10);
     long tcloChannels =
-        run.host.channels().stream()
+        run.host.records().channels().stream()
             .filter(c -> c.protocol() == BackdoorProtocol.PROTOCOL_TCLO)
             .count();
     switch (machine) {
@@ -219,7 +219,7 @@ class TcloScenariosTest {
         assertThat(tcloChannels).isEqualTo(1);
         assertThat(run.countEvents(Type.RESETTING, Duration.ZERO, LENGTH.plusSeconds(1))).isZero();
         assertThat(run.outcome(TROUBLE)).isEqualTo(Classification.UNAFFECTED);
-        assertThat(run.host.tcloReplies()).contains("OK ATR toolbox");
+        assertThat(run.host.records().tcloReplies()).contains("OK ATR toolbox");
         break;
       case LEGACY:
         // Leaked RPCI channels fill the table; once the TCLO slot is lost, every 15 s.
@@ -251,7 +251,7 @@ class TcloScenariosTest {
       // Closes, reopens and so takes the channel back from the other user.
       assertRecoveredWithinTwoSeconds(run);
       assertThat(run.countEvents(Type.CHANNEL_OPENED, TROUBLE, LENGTH)).isEqualTo(1);
-      assertThat(run.host.activeTcloChannel()).isPresent();
+      assertThat(run.host.records().activeTcloChannel()).isPresent();
     }
   }
 

@@ -48,9 +48,9 @@ public class ToolsConversationTest {
             "Set_Option broadcastIP 1");
     // the opening at 0 s, then a heartbeat ping every 10 s: at 10 s .. 60 s
     assertThat(received.subList(5, received.size())).containsOnly("ping").hasSize(6);
-    assertThat(host.capabilities()).containsKey("statechange");
-    assertThat(host.unifiedLoopApps()).contains("toolbox");
-    GuestInfo g = host.guest();
+    assertThat(host.records().capabilities()).containsKey("statechange");
+    assertThat(host.records().unifiedLoopApps()).contains("toolbox");
+    GuestInfo g = host.records().guest();
     assertThat(g.toolsRunningStatus()).isEqualTo("guestToolsRunning");
     assertThat(g.toolsVersion()).isEqualTo(String.valueOf(RpciClient.TOOLS_VERSION_UNMANAGED));
     assertThat(g.toolsVersionStatus()).isEqualTo("guestToolsUnmanaged");
@@ -59,9 +59,9 @@ public class ToolsConversationTest {
 
     guest.stop();
     sim.runFor(Duration.ofSeconds(30));
-    assertThat(host.guest().toolsRunning()).as("within the heartbeat timeout").isTrue();
+    assertThat(host.records().guest().toolsRunning()).as("within the heartbeat timeout").isTrue();
     sim.runFor(Duration.ofSeconds(10));
-    assertThat(host.guest().toolsRunningStatus()).isEqualTo("guestToolsNotRunning");
+    assertThat(host.records().guest().toolsRunningStatus()).isEqualTo("guestToolsNotRunning");
   }
 
   @Test
@@ -77,10 +77,10 @@ public class ToolsConversationTest {
     ToolsLoops.loop(host.backdoor(), sim, "toolbox", received).start();
     sim.runFor(Duration.ofSeconds(5));
     // it still knows whether the tools answered: the reset reply, then nothing asked
-    assertThat(host.guest().toolsRunning()).isTrue();
+    assertThat(host.records().guest().toolsRunning()).isTrue();
     sim.runFor(Duration.ofMinutes(1));
     assertThat(received).containsExactly("reset");
-    assertThat(host.guest().toolsRunning()).isFalse();
+    assertThat(host.records().guest().toolsRunning()).isFalse();
   }
 
   @Test

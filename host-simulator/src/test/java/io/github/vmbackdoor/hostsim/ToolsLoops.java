@@ -86,7 +86,7 @@ public final class ToolsLoops {
     assertThat(failures.size()).isBetween(minutes * 50, minutes * 61);
     assertThat(received).hasSize(failures.size());
     assertThat(seen.details(TcloEvent.Type.CHANNEL_CLOSED)).hasSize(failures.size());
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .filteredOn(e -> e.outcome() == TcloExchange.Outcome.CLAIM_REFUSED)
         .hasSize(failures.size())
         .allMatch(e -> e.reply().equals(Optional.of("OK ATR " + app)));

@@ -41,7 +41,7 @@ class ToolsRequestBytesTest {
   }
 
   private RpciRequest last() {
-    List<RpciRequest> l = host.rpciRequests();
+    List<RpciRequest> l = host.records().rpciRequests();
     return l.get(l.size() - 1);
   }
 
@@ -61,7 +61,7 @@ class ToolsRequestBytesTest {
     assertThat(Integer.parseInt(afterStatus(dnd))).isEqualTo(4);
     assertThat(send("tools.capability.copypaste_version 4")).isEqualTo("1 ");
     assertThat(afterStatus(send("vmx.capability.copypaste_version"))).isEqualTo("4");
-    assertThat(host.capabilities())
+    assertThat(host.records().capabilities())
         .containsEntry("dnd_version", "4")
         .containsEntry("copypaste_version", "4");
     assertThat(last().length()).isEqualTo("vmx.capability.copypaste_version".length());
@@ -82,7 +82,7 @@ class ToolsRequestBytesTest {
     for (String e : events) {
       assertThat(send(e)).as(e).isEqualTo("1 ");
     }
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .filteredOn(r -> r.command().equals("vmbackup.eventSet"))
         .extracting(RpciRequest::arguments)
         .containsExactly(
@@ -115,7 +115,7 @@ class ToolsRequestBytesTest {
     assertThat(CommandPortOptionsTest.deviceList(host.backdoor()))
         .containsExactly("ethernet0: Enabled", "ide1:0: Disabled");
     assertThat(send("deployPkg.update.state 5 0 " + log)).isEqualTo("1 ");
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .filteredOn(r -> r.command().equals("deployPkg.update.state"))
         .extracting(RpciRequest::arguments)
         .startsWith("3", "3 5 Package file /tmp/p.cab not found")
@@ -126,7 +126,7 @@ class ToolsRequestBytesTest {
   void aDiskListWithNoFileSystemIsADocumentToo() {
     // GuestInfoSendDiskInfoV1 with numEntries 0: the header and "]}", no disk element
     assertThat(send("SetGuestDiskInfo {\n\"version\":\"1\",\n\"disks\":[\n]}\0")).isEqualTo("1 ");
-    assertThat(host.guest().disk()).isEmpty();
+    assertThat(host.records().guest().disk()).isEmpty();
   }
 
   /** An XDR stream as rpcgen's routines write it (big-endian, padded to four bytes). */
@@ -172,7 +172,7 @@ class ToolsRequestBytesTest {
     v3.i(0).i(0).i(0).i(0); // no DNS, WINS, DHCP v4, DHCP v6 on the NIC
     v3.i(0).i(0).i(0).i(0).i(0); // no routes; no global DNS, WINS, DHCP v4, DHCP v6
     assertThat(send(v3.after("SetGuestInfo  9 "))).isEqualTo("1 ");
-    assertThat(host.guest().net())
+    assertThat(host.records().guest().net())
         .containsExactly(
             new GuestInfo.GuestNicInfo("00:50:56:01:02:03", List.of("10.0.0.9"), true));
 
@@ -182,7 +182,7 @@ class ToolsRequestBytesTest {
     v2.i(2).i(1).i(1).chars("00:50:56:0a:0b:0c", 18);
     v2.i(1).i(0).i(1).chars("192.168.7.7", 64).chars("255.255.255.0", 64);
     assertThat(send(v2.after("SetGuestInfo  9 "))).isEqualTo("1 ");
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.net())
         .containsExactly(
             new GuestInfo.GuestNicInfo("00:50:56:0a:0b:0c", List.of("192.168.7.7"), true));

@@ -27,7 +27,7 @@ class HeartbeatScenarioTest {
     CommandPort port = new CommandPort(guest);
     assertEquals(2048, port.memorySizeMb().orElseThrow(), "host memoryMb");
     assertEquals("agent-7", rpci.machineId().text(), "host machineId");
-    assertEquals(8, vm.host().channelTableSize(), "host channelTableSize");
+    assertEquals(8, vm.host().records().channelTableSize(), "host channelTableSize");
     // the BIOS UUID comes from the seed: the scenario's 11, not the annotation's default 0
     assertEquals(VirtualHost.builder().seed(11).build().uuid(), port.uuid().uuid());
     assertNotEquals(VirtualHost.builder().seed(0).build().uuid(), port.uuid().uuid());
@@ -42,20 +42,20 @@ class HeartbeatScenarioTest {
 
     vm.simulation().runFor(Duration.ofMinutes(24));
     assertEquals(Optional.of("24"), vm.guestInfo(HeartbeatAgent.GUEST_INFO_NAME));
-    assertTrue(vm.host().faults().isEmpty(), "no fault before 24m15s");
+    assertTrue(vm.host().records().faults().isEmpty(), "no fault before 24m15s");
 
     vm.simulation().runFor(Duration.ofMinutes(5));
-    assertEquals(1, vm.host().faults().size(), "the scenario's fault, installed at 24m15s");
+    assertEquals(1, vm.host().records().faults().size(), "the scenario's fault, installed at 24m15s");
     assertEquals(Optional.of("24"), vm.guestInfo(HeartbeatAgent.GUEST_INFO_NAME));
     assertEquals(5, agent.missed(), "beats 25 to 29 refused");
 
     vm.simulation().runFor(Duration.ofMinutes(1));
-    assertTrue(vm.host().faults().isEmpty(), "removed at 29m15s");
+    assertTrue(vm.host().records().faults().isEmpty(), "removed at 29m15s");
     assertEquals(Optional.of("30"), vm.guestInfo(HeartbeatAgent.GUEST_INFO_NAME));
     // each missed beat's open was refused (tried with the cookie flag, then without)
     assertEquals(
         List.of(25L, 26L, 27L, 28L, 29L),
-        vm.host().faultHits().stream().map(h -> h.at().toMinutes()).distinct().toList(),
+        vm.host().records().faultHits().stream().map(h -> h.at().toMinutes()).distinct().toList(),
         "the minutes of the refused opens");
     agent.stop();
   }

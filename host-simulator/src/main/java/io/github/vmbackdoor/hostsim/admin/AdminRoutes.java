@@ -4,8 +4,8 @@ import com.google.common.base.Splitter;
 import com.google.common.base.Ticker;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import io.github.vmbackdoor.hostsim.RpciJournal;
 import io.github.vmbackdoor.hostsim.internal.Durations;
-import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /** The admin API's routes: method and path template to what each does (docs/admin-api.md). */
@@ -35,9 +36,6 @@ final class AdminRoutes {
 
   /** Most host events in one request (all run under the VM's lock, with no guest call between). */
   static final int MAX_EVENTS = 1_000;
-
-  /** How often a waiting {@code take} looks for a new request. */
-  private static final long TAKE_POLL_MILLIS = 10;
 
   /** What a route answers: a status and a body Jackson writes. */
   record Reply(HttpResponseStatus status, Object body) {
@@ -85,13 +83,11 @@ final class AdminRoutes {
   }
 
   private final ImmutableMap<String, ServedVm> vms;
-  private final Ticker ticker;
   private final Timelines timelines;
   private final ImmutableList<Route> routes;
 
   AdminRoutes(ImmutableMap<String, ServedVm> vms, Ticker ticker, Scheduler timeline) {
     this.vms = vms;
-    this.ticker = ticker;
     this.timelines = new Timelines(ticker, timeline);
     this.routes =
         ImmutableList.of(
@@ -102,8 +98,11 @@ final class AdminRoutes {
             new Route(HttpMethod.GET, "/vms/{vm}", x -> Reply.ok(Views.Vm.of(vm(x)))),
             new Route(HttpMethod.POST, "/vms/{vm}/events", this::events),
             new Route(
-                HttpMethod.GET, "/vms/{vm}/guestinfo", x -> Reply.ok(vm(x).host().guestInfo())),
-            new Route(HttpMethod.GET, "/vms/{vm}/guest", x -> Reply.ok(vm(x).host().guest())),
+                HttpMethod.GET,
+                "/vms/{vm}/guestinfo",
+                x -> Reply.ok(vm(x).host().records().guestInfo())),
+            new Route(
+                HttpMethod.GET, "/vms/{vm}/guest", x -> Reply.ok(vm(x).host().records().guest())),
             new Route(HttpMethod.GET, "/vms/{vm}/guestinfo/{key}", this::getGuestInfo),
             new Route(HttpMethod.PUT, "/vms/{vm}/guestinfo/{key}", this::putGuestInfo),
             new Route(
@@ -218,7 +217,7 @@ final class AdminRoutes {
   private CompletionStage<Reply> getGuestInfo(Exchange x) {
     ServedVm vm = vm(x);
     String key = guestInfoKey(x);
-    String value = vm.host().guestInfo().get(key);
+    String value = vm.host().records().guestInfo().get(key);
     if (value == null) {
       throw AdminException.notFound("VM " + vm.name() + " has no " + key);
     }
@@ -297,48 +296,53 @@ final class AdminRoutes {
       throw AdminException.badRequest(
           "timeout: at most " + Durations.format(MAX_TAKE_TIMEOUT) + ", not " + text);
     }
+    RpciJournal journal = vm.life().rpci;
+    EventExecutor executor = x.executor();
     CompletableFuture<Reply> reply = new CompletableFuture<>();
-    poll(vm, ticker.read() + timeout.toNanos(), timeout, x.executor(), reply);
+    // The waiting take holds no thread: the journal wakes it when a request comes, the executor
+    // ends it at the deadline; both run on the connection's executor, one at a time.
+    Runnable[] forget = {() -> {}};
+    Future<?> expiry =
+        executor.schedule(
+            () ->
+                reply.completeExceptionally(
+                    new AdminException(
+                        HttpResponseStatus.REQUEST_TIMEOUT,
+                        "no RPCI request reached VM "
+                            + vm.name()
+                            + " within "
+                            + Durations.format(timeout))),
+            timeout.toNanos(),
+            TimeUnit.NANOSECONDS);
+    reply.whenComplete(
+        (r, e) -> {
+          expiry.cancel(false);
+          forget[0].run();
+        });
+    takeOrWait(journal, executor, reply, forget);
     return reply;
   }
 
-  private void poll(
-      ServedVm vm,
-      long deadline,
-      Duration timeout,
+  /**
+   * Completes {@code reply} with the next request not taken yet, or has the journal call again when
+   * one comes (keeping in {@code forget} what undoes that). Runs on {@code executor}.
+   */
+  private static void takeOrWait(
+      RpciJournal journal,
       EventExecutor executor,
-      CompletableFuture<Reply> reply) {
+      CompletableFuture<Reply> reply,
+      Runnable[] forget) {
     if (reply.isDone()) {
-      return; // the client went away
+      return; // the client went away, or the time is up
     }
-    Optional<Views.Rpci> taken = takeNow(vm.life());
+    Optional<RpciJournal.Entry> taken = journal.takeNow();
     if (taken.isPresent()) {
-      reply.complete(new Reply(HttpResponseStatus.OK, taken.get()));
-    } else if (ticker.read() - deadline >= 0) {
-      reply.completeExceptionally(
-          new AdminException(
-              HttpResponseStatus.REQUEST_TIMEOUT,
-              "no RPCI request reached VM " + vm.name() + " within " + Durations.format(timeout)));
+      RpciJournal.Entry e = taken.get();
+      reply.complete(new Reply(HttpResponseStatus.OK, Views.Rpci.of(e.number(), e.request())));
     } else {
-      executor.schedule(
-          () -> poll(vm, deadline, timeout, executor, reply),
-          TAKE_POLL_MILLIS,
-          TimeUnit.MILLISECONDS);
+      forget[0] =
+          journal.onNext(
+              () -> executor.execute(() -> takeOrWait(journal, executor, reply, forget)));
     }
-  }
-
-  private static Optional<Views.Rpci> takeNow(ServedVm.Life life) {
-    return life.host.exclusively(
-        h -> {
-          List<RpciRequest> kept = h.rpciRequests();
-          long count = h.rpciRequestCount();
-          long first = count - kept.size() + 1;
-          long next = Math.max(life.taken + 1, first);
-          if (next > count) {
-            return Optional.empty();
-          }
-          life.taken = next;
-          return Optional.of(Views.Rpci.of(next, kept.get((int) (next - first))));
-        });
   }
 }

@@ -217,7 +217,10 @@ public final class AdminServer implements AutoCloseable {
       return this;
     }
 
-    /** The ticker that times {@code take}'s wait (default: the system's). */
+    /**
+     * The ticker that times played scenarios (default: the system's); a {@code take} waits in real
+     * time, on the server's own timer.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Preconditions.checkNotNull(ticker, "ticker");
       return this;

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.GuestConnection;
+import io.github.vmbackdoor.hostsim.RpciJournal;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.internal.VmName;
@@ -62,10 +63,11 @@ public final class ServedVm {
   static final class Life {
     final VirtualHost host;
     final Map<String, Fault> faults = new HashMap<>(); // guarded by the host's lock
-    long taken; // RPCI requests taken; guarded by the host's lock
+    final RpciJournal rpci; // the RPCI requests the admin API's take takes
 
     private Life(VirtualHost host) {
       this.host = host;
+      this.rpci = host.records().rpciJournal();
     }
   }
 

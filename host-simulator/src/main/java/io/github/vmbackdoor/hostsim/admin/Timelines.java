@@ -3,24 +3,22 @@ package io.github.vmbackdoor.hostsim.admin;
 import com.google.common.base.Ticker;
 import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
-import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
+import io.github.vmbackdoor.hostsim.scenario.TimelinePlayer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scenario timelines the admin API plays ({@code POST /vms/{vm}/scenario}): each played lazily,
- * one pending occurrence per event of its timeline, as {@code serve --scenario} plays its own, so
- * that a week of 605 ms checkpoints costs what one does; each listed and stoppable, and stopped by
- * a reset of its VM.
+ * The scenario timelines the admin API plays ({@code POST /vms/{vm}/scenario}), each by the
+ * scenario's {@link TimelinePlayer} as {@code serve --scenario} plays its own: lazily, one pending
+ * occurrence per event, so that a week of 605 ms checkpoints costs what one does; each listed and
+ * stoppable, and stopped by a reset of its VM.
  */
 final class Timelines {
 
@@ -43,12 +41,10 @@ final class Timelines {
     final Scenario scenario;
     final long start;
     final AtomicLong applied = new AtomicLong();
-    final AtomicInteger events = new AtomicInteger();
-    final Runnable[] cancels;
-    volatile boolean stopped;
+    private volatile TimelinePlayer.Playing player;
+    private volatile boolean stopped;
 
     Played(long id, ServedVm vm, Scenario scenario) {
-      this.cancels = new Runnable[scenario.events().size()];
       this.id = id;
       this.vm = vm;
       this.life = vm.life();
@@ -69,60 +65,39 @@ final class Timelines {
           applied.get());
     }
 
-    private void next(int index, ScenarioEvent e, Duration at) {
-      Duration delay = at.minus(elapsed());
-      Runnable cancel =
-          scheduler.schedule(
-              delay.isNegative() ? Duration.ZERO : delay,
-              () -> {
-                if (stopped) {
-                  eventDone();
-                  return;
-                }
-                try {
-                  vm.apply(
-                      life, List.of(e.event()), "scenario " + scenario.name() + " (admin API)");
-                  applied.incrementAndGet();
-                } catch (RuntimeException failure) {
-                  logger.warn(
-                      "scenario {} on VM {}: '{}' failed; the timeline stops: {}",
-                      scenario.name(),
-                      vm.name(),
-                      e.action(),
-                      failure.toString());
-                  stop();
-                  eventDone();
-                  return;
-                }
-                Optional<Duration> after = e.after(at, scenario.length());
-                if (after.isPresent() && !stopped) {
-                  next(index, e, after.get());
-                } else {
-                  eventDone();
-                }
-              });
-      synchronized (cancels) {
-        cancels[index] = cancel;
-      }
+    /** Plays the timeline on the VM's host of the time it was asked for, from now. */
+    private void play() {
+      String by = "scenario " + scenario.name() + " (admin API)";
+      player =
+          scenario
+              .player()
+              .play(
+                  (at, action) -> {
+                    Duration delay = at.minus(elapsed());
+                    return scheduler.schedule(delay.isNegative() ? Duration.ZERO : delay, action);
+                  },
+                  e -> vm.apply(life, List.of(e.event()), by),
+                  (at, e) -> applied.incrementAndGet(),
+                  (e, failure) -> {
+                    logger.warn(
+                        "scenario {} on VM {}: '{}' failed; the timeline stops: {}",
+                        scenario.name(),
+                        vm.name(),
+                        e.action(),
+                        failure.toString());
+                    stop();
+                  },
+                  this::stop);
       if (stopped) {
-        cancel.run();
-      }
-    }
-
-    private void eventDone() {
-      if (events.decrementAndGet() == 0) {
-        stop();
+        player.stop(); // stopped while it started
       }
     }
 
     void stop() {
       stopped = true;
-      synchronized (cancels) {
-        for (Runnable c : cancels) {
-          if (c != null) {
-            c.run();
-          }
-        }
+      TimelinePlayer.Playing p = player;
+      if (p != null) {
+        p.stop();
       }
       Map<Long, Played> vmPlaying = playing.get(vm.name());
       if (vmPlaying != null) {
@@ -156,17 +131,7 @@ final class Timelines {
       p = new Played(ids.incrementAndGet(), vm, scenario);
       vmPlaying.put(p.id, p);
     }
-    List<ScenarioEvent> events = scenario.events();
-    p.events.set(events.size() + 1);
-    for (int i = 0; i < events.size(); i++) {
-      Optional<Duration> first = events.get(i).first(scenario.length());
-      if (first.isPresent()) {
-        p.next(i, events.get(i), first.get());
-      } else {
-        p.eventDone();
-      }
-    }
-    p.eventDone();
+    p.play();
     return p;
   }
 

@@ -42,14 +42,14 @@ final class Views {
                   vm.name(),
                   h.uuid().toString(),
                   Durations.format(h.hostTime()),
-                  h.callCount(),
-                  h.rpciRequestCount(),
-                  h.checkpoints(),
-                  h.activeTcloChannel().orElse(null),
-                  h.pendingTcloCommands(),
+                  h.records().callCount(),
+                  h.records().rpciRequestCount(),
+                  h.records().checkpoints(),
+                  h.records().activeTcloChannel().orElse(null),
+                  h.records().pendingTcloCommands(),
                   life.faults.keySet().stream().sorted().toList(),
-                  h.channels().stream().map(Channel::of).toList(),
-                  h.guest()));
+                  h.records().channels().stream().map(Channel::of).toList(),
+                  h.records().guest()));
     }
   }
 
@@ -92,8 +92,11 @@ final class Views {
       return host.exclusively(
           h ->
               new Calls(
-                  h.callCount(),
-                  h.callLog().stream().filter(c -> c.sequence() > since).map(Call::of).toList()));
+                  h.records().callCount(),
+                  h.records().callLog().stream()
+                      .filter(c -> c.sequence() > since)
+                      .map(Call::of)
+                      .toList()));
     }
   }
 
@@ -110,8 +113,8 @@ final class Views {
     static RpciList since(VirtualHost host, long since) {
       return host.exclusively(
           h -> {
-            List<RpciRequest> kept = h.rpciRequests();
-            long count = h.rpciRequestCount();
+            List<RpciRequest> kept = h.records().rpciRequests();
+            long count = h.records().rpciRequestCount();
             long first = count - kept.size() + 1;
             ArrayList<Rpci> out = new ArrayList<>();
             for (int i = 0; i < kept.size(); i++) {

@@ -124,13 +124,17 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--html",
       paramLabel = "FILE",
-      description = "With --scenario: also write the runs' timeline picture as an HTML page.")
+      description =
+          "Also write the timeline picture as an HTML page: of the runs with --scenario, of the"
+              + " recorded session with --trace.")
   private Path html;
 
   @Option(
       names = "--svg",
       paramLabel = "FILE",
-      description = "With --scenario: also write the runs' timeline picture as an SVG file.")
+      description =
+          "Also write the timeline picture as an SVG file: of the runs with --scenario, of the"
+              + " recorded session with --trace.")
   private Path svg;
 
   @Option(
@@ -169,14 +173,25 @@ final class ReplayCommand implements Callable<Integer> {
       if (hours != null
           || run != null
           || !machine.equals("all")
-          || html != null
-          || svg != null
           || expect != null
           || record != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--machine, --hours, --run, --html, --svg, --expect and --record go with --scenario, not"
-                + " --trace");
+            "--machine, --hours, --run, --expect and --record go with --scenario, not --trace");
+      }
+      if (html != null || svg != null) {
+        if (TextInput.isStdin(source.trace)) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--html and --svg draw a trace file, not standard input");
+        }
+        Optional<TimelinePicture> picture = TracePicture.of(input, source.trace, limits());
+        int drawn =
+            picture.isEmpty()
+                ? 0
+                : PictureFiles.write(json ? err : out, err, "replay", picture.get(), html, svg);
+        if (drawn != 0) {
+          return drawn;
+        }
       }
       return replayTrace(out, err);
     }

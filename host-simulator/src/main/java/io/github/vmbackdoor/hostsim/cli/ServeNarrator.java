@@ -150,7 +150,7 @@ final class ServeNarrator {
      */
     void channelsChanged(String cause, boolean opens) {
       VirtualHost now = served.host();
-      List<ChannelInfo> channels = now.channels();
+      List<ChannelInfo> channels = now.records().channels();
       List<String> lines = new ArrayList<>();
       synchronized (this) {
         if (now != host) {
@@ -203,7 +203,7 @@ final class ServeNarrator {
     /** Says the faults that hit calls since it last looked, a run of one fault's hits folded. */
     void checkFaults() {
       VirtualHost now = served.host();
-      long count = now.faultHitCount();
+      long count = now.records().faultHitCount();
       List<FaultHit> hits;
       synchronized (this) {
         if (now != host || count == hitsSeen) {
@@ -211,7 +211,7 @@ final class ServeNarrator {
         }
         hits = null;
       }
-      List<FaultHit> all = now.faultHits();
+      List<FaultHit> all = now.records().faultHits();
       synchronized (this) {
         if (count <= hitsSeen) {
           return;

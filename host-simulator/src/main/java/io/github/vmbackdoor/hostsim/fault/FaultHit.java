@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /**
  * A fault that fired: it hit a call and its action applied ({@link
- * io.github.vmbackdoor.hostsim.VirtualHost#faultHits()}).
+ * io.github.vmbackdoor.hostsim.HostRecords#faultHits()}).
  *
  * @param at host time of the call it hit
  * @param fault the fault

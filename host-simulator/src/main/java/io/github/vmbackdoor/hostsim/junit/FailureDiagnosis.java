@@ -86,25 +86,30 @@ final class FailureDiagnosis {
             .append(" of real time after the VM started");
       }
     }
-    List<Fault> faults = host.faults();
+    List<Fault> faults = host.records().faults();
     section(b, "faults installed", faults.size(), lines(faults, this::fault), "");
-    List<FaultHit> hits = host.faultHits();
-    section(b, "faults that fired", host.faultHitCount(), hitLines(hits), " (repeats folded)");
-    List<CallRecord> calls = host.callLog();
+    List<FaultHit> hits = host.records().faultHits();
+    section(
+        b,
+        "faults that fired",
+        host.records().faultHitCount(),
+        hitLines(hits),
+        " (repeats folded)");
+    List<CallRecord> calls = host.records().callLog();
     section(
         b,
         "backdoor calls",
-        host.callCount(),
+        host.records().callCount(),
         callLines(calls),
         full ? " (idle TCLO polls folded)" : " (idle TCLO polls and repeats folded)");
-    List<RpciRequest> requests = host.rpciRequests();
+    List<RpciRequest> requests = host.records().rpciRequests();
     section(
         b,
         "RPCI requests",
-        host.rpciRequestCount(),
+        host.records().rpciRequestCount(),
         folded(requests, r -> "ch " + r.channelId() + ": " + r.text(), RpciRequest::at),
         "");
-    List<TcloExchange> exchanges = host.tcloExchanges();
+    List<TcloExchange> exchanges = host.records().tcloExchanges();
     section(
         b,
         "TCLO exchanges",

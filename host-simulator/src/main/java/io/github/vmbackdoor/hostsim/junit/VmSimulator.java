@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.hostsim.RpciJournal;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.guest.GuestRun;
@@ -79,7 +80,6 @@ public final class VmSimulator {
   private final SharedServer server;
   private final String vmName;
   private final Object monitor = new Object();
-  private final Object takeLock = new Object();
   private final Ticker realTime = Ticker.systemTicker();
   private final long startedNanos = realTime.read();
 
@@ -103,8 +103,9 @@ public final class VmSimulator {
   private ToolsService toolsService;
   private ScheduledExecutorService toolsExecutor;
   private boolean closed;
-  // guarded by takeLock
-  private RpciRequest lastTaken;
+
+  /** The RPCI requests {@link #takeRpciRequest} takes. */
+  private final RpciJournal rpciJournal;
 
   VmSimulator(VmConfig config, SharedServer server) {
     this.config = config;
@@ -121,6 +122,7 @@ public final class VmSimulator {
     }
     config.hostCustomizer().accept(builder);
     this.host = builder.build();
+    this.rpciJournal = host.records().rpciJournal();
     config
         .scenario()
         .ifPresent(
@@ -326,29 +328,24 @@ public final class VmSimulator {
    * @return the request, or empty when none arrived in time
    */
   public Optional<RpciRequest> takeRpciRequest(Duration timeout) {
-    synchronized (takeLock) {
-      RpciRequest[] next = new RpciRequest[1];
-      if (await(() -> (next[0] = nextRpciRequest()) != null, timeout)) {
-        lastTaken = next[0];
-        return Optional.of(next[0]);
-      }
-      return Optional.empty();
+    Preconditions.checkArgument(!timeout.isNegative(), "negative timeout %s", timeout);
+    if (server == null) {
+      RpciRequest[] taken = new RpciRequest[1];
+      boolean found =
+          simulation.runUntil(
+              () -> {
+                taken[0] = rpciJournal.takeNow().map(RpciJournal.Entry::request).orElse(null);
+                return taken[0] != null;
+              },
+              timeout);
+      return found ? Optional.of(taken[0]) : Optional.empty();
     }
-  }
-
-  private RpciRequest nextRpciRequest() {
-    List<RpciRequest> all = host.rpciRequests();
-    int from = 0;
-    if (lastTaken != null) {
-      // Records may be equal; the history keeps the very instances, so look for this one.
-      for (int i = all.size() - 1; i >= 0; i--) {
-        if (all.get(i) == lastTaken) {
-          from = i + 1;
-          break;
-        }
-      }
+    try {
+      return rpciJournal.take(timeout).map(RpciJournal.Entry::request);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return rpciJournal.takeNow().map(RpciJournal.Entry::request);
     }
-    return from < all.size() ? all.get(from) : null;
   }
 
   /**
@@ -356,7 +353,7 @@ public final class VmSimulator {
    * guestinfo.ip}) means the same ({@link io.github.vmbackdoor.rpc.GuestInfoKey}).
    */
   public Optional<String> guestInfo(String name) {
-    return host.guestInfo(name);
+    return host.records().guestInfo(name);
   }
 
   /** Installs a fault on the host (see {@link VirtualHost#installFault}). */

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -28,7 +27,7 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
   static final int MIN_REPEAT = 3;
 
   /** Polls at most this far apart belong to one span (polling is once a second). */
-  private static final Duration POLL_GAP = Duration.ofMillis(1500);
+  static final Duration POLL_GAP = Duration.ofMillis(1500);
 
   /** Successful polls from {@code from} to {@code to}, {@code count} of them. */
   record Span(Duration from, Duration to, int count) {}
@@ -55,24 +54,23 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
 
   /** The lane of {@code outcome} drawn on {@code scale}. */
   static Lane of(ScenarioOutcome outcome, TimeScale scale) {
-    Map<Duration, List<String>> linesAt = new TreeMap<>();
-    for (TimedLine l : outcome.lines()) {
-      linesAt.computeIfAbsent(l.at(), t -> new ArrayList<>()).add(l.text());
-    }
-    List<Mark> marks = new ArrayList<>();
+    return new Lane(
+        outcome,
+        polls(outcome, max(POLL_GAP, scale.timeOf(1))),
+        runs(marks(outcome), scale.timeOf(JOIN_PIXELS)));
+  }
+
+  /**
+   * The spans of {@code outcome}'s successful polls, a span ending where the next poll is more than
+   * {@code gap} away.
+   */
+  static List<Span> polls(ScenarioOutcome outcome, Duration gap) {
     List<Span> polls = new ArrayList<>();
-    Duration gap = max(POLL_GAP, scale.timeOf(1));
     Duration spanFrom = null;
     Duration spanTo = null;
     int count = 0;
-    boolean opened = false;
     for (TimedEvent e : outcome.events()) {
-      List<String> lines = linesAt.getOrDefault(e.at(), List.of());
-      Optional<Mark> mark = Mark.of(e.at(), e.event(), opened, lines);
-      mark.ifPresent(marks::add);
-      TcloEvent.Type type = e.event().type();
-      opened |= type == TcloEvent.Type.CHANNEL_OPENED;
-      if (type != TcloEvent.Type.POLLED) {
+      if (e.event().type() != TcloEvent.Type.POLLED) {
         continue;
       }
       if (spanFrom != null && e.at().minus(spanTo).compareTo(gap) > 0) {
@@ -89,6 +87,30 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
     if (spanFrom != null) {
       polls.add(new Span(spanFrom, spanTo, count));
     }
+    return List.copyOf(polls);
+  }
+
+  /** The spans of successful polls at the picture's finest: polls at most 1.5 s apart. */
+  static List<Span> polls(ScenarioOutcome outcome) {
+    return polls(outcome, POLL_GAP);
+  }
+
+  /**
+   * The marks of {@code outcome}: one per event that gets one, with the log lines printed at its
+   * instant, and one per other instant with log lines; in the order they happened.
+   */
+  static List<Mark> marks(ScenarioOutcome outcome) {
+    Map<Duration, List<String>> linesAt = new TreeMap<>();
+    for (TimedLine l : outcome.lines()) {
+      linesAt.computeIfAbsent(l.at(), t -> new ArrayList<>()).add(l.text());
+    }
+    List<Mark> marks = new ArrayList<>();
+    boolean opened = false;
+    for (TimedEvent e : outcome.events()) {
+      List<String> lines = linesAt.getOrDefault(e.at(), List.of());
+      Mark.of(e.at(), e.event(), opened, lines).ifPresent(marks::add);
+      opened |= e.event().type() == TcloEvent.Type.CHANNEL_OPENED;
+    }
     Set<Duration> marked = new HashSet<>();
     marks.forEach(m -> marked.add(m.at()));
     for (Map.Entry<Duration, List<String>> l : linesAt.entrySet()) {
@@ -96,7 +118,8 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
         marks.add(new Mark.LogLine(l.getKey(), l.getValue()));
       }
     }
-    return new Lane(outcome, List.copyOf(polls), runs(marks, scale.timeOf(JOIN_PIXELS)));
+    marks.sort((a, b) -> a.at().compareTo(b.at())); // stable: event order at equal times
+    return marks;
   }
 
   /**

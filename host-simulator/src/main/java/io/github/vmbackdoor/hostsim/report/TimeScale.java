@@ -7,16 +7,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Virtual time to x: a run of {@code length} drawn linearly from {@code x0} over {@code width}
- * pixels, with ticks at a round step chosen from the length.
+ * Virtual time to x: the stretch of a run from {@code from} to {@code to} drawn linearly from
+ * {@code x0} over {@code width} pixels, with ticks at a round step chosen from its length. The
+ * whole run is the stretch from zero to its end; a zoomed axis is a shorter stretch.
  */
-record TimeScale(Duration length, double x0, double width) {
+record TimeScale(Duration from, Duration to, double x0, double width) {
 
   /** At most this many steps between ticks. */
   private static final int MAX_STEPS = 8;
 
   /** Round tick steps, in milliseconds, smallest first. */
   private static final long[] STEPS_MS = {
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
     100,
     200,
     500,
@@ -41,14 +48,30 @@ record TimeScale(Duration length, double x0, double width) {
   };
 
   TimeScale {
-    Preconditions.checkArgument(length.compareTo(Duration.ZERO) > 0, "empty run");
+    Preconditions.checkArgument(from.compareTo(Duration.ZERO) >= 0, "negative start");
+    Preconditions.checkArgument(to.compareTo(from) > 0, "empty stretch");
     Preconditions.checkArgument(width > 0, "no width");
   }
 
-  /** The x of virtual time {@code t}, clamped to the run. */
+  /** The whole of a run of {@code length}. */
+  TimeScale(Duration length, double x0, double width) {
+    this(Duration.ZERO, length, x0, width);
+  }
+
+  /** How long the stretch drawn is. */
+  Duration length() {
+    return to.minus(from);
+  }
+
+  /** The x of virtual time {@code t}, clamped to the stretch. */
   double x(Duration t) {
-    double f = (double) t.toNanos() / length.toNanos();
+    double f = (double) t.minus(from).toNanos() / length().toNanos();
     return x0 + width * Math.max(0, Math.min(1, f));
+  }
+
+  /** Whether {@code t} is in the stretch drawn, its ends included. */
+  boolean contains(Duration t) {
+    return t.compareTo(from) >= 0 && t.compareTo(to) <= 0;
   }
 
   /** The right end of the axis. */
@@ -58,12 +81,12 @@ record TimeScale(Duration length, double x0, double width) {
 
   /** How much virtual time {@code pixels} pixels span. */
   Duration timeOf(double pixels) {
-    return Duration.ofNanos(Math.round(length.toNanos() * pixels / width));
+    return Duration.ofNanos(Math.round(length().toNanos() * pixels / width));
   }
 
   /** The tick step: the smallest round step that gives at most {@value #MAX_STEPS} steps. */
   Duration step() {
-    long ms = length.toMillis();
+    long ms = Math.max(1, length().toMillis());
     for (long s : STEPS_MS) {
       if (ms / s <= MAX_STEPS) {
         return Duration.ofMillis(s);
@@ -73,11 +96,14 @@ record TimeScale(Duration length, double x0, double width) {
     return Duration.ofDays(days);
   }
 
-  /** The ticks from zero to the end of the run, one every {@link #step()}. */
+  /**
+   * The ticks in the stretch: every multiple of {@link #step()} from {@code from} to {@code to}.
+   */
   List<Duration> ticks() {
     List<Duration> ticks = new ArrayList<>();
     Duration step = step();
-    for (Duration t = Duration.ZERO; t.compareTo(length) <= 0; t = t.plus(step)) {
+    long first = (from.toNanos() + step.toNanos() - 1) / step.toNanos();
+    for (Duration t = step.multipliedBy(first); t.compareTo(to) <= 0; t = t.plus(step)) {
       ticks.add(t);
     }
     return ticks;

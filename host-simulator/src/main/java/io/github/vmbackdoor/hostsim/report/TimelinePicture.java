@@ -1,9 +1,12 @@
 package io.github.vmbackdoor.hostsim.report;
 
+import static io.github.vmbackdoor.hostsim.report.Format.count;
+
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -27,10 +30,12 @@ public final class TimelinePicture {
 
   private final Scenario scenario;
   private final ImmutableList<ScenarioOutcome> runs;
+  private final ImmutableList<String> captions;
 
-  private TimelinePicture(Scenario scenario, List<ScenarioOutcome> runs) {
+  private TimelinePicture(Scenario scenario, List<ScenarioOutcome> runs, List<String> captions) {
     this.scenario = scenario;
     this.runs = ImmutableList.copyOf(runs);
+    this.captions = ImmutableList.copyOf(captions);
   }
 
   /**
@@ -47,7 +52,18 @@ public final class TimelinePicture {
           run.scenario(),
           scenario.name());
     }
-    return new TimelinePicture(scenario, runs);
+    return new TimelinePicture(
+        scenario, runs, runs.stream().map(r -> count(r.lines().size()) + " log lines").toList());
+  }
+
+  /**
+   * This picture with {@code captions} under the lanes' names, one per run in order, instead of how
+   * many log lines each run printed (a recorded session, say, counts its calls).
+   */
+  public TimelinePicture captioned(List<String> captions) {
+    Preconditions.checkArgument(
+        captions.size() == runs.size(), "%s captions for %s runs", captions.size(), runs.size());
+    return new TimelinePicture(scenario, runs, captions);
   }
 
   /** The scenario drawn. */
@@ -55,11 +71,13 @@ public final class TimelinePicture {
     return scenario;
   }
 
-  /** The picture as one self-contained SVG document. */
+  /**
+   * The picture as one self-contained SVG document. When the story (the host events and the
+   * machines' reactions until they repeat themselves) takes a small part of the run, the lanes are
+   * zoomed on it and a strip above them shows the whole run.
+   */
   public String svg() {
-    TimeScale scale = scale();
-    List<Lane> lanes = runs.stream().map(r -> Lane.of(r, scale)).toList();
-    return new TimelineSvg(scenario, lanes, HostMarker.of(scenario, scale), scale).render();
+    return new TimelineSvg(scenario, runs, captions, scale()).render();
   }
 
   /** An HTML page holding the picture. */
@@ -95,6 +113,11 @@ public final class TimelinePicture {
     }
     b.append("<dl>\n");
     key(b, "lanes", "one run of the scenario per machine, virtual time from left to right");
+    key(
+        b,
+        "the whole run",
+        "when the story takes a small part of the run, the lanes zoom on it and this strip above"
+            + " them shows every lane over the whole run, its frame around the stretch drawn");
     key(b, "dashed lines", "the scenario's host events; hover one for its scenario line");
     key(b, "blue band", "successful TCLO polls (the machine is polling)");
     for (Mark.Style m : Mark.styles()) {
@@ -115,7 +138,11 @@ public final class TimelinePicture {
     b.append("<dt>" + Format.xml(term) + "</dt><dd>" + Format.xml(meaning) + "</dd>\n");
   }
 
-  private TimeScale scale() {
-    return new TimeScale(scenario.length(), TimelineSvg.PLOT_X0, TimelineSvg.PLOT_WIDTH);
+  /** The lanes' axis: the story's stretch when it is short, else the whole run. */
+  TimeScale scale() {
+    Duration length = scenario.length();
+    return Story.of(scenario, runs)
+        .flatMap(s -> s.window(length, TimelineSvg.PLOT_X0, TimelineSvg.PLOT_WIDTH))
+        .orElse(new TimeScale(length, TimelineSvg.PLOT_X0, TimelineSvg.PLOT_WIDTH));
   }
 }

@@ -5,13 +5,19 @@ import static io.github.vmbackdoor.hostsim.report.Format.num;
 import static io.github.vmbackdoor.hostsim.report.Format.xml;
 
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
+import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Draws lanes and host markers on a time scale as one SVG document (a string). */
+/**
+ * Draws a scenario's runs as one SVG document (a string): a header, an overview strip of the whole
+ * run when the main axis is zoomed on the story, the host events' labels, one lane per run, the
+ * axis and the legend. Every text is laid out by its estimated width ({@link Format#width}) so that
+ * none runs into another.
+ */
 final class TimelineSvg {
 
   static final double WIDTH = 1100;
@@ -23,34 +29,48 @@ final class TimelineSvg {
   /** The y of each mark row in a lane, from the lane's top (see {@link Mark#row()}). */
   static final double[] ROW_Y = {11, 23, 35, 47, 59};
 
+  private static final double MARGIN = 16;
   private static final double OUTCOME_X = PLOT_X0 + PLOT_WIDTH + 22;
-  private static final double LABELS_TOP = 70;
   private static final double LABEL_ROW = 14;
   private static final double POLL_Y = 69;
   private static final double POLL_HEIGHT = 5;
+  private static final double TITLE_SIZE = 17;
+  private static final double DESCRIPTION_SIZE = 14;
+  private static final double OVERVIEW_ROW = 14;
   private static final String FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
   private static final String HOST_COLOR = "#5a3e9e";
   private static final String TEXT = "#212529";
   private static final String MUTED = "#6c757d";
+  private static final String BEFORE_TROUBLE = "#f1f3f5";
+  private static final String AFTER_TROUBLE = "#fdf0e1";
 
   private final Scenario scenario;
+  private final List<ScenarioOutcome> runs;
+  private final List<String> captions;
+  private final TimeScale scale;
+  private final TimeScale whole;
+  private final boolean zoomed;
   private final List<Lane> lanes;
   private final List<HostMarker> markers;
-  private final TimeScale scale;
-  private final double lanesTop;
   private final StringBuilder out = new StringBuilder();
+  private double labelsTop;
+  private double lanesTop;
 
-  TimelineSvg(Scenario scenario, List<Lane> lanes, List<HostMarker> markers, TimeScale scale) {
+  /**
+   * The picture of {@code runs} of {@code scenario}, each lane captioned (under its name) with the
+   * matching {@code captions} entry, the lanes on {@code scale}: the whole run, or a stretch of it
+   * with an overview of the whole run above the lanes.
+   */
+  TimelineSvg(
+      Scenario scenario, List<ScenarioOutcome> runs, List<String> captions, TimeScale scale) {
     this.scenario = scenario;
-    this.lanes = lanes;
-    this.markers = markers;
+    this.runs = runs;
+    this.captions = captions;
     this.scale = scale;
-    this.lanesTop = lanesTop(HostMarker.rows(markers));
-  }
-
-  /** The top of the first lane when the host-event labels take {@code labelRows} rows. */
-  static double lanesTop(int labelRows) {
-    return LABELS_TOP + labelRows * LABEL_ROW + 6;
+    this.whole = new TimeScale(scenario.length(), PLOT_X0, PLOT_WIDTH);
+    this.zoomed = !scale.equals(whole);
+    this.lanes = runs.stream().map(r -> Lane.of(r, scale)).toList();
+    this.markers = HostMarker.of(scenario, scale, PLOT_X0, WIDTH - 8);
   }
 
   /** The top of lane {@code i}. */
@@ -63,59 +83,199 @@ final class TimelineSvg {
   }
 
   String render() {
-    double height = lanesBottom() + 66;
-    out.append("<svg xmlns=\"http://www.w3.org/2000/svg\"")
-        .append(" xmlns:xlink=\"http://www.w3.org/1999/xlink\" class=\"timeline\"")
-        .append(" width=\"" + num(WIDTH) + "\" height=\"" + num(height) + "\"")
-        .append(" viewBox=\"0 0 " + num(WIDTH) + " " + num(height) + "\"")
-        .append(" font-family=\"" + FONT + "\" font-size=\"11\" fill=\"" + TEXT + "\">\n");
-    out.append("<title>" + xml("timeline of scenario " + scenario.name()) + "</title>\n");
-    out.append("<defs>\n");
-    for (Mark.Style m : Mark.styles()) {
-      out.append("<g id=\"m-" + m.kind() + "\">" + m.shape() + "</g>\n");
+    double y = header();
+    if (zoomed) {
+      y = overview(y + 16);
     }
-    out.append("</defs>\n");
-    out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-    header();
+    labelsTop = y + 20;
+    lanesTop = labelsTop + HostMarker.rows(markers) * LABEL_ROW + 4;
     for (int i = 0; i < lanes.size(); i++) {
       laneBackground(laneTop(i));
     }
     axis();
     markers.forEach(this::hostMarker);
     for (int i = 0; i < lanes.size(); i++) {
-      lane(lanes.get(i), laneTop(i));
+      lane(lanes.get(i), captions.get(i), laneTop(i));
     }
-    legend(lanesBottom() + 46);
-    out.append("</svg>\n");
-    return out.toString();
+    double height = legend(lanesBottom() + 46) + 12;
+    StringBuilder svg = new StringBuilder();
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+        .append(" xmlns:xlink=\"http://www.w3.org/1999/xlink\" class=\"timeline\"")
+        .append(" width=\"" + num(WIDTH) + "\" height=\"" + num(height) + "\"")
+        .append(" viewBox=\"0 0 " + num(WIDTH) + " " + num(height) + "\"")
+        .append(" font-family=\"" + FONT + "\" font-size=\"11\" fill=\"" + TEXT + "\">\n");
+    svg.append("<title>" + xml("timeline of scenario " + scenario.name()) + "</title>\n");
+    svg.append("<defs>\n");
+    for (Mark.Style m : Mark.styles()) {
+      svg.append("<g id=\"m-" + m.kind() + "\">" + m.shape() + "</g>\n");
+    }
+    svg.append("</defs>\n");
+    svg.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+    svg.append(out);
+    svg.append("</svg>\n");
+    return svg.toString();
   }
 
-  private void header() {
-    text(16, 26, "font-size=\"17\" font-weight=\"bold\"", scenario.name());
-    if (!scenario.description().isEmpty()) {
+  /**
+   * The scenario's name, its description below it and a line of facts below that, each wrapped to
+   * the picture's width; returns the baseline of the last line.
+   */
+  private double header() {
+    double max = WIDTH - 2 * MARGIN;
+    double y = 10;
+    for (String row : Format.wrap(scenario.name(), max, TITLE_SIZE, true)) {
+      y += 22;
       text(
-          16 + scenario.name().length() * 10.5 + 10,
-          26,
-          "font-size=\"14\"",
-          scenario.description());
+          MARGIN,
+          y,
+          "class=\"title\" font-size=\"" + num(TITLE_SIZE) + "\" font-weight=\"bold\"",
+          row);
     }
-    text(
-        16,
-        46,
-        "fill=\"" + MUTED + "\"",
+    if (!scenario.description().isEmpty()) {
+      y += 2;
+      for (String row : Format.wrap(scenario.description(), max, DESCRIPTION_SIZE, false)) {
+        y += 19;
+        text(MARGIN, y, "class=\"description\" font-size=\"" + num(DESCRIPTION_SIZE) + "\"", row);
+      }
+    }
+    String facts =
         "virtual time \u00b7 run "
             + TimeScale.label(scenario.length())
             + " \u00b7 seed "
             + scenario.seed()
             + " \u00b7 trouble from "
             + TimeScale.label(scenario.troubleStart())
-            + " \u00b7 hover a mark for its vmt log lines");
+            + (zoomed
+                ? " \u00b7 lanes zoomed on "
+                    + TimeScale.label(scale.from())
+                    + " to "
+                    + TimeScale.label(scale.to())
+                    + ", where the story happens"
+                : "")
+            + " \u00b7 hover a mark for its vmt log lines";
+    y += 4;
+    for (String row : Format.wrap(facts, max, 11, false)) {
+      y += 16;
+      text(MARGIN, y, "class=\"facts\" fill=\"" + MUTED + "\"", row);
+    }
+    return y;
+  }
+
+  /**
+   * The whole run in a strip from {@code top}: a thin row per lane (polls, marks, host events) on
+   * the whole run's axis, and a frame around the stretch the lanes below draw; returns its bottom.
+   */
+  private double overview(double top) {
+    out.append("<g class=\"overview\">\n");
+    text(
+        PLOT_X0,
+        top + 7,
+        "class=\"overview-title\" font-size=\"10\" font-weight=\"bold\" fill=\"" + MUTED + "\"",
+        "the whole run");
+    top += 12;
+    double rowsBottom = top + lanes.size() * OVERVIEW_ROW;
+    double trouble = whole.x(scenario.troubleStart());
+    double height = OVERVIEW_ROW - 2;
+    for (int i = 0; i < runs.size(); i++) {
+      double rowTop = top + i * OVERVIEW_ROW;
+      rect(PLOT_X0, rowTop, trouble - PLOT_X0, height, "fill=\"" + BEFORE_TROUBLE + "\"");
+      rect(trouble, rowTop, whole.end() - trouble, height, "fill=\"" + AFTER_TROUBLE + "\"");
+      String name = Format.fit(runs.get(i).guest(), PLOT_X0 - MARGIN - 6, 9, false);
+      text(
+          PLOT_X0 - 6,
+          rowTop + 7.5,
+          "font-size=\"9\" text-anchor=\"end\" fill=\"" + MUTED + "\"",
+          name);
+      Lane lane = Lane.of(runs.get(i), whole);
+      for (Lane.Span s : lane.polls()) {
+        double x = whole.x(s.from());
+        rect(x, rowTop + height - 2, Math.max(1, whole.x(s.to()) - x), 2, "fill=\"#3a86ff\"");
+      }
+      // each kind of mark in a thin row of its own: ticks for marks, bars for repeats
+      out.append("<g class=\"overview-lane\" data-machine=\"" + xml(runs.get(i).guest()) + "\">\n");
+      for (Lane.Run r : lane.runs()) {
+        Mark.Style style = r.first().style();
+        double y = rowTop + style.row() * 2;
+        double x1 = whole.x(r.first().at());
+        out.append("<g class=\"mark " + style.kind() + (r.repeated() ? " repeat" : "") + "\"")
+            .append(" data-at-ms=\"" + r.first().at().toMillis() + "\"")
+            .append(" data-count=\"" + r.marks().size() + "\"><title>")
+            .append(xml(runTitle(r)) + "</title>");
+        if (r.repeated()) {
+          rect(x1, y, whole.x(r.last().at()) - x1, 2, "fill=\"" + style.color() + "\"");
+        }
+        for (Mark m : r.repeated() ? List.of(r.first(), r.last()) : r.marks()) {
+          rect(whole.x(m.at()) - 1, y - 1, 2, 4, "fill=\"" + style.color() + "\"");
+        }
+        out.append("</g>\n");
+      }
+      out.append("</g>\n");
+    }
+    for (ScenarioEvent e : scenario.events()) {
+      List<Duration> times = e.occurrences(scenario.length());
+      if (times.isEmpty()) {
+        continue;
+      }
+      out.append("<g class=\"overview-host-event\" data-at-ms=\"" + times.get(0).toMillis() + "\"")
+          .append(
+              " data-count=\"" + times.size() + "\"><title>" + xml(e.toString()) + "</title>\n");
+      hostLines(times, whole, top - 2, rowsBottom, "0.8");
+      out.append("</g>\n");
+    }
+    double axisY = rowsBottom;
+    line(PLOT_X0, axisY + 0.5, whole.end(), axisY + 0.5, "stroke=\"#adb5bd\"");
+    for (Duration t : whole.ticks()) {
+      double x = whole.x(t);
+      line(x, axisY, x, axisY + 3, "stroke=\"#adb5bd\"");
+      out.append("<text class=\"overview-tick\" data-at-ms=\"" + t.toMillis() + "\" x=\"" + num(x))
+          .append("\" y=\"" + num(axisY + 13) + "\" text-anchor=\"middle\" font-size=\"9\"")
+          .append(" fill=\"" + MUTED + "\">" + xml(TimeScale.label(t)) + "</text>\n");
+    }
+    double x1 = whole.x(scale.from());
+    double x2 = Math.max(whole.x(scale.to()), x1 + 3);
+    double bottom = axisY + 17;
+    out.append("<g class=\"zoom\" data-from-ms=\"" + scale.from().toMillis() + "\"")
+        .append(" data-to-ms=\"" + scale.to().toMillis() + "\"><title>")
+        .append(
+            xml(
+                "the lanes below draw "
+                    + TimeScale.label(scale.from())
+                    + " to "
+                    + TimeScale.label(scale.to())
+                    + " of the run"))
+        .append("</title>\n");
+    out.append(
+        "<polygon points=\""
+            + num(x1)
+            + ","
+            + num(bottom)
+            + " "
+            + num(x2)
+            + ","
+            + num(bottom)
+            + " "
+            + num(scale.end())
+            + ","
+            + num(bottom + 16)
+            + " "
+            + num(PLOT_X0)
+            + ","
+            + num(bottom + 16)
+            + "\" fill=\"#495057\" fill-opacity=\"0.12\"/>\n");
+    rect(
+        x1,
+        top - 3,
+        x2 - x1,
+        rowsBottom - top + 3 + 0.5,
+        "class=\"zoom-frame\" fill=\"#495057\" fill-opacity=\"0.12\" stroke=\"#212529\" stroke-width=\"1.2\"");
+    out.append("</g>\n</g>\n");
+    return bottom + 16;
   }
 
   private void laneBackground(double top) {
     double trouble = scale.x(scenario.troubleStart());
-    rect(PLOT_X0, top, trouble - PLOT_X0, LANE_HEIGHT, "fill=\"#f1f3f5\"");
-    rect(trouble, top, scale.end() - trouble, LANE_HEIGHT, "fill=\"#fdf0e1\"");
+    rect(PLOT_X0, top, trouble - PLOT_X0, LANE_HEIGHT, "fill=\"" + BEFORE_TROUBLE + "\"");
+    rect(trouble, top, scale.end() - trouble, LANE_HEIGHT, "fill=\"" + AFTER_TROUBLE + "\"");
     for (Duration t : scale.ticks()) {
       double x = scale.x(t);
       line(x, top, x, top + LANE_HEIGHT, "stroke=\"#ffffff\" stroke-width=\"1.5\"");
@@ -138,36 +298,66 @@ final class TimelineSvg {
   }
 
   private void hostMarker(HostMarker m) {
-    double labelY = LABELS_TOP + m.labelRow() * LABEL_ROW;
+    double labelY = labelsTop + m.labelRow() * LABEL_ROW;
     out.append("<g class=\"host-event\" data-at-ms=\"" + m.times().get(0).toMillis() + "\"")
-        .append(" data-count=\"" + m.times().size() + "\">")
+        .append(" data-count=\"" + m.count() + "\">")
         .append("<title>" + xml(m.title()) + "</title>\n");
-    String opacity = m.times().size() > 1 ? " stroke-opacity=\"0.45\"" : "";
-    for (Duration t : m.times()) {
-      double x = scale.x(t);
-      line(
-          x,
-          labelY + 3,
-          x,
-          lanesBottom(),
-          "stroke=\"" + HOST_COLOR + "\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"" + opacity);
-    }
-    double x = scale.x(m.times().get(0));
-    boolean right = x + m.label().length() * HostMarker.CHAR_WIDTH > WIDTH - 8;
+    hostLines(m.times(), scale, labelY + 3, lanesBottom(), m.count() > 1 ? "0.45" : "1");
     text(
-        right ? x - 3 : x + 3,
+        m.x(),
         labelY,
-        "fill=\"" + HOST_COLOR + "\" font-size=\"10\"" + (right ? " text-anchor=\"end\"" : ""),
+        "class=\"host-label\" fill=\""
+            + HOST_COLOR
+            + "\" font-size=\""
+            + num(HostMarker.FONT_SIZE)
+            + "\""
+            + (m.anchorEnd() ? " text-anchor=\"end\"" : ""),
         m.label());
     out.append("</g>\n");
   }
 
-  private void lane(Lane lane, double top) {
+  /** A dashed line at each of {@code times} on {@code on}, one per pixel column at most. */
+  private void hostLines(List<Duration> times, TimeScale on, double y1, double y2, String opacity) {
+    double last = Double.NaN;
+    for (Duration t : times) {
+      if (!on.contains(t)) {
+        continue;
+      }
+      double x = on.x(t);
+      if (Math.abs(x - last) < 1) {
+        continue;
+      }
+      last = x;
+      line(
+          x,
+          y1,
+          x,
+          y2,
+          "stroke=\""
+              + HOST_COLOR
+              + "\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\""
+              + (opacity.equals("1") ? "" : " stroke-opacity=\"" + opacity + "\""));
+    }
+  }
+
+  private void lane(Lane lane, String caption, double top) {
     ScenarioOutcome o = lane.outcome();
     out.append("<g class=\"lane\" data-machine=\"" + xml(o.guest()) + "\">\n");
-    text(16, top + 34, "font-size=\"14\" font-weight=\"bold\"", o.guest());
-    text(16, top + 52, "fill=\"" + MUTED + "\"", count(o.lines().size()) + " log lines");
+    double nameWidth = PLOT_X0 - MARGIN - 6;
+    String name = Format.fit(o.guest(), nameWidth, 14, true);
+    if (!name.equals(o.guest())) {
+      out.append("<title>" + xml(o.guest()) + "</title>");
+    }
+    text(MARGIN, top + 34, "class=\"lane-name\" font-size=\"14\" font-weight=\"bold\"", name);
+    text(
+        MARGIN,
+        top + 52,
+        "class=\"lane-caption\" fill=\"" + MUTED + "\"",
+        Format.fit(caption, nameWidth, 11, false));
     for (Lane.Span s : lane.polls()) {
+      if (s.to().compareTo(scale.from()) < 0 || s.from().compareTo(scale.to()) > 0) {
+        continue;
+      }
       double x = scale.x(s.from());
       out.append("<rect class=\"poll\" x=\"" + num(x) + "\" y=\"" + num(top + POLL_Y) + "\"")
           .append(" width=\"" + num(Math.max(1, scale.x(s.to()) - x)) + "\"")
@@ -175,7 +365,9 @@ final class TimelineSvg {
           .append(xml(pollTitle(s)) + "</title></rect>\n");
     }
     for (Lane.Run r : lane.runs()) {
-      run(r, top + ROW_Y[r.first().style().row()]);
+      if (r.last().at().compareTo(scale.from()) >= 0 && r.first().at().compareTo(scale.to()) <= 0) {
+        run(r, top + ROW_Y[r.first().style().row()]);
+      }
     }
     outcome(o, top);
     out.append("</g>\n");
@@ -203,7 +395,9 @@ final class TimelineSvg {
     out.append("><title>" + xml(runTitle(r)) + "</title>");
     if (!r.repeated()) {
       for (Mark m : r.marks()) {
-        use(m.style(), scale.x(m.at()), y);
+        if (scale.contains(m.at())) {
+          use(m.style(), scale.x(m.at()), y);
+        }
       }
       out.append("</g>\n");
       return;
@@ -215,18 +409,24 @@ final class TimelineSvg {
         x2 - x1,
         10,
         "fill=\"" + first.style().color() + "\" fill-opacity=\"0.28\" rx=\"2\"");
-    use(first.style(), x1, y);
-    use(r.last().style(), x2, y);
+    if (scale.contains(first.at())) {
+      use(first.style(), x1, y);
+    }
+    if (scale.contains(r.last().at())) {
+      use(r.last().style(), x2, y);
+    }
     String label = "\u00d7" + count(r.marks().size());
-    double labelWidth = label.length() * 6.5;
+    double labelWidth = Format.width(label, 11, true);
+    // in the bar when it is wide enough, else right of it, or left of it at the axis' end
     boolean inside = x2 - x1 >= labelWidth + 24;
+    boolean right = x2 + 8 + labelWidth <= scale.end();
     text(
-        inside ? (x1 + x2) / 2 : x2 + 8,
+        inside ? (x1 + x2) / 2 : right ? x2 + 8 : x1 - 8,
         y + 4,
-        "font-size=\"11\" font-weight=\"bold\" fill=\""
+        "class=\"count\" font-size=\"11\" font-weight=\"bold\" fill=\""
             + first.style().color()
             + "\""
-            + (inside ? " text-anchor=\"middle\"" : ""),
+            + (inside ? " text-anchor=\"middle\"" : right ? "" : " text-anchor=\"end\""),
         label);
     out.append("</g>\n");
   }
@@ -306,29 +506,36 @@ final class TimelineSvg {
     return rows;
   }
 
-  private void legend(double y) {
+  /** The legend from baseline {@code y}; returns the baseline of its last line. */
+  private double legend(double y) {
     out.append("<g class=\"legend\">\n");
     double x = PLOT_X0;
     for (Mark.Style m : Mark.styles()) {
       use(m, x + 5, y - 4);
       text(x + 14, y, "", m.words());
-      x += 26 + m.words().length() * 6.2;
+      x += 26 + Format.width(m.words(), 11, false);
     }
     rect(x, y - 7, 22, POLL_HEIGHT, "fill=\"#3a86ff\"");
     text(x + 28, y, "", "TCLO polling");
-    x += 110;
+    x += 40 + Format.width("TCLO polling", 11, false);
     line(x + 4, y - 11, x + 4, y + 3, "stroke=\"" + HOST_COLOR + "\" stroke-dasharray=\"4 3\"");
     text(x + 12, y, "", "host event");
-    x += 86;
+    x += 24 + Format.width("host event", 11, false);
     rect(x, y - 9, 22, 10, "fill=\"#d62828\" fill-opacity=\"0.28\" rx=\"2\"");
     text(x + 28, y, "", "\u00d7N repeats joined");
-    text(
-        PLOT_X0,
-        y + 18,
-        "fill=\"" + MUTED + "\"",
+    String note =
         "shaded: after the trouble starts \u00b7 outcome and time to recover (from the start of"
-            + " the trouble) on the right");
+            + " the trouble) on the right"
+            + (zoomed
+                ? " \u00b7 the strip at the top is the whole run; its frame, the stretch the"
+                    + " lanes draw"
+                : "");
+    for (String row : Format.wrap(note, WIDTH - PLOT_X0 - MARGIN, 11, false)) {
+      y += 18;
+      text(PLOT_X0, y, "fill=\"" + MUTED + "\"", row);
+    }
     out.append("</g>\n");
+    return y;
   }
 
   private void use(Mark.Style m, double x, double y) {

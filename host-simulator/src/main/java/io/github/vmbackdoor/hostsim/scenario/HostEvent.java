@@ -149,7 +149,8 @@ public sealed interface HostEvent {
 
     @Override
     public void apply(VirtualHost host, Map<String, Fault> faults) {
-      host.activeTcloChannel()
+      host.records()
+          .activeTcloChannel()
           .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED));
     }
   }
@@ -178,7 +179,7 @@ public sealed interface HostEvent {
 
     @Override
     public void apply(VirtualHost host, Map<String, Fault> faults) {
-      host.activeTcloChannel().ifPresent(id -> host.invalidateChannel(id, kind));
+      host.records().activeTcloChannel().ifPresent(id -> host.invalidateChannel(id, kind));
     }
   }
 

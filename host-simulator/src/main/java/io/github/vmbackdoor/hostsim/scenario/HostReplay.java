@@ -489,13 +489,13 @@ public final class HostReplay {
     if (answer.equals(call.answer()) && !bytesDiffer) {
       return null;
     }
-    List<CallRecord> log = host.callLog();
+    List<CallRecord> log = host.records().callLog();
     String note = log.isEmpty() ? "" : log.get(log.size() - 1).note();
     return diff(index, call, answer, received, note);
   }
 
   /** The scenario the header names, or the defaults with its seed; read before any call. */
-  private static Scenario headerScenario(TraceReader reader, ScenarioLimits limits) {
+  static Scenario headerScenario(TraceReader reader, ScenarioLimits limits) {
     Map<String, String> vm = reader.header().vm();
     long line = reader.lineNumber();
     if (vm.containsKey(SCENARIO_KEY)) {

@@ -231,7 +231,7 @@ public final class Scenario {
       VirtualHost host,
       BiConsumer<Duration, Runnable> scheduler,
       BiConsumer<Duration, ScenarioEvent> ran) {
-    new TimelinePlayer(events, length).scheduleAll(host, scheduler, ran);
+    player().scheduleAll(host, scheduler, ran);
   }
 
   /**
@@ -256,7 +256,15 @@ public final class Scenario {
       BiConsumer<Duration, Runnable> scheduler,
       BiConsumer<Duration, ScenarioEvent> ran,
       Runnable ended) {
-    new TimelinePlayer(events, length).play(hosts, scheduler, ran, ended);
+    player().play(hosts, scheduler, ran, ended);
+  }
+
+  /**
+   * The player of this scenario's timeline, for a caller that applies the events itself and may
+   * stop the timeline (the admin API plays a scenario on one served VM with it).
+   */
+  public TimelinePlayer player() {
+    return new TimelinePlayer(events, length);
   }
 
   /**

@@ -383,7 +383,7 @@ class AdminBoundsTest {
         assertThat(time.step()).isTrue();
         assertThat(time.pending()).isEqualTo(1);
       }
-      assertThat(vm.host().checkpoints()).isEqualTo(1_000);
+      assertThat(vm.host().records().checkpoints()).isEqualTo(1_000);
       JsonNode list = call(admin, "GET", "/vms/vm1/scenarios", null).body();
       assertThat(list.get("playing")).hasSize(1);
       assertThat(list.get("playing").get(0).get("applied").asLong()).isEqualTo(1_000);
@@ -394,7 +394,7 @@ class AdminBoundsTest {
         // a stopped timeline's one pending task ends it
       }
       assertThat(time.pending()).isZero();
-      assertThat(vm.host().checkpoints()).isEqualTo(1_000);
+      assertThat(vm.host().records().checkpoints()).isEqualTo(1_000);
       assertThat(call(admin, "GET", "/vms/vm1/scenarios", null).body().get("playing")).isEmpty();
       assertThat(call(admin, "DELETE", "/vms/vm1/scenarios/" + id, null).status()).isEqualTo(404);
 
@@ -404,7 +404,7 @@ class AdminBoundsTest {
       assertThat(call(admin, "POST", "/vms/vm1/reset", null).status()).isEqualTo(200);
       assertThat(time.step()).isTrue();
       assertThat(time.pending()).as("the reset stopped the timeline").isZero();
-      assertThat(vm.host().checkpoints()).isZero();
+      assertThat(vm.host().records().checkpoints()).isZero();
       assertThat(call(admin, "GET", "/vms/vm1/scenarios", null).body().get("playing")).isEmpty();
       for (int i = 0; i < Timelines.MAX_PER_VM; i++) {
         assertThat(call(admin, "POST", "/vms/vm1/scenario", week).status()).isEqualTo(200);

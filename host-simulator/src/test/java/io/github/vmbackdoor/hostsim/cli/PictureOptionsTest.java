@@ -11,7 +11,10 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code replay --scenario F --html/--svg} and {@code demo --html} write the timeline picture. */
+/**
+ * {@code replay --scenario F --html/--svg} and {@code demo --html} write the timeline picture
+ * ({@code replay --trace F --html/--svg}: {@code TracePictureTest}).
+ */
 class PictureOptionsTest {
 
   @TempDir Path dir;
@@ -73,12 +76,11 @@ class PictureOptionsTest {
   }
 
   @Test
-  void pictureOptionsGoWithScenariosNotTraces() {
-    assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg")).isEqualTo(2);
+  void runOptionsGoWithScenariosNotTraces() {
+    assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg", "--run", "1h")).isEqualTo(2);
     assertThat(err.toString())
         .contains(
-            "--machine, --hours, --run, --html, --svg, --expect and --record go with --scenario, not"
-                + " --trace");
+            "--machine, --hours, --run, --expect and --record go with --scenario, not --trace");
   }
 
   @Test

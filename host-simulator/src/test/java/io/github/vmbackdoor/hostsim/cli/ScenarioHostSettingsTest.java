@@ -77,7 +77,7 @@ class ScenarioHostSettingsTest {
     Scenario scenario = Scenario.parse(text());
     ScenarioRunner runner =
         ScenarioRunner.prepare(scenario, "idle", (backdoor, sim, listener) -> {});
-    assertThat(runner.host().channelTableSize()).isEqualTo(8);
+    assertThat(runner.host().records().channelTableSize()).isEqualTo(8);
     looksLikeTheOldHost(runner.host().backdoor(), runnerUuid());
   }
 

@@ -88,7 +88,7 @@ class VmConfigFileTest {
     assertThat(vms).containsOnlyKeys("a", "b");
     VirtualHost b = host(vms.get("b"), Simulation.create(1));
     MessageChannel.open(b.backdoor(), PROTOCOL_RPCI);
-    assertThat(b.channels()).extracting(ChannelInfo::cookies).containsExactly(false);
+    assertThat(b.records().channels()).extracting(ChannelInfo::cookies).containsExactly(false);
     CommandPort port = new CommandPort(b.backdoor());
     assertThat(port.version().productTypeCode()).isEqualTo(4);
     assertThat(port.hardwareVersion()).hasValue(13);
@@ -96,7 +96,7 @@ class VmConfigFileTest {
     assertThat(vms.get("b").seed(0)).isEqualTo(5);
     assertThat(vms.get("a").seed(3)).isEqualTo(3);
     VirtualHost a = host(vms.get("a"), Simulation.create(1));
-    assertThat(a.guestInfo()).containsEntry("guestinfo.a.b", "dotted key");
+    assertThat(a.records().guestInfo()).containsEntry("guestinfo.a.b", "dotted key");
   }
 
   @Test

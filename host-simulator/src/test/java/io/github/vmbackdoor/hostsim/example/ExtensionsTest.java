@@ -87,6 +87,7 @@ class ExtensionsTest {
         .startsWith("echoing: tick 1")
         .anyMatch(l -> l.startsWith("echoing: failed"))
         .contains("echoing: tick 3");
-    assertThat(runner.host().pendingTcloCommands()).containsExactly("ping", "ping", "ping");
+    assertThat(runner.host().records().pendingTcloCommands())
+        .containsExactly("ping", "ping", "ping");
   }
 }

@@ -17,12 +17,14 @@ class SimulatedVmExtensionsTest {
   void theOwnMachineAsksTheOwnCommandThroughTheOwnFaultWhileTheOwnEventQueues(
       VmSimulator vm, ToolsService tools) {
     assertThat(tools.machine().name()).isEqualTo("echoing");
-    assertThat(vm.await(() -> vm.host().pendingTcloCommands().size() == 3, Duration.ofMinutes(1)))
+    assertThat(
+            vm.await(
+                () -> vm.host().records().pendingTcloCommands().size() == 3, Duration.ofMinutes(1)))
         .isTrue();
-    assertThat(vm.host().pendingTcloCommands()).containsExactly("ping", "ping", "ping");
-    assertThat(vm.host().rpciRequests())
+    assertThat(vm.host().records().pendingTcloCommands()).containsExactly("ping", "ping", "ping");
+    assertThat(vm.host().records().rpciRequests())
         .extracting(RpciRequest::text)
         .contains("echo tick 1", "echo tick 3");
-    assertThat(vm.host().callLog()).anyMatch(c -> c.note().contains("stalled [STALL]"));
+    assertThat(vm.host().records().callLog()).anyMatch(c -> c.note().contains("stalled [STALL]"));
   }
 }

@@ -40,7 +40,7 @@ class FaultTest {
     assertThat(roundTrip(host, "log 1")).isTrue();
     assertThat(roundTrip(host, "log 2")).isFalse();
     assertThat(roundTrip(host, "log 3")).isTrue();
-    assertThat(host.guestLog()).containsExactly("1", "3");
+    assertThat(host.records().guestLog()).containsExactly("1", "3");
   }
 
   @Test
@@ -101,7 +101,7 @@ class FaultTest {
     VirtualHost host = VirtualHost.builder().build();
     host.installFault(Fault.builder().step(Step.SEND_HB).nth(1).corruptPayload().build());
     roundTrip(host, "mog x");
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::text)
         .containsExactly((char) ('m' ^ 0xFF) + "og x");
     host.clearFaults();
@@ -121,7 +121,7 @@ class FaultTest {
     host.installFault(Fault.builder().step(Step.RECVSIZE).delay(Duration.ofMillis(250)).build());
     assertThat(roundTrip(host, "log slow")).isTrue();
     assertThat(sim.elapsed()).isEqualTo(Duration.ofMillis(250));
-    assertThat(host.guestLog()).containsExactly("slow");
+    assertThat(host.records().guestLog()).containsExactly("slow");
   }
 
   @Test
@@ -134,13 +134,13 @@ class FaultTest {
         .isInstanceOfSatisfying(
             MessageException.class, e -> assertThat(e.status()).isEqualTo(STATUS_CLOSED));
     ch.close();
-    assertThat(host.channels()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
 
     host.clearFaults();
     host.installFault(Fault.builder().step(Step.SENDSIZE).nth(1).dropChannel().build());
     MessageChannel dropped = MessageChannel.open(host.backdoor(), PROTOCOL_RPCI);
     assertThatThrownBy(() -> dropped.send(bytes("log b"))).isInstanceOf(MessageException.class);
-    assertThat(host.channels()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
     assertThatThrownBy(dropped::close).isInstanceOf(MessageException.class);
   }
 

@@ -124,7 +124,7 @@ class OpenVmToolsTest {
     GuestRun get = tools.on(guest).run(tools.bin("vmware-rpctool"), "info-get guestinfo.cpt");
 
     // open-vm-tools lib/message/message.c: a receive cut by a checkpoint is started again
-    assertThat(vm.host().faultHits()).hasSize(1);
+    assertThat(vm.host().records().faultHits()).hasSize(1);
     assertThat(get.stdout()).isEqualTo("survives\n");
     assertThat(get.exitCode()).isZero();
   }
@@ -142,7 +142,7 @@ class OpenVmToolsTest {
     GuestRun get = tools.on(guest).run(tools.bin("vmware-rpctool"), "info-get guestinfo.x");
 
     // open-vm-tools lib/rpcOut/rpcout.c, RpcOut_send: "RpcOut: Unable to send the RPCI command"
-    assertThat(vm.host().faultHits()).hasSize(1);
+    assertThat(vm.host().records().faultHits()).hasSize(1);
     assertThat(get.stderr()).isEqualTo("RpcOut: Unable to send the RPCI command\n");
     assertThat(get.exitCode()).isEqualTo(1);
   }
@@ -157,13 +157,15 @@ class OpenVmToolsTest {
       // the TCLO channel opened, the reset answered, the first RPCIs sent
       assertThat(
               vm.await(
-                  () -> vm.host().tcloReplies().contains("OK ATR toolbox"), Duration.ofSeconds(30)))
+                  () -> vm.host().records().tcloReplies().contains("OK ATR toolbox"),
+                  Duration.ofSeconds(30)))
           .as("reset reply; vmtoolsd said: %s", vmtoolsd.stderrSoFar())
           .isTrue();
       assertThat(
               vm.await(
                   () ->
-                      vm.host().rpciRequests().stream().anyMatch(r -> r.text().startsWith("log ")),
+                      vm.host().records().rpciRequests().stream()
+                          .anyMatch(r -> r.text().startsWith("log ")),
                   Duration.ofSeconds(30)))
           .isTrue();
       // twenty seconds of real time (the acceptance is about a daemon that keeps running), then
@@ -176,9 +178,9 @@ class OpenVmToolsTest {
       assertThat(
               vm.await(
                   () ->
-                      vm.host().tcloCommandsSent().contains("ping")
-                          && vm.host().pendingTcloCommands().isEmpty()
-                          && vm.host().outstandingTcloCommand().isEmpty(),
+                      vm.host().records().tcloCommandsSent().contains("ping")
+                          && vm.host().records().pendingTcloCommands().isEmpty()
+                          && vm.host().records().outstandingTcloCommand().isEmpty(),
                   Duration.ofSeconds(30)))
           .isTrue();
       assertThat(Duration.ofNanos(System.nanoTime() - started))
@@ -188,11 +190,11 @@ class OpenVmToolsTest {
 
       assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
     }
-    assertThat(vm.host().rpciRequests())
+    assertThat(vm.host().records().rpciRequests())
         .extracting(r -> r.text())
         .contains("vmx.capability.unified_loop toolbox")
         .anyMatch(t -> t.startsWith("info-set guestinfo.vmtools.versionString "));
-    assertThat(vm.host().channels())
+    assertThat(vm.host().records().channels())
         .extracting(ChannelInfo::state)
         .doesNotContain(ChannelInfo.State.OPEN);
     MachineState.now().assertUntouchedSince(before);

@@ -68,7 +68,7 @@ class ToolboxCmdTest {
     // toolboxcmd-time.c TimeSyncSet: "vmx.set_option synctime 1 0", then "Disabled"
     assertThat(disable.stdout()).isEqualTo("Disabled\n");
     assertThat(disable.exitCode()).isZero();
-    assertThat(vm.host().rpciRequests())
+    assertThat(vm.host().records().rpciRequests())
         .extracting(r -> r.text())
         .contains("vmx.set_option synctime 1 0");
     // TimeSyncStatus: EX_UNAVAILABLE (69) when disabled

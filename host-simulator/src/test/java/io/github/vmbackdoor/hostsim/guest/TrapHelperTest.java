@@ -103,7 +103,7 @@ class TrapHelperTest {
         .extracting(l -> l.substring(0, l.indexOf(" rbx")))
         .containsExactly(
             "parent rax=0000000000000006", "child rax=0000000000000006", "in rax=0000000000000006");
-    assertThat(sim.host().callCount()).isEqualTo(3);
+    assertThat(sim.host().records().callCount()).isEqualTo(3);
   }
 
   @Test

@@ -68,8 +68,8 @@ class VmtoolsdGuestViewTest {
     MachineState before = MachineState.now();
 
     try (GuestProcess vmtoolsd = tools.on(guest).start(tools.vmtoolsd(dir))) {
-      assertThat(vm.await(() -> complete(host.guest()), Duration.ofSeconds(60)))
-          .as("guest view %s; vmtoolsd said: %s", host.guest(), vmtoolsd.stderrSoFar())
+      assertThat(vm.await(() -> complete(host.records().guest()), Duration.ofSeconds(60)))
+          .as("guest view %s; vmtoolsd said: %s", host.records().guest(), vmtoolsd.stderrSoFar())
           .isTrue();
 
       GuestRun stopped = vmtoolsd.stop();
@@ -77,16 +77,16 @@ class VmtoolsdGuestViewTest {
     }
 
     // the host spoke first and unasked: the opening after the reset reply
-    assertThat(host.tcloCommandsSent())
+    assertThat(host.records().tcloCommandsSent())
         .startsWith("reset", "ping", "Set_Option synctime 0", "Capabilities_Register");
-    assertThat(host.tcloReplies()).contains("OK ATR toolbox");
-    assertThat(host.rpciRequests())
+    assertThat(host.records().tcloReplies()).contains("OK ATR toolbox");
+    assertThat(host.records().rpciRequests())
         .extracting(r -> r.text())
         .anyMatch(t -> t.startsWith("tools.set.versiontype " + TOOLS_12_2_0 + " "))
         .anyMatch(t -> t.startsWith("SetGuestDiskInfo "))
         .anyMatch(t -> t.startsWith("SetGuestInfo  1 "));
 
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.toolsRunningStatus()).isEqualTo("guestToolsRunning");
     assertThat(g.toolsVersion()).isEqualTo(TOOLS_12_2_0);
     assertThat(vm.guestInfo("vmtools.versionString")).hasValue("12.2.0");
@@ -106,11 +106,11 @@ class VmtoolsdGuestViewTest {
     // stopped: the host's heartbeat timeout (30 s) after the tools' last answer, not running
     Duration timeout = HostPolicy.DEFAULTS.heartbeatTimeout();
     vm.simulation().runFor(timeout.minusSeconds(1));
-    assertThat(host.guest().toolsRunning()).as("within the heartbeat timeout").isTrue();
+    assertThat(host.records().guest().toolsRunning()).as("within the heartbeat timeout").isTrue();
     vm.simulation().runFor(Duration.ofSeconds(2));
-    assertThat(host.guest().toolsRunningStatus()).isEqualTo("guestToolsNotRunning");
+    assertThat(host.records().guest().toolsRunningStatus()).isEqualTo("guestToolsNotRunning");
     // what the tools reported stays in the view
-    assertThat(host.guest().toolsVersion()).isEqualTo(TOOLS_12_2_0);
+    assertThat(host.records().guest().toolsVersion()).isEqualTo(TOOLS_12_2_0);
     MachineState.now().assertUntouchedSince(before);
   }
 

@@ -61,14 +61,14 @@ class VmtoolsdOnOlderEsxiTest {
     MachineState before = MachineState.now();
 
     try (GuestProcess vmtoolsd = tools.on(guest).start(tools.vmtoolsd(dir))) {
-      assertThat(vm.await(() -> complete(host.guest()), Duration.ofSeconds(60)))
-          .as("guest view %s; vmtoolsd said: %s", host.guest(), vmtoolsd.stderrSoFar())
+      assertThat(vm.await(() -> complete(host.records().guest()), Duration.ofSeconds(60)))
+          .as("guest view %s; vmtoolsd said: %s", host.records().guest(), vmtoolsd.stderrSoFar())
           .isTrue();
       GuestRun stopped = vmtoolsd.stop();
       assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
     }
 
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::text)
         // tried, refused, and fallen back from
         .anyMatch(t -> t.startsWith("SetGuestDiskInfo "))
@@ -81,7 +81,7 @@ class VmtoolsdOnOlderEsxiTest {
         .anyMatch(t -> t.startsWith("SetGuestInfo  5 "))
         .anyMatch(t -> t.startsWith("SetGuestInfo  6 "))
         .contains("tools.set.version " + UNMANAGED);
-    GuestInfo g = host.guest();
+    GuestInfo g = host.records().guest();
     assertThat(g.toolsRunningStatus()).isEqualTo("guestToolsRunning");
     assertThat(g.toolsVersion()).isEqualTo(UNMANAGED);
     assertThat(g.toolsVersionStatus()).isEqualTo("guestToolsUnmanaged");

@@ -93,12 +93,12 @@ class ExtensionLifecycleTest {
     assertThat(tools.isRunning()).isFalse();
     assertThat(tools.machine().health()).isEqualTo(TcloHealth.STOPPED);
     // The guest closed its TCLO channel as it shut down.
-    assertThat(vm.host().channels()).isEmpty();
-    assertThat(vm.host().activeTcloChannel()).isEmpty();
+    assertThat(vm.host().records().channels()).isEmpty();
+    assertThat(vm.host().records().activeTcloChannel()).isEmpty();
     // No tick of the stopped guest runs any more.
-    long calls = vm.host().callCount();
+    long calls = vm.host().records().callCount();
     vm.simulation().runFor(Duration.ofHours(1));
-    assertThat(vm.host().callCount()).isEqualTo(calls);
+    assertThat(vm.host().records().callCount()).isEqualTo(calls);
     assertThatThrownBy(vm::toolsService).isInstanceOf(IllegalStateException.class);
   }
 
@@ -121,7 +121,7 @@ class ExtensionLifecycleTest {
     assertThat(vms).hasSize(2);
     for (VmSimulator vm : vms) {
       assertThat(vm.isClosed()).isTrue();
-      assertThat(vm.host().activeTcloChannel()).isEmpty();
+      assertThat(vm.host().records().activeTcloChannel()).isEmpty();
     }
     for (ToolsService tools : services) {
       assertThat(tools.isRunning()).isFalse();
@@ -198,7 +198,9 @@ class ExtensionLifecycleTest {
     void failsAfterTheGuestRan(VmSimulator vm, ToolsService tools) {
       vms.add(vm);
       services.add(tools);
-      assertThat(vm.await(() -> vm.host().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
+      assertThat(
+              vm.await(
+                  () -> vm.host().records().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
           .isTrue();
       throw new AssertionError("the test's own failure");
     }
@@ -224,7 +226,8 @@ class ExtensionLifecycleTest {
       vms.add(vm);
       guests.add(guest);
       services.add(tools);
-      assertThat(vm.await(() -> vm.host().tcloReplies().size() == 1, Duration.ofSeconds(10)))
+      assertThat(
+              vm.await(() -> vm.host().records().tcloReplies().size() == 1, Duration.ofSeconds(10)))
           .isTrue();
       assertThat(RpciClient.create(guest).guestInfoSet("x", "1").isSuccess()).isTrue();
     }
@@ -261,13 +264,13 @@ class ExtensionLifecycleTest {
       VirtualHost host = vm.host();
       assertThat(vm.guestInfo("guestinfo.left")).isEmpty();
       assertThat(rpci.guestInfoGet("left").isSuccess()).isFalse();
-      assertThat(host.checkpoints()).isZero();
-      assertThat(host.tcloCommandsSent()).doesNotContain("ping");
+      assertThat(host.records().checkpoints()).isZero();
+      assertThat(host.records().tcloCommandsSent()).doesNotContain("ping");
       rpci.guestInfoSet("left", "behind");
       vm.enqueueTclo("ping");
       vm.checkpoint();
       MessageChannel.open(vm.newGuest(), BackdoorProtocol.PROTOCOL_RPCI);
-      assertThat(host.channels())
+      assertThat(host.records().channels())
           .extracting(ChannelInfo::protocol)
           .contains(BackdoorProtocol.PROTOCOL_RPCI);
     }

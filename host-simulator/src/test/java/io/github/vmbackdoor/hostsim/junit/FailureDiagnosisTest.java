@@ -28,7 +28,9 @@ class FailureDiagnosisTest {
   static class LosesItsGuestInfo {
     @Test
     void expectsTheValueGone(VmSimulator vm, RpciClient rpci, ToolsService tools) {
-      assertThat(vm.await(() -> vm.host().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
+      assertThat(
+              vm.await(
+                  () -> vm.host().records().activeTcloChannel().isPresent(), Duration.ofSeconds(5)))
           .isTrue();
       rpci.guestInfoSet("ip", "10.0.0.7");
       vm.simulation().runFor(Duration.ofMinutes(2));
@@ -46,12 +48,16 @@ class FailureDiagnosisTest {
   static class OverTcp {
     @Test
     void failsAfterTheToolsPolledAWhile(VmSimulator vm, RpciClient rpci, ToolsService tools) {
-      assertThat(vm.await(() -> vm.host().activeTcloChannel().isPresent(), Duration.ofSeconds(60)))
+      assertThat(
+              vm.await(
+                  () -> vm.host().records().activeTcloChannel().isPresent(),
+                  Duration.ofSeconds(60)))
           .isTrue();
       rpci.guestInfoSet("ip", "10.0.0.7");
-      long calls = vm.host().callCount();
+      long calls = vm.host().records().callCount();
       // the tools poll their idle TCLO channel in real time meanwhile
-      assertThat(vm.await(() -> vm.host().callCount() > calls + 60, Duration.ofSeconds(60)))
+      assertThat(
+              vm.await(() -> vm.host().records().callCount() > calls + 60, Duration.ofSeconds(60)))
           .isTrue();
       throw new AssertionError("over TCP");
     }

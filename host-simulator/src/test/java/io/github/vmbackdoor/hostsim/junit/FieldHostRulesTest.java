@@ -37,7 +37,7 @@ class FieldHostRulesTest {
       MessageException e = refusedPingAfterAnUnsolicitedReply(guest);
       assertThat(e.registers().eax()).isZero();
       assertThat(e.registers().ecx()).isZero();
-      assertThat(host.pendingTcloCommands()).containsExactly("reset");
+      assertThat(host.records().pendingTcloCommands()).containsExactly("reset");
     }
   }
 

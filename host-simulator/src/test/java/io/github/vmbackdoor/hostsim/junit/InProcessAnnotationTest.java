@@ -40,7 +40,7 @@ class InProcessAnnotationTest {
     assertThat(host).isSameAs(vm.host());
     assertThat(guest).isSameAs(host.backdoor());
     assertThat(vm.transport()).isEqualTo(Transport.IN_PROCESS);
-    assertThat(host.channelTableSize()).isEqualTo(8);
+    assertThat(host.records().channelTableSize()).isEqualTo(8);
     assertThat(vm.simulation().seed()).isEqualTo(42);
     assertThatThrownBy(vm::address).isInstanceOf(IllegalStateException.class);
     assertThat(guest.in(GETVERSION).ebx()).isEqualTo(BackdoorProtocol.MAGIC);
@@ -59,8 +59,8 @@ class InProcessAnnotationTest {
     assertThat(rpci.guestInfoGet("guestinfo.ip").text()).isEqualTo("10.0.0.7");
     vm.host().putGuestInfo("gw", "10.0.0.1");
     assertThat(rpci.guestInfoGet("gw").text()).isEqualTo("10.0.0.1");
-    assertThat(vm.host().guestInfo("guestinfo.gw")).hasValue("10.0.0.1");
-    assertThat(vm.host().guestInfo()).containsEntry("guestinfo.gw", "10.0.0.1");
+    assertThat(vm.host().records().guestInfo("guestinfo.gw")).hasValue("10.0.0.1");
+    assertThat(vm.host().records().guestInfo()).containsEntry("guestinfo.gw", "10.0.0.1");
   }
 
   @Test
@@ -75,22 +75,24 @@ class InProcessAnnotationTest {
     // The answer to "reset" is followed by the unified-loop RPCI, sent by the guest's tick.
     RpciRequest request = vm.takeRpciRequest(Duration.ofSeconds(5)).orElseThrow();
     assertThat(request.text()).isEqualTo("vmx.capability.unified_loop toolbox");
-    assertThat(vm.host().tcloReplies()).containsExactly("OK ATR toolbox");
+    assertThat(vm.host().records().tcloReplies()).containsExactly("OK ATR toolbox");
     assertThat(tools.machine().health()).isEqualTo(TcloHealth.UP);
   }
 
   @Test
   void aHostResetOvertakesQueuedCommands(ToolsService tools) {
     VirtualHost host = vm.host();
-    assertThat(vm.await(() -> host.tcloReplies().size() == 1, Duration.ofSeconds(5))).isTrue();
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 1, Duration.ofSeconds(5)))
+        .isTrue();
     vm.enqueueTclo("ping");
     vm.enqueueTclo("Set_Option synctime 1");
     vm.hostReset();
     Duration before = vm.simulation().elapsed();
-    assertThat(vm.await(() -> host.tcloReplies().size() == 4, Duration.ofSeconds(30))).isTrue();
-    assertThat(host.tcloCommandsSent())
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 4, Duration.ofSeconds(30)))
+        .isTrue();
+    assertThat(host.records().tcloCommandsSent())
         .containsExactly("reset", "reset", "ping", "Set_Option synctime 1");
-    assertThat(host.tcloReplies())
+    assertThat(host.records().tcloReplies())
         .containsExactly("OK ATR toolbox", "OK ATR toolbox", "OK ", "OK ");
     assertThat(tools.hostOptions()).containsEntry("synctime", "1");
     assertThat(tools.isRunning()).isTrue();
@@ -105,8 +107,8 @@ class InProcessAnnotationTest {
         .isInstanceOf(MessageException.class);
     vm.host().clearFaults();
     vm.checkpoint();
-    assertThat(vm.host().checkpoints()).isEqualTo(1);
-    assertThat(vm.host().pendingTcloCommands()).containsExactly("reset");
+    assertThat(vm.host().records().checkpoints()).isEqualTo(1);
+    assertThat(vm.host().records().pendingTcloCommands()).containsExactly("reset");
   }
 
   /** Nested classes get the enclosing class's VM configuration. */
@@ -114,7 +116,7 @@ class InProcessAnnotationTest {
   class Inner {
     @Test
     void inheritsTheAnnotation(VmSimulator vm) {
-      assertThat(vm.host().channelTableSize()).isEqualTo(8);
+      assertThat(vm.host().records().channelTableSize()).isEqualTo(8);
       assertThat(vm.simulation().seed()).isEqualTo(42);
     }
   }

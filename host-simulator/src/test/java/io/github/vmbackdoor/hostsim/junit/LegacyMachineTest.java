@@ -16,9 +16,10 @@ class LegacyMachineTest {
     VirtualHost host = vm.host();
     vm.enqueueTclo("ping");
     vm.enqueueTclo("frobnicate");
-    assertThat(vm.await(() -> host.tcloReplies().size() == 3, Duration.ofMinutes(1))).isTrue();
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 3, Duration.ofMinutes(1)))
+        .isTrue();
     // vmt's own table: "reset" and "ping" answered, anything it does not know refused.
-    assertThat(host.tcloReplies())
+    assertThat(host.records().tcloReplies())
         .containsExactly("OK ATR toolbox", "OK ", "ERROR Unknown command");
     assertThat(tools.machine().getClass().getSimpleName()).contains("Legacy");
   }

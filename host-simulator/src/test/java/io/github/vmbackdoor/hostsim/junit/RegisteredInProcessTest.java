@@ -44,8 +44,8 @@ class RegisteredInProcessTest {
     VirtualHost host = vm.simulator().host();
     assertThat(vm.simulator().transport()).isEqualTo(Transport.IN_PROCESS);
     assertThat(vm.simulator().simulation().seed()).isEqualTo(7);
-    assertThat(host.channelTableSize()).isEqualTo(16);
-    assertThat(host.offersHighBandwidth()).isFalse();
+    assertThat(host.records().channelTableSize()).isEqualTo(16);
+    assertThat(host.records().offersHighBandwidth()).isFalse();
     assertThat(host.uuid()).isEqualTo(UUID_OF_THE_VM);
     RpciClient rpci = vm.simulator().rpci();
     assertThat(rpci.machineId().text()).isEqualTo("machine-7");
@@ -54,7 +54,7 @@ class RegisteredInProcessTest {
     MessageChannel tclo = MessageChannel.open(vm.simulator().guest(), PROTOCOL_TCLO);
     assertThatThrownBy(() -> tclo.send("OK ".getBytes(StandardCharsets.US_ASCII)))
         .isInstanceOf(MessageException.class);
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .extracting(TcloExchange::outcome)
         .containsExactly(TcloExchange.Outcome.UNSOLICITED_REJECTED);
   }
@@ -65,9 +65,10 @@ class RegisteredInProcessTest {
     assertThat(tools).isSameAs(simulator.toolsService());
     simulator.enqueueTclo("greet  world");
     VirtualHost host = simulator.host();
-    assertThat(simulator.await(() -> host.tcloReplies().size() == 2, Duration.ofSeconds(10)))
+    assertThat(
+            simulator.await(() -> host.records().tcloReplies().size() == 2, Duration.ofSeconds(10)))
         .isTrue();
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK hello  world");
+    assertThat(host.records().tcloReplies()).containsExactly("OK ATR toolbox", "OK hello  world");
   }
 
   @Test
@@ -85,16 +86,16 @@ class RegisteredInProcessTest {
     VmSimulator simulator = vm.simulator();
     VirtualHost host = simulator.host();
     assertThat(simulator.guestInfo("guestinfo.left")).isEmpty();
-    assertThat(host.rpciRequests()).isEmpty();
-    assertThat(host.channels()).isEmpty();
-    assertThat(host.pendingTcloCommands()).isEmpty();
+    assertThat(host.records().rpciRequests()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
+    assertThat(host.records().pendingTcloCommands()).isEmpty();
     assertThat(simulator.simulation().elapsed()).isZero();
     simulator.rpci().guestInfoSet("left", "behind");
     simulator.toolsService();
     simulator.enqueueTclo("ping");
     simulator.simulation().runFor(Duration.ofMinutes(1));
-    assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping");
-    assertThat(host.activeTcloChannel()).isPresent();
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset", "ping");
+    assertThat(host.records().activeTcloChannel()).isPresent();
   }
 
   @Test

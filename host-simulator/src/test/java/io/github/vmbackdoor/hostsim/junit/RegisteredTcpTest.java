@@ -41,7 +41,7 @@ class RegisteredTcpTest {
   void theToolsServiceHasAConnectionOfItsOwn(VmSimulator simulator, ToolsService tools) {
     VirtualHost host = simulator.host();
     simulator.enqueueTclo("ping");
-    assertThat(simulator.await(() -> host.tcloReplies().size() == 2, TIMEOUT)).isTrue();
+    assertThat(simulator.await(() -> host.records().tcloReplies().size() == 2, TIMEOUT)).isTrue();
     assertThat(tools.rpci()).isNotSameAs(simulator.rpci());
     rememberTheServer(simulator);
   }
@@ -58,15 +58,15 @@ class RegisteredTcpTest {
 
   private static void assertFreshThenDirty(VmSimulator simulator, RpciClient rpci) {
     VirtualHost host = simulator.host();
-    assertThat(host.channels()).isEmpty();
-    assertThat(host.pendingTcloCommands()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
+    assertThat(host.records().pendingTcloCommands()).isEmpty();
     assertThat(rpci.guestInfoGet("left").isSuccess()).isFalse();
-    assertThat(host.rpciRequests()).hasSize(1);
+    assertThat(host.records().rpciRequests()).hasSize(1);
     rpci.guestInfoSet("left", "behind");
     simulator.enqueueTclo("ping");
     // A TCLO channel left open, as a guest that never closes it would.
     MessageChannel.open(simulator.guest(), BackdoorProtocol.PROTOCOL_TCLO);
-    assertThat(host.channels()).hasSize(1);
+    assertThat(host.records().channels()).hasSize(1);
     rememberTheServer(simulator);
   }
 

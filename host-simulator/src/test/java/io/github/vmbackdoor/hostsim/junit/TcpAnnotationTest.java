@@ -52,11 +52,11 @@ class TcpAnnotationTest {
     // its unified loop over RPCI, which the test takes in real time.
     assertThat(vm.takeRpciRequest(TIMEOUT).map(RpciRequest::text))
         .hasValue("vmx.capability.unified_loop toolbox");
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox");
+    assertThat(host.records().tcloReplies()).containsExactly("OK ATR toolbox");
     vm.enqueueTclo("ping");
-    assertThat(vm.await(() -> host.tcloReplies().size() == 2, TIMEOUT)).isTrue();
-    assertThat(host.tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
-    assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping");
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 2, TIMEOUT)).isTrue();
+    assertThat(host.records().tcloReplies()).containsExactly("OK ATR toolbox", "OK ");
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset", "ping");
     assertThat(tools.machine().health()).isEqualTo(TcloHealth.UP);
   }
 
@@ -64,21 +64,21 @@ class TcpAnnotationTest {
   void hostResetDuringTheTcloLoop(VmSimulator vm, ToolsService tools) {
     VirtualHost host = vm.host();
     vm.enqueueTclo("ping");
-    assertThat(vm.await(() -> host.tcloReplies().size() == 2, TIMEOUT)).isTrue();
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 2, TIMEOUT)).isTrue();
     vm.hostReset();
     vm.enqueueTclo("ping");
-    assertThat(vm.await(() -> host.tcloReplies().size() == 4, TIMEOUT)).isTrue();
-    assertThat(host.tcloCommandsSent()).containsExactly("reset", "ping", "reset", "ping");
-    assertThat(host.tcloReplies())
+    assertThat(vm.await(() -> host.records().tcloReplies().size() == 4, TIMEOUT)).isTrue();
+    assertThat(host.records().tcloCommandsSent()).containsExactly("reset", "ping", "reset", "ping");
+    assertThat(host.records().tcloReplies())
         .containsExactly("OK ATR toolbox", "OK ", "OK ATR toolbox", "OK ");
-    assertThat(host.tcloExchanges())
+    assertThat(host.records().tcloExchanges())
         .extracting(TcloExchange::outcome)
         .containsOnly(TcloExchange.Outcome.ANSWERED);
     // Each reset reply is followed by the unified-loop declaration, on the same channel.
-    assertThat(vm.await(() -> host.unifiedLoopApps().size() == 2, TIMEOUT)).isTrue();
-    assertThat(host.tcloExchanges())
+    assertThat(vm.await(() -> host.records().unifiedLoopApps().size() == 2, TIMEOUT)).isTrue();
+    assertThat(host.records().tcloExchanges())
         .extracting(TcloExchange::channelId)
-        .containsOnly(host.activeTcloChannel().orElseThrow());
+        .containsOnly(host.records().activeTcloChannel().orElseThrow());
     assertThat(tools.isRunning()).isTrue();
     assertThat(tools.machine().health()).isEqualTo(TcloHealth.UP);
   }

@@ -112,7 +112,7 @@ class FieldLogTest {
     ScenarioRunner fixed = ScenarioRunner.prepare(s, TcloMachines.FIXED);
     ScenarioOutcome outcome = fixed.run();
     assertThat(outcome.lines()).isEmpty();
-    List<PowerOperationReport> ops = fixed.host().powerOperations();
+    List<PowerOperationReport> ops = fixed.host().records().powerOperations();
     assertThat(ops)
         .extracting(PowerOperationReport::operation)
         .containsExactly(GuestOsState.POWER_ON, GuestOsState.SUSPEND, GuestOsState.RESUME);

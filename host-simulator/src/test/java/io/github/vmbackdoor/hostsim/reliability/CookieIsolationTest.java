@@ -57,12 +57,12 @@ class CookieIsolationTest {
         seconds,
         successes);
     assertThat(successes).as("successes, e.g. %s", attack.examples).isZero();
-    assertThat(host.channels()).hasSize(attack.victims.size() + 1);
+    assertThat(host.records().channels()).hasSize(attack.victims.size() + 1);
     for (Victim v : attack.victims) {
       v.finish();
     }
     attack.own.close();
-    assertThat(host.channels()).isEmpty();
+    assertThat(host.records().channels()).isEmpty();
   }
 
   /** The suite's own check: a host whose cookies follow from the slot must be caught. */
@@ -96,7 +96,7 @@ class CookieIsolationTest {
       victims.add(Victim.start(backdoor, 4));
       host.enqueueTclo("ping");
       own = MessageChannel.open(backdoor, PROTOCOL_RPCI);
-      for (ChannelInfo c : host.channels()) {
+      for (ChannelInfo c : host.records().channels()) {
         if (c.id() != own.id()) {
           known.add(new int[] {c.id(), c.cookieHigh(), c.cookieLow()});
         }

@@ -98,14 +98,16 @@ final class FaultSchedule {
           at(
               sim,
               () ->
-                  host.activeTcloChannel()
+                  host.records()
+                      .activeTcloChannel()
                       .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
           break;
         case DISCARD_TCLO:
           at(
               sim,
               () ->
-                  host.activeTcloChannel()
+                  host.records()
+                      .activeTcloChannel()
                       .ifPresent(id -> host.invalidateChannel(id, Invalidation.COOKIES_INVALID)));
           break;
         case CLOSE_ALL:

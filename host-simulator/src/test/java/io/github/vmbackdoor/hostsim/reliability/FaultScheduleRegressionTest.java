@@ -108,11 +108,15 @@ class FaultScheduleRegressionTest {
       ch.send("info-get guestinfo.k".getBytes(StandardCharsets.US_ASCII));
       assertThat(new String(ch.receive(), StandardCharsets.US_ASCII)).isEqualTo("1 value");
     }
-    assertThat(host.rpciRequests())
+    assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::text)
         .containsExactly("info-get guestinfo.k");
-    assertThat(host.callLog()).filteredOn(c -> c.note().contains("[CHECKPOINT]")).hasSize(1);
-    assertThat(host.callLog()).filteredOn(c -> c.note().contains("checkpoint:")).hasSize(1);
+    assertThat(host.records().callLog())
+        .filteredOn(c -> c.note().contains("[CHECKPOINT]"))
+        .hasSize(1);
+    assertThat(host.records().callLog())
+        .filteredOn(c -> c.note().contains("checkpoint:"))
+        .hasSize(1);
   }
 
   /**
@@ -142,7 +146,7 @@ class FaultScheduleRegressionTest {
                 power(2804.233, GuestOsState.HALT)));
     ScheduleRun run = ScheduleRun.run(minimal, TcloMachines.FIXED);
     assertThat(run.problems()).isEmpty();
-    assertThat(run.host.powerOperations())
+    assertThat(run.host.records().powerOperations())
         .singleElement()
         .satisfies(op -> assertThat(op.reportedSuccess()).contains(true));
   }

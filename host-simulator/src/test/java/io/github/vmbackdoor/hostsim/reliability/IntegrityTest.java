@@ -145,10 +145,10 @@ class IntegrityTest {
         // A VMX refuses an empty value (docs/host-model.md §4.3): the host holds it instead.
         host.putGuestInfo("guestinfo." + KEY, value);
         assertThat(client.guestInfoSet(KEY, value).isSuccess()).isFalse();
-        assertThat(host.guestInfo().get("guestinfo." + KEY)).isEmpty();
+        assertThat(host.records().guestInfo().get("guestinfo." + KEY)).isEmpty();
       } else if (size <= MAX_SETTABLE) {
         RpciReply set = client.guestInfoSet(KEY, value);
-        String stored = host.guestInfo().get("guestinfo." + KEY);
+        String stored = host.records().guestInfo().get("guestinfo." + KEY);
         RpciRequest request = lastRequest(host);
         int sent = SET_PREFIX.length() + size + (nul ? 1 : 0);
         if (!set.isSuccess() || stored == null) {
@@ -163,7 +163,7 @@ class IntegrityTest {
         host.putGuestInfo("guestinfo." + KEY, value);
         assertThatThrownBy(() -> client.guestInfoSet(KEY, value + "x"))
             .isInstanceOf(IllegalArgumentException.class);
-        assertThat(host.guestInfo().get("guestinfo." + KEY)).isEqualTo(value);
+        assertThat(host.records().guestInfo().get("guestinfo." + KEY)).isEqualTo(value);
       }
       RpciReply get = client.guestInfoGet(KEY);
       if (!get.isSuccess()) {
@@ -174,7 +174,7 @@ class IntegrityTest {
       backdoor.checkpointBefore(0);
       // Each checkpoint that caught an operation in flight answers CPT exactly once: a host
       // checkpoint before a payload or status step, or a checkpoint fault that hit.
-      List<FaultHit> hits = host.faultHits();
+      List<FaultHit> hits = host.records().faultHits();
       boolean hit = fault != null && !hits.isEmpty() && hits.get(hits.size() - 1).fault() == fault;
       faultHits += hit ? 1 : 0;
       long due = backdoor.expectedCpt - hostCptBefore + (hit ? 1 : 0);
@@ -196,7 +196,7 @@ class IntegrityTest {
         all ? "every size 0.." + MAX_SIZE : "sampled",
         withoutNulSizes,
         seconds,
-        host.checkpoints(),
+        host.records().checkpoints(),
         faults,
         faultHits,
         backdoor.cptAnswers,
@@ -209,12 +209,12 @@ class IntegrityTest {
     // The checkpoints did catch operations: most sizes restarted one.
     assertThat(backdoor.cptAnswers).isEqualTo(expectedCpt).isGreaterThan(sizes.size() / 2);
     assertThat(withoutNulSizes).isGreaterThan(sizes.size() / 3);
-    assertThat(host.channels()).as("no channel left behind").isEmpty();
+    assertThat(host.records().channels()).as("no channel left behind").isEmpty();
   }
 
   /** The last RPCI request the host received. */
   private static RpciRequest lastRequest(VirtualHost host) {
-    List<RpciRequest> requests = host.rpciRequests();
+    List<RpciRequest> requests = host.records().rpciRequests();
     return requests.get(requests.size() - 1);
   }
 

@@ -34,9 +34,9 @@ class ProtocolFuzzRegressionTest {
     assertThat(rpci.capability("one-more", "1").text()).isEqualTo("Too many capabilities");
     assertThat(rpci.setGuestInfo(99, "v").text()).isEqualTo("Too many guest info types");
     assertThat(rpci.guestInfoSet("k3", "new value").isSuccess()).isTrue();
-    assertThat(host.guestInfo()).hasSize(16).containsEntry("guestinfo.k3", "new value");
-    assertThat(host.capabilities()).hasSize(16);
-    assertThat(host.setGuestInfoValues()).hasSize(16);
+    assertThat(host.records().guestInfo()).hasSize(16).containsEntry("guestinfo.k3", "new value");
+    assertThat(host.records().capabilities()).hasSize(16);
+    assertThat(host.records().setGuestInfoValues()).hasSize(16);
     host.putGuestInfo("guestinfo.from-the-host", "x");
     assertThat(rpci.guestInfoGet("from-the-host").text()).isEqualTo("x");
   }

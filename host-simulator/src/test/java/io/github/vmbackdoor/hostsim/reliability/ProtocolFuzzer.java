@@ -707,12 +707,12 @@ final class ProtocolFuzzer {
         host.hostReset();
         break;
       case 4:
-        if (host.pendingTcloCommands().size() < 16) {
+        if (host.records().pendingTcloCommands().size() < 16) {
           host.enqueueTclo("ping");
         }
         break;
       case 5:
-        if (host.pendingTcloCommands().size() < 16) {
+        if (host.records().pendingTcloCommands().size() < 16) {
           host.requestPowerOperation(GuestOsState.values()[random.nextInt(5)]);
         }
         break;
@@ -734,7 +734,7 @@ final class ProtocolFuzzer {
 
   private void checkTable() {
     int n = 0;
-    for (var c : host.channels()) {
+    for (var c : host.records().channels()) {
       n++;
       if (c.id() < 0 || c.id() >= tableSize) {
         violations.add("channel id " + c.id() + " outside a table of " + tableSize);
@@ -747,16 +747,16 @@ final class ProtocolFuzzer {
   }
 
   private void checkBounds() {
-    check("call log", host.callLog().size(), callLogLimit);
-    check("RPCI requests", host.rpciRequests().size(), historyLimit);
-    check("TCLO exchanges", host.tcloExchanges().size(), historyLimit);
-    check("TCLO commands sent", host.tcloCommandsSent().size(), historyLimit);
-    check("guest log", host.guestLog().size(), historyLimit);
-    check("unified loop apps", host.unifiedLoopApps().size(), historyLimit);
-    check("capabilities", host.capabilities().size(), historyLimit);
-    check("guest info", host.guestInfo().size(), historyLimit);
-    check("SetGuestInfo values", host.setGuestInfoValues().size(), historyLimit);
-    check("pending TCLO commands", host.pendingTcloCommands().size(), 64);
+    check("call log", host.records().callLog().size(), callLogLimit);
+    check("RPCI requests", host.records().rpciRequests().size(), historyLimit);
+    check("TCLO exchanges", host.records().tcloExchanges().size(), historyLimit);
+    check("TCLO commands sent", host.records().tcloCommandsSent().size(), historyLimit);
+    check("guest log", host.records().guestLog().size(), historyLimit);
+    check("unified loop apps", host.records().unifiedLoopApps().size(), historyLimit);
+    check("capabilities", host.records().capabilities().size(), historyLimit);
+    check("guest info", host.records().guestInfo().size(), historyLimit);
+    check("SetGuestInfo values", host.records().setGuestInfoValues().size(), historyLimit);
+    check("pending TCLO commands", host.records().pendingTcloCommands().size(), 64);
   }
 
   private void check(String what, int size, int limit) {

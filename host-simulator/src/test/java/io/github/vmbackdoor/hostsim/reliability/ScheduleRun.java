@@ -171,8 +171,8 @@ final class ScheduleRun {
    */
   List<ChannelInfo> leakedChannels() {
     List<ChannelInfo> leaked = new ArrayList<>();
-    Integer active = host.activeTcloChannel().orElse(-1);
-    for (ChannelInfo c : host.channels()) {
+    Integer active = host.records().activeTcloChannel().orElse(-1);
+    for (ChannelInfo c : host.records().channels()) {
       if (c.id() == active) {
         continue;
       }
@@ -190,7 +190,7 @@ final class ScheduleRun {
   /** Power operations whose state-change status never reached the host. */
   List<PowerOperationReport> undelivered() {
     List<PowerOperationReport> l = new ArrayList<>();
-    for (PowerOperationReport r : host.powerOperations()) {
+    for (PowerOperationReport r : host.records().powerOperations()) {
       if (r.reportedSuccess().isEmpty()) {
         l.add(r);
       }

@@ -86,4 +86,39 @@ final class SvgDocument {
   static double number(Element e, String name) {
     return Double.parseDouble(e.getAttribute(name));
   }
+
+  /**
+   * The stretch of the run the lanes draw, in milliseconds: the zoom frame's when the picture is
+   * zoomed, else zero to {@code runMillis}.
+   */
+  long[] drawn(long runMillis) {
+    List<Element> zoom = find(root, "g", "zoom");
+    if (zoom.isEmpty()) {
+      return new long[] {0, runMillis};
+    }
+    Element z = zoom.get(0);
+    return new long[] {
+      Long.parseLong(z.getAttribute("data-from-ms")), Long.parseLong(z.getAttribute("data-to-ms"))
+    };
+  }
+
+  /**
+   * The box of a text element as laid out: from its x, anchor, font size and weight, and the text's
+   * estimated width; {x1, y1, x2, y2}.
+   */
+  static double[] box(Element text) {
+    double size = text.hasAttribute("font-size") ? number(text, "font-size") : 11;
+    boolean bold = "bold".equals(text.getAttribute("font-weight"));
+    double width = Format.width(text.getTextContent(), size, bold);
+    double x = number(text, "x");
+    String anchor = text.getAttribute("text-anchor");
+    double left = anchor.equals("end") ? x - width : anchor.equals("middle") ? x - width / 2 : x;
+    double y = number(text, "y");
+    return new double[] {left, y - 0.8 * size, left + width, y + 0.25 * size};
+  }
+
+  /** Whether two boxes {x1, y1, x2, y2} share any area. */
+  static boolean overlap(double[] a, double[] b) {
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  }
 }

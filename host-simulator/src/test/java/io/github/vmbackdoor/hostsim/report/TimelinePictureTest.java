@@ -39,8 +39,19 @@ class TimelinePictureTest {
     doc = SvgDocument.parse(svg);
   }
 
-  /** The x of {@code t} in a one-hour run: the plot spans 720 pixels from x = 150. */
+  /** The x of {@code t} on {@code picture}'s lanes: the plot spans 720 pixels from x = 150. */
+  private static double x(SvgDocument picture, long runMillis, Duration t) {
+    long[] drawn = picture.drawn(runMillis);
+    return 150 + 720.0 * (t.toMillis() - drawn[0]) / (drawn[1] - drawn[0]);
+  }
+
+  /** The x of {@code t} on host-closes-tclo's lanes. */
   private static double x(Duration t) {
+    return x(doc, Duration.ofHours(1).toMillis(), t);
+  }
+
+  /** The x of {@code t} on a whole hour (the overview strip, or an axis not zoomed). */
+  private static double hourX(Duration t) {
     return 150 + 720.0 * t.toMillis() / Duration.ofHours(1).toMillis();
   }
 
@@ -65,33 +76,56 @@ class TimelinePictureTest {
     assertThat(number(line, "x1")).isCloseTo(x(Duration.ofMinutes(10)), within(0.05));
     assertThat(number(line, "x2")).isEqualTo(number(line, "x1"));
     Element lastLane = doc.lane("proposed-patch");
-    double laneBottom =
-        number(one(lastLane, "rect", "poll"), "y")
-            + number(one(lastLane, "rect", "poll"), "height");
+    Element poll = find(lastLane, "rect", "poll").get(0);
+    double laneBottom = number(poll, "y") + number(poll, "height");
     assertThat(number(line, "y2")).isGreaterThanOrEqualTo(laneBottom);
     assertThat(one(marker, "text").getTextContent()).isEqualTo("close-tclo");
     assertThat(title(marker)).startsWith("at 10m close-tclo").contains("AMD-V");
   }
 
   @Test
-  void legacysHourOfFailuresIsOneRepeatWithItsCountAndLogLines() {
-    Element legacy = doc.lane("legacy");
+  void theLanesZoomOnTheStoryAroundTenMinutesAndTheStripShowsTheHour() {
+    assertThat(doc.drawn(3_600_000)).containsExactly(597_500, 605_500);
+    Element frame = one(doc.root(), "rect", "zoom-frame");
+    assertThat(number(frame, "x")).isCloseTo(hourX(Duration.ofMillis(597_500)), within(0.05));
+    assertThat(find(doc.root(), "text", "overview-tick").stream().map(Element::getTextContent))
+        .containsExactly("0s", "10m", "20m", "30m", "40m", "50m", "1h");
+    assertThat(one(doc.root(), "text", "facts").getTextContent())
+        .contains("lanes zoomed on 9m57.5s to 10m5.5s, where the story happens");
+  }
+
+  @Test
+  void legacysHourOfFailuresIsOneRepeatInTheStripAndOneMarkASecondInTheLane() {
     long failures =
         runs.get(1).events().stream()
             .filter(e -> e.event().type() == TcloEvent.Type.TCLO_FAILURE)
             .count();
     assertThat(failures).isEqualTo(3001);
-    Element repeat = one(legacy, "g", "mark", "tclo-failure");
+    Element strip =
+        find(doc.root(), "g", "overview-lane").stream()
+            .filter(l -> l.getAttribute("data-machine").equals("legacy"))
+            .findFirst()
+            .orElseThrow();
+    Element repeat = one(strip, "g", "mark", "tclo-failure");
     assertThat(repeat.getAttribute("class")).contains("repeat");
     assertThat(repeat.getAttribute("data-count")).isEqualTo("3001");
-    assertThat(useX(repeat, 0)).isCloseTo(x(Duration.ofMinutes(10)), within(0.05));
-    assertThat(useX(repeat, 1)).isCloseTo(x(Duration.ofHours(1)), within(0.05));
-    assertThat(one(repeat, "text").getTextContent()).isEqualTo("\u00d73,001");
+    Element bar = find(repeat, "rect").get(0);
+    assertThat(number(bar, "x")).isCloseTo(hourX(Duration.ofMinutes(10)), within(0.05));
+    assertThat(number(bar, "x") + number(bar, "width"))
+        .isCloseTo(hourX(Duration.ofHours(1)), within(0.05));
     assertThat(title(repeat))
         .startsWith("\u00d73,001 from 10m to 1h, every 1s")
         .contains(SENDING_LENGTH_FAILED)
         .contains("vmt0: failed to send TCLO outgoing ping");
-    assertThat(find(legacy, "use")).hasSize(2);
+
+    Element legacy = doc.lane("legacy");
+    List<Element> marks = find(legacy, "g", "mark", "tclo-failure");
+    assertThat(marks).as("one a second from 10m to 10m5s").hasSize(6);
+    for (int k = 0; k < marks.size(); k++) {
+      assertThat(marks.get(k).getAttribute("class")).doesNotContain("repeat");
+      assertThat(useX(marks.get(k), 0)).isCloseTo(x(Duration.ofSeconds(600 + k)), within(0.05));
+    }
+    assertThat(title(marks.get(0))).startsWith("10m \u2014 TCLO failure");
     assertThat(one(legacy, "g", "outcome").getAttribute("class")).isEqualTo("outcome stuck");
     assertThat(one(legacy, "g", "outcome").getTextContent())
         .contains("no successful poll after the")
@@ -123,16 +157,18 @@ class TimelinePictureTest {
     assertThat(number(legacyPolls, "x") + number(legacyPolls, "width"))
         .isCloseTo(x(Duration.ofSeconds(599)), within(0.05));
     assertThat(title(legacyPolls)).isEqualTo("polling from 1s to 9m59s: 600 successful polls");
-    Element fixedPolls = one(doc.lane("fixed"), "rect", "poll");
-    assertThat(number(fixedPolls, "x") + number(fixedPolls, "width"))
-        .isCloseTo(x(Duration.ofHours(1)), within(0.05));
+    List<Element> fixedPolls = find(doc.lane("fixed"), "rect", "poll");
+    assertThat(fixedPolls).hasSize(2);
+    assertThat(number(fixedPolls.get(1), "x")).isCloseTo(x(Duration.ofSeconds(601)), within(0.05));
+    assertThat(number(fixedPolls.get(1), "x") + number(fixedPolls.get(1), "width"))
+        .isCloseTo(150 + 720, within(0.05));
   }
 
   @Test
   void ticksAreRoundTimesAtTheirX() {
     List<Element> ticks = find(doc.root(), "text", "tick");
     assertThat(ticks.stream().map(Element::getTextContent))
-        .containsExactly("0s", "10m", "20m", "30m", "40m", "50m", "1h");
+        .containsExactly("9m58s", "9m59s", "10m", "10m1s", "10m2s", "10m3s", "10m4s", "10m5s");
     for (Element tick : ticks) {
       Duration at = Duration.ofMillis(Long.parseLong(tick.getAttribute("data-at-ms")));
       assertThat(number(tick, "x")).isCloseTo(x(at), within(0.05));
@@ -150,9 +186,9 @@ class TimelinePictureTest {
   @Test
   void aRepeatedHostEventHasALineAtEachTimeAndOneLabel() {
     Scenario leaking = BuiltInScenarios.leakingCloses();
-    ScenarioOutcome patch = ScenarioRunner.run(leaking, TcloMachines.PROPOSED_PATCH);
-    SvgDocument picture = SvgDocument.parse(TimelinePicture.of(leaking, List.of(patch)).svg());
-    assertThat(find(picture.root(), "g", "lane")).hasSize(1);
+    List<ScenarioOutcome> all = List.copyOf(ScenarioRunner.compare(leaking).values());
+    SvgDocument picture = SvgDocument.parse(TimelinePicture.of(leaking, all).svg());
+    assertThat(find(picture.root(), "g", "zoom")).as("fixed's failures from 26m on").isEmpty();
     Element resets =
         find(picture.root(), "g", "host-event").stream()
             .filter(e -> e.getAttribute("data-count").equals("24"))
@@ -162,9 +198,10 @@ class TimelinePictureTest {
     assertThat(lines).hasSize(24);
     for (int k = 0; k < 24; k++) {
       assertThat(number(lines.get(k), "x1"))
-          .isCloseTo(x(Duration.ofMinutes(12 + 2 * k)), within(0.05));
+          .isCloseTo(hourX(Duration.ofMinutes(12 + 2 * k)), within(0.05));
     }
     assertThat(one(resets, "text").getTextContent()).isEqualTo("host-reset \u00d724");
+    ScenarioOutcome patch = all.get(2);
     long channelResets =
         patch.events().stream().filter(e -> e.event().type() == TcloEvent.Type.RESETTING).count();
     Element repeat = one(picture.lane("proposed-patch"), "g", "mark", "reset");
@@ -172,15 +209,45 @@ class TimelinePictureTest {
   }
 
   @Test
+  void aRepeatedHostEventOutsideTheZoomIsInTheStrip() {
+    Scenario leaking = BuiltInScenarios.leakingCloses();
+    ScenarioOutcome patch = ScenarioRunner.run(leaking, TcloMachines.PROPOSED_PATCH);
+    SvgDocument picture = SvgDocument.parse(TimelinePicture.of(leaking, List.of(patch)).svg());
+    long[] drawn = picture.drawn(3_600_000);
+    assertThat(drawn[1] - drawn[0]).isLessThan(1_800_000);
+    Element strip =
+        find(picture.root(), "g", "overview-host-event").stream()
+            .filter(e -> e.getAttribute("data-count").equals("24"))
+            .findFirst()
+            .orElseThrow();
+    List<Element> lines = find(strip, "line");
+    assertThat(lines).hasSize(24);
+    for (int k = 0; k < 24; k++) {
+      assertThat(number(lines.get(k), "x1"))
+          .isCloseTo(hourX(Duration.ofMinutes(12 + 2 * k)), within(0.05));
+    }
+    Element resets =
+        find(picture.root(), "g", "host-event").stream()
+            .filter(e -> e.getAttribute("data-count").equals("24"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(one(resets, "text").getTextContent()).isEqualTo("host-reset \u00d724");
+    for (Element line : find(resets, "line")) {
+      assertThat(number(line, "x1")).isBetween(150.0, 870.0);
+    }
+  }
+
+  @Test
   void labelsOfEventsAtTheSameTimeGetRowsOfTheirOwn() {
     Scenario cpt = BuiltInScenarios.checkpointInStateChange();
     ScenarioOutcome fixed = ScenarioRunner.run(cpt, TcloMachines.FIXED);
     SvgDocument picture = SvgDocument.parse(TimelinePicture.of(cpt, List.of(fixed)).svg());
-    List<String> ys =
-        find(picture.root(), "g", "host-event").stream()
-            .map(e -> one(e, "text").getAttribute("y"))
-            .collect(Collectors.toList());
-    assertThat(ys).hasSize(4).doesNotHaveDuplicates();
+    List<Element> labels = find(picture.root(), "text", "host-label");
+    assertThat(labels).hasSize(4);
+    assertThat(labels.get(0).getTextContent())
+        .isEqualTo("fault cpt-in-reply protocol=rpci step=recv-hb nth=1 checkpoint");
+    assertThat(labels.get(0).getAttribute("y")).isNotEqualTo(labels.get(1).getAttribute("y"));
+    assertThat(labels.get(2).getAttribute("y")).isNotEqualTo(labels.get(3).getAttribute("y"));
   }
 
   @Test

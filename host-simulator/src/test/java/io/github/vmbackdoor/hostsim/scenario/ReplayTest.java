@@ -159,7 +159,7 @@ class ReplayTest {
             SimulatorServer.builder(name -> name.equals("vm1") ? host.backdoor() : null).start();
         RemoteBackdoor remote = RemoteBackdoor.connect("127.0.0.1", server.port(), "vm1")) {
       List<TraceCall> calls = recordGuest(remote);
-      assertThat(host.guestInfo()).containsEntry("guestinfo.value", "three");
+      assertThat(host.records().guestInfo()).containsEntry("guestinfo.value", "three");
       assertGuestFacingReplay(calls);
     }
   }

@@ -63,7 +63,7 @@ class ScenarioRunnerTest {
             .build();
     ScenarioRunner runner = ScenarioRunner.prepare(s, "my-agent", OWN_TOOLS_SERVICE);
     ScenarioOutcome outcome = runner.run();
-    assertThat(runner.host().tcloExchanges())
+    assertThat(runner.host().records().tcloExchanges())
         .anyMatch(
             e -> e.toString().contains("Custom_Command") && e.toString().contains("OK custom"));
     assertThat(outcome.events())
@@ -150,7 +150,7 @@ class ScenarioRunnerTest {
     assertThat(fixed.events()).filteredOn(e -> e.event().type() == Type.CHANNEL_OPENED).hasSize(2);
     assertThat(fixed.classification()).isEqualTo(ScenarioOutcome.Classification.RECOVERED);
     VirtualHost host = runner.host();
-    assertThat(host.activeTcloChannel()).isPresent();
+    assertThat(host.records().activeTcloChannel()).isPresent();
   }
 
   @Test
@@ -222,7 +222,7 @@ class ScenarioRunnerTest {
             Duration.ofMinutes(4));
     // The resets went to the front of the queue (the host keeps one "reset" at the head), and
     // the two commands stayed in the order given.
-    assertThat(host.pendingTcloCommands()).containsExactly("reset", "First", "Second");
+    assertThat(host.records().pendingTcloCommands()).containsExactly("reset", "First", "Second");
   }
 
   @Test
@@ -230,11 +230,11 @@ class ScenarioRunnerTest {
     Scenario quiet = Scenario.parse("scenario q\nrun 1m\n");
     ScenarioRunner none = ScenarioRunner.prepare(quiet, TcloMachines.FIXED);
     none.run();
-    assertThat(none.host().callLog()).isEmpty();
+    assertThat(none.host().records().callLog()).isEmpty();
     Scenario kept = Scenario.parse("scenario k\nrun 1m\nhost callLogLimit 10000\n");
     assertThat(kept.toText()).contains("host callLogLimit 10000\n");
     ScenarioRunner some = ScenarioRunner.prepare(kept, TcloMachines.FIXED);
     some.run();
-    assertThat(some.host().callLog()).isNotEmpty();
+    assertThat(some.host().records().callLog()).isNotEmpty();
   }
 }

@@ -102,7 +102,7 @@ class TcloApplicationsOverTcpTest {
   /** The commands {@code host} saw answered on TCLO channel {@code id}. */
   private static List<String> answeredOn(VirtualHost host, Optional<Integer> id) {
     assertThat(id).as("an active channel").isPresent();
-    return host.tcloExchanges().stream()
+    return host.records().tcloExchanges().stream()
         .filter(e -> e.channelId() == id.get())
         .filter(e -> e.outcome() == TcloExchange.Outcome.ANSWERED)
         .map(e -> e.command().orElseThrow())
@@ -137,14 +137,14 @@ class TcloApplicationsOverTcpTest {
     assertThat(toolbox).filteredOn("reset"::equals).hasSize(1);
     assertThat(dnd).filteredOn("reset"::equals).hasSize(1);
     // The host talks to two channels, one per application, and answered each one's commands there.
-    Optional<Integer> toolboxChannel = host().activeTcloChannel("toolbox");
-    Optional<Integer> dndChannel = host().activeTcloChannel("toolbox-dnd");
+    Optional<Integer> toolboxChannel = host().records().activeTcloChannel("toolbox");
+    Optional<Integer> dndChannel = host().records().activeTcloChannel("toolbox-dnd");
     assertThat(toolboxChannel).isPresent().isNotEqualTo(dndChannel);
     assertThat(answeredOn(toolboxChannel)).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(answeredOn(dndChannel)).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(answeredOn(dndChannel)).filteredOn(c -> c.startsWith("Set_Option")).hasSize(minutes);
-    assertThat(host().pendingTcloCommands("toolbox")).isEmpty();
-    assertThat(host().pendingTcloCommands("toolbox-dnd")).isEmpty();
+    assertThat(host().records().pendingTcloCommands("toolbox")).isEmpty();
+    assertThat(host().records().pendingTcloCommands("toolbox-dnd")).isEmpty();
     assertThat(server.rejectionCount()).isZero();
   }
 
@@ -163,9 +163,9 @@ class TcloApplicationsOverTcpTest {
 
     assertThat(dnd).containsExactly("reset", "Set_Option copypaste 1");
     assertThat(toolbox).containsExactly("reset");
-    assertThat(answeredOn(host().activeTcloChannel("toolbox-dnd")))
+    assertThat(answeredOn(host().records().activeTcloChannel("toolbox-dnd")))
         .containsExactly("reset", "Set_Option copypaste 1");
-    assertThat(answeredOn(host().activeTcloChannel("toolbox"))).containsExactly("reset");
+    assertThat(answeredOn(host().records().activeTcloChannel("toolbox"))).containsExactly("reset");
   }
 
   @Test
@@ -177,7 +177,7 @@ class TcloApplicationsOverTcpTest {
     loop("toolbox-dnd", first).start();
     sim.runFor(Duration.ofSeconds(5));
     assertThat(first).containsExactly("reset");
-    Optional<Integer> toolboxChannel = host().activeTcloChannel("toolbox");
+    Optional<Integer> toolboxChannel = host().records().activeTcloChannel("toolbox");
 
     loop("toolbox-dnd", second).start();
     sim.runFor(Duration.ofSeconds(30));
@@ -187,8 +187,8 @@ class TcloApplicationsOverTcpTest {
     assertThat(second).contains("reset");
     assertThat(first).filteredOn("reset"::equals).hasSizeGreaterThan(1);
     assertThat(vmsvc).containsExactly("reset");
-    assertThat(host().activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
-    assertThat(host().activeTcloChannel("toolbox-dnd")).isPresent();
+    assertThat(host().records().activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
+    assertThat(host().records().activeTcloChannel("toolbox-dnd")).isPresent();
   }
 
   @Test
@@ -201,8 +201,8 @@ class TcloApplicationsOverTcpTest {
     loop("vm2", "toolbox", vmsvc).start();
     loop("vm2", "toolbox-dnd", first).start();
     sim.runFor(Duration.ofSeconds(5));
-    Optional<Integer> toolboxChannel = host.activeTcloChannel("toolbox");
-    Optional<Integer> dndChannel = host.activeTcloChannel("toolbox-dnd");
+    Optional<Integer> toolboxChannel = host.records().activeTcloChannel("toolbox");
+    Optional<Integer> dndChannel = host.records().activeTcloChannel("toolbox-dnd");
     assertThat(dndChannel).isPresent().isNotEqualTo(toolboxChannel);
 
     ToolsService refused = loop("vm2", "toolbox-dnd", second);
@@ -219,11 +219,11 @@ class TcloApplicationsOverTcpTest {
     // The first toolbox-dnd loop keeps its channel and gets every ping on it; toolbox is untouched.
     assertThat(first).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(first).filteredOn("reset"::equals).hasSize(1);
-    assertThat(host.activeTcloChannel("toolbox-dnd")).isEqualTo(dndChannel);
+    assertThat(host.records().activeTcloChannel("toolbox-dnd")).isEqualTo(dndChannel);
     assertThat(answeredOn(host, dndChannel)).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(vmsvc).filteredOn("ping"::equals).hasSize(minutes);
     assertThat(vmsvc).filteredOn("reset"::equals).hasSize(1);
-    assertThat(host.activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
+    assertThat(host.records().activeTcloChannel("toolbox")).isEqualTo(toolboxChannel);
 
     // The second loop sees what vmtoolsd would: each new channel brings "reset", and sending the
     // reset reply fails (the high-bandwidth send answered status 0). Like vmtoolsd's service,
@@ -236,7 +236,7 @@ class TcloApplicationsOverTcpTest {
         .hasSize(refusals)
         .allMatch(line -> line.matches("vmware: send failed, ebx=0+"), "a refused HB send");
     // Each refused channel was closed host-side, then by the loop: only three are in the table.
-    assertThat(host.channels()).hasSizeLessThanOrEqualTo(3);
+    assertThat(host.records().channels()).hasSizeLessThanOrEqualTo(3);
     assertThat(server.rejectionCount()).isZero();
   }
 }

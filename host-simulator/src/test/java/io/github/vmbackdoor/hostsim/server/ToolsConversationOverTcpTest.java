@@ -63,7 +63,7 @@ class ToolsConversationOverTcpTest {
       tools.start();
       for (int minute = 1; minute <= 10; minute++) {
         sim.runFor(Duration.ofMinutes(1));
-        assertThat(vm.host().guest().toolsRunning()).as("minute %d", minute).isTrue();
+        assertThat(vm.host().records().guest().toolsRunning()).as("minute %d", minute).isTrue();
       }
       // a ping every heartbeat interval after the opening, all answered
       assertThat(received.stream().filter("ping"::equals).count()).isGreaterThanOrEqualTo(60);
@@ -72,12 +72,17 @@ class ToolsConversationOverTcpTest {
       guest.close(); // the process ends: its TCLO channel goes with its connection
       tools.stop();
       BackpressureTest.awaitTrue(
-          () -> vm.host().channels().stream().noneMatch(c -> c.state() == ChannelInfo.State.OPEN),
+          () ->
+              vm.host().records().channels().stream()
+                  .noneMatch(c -> c.state() == ChannelInfo.State.OPEN),
           "the server closed the channels of the ended connection");
       sim.runFor(timeout.minusSeconds(1));
-      assertThat(vm.host().guest().toolsRunning()).as("within the heartbeat timeout").isTrue();
+      assertThat(vm.host().records().guest().toolsRunning())
+          .as("within the heartbeat timeout")
+          .isTrue();
       sim.runFor(Duration.ofSeconds(2));
-      assertThat(vm.host().guest().toolsRunningStatus()).isEqualTo("guestToolsNotRunning");
+      assertThat(vm.host().records().guest().toolsRunningStatus())
+          .isEqualTo("guestToolsNotRunning");
       assertThat(vm.host().hostTime().minus(lastAnswer)).isGreaterThan(timeout);
     }
   }

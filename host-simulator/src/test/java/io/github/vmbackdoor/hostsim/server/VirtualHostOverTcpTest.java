@@ -70,7 +70,7 @@ class VirtualHostOverTcpTest {
       assertThat(rpci(writer, "info-set guestinfo.ip 10.0.0.7")).isEqualTo("1 ");
       assertThat(rpci(reader, "info-get guestinfo.ip")).isEqualTo("1 10.0.0.7");
     }
-    assertThat(host.guestInfo()).containsEntry("guestinfo.ip", "10.0.0.7");
+    assertThat(host.records().guestInfo()).containsEntry("guestinfo.ip", "10.0.0.7");
   }
 
   @Test
@@ -123,7 +123,7 @@ class VirtualHostOverTcpTest {
       }
       CompletableFuture.allOf(runs.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
       for (int g = 0; g < guests; g++) {
-        assertThat(host.guestInfo())
+        assertThat(host.records().guestInfo())
             .containsEntry("guestinfo.g" + g, "guest" + g + "-round" + (rounds - 1));
       }
       assertThat(server.rejectionCount()).isZero();

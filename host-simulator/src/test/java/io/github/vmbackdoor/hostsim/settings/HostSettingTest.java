@@ -71,7 +71,7 @@ class HostSettingTest {
     }
     VirtualHost host = VirtualHost.builder().seed(3).settings(HostSettings.DEFAULTS).build();
     VirtualHost plain = VirtualHost.builder().seed(3).build();
-    assertThat(host.channelTableSize()).isEqualTo(plain.channelTableSize());
+    assertThat(host.records().channelTableSize()).isEqualTo(plain.records().channelTableSize());
     assertThat(new CommandPort(host.backdoor()).uuid())
         .isEqualTo(new CommandPort(plain.backdoor()).uuid());
     assertThat(new CommandPort(host.backdoor()).version())

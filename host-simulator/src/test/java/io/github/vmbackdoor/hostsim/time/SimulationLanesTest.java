@@ -175,7 +175,8 @@ class SimulationLanesTest {
                 case 0 -> host.hostReset();
                 case 1 -> host.checkpoint();
                 default ->
-                    host.activeTcloChannel()
+                    host.records()
+                        .activeTcloChannel()
                         .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED));
               }
               trace.add(sim.elapsed().toMillis() + " host event");
