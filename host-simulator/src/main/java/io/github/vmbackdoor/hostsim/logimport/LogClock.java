@@ -173,11 +173,16 @@ final class LogClock {
    * stamp has at most nine decimals).
    */
   static long exactNanos(double seconds) {
-    return new BigDecimal(Double.toString(seconds))
-        .movePointRight(9)
-        .setScale(0, RoundingMode.HALF_EVEN)
-        .longValueExact();
+    BigDecimal nanos =
+        new BigDecimal(Double.toString(seconds))
+            .movePointRight(9)
+            .setScale(0, RoundingMode.HALF_EVEN);
+    // A stamp past what a long holds is far beyond MAX_DISTANCE, which time() reports by its line.
+    return nanos.compareTo(BigDecimal.valueOf(NANOS_BEYOND)) > 0 ? NANOS_BEYOND : nanos.longValue();
   }
+
+  /** Nanoseconds past every stamp a log may have: beyond any line's {@link #MAX_DISTANCE}. */
+  private static final long NANOS_BEYOND = Long.MAX_VALUE / 4;
 
   /**
    * The lines of one syslog second spread evenly over it, in whole milliseconds (the third of three
