@@ -24,7 +24,7 @@ import java.util.function.Consumer;
 /**
  * The host side of the message (GuestMsg) layer, the mirror of core's {@code MessageChannel}: the
  * seven sub-calls of the MESSAGE command and the high-bandwidth transfers. It moves bytes in and
- * out of a channel's buffers and hands complete messages to the channel's {@link Endpoint.Session};
+ * out of a channel's buffers and hands complete messages to the channel's {@link ChannelSession};
  * which protocol that session speaks it never asks. Faults are decided once per call by the {@link
  * FaultBook}. Guarded by the host's lock.
  */
@@ -379,7 +379,7 @@ final class GuestMsgServer {
     }
     ch.abandonOperation();
     int hb = highBandwidth ? STATUS_HB : 0;
-    Endpoint.Offer offer = ch.session.offer();
+    ChannelSession.Offer offer = ch.session.offer();
     if (offer == null) {
       res.answer(lb(r, STATUS_SUCCESS | hb), prefix, "nothing to receive");
       return;

@@ -35,7 +35,7 @@ final class HostChannel {
   ChannelOwner owner;
 
   /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
-  Endpoint.Session session;
+  ChannelSession session;
 
   HostChannel(int id, int protocol, int cookieHigh, int cookieLow, long now) {
     this.id = id;

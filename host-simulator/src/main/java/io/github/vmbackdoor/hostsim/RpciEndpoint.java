@@ -79,12 +79,12 @@ final class RpciEndpoint implements Endpoint {
   }
 
   @Override
-  public Session open(HostChannel channel) {
+  public ChannelSession open(HostChannel channel) {
     return new RpciSession(channel.id);
   }
 
   /** One RPCI channel: a request in, its reply waiting until the guest has fetched it. */
-  private final class RpciSession implements Session {
+  private final class RpciSession implements ChannelSession {
     private final int channelId;
     private byte[] pendingReply;
 

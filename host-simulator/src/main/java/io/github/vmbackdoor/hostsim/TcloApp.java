@@ -25,7 +25,7 @@ final class TcloApp {
   private static final TcloCommand RESET = new TcloCommand(TcloCommand.RESET, false, null);
 
   /** The session of the channel the host talks to for this application, while it lives. */
-  Endpoint.Session active;
+  ChannelSession active;
 
   TcloApp(String name) {
     this.name = name;

@@ -25,13 +25,14 @@ import java.util.Optional;
  * TcloApps}, the bounded table of applications), unless another live channel has it: then the
  * takeover policy ({@link TcloTakeover}) says which of the two loses. Each TCLO channel's own state
  * (heard from, owed a reset, its application, the command outstanding) lives in its {@link
- * TcloSession}. Guarded by the VirtualHost's lock.
+ * TcloSession}. Guarded by the host's lock.
  */
 final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   static final String RESET = TcloCommand.RESET;
 
-  static final String DEFAULT_APP = VirtualHost.DEFAULT_TCLO_APP;
+  /** vmtoolsd's service loop, where host commands go unless they name another application. */
+  static final String DEFAULT_APP = "toolbox";
 
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
@@ -118,7 +119,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * reply to that reset names one.
    */
   @Override
-  public Session open(HostChannel channel) {
+  public ChannelSession open(HostChannel channel) {
     return new TcloSession(channel);
   }
 
@@ -290,7 +291,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   /** One TCLO channel's state. */
-  final class TcloSession implements Session {
+  final class TcloSession implements ChannelSession {
     private final HostChannel channel;
 
     /** Whether the guest has sent its first message ("I am here"). */

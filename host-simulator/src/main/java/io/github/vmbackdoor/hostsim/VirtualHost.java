@@ -76,7 +76,7 @@ public final class VirtualHost {
    * open-vm-tools' lib/include/vmware/guestrpc/tclodefs.h), the one host commands go to unless they
    * name another.
    */
-  public static final String DEFAULT_TCLO_APP = "toolbox";
+  public static final String DEFAULT_TCLO_APP = TcloEndpoint.DEFAULT_APP;
 
   private static final Logger logger = LoggerFactory.getLogger(VirtualHost.class);
 

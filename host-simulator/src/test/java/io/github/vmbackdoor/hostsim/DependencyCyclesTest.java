@@ -45,10 +45,7 @@ class DependencyCyclesTest {
    * allowed: a Netty pipeline and its handlers, a command and its subcommands.)
    */
   private static final Set<Set<String>> KNOWN_HOST_CYCLES =
-      Set.of(
-          Set.of("HostRecords", "InProcessBackdoor", "TcloEndpoint", "VirtualHost"),
-          Set.of("GuestMsgServer", "HighBandwidthPort"),
-          Set.of("Endpoint", "HostChannel"));
+      Set.of(Set.of("GuestMsgServer", "HighBandwidthPort"));
 
   @Test
   void backdoorCoreHasNoCycleBetweenItsClasses() {

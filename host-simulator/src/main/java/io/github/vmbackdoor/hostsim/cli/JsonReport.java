@@ -113,6 +113,9 @@ final class JsonReport {
             g.writeNumberField("divergentLine", result.divergentLine().orElseThrow());
             g.writeNumberField("divergentCall", result.divergentCall().orElseThrow());
             g.writeStringField("difference", result.difference().orElseThrow());
+            if (result.hint().isPresent()) {
+              g.writeStringField("hint", result.hint().get());
+            }
           }
         });
   }

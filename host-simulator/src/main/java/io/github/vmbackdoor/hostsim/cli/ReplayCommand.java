@@ -411,6 +411,7 @@ final class ReplayCommand implements Callable<Integer> {
       return 0;
     }
     out.println(source.trace + ": " + result.where().orElseThrow() + " differs" + together);
+    result.hint().ifPresent(h -> out.println(source.trace + ": " + h));
     out.println(result.difference().orElseThrow());
     out.flush();
     return Main.EXIT_FAILURE;

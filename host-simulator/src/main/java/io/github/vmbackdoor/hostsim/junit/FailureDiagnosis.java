@@ -71,14 +71,19 @@ final class FailureDiagnosis {
         .append(vm.transport())
         .append(", seed ")
         .append(vm.seed())
-        .append(") at virtual time ")
-        .append(time(vm.simulation().elapsed()));
-    if (vm.transport() == Transport.TCP) {
-      b.append(", ")
+        .append(')');
+    if (timeStood()) {
+      b.append(' ')
           .append(Durations.format(round(vm.realTimeElapsed())))
-          .append(" of real time after the VM started");
-      if (timeStood()) {
-        b.append(" (over TCP the story's time moves only when the test runs the simulation)");
+          .append(
+              " of real time after the VM started; the story's virtual time stood still"
+                  + " (over TCP it moves only when the test runs the simulation)");
+    } else {
+      b.append(" at virtual time ").append(time(vm.simulation().elapsed()));
+      if (vm.transport() == Transport.TCP) {
+        b.append(", ")
+            .append(Durations.format(round(vm.realTimeElapsed())))
+            .append(" of real time after the VM started");
       }
     }
     List<Fault> faults = host.records().faults();

@@ -12,6 +12,7 @@ import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.internal.CallWords;
+import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.hostsim.record.CallRecord;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import java.io.IOException;
@@ -90,6 +91,7 @@ public final class HostReplay {
     private final String trace;
     private final String connection;
     private final String difference;
+    private String hint;
 
     private Result(
         int calls,
@@ -154,6 +156,14 @@ public final class HostReplay {
     /** The connection number of the trace holding the first divergent call, when it has one. */
     public Optional<String> divergentConnection() {
       return matches() ? Optional.empty() : Optional.ofNullable(connection);
+    }
+
+    /**
+     * When the trace differs and is a later part of a recording session replayed alone (the
+     * session's earlier traces were not beside it): one line saying so.
+     */
+    public Optional<String> hint() {
+      return Optional.ofNullable(hint);
     }
 
     /** The recorded and the host's answer side by side, or empty when everything matched. */
@@ -249,7 +259,19 @@ public final class HostReplay {
     Part target = new Part(reader, file == null ? null : fileName(file), reader.header());
     List<Part> parts = file == null ? List.of(target) : session(target, file);
     try {
-      return drive(host, simulation, parts, target);
+      Result result = drive(host, simulation, parts, target);
+      String session = target.header.vm().get(SESSION_KEY);
+      if (!result.matches() && parts.size() == 1 && session != null && target.opened > 0) {
+        result.hint =
+            (target.connection() == null ? "this trace" : "connection " + target.connection())
+                + " began at host time "
+                + Durations.format(Duration.ofNanos(target.opened))
+                + " of session "
+                + session
+                + ", whose earlier traces were not found beside it: the host it met held their"
+                + " state";
+      }
+      return result;
     } finally {
       for (Part p : parts) {
         if (p != target) {

@@ -114,6 +114,16 @@ class ServeRecordSessionTest {
         .contains("(the VM's connections replayed together on one host: vm1-1.jsonl, vm1-2.jsonl)")
         .contains("every answer is as recorded");
 
+    // the second alone, without the first beside it: it differs, and says why
+    Path alone = Files.createDirectory(dir.resolve("alone"));
+    Files.copy(traces.get(1), alone.resolve("vm1-2.jsonl"));
+    Replayed lonely = replay(alone.resolve("vm1-2.jsonl"));
+    assertThat(lonely.code()).as("%s%s", lonely.out(), lonely.err()).isEqualTo(1);
+    assertThat(lonely.out())
+        .containsPattern(
+            "\n\\S+vm1-2.jsonl: connection 2 began at host time \\S+ of session [0-9a-f]+, whose"
+                + " earlier traces were not found beside it: the host it met held their state\n");
+
     // a host changed on purpose: guest messages of at most 8 bytes
     String text = Files.readString(traces.get(1));
     String changed = text.replaceFirst("\\\\nrun ", "\\\\nhost guestMessageLimit 8\\\\nrun ");
@@ -128,5 +138,40 @@ class ServeRecordSessionTest {
         .contains("  host      → refused")
         .contains("over the limit of 8")
         .contains("<-- differs");
+  }
+
+  @Test
+  void theServedScenariosEventsAreInTheRecordingWhereTheyHappened() throws Exception {
+    Path scenario = dir.resolve("s.scenario");
+    Files.writeString(
+        scenario,
+        "scenario busy\nrun 1h\nat 0s fault slow-first protocol=rpci step=sendsize nth=3"
+            + " clear-success\nevery 30ms checkpoint\n");
+    Path records = Files.createDirectory(dir.resolve("records"));
+    try (RunningServe serve =
+        new RunningServe(
+            "--vm", "vm1", "--scenario", scenario.toString(), "--record", records.toString())) {
+      for (int connection = 0; connection < 2; connection++) {
+        try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+          RpciClient rpci = RpciClient.create(guest);
+          for (int i = 0; i < 40; i++) {
+            int n = i;
+            quietly(() -> rpci.guestInfoSet("n", Integer.toString(n)));
+          }
+        }
+      }
+    }
+    List<Path> traces;
+    try (Stream<Path> files = Files.list(records)) {
+      traces = files.sorted().toList();
+    }
+    assertThat(traces).hasSize(2);
+    assertThat(Files.readString(traces.get(0)))
+        .contains("\"host\":\"fault slow-first protocol=rpci step=sendsize nth=3 clear-success\"");
+    for (Path trace : traces) {
+      Replayed r = replay(trace);
+      assertThat(r.code()).as("%s%s", r.out(), r.err()).isZero();
+      assertThat(r.out()).contains("every answer is as recorded");
+    }
   }
 }
