@@ -4,9 +4,12 @@
 # machine is idle (machine.txt records the load before and after).
 #
 #   benchmarks/run-all.sh            every figure (about an hour on 2 cores)
-#   benchmarks/run-all.sh fleet      figure 8 only: heap per idle VM, the scale curve, the largest
-#                                    fleet tried in 8 GiB, and the C client beside its raw baseline
-#                                    (about 20 minutes on 2 cores)
+#   benchmarks/run-all.sh fleet      figures 8 and 10: heap per idle VM (with a class histogram at
+#                                    a million VMs), the scale curve up to a million VMs for an hour
+#                                    (bytes and CPU time per call, steady state and overall), the
+#                                    largest fleet tried in 8 GiB, and the C client beside its raw
+#                                    baseline (latency and CPU time per frame), also with serve
+#                                    spinning before it parks (about 40 minutes on 2 cores)
 #   benchmarks/run-all.sh inprocess  figures 1 to 7 only (JMH, the Java wire ratio, replay)
 #   benchmarks/run-all.sh trap       figure 9 only: a trapped backdoor call beside an untrapped
 #                                    wire call (about a minute; skipped where it cannot trap)
@@ -34,7 +37,8 @@ mkdir -p "$out"
 } > "$out/machine.txt"
 
 if [ "$what" = all ] || [ "$what" = inprocess ]; then
-  java -jar "$jar" -rf json -rff "$out/inprocess.json" 'CommandPort|Rpci|Tick' | tee "$out/inprocess.txt"
+  # -prof gc: the bytes allocated per call (gc.alloc.rate.norm) beside the time.
+  java -jar "$jar" -prof gc -rf json -rff "$out/inprocess.json" 'CommandPort|Rpci|Tick' | tee "$out/inprocess.txt"
   java -jar "$jar" wire-ratio | tee "$out/wire-ratio.txt"
   java -jar "$jar" -rf json -rff "$out/replay.json" 'Replay' | tee "$out/replay.txt"
   java -jar "$jar" -rf json -rff "$out/legacy-loop.json" 'LegacyLoop' | tee "$out/legacy-loop.txt"
@@ -51,17 +55,27 @@ if [ "$what" = all ] || [ "$what" = fleet ]; then
     java -Xmx8g -jar "$jar" simulation-scale "$vms" 2 3600 | tee "$out/simulation-scale-$vms.txt"
   done
   java -Xmx8g -jar "$jar" simulation-scale 10000 2 3600 1200 0 | tee "$out/simulation-scale-10000-shared.txt"
-  # Past the curve, in 8 GiB: a million VMs for ten virtual minutes, and the largest fleet tried
-  # (four million) for one virtual minute, to keep the run short.
-  for run in "1000000 600" "4000000 60"; do
-    set -- $run
-    java -Xmx8g -jar "$jar" simulation-scale "$1" 2 "$2" | tee "$out/simulation-scale-$1.txt" \
-      || echo "simulation-scale $1 did not complete" | tee -a "$out/simulation-scale-$1.txt"
+  # A million VMs for one virtual hour (figure 10), with a class histogram of the live heap taken
+  # once every VM polls (the itemised heap per idle VM).
+  java -Xmx8g -jar "$jar" simulation-scale 1000000 2 3600 > "$out/simulation-scale-1000000.txt" &
+  fleet=$!
+  until grep -q 'heap per idle VM' "$out/simulation-scale-1000000.txt" || ! kill -0 "$fleet" 2> /dev/null; do
+    sleep 1
   done
-  # The C client against serve beside a raw C ping-pong, in one run (figure 8d); then again with
-  # all three processes on one CPU, so that the scheduler's placement does not decide it.
+  sleep 5
+  jmap -histo:live "$fleet" > "$out/histogram-1000000.txt" 2>&1 || true
+  wait "$fleet" || echo "simulation-scale 1000000 did not complete" >> "$out/simulation-scale-1000000.txt"
+  cat "$out/simulation-scale-1000000.txt"
+  # The largest fleet tried (four million) for one virtual minute, to keep the run short.
+  java -Xmx8g -jar "$jar" simulation-scale 4000000 2 60 | tee "$out/simulation-scale-4000000.txt" \
+    || echo "simulation-scale 4000000 did not complete" | tee -a "$out/simulation-scale-4000000.txt"
+  # The C client against serve beside a raw C ping-pong, in one run (figure 8d), with the CPU time
+  # per frame of each (figure 10); again with all three processes on one CPU, so that the
+  # scheduler's placement does not decide it; and unpinned with serve spinning 50 us before it
+  # parks (the opt-in for latency-bound users).
   benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c.txt"
   WIRE_CPUS=0 benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-one-cpu.txt"
+  SERVE_OPTS="--spin-before-park 50us" benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-spin.txt"
 fi
 
 if [ "$what" = all ] || [ "$what" = trap ]; then

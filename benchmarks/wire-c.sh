@@ -5,6 +5,8 @@
 # SERVE_JAVA_OPTS=-Dvmbackdoor.transport=nio runs serve on NIO instead of epoll.
 # WIRE_CPUS=0 pins serve, the client and its echo server to the CPUs given (taskset -c), so that
 # where the scheduler places three processes does not decide the round trip.
+# SERVE_OPTS adds serve options (--spin-before-park 50us). It prints, besides the latencies, the CPU
+# time per frame of serve and of the echo server over the same trials (from /proc/PID/stat).
 # Needs host-simulator/target/vmbackdoor.jar (run-all.sh builds it). Arguments: [trials] [calls].
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +18,6 @@ mkdir -p benchmarks/target
 # shellcheck disable=SC2086
 c_bench_serve wire-c ${SERVE_JAVA_OPTS:-}
 echo "serve at $address, java options: ${SERVE_JAVA_OPTS:-none}, CPUs: ${WIRE_CPUS:-any}"
-"${pin[@]}" benchmarks/target/wirebench "${address%:*}" "${address##*:}" vm1 "${1:-10}" "${2:-20000}"
+echo "serve options: ${SERVE_OPTS:-none}"
+# serve's process id: the client reads its CPU time (and its echo server's) around the trials.
+WIREBENCH_SERVE_PID=$serve_pid "${pin[@]}" benchmarks/target/wirebench "${address%:*}" "${address##*:}" vm1 "${1:-10}" "${2:-20000}"

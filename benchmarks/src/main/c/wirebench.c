@@ -15,6 +15,11 @@
  * It prints each trial (mean and median per round trip) and the mean and standard deviation over
  * trials of the time per round trip, of the ratio serve/raw of the means and of the medians, with
  * the load average before and after.
+ *
+ * With WIREBENCH_SERVE_PID set to serve's process id, it also prints the CPU time per frame of
+ * serve and of its own echo server over the measured trials (utime + stime of each process from
+ * /proc/PID/stat, every thread included, divided by the frames each answered): a figure that does
+ * not depend on where the scheduler places the processes, as the latencies do.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -193,6 +198,26 @@ static void loadavg(char *out, size_t n) {
   }
 }
 
+/* CPU seconds (user + system, all threads) of process pid so far, from /proc/PID/stat; -1 when
+ * unreadable. */
+static double cpu_seconds(long pid) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  /* Fields after the command name (which may hold spaces), from its closing parenthesis: state is
+   * field 3, utime field 14, stime field 15. */
+  char *p = strrchr(buf, ')');
+  if (!p) return -1;
+  unsigned long long utime = 0, stime = 0;
+  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void stats(const double *x, int n, double *mean, double *sd) {
   double s = 0, q = 0;
   for (int i = 0; i < n; i++) s += x[i];
@@ -271,9 +296,16 @@ int main(int argc, char **argv) {
   double *med_rp = malloc(sizeof(double) * (size_t)rpci_calls);
   double *med_rpr = malloc(sizeof(double) * (size_t)rpci_calls);
   if (!med_gv || !med_gvr || !med_rp || !med_rpr) die("memory");
+  const char *serve_pid_text = getenv("WIREBENCH_SERVE_PID");
+  long serve_pid = serve_pid_text ? atol(serve_pid_text) : 0;
+  double serve_cpu0 = -1, echo_cpu0 = -1;
   /* Warm-up: one trial's worth of each, unmeasured (the server's JIT). */
   for (int w = 0; w <= trials; w++) {
     int t = w - 1;
+    if (t == 0 && serve_pid > 0) {
+      serve_cpu0 = cpu_seconds(serve_pid);
+      echo_cpu0 = cpu_seconds((long)child);
+    }
     /* Serve and raw alternate call by call, so both see the same machine load. */
     double serve_gv = 0, raw_gv = 0, serve_rp = 0, raw_rp = 0;
     for (int c = 0; c < calls; c++) {
@@ -315,6 +347,8 @@ int main(int argc, char **argv) {
     medians_rp[t] = mr / mrr;
     fflush(stdout);
   }
+  double serve_cpu1 = serve_pid > 0 ? cpu_seconds(serve_pid) : -1;
+  double echo_cpu1 = serve_pid > 0 ? cpu_seconds((long)child) : -1;
   loadavg(load_after, sizeof load_after);
   double m[8], s[8];
   stats(medians_gv, trials, &m[6], &s[6]);
@@ -334,6 +368,16 @@ int main(int argc, char **argv) {
          m[3], s[3], m[4], s[4], m[5], s[5]);
   printf("ratio of medians per trial: GETVERSION %.2f +- %.2f, RPCI %.2f +- %.2f\n", m[6], s[6],
          m[7], s[7]);
+  if (serve_cpu0 >= 0 && serve_cpu1 >= 0 && echo_cpu0 >= 0 && echo_cpu1 >= 0) {
+    /* Each process answered one frame per GETVERSION and seven per RPCI round trip. */
+    double frames = (double)trials * ((double)calls + 7.0 * rpci_calls);
+    double serve_us = (serve_cpu1 - serve_cpu0) / frames * 1e6;
+    double echo_us = (echo_cpu1 - echo_cpu0) / frames * 1e6;
+    printf("CPU per frame (utime+stime / %.0f frames, clock tick %ld Hz): serve %.2f us"
+           " (%.2f s), raw echo %.2f us (%.2f s), ratio %.2f\n",
+           frames, sysconf(_SC_CLK_TCK), serve_us, serve_cpu1 - serve_cpu0, echo_us,
+           echo_cpu1 - echo_cpu0, echo_us > 0 ? serve_us / echo_us : 0.0);
+  }
   close(fd);
   close(echo);
   waitpid(child, NULL, 0);

@@ -54,4 +54,32 @@ public interface Backdoor {
    * @return what the guest reads after the instruction
    */
   Registers ins(Registers registers, byte[] into);
+
+  /**
+   * A command-port call on a holder: the registers are read from {@code registers} and the answer
+   * written back into it. The default goes through {@link #in(Registers)}; a transport that can
+   * answer without allocating (the simulator's in-process one) overrides it, so a caller that keeps
+   * its holder makes calls that allocate nothing.
+   *
+   * @param registers what the guest loads before the instruction; what it reads after it
+   */
+  default void in(MutableRegisters registers) {
+    registers.load(in(registers.toRegisters()));
+  }
+
+  /**
+   * {@link #outs(Registers, byte[])} on a holder, as {@link #in(MutableRegisters)} is for {@link
+   * #in(Registers)}.
+   */
+  default void outs(MutableRegisters registers, byte[] bytes) {
+    registers.load(outs(registers.toRegisters(), bytes));
+  }
+
+  /**
+   * {@link #ins(Registers, byte[])} on a holder, as {@link #in(MutableRegisters)} is for {@link
+   * #in(Registers)}.
+   */
+  default void ins(MutableRegisters registers, byte[] into) {
+    registers.load(ins(registers.toRegisters(), into));
+  }
 }

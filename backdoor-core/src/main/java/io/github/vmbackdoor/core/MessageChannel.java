@@ -110,11 +110,22 @@ public final class MessageChannel implements AutoCloseable {
   private final int id;
   private final int cookieHigh;
   private final int cookieLow;
+
+  /** The registers of every call on this channel, loaded and read again: no value per call. */
+  private final MutableRegisters regs;
+
   private boolean open = true;
 
   private MessageChannel(
-      Backdoor backdoor, Options options, int protocol, int id, int cookieHigh, int cookieLow) {
+      Backdoor backdoor,
+      Options options,
+      int protocol,
+      int id,
+      int cookieHigh,
+      int cookieLow,
+      MutableRegisters regs) {
     this.backdoor = backdoor;
+    this.regs = regs;
     this.options = options;
     this.protocol = protocol;
     this.id = id;
@@ -141,18 +152,20 @@ public final class MessageChannel implements AutoCloseable {
       throw new IllegalArgumentException(
           "protocol must not carry the cookie flag: " + Registers.hex(protocol));
     }
-    Registers out = backdoor.in(openCall(protocol | FLAG_COOKIE));
+    MutableRegisters out = new MutableRegisters();
+    backdoor.in(openCall(out, protocol | FLAG_COOKIE));
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-      out = backdoor.in(openCall(protocol));
+      backdoor.in(openCall(out, protocol));
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.OPEN, out);
+        throw new MessageException(Step.OPEN, out.toRegisters());
       }
     }
-    return new MessageChannel(backdoor, options, protocol, out.edxHigh(), out.esi(), out.edi());
+    return new MessageChannel(
+        backdoor, options, protocol, out.edxHigh(), out.esi(), out.edi(), out);
   }
 
-  private static Registers openCall(int ebx) {
-    return Registers.of(MAGIC, ebx, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0);
+  private static MutableRegisters openCall(MutableRegisters into, int ebx) {
+    return into.set(MAGIC, ebx, messageEcx(MESSAGE_OPEN), COMMAND_PORT, 0, 0, 0);
   }
 
   /** The channel id the host assigned (edx high word). */
@@ -191,31 +204,31 @@ public final class MessageChannel implements AutoCloseable {
     checkOpen();
     int length = message.length;
     for (int restarts = 0; ; restarts++) {
-      Registers size = call(MESSAGE_SENDSIZE, length);
-      if ((size.ecxHigh() & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.SENDSIZE, size);
+      MutableRegisters size = call(MESSAGE_SENDSIZE, length);
+      int sizeStatus = size.ecxHigh();
+      if ((sizeStatus & STATUS_SUCCESS) == 0) {
+        throw new MessageException(Step.SENDSIZE, size.toRegisters());
       }
       if (length == 0) {
         return;
       }
       Registers failed;
       Step failedStep;
-      if ((size.ecxHigh() & STATUS_HB) != 0) {
-        Registers hb =
-            backdoor.outs(
-                Registers.of(
-                    MAGIC,
-                    Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
-                    length,
-                    Registers.words(id, HB_PORT),
-                    0,
-                    cookieLow,
-                    cookieHigh),
-                message);
+      if ((sizeStatus & STATUS_HB) != 0) {
+        MutableRegisters hb =
+            regs.set(
+                MAGIC,
+                Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                length,
+                Registers.words(id, HB_PORT),
+                0,
+                cookieLow,
+                cookieHigh);
+        backdoor.outs(hb, message);
         if ((hb.ebxHigh() & STATUS_SUCCESS) != 0) {
           return;
         }
-        failed = hb;
+        failed = hb.toRegisters();
         failedStep = Step.SEND_HB;
       } else {
         failed = sendPieces(message);
@@ -238,9 +251,9 @@ public final class MessageChannel implements AutoCloseable {
   /** Sends the payload four bytes at a time; returns the failing answer, or null when all went. */
   private Registers sendPieces(byte[] message) {
     for (int offset = 0; offset < message.length; offset += 4) {
-      Registers out = call(MESSAGE_SENDPAYLOAD, littleEndianPiece(message, offset));
+      MutableRegisters out = call(MESSAGE_SENDPAYLOAD, littleEndianPiece(message, offset));
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-        return out;
+        return out.toRegisters();
       }
     }
     return null;
@@ -265,14 +278,16 @@ public final class MessageChannel implements AutoCloseable {
   public byte[] receive() {
     checkOpen();
     for (int restarts = 0; ; restarts++) {
-      Registers size = call(MESSAGE_RECVSIZE, 0);
-      int sizeStatus = size.ecxHigh();
+      MutableRegisters sizeRegs = call(MESSAGE_RECVSIZE, 0);
+      int sizeStatus = sizeRegs.ecxHigh();
       if ((sizeStatus & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.RECVSIZE, size);
+        throw new MessageException(Step.RECVSIZE, sizeRegs.toRegisters());
       }
       if ((sizeStatus & STATUS_DORECV) == 0) {
         return EMPTY;
       }
+      // A message is coming: the answer is kept as a value, as a failure below may report it.
+      Registers size = sizeRegs.toRegisters();
       if (size.edxHigh() != MESSAGE_SENDSIZE) {
         // open-vm-tools returns failure here without telling the host.
         throw new MessageException(
@@ -299,34 +314,33 @@ public final class MessageChannel implements AutoCloseable {
       Step failedStep = null;
       if ((sizeStatus & STATUS_HB) != 0) {
         if (length > 0) {
-          Registers hb =
-              backdoor.ins(
-                  Registers.of(
-                      MAGIC,
-                      Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
-                      length,
-                      Registers.words(id, HB_PORT),
-                      cookieHigh,
-                      0,
-                      cookieLow),
-                  message);
+          MutableRegisters hb =
+              regs.set(
+                  MAGIC,
+                  Registers.words(STATUS_SUCCESS, HB_CMD_MESSAGE),
+                  length,
+                  Registers.words(id, HB_PORT),
+                  cookieHigh,
+                  0,
+                  cookieLow);
+          backdoor.ins(hb, message);
           if ((hb.ebxHigh() & STATUS_SUCCESS) == 0) {
-            failed = hb;
+            failed = hb.toRegisters();
             failedStep = Step.RECV_HB;
           }
         }
       } else {
         for (int offset = 0; offset < length; offset += 4) {
-          Registers piece = call(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
+          MutableRegisters piece = call(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
           if ((piece.ecxHigh() & STATUS_SUCCESS) == 0) {
-            failed = piece;
+            failed = piece.toRegisters();
             failedStep = Step.RECVPAYLOAD;
             break;
           }
           if (piece.edxHigh() != MESSAGE_SENDPAYLOAD) {
             throw failReceive(
                 Step.RECVPAYLOAD,
-                piece,
+                piece.toRegisters(),
                 outstanding,
                 "protocol error: data id " + piece.edxHigh() + ", expected " + MESSAGE_SENDPAYLOAD,
                 false);
@@ -340,11 +354,11 @@ public final class MessageChannel implements AutoCloseable {
         }
       }
       if (failed == null) {
-        Registers status = call(MESSAGE_RECVSTATUS, STATUS_SUCCESS);
+        MutableRegisters status = call(MESSAGE_RECVSTATUS, STATUS_SUCCESS);
         if ((status.ecxHigh() & STATUS_SUCCESS) != 0) {
           return message;
         }
-        failed = status;
+        failed = status.toRegisters();
         failedStep = Step.RECVSTATUS;
       }
       int status = failedStep.highBandwidth() ? failed.ebxHigh() : failed.ecxHigh();
@@ -385,22 +399,27 @@ public final class MessageChannel implements AutoCloseable {
       return;
     }
     open = false;
-    Registers out = call(MESSAGE_CLOSE, 0);
+    MutableRegisters out = call(MESSAGE_CLOSE, 0);
     if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-      throw new MessageException(Step.CLOSE, out);
+      throw new MessageException(Step.CLOSE, out.toRegisters());
     }
   }
 
-  /** One command-port message call on this channel. */
-  private Registers call(int subCommand, int ebx) {
-    return backdoor.in(
-        Registers.of(
-            MAGIC,
-            ebx,
-            messageEcx(subCommand),
-            Registers.words(id, COMMAND_PORT),
-            cookieHigh,
-            cookieLow));
+  /**
+   * One command-port message call on this channel, in the channel's holder: the answer is valid
+   * until the next call.
+   */
+  private MutableRegisters call(int subCommand, int ebx) {
+    regs.set(
+        MAGIC,
+        ebx,
+        messageEcx(subCommand),
+        Registers.words(id, COMMAND_PORT),
+        cookieHigh,
+        cookieLow,
+        0);
+    backdoor.in(regs);
+    return regs;
   }
 
   private void checkOpen() {

@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.core;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +27,10 @@ public enum MessageSubcommand {
 
   private static final MessageSubcommand[] BY_NUMBER = values();
 
+  /** {@link #of} answers from these, so a lookup allocates nothing. */
+  private static final List<Optional<MessageSubcommand>> OPTIONALS =
+      Arrays.stream(BY_NUMBER).map(Optional::of).toList();
+
   private final int number;
   private final MessageException.Step step;
 
@@ -46,7 +52,7 @@ public enum MessageSubcommand {
   /** The sub-command numbered {@code number}, if the protocol defines one. */
   public static Optional<MessageSubcommand> of(int number) {
     return number >= 0 && number < BY_NUMBER.length && BY_NUMBER[number].number == number
-        ? Optional.of(BY_NUMBER[number])
+        ? OPTIONALS.get(number)
         : Optional.empty();
   }
 

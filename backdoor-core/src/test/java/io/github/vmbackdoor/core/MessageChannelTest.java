@@ -580,4 +580,68 @@ class MessageChannelTest {
       assertThat(port.calls).hasSize(1);
     }
   }
+
+  @Nested
+  class Holder {
+    /** A transport answering on the holder it is given, remembering each holder. */
+    final class InPlace implements Backdoor {
+      final List<MutableRegisters> holders = new ArrayList<>();
+
+      @Override
+      public Registers in(Registers registers) {
+        throw new AssertionError("the channel calls with its holder");
+      }
+
+      @Override
+      public Registers outs(Registers registers, byte[] bytes) {
+        throw new AssertionError("the channel calls with its holder");
+      }
+
+      @Override
+      public Registers ins(Registers registers, byte[] into) {
+        throw new AssertionError("the channel calls with its holder");
+      }
+
+      @Override
+      public void in(MutableRegisters registers) {
+        holders.add(registers);
+        // OPEN gives channel ID; every other call succeeds with nothing to receive.
+        registers.ecx(STATUS_SUCCESS << 16).edx(Registers.words(ID, 0));
+      }
+    }
+
+    @Test
+    void everyCallOfAChannelLoadsOneHolderAgain() {
+      InPlace transport = new InPlace();
+      MessageChannel channel = MessageChannel.open(transport, PROTOCOL_TCLO);
+      channel.send(new byte[0]);
+      assertThat(channel.receive()).isEmpty();
+      channel.send(new byte[0]);
+      channel.close();
+      assertThat(channel.id()).isEqualTo(ID);
+      assertThat(transport.holders).hasSize(5);
+      assertThat(transport.holders)
+          .allSatisfy(h -> assertThat(h).isSameAs(transport.holders.get(0)));
+    }
+
+    @Test
+    void aTransportWithoutAHolderPathIsCalledWithTheSameRegistersAsBefore() {
+      MessageChannel channel = openedChannel();
+      port.answer(Registers.zero().withEcx(STATUS_SUCCESS << 16));
+      channel.send(new byte[0]);
+      assertThat(port.calls).extracting(c -> c.registers).containsExactly(lb(MESSAGE_SENDSIZE, 0));
+    }
+
+    @Test
+    void theDefaultHolderPathLoadsTheValueAnswer() {
+      MutableRegisters holder = new MutableRegisters().set(MAGIC, 1, 2, 3, 4, 5, 6);
+      port.answer(Registers.of(7, 8, 9, 10, 11, 12, 13));
+      port.in(holder);
+      assertThat(port.calls)
+          .extracting(c -> c.registers)
+          .containsExactly(Registers.of(MAGIC, 1, 2, 3, 4, 5, 6));
+      assertThat(holder.holds(Registers.of(7, 8, 9, 10, 11, 12, 13))).isTrue();
+      assertThat(holder.toRegisters()).isEqualTo(Registers.of(7, 8, 9, 10, 11, 12, 13));
+    }
+  }
 }

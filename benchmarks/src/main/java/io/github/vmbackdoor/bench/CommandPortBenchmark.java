@@ -3,6 +3,7 @@ package io.github.vmbackdoor.bench;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorCommand;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ public class CommandPortBenchmark {
 
   private Backdoor backdoor;
   private Registers getVersion;
+  private final MutableRegisters holder = new MutableRegisters();
 
   /** A host with the call log as {@link #callLog} says. */
   @Setup
@@ -54,6 +56,24 @@ public class CommandPortBenchmark {
             BackdoorProtocol.COMMAND_PORT,
             0,
             0);
+  }
+
+  /**
+   * GETVERSION on a holder ({@link Backdoor#in(MutableRegisters)}), loaded again before each call
+   * as a guest does: the call path that allocates nothing.
+   */
+  @Benchmark
+  public int getVersionInPlace() {
+    holder.set(
+        BackdoorProtocol.MAGIC,
+        0,
+        BackdoorCommand.GETVERSION.number(),
+        BackdoorProtocol.COMMAND_PORT,
+        0,
+        0,
+        0);
+    backdoor.in(holder);
+    return holder.eax();
   }
 
   /** GETVERSION: eax = version, ebx = magic, ecx = product type. */

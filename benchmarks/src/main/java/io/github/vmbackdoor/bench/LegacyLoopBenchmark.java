@@ -1,8 +1,8 @@
 package io.github.vmbackdoor.bench;
 
+import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.time.Simulation;
-import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloMachines;
 import io.github.vmbackdoor.rpc.TcloOptions;
@@ -99,7 +99,8 @@ public class LegacyLoopBenchmark {
     sim.schedule(
         TROUBLE,
         () ->
-            host.records().activeTcloChannel()
+            host.records()
+                .activeTcloChannel()
                 .ifPresent(id -> host.invalidateChannel(id, Invalidation.HOST_CLOSED)));
     service.start();
     Duration hour = Duration.ofHours(1);

@@ -1,9 +1,10 @@
 package io.github.vmbackdoor.bench;
 
+import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
-import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloOptions;
@@ -50,6 +51,16 @@ public final class SimulationScale {
 
   private SimulationScale() {}
 
+  /** The shorter of the two steady-state runs (the longer is three times it). */
+  static final Duration STEADY = Duration.ofSeconds(10);
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      ManagementFactory.getThreadMXBean();
+
+  /** Call log and histories off: one policy for every host of the fleet. */
+  private static final HostPolicy POLICY =
+      HostPolicy.DEFAULTS.withCallLogLimit(0).withHistoryLimit(0);
+
   /** One shard: a simulation and its VMs. */
   static final class Shard {
     final Simulation sim;
@@ -90,8 +101,7 @@ public final class SimulationScale {
           VirtualHost.builder()
               .simulation(sim)
               .seed(sim.random().nextLong())
-              .callLogLimit(0)
-              .historyLimit(0)
+              .policy(POLICY)
               .build();
       hosts.add(host);
       ToolsService service =
@@ -148,7 +158,8 @@ public final class SimulationScale {
           case 0 -> host.hostReset();
           case 1 -> host.checkpoint();
           default ->
-              host.records().activeTcloChannel()
+              host.records()
+                  .activeTcloChannel()
                   .ifPresent(
                       id ->
                           host.invalidateChannel(
@@ -209,13 +220,41 @@ public final class SimulationScale {
     runAll(pool, shards, Duration.ofSeconds(2));
     long heapIdle = usedHeapAfterGc(memory);
     double perVm = (heapIdle - heapBefore) / (double) vms;
+    // Said now, while every VM polls (a class histogram taken after this line sees them idle).
+    System.out.printf("setup: %.2f s for %d VMs%n", setupNanos / 1e9, vms);
+    System.out.printf(
+        "heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
+            + " all VMs polling)%n",
+        perVm, heapBefore / 1048576.0, heapIdle / 1048576.0);
+    System.out.flush();
+
+    // The steady state: every VM polling, no host event yet. Two runs, of STEADY and three times
+    // that: what the longer allocates and takes beyond the shorter is the calls' own, without
+    // what each run costs once (the events of its last window set aside, its thread's start).
+    Duration steady =
+        span.minusSeconds(2).compareTo(STEADY.multipliedBy(4)) < 0
+            ? Duration.ZERO
+            : STEADY.multipliedBy(4);
+    long[] steadyCost = new long[2];
+    long steadyCalls = 0;
+    if (!steady.isZero()) {
+      long c0 = shards.stream().mapToLong(Shard::calls).sum();
+      long[] shortRun = runAll(pool, shards, STEADY);
+      long c1 = shards.stream().mapToLong(Shard::calls).sum();
+      long[] longRun = runAll(pool, shards, STEADY.multipliedBy(3));
+      long c2 = shards.stream().mapToLong(Shard::calls).sum();
+      steadyCalls = (c2 - c1) - (c1 - c0);
+      steadyCost[0] = longRun[0] - shortRun[0];
+      steadyCost[1] = longRun[1] - shortRun[1];
+    }
     shards.forEach(s -> s.startHostEvents(meanGap));
 
     long callsBefore = shards.stream().mapToLong(Shard::calls).sum();
     long eventsBefore = shards.stream().mapToLong(s -> s.sim.eventsRun()).sum();
     long[] gcBefore = gcSoFar();
     long start = System.nanoTime();
-    long allocated = runAll(pool, shards, span.minusSeconds(2));
+    long[] cost = runAll(pool, shards, span.minusSeconds(2).minus(steady));
+    long allocated = cost[0];
     long wallNanos = System.nanoTime() - start;
     long[] gcAfter = gcSoFar();
     pool.shutdown();
@@ -231,14 +270,10 @@ public final class SimulationScale {
       }
     }
     long heapEnd = usedHeapAfterGc(memory);
-    System.out.printf("setup: %.2f s for %d VMs%n", setupNanos / 1e9, vms);
-    System.out.printf(
-        "heap per idle VM: %.0f bytes (used heap %.1f MiB before, %.1f MiB with"
-            + " all VMs polling, %.1f MiB at the end)%n",
-        perVm, heapBefore / 1048576.0, heapIdle / 1048576.0, heapEnd / 1048576.0);
+    System.out.printf("used heap at the end: %.1f MiB%n", heapEnd / 1048576.0);
     System.out.printf(
         "run: %.2f s wall for %s virtual (the last %s of it)%n",
-        wallNanos / 1e9, span, span.minusSeconds(2));
+        wallNanos / 1e9, span, span.minusSeconds(2).minus(steady));
     System.out.printf(
         "simulation events: %d (%.0f ns each), backdoor calls: %d (%.0f ns each),"
             + " host events: %d%n",
@@ -255,36 +290,56 @@ public final class SimulationScale {
         gcAfter[0] - gcBefore[0],
         (gcAfter[1] - gcBefore[1]) / 1e3,
         100.0 * (gcAfter[1] - gcBefore[1]) * 1e6 / wallNanos);
+    System.out.printf(
+        "CPU: %.0f ns per backdoor call (the shard threads' CPU time / calls), %.2f s in all%n",
+        cost[1] / (double) calls, cost[1] / 1e9);
+    System.out.printf(
+        "steady state (every VM polling, no host event, %s virtual after the first 2 s,"
+            + " a run of %s less one of %s): %d calls, allocated %.2f bytes per call"
+            + " (%d bytes in all), CPU %.0f ns per call%n",
+        steady,
+        STEADY.multipliedBy(3),
+        STEADY,
+        steadyCalls,
+        steadyCost[0] / (double) Math.max(1, steadyCalls),
+        steadyCost[0],
+        steadyCost[1] / (double) Math.max(1, steadyCalls));
     System.out.println("guest events: " + byType);
     System.out.printf(
         "load average at the end: %.2f%n",
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
-  /** Runs every shard for {@code span}, one per thread; returns the bytes the threads allocated. */
-  private static long runAll(ExecutorService pool, List<Shard> shards, Duration span)
+  /**
+   * Runs every shard for {@code span}, one per thread; returns the bytes the threads allocated and
+   * the CPU time they took, in nanoseconds.
+   */
+  private static long[] runAll(ExecutorService pool, List<Shard> shards, Duration span)
       throws Exception {
-    List<Future<Long>> done = new ArrayList<>();
+    List<Future<long[]>> done = new ArrayList<>();
     for (Shard s : shards) {
       done.add(
           pool.submit(
               () -> {
                 long before = allocatedBytes();
+                long cpuBefore = THREADS.getCurrentThreadCpuTime();
                 s.sim.runFor(span);
-                return allocatedBytes() - before;
+                long cpu = THREADS.getCurrentThreadCpuTime();
+                return new long[] {allocatedBytes() - before, cpu - cpuBefore};
               }));
     }
-    long allocated = 0;
-    for (Future<Long> f : done) {
-      allocated += f.get();
+    long[] sum = new long[2];
+    for (Future<long[]> f : done) {
+      long[] one = f.get();
+      sum[0] += one[0];
+      sum[1] += one[1];
     }
-    return allocated;
+    return sum;
   }
 
   /** Bytes the current thread has allocated so far (HotSpot), or 0 where not supported. */
   private static long allocatedBytes() {
-    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    return threads instanceof com.sun.management.ThreadMXBean t
+    return THREADS instanceof com.sun.management.ThreadMXBean t
         ? t.getThreadAllocatedBytes(Thread.currentThread().getId())
         : 0;
   }

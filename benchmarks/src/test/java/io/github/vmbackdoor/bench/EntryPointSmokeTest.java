@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,9 +36,68 @@ class EntryPointSmokeTest {
 
   @Test
   void simulationScaleRunsAndReportsHeapPerVm() throws Exception {
-    String out = captured(() -> SimulationScale.main(new String[] {"40", "2", "10", "3"}));
+    // 50 virtual seconds: the two steady-state runs (10 and 30 s after the first 2) fit.
+    String out = captured(() -> SimulationScale.main(new String[] {"40", "2", "50", "3"}));
     assertThat(out).contains("40 VMs, 2 threads").contains("heap per idle VM: ");
     assertThat(out).containsPattern("backdoor calls: [1-9][0-9]* ");
+    assertThat(out).containsPattern("CPU: [0-9]+ ns per backdoor call");
+    assertThat(out)
+        .containsPattern(
+            "steady state \\(.*\\): [1-9][0-9]* calls, allocated -?[0-9.]+ bytes per call");
+  }
+
+  /**
+   * The wire benchmark's C client (benchmarks/wire-c.sh runs it against serve): built with cc and
+   * run for one short trial against an in-process simulator, parking at once and spinning before it
+   * parks, with this process as the server whose CPU time per frame it reports. Skipped where there
+   * is no cc.
+   */
+  @Test
+  void wireBenchmarkRunsOneShortTrialAndReportsCpuPerFrame(@TempDir Path dir) throws Exception {
+    Path program = dir.resolve("wirebench");
+    Process cc;
+    try {
+      cc =
+          new ProcessBuilder("cc", "-O2", "-o", program.toString(), "src/main/c/wirebench.c", "-lm")
+              .inheritIO()
+              .start();
+    } catch (java.io.IOException e) {
+      Assumptions.abort("no C compiler");
+      return;
+    }
+    assertThat(cc.waitFor()).isZero();
+    for (Duration spin : new Duration[] {Duration.ZERO, Duration.ofNanos(50_000)}) {
+      Map<String, Backdoor> vms = new ConcurrentHashMap<>();
+      vms.put(
+          "vm1",
+          VirtualHost.builder()
+              .hostClock(Clock.systemUTC())
+              .ticker(Ticker.systemTicker())
+              .build()
+              .backdoor());
+      try (SimulatorServer server =
+          SimulatorServer.builder(vms::get).spinBeforePark(spin).start()) {
+        ProcessBuilder run =
+            new ProcessBuilder(
+                    program.toString(),
+                    server.address().getAddress().getHostAddress(),
+                    Integer.toString(server.port()),
+                    "vm1",
+                    "1",
+                    "70")
+                .redirectErrorStream(true);
+        run.environment().put("WIREBENCH_SERVE_PID", Long.toString(ProcessHandle.current().pid()));
+        Process p = run.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out)
+            .as("spin %s", spin)
+            .containsPattern("GETVERSION: serve [0-9.]+ \\+- [0-9.]+ us, raw")
+            .containsPattern(
+                "CPU per frame \\(utime\\+stime / 140 frames, clock tick [0-9]+ Hz\\): serve"
+                    + " [0-9.]+ us \\([0-9.]+ s\\), raw echo [0-9.]+ us");
+      }
+    }
   }
 
   @Test

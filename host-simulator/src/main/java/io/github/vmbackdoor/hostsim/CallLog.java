@@ -39,7 +39,7 @@ final class CallLog {
               at,
               operation,
               request,
-              res.answer,
+              res.answer.toRegisters(),
               res.payloadLength,
               res.payloadCrc,
               res.note));

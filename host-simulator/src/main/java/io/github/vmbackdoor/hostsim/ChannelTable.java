@@ -15,6 +15,9 @@ import java.util.Optional;
  */
 final class ChannelTable {
 
+  /** Whether the last {@link #lookup} found the slot taken but a cookie wrong. */
+  boolean cookieMissed;
+
   private static final HostChannel[] NO_SLOTS = new HostChannel[0];
 
   private final int size;
@@ -97,15 +100,17 @@ final class ChannelTable {
 
   /**
    * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. A
-   * wrong cookie on an occupied slot is told to {@code failures}, the calling connection's.
+   * wrong cookie on an occupied slot sets {@link #cookieMissed}, for the caller to count against
+   * the calling connection.
    */
-  HostChannel lookup(int id, int cookieHigh, int cookieLow, CookieFailures failures) {
+  HostChannel lookup(int id, int cookieHigh, int cookieLow) {
+    cookieMissed = false;
     HostChannel ch = at(id);
     if (ch == null) {
       return null;
     }
     if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      failures.failed(id);
+      cookieMissed = true;
       return null;
     }
     return ch;

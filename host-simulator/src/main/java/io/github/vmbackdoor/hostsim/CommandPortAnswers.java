@@ -3,11 +3,9 @@ package io.github.vmbackdoor.hostsim;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MAGIC;
 
 import io.github.vmbackdoor.core.BackdoorCommand;
-import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.RemovableDevice;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -92,47 +90,42 @@ final class CommandPortAnswers {
     return new UUID(uuidHigh, uuidLow);
   }
 
-  /** The answer to {@code command}, or null when this host does not implement it. */
-  Registers answer(BackdoorCommand command, Registers r) {
+  /**
+   * Answers {@code command} loaded with {@code r} into {@code out} (which holds {@code r} on
+   * entry); false when this host does not implement it (out unchanged).
+   */
+  boolean answer(BackdoorCommand command, MutableRegisters r, MutableRegisters out) {
     HostIdentity id = identity;
-    return switch (command) {
-      case GETVERSION ->
-          r.toBuilder().eax(id.vmxVersion()).ebx(MAGIC).ecx(id.productType()).build();
-      case GETHWVERSION -> r.toBuilder().eax(id.hardwareVersion()).ebx(MAGIC).build();
-      case GETMHZ -> r.withEax(id.mhz());
-      case GETMEMSIZE -> r.withEax(id.memoryMb());
-      case GETUUID -> uuidRegisters(r);
+    switch (command) {
+      case GETVERSION -> out.eax(id.vmxVersion()).ebx(MAGIC).ecx(id.productType());
+      case GETHWVERSION -> out.eax(id.hardwareVersion()).ebx(MAGIC);
+      case GETMHZ -> out.eax(id.mhz());
+      case GETMEMSIZE -> out.eax(id.memoryMb());
+      case GETUUID -> uuidRegisters(out);
       case GETHZ -> {
         long tscHz = id.mhz() * 1_000_000L;
-        yield r.toBuilder()
-            .eax((int) tscHz)
-            .ebx((int) (tscHz >>> 32))
-            .ecx((int) id.apicHz())
-            .build();
+        out.eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) id.apicHz());
       }
       case GETTIME -> {
         Instant t = clock.instant();
-        yield r.toBuilder()
-            .eax((int) t.getEpochSecond())
-            .ebx(t.getNano() / 1000)
-            .ecx(id.maxTimeLagMicros())
-            .edx(0)
-            .build();
+        out.eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000).ecx(id.maxTimeLagMicros()).edx(0);
       }
-      case GETTIMEFULL -> timeFull(r).build();
-      case GETTIMEFULL_WITH_LAG -> timeFull(r).edi(id.interruptLagMicros()).build();
-      case GETGUIOPTIONS -> r.withEax(id.timeSync() ? GUI_SYNC_TIME : 0);
-      case GETDEVICELISTELEMENT -> deviceListElement(r);
-      case TOGGLEDEVICE -> toggleDevice(r);
-      default -> null;
-    };
+      case GETTIMEFULL -> timeFull(out);
+      case GETTIMEFULL_WITH_LAG -> timeFull(out).edi(id.interruptLagMicros());
+      case GETGUIOPTIONS -> out.eax(id.timeSync() ? GUI_SYNC_TIME : 0);
+      case GETDEVICELISTELEMENT -> deviceListElement(r, out);
+      case TOGGLEDEVICE -> toggleDevice(r, out);
+      default -> {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private Registers.Builder timeFull(Registers r) {
+  private MutableRegisters timeFull(MutableRegisters out) {
     Instant t = clock.instant();
     long s = t.getEpochSecond();
-    return r.toBuilder()
-        .esi((int) (s >>> 32))
+    return out.esi((int) (s >>> 32))
         .edx((int) s)
         .ebx(t.getNano() / 1000)
         .ecx(identity.maxTimeLagMicros());
@@ -143,12 +136,13 @@ final class CommandPortAnswers {
    * ebx = the four bytes there (little-endian), or eax = 0 for no such device or offset
    * (toolboxcmd-devices.c reads eax as the Bool success and ebx as the data).
    */
-  private Registers deviceListElement(Registers r) {
+  private void deviceListElement(MutableRegisters r, MutableRegisters out) {
     int id = r.ebx() >>> 16;
     int offset = r.ebx() & 0xFFFF;
     List<RemovableDevice> devices = identity.devices();
     if (id >= devices.size() || offset % 4 != 0 || offset >= RD_INFO_BYTES) {
-      return r.withEax(0);
+      out.eax(0);
+      return;
     }
     byte[] record = rdInfo(devices.get(id), id);
     int word =
@@ -156,7 +150,7 @@ final class CommandPortAnswers {
             | (record[offset + 1] & 0xFF) << 8
             | (record[offset + 2] & 0xFF) << 16
             | (record[offset + 3] & 0xFF) << 24;
-    return r.toBuilder().eax(1).ebx(word).build();
+    out.eax(1).ebx(word);
   }
 
   /** The bytes of one {@code RD_Info} (removable_device.h): name[32], uint32 uid, Bool enabled. */
@@ -179,23 +173,24 @@ final class CommandPortAnswers {
    * TOGGLEDEVICE: ebx = connect bit (bit 31) | device id; the device takes that state and eax = 1,
    * or eax = 0 for no such device (toolboxcmd-devices.c, {@code SetDeviceState}).
    */
-  private Registers toggleDevice(Registers r) {
+  private void toggleDevice(MutableRegisters r, MutableRegisters out) {
     int id = r.ebx() & 0x7FFF_FFFF;
     List<RemovableDevice> devices = identity.devices();
     if (id >= devices.size()) {
-      return r.withEax(0);
+      out.eax(0);
+      return;
     }
     List<RemovableDevice> changed = new ArrayList<>(devices);
     changed.set(id, devices.get(id).withEnabled((r.ebx() & TOGGLE_CONNECT) != 0));
     identity = identity.withDevices(changed);
-    return r.withEax(1);
+    out.eax(1);
   }
 
-  private Registers uuidRegisters(Registers r) {
-    ByteBuffer b = ByteBuffer.allocate(16);
-    b.putLong(uuidHigh).putLong(uuidLow);
-    b.flip();
-    b.order(ByteOrder.LITTLE_ENDIAN);
-    return r.toBuilder().eax(b.getInt()).ebx(b.getInt()).ecx(b.getInt()).edx(b.getInt()).build();
+  /** GETUUID: the UUID's 16 bytes, big-endian as two longs, read as four little-endian words. */
+  private void uuidRegisters(MutableRegisters out) {
+    out.eax(Integer.reverseBytes((int) (uuidHigh >>> 32)))
+        .ebx(Integer.reverseBytes((int) uuidHigh))
+        .ecx(Integer.reverseBytes((int) (uuidLow >>> 32)))
+        .edx(Integer.reverseBytes((int) uuidLow));
   }
 }

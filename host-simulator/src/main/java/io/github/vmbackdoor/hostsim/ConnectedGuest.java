@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim;
 
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -38,6 +39,24 @@ final class ConnectedGuest implements GuestConnection {
   public Registers in(Registers registers) {
     delay = Duration.ZERO;
     return transport.in(registers);
+  }
+
+  @Override
+  public void in(MutableRegisters registers) {
+    delay = Duration.ZERO;
+    transport.in(registers);
+  }
+
+  @Override
+  public void outs(MutableRegisters registers, byte[] bytes) {
+    delay = Duration.ZERO;
+    transport.outs(registers, bytes);
+  }
+
+  @Override
+  public void ins(MutableRegisters registers, byte[] into) {
+    delay = Duration.ZERO;
+    transport.ins(registers, into);
   }
 
   @Override

@@ -14,6 +14,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.MessageSubcommand;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
@@ -84,6 +85,18 @@ final class GuestMsgServer {
     return warnings;
   }
 
+  /**
+   * The channel addressed by id and cookies, or null; a wrong cookie on a taken slot counts against
+   * {@code owner} (null: the in-process transport).
+   */
+  HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
+    HostChannel ch = table.lookup(id, cookieHigh, cookieLow);
+    if (ch == null && table.cookieMissed) {
+      cookieFailures(owner).failed(id);
+    }
+    return ch;
+  }
+
   /** Where a wrong cookie of a call from {@code owner} (null: the in-process transport) counts. */
   CookieFailures cookieFailures(ChannelOwner owner) {
     if (owner != null) {
@@ -150,9 +163,13 @@ final class GuestMsgServer {
     return ch;
   }
 
-  /** The answer to a command-port call loaded with {@code r}: {@code status} in ecx's high word. */
-  private Registers lb(Registers r, int status) {
-    return refusalRegisters.answerMessage(r, status);
+  /**
+   * Answers a command-port call loaded with {@code r}: {@code status} in ecx's high word (eax as
+   * the host's refusal registers say when the status lacks SUCCESS).
+   */
+  private CallResult lb(MutableRegisters r, int status, CallResult res) {
+    res.answerLoaded(r).eax(refusalRegisters.eax(r.eax(), status)).ecx(status << 16);
+    return res;
   }
 
   static int closedStatus(HostChannel ch) {
@@ -162,10 +179,10 @@ final class GuestMsgServer {
   // ---- the MESSAGE command ----
 
   /** One MESSAGE call on the command port; {@code owner} is the calling connection, or null. */
-  void message(Registers r, CallResult res, ChannelOwner owner) {
+  void message(MutableRegisters r, CallResult res, ChannelOwner owner) {
     MessageSubcommand sub = MessageSubcommand.of(r.ecxHigh()).orElse(null);
     if (sub == null) {
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       if (res.describe) {
         res.note = MessageSubcommand.nameOf(r.ecxHigh()) + " unknown sub-command";
       }
@@ -176,10 +193,10 @@ final class GuestMsgServer {
       return;
     }
     int id = r.edxHigh();
-    HostChannel ch = table.lookup(id, r.esi(), r.edi(), cookieFailures(owner));
+    HostChannel ch = lookup(id, r.esi(), r.edi(), owner);
     String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
     if (ch == null) {
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       if (res.describe) {
         res.note = prefix + table.missReason(id);
       }
@@ -189,7 +206,7 @@ final class GuestMsgServer {
     FaultDecision fault = decide(ch.protocol, id, sub.step(), ch);
     res.delay = fault.delay();
     if (fault.refused()) {
-      res.answer = lb(r, fault.status());
+      lb(r, fault.status(), res);
       if (res.describe) {
         res.note = prefix + fault.what() + fault.note();
       }
@@ -197,14 +214,14 @@ final class GuestMsgServer {
     }
     if (sub == MessageSubcommand.CLOSE) {
       table.release(ch);
-      res.answer = lb(r, STATUS_SUCCESS);
+      lb(r, STATUS_SUCCESS, res);
       if (res.describe) {
         res.note = prefix + "closed" + fault.note();
       }
       return;
     }
     if (!ch.isOpen()) {
-      res.answer = lb(r, closedStatus(ch));
+      lb(r, closedStatus(ch), res);
       if (res.describe) {
         res.note = prefix + "channel closed by host" + fault.note();
       }
@@ -227,7 +244,7 @@ final class GuestMsgServer {
     }
   }
 
-  private void open(Registers r, CallResult res, ChannelOwner owner) {
+  private void open(MutableRegisters r, CallResult res, ChannelOwner owner) {
     boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
     String prefix =
@@ -240,24 +257,24 @@ final class GuestMsgServer {
     FaultDecision fault = decide(protocol, -1, Step.OPEN, null);
     res.delay = fault.delay();
     if (fault.refused()) {
-      res.answer = lb(r, fault.status());
+      lb(r, fault.status(), res);
       if (res.describe) {
         res.note = prefix + "refused" + fault.note();
       }
       return;
     }
     if (endpoint(protocol) == null) {
-      res.answer(lb(r, 0), prefix, "unknown protocol");
+      lb(r, 0, res).note(prefix, "unknown protocol");
       return;
     }
     if (withCookie && !cookiesSupported) {
-      res.answer(lb(r, 0), prefix, "cookies not supported");
+      lb(r, 0, res).note(prefix, "cookies not supported");
       return;
     }
     table.expireIdle();
     if (owner != null && table.openOwnedBy(owner) >= owner.policy.channelLimit()) {
       owner.refused(time.nanos(), owner.policy.channelLimit());
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       res.note =
           prefix + owner + " holds its limit of " + owner.policy.channelLimit() + " channels";
       return;
@@ -267,17 +284,15 @@ final class GuestMsgServer {
       if (owner != null) {
         owner.refusedTableFull(time.nanos(), table.size());
       }
-      res.answer(lb(r, 0), prefix, "channel table full");
+      lb(r, 0, res).note(prefix, "channel table full");
       return;
     }
     ch.owner = owner;
-    res.answer =
-        r.toBuilder()
-            .ecx(STATUS_SUCCESS << 16)
-            .edx(ch.id << 16)
-            .esi(ch.cookieHigh)
-            .edi(ch.cookieLow)
-            .build();
+    res.answerLoaded(r)
+        .ecx(STATUS_SUCCESS << 16)
+        .edx(ch.id << 16)
+        .esi(ch.cookieHigh)
+        .edi(ch.cookieLow);
     if (res.describe) {
       res.note = prefix + "channel " + ch.id;
     }
@@ -285,16 +300,16 @@ final class GuestMsgServer {
 
   // ---- send ----
 
-  private void sendSize(HostChannel ch, Registers r, CallResult res, String prefix) {
+  private void sendSize(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      res.answer(lb(r, 0), prefix, "out of order: message in progress discarded");
+      lb(r, 0, res).note(prefix, "out of order: message in progress discarded");
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
     if (length > guestMessageLimit) {
       ch.abandonOperation();
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       if (res.describe) {
         res.note = prefix + length + " bytes: over the limit of " + guestMessageLimit;
       }
@@ -303,7 +318,7 @@ final class GuestMsgServer {
     String refusal = ch.session.refuseSend(length);
     if (refusal != null) {
       ch.abandonOperation();
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       if (res.describe) {
         res.note = prefix + length + " bytes: " + refusal;
       }
@@ -314,13 +329,13 @@ final class GuestMsgServer {
     int hb = highBandwidth ? STATUS_HB : 0;
     if (length == 0) {
       String refused = ch.session.message(EMPTY);
-      res.answer = lb(r, refused == null ? STATUS_SUCCESS | hb : 0);
+      lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
       if (res.describe) {
         res.note = prefix + "0 bytes, " + delivered(refused);
       }
       return;
     }
-    res.answer = lb(r, STATUS_SUCCESS | hb);
+    lb(r, STATUS_SUCCESS | hb, res);
     ch.operation = ChannelInfo.Operation.SENDING;
     ch.operationGeneration = checkpointGeneration;
     ch.buffer = new byte[(int) length];
@@ -341,23 +356,23 @@ final class GuestMsgServer {
   }
 
   private void sendPayload(
-      HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
+      HostChannel ch, MutableRegisters r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: send cancelled");
+      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: send cancelled");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.SENDING) {
-      res.answer(lb(r, 0), prefix, "out of order: no send in progress");
+      lb(r, 0, res).note(prefix, "out of order: no send in progress");
       return;
     }
     ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
-    res.answer = lb(r, STATUS_SUCCESS);
+    lb(r, STATUS_SUCCESS, res);
     if (ch.offset == ch.buffer.length) {
       byte[] message = ch.buffer;
       ch.abandonOperation();
       String refused = ch.session.message(message);
       if (refused != null) {
-        res.answer = lb(r, 0);
+        lb(r, 0, res);
       }
       if (res.describe) {
         res.note = prefix + "piece, message of " + message.length + " bytes " + delivered(refused);
@@ -371,17 +386,17 @@ final class GuestMsgServer {
 
   // ---- receive ----
 
-  private void receiveSize(HostChannel ch, Registers r, CallResult res, String prefix) {
+  private void receiveSize(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      res.answer(lb(r, 0), prefix, "out of order: message in progress discarded");
+      lb(r, 0, res).note(prefix, "out of order: message in progress discarded");
       return;
     }
     ch.abandonOperation();
     int hb = highBandwidth ? STATUS_HB : 0;
     ChannelSession.Offer offer = ch.session.offer();
     if (offer == null) {
-      res.answer(lb(r, STATUS_SUCCESS | hb), prefix, "nothing to receive");
+      lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
       return;
     }
     byte[] message = offer.bytes();
@@ -390,12 +405,10 @@ final class GuestMsgServer {
     ch.operationGeneration = checkpointGeneration;
     ch.buffer = message;
     ch.offset = 0;
-    res.answer =
-        r.toBuilder()
-            .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
-            .edx(Registers.words(MESSAGE_SENDSIZE, 0))
-            .ebx(message.length)
-            .build();
+    res.answerLoaded(r)
+        .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
+        .edx(Registers.words(MESSAGE_SENDSIZE, 0))
+        .ebx(message.length);
     res.note =
         prefix
             + message.length
@@ -404,52 +417,50 @@ final class GuestMsgServer {
   }
 
   private void receivePayload(
-      HostChannel ch, Registers r, CallResult res, String prefix, boolean corrupt) {
+      HostChannel ch, MutableRegisters r, CallResult res, String prefix, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: receive cancelled");
+      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: receive cancelled");
       return;
     }
     boolean receiving =
         ch.operation == ChannelInfo.Operation.RECEIVING
             || ch.operation == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
-      res.answer(lb(r, 0), prefix, "out of order: no receive in progress");
+      lb(r, 0, res).note(prefix, "out of order: no receive in progress");
       return;
     }
     if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
       ch.abandonOperation();
-      res.answer(lb(r, STATUS_SUCCESS), prefix, "guest reports receive failed; message kept");
+      lb(r, STATUS_SUCCESS, res).note(prefix, "guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVING) {
-      res.answer(lb(r, 0), prefix, "out of order: payload all fetched");
+      lb(r, 0, res).note(prefix, "out of order: payload all fetched");
       return;
     }
     int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
-    res.answer =
-        r.toBuilder()
-            .ecx(STATUS_SUCCESS << 16)
-            .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
-            .ebx(word)
-            .build();
+    res.answerLoaded(r)
+        .ecx(STATUS_SUCCESS << 16)
+        .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
+        .ebx(word);
     if (res.describe) {
       res.note = prefix + "piece " + ch.offset + "/" + ch.buffer.length;
     }
   }
 
-  private void receiveStatus(HostChannel ch, Registers r, CallResult res, String prefix) {
+  private void receiveStatus(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
     if (cancelledByCheckpoint(ch)) {
-      res.answer(lb(r, STATUS_CPT), prefix, "checkpoint: receive cancelled");
+      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: receive cancelled");
       return;
     }
     boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
     if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
       ch.abandonOperation();
-      res.answer(lb(r, STATUS_SUCCESS), prefix, "guest reports receive failed; message kept");
+      lb(r, STATUS_SUCCESS, res).note(prefix, "guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVED) {
-      res.answer = lb(r, 0);
+      lb(r, 0, res);
       res.note =
           prefix
               + "out of order: "
@@ -460,7 +471,7 @@ final class GuestMsgServer {
     }
     int length = ch.buffer.length;
     ch.abandonOperation();
-    res.answer = lb(r, STATUS_SUCCESS);
+    lb(r, STATUS_SUCCESS, res);
     if (!success) {
       if (res.describe) {
         res.note = prefix + "guest reports receive failed; message kept";
@@ -484,7 +495,8 @@ final class GuestMsgServer {
    * One HB transfer: {@code rep outsb} ({@code out}) or {@code rep insb} of {@code bytes}; {@code
    * owner} is the calling connection, or null. {@link HighBandwidthPort} answers it.
    */
-  void highBandwidth(Registers r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
+  void highBandwidth(
+      MutableRegisters r, byte[] bytes, boolean out, CallResult res, ChannelOwner owner) {
     HighBandwidthPort.transfer(this, r, bytes, out, res, owner);
   }
 

@@ -7,7 +7,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 
 import io.github.vmbackdoor.core.MessageException.Step;
-import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 
 /**
@@ -19,8 +19,10 @@ final class HighBandwidthPort {
 
   private HighBandwidthPort() {}
 
-  private static Registers hb(Registers r, int status) {
-    return r.withEbx(status << 16);
+  /** Answers with the registers as loaded and {@code status} in ebx's high word. */
+  private static CallResult hb(MutableRegisters r, int status, CallResult res) {
+    res.answerLoaded(r).ebx(status << 16);
+    return res;
   }
 
   /**
@@ -29,7 +31,7 @@ final class HighBandwidthPort {
    */
   static void transfer(
       GuestMsgServer server,
-      Registers r,
+      MutableRegisters r,
       byte[] bytes,
       boolean out,
       CallResult res,
@@ -37,11 +39,11 @@ final class HighBandwidthPort {
     ChannelTable table = server.table();
     String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
     if (r.eax() != MAGIC) {
-      res.answer(hb(r, 0).withEax(NO_BACKDOOR), prefix, "wrong magic");
+      hb(r, 0, res).note(prefix, "wrong magic").answer.eax(NO_BACKDOOR);
       return;
     }
     if (r.ebxLow() != HB_CMD_MESSAGE) {
-      res.answer = hb(r, 0);
+      hb(r, 0, res);
       if (res.describe) {
         res.note = prefix + "unknown HB command " + r.ebxLow();
       }
@@ -49,13 +51,12 @@ final class HighBandwidthPort {
     }
     int id = r.edxHigh();
     // outs: edi = low cookie, ebp = high; ins: esi = high, ebp = low.
-    CookieFailures failures = server.cookieFailures(owner);
     HostChannel ch =
         out
-            ? table.lookup(id, r.ebp(), r.edi(), failures)
-            : table.lookup(id, r.esi(), r.ebp(), failures);
+            ? server.lookup(id, r.ebp(), r.edi(), owner)
+            : server.lookup(id, r.esi(), r.ebp(), owner);
     if (ch == null) {
-      res.answer = hb(r, 0);
+      hb(r, 0, res);
       if (res.describe) {
         res.note = prefix + table.missReason(id);
       }
@@ -66,14 +67,14 @@ final class HighBandwidthPort {
     FaultDecision fault = server.decide(ch.protocol, id, step, ch);
     res.delay = fault.delay();
     if (fault.refused()) {
-      res.answer = hb(r, fault.status());
+      hb(r, fault.status(), res);
       if (res.describe) {
         res.note = prefix + fault.what() + fault.note();
       }
       return;
     }
     if (!ch.isOpen()) {
-      res.answer = hb(r, GuestMsgServer.closedStatus(ch));
+      hb(r, GuestMsgServer.closedStatus(ch), res);
       if (res.describe) {
         res.note = prefix + "channel closed by host" + fault.note();
       }
@@ -81,12 +82,12 @@ final class HighBandwidthPort {
     }
     ch.lastActivityNanos = server.time().nanos();
     if (server.cancelledByCheckpoint(ch)) {
-      res.answer = hb(r, STATUS_CPT);
+      hb(r, STATUS_CPT, res);
       if (res.describe) {
         res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
       }
     } else if (!server.offersHighBandwidth()) {
-      res.answer(hb(r, 0), prefix, "high-bandwidth port not offered");
+      hb(r, 0, res).note(prefix, "high-bandwidth port not offered");
     } else if (out) {
       out(ch, r, bytes, res, prefix, fault.corrupt());
     } else {
@@ -98,11 +99,16 @@ final class HighBandwidthPort {
   }
 
   private static void out(
-      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
+      HostChannel ch,
+      MutableRegisters r,
+      byte[] bytes,
+      CallResult res,
+      String prefix,
+      boolean corrupt) {
     if (ch.operation != ChannelInfo.Operation.SENDING
         || ch.offset != 0
         || bytes.length != ch.buffer.length) {
-      res.answer = hb(r, 0);
+      hb(r, 0, res);
       res.note =
           prefix
               + "out of order: "
@@ -122,7 +128,7 @@ final class HighBandwidthPort {
     }
     ch.abandonOperation();
     String refused = ch.session.message(message);
-    res.answer = hb(r, refused == null ? STATUS_SUCCESS : 0);
+    hb(r, refused == null ? STATUS_SUCCESS : 0, res);
     if (res.describe) {
       res.note =
           prefix + "message of " + message.length + " bytes " + GuestMsgServer.delivered(refused);
@@ -130,14 +136,19 @@ final class HighBandwidthPort {
   }
 
   private static void in(
-      HostChannel ch, Registers r, byte[] bytes, CallResult res, String prefix, boolean corrupt) {
+      HostChannel ch,
+      MutableRegisters r,
+      byte[] bytes,
+      CallResult res,
+      String prefix,
+      boolean corrupt) {
     // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
     // and reads the rest of the message never; the message still counts as fetched.
     if (ch.operation != ChannelInfo.Operation.RECEIVING
         || ch.offset != 0
         || bytes.length == 0
         || bytes.length > ch.buffer.length) {
-      res.answer = hb(r, 0);
+      hb(r, 0, res);
       res.note =
           prefix
               + "out of order: "
@@ -152,7 +163,7 @@ final class HighBandwidthPort {
     }
     ch.offset = bytes.length;
     ch.operation = ChannelInfo.Operation.RECEIVED;
-    res.answer = hb(r, STATUS_SUCCESS);
+    hb(r, STATUS_SUCCESS, res);
     res.note =
         prefix
             + bytes.length

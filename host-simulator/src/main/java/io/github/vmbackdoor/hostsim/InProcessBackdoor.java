@@ -6,6 +6,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.NO_BACKDOOR;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorCommand;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import java.time.Duration;
@@ -63,7 +64,15 @@ final class InProcessBackdoor implements Backdoor {
   @Override
   public Registers in(Registers registers) {
     Preconditions.checkNotNull(registers, "registers");
-    return call(TraceCall.Operation.IN, registers, null);
+    MutableRegisters r = new MutableRegisters(registers);
+    call(TraceCall.Operation.IN, r, null, registers);
+    return r.toRegisters();
+  }
+
+  @Override
+  public void in(MutableRegisters registers) {
+    Preconditions.checkNotNull(registers, "registers");
+    call(TraceCall.Operation.IN, registers, null, null);
   }
 
   @Override
@@ -72,63 +81,109 @@ final class InProcessBackdoor implements Backdoor {
   }
 
   @Override
+  public void outs(MutableRegisters registers, byte[] bytes) {
+    transfer(TraceCall.Operation.OUTS, registers, null, bytes, "bytes", "byte count");
+  }
+
+  @Override
   public Registers ins(Registers registers, byte[] into) {
     return transfer(TraceCall.Operation.INS, registers, into, "into", "buffer length");
   }
 
-  /** An HB transfer: checks the arguments, then moves {@code bytes} out or fills them in. */
+  @Override
+  public void ins(MutableRegisters registers, byte[] into) {
+    transfer(TraceCall.Operation.INS, registers, null, into, "into", "buffer length");
+  }
+
+  /** An HB transfer on a value: as the holder's, answered into a new value. */
   private Registers transfer(
       TraceCall.Operation operation, Registers registers, byte[] bytes, String name, String what) {
+    Preconditions.checkNotNull(registers, "registers");
+    MutableRegisters r = new MutableRegisters(registers);
+    transfer(operation, r, registers, bytes, name, what);
+    return r.toRegisters();
+  }
+
+  /** An HB transfer: checks the arguments, then moves {@code bytes} out or fills them in. */
+  private void transfer(
+      TraceCall.Operation operation,
+      MutableRegisters registers,
+      Registers request,
+      byte[] bytes,
+      String name,
+      String what) {
     Preconditions.checkNotNull(registers, "registers");
     Preconditions.checkNotNull(bytes, name);
     if (registers.ecx() != bytes.length) {
       throw new IllegalArgumentException(
           "ecx " + registers.ecx() + " must equal the " + what + " " + bytes.length);
     }
-    return call(operation, registers, bytes);
+    call(operation, registers, bytes, request);
   }
 
   /**
    * One call: answered and logged under the lock, then delayed outside it as a fault asked. An IN
-   * goes to the command port, an OUTS or INS moves {@code bytes} on the HB port.
+   * goes to the command port, an OUTS or INS moves {@code bytes} on the HB port. The answer is
+   * written into {@code r}; {@code request} is the caller's value of the registers loaded, or null
+   * (one is made only when the call log keeps the call).
    */
-  private Registers call(TraceCall.Operation operation, Registers r, byte[] bytes) {
-    CallResult res = new CallResult(callLog.keeps());
-    synchronized (messages) {
-      if (operation == TraceCall.Operation.IN) {
-        command(r, res);
-      } else {
-        messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
-        res.payloadLength = bytes.length;
-        res.payloadCrc = callLog.crc(bytes);
+  private void call(
+      TraceCall.Operation operation, MutableRegisters r, byte[] bytes, Registers request) {
+    CallResult res = CallResult.acquire(callLog.keeps());
+    try {
+      Duration delay;
+      synchronized (messages) {
+        answer(operation, r, bytes, res, request);
+        delay = res.delay;
       }
-      callLog.add(operation, callLog.keeps() ? messages.time().now() : null, r, res);
+      if (!delay.isZero()) {
+        delayer.accept(delay);
+      }
+    } finally {
+      res.release();
     }
-    if (!res.delay.isZero()) {
-      delayer.accept(res.delay);
+  }
+
+  /** Answers one call into {@code r} and logs it; under the host's lock. */
+  private void answer(
+      TraceCall.Operation operation,
+      MutableRegisters r,
+      byte[] bytes,
+      CallResult res,
+      Registers request) {
+    if (operation == TraceCall.Operation.IN) {
+      command(r, res);
+    } else {
+      messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
+      res.payloadLength = bytes.length;
+      res.payloadCrc = callLog.crc(bytes);
     }
-    return res.answer;
+    if (callLog.keeps()) {
+      callLog.add(
+          operation, messages.time().now(), request != null ? request : r.toRegisters(), res);
+    } else {
+      callLog.add(operation, null, null, res);
+    }
+    r.load(res.answer);
   }
 
   /** A command-port call: MESSAGE goes to the GuestMsg server, the rest are answered here. */
-  private void command(Registers r, CallResult res) {
+  private void command(MutableRegisters r, CallResult res) {
     int number = r.ecxLow();
     BackdoorCommand command = number > 0 && number < COMMANDS.length ? COMMANDS[number] : null;
     if (r.eax() != MAGIC) {
-      res.answer = r.withEax(NO_BACKDOOR);
+      res.answerLoaded(r).eax(NO_BACKDOOR);
       res.note = "wrong magic";
       return;
     }
-    Registers answer = command == null ? null : commandPort.answer(command, r);
     if (command == BackdoorCommand.MESSAGE) {
       messages.message(r, res, owner);
-    } else if (answer == null) {
-      res.answer = r.withEax(NO_BACKDOOR);
+    } else if (command == null || !commandPort.answer(command, r, res.answerLoaded(r))) {
+      res.answerLoaded(r).eax(NO_BACKDOOR);
       if (res.describe) {
         res.note = "unknown command " + r.ecxLow();
       }
     } else {
-      res.answer = answer;
       res.note = command.name();
     }
   }

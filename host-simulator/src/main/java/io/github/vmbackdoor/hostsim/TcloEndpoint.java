@@ -402,7 +402,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
      */
     @Override
     public String message(byte[] message) {
-      String text = new String(message, StandardCharsets.ISO_8859_1);
+      // The empty message (the ping) is the common one: no string made for it.
+      String text = message.length == 0 ? "" : new String(message, StandardCharsets.ISO_8859_1);
       boolean first = !heardFrom;
       heardFrom = true;
       if (outstanding != null) {

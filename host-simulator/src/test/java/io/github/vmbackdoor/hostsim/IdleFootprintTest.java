@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.fault.Fault;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.TcloListener;
@@ -28,6 +29,10 @@ class IdleFootprintTest {
   /** The goal per idle VM, host and guest, by the size estimate of {@link Footprint}. */
   private static final long GOAL_BYTES = 1024;
 
+  /** Call log and histories off: one policy for the fleet, as the tool shares it. */
+  private static final HostPolicy POLICY =
+      HostPolicy.DEFAULTS.withCallLogLimit(0).withHistoryLimit(0);
+
   private static final class Vm {
     final VirtualHost host;
     final ToolsService guest;
@@ -37,8 +42,7 @@ class IdleFootprintTest {
           VirtualHost.builder()
               .simulation(sim)
               .seed(sim.random().nextLong())
-              .callLogLimit(0)
-              .historyLimit(0)
+              .policy(POLICY)
               .build();
       guest =
           ToolsService.builder(host.backdoor())

@@ -65,6 +65,7 @@ final class TickRunner implements Runnable {
       next = null;
       return;
     }
-    next = scheduler.schedule(delay, this);
+    // This run's handle is reused for the next where the scheduler can.
+    next = next == null ? scheduler.schedule(delay, this) : scheduler.reschedule(next, delay, this);
   }
 }

@@ -21,6 +21,18 @@ public interface TickScheduler {
    */
   Cancellable schedule(Duration delay, Runnable task);
 
+  /**
+   * Schedules {@code task} to run once more, {@code delay} from now, from within its own run, whose
+   * handle {@code previous} is (a task rescheduling itself, as a guest's tick does; the caller
+   * holds that handle and hands it to no one else). A scheduler may reuse the handle instead of
+   * making one; the default schedules anew.
+   *
+   * @return a handle to call the task off, perhaps {@code previous} itself
+   */
+  default Cancellable reschedule(Cancellable previous, Duration delay, Runnable task) {
+    return schedule(delay, task);
+  }
+
   /** A scheduler on an executor; the delay is rounded to nanoseconds. */
   static TickScheduler of(ScheduledExecutorService executor) {
     Objects.requireNonNull(executor, "executor");

@@ -110,9 +110,12 @@ public final class SimulatorServer implements AutoCloseable {
             builder.ticker);
     this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
     this.acceptGroup =
-        Transport.CHOSEN.group(1, new DefaultThreadFactory("vmbackdoor-accept", true));
+        Transport.CHOSEN.group(1, new DefaultThreadFactory("vmbackdoor-accept", true), 0);
     this.ioGroup =
-        Transport.CHOSEN.group(builder.ioThreads, new DefaultThreadFactory("vmbackdoor-io", true));
+        Transport.CHOSEN.group(
+            builder.ioThreads,
+            new DefaultThreadFactory("vmbackdoor-io", true),
+            builder.spinBeforePark.toNanos());
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(acceptGroup, ioGroup)
@@ -354,6 +357,7 @@ public final class SimulatorServer implements AutoCloseable {
     private int maxPipelinedRequests = 1024;
     private long memoryBudget = 64L * 1024 * 1024;
     private int ioThreads;
+    private Duration spinBeforePark = Duration.ZERO;
     private Ticker ticker = Ticker.systemTicker();
     private BiConsumer<WireError, String> rejectionListener = (error, text) -> {};
 
@@ -486,6 +490,21 @@ public final class SimulatorServer implements AutoCloseable {
     public Builder ioThreads(int threads) {
       checkArgument(threads >= 0, "threads must not be negative: %s", threads);
       this.ioThreads = threads;
+      return this;
+    }
+
+    /**
+     * How long an I/O thread keeps polling its connections after its last request before it blocks
+     * (default 0: it blocks at once). A guest that calls again within this time finds the thread
+     * awake and saves a thread wake-up per call, at the price of that thread spinning on a core
+     * while guests keep calling; docs/benchmarks.md (figure 10) says when it pays. Epoll only: on
+     * the NIO transport the loops block as without it.
+     */
+    public Builder spinBeforePark(Duration spin) {
+      checkArgument(!spin.isNegative(), "spin must not be negative: %s", spin);
+      checkArgument(
+          spin.compareTo(Duration.ofSeconds(1)) <= 0, "spin must be at most 1 s: %s", spin);
+      this.spinBeforePark = spin;
       return this;
     }
 

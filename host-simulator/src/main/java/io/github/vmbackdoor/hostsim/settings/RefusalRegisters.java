@@ -48,6 +48,14 @@ public enum RefusalRegisters {
 
   abstract Registers answer(Registers loaded, int status);
 
+  /**
+   * The eax of {@link #answerMessage}'s answer, for a call loaded with eax {@code loaded}: what a
+   * host answering into a holder writes, with ecx = {@code status << 16}.
+   */
+  public final int eax(int loaded, int status) {
+    return (status & BackdoorProtocol.STATUS_SUCCESS) != 0 || this == AS_LOADED ? loaded : 0;
+  }
+
   /** The word scenario and vm-config files use: {@code zero}, {@code as-loaded}. */
   public String keyword() {
     return KebabCase.of(this);

@@ -170,13 +170,32 @@ public final class Simulation {
   }
 
   private Scheduled scheduleIn(int lane, Duration delay, Runnable action) {
-    Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkNotNull(action, "action");
+    return enqueue(lane, delay, new Event(action));
+  }
+
+  private Event enqueue(int lane, Duration delay, Event e) {
+    Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    Event e = new Event(action);
     long due = later(delay);
+    e.running = false;
     queue.add(lanes.orderKey(due, lane), due, sequence++, e);
     return e;
+  }
+
+  /**
+   * Runs {@code action} once more, {@code delay} after now, as {@link #schedule} does, reusing
+   * {@code previous} when it is the handle of {@code action}'s event that is running now (an action
+   * scheduling itself again from its own run, as a guest's tick does): then no event object is
+   * made. Otherwise, as {@link #schedule}.
+   *
+   * @return the handle, {@code previous} itself when it was reused
+   */
+  public synchronized Scheduled reschedule(Scheduled previous, Duration delay, Runnable action) {
+    if (previous instanceof Event e && e.running && !e.cancelled && e.action == action) {
+      return enqueue(currentLane, delay, e);
+    }
+    return scheduleIn(currentLane, delay, action);
   }
 
   /**
@@ -379,13 +398,13 @@ public final class Simulation {
     return stopped || stop.getAsBoolean();
   }
 
-  /** An event of the last window due after a run's end, with its keys, to put back. */
-  private record SetAside(long order, long due, long sequence, Event event) {}
-
   /**
    * Whether the head is due by {@code end}; with lanes, first sets aside the events of the end's
    * window that are due after it (other lanes' events of that window may still be due before it).
    */
+  /** An event of the last window due after a run's end, with its keys, to put back. */
+  private record SetAside(long order, long due, long sequence, Event event) {}
+
   private boolean headDueBy(long end, List<SetAside> after) {
     while (!queue.isEmpty()) {
       if (queue.headDue() <= end) {
@@ -432,7 +451,12 @@ public final class Simulation {
 
   private static void runAction(Event e) {
     if (!e.cancelled) {
-      e.action.run();
+      e.running = true;
+      try {
+        e.action.run();
+      } finally {
+        e.running = false;
+      }
     }
   }
 
@@ -499,6 +523,12 @@ public final class Simulation {
     final Runnable action;
     volatile boolean cancelled;
 
+    /**
+     * Whether the action is running now, out of the queue: only then may {@link #reschedule} queue
+     * the event again. Read and written on the thread that runs the loop and under the lock.
+     */
+    boolean running;
+
     Event(Runnable action) {
       this.action = action;
     }
@@ -533,7 +563,11 @@ public final class Simulation {
       Duration next = tick.get();
       if (next != null && !cancelled) {
         synchronized (Simulation.this) {
-          current = scheduleIn(lane, next, this);
+          // The event that runs this is reused for the next run.
+          current =
+              current instanceof Event e && e.running && !e.cancelled && e.action == this
+                  ? enqueue(lane, next, e)
+                  : scheduleIn(lane, next, this);
         }
       }
     }

@@ -251,6 +251,8 @@ class BadInputTest {
         "--max-connections-per-address 0  | --max-connections-per-address must be at least 1",
         "--max-connections-per-address x  | --max-connections-per-address",
         "--max-connections 0              | --max-connections must be at least 1",
+        "--spin-before-park 2s            | --spin-before-park must be between 0s and 1s",
+        "--spin-before-park soon          | bad duration 'soon'",
       })
   void badConnectionBoundsOfServeAreUsageErrors(String option, String message) {
     assertThat(run(("serve " + option).split(" "))).isEqualTo(2);

@@ -52,6 +52,7 @@ class MainTest {
     // The connection bounds with the server's own defaults.
     assertThat(out.toString().replaceAll("\\s+", " "))
         .contains("--read-timeout=DURATION")
+        .contains("--spin-before-park=DURATION")
         .contains("default: " + SimulatorServer.DEFAULT_READ_TIMEOUT_SECONDS + "s")
         .contains("--max-connections-per-address=N")
         .contains("(default: " + SimulatorServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS + ")")

@@ -3,6 +3,9 @@ package io.github.vmbackdoor.hostsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.github.vmbackdoor.core.BackdoorCommand;
+import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoorException;
 import io.github.vmbackdoor.hostsim.server.WireError;
@@ -68,6 +71,27 @@ class ServeLimitsTest {
         }
       } finally {
         admitted.forEach(RemoteBackdoor::close);
+      }
+    }
+  }
+
+  @Test
+  void aServerThatSpinsBeforeParkingAnswersAsOneThatParksAtOnce() throws Exception {
+    for (String spin : new String[] {"0s", "50us", "1s"}) {
+      try (RunningServe serve = new RunningServe("--spin-before-park", spin);
+          RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+        for (int i = 0; i < 100; i++) {
+          Registers answer =
+              guest.in(
+                  Registers.of(
+                      BackdoorProtocol.MAGIC,
+                      0,
+                      BackdoorCommand.GETVERSION.number(),
+                      BackdoorProtocol.COMMAND_PORT,
+                      0,
+                      0));
+          assertThat(answer.ebx()).as(spin).isEqualTo(BackdoorProtocol.MAGIC);
+        }
       }
     }
   }

@@ -103,4 +103,56 @@ class SimulationTest {
     long c = Simulation.create(100).random().nextLong();
     assertThat(a).isEqualTo(b).isNotEqualTo(c);
   }
+
+  /** An action that schedules itself again from its run through {@link Simulation#reschedule}. */
+  private static final class SelfScheduling implements Runnable {
+    final Simulation sim;
+    final List<Simulation.Scheduled> handles = new ArrayList<>();
+    final List<Duration> runs = new ArrayList<>();
+    Simulation.Scheduled handle;
+
+    SelfScheduling(Simulation sim) {
+      this.sim = sim;
+    }
+
+    @Override
+    public void run() {
+      runs.add(sim.elapsed());
+      handle = sim.reschedule(handle, Duration.ofSeconds(1), this);
+      handles.add(handle);
+    }
+  }
+
+  @Test
+  void anActionReschedulingItselfFromItsRunKeepsOneHandle() {
+    Simulation sim = Simulation.create(1);
+    SelfScheduling tick = new SelfScheduling(sim);
+    tick.handle = sim.schedule(Duration.ofSeconds(1), tick);
+    Simulation.Scheduled first = tick.handle;
+    sim.runFor(Duration.ofMillis(3500));
+    assertThat(tick.runs)
+        .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
+    assertThat(tick.handles).allSatisfy(h -> assertThat(h).isSameAs(first));
+    assertThat(sim.pendingEvents()).isEqualTo(1);
+    // The one handle still calls the next run off.
+    first.cancel();
+    sim.runFor(Duration.ofSeconds(3));
+    assertThat(tick.runs).hasSize(3);
+  }
+
+  @Test
+  void aHandleThatIsNotRunningIsNotReused() {
+    Simulation sim = Simulation.create(1);
+    List<String> ran = new ArrayList<>();
+    Runnable action = () -> ran.add("a@" + sim.elapsed().toSeconds());
+    Simulation.Scheduled queued = sim.schedule(Duration.ofSeconds(1), action);
+    // Rescheduling from outside its run: a second event, the first left as it is.
+    Simulation.Scheduled second = sim.reschedule(queued, Duration.ofSeconds(2), action);
+    assertThat(second).isNotSameAs(queued);
+    Simulation.Scheduled cancelled = sim.schedule(Duration.ofSeconds(3), action);
+    cancelled.cancel();
+    assertThat(sim.reschedule(cancelled, Duration.ofSeconds(4), action)).isNotSameAs(cancelled);
+    sim.runFor(Duration.ofSeconds(5));
+    assertThat(ran).containsExactly("a@1", "a@2", "a@4");
+  }
 }
