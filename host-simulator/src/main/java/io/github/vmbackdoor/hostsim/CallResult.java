@@ -80,4 +80,9 @@ final class CallResult {
   void answer(Registers registers, String prefix, String what) {
     answer(registers).note(prefix, what);
   }
+
+  /** The call-log words for a complete message: delivered, or refused and why. */
+  static String delivered(String refused) {
+    return refused == null ? "delivered" : "refused: " + refused;
+  }
 }

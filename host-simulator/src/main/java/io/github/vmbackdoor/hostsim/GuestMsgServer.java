@@ -3,13 +3,11 @@ package io.github.vmbackdoor.hostsim;
 import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDPAYLOAD;
 import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_DORECV;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_GUEST_MASK;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_HB;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
@@ -29,7 +27,7 @@ import java.util.function.Consumer;
  * which protocol that session speaks it never asks. Faults are decided once per call by the {@link
  * FaultBook}. Guarded by the host's lock.
  */
-final class GuestMsgServer {
+final class GuestMsgServer implements HighBandwidthPort.MessageServer {
 
   private static final byte[] EMPTY = new byte[0];
 
@@ -89,7 +87,8 @@ final class GuestMsgServer {
    * The channel addressed by id and cookies, or null; a wrong cookie on a taken slot counts against
    * {@code owner} (null: the in-process transport).
    */
-  HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
+  @Override
+  public HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
     HostChannel ch = table.lookup(id, cookieHigh, cookieLow);
     if (ch == null && table.cookieMissed) {
       cookieFailures(owner).failed(id);
@@ -122,7 +121,8 @@ final class GuestMsgServer {
   }
 
   /** What the faults make of one call ({@code channel} is null at OPEN). */
-  FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
+  @Override
+  public FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
     return faults == FaultBook.NONE
         ? FaultDecision.NONE
         : faults.decide(protocol, channelId, step, time.now(), channel, table);
@@ -146,7 +146,8 @@ final class GuestMsgServer {
     return cookiesSupported;
   }
 
-  boolean offersHighBandwidth() {
+  @Override
+  public boolean offersHighBandwidth() {
     return highBandwidth;
   }
 
@@ -170,10 +171,6 @@ final class GuestMsgServer {
   private CallResult lb(MutableRegisters r, int status, CallResult res) {
     res.answerLoaded(r).eax(refusalRegisters.eax(r.eax(), status)).ecx(status << 16);
     return res;
-  }
-
-  static int closedStatus(HostChannel ch) {
-    return STATUS_CLOSED | (ch.state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
   }
 
   // ---- the MESSAGE command ----
@@ -221,7 +218,7 @@ final class GuestMsgServer {
       return;
     }
     if (!ch.isOpen()) {
-      lb(r, closedStatus(ch), res);
+      lb(r, ch.closedStatus(), res);
       if (res.describe) {
         res.note = prefix + "channel closed by host" + fault.note();
       }
@@ -331,7 +328,7 @@ final class GuestMsgServer {
       String refused = ch.session.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
       if (res.describe) {
-        res.note = prefix + "0 bytes, " + delivered(refused);
+        res.note = prefix + "0 bytes, " + CallResult.delivered(refused);
       }
       return;
     }
@@ -346,7 +343,8 @@ final class GuestMsgServer {
   }
 
   /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
-  boolean cancelledByCheckpoint(HostChannel ch) {
+  @Override
+  public boolean cancelledByCheckpoint(HostChannel ch) {
     if (ch.operation != ChannelInfo.Operation.IDLE
         && ch.operationGeneration != checkpointGeneration) {
       ch.abandonOperation();
@@ -375,7 +373,12 @@ final class GuestMsgServer {
         lb(r, 0, res);
       }
       if (res.describe) {
-        res.note = prefix + "piece, message of " + message.length + " bytes " + delivered(refused);
+        res.note =
+            prefix
+                + "piece, message of "
+                + message.length
+                + " bytes "
+                + CallResult.delivered(refused);
       }
     } else {
       if (res.describe) {
@@ -484,11 +487,6 @@ final class GuestMsgServer {
     ch.session.received();
   }
 
-  /** The call-log words for a complete message: delivered, or refused and why. */
-  static String delivered(String refused) {
-    return refused == null ? "delivered" : "refused: " + refused;
-  }
-
   // ---- the high-bandwidth port ----
 
   /**
@@ -500,11 +498,13 @@ final class GuestMsgServer {
     HighBandwidthPort.transfer(this, r, bytes, out, res, owner);
   }
 
-  ChannelTable table() {
+  @Override
+  public ChannelTable table() {
     return table;
   }
 
-  HostUptime time() {
+  @Override
+  public HostUptime time() {
     return time;
   }
 }

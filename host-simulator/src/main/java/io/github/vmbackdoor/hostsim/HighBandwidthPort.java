@@ -19,6 +19,27 @@ final class HighBandwidthPort {
 
   private HighBandwidthPort() {}
 
+  /** What a transfer needs of the host's message server, under the host's lock. */
+  interface MessageServer {
+    /** The host's channel table. */
+    ChannelTable table();
+
+    /** The open channel {@code id} with these cookies for {@code owner}, or null. */
+    HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner);
+
+    /** The installed faults' decision for this call. */
+    FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel);
+
+    /** The host's time. */
+    HostUptime time();
+
+    /** Whether a checkpoint cancelled the transfer in progress on {@code ch}. */
+    boolean cancelledByCheckpoint(HostChannel ch);
+
+    /** Whether the host offers the high-bandwidth port at all. */
+    boolean offersHighBandwidth();
+  }
+
   /** Answers with the registers as loaded and {@code status} in ebx's high word. */
   private static CallResult hb(MutableRegisters r, int status, CallResult res) {
     res.answerLoaded(r).ebx(status << 16);
@@ -30,7 +51,7 @@ final class HighBandwidthPort {
    * of {@code bytes}; {@code owner} is the calling connection, or null.
    */
   static void transfer(
-      GuestMsgServer server,
+      MessageServer server,
       MutableRegisters r,
       byte[] bytes,
       boolean out,
@@ -74,7 +95,7 @@ final class HighBandwidthPort {
       return;
     }
     if (!ch.isOpen()) {
-      hb(r, GuestMsgServer.closedStatus(ch), res);
+      hb(r, ch.closedStatus(), res);
       if (res.describe) {
         res.note = prefix + "channel closed by host" + fault.note();
       }
@@ -131,7 +152,7 @@ final class HighBandwidthPort {
     hb(r, refused == null ? STATUS_SUCCESS : 0, res);
     if (res.describe) {
       res.note =
-          prefix + "message of " + message.length + " bytes " + GuestMsgServer.delivered(refused);
+          prefix + "message of " + message.length + " bytes " + CallResult.delivered(refused);
     }
   }
 

@@ -1,5 +1,8 @@
 package io.github.vmbackdoor.hostsim;
 
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CLOSED;
+import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
+
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 
 /** The host's state for one occupied slot of the channel table. Guarded by the host's lock. */
@@ -82,5 +85,10 @@ final class HostChannel {
       operation = ChannelInfo.Operation.RECEIVED;
     }
     return word;
+  }
+
+  /** The status a call on this channel gets once the host has closed it (and why). */
+  int closedStatus() {
+    return STATUS_CLOSED | (state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
   }
 }
