@@ -6,6 +6,7 @@ import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,7 +44,7 @@ public class CommandPortBenchmark {
   /** A host with the call log as {@link #callLog} says. */
   @Setup
   public void setUp() {
-    VirtualHost.Builder builder = VirtualHost.builder().seed(1);
+    VirtualHostBuilder builder = VirtualHost.builder().seed(1);
     if (callLog.equals("off")) {
       builder.callLogLimit(0);
     }

@@ -2,8 +2,8 @@ package io.github.vmbackdoor.hostsim;
 
 /**
  * An RPCI command of one's own, with its name: the handler {@link
- * VirtualHost.Builder#rpciHandler(String, RpciHandler)} installs under {@link #name()}. As a
- * service (one class with a public no-argument constructor, listed in {@code
+ * VirtualHostBuilder#rpciHandler(String, RpciHandler)} installs under {@link #name()}. As a service
+ * (one class with a public no-argument constructor, listed in {@code
  * META-INF/services/io.github.vmbackdoor.hostsim.RpciCommand}) every host that {@code serve}, the
  * scenario runner, replay and the JUnit extension build answers it.
  */

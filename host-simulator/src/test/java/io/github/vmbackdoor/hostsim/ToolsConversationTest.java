@@ -25,7 +25,7 @@ public class ToolsConversationTest {
 
   private final Simulation sim = Simulation.create(24);
 
-  private VirtualHost.Builder driving() {
+  private VirtualHostBuilder driving() {
     return VirtualHost.builder().simulation(sim).toolsConversation(true);
   }
 

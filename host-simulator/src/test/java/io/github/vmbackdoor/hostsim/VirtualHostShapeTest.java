@@ -55,6 +55,6 @@ class VirtualHostShapeTest {
     assertThat(projectPublicMethods(HostRecords.class))
         .contains("callLog()", "rpciRequests()", "guest()", "faultHits()", "channels()")
         .doesNotContainAnyElementsOf(projectPublicMethods(VirtualHost.class));
-    assertThat(VirtualHost.Builder.class.getSuperclass()).isEqualTo(Object.class);
+    assertThat(VirtualHostBuilder.class.getSuperclass()).isEqualTo(Object.class);
   }
 }

@@ -6,7 +6,7 @@ public final class WeakCookies {
   private WeakCookies() {}
 
   /** {@code builder} with cookies slot+1 in both halves: fully predictable. */
-  public static VirtualHost.Builder slotDerived(VirtualHost.Builder builder) {
+  public static VirtualHostBuilder slotDerived(VirtualHostBuilder builder) {
     builder.cookieSource = (seed, count, slot) -> ((long) (slot + 1) << 32) | (slot + 1);
     return builder;
   }

@@ -5,6 +5,7 @@ import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.AdminToken;
 import io.github.vmbackdoor.hostsim.admin.ServedVm;
@@ -509,7 +510,7 @@ final class ServeCommand implements Callable<Integer> {
           ServedVm.configurable(
               name,
               changes -> {
-                VirtualHost.Builder builder =
+                VirtualHostBuilder builder =
                     Extensions.installed()
                         .configure(VirtualHost.builder())
                         .seed(vmSeed)

@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
 import io.github.vmbackdoor.hostsim.settings.HostSettings;
@@ -68,7 +69,7 @@ final class VmConfigFile {
     }
 
     /** A host of {@code builder} with {@code base} and this VM's settings, and its guestinfo. */
-    VirtualHost build(VirtualHost.Builder builder, HostSettings base) {
+    VirtualHost build(VirtualHostBuilder builder, HostSettings base) {
       return build(builder, base, UnaryOperator.identity());
     }
 
@@ -77,14 +78,14 @@ final class VmConfigFile {
      * admin API's reset), and its guestinfo.
      */
     VirtualHost build(
-        VirtualHost.Builder builder, HostSettings base, UnaryOperator<HostSettings> changes) {
+        VirtualHostBuilder builder, HostSettings base, UnaryOperator<HostSettings> changes) {
       VirtualHost host = builder.settings(changes.apply(settings(base))).build();
       guestInfo.forEach(host::putGuestInfo);
       return host;
     }
 
     /** A host of {@code builder} with this VM's settings on the defaults. */
-    VirtualHost build(VirtualHost.Builder builder) {
+    VirtualHost build(VirtualHostBuilder builder) {
       return build(builder, HostSettings.DEFAULTS);
     }
   }

@@ -53,13 +53,13 @@ public @interface SimulatedVm {
 
   /**
    * Whether the host refuses a TCLO reply when no command is outstanding (see {@link
-   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#rejectUnsolicitedTcloReplies}). Default false.
+   * io.github.vmbackdoor.hostsim.VirtualHostBuilder#rejectUnsolicitedTcloReplies}). Default false.
    */
   boolean rejectUnsolicitedTcloReplies() default false;
 
   /**
    * What eax holds when the host refuses a message call (see {@link
-   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#refusalRegisters}). Default {@code ZERO}, as a
+   * io.github.vmbackdoor.hostsim.VirtualHostBuilder#refusalRegisters}). Default {@code ZERO}, as a
    * real host answers.
    */
   RefusalRegisters refusalRegisters() default RefusalRegisters.ZERO;
@@ -67,7 +67,7 @@ public @interface SimulatedVm {
   /**
    * Whether a TCLO channel whose first message was an unsolicited reset reply has its next ping
    * refused, with "reset" queued (see {@link
-   * io.github.vmbackdoor.hostsim.VirtualHost.Builder#resetAfterUnsolicitedReply}). Default false.
+   * io.github.vmbackdoor.hostsim.VirtualHostBuilder#resetAfterUnsolicitedReply}). Default false.
    */
   boolean resetAfterUnsolicitedReply() default false;
 

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.hostsim.junit;
 
 import com.google.common.base.Preconditions;
-import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.github.vmbackdoor.hostsim.scenario.Extensions;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -28,7 +28,7 @@ record VmConfig(
     String vmName,
     TcloMachineFactory machine,
     Optional<Scenario> scenario,
-    Consumer<VirtualHost.Builder> hostCustomizer,
+    Consumer<VirtualHostBuilder> hostCustomizer,
     Consumer<ToolsService.Builder> toolsCustomizer) {
 
   static final VmConfig DEFAULTS =

@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.junit;
 import com.google.common.base.Preconditions;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
@@ -249,7 +250,7 @@ public final class VmExtension
     private Scenario scenario;
     private String vmName = VmConfig.DEFAULTS.vmName();
     private TcloMachineFactory machine = VmConfig.DEFAULTS.machine();
-    private Consumer<VirtualHost.Builder> hostCustomizer = b -> {};
+    private Consumer<VirtualHostBuilder> hostCustomizer = b -> {};
     private Consumer<ToolsService.Builder> toolsCustomizer = b -> {};
 
     private Builder() {}
@@ -349,7 +350,7 @@ public final class VmExtension
      * Changes each test's host builder after the settings above were applied (identity, policies,
      * RPCI handlers, idle timeout, ...). Replaces an earlier hook.
      */
-    public Builder configureHost(Consumer<VirtualHost.Builder> hook) {
+    public Builder configureHost(Consumer<VirtualHostBuilder> hook) {
       this.hostCustomizer = Preconditions.checkNotNull(hook, "hook");
       return this;
     }

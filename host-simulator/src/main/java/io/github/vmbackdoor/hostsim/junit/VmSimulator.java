@@ -8,6 +8,7 @@ import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.RpciJournal;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.guest.GuestRun;
 import io.github.vmbackdoor.hostsim.guest.RealGuest;
@@ -110,7 +111,7 @@ public final class VmSimulator {
   VmSimulator(VmConfig config, SharedServer server) {
     this.config = config;
     this.simulation = Simulation.create(config.seed());
-    VirtualHost.Builder builder =
+    VirtualHostBuilder builder =
         Extensions.installed()
             .configure(VirtualHost.builder())
             .simulation(simulation)

@@ -5,7 +5,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.Iterables;
 import io.github.vmbackdoor.hostsim.RpciCommand;
-import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.fault.FaultAction;
 import io.github.vmbackdoor.rpc.TcloMachineFactory;
@@ -137,7 +137,7 @@ public final class Extensions implements Fault.Actions {
   }
 
   /** {@code builder} answering every RPCI command of this registry. */
-  public VirtualHost.Builder configure(VirtualHost.Builder builder) {
+  public VirtualHostBuilder configure(VirtualHostBuilder builder) {
     rpciCommands.forEach(c -> builder.rpciHandler(c.name(), c));
     return builder;
   }

@@ -10,6 +10,7 @@ import io.github.vmbackdoor.core.TraceHeader;
 import io.github.vmbackdoor.core.TraceHostEvent;
 import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.internal.CallWords;
 import io.github.vmbackdoor.hostsim.internal.Durations;
@@ -54,7 +55,7 @@ public final class HostReplay {
 
   /**
    * The header entry of the secret the recorded host's cookies were derived from ({@code
-   * VirtualHost.Builder.cookieKey}), a whole number of 64 bits; without it, cookies come from the
+   * VirtualHostBuilder.cookieKey}), a whole number of 64 bits; without it, cookies come from the
    * seed.
    */
   public static final String COOKIE_KEY = "cookieKey";
@@ -239,7 +240,7 @@ public final class HostReplay {
     Scenario scenario = headerScenario(reader, limits);
     Simulation simulation = Simulation.create(scenario.seed());
     // a call log of one: the host's own words for the call that differs
-    VirtualHost.Builder builder =
+    VirtualHostBuilder builder =
         scenario.configure(
             Extensions.installed()
                 .configure(VirtualHost.builder().simulation(simulation).callLogLimit(1)));

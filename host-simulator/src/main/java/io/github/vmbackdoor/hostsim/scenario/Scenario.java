@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.scenario;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.internal.Durations;
@@ -272,7 +273,7 @@ public final class Scenario {
    * #hostLayer()}), over what the builder holds: what {@link ScenarioRunner}, {@code serve
    * --scenario} and the JUnit extension do to the host they run the scenario on.
    */
-  public VirtualHost.Builder configure(VirtualHost.Builder builder) {
+  public VirtualHostBuilder configure(VirtualHostBuilder builder) {
     return builder.seed(seed).settings(host);
   }
 

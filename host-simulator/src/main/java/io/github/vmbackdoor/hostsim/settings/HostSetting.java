@@ -18,7 +18,7 @@ import java.util.function.Function;
  * VALUE}), vm-config files read it ({@code vm.<vm>.NAME=VALUE}), {@code serve --help} lists it, and
  * docs/vm-config.md and docs/scenario-format.md document exactly these names. A name is the one of
  * the Java API ({@link HostPolicy}, {@link HostIdentity}, {@link
- * io.github.vmbackdoor.hostsim.VirtualHost.Builder}).
+ * io.github.vmbackdoor.hostsim.VirtualHostBuilder}).
  *
  * <p>A few settings were spelled differently before; those spellings are still read, as deprecated
  * {@link #aliases()}, and written under the one name.

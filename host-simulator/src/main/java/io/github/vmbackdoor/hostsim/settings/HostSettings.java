@@ -6,7 +6,7 @@ import com.google.common.base.Preconditions;
  * The settings of one host: its {@link HostPolicy} and its {@link HostIdentity}. The value that
  * scenario files ({@code host} lines), vm-config files and the JUnit extension fill through the one
  * table of {@link HostSetting}s, and a host builder takes whole ({@link
- * io.github.vmbackdoor.hostsim.VirtualHost.Builder#settings}).
+ * io.github.vmbackdoor.hostsim.VirtualHostBuilder#settings}).
  *
  * @param policy how the host behaves
  * @param identity who the host is

@@ -7,6 +7,7 @@ import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.time.Simulation;
@@ -190,7 +191,7 @@ final class FaultSchedule {
       this(channelTableSize, rejectUnsolicitedTcloReplies, idleTimeout, true);
     }
 
-    VirtualHost.Builder configure(VirtualHost.Builder b) {
+    VirtualHostBuilder configure(VirtualHostBuilder b) {
       b.channelTableSize(channelTableSize)
           .rejectUnsolicitedTcloReplies(rejectUnsolicitedTcloReplies)
           .highBandwidth(highBandwidth);

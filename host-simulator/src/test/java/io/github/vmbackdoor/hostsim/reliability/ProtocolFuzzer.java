@@ -22,6 +22,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.VirtualHost;
+import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.time.Simulation;
@@ -104,7 +105,7 @@ final class ProtocolFuzzer {
     this.tableSize = random.nextBoolean() ? 8 : random.nextBoolean() ? 128 : 1 + random.nextInt(16);
     this.historyLimit = 32;
     this.callLogLimit = 256;
-    VirtualHost.Builder b =
+    VirtualHostBuilder b =
         VirtualHost.builder()
             .simulation(sim)
             .channelTableSize(tableSize)
