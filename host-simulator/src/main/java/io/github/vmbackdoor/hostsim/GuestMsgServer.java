@@ -17,7 +17,6 @@ import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
-import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import java.util.function.Consumer;
 
 /**
@@ -34,18 +33,17 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   private final ChannelTable table;
   // The host's two endpoints as fields rather than a collection: an array would cost every host
   // an object.
-  private final Endpoint rpci;
-  private final Endpoint tclo;
+  private final RpciEndpoint rpci;
+  private final TcloEndpoint tclo;
 
   /** The host's faults: the shared empty book until the first is installed. */
   private FaultBook faults = FaultBook.NONE;
 
   private final long faultSeed;
   private final HostUptime time;
-  private final boolean highBandwidth;
-  private final boolean cookiesSupported;
-  private final int guestMessageLimit;
-  private final RefusalRegisters refusalRegisters;
+
+  /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
+  private final HostPolicy policy;
 
   private final Consumer<String> warnings;
 
@@ -60,8 +58,8 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
 
   GuestMsgServer(
       ChannelTable table,
-      Endpoint rpci,
-      Endpoint tclo,
+      RpciEndpoint rpci,
+      TcloEndpoint tclo,
       long faultSeed,
       HostUptime time,
       HostPolicy policy,
@@ -71,10 +69,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     this.tclo = tclo;
     this.faultSeed = faultSeed;
     this.time = time;
-    this.highBandwidth = policy.highBandwidth();
-    this.cookiesSupported = policy.cookies();
-    this.guestMessageLimit = policy.guestMessageLimit();
-    this.refusalRegisters = policy.refusalRegisters();
+    this.policy = policy;
     this.warnings = warnings;
   }
 
@@ -143,12 +138,12 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   }
 
   boolean cookiesSupported() {
-    return cookiesSupported;
+    return policy.cookies();
   }
 
   @Override
   public boolean offersHighBandwidth() {
-    return highBandwidth;
+    return policy.highBandwidth();
   }
 
   /**
@@ -169,7 +164,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    * the host's refusal registers say when the status lacks SUCCESS).
    */
   private CallResult lb(MutableRegisters r, int status, CallResult res) {
-    res.answerLoaded(r).eax(refusalRegisters.eax(r.eax(), status)).ecx(status << 16);
+    res.answerLoaded(r).eax(policy.refusalRegisters().eax(r.eax(), status)).ecx(status << 16);
     return res;
   }
 
@@ -264,7 +259,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       lb(r, 0, res).note(prefix, "unknown protocol");
       return;
     }
-    if (withCookie && !cookiesSupported) {
+    if (withCookie && !policy.cookies()) {
       lb(r, 0, res).note(prefix, "cookies not supported");
       return;
     }
@@ -304,11 +299,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
-    if (length > guestMessageLimit) {
+    if (length > policy.guestMessageLimit()) {
       ch.abandonOperation();
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + length + " bytes: over the limit of " + guestMessageLimit;
+        res.note = prefix + length + " bytes: over the limit of " + policy.guestMessageLimit();
       }
       return;
     }
@@ -323,7 +318,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     // A send ends any receive in progress; the message being received stays available.
     ch.abandonOperation();
-    int hb = highBandwidth ? STATUS_HB : 0;
+    int hb = policy.highBandwidth() ? STATUS_HB : 0;
     if (length == 0) {
       String refused = ch.session.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
@@ -396,7 +391,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     ch.abandonOperation();
-    int hb = highBandwidth ? STATUS_HB : 0;
+    int hb = policy.highBandwidth() ? STATUS_HB : 0;
     ChannelSession.Offer offer = ch.session.offer();
     if (offer == null) {
       lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
@@ -506,5 +501,15 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   @Override
   public HostUptime time() {
     return time;
+  }
+
+  /** The RPCI endpoint. */
+  RpciEndpoint rpci() {
+    return rpci;
+  }
+
+  /** The TCLO endpoint. */
+  TcloEndpoint tclo() {
+    return tclo;
   }
 }

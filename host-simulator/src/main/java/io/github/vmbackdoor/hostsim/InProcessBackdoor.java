@@ -61,6 +61,21 @@ final class InProcessBackdoor implements Backdoor {
     this.owner = owner;
   }
 
+  /** A transport for a guest connection: this one's parts, its own delayer and channel owner. */
+  InProcessBackdoor forConnection(Consumer<Duration> delayer, ChannelOwner owner) {
+    return new InProcessBackdoor(messages, commandPort, callLog, delayer, owner);
+  }
+
+  /** The command-port answers. */
+  CommandPortAnswers commandPort() {
+    return commandPort;
+  }
+
+  /** The host's call log. */
+  CallLog callLog() {
+    return callLog;
+  }
+
   @Override
   public Registers in(Registers registers) {
     Preconditions.checkNotNull(registers, "registers");
