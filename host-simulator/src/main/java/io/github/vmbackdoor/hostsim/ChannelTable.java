@@ -46,6 +46,11 @@ final class ChannelTable {
     this.time = time;
   }
 
+  /** The host's seed, which the cookies (unless secure) and the fault draws come from. */
+  long seed() {
+    return cookieSeed;
+  }
+
   int size() {
     return policy.channelTableSize();
   }

@@ -39,7 +39,6 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** The host's faults: the shared empty book until the first is installed. */
   private FaultBook faults = FaultBook.NONE;
 
-  private final long faultSeed;
   private final HostUptime time;
 
   /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
@@ -56,21 +55,61 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
   private long checkpointGeneration;
 
+  /** Whether calls take no lock: the host is driven by one thread at a time. */
+  private final boolean singleThreaded;
+
+  /** Single-threaded: the thread whose call is inside the host, or null. */
+  private Thread calling;
+
   GuestMsgServer(
       ChannelTable table,
       RpciEndpoint rpci,
       TcloEndpoint tclo,
-      long faultSeed,
       HostUptime time,
       HostPolicy policy,
-      Consumer<String> warnings) {
+      Consumer<String> warnings,
+      boolean singleThreaded) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
-    this.faultSeed = faultSeed;
     this.time = time;
     this.policy = policy;
     this.warnings = warnings;
+    this.singleThreaded = singleThreaded;
+  }
+
+  /**
+   * Whether the host is driven by one thread at a time, its calls taking no lock ({@link
+   * VirtualHostBuilder#singleThreaded()}).
+   */
+  boolean singleThreaded() {
+    return singleThreaded;
+  }
+
+  /**
+   * A call enters a single-threaded host: refused when another thread's call is inside it.
+   *
+   * @return the thread that was inside before (this one for a nested call, else null), for {@link
+   *     #leave}
+   */
+  Thread enter() {
+    Thread me = Thread.currentThread();
+    Thread inside = calling;
+    if (inside != null && inside != me) {
+      throw new IllegalStateException(
+          "a single-threaded host was called on "
+              + me.getName()
+              + " while a call of "
+              + inside.getName()
+              + " is inside it");
+    }
+    calling = me;
+    return inside;
+  }
+
+  /** A call leaves a single-threaded host; {@code before} is what {@link #enter} returned. */
+  void leave(Thread before) {
+    calling = before;
   }
 
   /** Where the host's warnings go. */
@@ -110,7 +149,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Installs a fault, making the host's fault book with the first. */
   void install(Fault fault) {
     if (faults == FaultBook.NONE) {
-      faults = new FaultBook(faultSeed);
+      faults = new FaultBook(table.seed());
     }
     faults.install(fault);
   }

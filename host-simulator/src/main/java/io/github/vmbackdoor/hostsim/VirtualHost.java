@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * read through {@link #records()}.
  *
  * <p>Thread-safe: one lock per VirtualHost serialises every call, host event and read. Guests of
- * one VM may call from several threads.
+ * one VM may call from several threads. A host built {@link VirtualHostBuilder#singleThreaded()} is
+ * driven by one thread at a time instead, and its calls take no lock.
  *
  * <p>Time: the host reads virtual time from a {@link Ticker} (idle timeouts, fault windows, the
  * times in its records, all as a {@link Duration} since the host was built) and its host clock from
@@ -97,7 +98,13 @@ public final class VirtualHost {
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
-            table, rpci, tclo, seed, time, p, c.warnings != null ? c.warnings : LOG_WARNINGS);
+            table,
+            rpci,
+            tclo,
+            time,
+            p,
+            c.warnings != null ? c.warnings : LOG_WARNINGS,
+            c.singleThreaded);
     CallLog callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);
