@@ -2,8 +2,8 @@
 # The trap benchmark (figure 9 of docs/benchmarks.md): builds benchmarks/src/main/c/trapbench.c
 # with the system's cc, starts two `vmbackdoor serve`s, and runs trapbench under the trap against
 # them with `vmbackdoor guest --connect`: a trapped GETVERSION beside an untrapped wire GETVERSION
-# to the same serve, call by call, in the same run. Two configurations, one trial of each in turn
-# so that both see the same load:
+# to the same serve, in blocks of TRAP_BLOCK calls of each kind (default 100; 1 is call by call),
+# in the same run. Two configurations, one trial of each in turn so that both see the same load:
 #   default  serve and the trap sleep as soon as they wait;
 #   spin     serve --spin-before-park 50us and guest --spin-before-park 50us: serve's I/O thread
 #            and the trap poll for 50 us before they sleep (a core busy while calls flow).
@@ -23,6 +23,7 @@ mkdir -p benchmarks/target
 trials=${1:-10}
 calls=${2:-20000}
 spin=${TRAP_SPIN:-50us}
+block=${TRAP_BLOCK:-100}
 c_bench_serve trap-c
 default_address=$address
 SERVE_OPTS="--spin-before-park $spin" c_bench_serve trap-c
@@ -38,7 +39,7 @@ trial() {
   shift 2
   local out status=0
   out=$("${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" "$@" -- \
-    benchmarks/target/trapbench "${address%:*}" "${address##*:}" vm1 1 "$calls" 2>&1) || status=$?
+    benchmarks/target/trapbench "${address%:*}" "${address##*:}" vm1 1 "$calls" "$block" 2>&1) || status=$?
   if [ "$status" -eq 125 ]; then
     echo "$out"
     echo "trap-c: this machine cannot trap (the line above says why), skipped"
@@ -55,7 +56,7 @@ trial() {
 }
 
 for t in $(seq 1 "$trials"); do
-  echo "trial $t of $trials ($calls calls of each kind, alternating)"
+  echo "trial $t of $trials ($calls calls of each kind, alternating every $block)"
   trial default "$default_address"
   trial spin "$spin_address" --spin-before-park "$spin"
 done

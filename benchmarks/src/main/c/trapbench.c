@@ -1,15 +1,20 @@
 /*
  * trapbench: the trap benchmark of docs/benchmarks.md (figure 9). Run under the trap:
  *
- *   java -jar vmbackdoor.jar guest --connect HOST:PORT -- trapbench HOST PORT VM [trials] [calls]
+ *   java -jar vmbackdoor.jar guest --connect HOST:PORT -- trapbench HOST PORT VM [trials] [calls] [block]
  *
- * Each trial alternates, call by call, so that both see the same machine load:
+ * Each trial alternates, call by call (or `block` calls of one kind, then `block` of the other),
+ * so that both see the same machine load:
  *   - a trapped GETVERSION: the real `in` instruction, trapped and answered by the simulator at
  *     HOST:PORT through the trap helper's wire connection;
  *   - an untrapped wire call: the same GETVERSION as one IN frame on this program's own wire
  *     connection to the same simulator (docs/wire-protocol.md), the cost the trap adds to.
  * It prints each trial's median and mean per call, then the mean and standard deviation over
  * trials of the medians and of the difference, with the load average before and after.
+ *
+ * Blocks matter where serve's I/O threads spin (--spin-before-park): the two connections are
+ * served by two I/O threads, and call by call both would spin at once, beside the trap's own
+ * polling, on a 2-vCPU machine; in blocks of 100 calls only the thread of the current block does.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -123,12 +128,13 @@ static void loadavg(const char *when) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: trapbench HOST PORT VM [trials] [calls]\n");
+    fprintf(stderr, "usage: trapbench HOST PORT VM [trials] [calls] [block]\n");
     return 2;
   }
   int trials = argc > 4 ? atoi(argv[4]) : 10;
   int calls = argc > 5 ? atoi(argv[5]) : 20000;
-  if (trials < 1 || calls < 1) die("trials and calls must be positive");
+  int block = argc > 6 ? atoi(argv[6]) : 1;
+  if (trials < 1 || calls < 1 || block < 1) die("trials, calls and block must be positive");
   int fd = connect_wire(argv[1], atoi(argv[2]), argv[3]);
   double *trap = malloc(sizeof(double) * (size_t)calls);
   double *wire = malloc(sizeof(double) * (size_t)calls);
@@ -142,17 +148,22 @@ int main(int argc, char **argv) {
     if (trapped_getversion() != 6 || wire_getversion(fd, ++seq) != 6) die("GETVERSION");
   }
   loadavg("before");
-  printf("%d trials of %d calls each, alternating\n", trials, calls);
+  printf("%d trials of %d calls each, alternating every %d\n", trials, calls, block);
   for (int t = 0; t < trials; t++) {
-    for (int i = 0; i < calls; i++) {
-      double t0 = now_us();
-      uint32_t a = trapped_getversion();
-      double t1 = now_us();
-      uint32_t b = wire_getversion(fd, ++seq);
-      double t2 = now_us();
-      if (a != 6 || b != 6) die("GETVERSION");
-      trap[i] = t1 - t0;
-      wire[i] = t2 - t1;
+    for (int from = 0; from < calls; from += block) {
+      int to = from + block < calls ? from + block : calls;
+      for (int i = from; i < to; i++) {
+        double t0 = now_us();
+        uint32_t a = trapped_getversion();
+        trap[i] = now_us() - t0;
+        if (a != 6) die("GETVERSION");
+      }
+      for (int i = from; i < to; i++) {
+        double t1 = now_us();
+        uint32_t b = wire_getversion(fd, ++seq);
+        wire[i] = now_us() - t1;
+        if (b != 6) die("GETVERSION");
+      }
     }
     double tm = mean(trap, calls), wm = mean(wire, calls);
     trap_medians[t] = median(trap, calls);
