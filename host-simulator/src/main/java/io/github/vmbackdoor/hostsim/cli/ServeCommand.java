@@ -384,6 +384,12 @@ final class ServeCommand implements Callable<Integer> {
           "serving "
               + (fleet.names().size() == 1 ? "VM " : "VMs ")
               + String.join(", ", fleet.names()));
+      if (!server.spinBeforePark().isZero()) {
+        out.println(
+            "I/O threads poll "
+                + server.spinBeforePark().toNanos() / 1000
+                + "us after their last request before they sleep");
+      }
       Scenario scenario = fleet.scenario();
       if (scenario != null) {
         out.println(
