@@ -3,7 +3,9 @@
 #
 #   c_bench_compiler NAME             sets cc_cmd (CC or cc); exits 0 with a message without one
 #   c_bench_pin NAME CPUS             sets pin to (taskset -c CPUS), or to () when CPUS is empty
-#   c_bench_serve NAME [JAVA-OPTS]    starts serve --port 0 (under pin) in the background, sets
+#   c_bench_serve NAME [JAVA-OPTS]    starts serve --port 0 (under pin, with bin/vmbackdoor, which
+#                                     runs host-simulator/target/vmbackdoor.jar and builds it
+#                                     first if it is missing) in the background, sets
 #                                     address to its HOST:PORT and stops it when the script exits;
 #                                     SERVE_OPTS adds serve options (e.g. --spin-before-park 50us)
 
@@ -30,7 +32,8 @@ c_bench_serve() {
   local name=$1
   shift
   serve_log=$(mktemp)
-  "${pin[@]}" java "$@" -jar host-simulator/target/vmbackdoor.jar serve --port 0 ${SERVE_OPTS:-} > "$serve_log" 2>&1 &
+  # bin/vmbackdoor execs java: serve's process id is the one started here.
+  "${pin[@]}" env JAVA_OPTS="$* ${JAVA_OPTS:-}" bin/vmbackdoor serve --port 0 ${SERVE_OPTS:-} > "$serve_log" 2>&1 &
   serve_pid=$!
   trap 'kill "$serve_pid" 2> /dev/null || true; rm -f "$serve_log"' EXIT
   for _ in $(seq 1 300); do
