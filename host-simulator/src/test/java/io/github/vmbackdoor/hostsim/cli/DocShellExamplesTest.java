@@ -141,7 +141,9 @@ class DocShellExamplesTest {
                     ", %d skipped (%s)",
                     skipped.values().stream().mapToInt(Integer::intValue).sum(), reasons(skipped)));
     System.out.println(line);
-    assertThat(ran).as("examples run").isGreaterThanOrEqualTo(15);
+    assertThat(ran)
+        .as("examples run (even where real guests and the C benchmarks are skipped)")
+        .isGreaterThanOrEqualTo(8);
     assertThat(notRun.values().stream().mapToInt(Integer::intValue).sum())
         .as(
             "examples not run at all (a build of the project or the tests themselves): the others"
