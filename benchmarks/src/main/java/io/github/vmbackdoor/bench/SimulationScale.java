@@ -34,7 +34,8 @@ import java.util.concurrent.Future;
  * {@linkplain Simulation#newLane() lane} of its shard, a window of {@code laneWindowSeconds} at a
  * time (0: no lanes, every VM on one shared timeline, for comparison); its host events are drawn in
  * its own lane. Hosts run with the call log off and no history kept (limit 0), as a simulation of
- * this size would; the guests' events are counted, not stored.
+ * this size would, and single-threaded (each VM is driven by its shard's thread alone, so its calls
+ * take no lock); the guests' events are counted, not stored.
  *
  * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
  * heap before any VM was built, divided by the VM count; measured before the host events start, so
@@ -102,6 +103,7 @@ public final class SimulationScale {
               .simulation(sim)
               .seed(sim.random().nextLong())
               .policy(POLICY)
+              .singleThreaded()
               .build();
       hosts.add(host);
       ToolsService service =

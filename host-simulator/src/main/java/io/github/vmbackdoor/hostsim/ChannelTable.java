@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,9 +21,10 @@ final class ChannelTable {
 
   private static final HostChannel[] NO_SLOTS = new HostChannel[0];
 
-  private final int size;
+  /** The host's policy: the table's size and the idle timeout. */
+  private final HostPolicy policy;
 
-  /** The slots in use so far: grown on demand up to {@link #size}, so an idle host holds few. */
+  /** The slots in use so far: grown on demand up to {@link #size()}, so an idle host holds few. */
   private HostChannel[] slots = NO_SLOTS;
 
   private final CookieSource cookies;
@@ -32,26 +34,25 @@ final class ChannelTable {
   private long cookieCount;
 
   private final HostUptime time;
-  private final Optional<Duration> idleTimeout;
 
   /**
+   * @param policy the table's size ({@link HostPolicy#channelTableSize()}) and idle timeout
    * @param cookies where the channels' cookies come from, with {@code cookieSeed}
    */
-  ChannelTable(
-      int size,
-      CookieSource cookies,
-      long cookieSeed,
-      HostUptime time,
-      Optional<Duration> idleTimeout) {
-    this.size = size;
+  ChannelTable(HostPolicy policy, CookieSource cookies, long cookieSeed, HostUptime time) {
+    this.policy = policy;
     this.cookies = cookies;
     this.cookieSeed = cookieSeed;
     this.time = time;
-    this.idleTimeout = idleTimeout;
+  }
+
+  /** The host's seed, which the cookies (unless secure) and the fault draws come from. */
+  long seed() {
+    return cookieSeed;
   }
 
   int size() {
-    return size;
+    return policy.channelTableSize();
   }
 
   /**
@@ -66,6 +67,7 @@ final class ChannelTable {
         break;
       }
     }
+    int size = size();
     if (slot < 0 && slots.length < size) {
       slot = slots.length;
       slots = Arrays.copyOf(slots, Math.min(size, Math.max(2, slots.length * 2)));
@@ -188,6 +190,7 @@ final class ChannelTable {
 
   /** Closes {@code ch} (state TIMED_OUT) when it has been idle for longer than the timeout. */
   void checkIdle(HostChannel ch) {
+    Optional<Duration> idleTimeout = policy.idleTimeout();
     if (idleTimeout.isPresent()
         && ch.isOpen()
         && time.nanos() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
@@ -197,7 +200,7 @@ final class ChannelTable {
 
   /** Closes every idle channel; returns how many. */
   int expireIdle() {
-    if (idleTimeout.isEmpty()) {
+    if (policy.idleTimeout().isEmpty()) {
       return 0;
     }
     int n = 0;

@@ -17,7 +17,6 @@ import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
-import io.github.vmbackdoor.hostsim.settings.RefusalRegisters;
 import java.util.function.Consumer;
 
 /**
@@ -34,8 +33,8 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   private final ChannelTable table;
   // The host's two endpoints as fields rather than a collection: an array would cost every host
   // an object.
-  private final Endpoint rpci;
-  private final Endpoint tclo;
+  private final RpciEndpoint rpci;
+  private final TcloEndpoint tclo;
 
   /**
    * The host's faults: the shared empty book until the first is installed. Volatile so that its hit
@@ -43,12 +42,10 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   private volatile FaultBook faults = FaultBook.NONE;
 
-  private final long faultSeed;
   private final HostUptime time;
-  private final boolean highBandwidth;
-  private final boolean cookiesSupported;
-  private final int guestMessageLimit;
-  private final RefusalRegisters refusalRegisters;
+
+  /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
+  private final HostPolicy policy;
 
   private final Consumer<String> warnings;
 
@@ -61,24 +58,61 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
   private long checkpointGeneration;
 
+  /** Whether calls take no lock: the host is driven by one thread at a time. */
+  private final boolean singleThreaded;
+
+  /** Single-threaded: the thread whose call is inside the host, or null. */
+  private Thread calling;
+
   GuestMsgServer(
       ChannelTable table,
-      Endpoint rpci,
-      Endpoint tclo,
-      long faultSeed,
+      RpciEndpoint rpci,
+      TcloEndpoint tclo,
       HostUptime time,
       HostPolicy policy,
-      Consumer<String> warnings) {
+      Consumer<String> warnings,
+      boolean singleThreaded) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
-    this.faultSeed = faultSeed;
     this.time = time;
-    this.highBandwidth = policy.highBandwidth();
-    this.cookiesSupported = policy.cookies();
-    this.guestMessageLimit = policy.guestMessageLimit();
-    this.refusalRegisters = policy.refusalRegisters();
+    this.policy = policy;
     this.warnings = warnings;
+    this.singleThreaded = singleThreaded;
+  }
+
+  /**
+   * Whether the host is driven by one thread at a time, its calls taking no lock ({@link
+   * VirtualHostBuilder#singleThreaded()}).
+   */
+  boolean singleThreaded() {
+    return singleThreaded;
+  }
+
+  /**
+   * A call enters a single-threaded host: refused when another thread's call is inside it.
+   *
+   * @return the thread that was inside before (this one for a nested call, else null), for {@link
+   *     #leave}
+   */
+  Thread enter() {
+    Thread me = Thread.currentThread();
+    Thread inside = calling;
+    if (inside != null && inside != me) {
+      throw new IllegalStateException(
+          "a single-threaded host was called on "
+              + me.getName()
+              + " while a call of "
+              + inside.getName()
+              + " is inside it");
+    }
+    calling = me;
+    return inside;
+  }
+
+  /** A call leaves a single-threaded host; {@code before} is what {@link #enter} returned. */
+  void leave(Thread before) {
+    calling = before;
   }
 
   /** Where the host's warnings go. */
@@ -118,7 +152,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Installs a fault, making the host's fault book with the first. */
   void install(Fault fault) {
     if (faults == FaultBook.NONE) {
-      faults = new FaultBook(faultSeed);
+      faults = new FaultBook(table.seed());
     }
     faults.install(fault);
   }
@@ -146,12 +180,12 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   }
 
   boolean cookiesSupported() {
-    return cookiesSupported;
+    return policy.cookies();
   }
 
   @Override
   public boolean offersHighBandwidth() {
-    return highBandwidth;
+    return policy.highBandwidth();
   }
 
   /**
@@ -172,7 +206,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    * the host's refusal registers say when the status lacks SUCCESS).
    */
   private CallResult lb(MutableRegisters r, int status, CallResult res) {
-    res.answerLoaded(r).eax(refusalRegisters.eax(r.eax(), status)).ecx(status << 16);
+    res.answerLoaded(r).eax(policy.refusalRegisters().eax(r.eax(), status)).ecx(status << 16);
     return res;
   }
 
@@ -267,7 +301,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       lb(r, 0, res).note(prefix, "unknown protocol");
       return;
     }
-    if (withCookie && !cookiesSupported) {
+    if (withCookie && !policy.cookies()) {
       lb(r, 0, res).note(prefix, "cookies not supported");
       return;
     }
@@ -307,11 +341,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
-    if (length > guestMessageLimit) {
+    if (length > policy.guestMessageLimit()) {
       ch.abandonOperation();
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + length + " bytes: over the limit of " + guestMessageLimit;
+        res.note = prefix + length + " bytes: over the limit of " + policy.guestMessageLimit();
       }
       return;
     }
@@ -326,7 +360,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     // A send ends any receive in progress; the message being received stays available.
     ch.abandonOperation();
-    int hb = highBandwidth ? STATUS_HB : 0;
+    int hb = policy.highBandwidth() ? STATUS_HB : 0;
     if (length == 0) {
       String refused = ch.session.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
@@ -399,7 +433,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     ch.abandonOperation();
-    int hb = highBandwidth ? STATUS_HB : 0;
+    int hb = policy.highBandwidth() ? STATUS_HB : 0;
     ChannelSession.Offer offer = ch.session.offer();
     if (offer == null) {
       lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
@@ -509,5 +543,15 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   @Override
   public HostUptime time() {
     return time;
+  }
+
+  /** The RPCI endpoint. */
+  RpciEndpoint rpci() {
+    return rpci;
+  }
+
+  /** The TCLO endpoint. */
+  TcloEndpoint tclo() {
+    return tclo;
   }
 }

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 /**
  * The host's port as guest code calls it in-process: each call is answered under the host's lock
  * (command-port answers, or the GuestMsg server for MESSAGE and the HB port), logged, and then held
- * back outside the lock for the extra time a fault gave it.
+ * back outside the lock for the extra time a fault gave it. On a host driven by one thread at a
+ * time ({@link VirtualHostBuilder#singleThreaded()}) no lock is taken.
  */
 final class InProcessBackdoor implements Backdoor {
 
@@ -59,6 +60,21 @@ final class InProcessBackdoor implements Backdoor {
     this.callLog = callLog;
     this.delayer = delayer;
     this.owner = owner;
+  }
+
+  /** A transport for a guest connection: this one's parts, its own delayer and channel owner. */
+  InProcessBackdoor forConnection(Consumer<Duration> delayer, ChannelOwner owner) {
+    return new InProcessBackdoor(messages, commandPort, callLog, delayer, owner);
+  }
+
+  /** The command-port answers. */
+  CommandPortAnswers commandPort() {
+    return commandPort;
+  }
+
+  /** The host's call log. */
+  CallLog callLog() {
+    return callLog;
   }
 
   @Override
@@ -131,11 +147,20 @@ final class InProcessBackdoor implements Backdoor {
       TraceCall.Operation operation, MutableRegisters r, byte[] bytes, Registers request) {
     CallResult res = CallResult.acquire(callLog.keeps());
     try {
-      Duration delay;
-      synchronized (messages) {
-        answer(operation, r, bytes, res, request);
-        delay = res.delay;
+      if (messages.singleThreaded()) {
+        // One thread at a time drives the host: no lock; a call from another thread is refused.
+        Thread before = messages.enter();
+        try {
+          answer(operation, r, bytes, res, request);
+        } finally {
+          messages.leave(before);
+        }
+      } else {
+        synchronized (messages) {
+          answer(operation, r, bytes, res, request);
+        }
       }
+      Duration delay = res.delay;
       if (!delay.isZero()) {
         delayer.accept(delay);
       }

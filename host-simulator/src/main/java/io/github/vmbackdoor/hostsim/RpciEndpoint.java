@@ -38,19 +38,36 @@ final class RpciEndpoint implements Endpoint {
 
   private final History<RpciRequest> requests;
   private long requestCount;
-  // Who waits for the next request (RpciJournal's takers); made with the first.
-  private List<Runnable> waiters;
-  // The stores are made with their first value, as most guests fill few of them or none.
-  private GuestStore<String> guestInfo;
-  private GuestStore<String> capabilities;
-  private GuestStore<Integer> setGuestInfo;
   private final History<String> guestLog;
   private final History<String> unifiedLoopApps;
-  private String toolsVersion;
-  private String toolsVersionType;
 
-  /** The last {@code SetGuestDiskInfo} document, or null. */
-  private String diskInfoJson;
+  /** What the guest reported and who waits for requests: made with the first of them. */
+  private Reported reported;
+
+  /**
+   * What few guests report, and the takers waiting for a request: in an object of their own, made
+   * with the first, so that a host whose guest only polls holds one reference for them all.
+   */
+  private static final class Reported {
+    // Who waits for the next request (RpciJournal's takers).
+    List<Runnable> waiters;
+    // The stores are made with their first value, as most guests fill few of them or none.
+    GuestStore<String> guestInfo;
+    GuestStore<String> capabilities;
+    GuestStore<Integer> setGuestInfo;
+    String toolsVersion;
+    String toolsVersionType;
+
+    /** The last {@code SetGuestDiskInfo} document, or null. */
+    String diskInfoJson;
+  }
+
+  private Reported reported() {
+    if (reported == null) {
+      reported = new Reported();
+    }
+    return reported;
+  }
 
   /**
    * @param time the host time requests are stamped with
@@ -124,44 +141,47 @@ final class RpciEndpoint implements Endpoint {
   }
 
   private GuestStore<String> guestInfoStore() {
-    if (guestInfo == null) {
-      guestInfo =
+    Reported r = reported();
+    if (r.guestInfo == null) {
+      r.guestInfo =
           new GuestStore<>(
               new TreeMap<>(),
               policy.guestStoreLimit(),
               policy.guestStoreBytesLimit(),
               String::length);
     }
-    return guestInfo;
+    return r.guestInfo;
   }
 
   private GuestStore<String> capabilityStore() {
-    if (capabilities == null) {
-      capabilities =
+    Reported r = reported();
+    if (r.capabilities == null) {
+      r.capabilities =
           new GuestStore<>(
               new LinkedHashMap<>(),
               policy.guestStoreLimit(),
               policy.guestStoreBytesLimit(),
               String::length);
     }
-    return capabilities;
+    return r.capabilities;
   }
 
   private GuestStore<Integer> setGuestInfoStore() {
-    if (setGuestInfo == null) {
-      setGuestInfo =
+    Reported r = reported();
+    if (r.setGuestInfo == null) {
+      r.setGuestInfo =
           new GuestStore<>(
               new TreeMap<>(),
               policy.guestStoreLimit(),
               policy.guestStoreBytesLimit(),
               k -> String.valueOf(k).length());
     }
-    return setGuestInfo;
+    return r.setGuestInfo;
   }
 
   /** The guestinfo value under {@code key}, or null. */
   String guestInfo(String key) {
-    return guestInfo == null ? null : guestInfo.get(key);
+    return reported == null || reported.guestInfo == null ? null : reported.guestInfo.get(key);
   }
 
   /** Handles one complete request and returns the reply's bytes. */
@@ -170,7 +190,7 @@ final class RpciEndpoint implements Endpoint {
         RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
     requestCount++;
     requests.add(request);
-    if (waiters != null) {
+    if (reported != null && reported.waiters != null) {
       wakeWaiters();
     }
     String reply = reply(request);
@@ -252,21 +272,22 @@ final class RpciEndpoint implements Endpoint {
       wake.run();
       return () -> {};
     }
-    if (waiters == null) {
-      waiters = new ArrayList<>();
+    Reported r = reported();
+    if (r.waiters == null) {
+      r.waiters = new ArrayList<>();
     }
-    waiters.add(wake);
+    r.waiters.add(wake);
     return () -> {
-      if (waiters != null) {
-        waiters.remove(wake);
+      if (r.waiters != null) {
+        r.waiters.remove(wake);
       }
     };
   }
 
   /** Wakes every waiter once: a request came. */
   private void wakeWaiters() {
-    List<Runnable> woken = waiters;
-    waiters = null;
+    List<Runnable> woken = reported.waiters;
+    reported.waiters = null;
     for (Runnable w : woken) {
       try {
         w.run();
@@ -277,15 +298,15 @@ final class RpciEndpoint implements Endpoint {
   }
 
   Map<String, String> guestInfo() {
-    return GuestStore.snapshot(guestInfo);
+    return GuestStore.snapshot(reported == null ? null : reported.guestInfo);
   }
 
   Map<String, String> capabilities() {
-    return GuestStore.snapshot(capabilities);
+    return GuestStore.snapshot(reported == null ? null : reported.capabilities);
   }
 
   Map<Integer, String> setGuestInfo() {
-    return GuestStore.snapshot(setGuestInfo);
+    return GuestStore.snapshot(reported == null ? null : reported.setGuestInfo);
   }
 
   List<String> guestLog() {
@@ -297,15 +318,15 @@ final class RpciEndpoint implements Endpoint {
   }
 
   Optional<String> toolsVersion() {
-    return Optional.ofNullable(toolsVersion);
+    return Optional.ofNullable(reported == null ? null : reported.toolsVersion);
   }
 
   Optional<String> toolsVersionType() {
-    return Optional.ofNullable(toolsVersionType);
+    return Optional.ofNullable(reported == null ? null : reported.toolsVersionType);
   }
 
   Optional<String> diskInfoJson() {
-    return Optional.ofNullable(diskInfoJson);
+    return Optional.ofNullable(reported == null ? null : reported.diskInfoJson);
   }
 
   /** What the Guest API answers from now. */
@@ -356,15 +377,15 @@ final class RpciEndpoint implements Endpoint {
     b.put(
         "tools.set.version",
         (e, req) -> {
-          e.toolsVersion = req.arguments().trim();
+          e.reported().toolsVersion = req.arguments().trim();
           return "1 ";
         });
     b.put(
         "tools.set.versiontype",
         (e, req) -> {
           String[] parts = req.arguments().trim().split(" +");
-          e.toolsVersion = parts[0];
-          e.toolsVersionType = parts.length > 1 ? parts[1] : null;
+          e.reported().toolsVersion = parts[0];
+          e.reported().toolsVersionType = parts.length > 1 ? parts[1] : null;
           return "1 ";
         });
     b.put(
@@ -425,7 +446,7 @@ final class RpciEndpoint implements Endpoint {
           } catch (IllegalArgumentException bad) {
             return "0 " + bad.getMessage();
           }
-          e.diskInfoJson = json;
+          e.reported().diskInfoJson = json;
           return "1 ";
         });
     b.put(

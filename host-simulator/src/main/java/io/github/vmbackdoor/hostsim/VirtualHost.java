@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * read through {@link #records()}.
  *
  * <p>Thread-safe: one lock per VirtualHost serialises every call, host event and read. Guests of
- * one VM may call from several threads.
+ * one VM may call from several threads. A host built {@link VirtualHostBuilder#singleThreaded()} is
+ * driven by one thread at a time instead, and its calls take no lock.
  *
  * <p>Time: the host reads virtual time from a {@link Ticker} (idle timeouts, fault windows, the
  * times in its records, all as a {@link Duration} since the host was built) and its host clock from
@@ -74,32 +75,37 @@ public final class VirtualHost {
   private static final Consumer<String> LOG_WARNINGS = logger::warn;
 
   private final Simulation simulation;
-  private final Backdoor backdoor;
+
+  /** The in-process transport; it holds the command-port answers and the call log. */
+  private final InProcessBackdoor backdoor;
 
   // ---- the parts, guarded by lock ----
-  private final CommandPortAnswers commandPort;
-  private final TcloEndpoint tclo;
-  private final RpciEndpoint rpci;
+  // The message server, and through it the channel table and the two endpoints: a host holds few
+  // references of its own, since a fleet holds a million hosts.
   private final GuestMsgServer messages;
-  private final CallLog callLog;
 
   VirtualHost(VirtualHostBuilder c) {
     long seed = c.effectiveSeed();
     this.simulation = c.simulationFor(seed);
     Clock clock = c.clock != null ? c.clock : simulation.clock();
-    HostUptime time = new HostUptime(c.ticker != null ? c.ticker : simulation.ticker());
+    HostUptime time = HostUptime.of(c.ticker != null ? c.ticker : simulation.ticker());
     HostPolicy p = c.policy;
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
-    this.commandPort = new CommandPortAnswers(c.identity, uuid, clock);
-    ChannelTable table =
-        new ChannelTable(p.channelTableSize(), c.cookieSource(), seed, time, p.idleTimeout());
-    this.tclo = new TcloEndpoint(time, p, table, commandPort);
-    this.rpci = new RpciEndpoint(p, commandPort, time, tclo);
+    CommandPortAnswers commandPort = new CommandPortAnswers(c.identity, uuid, clock);
+    ChannelTable table = new ChannelTable(p, c.cookieSource(), seed, time);
+    TcloEndpoint tclo = new TcloEndpoint(time, p, table, commandPort);
+    RpciEndpoint rpci = new RpciEndpoint(p, commandPort, time, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
-            table, rpci, tclo, seed, time, p, c.warnings != null ? c.warnings : LOG_WARNINGS);
-    this.callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
+            table,
+            rpci,
+            tclo,
+            time,
+            p,
+            c.warnings != null ? c.warnings : LOG_WARNINGS,
+            c.singleThreaded);
+    CallLog callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);
   }
@@ -129,7 +135,7 @@ public final class VirtualHost {
     ChannelOwner owner = new ChannelOwner(name, policy, messages.warnings());
     return new ConnectedGuest(
         owner,
-        delay -> new InProcessBackdoor(messages, commandPort, callLog, delay, owner),
+        delay -> backdoor.forConnection(delay, owner),
         () -> {
           synchronized (lock()) {
             table().releaseOwnedBy(owner);
@@ -148,7 +154,7 @@ public final class VirtualHost {
    * whose methods reads the host as it is at the call.
    */
   public HostRecords records() {
-    return new HostRecords(messages, callLog, rpci, tclo);
+    return new HostRecords(messages, backdoor.callLog(), messages.rpci(), messages.tclo());
   }
 
   /**
@@ -160,7 +166,7 @@ public final class VirtualHost {
 
   /** The TCLO endpoint, for tests of its parts. */
   TcloEndpoint tcloPart() {
-    return tclo;
+    return messages.tclo();
   }
 
   /** The channel table, the message server's. */
@@ -179,7 +185,7 @@ public final class VirtualHost {
 
   /** The BIOS UUID GETUUID returns. */
   public UUID uuid() {
-    return commandPort.uuid();
+    return backdoor.commandPort().uuid();
   }
 
   /**
@@ -208,8 +214,8 @@ public final class VirtualHost {
   public void checkpoint() {
     synchronized (lock()) {
       messages.checkpoint();
-      tclo.owesResetAll();
-      tclo.resumed();
+      messages.tclo().owesResetAll();
+      messages.tclo().resumed();
     }
   }
 
@@ -238,7 +244,7 @@ public final class VirtualHost {
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
     synchronized (lock()) {
-      tclo.owesResetAll();
+      messages.tclo().owesResetAll();
     }
   }
 
@@ -270,7 +276,7 @@ public final class VirtualHost {
         "an application name has no spaces: \"%s\"",
         app);
     synchronized (lock()) {
-      return tclo.enqueue(app, command);
+      return messages.tclo().enqueue(app, command);
     }
   }
 
@@ -283,7 +289,7 @@ public final class VirtualHost {
   public boolean requestPowerOperation(GuestOsState operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock()) {
-      return tclo.requestPowerOperation(operation);
+      return messages.tclo().requestPowerOperation(operation);
     }
   }
 
@@ -317,7 +323,7 @@ public final class VirtualHost {
       if (ch == null) {
         return -1;
       }
-      tclo.claim(ch, TcloEndpoint.DEFAULT_APP);
+      messages.tclo().claim(ch, TcloEndpoint.DEFAULT_APP);
       return ch.id;
     }
   }
@@ -353,7 +359,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(handler, "handler");
     synchronized (lock()) {
-      rpci.handler(name, handler);
+      messages.rpci().handler(name, handler);
     }
   }
 
@@ -385,7 +391,7 @@ public final class VirtualHost {
     String key = GuestInfoKey.of(name);
     Preconditions.checkNotNull(value, "value");
     synchronized (lock()) {
-      rpci.putGuestInfo(key, value);
+      messages.rpci().putGuestInfo(key, value);
     }
   }
 

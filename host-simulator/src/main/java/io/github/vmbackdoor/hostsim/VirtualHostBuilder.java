@@ -40,6 +40,7 @@ public final class VirtualHostBuilder {
   Long seed;
   CookieSource cookieSource;
   Consumer<String> warnings;
+  boolean singleThreaded;
 
   final Map<String, RpciHandler> handlers = new HashMap<>();
 
@@ -263,6 +264,22 @@ public final class VirtualHostBuilder {
    */
   public VirtualHostBuilder delayer(Consumer<Duration> delayer) {
     this.delayer = Preconditions.checkNotNull(delayer);
+    return this;
+  }
+
+  /**
+   * The host is driven by one thread at a time, so its in-process transport takes no lock per call:
+   * for a fleet whose every VM (its guest, its host events, what reads its records) runs on one
+   * thread, such as a simulation's loop, handed from thread to thread only with a happens-before
+   * (an executor's submit and the future's get do that). A call that starts while another thread's
+   * call is inside the host is refused with an {@link IllegalStateException} (a nested call on the
+   * same thread is fine); this check is a help, not a guard: calls that overlap may also go
+   * unnoticed. Guest connections ({@link VirtualHost#connect}) answer the same way. The host's
+   * other methods still take its lock, which orders them among themselves but not against a call.
+   * Default: every call takes the host's lock, and guests of one VM may call from several threads.
+   */
+  public VirtualHostBuilder singleThreaded() {
+    this.singleThreaded = true;
     return this;
   }
 

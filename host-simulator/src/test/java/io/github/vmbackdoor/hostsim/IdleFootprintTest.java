@@ -43,6 +43,7 @@ class IdleFootprintTest {
               .simulation(sim)
               .seed(sim.random().nextLong())
               .policy(POLICY)
+              .singleThreaded()
               .build();
       guest =
           ToolsService.builder(host.backdoor())

@@ -36,7 +36,6 @@ final class FixedTcloMachine implements TcloStateMachine {
 
   private final Backdoor backdoor;
   private final TcloDispatcher dispatcher;
-  private final TcloOptions options;
   private final MachineLog log;
 
   private MessageChannel channel;
@@ -50,7 +49,6 @@ final class FixedTcloMachine implements TcloStateMachine {
       Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.dispatcher = dispatcher;
-    this.options = options;
     this.log = new MachineLog(listener, options);
   }
 
@@ -77,7 +75,8 @@ final class FixedTcloMachine implements TcloStateMachine {
     if (channel == null) {
       try {
         channel =
-            MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_TCLO, options.channelOptions());
+            MessageChannel.open(
+                backdoor, BackdoorProtocol.PROTOCOL_TCLO, options().channelOptions());
       } catch (BackdoorException e) {
         lowLevel(e);
         log.device(VmtMessage.REOPEN_FAILED);
@@ -85,8 +84,8 @@ final class FixedTcloMachine implements TcloStateMachine {
         restarts++;
         setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
         return givingUp()
-            ? max(options.givingUpDelay(), options.openFailureDelay())
-            : options.openFailureDelay();
+            ? max(options().givingUpDelay(), options().openFailureDelay())
+            : options().openFailureDelay();
       }
       log.event(Type.CHANNEL_OPENED, "channel " + channel.id());
       pending = null;
@@ -167,7 +166,7 @@ final class FixedTcloMachine implements TcloStateMachine {
     closeQuietly(old);
     restarts++;
     setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
-    return givingUp() ? options.givingUpDelay() : options.restartDelay();
+    return givingUp() ? options().givingUpDelay() : options().restartDelay();
   }
 
   private void closeQuietly(MessageChannel old) {
@@ -205,12 +204,12 @@ final class FixedTcloMachine implements TcloStateMachine {
   }
 
   private boolean givingUp() {
-    return restarts > options.restartCap();
+    return restarts > options().restartCap();
   }
 
   private Duration idleDelay() {
-    if (!options.idleBackoff()) {
-      return options.idleDelay();
+    if (!options().idleBackoff()) {
+      return options().idleDelay();
     }
     backoffCs = backoffCs == 0 ? 1 : Math.min(backoffCs * 2, MAX_BACKOFF_CS);
     return Duration.ofMillis(10L * backoffCs);
@@ -263,5 +262,10 @@ final class FixedTcloMachine implements TcloStateMachine {
   @Override
   public String toString() {
     return "fixed{channel=" + channel + ", restarts=" + restarts + ", " + health + "}";
+  }
+
+  /** The options, which the machine's log holds for it. */
+  private TcloOptions options() {
+    return log.options();
   }
 }

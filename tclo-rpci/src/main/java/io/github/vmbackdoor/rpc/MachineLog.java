@@ -18,6 +18,11 @@ final class MachineLog implements DriverConsole {
     this.options = options;
   }
 
+  /** The options the lines are worded by. */
+  TcloOptions options() {
+    return options;
+  }
+
   /** A device line: {@code vmt0: <text>}. */
   void device(String text) {
     line(options.deviceName() + ": " + text);
