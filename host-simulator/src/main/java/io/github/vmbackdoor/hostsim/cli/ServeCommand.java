@@ -660,6 +660,12 @@ final class ServeCommand implements Callable<Integer> {
       out.println("listening on " + shown(simulator.address(), server.bind()));
       out.println(
           "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+      if (!server.spinBeforePark().isZero()) {
+        out.println(
+            "I/O threads poll "
+                + server.spinBeforePark().toNanos() / 1000
+                + "us after their last request before they sleep");
+      }
       if (scenario != null) {
         out.println(
             "playing scenario "

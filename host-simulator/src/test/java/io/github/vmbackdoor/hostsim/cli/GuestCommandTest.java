@@ -124,6 +124,27 @@ class GuestCommandTest {
   }
 
   @Test
+  void withSpinBeforeParkTheTrapAndTheServeStartedHereBothSpinAndCallsAreAnswered()
+      throws Exception {
+    GuestRun run =
+        cli(
+            "guest",
+            "--spin-before-park",
+            "50us",
+            "--log",
+            dir.resolve("serve.log").toString(),
+            "--",
+            "sh",
+            "-c",
+            "vmware-rpctool \"info-set guestinfo.x spun\" && vmware-rpctool \"info-get guestinfo.x\"");
+
+    assertThat(run.stdout()).isEqualTo("\nspun\n");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.stderr())
+        .contains("I/O threads poll 50us after their last request before they sleep");
+  }
+
+  @Test
   void forwardsTheProgramsExitCode() throws Exception {
     assertThat(cli("guest", "--", "/bin/sh", "-c", "echo from the program; exit 7"))
         .extracting(GuestRun::exitCode, GuestRun::stdout)
@@ -262,8 +283,22 @@ class GuestCommandTest {
                 "--",
                 "/bin/true"))
         .isEqualTo(Main.EXIT_USAGE);
+    assertThat(
+            Main.run(
+                o,
+                e,
+                new ServeCommand(),
+                "guest",
+                "--connect",
+                "127.0.0.1:1",
+                "--spin-before-park",
+                "2s",
+                "--",
+                "/bin/true"))
+        .isEqualTo(Main.EXIT_USAGE);
     assertThat(err.toString())
         .contains("vmbackdoor guest: a program to run is required after --")
-        .contains("--seed is an option of the serve started without --connect");
+        .contains("--seed is an option of the serve started without --connect")
+        .contains("--spin-before-park must be between 0s and 1s");
   }
 }
