@@ -3,7 +3,7 @@
  * instructions from a vmbackdoor simulator, over the wire protocol of docs/wire-protocol.md.
  *
  *   vmbackdoor-trap --connect HOST:PORT [--vm NAME] [--scratch DIR] [--writable DIR]...
- *                   [--cpuid auto|off] [--stats] -- PROGRAM [ARGS...]
+ *                   [--cpuid auto|off] [--spin-before-park NANOS] [--stats] -- PROGRAM [ARGS...]
  *   vmbackdoor-trap --probe
  *
  * The program runs under ptrace. In user mode without I/O permission, `in` and `rep insb/outsb`
@@ -13,6 +13,12 @@
  * moves RIP past the instruction and resumes the program with no signal. Every other signal
  * passes through unchanged. Where the CPU offers CPUID faulting, CPUID is trapped the same way
  * and answered with the machine's own values but for the hypervisor leaves (VMwareVMware).
+ *
+ * Waiting for the simulator's answer: by default the tracer sleeps in read(2) until it comes.
+ * With --spin-before-park NANOS it first polls the connection without blocking for up to NANOS
+ * (yielding the CPU between polls, so that a simulator woken on this CPU runs at once), and only
+ * then sleeps: an answer that comes within the spin needs no wake-up of the tracer, for a CPU kept
+ * busy while the program waits (docs/real-guests.md, docs/benchmarks.md §9).
  *
  * Safety (docs/real-guests.md): the program runs in a private mount namespace where every file
  * system is read-only but DIR of --scratch (a private tmpfs) and --writable directories, with
@@ -121,6 +127,7 @@ static const char *opt_writable[16];
 static int opt_writable_count;
 static int opt_cpuid_auto = 1;
 static int opt_stats;
+static long long opt_spin_nanos; /* --spin-before-park: how long to poll for an answer */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The wire connection of one traced process                                                   */
@@ -156,23 +163,58 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
   return 0;
 }
 
-static int read_all(int fd, unsigned char *p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -1;
-    p += r;
-    n -= (size_t)r;
+static unsigned long count_polled, count_parked;
+
+/* The time for the spin; tests give their own. */
+static long long monotonic_nanos(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+static long long (*spin_clock)(void) = monotonic_nanos;
+
+/*
+ * Some bytes of the simulator's answer into p (at most n): polls without blocking for up to
+ * opt_spin_nanos, yielding the CPU between polls, then blocks. Returns what read(2) returns.
+ */
+static ssize_t read_answer(int fd, unsigned char *p, size_t n) {
+  if (opt_spin_nanos > 0) {
+    long long end = spin_clock() + opt_spin_nanos;
+    do {
+      ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
+      if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        if (r > 0) count_polled++;
+        return r;
+      }
+      sched_yield();
+    } while (spin_clock() < end);
   }
-  return 0;
+  count_parked++;
+  ssize_t r;
+  do {
+    r = read(fd, p, n);
+  } while (r < 0 && errno == EINTR);
+  return r;
 }
 
-/* Reads one frame into frame_in; returns its length field, or ends the run. */
-static uint32_t read_frame(int fd) {
-  if (read_all(fd, frame_in, 4) < 0) fail("the simulator closed the connection");
-  uint32_t length = get32(frame_in);
-  if (length < 1 || length > WIRE_MAX_FRAME) fail("the simulator sent a frame of %u bytes", length);
-  if (read_all(fd, frame_in + 4, length) < 0) fail("the simulator closed the connection");
+/*
+ * Reads one frame into frame_in, in as few reads as it takes: `expect` is the whole frame's size
+ * as the call expects it (a frame of another size is read whole all the same, and is an error of
+ * the caller's checks). Returns its length field, or ends the run.
+ */
+static uint32_t read_frame(int fd, size_t expect) {
+  size_t have = 0, want = expect < 4 ? 4 : expect;
+  uint32_t length;
+  for (;;) {
+    ssize_t r = read_answer(fd, frame_in + have, want - have);
+    if (r <= 0) fail("the simulator closed the connection");
+    have += (size_t)r;
+    if (have < 4) continue;
+    length = get32(frame_in);
+    if (length < 1 || length > WIRE_MAX_FRAME) fail("the simulator sent a frame of %u bytes", length);
+    if (have >= 4 + (size_t)length) break; /* more only where it is not the frame expected */
+    want = 4 + (size_t)length;
+  }
   if (frame_in[4] == FRAME_ERROR && length >= 3) {
     fail("simulator error %u: %.*s", (unsigned)(frame_in[5] << 8 | frame_in[6]), (int)(length - 3),
          (const char *)frame_in + 7);
@@ -207,7 +249,7 @@ static struct wire wire_open(void) {
   frame_out[12] = (unsigned char)n;
   memcpy(frame_out + 13, opt_vm, n);
   if (write_all(fd, frame_out, 13 + n) < 0) fail("cannot write to the simulator: %s", strerror(errno));
-  uint32_t length = read_frame(fd);
+  uint32_t length = read_frame(fd, 11);
   if (frame_in[4] != FRAME_HELLO_OK || length != 7) fail("the simulator did not answer HELLO");
   struct wire w = {fd, 0, get32(frame_in + 7)};
   return w;
@@ -225,8 +267,8 @@ static void wire_call(struct wire *w, int type, uint32_t regs[REGS], unsigned ch
   for (int i = 0; i < REGS; i++) put32(frame_out + 9 + 4 * i, regs[i]);
   if (type == FRAME_OUTS) memcpy(frame_out + 37, bytes, k);
   if (write_all(w->fd, frame_out, total) < 0) fail("cannot write to the simulator: %s", strerror(errno));
-  uint32_t length = read_frame(w->fd);
   uint32_t want = 33 + (type == FRAME_INS ? k : 0);
+  uint32_t length = read_frame(w->fd, 4 + (size_t)want);
   if (frame_in[4] != (type | 0x80) || length != want || get32(frame_in + 5) != w->seq) {
     fail("the simulator answered call %u with an unexpected frame", w->seq);
   }
@@ -865,7 +907,8 @@ static void on_signal(int sig) {
 static void usage(void) {
   fprintf(stderr,
           "usage: vmbackdoor-trap --connect HOST:PORT [--vm NAME] [--scratch DIR] [--writable DIR]...\n"
-          "                       [--cpuid auto|off] [--stats] -- PROGRAM [ARGS...]\n"
+          "                       [--cpuid auto|off] [--spin-before-park NANOS] [--stats]\n"
+          "                       -- PROGRAM [ARGS...]\n"
           "       vmbackdoor-trap --probe\n");
   exit(EXIT_TRAP);
 }
@@ -899,9 +942,11 @@ static void print_stats(void) {
   unsigned long calls = count_in + count_outs + count_ins + count_cpuid;
   fprintf(stderr,
           "vmbackdoor-trap: %lu trapped (in %lu, rep outsb %lu, rep insb %lu, cpuid %lu), "
-          "%.1f us each in the tracer, %lu exec refused\n",
+          "%.1f us each in the tracer, %lu exec refused; answers read while polling %lu, "
+          "after sleeping %lu\n",
           calls, count_in, count_outs, count_ins, count_cpuid,
-          calls == 0 ? 0.0 : trap_nanos / 1000.0 / (double)calls, count_refused_exec);
+          calls == 0 ? 0.0 : trap_nanos / 1000.0 / (double)calls, count_refused_exec, count_polled,
+          count_parked);
 }
 
 int main(int argc, char **argv) {
@@ -927,6 +972,13 @@ int main(int argc, char **argv) {
       i++;
       if (strcmp(argv[i], "off") == 0) opt_cpuid_auto = 0;
       else if (strcmp(argv[i], "auto") != 0) usage();
+    } else if (strcmp(argv[i], "--spin-before-park") == 0 && i + 1 < argc) {
+      char *end;
+      errno = 0;
+      opt_spin_nanos = strtoll(argv[++i], &end, 10);
+      if (errno != 0 || *end != 0 || end == argv[i] || opt_spin_nanos < 0 || opt_spin_nanos > 1000000000LL) {
+        fail("--spin-before-park: nanoseconds from 0 to 1000000000, not %s", argv[i]);
+      }
     } else if (strcmp(argv[i], "--stats") == 0) {
       opt_stats = 1;
     } else {

@@ -1,7 +1,8 @@
 /*
  * trap-unit: unit tests of the trap helper's pure parts, compiled together with it
- * (TrapUnitTest): the instruction decoder, the register write-back rule, the CPUID answers and
- * the decision whether this machine can trap. Prints one line per failed check and the count;
+ * (TrapUnitTest): the instruction decoder, the register write-back rule, the CPUID answers,
+ * the decision whether this machine can trap, and the wait for the simulator's answer (the spin
+ * before sleeping, on a clock of the test's own; frames read whole in pieces). Prints one line per failed check and the count;
  * exits 1 when a check failed.
  */
 #define main trap_main
@@ -127,12 +128,102 @@ static void refused_programs(void) {
   CHECK(!refused_name("/bin/shutdownish"), "only whole names");
 }
 
+/* A clock that moves 10 ns a call; at call `act_at` it writes to, or closes, the peer. */
+static long long fake_now;
+static int fake_calls, act_at, peer_fd, act_close;
+
+static long long fake_clock(void) {
+  if (++fake_calls == act_at) {
+    if (act_close) close(peer_fd);
+    else if (write(peer_fd, "answer", 6) != 6) printf("cannot write the answer\n");
+  }
+  return fake_now += 10;
+}
+
+/* One read_answer on a fresh socket pair with a spin of 100 ns; the peer acts at call `at`. */
+static ssize_t answer_with(long long spin, int at, int close_peer, int before, char *got) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return -2;
+  fake_now = 0;
+  fake_calls = 0;
+  act_at = at;
+  act_close = close_peer;
+  peer_fd = sv[1];
+  count_polled = count_parked = 0;
+  opt_spin_nanos = spin;
+  spin_clock = fake_clock;
+  if (before && write(sv[1], "answer", 6) != 6) return -2;
+  ssize_t r = read_answer(sv[0], (unsigned char *)got, 16);
+  close(sv[0]);
+  if (!close_peer || fake_calls < at) close(sv[1]);
+  return r;
+}
+
+static void waiting_for_the_answer(void) {
+  char got[16];
+  /* no spin: one blocking read, the clock never asked */
+  ssize_t r = answer_with(0, 0, 0, 1, got);
+  CHECK(r == 6 && memcmp(got, "answer", 6) == 0, "no spin: read %zd", r);
+  CHECK(count_parked == 1 && count_polled == 0 && fake_calls == 0,
+        "no spin: parked %lu polled %lu clock %d", count_parked, count_polled, fake_calls);
+  /* an answer already there: found by the first poll */
+  r = answer_with(100, 0, 0, 1, got);
+  CHECK(r == 6 && count_polled == 1 && count_parked == 0, "waiting answer: read %zd polled %lu", r,
+        count_polled);
+  /* an answer that comes while spinning (at the clock's 5th call): found by polling */
+  r = answer_with(100, 5, 0, 0, got);
+  CHECK(r == 6 && memcmp(got, "answer", 6) == 0, "answer within the spin: read %zd", r);
+  CHECK(count_polled == 1 && count_parked == 0 && fake_calls == 5,
+        "answer within the spin: polled %lu parked %lu clock %d", count_polled, count_parked, fake_calls);
+  /* none within the spin: the clock's 11th call ends it (100 ns in steps of 10 after the start);
+     the answer written then is read by the blocking read */
+  r = answer_with(100, 11, 0, 0, got);
+  CHECK(r == 6 && memcmp(got, "answer", 6) == 0, "answer after the spin: read %zd", r);
+  CHECK(count_parked == 1 && count_polled == 0 && fake_calls == 11,
+        "the spin ends after its time: parked %lu polled %lu clock %d", count_parked, count_polled,
+        fake_calls);
+  /* the simulator goes away while the tracer spins: end of file, not a wait */
+  r = answer_with(100, 3, 1, 0, got);
+  CHECK(r == 0 && count_parked == 0 && fake_calls == 3, "closed within the spin: read %zd parked %lu",
+        r, count_parked);
+  /* and while it sleeps */
+  r = answer_with(100, 11, 1, 0, got);
+  CHECK(r == 0 && count_parked == 1, "closed after the spin: read %zd parked %lu", r, count_parked);
+  opt_spin_nanos = 0;
+  spin_clock = monotonic_nanos;
+}
+
+static void frames_are_read_whole(void) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+    CHECK(0, "socketpair: %s", strerror(errno));
+    return;
+  }
+  unsigned char frame[37] = {0, 0, 0, 33, 0x82, 0, 0, 0, 7};
+  frame[12] = 6;
+  /* in three pieces, the first shorter than the length field */
+  CHECK(write(sv[1], frame, 2) == 2 && write(sv[1], frame + 2, 20) == 20 &&
+            write(sv[1], frame + 22, 15) == 15, "writes");
+  uint32_t length = read_frame(sv[0], 37);
+  CHECK(length == 33 && frame_in[4] == 0x82 && get32(frame_in + 5) == 7 && get32(frame_in + 9) == 6,
+        "a frame in pieces: length %u type %x", length, frame_in[4]);
+  /* HELLO_OK, shorter than the biggest answer, with nothing after it */
+  unsigned char ok[11] = {0, 0, 0, 7, 0x81, 0, 1, 0, 1, 0, 0};
+  CHECK(write(sv[1], ok, sizeof ok) == (ssize_t)sizeof ok, "write");
+  length = read_frame(sv[0], 11);
+  CHECK(length == 7 && frame_in[4] == 0x81 && get32(frame_in + 7) == 65536, "HELLO_OK: %u", length);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 int main(void) {
   decoding();
   write_back_rule();
   cpuid_answers();
   trap_decision();
   refused_programs();
+  waiting_for_the_answer();
+  frames_are_read_whole();
   printf("%d checks, %d failures\n", checks, failures);
   return failures != 0;
 }

@@ -36,8 +36,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   private final RpciEndpoint rpci;
   private final TcloEndpoint tclo;
 
-  /** The host's faults: the shared empty book until the first is installed. */
-  private FaultBook faults = FaultBook.NONE;
+  /**
+   * The host's faults: the shared empty book until the first is installed. Volatile so that its hit
+   * count is read without the host's lock ({@link HostRecords#faultHitCount()}).
+   */
+  private volatile FaultBook faults = FaultBook.NONE;
 
   /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
   private final HostPolicy policy;

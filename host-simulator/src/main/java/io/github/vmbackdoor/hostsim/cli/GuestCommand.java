@@ -44,7 +44,7 @@ import picocli.CommandLine.Unmatched;
     },
     synopsisHeading = "Usage: ",
     customSynopsis = {
-      "java -jar vmbackdoor.jar guest [--vm NAME] [--writable DIR]... "
+      "java -jar vmbackdoor.jar guest [--vm NAME] [--writable DIR]... [--spin-before-park DURATION] "
           + "[--connect HOST:PORT | SERVE-OPTIONS] -- PROGRAM [ARGS...]"
     },
     sortOptions = false,
@@ -80,6 +80,9 @@ final class GuestCommand implements Callable<Integer> {
           "A directory the program may write; everything else but its private scratch directory"
               + " is read-only to it. Repeatable.")
   private List<Path> writable = new ArrayList<>();
+
+  /** The trap's, and the serve's started here; with --connect, the trap's only. */
+  @Mixin private SpinBeforeParkOption spinBeforePark;
 
   /** The options this command does not know: those of the serve started here. */
   @Unmatched private List<String> serveOptions = new ArrayList<>();
@@ -127,6 +130,7 @@ final class GuestCommand implements Callable<Integer> {
             p -> {
               throw new CommandLine.ParameterException(commandLine, "--vm: " + p);
             });
+    spinBeforePark.check(commandLine);
     HostAndPort server = null;
     if (connect != null) {
       if (!serveOptions.isEmpty()) {
@@ -153,7 +157,7 @@ final class GuestCommand implements Callable<Integer> {
     }
     EmbeddedServe serve = null;
     if (server == null) {
-      serve = new EmbeddedServe(vmName, serveOptions, input, err);
+      serve = new EmbeddedServe(vmName, serveOptions, spinBeforePark.value(), input, err);
       Optional<Integer> failed = serve.start();
       if (failed.isPresent()) {
         return failed.get();
@@ -161,7 +165,8 @@ final class GuestCommand implements Callable<Integer> {
       InetSocketAddress a = serve.address();
       server = HostAndPort.fromParts(a.getAddress().getHostAddress(), a.getPort());
     }
-    RealGuest.Builder builder = RealGuest.builder(server, vmName).inheritIo(true);
+    RealGuest.Builder builder =
+        RealGuest.builder(server, vmName).inheritIo(true).spinBeforePark(spinBeforePark.value());
     writable.forEach(builder::writable);
     try (RealGuest guest = builder.build()) {
       GuestProcess process = guest.start(program);
@@ -192,7 +197,8 @@ final class GuestCommand implements Callable<Integer> {
     private final PrintWriter err;
     private Thread thread;
 
-    EmbeddedServe(String vmName, List<String> options, TextInput input, PrintWriter err) {
+    EmbeddedServe(
+        String vmName, List<String> options, Duration spin, TextInput input, PrintWriter err) {
       this.err = err;
       serve.input(input);
       serve.onListening(listening::complete);
@@ -202,6 +208,10 @@ final class GuestCommand implements Callable<Integer> {
               .setOut(err)
               .setErr(err);
       args.addAll(options);
+      if (!spin.isZero()) {
+        args.add("--spin-before-park");
+        args.add(spin.toNanos() + "ns");
+      }
       args.add("--vm");
       args.add(vmName);
       // The program's own output is what a guest run shows; serve narrates only when asked to.

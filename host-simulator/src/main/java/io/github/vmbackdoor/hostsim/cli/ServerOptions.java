@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.BiFunction;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,16 +66,12 @@ final class ServerOptions {
     return bind;
   }
 
-  @Option(
-      names = "--spin-before-park",
-      paramLabel = "DURATION",
-      defaultValue = "0s",
-      description =
-          "How long an I/O thread keeps polling after its last request before it sleeps: a guest"
-              + " that calls again within it saves a thread wake-up per call, for a core kept"
-              + " busy while guests call (50us; at most 1s; default: ${DEFAULT-VALUE}, off; on the"
-              + " epoll transport, where NIO is used it has no effect).")
-  private Duration spinBeforePark;
+  @Mixin private SpinBeforeParkOption spinBeforePark;
+
+  /** How long the I/O threads poll before they sleep; 0 when they sleep at once. */
+  Duration spinBeforePark() {
+    return spinBeforePark.value();
+  }
 
   /** Checks the values; a wrong one is a usage error of {@code commandLine}. */
   void check(CommandLine commandLine) {
@@ -92,10 +89,7 @@ final class ServerOptions {
     if (readTimeout.isNegative() || readTimeout.isZero()) {
       throw new CommandLine.ParameterException(commandLine, "--read-timeout must be more than 0");
     }
-    if (spinBeforePark.isNegative() || spinBeforePark.compareTo(Duration.ofSeconds(1)) > 0) {
-      throw new CommandLine.ParameterException(
-          commandLine, "--spin-before-park must be between 0s and 1s");
-    }
+    spinBeforePark.check(commandLine);
   }
 
   /** A server for {@code vms} with these options. */
@@ -106,6 +100,6 @@ final class ServerOptions {
         .maxConnections(maxConnections)
         .maxConnectionsPerAddress(maxConnectionsPerAddress)
         .readTimeout(readTimeout)
-        .spinBeforePark(spinBeforePark);
+        .spinBeforePark(spinBeforePark.value());
   }
 }

@@ -44,6 +44,7 @@ public final class RealGuest implements AutoCloseable {
   private final Path directory;
   private final boolean inheritIo;
   private final Duration timeout;
+  private final Duration spinBeforePark;
   private final Consumer<GuestRun> listener;
   private final Set<GuestProcess> running;
 
@@ -56,6 +57,7 @@ public final class RealGuest implements AutoCloseable {
     this.directory = b.directory;
     this.inheritIo = b.inheritIo;
     this.timeout = b.timeout;
+    this.spinBeforePark = b.spinBeforePark;
     this.listener = b.listener;
   }
 
@@ -82,6 +84,7 @@ public final class RealGuest implements AutoCloseable {
     b.directory = directory;
     b.inheritIo = inheritIo;
     b.timeout = timeout;
+    b.spinBeforePark = spinBeforePark;
     b.listener = listener;
     return new RealGuest(b, running);
   }
@@ -144,6 +147,10 @@ public final class RealGuest implements AutoCloseable {
       for (Path w : writable) {
         line.add("--writable");
         line.add(w.toAbsolutePath().toString());
+      }
+      if (!spinBeforePark.isZero()) {
+        line.add("--spin-before-park");
+        line.add(Long.toString(spinBeforePark.toNanos()));
       }
       line.add("--");
       line.addAll(command);
@@ -217,6 +224,7 @@ public final class RealGuest implements AutoCloseable {
     private Path directory;
     private boolean inheritIo;
     private Duration timeout = Duration.ofMinutes(1);
+    private Duration spinBeforePark = Duration.ZERO;
     private Consumer<GuestRun> listener = r -> {};
 
     private Builder(HostAndPort server, String vmName) {
@@ -260,6 +268,22 @@ public final class RealGuest implements AutoCloseable {
       Preconditions.checkArgument(
           !timeout.isNegative() && !timeout.isZero(), "timeout %s", timeout);
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long the trap polls the simulator's connection for an answer before it sleeps (at most
+     * one second). Default zero: it sleeps at once. An answer that comes within the spin costs no
+     * wake-up of the trap, for a CPU kept busy while the program waits for the simulator; it pays
+     * where the simulator's threads spin too ({@code serve --spin-before-park}), on a machine with
+     * a core to spare (docs/real-guests.md).
+     */
+    public Builder spinBeforePark(Duration spin) {
+      Preconditions.checkArgument(
+          !spin.isNegative() && spin.compareTo(Duration.ofSeconds(1)) <= 0,
+          "spin must be between 0 and 1 s: %s",
+          spin);
+      this.spinBeforePark = spin;
       return this;
     }
 

@@ -5,7 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vmbackdoor.hostsim.junit.SimulatedVm;
 import io.github.vmbackdoor.hostsim.junit.Transport;
 import io.github.vmbackdoor.hostsim.junit.VmSimulator;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +57,66 @@ class TrapHelperTest {
             "prefixed rax=0000000000000006 rbx=00000000564d5868 rcx=0000000000000002"
                 + UNTOUCHED
                 + "\n");
+  }
+
+  @Test
+  void aTrapThatSpinsBeforeItSleepsAnswersTheSame(RealGuest vm, VmSimulator sim) {
+    // the spin changes how the trap waits for the answer, nothing the program sees
+    try (RealGuest spinning =
+        RealGuest.builder(sim.address(), vm.vmName())
+            .spinBeforePark(Duration.ofSeconds(1))
+            .build()) {
+      assertThat(spinning.run(guest.toString(), "in").stdout())
+          .isEqualTo(
+              "in rax=0000000000000006 rbx=00000000564d5868 rcx=0000000000000002"
+                  + UNTOUCHED
+                  + "\n");
+      GuestRun rpci = spinning.run(guest.toString(), "rpci", "colour", "green");
+      assertThat(rpci.stdout()).endsWith("reply '1 green'\n");
+      assertThat(rpci.exitCode()).isZero();
+    }
+  }
+
+  @Test
+  void aSimulatorThatGoesAwayMidCallEndsTheRunWith125SpinningOrNot() throws Exception {
+    for (Duration spin : List.of(Duration.ZERO, Duration.ofSeconds(1))) {
+      try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        Thread simulator = new Thread(() -> answerHelloThenCloseAtTheFirstCall(listener));
+        simulator.start();
+        try (RealGuest doomed =
+            RealGuest.builder(
+                    new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()),
+                    "vm1")
+                .spinBeforePark(spin)
+                .build()) {
+          GuestRun run = doomed.run(guest.toString(), "in");
+
+          assertThat(run.exitCode()).as("spin %s", spin).isEqualTo(GuestRun.TRAP_FAILED);
+          assertThat(run.stderr())
+              .as("spin %s", spin)
+              .contains("vmbackdoor-trap: the simulator closed the connection");
+          assertThat(run.stdout()).as("spin %s: the call never returned", spin).isEmpty();
+        }
+        simulator.join(60_000);
+      }
+    }
+  }
+
+  /** A simulator that takes the HELLO, answers it, reads the first call and closes unanswered. */
+  private static void answerHelloThenCloseAtTheFirstCall(ServerSocket listener) {
+    try (Socket s = listener.accept()) {
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      in.readFully(new byte[in.readInt()]); // HELLO
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      out.writeInt(7);
+      out.writeByte(0x81); // HELLO_OK: version 1, max transfer 65536
+      out.writeShort(1);
+      out.writeInt(65536);
+      out.flush();
+      in.readFully(new byte[in.readInt()]); // the IN of the GETVERSION: never answered
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
