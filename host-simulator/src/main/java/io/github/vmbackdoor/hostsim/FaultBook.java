@@ -25,7 +25,9 @@ final class FaultBook {
   private Map<Fault, long[]> counts = Map.of();
 
   private History<FaultHit> hits;
-  private long hitCount;
+
+  /** Written under the host's lock; volatile so that a watcher reads it without the lock. */
+  private volatile long hitCount;
 
   private final long seed;
   private SplittableRandom random;
@@ -103,7 +105,7 @@ final class FaultBook {
       hits = History.of(HIT_LIMIT, HIT_LIMIT * History.OVERHEAD, h -> History.OVERHEAD);
     }
     hits.add(new FaultHit(at, hit, step, channelId));
-    hitCount++;
+    hitCount = hitCount + 1;
     FaultDecision decision = new FaultDecision(hit.action(), step, channel, table);
     hit.action().apply(decision);
     return decision;

@@ -207,9 +207,10 @@ public final class HostRecords {
 
   /**
    * How many times a fault hit a call over the host's life, counting the hits {@link #faultHits()}
-   * no longer keeps: a watcher compares it with what it saw last.
+   * no longer keeps: a watcher compares it with what it saw last. Read without the host's lock (a
+   * volatile count), so that a watcher that looks after every call does not take the lock again.
    */
   public long faultHitCount() {
-    return locked(() -> messages.faults().hitCount());
+    return messages.faults().hitCount();
   }
 }

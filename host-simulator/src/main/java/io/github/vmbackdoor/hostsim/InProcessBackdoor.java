@@ -141,7 +141,7 @@ final class InProcessBackdoor implements Backdoor {
    * One call: answered and logged under the lock, then delayed outside it as a fault asked. An IN
    * goes to the command port, an OUTS or INS moves {@code bytes} on the HB port. The answer is
    * written into {@code r}; {@code request} is the caller's value of the registers loaded, or null
-   * (one is made only when the call log keeps the call).
+   * (the call log keeps the raw registers of {@code r}, so neither is needed for it).
    */
   private void call(
       TraceCall.Operation operation, MutableRegisters r, byte[] bytes, Registers request) {
@@ -183,12 +183,7 @@ final class InProcessBackdoor implements Backdoor {
       res.payloadLength = bytes.length;
       res.payloadCrc = callLog.crc(bytes);
     }
-    if (callLog.keeps()) {
-      callLog.add(
-          operation, messages.time().now(), request != null ? request : r.toRegisters(), res);
-    } else {
-      callLog.add(operation, null, null, res);
-    }
+    callLog.add(operation, messages.time(), r, res);
     r.load(res.answer);
   }
 

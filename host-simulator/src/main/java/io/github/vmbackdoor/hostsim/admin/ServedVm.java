@@ -3,6 +3,7 @@ package io.github.vmbackdoor.hostsim.admin;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.core.Backdoor;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import io.github.vmbackdoor.hostsim.RpciJournal;
@@ -214,6 +215,21 @@ public final class ServedVm {
     }
 
     @Override
+    public void in(MutableRegisters registers) {
+      current().in(registers);
+    }
+
+    @Override
+    public void outs(MutableRegisters registers, byte[] bytes) {
+      current().outs(registers, bytes);
+    }
+
+    @Override
+    public void ins(MutableRegisters registers, byte[] into) {
+      current().ins(registers, into);
+    }
+
+    @Override
     public Duration answerDelay() {
       return connection == null ? Duration.ZERO : connection.answerDelay();
     }
@@ -246,6 +262,21 @@ public final class ServedVm {
     @Override
     public Registers ins(Registers registers, byte[] into) {
       return life.host.backdoor().ins(registers, into);
+    }
+
+    @Override
+    public void in(MutableRegisters registers) {
+      life.host.backdoor().in(registers);
+    }
+
+    @Override
+    public void outs(MutableRegisters registers, byte[] bytes) {
+      life.host.backdoor().outs(registers, bytes);
+    }
+
+    @Override
+    public void ins(MutableRegisters registers, byte[] into) {
+      life.host.backdoor().ins(registers, into);
     }
   }
 }

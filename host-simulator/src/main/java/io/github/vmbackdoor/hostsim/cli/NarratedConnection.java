@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import java.io.Closeable;
@@ -30,17 +31,34 @@ final class NarratedConnection implements GuestConnection, Closeable {
   @Override
   public Registers in(Registers registers) {
     Registers answer = calls.in(registers);
-    if (registers.ecxLow() == BackdoorProtocol.CMD_MESSAGE) {
-      boolean success = (answer.ecxHigh() & BackdoorProtocol.STATUS_SUCCESS) != 0;
-      int sub = registers.ecxHigh();
+    said(registers.ecx(), registers.ebx(), registers.edx(), answer.ecx(), answer.edx());
+    return answer;
+  }
+
+  @Override
+  public void in(MutableRegisters registers) {
+    int ecx = registers.ecx();
+    int ebx = registers.ebx();
+    int edx = registers.edx();
+    calls.in(registers);
+    said(ecx, ebx, edx, registers.ecx(), registers.edx());
+  }
+
+  /**
+   * Tells the VM's narration of a command-port call: a channel its guest opened or closed (from the
+   * request's and the answer's ecx, ebx and edx), and faults hit.
+   */
+  private void said(int ecx, int ebx, int edx, int answerEcx, int answerEdx) {
+    if ((ecx & 0xFFFF) == BackdoorProtocol.CMD_MESSAGE) {
+      boolean success = ((answerEcx >>> 16) & BackdoorProtocol.STATUS_SUCCESS) != 0;
+      int sub = ecx >>> 16;
       if (sub == BackdoorProtocol.MESSAGE_OPEN && success) {
-        vm.opened(label, answer.edxHigh(), registers.ebx() & ~BackdoorProtocol.FLAG_COOKIE);
+        vm.opened(label, answerEdx >>> 16, ebx & ~BackdoorProtocol.FLAG_COOKIE);
       } else if (sub == BackdoorProtocol.MESSAGE_CLOSE && success) {
-        vm.closed(label, registers.edxHigh());
+        vm.closed(label, edx >>> 16);
       }
     }
     vm.checkFaults();
-    return answer;
   }
 
   @Override
@@ -51,10 +69,22 @@ final class NarratedConnection implements GuestConnection, Closeable {
   }
 
   @Override
+  public void outs(MutableRegisters registers, byte[] bytes) {
+    calls.outs(registers, bytes);
+    vm.checkFaults();
+  }
+
+  @Override
   public Registers ins(Registers registers, byte[] into) {
     Registers answer = calls.ins(registers, into);
     vm.checkFaults();
     return answer;
+  }
+
+  @Override
+  public void ins(MutableRegisters registers, byte[] into) {
+    calls.ins(registers, into);
+    vm.checkFaults();
   }
 
   @Override

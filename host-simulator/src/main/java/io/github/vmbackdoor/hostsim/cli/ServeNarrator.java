@@ -92,7 +92,12 @@ final class ServeNarrator {
     // guarded by this
     private final Map<Integer, String> open = new TreeMap<>();
     private VirtualHost host;
-    private long hitsSeen;
+
+    /** Written under this; volatile so that a call that hit no fault is seen without the lock. */
+    private volatile long hitsSeen;
+
+    /** The size of {@code open}, written under this; read without the lock by {@link #closed}. */
+    private volatile int openCount;
 
     Vm(ServedVm served) {
       this.served = served;
@@ -130,14 +135,19 @@ final class ServeNarrator {
       String p = protocol(protocol);
       synchronized (this) {
         open.put(id, p);
+        openCount = open.size();
       }
       say.say(name, "channel-opened", "channel " + id + " " + p + " opened by " + label);
     }
 
     void closed(String label, int id) {
+      if (openCount == 0) {
+        return; // no TCLO channel known open: the usual close, of an RPCI channel, without the lock
+      }
       String p;
       synchronized (this) {
         p = open.remove(id);
+        openCount = open.size();
       }
       if (p != null) {
         say.say(name, "channel-closed", "channel " + id + " " + p + " closed by " + label);
@@ -157,6 +167,7 @@ final class ServeNarrator {
           host = now;
           hitsSeen = 0;
           open.clear();
+          openCount = 0;
           return;
         }
         Map<Integer, String> hostOpen = new TreeMap<>();
@@ -195,6 +206,7 @@ final class ServeNarrator {
             }
           }
         }
+        openCount = open.size();
       }
       lines.forEach(
           l -> say.say(name, l.contains(" opened ") ? "channel-opened" : "channel-closed", l));
@@ -204,6 +216,9 @@ final class ServeNarrator {
     void checkFaults() {
       VirtualHost now = served.host();
       long count = now.records().faultHitCount();
+      if (count == hitsSeen) {
+        return; // no new hit: the usual case, after every call, seen without the lock
+      }
       List<FaultHit> hits;
       synchronized (this) {
         if (now != host || count == hitsSeen) {

@@ -1,6 +1,5 @@
 package io.github.vmbackdoor.hostsim.server;
 
-import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 import io.netty.buffer.ByteBuf;
@@ -27,11 +26,25 @@ final class FrameDecoder extends ByteToMessageDecoder {
   /** Set after the first violation: from then on every byte is discarded. */
   private boolean failed;
 
+  /** The request the next frame is decoded into, unless it still waits to be carried out. */
+  private Request spare;
+
+  /** What the connection holds against the server's memory budget; null when it has none. */
+  private final MemoryBudget.Holding holding;
+
+  /**
+   * @param holding what the connection holds against the server's memory budget (the bytes of an
+   *     incomplete frame are counted in it), or null
+   */
+  FrameDecoder(MemoryBudget.Holding holding) {
+    this.holding = holding;
+  }
+
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (failed || ConnectionGuard.isRejected(ctx.channel())) {
       in.skipBytes(in.readableBytes());
-      holdInput(ctx, in);
+      holdInput(in);
       return;
     }
     try {
@@ -41,13 +54,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       throw e;
     } finally {
-      holdInput(ctx, in);
+      holdInput(in);
     }
   }
 
   /** Counts the bytes kept for an incomplete frame against the server's memory budget. */
-  private static void holdInput(ChannelHandlerContext ctx, ByteBuf in) {
-    MemoryBudget.Holding holding = MemoryBudget.of(ctx.channel());
+  private void holdInput(ByteBuf in) {
     if (holding != null) {
       holding.input(in.readableBytes());
     }
@@ -73,11 +85,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
   }
 
   /** Decodes one frame if it is complete; leaves the buffer untouched otherwise. */
-  private static void decodeFrame(ByteBuf in, List<Object> out) {
+  private void decodeFrame(ByteBuf in, List<Object> out) {
     if (in.readableBytes() < WireProtocol.LENGTH_PREFIX) {
       return;
     }
-    long length = Integer.toUnsignedLong(in.getInt(in.readerIndex()));
+    int start = in.readerIndex();
+    long length = Integer.toUnsignedLong(in.getInt(start));
     if (length > WireProtocol.MAX_FRAME_LENGTH) {
       throw new WireProtocolException(
           WireError.FRAME_TOO_LARGE,
@@ -89,21 +102,22 @@ final class FrameDecoder extends ByteToMessageDecoder {
     if (in.readableBytes() < WireProtocol.LENGTH_PREFIX + length) {
       return;
     }
-    in.skipBytes(WireProtocol.LENGTH_PREFIX);
-    ByteBuf frame = in.readSlice((int) length);
-    int type = frame.readUnsignedByte();
+    int type = in.getUnsignedByte(start + WireProtocol.LENGTH_PREFIX);
     switch (type) {
       case WireProtocol.HELLO:
+        in.skipBytes(WireProtocol.LENGTH_PREFIX);
+        ByteBuf frame = in.readSlice((int) length);
+        frame.skipBytes(1);
         out.add(decodeHello(frame));
         break;
       case WireProtocol.IN:
-        out.add(decodeRequest(TraceCall.Operation.IN, frame));
+        out.add(decodeRequest(TraceCall.Operation.IN, in, (int) length));
         break;
       case WireProtocol.OUTS:
-        out.add(decodeRequest(TraceCall.Operation.OUTS, frame));
+        out.add(decodeRequest(TraceCall.Operation.OUTS, in, (int) length));
         break;
       case WireProtocol.INS:
-        out.add(decodeRequest(TraceCall.Operation.INS, frame));
+        out.add(decodeRequest(TraceCall.Operation.INS, in, (int) length));
         break;
       case WireProtocol.HELLO_OK:
       case WireProtocol.IN_RESPONSE:
@@ -177,8 +191,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
     return new ClientHello(name);
   }
 
-  private static Request decodeRequest(TraceCall.Operation operation, ByteBuf frame) {
-    int bodyLength = frame.readableBytes();
+  /**
+   * Decodes a request frame of {@code length} bytes (after its length prefix) at the reader index
+   * of {@code in}, straight into the connection's spare request (a new one while the spare waits),
+   * and moves past it.
+   */
+  private Request decodeRequest(TraceCall.Operation operation, ByteBuf in, int length) {
+    int bodyLength = length - 1;
     int fixed = WireProtocol.OPERATION_LENGTH - 1;
     if (bodyLength < fixed) {
       throw malformed(
@@ -188,33 +207,50 @@ final class FrameDecoder extends ByteToMessageDecoder {
               + " bytes is shorter than "
               + WireProtocol.OPERATION_LENGTH);
     }
-    int sequence = frame.readInt();
-    Registers registers =
-        Registers.of(
-            frame.readInt(),
-            frame.readInt(),
-            frame.readInt(),
-            frame.readInt(),
-            frame.readInt(),
-            frame.readInt(),
-            frame.readInt());
-    long count = Integer.toUnsignedLong(registers.ecx());
+    int at = in.readerIndex() + WireProtocol.LENGTH_PREFIX + 1;
+    int ecx = in.getInt(at + 4 + 8);
+    long count = Integer.toUnsignedLong(ecx);
+    int extra = bodyLength - fixed;
     if (operation == TraceCall.Operation.OUTS) {
-      if (count != frame.readableBytes()) {
-        throw malformed("OUTS carries " + frame.readableBytes() + " bytes but ecx says " + count);
+      if (count != extra) {
+        throw malformed("OUTS carries " + extra + " bytes but ecx says " + count);
       }
-      return new Request(operation, sequence, registers, readBytes(frame, (int) count));
+    } else {
+      if (operation == TraceCall.Operation.INS && count > WireProtocol.MAX_TRANSFER) {
+        throw new WireProtocolException(
+            WireError.FRAME_TOO_LARGE,
+            "INS of "
+                + count
+                + " bytes exceeds the transfer limit of "
+                + WireProtocol.MAX_TRANSFER);
+      }
+      if (extra > 0) {
+        throw malformed(operation + " frame has " + extra + " bytes after the registers");
+      }
     }
-    if (operation == TraceCall.Operation.INS && count > WireProtocol.MAX_TRANSFER) {
-      throw new WireProtocolException(
-          WireError.FRAME_TOO_LARGE,
-          "INS of " + count + " bytes exceeds the transfer limit of " + WireProtocol.MAX_TRANSFER);
+    Request request = spare;
+    if (request == null || !request.isFree()) {
+      request = new Request();
+      spare = request;
     }
-    if (frame.isReadable()) {
-      throw malformed(
-          operation + " frame has " + frame.readableBytes() + " bytes after the registers");
+    byte[] bytes = null;
+    if (operation == TraceCall.Operation.OUTS) {
+      bytes = new byte[(int) count];
+      in.getBytes(at + fixed, bytes);
     }
-    return new Request(operation, sequence, registers, null);
+    request.load(operation, in.getInt(at), bytes);
+    request
+        .registers()
+        .set(
+            in.getInt(at + 4),
+            in.getInt(at + 8),
+            ecx,
+            in.getInt(at + 16),
+            in.getInt(at + 20),
+            in.getInt(at + 24),
+            in.getInt(at + 28));
+    in.skipBytes(WireProtocol.LENGTH_PREFIX + length);
+    return request;
   }
 
   private static byte[] readBytes(ByteBuf frame, int count) {

@@ -207,8 +207,15 @@ final class MemoryBudget {
       release(n);
     }
 
-    /** Sets the bytes of input the decoder keeps (an incomplete frame). */
+    /**
+     * Sets the bytes of input the decoder keeps (an incomplete frame). Called by the connection's
+     * decoder alone, on its event loop, the one thread that writes {@code input}: so an unchanged
+     * figure (none kept, as after each whole frame) is seen without taking the lock.
+     */
     void input(long n) {
+      if (n == input) {
+        return;
+      }
       boolean over;
       synchronized (this) {
         long delta = n - input;

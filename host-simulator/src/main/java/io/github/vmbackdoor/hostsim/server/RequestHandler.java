@@ -1,9 +1,12 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.MutableRegisters;
+import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.GuestConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -97,6 +100,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     Request request = (Request) msg;
     readTimeout.progress();
+    inRead = true;
+    if (waiting.isEmpty() && mayAnswer(channel)) {
+      // A guest that waits for each answer: its request is carried out at once, never queued.
+      int outcome = carryOut(ctx, request);
+      if (outcome != REJECTED) {
+        settle(ctx, outcome == WRITTEN);
+      }
+      return;
+    }
     if (waiting.size() >= limits.maxPipelinedRequests()) {
       guard.reject(
           channel,
@@ -109,7 +121,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     waiting.add(request);
     holding.reserve(cost(request));
-    inRead = true;
     drain(ctx);
   }
 
@@ -138,56 +149,118 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(event);
   }
 
+  /** Whether a request may be carried out now: no answer held back, the client keeps up. */
+  private boolean mayAnswer(Channel channel) {
+    return !delayed
+        && channel.isWritable()
+        && queuedAnswers < limits.maxQueuedAnswers()
+        && !ConnectionGuard.isRejected(channel);
+  }
+
   /** Carries out waiting requests while the client keeps up; stops reading while it does not. */
   private void drain(ChannelHandlerContext ctx) {
     Channel channel = ctx.channel();
     boolean wrote = false;
-    while (!delayed
-        && !waiting.isEmpty()
-        && channel.isWritable()
-        && queuedAnswers < limits.maxQueuedAnswers()
-        && !ConnectionGuard.isRejected(channel)) {
+    while (!waiting.isEmpty() && mayAnswer(channel)) {
       Request request = waiting.poll();
       holding.release(cost(request));
-      ServerFrame response;
-      try {
-        response = execute(request);
-      } catch (RuntimeException e) {
-        guard.reject(
-            channel,
-            WireError.INTERNAL_ERROR,
-            "the host failed on " + request.operation() + ": " + e,
-            e);
+      int outcome = carryOut(ctx, request);
+      if (outcome == REJECTED) {
         return;
       }
-      Duration delay =
-          backdoor instanceof GuestConnection guest ? guest.answerDelay() : Duration.ZERO;
-      if (!delay.isZero()) {
-        delayed = true;
-        readTimeout.answerHeldBack();
-        ctx.executor()
-            .schedule(() -> release(ctx, response), delay.toNanos(), TimeUnit.NANOSECONDS);
-        break;
-      }
-      write(ctx, response);
-      wrote = true;
+      wrote |= outcome == WRITTEN;
     }
+    settle(ctx, wrote);
+  }
+
+  /**
+   * After requests were carried out: reads on while nothing waits, flushes what was written outside
+   * a read (a read flushes when it completes), and passes on the end of the client's input once
+   * every request before it is answered.
+   */
+  private void settle(ChannelHandlerContext ctx, boolean wrote) {
+    Channel channel = ctx.channel();
     if (ConnectionGuard.isRejected(channel)) {
       return;
     }
-    channel.config().setAutoRead(waiting.isEmpty() && !delayed);
+    boolean read = waiting.isEmpty() && !delayed;
+    ChannelConfig config = channel.config();
+    if (config.isAutoRead() != read) {
+      config.setAutoRead(read);
+    }
     if (wrote && !inRead) {
       ctx.flush();
     }
-    if (waiting.isEmpty() && !delayed && inputShutdown) {
+    if (read && inputShutdown) {
       inputShutdown = false;
       ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
     }
   }
 
-  /** Writes one answer, counted against the connection's limits until the socket took it. */
-  private void write(ChannelHandlerContext ctx, ServerFrame response) {
-    int size = response.wireLength();
+  /** {@link #carryOut}: the connection was rejected; nothing more is carried out. */
+  private static final int REJECTED = 0;
+
+  /** {@link #carryOut}: the answer was written. */
+  private static final int WRITTEN = 1;
+
+  /** {@link #carryOut}: the host delayed the answer; it is written later. */
+  private static final int DELAYED = 2;
+
+  /**
+   * Carries out one request on the host side, in its own holder, and writes the answer (or holds it
+   * back as a fault asked); the request is then free for the decoder's next frame.
+   */
+  private int carryOut(ChannelHandlerContext ctx, Request request) {
+    TraceCall.Operation operation = request.operation();
+    MutableRegisters registers = request.registers();
+    byte[] into = null;
+    try {
+      switch (operation) {
+        case IN:
+          int ecx = registers.ecx();
+          int ebx = registers.ebx();
+          backdoor.in(registers);
+          WireProtocol.carriable(ecx, ebx, registers);
+          break;
+        case OUTS:
+          backdoor.outs(registers, request.bytes());
+          break;
+        case INS:
+          into = new byte[registers.ecx()];
+          backdoor.ins(registers, into);
+          break;
+        default:
+          throw new AssertionError(operation);
+      }
+    } catch (RuntimeException e) {
+      guard.reject(
+          ctx.channel(), WireError.INTERNAL_ERROR, "the host failed on " + operation + ": " + e, e);
+      return REJECTED;
+    }
+    Duration delay =
+        backdoor instanceof GuestConnection guest ? guest.answerDelay() : Duration.ZERO;
+    if (!delay.isZero()) {
+      delayed = true;
+      readTimeout.answerHeldBack();
+      ServerFrame response =
+          ServerFrame.response(operation, request.sequence(), registers.toRegisters(), into);
+      request.free();
+      ctx.executor().schedule(() -> release(ctx, response), delay.toNanos(), TimeUnit.NANOSECONDS);
+      return DELAYED;
+    }
+    int size = ServerFrame.responseLength(into);
+    ByteBuf answer = ctx.alloc().ioBuffer(size);
+    ServerFrame.writeResponse(answer, operation, request.sequence(), registers, into);
+    request.free();
+    write(ctx, answer, size);
+    return WRITTEN;
+  }
+
+  /**
+   * Writes one answer ({@code size} bytes, a frame or a buffer holding one), counted against the
+   * connection's limits until the socket took it.
+   */
+  private void write(ChannelHandlerContext ctx, Object response, int size) {
     holding.reserveAnswer(size);
     queuedAnswers++;
     ctx.write(response)
@@ -213,7 +286,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       waiting.clear();
       return;
     }
-    write(ctx, response);
+    write(ctx, response, response.wireLength());
     ctx.flush();
     drain(ctx);
   }
@@ -224,27 +297,5 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         + WireProtocol.LENGTH_PREFIX
         + WireProtocol.OPERATION_LENGTH
         + (bytes == null ? 0 : bytes.length);
-  }
-
-  private ServerFrame execute(Request request) {
-    Registers registers = request.registers();
-    switch (request.operation()) {
-      case IN:
-        return response(request, WireProtocol.carriable(registers, backdoor.in(registers)), null);
-      case OUTS:
-        return response(request, backdoor.outs(registers, request.bytes()), null);
-      case INS:
-        byte[] into = new byte[registers.ecx()];
-        return response(request, backdoor.ins(registers, into), into);
-      default:
-        throw new AssertionError(request.operation());
-    }
-  }
-
-  private static ServerFrame response(Request request, Registers registers, byte[] bytes) {
-    if (registers == null) {
-      throw new NullPointerException("the host returned no registers");
-    }
-    return ServerFrame.response(request.operation(), request.sequence(), registers, bytes);
   }
 }

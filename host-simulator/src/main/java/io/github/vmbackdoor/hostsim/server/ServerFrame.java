@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.server;
 
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.netty.buffer.ByteBuf;
@@ -31,6 +32,34 @@ abstract class ServerFrame {
   /** An ERROR frame; text longer than {@link WireProtocol#MAX_ERROR_TEXT} UTF-8 bytes is cut. */
   static ServerFrame error(WireError error, String text) {
     return new ErrorFrame(error, text);
+  }
+
+  /** Bytes a response occupies on the wire, length prefix included. */
+  static int responseLength(byte[] bytes) {
+    return WireProtocol.LENGTH_PREFIX
+        + WireProtocol.OPERATION_LENGTH
+        + (bytes == null ? 0 : bytes.length);
+  }
+
+  /**
+   * Writes a response straight from the host's answer in a holder, as {@link #response} writes
+   * itself: for a connection's answers without a frame object in between.
+   */
+  static void writeResponse(
+      ByteBuf out, TraceCall.Operation operation, int sequence, MutableRegisters r, byte[] bytes) {
+    out.writeInt(WireProtocol.OPERATION_LENGTH + (bytes == null ? 0 : bytes.length));
+    out.writeByte(WireProtocol.responseType(operation));
+    out.writeInt(sequence);
+    out.writeInt(r.eax());
+    out.writeInt(r.ebx());
+    out.writeInt(r.ecx());
+    out.writeInt(r.edx());
+    out.writeInt(r.esi());
+    out.writeInt(r.edi());
+    out.writeInt(r.ebp());
+    if (bytes != null) {
+      out.writeBytes(bytes);
+    }
   }
 
   static void writeRegisters(ByteBuf out, Registers r) {

@@ -252,10 +252,10 @@ public final class SimulatorServer implements AutoCloseable {
   void initConnection(Channel channel) {
     channels.add(channel);
     channel.closeFuture().addListener(f -> channels.remove(channel));
-    budget.attach(channel);
+    MemoryBudget.Holding holding = budget.attach(channel);
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast("encoder", FrameEncoder.INSTANCE);
-    pipeline.addLast("decoder", new FrameDecoder());
+    pipeline.addLast("decoder", new FrameDecoder(holding));
     pipeline.addLast("handshake", new HandshakeHandler(this, guard, handshakeMillis, limits));
     pipeline.addLast("guard", guard);
   }

@@ -1,7 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
-import io.github.vmbackdoor.core.Registers;
+import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.internal.VmName;
 
@@ -97,24 +97,23 @@ final class WireProtocol {
    * guest that follows the bit (as open-vm-tools does) moves the message in 4-byte pieces
    * (SENDPAYLOAD, RECVPAYLOAD) instead of in an OUTS or INS no frame can carry. A SENDSIZE's length
    * is the one the guest announced (ebx of the request), a RECVSIZE's the one the host announces
-   * (ebx of the answer). Every other answer is returned as it is.
+   * (ebx of the answer). Every other answer is left as it is. The request's ecx and ebx are given
+   * as the guest loaded them; the answer is changed in its holder.
    */
-  static Registers carriable(Registers request, Registers answer) {
+  static void carriable(int requestEcx, int requestEbx, MutableRegisters answer) {
     int hb = BackdoorProtocol.STATUS_HB << 16;
-    if (answer == null
-        || (answer.ecx() & hb) == 0
-        || request.ecxLow() != BackdoorProtocol.CMD_MESSAGE) {
-      return answer;
+    if ((answer.ecx() & hb) == 0 || (requestEcx & 0xFFFF) != BackdoorProtocol.CMD_MESSAGE) {
+      return;
     }
     int length =
-        switch (request.ecxHigh()) {
-          case BackdoorProtocol.MESSAGE_SENDSIZE -> request.ebx();
+        switch (requestEcx >>> 16) {
+          case BackdoorProtocol.MESSAGE_SENDSIZE -> requestEbx;
           case BackdoorProtocol.MESSAGE_RECVSIZE -> answer.ebx();
           default -> 0;
         };
-    return Integer.toUnsignedLong(length) > MAX_TRANSFER
-        ? answer.withEcx(answer.ecx() & ~hb)
-        : answer;
+    if (Integer.toUnsignedLong(length) > MAX_TRANSFER) {
+      answer.ecx(answer.ecx() & ~hb);
+    }
   }
 
   /** The frame type's name as the protocol spells it. */
