@@ -3,9 +3,11 @@
 #
 #   c_bench_compiler NAME             sets cc_cmd (CC or cc); exits 0 with a message without one
 #   c_bench_pin NAME CPUS             sets pin to (taskset -c CPUS), or to () when CPUS is empty
-#   c_bench_serve NAME [JAVA-OPTS]    starts serve --port 0 (under pin) in the background, sets
-#                                     address to its HOST:PORT and serve_pid, and stops it when the
-#                                     script exits (each serve started, when called again);
+#   c_bench_serve NAME [JAVA-OPTS]    starts serve --port 0 (under pin, with bin/vmbackdoor, which
+#                                     runs host-simulator/target/vmbackdoor.jar and builds it
+#                                     first if it is missing) in the background, sets address to
+#                                     its HOST:PORT and serve_pid, and stops it when the script
+#                                     exits (each serve started, when called again);
 #                                     SERVE_OPTS adds serve options (e.g. --spin-before-park 50us)
 
 c_bench_compiler() {
@@ -31,7 +33,8 @@ c_bench_serve() {
   local name=$1
   shift
   serve_log=$(mktemp)
-  "${pin[@]}" java "$@" -jar host-simulator/target/vmbackdoor.jar serve --port 0 ${SERVE_OPTS:-} > "$serve_log" 2>&1 &
+  # bin/vmbackdoor execs java: serve's process id is the one started here.
+  "${pin[@]}" env JAVA_OPTS="$* ${JAVA_OPTS:-}" bin/vmbackdoor serve --port 0 ${SERVE_OPTS:-} > "$serve_log" 2>&1 &
   serve_pid=$!
   serve_pids+=("$serve_pid")
   serve_logs+=("$serve_log")

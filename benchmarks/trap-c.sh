@@ -7,8 +7,8 @@
 #   default  serve and the trap sleep as soon as they wait;
 #   spin     serve --spin-before-park 50us and guest --spin-before-park 50us: serve's I/O thread
 #            and the trap poll for 50 us before they sleep (a core busy while calls flow).
-# Skipped, with a message, where there is no C compiler or the machine cannot trap. Needs
-# host-simulator/target/vmbackdoor.jar (run-all.sh builds it).
+# Skipped, with a message, where there is no C compiler or the machine cannot trap. Runs serve and
+# guest with bin/vmbackdoor (host-simulator/target/vmbackdoor.jar, built first if it is missing).
 # TRAP_CPUS=0 pins serve, the trap helper and the program to the CPUs given (taskset -c), so that
 # where the scheduler places three processes does not decide the round trip. TRAP_SPIN sets the
 # spin of the second configuration (default 50us).
@@ -37,7 +37,7 @@ trial() {
   local name=$1 address=$2
   shift 2
   local out status=0
-  out=$("${pin[@]}" java -jar host-simulator/target/vmbackdoor.jar guest --connect "$address" "$@" -- \
+  out=$("${pin[@]}" bin/vmbackdoor guest --connect "$address" "$@" -- \
     benchmarks/target/trapbench "${address%:*}" "${address##*:}" vm1 1 "$calls" 2>&1) || status=$?
   if [ "$status" -eq 125 ]; then
     echo "$out"

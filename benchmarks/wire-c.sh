@@ -7,7 +7,7 @@
 # where the scheduler places three processes does not decide the round trip.
 # SERVE_OPTS adds serve options (--spin-before-park 50us). It prints, besides the latencies, the CPU
 # time per frame of serve and of the echo server over the same trials (from /proc/PID/stat).
-# Needs host-simulator/target/vmbackdoor.jar (run-all.sh builds it). Arguments: [trials] [calls].
+# Runs serve with bin/vmbackdoor (the jar, built if missing). Arguments: [trials] [calls].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/c-bench.sh

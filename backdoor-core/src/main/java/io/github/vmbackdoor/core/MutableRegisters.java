@@ -8,9 +8,9 @@ package io.github.vmbackdoor.core;
  *
  * <p>Not thread-safe: a holder belongs to one caller at a time. {@link Registers} stays the
  * immutable value the rest of the API speaks; {@link #load(Registers)} and {@link #toRegisters()}
- * convert between the two.
+ * convert between the two, and both are read as a {@link RegisterSet}.
  */
-public final class MutableRegisters {
+public final class MutableRegisters implements RegisterSet {
 
   private int eax;
   private int ebx;
@@ -64,71 +64,42 @@ public final class MutableRegisters {
 
   /** Whether this holder holds the same seven values as {@code registers}. */
   public boolean holds(Registers registers) {
-    return eax == registers.eax()
-        && ebx == registers.ebx()
-        && ecx == registers.ecx()
-        && edx == registers.edx()
-        && esi == registers.esi()
-        && edi == registers.edi()
-        && ebp == registers.ebp();
+    return sameValues(registers);
   }
 
+  @Override
   public int eax() {
     return eax;
   }
 
+  @Override
   public int ebx() {
     return ebx;
   }
 
+  @Override
   public int ecx() {
     return ecx;
   }
 
+  @Override
   public int edx() {
     return edx;
   }
 
+  @Override
   public int esi() {
     return esi;
   }
 
+  @Override
   public int edi() {
     return edi;
   }
 
+  @Override
   public int ebp() {
     return ebp;
-  }
-
-  /** High 16 bits of ebx: the message status after a high-bandwidth call. */
-  public int ebxHigh() {
-    return ebx >>> 16;
-  }
-
-  /** Low 16 bits of ebx. */
-  public int ebxLow() {
-    return ebx & 0xFFFF;
-  }
-
-  /** High 16 bits of ecx: the sub-command on the way in, the message status on the way out. */
-  public int ecxHigh() {
-    return ecx >>> 16;
-  }
-
-  /** Low 16 bits of ecx: the command number. */
-  public int ecxLow() {
-    return ecx & 0xFFFF;
-  }
-
-  /** High 16 bits of edx: the channel id (or the data id after RECVSIZE and RECVPAYLOAD). */
-  public int edxHigh() {
-    return edx >>> 16;
-  }
-
-  /** Low 16 bits of edx: the I/O port. */
-  public int edxLow() {
-    return edx & 0xFFFF;
   }
 
   public MutableRegisters eax(int value) {
@@ -168,19 +139,6 @@ public final class MutableRegisters {
 
   @Override
   public String toString() {
-    return "eax="
-        + Registers.hex(eax)
-        + ", ebx="
-        + Registers.hex(ebx)
-        + ", ecx="
-        + Registers.hex(ecx)
-        + ", edx="
-        + Registers.hex(edx)
-        + ", esi="
-        + Registers.hex(esi)
-        + ", edi="
-        + Registers.hex(edi)
-        + ", ebp="
-        + Registers.hex(ebp);
+    return Registers.text(this);
   }
 }

@@ -6,15 +6,13 @@ import java.util.HexFormat;
  * The seven x86 registers a backdoor call moves: eax, ebx, ecx, edx, esi, edi and ebp.
  *
  * <p>An immutable value. Each register is an unsigned 32-bit quantity held in an {@code int}; the
- * protocol splits most of them into a high and a low 16-bit word (the command number in the low
- * word of ecx and the message sub-command in its high word, the port in the low word of edx and the
- * channel id in its high word, the message status in the high word of ecx or ebx), so accessors for
- * those halves are provided.
+ * protocol splits most of them into a high and a low 16-bit word, which {@link RegisterSet} reads
+ * (as it does for the reusable {@link MutableRegisters}).
  *
  * <p>{@link #toString()} prints every register as eight hex digits, the way vmt(4) and the VMX log
  * print them.
  */
-public final class Registers {
+public final class Registers implements RegisterSet {
 
   private static final Registers ZERO = new Registers(0, 0, 0, 0, 0, 0, 0);
 
@@ -63,64 +61,39 @@ public final class Registers {
     return new Builder().eax(eax).ebx(ebx).ecx(ecx).edx(edx).esi(esi).edi(edi).ebp(ebp);
   }
 
+  @Override
   public int eax() {
     return eax;
   }
 
+  @Override
   public int ebx() {
     return ebx;
   }
 
+  @Override
   public int ecx() {
     return ecx;
   }
 
+  @Override
   public int edx() {
     return edx;
   }
 
+  @Override
   public int esi() {
     return esi;
   }
 
+  @Override
   public int edi() {
     return edi;
   }
 
+  @Override
   public int ebp() {
     return ebp;
-  }
-
-  /** High 16 bits of ebx: the message status after a high-bandwidth call. */
-  public int ebxHigh() {
-    return ebx >>> 16;
-  }
-
-  /** Low 16 bits of ebx: the high-bandwidth command. */
-  public int ebxLow() {
-    return ebx & 0xFFFF;
-  }
-
-  /**
-   * High 16 bits of ecx: the message sub-command on the way in, the message status on the way out.
-   */
-  public int ecxHigh() {
-    return ecx >>> 16;
-  }
-
-  /** Low 16 bits of ecx: the command number. */
-  public int ecxLow() {
-    return ecx & 0xFFFF;
-  }
-
-  /** High 16 bits of edx: the channel id (or, after RECVSIZE and RECVPAYLOAD, the data id). */
-  public int edxHigh() {
-    return edx >>> 16;
-  }
-
-  /** Low 16 bits of edx: the I/O port. */
-  public int edxLow() {
-    return edx & 0xFFFF;
   }
 
   public Registers withEax(int value) {
@@ -168,17 +141,7 @@ public final class Registers {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof Registers)) {
-      return false;
-    }
-    Registers r = (Registers) o;
-    return eax == r.eax
-        && ebx == r.ebx
-        && ecx == r.ecx
-        && edx == r.edx
-        && esi == r.esi
-        && edi == r.edi
-        && ebp == r.ebp;
+    return o instanceof Registers r && sameValues(r);
   }
 
   @Override
@@ -195,8 +158,25 @@ public final class Registers {
 
   @Override
   public String toString() {
-    return "eax=" + hex(eax) + ", ebx=" + hex(ebx) + ", ecx=" + hex(ecx) + ", edx=" + hex(edx)
-        + ", esi=" + hex(esi) + ", edi=" + hex(edi) + ", ebp=" + hex(ebp);
+    return text(this);
+  }
+
+  /** Every register as eight hex digits, {@code eax=... ebp=...}: either kind's toString. */
+  static String text(RegisterSet r) {
+    return "eax="
+        + hex(r.eax())
+        + ", ebx="
+        + hex(r.ebx())
+        + ", ecx="
+        + hex(r.ecx())
+        + ", edx="
+        + hex(r.edx())
+        + ", esi="
+        + hex(r.esi())
+        + ", edi="
+        + hex(r.edi())
+        + ", ebp="
+        + hex(r.ebp());
   }
 
   /** Mutable builder for {@link Registers}. */

@@ -54,29 +54,10 @@ class EntryPointSmokeTest {
    */
   @Test
   void wireBenchmarkRunsOneShortTrialAndReportsCpuPerFrame(@TempDir Path dir) throws Exception {
-    Path program = dir.resolve("wirebench");
-    Process cc;
-    try {
-      cc =
-          new ProcessBuilder("cc", "-O2", "-o", program.toString(), "src/main/c/wirebench.c", "-lm")
-              .inheritIO()
-              .start();
-    } catch (java.io.IOException e) {
-      Assumptions.abort("no C compiler");
-      return;
-    }
-    assertThat(cc.waitFor()).isZero();
+    Path program = compiled(dir, "wirebench");
     for (Duration spin : new Duration[] {Duration.ZERO, Duration.ofNanos(50_000)}) {
-      Map<String, Backdoor> vms = new ConcurrentHashMap<>();
-      vms.put(
-          "vm1",
-          VirtualHost.builder()
-              .hostClock(Clock.systemUTC())
-              .ticker(Ticker.systemTicker())
-              .build()
-              .backdoor());
       try (SimulatorServer server =
-          SimulatorServer.builder(vms::get).spinBeforePark(spin).start()) {
+          SimulatorServer.builder(oneVm()::get).spinBeforePark(spin).start()) {
         ProcessBuilder run =
             new ProcessBuilder(
                     program.toString(),
@@ -133,27 +114,8 @@ class EntryPointSmokeTest {
   void trapBenchmarkRunsOneShortTrial(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(
         Trap.unavailableReason().isEmpty(), () -> "cannot trap: " + Trap.unavailableReason());
-    Path program = dir.resolve("trapbench");
-    Process cc;
-    try {
-      cc =
-          new ProcessBuilder("cc", "-O2", "-o", program.toString(), "src/main/c/trapbench.c", "-lm")
-              .inheritIO()
-              .start();
-    } catch (java.io.IOException e) {
-      Assumptions.abort("no C compiler");
-      return;
-    }
-    assertThat(cc.waitFor()).isZero();
-    Map<String, Backdoor> vms = new ConcurrentHashMap<>();
-    vms.put(
-        "vm1",
-        VirtualHost.builder()
-            .hostClock(Clock.systemUTC())
-            .ticker(Ticker.systemTicker())
-            .build()
-            .backdoor());
-    try (SimulatorServer server = SimulatorServer.builder(vms::get).start();
+    Path program = compiled(dir, "trapbench");
+    try (SimulatorServer server = SimulatorServer.builder(oneVm()::get).start();
         RealGuest guest = RealGuest.builder(server.address(), "vm1").build()) {
       GuestRun run =
           guest.run(
@@ -169,6 +131,39 @@ class EntryPointSmokeTest {
           .containsPattern("trapped call \\(in through the trap\\): +median [0-9.]+ us")
           .containsPattern("untrapped wire call \\(same frames\\): +median [0-9.]+ us");
     }
+  }
+
+  /**
+   * The benchmark program {@code src/main/c/NAME.c}, built with cc into {@code dir}; the test is
+   * skipped where there is no cc.
+   */
+  private static Path compiled(Path dir, String name) throws Exception {
+    Path program = dir.resolve(name);
+    Process cc;
+    try {
+      cc =
+          new ProcessBuilder(
+                  "cc", "-O2", "-o", program.toString(), "src/main/c/" + name + ".c", "-lm")
+              .inheritIO()
+              .start();
+    } catch (java.io.IOException e) {
+      return Assumptions.abort("no C compiler");
+    }
+    assertThat(cc.waitFor()).isZero();
+    return program;
+  }
+
+  /** One VM, {@code vm1}, on a host in real time. */
+  private static Map<String, Backdoor> oneVm() {
+    Map<String, Backdoor> vms = new ConcurrentHashMap<>();
+    vms.put(
+        "vm1",
+        VirtualHost.builder()
+            .hostClock(Clock.systemUTC())
+            .ticker(Ticker.systemTicker())
+            .build()
+            .backdoor());
+    return vms;
   }
 
   private interface Body {

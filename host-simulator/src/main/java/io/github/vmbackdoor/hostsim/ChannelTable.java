@@ -51,6 +51,16 @@ final class ChannelTable {
     return cookieSeed;
   }
 
+  /** The host's policy. */
+  HostPolicy policy() {
+    return policy;
+  }
+
+  /** The host's uptime, which the table stamps channels with. */
+  HostUptime time() {
+    return time;
+  }
+
   int size() {
     return policy.channelTableSize();
   }

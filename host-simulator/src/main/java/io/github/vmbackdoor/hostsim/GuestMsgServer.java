@@ -42,8 +42,6 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   private volatile FaultBook faults = FaultBook.NONE;
 
-  private final HostUptime time;
-
   /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
   private final HostPolicy policy;
 
@@ -68,14 +66,12 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       ChannelTable table,
       RpciEndpoint rpci,
       TcloEndpoint tclo,
-      HostUptime time,
       HostPolicy policy,
       Consumer<String> warnings,
       boolean singleThreaded) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
-    this.time = time;
     this.policy = policy;
     this.warnings = warnings;
     this.singleThreaded = singleThreaded;
@@ -162,7 +158,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   public FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
     return faults == FaultBook.NONE
         ? FaultDecision.NONE
-        : faults.decide(protocol, channelId, step, time.now(), channel, table);
+        : faults.decide(protocol, channelId, step, table.time().now(), channel, table);
   }
 
   /** The endpoint that speaks {@code protocol}, or null. */
@@ -261,7 +257,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       }
       return;
     }
-    ch.lastActivityNanos = time.nanos();
+    ch.lastActivityNanos = table.time().nanos();
     switch (sub) {
       case SENDSIZE -> sendSize(ch, r, res, prefix);
       case SENDPAYLOAD -> sendPayload(ch, r, res, prefix, fault.corrupt());
@@ -271,7 +267,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       case OPEN, CLOSE -> throw new AssertionError(sub);
     }
     if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
-      ch.operationGeneration = checkpointGeneration - 1;
+      ch.operationGeneration = (int) (checkpointGeneration - 1);
     }
     if (res.describe) {
       res.note += fault.note();
@@ -307,7 +303,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     table.expireIdle();
     if (owner != null && table.openOwnedBy(owner) >= owner.policy.channelLimit()) {
-      owner.refused(time.nanos(), owner.policy.channelLimit());
+      owner.refused(table.time().nanos(), owner.policy.channelLimit());
       lb(r, 0, res);
       res.note =
           prefix + owner + " holds its limit of " + owner.policy.channelLimit() + " channels";
@@ -316,7 +312,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
       if (owner != null) {
-        owner.refusedTableFull(time.nanos(), table.size());
+        owner.refusedTableFull(table.time().nanos(), table.size());
       }
       lb(r, 0, res).note(prefix, "channel table full");
       return;
@@ -371,7 +367,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     lb(r, STATUS_SUCCESS | hb, res);
     ch.operation = ChannelInfo.Operation.SENDING;
-    ch.operationGeneration = checkpointGeneration;
+    ch.operationGeneration = (int) checkpointGeneration;
     ch.buffer = new byte[(int) length];
     ch.offset = 0;
     if (res.describe) {
@@ -383,7 +379,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   @Override
   public boolean cancelledByCheckpoint(HostChannel ch) {
     if (ch.operation != ChannelInfo.Operation.IDLE
-        && ch.operationGeneration != checkpointGeneration) {
+        && ch.operationGeneration != (int) checkpointGeneration) {
       ch.abandonOperation();
       return true;
     }
@@ -442,7 +438,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     byte[] message = offer.bytes();
     ch.operation =
         message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
-    ch.operationGeneration = checkpointGeneration;
+    ch.operationGeneration = (int) checkpointGeneration;
     ch.buffer = message;
     ch.offset = 0;
     res.answerLoaded(r)
@@ -542,7 +538,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
 
   @Override
   public HostUptime time() {
-    return time;
+    return table.time();
   }
 
   /** The RPCI endpoint. */

@@ -23,8 +23,11 @@ final class HostChannel {
 
   ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
-  /** The checkpoint generation the current operation started in. */
-  long operationGeneration;
+  /**
+   * The checkpoint generation the current operation started in, its low 32 bits (compared only for
+   * equality: four billion checkpoints apart would look alike).
+   */
+  int operationGeneration;
 
   /**
    * The message in transfer, one way at a time: SENDING, the announced message and (offset) how

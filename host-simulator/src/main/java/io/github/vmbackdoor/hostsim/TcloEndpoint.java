@@ -37,11 +37,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
 
-  private final HostUptime time;
   private final ChannelTable table;
 
   /** The limits, the takeover, and the tools' conversation and its timings. */
-  private final HostPolicy policy;
 
   /** Whether time synchronisation is on now (the conversation's {@code Set_Option synctime}). */
   private final CommandPortAnswers commandPort;
@@ -73,14 +71,12 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private long queueBytes;
 
   /**
-   * @param table the channel table, where the TCLO channel that loses a takeover is invalidated
-   * @param policy the limits on the queues and histories, and which TCLO channel of an application
-   *     loses when a newer one claims it
+   * @param table the channel table, where the TCLO channel that loses a takeover is invalidated; it
+   *     holds the host's uptime and policy (the limits on the queues and histories, and which TCLO
+   *     channel of an application loses when a newer one claims it)
    */
-  TcloEndpoint(
-      HostUptime time, HostPolicy policy, ChannelTable table, CommandPortAnswers commandPort) {
-    this.time = time;
-    this.policy = policy;
+  TcloEndpoint(ChannelTable table, CommandPortAnswers commandPort) {
+    HostPolicy policy = table.policy();
     this.commandPort = commandPort;
     this.exchanges =
         History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
@@ -147,7 +143,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       return true;
     }
     Contest contest = new Contest(holder, session, app);
-    policy.tcloTakeover().settle(contest);
+    policy().tcloTakeover().settle(contest);
     return contest.newerServes;
   }
 
@@ -214,7 +210,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     if (powerOperations == null) {
       powerOperations = new PowerOperations();
     }
-    PowerOperations.Tracker t = powerOperations.request(operation, time.nanos());
+    PowerOperations.Tracker t = powerOperations.request(operation, uptime().nanos());
     add(toolbox, new TcloCommand(operation.command(), false, t), false);
     return true;
   }
@@ -224,8 +220,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * applications' queues together, so that the number of applications cannot multiply them.
    */
   private boolean fits(String command) {
-    return queuedCount < policy.tcloQueueLimit()
-        && queueBytes + History.weight(command) <= policy.tcloQueueBytesLimit();
+    return queuedCount < policy().tcloQueueLimit()
+        && queueBytes + History.weight(command) <= policy().tcloQueueBytesLimit();
   }
 
   private void add(TcloApp app, TcloCommand command, boolean first) {
@@ -245,7 +241,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   /** A checkpoint: the VM was suspended and resumed. */
   void resumed() {
-    if (policy.toolsConversation()) {
+    if (policy().toolsConversation()) {
       conversation().resumed();
     }
   }
@@ -255,7 +251,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    */
   private ToolsConversation conversation() {
     if (conversation == null) {
-      conversation = new ToolsConversation(policy, commandPort);
+      conversation = new ToolsConversation(policy(), commandPort);
     }
     return conversation;
   }
@@ -263,14 +259,14 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** Whether the tools answered on {@code toolbox} within the heartbeat timeout. */
   boolean toolsRunning() {
     return toolsAnsweredNanos >= 0
-        && time.nanos() - toolsAnsweredNanos <= policy.heartbeatTimeout().toNanos();
+        && uptime().nanos() - toolsAnsweredNanos <= policy().heartbeatTimeout().toNanos();
   }
 
   /** The tools answered {@code command} on their {@code toolbox} channel. */
   private void toolsAnswered(TcloCommand command) {
-    long now = time.nanos();
+    long now = uptime().nanos();
     toolsAnsweredNanos = now;
-    if (policy.toolsConversation() && command.text.equals(RESET) && command.power == null) {
+    if (policy().toolsConversation() && command.text.equals(RESET) && command.power == null) {
       for (String opening : conversation().opening(now)) {
         if (fits(opening)) {
           add(toolbox, new TcloCommand(opening, false, null), false);
@@ -341,8 +337,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (app == toolbox
           && app.peek() == null
           && conversation != null
-          && policy.toolsConversation()
-          && conversation.pingDue(time.nanos())
+          && policy().toolsConversation()
+          && conversation.pingDue(uptime().nanos())
           && fits(ToolsConversation.PING)) {
         add(toolbox, new TcloCommand(ToolsConversation.PING, false, null), false);
       }
@@ -362,7 +358,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         removed(command);
       }
       outstanding = command;
-      outstandingSinceNanos = time.nanos();
+      outstandingSinceNanos = uptime().nanos();
       commandsSent.add(command.text);
     }
 
@@ -382,7 +378,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         }
         return "ping refused after an unsolicited reply; reset queued";
       }
-      if (!policy.rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
+      if (!policy().rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
         return null;
       }
       record(
@@ -448,7 +444,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
           toolsAnswered(c);
         }
       } else if (message.length > 0) {
-        owesPingRefusal = first && policy.resetAfterUnsolicitedReply();
+        owesPingRefusal = first && policy().resetAfterUnsolicitedReply();
         record(
             new TcloExchange(
                 channel.id,
@@ -492,11 +488,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   private Duration now() {
-    return time.now();
+    return uptime().now();
   }
 
   private Duration time(long nanos) {
-    return time.at(nanos);
+    return uptime().at(nanos);
   }
 
   // ---- introspection ----
@@ -556,5 +552,15 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   List<PowerOperationReport> powerOperations() {
     return powerOperations == null ? ImmutableList.of() : powerOperations.reports(this::time);
+  }
+
+  /** The host's policy, which its channel table holds. */
+  private HostPolicy policy() {
+    return table.policy();
+  }
+
+  /** The host's uptime, which its channel table holds. */
+  private HostUptime uptime() {
+    return table.time();
   }
 }

@@ -93,18 +93,12 @@ public final class VirtualHost {
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
     CommandPortAnswers commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     ChannelTable table = new ChannelTable(p, c.cookieSource(), seed, time);
-    TcloEndpoint tclo = new TcloEndpoint(time, p, table, commandPort);
+    TcloEndpoint tclo = new TcloEndpoint(table, commandPort);
     RpciEndpoint rpci = new RpciEndpoint(p, commandPort, time, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
-            table,
-            rpci,
-            tclo,
-            time,
-            p,
-            c.warnings != null ? c.warnings : LOG_WARNINGS,
-            c.singleThreaded);
+            table, rpci, tclo, p, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
     CallLog callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);

@@ -1,27 +1,12 @@
 package io.github.vmbackdoor.hostsim.cli;
 
-import com.google.common.base.Ticker;
 import com.google.common.net.HostAndPort;
-import io.github.vmbackdoor.core.Backdoor;
-import io.github.vmbackdoor.hostsim.GuestConnection;
-import io.github.vmbackdoor.hostsim.VirtualHost;
-import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.admin.AdminServer;
 import io.github.vmbackdoor.hostsim.admin.AdminToken;
-import io.github.vmbackdoor.hostsim.admin.ServedVm;
-import io.github.vmbackdoor.hostsim.internal.Durations;
-import io.github.vmbackdoor.hostsim.internal.VmName;
-import io.github.vmbackdoor.hostsim.scenario.Extensions;
-import io.github.vmbackdoor.hostsim.scenario.HostEvent;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
-import io.github.vmbackdoor.hostsim.scenario.ScenarioLimitException;
-import io.github.vmbackdoor.hostsim.scenario.ScenarioLimits;
 import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import io.github.vmbackdoor.hostsim.settings.ConnectionPolicy;
-import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.settings.HostSetting;
-import io.github.vmbackdoor.hostsim.settings.HostSettingLayer;
-import io.github.vmbackdoor.hostsim.settings.HostSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -31,21 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,18 +46,6 @@ import picocli.CommandLine.Spec;
     },
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
-
-  /**
-   * The limits serve reads its scenario within: the defaults but for the total of events. Serve
-   * plays its timeline in real time, arming one occurrence at a time, so a long run costs nothing
-   * up front; its length, rate and fault delays stay limited.
-   */
-  private static final ScenarioLimits SERVED_LIMITS =
-      new ScenarioLimits(
-          ScenarioLimits.DEFAULTS.length(),
-          ScenarioLimits.DEFAULTS.eventsPerSecond(),
-          Long.MAX_VALUE,
-          ScenarioLimits.DEFAULTS.faultDelay());
 
   @Spec private CommandSpec spec;
 
@@ -239,100 +205,6 @@ final class ServeCommand implements Callable<Integer> {
   private String recordLimit;
 
   /**
-   * The idle timeout of a served VM whose scenario and vm-config set none. VMware closes channels
-   * that have been inactive "for a while" (open-vm-tools lib/rpcOut/rpcout.c) but publishes no
-   * figure; five minutes is our choice, long enough for vmtoolsd's periodic RPCI traffic.
-   */
-  static final Duration SERVED_IDLE_TIMEOUT = Duration.ofMinutes(5);
-
-  /**
-   * The settings {@code serve} gives every VM over the library's: {@link #SERVED_IDLE_TIMEOUT} and
-   * the tools' conversation on, so a served VM behaves like a VMX with VMware's own tools. A
-   * scenario's or vm-config's own value wins, {@code never} and {@code false} included.
-   */
-  static final HostSettingLayer SERVED =
-      HostSettingLayer.NONE
-          .with(HostSetting.named("idleTimeout"), Durations.format(SERVED_IDLE_TIMEOUT))
-          .with(HostSetting.named("toolsConversation"), "true");
-
-  /** The settings of a VM served with {@code scenario} (or none), before its vm-config's. */
-  static HostSettings served(Scenario scenario) {
-    return SERVED.then(scenario != null ? scenario.hostLayer() : HostSettingLayer.NONE).settings();
-  }
-
-  /**
-   * Arms the scenario's timeline on every VM, starting now, all VMs at the same instant; each
-   * occurrence is narrated as it fires. The line saying the timeline ended is narrated once it has
-   * ended and {@code banner} has been counted down (the start lines come first).
-   */
-  private static void play(
-      Scenario scenario,
-      List<VirtualHost> hosts,
-      ScheduledExecutorService executor,
-      ServeNarrator narrator,
-      List<ServeNarrator.Vm> vms,
-      List<ConnectionRecorder.Vm> recordings,
-      CountDownLatch banner,
-      long start) {
-    // An occurrence is applied under every host's lock, so that no guest call comes between it and
-    // its line in the recordings.
-    scenario.playTimeline(
-        hosts,
-        (at, action) ->
-            executor.schedule(
-                () -> exclusively(hosts, 0, action),
-                start + at.toNanos() - System.nanoTime(),
-                TimeUnit.NANOSECONDS),
-        (at, event) -> {
-          recordings.forEach(r -> r.event(event.event()));
-          narrator.scenarioEvent(scenario, at, event, vms);
-        },
-        () ->
-            executor.execute(
-                () -> {
-                  try {
-                    banner.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                  }
-                  narrator.timelineEnded(scenario);
-                }));
-  }
-
-  /** Runs {@code action} holding the locks of {@code hosts} from {@code from} on, in order. */
-  private static void exclusively(List<VirtualHost> hosts, int from, Runnable action) {
-    if (from == hosts.size()) {
-      action.run();
-      return;
-    }
-    hosts
-        .get(from)
-        .exclusively(
-            h -> {
-              exclusively(hosts, from + 1, action);
-              return null;
-            });
-  }
-
-  /** One listener that tells two, in order. */
-  private static ServedVm.Listener both(ServedVm.Listener first, ServedVm.Listener second) {
-    return new ServedVm.Listener() {
-      @Override
-      public void applied(ServedVm vm, HostEvent event, String by) {
-        second.applied(vm, event, by);
-        first.applied(vm, event, by);
-      }
-
-      @Override
-      public void reset(ServedVm vm) {
-        second.reset(vm);
-        first.reset(vm);
-      }
-    };
-  }
-
-  /**
    * Where a server listens, as the address it was asked to bind (0.0.0.0, not [::]) and its port.
    */
   private static HostAndPort shown(InetSocketAddress address, InetAddress bind) {
@@ -412,129 +284,18 @@ final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           commandLine, "--channels-per-connection must be at least 1");
     }
-    if (vmConfig != null
-        && scenarioFile != null
-        && TextInput.isStdin(vmConfig)
-        && TextInput.isStdin(scenarioFile)) {
-      throw new CommandLine.ParameterException(
-          commandLine, "only one of --vm-config and --scenario can read standard input (-)");
-    }
-    Map<String, VmConfigFile.Vm> configured = Map.of();
-    Scenario scenario = null;
-    Path reading = vmConfig;
-    try {
-      if (vmConfig != null) {
-        configured = VmConfigFile.parse(vmConfig, input.read(vmConfig).joined());
-      }
-      reading = scenarioFile;
-      if (scenarioFile != null) {
-        scenario =
-            Scenario.parse(input.readScenario(scenarioFile).joined(), large.limits(SERVED_LIMITS));
-      }
-    } catch (IOException e) {
-      commandLine
-          .getErr()
-          .println("vmbackdoor serve: cannot read " + reading + ": " + TextInput.reason(e));
-      return Main.EXIT_FAILURE;
-    } catch (IllegalArgumentException e) {
-      String reason = e instanceof ScenarioLimitException l ? large.message(l) : e.getMessage();
-      String message = reading == vmConfig ? reason : "--scenario " + reading + ": " + reason;
-      throw new CommandLine.ParameterException(commandLine, message, e);
-    }
-    List<String> names = new ArrayList<>(configured.keySet());
-    names.addAll(vmNames);
-    if (names.isEmpty()) {
-      if (vmConfig != null) {
-        throw new CommandLine.ParameterException(
-            commandLine, "--vm-config " + vmConfig + ": names no VM, and no --vm was given");
-      }
-      names.add("vm1");
-    }
     if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
       throw new CommandLine.ParameterException(
           commandLine, "--admin-port " + adminPort + " is outside 0..65535");
     }
-    ConnectionRecorder recorder = null;
-    // the instant the scenario's timeline counts from, for playing it and for the recordings
-    long timelineStart = System.nanoTime();
-    if (recordDir != null) {
-      try {
-        Files.createDirectories(recordDir);
-      } catch (IOException e) {
-        throw new CommandLine.ParameterException(
-            commandLine, "--record " + recordDir + ": cannot create the directory");
-      }
-      long[] limits = recordLimits(commandLine);
-      recorder = new ConnectionRecorder(recordDir, Clock.systemUTC(), limits[0], limits[1]);
+    ServedFleet.Asked asked =
+        new ServedFleet.Asked(
+            vmNames, vmConfig, scenarioFile, large, seed, recordDir, recordLimit, storeLimit);
+    Optional<ServedFleet> built = ServedFleet.build(commandLine, input, asked);
+    if (built.isEmpty()) {
+      return Main.EXIT_FAILURE;
     }
-    Map<String, UnaryOperator<Backdoor>> vms = new LinkedHashMap<>();
-    Map<String, ServedVm> served = new LinkedHashMap<>();
-    Map<String, ConnectionRecorder.Vm> recorded = new LinkedHashMap<>();
-    HostSettings base = served(scenario);
-    int vmCount = new java.util.LinkedHashSet<>(names).size();
-    long storeBound = size(commandLine, storeLimit, "--store-limit");
-    UnaryOperator<HostSettings> share = StoreShare.of(storeBound, vmCount);
-    HostPolicy scaled = share.apply(base).policy();
-    if (scaled.historyBytesLimit() < base.policy().historyBytesLimit()) {
-      commandLine
-          .getErr()
-          .println(
-              "vmbackdoor serve: "
-                  + vmCount
-                  + " VMs share the store bound of "
-                  + storeBound
-                  + " bytes (--store-limit): each keeps histories of at most "
-                  + scaled.historyBytesLimit()
-                  + " bytes, guest stores of "
-                  + scaled.guestStoreBytesLimit()
-                  + ", a TCLO queue of "
-                  + scaled.tcloQueueBytesLimit());
-      commandLine.getErr().flush();
-    }
-    for (String name : names) {
-      Optional<String> problem = VmName.problem(name);
-      if (problem.isPresent()) {
-        throw new CommandLine.ParameterException(commandLine, "--vm: " + problem.get());
-      }
-      if (vms.containsKey(name)) {
-        continue;
-      }
-      VmConfigFile.Vm config = configured.getOrDefault(name, new VmConfigFile.Vm());
-      long fallbackSeed =
-          seed != null ? seed + vms.size() : scenario != null ? scenario.seed() : vms.size();
-      long vmSeed = config.seed(fallbackSeed);
-      ConnectionRecorder r = recorder;
-      // a recording's cookies come from a key no guest can read or guess, kept in its traces
-      long cookieKey = COOKIE_KEYS.nextLong();
-      ServedVm vm =
-          ServedVm.configurable(
-              name,
-              changes -> {
-                VirtualHostBuilder builder =
-                    Extensions.installed()
-                        .configure(VirtualHost.builder())
-                        .seed(vmSeed)
-                        .hostClock(Clock.systemUTC())
-                        .ticker(Ticker.systemTicker());
-                // Random cookies keep guests from predicting each other's; a recording must
-                // replay, so --record derives them from a secret key its traces keep.
-                return config.build(
-                    r == null ? builder.secureCookies() : builder.cookieKey(cookieKey),
-                    base,
-                    settings -> share.apply(changes.apply(settings)));
-              });
-      HostSettings settings = config.settings(base);
-      if (r == null) {
-        vms.put(name, UnaryOperator.identity());
-      } else {
-        ConnectionRecorder.Vm recording =
-            r.vm(vm, vmSeed, cookieKey, () -> share.apply(vm.changes().apply(settings)));
-        recorded.put(name, recording);
-        vms.put(name, recording::connection);
-      }
-      served.put(name, vm);
-    }
-    List<VirtualHost> hosts = served.values().stream().map(ServedVm::host).toList();
+    ServedFleet fleet = built.get();
     PrintWriter narrationOut = null;
     if (!quiet) {
       if (logFile == null) {
@@ -554,35 +315,13 @@ final class ServeCommand implements Callable<Integer> {
     }
     Narration narration = new Narration(narrationOut, jsonLog, Clock.systemUTC());
     ServeNarrator narrator = new ServeNarrator(narration);
-    Map<String, ServeNarrator.Vm> narrated = new LinkedHashMap<>();
-    served.forEach(
-        (name, vm) -> {
-          ServeNarrator.Vm said = narrator.vm(vm);
-          narrated.put(name, said);
-          ConnectionRecorder.Vm recording = recorded.get(name);
-          if (recording != null) {
-            vm.listener(both(said, recording));
-          }
-        });
+    fleet.narrate(narrator);
     ConnectionPolicy connections =
         new ConnectionPolicy(channelsPerConnection, closeChannelsOnDisconnect);
-    AtomicLong connectionCount = new AtomicLong();
-    BiFunction<String, InetSocketAddress, Backdoor> connect =
-        (name, client) -> {
-          ServedVm vm = served.get(name);
-          if (vm == null) {
-            return null;
-          }
-          String label = "connection " + connectionCount.incrementAndGet() + " to " + name;
-          GuestConnection connection = vm.connect(label, connections);
-          return narrated
-              .get(name)
-              .connected(label, client, connection, vms.get(name).apply(connection));
-        };
 
     SimulatorServer simulator;
     try {
-      simulator = server.server(connect).start();
+      simulator = server.server((name, client) -> fleet.connect(name, client, connections)).start();
     } catch (UncheckedIOException e) {
       commandLine.getErr().println("vmbackdoor serve: " + e.getMessage());
       return Main.EXIT_FAILURE;
@@ -592,7 +331,7 @@ final class ServeCommand implements Callable<Integer> {
     if (adminPort != null) {
       try {
         AdminServer.Builder builder =
-            AdminServer.builder(served.values()).bindAddress(adminBind).port(adminPort);
+            AdminServer.builder(fleet.vms()).bindAddress(adminBind).port(adminPort);
         if (adminToken != null) {
           builder.token(adminToken);
         }
@@ -639,33 +378,19 @@ final class ServeCommand implements Callable<Integer> {
     try {
       PrintWriter out = commandLine.getOut();
       CountDownLatch banner = new CountDownLatch(1);
-      if (scenario != null) {
-        timeline =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "vmbackdoor-scenario");
-                  t.setDaemon(true);
-                  return t;
-                });
-        play(
-            scenario,
-            hosts,
-            timeline,
-            narrator,
-            List.copyOf(narrated.values()),
-            List.copyOf(recorded.values()),
-            banner,
-            timelineStart);
-      }
+      timeline = fleet.play(narrator, banner);
       out.println("listening on " + shown(simulator.address(), server.bind()));
       out.println(
-          "serving " + (vms.size() == 1 ? "VM " : "VMs ") + String.join(", ", vms.keySet()));
+          "serving "
+              + (fleet.names().size() == 1 ? "VM " : "VMs ")
+              + String.join(", ", fleet.names()));
       if (!server.spinBeforePark().isZero()) {
         out.println(
             "I/O threads poll "
                 + server.spinBeforePark().toNanos() / 1000
                 + "us after their last request before they sleep");
       }
+      Scenario scenario = fleet.scenario();
       if (scenario != null) {
         out.println(
             "playing scenario "
@@ -729,43 +454,5 @@ final class ServeCommand implements Callable<Integer> {
               + ", beyond this machine");
       err.flush();
     }
-  }
-
-  private static final java.security.SecureRandom COOKIE_KEYS = new java.security.SecureRandom();
-
-  /** --record-limit SIZE[,TOTAL] as bytes. */
-  private long[] recordLimits(CommandLine commandLine) {
-    String[] parts = recordLimit.split(",", -1);
-    if (parts.length > 2) {
-      throw new CommandLine.ParameterException(
-          commandLine, "--record-limit is SIZE or SIZE,TOTAL, not '" + recordLimit + "'");
-    }
-    long one = size(commandLine, parts[0], "--record-limit");
-    long total =
-        parts.length == 2 ? size(commandLine, parts[1], "--record-limit") : Math.max(one, 1L << 30);
-    if (total < one) {
-      throw new CommandLine.ParameterException(
-          commandLine, "--record-limit: TOTAL " + parts[1] + " is less than SIZE " + parts[0]);
-    }
-    return new long[] {one, total};
-  }
-
-  private static long size(CommandLine commandLine, String text, String option) {
-    String t = text.strip().toUpperCase(java.util.Locale.ROOT);
-    long unit = 1;
-    if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
-      unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1L << 30;
-      t = t.substring(0, t.length() - 1);
-    }
-    try {
-      long n = Long.parseLong(t);
-      if (n >= 1 && n <= (1L << 50) / unit && n * unit >= 1024) {
-        return n * unit;
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw new CommandLine.ParameterException(
-        commandLine, option + ": '" + text + "' is not a size of 1K to 1P (512K, 64M, 2G)");
   }
 }

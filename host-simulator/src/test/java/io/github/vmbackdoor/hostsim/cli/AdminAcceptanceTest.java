@@ -156,20 +156,11 @@ class AdminAcceptanceTest {
       assertThat(view.get("toolsRunningStatus").asText()).isEqualTo("guestToolsNotRunning");
       assertThat(call(admin, "GET", "/vms/vm1", null, 200).get("guest")).isEqualTo(view);
 
-      java.io.StringWriter out = new java.io.StringWriter();
-      java.io.StringWriter err = new java.io.StringWriter();
-      int code =
-          Main.run(
-              new java.io.PrintWriter(out),
-              new java.io.PrintWriter(err),
-              new ServeCommand(),
-              "ctl",
-              "--admin",
-              admin.toString(),
-              "guest",
-              "vm1");
-      assertThat(code).as(err.toString()).isZero();
-      assertThat(JSON.readTree(out.toString())).isEqualTo(view);
+      Cli cli = new Cli();
+      assertThat(cli.run("ctl", "--admin", admin.toString(), "guest", "vm1"))
+          .as(cli.err())
+          .isZero();
+      assertThat(JSON.readTree(cli.out())).isEqualTo(view);
     }
   }
 

@@ -228,50 +228,30 @@ class AdminSecurityTest {
                   "checkpoint"));
       assertThat(reply[0]).as(reply[1]).contains(" 200 ");
 
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new java.io.PrintWriter(out),
-              new java.io.PrintWriter(err),
-              new ServeCommand(),
-              "ctl",
-              "--admin",
-              admin.toString(),
-              "--admin-token",
-              token,
-              "checkpoint",
-              "vm1");
-      assertThat(code).as(err.toString()).isZero();
+      Cli cli = new Cli();
+      assertThat(
+              cli.run(
+                  "ctl", "--admin", admin.toString(), "--admin-token", token, "checkpoint", "vm1"))
+          .as(cli.err())
+          .isZero();
       Path file = dir.resolve("token");
       Files.writeString(file, token + "\n");
-      code =
-          Main.run(
-              new java.io.PrintWriter(out),
-              new java.io.PrintWriter(err),
-              new ServeCommand(),
-              "ctl",
-              "--admin",
-              admin.toString(),
-              "--admin-token-file",
-              file.toString(),
-              "vms");
-      assertThat(code).as(err.toString()).isZero();
-      assertThat(out.toString()).contains("\"checkpoints\":2");
-      StringWriter refused = new StringWriter();
-      code =
-          Main.run(
-              new java.io.PrintWriter(out),
-              new java.io.PrintWriter(refused),
-              new ServeCommand(),
-              "ctl",
-              "--admin",
-              admin.toString(),
-              "--admin-token",
-              "not-the-token-at-all",
-              "vms");
-      assertThat(code).isEqualTo(1);
-      assertThat(refused.toString()).startsWith("vmbackdoor ctl: a wrong token").hasLineCount(1);
+      assertThat(
+              cli.run(
+                  "ctl", "--admin", admin.toString(), "--admin-token-file", file.toString(), "vms"))
+          .as(cli.err())
+          .isZero();
+      assertThat(cli.out()).contains("\"checkpoints\":2");
+      assertThat(
+              cli.run(
+                  "ctl",
+                  "--admin",
+                  admin.toString(),
+                  "--admin-token",
+                  "not-the-token-at-all",
+                  "vms"))
+          .isEqualTo(1);
+      assertThat(cli.err()).startsWith("vmbackdoor ctl: a wrong token").hasLineCount(1);
     }
   }
 

@@ -8,18 +8,14 @@ import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.rpc.TcloMachines;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,24 +30,7 @@ class BadInputTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-  private byte[] stdin = new byte[0];
-
-  private int run(String... args) {
-    return run(new PrintWriter(out, true), args);
-  }
-
-  private int run(PrintWriter output, String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return Main.run(
-        () -> new ByteArrayInputStream(stdin),
-        output,
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli().stdin(new byte[0]);
 
   private byte[] log(String name) throws IOException {
     try (InputStream in = getClass().getResourceAsStream("/logs/" + name)) {
@@ -76,24 +55,24 @@ class BadInputTest {
     Path file = dir.resolve("mixed.log");
     Files.write(file, java.util.Arrays.copyOf(mixed, odd.length + log.length));
 
-    assertThat(run("import-log", file.toString())).isZero();
-    assertThat(err.toString())
+    assertThat(cli.run("import-log", file.toString())).isZero();
+    assertThat(cli.err())
         .contains(
             "vmbackdoor import-log: "
                 + file
                 + ": 1 line is not UTF-8 and read as Latin-1 (line 1)");
-    assertThat(out.toString()).contains("scenario mixed").contains("invalidate-tclo");
+    assertThat(cli.out()).contains("scenario mixed").contains("invalidate-tclo");
   }
 
   @Test
   void aDashReadsStandardInput() throws IOException {
-    stdin = log("netbsd10-ping-loop.log");
-    assertThat(run("import-log", "-")).isZero();
-    assertThat(out.toString()).contains("scenario stdin").contains("invalidate-tclo");
+    cli.stdin(log("netbsd10-ping-loop.log"));
+    assertThat(cli.run("import-log", "-")).isZero();
+    assertThat(cli.out()).contains("scenario stdin").contains("invalidate-tclo");
 
-    stdin = Files.readAllBytes(shortScenario());
-    assertThat(run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
-    assertThat(out.toString()).contains("scenario host-closes-tclo").contains("fixed");
+    cli.stdin(Files.readAllBytes(shortScenario()));
+    assertThat(cli.run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
+    assertThat(cli.out()).contains("scenario host-closes-tclo").contains("fixed");
 
     Scenario scenario =
         BuiltInScenarios.checkpointInStateChange().withLength(Duration.ofMinutes(2));
@@ -101,9 +80,9 @@ class BadInputTest {
     try (TraceWriter writer = TraceWriter.create(trace, HostReplay.header(scenario, "legacy"))) {
       ScenarioRunner.prepare(scenario, TcloMachines.LEGACY, writer).run();
     }
-    stdin = Files.readAllBytes(trace);
-    assertThat(run("replay", "--trace", "-")).isZero();
-    assertThat(out.toString()).contains("-: ").contains("every answer is as recorded");
+    cli.stdin(Files.readAllBytes(trace));
+    assertThat(cli.run("replay", "--trace", "-")).isZero();
+    assertThat(cli.out()).contains("-: ").contains("every answer is as recorded");
   }
 
   @Test
@@ -114,11 +93,11 @@ class BadInputTest {
     byte[] both = java.util.Arrays.copyOf(bom, bom.length + text.length);
     System.arraycopy(text, 0, both, bom.length, text.length);
     Files.write(file, both);
-    assertThat(run("replay", "--scenario", file.toString(), "--machine", "fixed")).isZero();
-    assertThat(out.toString()).startsWith("scenario host-closes-tclo");
+    assertThat(cli.run("replay", "--scenario", file.toString(), "--machine", "fixed")).isZero();
+    assertThat(cli.out()).startsWith("scenario host-closes-tclo");
 
-    stdin = both;
-    assertThat(run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
+    cli.stdin(both);
+    assertThat(cli.run("replay", "--scenario", "-", "--machine", "fixed")).isZero();
     assertThat(Scenario.parse(new String(both, StandardCharsets.UTF_8)).name())
         .isEqualTo("host-closes-tclo");
   }
@@ -142,8 +121,8 @@ class BadInputTest {
         };
     Path log = dir.resolve("ping.log");
     Files.write(log, log("netbsd10-ping-loop.log"));
-    assertThat(run(new PrintWriter(full, true), "import-log", log.toString())).isEqualTo(1);
-    assertThat(err.toString()).endsWith("vmbackdoor: cannot write standard output\n");
+    assertThat(cli.run(full, "import-log", log.toString())).isEqualTo(1);
+    assertThat(cli.err()).endsWith("vmbackdoor: cannot write standard output\n");
   }
 
   @Test
@@ -151,12 +130,12 @@ class BadInputTest {
   void aFullDiskFailsWithOneLine() throws IOException {
     Path log = dir.resolve("ping.log");
     Files.write(log, log("netbsd10-ping-loop.log"));
-    assertThat(run("import-log", log.toString(), "-o", "/dev/full")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("import-log", log.toString(), "-o", "/dev/full")).isEqualTo(1);
+    assertThat(cli.err())
         .endsWith("vmbackdoor import-log: cannot write /dev/full: No space left on device\n");
-    assertThat(run("replay", "--scenario", shortScenario().toString(), "--svg", "/dev/full"))
+    assertThat(cli.run("replay", "--scenario", shortScenario().toString(), "--svg", "/dev/full"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .endsWith("vmbackdoor replay: cannot write /dev/full: No space left on device\n");
   }
 
@@ -167,8 +146,8 @@ class BadInputTest {
         trace,
         "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"vm\":\"a\"}}\n"
             + "{\"t\":500,\"op\":\"in\",\"in\":\"564d5868 c9435052 0000001e 00005658");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor replay: "
                 + trace
@@ -176,8 +155,8 @@ class BadInputTest {
                 + " short?)\n");
 
     Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",\"vm\":{");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor replay: "
                 + trace
@@ -185,8 +164,8 @@ class BadInputTest {
                 + " short?)\n");
 
     Files.writeString(trace, "{\"format\":\"vmbackdoor-trace\",,}\n");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor replay: " + trace + ": line 1: header is not valid JSON at column 30\n");
   }
@@ -197,8 +176,8 @@ class BadInputTest {
     String header = "{\"format\":\"vmbackdoor-trace\",\"version\":1,\"vm\":{\"vm\":\"";
     byte[] latin1 = (header + "caf\u00e9\"}}\n").getBytes(StandardCharsets.ISO_8859_1);
     Files.write(trace, latin1);
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor replay: "
                 + trace
@@ -236,8 +215,8 @@ class BadInputTest {
     };
     for (String[] c : cases) {
       Files.writeString(trace, c[0] + "\n");
-      assertThat(run("replay", "--trace", trace.toString())).as(c[0]).isEqualTo(2);
-      assertThat(err.toString()).isEqualTo("vmbackdoor replay: " + trace + ": " + c[1] + "\n");
+      assertThat(cli.run("replay", "--trace", trace.toString())).as(c[0]).isEqualTo(2);
+      assertThat(cli.err()).isEqualTo("vmbackdoor replay: " + trace + ": " + c[1] + "\n");
     }
   }
 
@@ -255,64 +234,61 @@ class BadInputTest {
         "--spin-before-park soon          | bad duration 'soon'",
       })
   void badConnectionBoundsOfServeAreUsageErrors(String option, String message) {
-    assertThat(run(("serve " + option).split(" "))).isEqualTo(2);
-    assertThat(err.toString()).startsWith("vmbackdoor serve: ").contains(message);
-    assertThat(err.toString().lines()).hasSize(2);
+    assertThat(cli.run(("serve " + option).split(" "))).isEqualTo(2);
+    assertThat(cli.err()).startsWith("vmbackdoor serve: ").contains(message);
+    assertThat(cli.err().lines()).hasSize(2);
   }
 
   @Test
   void aBrokenScenarioIsReportedWithFileAndLine() throws IOException {
     Path bad = dir.resolve("bad.scenario");
     Files.writeString(bad, "scenario x\nat 1m explode\n");
-    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--scenario", bad.toString())).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo("vmbackdoor replay: " + bad + ": line 2: unknown action 'explode'\n");
   }
 
   @Test
   void aMissingFileIsOneLineNamingItAndTheReason() {
-    assertThat(run("serve", "--scenario", "/nonexistent")).isEqualTo(1);
-    assertThat(err.toString())
-        .isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
-    assertThat(run("serve", "--vm-config", "/nonexistent")).isEqualTo(1);
-    assertThat(err.toString())
-        .isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
-    assertThat(run("replay", "--trace", "/nonexistent")).isEqualTo(1);
-    assertThat(err.toString())
-        .isEqualTo("vmbackdoor replay: cannot read /nonexistent: no such file\n");
-    assertThat(run("import-log", "/nonexistent")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("serve", "--scenario", "/nonexistent")).isEqualTo(1);
+    assertThat(cli.err()).isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
+    assertThat(cli.run("serve", "--vm-config", "/nonexistent")).isEqualTo(1);
+    assertThat(cli.err()).isEqualTo("vmbackdoor serve: cannot read /nonexistent: no such file\n");
+    assertThat(cli.run("replay", "--trace", "/nonexistent")).isEqualTo(1);
+    assertThat(cli.err()).isEqualTo("vmbackdoor replay: cannot read /nonexistent: no such file\n");
+    assertThat(cli.run("import-log", "/nonexistent")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo("vmbackdoor import-log: cannot read /nonexistent: no such file\n");
   }
 
   @Test
   void aUsageErrorIsOneLineAndWhereTheHelpIs() {
-    assertThat(run("replay", "--bogus")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--bogus")).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor replay: Unknown option: '--bogus'\n"
                 + "see 'java -jar vmbackdoor.jar replay --help'\n");
-    assertThat(run("replay")).isEqualTo(2);
-    assertThat(err.toString().lines()).hasSize(2);
-    assertThat(run("serve", "--port", "70000")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay")).isEqualTo(2);
+    assertThat(cli.err().lines()).hasSize(2);
+    assertThat(cli.run("serve", "--port", "70000")).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor serve: --port 70000 is outside 0..65535\n"
                 + "see 'java -jar vmbackdoor.jar serve --help'\n");
-    assertThat(run("import-log")).isEqualTo(2);
-    assertThat(err.toString().lines()).hasSize(2);
-    assertThat(run("demo", "--lines", "x")).isEqualTo(2);
-    assertThat(err.toString().lines())
+    assertThat(cli.run("import-log")).isEqualTo(2);
+    assertThat(cli.err().lines()).hasSize(2);
+    assertThat(cli.run("demo", "--lines", "x")).isEqualTo(2);
+    assertThat(cli.err().lines())
         .hasSize(2)
         .last()
         .isEqualTo("see 'java -jar vmbackdoor.jar demo --help'");
-    assertThat(run("frobnicate")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("frobnicate")).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo(
             "vmbackdoor: Unmatched argument at index 0: 'frobnicate'\n"
                 + "see 'java -jar vmbackdoor.jar --help'\n");
-    assertThat(run("replay", "--scenario", "x", "--expect", "fine")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--scenario", "x", "--expect", "fine")).isEqualTo(2);
+    assertThat(cli.err())
         .startsWith(
             "vmbackdoor replay: --expect is recovered, unaffected, stuck or flapping, not 'fine'\n");
   }
@@ -320,14 +296,14 @@ class BadInputTest {
   @Test
   void expectFailsTheRunWhenAMachineEndsOtherwise() throws IOException {
     String file = shortScenario().toString();
-    assertThat(run("replay", "--scenario", file, "--machine", "legacy", "--expect", "stuck"))
+    assertThat(cli.run("replay", "--scenario", file, "--machine", "legacy", "--expect", "stuck"))
         .isZero();
-    assertThat(run("replay", "--scenario", file, "--machine", "legacy", "--expect", "recovered"))
+    assertThat(
+            cli.run("replay", "--scenario", file, "--machine", "legacy", "--expect", "recovered"))
         .isEqualTo(1);
-    assertThat(err.toString())
-        .endsWith("vmbackdoor replay: legacy ended stuck, expected recovered\n");
-    assertThat(run("replay", "--scenario", file, "--expect", "recovered")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err()).endsWith("vmbackdoor replay: legacy ended stuck, expected recovered\n");
+    assertThat(cli.run("replay", "--scenario", file, "--expect", "recovered")).isEqualTo(1);
+    assertThat(cli.err())
         .contains("vmbackdoor replay: legacy ended stuck, expected recovered\n")
         .doesNotContain("fixed ended")
         .doesNotContain("proposed-patch ended");
@@ -336,8 +312,9 @@ class BadInputTest {
   @Test
   void replayAndImportLogPrintJson() throws IOException {
     String file = shortScenario().toString();
-    assertThat(run("replay", "--scenario", file, "--json", "--expect", "recovered")).isEqualTo(1);
-    String json = out.toString();
+    assertThat(cli.run("replay", "--scenario", file, "--json", "--expect", "recovered"))
+        .isEqualTo(1);
+    String json = cli.out();
     assertThat(json.lines()).hasSize(1);
     assertThat(json)
         .startsWith("{\"scenario\":\"host-closes-tclo\",\"seed\":")
@@ -348,9 +325,9 @@ class BadInputTest {
 
     Path log = dir.resolve("ping.log");
     Files.write(log, log("netbsd10-ping-loop.log"));
-    assertThat(run("import-log", log.toString(), "--json")).isZero();
-    assertThat(out.toString().lines()).hasSize(1);
-    assertThat(out.toString())
+    assertThat(cli.run("import-log", log.toString(), "--json")).isZero();
+    assertThat(cli.out().lines()).hasSize(1);
+    assertThat(cli.out())
         .startsWith("{\"log\":\"ping.log\",\"flavor\":\"NetBSD 10+\",\"vmtLines\":25,")
         .contains("\"latin1Lines\":[],\"skipped\":[],\"reproduced\":24,\"reproducedAll\":true,")
         .contains("\"scenario\":\"# ");
@@ -366,13 +343,13 @@ class BadInputTest {
             List.of("demo", "--help"),
             List.of("replay", "--help"),
             List.of("import-log", "--help"))) {
-      assertThat(run(args.toArray(String[]::new))).isZero();
-      Matcher m = name.matcher(out.toString());
+      assertThat(cli.run(args.toArray(String[]::new))).isZero();
+      Matcher m = name.matcher(cli.out());
       int found = 0;
       while (m.find()) {
         found++;
         assertThat(m.group(1)).as("'vmbackdoor' in %s help at %d", args, m.start()).isNotNull();
-        assertThat(out.toString().substring(Math.max(0, m.start() - 10), m.start()))
+        assertThat(cli.out().substring(Math.max(0, m.start() - 10), m.start()))
             .isEqualTo("java -jar ");
       }
       assertThat(found).as("names in %s", args).isPositive();

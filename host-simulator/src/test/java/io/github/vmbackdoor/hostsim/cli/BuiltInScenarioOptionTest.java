@@ -4,57 +4,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.scenario.Scenario;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** {@code builtin:NAME} wherever a scenario file is taken, and {@code scenarios} lists them. */
 class BuiltInScenarioOptionTest {
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @Test
   void scenariosListsEveryBuiltInOneByTheNameTheOptionsTake() {
-    assertThat(run("scenarios")).isZero();
-    assertThat(out.toString().lines())
+    assertThat(cli.run("scenarios")).isZero();
+    assertThat(cli.out().lines())
         .hasSize(BuiltInScenarios.all().size())
         .allSatisfy(line -> assertThat(line).startsWith("builtin:"));
     for (Scenario s : BuiltInScenarios.all()) {
-      assertThat(out.toString()).contains("builtin:" + s.name() + " ");
-      assertThat(out.toString()).contains(s.description());
+      assertThat(cli.out()).contains("builtin:" + s.name() + " ");
+      assertThat(cli.out()).contains(s.description());
     }
-    assertThat(err.toString()).isEmpty();
+    assertThat(cli.err()).isEmpty();
   }
 
   @Test
   void scenariosNamePrintsTheScenarioFileThatReadsBackAsTheBuiltInOne() {
     for (Scenario s : BuiltInScenarios.all()) {
-      assertThat(run("scenarios", s.name())).isZero();
-      assertThat(Scenario.parse(out.toString())).isEqualTo(s);
-      assertThat(run("scenarios", "builtin:" + s.name())).isZero();
-      assertThat(Scenario.parse(out.toString())).isEqualTo(s);
+      assertThat(cli.run("scenarios", s.name())).isZero();
+      assertThat(Scenario.parse(cli.out())).isEqualTo(s);
+      assertThat(cli.run("scenarios", "builtin:" + s.name())).isZero();
+      assertThat(Scenario.parse(cli.out())).isEqualTo(s);
     }
-    assertThat(run("scenarios", "no-such")).isEqualTo(Main.EXIT_USAGE);
-    assertThat(err.toString())
+    assertThat(cli.run("scenarios", "no-such")).isEqualTo(Main.EXIT_USAGE);
+    assertThat(cli.err())
         .startsWith("vmbackdoor scenarios: no built-in scenario 'no-such'; the scenarios command");
   }
 
   @Test
   void replayRunsABuiltInScenarioByName() {
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 "builtin:host-closes-tclo",
@@ -62,15 +48,15 @@ class BuiltInScenarioOptionTest {
                 "legacy",
                 "--run",
                 "15m"))
-        .as(err.toString())
+        .as(cli.err())
         .isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .startsWith("scenario host-closes-tclo: host closes the TCLO channel after 10 min");
-    assertThat(err.toString()).isEmpty();
+    assertThat(cli.err()).isEmpty();
 
-    assertThat(run("replay", "--scenario", "builtin:no-such")).isEqualTo(Main.EXIT_FAILURE);
-    assertThat(err.toString().lines()).hasSize(1);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--scenario", "builtin:no-such")).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(cli.err().lines()).hasSize(1);
+    assertThat(cli.err())
         .contains("no built-in scenario 'no-such'; the built-in ones are host-closes-tclo, ");
   }
 

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -63,17 +61,13 @@ class CtlLimitsTest {
     void write(OutputStream out) throws IOException;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run ctl(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
+  private static Cli ctl(String... args) {
     String[] line = new String[args.length + 1];
     line[0] = "ctl";
     System.arraycopy(args, 0, line, 1, args.length);
-    int code =
-        Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new ServeCommand(), line);
-    return new Run(code, out.toString(), err.toString());
+    Cli cli = new Cli();
+    cli.run(line);
+    return cli;
   }
 
   private static final String TOKEN = "a-token-for-a-server-we-do-not-trust";
@@ -94,8 +88,8 @@ class CtlLimitsTest {
                 out.write(chunk);
               }
             })) {
-      Run run = ctl("--admin", server.admin(), "--admin-token", TOKEN, "vms");
-      assertThat(run.code()).isEqualTo(1);
+      Cli run = ctl("--admin", server.admin(), "--admin-token", TOKEN, "vms");
+      assertThat(run.exit()).isEqualTo(1);
       assertThat(run.err()).hasLineCount(1).contains("a reply larger than 67108864 bytes");
     }
   }
@@ -110,9 +104,9 @@ class CtlLimitsTest {
                       .getBytes(StandardCharsets.US_ASCII));
               out.flush();
             })) {
-      Run run =
+      Cli run =
           ctl("--admin", server.admin(), "--admin-token", TOKEN, "--reply-timeout", "500ms", "vms");
-      assertThat(run.code()).isEqualTo(1);
+      assertThat(run.exit()).isEqualTo(1);
       assertThat(run.err()).hasLineCount(1).contains("sent no whole reply within 500ms");
     }
   }
@@ -125,8 +119,8 @@ class CtlLimitsTest {
                 out.write(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{}\n"
                         .getBytes(StandardCharsets.US_ASCII)))) {
-      Run run = ctl("--admin", server.admin(), "--admin-token", TOKEN, "calls", "vm1", "--follow");
-      assertThat(run.code()).isEqualTo(1);
+      Cli run = ctl("--admin", server.admin(), "--admin-token", TOKEN, "calls", "vm1", "--follow");
+      assertThat(run.exit()).isEqualTo(1);
       assertThat(run.err())
           .hasLineCount(1)
           .startsWith("vmbackdoor ctl: the admin API answered without 'calls' and 'next'")

@@ -10,13 +10,10 @@ import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,35 +70,18 @@ class ExtensionsEverywhereTest {
     try (InputStream in = getClass().getResourceAsStream("/scenarios/extensions.scenario")) {
       Files.write(file, in.readAllBytes());
     }
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(new CountDownLatch(1)),
-            "replay",
-            "--scenario",
-            file.toString(),
-            "--machine",
-            "echoing");
-    assertThat(code).as(err.toString()).isZero();
-    assertThat(out.toString()).contains("echoing: tick 1").contains("echoing: failed");
+    Cli cli = new Cli();
+    assertThat(cli.run("replay", "--scenario", file.toString(), "--machine", "echoing"))
+        .as(cli.err())
+        .isZero();
+    assertThat(cli.out()).contains("echoing: tick 1").contains("echoing: failed");
   }
 
   @Test
   void replayNamesEveryMachineItKnows() {
-    StringWriter err = new StringWriter();
-    Main.run(
-        new PrintWriter(new StringWriter(), true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        "replay",
-        "--scenario",
-        "none.scenario",
-        "--machine",
-        "nope");
-    assertThat(err.toString())
+    Cli cli = new Cli();
+    cli.run("replay", "--scenario", "none.scenario", "--machine", "nope");
+    assertThat(cli.err())
         .contains("--machine is fixed, legacy, proposed-patch, echoing or all, not 'nope'");
   }
 }

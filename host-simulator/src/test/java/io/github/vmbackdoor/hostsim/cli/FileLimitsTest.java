@@ -3,13 +3,10 @@ package io.github.vmbackdoor.hostsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,26 +23,12 @@ class FileLimitsTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @BeforeAll
   static void warmUp() {
     // class loading and picocli's first start are not the command's work
-    Main.run(
-        new PrintWriter(new StringWriter()),
-        new PrintWriter(new StringWriter()),
-        new ServeCommand(new CountDownLatch(1)),
-        "replay",
-        "--help");
+    new Cli().run("replay", "--help");
   }
 
   /** Runs {@code command}, which must finish within 2 seconds. */
@@ -57,14 +40,14 @@ class FileLimitsTest {
   }
 
   private String errLines() {
-    return err.toString().strip();
+    return cli.err().strip();
   }
 
   private void assertRefused(int code, String line, String limit) {
-    assertThat(code).as("exit code; err: %s", err).isEqualTo(2);
+    assertThat(code).as("exit code; err: %s", cli.err()).isEqualTo(2);
     assertThat(errLines()).doesNotContain("\n").contains(line).contains(limit);
     assertThat(errLines()).doesNotContain("Exception").doesNotContain("\tat ");
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @ParameterizedTest
@@ -86,7 +69,7 @@ class FileLimitsTest {
         file,
         "scenario absurd\nseed 1\n" + line.replace(" ; ", "\n") + "\n",
         StandardCharsets.UTF_8);
-    assertRefused(timed(() -> run("replay", "--scenario", file.toString())), where, limit);
+    assertRefused(timed(() -> cli.run("replay", "--scenario", file.toString())), where, limit);
   }
 
   @ParameterizedTest
@@ -107,8 +90,8 @@ class FileLimitsTest {
             + scenario
             + "\"},\"start\":\"2026-01-02T03:04:05Z\"}\n",
         StandardCharsets.UTF_8);
-    int code = timed(() -> run("replay", "--trace", trace.toString()));
-    assertThat(code).as("err: %s", err).isEqualTo(2);
+    int code = timed(() -> cli.run("replay", "--trace", trace.toString()));
+    assertThat(code).as("err: %s", cli.err()).isEqualTo(2);
     assertThat(errLines()).doesNotContain("\n").contains("scenario").contains(where);
   }
 
@@ -118,7 +101,7 @@ class FileLimitsTest {
   void absurdHoursExitTwo(String hours) throws IOException {
     Path file = dir.resolve("small.scenario");
     Files.writeString(file, "scenario small\nat 1s checkpoint\n", StandardCharsets.UTF_8);
-    assertThat(timed(() -> run("replay", "--scenario", file.toString(), "--hours", hours)))
+    assertThat(timed(() -> cli.run("replay", "--scenario", file.toString(), "--hours", hours)))
         .isEqualTo(2);
     assertThat(errLines()).contains("--hours");
   }
@@ -130,7 +113,7 @@ class FileLimitsTest {
     Path file = dir.resolve("dense.scenario");
     Files.writeString(file, "scenario dense\n" + line + "\n", StandardCharsets.UTF_8);
     assertRefused(
-        timed(() -> run("replay", "--scenario", file.toString(), "--run", length)),
+        timed(() -> cli.run("replay", "--scenario", file.toString(), "--run", length)),
         "timeline entry 1",
         "limit of 1000000 events");
   }
@@ -141,12 +124,12 @@ class FileLimitsTest {
     Path file = dir.resolve("long.scenario");
     Files.writeString(file, "scenario long\n" + line + "\n", StandardCharsets.UTF_8);
     long started = System.nanoTime();
-    assertThat(run("replay", "--scenario", file.toString(), "--machine", "fixed", "--run", "1m"))
+    assertThat(
+            cli.run("replay", "--scenario", file.toString(), "--machine", "fixed", "--run", "1m"))
         .isEqualTo(2);
     assertThat(errLines()).contains("line 2").contains("limit of 7d");
-    err.getBuffer().setLength(0);
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 file.toString(),
@@ -155,7 +138,7 @@ class FileLimitsTest {
                 "--run",
                 "1m",
                 "--allow-large"))
-        .as("err: %s", err)
+        .as("err: %s", cli.err())
         .isZero();
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
   }
@@ -164,7 +147,7 @@ class FileLimitsTest {
   void serveTakesAllowLargeToo() throws Exception {
     Path file = dir.resolve("long.scenario");
     Files.writeString(file, "scenario long\nrun 8d\nat 1s checkpoint\n", StandardCharsets.UTF_8);
-    assertThat(run("serve", "--scenario", file.toString())).isEqualTo(2);
+    assertThat(cli.run("serve", "--scenario", file.toString())).isEqualTo(2);
     assertThat(errLines())
         .isEqualTo(
             "vmbackdoor serve: --scenario "

@@ -7,8 +7,6 @@ import io.github.vmbackdoor.hostsim.guest.GuestRun;
 import io.github.vmbackdoor.hostsim.guest.TestPrograms;
 import io.github.vmbackdoor.hostsim.guest.Trap;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -231,17 +229,10 @@ class GuestCommandTest {
       assertThat(run.equals("cpt") ? List.of(ins, outs) : List.of(outs))
           .as(run)
           .isEqualTo(run.equals("cpt") ? List.of(2L, 1L) : List.of(0L));
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(out, true),
-              new PrintWriter(err, true),
-              new ServeCommand(),
-              "replay",
-              "--trace",
-              recorded.get(0).toString());
-      assertThat(code).as("replay of %s: %s %s", run, out, err).isZero();
+      Cli replay = new Cli();
+      assertThat(replay.run("replay", "--trace", recorded.get(0).toString()))
+          .as("replay of %s: %s", run, replay)
+          .isZero();
     }
   }
 
@@ -264,41 +255,16 @@ class GuestCommandTest {
 
   @Test
   void usageErrorsComeBeforeAnyProgramRuns() {
-    StringWriter err = new StringWriter();
-    PrintWriter e = new PrintWriter(err, true);
-    PrintWriter o = new PrintWriter(new StringWriter(), true);
-
-    assertThat(Main.run(o, e, new ServeCommand(), "guest", "--vm", "lab"))
+    Cli cli = new Cli();
+    assertThat(cli.run("guest", "--vm", "lab")).isEqualTo(Main.EXIT_USAGE);
+    assertThat(cli.err()).contains("vmbackdoor guest: a program to run is required after --");
+    assertThat(cli.run("guest", "--connect", "127.0.0.1:1", "--seed", "3", "--", "/bin/true"))
         .isEqualTo(Main.EXIT_USAGE);
+    assertThat(cli.err()).contains("--seed is an option of the serve started without --connect");
     assertThat(
-            Main.run(
-                o,
-                e,
-                new ServeCommand(),
-                "guest",
-                "--connect",
-                "127.0.0.1:1",
-                "--seed",
-                "3",
-                "--",
-                "/bin/true"))
+            cli.run(
+                "guest", "--connect", "127.0.0.1:1", "--spin-before-park", "2s", "--", "/bin/true"))
         .isEqualTo(Main.EXIT_USAGE);
-    assertThat(
-            Main.run(
-                o,
-                e,
-                new ServeCommand(),
-                "guest",
-                "--connect",
-                "127.0.0.1:1",
-                "--spin-before-park",
-                "2s",
-                "--",
-                "/bin/true"))
-        .isEqualTo(Main.EXIT_USAGE);
-    assertThat(err.toString())
-        .contains("vmbackdoor guest: a program to run is required after --")
-        .contains("--seed is an option of the serve started without --connect")
-        .contains("--spin-before-park must be between 0s and 1s");
+    assertThat(cli.err()).contains("--spin-before-park must be between 0s and 1s");
   }
 }

@@ -16,24 +16,13 @@ import org.junit.jupiter.api.Test;
  */
 class HygieneTest {
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @Test
   void aBindAddressThatIsNoAddressIsOneLine() {
     for (String option : new String[] {"--bind", "--admin-bind"}) {
-      assertThat(run("serve", option, "999.1.1.1")).isEqualTo(2);
-      assertThat(err.toString())
+      assertThat(cli.run("serve", option, "999.1.1.1")).isEqualTo(2);
+      assertThat(cli.err())
           .isEqualTo(
               "vmbackdoor serve: Invalid value for option '"
                   + option
@@ -87,9 +76,9 @@ class HygieneTest {
 
   @Test
   void helpIsACommand() {
-    assertThat(run("help")).isZero();
-    assertThat(out.toString()).contains("Commands:").contains("replay");
-    assertThat(run("help", "replay")).isZero();
-    assertThat(out.toString()).startsWith("Usage: java -jar vmbackdoor.jar replay");
+    assertThat(cli.run("help")).isZero();
+    assertThat(cli.out()).contains("Commands:").contains("replay");
+    assertThat(cli.run("help", "replay")).isZero();
+    assertThat(cli.out()).startsWith("Usage: java -jar vmbackdoor.jar replay");
   }
 }

@@ -3,11 +3,8 @@ package io.github.vmbackdoor.hostsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,16 +16,7 @@ class PictureOptionsTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @Test
   void replayWritesTheHtmlPageAndTheSvgOfTheRunsMachines() throws Exception {
@@ -37,7 +25,7 @@ class PictureOptionsTest {
     Path html = dir.resolve("report.html");
     Path svg = dir.resolve("report.svg");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -48,8 +36,8 @@ class PictureOptionsTest {
                 "--svg",
                 svg.toString()))
         .isZero();
-    assertThat(out.toString()).contains("wrote " + html).contains("wrote " + svg);
-    assertThat(err.toString()).isEmpty();
+    assertThat(cli.out()).contains("wrote " + html).contains("wrote " + svg);
+    assertThat(cli.err()).isEmpty();
     String picture = Files.readString(svg);
     assertThat(picture).startsWith("<svg ").contains("data-machine=\"legacy\"");
     assertThat(picture.split("class=\"lane\"", -1)).hasSize(2);
@@ -62,7 +50,7 @@ class PictureOptionsTest {
     Files.writeString(scenario, BuiltInScenarios.hostClosesTclo().toText());
     Path html = dir.resolve("no/such/dir/report.html");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -71,27 +59,27 @@ class PictureOptionsTest {
                 "--html",
                 html.toString()))
         .isEqualTo(1);
-    assertThat(err.toString().strip())
+    assertThat(cli.err().strip())
         .isEqualTo("vmbackdoor replay: cannot write " + html + ": no such directory");
   }
 
   @Test
   void runOptionsGoWithScenariosNotTraces() {
-    assertThat(run("replay", "--trace", "t.jsonl", "--svg", "x.svg", "--run", "1h")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("replay", "--trace", "t.jsonl", "--svg", "x.svg", "--run", "1h"))
+        .isEqualTo(2);
+    assertThat(cli.err())
         .contains(
             "--machine, --hours, --run, --expect and --record go with --scenario, not --trace");
   }
 
   @Test
   void demoOffersThePictureAndWritesOnePageOfItsScenarios() throws Exception {
-    assertThat(run("demo")).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run("demo")).isZero();
+    assertThat(cli.out())
         .contains("See it as a picture: java -jar vmbackdoor.jar demo --html demo.html");
-    out.getBuffer().setLength(0);
     Path html = dir.resolve("demo.html");
-    assertThat(run("demo", "--html", html.toString())).isZero();
-    assertThat(out.toString()).contains("wrote " + html).doesNotContain("See it as a picture");
+    assertThat(cli.run("demo", "--html", html.toString())).isZero();
+    assertThat(cli.out()).contains("wrote " + html).doesNotContain("See it as a picture");
     String page = Files.readString(html);
     for (String name : new String[] {"host-closes-tclo", "checkpoint-in-state-change"}) {
       assertThat(page).contains("<figure id=\"scenario-" + name + "\">");

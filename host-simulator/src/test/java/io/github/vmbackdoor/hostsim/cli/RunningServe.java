@@ -94,6 +94,11 @@ final class RunningServe implements AutoCloseable {
         .method(method, HttpRequest.BodyPublishers.ofString(body));
   }
 
+  /** Whether serve still runs: it runs until closed. */
+  boolean running() {
+    return !exit.isDone();
+  }
+
   String host() {
     return address.getHost();
   }

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,18 +27,7 @@ class ScenarioCommandsTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   private Path sample(String name) throws IOException {
     Path file = dir.resolve(name);
@@ -51,11 +39,11 @@ class ScenarioCommandsTest {
 
   @Test
   void helpOnEachCommand() {
-    assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("demo").contains("replay").contains("import-log");
+    assertThat(cli.run("--help")).isZero();
+    assertThat(cli.out()).contains("demo").contains("replay").contains("import-log");
     for (String command : List.of("demo", "replay", "import-log")) {
-      assertThat(run(command, "--help")).isZero();
-      assertThat(out.toString())
+      assertThat(cli.run(command, "--help")).isZero();
+      assertThat(cli.out())
           .contains("Usage: java -jar vmbackdoor.jar " + command)
           .contains("Exit codes");
     }
@@ -63,8 +51,8 @@ class ScenarioCommandsTest {
 
   @Test
   void demoShowsTheThreeMachinesOutcomes() {
-    assertThat(run("demo")).isZero();
-    String text = out.toString();
+    assertThat(cli.run("demo")).isZero();
+    String text = cli.out();
     assertThat(text)
         .contains("== 1. host closes the TCLO channel after 10 min (host-closes-tclo)")
         .contains("legacy          stuck (no successful poll after the failures); 6002 log lines")
@@ -75,15 +63,15 @@ class ScenarioCommandsTest {
         .contains("vmt0: failed to send reset reply")
         .containsPattern("host-closes-tclo +recovered, 1s +stuck +recovered, 1s")
         .containsPattern("rejects-unsolicited-replies +unaffected +flapping +recovered");
-    assertThat(err.toString()).isEmpty();
+    assertThat(cli.err()).isEmpty();
     assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(120));
   }
 
   @Test
   void demoRefusesBadOptions() {
-    assertThat(run("demo", "--lines", "0")).isEqualTo(2);
-    assertThat(err.toString()).contains("--lines must be at least 1");
-    assertThat(run("demo", "--bogus")).isEqualTo(2);
+    assertThat(cli.run("demo", "--lines", "0")).isEqualTo(2);
+    assertThat(cli.err()).contains("--lines must be at least 1");
+    assertThat(cli.run("demo", "--bogus")).isEqualTo(2);
   }
 
   @Test
@@ -91,18 +79,20 @@ class ScenarioCommandsTest {
     Path file = dir.resolve("closes.scenario");
     Files.writeString(file, BuiltInScenarios.hostClosesTclo().toText());
     assertThat(
-            run("replay", "--scenario", file.toString(), "--machine", "legacy", "--hours", "0.25"))
+            cli.run(
+                "replay", "--scenario", file.toString(), "--machine", "legacy", "--hours", "0.25"))
         .isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("run length 15:00.000")
         .contains("legacy          stuck")
         .doesNotContain("proposed-patch");
     assertThat(
-            run("replay", "--scenario", file.toString(), "--machine", "legacy", "--run", "PT15M"))
+            cli.run(
+                "replay", "--scenario", file.toString(), "--machine", "legacy", "--run", "PT15M"))
         .isZero();
-    assertThat(out.toString()).contains("run length 15:00.000");
-    assertThat(run("replay", "--scenario", file.toString())).isZero();
-    assertThat(out.toString())
+    assertThat(cli.out()).contains("run length 15:00.000");
+    assertThat(cli.run("replay", "--scenario", file.toString())).isZero();
+    assertThat(cli.out())
         .containsPattern("machine +outcome +time to recover")
         .containsPattern("legacy +stuck +never +6002")
         .containsPattern("fixed +recovered +1s");
@@ -112,19 +102,20 @@ class ScenarioCommandsTest {
   void replayReportsBadScenariosAndBadUsage() throws IOException {
     Path bad = dir.resolve("bad.scenario");
     Files.writeString(bad, "scenario x\nat 1m explode\n");
-    assertThat(run("replay", "--scenario", bad.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("line 2: unknown action 'explode'");
-    assertThat(run("replay", "--scenario", dir.resolve("none").toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("no such file");
-    assertThat(run("replay")).isEqualTo(2);
-    assertThat(run("replay", "--scenario", bad.toString(), "--trace", bad.toString())).isEqualTo(2);
-    assertThat(run("replay", "--scenario", bad.toString(), "--machine", "newest")).isEqualTo(2);
-    assertThat(run("replay", "--trace", bad.toString(), "--machine", "legacy")).isEqualTo(2);
-    assertThat(run("replay", "--scenario", bad.toString(), "--hours", "-1")).isEqualTo(2);
-    assertThat(run("replay", "--scenario", bad.toString(), "--run", "10q")).isEqualTo(2);
-    assertThat(err.toString()).contains("bad duration '10q'");
-    assertThat(run("replay", "--scenario", bad.toString(), "--run", "200h")).isEqualTo(2);
-    assertThat(err.toString()).contains("--run must be more than 0 and at most 168h");
+    assertThat(cli.run("replay", "--scenario", bad.toString())).isEqualTo(2);
+    assertThat(cli.err()).contains("line 2: unknown action 'explode'");
+    assertThat(cli.run("replay", "--scenario", dir.resolve("none").toString())).isEqualTo(1);
+    assertThat(cli.err()).contains("no such file");
+    assertThat(cli.run("replay")).isEqualTo(2);
+    assertThat(cli.run("replay", "--scenario", bad.toString(), "--trace", bad.toString()))
+        .isEqualTo(2);
+    assertThat(cli.run("replay", "--scenario", bad.toString(), "--machine", "newest")).isEqualTo(2);
+    assertThat(cli.run("replay", "--trace", bad.toString(), "--machine", "legacy")).isEqualTo(2);
+    assertThat(cli.run("replay", "--scenario", bad.toString(), "--hours", "-1")).isEqualTo(2);
+    assertThat(cli.run("replay", "--scenario", bad.toString(), "--run", "10q")).isEqualTo(2);
+    assertThat(cli.err()).contains("bad duration '10q'");
+    assertThat(cli.run("replay", "--scenario", bad.toString(), "--run", "200h")).isEqualTo(2);
+    assertThat(cli.err()).contains("--run must be more than 0 and at most 168h");
   }
 
   @Test
@@ -135,33 +126,34 @@ class ScenarioCommandsTest {
     try (TraceWriter writer = TraceWriter.create(trace, HostReplay.header(scenario, "legacy"))) {
       ScenarioRunner.prepare(scenario, TcloMachines.LEGACY, writer).run();
     }
-    assertThat(run("replay", "--trace", trace.toString())).isZero();
-    assertThat(out.toString()).contains("every answer is as recorded");
+    assertThat(cli.run("replay", "--trace", trace.toString())).isZero();
+    assertThat(cli.out()).contains("every answer is as recorded");
 
     List<String> lines = new ArrayList<>(Files.readAllLines(trace));
     lines.set(99, lines.get(99).replaceFirst("\"out\":\"[0-9a-f]", "\"out\":\"f"));
     Files.write(trace, lines);
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(1);
-    assertThat(out.toString()).contains("line 100 (call #99) differs").contains("<-- differs");
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(1);
+    assertThat(cli.out()).contains("line 100 (call #99) differs").contains("<-- differs");
 
     Files.writeString(trace, "{\"not\":\"a trace\"}\n");
-    assertThat(run("replay", "--trace", trace.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("vmbackdoor replay: " + trace);
+    assertThat(cli.run("replay", "--trace", trace.toString())).isEqualTo(2);
+    assertThat(cli.err()).contains("vmbackdoor replay: " + trace);
   }
 
   @Test
   void importLogWritesAScenarioThatReplays() throws IOException {
     Path log = sample("netbsd10-ping-loop.log");
-    assertThat(run("import-log", log.toString())).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run("import-log", log.toString())).isZero();
+    assertThat(cli.out())
         .contains("scenario netbsd10-ping-loop")
         .contains("# line 3: vmware: sending length failed, eax=0x564d5868, ecx=0")
         .contains("invalidate-tclo cookies-invalid");
     Path scenario = dir.resolve("ping.scenario");
-    assertThat(run("import-log", log.toString(), "-o", scenario.toString())).isZero();
-    assertThat(err.toString()).contains("wrote " + scenario);
-    assertThat(run("replay", "--scenario", scenario.toString(), "--machine", "legacy")).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run("import-log", log.toString(), "-o", scenario.toString())).isZero();
+    assertThat(cli.err()).contains("wrote " + scenario);
+    assertThat(cli.run("replay", "--scenario", scenario.toString(), "--machine", "legacy"))
+        .isZero();
+    assertThat(cli.out())
         .contains("vmt0: failed to send TCLO outgoing ping")
         .containsPattern("these 2 lines repeat 3\\d{3} more times, every 1s");
   }
@@ -169,9 +161,9 @@ class ScenarioCommandsTest {
   @Test
   void importLogVerifiesItsReconstruction() throws IOException {
     Path log = sample("netbsd10-ping-loop.log");
-    assertThat(run("import-log", "--verify", log.toString(), "-o", dir.resolve("s").toString()))
+    assertThat(cli.run("import-log", "--verify", log.toString(), "-o", dir.resolve("s").toString()))
         .isZero();
-    assertThat(err.toString())
+    assertThat(cli.err())
         .contains("flavor NetBSD 10+")
         .contains("reproduced 24 of 24 lines against the legacy machine")
         .contains("the loop the log ends in is still going at the end of the run")
@@ -185,10 +177,10 @@ class ScenarioCommandsTest {
         log,
         "[ 600.250000] vmware: sending length failed, eax=12345678, ecx=00000000\n"
             + "[ 600.250040] vmt0: failed to send TCLO outgoing ping\n");
-    assertThat(run("import-log", log.toString())).isZero();
-    assertThat(err.toString()).contains("reproduced 0 of 2 lines");
-    assertThat(run("import-log", "--verify", log.toString())).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("import-log", log.toString())).isZero();
+    assertThat(cli.err()).contains("reproduced 0 of 2 lines");
+    assertThat(cli.run("import-log", "--verify", log.toString())).isEqualTo(1);
+    assertThat(cli.err())
         .contains("first difference at log line 1:")
         .contains("  log:    vmware: sending length failed, eax=12345678, ecx=00000000")
         .contains("  replay: vmware: sending length failed, eax=00000000, ecx=00000000")
@@ -205,16 +197,16 @@ class ScenarioCommandsTest {
         "[ 10.0] vmt0: something new\n"
             + "[ 11.0] vmware: sending length failed, eax=0x564d5868, ecx=0x40000\n"
             + "[ 11.0] vmt0: failed to send TCLO outgoing ping\n");
-    assertThat(run("import-log", log.toString())).isZero();
-    assertThat(err.toString()).contains("skipped 1: vmt0: something new");
-    assertThat(out.toString())
+    assertThat(cli.run("import-log", log.toString())).isZero();
+    assertThat(cli.err()).contains("skipped 1: vmt0: something new");
+    assertThat(cli.out())
         .contains("close-tclo")
         .contains("# Skipped (not in the catalogue): line 1: vmt0: something new");
     Files.writeString(log, "nothing here\n");
-    assertThat(run("import-log", log.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("has no vmt(4) lines");
-    assertThat(run("import-log", dir.resolve("none.log").toString())).isEqualTo(1);
-    assertThat(run("import-log")).isEqualTo(2);
+    assertThat(cli.run("import-log", log.toString())).isEqualTo(1);
+    assertThat(cli.err()).contains("has no vmt(4) lines");
+    assertThat(cli.run("import-log", dir.resolve("none.log").toString())).isEqualTo(1);
+    assertThat(cli.run("import-log")).isEqualTo(2);
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.github.vmbackdoor.hostsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.CommandPort;
@@ -17,17 +16,12 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioRunner;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,29 +79,10 @@ class ScenarioHostSettingsTest {
   void inServe() throws Exception {
     Path file = dir.resolve("old-host.scenario");
     Files.writeString(file, text());
-    OutputLines lines = new OutputLines();
-    CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Main.run(
-                    new PrintWriter(lines, true),
-                    new PrintWriter(new StringWriter(), true),
-                    new ServeCommand(stop),
-                    "serve",
-                    "--scenario",
-                    file.toString()));
-    try {
-      String listening = lines.next();
-      HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
-      try (RemoteBackdoor guest =
-          RemoteBackdoor.connect(address.getHost(), address.getPort(), "vm1")) {
-        looksLikeTheOldHost(guest, runnerUuid());
-      }
-    } finally {
-      stop.countDown();
+    try (RunningServe serve = new RunningServe("--scenario", file.toString());
+        RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1")) {
+      looksLikeTheOldHost(guest, runnerUuid());
     }
-    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
   }
 
   @Nested

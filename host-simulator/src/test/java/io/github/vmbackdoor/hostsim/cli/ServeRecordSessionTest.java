@@ -6,8 +6,6 @@ import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -45,20 +43,10 @@ class ServeRecordSessionTest {
     }
   }
 
-  private record Replayed(int code, String out, String err) {}
-
-  private static Replayed replay(Path trace) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(),
-            "replay",
-            "--trace",
-            trace.toString());
-    return new Replayed(code, out.toString(), err.toString());
+  private static Cli replay(Path trace) {
+    Cli cli = new Cli();
+    cli.run("replay", "--trace", trace.toString());
+    return cli;
   }
 
   @Test
@@ -105,11 +93,11 @@ class ServeRecordSessionTest {
         .contains("\"host\":\"fault early protocol=rpci step=sendsize nth=2 clear-success\"")
         .contains("\"host\":\"checkpoint\"");
 
-    Replayed one = replay(traces.get(0));
-    assertThat(one.code()).as("%s%s", one.out(), one.err()).isZero();
+    Cli one = replay(traces.get(0));
+    assertThat(one.exit()).as("%s%s", one.out(), one.err()).isZero();
     assertThat(one.out()).contains("every answer is as recorded").contains("3 host events");
-    Replayed two = replay(traces.get(1));
-    assertThat(two.code()).as("%s%s", two.out(), two.err()).isZero();
+    Cli two = replay(traces.get(1));
+    assertThat(two.exit()).as("%s%s", two.out(), two.err()).isZero();
     assertThat(two.out())
         .contains("(the VM's connections replayed together on one host: vm1-1.jsonl, vm1-2.jsonl)")
         .contains("every answer is as recorded");
@@ -117,8 +105,8 @@ class ServeRecordSessionTest {
     // the second alone, without the first beside it: it differs, and says why
     Path alone = Files.createDirectory(dir.resolve("alone"));
     Files.copy(traces.get(1), alone.resolve("vm1-2.jsonl"));
-    Replayed lonely = replay(alone.resolve("vm1-2.jsonl"));
-    assertThat(lonely.code()).as("%s%s", lonely.out(), lonely.err()).isEqualTo(1);
+    Cli lonely = replay(alone.resolve("vm1-2.jsonl"));
+    assertThat(lonely.exit()).as("%s%s", lonely.out(), lonely.err()).isEqualTo(1);
     assertThat(lonely.out())
         .containsPattern(
             "\n\\S+vm1-2.jsonl: connection 2 began at host time \\S+ of session [0-9a-f]+, whose"
@@ -129,8 +117,8 @@ class ServeRecordSessionTest {
     String changed = text.replaceFirst("\\\\nrun ", "\\\\nhost guestMessageLimit 8\\\\nrun ");
     assertThat(changed).isNotEqualTo(text);
     Files.writeString(traces.get(1), changed);
-    Replayed differs = replay(traces.get(1));
-    assertThat(differs.code()).as("%s%s", differs.out(), differs.err()).isEqualTo(1);
+    Cli differs = replay(traces.get(1));
+    assertThat(differs.exit()).as("%s%s", differs.out(), differs.err()).isEqualTo(1);
     assertThat(differs.out())
         .startsWith(traces.get(1) + ": vm1-1.jsonl, connection 1, line ")
         .contains("  call      SENDSIZE ch ")
@@ -169,8 +157,8 @@ class ServeRecordSessionTest {
     assertThat(Files.readString(traces.get(0)))
         .contains("\"host\":\"fault slow-first protocol=rpci step=sendsize nth=3 clear-success\"");
     for (Path trace : traces) {
-      Replayed r = replay(trace);
-      assertThat(r.code()).as("%s%s", r.out(), r.err()).isZero();
+      Cli r = replay(trace);
+      assertThat(r.exit()).as("%s%s", r.out(), r.err()).isZero();
       assertThat(r.out()).contains("every answer is as recorded");
     }
   }

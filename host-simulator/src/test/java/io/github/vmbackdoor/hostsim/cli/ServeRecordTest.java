@@ -6,8 +6,6 @@ import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.scenario.HostReplay;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,18 +42,9 @@ class ServeRecordTest {
           .containsKey(HostReplay.SCENARIO_KEY);
     }
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(),
-            "replay",
-            "--trace",
-            traces.get(0).toString());
-    assertThat(code).as("%s%s", out, err).isZero();
-    assertThat(out.toString()).contains("every answer is as recorded");
+    Cli cli = new Cli();
+    assertThat(cli.run("replay", "--trace", traces.get(0).toString())).as("%s", cli).isZero();
+    assertThat(cli.out()).contains("every answer is as recorded");
   }
 
   @Test
@@ -63,15 +52,9 @@ class ServeRecordTest {
     Path scenario = dir.resolve("s.scenario");
     Files.writeString(scenario, "scenario short\nrun 2m\nat 1m checkpoint\n");
     Path trace = dir.resolve("fixed.jsonl");
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    PrintWriter o = new PrintWriter(out, true);
-    PrintWriter e = new PrintWriter(err, true);
+    Cli cli = new Cli();
     assertThat(
-            Main.run(
-                o,
-                e,
-                new ServeCommand(),
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -79,23 +62,12 @@ class ServeRecordTest {
                 "fixed",
                 "--record",
                 trace.toString()))
-        .as("%s%s", out, err)
+        .as("%s", cli)
         .isZero();
-    assertThat(Main.run(o, e, new ServeCommand(), "replay", "--trace", trace.toString()))
-        .as("%s%s", out, err)
-        .isZero();
-    assertThat(out.toString()).contains("every answer is as recorded");
-    assertThat(
-            Main.run(
-                o,
-                e,
-                new ServeCommand(),
-                "replay",
-                "--scenario",
-                scenario.toString(),
-                "--record",
-                trace.toString()))
+    assertThat(cli.run("replay", "--trace", trace.toString())).as("%s", cli).isZero();
+    assertThat(cli.out()).contains("every answer is as recorded");
+    assertThat(cli.run("replay", "--scenario", scenario.toString(), "--record", trace.toString()))
         .isEqualTo(Main.EXIT_USAGE);
-    assertThat(err.toString()).contains("--record records one machine's run: give --machine too");
+    assertThat(cli.err()).contains("--record records one machine's run: give --machine too");
   }
 }

@@ -2,21 +2,15 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,29 +23,11 @@ class ServeScenarioTest {
   void aServedVmPlaysTheScenarioTimeline() throws Exception {
     Path file = dir.resolve("hello.scenario");
     Files.writeString(file, "scenario hello\nat 0 tclo Hello_from_scenario\n");
-    OutputLines lines = new OutputLines();
-    StringWriter err = new StringWriter();
-    CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Main.run(
-                    new PrintWriter(lines, true),
-                    new PrintWriter(err, true),
-                    new ServeCommand(stop),
-                    "serve",
-                    "--port",
-                    "0",
-                    "--scenario",
-                    file.toString()));
-    try {
-      String listening = lines.next();
-      assertThat(lines.next()).isEqualTo("serving VM vm1");
-      assertThat(lines.next()).isEqualTo("playing scenario hello (1 events) on every VM");
-      HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
+    try (RunningServe serve = new RunningServe("--scenario", file.toString())) {
+      assertThat(serve.nextLine()).isEqualTo("serving VM vm1");
+      assertThat(serve.nextLine()).isEqualTo("playing scenario hello (1 events) on every VM");
       List<String> received = new ArrayList<>();
-      try (RemoteBackdoor guest =
-              RemoteBackdoor.connect(address.getHost(), address.getPort(), "vm1");
+      try (RemoteBackdoor guest = RemoteBackdoor.connect(serve.host(), serve.port(), "vm1");
           MessageChannel tclo = MessageChannel.open(guest, BackdoorProtocol.PROTOCOL_TCLO)) {
         // The scenario's event runs on the server's own timer: poll (at most five seconds of
         // round trips) until the command has come through after the host's first "reset".
@@ -69,37 +45,17 @@ class ServeScenarioTest {
         }
       }
       assertThat(received).contains("Hello_from_scenario");
-    } finally {
-      stop.countDown();
     }
-    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
   }
 
   @Test
   void aBadScenarioFileIsBadUsage() throws Exception {
     Path file = dir.resolve("bad.scenario");
     Files.writeString(file, "scenario bad\nat 1m explode\n");
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(new CountDownLatch(1)),
-            "serve",
-            "--scenario",
-            file.toString());
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("line 2: unknown action 'explode'");
-    assertThat(out.toString()).doesNotContain("listening");
-    code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(new CountDownLatch(1)),
-            "serve",
-            "--scenario",
-            dir.resolve("none").toString());
-    assertThat(code).isEqualTo(1);
+    Cli cli = new Cli();
+    assertThat(cli.run("serve", "--scenario", file.toString())).isEqualTo(2);
+    assertThat(cli.err()).contains("line 2: unknown action 'explode'");
+    assertThat(cli.out()).doesNotContain("listening");
+    assertThat(cli.run("serve", "--scenario", dir.resolve("none").toString())).isEqualTo(1);
   }
 }

@@ -39,7 +39,7 @@ class ServeStoreBoundTest {
     }
     long share =
         StoreShare.of(32L << 20, 100)
-            .apply(ServeCommand.served(null))
+            .apply(ServedFleet.served(null))
             .policy()
             .guestStoreBytesLimit();
     String value = "v".repeat(1000);

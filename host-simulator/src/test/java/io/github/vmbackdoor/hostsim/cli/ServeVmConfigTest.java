@@ -4,7 +4,6 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.common.net.HostAndPort;
 import io.github.vmbackdoor.core.CommandPort;
 import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
@@ -12,17 +11,12 @@ import io.github.vmbackdoor.core.VmxVersion;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
 import io.github.vmbackdoor.rpc.RpciClient;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,21 +29,12 @@ class ServeVmConfigTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final Cli cli = new Cli();
 
   private Path file(String... lines) throws IOException {
     Path file = dir.resolve("vms.properties");
     Files.write(file, List.of(lines), StandardCharsets.UTF_8);
     return file;
-  }
-
-  private int run(String... args) {
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
   }
 
   @Test
@@ -66,29 +51,10 @@ class ServeVmConfigTest {
             "vm.alpha.guestinfo.ip=10.0.0.7",
             "vm.beta.seed=99",
             "vm.beta.idleTimeout=30s");
-    OutputLines lines = new OutputLines();
-    CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Main.run(
-                    new PrintWriter(lines, true),
-                    new PrintWriter(err, true),
-                    new ServeCommand(stop),
-                    "serve",
-                    "--vm-config",
-                    config.toString(),
-                    "--vm",
-                    "gamma"));
-    try {
-      String listening = lines.next();
-      assertThat(listening).startsWith("listening on 127.0.0.1:");
-      assertThat(lines.next()).isEqualTo("serving VMs alpha, beta, gamma");
-      HostAndPort address = HostAndPort.fromString(listening.substring("listening on ".length()));
-      try (RemoteBackdoor alpha =
-              RemoteBackdoor.connect(address.getHost(), address.getPort(), "alpha");
-          RemoteBackdoor gamma =
-              RemoteBackdoor.connect(address.getHost(), address.getPort(), "gamma")) {
+    try (RunningServe serve = new RunningServe("--vm-config", config.toString(), "--vm", "gamma")) {
+      assertThat(serve.nextLine()).isEqualTo("serving VMs alpha, beta, gamma");
+      try (RemoteBackdoor alpha = RemoteBackdoor.connect(serve.host(), serve.port(), "alpha");
+          RemoteBackdoor gamma = RemoteBackdoor.connect(serve.host(), serve.port(), "gamma")) {
         CommandPort port = new CommandPort(alpha);
         assertThat(port.version().productType()).isEqualTo(VmxVersion.ProductType.WORKSTATION);
         assertThat(port.uuid().uuid()).isEqualTo(ALPHA_UUID);
@@ -110,10 +76,7 @@ class ServeVmConfigTest {
             .isEqualTo(VmxVersion.ProductType.SCALABLE_SERVER);
         assertThat(RpciClient.create(gamma).guestInfoGet("ip").isSuccess()).isFalse();
       }
-    } finally {
-      stop.countDown();
     }
-    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
   }
 
   @ParameterizedTest
@@ -134,30 +97,30 @@ class ServeVmConfigTest {
       })
   void aWrongKeyOrValueIsBadUsage(String line, String message) throws IOException {
     Path config = file("vm.fine.channels=8", line);
-    int code = run("serve", "--vm-config", config.toString());
-    assertThat(code).as("exit code; stderr: %s", err).isEqualTo(2);
-    assertThat(err.toString()).contains("--vm-config " + config + ": ").contains(message);
+    int code = cli.run("serve", "--vm-config", config.toString());
+    assertThat(code).as("exit code; stderr: %s", cli.err()).isEqualTo(2);
+    assertThat(cli.err()).contains("--vm-config " + config + ": ").contains(message);
   }
 
   @Test
   void aMissingFileFailsTheStart() {
     Path missing = dir.resolve("absent.properties");
-    assertThat(run("serve", "--vm-config", missing.toString())).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("serve", "--vm-config", missing.toString())).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo("vmbackdoor serve: cannot read " + missing + ": no such file\n");
   }
 
   @Test
   void aFileThatNamesNoVmIsBadUsageUnlessVmIsGiven() throws IOException {
     Path config = file("# nothing here");
-    assertThat(run("serve", "--vm-config", config.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("names no VM, and no --vm was given");
+    assertThat(cli.run("serve", "--vm-config", config.toString())).isEqualTo(2);
+    assertThat(cli.err()).contains("names no VM, and no --vm was given");
   }
 
   @Test
   void helpListsTheSettings() {
-    assertThat(run("serve", "--help")).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run("serve", "--help")).isZero();
+    assertThat(cli.out())
         .contains("--vm-config=FILE")
         .contains("vm.<name>.<setting>=<value>")
         .contains("highBandwidth")

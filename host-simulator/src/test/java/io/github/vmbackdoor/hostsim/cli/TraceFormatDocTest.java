@@ -2,8 +2,6 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -28,18 +26,9 @@ class TraceFormatDocTest {
     Path trace = dir.resolve("example.jsonl");
     Files.writeString(trace, example);
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ServeCommand(),
-            "replay",
-            "--trace",
-            trace.toString());
-    assertThat(code).as("%s%s", out, err).isZero();
-    assertThat(out.toString())
+    Cli cli = new Cli();
+    assertThat(cli.run("replay", "--trace", trace.toString())).as("%s", cli).isZero();
+    assertThat(cli.out())
         .isEqualTo(
             trace
                 + ": 6 calls and 1 host events replayed against a fresh host; every answer is as"

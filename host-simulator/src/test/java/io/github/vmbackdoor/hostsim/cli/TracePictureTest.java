@@ -9,15 +9,12 @@ import io.github.vmbackdoor.core.MessageChannel;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import io.github.vmbackdoor.hostsim.server.RemoteBackdoor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +26,7 @@ class TracePictureTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @Test
   void aRecordedServeSessionIsDrawnWithItsAdminEventRefusedReplyAndReopen() throws Exception {
@@ -84,7 +72,7 @@ class TracePictureTest {
     Path html = dir.resolve("session.html");
     Path svg = dir.resolve("session.svg");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--trace",
                 recorded.get(0).toString(),
@@ -92,9 +80,9 @@ class TracePictureTest {
                 html.toString(),
                 "--svg",
                 svg.toString()))
-        .as("%s%s", out, err)
+        .as("%s", cli)
         .isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("wrote " + html)
         .contains("wrote " + svg)
         .contains("every answer is as recorded");
@@ -118,7 +106,7 @@ class TracePictureTest {
         Files.writeString(dir.resolve("s.scenario"), BuiltInScenarios.hostClosesTclo().toText());
     Path trace = dir.resolve("fixed.jsonl");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -126,11 +114,11 @@ class TracePictureTest {
                 "fixed",
                 "--record",
                 trace.toString()))
-        .as("%s%s", out, err)
+        .as("%s", cli)
         .isZero();
     Path svg = dir.resolve("fixed.svg");
-    assertThat(run("replay", "--trace", trace.toString(), "--svg", svg.toString()))
-        .as("%s%s", out, err)
+    assertThat(cli.run("replay", "--trace", trace.toString(), "--svg", svg.toString()))
+        .as("%s", cli)
         .isZero();
     String picture = Files.readString(svg);
     assertThat(picture)
@@ -145,8 +133,8 @@ class TracePictureTest {
 
   @Test
   void aTraceOnStandardInputIsNotDrawn() {
-    assertThat(run("replay", "--trace", "-", "--html", dir.resolve("x.html").toString()))
+    assertThat(cli.run("replay", "--trace", "-", "--html", dir.resolve("x.html").toString()))
         .isEqualTo(Main.EXIT_USAGE);
-    assertThat(err.toString()).contains("--html and --svg draw a trace file, not standard input");
+    assertThat(cli.err()).contains("--html and --svg draw a trace file, not standard input");
   }
 }

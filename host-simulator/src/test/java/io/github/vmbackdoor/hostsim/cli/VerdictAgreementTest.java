@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vmbackdoor.hostsim.scenario.BuiltInScenarios;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,18 +22,7 @@ class VerdictAgreementTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    out.getBuffer().setLength(0);
-    err.getBuffer().setLength(0);
-    return Main.run(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ServeCommand(new CountDownLatch(1)),
-        args);
-  }
+  private final Cli cli = new Cli();
 
   @ParameterizedTest
   @ValueSource(strings = {"1h", "1h1s", "1h2s", "1h3s"})
@@ -48,8 +34,8 @@ class VerdictAgreementTest {
       "replay", "--scenario", scenario.toString(), "--machine", "legacy", "--run", length
     };
 
-    assertThat(run(concat(common, "--svg", svg.toString(), "--expect", "flapping"))).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run(concat(common, "--svg", svg.toString(), "--expect", "flapping"))).isZero();
+    assertThat(cli.out())
         .contains("legacy          flapping (polling, but failures keep coming back)")
         .doesNotContain("stuck")
         .doesNotContain("the story settles at");
@@ -58,8 +44,8 @@ class VerdictAgreementTest {
         .contains(">FLAPPING<")
         .doesNotContain("STUCK");
 
-    assertThat(run(concat(common, "--json"))).isZero();
-    JsonNode json = new ObjectMapper().readTree(out.toString());
+    assertThat(cli.run(concat(common, "--json"))).isZero();
+    JsonNode json = new ObjectMapper().readTree(cli.out());
     JsonNode legacy = json.get("machines").get(0);
     assertThat(legacy.get("outcome").asText()).isEqualTo("flapping");
     assertThat(legacy.get("settled").asBoolean()).isTrue();
@@ -73,7 +59,7 @@ class VerdictAgreementTest {
     Path scenario = dir.resolve("s.scenario");
     Files.writeString(scenario, BuiltInScenarios.hostClosesTclo().toText());
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -82,12 +68,12 @@ class VerdictAgreementTest {
                 "--run",
                 length))
         .isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("stuck (no successful poll after the failures)")
         .contains(
             "the story settles at 20:00.000, after this run ends: a longer run may end otherwise");
     assertThat(
-            run(
+            cli.run(
                 "replay",
                 "--scenario",
                 scenario.toString(),
@@ -97,7 +83,7 @@ class VerdictAgreementTest {
                 length,
                 "--json"))
         .isZero();
-    assertThat(out.toString()).contains("\"settled\":false");
+    assertThat(cli.out()).contains("\"settled\":false");
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -46,14 +46,13 @@ class VmConfigFileTest {
 
   @Test
   void serveKeepsAScenariosOwnIdleTimeoutAndCallLogLimitEvenAtTheLibraryDefaults() {
-    assertThat(ServeCommand.served(null).policy().idleTimeout())
-        .contains(ServeCommand.SERVED_IDLE_TIMEOUT);
-    HostSettings never =
-        ServeCommand.served(Scenario.parse("scenario s\nhost idleTimeout never\n"));
+    assertThat(ServedFleet.served(null).policy().idleTimeout())
+        .contains(ServedFleet.SERVED_IDLE_TIMEOUT);
+    HostSettings never = ServedFleet.served(Scenario.parse("scenario s\nhost idleTimeout never\n"));
     assertThat(never.policy().idleTimeout()).isEmpty();
     assertThat(never.policy().toolsConversation()).isTrue();
     HostSettings quiet =
-        ServeCommand.served(
+        ServedFleet.served(
             Scenario.parse("scenario s\nhost toolsConversation false\nhost callLogLimit 10000\n"));
     assertThat(quiet.policy().toolsConversation()).isFalse();
     assertThat(quiet.policy().callLogLimit()).isEqualTo(10_000);
@@ -63,7 +62,7 @@ class VmConfigFileTest {
 
   @Test
   void serveDrivesTheToolsConversationUnlessAVmSaysNot() {
-    HostSettings served = ServeCommand.served(null);
+    HostSettings served = ServedFleet.served(null);
     assertThat(HostSettings.DEFAULTS.policy().toolsConversation()).isFalse();
     assertThat(served.policy().toolsConversation()).isTrue();
     Map<String, VmConfigFile.Vm> vms =

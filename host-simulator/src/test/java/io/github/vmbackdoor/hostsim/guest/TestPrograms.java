@@ -2,12 +2,16 @@ package io.github.vmbackdoor.hostsim.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmbackdoor.hostsim.junit.VmSimulator;
+import io.github.vmbackdoor.hostsim.record.GuestInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -132,6 +136,26 @@ public final class TestPrograms {
         "-p",
         dir.resolve("plugins").toString()
       };
+    }
+
+    /**
+     * Runs {@code vmtoolsd} ({@link #vmtoolsd}, configured in {@code dir}) on {@code guest} until
+     * the guest view of {@code vm}'s host is {@code complete}, then stops it: a view not complete
+     * within 60 s, or an exit other than 0 on SIGTERM, fails the test with what vmtoolsd said.
+     */
+    public void vmtoolsdUntil(
+        RealGuest guest, VmSimulator vm, Path dir, Predicate<GuestInfo> complete)
+        throws IOException {
+      try (GuestProcess vmtoolsd = on(guest).start(vmtoolsd(dir))) {
+        assertThat(
+                vm.await(() -> complete.test(vm.host().records().guest()), Duration.ofSeconds(60)))
+            .as(
+                "guest view %s; vmtoolsd said: %s",
+                vm.host().records().guest(), vmtoolsd.stderrSoFar())
+            .isTrue();
+        GuestRun stopped = vmtoolsd.stop();
+        assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
+      }
     }
 
     /** {@code guest} with the package's libraries on the library path, in UTC. */

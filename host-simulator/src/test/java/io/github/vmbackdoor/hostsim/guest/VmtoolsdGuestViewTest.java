@@ -67,14 +67,7 @@ class VmtoolsdGuestViewTest {
     VirtualHost host = vm.host();
     MachineState before = MachineState.now();
 
-    try (GuestProcess vmtoolsd = tools.on(guest).start(tools.vmtoolsd(dir))) {
-      assertThat(vm.await(() -> complete(host.records().guest()), Duration.ofSeconds(60)))
-          .as("guest view %s; vmtoolsd said: %s", host.records().guest(), vmtoolsd.stderrSoFar())
-          .isTrue();
-
-      GuestRun stopped = vmtoolsd.stop();
-      assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
-    }
+    tools.vmtoolsdUntil(guest, vm, dir, VmtoolsdGuestViewTest::complete);
 
     // the host spoke first and unasked: the opening after the reset reply
     assertThat(host.records().tcloCommandsSent())

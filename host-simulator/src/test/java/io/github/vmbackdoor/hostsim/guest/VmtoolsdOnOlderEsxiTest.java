@@ -11,7 +11,6 @@ import io.github.vmbackdoor.hostsim.record.RpciRequest;
 import io.github.vmbackdoor.hostsim.settings.HostProfile;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,13 +59,7 @@ class VmtoolsdOnOlderEsxiTest {
     VirtualHost host = vm.host();
     MachineState before = MachineState.now();
 
-    try (GuestProcess vmtoolsd = tools.on(guest).start(tools.vmtoolsd(dir))) {
-      assertThat(vm.await(() -> complete(host.records().guest()), Duration.ofSeconds(60)))
-          .as("guest view %s; vmtoolsd said: %s", host.records().guest(), vmtoolsd.stderrSoFar())
-          .isTrue();
-      GuestRun stopped = vmtoolsd.stop();
-      assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
-    }
+    tools.vmtoolsdUntil(guest, vm, dir, VmtoolsdOnOlderEsxiTest::complete);
 
     assertThat(host.records().rpciRequests())
         .extracting(RpciRequest::text)

@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.reliability;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vmbackdoor.core.MessageChannel;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,14 +44,23 @@ import org.junit.jupiter.api.io.TempDir;
  * (a refused store, the channel cap, a refused connection, a read timeout).
  *
  * <p>Length: {@code -Dvmbackdoor.attackSeconds=N} (CI {@value #CI_SECONDS} s, long mode {@value
- * #LONG_SECONDS} s). In CI the server's read timeout is 2 s, so that idle connections are cut
- * within the run; the long mode runs {@code serve} with its default of 60 s.
+ * #LONG_SECONDS} s), and then until every attack has met its bound and the good guest made its
+ * counts (at most {@value #GRACE_SECONDS} s more), so that a loaded machine makes the run longer,
+ * not red. In CI the server's read timeout is 2 s, so that idle connections are cut within the run;
+ * the long mode runs {@code serve} with its default of 60 s.
  */
 class ServeUnderAttackTest {
 
   static final long CI_SECONDS = 8;
   static final long LONG_SECONDS = 600;
   static final long LATENCY_MS = 10_000;
+
+  /**
+   * How long the attacks may go on past their length until every attack has met its bound and the
+   * good guest made its counts: on a loaded machine everyone gets less done a second, so the run
+   * lasts until they got there rather than a fixed time, and a bound never met still fails.
+   */
+  static final long GRACE_SECONDS = 120;
 
   /**
    * The most heap the server may hold after a full collection, in MiB: half its heap. Its bounded
@@ -104,12 +117,17 @@ class ServeUnderAttackTest {
       loops.add(threads.submit(() -> attacks.hoard("vm2", 5, 1500, attacks.hoardedVm2)));
       InetAddress idleFrom = InetAddress.getByName("127.0.0.6");
       loops.add(threads.submit(() -> attacks.idleFlood(idleFrom, IDLE_POOL)));
+      Map<String, BooleanSupplier> milestones = milestones(good, attacks, seconds);
       long attackStart = System.nanoTime();
-      long deadline = attackStart + TimeUnit.SECONDS.toNanos(seconds);
+      long least = attackStart + TimeUnit.SECONDS.toNanos(seconds);
+      long most = least + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
       CountDownLatch never = new CountDownLatch(1);
-      while (System.nanoTime() < deadline && serve.isAlive()) {
-        never.await(
-            Math.min(1000, (deadline - System.nanoTime()) / 1_000_000 + 1), TimeUnit.MILLISECONDS);
+      while (serve.isAlive()) {
+        long now = System.nanoTime();
+        if (now >= most || (now >= least && unmet(milestones).isEmpty())) {
+          break;
+        }
+        never.await(Math.min(1000, Math.max(0, least - now) / 1_000_000 + 100), MILLISECONDS);
       }
       double attackSeconds = (System.nanoTime() - attackStart) / 1e9;
       boolean aliveAtEnd = serve.isAlive();
@@ -189,27 +207,49 @@ class ServeUnderAttackTest {
       assertThat(good.rpciWorstMillis.get()).isLessThan(latencyLimit);
       assertThat(good.tcloWorstMillis.get()).isLessThan(latencyLimit);
       assertThat(good.freshWorstMillis.get()).isLessThan(latencyLimit);
-      assertThat(good.rpciTrips.get()).isGreaterThanOrEqualTo(seconds);
-      assertThat(good.tcloCommands.get()).isGreaterThanOrEqualTo(seconds);
-      assertThat(good.freshConnections.get()).isGreaterThanOrEqualTo(seconds / 2);
-      // Every attack ran into the bound meant for it.
-      assertThat(attacks.neverReaderCycles.get()).as("never-readers cut off").isPositive();
-      assertThat(attacks.bigLogs.get()).isPositive();
-      assertThat(attacks.storeRefused.get()).as("stores full").isPositive();
-      assertThat(attacks.hoardedVm1)
-          .as("vm1 hoarders: the channel cap each")
-          .isNotEmpty()
-          .containsOnly(32);
-      assertThat(attacks.hoardedVm2).as("vm2 hoarders: the table full").anyMatch(n -> n < 32);
-      assertThat(attacks.idleEnded(WireError.TOO_MANY_CONNECTIONS))
-          .as("per-address cap")
-          .isPositive();
+      // The good guest made its counts, and every attack ran into the bound meant for it.
+      assertThat(unmet(milestones)).as("not reached in %.0f s of attacks", attackSeconds).isEmpty();
+      assertThat(attacks.hoardedVm1).as("vm1 hoarders: the channel cap each").containsOnly(32);
       assertThat(attacks.idleMostAdmitted.get()).isLessThanOrEqualTo(256);
-      if (!Soak.longMode() && seconds >= 4) {
-        assertThat(attacks.idleEnded(WireError.IDLE_TIMEOUT)).as("read timeout").isPositive();
-      }
       assertThat(attacks.errorSamples).as("attack errors").isEmpty();
     }
+  }
+
+  /**
+   * What the run must reach, by name: the good guest's counts (a round trip and a TCLO command a
+   * second of attacks, a fresh connection every other second) and each attack at its bound.
+   */
+  private static Map<String, BooleanSupplier> milestones(
+      GoodGuest good, ServeAttacks attacks, long seconds) {
+    Map<String, BooleanSupplier> milestones = new LinkedHashMap<>();
+    milestones.put("good guest's guestinfo round trips", () -> good.rpciTrips.get() >= seconds);
+    milestones.put("good guest's TCLO commands", () -> good.tcloCommands.get() >= seconds);
+    milestones.put(
+        "good guest's fresh connections", () -> good.freshConnections.get() >= seconds / 2);
+    milestones.put("never-readers cut off", () -> attacks.neverReaderCycles.get() > 0);
+    milestones.put("60,000-byte log messages", () -> attacks.bigLogs.get() > 0);
+    milestones.put("stores full", () -> attacks.storeRefused.get() > 0);
+    milestones.put("vm1 hoarders: the channel cap", () -> !attacks.hoardedVm1.isEmpty());
+    milestones.put(
+        "vm2 hoarders: the table full",
+        () -> {
+          synchronized (attacks.hoardedVm2) {
+            return attacks.hoardedVm2.stream().anyMatch(n -> n < 32);
+          }
+        });
+    milestones.put("per-address cap", () -> attacks.idleEnded(WireError.TOO_MANY_CONNECTIONS) > 0);
+    if (!Soak.longMode() && seconds >= 4) {
+      milestones.put("read timeout", () -> attacks.idleEnded(WireError.IDLE_TIMEOUT) > 0);
+    }
+    return milestones;
+  }
+
+  /** The milestones not reached yet. */
+  private static List<String> unmet(Map<String, BooleanSupplier> milestones) {
+    return milestones.entrySet().stream()
+        .filter(m -> !m.getValue().getAsBoolean())
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toList());
   }
 
   /** Each value and how often, e.g. {@code 32 x12}. */

@@ -24,24 +24,35 @@ class TargetedEvictionTest {
   private final FakeHost host = new FakeHost(SALT);
   private final LinkedBlockingQueue<String> rejections = new LinkedBlockingQueue<>();
 
+  /** An OUTS of the maximum; a holder sends all of it but its last 64 bytes. */
+  private static final Registers OUTS =
+      Registers.of(0x564D5868, 0, WireProtocol.MAX_TRANSFER, 0x5659, 0, 0, 0);
+
+  private static final byte[] LARGE_OUTS =
+      RawClient.request(WireProtocol.OUTS, 1, OUTS, new byte[WireProtocol.MAX_TRANSFER]);
+
+  /** What a holder's connection holds once all it sends is in. */
+  private static final long HELD = LARGE_OUTS.length - 64;
+
   /** Connects from {@code local} and sends HELLO and all of an OUTS of the maximum but 64 bytes. */
   private static Socket holder(InetSocketAddress server, String local) throws IOException {
     Socket s = new Socket();
     s.bind(new InetSocketAddress(local, 0));
     s.connect(server, 60_000);
     s.setSoTimeout(60_000);
-    byte[] request =
-        RawClient.request(
-            WireProtocol.OUTS,
-            1,
-            Registers.of(0x564D5868, 0, WireProtocol.MAX_TRANSFER, 0x5659, 0, 0, 0),
-            new byte[WireProtocol.MAX_TRANSFER]);
     s.getOutputStream().write(RawClient.hello("vm"));
-    s.getOutputStream().write(request, 0, request.length - 64);
+    s.getOutputStream().write(LARGE_OUTS, 0, (int) HELD);
     s.getOutputStream().flush();
     return s;
   }
 
+  /**
+   * Each round, holders just under a maximum frame each fill the budget but for less than a frame
+   * and stop moving; the guest's large transfer then takes it over. Each round starts from a server
+   * that holds nothing and moves the ticker only once every holder's bytes are in and the guest's
+   * last answer is taken (the server holds exactly the holders' bytes), so that which connections
+   * have stopped moving is set by the test, not by how soon the event loops ran.
+   */
   @Test
   void holdersJustUnderAMaximumFrameNeverMakeAGoodGuestsLargeTransferTheVictim() throws Exception {
     int holders = 8;
@@ -59,41 +70,47 @@ class TargetedEvictionTest {
       for (int i = 0; i < large.length; i++) {
         large[i] = (byte) (i * 31);
       }
-      Registers outs = Registers.of(0x564D5868, 0, WireProtocol.MAX_TRANSFER, 0x5659, 0, 0, 0);
-      List<Socket> attackers = new ArrayList<>();
-      try {
-        for (int round = 0; round < 30; round++) {
-          long evictions = server.budgetEvictions();
+      for (int round = 0; round < 30; round++) {
+        List<Socket> attackers = new ArrayList<>();
+        try {
           for (int a = 0; a < holders; a++) {
             attackers.add(holder(server.address(), "127.0.0.1"));
           }
-          // wait until the holders' bytes are in, so that the guest's transfer goes over
-          long deadline = System.nanoTime() + 60_000_000_000L;
-          while (server.heldBytes() < budget - 2L * WireProtocol.MAX_FRAME_LENGTH
-              && server.budgetEvictions() == evictions
-              && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-          }
+          // every holder's bytes are in, and nothing else is held: the guest's answer was taken
+          BackpressureTest.awaitTrue(
+              () -> server.heldBytes() == holders * HELD,
+              () -> "the holders' bytes, " + holders * HELD + ", held: " + server.heldBytes());
           // the holders stop moving; the guest's transfer then goes over the budget
           ticker.advance(java.time.Duration.ofSeconds(2));
-          Registers answer = guest.outs(outs, large);
+          Registers answer = guest.outs(OUTS, large);
           assertThat(answer)
               .as("round %s", round)
-              .isEqualTo(FakeHost.expectedOuts(SALT, outs, large));
+              .isEqualTo(FakeHost.expectedOuts(SALT, OUTS, large));
+          // the evicted holders' rejections are made (on their event loops) before they close
+          BackpressureTest.awaitTrue(
+              () -> overloaded() == server.budgetEvictions(),
+              () -> overloaded() + " OVERLOADED of " + server.budgetEvictions() + " evictions");
+        } finally {
+          for (Socket s : attackers) {
+            s.close();
+          }
         }
-      } finally {
-        for (Socket s : attackers) {
-          s.close();
-        }
+        BackpressureTest.awaitTrue(
+            () -> server.heldBytes() == 0,
+            () -> "the closed holders' bytes released, held: " + server.heldBytes());
       }
       assertThat(server.budgetEvictions()).as("the holders were evicted").isPositive();
       // the guest's connection still serves: it was never the victim
-      assertThat(guest.outs(outs, large)).isEqualTo(FakeHost.expectedOuts(SALT, outs, large));
+      assertThat(guest.outs(OUTS, large)).isEqualTo(FakeHost.expectedOuts(SALT, OUTS, large));
       assertThat(rejections)
           .filteredOn(r -> r.startsWith("OVERLOADED"))
           .isNotEmpty()
           .allSatisfy(r -> assertThat(r).contains("made no progress for the longest"));
     }
+  }
+
+  private long overloaded() {
+    return rejections.stream().filter(r -> r.startsWith("OVERLOADED")).count();
   }
 
   @Test

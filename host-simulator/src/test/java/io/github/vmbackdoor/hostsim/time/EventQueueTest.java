@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +88,62 @@ class EventQueueTest {
       assertThat(queue.size()).isEqualTo(expected.size());
     }
     assertThat(polled).isGreaterThan(1000);
+  }
+
+  /**
+   * As lanes run a fleet: each item taken is queued again for the next window (after everything
+   * queued, so at the run's end), some items get an extra one at a random later window (into the
+   * heap), and the run wraps around its ring and grows; polls still come in (order, due, sequence)
+   * order.
+   */
+  @Test
+  void pollsInOrderWhenMostItemsComeInOrderAndSomeAtRandom() {
+    SplittableRandom random = new SplittableRandom(13);
+    EventQueue<Keyed> queue = new EventQueue<>();
+    PriorityQueue<Keyed> expected =
+        new PriorityQueue<>(
+            Comparator.comparingLong(Keyed::order)
+                .thenComparingLong(Keyed::due)
+                .thenComparingLong(Keyed::seq));
+    long seq = 0;
+    int lanes = 40;
+    for (int lane = 1; lane <= lanes; lane++) {
+      Keyed item = new Keyed(lane, random.nextLong(1000), seq++);
+      queue.add(item.order(), item.due(), item.seq(), item);
+      expected.add(item);
+    }
+    int polled = 0;
+    for (int round = 0; round < 20_000; round++) {
+      Keyed smallest = expected.poll();
+      assertThat(queue.headOrder()).isEqualTo(smallest.order());
+      assertThat(queue.headDue()).isEqualTo(smallest.due());
+      assertThat(queue.headSequence()).isEqualTo(smallest.seq());
+      assertThat(queue.poll()).isEqualTo(smallest);
+      polled++;
+      List<Keyed> next = new ArrayList<>();
+      if (smallest.due() >= 0) {
+        // The lane's next window; some lanes add a second one now and then, as the fleet grows.
+        next.add(new Keyed(smallest.order() + lanes, random.nextLong(1000), seq++));
+        if (random.nextInt(50) == 0) {
+          next.add(new Keyed(smallest.order() + lanes, random.nextLong(1000), seq++));
+        }
+      }
+      if (random.nextInt(5) == 0) {
+        // A host event some windows later: out of order, into the heap; it schedules nothing.
+        next.add(
+            new Keyed(
+                smallest.order() + lanes * (1 + random.nextLong(5)),
+                -1 - random.nextLong(9),
+                seq++));
+      }
+      for (Keyed k : next) {
+        queue.add(k.order(), k.due(), k.seq(), k);
+        expected.add(k);
+      }
+      assertThat(queue.size()).isEqualTo(expected.size());
+    }
+    assertThat(polled).isEqualTo(20_000);
+    assertThat(queue.size()).isGreaterThan(2 * lanes);
   }
 
   @Test
