@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.net.HostAndPort;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -282,33 +281,20 @@ class AdminSecurityTest {
 
   @Test
   void listeningBeyondLoopbackIsWarnedOf() throws Exception {
-    StringWriter err = new StringWriter();
-    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-    OutputLines lines = new OutputLines();
-    var exit =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () ->
-                Main.run(
-                    new java.io.PrintWriter(lines, true),
-                    new java.io.PrintWriter(err, true),
-                    new ServeCommand(stop),
-                    "serve",
-                    "--port",
-                    "0",
-                    "--bind",
-                    "0.0.0.0",
-                    "--admin-port",
-                    "0",
-                    "--admin-bind",
-                    "0.0.0.0",
-                    "--admin-token-file",
-                    dir.resolve("t").toString()));
-    for (String line = lines.next(); !line.startsWith("admin token "); line = lines.next()) {
-      // up to the banner's end
+    RunningServe serve =
+        new RunningServe(
+            "--bind",
+            "0.0.0.0",
+            "--admin-port",
+            "0",
+            "--admin-bind",
+            "0.0.0.0",
+            "--admin-token-file",
+            dir.resolve("t").toString());
+    try (serve) {
+      serve.admin(); // up to the banner's end
     }
-    stop.countDown();
-    assertThat(exit.get(60, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-    assertThat(err.toString().lines())
+    assertThat(serve.errors().lines())
         .filteredOn(l -> l.startsWith("vmbackdoor serve: warning: "))
         .hasSize(2)
         .anyMatch(l -> l.contains("the wire port") && l.contains("beyond this machine"))

@@ -17,14 +17,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +42,7 @@ import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.TestAbortedException;
 
@@ -42,14 +50,15 @@ import org.opentest4j.TestAbortedException;
  * Runs every shell example of README.md and docs/*.md ({@link DocExamples} reads them and says what
  * each marker means), one dynamic test each, through {@code bash} with {@code bin/vmbackdoor} on
  * the PATH, in a directory of its own per page (examples of a page run in order and see each
- * other's files and servers; {@code docs/} is there as in a checkout). The launcher runs the
- * command line from this module's classes ({@code VMBACKDOOR_CLASSPATH}), since the jar is built
- * after the tests; {@code java -jar host-simulator/target/vmbackdoor.jar} and {@code java -jar
- * vmbackdoor.jar} are read as {@code vmbackdoor} for the same reason. {@code JAVA_OPTS} starts
- * those JVMs for a short life (C1 only, serial collector) with a home directory of the page's own,
- * where serve writes its token files. A fixed port of a server that runs until stopped ({@code
- * --port 5659}, {@code --admin-port 8081}) is replaced by a free one in that example and the page's
- * later ones and in the output shown, so that a port in use on the test machine does not fail it.
+ * other's files and servers; two pages run at once; {@code docs/} is there as in a checkout). The
+ * launcher runs the command line from this module's classes ({@code VMBACKDOOR_CLASSPATH}), since
+ * the jar is built after the tests; {@code java -jar host-simulator/target/vmbackdoor.jar} and
+ * {@code java -jar vmbackdoor.jar} are read as {@code vmbackdoor} for the same reason. {@code
+ * JAVA_OPTS} starts those JVMs for a short life (C1 only, serial collector) with a home directory
+ * of the page's own, where serve writes its token files. A fixed port of a server that runs until
+ * stopped ({@code --port 5659}, {@code --admin-port 8081}) is replaced by a free one in that
+ * example and the page's later ones and in the output shown, so that a port in use on the test
+ * machine does not fail it.
  *
  * <p>Each example must exit 0, or the code of an {@code <!-- exit: N -->} comment just above it; an
  * output block right after it ({@code ```text}, or untagged) must appear in what it printed, line
@@ -72,16 +81,23 @@ class DocShellExamplesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
   private static final String JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
 
+  /** Pages run two at a time, each page's examples in order: most of the time is JVMs starting. */
+  private static final int PAGES_AT_ONCE = 2;
+
+  /** How long a test waits for its example's outcome at most; the examples' own guards are less. */
+  private static final Duration LAST_RESORT = Duration.ofMinutes(10);
+
   /** Every process started by an example that runs until stopped, for the last resort. */
   private static final ConcurrentLinkedQueue<Process> STARTED = new ConcurrentLinkedQueue<>();
 
   /** What happened to the examples, for the summary line. */
-  private final Map<String, Integer> notRun = new LinkedHashMap<>();
+  private final Map<String, Integer> notRun = Collections.synchronizedMap(new TreeMap<>());
 
-  private final Map<String, Integer> skipped = new LinkedHashMap<>();
-  private int ran;
-  private int elsewhere;
-  private int checked;
+  private final Map<String, Integer> skipped = Collections.synchronizedMap(new TreeMap<>());
+  private final AtomicInteger ran = new AtomicInteger();
+  private final AtomicInteger shortForm = new AtomicInteger();
+  private final AtomicInteger elsewhere = new AtomicInteger();
+  private final AtomicInteger checked = new AtomicInteger();
 
   @Test
   void noShellExampleIsUntagged() throws IOException {
@@ -108,31 +124,85 @@ class DocShellExamplesTest {
         AdminDocExamplesTest.examples().stream()
             .map(AdminDocExamplesTest.Example::command)
             .toList();
+    ExecutorService workers =
+        Executors.newFixedThreadPool(
+            PAGES_AT_ONCE,
+            r -> {
+              Thread t = new Thread(r, "doc-examples");
+              t.setDaemon(true);
+              return t;
+            });
     List<DynamicNode> nodes = new ArrayList<>();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
     for (Map.Entry<String, List<Example>> entry : DocExamples.examples().entrySet()) {
-      if (entry.getValue().isEmpty()) {
+      List<Example> examples = entry.getValue();
+      if (examples.isEmpty()) {
         continue;
       }
       Page page = new Page(dir.resolve(entry.getKey().replace('/', '_')), adminCurls);
+      List<CompletableFuture<Void>> outcomes = new ArrayList<>();
       List<DynamicNode> tests = new ArrayList<>();
-      for (Example e : entry.getValue()) {
-        tests.add(DynamicTest.dynamicTest(e.where(), () -> page.test(e)));
+      for (Example e : examples) {
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        outcomes.add(outcome);
+        tests.add(DynamicTest.dynamicTest(e.where(), () -> outcome(outcome)));
       }
-      tests.add(DynamicTest.dynamicTest("stop what runs until stopped", page::stopAll));
+      CompletableFuture<Void> stopped = new CompletableFuture<>();
+      if (examples.stream().anyMatch(e -> e.runUntil() != null)) {
+        tests.add(DynamicTest.dynamicTest("stop what runs until stopped", () -> outcome(stopped)));
+      }
+      workers.execute(
+          () -> {
+            for (int i = 0; i < examples.size(); i++) {
+              Example e = examples.get(i);
+              complete(outcomes.get(i), () -> page.test(e));
+            }
+            complete(stopped, page::stopAll);
+          });
+      all.addAll(outcomes);
+      all.add(stopped);
       nodes.add(DynamicContainer.dynamicContainer(entry.getKey(), tests));
     }
-    nodes.add(DynamicTest.dynamicTest("summary", this::summary));
+    workers.shutdown();
+    nodes.add(
+        DynamicTest.dynamicTest(
+            "summary",
+            () -> {
+              CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+                  .exceptionally(t -> null)
+                  .get(LAST_RESORT.toMinutes(), TimeUnit.MINUTES);
+              summary();
+            }));
     return nodes.stream();
+  }
+
+  private static void complete(CompletableFuture<Void> outcome, Executable body) {
+    try {
+      body.execute();
+      outcome.complete(null);
+    } catch (Throwable t) {
+      outcome.completeExceptionally(t);
+    }
+  }
+
+  /** What an example did, on its page's thread, as this test's outcome. */
+  private static void outcome(CompletableFuture<Void> outcome) throws Throwable {
+    try {
+      outcome.get(LAST_RESORT.toMinutes(), TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      throw e.getCause();
+    }
   }
 
   private void summary() {
     String line =
         String.format(
-            "[docs] shell examples: %d run, %d by AdminDocExamplesTest, %d checked statically,"
-                + " %d not run (%s)%s",
-            ran,
-            elsewhere,
-            checked,
+            "[docs] shell examples: %d run (%d in a short form), %d by AdminDocExamplesTest,"
+                + " %d checked statically, %d not run (%s)%s",
+            ran.get(),
+            shortForm.get(),
+            elsewhere.get(),
+            checked.get(),
             notRun.values().stream().mapToInt(Integer::intValue).sum(),
             reasons(notRun),
             skipped.isEmpty()
@@ -141,7 +211,7 @@ class DocShellExamplesTest {
                     ", %d skipped (%s)",
                     skipped.values().stream().mapToInt(Integer::intValue).sum(), reasons(skipped)));
     System.out.println(line);
-    assertThat(ran)
+    assertThat(ran.get())
         .as("examples run (even where real guests and the C benchmarks are skipped)")
         .isGreaterThanOrEqualTo(8);
     assertThat(notRun.values().stream().mapToInt(Integer::intValue).sum())
@@ -153,7 +223,9 @@ class DocShellExamplesTest {
 
   private static String reasons(Map<String, Integer> counts) {
     List<String> parts = new ArrayList<>();
-    counts.forEach((reason, n) -> parts.add(n == 1 ? reason : n + "× " + reason));
+    synchronized (counts) {
+      counts.forEach((reason, n) -> parts.add(n == 1 ? reason : n + "× " + reason));
+    }
     return String.join("; ", parts);
   }
 
@@ -205,11 +277,11 @@ class DocShellExamplesTest {
         if (e.script().contains("dependency:tree")) {
           assertThat(StaticCommandCheck.checkDependencyTree(e.output())).isNotEmpty();
         }
-        checked++;
+        checked.incrementAndGet();
         return;
       }
       if (e.script().startsWith("curl ") && adminCurls.contains(e.script().strip())) {
-        elsewhere++;
+        elsewhere.incrementAndGet();
         return;
       }
       Map<String, String> env = new HashMap<>();
@@ -225,7 +297,7 @@ class DocShellExamplesTest {
         runUntil(e, script, env);
         return;
       }
-      ran++;
+      ran.incrementAndGet();
       Running run = start(script, env);
       String problem = run.finish(e.exit(), expected(e));
       assertThat(problem).as("%s as written", e.where()).isNull();
@@ -306,7 +378,8 @@ class DocShellExamplesTest {
       if (script.contains("_CPUS=") && !canRun("taskset", "--version")) {
         TestPrograms.unavailable("no taskset to pin the benchmark's processes");
       }
-      ran++;
+      ran.incrementAndGet();
+      shortForm.incrementAndGet();
       for (String command : smoke) {
         if (!smokeRuns.containsKey(command)) {
           Running run = start(command, env, ROOT);
@@ -330,7 +403,7 @@ class DocShellExamplesTest {
         ports.putIfAbsent(fixed.group(1), Integer.toString(freePort()));
       }
       String substituted = substitute(script);
-      ran++;
+      ran.incrementAndGet();
       Running run = start(substituted, env);
       running.add(run);
       Pattern until = DocExamples.linePattern(substitute(e.runUntil()));

@@ -2,11 +2,6 @@ package io.github.vmbackdoor.hostsim.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,36 +28,13 @@ class HygieneTest {
 
   /** Starts serve with the admin API on {@code bind}, reads its banner; returns its stderr. */
   private static String serveOn(String bind) throws Exception {
-    OutputLines lines = new OutputLines();
-    StringWriter warnings = new StringWriter();
-    CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Main.run(
-                    new PrintWriter(lines, true),
-                    new PrintWriter(warnings, true),
-                    new ServeCommand(stop),
-                    "serve",
-                    "--port",
-                    "0",
-                    "--bind",
-                    bind,
-                    "--admin-port",
-                    "0",
-                    "--admin-bind",
-                    bind,
-                    "--quiet"));
-    try {
-      String host = bind.replace(".", "\\.");
-      assertThat(lines.next()).matches("listening on " + host + ":\\d+");
-      assertThat(lines.next()).isEqualTo("serving VM vm1");
-      assertThat(lines.next()).matches("admin API on " + host + ":\\d+");
-    } finally {
-      stop.countDown();
-      assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+    RunningServe serve =
+        new RunningServe("--bind", bind, "--admin-port", "0", "--admin-bind", bind, "--quiet");
+    try (serve) {
+      assertThat(serve.nextLine()).isEqualTo("serving VM vm1");
+      assertThat(serve.nextLine()).matches("admin API on " + bind.replace(".", "\\.") + ":\\d+");
     }
-    return warnings.toString();
+    return serve.errors();
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class OutputLines extends Writer {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final StringBuilder current = new StringBuilder();
+  private final StringBuilder all = new StringBuilder();
 
   String next() throws InterruptedException {
     String line = lines.poll(30, TimeUnit.SECONDS);
@@ -23,6 +24,7 @@ final class OutputLines extends Writer {
 
   @Override
   public synchronized void write(char[] chars, int offset, int length) {
+    all.append(chars, offset, length);
     for (int i = offset; i < offset + length; i++) {
       char c = chars[i];
       if (c == '\n') {
@@ -32,6 +34,11 @@ final class OutputLines extends Writer {
         current.append(c);
       }
     }
+  }
+
+  /** Everything written so far, whether handed out or not. */
+  synchronized String text() {
+    return all.toString();
   }
 
   @Override

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code serve} run in this JVM exactly as the command line runs it, on a free loopback port, until
- * closed; closing checks that it ended with exit code 0.
+ * {@code serve} run in this JVM exactly as the command line runs it, on a free port of the address
+ * its {@code --bind} names (loopback unless given), until closed; closing checks that it ended with
+ * exit code 0.
  */
 final class RunningServe implements AutoCloseable {
 
@@ -41,8 +42,14 @@ final class RunningServe implements AutoCloseable {
                     new PrintWriter(narration, true),
                     new ServeCommand(stop),
                     args));
+    String bind = "127.0.0.1";
+    for (int i = 0; i + 1 < options.length; i++) {
+      if (options[i].equals("--bind")) {
+        bind = options[i + 1];
+      }
+    }
     String listening = lines.next();
-    assertThat(listening).startsWith("listening on 127.0.0.1:");
+    assertThat(listening).startsWith("listening on " + bind + ":");
     address = HostAndPort.fromString(listening.substring("listening on ".length()));
   }
 
@@ -94,6 +101,11 @@ final class RunningServe implements AutoCloseable {
         .method(method, HttpRequest.BodyPublishers.ofString(body));
   }
 
+  /** All serve wrote to standard error so far: once closed, all it wrote. */
+  String errors() {
+    return narration.text();
+  }
+
   /** Whether serve still runs: it runs until closed. */
   boolean running() {
     return !exit.isDone();
@@ -108,14 +120,15 @@ final class RunningServe implements AutoCloseable {
   }
 
   /**
-   * Stops serve and checks that it ended with exit code 0 within 10 seconds. An interrupt while
-   * waiting is kept on the thread and reported as a failure of the test.
+   * Stops serve and checks that it ended with exit code 0 within 60 seconds (a loaded machine is
+   * slow to close). An interrupt while waiting is kept on the thread and reported as a failure of
+   * the test.
    */
   @Override
   public void close() throws ExecutionException, TimeoutException {
     stop.countDown();
     try {
-      assertThat(exit.get(10, TimeUnit.SECONDS)).as("exit code of serve").isZero();
+      assertThat(exit.get(60, TimeUnit.SECONDS)).as("exit code of serve").isZero();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while serve stopped", e);
