@@ -74,23 +74,22 @@ final class CallLog {
   }
 
   /**
-   * The kept calls, oldest first, in arrays that grow (doubling) up to the count limit: slot {@code
-   * (first + i) % capacity} holds the i-th oldest.
+   * The kept calls, oldest first, in one array of longs ({@value #STRIDE} a call, so that logging a
+   * call writes two or three cache lines) and one of notes, which grow (doubling) up to the count
+   * limit: slot {@code (first + i) % capacity} holds the i-th oldest. A call's longs: its number,
+   * its ticker reading, its operation and payload length, the payload's CRC, then the seven
+   * registers, each as the request's (high half) and the answer's (low half).
    */
   private static final class Ring {
     private static final TraceCall.Operation[] OPERATIONS = TraceCall.Operation.values();
     private static final int FIRST_CAPACITY = 16;
+    private static final int STRIDE = 11;
 
     private final int countLimit;
     private final long byteLimit;
     private HostUptime time;
-    private long[] sequence = new long[0];
-    private long[] at = new long[0];
-    private byte[] operation = new byte[0];
-    private int[] registers = new int[0]; // 14 a call: the request's seven, then the answer's
-    private int[] payloadLength = new int[0];
-    private long[] payloadCrc = new long[0];
-    private String[] note = new String[0];
+    private long[] calls = new long[0];
+    private String[] notes = new String[0];
     private int first;
     private int size;
     private long bytes;
@@ -113,96 +112,89 @@ final class CallLog {
       while (size >= countLimit || bytes + w > byteLimit) {
         dropOldest();
       }
-      if (size == sequence.length) {
+      if (size == notes.length) {
         grow();
       }
       time = uptime;
-      int slot = (first + size) % sequence.length;
-      sequence[slot] = number;
-      at[slot] = uptime.nanos();
-      operation[slot] = (byte) kind.ordinal();
-      int r = slot * 14;
-      registers[r] = request.eax();
-      registers[r + 1] = request.ebx();
-      registers[r + 2] = request.ecx();
-      registers[r + 3] = request.edx();
-      registers[r + 4] = request.esi();
-      registers[r + 5] = request.edi();
-      registers[r + 6] = request.ebp();
+      int slot = first + size;
+      if (slot >= notes.length) {
+        slot -= notes.length;
+      }
       MutableRegisters answer = res.answer;
-      registers[r + 7] = answer.eax();
-      registers[r + 8] = answer.ebx();
-      registers[r + 9] = answer.ecx();
-      registers[r + 10] = answer.edx();
-      registers[r + 11] = answer.esi();
-      registers[r + 12] = answer.edi();
-      registers[r + 13] = answer.ebp();
-      payloadLength[slot] = res.payloadLength;
-      payloadCrc[slot] = res.payloadCrc;
-      note[slot] = res.note;
+      long[] c = calls;
+      int i = slot * STRIDE;
+      c[i] = number;
+      c[i + 1] = uptime.nanos();
+      c[i + 2] = ((long) kind.ordinal() << 32) | (res.payloadLength & 0xFFFFFFFFL);
+      c[i + 3] = res.payloadCrc;
+      c[i + 4] = pair(request.eax(), answer.eax());
+      c[i + 5] = pair(request.ebx(), answer.ebx());
+      c[i + 6] = pair(request.ecx(), answer.ecx());
+      c[i + 7] = pair(request.edx(), answer.edx());
+      c[i + 8] = pair(request.esi(), answer.esi());
+      c[i + 9] = pair(request.edi(), answer.edi());
+      c[i + 10] = pair(request.ebp(), answer.ebp());
+      notes[slot] = res.note;
       size++;
       bytes += w;
     }
 
+    private static long pair(int request, int answer) {
+      return ((long) request << 32) | (answer & 0xFFFFFFFFL);
+    }
+
     private void dropOldest() {
-      bytes -= weight(note[first]);
-      note[first] = null;
-      first = (first + 1) % sequence.length;
+      bytes -= weight(notes[first]);
+      notes[first] = null;
+      first = first + 1 == notes.length ? 0 : first + 1;
       size--;
     }
 
     /** Grows the full arrays (doubling, up to the count limit), the oldest call moved to slot 0. */
     private void grow() {
       int capacity = (int) Math.min(countLimit, Math.max(FIRST_CAPACITY, 2L * size));
-      sequence = (long[]) unrolled(sequence, new long[capacity], 1);
-      at = (long[]) unrolled(at, new long[capacity], 1);
-      operation = (byte[]) unrolled(operation, new byte[capacity], 1);
-      registers = (int[]) unrolled(registers, new int[capacity * 14], 14);
-      payloadLength = (int[]) unrolled(payloadLength, new int[capacity], 1);
-      payloadCrc = (long[]) unrolled(payloadCrc, new long[capacity], 1);
-      note = (String[]) unrolled(note, new String[capacity], 1);
+      long[] c = new long[capacity * STRIDE];
+      int tail = size - first;
+      System.arraycopy(calls, first * STRIDE, c, 0, tail * STRIDE);
+      System.arraycopy(calls, 0, c, tail * STRIDE, first * STRIDE);
+      String[] n = new String[capacity];
+      System.arraycopy(notes, first, n, 0, tail);
+      System.arraycopy(notes, 0, n, tail, first);
+      calls = c;
+      notes = n;
       first = 0;
-    }
-
-    /**
-     * Copies the full ring {@code from} ({@code per} elements a call) to the start of {@code to}.
-     */
-    private Object unrolled(Object from, Object to, int per) {
-      int tail = (size - first) * per;
-      System.arraycopy(from, first * per, to, 0, tail);
-      System.arraycopy(from, 0, to, tail, first * per);
-      return to;
     }
 
     List<CallRecord> records() {
       ImmutableList.Builder<CallRecord> b = ImmutableList.builderWithExpectedSize(size);
-      for (int i = 0; i < size; i++) {
-        int slot = (first + i) % sequence.length;
-        int r = slot * 14;
+      for (int k = 0; k < size; k++) {
+        int slot = (first + k) % notes.length;
+        int i = slot * STRIDE;
+        long[] c = calls;
         b.add(
             new CallRecord(
-                sequence[slot],
-                time.at(at[slot]),
-                OPERATIONS[operation[slot]],
+                c[i],
+                time.at(c[i + 1]),
+                OPERATIONS[(int) (c[i + 2] >>> 32)],
                 Registers.of(
-                    registers[r],
-                    registers[r + 1],
-                    registers[r + 2],
-                    registers[r + 3],
-                    registers[r + 4],
-                    registers[r + 5],
-                    registers[r + 6]),
+                    (int) (c[i + 4] >>> 32),
+                    (int) (c[i + 5] >>> 32),
+                    (int) (c[i + 6] >>> 32),
+                    (int) (c[i + 7] >>> 32),
+                    (int) (c[i + 8] >>> 32),
+                    (int) (c[i + 9] >>> 32),
+                    (int) (c[i + 10] >>> 32)),
                 Registers.of(
-                    registers[r + 7],
-                    registers[r + 8],
-                    registers[r + 9],
-                    registers[r + 10],
-                    registers[r + 11],
-                    registers[r + 12],
-                    registers[r + 13]),
-                payloadLength[slot],
-                payloadCrc[slot],
-                note[slot]));
+                    (int) c[i + 4],
+                    (int) c[i + 5],
+                    (int) c[i + 6],
+                    (int) c[i + 7],
+                    (int) c[i + 8],
+                    (int) c[i + 9],
+                    (int) c[i + 10]),
+                (int) c[i + 2],
+                c[i + 3],
+                notes[slot]));
       }
       return b.build();
     }

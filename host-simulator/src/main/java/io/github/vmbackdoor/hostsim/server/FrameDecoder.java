@@ -208,7 +208,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
               + WireProtocol.OPERATION_LENGTH);
     }
     int at = in.readerIndex() + WireProtocol.LENGTH_PREFIX + 1;
-    int ecx = in.getInt(at + 4 + 8);
+    // The sequence number and the registers as four longs: half the reads of eight ints.
+    long sequenceEax = in.getLong(at);
+    long ebxEcx = in.getLong(at + 8);
+    long edxEsi = in.getLong(at + 16);
+    long ediEbp = in.getLong(at + 24);
+    int ecx = (int) ebxEcx;
     long count = Integer.toUnsignedLong(ecx);
     int extra = bodyLength - fixed;
     if (operation == TraceCall.Operation.OUTS) {
@@ -238,17 +243,17 @@ final class FrameDecoder extends ByteToMessageDecoder {
       bytes = new byte[(int) count];
       in.getBytes(at + fixed, bytes);
     }
-    request.load(operation, in.getInt(at), bytes);
+    request.load(operation, (int) (sequenceEax >>> 32), bytes);
     request
         .registers()
         .set(
-            in.getInt(at + 4),
-            in.getInt(at + 8),
+            (int) sequenceEax,
+            (int) (ebxEcx >>> 32),
             ecx,
-            in.getInt(at + 16),
-            in.getInt(at + 20),
-            in.getInt(at + 24),
-            in.getInt(at + 28));
+            (int) (edxEsi >>> 32),
+            (int) edxEsi,
+            (int) (ediEbp >>> 32),
+            (int) ediEbp);
     in.skipBytes(WireProtocol.LENGTH_PREFIX + length);
     return request;
   }

@@ -194,10 +194,15 @@ final class MemoryBudget {
 
     /** Adds the bytes of an answer written, until the client takes it. */
     void reserveAnswer(long n) {
+      boolean over;
       synchronized (this) {
         answers += n;
+        bytes += n;
+        over = !gone && total.addAndGet(n) > limit;
       }
-      reserve(n);
+      if (over) {
+        overBudget();
+      }
     }
 
     /** Returns the bytes of an answer the client took: progress. */
