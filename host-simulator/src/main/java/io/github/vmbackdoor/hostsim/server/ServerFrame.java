@@ -1,6 +1,7 @@
 package io.github.vmbackdoor.hostsim.server;
 
 import io.github.vmbackdoor.core.MutableRegisters;
+import io.github.vmbackdoor.core.RegisterSet;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.netty.buffer.ByteBuf;
@@ -50,19 +51,13 @@ abstract class ServerFrame {
     out.writeInt(WireProtocol.OPERATION_LENGTH + (bytes == null ? 0 : bytes.length));
     out.writeByte(WireProtocol.responseType(operation));
     out.writeInt(sequence);
-    out.writeInt(r.eax());
-    out.writeInt(r.ebx());
-    out.writeInt(r.ecx());
-    out.writeInt(r.edx());
-    out.writeInt(r.esi());
-    out.writeInt(r.edi());
-    out.writeInt(r.ebp());
+    writeRegisters(out, r);
     if (bytes != null) {
       out.writeBytes(bytes);
     }
   }
 
-  static void writeRegisters(ByteBuf out, Registers r) {
+  static void writeRegisters(ByteBuf out, RegisterSet r) {
     out.writeInt(r.eax());
     out.writeInt(r.ebx());
     out.writeInt(r.ecx());
