@@ -5,6 +5,7 @@ import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.record.CallRecord;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -14,10 +15,11 @@ import java.util.zip.CRC32;
  * the host's lock.
  *
  * <p>A kept call is stored as its raw values (its number, ticker reading, the request's and the
- * answer's registers, the payload's length and CRC, the note) in arrays reused from call to call,
- * and becomes a {@link CallRecord} only when the log is read: logging a call allocates nothing once
- * the arrays have grown to the log's size. What it keeps and drops is as a {@link History} of the
- * records would: at most the limit's count and byte limit by the records' weights, oldest first.
+ * answer's registers, the payload's length and CRC, the note as text or as a {@link NoteForm} and
+ * its values) in arrays reused from call to call, and becomes a {@link CallRecord}, its note text,
+ * only when the log is read: logging a call allocates nothing once the arrays have grown to the
+ * log's size. What it keeps and drops is as a {@link History} of the records would: at most the
+ * limit's count and byte limit by the records' weights, oldest first.
  */
 final class CallLog {
 
@@ -68,28 +70,37 @@ final class CallLog {
     return count;
   }
 
-  /** What a kept call weighs, by its note (a note of a constant weighs as much as another). */
-  private static long weight(String note) {
-    return RECORD_WEIGHT + History.weight(note);
+  /**
+   * What a kept call weighs, by the length of its note's text (a note of a constant weighs as much
+   * as another): as {@link History#weight} weighs the text.
+   */
+  private static long weight(int noteLength) {
+    return RECORD_WEIGHT + History.OVERHEAD + 2L * noteLength;
   }
 
   /**
    * The kept calls, oldest first, in one array of longs ({@value #STRIDE} a call, so that logging a
-   * call writes two or three cache lines) and one of notes, which grow (doubling) up to the count
-   * limit: slot {@code (first + i) % capacity} holds the i-th oldest. A call's longs: its number,
-   * its ticker reading, its operation and payload length, the payload's CRC, then the seven
-   * registers, each as the request's (high half) and the answer's (low half).
+   * call writes two or three cache lines) and one of notes ({@value #NOTE_STRIDE} a call), which
+   * grow (doubling) up to the count limit: slot {@code (first + i) % capacity} holds the i-th
+   * oldest. A call's longs: its number, its ticker reading, its operation and payload length, the
+   * payload's CRC, the seven registers, each as the request's (high half) and the answer's (low
+   * half), then its note form's three numbers. Its notes: the note's text or its {@link NoteForm},
+   * the form's two strings and its tail. A call also keeps its note's weight, so that dropping it
+   * needs no text.
    */
   private static final class Ring {
     private static final TraceCall.Operation[] OPERATIONS = TraceCall.Operation.values();
     private static final int FIRST_CAPACITY = 16;
-    private static final int STRIDE = 11;
+    private static final int STRIDE = 14;
+    private static final int NOTE_STRIDE = 4;
 
     private final int countLimit;
     private final long byteLimit;
     private HostUptime time;
     private long[] calls = new long[0];
-    private String[] notes = new String[0];
+    private Object[] notes = new Object[0];
+    private int[] weights = new int[0];
+    private int capacity;
     private int first;
     private int size;
     private long bytes;
@@ -105,20 +116,21 @@ final class CallLog {
         TraceCall.Operation kind,
         MutableRegisters request,
         CallResult res) {
-      long w = weight(res.note);
+      int noteLength = res.noteLength();
+      long w = weight(noteLength);
       if (w > byteLimit) {
         return;
       }
       while (size >= countLimit || bytes + w > byteLimit) {
         dropOldest();
       }
-      if (size == notes.length) {
+      if (size == capacity) {
         grow();
       }
       time = uptime;
       int slot = first + size;
-      if (slot >= notes.length) {
-        slot -= notes.length;
+      if (slot >= capacity) {
+        slot -= capacity;
       }
       MutableRegisters answer = res.answer;
       long[] c = calls;
@@ -134,7 +146,23 @@ final class CallLog {
       c[i + 8] = pair(request.esi(), answer.esi());
       c[i + 9] = pair(request.edi(), answer.edi());
       c[i + 10] = pair(request.ebp(), answer.ebp());
-      notes[slot] = res.note;
+      Object[] n = notes;
+      int j = slot * NOTE_STRIDE;
+      if (res.note != null || res.form == null) {
+        n[j] = res.note;
+        n[j + 1] = null;
+        n[j + 2] = null;
+        n[j + 3] = null;
+      } else {
+        c[i + 11] = res.n0;
+        c[i + 12] = res.n1;
+        c[i + 13] = res.n2;
+        n[j] = res.form;
+        n[j + 1] = res.s0;
+        n[j + 2] = res.s1;
+        n[j + 3] = res.tail;
+      }
+      weights[slot] = noteLength;
       size++;
       bytes += w;
     }
@@ -144,9 +172,9 @@ final class CallLog {
     }
 
     private void dropOldest() {
-      bytes -= weight(notes[first]);
-      notes[first] = null;
-      first = first + 1 == notes.length ? 0 : first + 1;
+      bytes -= weight(weights[first]);
+      Arrays.fill(notes, first * NOTE_STRIDE, (first + 1) * NOTE_STRIDE, null);
+      first = first + 1 == capacity ? 0 : first + 1;
       size--;
     }
 
@@ -157,18 +185,36 @@ final class CallLog {
       int tail = size - first;
       System.arraycopy(calls, first * STRIDE, c, 0, tail * STRIDE);
       System.arraycopy(calls, 0, c, tail * STRIDE, first * STRIDE);
-      String[] n = new String[capacity];
-      System.arraycopy(notes, first, n, 0, tail);
-      System.arraycopy(notes, 0, n, tail, first);
+      Object[] n = new Object[capacity * NOTE_STRIDE];
+      System.arraycopy(notes, first * NOTE_STRIDE, n, 0, tail * NOTE_STRIDE);
+      System.arraycopy(notes, 0, n, tail * NOTE_STRIDE, first * NOTE_STRIDE);
+      int[] w = new int[capacity];
+      System.arraycopy(weights, first, w, 0, tail);
+      System.arraycopy(weights, 0, w, tail, first);
       calls = c;
       notes = n;
+      weights = w;
+      this.capacity = capacity;
       first = 0;
+    }
+
+    /** The text of the note in {@code slot}. */
+    private String note(int slot) {
+      Object[] n = notes;
+      int j = slot * NOTE_STRIDE;
+      if (!(n[j] instanceof NoteForm form)) {
+        return (String) n[j];
+      }
+      int i = slot * STRIDE;
+      long[] c = calls;
+      return form.text((String) n[j + 1], (String) n[j + 2], c[i + 11], c[i + 12], c[i + 13])
+          + n[j + 3];
     }
 
     List<CallRecord> records() {
       ImmutableList.Builder<CallRecord> b = ImmutableList.builderWithExpectedSize(size);
       for (int k = 0; k < size; k++) {
-        int slot = (first + k) % notes.length;
+        int slot = (first + k) % capacity;
         int i = slot * STRIDE;
         long[] c = calls;
         b.add(
@@ -194,7 +240,7 @@ final class CallLog {
                     (int) c[i + 10]),
                 (int) c[i + 2],
                 c[i + 3],
-                notes[slot]));
+                note(slot)));
       }
       return b.build();
     }

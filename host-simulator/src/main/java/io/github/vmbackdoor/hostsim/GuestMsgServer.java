@@ -224,11 +224,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     int id = r.edxHigh();
     HostChannel ch = lookup(id, r.esi(), r.edi(), owner);
-    String prefix = res.describe ? sub.name() + " ch " + id + ": " : "";
+    res.channel(sub.name(), id);
     if (ch == null) {
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + table.missReason(id);
+        res.note = res.prefix() + table.missReason(id);
       }
       return;
     }
@@ -238,67 +238,63 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     if (fault.refused()) {
       lb(r, fault.status(), res);
       if (res.describe) {
-        res.note = prefix + fault.what() + fault.note();
+        res.note = res.prefix() + fault.what() + fault.note();
       }
       return;
     }
     if (sub == MessageSubcommand.CLOSE) {
       table.release(ch);
       lb(r, STATUS_SUCCESS, res);
-      if (res.describe) {
-        res.note = prefix + "closed" + fault.note();
-      }
+      res.noted(NoteForm.CLOSED, 0, 0);
+      res.appendNote(fault.note());
       return;
     }
     if (!ch.isOpen()) {
       lb(r, ch.closedStatus(), res);
       if (res.describe) {
-        res.note = prefix + "channel closed by host" + fault.note();
+        res.note = res.prefix() + "channel closed by host" + fault.note();
       }
       return;
     }
     ch.lastActivityNanos = table.time().nanos();
     switch (sub) {
-      case SENDSIZE -> sendSize(ch, r, res, prefix);
-      case SENDPAYLOAD -> sendPayload(ch, r, res, prefix, fault.corrupt());
-      case RECVSIZE -> receiveSize(ch, r, res, prefix);
-      case RECVPAYLOAD -> receivePayload(ch, r, res, prefix, fault.corrupt());
-      case RECVSTATUS -> receiveStatus(ch, r, res, prefix);
+      case SENDSIZE -> sendSize(ch, r, res);
+      case SENDPAYLOAD -> sendPayload(ch, r, res, fault.corrupt());
+      case RECVSIZE -> receiveSize(ch, r, res);
+      case RECVPAYLOAD -> receivePayload(ch, r, res, fault.corrupt());
+      case RECVSTATUS -> receiveStatus(ch, r, res);
       case OPEN, CLOSE -> throw new AssertionError(sub);
     }
     if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
       ch.operationGeneration = (int) (checkpointGeneration - 1);
     }
-    if (res.describe) {
-      res.note += fault.note();
-    }
+    res.appendNote(fault.note());
   }
 
   private void open(MutableRegisters r, CallResult res, ChannelOwner owner) {
     boolean withCookie = (r.ebx() & FLAG_COOKIE) != 0;
     int protocol = r.ebx() & ~FLAG_COOKIE;
-    String prefix =
-        res.describe
-            ? "OPEN "
-                + BackdoorProtocol.protocolName(protocol)
-                + (withCookie ? " cookie" : "")
-                + ": "
-            : "";
     FaultDecision fault = decide(protocol, -1, Step.OPEN, null);
     res.delay = fault.delay();
     if (fault.refused()) {
       lb(r, fault.status(), res);
       if (res.describe) {
-        res.note = prefix + "refused" + fault.note();
+        res.note = openPrefix(protocol, withCookie) + "refused" + fault.note();
       }
       return;
     }
     if (endpoint(protocol) == null) {
-      lb(r, 0, res).note(prefix, "unknown protocol");
+      lb(r, 0, res);
+      if (res.describe) {
+        res.note = openPrefix(protocol, withCookie) + "unknown protocol";
+      }
       return;
     }
     if (withCookie && !policy.cookies()) {
-      lb(r, 0, res).note(prefix, "cookies not supported");
+      lb(r, 0, res);
+      if (res.describe) {
+        res.note = openPrefix(protocol, withCookie) + "cookies not supported";
+      }
       return;
     }
     table.expireIdle();
@@ -306,7 +302,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       owner.refused(table.time().nanos(), owner.policy.channelLimit());
       lb(r, 0, res);
       res.note =
-          prefix + owner + " holds its limit of " + owner.policy.channelLimit() + " channels";
+          openPrefix(protocol, withCookie)
+              + owner
+              + " holds its limit of "
+              + owner.policy.channelLimit()
+              + " channels";
       return;
     }
     HostChannel ch = open(protocol, withCookie);
@@ -314,7 +314,10 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       if (owner != null) {
         owner.refusedTableFull(table.time().nanos(), table.size());
       }
-      lb(r, 0, res).note(prefix, "channel table full");
+      lb(r, 0, res);
+      if (res.describe) {
+        res.note = openPrefix(protocol, withCookie) + "channel table full";
+      }
       return;
     }
     ch.owner = owner;
@@ -324,16 +327,24 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
         .esi(ch.cookieHigh)
         .edi(ch.cookieLow);
     if (res.describe) {
-      res.note = prefix + "channel " + ch.id;
+      res.s0 = BackdoorProtocol.protocolName(protocol);
+      res.s1 = withCookie ? " cookie" : "";
+      res.n0 = ch.id;
+      res.noted(NoteForm.OPENED, 0, 0);
     }
+  }
+
+  /** The head of an OPEN's note: {@code OPEN RPCI cookie: }. */
+  private static String openPrefix(int protocol, boolean withCookie) {
+    return "OPEN " + BackdoorProtocol.protocolName(protocol) + (withCookie ? " cookie" : "") + ": ";
   }
 
   // ---- send ----
 
-  private void sendSize(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
+  private void sendSize(HostChannel ch, MutableRegisters r, CallResult res) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      lb(r, 0, res).note(prefix, "out of order: message in progress discarded");
+      lb(r, 0, res).channelNote("out of order: message in progress discarded");
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
@@ -341,7 +352,8 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       ch.abandonOperation();
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + length + " bytes: over the limit of " + policy.guestMessageLimit();
+        res.note =
+            res.prefix() + length + " bytes: over the limit of " + policy.guestMessageLimit();
       }
       return;
     }
@@ -350,7 +362,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       ch.abandonOperation();
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + length + " bytes: " + refusal;
+        res.note = res.prefix() + length + " bytes: " + refusal;
       }
       return;
     }
@@ -361,7 +373,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       String refused = ch.session.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
       if (res.describe) {
-        res.note = prefix + "0 bytes, " + CallResult.delivered(refused);
+        res.note = res.prefix() + "0 bytes, " + CallResult.delivered(refused);
       }
       return;
     }
@@ -370,9 +382,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     ch.operationGeneration = (int) checkpointGeneration;
     ch.buffer = new byte[(int) length];
     ch.offset = 0;
-    if (res.describe) {
-      res.note = prefix + length + " bytes announced";
-    }
+    res.noted(NoteForm.ANNOUNCED, length, 0);
   }
 
   /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
@@ -386,14 +396,13 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     return false;
   }
 
-  private void sendPayload(
-      HostChannel ch, MutableRegisters r, CallResult res, String prefix, boolean corrupt) {
+  private void sendPayload(HostChannel ch, MutableRegisters r, CallResult res, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: send cancelled");
+      lb(r, STATUS_CPT, res).channelNote("checkpoint: send cancelled");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.SENDING) {
-      lb(r, 0, res).note(prefix, "out of order: no send in progress");
+      lb(r, 0, res).channelNote("out of order: no send in progress");
       return;
     }
     ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
@@ -405,34 +414,34 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       if (refused != null) {
         lb(r, 0, res);
       }
-      if (res.describe) {
+      if (refused == null) {
+        res.noted(NoteForm.PIECE_DELIVERED, message.length, 0);
+      } else if (res.describe) {
         res.note =
-            prefix
+            res.prefix()
                 + "piece, message of "
                 + message.length
                 + " bytes "
                 + CallResult.delivered(refused);
       }
     } else {
-      if (res.describe) {
-        res.note = prefix + "piece " + ch.offset + "/" + ch.buffer.length;
-      }
+      res.noted(NoteForm.PIECE, ch.offset, ch.buffer.length);
     }
   }
 
   // ---- receive ----
 
-  private void receiveSize(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
+  private void receiveSize(HostChannel ch, MutableRegisters r, CallResult res) {
     if (ch.operation == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
-      lb(r, 0, res).note(prefix, "out of order: message in progress discarded");
+      lb(r, 0, res).channelNote("out of order: message in progress discarded");
       return;
     }
     ch.abandonOperation();
     int hb = policy.highBandwidth() ? STATUS_HB : 0;
     ChannelSession.Offer offer = ch.session.offer();
     if (offer == null) {
-      lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
+      lb(r, STATUS_SUCCESS | hb, res).channelNote("nothing to receive");
       return;
     }
     byte[] message = offer.bytes();
@@ -445,33 +454,33 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
         .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
         .edx(Registers.words(MESSAGE_SENDSIZE, 0))
         .ebx(message.length);
-    res.note =
-        prefix
-            + message.length
-            + " bytes to receive"
-            + (offer.label() != null ? " (" + offer.label() + ")" : "");
+    if (offer.label() == null) {
+      res.noted(NoteForm.TO_RECEIVE, message.length, 0);
+    } else if (res.describe) {
+      res.s1 = offer.label();
+      res.noted(NoteForm.TO_RECEIVE_LABELLED, message.length, 0);
+    }
   }
 
-  private void receivePayload(
-      HostChannel ch, MutableRegisters r, CallResult res, String prefix, boolean corrupt) {
+  private void receivePayload(HostChannel ch, MutableRegisters r, CallResult res, boolean corrupt) {
     if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: receive cancelled");
+      lb(r, STATUS_CPT, res).channelNote("checkpoint: receive cancelled");
       return;
     }
     boolean receiving =
         ch.operation == ChannelInfo.Operation.RECEIVING
             || ch.operation == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
-      lb(r, 0, res).note(prefix, "out of order: no receive in progress");
+      lb(r, 0, res).channelNote("out of order: no receive in progress");
       return;
     }
     if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
       ch.abandonOperation();
-      lb(r, STATUS_SUCCESS, res).note(prefix, "guest reports receive failed; message kept");
+      lb(r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVING) {
-      lb(r, 0, res).note(prefix, "out of order: payload all fetched");
+      lb(r, 0, res).channelNote("out of order: payload all fetched");
       return;
     }
     int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
@@ -479,26 +488,24 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
         .ecx(STATUS_SUCCESS << 16)
         .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
         .ebx(word);
-    if (res.describe) {
-      res.note = prefix + "piece " + ch.offset + "/" + ch.buffer.length;
-    }
+    res.noted(NoteForm.PIECE, ch.offset, ch.buffer.length);
   }
 
-  private void receiveStatus(HostChannel ch, MutableRegisters r, CallResult res, String prefix) {
+  private void receiveStatus(HostChannel ch, MutableRegisters r, CallResult res) {
     if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).note(prefix, "checkpoint: receive cancelled");
+      lb(r, STATUS_CPT, res).channelNote("checkpoint: receive cancelled");
       return;
     }
     boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
     if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
       ch.abandonOperation();
-      lb(r, STATUS_SUCCESS, res).note(prefix, "guest reports receive failed; message kept");
+      lb(r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
       return;
     }
     if (ch.operation != ChannelInfo.Operation.RECEIVED) {
       lb(r, 0, res);
       res.note =
-          prefix
+          res.prefix()
               + "out of order: "
               + (ch.operation == ChannelInfo.Operation.RECEIVING
                   ? "payload not all fetched"
@@ -510,13 +517,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     lb(r, STATUS_SUCCESS, res);
     if (!success) {
       if (res.describe) {
-        res.note = prefix + "guest reports receive failed; message kept";
+        res.note = res.prefix() + "guest reports receive failed; message kept";
       }
       return;
     }
-    if (res.describe) {
-      res.note = prefix + "message of " + length + " bytes received";
-    }
+    res.noted(NoteForm.RECEIVED, length, 0);
     ch.session.received();
   }
 

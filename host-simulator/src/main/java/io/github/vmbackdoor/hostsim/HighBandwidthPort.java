@@ -58,15 +58,15 @@ final class HighBandwidthPort {
       CallResult res,
       ChannelOwner owner) {
     ChannelTable table = server.table();
-    String prefix = res.describe ? (out ? "HB out" : "HB in") + " ch " + r.edxHigh() + ": " : "";
+    res.channel(out ? "HB out" : "HB in", r.edxHigh());
     if (r.eax() != MAGIC) {
-      hb(r, 0, res).note(prefix, "wrong magic").answer.eax(NO_BACKDOOR);
+      hb(r, 0, res).channelNote("wrong magic").answer.eax(NO_BACKDOOR);
       return;
     }
     if (r.ebxLow() != HB_CMD_MESSAGE) {
       hb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + "unknown HB command " + r.ebxLow();
+        res.note = res.prefix() + "unknown HB command " + r.ebxLow();
       }
       return;
     }
@@ -79,7 +79,7 @@ final class HighBandwidthPort {
     if (ch == null) {
       hb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + table.missReason(id);
+        res.note = res.prefix() + table.missReason(id);
       }
       return;
     }
@@ -90,14 +90,14 @@ final class HighBandwidthPort {
     if (fault.refused()) {
       hb(r, fault.status(), res);
       if (res.describe) {
-        res.note = prefix + fault.what() + fault.note();
+        res.note = res.prefix() + fault.what() + fault.note();
       }
       return;
     }
     if (!ch.isOpen()) {
       hb(r, ch.closedStatus(), res);
       if (res.describe) {
-        res.note = prefix + "channel closed by host" + fault.note();
+        res.note = res.prefix() + "channel closed by host" + fault.note();
       }
       return;
     }
@@ -105,33 +105,26 @@ final class HighBandwidthPort {
     if (server.cancelledByCheckpoint(ch)) {
       hb(r, STATUS_CPT, res);
       if (res.describe) {
-        res.note = prefix + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
+        res.note = res.prefix() + "checkpoint: " + (out ? "send" : "receive") + " cancelled";
       }
     } else if (!server.offersHighBandwidth()) {
-      hb(r, 0, res).note(prefix, "high-bandwidth port not offered");
+      hb(r, 0, res).channelNote("high-bandwidth port not offered");
     } else if (out) {
-      out(ch, r, bytes, res, prefix, fault.corrupt());
+      out(ch, r, bytes, res, fault.corrupt());
     } else {
-      in(ch, r, bytes, res, prefix, fault.corrupt());
+      in(ch, r, bytes, res, fault.corrupt());
     }
-    if (res.describe) {
-      res.note += fault.note();
-    }
+    res.appendNote(fault.note());
   }
 
   private static void out(
-      HostChannel ch,
-      MutableRegisters r,
-      byte[] bytes,
-      CallResult res,
-      String prefix,
-      boolean corrupt) {
+      HostChannel ch, MutableRegisters r, byte[] bytes, CallResult res, boolean corrupt) {
     if (ch.operation != ChannelInfo.Operation.SENDING
         || ch.offset != 0
         || bytes.length != ch.buffer.length) {
       hb(r, 0, res);
       res.note =
-          prefix
+          res.prefix()
               + "out of order: "
               + (ch.operation == ChannelInfo.Operation.SENDING
                   ? bytes.length
@@ -150,19 +143,16 @@ final class HighBandwidthPort {
     ch.abandonOperation();
     String refused = ch.session.message(message);
     hb(r, refused == null ? STATUS_SUCCESS : 0, res);
-    if (res.describe) {
+    if (refused == null) {
+      res.noted(NoteForm.DELIVERED, message.length, 0);
+    } else if (res.describe) {
       res.note =
-          prefix + "message of " + message.length + " bytes " + CallResult.delivered(refused);
+          res.prefix() + "message of " + message.length + " bytes " + CallResult.delivered(refused);
     }
   }
 
   private static void in(
-      HostChannel ch,
-      MutableRegisters r,
-      byte[] bytes,
-      CallResult res,
-      String prefix,
-      boolean corrupt) {
+      HostChannel ch, MutableRegisters r, byte[] bytes, CallResult res, boolean corrupt) {
     // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
     // and reads the rest of the message never; the message still counts as fetched.
     if (ch.operation != ChannelInfo.Operation.RECEIVING
@@ -171,7 +161,7 @@ final class HighBandwidthPort {
         || bytes.length > ch.buffer.length) {
       hb(r, 0, res);
       res.note =
-          prefix
+          res.prefix()
               + "out of order: "
               + (ch.operation == ChannelInfo.Operation.RECEIVING
                   ? bytes.length + " bytes asked, " + ch.buffer.length + " announced"
@@ -185,10 +175,10 @@ final class HighBandwidthPort {
     ch.offset = bytes.length;
     ch.operation = ChannelInfo.Operation.RECEIVED;
     hb(r, STATUS_SUCCESS, res);
-    res.note =
-        prefix
-            + bytes.length
-            + " bytes fetched"
-            + (bytes.length < ch.buffer.length ? " (short read of " + ch.buffer.length + ")" : "");
+    if (bytes.length < ch.buffer.length) {
+      res.noted(NoteForm.FETCHED_SHORT, bytes.length, ch.buffer.length);
+    } else {
+      res.noted(NoteForm.FETCHED, bytes.length, 0);
+    }
   }
 }

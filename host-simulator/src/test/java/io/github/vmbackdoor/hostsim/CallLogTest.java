@@ -112,6 +112,62 @@ class CallLogTest {
     assertThat(log.count()).isEqualTo(7);
   }
 
+  /** Logs call {@code n} with a note of {@code form} (the answers as {@link #log} gives them). */
+  private void logForm(CallLog log, int n, NoteForm form, String tail) {
+    ticker.nanos += 10;
+    CallResult res = CallResult.acquire(true);
+    try {
+      res.answer.set(-n, -n, -n, -n, -n, -n, -n);
+      res.channel("SENDSIZE", n);
+      res.noted(form, 40, 0);
+      res.appendNote(tail);
+      MutableRegisters request = new MutableRegisters().set(n, n, n, n, n, n, n);
+      log.add(TraceCall.Operation.IN, time, request, res);
+    } finally {
+      res.release();
+    }
+  }
+
+  @Test
+  void readsANoteOfAFormBackAsItsTextAndWeighsItSo() {
+    String text = "SENDSIZE ch 1: 40 bytes announced [drop]";
+    // Three records of this note fit in the limit, not four: the form weighs as its text.
+    long weight = 4 * 48 + 56 + 48 + 2L * text.length();
+    CallLog log = new CallLog(100, 3 * weight + weight / 2);
+    logForm(log, 1, NoteForm.ANNOUNCED, " [drop]");
+    assertThat(log.records()).extracting(CallRecord::note).containsExactly(text);
+
+    log(log, 2, "t".repeat(text.length()));
+    logForm(log, 3, NoteForm.ANNOUNCED, " [drop]");
+    logForm(log, 4, NoteForm.ANNOUNCED, " [drop]");
+    assertThat(sequences(log)).containsExactly(2L, 3L, 4L);
+    assertThat(log.records())
+        .extracting(CallRecord::note)
+        .containsExactly(
+            "t".repeat(text.length()),
+            "SENDSIZE ch 3: 40 bytes announced [drop]",
+            "SENDSIZE ch 4: 40 bytes announced [drop]");
+  }
+
+  @Test
+  void aNoteOfTextAfterAFormIsTheText() {
+    CallLog log = new CallLog(10, 1 << 20);
+    ticker.nanos += 10;
+    CallResult res = CallResult.acquire(true);
+    try {
+      res.channel("RECVSIZE", 2);
+      res.noted(NoteForm.TO_RECEIVE, 66, 0);
+      res.channelNote("nothing to receive");
+      res.appendNote(" [x]");
+      log.add(TraceCall.Operation.IN, time, new MutableRegisters(), res);
+    } finally {
+      res.release();
+    }
+    assertThat(log.records())
+        .extracting(CallRecord::note)
+        .containsExactly("RECVSIZE ch 2: nothing to receive [x]");
+  }
+
   @Test
   void aLogOfNoCallsCountsThemAndKeepsNone() {
     CallLog log = new CallLog(0, 1 << 20);
