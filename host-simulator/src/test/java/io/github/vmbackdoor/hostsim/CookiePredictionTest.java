@@ -102,4 +102,14 @@ class CookiePredictionTest {
     }
     assertThat(a.uuid()).isEqualTo(b.uuid());
   }
+
+  @Test
+  void secureCookiesAreNeverHandedOutTwiceAcrossTheGeneratorsBlocks() {
+    Set<Long> seen = new HashSet<>();
+    int draws = 3 * CookieSource.Secure.BLOCK / Long.BYTES + 5;
+    for (int i = 0; i < draws; i++) {
+      seen.add(CookieSource.SECURE.cookies(7, i + 1, 0));
+    }
+    assertThat(seen).hasSize(draws).doesNotContain(0L);
+  }
 }
