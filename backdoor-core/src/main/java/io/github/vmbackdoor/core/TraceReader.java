@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,54 +334,10 @@ public final class TraceReader implements Closeable {
   private Registers registers(JsonToken value, String field) throws IOException {
     expect(value == JsonToken.VALUE_STRING, field + " is not a string");
     try {
-      return parseRegisters(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+      return TraceRegisters.parse(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     } catch (IllegalArgumentException e) {
       throw new TraceFormatException(lineNumber, field + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Seven groups of one to eight hex digits separated by single spaces, eax first. */
-  static Registers parseRegisters(String text) {
-    return parseRegisters(text.toCharArray(), 0, text.length());
-  }
-
-  /**
-   * {@link #parseRegisters(String)} on {@code length} characters of {@code text} at {@code from}.
-   */
-  static Registers parseRegisters(char[] text, int from, int length) {
-    int[] r = new int[7];
-    int field = 0;
-    int digits = 0;
-    int value = 0;
-    int end = from + length;
-    for (int i = from; i <= end; i++) {
-      if (i == end || text[i] == ' ') {
-        if (field == 7 || digits == 0) {
-          throw badRegisters(text, from, length);
-        }
-        r[field++] = value;
-        digits = 0;
-        value = 0;
-      } else if (digits == 8) {
-        throw badRegisters(text, from, length);
-      } else {
-        try {
-          value = (value << 4) | HexFormat.fromHexDigit(text[i]);
-        } catch (NumberFormatException e) {
-          throw badRegisters(text, from, length);
-        }
-        digits++;
-      }
-    }
-    if (field != 7) {
-      throw badRegisters(text, from, length);
-    }
-    return Registers.of(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-  }
-
-  private static IllegalArgumentException badRegisters(char[] text, int from, int length) {
-    return new IllegalArgumentException(
-        "registers must be seven 32-bit hex values: " + new String(text, from, length));
   }
 
   private void expect(boolean condition, String message) {
