@@ -190,11 +190,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   HostChannel open(int protocol, boolean withCookie) {
     Endpoint endpoint = endpoint(protocol);
-    HostChannel ch = endpoint == null ? null : table.allocate(protocol, withCookie);
-    if (ch != null) {
-      ch.session = endpoint.open(ch);
-    }
-    return ch;
+    return endpoint == null ? null : table.allocate(endpoint, withCookie);
   }
 
   /**
@@ -357,7 +353,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       }
       return;
     }
-    String refusal = ch.session.refuseSend(length);
+    String refusal = ch.refuseSend(length);
     if (refusal != null) {
       ch.abandonOperation();
       lb(r, 0, res);
@@ -370,7 +366,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     ch.abandonOperation();
     int hb = policy.highBandwidth() ? STATUS_HB : 0;
     if (length == 0) {
-      String refused = ch.session.message(EMPTY);
+      String refused = ch.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
       if (res.describe) {
         res.note = res.prefix() + "0 bytes, " + CallResult.delivered(refused);
@@ -410,7 +406,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     if (ch.offset == ch.buffer.length) {
       byte[] message = ch.buffer;
       ch.abandonOperation();
-      String refused = ch.session.message(message);
+      String refused = ch.message(message);
       if (refused != null) {
         lb(r, 0, res);
       }
@@ -439,7 +435,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     ch.abandonOperation();
     int hb = policy.highBandwidth() ? STATUS_HB : 0;
-    ChannelSession.Offer offer = ch.session.offer();
+    ChannelSession.Offer offer = ch.offer();
     if (offer == null) {
       lb(r, STATUS_SUCCESS | hb, res).channelNote("nothing to receive");
       return;
@@ -522,7 +518,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     res.noted(NoteForm.RECEIVED, length, 0);
-    ch.session.received();
+    ch.received();
   }
 
   // ---- the high-bandwidth port ----
