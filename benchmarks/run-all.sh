@@ -9,7 +9,8 @@
 #                                    (bytes and CPU time per call, steady state and overall), the
 #                                    largest fleet tried in 8 GiB, and the C client beside its raw
 #                                    baseline (latency and CPU time per frame), also with serve
-#                                    spinning before it parks (about 40 minutes on 2 cores)
+#                                    spinning before it parks, then these figures side by side
+#                                    (summary-fleet.txt; about 40 minutes on 2 cores)
 #   benchmarks/run-all.sh inprocess  figures 1 to 7 only (JMH, the Java wire ratio, replay)
 #   benchmarks/run-all.sh trap       figure 9 only: a trapped backdoor call beside an untrapped
 #                                    wire call (about a minute; skipped where it cannot trap)
@@ -76,6 +77,23 @@ if [ "$what" = all ] || [ "$what" = fleet ]; then
   benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c.txt"
   WIRE_CPUS=0 benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-one-cpu.txt"
   SERVE_OPTS="--spin-before-park 50us" benchmarks/wire-c.sh 10 20000 | tee "$out/wire-c-spin.txt"
+  # Figure 10's figures in one place (summary-fleet.txt): at 100,000 and a million VMs the heap per
+  # idle VM, the run, the CPU and bytes per call overall and in the steady state; for each wire run
+  # (unpinned by default, unpinned with the spin opt-in, all on one CPU) the latency ratios and the
+  # CPU time per frame of serve beside the raw echo's.
+  {
+    echo "== summary of figure 10; $(uptime)"
+    for vms in 100000 1000000; do
+      echo "-- simulation-scale $vms"
+      grep -E '^(heap per idle VM|run:|simulation events|allocated:|CPU:|steady state)|did not complete' \
+        "$out/simulation-scale-$vms.txt" || true
+    done
+    for run in wire-c wire-c-spin wire-c-one-cpu; do
+      echo "-- $run"
+      grep -E '^(serve options|load average|GETVERSION:|RPCI \(7 frames\):|ratio of medians|CPU per frame)' \
+        "$out/$run.txt" || true
+    done
+  } | tee "$out/summary-fleet.txt"
 fi
 
 if [ "$what" = all ] || [ "$what" = trap ]; then

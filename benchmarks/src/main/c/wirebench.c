@@ -19,10 +19,13 @@
  * With WIREBENCH_SERVE_PID set to serve's process id, it also prints the CPU time per frame of
  * serve and of its own echo server over the measured trials (utime + stime of each process from
  * /proc/PID/stat, every thread included, divided by the frames each answered): a figure that does
- * not depend on where the scheduler places the processes, as the latencies do.
+ * not depend on where the scheduler places the processes, as the latencies do; and serve's figure
+ * again without the time of its JIT compiler threads over the same trials (compiling is paid once
+ * per run, not per frame, and a short run still compiles during its first measured trials).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -218,6 +221,43 @@ static double cpu_seconds(long pid) {
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU seconds (user + system) of process pid's JIT compiler threads so far (the threads named
+ * "C1 CompilerThre..." and "C2 CompilerThre..." in /proc/PID/task/TID/comm); -1 when unreadable. A
+ * compiler thread that ends between two readings takes its time out of the sum, so the time without
+ * them is then, if anything, overstated. */
+static double compiler_seconds(long pid) {
+  char path[96], buf[4096];
+  snprintf(path, sizeof path, "/proc/%ld/task", pid);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  unsigned long long ticks = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "/proc/%ld/task/%.20s/comm", pid, e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    char comm[64] = "";
+    if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
+    fclose(f);
+    if (strncmp(comm, "C1 CompilerThre", 15) != 0 && strncmp(comm, "C2 CompilerThre", 15) != 0)
+      continue;
+    snprintf(path, sizeof path, "/proc/%ld/task/%.20s/stat", pid, e->d_name);
+    f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    unsigned long long utime = 0, stime = 0;
+    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) == 2)
+      ticks += utime + stime;
+  }
+  closedir(d);
+  return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void stats(const double *x, int n, double *mean, double *sd) {
   double s = 0, q = 0;
   for (int i = 0; i < n; i++) s += x[i];
@@ -298,12 +338,13 @@ int main(int argc, char **argv) {
   if (!med_gv || !med_gvr || !med_rp || !med_rpr) die("memory");
   const char *serve_pid_text = getenv("WIREBENCH_SERVE_PID");
   long serve_pid = serve_pid_text ? atol(serve_pid_text) : 0;
-  double serve_cpu0 = -1, echo_cpu0 = -1;
+  double serve_cpu0 = -1, echo_cpu0 = -1, jit_cpu0 = -1;
   /* Warm-up: one trial's worth of each, unmeasured (the server's JIT). */
   for (int w = 0; w <= trials; w++) {
     int t = w - 1;
     if (t == 0 && serve_pid > 0) {
       serve_cpu0 = cpu_seconds(serve_pid);
+      jit_cpu0 = compiler_seconds(serve_pid);
       echo_cpu0 = cpu_seconds((long)child);
     }
     /* Serve and raw alternate call by call, so both see the same machine load. */
@@ -348,6 +389,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   double serve_cpu1 = serve_pid > 0 ? cpu_seconds(serve_pid) : -1;
+  double jit_cpu1 = serve_pid > 0 ? compiler_seconds(serve_pid) : -1;
   double echo_cpu1 = serve_pid > 0 ? cpu_seconds((long)child) : -1;
   loadavg(load_after, sizeof load_after);
   double m[8], s[8];
@@ -377,6 +419,15 @@ int main(int argc, char **argv) {
            " (%.2f s), raw echo %.2f us (%.2f s), ratio %.2f\n",
            frames, sysconf(_SC_CLK_TCK), serve_us, serve_cpu1 - serve_cpu0, echo_us,
            echo_cpu1 - echo_cpu0, echo_us > 0 ? serve_us / echo_us : 0.0);
+    if (jit_cpu0 >= 0 && jit_cpu1 >= 0) {
+      /* The JIT's compiling is paid once, not per frame: serve's figure without it. */
+      double jit = jit_cpu1 - jit_cpu0;
+      double served_us = (serve_cpu1 - serve_cpu0 - jit) / frames * 1e6;
+      printf("CPU per frame without serve's JIT compiler threads (%.2f s of the %.2f s): serve"
+             " %.2f us, raw echo %.2f us, ratio %.2f\n",
+             jit, serve_cpu1 - serve_cpu0, served_us, echo_us,
+             echo_us > 0 ? served_us / echo_us : 0.0);
+    }
   }
   close(fd);
   close(echo);

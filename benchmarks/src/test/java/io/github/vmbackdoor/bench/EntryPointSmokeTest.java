@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -81,6 +82,10 @@ class EntryPointSmokeTest {
     }
   }
 
+  /**
+   * The JMH benchmarks, one short iteration each, with the GC profiler as {@code run-all.sh
+   * inprocess} runs them ({@code -prof gc}): each reports its bytes per operation.
+   */
   @Test
   void jmhBenchmarksRunOneShortIteration() throws Exception {
     Options options =
@@ -92,6 +97,7 @@ class EntryPointSmokeTest {
             .measurementIterations(1)
             .measurementTime(TimeValue.milliseconds(20))
             .param("valueBytes", "64")
+            .addProfiler(GCProfiler.class)
             .build();
     Collection<RunResult> results = new Runner(options).run();
     assertThat(results)
@@ -103,6 +109,10 @@ class EntryPointSmokeTest {
             "WireBenchmark",
             "RpciBenchmark");
     assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+    // run-all.sh runs them with -prof gc: each reports its bytes per operation
+    assertThat(results)
+        .allSatisfy(
+            r -> assertThat(r.getSecondaryResults().keySet()).contains("gc.alloc.rate.norm"));
   }
 
   /**
