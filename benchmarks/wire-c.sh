@@ -6,7 +6,8 @@
 # WIRE_CPUS=0 pins serve, the client and its echo server to the CPUs given (taskset -c), so that
 # where the scheduler places three processes does not decide the round trip.
 # SERVE_OPTS adds serve options (--spin-before-park 50us). It prints, besides the latencies, the CPU
-# time per frame of serve and of the echo server over the same trials (from /proc/PID/stat).
+# time per frame of serve and of the echo server over the same trials (from /proc/PID/stat), and
+# serve's again without its JIT compiler threads (compiling is paid once per run, not per frame).
 # Runs serve with bin/vmbackdoor (the jar, built if missing). Arguments: [trials] [calls].
 set -euo pipefail
 cd "$(dirname "$0")/.."
