@@ -529,11 +529,15 @@ final class EventQueue<T> {
     int size;
 
     void add(long orderKey, long dueNanos, long seq, Object item) {
+      // A bucket taken empty keeps its arrays for the next window it holds; the sort may have
+      // swapped its records for a longer array, so each array grows only when it is full.
       if (size == items.length) {
         items = Arrays.copyOf(items, 2 * size);
-        records = Arrays.copyOf(records, 8 * size);
       }
       int k = 4 * size;
+      if (k == records.length) {
+        records = Arrays.copyOf(records, 2 * k);
+      }
       records[k] = orderKey;
       records[k + 1] = dueNanos;
       records[k + 2] = seq;
