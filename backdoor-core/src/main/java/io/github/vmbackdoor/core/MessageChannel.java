@@ -111,21 +111,11 @@ public final class MessageChannel implements AutoCloseable {
   private final int cookieHigh;
   private final int cookieLow;
 
-  /** The registers of every call on this channel, loaded and read again: no value per call. */
-  private final MutableRegisters regs;
-
   private boolean open = true;
 
   private MessageChannel(
-      Backdoor backdoor,
-      Options options,
-      int protocol,
-      int id,
-      int cookieHigh,
-      int cookieLow,
-      MutableRegisters regs) {
+      Backdoor backdoor, Options options, int protocol, int id, int cookieHigh, int cookieLow) {
     this.backdoor = backdoor;
-    this.regs = regs;
     this.options = options;
     this.protocol = protocol;
     this.id = id;
@@ -152,16 +142,20 @@ public final class MessageChannel implements AutoCloseable {
       throw new IllegalArgumentException(
           "protocol must not carry the cookie flag: " + Registers.hex(protocol));
     }
-    MutableRegisters out = new MutableRegisters();
-    backdoor.in(openCall(out, protocol | FLAG_COOKIE));
-    if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-      backdoor.in(openCall(out, protocol));
+    SpareRegisters spares = SpareRegisters.ofThread();
+    MutableRegisters out = spares.borrow();
+    try {
+      backdoor.in(openCall(out, protocol | FLAG_COOKIE));
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.OPEN, out.toRegisters());
+        backdoor.in(openCall(out, protocol));
+        if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
+          throw new MessageException(Step.OPEN, out.toRegisters());
+        }
       }
+      return new MessageChannel(backdoor, options, protocol, out.edxHigh(), out.esi(), out.edi());
+    } finally {
+      spares.giveBack(out);
     }
-    return new MessageChannel(
-        backdoor, options, protocol, out.edxHigh(), out.esi(), out.edi(), out);
   }
 
   private static MutableRegisters openCall(MutableRegisters into, int ebx) {
@@ -202,9 +196,20 @@ public final class MessageChannel implements AutoCloseable {
   public void send(byte[] message) {
     Objects.requireNonNull(message, "message");
     checkOpen();
+    SpareRegisters spares = SpareRegisters.ofThread();
+    MutableRegisters regs = spares.borrow();
+    try {
+      send(message, regs);
+    } finally {
+      spares.giveBack(regs);
+    }
+  }
+
+  /** {@link #send(byte[])} with the registers of its calls in {@code regs}. */
+  private void send(byte[] message, MutableRegisters regs) {
     int length = message.length;
     for (int restarts = 0; ; restarts++) {
-      MutableRegisters size = call(MESSAGE_SENDSIZE, length);
+      MutableRegisters size = call(regs, MESSAGE_SENDSIZE, length);
       int sizeStatus = size.ecxHigh();
       if ((sizeStatus & STATUS_SUCCESS) == 0) {
         throw new MessageException(Step.SENDSIZE, size.toRegisters());
@@ -231,7 +236,7 @@ public final class MessageChannel implements AutoCloseable {
         failed = hb.toRegisters();
         failedStep = Step.SEND_HB;
       } else {
-        failed = sendPieces(message);
+        failed = sendPieces(message, regs);
         if (failed == null) {
           return;
         }
@@ -249,9 +254,9 @@ public final class MessageChannel implements AutoCloseable {
   }
 
   /** Sends the payload four bytes at a time; returns the failing answer, or null when all went. */
-  private Registers sendPieces(byte[] message) {
+  private Registers sendPieces(byte[] message, MutableRegisters regs) {
     for (int offset = 0; offset < message.length; offset += 4) {
-      MutableRegisters out = call(MESSAGE_SENDPAYLOAD, littleEndianPiece(message, offset));
+      MutableRegisters out = call(regs, MESSAGE_SENDPAYLOAD, littleEndianPiece(message, offset));
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
         return out.toRegisters();
       }
@@ -277,8 +282,19 @@ public final class MessageChannel implements AutoCloseable {
    */
   public byte[] receive() {
     checkOpen();
+    SpareRegisters spares = SpareRegisters.ofThread();
+    MutableRegisters regs = spares.borrow();
+    try {
+      return receive(regs);
+    } finally {
+      spares.giveBack(regs);
+    }
+  }
+
+  /** {@link #receive()} with the registers of its calls in {@code regs}. */
+  private byte[] receive(MutableRegisters regs) {
     for (int restarts = 0; ; restarts++) {
-      MutableRegisters sizeRegs = call(MESSAGE_RECVSIZE, 0);
+      MutableRegisters sizeRegs = call(regs, MESSAGE_RECVSIZE, 0);
       int sizeStatus = sizeRegs.ecxHigh();
       if ((sizeStatus & STATUS_SUCCESS) == 0) {
         throw new MessageException(Step.RECVSIZE, sizeRegs.toRegisters());
@@ -299,6 +315,7 @@ public final class MessageChannel implements AutoCloseable {
       long announced = size.ebx() & 0xFFFFFFFFL;
       if (announced > options.maxReceiveSize()) {
         throw failReceive(
+            regs,
             Step.RECVSIZE,
             size,
             announced,
@@ -331,7 +348,7 @@ public final class MessageChannel implements AutoCloseable {
         }
       } else {
         for (int offset = 0; offset < length; offset += 4) {
-          MutableRegisters piece = call(MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
+          MutableRegisters piece = call(regs, MESSAGE_RECVPAYLOAD, STATUS_SUCCESS);
           if ((piece.ecxHigh() & STATUS_SUCCESS) == 0) {
             failed = piece.toRegisters();
             failedStep = Step.RECVPAYLOAD;
@@ -339,6 +356,7 @@ public final class MessageChannel implements AutoCloseable {
           }
           if (piece.edxHigh() != MESSAGE_SENDPAYLOAD) {
             throw failReceive(
+                regs,
                 Step.RECVPAYLOAD,
                 piece.toRegisters(),
                 outstanding,
@@ -354,7 +372,7 @@ public final class MessageChannel implements AutoCloseable {
         }
       }
       if (failed == null) {
-        MutableRegisters status = call(MESSAGE_RECVSTATUS, STATUS_SUCCESS);
+        MutableRegisters status = call(regs, MESSAGE_RECVSTATUS, STATUS_SUCCESS);
         if ((status.ecxHigh() & STATUS_SUCCESS) != 0) {
           return message;
         }
@@ -363,10 +381,11 @@ public final class MessageChannel implements AutoCloseable {
       }
       int status = failedStep.highBandwidth() ? failed.ebxHigh() : failed.ecxHigh();
       if ((status & STATUS_CPT) == 0) {
-        throw failReceive(failedStep, failed, outstanding, null, false);
+        throw failReceive(regs, failedStep, failed, outstanding, null, false);
       }
       if (restarts >= options.maxCheckpointRestarts()) {
         throw failReceive(
+            regs,
             failedStep,
             failed,
             outstanding,
@@ -381,8 +400,13 @@ public final class MessageChannel implements AutoCloseable {
    * otherwise, with status 0) and returns the exception to throw.
    */
   private MessageException failReceive(
-      Step step, Registers answer, long outstanding, String detail, boolean restartsExhausted) {
-    call(outstanding != 0 ? MESSAGE_RECVPAYLOAD : MESSAGE_RECVSTATUS, 0);
+      MutableRegisters regs,
+      Step step,
+      Registers answer,
+      long outstanding,
+      String detail,
+      boolean restartsExhausted) {
+    call(regs, outstanding != 0 ? MESSAGE_RECVPAYLOAD : MESSAGE_RECVSTATUS, 0);
     return new MessageException(step, answer, detail, restartsExhausted);
   }
 
@@ -399,17 +423,23 @@ public final class MessageChannel implements AutoCloseable {
       return;
     }
     open = false;
-    MutableRegisters out = call(MESSAGE_CLOSE, 0);
-    if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-      throw new MessageException(Step.CLOSE, out.toRegisters());
+    SpareRegisters spares = SpareRegisters.ofThread();
+    MutableRegisters out = spares.borrow();
+    try {
+      call(out, MESSAGE_CLOSE, 0);
+      if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
+        throw new MessageException(Step.CLOSE, out.toRegisters());
+      }
+    } finally {
+      spares.giveBack(out);
     }
   }
 
   /**
-   * One command-port message call on this channel, in the channel's holder: the answer is valid
-   * until the next call.
+   * One command-port message call on this channel, in the operation's holder {@code regs} (the
+   * thread's spare, borrowed for the operation): the answer is valid until the next call.
    */
-  private MutableRegisters call(int subCommand, int ebx) {
+  private MutableRegisters call(MutableRegisters regs, int subCommand, int ebx) {
     regs.set(
         MAGIC,
         ebx,

@@ -4,7 +4,7 @@ package io.github.vmbackdoor.core;
  * The seven registers of a backdoor call in a holder that is loaded, called on and read again, so
  * that a caller making many calls allocates nothing per call: what {@link Backdoor#in(
  * MutableRegisters)} and its high-bandwidth siblings take. A guest-side {@link MessageChannel}
- * keeps one for all its calls.
+ * borrows its thread's one for each send, receive, open and close, and keeps none of its own.
  *
  * <p>Not thread-safe: a holder belongs to one caller at a time. {@link Registers} stays the
  * immutable value the rest of the API speaks; {@link #load(Registers)} and {@link #toRegisters()}

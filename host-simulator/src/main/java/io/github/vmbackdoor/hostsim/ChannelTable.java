@@ -67,9 +67,9 @@ final class ChannelTable {
 
   /**
    * Takes a slot for a new channel: the lowest free id, else the one host-closed longest ago.
-   * Returns null when every slot holds an open channel. The caller attaches the session.
+   * Returns null when every slot holds an open channel. The endpoint makes the channel.
    */
-  HostChannel allocate(int protocol, boolean withCookie) {
+  HostChannel allocate(Endpoint endpoint, boolean withCookie) {
     int slot = -1;
     for (int i = 0; i < slots.length; i++) {
       if (slots[i] == null) {
@@ -105,7 +105,7 @@ final class ChannelTable {
       high = (int) (both >>> 32);
       low = (int) both;
     }
-    HostChannel ch = new HostChannel(slot, protocol, high, low, time.nanos());
+    HostChannel ch = endpoint.open(slot, high, low, time.nanos());
     slots[slot] = ch;
     return ch;
   }
@@ -145,7 +145,7 @@ final class ChannelTable {
 
   /** Frees a slot (guest CLOSE, or the host forgetting the channel); its session ends. */
   void release(HostChannel ch) {
-    ch.session.ended();
+    ch.ended();
     if (slots[ch.id] == ch) {
       slots[ch.id] = null;
     }
@@ -179,7 +179,7 @@ final class ChannelTable {
     if (kind == Invalidation.COOKIES_INVALID) {
       release(ch);
     } else if (ch.isOpen()) {
-      ch.session.ended();
+      ch.ended();
       ch.abandonOperation();
       ch.state = closedState;
       ch.closedNanos = time.nanos();

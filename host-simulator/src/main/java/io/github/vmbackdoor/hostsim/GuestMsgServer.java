@@ -190,11 +190,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   HostChannel open(int protocol, boolean withCookie) {
     Endpoint endpoint = endpoint(protocol);
-    HostChannel ch = endpoint == null ? null : table.allocate(protocol, withCookie);
-    if (ch != null) {
-      ch.session = endpoint.open(ch);
-    }
-    return ch;
+    return endpoint == null ? null : table.allocate(endpoint, withCookie);
   }
 
   /**
@@ -345,7 +341,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       }
       return;
     }
-    String refusal = ch.session.refuseSend(length);
+    String refusal = ch.refuseSend(length);
     if (refusal != null) {
       ch.abandonOperation();
       lb(r, 0, res);
@@ -358,7 +354,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     ch.abandonOperation();
     int hb = policy.highBandwidth() ? STATUS_HB : 0;
     if (length == 0) {
-      String refused = ch.session.message(EMPTY);
+      String refused = ch.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
       if (res.describe) {
         res.note = prefix + "0 bytes, " + CallResult.delivered(refused);
@@ -401,7 +397,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     if (ch.offset == ch.buffer.length) {
       byte[] message = ch.buffer;
       ch.abandonOperation();
-      String refused = ch.session.message(message);
+      String refused = ch.message(message);
       if (refused != null) {
         lb(r, 0, res);
       }
@@ -430,7 +426,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     ch.abandonOperation();
     int hb = policy.highBandwidth() ? STATUS_HB : 0;
-    ChannelSession.Offer offer = ch.session.offer();
+    ChannelSession.Offer offer = ch.offer();
     if (offer == null) {
       lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
       return;
@@ -517,7 +513,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     if (res.describe) {
       res.note = prefix + "message of " + length + " bytes received";
     }
-    ch.session.received();
+    ch.received();
   }
 
   // ---- the high-bandwidth port ----

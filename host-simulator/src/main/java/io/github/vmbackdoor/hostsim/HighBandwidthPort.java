@@ -148,7 +148,7 @@ final class HighBandwidthPort {
       message[0] ^= (byte) 0xFF;
     }
     ch.abandonOperation();
-    String refused = ch.session.message(message);
+    String refused = ch.message(message);
     hb(r, refused == null ? STATUS_SUCCESS : 0, res);
     if (res.describe) {
       res.note =

@@ -5,8 +5,12 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_TIMEOUT;
 
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
 
-/** The host's state for one occupied slot of the channel table. Guarded by the host's lock. */
-final class HostChannel {
+/**
+ * The host's state for one occupied slot of the channel table, and through its subclass the
+ * endpoint's side of the channel ({@link ChannelSession}: RPCI or TCLO), made by the endpoint when
+ * the channel opens; one object per open channel. Guarded by the host's lock.
+ */
+abstract class HostChannel implements ChannelSession {
   final int id;
   final int protocol;
 
@@ -39,9 +43,6 @@ final class HostChannel {
 
   /** The guest connection that opened the channel; null for the host's own and in-process opens. */
   ChannelOwner owner;
-
-  /** The endpoint's side of this channel (RPCI or TCLO), attached when the channel opens. */
-  ChannelSession session;
 
   HostChannel(int id, int protocol, int cookieHigh, int cookieLow, long now) {
     this.id = id;

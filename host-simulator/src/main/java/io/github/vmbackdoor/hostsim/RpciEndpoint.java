@@ -96,22 +96,21 @@ final class RpciEndpoint implements Endpoint {
   }
 
   @Override
-  public ChannelSession open(HostChannel channel) {
-    return new RpciSession(channel.id);
+  public HostChannel open(int id, int cookieHigh, int cookieLow, long nanos) {
+    return new RpciChannel(id, cookieHigh, cookieLow, nanos);
   }
 
   /** One RPCI channel: a request in, its reply waiting until the guest has fetched it. */
-  private final class RpciSession implements ChannelSession {
-    private final int channelId;
+  private final class RpciChannel extends HostChannel {
     private byte[] pendingReply;
 
-    RpciSession(int channelId) {
-      this.channelId = channelId;
+    RpciChannel(int id, int cookieHigh, int cookieLow, long nanos) {
+      super(id, PROTOCOL_RPCI, cookieHigh, cookieLow, nanos);
     }
 
     @Override
     public String message(byte[] message) {
-      pendingReply = handle(channelId, time.now(), message);
+      pendingReply = handle(id, time.now(), message);
       return null;
     }
 

@@ -24,8 +24,8 @@ import java.util.Optional;
  * #DEFAULT_APP} when the reply names none); it then becomes the channel of that application ({@link
  * TcloApps}, the bounded table of applications), unless another live channel has it: then the
  * takeover policy ({@link TcloTakeover}) says which of the two loses. Each TCLO channel's own state
- * (heard from, owed a reset, its application, the command outstanding) lives in its {@link
- * TcloSession}. Guarded by the host's lock.
+ * (heard from, owed a reset, its application, the command outstanding) lives in the channel, a
+ * {@link TcloSession}. Guarded by the host's lock.
  */
 final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
@@ -115,30 +115,27 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * reply to that reset names one.
    */
   @Override
-  public ChannelSession open(HostChannel channel) {
-    return new TcloSession(channel);
+  public HostChannel open(int id, int cookieHigh, int cookieLow, long nanos) {
+    return new TcloSession(id, cookieHigh, cookieLow, nanos);
   }
 
   /**
    * {@code channel} claims application {@code name}. When no other live channel has the
-   * application, the channel's session becomes the one the host talks to for it. Otherwise the
-   * takeover policy settles it: the older channel is invalidated and the newer takes over, or the
-   * newer channel is closed host-side and the older keeps the application.
+   * application, the channel becomes the one the host talks to for it. Otherwise the takeover
+   * policy settles it: the older channel is invalidated and the newer takes over, or the newer
+   * channel is closed host-side and the older keeps the application.
    *
    * @return whether {@code channel} now serves the application
    */
   boolean claim(HostChannel channel, String name) {
-    TcloSession session = (TcloSession) channel.session;
+    TcloSession session = (TcloSession) channel;
     TcloApp app = app(name);
     TcloSession holder = (TcloSession) app.active;
-    if (holder != null && holder != session && table.holds(holder.channel)) {
+    if (holder != null && holder != session && table.holds(holder)) {
       // A holder idle for longer than the timeout is closed now, and so no longer holds it.
-      table.checkIdle(holder.channel);
+      table.checkIdle(holder);
     }
-    if (holder == null
-        || holder == session
-        || !table.holds(holder.channel)
-        || !holder.channel.isOpen()) {
+    if (holder == null || holder == session || !table.holds(holder) || !holder.isOpen()) {
       serve(session, app);
       return true;
     }
@@ -169,13 +166,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     public void displaceOlder(Invalidation kind) {
       serve(newer, app);
       newerServes = true;
-      table.invalidate(older.channel, kind, ChannelInfo.State.HOST_CLOSED);
+      table.invalidate(older, kind, ChannelInfo.State.HOST_CLOSED);
     }
 
     @Override
     public void refuseNewer() {
       newerServes = false;
-      table.invalidate(newer.channel, Invalidation.HOST_CLOSED, ChannelInfo.State.HOST_CLOSED);
+      table.invalidate(newer, Invalidation.HOST_CLOSED, ChannelInfo.State.HOST_CLOSED);
     }
   }
 
@@ -286,9 +283,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
-  /** One TCLO channel's state. */
-  final class TcloSession implements ChannelSession {
-    private final HostChannel channel;
+  /** One TCLO channel, with the endpoint's state of it. */
+  final class TcloSession extends HostChannel {
 
     /** Whether the guest has sent its first message ("I am here"). */
     private boolean heardFrom;
@@ -314,8 +310,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     /** The application the channel serves, once its reset reply named it. */
     private TcloApp app;
 
-    TcloSession(HostChannel channel) {
-      this.channel = channel;
+    TcloSession(int id, int cookieHigh, int cookieLow, long nanos) {
+      super(id, PROTOCOL_TCLO, cookieHigh, cookieLow, nanos);
     }
 
     @Override
@@ -383,7 +379,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       }
       record(
           new TcloExchange(
-              channel.id,
+              id,
               Optional.empty(),
               Optional.empty(),
               TcloExchange.Outcome.UNSOLICITED_REJECTED,
@@ -410,10 +406,10 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         }
         if (c.channelReset) {
           String named = appOf(text);
-          if (!claim(channel, named)) {
+          if (!claim(this, named)) {
             record(
                 new TcloExchange(
-                    channel.id,
+                    id,
                     Optional.of(c.text),
                     Optional.of(text),
                     TcloExchange.Outcome.CLAIM_REFUSED,
@@ -421,7 +417,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
                     now()));
             return named
                 + " is channel "
-                + ((TcloSession) find(named).active).channel.id
+                + ((TcloSession) find(named).active).id
                 + "'s; channel closed";
           }
           // The channel's own reset also answers a reset owed or queued meanwhile.
@@ -434,7 +430,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         }
         record(
             new TcloExchange(
-                channel.id,
+                id,
                 Optional.of(c.text),
                 Optional.of(text),
                 TcloExchange.Outcome.ANSWERED,
@@ -447,7 +443,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         owesPingRefusal = first && policy().resetAfterUnsolicitedReply();
         record(
             new TcloExchange(
-                channel.id,
+                id,
                 Optional.empty(),
                 Optional.of(text),
                 TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
@@ -463,7 +459,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (outstanding != null) {
         record(
             new TcloExchange(
-                channel.id,
+                id,
                 Optional.of(outstanding.text),
                 Optional.empty(),
                 TcloExchange.Outcome.CHANNEL_LOST,
@@ -522,7 +518,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   Optional<Integer> activeChannel(String app) {
     TcloSession session = active(app);
-    return session != null ? Optional.of(session.channel.id) : Optional.empty();
+    return session != null ? Optional.of(session.id) : Optional.empty();
   }
 
   List<TcloExchange> exchanges() {
