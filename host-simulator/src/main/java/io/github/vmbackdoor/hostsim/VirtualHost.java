@@ -98,8 +98,8 @@ public final class VirtualHost {
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
-            table, rpci, tclo, p, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
-    CallLog callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
+            table, rpci, tclo, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
+    CallLog callLog = CallLog.of(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);
   }
