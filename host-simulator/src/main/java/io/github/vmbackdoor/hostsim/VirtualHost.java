@@ -94,7 +94,7 @@ public final class VirtualHost {
     CommandPortAnswers commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     ChannelTable table = new ChannelTable(p, c.cookieSource(), seed, time);
     TcloEndpoint tclo = new TcloEndpoint(table, commandPort);
-    RpciEndpoint rpci = new RpciEndpoint(p, commandPort, time, tclo);
+    RpciEndpoint rpci = new RpciEndpoint(table, commandPort, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
