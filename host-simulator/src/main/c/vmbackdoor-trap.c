@@ -3,7 +3,8 @@
  * instructions from a vmbackdoor simulator, over the wire protocol of docs/wire-protocol.md.
  *
  *   vmbackdoor-trap --connect HOST:PORT [--vm NAME] [--scratch DIR] [--writable DIR]...
- *                   [--cpuid auto|off] [--spin-before-park NANOS] [--stats] -- PROGRAM [ARGS...]
+ *                   [--cpuid auto|off] [--spin-before-park NANOS] [--shm auto|off] [--stats]
+ *                   -- PROGRAM [ARGS...]
  *   vmbackdoor-trap --probe
  *
  * The program runs under ptrace. In user mode without I/O permission, `in` and `rep insb/outsb`
@@ -19,6 +20,13 @@
  * (yielding the CPU between polls, so that a simulator woken on this CPU runs at once), and only
  * then sleeps: an answer that comes within the spin needs no wake-up of the tracer, for a CPU kept
  * busy while the program waits (docs/real-guests.md, docs/benchmarks.md §9).
+ *
+ * The shared region (--shm auto, the default): where the simulator is on this machine (a loopback
+ * address), the helper offers it a region in /dev/shm (mode 0600) after HELLO; a simulator that
+ * maps it answers the calls there, polled by a thread of its own, and the socket carries only the
+ * doorbells that wake a side that sleeps (docs/wire-protocol.md §12). The region's file is removed
+ * as soon as the simulator has answered the offer. Refused, or impossible here: one line, and the
+ * calls go over the socket as before. --shm off never offers one.
  *
  * Safety (docs/real-guests.md): the program runs in a private mount namespace where every file
  * system is read-only but DIR of --scratch (a private tmpfs) and --writable directories, with
@@ -50,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -82,6 +91,11 @@
 #define FRAME_IN 0x02
 #define FRAME_OUTS 0x03
 #define FRAME_INS 0x04
+#define FRAME_SHM_OFFER 0x05
+#define FRAME_DOORBELL 0x06
+#define FRAME_SHM_OK 0x85
+#define FRAME_SERVER_DOORBELL 0x86
+#define FRAME_SHM_REFUSED 0x87
 #define FRAME_ERROR 0xFF
 #define WIRE_MAX_FRAME 69665u
 #define REGS 7
@@ -106,7 +120,11 @@ struct mount_attr_v0 {
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+static char shm_path[96]; /* the region being offered, removed at the answer or by fail() */
+static int shm_pending;   /* shm_path exists */
+
 static void fail(const char *fmt, ...) {
+  if (shm_pending) unlink(shm_path);
   va_list ap;
   va_start(ap, fmt);
   fputs("vmbackdoor-trap: ", stderr);
@@ -128,6 +146,7 @@ static int opt_writable_count;
 static int opt_cpuid_auto = 1;
 static int opt_stats;
 static long long opt_spin_nanos; /* --spin-before-park: how long to poll for an answer */
+static int opt_shm = 1;          /* --shm auto: offer a shared region to a simulator on loopback */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The wire connection of one traced process                                                   */
@@ -136,7 +155,31 @@ struct wire {
   int fd;
   uint32_t seq;
   uint32_t max_transfer;
+  unsigned char *shm; /* the shared region the calls go through, or NULL: over the socket */
 };
+
+/*
+ * The shared region (docs/wire-protocol.md §12): a header of 32-bit words in the machine's byte
+ * order, then one frame exactly as on the wire (length prefix first). The helper writes a request
+ * frame and sets the state to REQUEST; the simulator's poller writes the response over it and sets
+ * ANSWER. A side about to sleep sets its flag and reads the state again before it sleeps; the
+ * other side, after setting the state, reads the flag and rings the doorbell on the socket.
+ */
+#define SHM_MAGIC 0x53424D56u /* "VMBS" */
+#define SHM_VERSION 1u
+#define SHM_HEADER 64
+#define SHM_SIZE ((SHM_HEADER + 4 + WIRE_MAX_FRAME + 4095) / 4096 * 4096)
+#define SHM_MAGIC_AT 0
+#define SHM_VERSION_AT 4
+#define SHM_STATE_AT 8
+#define SHM_SERVER_SLEEPS_AT 12
+#define SHM_CLIENT_SLEEPS_AT 16
+#define SHM_EMPTY 0u
+#define SHM_REQUEST 1u
+#define SHM_ANSWER 2u
+#define SHM_DEFAULT_SPIN 50000LL /* ns the helper polls the region when --spin-before-park is 0 */
+
+static uint32_t *shm_word(unsigned char *shm, int at) { return (uint32_t *)(void *)(shm + at); }
 
 static unsigned char frame_out[4 + WIRE_MAX_FRAME];
 static unsigned char frame_in[4 + WIRE_MAX_FRAME];
@@ -175,11 +218,11 @@ static long long (*spin_clock)(void) = monotonic_nanos;
 
 /*
  * Some bytes of the simulator's answer into p (at most n): polls without blocking for up to
- * opt_spin_nanos, yielding the CPU between polls, then blocks. Returns what read(2) returns.
+ * spin nanoseconds, yielding the CPU between polls, then blocks. Returns what read(2) returns.
  */
-static ssize_t read_answer(int fd, unsigned char *p, size_t n) {
-  if (opt_spin_nanos > 0) {
-    long long end = spin_clock() + opt_spin_nanos;
+static ssize_t read_answer_spinning(int fd, unsigned char *p, size_t n, long long spin) {
+  if (spin > 0) {
+    long long end = spin_clock() + spin;
     do {
       ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
       if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -197,16 +240,17 @@ static ssize_t read_answer(int fd, unsigned char *p, size_t n) {
   return r;
 }
 
+
 /*
  * Reads one frame into frame_in, in as few reads as it takes: `expect` is the whole frame's size
  * as the call expects it (a frame of another size is read whole all the same, and is an error of
  * the caller's checks). Returns its length field, or ends the run.
  */
-static uint32_t read_frame(int fd, size_t expect) {
+static uint32_t read_frame_spinning(int fd, size_t expect, long long spin, int error_ends_run) {
   size_t have = 0, want = expect < 4 ? 4 : expect;
   uint32_t length;
   for (;;) {
-    ssize_t r = read_answer(fd, frame_in + have, want - have);
+    ssize_t r = read_answer_spinning(fd, frame_in + have, want - have, spin);
     if (r <= 0) fail("the simulator closed the connection");
     have += (size_t)r;
     if (have < 4) continue;
@@ -215,14 +259,18 @@ static uint32_t read_frame(int fd, size_t expect) {
     if (have >= 4 + (size_t)length) break; /* more only where it is not the frame expected */
     want = 4 + (size_t)length;
   }
-  if (frame_in[4] == FRAME_ERROR && length >= 3) {
+  if (error_ends_run && frame_in[4] == FRAME_ERROR && length >= 3) {
     fail("simulator error %u: %.*s", (unsigned)(frame_in[5] << 8 | frame_in[6]), (int)(length - 3),
          (const char *)frame_in + 7);
   }
   return length;
 }
 
-static struct wire wire_open(void) {
+static uint32_t read_frame(int fd, size_t expect) {
+  return read_frame_spinning(fd, expect, opt_spin_nanos, 1);
+}
+
+static struct wire wire_connect(void) {
   struct addrinfo hints = {0}, *res;
   hints.ai_socktype = SOCK_STREAM;
   int rc = getaddrinfo(opt_host, opt_port, &hints, &res);
@@ -251,24 +299,199 @@ static struct wire wire_open(void) {
   if (write_all(fd, frame_out, 13 + n) < 0) fail("cannot write to the simulator: %s", strerror(errno));
   uint32_t length = read_frame(fd, 11);
   if (frame_in[4] != FRAME_HELLO_OK || length != 7) fail("the simulator did not answer HELLO");
-  struct wire w = {fd, 0, get32(frame_in + 7)};
+  struct wire w = {fd, 0, get32(frame_in + 7), NULL};
   return w;
+}
+
+/* Whether the socket's peer is this machine (a loopback address). */
+static int peer_is_local(int fd) {
+  struct sockaddr_storage a;
+  socklen_t n = sizeof a;
+  if (getpeername(fd, (struct sockaddr *)&a, &n) < 0) return 0;
+  if (a.ss_family == AF_INET) {
+    return (ntohl(((struct sockaddr_in *)&a)->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (a.ss_family == AF_INET6) {
+    const struct in6_addr *x = &((struct sockaddr_in6 *)&a)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(x)) return 1;
+    return IN6_IS_ADDR_V4MAPPED(x) && x->s6_addr[12] == 127;
+  }
+  return 0;
+}
+
+static int shm_said; /* the one line about shared memory not used was printed */
+
+static void shm_not_used(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line, once per run: why calls go over the socket and not through a shared region. */
+static void shm_not_used(const char *fmt, ...) {
+  if (shm_said) return;
+  shm_said = 1;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("vmbackdoor-trap: no shared memory with the simulator (", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("); calls go over TCP\n", stderr);
+  va_end(ap);
+}
+
+/* A new region, mode 0600, in /dev/shm, its header written; NULL (and why, once) if none. */
+static unsigned char *shm_create(void) {
+  static unsigned counter;
+  snprintf(shm_path, sizeof shm_path, "/dev/shm/vmbackdoor-%d-%u-%llx", (int)getpid(), ++counter,
+           (unsigned long long)monotonic_nanos());
+  int fd = open(shm_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  shm_pending = fd >= 0;
+  if (fd < 0) {
+    shm_not_used("cannot create %s: %s", shm_path, strerror(errno));
+    return NULL;
+  }
+  unsigned char *map = MAP_FAILED;
+  if (fchmod(fd, 0600) == 0 && ftruncate(fd, SHM_SIZE) == 0) {
+    map = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  int e = errno;
+  close(fd);
+  if (map == MAP_FAILED) {
+    unlink(shm_path);
+    shm_pending = 0;
+    shm_not_used("cannot map %s: %s", shm_path, strerror(e));
+    return NULL;
+  }
+  *shm_word(map, SHM_MAGIC_AT) = SHM_MAGIC;
+  *shm_word(map, SHM_VERSION_AT) = SHM_VERSION;
+  __atomic_store_n(shm_word(map, SHM_STATE_AT), SHM_EMPTY, __ATOMIC_SEQ_CST);
+  return map;
+}
+
+/*
+ * Offers a new region to the simulator on w's connection: on SHM_OK the calls go through it; on
+ * SHM_REFUSED they stay on the socket (one line says why). The file is removed either way: both
+ * sides have it mapped, and nothing is left behind however the run ends. Returns 0, or -1 when
+ * the simulator answered with an ERROR (one that does not know the offer): it closed the
+ * connection.
+ */
+static int shm_offer(struct wire *w) {
+  unsigned char *map = shm_create();
+  if (map == NULL) return 0;
+  size_t n = strlen(shm_path);
+  put32(frame_out, (uint32_t)(7 + n));
+  frame_out[4] = FRAME_SHM_OFFER;
+  put32(frame_out + 5, SHM_SIZE);
+  frame_out[9] = (unsigned char)(n >> 8);
+  frame_out[10] = (unsigned char)n;
+  memcpy(frame_out + 11, shm_path, n);
+  if (write_all(w->fd, frame_out, 11 + n) < 0) fail("cannot write to the simulator: %s", strerror(errno));
+  uint32_t length = read_frame_spinning(w->fd, 5, 0, 0);
+  unlink(shm_path);
+  shm_pending = 0;
+  if (frame_in[4] == FRAME_SHM_OK && length == 1) {
+    w->shm = map;
+    return 0;
+  }
+  munmap(map, SHM_SIZE);
+  if (frame_in[4] == FRAME_SHM_REFUSED) {
+    shm_not_used("the simulator refused it: %.*s", (int)(length - 1), (const char *)frame_in + 5);
+    return 0;
+  }
+  if (frame_in[4] == FRAME_ERROR && length >= 3) {
+    shm_not_used("the simulator does not take it: error %u: %.*s",
+                 (unsigned)(frame_in[5] << 8 | frame_in[6]), (int)(length - 3),
+                 (const char *)frame_in + 7);
+    return -1;
+  }
+  fail("the simulator answered SHM_OFFER with frame type 0x%02x", frame_in[4]);
+}
+
+/* A connection to the simulator: through a shared region where it is on this machine. */
+static struct wire wire_open(void) {
+  struct wire w = wire_connect();
+  if (opt_shm && peer_is_local(w.fd) && shm_offer(&w) < 0) {
+    close(w.fd);
+    w = wire_connect();
+  }
+  return w;
+}
+
+/* Rings the simulator's doorbell: a call waits in the region and its poller sleeps. */
+static void shm_ring(int fd) {
+  static const unsigned char doorbell[5] = {0, 0, 0, 1, FRAME_DOORBELL};
+  if (write_all(fd, doorbell, sizeof doorbell) < 0) fail("cannot write to the simulator: %s", strerror(errno));
+}
+
+/* Puts the request frame (already in the region) in the simulator's hands. */
+static void shm_post(struct wire *w) {
+  __atomic_store_n(shm_word(w->shm, SHM_STATE_AT), SHM_REQUEST, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(shm_word(w->shm, SHM_SERVER_SLEEPS_AT), __ATOMIC_SEQ_CST) != 0) shm_ring(w->fd);
+}
+
+/*
+ * Waits until the answer is in the region: polls it for up to --spin-before-park (50 us when 0),
+ * yielding the CPU now and then, then sleeps on the socket until the doorbell, having said so in
+ * the region and looked once more. An ERROR or the end of the connection ends the run.
+ */
+static void shm_wait(struct wire *w) {
+  uint32_t *state = shm_word(w->shm, SHM_STATE_AT);
+  uint32_t *sleeps = shm_word(w->shm, SHM_CLIENT_SLEEPS_AT);
+  long long spin = opt_spin_nanos > 0 ? opt_spin_nanos : SHM_DEFAULT_SPIN;
+  long long end = spin_clock() + spin;
+  unsigned polls = 0;
+  for (;;) {
+    if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == SHM_ANSWER) {
+      count_polled++;
+      return;
+    }
+    if (spin_clock() >= end) break;
+    if (++polls % 64 == 0) sched_yield();
+    else __builtin_ia32_pause();
+  }
+  count_parked++;
+  for (;;) {
+    __atomic_store_n(sleeps, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(state, __ATOMIC_SEQ_CST) == SHM_ANSWER) break;
+    unsigned long parked = count_parked;
+    uint32_t length = read_frame_spinning(w->fd, 5, 0, 1);
+    count_parked = parked;
+    if (frame_in[4] != FRAME_SERVER_DOORBELL || length != 1) {
+      fail("the simulator sent frame type 0x%02x while a call waited in the shared region", frame_in[4]);
+    }
+  }
+  __atomic_store_n(sleeps, 0, __ATOMIC_SEQ_CST);
 }
 
 /*
  * One backdoor call: regs (eax..ebp) out and back; for OUTS `bytes` (k of them) travel with the
  * request, for INS k bytes come back into `bytes`.
  */
-static void wire_call(struct wire *w, int type, uint32_t regs[REGS], unsigned char *bytes, uint32_t k) {
+/* The request frame of a call, length prefix first, into out; returns its size. One codec for
+   the socket and the shared region. */
+static size_t encode_call(unsigned char *out, int type, uint32_t seq, const uint32_t regs[REGS],
+                          const unsigned char *bytes, uint32_t k) {
   size_t total = 37 + (type == FRAME_OUTS ? k : 0);
-  put32(frame_out, (uint32_t)(total - 4));
-  frame_out[4] = (unsigned char)type;
-  put32(frame_out + 5, ++w->seq);
-  for (int i = 0; i < REGS; i++) put32(frame_out + 9 + 4 * i, regs[i]);
-  if (type == FRAME_OUTS) memcpy(frame_out + 37, bytes, k);
-  if (write_all(w->fd, frame_out, total) < 0) fail("cannot write to the simulator: %s", strerror(errno));
+  put32(out, (uint32_t)(total - 4));
+  out[4] = (unsigned char)type;
+  put32(out + 5, seq);
+  for (int i = 0; i < REGS; i++) put32(out + 9 + 4 * i, regs[i]);
+  if (type == FRAME_OUTS) memcpy(out + 37, bytes, k);
+  return total;
+}
+
+static void wire_call(struct wire *w, int type, uint32_t regs[REGS], unsigned char *bytes, uint32_t k) {
   uint32_t want = 33 + (type == FRAME_INS ? k : 0);
-  uint32_t length = read_frame(w->fd, 4 + (size_t)want);
+  uint32_t length;
+  if (w->shm != NULL) {
+    unsigned char *frame = w->shm + SHM_HEADER;
+    encode_call(frame, type, ++w->seq, regs, bytes, k);
+    shm_post(w);
+    shm_wait(w);
+    length = get32(frame);
+    if (length != want) fail("the simulator answered call %u with a frame of %u bytes", w->seq, length);
+    memcpy(frame_in, frame, 4 + (size_t)length);
+  } else {
+    size_t total = encode_call(frame_out, type, ++w->seq, regs, bytes, k);
+    if (write_all(w->fd, frame_out, total) < 0) fail("cannot write to the simulator: %s", strerror(errno));
+    length = read_frame(w->fd, 4 + (size_t)want);
+  }
   if (frame_in[4] != (type | 0x80) || length != want || get32(frame_in + 5) != w->seq) {
     fail("the simulator answered call %u with an unexpected frame", w->seq);
   }
@@ -372,6 +595,7 @@ static struct proc *proc_of(pid_t tgid) {
 
 static void proc_disconnect(struct proc *p) {
   if (p->connected) {
+    if (p->wire.shm != NULL) munmap(p->wire.shm, SHM_SIZE);
     close(p->wire.fd);
     p->connected = 0;
   }
@@ -907,7 +1131,8 @@ static void on_signal(int sig) {
 static void usage(void) {
   fprintf(stderr,
           "usage: vmbackdoor-trap --connect HOST:PORT [--vm NAME] [--scratch DIR] [--writable DIR]...\n"
-          "                       [--cpuid auto|off] [--spin-before-park NANOS] [--stats]\n"
+          "                       [--cpuid auto|off] [--spin-before-park NANOS] [--shm auto|off]\n"
+          "                       [--stats]\n"
           "                       -- PROGRAM [ARGS...]\n"
           "       vmbackdoor-trap --probe\n");
   exit(EXIT_TRAP);
@@ -979,6 +1204,11 @@ int main(int argc, char **argv) {
       if (errno != 0 || *end != 0 || end == argv[i] || opt_spin_nanos < 0 || opt_spin_nanos > 1000000000LL) {
         fail("--spin-before-park: nanoseconds from 0 to 1000000000, not %s", argv[i]);
       }
+    } else if (strcmp(argv[i], "--shm") == 0 && i + 1 < argc) {
+      i++;
+      if (strcmp(argv[i], "off") == 0) opt_shm = 0;
+      else if (strcmp(argv[i], "auto") == 0) opt_shm = 1;
+      else usage();
     } else if (strcmp(argv[i], "--stats") == 0) {
       opt_stats = 1;
     } else {

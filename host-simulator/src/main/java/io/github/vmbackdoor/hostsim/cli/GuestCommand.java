@@ -45,7 +45,7 @@ import picocli.CommandLine.Unmatched;
     synopsisHeading = "Usage: ",
     customSynopsis = {
       "java -jar vmbackdoor.jar guest [--vm NAME] [--writable DIR]... [--spin-before-park DURATION] "
-          + "[--connect HOST:PORT | SERVE-OPTIONS] -- PROGRAM [ARGS...]"
+          + "[--no-shared-memory] [--connect HOST:PORT | SERVE-OPTIONS] -- PROGRAM [ARGS...]"
     },
     sortOptions = false,
     footer = {
@@ -80,6 +80,13 @@ final class GuestCommand implements Callable<Integer> {
           "A directory the program may write; everything else but its private scratch directory"
               + " is read-only to it. Repeatable.")
   private List<Path> writable = new ArrayList<>();
+
+  @Option(
+      names = "--no-shared-memory",
+      description =
+          "Calls go over the simulator's TCP socket even where it is on this machine (by default"
+              + " the trap offers it a shared-memory region, answered by a polling thread).")
+  private boolean noSharedMemory;
 
   /** The trap's, and the serve's started here; with --connect, the trap's only. */
   @Mixin private SpinBeforeParkOption spinBeforePark;
@@ -166,7 +173,10 @@ final class GuestCommand implements Callable<Integer> {
       server = HostAndPort.fromParts(a.getAddress().getHostAddress(), a.getPort());
     }
     RealGuest.Builder builder =
-        RealGuest.builder(server, vmName).inheritIo(true).spinBeforePark(spinBeforePark.value());
+        RealGuest.builder(server, vmName)
+            .inheritIo(true)
+            .spinBeforePark(spinBeforePark.value())
+            .sharedMemory(!noSharedMemory);
     writable.forEach(builder::writable);
     try (RealGuest guest = builder.build()) {
       GuestProcess process = guest.start(program);

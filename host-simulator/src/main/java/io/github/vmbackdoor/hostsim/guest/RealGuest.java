@@ -45,6 +45,7 @@ public final class RealGuest implements AutoCloseable {
   private final boolean inheritIo;
   private final Duration timeout;
   private final Duration spinBeforePark;
+  private final boolean sharedMemory;
   private final Consumer<GuestRun> listener;
   private final Set<GuestProcess> running;
 
@@ -58,6 +59,7 @@ public final class RealGuest implements AutoCloseable {
     this.inheritIo = b.inheritIo;
     this.timeout = b.timeout;
     this.spinBeforePark = b.spinBeforePark;
+    this.sharedMemory = b.sharedMemory;
     this.listener = b.listener;
   }
 
@@ -85,6 +87,7 @@ public final class RealGuest implements AutoCloseable {
     b.inheritIo = inheritIo;
     b.timeout = timeout;
     b.spinBeforePark = spinBeforePark;
+    b.sharedMemory = sharedMemory;
     b.listener = listener;
     return new RealGuest(b, running);
   }
@@ -151,6 +154,10 @@ public final class RealGuest implements AutoCloseable {
       if (!spinBeforePark.isZero()) {
         line.add("--spin-before-park");
         line.add(Long.toString(spinBeforePark.toNanos()));
+      }
+      if (!sharedMemory) {
+        line.add("--shm");
+        line.add("off");
       }
       line.add("--");
       line.addAll(command);
@@ -225,6 +232,7 @@ public final class RealGuest implements AutoCloseable {
     private boolean inheritIo;
     private Duration timeout = Duration.ofMinutes(1);
     private Duration spinBeforePark = Duration.ZERO;
+    private boolean sharedMemory = true;
     private Consumer<GuestRun> listener = r -> {};
 
     private Builder(HostAndPort server, String vmName) {
@@ -284,6 +292,17 @@ public final class RealGuest implements AutoCloseable {
           "spin must be between 0 and 1 s: %s",
           spin);
       this.spinBeforePark = spin;
+      return this;
+    }
+
+    /**
+     * Whether the trap offers the simulator a shared-memory region for its calls where the
+     * simulator is on this machine (a loopback address). Default true: a simulator that maps it
+     * answers there, polled, instead of over its socket (docs/wire-protocol.md §12); one that does
+     * not keeps the socket. False: always the socket.
+     */
+    public Builder sharedMemory(boolean offer) {
+      this.sharedMemory = offer;
       return this;
     }
 

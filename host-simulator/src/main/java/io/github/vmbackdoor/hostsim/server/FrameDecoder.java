@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -119,7 +120,23 @@ final class FrameDecoder extends ByteToMessageDecoder {
       case WireProtocol.INS:
         out.add(decodeRequest(TraceCall.Operation.INS, in, (int) length));
         break;
+      case WireProtocol.SHM_OFFER:
+        in.skipBytes(WireProtocol.LENGTH_PREFIX);
+        ByteBuf offer = in.readSlice((int) length);
+        offer.skipBytes(1);
+        out.add(decodeOffer(offer));
+        break;
+      case WireProtocol.DOORBELL:
+        if (length != 1) {
+          throw malformed("DOORBELL of " + length + " bytes (it is the type byte alone)");
+        }
+        in.skipBytes(WireProtocol.LENGTH_PREFIX + 1);
+        out.add(SharedRegion.DOORBELL);
+        break;
       case WireProtocol.HELLO_OK:
+      case WireProtocol.SHM_OK:
+      case WireProtocol.SERVER_DOORBELL:
+      case WireProtocol.SHM_REFUSED:
       case WireProtocol.IN_RESPONSE:
       case WireProtocol.OUTS_RESPONSE:
       case WireProtocol.INS_RESPONSE:
@@ -131,6 +148,63 @@ final class FrameDecoder extends ByteToMessageDecoder {
         throw new WireProtocolException(
             WireError.MALFORMED_FRAME, "unknown frame type " + WireProtocol.typeName(type));
     }
+  }
+
+  /**
+   * Decodes the one frame that {@code frame} holds whole (length prefix first), as a frame of the
+   * byte stream is decoded: the shared-memory channel's request, read out of its region. Anything
+   * but a request frame that fills {@code frame} exactly is a {@link WireProtocolException}.
+   */
+  Request decodeRegionFrame(ByteBuf frame) {
+    regionOut.clear();
+    decodeFrame(frame, regionOut);
+    if (regionOut.size() != 1 || !(regionOut.get(0) instanceof Request request)) {
+      String what = regionOut.isEmpty() ? "an incomplete frame" : String.valueOf(regionOut.get(0));
+      regionOut.clear();
+      throw new WireProtocolException(
+          WireError.UNEXPECTED_FRAME, "the shared region holds " + what + ", not a request");
+    }
+    regionOut.clear();
+    if (frame.isReadable()) {
+      throw malformed(
+          "the shared region's frame is followed by " + frame.readableBytes() + " bytes");
+    }
+    return request;
+  }
+
+  private final List<Object> regionOut = new ArrayList<>(1);
+
+  private static SharedRegion.Offer decodeOffer(ByteBuf frame) {
+    if (frame.readableBytes() < 6) {
+      throw malformed("SHM_OFFER of " + (frame.readableBytes() + 1) + " bytes is too short");
+    }
+    long size = Integer.toUnsignedLong(frame.readInt());
+    int pathLength = frame.readUnsignedShort();
+    if (pathLength == 0
+        || pathLength > SharedRegion.MAX_PATH
+        || frame.readableBytes() != pathLength) {
+      throw malformed(
+          "SHM_OFFER path of "
+              + pathLength
+              + " bytes ("
+              + frame.readableBytes()
+              + " carried; 1.."
+              + SharedRegion.MAX_PATH
+              + ")");
+    }
+    String path;
+    try {
+      path =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(readBytes(frame, pathLength)))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw malformed("SHM_OFFER path is not valid UTF-8");
+    }
+    return new SharedRegion.Offer(size, path);
   }
 
   private static ClientHello decodeHello(ByteBuf frame) {

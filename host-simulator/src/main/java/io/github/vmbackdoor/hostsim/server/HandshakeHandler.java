@@ -113,13 +113,16 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       guard.reject(channel, WireError.UNKNOWN_VM, "no VM named " + SafeText.quote(vmName), null);
       return;
     }
+    RequestHandler established = new RequestHandler(backdoor, guard, limits, server);
+    // The shared region's poller leaves the host side before the host side is closed.
+    channel.closeFuture().addListener(f -> established.stopSharedMemory());
     if (backdoor instanceof AutoCloseable closeable) {
       channel.closeFuture().addListener(f -> closeable.close());
     }
     cancelTimeout();
     ConnectionGuard.setVmName(channel, vmName);
     // The established state (and its read timeout) starts before the client can see HELLO_OK.
-    ctx.pipeline().replace(this, "request", new RequestHandler(backdoor, guard, limits));
+    ctx.pipeline().replace(this, "request", established);
     channel.writeAndFlush(ServerFrame.helloOk());
   }
 }

@@ -29,8 +29,9 @@ final class ReadTimeout {
   private final Ticker ticker;
   private final long timeoutNanos;
   private final BooleanSupplier holdsChannels;
-  private long lastProgress;
-  private boolean answerHeldBack;
+  // Volatile: a connection's shared region reports its calls from its own thread.
+  private volatile long lastProgress;
+  private volatile boolean answerHeldBack;
   private ScheduledFuture<?> check;
 
   /**
@@ -56,7 +57,7 @@ final class ReadTimeout {
     schedule();
   }
 
-  /** A request frame completed or answer bytes were taken; called on the event loop. */
+  /** A request frame completed or answer bytes were taken; any thread. */
   void progress() {
     lastProgress = ticker.read();
   }

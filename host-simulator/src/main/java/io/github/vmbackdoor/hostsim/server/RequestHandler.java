@@ -53,10 +53,66 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   /** An answer the host delays is held back; later requests wait in {@link #waiting}. */
   private boolean delayed;
 
-  RequestHandler(Backdoor backdoor, ConnectionGuard guard, ConnectionLimits limits) {
+  /** The connection's shared-memory channel once its client offered one and it was mapped. */
+  private volatile SharedRegion region;
+
+  private final SimulatorServer server;
+
+  RequestHandler(
+      Backdoor backdoor, ConnectionGuard guard, ConnectionLimits limits, SimulatorServer server) {
     this.backdoor = backdoor;
     this.guard = guard;
     this.limits = limits;
+    this.server = server;
+  }
+
+  /**
+   * Stops the connection's shared-memory channel, if it has one, and waits until it has left the
+   * host side: called when the connection closes, before the host side is closed or told.
+   */
+  void stopSharedMemory() {
+    SharedRegion r = region;
+    if (r != null) {
+      region = null;
+      r.close();
+      server.releaseRegion();
+    }
+  }
+
+  /**
+   * A SHM_OFFER: maps the region and answers SHM_OK (the calls go through it from then on), or
+   * SHM_REFUSED with the reason (they stay on the socket).
+   */
+  private void offer(ChannelHandlerContext ctx, SharedRegion.Offer offer) {
+    Channel channel = ctx.channel();
+    if (region != null) {
+      guard.reject(channel, WireError.UNEXPECTED_FRAME, "a second SHM_OFFER", null);
+      return;
+    }
+    String refused = null;
+    SharedRegion mapped = null;
+    if (!waiting.isEmpty() || delayed) {
+      refused = "requests of this connection are under way";
+    } else if (!server.takeRegion()) {
+      refused = "the server already serves " + SimulatorServer.MAX_SHARED_REGIONS + " regions";
+    } else {
+      try {
+        mapped =
+            SharedRegion.map(
+                offer, backdoor, channel, guard, readTimeout, server.sharedRegionSpinNanos());
+      } catch (SharedRegion.Refused e) {
+        server.releaseRegion();
+        refused = e.getMessage();
+      }
+    }
+    readTimeout.progress();
+    if (mapped == null) {
+      ctx.writeAndFlush(ServerFrame.shmRefused(refused));
+      return;
+    }
+    region = mapped;
+    ctx.writeAndFlush(ServerFrame.shmOk());
+    mapped.start();
   }
 
   @Override
@@ -80,6 +136,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    stopSharedMemory();
     readTimeout.stop();
     waiting.clear();
     if (backdoor instanceof GuestConnection guest) {
@@ -94,8 +151,30 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (ConnectionGuard.isRejected(channel)) {
       return;
     }
+    if (msg instanceof SharedRegion.Offer offer) {
+      offer(ctx, offer);
+      return;
+    }
+    if (msg == SharedRegion.DOORBELL) {
+      SharedRegion r = region;
+      if (r == null) {
+        guard.reject(
+            channel, WireError.UNEXPECTED_FRAME, "a DOORBELL without a shared region", null);
+      } else {
+        r.wake();
+      }
+      return;
+    }
     if (!(msg instanceof Request)) {
       guard.reject(channel, WireError.UNEXPECTED_FRAME, "a second HELLO", null);
+      return;
+    }
+    if (region != null) {
+      guard.reject(
+          channel,
+          WireError.UNEXPECTED_FRAME,
+          "a request on the socket of a connection whose calls go through its shared region",
+          null);
       return;
     }
     Request request = (Request) msg;
@@ -213,25 +292,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private int carryOut(ChannelHandlerContext ctx, Request request) {
     TraceCall.Operation operation = request.operation();
     MutableRegisters registers = request.registers();
-    byte[] into = null;
+    byte[] into;
     try {
-      switch (operation) {
-        case IN:
-          int ecx = registers.ecx();
-          int ebx = registers.ebx();
-          backdoor.in(registers);
-          WireProtocol.carriable(ecx, ebx, registers);
-          break;
-        case OUTS:
-          backdoor.outs(registers, request.bytes());
-          break;
-        case INS:
-          into = new byte[registers.ecx()];
-          backdoor.ins(registers, into);
-          break;
-        default:
-          throw new AssertionError(operation);
-      }
+      into = callHost(backdoor, operation, registers, request.bytes());
     } catch (RuntimeException e) {
       guard.reject(
           ctx.channel(), WireError.INTERNAL_ERROR, "the host failed on " + operation + ": " + e, e);
@@ -254,6 +317,37 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     request.free();
     write(ctx, answer, size);
     return WRITTEN;
+  }
+
+  /**
+   * One request carried out on the host side, its answer written into {@code registers}: the same
+   * for a frame from the socket and one from the shared region. Returns the bytes an INS moves back
+   * (null for the other operations).
+   *
+   * @param outsBytes the bytes an OUTS carries
+   */
+  static byte[] callHost(
+      Backdoor backdoor,
+      TraceCall.Operation operation,
+      MutableRegisters registers,
+      byte[] outsBytes) {
+    switch (operation) {
+      case IN:
+        int ecx = registers.ecx();
+        int ebx = registers.ebx();
+        backdoor.in(registers);
+        WireProtocol.carriable(ecx, ebx, registers);
+        return null;
+      case OUTS:
+        backdoor.outs(registers, outsBytes);
+        return null;
+      case INS:
+        byte[] into = new byte[registers.ecx()];
+        backdoor.ins(registers, into);
+        return into;
+      default:
+        throw new AssertionError(operation);
+    }
   }
 
   /**

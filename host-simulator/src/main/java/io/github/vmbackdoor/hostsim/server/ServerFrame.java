@@ -35,6 +35,21 @@ abstract class ServerFrame {
     return new ErrorFrame(error, text);
   }
 
+  /** SHM_OK: the client's shared region is mapped and served. */
+  static ServerFrame shmOk() {
+    return Bare.SHM_OK;
+  }
+
+  /** SERVER_DOORBELL: an answer waits in the shared region of a client that sleeps. */
+  static ServerFrame doorbell() {
+    return Bare.DOORBELL;
+  }
+
+  /** SHM_REFUSED with the reason (cut as an ERROR's text is); the calls stay on TCP. */
+  static ServerFrame shmRefused(String text) {
+    return new Bare(WireProtocol.SHM_REFUSED, ErrorFrame.utf8(text), "SHM_REFUSED " + text);
+  }
+
   /** Bytes a response occupies on the wire, length prefix included. */
   static int responseLength(byte[] bytes) {
     return WireProtocol.LENGTH_PREFIX
@@ -132,14 +147,53 @@ abstract class ServerFrame {
     }
   }
 
+  /** A frame of a type and, perhaps, a text. */
+  private static final class Bare extends ServerFrame {
+    static final Bare SHM_OK = new Bare(WireProtocol.SHM_OK, new byte[0], "SHM_OK");
+    static final Bare DOORBELL =
+        new Bare(WireProtocol.SERVER_DOORBELL, new byte[0], "SERVER_DOORBELL");
+
+    private final int type;
+    private final byte[] text;
+    private final String name;
+
+    Bare(int type, byte[] text, String name) {
+      this.type = type;
+      this.text = text;
+      this.name = name;
+    }
+
+    @Override
+    int wireLength() {
+      return WireProtocol.LENGTH_PREFIX + 1 + text.length;
+    }
+
+    @Override
+    void writeTo(ByteBuf out) {
+      out.writeInt(1 + text.length);
+      out.writeByte(type);
+      out.writeBytes(text);
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
   private static final class ErrorFrame extends ServerFrame {
     private final WireError error;
     private final byte[] text;
 
     ErrorFrame(WireError error, String text) {
       this.error = error;
+      this.text = utf8(text);
+    }
+
+    /** The text in UTF-8, cut to {@link WireProtocol#MAX_ERROR_TEXT} bytes. */
+    static byte[] utf8(String text) {
       byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-      this.text = utf8.length <= WireProtocol.MAX_ERROR_TEXT ? utf8 : cut(utf8);
+      return utf8.length <= WireProtocol.MAX_ERROR_TEXT ? utf8 : cut(utf8);
     }
 
     /** Cuts to the limit without splitting a UTF-8 sequence. */

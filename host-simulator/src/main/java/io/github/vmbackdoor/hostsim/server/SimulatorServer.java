@@ -78,6 +78,12 @@ public final class SimulatorServer implements AutoCloseable {
 
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
+  /**
+   * The most connections whose calls go through a shared region at once (each has a thread of its
+   * own); a client that offers one more stays on TCP.
+   */
+  public static final int MAX_SHARED_REGIONS = 64;
+
   /** The most bytes one read of a connection's socket takes in. */
   static final int MAX_READ_BYTES = 65536;
 
@@ -93,6 +99,8 @@ public final class SimulatorServer implements AutoCloseable {
   private final EventLoopGroup ioGroup;
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
   private final AtomicInteger admitted = new AtomicInteger();
+  private final AtomicInteger regions = new AtomicInteger();
+  private final long sharedRegionSpinNanos;
   private final Channel serverChannel;
   private volatile boolean closing;
 
@@ -109,6 +117,10 @@ public final class SimulatorServer implements AutoCloseable {
             Math.max(1, builder.readTimeout.toNanos()),
             builder.ticker);
     this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
+    this.sharedRegionSpinNanos =
+        builder.spinBeforePark.isZero()
+            ? SharedRegion.DEFAULT_SPIN.toNanos()
+            : builder.spinBeforePark.toNanos();
     this.acceptGroup =
         Transport.CHOSEN.group(1, new DefaultThreadFactory("vmbackdoor-accept", true), 0);
     this.ioGroup =
@@ -335,6 +347,24 @@ public final class SimulatorServer implements AutoCloseable {
     return null;
   }
 
+  /** Counts a shared region in; false when {@link #MAX_SHARED_REGIONS} are served already. */
+  boolean takeRegion() {
+    if (regions.incrementAndGet() > MAX_SHARED_REGIONS) {
+      regions.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void releaseRegion() {
+    regions.decrementAndGet();
+  }
+
+  /** How long a shared region's poller spins after an answer before it sleeps. */
+  long sharedRegionSpinNanos() {
+    return sharedRegionSpinNanos;
+  }
+
   /** The host side of the named VM for a client at {@code client}, or null. */
   Backdoor lookup(String vmName, InetSocketAddress client) {
     return vms.apply(vmName, client);
@@ -499,6 +529,10 @@ public final class SimulatorServer implements AutoCloseable {
      * awake and saves a thread wake-up per call, at the price of that thread spinning on a core
      * while guests keep calling; docs/benchmarks.md (figure 10) says when it pays. Epoll only: on
      * the NIO transport the loops block as without it.
+     *
+     * <p>The same time is the spin of the pollers of shared regions (a trap helper on this machine,
+     * {@code docs/wire-protocol.md} §12); at 0 they spin {@link SharedRegion#DEFAULT_SPIN} (50 µs)
+     * after each answer, the most CPU such a channel takes per call while its guest is quiet.
      */
     public Builder spinBeforePark(Duration spin) {
       checkArgument(!spin.isNegative(), "spin must not be negative: %s", spin);

@@ -35,6 +35,12 @@ final class WireProtocol {
   /** A high-bandwidth host-to-guest transfer. */
   static final int INS = 0x04;
 
+  /** SHM_OFFER: a shared-memory region for the connection's calls (section 12). */
+  static final int SHM_OFFER = 0x05;
+
+  /** DOORBELL: the client wrote a call into the shared region and the server's poller sleeps. */
+  static final int DOORBELL = 0x06;
+
   // ---- frame types, server to client ----
 
   /** HELLO_OK: the server's version and its transfer limit. */
@@ -48,6 +54,15 @@ final class WireProtocol {
 
   /** The registers and the bytes after an {@link #INS}. */
   static final int INS_RESPONSE = 0x84;
+
+  /** SHM_OK: the offered region is mapped; from now on the calls go through it. */
+  static final int SHM_OK = 0x85;
+
+  /** SERVER_DOORBELL: the server wrote an answer into the shared region and the client sleeps. */
+  static final int SERVER_DOORBELL = 0x86;
+
+  /** SHM_REFUSED: the offered region is not used (the text says why); calls stay on TCP. */
+  static final int SHM_REFUSED = 0x87;
 
   /** ERROR: code and text; the server closes the connection after it. */
   static final int ERROR = 0xFF;
@@ -135,6 +150,16 @@ final class WireProtocol {
         return "OUTS_RESPONSE";
       case INS_RESPONSE:
         return "INS_RESPONSE";
+      case SHM_OFFER:
+        return "SHM_OFFER";
+      case DOORBELL:
+        return "DOORBELL";
+      case SHM_OK:
+        return "SHM_OK";
+      case SERVER_DOORBELL:
+        return "SERVER_DOORBELL";
+      case SHM_REFUSED:
+        return "SHM_REFUSED";
       case ERROR:
         return "ERROR";
       default:
