@@ -9,22 +9,13 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +40,14 @@ public final class TraceReader implements Closeable {
 
   private static final List<String> CALL_FIELDS = List.of("t", "op", "in", "out", "bytes", "host");
 
-  private final Lines lines;
+  private final TraceLines lines;
   private final JsonParser p;
   private final TraceHeader header;
   private long lineNumber;
   private TraceFormatException failure;
 
   private TraceReader(JsonFactory json, InputStream in) {
-    this.lines = new Lines(in);
+    this.lines = new TraceLines(in, MAX_LINE_CHARS);
     try {
       this.p = json.createParser(lines);
     } catch (IOException e) {
@@ -343,54 +334,10 @@ public final class TraceReader implements Closeable {
   private Registers registers(JsonToken value, String field) throws IOException {
     expect(value == JsonToken.VALUE_STRING, field + " is not a string");
     try {
-      return parseRegisters(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+      return TraceRegisters.parse(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     } catch (IllegalArgumentException e) {
       throw new TraceFormatException(lineNumber, field + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Seven groups of one to eight hex digits separated by single spaces, eax first. */
-  static Registers parseRegisters(String text) {
-    return parseRegisters(text.toCharArray(), 0, text.length());
-  }
-
-  /**
-   * {@link #parseRegisters(String)} on {@code length} characters of {@code text} at {@code from}.
-   */
-  static Registers parseRegisters(char[] text, int from, int length) {
-    int[] r = new int[7];
-    int field = 0;
-    int digits = 0;
-    int value = 0;
-    int end = from + length;
-    for (int i = from; i <= end; i++) {
-      if (i == end || text[i] == ' ') {
-        if (field == 7 || digits == 0) {
-          throw badRegisters(text, from, length);
-        }
-        r[field++] = value;
-        digits = 0;
-        value = 0;
-      } else if (digits == 8) {
-        throw badRegisters(text, from, length);
-      } else {
-        try {
-          value = (value << 4) | HexFormat.fromHexDigit(text[i]);
-        } catch (NumberFormatException e) {
-          throw badRegisters(text, from, length);
-        }
-        digits++;
-      }
-    }
-    if (field != 7) {
-      throw badRegisters(text, from, length);
-    }
-    return Registers.of(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-  }
-
-  private static IllegalArgumentException badRegisters(char[] text, int from, int length) {
-    return new IllegalArgumentException(
-        "registers must be seven 32-bit hex values: " + new String(text, from, length));
   }
 
   private void expect(boolean condition, String message) {
@@ -406,154 +353,6 @@ public final class TraceReader implements Closeable {
       lines.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close trace", e);
-    }
-  }
-
-  /**
-   * The trace's text handed to the parser one whole line at a time, so that the parser never sees a
-   * line longer than {@link #MAX_LINE_CHARS} nor reads ahead of the line it is on. Each line is cut
-   * from the bytes at its {@code \n} and decoded on its own, strictly: bytes that are not UTF-8 are
-   * an error naming the line and the byte, never replaced. Skips a byte order mark at the start.
-   */
-  private static final class Lines extends Reader {
-    private static final char BOM = '\uFEFF';
-
-    /**
-     * The most bytes a line of {@link #MAX_LINE_CHARS} characters can take in UTF-8: three per
-     * character (a supplementary character is four bytes for two characters).
-     */
-    private static final int MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
-
-    private final InputStream in;
-    private final CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private final byte[] buffer = new byte[16 * 1024];
-    private int bufferPos;
-    private int bufferEnd;
-    private byte[] bytes = new byte[1024];
-    private int bytesEnd;
-    private char[] line = new char[1024];
-    private int linePos;
-    private int lineEnd;
-    private long lineNumber;
-    private boolean eof;
-
-    Lines(InputStream in) {
-      this.in = in;
-    }
-
-    /** The 1-based number of the line being handed out. */
-    long lineNumber() {
-      return lineNumber;
-    }
-
-    /** How many characters that line has, its line break not counted. */
-    int length() {
-      int n = lineEnd;
-      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-        n--;
-      }
-      return n;
-    }
-
-    @Override
-    public int read(char[] into, int off, int len) throws IOException {
-      if (linePos == lineEnd && !nextLine()) {
-        return -1;
-      }
-      int n = Math.min(len, lineEnd - linePos);
-      System.arraycopy(line, linePos, into, off, n);
-      linePos += n;
-      return n;
-    }
-
-    /**
-     * Reads and decodes the next line, its newline included, into {@code line}; false at the end.
-     */
-    private boolean nextLine() throws IOException {
-      if (eof) {
-        return false;
-      }
-      linePos = 0;
-      lineEnd = 0;
-      bytesEnd = 0;
-      lineNumber++;
-      while (true) {
-        if (bufferPos == bufferEnd) {
-          bufferEnd = in.read(buffer, 0, buffer.length);
-          bufferPos = 0;
-          if (bufferEnd <= 0) {
-            bufferEnd = 0;
-            eof = true;
-            if (bytesEnd == 0) {
-              return false;
-            }
-            decode();
-            return true;
-          }
-        }
-        int i = bufferPos;
-        while (i < bufferEnd && buffer[i] != '\n') {
-          i++;
-        }
-        boolean newline = i < bufferEnd;
-        int n = i - bufferPos + (newline ? 1 : 0);
-        if (bytesEnd + n - (newline ? 1 : 0) > MAX_LINE_BYTES) {
-          throw tooLong();
-        }
-        if (bytesEnd + n > bytes.length) {
-          bytes = Arrays.copyOf(bytes, Math.max(bytesEnd + n, 2 * bytes.length));
-        }
-        System.arraycopy(buffer, bufferPos, bytes, bytesEnd, n);
-        bytesEnd += n;
-        bufferPos += n;
-        if (newline) {
-          decode();
-          return true;
-        }
-      }
-    }
-
-    /** Decodes the line's bytes into {@code line}; a byte order mark opening line 1 is dropped. */
-    private void decode() {
-      if (line.length < bytesEnd) {
-        line = new char[Math.max(bytesEnd, 2 * line.length)];
-      }
-      ByteBuffer from = ByteBuffer.wrap(bytes, 0, bytesEnd);
-      CharBuffer to = CharBuffer.wrap(line);
-      decoder.reset();
-      CoderResult result = decoder.decode(from, to, true);
-      if (!result.isError()) {
-        result = decoder.flush(to);
-      }
-      if (result.isError()) {
-        throw new TraceFormatException(
-            lineNumber,
-            String.format(
-                "not valid UTF-8: byte %d of the line is 0x%02x",
-                from.position() + 1, bytes[from.position()] & 0xFF));
-      }
-      lineEnd = to.position();
-      if (lineNumber == 1 && line[0] == BOM) {
-        lineEnd--;
-        System.arraycopy(line, 1, line, 0, lineEnd);
-      }
-      if (length() > MAX_LINE_CHARS) {
-        throw tooLong();
-      }
-    }
-
-    private TraceFormatException tooLong() {
-      return new TraceFormatException(
-          lineNumber, "line longer than " + MAX_LINE_CHARS + " characters");
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 
@@ -88,9 +87,9 @@ public final class TraceWriter implements Closeable {
         .append(",\"op\":\"")
         .append(call.operation().wireName())
         .append("\",\"in\":\"");
-    appendRegisters(line, call.request());
+    TraceRegisters.append(line, call.request());
     line.append("\",\"out\":\"");
-    appendRegisters(line, call.answer());
+    TraceRegisters.append(line, call.answer());
     line.append('"');
     if (call.byteCount() > 0) {
       line.append(",\"bytes\":\"")
@@ -134,34 +133,8 @@ public final class TraceWriter implements Closeable {
    */
   public static String registersText(Registers r) {
     StringBuilder b = new StringBuilder(62);
-    appendRegisters(b, r);
+    TraceRegisters.append(b, r);
     return b.toString();
-  }
-
-  /** The seven registers as space-separated groups of eight hex digits, eax first. */
-  static void appendRegisters(StringBuilder b, Registers r) {
-    appendHex(b, r.eax());
-    b.append(' ');
-    appendHex(b, r.ebx());
-    b.append(' ');
-    appendHex(b, r.ecx());
-    b.append(' ');
-    appendHex(b, r.edx());
-    b.append(' ');
-    appendHex(b, r.esi());
-    b.append(' ');
-    appendHex(b, r.edi());
-    b.append(' ');
-    appendHex(b, r.ebp());
-  }
-
-  private static final HexFormat HEX = HexFormat.of();
-
-  private static void appendHex(StringBuilder b, int value) {
-    HEX.toHexDigits(b, (byte) (value >>> 24));
-    HEX.toHexDigits(b, (byte) (value >>> 16));
-    HEX.toHexDigits(b, (byte) (value >>> 8));
-    HEX.toHexDigits(b, (byte) value);
   }
 
   private void writeLine(CharSequence text) {

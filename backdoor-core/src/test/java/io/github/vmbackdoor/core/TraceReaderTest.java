@@ -292,10 +292,10 @@ class TraceReaderTest {
 
   @Test
   void registersAreSevenGroupsOfOneToEightHexDigits() {
-    assertThat(TraceReader.parseRegisters("89abcdef FEDCBA98 1 10 100 7fffffff 80000000"))
+    assertThat(TraceRegisters.parse("89abcdef FEDCBA98 1 10 100 7fffffff 80000000"))
         .isEqualTo(
             Registers.of(0x89ABCDEF, 0xFEDCBA98, 1, 0x10, 0x100, Integer.MAX_VALUE, 1 << 31));
-    assertThat(TraceReader.parseRegisters("00000000 0 0 0 0 0 00000001").ebp()).isEqualTo(1);
+    assertThat(TraceRegisters.parse("00000000 0 0 0 0 0 00000001").ebp()).isEqualTo(1);
   }
 
   @ParameterizedTest
@@ -313,7 +313,7 @@ class TraceReaderTest {
         ""
       })
   void otherRegisterStringsAreRefused(String text) {
-    assertThatThrownBy(() -> TraceReader.parseRegisters(text))
+    assertThatThrownBy(() -> TraceRegisters.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("registers must be seven 32-bit hex values: " + text);
     String line = CALL.replace("\"out\":\"0 0 0 0 0 0 1\"", "\"out\":\"" + text + "\"");

@@ -331,13 +331,13 @@ class TraceTest {
 
   @Test
   void registersParseFromHexGroups() {
-    assertThat(TraceReader.parseRegisters("564d5868 ffffffff 1e 5658 0 1 2"))
+    assertThat(TraceRegisters.parse("564d5868 ffffffff 1e 5658 0 1 2"))
         .isEqualTo(Registers.of(MAGIC, -1, 0x1E, 0x5658, 0, 1, 2));
-    assertThatThrownBy(() -> TraceReader.parseRegisters("1 2 3 4 5 6 7 8"))
+    assertThatThrownBy(() -> TraceRegisters.parse("1 2 3 4 5 6 7 8"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> TraceReader.parseRegisters("100000000 0 0 0 0 0 0"))
+    assertThatThrownBy(() -> TraceRegisters.parse("100000000 0 0 0 0 0 0"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> TraceReader.parseRegisters("+1 0 0 0 0 0 0"))
+    assertThatThrownBy(() -> TraceRegisters.parse("+1 0 0 0 0 0 0"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

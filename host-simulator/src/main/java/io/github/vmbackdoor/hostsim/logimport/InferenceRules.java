@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -34,15 +33,12 @@ final class InferenceRules {
     Scenario.Builder addTo(Scenario.When when);
   }
 
-  final List<VmtLogLine> lines;
+  final VmtLines log;
   final LogClock clock;
   final Optional<TailLoop> loop;
   final List<Inferred> events = new ArrayList<>();
   final List<String> scenarioComments = new ArrayList<>();
   boolean rejectUnsolicited;
-
-  /** Where the log leaves lines out: indexes of the first line after each elision. */
-  final Set<Integer> elisions;
 
   /**
    * What the eax words of refused calls say about the host: 0 is a real host's refusal, the magic
@@ -73,8 +69,6 @@ final class InferenceRules {
   private boolean checkpointSinceReset;
   private boolean reopenedAfterReset;
   private boolean tableFull;
-  private VmtLogLine low;
-  private int lowIndex = -1;
   private int faults;
 
   /** The virtual time of the loop's first line, once the walk reached it. */
@@ -95,28 +89,10 @@ final class InferenceRules {
       Set<Integer> elisions,
       Duration guestInfoGrid,
       Duration guestInfoPhase) {
-    this.lines = lines;
-    this.elisions = elisions;
+    this.log = new VmtLines(lines, elisions);
     this.clock = new LogClock(lines, guestInfoGrid, guestInfoPhase);
     this.loop = TailLoop.find(lines, clock);
-    this.refusalRegisters = refusalRegisters(lines);
-  }
-
-  /**
-   * The host's refusal registers as the log prints them: the eax of the first refused command-port
-   * call it shows (0, or the magic vmt loaded).
-   */
-  static Optional<RefusalRegisters> refusalRegisters(List<VmtLogLine> lines) {
-    for (VmtLogLine l : lines) {
-      Long eax = l.message().carriesRegisters() ? l.registers().get("eax") : null;
-      if (eax != null && eax == 0) {
-        return Optional.of(RefusalRegisters.ZERO);
-      }
-      if (eax != null && eax == (BackdoorProtocol.MAGIC & 0xFFFFFFFFL)) {
-        return Optional.of(RefusalRegisters.AS_LOADED);
-      }
-    }
-    return Optional.empty();
+    this.refusalRegisters = log.refusalRegisters();
   }
 
   Duration time(int i) {
@@ -137,67 +113,16 @@ final class InferenceRules {
     events.add(new Inferred(time(anchor), comments, action));
   }
 
-  /** Whether the log leaves lines out just before line {@code i}. */
-  boolean elidedBefore(int i) {
-    return elisions.contains(i);
-  }
-
-  /** The next line after {@code i} that is not a {@code vmware:} line, if any. */
-  private Optional<VmtMessage> nextAnchor(int i) {
-    for (int j = i + 1; j < lines.size(); j++) {
-      if (!lines.get(j).message().carriesRegisters()) {
-        return Optional.of(lines.get(j).message());
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** Whether a {@code guest resuming} line comes after line {@code i} before any other failure. */
-  private boolean resumeFollows(int i) {
-    for (int j = i + 1; j < lines.size(); j++) {
-      VmtMessage m = lines.get(j).message();
-      if (m == VmtMessage.GUEST_RESUMING || m == VmtMessage.RESUMING_FROM_SUSPEND) {
-        return true;
-      }
-      if (m == VmtMessage.PING_FAILED || m == VmtMessage.TCLO_GET_LENGTH_FAILED) {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  String quote(int i) {
-    return "line " + lines.get(i).lineNumber() + ": " + lines.get(i).text();
-  }
-
-  /** The comments for an event explained by line i and the low-level line before it. */
-  List<String> cite(int i, String... inference) {
-    List<String> c = new ArrayList<>();
-    if (low != null && lowIndex == i - 1) {
-      c.add(quote(i - 1));
-    }
-    c.add(quote(i));
-    for (String s : inference) {
-      c.add("  -> " + s);
-    }
-    return c;
-  }
-
-  int anchorOf(int i) {
-    return low != null && lowIndex == i - 1 ? i - 1 : i;
-  }
-
   void run() {
     int firstRepetitionEnd = loop.map(TailLoop::firstRepetitionEnd).orElse(-1);
-    for (int i = 0; i < lines.size(); i++) {
-      VmtLogLine l = lines.get(i);
+    for (int i = 0; i < log.size(); i++) {
+      VmtLogLine l = log.get(i);
       VmtMessage m = l.message();
-      if (elidedBefore(i)) {
+      if (log.elidedBefore(i)) {
         suspended = false;
       }
       if (m.carriesRegisters()) {
-        low = l;
-        lowIndex = i;
+        log.lowAt(i);
       } else {
         step(i, m, l);
       }
@@ -211,10 +136,9 @@ final class InferenceRules {
     switch (m) {
       case PING_FAILED:
         if (refusalRegisters.orElse(RefusalRegisters.DEFAULT) == RefusalRegisters.ZERO
-            && lowStatus(VmtMessage.SENDING_LENGTH_FAILED) == 0
-            && low != null
-            && lowIndex == i - 1
-            && nextAnchor(i).orElse(null) == VmtMessage.RESETTING_RPC) {
+            && log.lowStatus(VmtMessage.SENDING_LENGTH_FAILED) == 0
+            && log.lowBefore(i) != null
+            && log.nextAnchor(i).orElse(null) == VmtMessage.RESETTING_RPC) {
           resetCycle(i);
           break;
         }
@@ -223,20 +147,20 @@ final class InferenceRules {
         }
         if (!tcloDown) {
           tcloDown = true;
-          int status = lowStatus(VmtMessage.SENDING_LENGTH_FAILED);
+          int status = log.lowStatus(VmtMessage.SENDING_LENGTH_FAILED);
           tcloStatus = status;
           if ((status & BackdoorProtocol.STATUS_CLOSED) != 0) {
             add(
-                anchorOf(i),
-                cite(
+                log.anchorOf(i),
+                log.cite(
                     i,
                     "the empty ping was refused with CLOSED: the host closed"
                         + " the TCLO channel (vmt pings every second from now on)"),
                 Scenario.When::closeTclo);
           } else {
             add(
-                anchorOf(i),
-                cite(
+                log.anchorOf(i),
+                log.cite(
                     i,
                     "the empty ping was refused with status "
                         + hex(status)
@@ -256,8 +180,8 @@ final class InferenceRules {
           boolean length = m == VmtMessage.TCLO_GET_LENGTH_FAILED;
           int status =
               length
-                  ? lowStatus(VmtMessage.GET_LENGTH_FAILED)
-                  : lowStatus(VmtMessage.GET_DATA_FAILED);
+                  ? log.lowStatus(VmtMessage.GET_LENGTH_FAILED)
+                  : log.lowStatus(VmtMessage.GET_DATA_FAILED);
           tcloStatus = status;
           Step step = length ? Step.RECVSIZE : Step.RECV_HB;
           Fault.Builder f =
@@ -276,15 +200,15 @@ final class InferenceRules {
           String name = "tclo-" + (++faults);
           Fault fault = f.build();
           add(
-              anchorOf(i),
-              cite(
+              log.anchorOf(i),
+              log.cite(
                   i,
                   "no ping before the failed "
                       + (length ? "length" : "data")
                       + " request, so vmt had just handled a host command: the host sends one ('ping'),",
                   "and at vmt's next TCLO " + (length ? "length" : "data") + " request " + what),
               w -> w.fault(name, fault));
-          add(anchorOf(i), List.of(), w -> w.sendTclo("ping"));
+          add(log.anchorOf(i), List.of(), w -> w.sendTclo("ping"));
         }
         break;
       case RESETTING_RPC:
@@ -299,7 +223,7 @@ final class InferenceRules {
         if (checkpointSinceReset) {
           add(
               i,
-              cite(
+              log.cite(
                   i,
                   "'reset' arrived while vmt's error flag was set; after a checkpoint"
                       + " the host sends 'reset' first, so: the checkpoint (suspend/resume) itself"),
@@ -307,7 +231,7 @@ final class InferenceRules {
         } else {
           add(
               i,
-              cite(i, "the host sent 'reset' while vmt's error flag was set: a host reset"),
+              log.cite(i, "the host sent 'reset' while vmt's error flag was set: a host reset"),
               Scenario.When::hostReset);
         }
         checkpointSinceReset = false;
@@ -315,7 +239,7 @@ final class InferenceRules {
       case RESET_REPLY_FAILED:
         if (reopenedAfterReset && !rejectUnsolicited) {
           rejectUnsolicited = true;
-          scenarioComments.add(quote(i));
+          scenarioComments.add(log.quote(i));
           scenarioComments.add(
               "  -> the unsolicited reset reply after the reopen was refused:"
                   + " the host rejects unsolicited TCLO replies (host rejectUnsolicitedTcloReplies)");
@@ -327,8 +251,8 @@ final class InferenceRules {
           tableFull = true;
           events.add(
               new Inferred(
-                  time(anchorOf(i)),
-                  cite(
+                  time(log.anchorOf(i)),
+                  log.cite(
                       i,
                       "vmt closed TCLO and cannot open it again: the channel table is full"
                           + " (another process holds every channel); vmt retries every 15 s"),
@@ -345,7 +269,10 @@ final class InferenceRules {
         {
           String command = l.detail().replaceAll("^\"|\"$", "");
           if (!command.isEmpty()) {
-            add(i, cite(i, "the host sent a command vmt does not know"), w -> w.sendTclo(command));
+            add(
+                i,
+                log.cite(i, "the host sent a command vmt does not know"),
+                w -> w.sendTclo(command));
           }
           break;
         }
@@ -357,7 +284,7 @@ final class InferenceRules {
           events.add(
               new Inferred(
                   at,
-                  cite(
+                  log.cite(
                       i,
                       "a failed state-change status after an elision, and a resume follows: the"
                           + " host asked for OS_Suspend, whose 'VMware guest entering suspended"
@@ -369,7 +296,7 @@ final class InferenceRules {
           events.add(
               new Inferred(
                   at,
-                  cite(
+                  log.cite(
                       i,
                       "a failed state-change status with no power"
                           + " line just before it: the host asked for OS_PowerOn (vmt prints nothing for"
@@ -412,8 +339,8 @@ final class InferenceRules {
       return;
     }
     resetAfterUnsolicitedReply = true;
-    scenarioComments.add(quote(i - 1));
-    scenarioComments.add(quote(i));
+    scenarioComments.add(log.quote(i - 1));
+    scenarioComments.add(log.quote(i));
     scenarioComments.add(
         "  -> a ping refused with eax=0, ecx=0 and then a 'reset' on the same channel: the host"
             + " refuses the first ping of a channel whose first message was vmt's unsolicited reset"
@@ -428,7 +355,7 @@ final class InferenceRules {
             .build();
     add(
         i - 1,
-        cite(
+        log.cite(
             i,
             "what started the cycle is not in the log: one refused ping (then the host's 'reset'"
                 + " below) makes vmt close, reopen and send its reset reply unasked"),
@@ -442,23 +369,25 @@ final class InferenceRules {
    * now answers CLOSED was closed.
    */
   private void statusChange(int i, VmtMessage low, String call) {
-    if (this.low == null || lowIndex != i - 1 || this.low.message() != low) {
+    VmtLogLine before = log.lowBefore(i);
+    if (before == null || before.message() != low) {
       return;
     }
-    int status = lowStatus(low);
+    int status = log.lowStatus(low);
     if (status == tcloStatus) {
       return;
     }
     tcloStatus = status;
     if ((status & BackdoorProtocol.STATUS_CLOSED) != 0) {
       add(
-          anchorOf(i),
-          cite(i, "the " + call + " is now refused with CLOSED: the host closed the TCLO channel"),
+          log.anchorOf(i),
+          log.cite(
+              i, "the " + call + " is now refused with CLOSED: the host closed the TCLO channel"),
           Scenario.When::closeTclo);
     } else {
       add(
-          anchorOf(i),
-          cite(
+          log.anchorOf(i),
+          log.cite(
               i,
               "the "
                   + call
@@ -472,45 +401,24 @@ final class InferenceRules {
 
   private void power(int i, GuestOsState op) {
     lastPowerLine = i;
-    add(i, cite(i, "the host asked for " + op.command()), w -> w.power(op));
+    add(i, log.cite(i, "the host asked for " + op.command()), w -> w.power(op));
   }
 
   private void rpciFault(int i, VmtMessage m) {
     if (m == VmtMessage.RPCI_OPEN_FAILED && tableFull) {
       return;
     }
-    VmtLogLine cause = low != null && lowIndex == i - 1 ? low : null;
-    Step step;
-    if (cause == null) {
-      step =
-          m == VmtMessage.RPCI_OPEN_FAILED
-              ? Step.OPEN
-              : m == VmtMessage.RPCI_SEND_FAILED
-                  ? Step.SENDSIZE
-                  : m == VmtMessage.RPCI_GET_LENGTH_FAILED ? Step.RECVSIZE : Step.RECV_HB;
-    } else {
-      switch (cause.message()) {
-        case OPEN_FAILED:
-          step = Step.OPEN;
-          break;
-        case SENDING_LENGTH_FAILED:
-          step = Step.SENDSIZE;
-          break;
-        case SEND_FAILED:
-          step = Step.SEND_HB;
-          break;
-        case GET_LENGTH_FAILED:
-          step = Step.RECVSIZE;
-          break;
-        case ACK_DATA_FAILED:
-          step = Step.RECVSTATUS;
-          break;
-        default:
-          step = Step.RECV_HB;
-          break;
-      }
-    }
-    boolean hidden = cause == null && elidedBefore(i) && resumeFollows(i);
+    VmtLogLine cause = log.lowBefore(i);
+    Step step =
+        cause != null
+            ? cause.failedStep()
+            : switch (m) {
+              case RPCI_OPEN_FAILED -> Step.OPEN;
+              case RPCI_SEND_FAILED -> Step.SENDSIZE;
+              case RPCI_GET_LENGTH_FAILED -> Step.RECVSIZE;
+              default -> Step.RECV_HB;
+            };
+    boolean hidden = cause == null && log.elidedBefore(i) && log.resumeFollows(i);
     boolean checkpoint = hidden || cause != null && cause.isCheckpoint();
     Fault.Builder f = Fault.builder().protocol(BackdoorProtocol.PROTOCOL_RPCI).step(step).nth(1);
     String why;
@@ -538,21 +446,13 @@ final class InferenceRules {
         && events.get(events.size() - 1).comments().stream()
             .anyMatch(c -> c.contains("the host asked for"))) {
       Inferred trigger = events.remove(events.size() - 1);
-      List<String> comments = new ArrayList<>(cite(i, why));
+      List<String> comments = new ArrayList<>(log.cite(i, why));
       events.add(new Inferred(trigger.at(), comments, w -> w.fault(name, fault)));
       events.add(trigger);
     } else {
-      events.add(new Inferred(at, cite(i, why), w -> w.fault(name, fault)));
+      events.add(new Inferred(at, log.cite(i, why), w -> w.fault(name, fault)));
     }
     suspended |= checkpoint;
-  }
-
-  private int lowStatus(VmtMessage expected) {
-    if (low == null || low.message() != expected) {
-      return 0;
-    }
-    OptionalInt s = low.status();
-    return s.orElse(0);
   }
 
   private static String hex(int status) {

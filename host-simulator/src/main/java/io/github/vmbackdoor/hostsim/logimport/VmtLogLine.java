@@ -2,6 +2,7 @@ package io.github.vmbackdoor.hostsim.logimport;
 
 import com.google.common.collect.ImmutableMap;
 import io.github.vmbackdoor.core.BackdoorProtocol;
+import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.rpc.VmtMessage;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -100,6 +101,21 @@ public final class VmtLogLine {
     return s.isPresent()
         && (s.getAsInt() & BackdoorProtocol.STATUS_CPT) != 0
         && (s.getAsInt() & BackdoorProtocol.STATUS_SUCCESS) == 0;
+  }
+
+  /**
+   * The step of the call this {@code vmware:} line reports failed: the one its message names, the
+   * high-bandwidth receive otherwise.
+   */
+  Step failedStep() {
+    return switch (message) {
+      case OPEN_FAILED -> Step.OPEN;
+      case SENDING_LENGTH_FAILED -> Step.SENDSIZE;
+      case SEND_FAILED -> Step.SEND_HB;
+      case GET_LENGTH_FAILED -> Step.RECVSIZE;
+      case ACK_DATA_FAILED -> Step.RECVSTATUS;
+      default -> Step.RECV_HB;
+    };
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.github.vmbackdoor.hostsim.scenario;
 
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
-import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.core.TraceEntry;
 import io.github.vmbackdoor.core.TraceFormatException;
@@ -12,23 +11,15 @@ import io.github.vmbackdoor.core.TraceReader;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
-import io.github.vmbackdoor.hostsim.internal.CallWords;
 import io.github.vmbackdoor.hostsim.internal.Durations;
-import io.github.vmbackdoor.hostsim.record.CallRecord;
 import io.github.vmbackdoor.hostsim.time.Simulation;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 
@@ -257,8 +248,9 @@ public final class HostReplay {
     }
     VirtualHost host = builder.build();
     scenario.scheduleTimeline(host, simulation::schedule);
-    Part target = new Part(reader, file == null ? null : fileName(file), reader.header());
-    List<Part> parts = file == null ? List.of(target) : session(target, file);
+    ReplayTrace target =
+        new ReplayTrace(reader, file == null ? null : ReplayTrace.fileName(file), reader.header());
+    List<ReplayTrace> parts = file == null ? List.of(target) : ReplayTrace.session(target, file);
     try {
       Result result = drive(host, simulation, parts, target);
       String session = target.header.vm().get(SESSION_KEY);
@@ -274,7 +266,7 @@ public final class HostReplay {
       }
       return result;
     } finally {
-      for (Part p : parts) {
+      for (ReplayTrace p : parts) {
         if (p != target) {
           p.close();
         }
@@ -282,121 +274,14 @@ public final class HostReplay {
     }
   }
 
-  /** One trace of a replay: its reader (opened when its first line is due) and its next line. */
-  private static final class Part {
-    final Path path;
-    final String name;
-    final TraceHeader header;
-    final long opened;
-    TraceReader reader;
-    TraceEntry head;
-    int calls;
-
-    Part(TraceReader reader, String name, TraceHeader header) {
-      this.path = null;
-      this.reader = reader;
-      this.name = name;
-      this.header = header;
-      this.opened = opened(header);
-    }
-
-    Part(Path path, TraceHeader header) {
-      this.path = path;
-      this.name = fileName(path);
-      this.header = header;
-      this.opened = opened(header);
-    }
-
-    String connection() {
-      return header.vm().get(CONNECTION_KEY);
-    }
-
-    /** Reads the next line into {@link #head}; false at the end. */
-    boolean advance() {
-      if (reader == null) {
-        reader = TraceReader.open(path);
-      }
-      try {
-        head = reader.nextEntry();
-      } catch (TraceFormatException e) {
-        throw path == null ? e : inThis(e);
-      }
-      if (head == null && path != null) {
-        close();
-      }
-      return head != null;
-    }
-
-    TraceFormatException inThis(TraceFormatException e) {
-      String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
-      return new TraceFormatException(e.lineNumber(), "in " + name + ", " + reason, e);
-    }
-
-    void close() {
-      if (reader != null) {
-        reader.close();
-      }
-    }
-
-    private static long opened(TraceHeader header) {
-      try {
-        return Long.parseLong(header.vm().getOrDefault(OPENED_KEY, "0"));
-      } catch (NumberFormatException e) {
-        return 0;
-      }
-    }
-  }
-
-  private static String fileName(Path file) {
-    Path name = file.getFileName();
-    return name == null ? file.toString() : name.toString();
-  }
-
-  /**
-   * The traces of {@code target}'s session in its directory that began before it ended, ordered by
-   * their first line; {@code target} alone when it has no session.
-   */
-  private static List<Part> session(Part target, Path file) {
-    String session = target.header.vm().get(SESSION_KEY);
-    Path directory = file.toAbsolutePath().getParent();
-    if (session == null || directory == null) {
-      return List.of(target);
-    }
-    String vm = target.header.vm().get("vm");
-    List<Part> parts = new ArrayList<>();
-    parts.add(target);
-    Path self = file.toAbsolutePath().normalize();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.jsonl")) {
-      for (Path other : files) {
-        if (other.toAbsolutePath().normalize().equals(self) || !Files.isRegularFile(other)) {
-          continue;
-        }
-        TraceHeader header;
-        try (TraceReader r = TraceReader.open(other)) {
-          header = r.header();
-        } catch (RuntimeException e) {
-          continue; // not a trace, or not one this reader reads: not of the session
-        }
-        if (session.equals(header.vm().get(SESSION_KEY))
-            && Objects.equals(vm, header.vm().get("vm"))) {
-          parts.add(new Part(other, header));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + directory, e);
-    }
-    parts.sort(Comparator.comparingLong((Part p) -> p.opened).thenComparing(p -> p.name));
-    return parts;
-  }
-
   /**
    * Drives the lines of {@code parts} into {@code host} in the order of their time stamps (a host
    * event that several traces hold, once), up to the last line of {@code target}.
    */
   private static Result drive(
-      VirtualHost host, Simulation simulation, List<Part> parts, Part target) {
-    PriorityQueue<Part> active =
-        new PriorityQueue<>(Comparator.comparingLong((Part p) -> p.head.timeNanos()));
+      VirtualHost host, Simulation simulation, List<ReplayTrace> parts, ReplayTrace target) {
+    PriorityQueue<ReplayTrace> active =
+        new PriorityQueue<>(Comparator.comparingLong((ReplayTrace p) -> p.head.timeNanos()));
     List<String> names = new ArrayList<>();
     int next = 0;
     int calls = 0;
@@ -406,7 +291,7 @@ public final class HostReplay {
     while (true) {
       while (next < parts.size()
           && (active.isEmpty() || parts.get(next).opened <= active.peek().head.timeNanos())) {
-        Part p = parts.get(next++);
+        ReplayTrace p = parts.get(next++);
         if (p.name != null) {
           names.add(p.name);
         }
@@ -416,7 +301,7 @@ public final class HostReplay {
           return new Result(calls, events, names, 0, 0, null, null, null);
         }
       }
-      Part p = active.poll();
+      ReplayTrace p = active.poll();
       if (p == null) {
         return new Result(calls, events, names, 0, 0, null, null, null);
       }
@@ -451,7 +336,7 @@ public final class HostReplay {
         p.calls++;
         String difference;
         try {
-          difference = call(host, call, p.calls);
+          difference = ReplayedCall.difference(host, call, p.calls);
         } catch (IllegalArgumentException e) {
           // A call no guest could make, such as a transfer whose ecx is not its byte count.
           TraceFormatException f = new TraceFormatException(line, e.getMessage(), e);
@@ -468,31 +353,6 @@ public final class HostReplay {
         return new Result(calls, events, names, 0, 0, null, null, null);
       }
     }
-  }
-
-  /** Makes one recorded call; what differs from the recording, or null. */
-  private static String call(VirtualHost host, TraceCall call, int index) {
-    Registers answer;
-    byte[] received = null;
-    switch (call.operation()) {
-      case IN:
-        answer = host.backdoor().in(call.request());
-        break;
-      case OUTS:
-        answer = host.backdoor().outs(call.request(), call.bytes());
-        break;
-      default:
-        received = new byte[call.byteCount()];
-        answer = host.backdoor().ins(call.request(), received);
-        break;
-    }
-    boolean bytesDiffer = received != null && !Arrays.equals(received, call.bytes());
-    if (answer.equals(call.answer()) && !bytesDiffer) {
-      return null;
-    }
-    List<CallRecord> log = host.records().callLog();
-    String note = log.isEmpty() ? "" : log.get(log.size() - 1).note();
-    return diff(index, call, answer, received, note);
   }
 
   /** The scenario the header names, or the defaults with its seed; read before any call. */
@@ -515,58 +375,5 @@ public final class HostReplay {
       throw new TraceFormatException(
           line, "vm." + SEED_KEY + " is not a whole number of 64 bits: " + seed, e);
     }
-  }
-
-  private static String diff(
-      int index, TraceCall call, Registers actual, byte[] received, String note) {
-    Registers e = call.answer();
-    StringBuilder b = new StringBuilder();
-    b.append("the host's answer to call #")
-        .append(index)
-        .append(" (")
-        .append(call.operation().wireName())
-        .append(") differs from the recording\n");
-    b.append("  call      ")
-        .append(CallWords.request(call.operation(), call.request()))
-        .append('\n');
-    b.append("  recorded  ")
-        .append(CallWords.answer(call.operation(), call.request(), e))
-        .append('\n');
-    b.append("  host      ")
-        .append(CallWords.answer(call.operation(), call.request(), actual))
-        .append(note == null || note.isEmpty() ? "" : " (the host: " + note + ")")
-        .append('\n');
-    b.append(String.format("  %-5s %-10s %-10s%n", "", "recorded", "host"));
-    String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
-    int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};
-    int[] got = {
-      actual.eax(),
-      actual.ebx(),
-      actual.ecx(),
-      actual.edx(),
-      actual.esi(),
-      actual.edi(),
-      actual.ebp()
-    };
-    for (int i = 0; i < names.length; i++) {
-      b.append(
-          String.format(
-              "  %-5s %-10s %-10s%s%n",
-              names[i],
-              Registers.hex(want[i]),
-              Registers.hex(got[i]),
-              want[i] != got[i] ? "  <-- differs" : ""));
-    }
-    if (received != null) {
-      boolean differ = !Arrays.equals(received, call.bytes());
-      b.append(
-          String.format(
-              "  %-5s %-10s %-10s%s%n",
-              "bytes",
-              call.byteCount() + " B",
-              received.length + " B",
-              differ ? "  <-- differs at offset " + Arrays.mismatch(received, call.bytes()) : ""));
-    }
-    return b.toString().stripTrailing();
   }
 }
