@@ -147,9 +147,12 @@ public final class SimulationScale {
         this.meanNanos = meanNanos;
       }
 
+      /** The pending event, reused for the next one when this runs from it. */
+      private Simulation.Scheduled pending;
+
       void scheduleNext() {
         double gap = -Math.log(1.0 - sim.random().nextDouble()) * meanNanos;
-        sim.schedule(Duration.ofNanos((long) gap), this);
+        pending = sim.reschedule(pending, Duration.ofNanos((long) gap), this);
       }
 
       @Override

@@ -146,6 +146,130 @@ class EventQueueTest {
     assertThat(queue.size()).isGreaterThan(2 * lanes);
   }
 
+  /**
+   * With windows of eight order keys: a fleet of lanes whose next window is queued in order (the
+   * run), host events at random later windows (their windows' buckets, sorted when the window
+   * comes), events of the running window out of order (the heap), events ahead of the head (the
+   * front slot), and the last window's events taken out and put back as a run that ends early does;
+   * polls still come in (order, due, sequence) order, the heads' keys are the model's, and the size
+   * is.
+   */
+  @Test
+  void pollsInOrderWithItemsOfLaterWindowsInTheirBuckets() {
+    SplittableRandom random = new SplittableRandom(17);
+    int windowBits = 3;
+    int lanes = (1 << windowBits) - 1;
+    EventQueue<Keyed> queue = new EventQueue<>(windowBits);
+    PriorityQueue<Keyed> expected =
+        new PriorityQueue<>(
+            Comparator.comparingLong(Keyed::order)
+                .thenComparingLong(Keyed::due)
+                .thenComparingLong(Keyed::seq));
+    long seq = 0;
+    for (int lane = 1; lane <= lanes; lane++) {
+      Keyed item = new Keyed(lane, random.nextLong(1000), seq++);
+      queue.add(item.order(), item.due(), item.seq(), item);
+      expected.add(item);
+    }
+    int polled = 0;
+    int putBack = 0;
+    for (int round = 0; round < 30_000; round++) {
+      if (random.nextInt(500) == 0) {
+        // A run's end: the head's window's events taken out and put back, in order.
+        List<Keyed> aside = new ArrayList<>();
+        long window = queue.headOrder() >> windowBits;
+        while (!queue.isEmpty() && queue.headOrder() >> windowBits == window) {
+          Keyed k = expected.poll();
+          assertThat(queue.poll()).isEqualTo(k);
+          aside.add(k);
+        }
+        for (Keyed k : aside) {
+          queue.add(k.order(), k.due(), k.seq(), k);
+          expected.add(k);
+        }
+        putBack += aside.size();
+      }
+      Keyed smallest = expected.poll();
+      assertThat(queue.headOrder()).isEqualTo(smallest.order());
+      assertThat(queue.headDue()).isEqualTo(smallest.due());
+      assertThat(queue.headSequence()).isEqualTo(smallest.seq());
+      assertThat(queue.poll()).isEqualTo(smallest);
+      polled++;
+      long window = smallest.order() >> windowBits;
+      long lane = smallest.order() & lanes;
+      List<Keyed> next = new ArrayList<>();
+      if (smallest.due() >= 0) {
+        // A tick: the lane's next one, in this window (often) or the next.
+        long w = random.nextInt(3) == 0 ? window : window + 1;
+        long due = w == window ? smallest.due() + random.nextLong(5) : random.nextLong(1000);
+        next.add(new Keyed(w << windowBits | lane, due, seq++));
+      }
+      int r = random.nextInt(10);
+      if (r < 3) {
+        // A host event some windows later, or in this one: it schedules nothing.
+        long w = window + random.nextLong(8);
+        next.add(new Keyed(w << windowBits | lane, -1 - random.nextLong(1000), seq++));
+      } else if (r == 3) {
+        // An event of another lane, of this window or the next.
+        long w = window + random.nextInt(2);
+        next.add(new Keyed(w << windowBits | (1 + random.nextInt(lanes)), -1, seq++));
+      }
+      for (Keyed k : next) {
+        queue.add(k.order(), k.due(), k.seq(), k);
+        expected.add(k);
+      }
+      assertThat(queue.size()).isEqualTo(expected.size());
+    }
+    assertThat(polled).isEqualTo(30_000);
+    assertThat(putBack).isPositive();
+    while (!expected.isEmpty()) {
+      assertThat(queue.poll()).isEqualTo(expected.poll());
+    }
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.poll()).isNull();
+  }
+
+  /**
+   * Buckets of every size up to a few hundred items (the merge sort's runs and their remainders),
+   * with ties on the order key and the due time, and buckets emptied and reused: each is taken in
+   * (order, due, sequence) order.
+   */
+  @Test
+  void sortsBucketsOfAnySize() {
+    SplittableRandom random = new SplittableRandom(19);
+    EventQueue<Keyed> queue = new EventQueue<>(4);
+    long seq = 0;
+    int round = 0;
+    for (int n = 0; n < 300; n += 1 + n / 10) {
+      round++;
+      long window = 3L * round;
+      // The head, and a run that ends after everything: the items between go to their buckets.
+      Keyed first = new Keyed(window << 4, 0, seq++);
+      Keyed last = new Keyed(1_000_000L << 4, 0, seq++);
+      List<Keyed> added = new ArrayList<>(List.of(first, last));
+      for (int i = 0; i < n; i++) {
+        // Descending sequence numbers with the same keys in front, so sorting has to reorder.
+        long w = window + 1 + random.nextInt(2);
+        Keyed k = new Keyed(w << 4 | random.nextInt(3), random.nextInt(4), 1_000_000 - seq++);
+        added.add(k);
+      }
+      for (Keyed k : added) {
+        queue.add(k.order(), k.due(), k.seq(), k);
+      }
+      assertThat(queue.size()).isEqualTo(n + 2);
+      added.sort(
+          Comparator.comparingLong(Keyed::order)
+              .thenComparingLong(Keyed::due)
+              .thenComparingLong(Keyed::seq));
+      List<Keyed> polled = new ArrayList<>();
+      while (!queue.isEmpty()) {
+        assertThat(queue.headSequence()).isEqualTo(added.get(polled.size()).seq());
+        polled.add(queue.poll());
+      }
+      assertThat(polled).isEqualTo(added);
+    }
+  }
+
   @Test
   void anEmptyQueuePollsNull() {
     EventQueue<String> queue = new EventQueue<>();
