@@ -5,14 +5,10 @@ import io.github.vmbackdoor.core.MutableRegisters;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.GuestConnection;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -50,21 +46,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private MemoryBudget.Holding holding;
   private ReadTimeout readTimeout;
-
-  /** Answers written whose bytes the socket has not yet taken, as far as this handler knows. */
   private int queuedAnswers;
-
-  /**
-   * Answers written since the last flush's account ({@link #flush}), and their bytes: the socket
-   * took them, or a marker written behind them says when it does.
-   */
-  private int unaccountedAnswers;
-
-  private long unaccountedBytes;
-
-  /** The promise of every answer written: nobody listens to an answer's own write. */
-  private ChannelPromise noPromise;
-
   private boolean inRead;
   private boolean inputShutdown;
 
@@ -129,6 +111,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     region = mapped;
+    server.regionServed();
     ctx.writeAndFlush(ServerFrame.shmOk());
     mapped.start();
   }
@@ -137,7 +120,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel channel = ctx.channel();
     holding = MemoryBudget.of(channel);
-    noPromise = new VoidChannelPromise(channel, false);
     readTimeout =
         new ReadTimeout(
             channel,
@@ -158,11 +140,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     stopSharedMemory();
     readTimeout.stop();
     waiting.clear();
-    if (unaccountedAnswers > 0) {
-      taken(ctx, unaccountedAnswers, unaccountedBytes, false);
-      unaccountedAnswers = 0;
-      unaccountedBytes = 0;
-    }
     if (backdoor instanceof GuestConnection guest) {
       guest.disconnect();
     }
@@ -230,7 +207,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     inRead = false;
-    flush(ctx);
+    ctx.flush();
     ctx.fireChannelReadComplete();
   }
 
@@ -292,7 +269,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       config.setAutoRead(read);
     }
     if (wrote && !inRead) {
-      flush(ctx);
+      ctx.flush();
     }
     if (read && inputShutdown) {
       inputShutdown = false;
@@ -376,57 +353,23 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * Writes one answer ({@code size} bytes, a frame or a buffer holding one), counted against the
-   * connection's limits until the socket took it. The write has no promise of its own: the next
-   * {@link #flush} accounts for every answer written before it.
+   * connection's limits until the socket took it.
    */
   private void write(ChannelHandlerContext ctx, Object response, int size) {
     holding.reserveAnswer(size);
     queuedAnswers++;
-    unaccountedAnswers++;
-    unaccountedBytes += size;
-    ctx.write(response, noPromise);
-  }
-
-  /**
-   * Flushes, then accounts for the answers written since the last account: when the socket took
-   * everything flushed (a client that reads its answers: the usual case), they are taken now; else
-   * an empty buffer written behind them says when they are, as writes complete in order.
-   */
-  private void flush(ChannelHandlerContext ctx) {
-    ctx.flush();
-    int answers = unaccountedAnswers;
-    if (answers == 0) {
-      return;
-    }
-    long bytes = unaccountedBytes;
-    unaccountedAnswers = 0;
-    unaccountedBytes = 0;
-    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-    if (out == null) {
-      taken(ctx, answers, bytes, false); // closed: its writes failed
-    } else if (out.isEmpty()) {
-      taken(ctx, answers, bytes, true);
-    } else {
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(f -> taken(ctx, answers, bytes, f.isSuccess()));
-    }
-  }
-
-  /**
-   * {@code answers} answers of {@code bytes} bytes left the connection: the socket took them
-   * ({@code success}: progress) or the connection failed. Serves the waiting requests when the
-   * count of queued answers falls below its limit.
-   */
-  private void taken(ChannelHandlerContext ctx, int answers, long bytes, boolean success) {
-    holding.releaseAnswer(bytes);
-    boolean wasFull = queuedAnswers >= limits.maxQueuedAnswers();
-    queuedAnswers -= answers;
-    if (success) {
-      readTimeout.progress();
-      if (wasFull && queuedAnswers < limits.maxQueuedAnswers()) {
-        drain(ctx);
-      }
-    }
+    ctx.write(response)
+        .addListener(
+            f -> {
+              holding.releaseAnswer(size);
+              queuedAnswers--;
+              if (f.isSuccess()) {
+                readTimeout.progress();
+                if (queuedAnswers == limits.maxQueuedAnswers() - 1) {
+                  drain(ctx);
+                }
+              }
+            });
   }
 
   /** Writes an answer the host delayed, then serves the requests that waited for it. */
@@ -439,7 +382,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     write(ctx, response, response.wireLength());
-    flush(ctx);
+    ctx.flush();
     drain(ctx);
   }
 
