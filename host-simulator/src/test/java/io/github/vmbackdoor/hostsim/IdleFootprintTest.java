@@ -28,7 +28,7 @@ class IdleFootprintTest {
 
   /**
    * The guard per idle VM, host and guest, by the size estimate of {@link Footprint}: about 710 B
-   * now (docs/benchmarks.md, 10j), with room for one more small object.
+   * now (docs/benchmarks.md, 10k), with room for one more small object.
    */
   private static final long GOAL_BYTES = 768;
 
