@@ -44,6 +44,12 @@ final class EventQueue<T> {
   private static final int HEAP = 3;
   private static final int OPENED = 4;
 
+  /** {@link #headAt} when the head must be found anew. */
+  private static final int UNKNOWN = -1;
+
+  /** Where the head is when the front slot is empty, or {@link #UNKNOWN}. */
+  private int headAt = UNKNOWN;
+
   /** An order key's window is the key shifted right by these bits. */
   private final int windowBits;
 
@@ -150,16 +156,25 @@ final class EventQueue<T> {
 
   /**
    * Where the head is; first sorts the lowest bucket when its window has come (nothing else queued
-   * comes before it).
+   * comes before it). Kept until the run, the heap or the sorted bucket changes, so that reading
+   * the head's keys and taking it find it once.
    */
   private int source() {
     if (front != null) {
       return FRONT;
     }
-    if (bucketCount > 0) {
-      openDueBuckets();
+    int source = headAt;
+    if (source != UNKNOWN) {
+      return source;
     }
-    return sortedSource();
+    source = sortedSource();
+    while (bucketCount > 0
+        && (source == NONE || (headOrderOf(source) >> windowBits) >= bucketWindows[0])) {
+      openLowestBucket();
+      source = sortedSource();
+    }
+    headAt = source;
+    return source;
   }
 
   /** The least of the run's, the heap's and the sorted bucket's heads, buckets aside. */
@@ -190,25 +205,21 @@ final class EventQueue<T> {
     return source;
   }
 
-  /** Sorts the lowest bucket while nothing outside the buckets comes before its window. */
-  private void openDueBuckets() {
-    while (bucketCount > 0) {
-      long window = bucketWindows[0];
-      int source = sortedSource();
-      if (source != NONE && (headOrderOf(source) >> windowBits) < window) {
-        return;
-      }
-      // Its window has come; any sorted bucket before it is empty, since its window was earlier.
-      Bucket b = buckets[0];
-      bucketCount--;
-      System.arraycopy(bucketWindows, 1, bucketWindows, 0, bucketCount);
-      System.arraycopy(buckets, 1, buckets, 0, bucketCount);
-      buckets[bucketCount] = null;
-      openedWindow = window;
-      sort(b);
-      opened = b;
-      openedHead = 0;
-    }
+  /**
+   * Sorts the lowest bucket, its window come; any sorted bucket before it is empty, since its
+   * window was earlier.
+   */
+  private void openLowestBucket() {
+    long window = bucketWindows[0];
+    Bucket b = buckets[0];
+    bucketCount--;
+    System.arraycopy(bucketWindows, 1, bucketWindows, 0, bucketCount);
+    System.arraycopy(buckets, 1, buckets, 0, bucketCount);
+    buckets[bucketCount] = null;
+    openedWindow = window;
+    sort(b);
+    opened = b;
+    openedHead = 0;
   }
 
   private long headOrderOf(int source) {
@@ -262,6 +273,7 @@ final class EventQueue<T> {
    * window's bucket when that window has not come yet, else in the heap.
    */
   private void behindFront(long orderKey, long dueNanos, long seq, Object item) {
+    headAt = UNKNOWN;
     if (runSize == 0) {
       runHead = 0;
       runAppend(orderKey, dueNanos, seq, item);
@@ -440,7 +452,8 @@ final class EventQueue<T> {
       front = null;
       return head;
     }
-    int source = bucketCount > 0 ? source() : sortedSource();
+    int source = source();
+    headAt = UNKNOWN;
     if (source == RUN) {
       T head = (T) runItems[runHead];
       runItems[runHead] = null;
