@@ -44,11 +44,12 @@ final class EventQueue<T> {
   private static final int HEAP = 3;
   private static final int OPENED = 4;
 
-  /** {@link #headAt} when the head must be found anew. */
-  private static final int UNKNOWN = -1;
+  /** Where the head is behind the front slot, and its keys (see {@link #findHead()}). */
+  private int headAt = NONE;
 
-  /** Where the head is when the front slot is empty, or {@link #UNKNOWN}. */
-  private int headAt = UNKNOWN;
+  private long headOrder;
+  private long headDue;
+  private long headSequence;
 
   /** An order key's window is the key shifted right by these bits. */
   private final int windowBits;
@@ -126,59 +127,39 @@ final class EventQueue<T> {
 
   /** The due time of the head; only when not empty. */
   long headDue() {
-    return switch (source()) {
-      case FRONT -> frontDue;
-      case RUN -> runDue[runHead];
-      case HEAP -> due[0];
-      default -> opened.records[4 * openedHead + 1];
-    };
+    return front != null ? frontDue : headDue;
   }
 
   /** The sequence number of the head; only when not empty. */
   long headSequence() {
-    return switch (source()) {
-      case FRONT -> frontSequence;
-      case RUN -> runSequence[runHead];
-      case HEAP -> sequence[0];
-      default -> opened.records[4 * openedHead + 2];
-    };
+    return front != null ? frontSequence : headSequence;
   }
 
   /** The primary order key of the head; only when not empty. */
   long headOrder() {
-    return switch (source()) {
-      case FRONT -> frontOrder;
-      case RUN -> runOrder[runHead];
-      case HEAP -> order[0];
-      default -> opened.records[4 * openedHead];
-    };
+    return front != null ? frontOrder : headOrder;
   }
 
   /**
-   * Where the head is; first sorts the lowest bucket when its window has come (nothing else queued
-   * comes before it). Kept until the run, the heap or the sorted bucket changes, so that reading
-   * the head's keys and taking it find it once.
+   * Finds the head behind the front slot (where it is, and its keys) after the run, the heap or the
+   * sorted bucket changed; first sorts the lowest bucket when its window has come (nothing else
+   * queued comes before it). Kept in fields, so that reading the head's keys and taking it are
+   * plain reads: the simulation's loop, which reads them for every event, stays small.
    */
-  private int source() {
-    if (front != null) {
-      return FRONT;
-    }
-    int source = headAt;
-    if (source != UNKNOWN) {
-      return source;
-    }
-    source = sortedSource();
-    while (bucketCount > 0
-        && (source == NONE || (headOrderOf(source) >> windowBits) >= bucketWindows[0])) {
+  private void findHead() {
+    int source = sortedHead();
+    while (bucketCount > 0 && (source == NONE || (headOrder >> windowBits) >= bucketWindows[0])) {
       openLowestBucket();
-      source = sortedSource();
+      source = sortedHead();
     }
     headAt = source;
-    return source;
   }
 
-  /** The least of the run's, the heap's and the sorted bucket's heads, buckets aside. */
-  private int sortedSource() {
+  /**
+   * The least of the run's, the heap's and the sorted bucket's heads, buckets aside; its keys are
+   * left in the head's fields.
+   */
+  private int sortedHead() {
     int source = NONE;
     long o = 0;
     long d = 0;
@@ -200,8 +181,14 @@ final class EventQueue<T> {
       int k = 4 * openedHead;
       if (source == NONE || before(r[k], r[k + 1], r[k + 2], o, d, s)) {
         source = OPENED;
+        o = r[k];
+        d = r[k + 1];
+        s = r[k + 2];
       }
     }
+    headOrder = o;
+    headDue = d;
+    headSequence = s;
     return source;
   }
 
@@ -222,14 +209,6 @@ final class EventQueue<T> {
     openedHead = 0;
   }
 
-  private long headOrderOf(int source) {
-    return switch (source) {
-      case RUN -> runOrder[runHead];
-      case HEAP -> order[0];
-      default -> opened.records[4 * openedHead];
-    };
-  }
-
   /** Adds an item with primary key zero. */
   void add(long dueNanos, long seq, T item) {
     add(0, dueNanos, seq, item);
@@ -244,8 +223,7 @@ final class EventQueue<T> {
       behindFront(frontOrder, frontDue, frontSequence, front);
     } else {
       // With buckets, the lowest is sorted if nothing else is queued: the head is never in one.
-      int source = source();
-      if (source != NONE && !beforeHeadOf(source, orderKey, dueNanos, seq)) {
+      if (headAt != NONE && !before(orderKey, dueNanos, seq, headOrder, headDue, headSequence)) {
         behindFront(orderKey, dueNanos, seq, item);
         return;
       }
@@ -256,37 +234,29 @@ final class EventQueue<T> {
     frontSequence = seq;
   }
 
-  private boolean beforeHeadOf(int source, long o, long d, long s) {
-    return switch (source) {
-      case RUN -> before(o, d, s, runOrder[runHead], runDue[runHead], runSequence[runHead]);
-      case HEAP -> before(o, d, s, 0);
-      default -> {
-        long[] r = opened.records;
-        int k = 4 * openedHead;
-        yield before(o, d, s, r[k], r[k + 1], r[k + 2]);
-      }
-    };
-  }
-
   /**
    * Queues an item that is not the head: at the run's end when it comes after it, else in its
    * window's bucket when that window has not come yet, else in the heap.
    */
   private void behindFront(long orderKey, long dueNanos, long seq, Object item) {
-    headAt = UNKNOWN;
     if (runSize == 0) {
       runHead = 0;
       runAppend(orderKey, dueNanos, seq, item);
-      return;
-    }
-    int last = (runHead + runSize - 1) & (runItems.length - 1);
-    if (!before(orderKey, dueNanos, seq, runOrder[last], runDue[last], runSequence[last])) {
-      runAppend(orderKey, dueNanos, seq, item);
-    } else if ((orderKey >> windowBits) > openedWindow) {
-      bucketAdd(orderKey >> windowBits, orderKey, dueNanos, seq, item);
     } else {
-      heapAdd(orderKey, dueNanos, seq, item);
+      int last = (runHead + runSize - 1) & (runItems.length - 1);
+      if (!before(orderKey, dueNanos, seq, runOrder[last], runDue[last], runSequence[last])) {
+        runAppend(orderKey, dueNanos, seq, item);
+        if (runSize > 1 && headAt != NONE) {
+          // Appended after an item: the head is unchanged.
+          return;
+        }
+      } else if ((orderKey >> windowBits) > openedWindow) {
+        bucketAdd(orderKey >> windowBits, orderKey, dueNanos, seq, item);
+      } else {
+        heapAdd(orderKey, dueNanos, seq, item);
+      }
     }
+    findHead();
   }
 
   /** Appends an item to the bucket of {@code window}, made (or reused) if there is none. */
@@ -452,13 +422,13 @@ final class EventQueue<T> {
       front = null;
       return head;
     }
-    int source = source();
-    headAt = UNKNOWN;
+    int source = headAt;
     if (source == RUN) {
       T head = (T) runItems[runHead];
       runItems[runHead] = null;
       runHead = (runHead + 1) & (runItems.length - 1);
       runSize--;
+      findHead();
       return head;
     }
     if (source == OPENED) {
@@ -474,6 +444,7 @@ final class EventQueue<T> {
         }
         spare[spareCount++] = b;
       }
+      findHead();
       return head;
     }
     if (source == NONE) {
@@ -503,6 +474,7 @@ final class EventQueue<T> {
       }
       put(i, o, d, s, item);
     }
+    findHead();
     return head;
   }
 
