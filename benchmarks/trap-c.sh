@@ -3,10 +3,14 @@
 # with the system's cc, starts two `vmbackdoor serve`s, and runs trapbench under the trap against
 # them with `vmbackdoor guest --connect`: a trapped GETVERSION beside an untrapped wire GETVERSION
 # to the same serve, in blocks of TRAP_BLOCK calls of each kind (default 100; 1 is call by call),
-# in the same run. Two configurations, one trial of each in turn so that both see the same load:
-#   default  serve and the trap sleep as soon as they wait;
-#   spin     serve --spin-before-park 50us and guest --spin-before-park 50us: serve's I/O thread
-#            and the trap poll for 50 us before they sleep (a core busy while calls flow).
+# in the same run. Three configurations, one trial of each in turn so that all see the same load:
+#   tcp      guest --no-shared-memory: the calls go over the helper's TCP connection to serve, and
+#            serve and the trap sleep as soon as they wait (the default before the shared region);
+#   spin     the same over TCP with serve --spin-before-park 50us and guest --spin-before-park
+#            50us: serve's I/O thread and the trap poll for 50 us before they sleep;
+#   shm      the default: the helper offers serve a shared-memory region and the calls go through
+#            it, each side polling for 50 us (their default for the region) before it sleeps.
+# The untrapped wire call of every configuration is the program's own TCP connection to serve.
 # Skipped, with a message, where there is no C compiler or the machine cannot trap. Runs serve and
 # guest with bin/vmbackdoor (host-simulator/target/vmbackdoor.jar, built first if it is missing).
 # TRAP_CPUS=0 pins serve, the trap helper and the program to the CPUs given (taskset -c), so that
@@ -28,7 +32,7 @@ c_bench_serve trap-c
 default_address=$address
 SERVE_OPTS="--spin-before-park $spin" c_bench_serve trap-c
 spin_address=$address
-echo "serves at $default_address (default) and $spin_address (--spin-before-park $spin), CPUs: ${TRAP_CPUS:-any}"
+echo "serves at $default_address (plain) and $spin_address (--spin-before-park $spin), CPUs: ${TRAP_CPUS:-any}"
 echo "load average before: $(cat /proc/loadavg)"
 results=$(mktemp)
 trap 'kill "${serve_pids[@]}" 2> /dev/null || true; rm -f "${serve_logs[@]}" "$results"' EXIT
@@ -49,6 +53,8 @@ trial() {
     echo "$out" >&2
     exit "$status"
   fi
+  # the one line of a helper that could not use the shared region (then shm is TCP after all)
+  echo "$out" | grep '^vmbackdoor-trap: no shared memory' || true
   local line
   line=$(echo "$out" | grep '^trial 1:')
   echo "$name ${line#trial 1: }"
@@ -57,8 +63,9 @@ trial() {
 
 for t in $(seq 1 "$trials"); do
   echo "trial $t of $trials ($calls calls of each kind, alternating every $block)"
-  trial default "$default_address"
-  trial spin "$spin_address" --spin-before-park "$spin"
+  trial tcp "$default_address" --no-shared-memory
+  trial spin "$spin_address" --no-shared-memory --spin-before-park "$spin"
+  trial shm "$default_address"
 done
 echo "load average after: $(cat /proc/loadavg)"
 echo "median per call, mean over trials (sd):"
@@ -66,8 +73,8 @@ awk '
   { n[$1]++; t[$1] += $2; tt[$1] += $2 * $2; w[$1] += $3; ww[$1] += $3 * $3; a = $2 - $3; d[$1] += a; dd[$1] += a * a }
   function sd(s, ss, k,  v) { v = k > 1 ? (ss - s * s / k) / (k - 1) : 0; return v > 0 ? sqrt(v) : 0 }
   END {
-    split("default spin", order, " ")
-    for (i = 1; i <= 2; i++) {
+    split("tcp spin shm", order, " ")
+    for (i = 1; i <= 3; i++) {
       c = order[i]; k = n[c]
       if (k == 0) continue
       printf "%-8s trapped %.1f us (%.1f)   untrapped wire %.1f us (%.1f)   added by the trap %.1f us (%.1f)\n",

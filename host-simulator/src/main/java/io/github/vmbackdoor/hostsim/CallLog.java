@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * The host's call log: every call counted, the newest kept (0 keeps none). The endpoints' own
+ * The host's call log: the newest calls kept (0 keeps none: then one shared log, {@link #NONE}, as
+ * an idle host holds no log of its own); the message server counts them all. The endpoints' own
  * histories (RPCI requests, TCLO exchanges) live with them, bounded by {@link History}. Guarded by
  * the host's lock.
  *
@@ -24,13 +25,19 @@ final class CallLog {
   /** What a record weighs besides its note: itself, two register sets, its time. */
   private static final long RECORD_WEIGHT = 4 * History.OVERHEAD + 2 * 7 * 4;
 
+  /** The log of hosts that keep no calls: it holds nothing. */
+  static final CallLog NONE = new CallLog(0, 0);
+
   /** The kept calls; null when the log keeps none. */
   private final Ring ring;
 
-  private long count;
-
   CallLog(int limit, long byteLimit) {
     this.ring = limit > 0 ? new Ring(limit, byteLimit) : null;
+  }
+
+  /** A log keeping the newest {@code limit} calls within {@code byteLimit}; {@link #NONE} at 0. */
+  static CallLog of(int limit, long byteLimit) {
+    return limit > 0 ? new CallLog(limit, byteLimit) : NONE;
   }
 
   /** Whether the log keeps records (payload CRCs are computed only then). */
@@ -39,14 +46,17 @@ final class CallLog {
   }
 
   /**
-   * Counts a call and, when the log keeps records, records it: {@code request} holds the registers
+   * When the log keeps records, records call {@code number}: {@code request} holds the registers
    * the guest loaded, {@code res} the answer and the note; {@code time} stamps it.
    */
   void add(
-      TraceCall.Operation operation, HostUptime time, MutableRegisters request, CallResult res) {
-    count++;
+      long number,
+      TraceCall.Operation operation,
+      HostUptime time,
+      MutableRegisters request,
+      CallResult res) {
     if (ring != null) {
-      ring.add(count, time, operation, request, res);
+      ring.add(number, time, operation, request, res);
     }
   }
 
@@ -62,10 +72,6 @@ final class CallLog {
 
   List<CallRecord> records() {
     return ring == null ? ImmutableList.of() : ring.records();
-  }
-
-  long count() {
-    return count;
   }
 
   /** What a kept call weighs, by its note (a note of a constant weighs as much as another). */

@@ -42,9 +42,6 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   private volatile FaultBook faults = FaultBook.NONE;
 
-  /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
-  private final HostPolicy policy;
-
   private final Consumer<String> warnings;
 
   /**
@@ -53,8 +50,14 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   private CookieFailures inProcessCookieFailures;
 
-  /** Checkpoints so far; an operation started in an older generation was cancelled by one. */
-  private long checkpointGeneration;
+  /**
+   * Checkpoints so far, modulo 2^32; an operation started in an older generation was cancelled by
+   * one (generations are compared for equality only).
+   */
+  private int checkpointGeneration;
+
+  /** Every call the host answered (the call log keeps the newest of them, or none). */
+  private long calls;
 
   /** Whether calls take no lock: the host is driven by one thread at a time. */
   private final boolean singleThreaded;
@@ -66,13 +69,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       ChannelTable table,
       RpciEndpoint rpci,
       TcloEndpoint tclo,
-      HostPolicy policy,
       Consumer<String> warnings,
       boolean singleThreaded) {
     this.table = table;
     this.rpci = rpci;
     this.tclo = tclo;
-    this.policy = policy;
     this.warnings = warnings;
     this.singleThreaded = singleThreaded;
   }
@@ -171,17 +172,33 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     checkpointGeneration++;
   }
 
+  /** Checkpoints so far (counted modulo 2^32). */
   long checkpoints() {
-    return checkpointGeneration;
+    return Integer.toUnsignedLong(checkpointGeneration);
+  }
+
+  /** Counts one call the host answered; returns its number, from 1. */
+  long counted() {
+    return ++calls;
+  }
+
+  /** Every call the host answered so far. */
+  long calls() {
+    return calls;
+  }
+
+  /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
+  private HostPolicy policy() {
+    return table.policy();
   }
 
   boolean cookiesSupported() {
-    return policy.cookies();
+    return policy().cookies();
   }
 
   @Override
   public boolean offersHighBandwidth() {
-    return policy.highBandwidth();
+    return policy().highBandwidth();
   }
 
   /**
@@ -198,7 +215,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    * the host's refusal registers say when the status lacks SUCCESS).
    */
   private CallResult lb(MutableRegisters r, int status, CallResult res) {
-    res.answerLoaded(r).eax(policy.refusalRegisters().eax(r.eax(), status)).ecx(status << 16);
+    res.answerLoaded(r).eax(policy().refusalRegisters().eax(r.eax(), status)).ecx(status << 16);
     return res;
   }
 
@@ -263,7 +280,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       case OPEN, CLOSE -> throw new AssertionError(sub);
     }
     if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
-      ch.operationGeneration = (int) (checkpointGeneration - 1);
+      ch.operationGeneration = checkpointGeneration - 1;
     }
     if (res.describe) {
       res.note += fault.note();
@@ -293,7 +310,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       lb(r, 0, res).note(prefix, "unknown protocol");
       return;
     }
-    if (withCookie && !policy.cookies()) {
+    if (withCookie && !policy().cookies()) {
       lb(r, 0, res).note(prefix, "cookies not supported");
       return;
     }
@@ -333,11 +350,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     long length = r.ebx() & 0xFFFFFFFFL;
-    if (length > policy.guestMessageLimit()) {
+    if (length > policy().guestMessageLimit()) {
       ch.abandonOperation();
       lb(r, 0, res);
       if (res.describe) {
-        res.note = prefix + length + " bytes: over the limit of " + policy.guestMessageLimit();
+        res.note = prefix + length + " bytes: over the limit of " + policy().guestMessageLimit();
       }
       return;
     }
@@ -352,7 +369,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     // A send ends any receive in progress; the message being received stays available.
     ch.abandonOperation();
-    int hb = policy.highBandwidth() ? STATUS_HB : 0;
+    int hb = policy().highBandwidth() ? STATUS_HB : 0;
     if (length == 0) {
       String refused = ch.message(EMPTY);
       lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
@@ -363,7 +380,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     }
     lb(r, STATUS_SUCCESS | hb, res);
     ch.operation = ChannelInfo.Operation.SENDING;
-    ch.operationGeneration = (int) checkpointGeneration;
+    ch.operationGeneration = checkpointGeneration;
     ch.buffer = new byte[(int) length];
     ch.offset = 0;
     if (res.describe) {
@@ -375,7 +392,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   @Override
   public boolean cancelledByCheckpoint(HostChannel ch) {
     if (ch.operation != ChannelInfo.Operation.IDLE
-        && ch.operationGeneration != (int) checkpointGeneration) {
+        && ch.operationGeneration != checkpointGeneration) {
       ch.abandonOperation();
       return true;
     }
@@ -425,7 +442,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     ch.abandonOperation();
-    int hb = policy.highBandwidth() ? STATUS_HB : 0;
+    int hb = policy().highBandwidth() ? STATUS_HB : 0;
     ChannelSession.Offer offer = ch.offer();
     if (offer == null) {
       lb(r, STATUS_SUCCESS | hb, res).note(prefix, "nothing to receive");
@@ -434,7 +451,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     byte[] message = offer.bytes();
     ch.operation =
         message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
-    ch.operationGeneration = (int) checkpointGeneration;
+    ch.operationGeneration = checkpointGeneration;
     ch.buffer = message;
     ch.offset = 0;
     res.answerLoaded(r)

@@ -49,7 +49,7 @@ public final class HostRecords {
 
   /** Every call the host answered so far (also those the bounded log dropped). */
   public long callCount() {
-    return locked(callLog::count);
+    return locked(messages::calls);
   }
 
   /** The RPCI requests received, oldest first (at most the history limit). */

@@ -183,7 +183,7 @@ final class InProcessBackdoor implements Backdoor {
       res.payloadLength = bytes.length;
       res.payloadCrc = callLog.crc(bytes);
     }
-    callLog.add(operation, messages.time(), r, res);
+    callLog.add(messages.counted(), operation, messages.time(), r, res);
     r.load(res.answer);
   }
 

@@ -27,28 +27,33 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  private final HostUptime time;
-  private final HostPolicy policy;
+  /** The channel table, which holds the host's uptime and policy. */
+  private final ChannelTable table;
+
   private final CommandPortAnswers commandPort;
   private final PowerOperations.Reports powerReports;
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
-
-  /** The handlers installed on this host, over the built-ins; allocated with the first. */
-  private Map<String, RpciHandler> handlers = Map.of();
 
   private final History<RpciRequest> requests;
   private long requestCount;
   private final History<String> guestLog;
   private final History<String> unifiedLoopApps;
 
-  /** What the guest reported and who waits for requests: made with the first of them. */
+  /**
+   * What the guest reported, who waits for requests and the handlers installed: made with the first
+   * of them.
+   */
   private Reported reported;
 
   /**
-   * What few guests report, and the takers waiting for a request: in an object of their own, made
-   * with the first, so that a host whose guest only polls holds one reference for them all.
+   * What few guests report, the takers waiting for a request, and the handlers installed on the
+   * host: in an object of their own, made with the first, so that a host whose guest only polls
+   * holds one reference for them all.
    */
   private static final class Reported {
+    /** The handlers installed on this host, over the built-ins; allocated with the first. */
+    Map<String, RpciHandler> handlers = Map.of();
+
     // Who waits for the next request (RpciJournal's takers).
     List<Runnable> waiters;
     // The stores are made with their first value, as most guests fill few of them or none.
@@ -70,23 +75,21 @@ final class RpciEndpoint implements Endpoint {
   }
 
   /**
-   * @param time the host time requests are stamped with
+   * @param table the channel table, which holds the host's policy and the uptime requests are
+   *     stamped with
    * @param powerReports where state-change reports go, to be matched to the power operations the
    *     host requested
    */
   RpciEndpoint(
-      HostPolicy policy,
-      CommandPortAnswers commandPort,
-      HostUptime time,
-      PowerOperations.Reports powerReports) {
+      ChannelTable table, CommandPortAnswers commandPort, PowerOperations.Reports powerReports) {
+    HostPolicy policy = table.policy();
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
     this.requests = History.of(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
     this.guestLog = History.of(historyLimit, historyBytes, History::weight);
     this.unifiedLoopApps = History.of(historyLimit, historyBytes, History::weight);
-    this.time = time;
+    this.table = table;
     this.commandPort = commandPort;
-    this.policy = policy;
     this.powerReports = powerReports;
   }
 
@@ -110,7 +113,7 @@ final class RpciEndpoint implements Endpoint {
 
     @Override
     public String message(byte[] message) {
-      pendingReply = handle(id, time.now(), message);
+      pendingReply = handle(id, time().now(), message);
       return null;
     }
 
@@ -129,10 +132,26 @@ final class RpciEndpoint implements Endpoint {
   }
 
   void handler(String name, RpciHandler handler) {
-    if (handlers.isEmpty()) {
-      handlers = new HashMap<>();
+    Reported r = reported();
+    if (r.handlers.isEmpty()) {
+      r.handlers = new HashMap<>();
     }
-    handlers.put(name, handler);
+    r.handlers.put(name, handler);
+  }
+
+  /** The handlers installed on this host (most hosts: none). */
+  private Map<String, RpciHandler> handlers() {
+    return reported == null ? Map.of() : reported.handlers;
+  }
+
+  /** The host's policy, which its channel table holds. */
+  private HostPolicy policy() {
+    return table.policy();
+  }
+
+  /** The host's uptime, which its channel table holds. */
+  private HostUptime time() {
+    return table.time();
   }
 
   void putGuestInfo(String key, String value) {
@@ -145,8 +164,8 @@ final class RpciEndpoint implements Endpoint {
       r.guestInfo =
           new GuestStore<>(
               new TreeMap<>(),
-              policy.guestStoreLimit(),
-              policy.guestStoreBytesLimit(),
+              policy().guestStoreLimit(),
+              policy().guestStoreBytesLimit(),
               String::length);
     }
     return r.guestInfo;
@@ -158,8 +177,8 @@ final class RpciEndpoint implements Endpoint {
       r.capabilities =
           new GuestStore<>(
               new LinkedHashMap<>(),
-              policy.guestStoreLimit(),
-              policy.guestStoreBytesLimit(),
+              policy().guestStoreLimit(),
+              policy().guestStoreBytesLimit(),
               String::length);
     }
     return r.capabilities;
@@ -171,8 +190,8 @@ final class RpciEndpoint implements Endpoint {
       r.setGuestInfo =
           new GuestStore<>(
               new TreeMap<>(),
-              policy.guestStoreLimit(),
-              policy.guestStoreBytesLimit(),
+              policy().guestStoreLimit(),
+              policy().guestStoreBytesLimit(),
               k -> String.valueOf(k).length());
     }
     return r.setGuestInfo;
@@ -207,11 +226,12 @@ final class RpciEndpoint implements Endpoint {
    */
   private String reply(RpciRequest request) {
     String command = request.command();
+    Map<String, RpciHandler> handlers = handlers();
     RpciHandler exact = handlers.get(command);
     if (exact != null) {
       return exact.reply(request);
     }
-    if (!policy.profile().knows(command)) {
+    if (!policy().profile().knows(command)) {
       return UNKNOWN_COMMAND;
     }
     BuiltIn builtIn = BUILT_INS.get(command);
@@ -331,7 +351,10 @@ final class RpciEndpoint implements Endpoint {
   /** What the Guest API answers from now. */
   private GuestLib.Facts guestLibFacts() {
     return new GuestLib.Facts(
-        commandPort.identity().guestApi(), commandPort.identity(), commandPort.uuid(), time.now());
+        commandPort.identity().guestApi(),
+        commandPort.identity(),
+        commandPort.uuid(),
+        time().now());
   }
 
   // ---- built-in handlers ----
@@ -421,7 +444,7 @@ final class RpciEndpoint implements Endpoint {
           } catch (NumberFormatException notANumber) {
             return "0 Invalid arguments";
           }
-          if (!e.policy.profile().takesGuestInfoType(typeNumber)) {
+          if (!e.policy().profile().takesGuestInfoType(typeNumber)) {
             return "0 Unknown guest info type " + typeNumber;
           }
           String value = space < 0 ? "" : args.substring(space + 1);

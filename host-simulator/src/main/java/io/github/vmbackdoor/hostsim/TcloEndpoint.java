@@ -39,31 +39,46 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   private final ChannelTable table;
 
-  /** The limits, the takeover, and the tools' conversation and its timings. */
-
   /** Whether time synchronisation is on now (the conversation's {@code Set_Option synctime}). */
   private final CommandPortAnswers commandPort;
-
-  /**
-   * The VMX's side of the conversation on {@code toolbox} when the policy drives it; made with the
-   * first reset reply there (or a checkpoint).
-   */
-  private ToolsConversation conversation;
 
   /** When the tools last answered on {@code toolbox}; -1 never. */
   private long toolsAnsweredNanos = -1;
 
-  /** The power operations requested; made with the first, as most hosts have none. */
-  private PowerOperations powerOperations;
-
   /** {@link #DEFAULT_APP}, which the host knows from the start. */
   private final TcloApp toolbox = new TcloApp(DEFAULT_APP);
 
-  /** The other applications the host knows, bounded; made with the first (most hosts: none). */
-  private TcloApps others;
+  /** What few hosts use; made with the first of it. */
+  private Rare rare;
 
-  private final History<TcloExchange> exchanges;
-  private final History<String> commandsSent;
+  /**
+   * What few hosts' TCLO endpoints hold, in an object of its own made with the first of it, so that
+   * an idle host holds one reference for them all.
+   */
+  private static final class Rare {
+    /**
+     * The VMX's side of the conversation on {@code toolbox} when the policy drives it; made with
+     * the first reset reply there (or a checkpoint).
+     */
+    ToolsConversation conversation;
+
+    /** The power operations requested; made with the first. */
+    PowerOperations powerOperations;
+
+    /** The other applications the host knows, bounded; made with the first. */
+    TcloApps others;
+
+    /** The histories, when the policy keeps any. */
+    final History<TcloExchange> exchanges;
+
+    final History<String> commandsSent;
+
+    Rare(HostPolicy policy) {
+      exchanges =
+          History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
+      commandsSent = History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+    }
+  }
 
   /** Commands and their bytes queued for all applications together: the queue limits' measure. */
   private int queuedCount;
@@ -76,13 +91,21 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    *     channel of an application loses when a newer one claims it)
    */
   TcloEndpoint(ChannelTable table, CommandPortAnswers commandPort) {
-    HostPolicy policy = table.policy();
     this.commandPort = commandPort;
-    this.exchanges =
-        History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
-    this.commandsSent =
-        History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
     this.table = table;
+  }
+
+  /** What few hosts use, made now if not before. */
+  private Rare rare() {
+    if (rare == null) {
+      rare = new Rare(policy());
+    }
+    return rare;
+  }
+
+  /** Whether the histories keep anything (else nothing is recorded, and no object made for it). */
+  private boolean keepsHistory() {
+    return policy().historyLimit() > 0;
   }
 
   /** The application named {@code name}, or null when the host does not know it. */
@@ -90,6 +113,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     if (toolbox.name.equals(name)) {
       return toolbox;
     }
+    TcloApps others = others();
     return others == null ? null : others.find(name);
   }
 
@@ -99,10 +123,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     if (a != null) {
       return a;
     }
-    if (others == null) {
-      others = new TcloApps();
+    Rare r = rare();
+    if (r.others == null) {
+      r.others = new TcloApps();
     }
-    return others.meet(name);
+    return r.others.meet(name);
   }
 
   @Override
@@ -204,10 +229,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     if (!fits(operation.command())) {
       return false;
     }
-    if (powerOperations == null) {
-      powerOperations = new PowerOperations();
+    Rare r = rare();
+    if (r.powerOperations == null) {
+      r.powerOperations = new PowerOperations();
     }
-    PowerOperations.Tracker t = powerOperations.request(operation, uptime().nanos());
+    PowerOperations.Tracker t = r.powerOperations.request(operation, uptime().nanos());
     add(toolbox, new TcloCommand(operation.command(), false, t), false);
     return true;
   }
@@ -247,10 +273,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * The conversation on {@code toolbox}, made now if not before; only when the policy drives it.
    */
   private ToolsConversation conversation() {
-    if (conversation == null) {
-      conversation = new ToolsConversation(policy(), commandPort);
+    Rare r = rare();
+    if (r.conversation == null) {
+      r.conversation = new ToolsConversation(policy(), commandPort);
     }
-    return conversation;
+    return r.conversation;
   }
 
   /** Whether the tools answered on {@code toolbox} within the heartbeat timeout. */
@@ -278,6 +305,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    */
   void owesResetAll() {
     toolbox.owesReset(true);
+    TcloApps others = others();
     if (others != null) {
       others.owesResetAll();
     }
@@ -330,6 +358,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (app == null || app.active != this) {
         return null;
       }
+      ToolsConversation conversation = rare == null ? null : rare.conversation;
       if (app == toolbox
           && app.peek() == null
           && conversation != null
@@ -355,7 +384,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       }
       outstanding = command;
       outstandingSinceNanos = uptime().nanos();
-      commandsSent.add(command.text);
+      if (keepsHistory()) {
+        rare().commandsSent.add(command.text);
+      }
     }
 
     /**
@@ -474,7 +505,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   private void record(TcloExchange e) {
-    exchanges.add(e);
+    if (keepsHistory()) {
+      rare().exchanges.add(e);
+    }
   }
 
   private static long weight(TcloExchange e) {
@@ -495,7 +528,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   /** The table of applications other than the default, for tests of its bounds; maybe null. */
   TcloApps others() {
-    return others;
+    return rare == null ? null : rare.others;
   }
 
   List<String> pending(String app) {
@@ -522,16 +555,19 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   List<TcloExchange> exchanges() {
-    return exchanges.items();
+    return rare == null ? ImmutableList.of() : rare.exchanges.items();
   }
 
   List<String> commandsSent() {
-    return commandsSent.items();
+    return rare == null ? ImmutableList.of() : rare.commandsSent.items();
   }
 
   List<String> replies() {
     List<String> l = new ArrayList<>();
-    for (TcloExchange e : exchanges.view()) {
+    if (rare == null) {
+      return ImmutableList.of();
+    }
+    for (TcloExchange e : rare.exchanges.view()) {
       if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
         l.add(e.reply().orElse(""));
       }
@@ -541,13 +577,15 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   @Override
   public void reported(int stateId, boolean success) {
-    if (powerOperations != null) {
-      powerOperations.reported(stateId, success);
+    if (rare != null && rare.powerOperations != null) {
+      rare.powerOperations.reported(stateId, success);
     }
   }
 
   List<PowerOperationReport> powerOperations() {
-    return powerOperations == null ? ImmutableList.of() : powerOperations.reports(this::time);
+    return rare == null || rare.powerOperations == null
+        ? ImmutableList.of()
+        : rare.powerOperations.reports(this::time);
   }
 
   /** The host's policy, which its channel table holds. */

@@ -94,12 +94,12 @@ public final class VirtualHost {
     CommandPortAnswers commandPort = new CommandPortAnswers(c.identity, uuid, clock);
     ChannelTable table = new ChannelTable(p, c.cookieSource(), seed, time);
     TcloEndpoint tclo = new TcloEndpoint(table, commandPort);
-    RpciEndpoint rpci = new RpciEndpoint(p, commandPort, time, tclo);
+    RpciEndpoint rpci = new RpciEndpoint(table, commandPort, tclo);
     c.handlers.forEach(rpci::handler);
     this.messages =
         new GuestMsgServer(
-            table, rpci, tclo, p, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
-    CallLog callLog = new CallLog(p.callLogLimit(), p.historyBytesLimit());
+            table, rpci, tclo, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
+    CallLog callLog = CallLog.of(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
         new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);
   }

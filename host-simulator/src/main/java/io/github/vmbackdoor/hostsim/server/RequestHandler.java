@@ -111,6 +111,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     region = mapped;
+    server.regionServed();
     ctx.writeAndFlush(ServerFrame.shmOk());
     mapped.start();
   }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -100,6 +101,7 @@ public final class SimulatorServer implements AutoCloseable {
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger regions = new AtomicInteger();
+  private final AtomicLong regionsServed = new AtomicLong();
   private final long sharedRegionSpinNanos;
   private final Channel serverChannel;
   private volatile boolean closing;
@@ -194,6 +196,14 @@ public final class SimulatorServer implements AutoCloseable {
   /** The connections currently admitted (handshake pending or complete). */
   public int connectionCount() {
     return admitted.get();
+  }
+
+  /**
+   * How many connections' calls went through a shared-memory region their client offered (a trap
+   * helper on this machine, {@code docs/wire-protocol.md} §12) since the server started.
+   */
+  public long sharedRegionsServed() {
+    return regionsServed.get();
   }
 
   /** How many connections the server has rejected with an ERROR frame since it started. */
@@ -354,6 +364,11 @@ public final class SimulatorServer implements AutoCloseable {
       return false;
     }
     return true;
+  }
+
+  /** A region offered was mapped and is served. */
+  void regionServed() {
+    regionsServed.incrementAndGet();
   }
 
   void releaseRegion() {

@@ -2,9 +2,11 @@ package io.github.vmbackdoor.hostsim.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.junit.SimulatedVm;
 import io.github.vmbackdoor.hostsim.junit.Transport;
 import io.github.vmbackdoor.hostsim.junit.VmSimulator;
+import io.github.vmbackdoor.hostsim.server.SimulatorServer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -78,31 +80,39 @@ class TrapHelperTest {
   }
 
   @Test
-  void aSimulatorThatGoesAwayMidCallEndsTheRunWith125SpinningOrNot() throws Exception {
-    for (Duration spin : List.of(Duration.ZERO, Duration.ofSeconds(1))) {
-      try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        Thread simulator = new Thread(() -> answerHelloThenCloseAtTheFirstCall(listener));
-        simulator.start();
-        try (RealGuest doomed =
-            RealGuest.builder(
-                    new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()),
-                    "vm1")
-                .spinBeforePark(spin)
-                .build()) {
-          GuestRun run = doomed.run(guest.toString(), "in");
+  void aSimulatorThatGoesAwayMidCallEndsTheRunWith125SpinningOrNotOverTcpOrTheRegion()
+      throws Exception {
+    for (boolean region : List.of(false, true)) {
+      for (Duration spin : List.of(Duration.ZERO, Duration.ofSeconds(1))) {
+        String what = (region ? "region" : "tcp") + ", spin " + spin;
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+          Thread simulator = new Thread(() -> answerHelloThenCloseAtTheFirstCall(listener));
+          simulator.start();
+          try (RealGuest doomed =
+              RealGuest.builder(
+                      new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()),
+                      "vm1")
+                  .spinBeforePark(spin)
+                  .sharedMemory(region)
+                  .build()) {
+            GuestRun run = doomed.run(guest.toString(), "in");
 
-          assertThat(run.exitCode()).as("spin %s", spin).isEqualTo(GuestRun.TRAP_FAILED);
-          assertThat(run.stderr())
-              .as("spin %s", spin)
-              .contains("vmbackdoor-trap: the simulator closed the connection");
-          assertThat(run.stdout()).as("spin %s: the call never returned", spin).isEmpty();
+            assertThat(run.exitCode()).as(what).isEqualTo(GuestRun.TRAP_FAILED);
+            assertThat(run.stderr())
+                .as(what)
+                .contains("vmbackdoor-trap: the simulator closed the connection");
+            assertThat(run.stdout()).as("%s: the call never returned", what).isEmpty();
+          }
+          simulator.join(60_000);
         }
-        simulator.join(60_000);
       }
     }
   }
 
-  /** A simulator that takes the HELLO, answers it, reads the first call and closes unanswered. */
+  /**
+   * A simulator that takes the HELLO, answers it, and closes at the first frame after it: an IN
+   * never answered, or an offer of a shared region accepted (SHM_OK) but never polled.
+   */
   private static void answerHelloThenCloseAtTheFirstCall(ServerSocket listener) {
     try (Socket s = listener.accept()) {
       DataInputStream in = new DataInputStream(s.getInputStream());
@@ -113,9 +123,34 @@ class TrapHelperTest {
       out.writeShort(1);
       out.writeInt(65536);
       out.flush();
-      in.readFully(new byte[in.readInt()]); // the IN of the GETVERSION: never answered
+      byte[] frame = new byte[in.readInt()];
+      in.readFully(frame);
+      if (frame[0] == 0x05) { // SHM_OFFER: taken, and the call it would carry never answered
+        out.write(new byte[] {0, 0, 0, 1, (byte) 0x85});
+        out.flush();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void theCallsGoThroughASharedRegionUnlessTheTrapIsToldNot() {
+    VirtualHost host = VirtualHost.builder().build();
+    try (SimulatorServer server =
+            SimulatorServer.builder(name -> name.equals("vm1") ? host.backdoor() : null).start();
+        RealGuest region = RealGuest.builder(server.address(), "vm1").build();
+        RealGuest tcp = RealGuest.builder(server.address(), "vm1").sharedMemory(false).build()) {
+      GuestRun viaRegion = region.run(guest.toString(), "rpci", "colour", "red");
+      assertThat(viaRegion.stdout()).endsWith("reply '1 red'\n");
+      assertThat(viaRegion.stderr()).doesNotContain("no shared memory");
+      assertThat(server.sharedRegionsServed()).isEqualTo(1);
+      int callsViaRegion = host.records().callLog().size();
+
+      GuestRun viaTcp = tcp.run(guest.toString(), "rpci", "colour", "red");
+      assertThat(viaTcp.stdout()).isEqualTo(viaRegion.stdout());
+      assertThat(server.sharedRegionsServed()).isEqualTo(1);
+      assertThat(host.records().callLog()).hasSize(2 * callsViaRegion);
     }
   }
 
