@@ -116,9 +116,9 @@ final class FailureDiagnosis {
         exchanges.size(),
         folded(exchanges, FailureDiagnosis::tclo, TcloExchange::sentAt),
         "");
-    List<String> events = vm.scenarioEventsRan();
+    List<String> events = vm.diary().eventsRan();
     section(b, "scenario events that ran", events.size(), lines(events, e -> e), "");
-    List<String> programs = vm.programsRan();
+    List<String> programs = vm.diary().programsRan();
     if (!programs.isEmpty()) { // a test that ran no real program has no such section
       section(b, "programs run under the trap", programs.size(), lines(programs, p -> p), "");
     }
@@ -165,11 +165,11 @@ final class FailureDiagnosis {
 
   /** A fault by the name the scenario gave it, in the scenario's words. */
   private String fault(Fault f) {
-    return vm.faultName(f).map(n -> n + ": " + f.text()).orElse(f.text());
+    return vm.diary().faultName(f).map(n -> n + ": " + f.text()).orElse(f.text());
   }
 
   private String faultName(Fault f) {
-    return vm.faultName(f).orElse(f.text());
+    return vm.diary().faultName(f).orElse(f.text());
   }
 
   /** Fault hits: a run of one fault's hits at one step and channel is one line, ×N. */

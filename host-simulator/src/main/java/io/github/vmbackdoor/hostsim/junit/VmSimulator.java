@@ -5,12 +5,10 @@ import com.google.common.base.Ticker;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
-import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.RpciJournal;
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.VirtualHostBuilder;
 import io.github.vmbackdoor.hostsim.fault.Fault;
-import io.github.vmbackdoor.hostsim.guest.GuestRun;
 import io.github.vmbackdoor.hostsim.guest.RealGuest;
 import io.github.vmbackdoor.hostsim.guest.Trap;
 import io.github.vmbackdoor.hostsim.internal.Durations;
@@ -27,13 +25,8 @@ import io.github.vmbackdoor.rpc.ToolsService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -72,29 +65,15 @@ public final class VmSimulator {
   /** How long the TCP ToolsService waits before it reopens a lost TCLO channel. */
   static final Duration TCP_RESTART_DELAY = Duration.ofMillis(50);
 
-  /** How often a real-time wait checks its condition even when the host answers no call. */
-  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
   private final VmConfig config;
   private final Simulation simulation;
   private final VirtualHost host;
   private final SharedServer server;
   private final String vmName;
-  private final Object monitor = new Object();
   private final Ticker realTime = Ticker.systemTicker();
   private final long startedNanos = realTime.read();
-
-  /** The names the scenario gave the faults it installed, by identity. */
-  private final Map<Fault, String> faultNames =
-      Collections.synchronizedMap(new IdentityHashMap<>());
-
-  private static final int EVENTS_KEPT = 256;
-
-  /** The newest scenario events that ran, as {@code at 24m15s checkpoint}. */
-  private final Deque<String> eventsRan = new ConcurrentLinkedDeque<>();
-
-  /** The newest programs that ran under the trap, as {@link GuestRun#summary()}. */
-  private final Deque<String> programsRan = new ConcurrentLinkedDeque<>();
+  private final CallWakeups wakeups = new CallWakeups(realTime);
+  private final VmDiary diary = new VmDiary();
 
   // guarded by this
   private final List<RemoteBackdoor> connections = new ArrayList<>();
@@ -133,25 +112,15 @@ public final class VmSimulator {
                     simulation::schedule,
                     (at, event) -> {
                       if (event.event() instanceof HostEvent.InstallFault f) {
-                        faultNames.put(f.fault(), f.name());
+                        diary.faultInstalled(f.fault(), f.name());
                       }
-                      ran("at " + Durations.format(at) + " " + event.action());
+                      diary.eventRan("at " + Durations.format(at) + " " + event.action());
                     }));
     this.server = server;
     this.vmName =
-        server == null ? config.vmName() : server.register(config.vmName(), new Notifying());
-  }
-
-  private void ran(String event) {
-    if (eventsRan.size() >= EVENTS_KEPT) {
-      eventsRan.pollFirst();
-    }
-    eventsRan.addLast(event);
-  }
-
-  /** The name the scenario gave {@code fault}, if it installed it. */
-  Optional<String> faultName(Fault fault) {
-    return Optional.ofNullable(faultNames.get(fault));
+        server == null
+            ? config.vmName()
+            : server.register(config.vmName(), wakeups.notifying(host.backdoor()));
   }
 
   /** Real time since the VM was made. */
@@ -159,9 +128,9 @@ public final class VmSimulator {
     return Duration.ofNanos(realTime.read() - startedNanos);
   }
 
-  /** The newest scenario events that ran (at most 256), oldest first. */
-  List<String> scenarioEventsRan() {
-    return List.copyOf(eventsRan);
+  /** What ran on the VM besides the guests' calls: scenario events, fault names, programs. */
+  VmDiary diary() {
+    return diary;
   }
 
   /** The seed of the test's simulation and host. */
@@ -227,21 +196,9 @@ public final class VmSimulator {
               + (Trap.required() ? " (" + Trap.REQUIRED_ENV + "=1 requires it)" : ""));
     }
     if (realGuest == null) {
-      realGuest = RealGuest.builder(address(), vmName).onEnded(this::programRan).build();
+      realGuest = RealGuest.builder(address(), vmName).onEnded(diary::programRan).build();
     }
     return realGuest;
-  }
-
-  private void programRan(GuestRun run) {
-    if (programsRan.size() >= EVENTS_KEPT) {
-      programsRan.pollFirst();
-    }
-    programsRan.addLast(run.summary());
-  }
-
-  /** The newest programs that ran under the trap (at most 256), oldest first, one line each. */
-  List<String> programsRan() {
-    return List.copyOf(programsRan);
   }
 
   /**
@@ -317,7 +274,7 @@ public final class VmSimulator {
   /** Queues a host command for the guest's TCLO channel, behind those already queued. */
   public void enqueueTclo(String command) {
     host.enqueueTclo(command);
-    signal();
+    wakeups.signal();
   }
 
   /**
@@ -365,13 +322,13 @@ public final class VmSimulator {
   /** A checkpoint (suspend and resume) now; see {@link VirtualHost#checkpoint()}. */
   public void checkpoint() {
     host.checkpoint();
-    signal();
+    wakeups.signal();
   }
 
   /** A host reset now: "reset" goes to the front of the TCLO queue. */
   public void hostReset() {
     host.hostReset();
-    signal();
+    wakeups.signal();
   }
 
   /**
@@ -386,22 +343,7 @@ public final class VmSimulator {
     if (server == null) {
       return simulation.runUntil(condition, timeout);
     }
-    long deadline = realTime.read() + timeout.toNanos();
-    synchronized (monitor) {
-      while (!condition.getAsBoolean()) {
-        long left = deadline - realTime.read();
-        if (left <= 0) {
-          return false;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, RECHECK_NANOS));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return condition.getAsBoolean();
-        }
-      }
-      return true;
-    }
+    return wakeups.await(condition, timeout);
   }
 
   @Override
@@ -484,42 +426,6 @@ public final class VmSimulator {
         RemoteBackdoor.connect(server.address(), vmName, RemoteBackdoor.DEFAULT_TIMEOUT);
     connections.add(connection);
     return connection;
-  }
-
-  private void signal() {
-    synchronized (monitor) {
-      monitor.notifyAll();
-    }
-  }
-
-  /** The host's backdoor as the server calls it: wakes real-time waits after every call. */
-  private final class Notifying implements Backdoor {
-    @Override
-    public Registers in(Registers registers) {
-      try {
-        return host.backdoor().in(registers);
-      } finally {
-        signal();
-      }
-    }
-
-    @Override
-    public Registers outs(Registers registers, byte[] bytes) {
-      try {
-        return host.backdoor().outs(registers, bytes);
-      } finally {
-        signal();
-      }
-    }
-
-    @Override
-    public Registers ins(Registers registers, byte[] into) {
-      try {
-        return host.backdoor().ins(registers, into);
-      } finally {
-        signal();
-      }
-    }
   }
 
   /** Keeps the VM in the test's extension store so JUnit closes it if nothing else did. */

@@ -114,6 +114,21 @@ final class Format {
     return rows;
   }
 
+  /** Words in lines of at most {@code width} characters (a longer word gets a line of its own). */
+  static List<String> wrapChars(String words, int width) {
+    List<String> rows = new ArrayList<>();
+    StringBuilder row = new StringBuilder();
+    for (String w : words.split(" ")) {
+      if (row.length() > 0 && row.length() + 1 + w.length() > width) {
+        rows.add(row.toString());
+        row.setLength(0);
+      }
+      row.append(row.length() > 0 ? " " : "").append(w);
+    }
+    rows.add(row.toString());
+    return rows;
+  }
+
   /** {@code text}, or as much of it as fits in {@code max} pixels followed by an ellipsis. */
   static String fit(String text, double max, double size, boolean bold) {
     if (width(text, size, bold) <= max) {

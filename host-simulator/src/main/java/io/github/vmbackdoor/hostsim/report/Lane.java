@@ -30,7 +30,19 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
   static final Duration POLL_GAP = Duration.ofMillis(1500);
 
   /** Successful polls from {@code from} to {@code to}, {@code count} of them. */
-  record Span(Duration from, Duration to, int count) {}
+  record Span(Duration from, Duration to, int count) {
+
+    /** What its title says: from when to when, how many polls. */
+    String title() {
+      return "polling from "
+          + TimeScale.label(from())
+          + " to "
+          + TimeScale.label(to())
+          + ": "
+          + Format.count(count())
+          + (count() == 1 ? " successful poll" : " successful polls");
+    }
+  }
 
   /** Marks of one row with the same signature, each close to the next; one mark or a repeat. */
   record Run(List<Mark> marks) {
@@ -49,6 +61,36 @@ record Lane(ScenarioOutcome outcome, List<Span> polls, List<Run> runs) {
     /** Whether it is drawn once with its count. */
     boolean repeated() {
       return marks.size() >= MIN_REPEAT;
+    }
+
+    /**
+     * What its title says: the time and the mark's description, or for a repeat how many, from when
+     * to when and how often.
+     */
+    String title() {
+      Mark first = first();
+      if (!repeated()) {
+        return TimeScale.label(first.at()) + " \u2014 " + first.description();
+      }
+      Duration span = last().at().minus(first.at());
+      Duration every = span.dividedBy(marks.size() - 1);
+      boolean regular = true;
+      for (int i = 1; i < marks.size(); i++) {
+        regular &= marks.get(i).at().minus(marks.get(i - 1).at()).equals(every);
+      }
+      return "\u00d7"
+          + Format.count(marks.size())
+          + " from "
+          + TimeScale.label(first.at())
+          + " to "
+          + TimeScale.label(last().at())
+          + (regular ? ", every " : ", about every ")
+          + TimeScale.label(every)
+          + " \u2014 "
+          + first.description()
+          + (marks.stream().allMatch(m -> m.detail().equals(first.detail()))
+              ? ""
+              : "\n(the details of the first; they differ)");
     }
   }
 

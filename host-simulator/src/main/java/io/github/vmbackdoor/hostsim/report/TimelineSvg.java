@@ -9,7 +9,6 @@ import io.github.vmbackdoor.hostsim.scenario.ScenarioEvent;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome;
 import io.github.vmbackdoor.hostsim.scenario.ScenarioOutcome.Classification;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -52,7 +51,7 @@ final class TimelineSvg {
   private final boolean zoomed;
   private final List<Lane> lanes;
   private final List<HostMarker> markers;
-  private final StringBuilder out = new StringBuilder();
+  private final SvgCanvas out = new SvgCanvas();
   private double labelsTop;
   private double lanesTop;
 
@@ -111,7 +110,7 @@ final class TimelineSvg {
     }
     svg.append("</defs>\n");
     svg.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-    svg.append(out);
+    svg.append(out.markup());
     svg.append("</svg>\n");
     return svg.toString();
   }
@@ -125,7 +124,7 @@ final class TimelineSvg {
     double y = 10;
     for (String row : Format.wrap(scenario.name(), max, TITLE_SIZE, true)) {
       y += 22;
-      text(
+      out.text(
           MARGIN,
           y,
           "class=\"title\" font-size=\"" + num(TITLE_SIZE) + "\" font-weight=\"bold\"",
@@ -135,7 +134,8 @@ final class TimelineSvg {
       y += 2;
       for (String row : Format.wrap(scenario.description(), max, DESCRIPTION_SIZE, false)) {
         y += 19;
-        text(MARGIN, y, "class=\"description\" font-size=\"" + num(DESCRIPTION_SIZE) + "\"", row);
+        out.text(
+            MARGIN, y, "class=\"description\" font-size=\"" + num(DESCRIPTION_SIZE) + "\"", row);
       }
     }
     String facts =
@@ -156,7 +156,7 @@ final class TimelineSvg {
     y += 4;
     for (String row : Format.wrap(facts, max, 11, false)) {
       y += 16;
-      text(MARGIN, y, "class=\"facts\" fill=\"" + MUTED + "\"", row);
+      out.text(MARGIN, y, "class=\"facts\" fill=\"" + MUTED + "\"", row);
     }
     return y;
   }
@@ -167,7 +167,7 @@ final class TimelineSvg {
    */
   private double overview(double top) {
     out.append("<g class=\"overview\">\n");
-    text(
+    out.text(
         PLOT_X0,
         top + 7,
         "class=\"overview-title\" font-size=\"10\" font-weight=\"bold\" fill=\"" + MUTED + "\"",
@@ -178,10 +178,10 @@ final class TimelineSvg {
     double height = OVERVIEW_ROW - 2;
     for (int i = 0; i < runs.size(); i++) {
       double rowTop = top + i * OVERVIEW_ROW;
-      rect(PLOT_X0, rowTop, trouble - PLOT_X0, height, "fill=\"" + BEFORE_TROUBLE + "\"");
-      rect(trouble, rowTop, whole.end() - trouble, height, "fill=\"" + AFTER_TROUBLE + "\"");
+      out.rect(PLOT_X0, rowTop, trouble - PLOT_X0, height, "fill=\"" + BEFORE_TROUBLE + "\"");
+      out.rect(trouble, rowTop, whole.end() - trouble, height, "fill=\"" + AFTER_TROUBLE + "\"");
       String name = Format.fit(runs.get(i).guest(), PLOT_X0 - MARGIN - 6, 9, false);
-      text(
+      out.text(
           PLOT_X0 - 6,
           rowTop + 7.5,
           "font-size=\"9\" text-anchor=\"end\" fill=\"" + MUTED + "\"",
@@ -189,7 +189,7 @@ final class TimelineSvg {
       Lane lane = Lane.of(runs.get(i), whole);
       for (Lane.Span s : lane.polls()) {
         double x = whole.x(s.from());
-        rect(x, rowTop + height - 2, Math.max(1, whole.x(s.to()) - x), 2, "fill=\"#3a86ff\"");
+        out.rect(x, rowTop + height - 2, Math.max(1, whole.x(s.to()) - x), 2, "fill=\"#3a86ff\"");
       }
       // each kind of mark in a thin row of its own: ticks for marks, bars for repeats
       out.append("<g class=\"overview-lane\" data-machine=\"" + xml(runs.get(i).guest()) + "\">\n");
@@ -200,12 +200,12 @@ final class TimelineSvg {
         out.append("<g class=\"mark " + style.kind() + (r.repeated() ? " repeat" : "") + "\"")
             .append(" data-at-ms=\"" + r.first().at().toMillis() + "\"")
             .append(" data-count=\"" + r.marks().size() + "\"><title>")
-            .append(xml(runTitle(r)) + "</title>");
+            .append(xml(r.title()) + "</title>");
         if (r.repeated()) {
-          rect(x1, y, whole.x(r.last().at()) - x1, 2, "fill=\"" + style.color() + "\"");
+          out.rect(x1, y, whole.x(r.last().at()) - x1, 2, "fill=\"" + style.color() + "\"");
         }
         for (Mark m : r.repeated() ? List.of(r.first(), r.last()) : r.marks()) {
-          rect(whole.x(m.at()) - 1, y - 1, 2, 4, "fill=\"" + style.color() + "\"");
+          out.rect(whole.x(m.at()) - 1, y - 1, 2, 4, "fill=\"" + style.color() + "\"");
         }
         out.append("</g>\n");
       }
@@ -223,10 +223,10 @@ final class TimelineSvg {
       out.append("</g>\n");
     }
     double axisY = rowsBottom;
-    line(PLOT_X0, axisY + 0.5, whole.end(), axisY + 0.5, "stroke=\"#adb5bd\"");
+    out.line(PLOT_X0, axisY + 0.5, whole.end(), axisY + 0.5, "stroke=\"#adb5bd\"");
     for (Duration t : whole.ticks()) {
       double x = whole.x(t);
-      line(x, axisY, x, axisY + 3, "stroke=\"#adb5bd\"");
+      out.line(x, axisY, x, axisY + 3, "stroke=\"#adb5bd\"");
       out.append("<text class=\"overview-tick\" data-at-ms=\"" + t.toMillis() + "\" x=\"" + num(x))
           .append("\" y=\"" + num(axisY + 13) + "\" text-anchor=\"middle\" font-size=\"9\"")
           .append(" fill=\"" + MUTED + "\">" + xml(TimeScale.label(t)) + "</text>\n");
@@ -262,7 +262,7 @@ final class TimelineSvg {
             + ","
             + num(bottom + 16)
             + "\" fill=\"#495057\" fill-opacity=\"0.12\"/>\n");
-    rect(
+    out.rect(
         x1,
         top - 3,
         x2 - x1,
@@ -274,21 +274,21 @@ final class TimelineSvg {
 
   private void laneBackground(double top) {
     double trouble = scale.x(scenario.troubleStart());
-    rect(PLOT_X0, top, trouble - PLOT_X0, LANE_HEIGHT, "fill=\"" + BEFORE_TROUBLE + "\"");
-    rect(trouble, top, scale.end() - trouble, LANE_HEIGHT, "fill=\"" + AFTER_TROUBLE + "\"");
+    out.rect(PLOT_X0, top, trouble - PLOT_X0, LANE_HEIGHT, "fill=\"" + BEFORE_TROUBLE + "\"");
+    out.rect(trouble, top, scale.end() - trouble, LANE_HEIGHT, "fill=\"" + AFTER_TROUBLE + "\"");
     for (Duration t : scale.ticks()) {
       double x = scale.x(t);
-      line(x, top, x, top + LANE_HEIGHT, "stroke=\"#ffffff\" stroke-width=\"1.5\"");
+      out.line(x, top, x, top + LANE_HEIGHT, "stroke=\"#ffffff\" stroke-width=\"1.5\"");
     }
   }
 
   private void axis() {
     double y = lanesBottom();
-    line(PLOT_X0, y + 0.5, scale.end(), y + 0.5, "stroke=\"#adb5bd\"");
+    out.line(PLOT_X0, y + 0.5, scale.end(), y + 0.5, "stroke=\"#adb5bd\"");
     out.append("<g class=\"axis\">\n");
     for (Duration t : scale.ticks()) {
       double x = scale.x(t);
-      line(x, y, x, y + 5, "stroke=\"#adb5bd\"");
+      out.line(x, y, x, y + 5, "stroke=\"#adb5bd\"");
       out.append(
               "<text class=\"tick\" data-at-ms=\"" + t.toMillis() + "\" x=\"" + num(x) + "\" y=\"")
           .append(num(y + 18) + "\" text-anchor=\"middle\" fill=\"" + MUTED + "\">")
@@ -303,7 +303,7 @@ final class TimelineSvg {
         .append(" data-count=\"" + m.count() + "\">")
         .append("<title>" + xml(m.title()) + "</title>\n");
     hostLines(m.times(), scale, labelY + 3, lanesBottom(), m.count() > 1 ? "0.45" : "1");
-    text(
+    out.text(
         m.x(),
         labelY,
         "class=\"host-label\" fill=\""
@@ -328,7 +328,7 @@ final class TimelineSvg {
         continue;
       }
       last = x;
-      line(
+      out.line(
           x,
           y1,
           x,
@@ -348,8 +348,8 @@ final class TimelineSvg {
     if (!name.equals(o.guest())) {
       out.append("<title>" + xml(o.guest()) + "</title>");
     }
-    text(MARGIN, top + 34, "class=\"lane-name\" font-size=\"14\" font-weight=\"bold\"", name);
-    text(
+    out.text(MARGIN, top + 34, "class=\"lane-name\" font-size=\"14\" font-weight=\"bold\"", name);
+    out.text(
         MARGIN,
         top + 52,
         "class=\"lane-caption\" fill=\"" + MUTED + "\"",
@@ -362,7 +362,7 @@ final class TimelineSvg {
       out.append("<rect class=\"poll\" x=\"" + num(x) + "\" y=\"" + num(top + POLL_Y) + "\"")
           .append(" width=\"" + num(Math.max(1, scale.x(s.to()) - x)) + "\"")
           .append(" height=\"" + num(POLL_HEIGHT) + "\" fill=\"#3a86ff\"><title>")
-          .append(xml(pollTitle(s)) + "</title></rect>\n");
+          .append(xml(s.title()) + "</title></rect>\n");
     }
     for (Lane.Run r : lane.runs()) {
       if (r.last().at().compareTo(scale.from()) >= 0 && r.first().at().compareTo(scale.to()) <= 0) {
@@ -371,16 +371,6 @@ final class TimelineSvg {
     }
     outcome(o, top);
     out.append("</g>\n");
-  }
-
-  private static String pollTitle(Lane.Span s) {
-    return "polling from "
-        + TimeScale.label(s.from())
-        + " to "
-        + TimeScale.label(s.to())
-        + ": "
-        + count(s.count())
-        + (s.count() == 1 ? " successful poll" : " successful polls");
   }
 
   private void run(Lane.Run r, double y) {
@@ -392,35 +382,35 @@ final class TimelineSvg {
       out.append(" data-until-ms=\"" + r.last().at().toMillis() + "\"")
           .append(" data-count=\"" + r.marks().size() + "\"");
     }
-    out.append("><title>" + xml(runTitle(r)) + "</title>");
+    out.append("><title>" + xml(r.title()) + "</title>");
     if (!r.repeated()) {
       for (Mark m : r.marks()) {
         if (scale.contains(m.at())) {
-          use(m.style(), scale.x(m.at()), y);
+          out.use(m.style(), scale.x(m.at()), y);
         }
       }
       out.append("</g>\n");
       return;
     }
     double x2 = scale.x(r.last().at());
-    rect(
+    out.rect(
         x1,
         y - 5,
         x2 - x1,
         10,
         "fill=\"" + first.style().color() + "\" fill-opacity=\"0.28\" rx=\"2\"");
     if (scale.contains(first.at())) {
-      use(first.style(), x1, y);
+      out.use(first.style(), x1, y);
     }
     if (scale.contains(r.last().at())) {
-      use(r.last().style(), x2, y);
+      out.use(r.last().style(), x2, y);
     }
     String label = "\u00d7" + count(r.marks().size());
     double labelWidth = Format.width(label, 11, true);
     // in the bar when it is wide enough, else right of it, or left of it at the axis' end
     boolean inside = x2 - x1 >= labelWidth + 24;
     boolean right = x2 + 8 + labelWidth <= scale.end();
-    text(
+    out.text(
         inside ? (x1 + x2) / 2 : right ? x2 + 8 : x1 - 8,
         y + 4,
         "class=\"count\" font-size=\"11\" font-weight=\"bold\" fill=\""
@@ -429,32 +419,6 @@ final class TimelineSvg {
             + (inside ? " text-anchor=\"middle\"" : right ? "" : " text-anchor=\"end\""),
         label);
     out.append("</g>\n");
-  }
-
-  private static String runTitle(Lane.Run r) {
-    Mark first = r.first();
-    if (!r.repeated()) {
-      return TimeScale.label(first.at()) + " \u2014 " + first.description();
-    }
-    Duration span = r.last().at().minus(first.at());
-    Duration every = span.dividedBy(r.marks().size() - 1);
-    boolean regular = true;
-    for (int i = 1; i < r.marks().size(); i++) {
-      regular &= r.marks().get(i).at().minus(r.marks().get(i - 1).at()).equals(every);
-    }
-    return "\u00d7"
-        + count(r.marks().size())
-        + " from "
-        + TimeScale.label(first.at())
-        + " to "
-        + TimeScale.label(r.last().at())
-        + (regular ? ", every " : ", about every ")
-        + TimeScale.label(every)
-        + " \u2014 "
-        + first.description()
-        + (r.marks().stream().allMatch(m -> m.detail().equals(first.detail()))
-            ? ""
-            : "\n(the details of the first; they differ)");
   }
 
   private void outcome(ScenarioOutcome o, double top) {
@@ -473,16 +437,16 @@ final class TimelineSvg {
         };
     String word = c.name().toLowerCase(java.util.Locale.ROOT);
     out.append("<g class=\"outcome " + word + "\">");
-    rect(OUTCOME_X, top + 16, 104, 22, "rx=\"11\" fill=\"" + color + "\"");
-    text(
+    out.rect(OUTCOME_X, top + 16, 104, 22, "rx=\"11\" fill=\"" + color + "\"");
+    out.text(
         OUTCOME_X + 52,
         top + 31.5,
         "fill=\"#ffffff\" font-weight=\"bold\" font-size=\"11.5\" text-anchor=\"middle\"",
         word.toUpperCase(java.util.Locale.ROOT));
     // The definition in up to two lines of about 30 characters: the space right of the plot.
-    List<String> rows = wrap(detail, 30);
+    List<String> rows = Format.wrapChars(detail, 30);
     for (int i = 0; i < rows.size(); i++) {
-      text(
+      out.text(
           OUTCOME_X + 2,
           top + (rows.size() == 1 ? 56 : 52) + 14 * i,
           "fill=\"" + color + "\" font-size=\"12\"",
@@ -491,38 +455,23 @@ final class TimelineSvg {
     out.append("</g>\n");
   }
 
-  /** Words in lines of at most {@code width} characters (a longer word gets a line of its own). */
-  static List<String> wrap(String words, int width) {
-    List<String> rows = new ArrayList<>();
-    StringBuilder row = new StringBuilder();
-    for (String w : words.split(" ")) {
-      if (row.length() > 0 && row.length() + 1 + w.length() > width) {
-        rows.add(row.toString());
-        row.setLength(0);
-      }
-      row.append(row.length() > 0 ? " " : "").append(w);
-    }
-    rows.add(row.toString());
-    return rows;
-  }
-
   /** The legend from baseline {@code y}; returns the baseline of its last line. */
   private double legend(double y) {
     out.append("<g class=\"legend\">\n");
     double x = PLOT_X0;
     for (Mark.Style m : Mark.styles()) {
-      use(m, x + 5, y - 4);
-      text(x + 14, y, "", m.words());
+      out.use(m, x + 5, y - 4);
+      out.text(x + 14, y, "", m.words());
       x += 26 + Format.width(m.words(), 11, false);
     }
-    rect(x, y - 7, 22, POLL_HEIGHT, "fill=\"#3a86ff\"");
-    text(x + 28, y, "", "TCLO polling");
+    out.rect(x, y - 7, 22, POLL_HEIGHT, "fill=\"#3a86ff\"");
+    out.text(x + 28, y, "", "TCLO polling");
     x += 40 + Format.width("TCLO polling", 11, false);
-    line(x + 4, y - 11, x + 4, y + 3, "stroke=\"" + HOST_COLOR + "\" stroke-dasharray=\"4 3\"");
-    text(x + 12, y, "", "host event");
+    out.line(x + 4, y - 11, x + 4, y + 3, "stroke=\"" + HOST_COLOR + "\" stroke-dasharray=\"4 3\"");
+    out.text(x + 12, y, "", "host event");
     x += 24 + Format.width("host event", 11, false);
-    rect(x, y - 9, 22, 10, "fill=\"#d62828\" fill-opacity=\"0.28\" rx=\"2\"");
-    text(x + 28, y, "", "\u00d7N repeats joined");
+    out.rect(x, y - 9, 22, 10, "fill=\"#d62828\" fill-opacity=\"0.28\" rx=\"2\"");
+    out.text(x + 28, y, "", "\u00d7N repeats joined");
     String note =
         "shaded: after the trouble starts \u00b7 outcome and time to recover (from the start of"
             + " the trouble) on the right"
@@ -532,30 +481,9 @@ final class TimelineSvg {
                 : "");
     for (String row : Format.wrap(note, WIDTH - PLOT_X0 - MARGIN, 11, false)) {
       y += 18;
-      text(PLOT_X0, y, "fill=\"" + MUTED + "\"", row);
+      out.text(PLOT_X0, y, "fill=\"" + MUTED + "\"", row);
     }
     out.append("</g>\n");
     return y;
-  }
-
-  private void use(Mark.Style m, double x, double y) {
-    out.append("<use xlink:href=\"#m-" + m.kind() + "\" x=\"" + num(x) + "\" y=\"" + num(y))
-        .append("\"/>");
-  }
-
-  private void rect(double x, double y, double w, double h, String attrs) {
-    out.append("<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) + "\"")
-        .append(" height=\"" + num(h) + "\" " + attrs + "/>\n");
-  }
-
-  private void line(double x1, double y1, double x2, double y2, String attrs) {
-    out.append("<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\"")
-        .append(" y2=\"" + num(y2) + "\" " + attrs + "/>\n");
-  }
-
-  private void text(double x, double y, String attrs, String text) {
-    out.append("<text x=\"" + num(x) + "\" y=\"" + num(y) + "\"")
-        .append(attrs.isEmpty() ? "" : " " + attrs)
-        .append(">" + xml(text) + "</text>\n");
   }
 }
