@@ -56,11 +56,15 @@ final class ToolsCommandTable implements TcloDispatcher {
   private final RpciClient rpci;
   private final Consumer<GuestOsState> powerCallback;
   private final TcloListener listener;
-  // Copy-on-write maps: registered and set rarely, read on every command, empty for most guests
-  // (an empty one is the shared Map.of(), where a concurrent map would cost every guest its
-  // object).
-  private volatile Map<String, TcloHandler> handlers = Map.of();
-  private volatile Map<String, String> hostOptions = Map.of();
+  // The handlers registered and the options the host set: copy-on-write, replaced whole on each
+  // change, read on every command; for most guests the shared empty one (a concurrent map each
+  // would cost every guest its objects).
+  private volatile Registered registered = Registered.NONE;
+
+  /** The handlers registered by name and the options the host set, both immutable maps. */
+  private record Registered(Map<String, TcloHandler> handlers, Map<String, String> hostOptions) {
+    static final Registered NONE = new Registered(Map.of(), Map.of());
+  }
 
   ToolsCommandTable(
       TcloOptions options,
@@ -108,7 +112,8 @@ final class ToolsCommandTable implements TcloDispatcher {
     checkName(name);
     Objects.requireNonNull(handler, "handler");
     synchronized (this) {
-      handlers = with(handlers, name, handler);
+      registered =
+          new Registered(with(registered.handlers(), name, handler), registered.hostOptions());
     }
   }
 
@@ -121,7 +126,7 @@ final class ToolsCommandTable implements TcloDispatcher {
 
   /** The options the host set with {@code Set_Option}, by name. */
   Map<String, String> hostOptions() {
-    return Map.copyOf(hostOptions);
+    return Map.copyOf(registered.hostOptions());
   }
 
   @Override
@@ -133,7 +138,7 @@ final class ToolsCommandTable implements TcloDispatcher {
     int space = command.indexOf(' ');
     String name = space < 0 ? command : command.substring(0, space);
     String arguments = space < 0 ? "" : command.substring(space);
-    TcloHandler handler = handlers.get(name);
+    TcloHandler handler = registered.handlers().get(name);
     if (handler != null) {
       return handler.handle(arguments);
     }
@@ -224,7 +229,8 @@ final class ToolsCommandTable implements TcloDispatcher {
       return TcloResult.error(TcloResult.INVALID_OPTION);
     }
     synchronized (this) {
-      hostOptions = with(hostOptions, parts[0], parts[1]);
+      registered =
+          new Registered(registered.handlers(), with(registered.hostOptions(), parts[0], parts[1]));
     }
     return TcloResult.ok();
   }
