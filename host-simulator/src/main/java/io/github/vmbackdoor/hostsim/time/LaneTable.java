@@ -11,7 +11,7 @@ import java.util.Arrays;
 final class LaneTable {
 
   /** Lane numbers take the low bits of an event's order key, its window the bits above them. */
-  static final int LANE_BITS = 24;
+  private static final int LANE_BITS = 24;
 
   /** The most lanes a simulation can have (lane 0 not counted). */
   static final int MAX_LANES = (1 << LANE_BITS) - 1;

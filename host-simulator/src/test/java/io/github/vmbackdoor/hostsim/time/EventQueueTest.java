@@ -147,19 +147,18 @@ class EventQueueTest {
   }
 
   /**
-   * With windows of eight order keys: a fleet of lanes whose next window is queued in order (the
-   * run), host events at random later windows (their windows' buckets, sorted when the window
-   * comes), events of the running window out of order (the heap), events ahead of the head (the
-   * front slot), and the last window's events taken out and put back as a run that ends early does;
-   * polls still come in (order, due, sequence) order, the heads' keys are the model's, and the size
-   * is.
+   * With windows of eight order keys (a window in the high bits, a lane in the low ones): a fleet
+   * of lanes whose next window is queued in order (the run), host events at random later windows
+   * and events of the running window out of order (the heap), events ahead of the head (the front
+   * slot), and the last window's events taken out and put back as a run that ends early does; polls
+   * still come in (order, due, sequence) order, the heads' keys are the model's, and the size is.
    */
   @Test
-  void pollsInOrderWithItemsOfLaterWindowsInTheirBuckets() {
+  void pollsInOrderWithItemsOfLaterWindowsAtRandom() {
     SplittableRandom random = new SplittableRandom(17);
     int windowBits = 3;
     int lanes = (1 << windowBits) - 1;
-    EventQueue<Keyed> queue = new EventQueue<>(windowBits);
+    EventQueue<Keyed> queue = new EventQueue<>();
     PriorityQueue<Keyed> expected =
         new PriorityQueue<>(
             Comparator.comparingLong(Keyed::order)
@@ -230,20 +229,20 @@ class EventQueueTest {
   }
 
   /**
-   * Buckets of every size up to a few hundred items (the merge sort's runs and their remainders),
-   * with ties on the order key and the due time, and buckets emptied and reused: each is taken in
+   * Batches of every size up to a few hundred items queued between a head and a run's last item,
+   * with ties on the order key and the due time, the queue emptied between them: each is taken in
    * (order, due, sequence) order.
    */
   @Test
-  void sortsBucketsOfAnySize() {
+  void takesBatchesOfAnySizeInOrder() {
     SplittableRandom random = new SplittableRandom(19);
-    EventQueue<Keyed> queue = new EventQueue<>(4);
+    EventQueue<Keyed> queue = new EventQueue<>();
     long seq = 0;
     int round = 0;
     for (int n = 0; n < 300; n += 1 + n / 10) {
       round++;
       long window = 3L * round;
-      // The head, and a run that ends after everything: the items between go to their buckets.
+      // The head, and a run that ends after everything: the items between go to the heap.
       Keyed first = new Keyed(window << 4, 0, seq++);
       Keyed last = new Keyed(1_000_000L << 4, 0, seq++);
       List<Keyed> added = new ArrayList<>(List.of(first, last));
