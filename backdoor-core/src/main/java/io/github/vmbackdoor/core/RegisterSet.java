@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.core;
 
+import java.util.List;
+
 /**
  * The seven registers of a backdoor call as they are read: the immutable {@link Registers} value
  * and the reusable {@link MutableRegisters} holder, so that the words the protocol splits them into
@@ -11,6 +13,9 @@ package io.github.vmbackdoor.core;
  * high word, the message status in the high word of ecx or ebx). Reading a word allocates nothing.
  */
 public sealed interface RegisterSet permits Registers, MutableRegisters {
+
+  /** The seven registers' names in their order: the indexes {@link #register(int)} takes. */
+  List<String> NAMES = List.of("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp");
 
   int eax();
 
@@ -56,6 +61,32 @@ public sealed interface RegisterSet permits Registers, MutableRegisters {
   /** Low 16 bits of edx: the I/O port. */
   default int edxLow() {
     return edx() & 0xFFFF;
+  }
+
+  /**
+   * The register at {@code index} of {@link #NAMES} (0 is eax, 6 is ebp).
+   *
+   * @throws IndexOutOfBoundsException if {@code index} is not 0 to 6
+   */
+  default int register(int index) {
+    switch (index) {
+      case 0:
+        return eax();
+      case 1:
+        return ebx();
+      case 2:
+        return ecx();
+      case 3:
+        return edx();
+      case 4:
+        return esi();
+      case 5:
+        return edi();
+      case 6:
+        return ebp();
+      default:
+        throw new IndexOutOfBoundsException("register index " + index + " (0 to 6)");
+    }
   }
 
   /** Whether {@code other} holds the same seven values, whichever kind it is. */

@@ -119,25 +119,14 @@ public final class ReplayBackdoor implements Backdoor {
     b.append("call #").append(index).append(" differs from the trace\n");
     b.append(String.format("  %-5s %-10s %-10s%n", "", "expected", "actual"));
     row(b, "op", expected.operation().wireName(), op.wireName(), false);
-    String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
-    int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};
-    int[] got = {
-      actual.eax(),
-      actual.ebx(),
-      actual.ecx(),
-      actual.edx(),
-      actual.esi(),
-      actual.edi(),
-      actual.ebp()
-    };
-    for (int i = 0; i < names.length; i++) {
+    for (int i = 0; i < RegisterSet.NAMES.size(); i++) {
       boolean pointer = (op == Operation.OUTS && i == 4) || (op == Operation.INS && i == 5);
       row(
           b,
-          names[i],
-          Registers.hex(want[i]),
-          Registers.hex(got[i]),
-          !pointer && want[i] != got[i]);
+          RegisterSet.NAMES.get(i),
+          Registers.hex(e.register(i)),
+          Registers.hex(actual.register(i)),
+          !pointer && e.register(i) != actual.register(i));
     }
     if (op == Operation.OUTS || expected.operation() == Operation.OUTS) {
       byte[] recorded = expected.bytes();

@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.hostsim.scenario;
 
+import io.github.vmbackdoor.core.RegisterSet;
 import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.core.TraceCall;
 import io.github.vmbackdoor.hostsim.VirtualHost;
@@ -58,25 +59,14 @@ final class ReplayedCall {
         .append(note == null || note.isEmpty() ? "" : " (the host: " + note + ")")
         .append('\n');
     b.append(String.format("  %-5s %-10s %-10s%n", "", "recorded", "host"));
-    String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"};
-    int[] want = {e.eax(), e.ebx(), e.ecx(), e.edx(), e.esi(), e.edi(), e.ebp()};
-    int[] got = {
-      actual.eax(),
-      actual.ebx(),
-      actual.ecx(),
-      actual.edx(),
-      actual.esi(),
-      actual.edi(),
-      actual.ebp()
-    };
-    for (int i = 0; i < names.length; i++) {
+    for (int i = 0; i < RegisterSet.NAMES.size(); i++) {
       b.append(
           String.format(
               "  %-5s %-10s %-10s%s%n",
-              names[i],
-              Registers.hex(want[i]),
-              Registers.hex(got[i]),
-              want[i] != got[i] ? "  <-- differs" : ""));
+              RegisterSet.NAMES.get(i),
+              Registers.hex(e.register(i)),
+              Registers.hex(actual.register(i)),
+              e.register(i) != actual.register(i) ? "  <-- differs" : ""));
     }
     if (received != null) {
       boolean differ = !Arrays.equals(received, call.bytes());
