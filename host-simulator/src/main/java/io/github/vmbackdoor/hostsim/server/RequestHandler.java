@@ -10,6 +10,8 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +82,16 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
+   * Whether a peer may offer a region: only one on a loopback address can have made the file, and a
+   * remote peer must not name a file of this machine. A peer that is not an IP socket (a test's
+   * embedded channel) is taken as local.
+   */
+  private static boolean onLoopback(SocketAddress peer) {
+    return !(peer instanceof InetSocketAddress ip)
+        || (ip.getAddress() != null && ip.getAddress().isLoopbackAddress());
+  }
+
+  /**
    * A SHM_OFFER: maps the region and answers SHM_OK (the calls go through it from then on), or
    * SHM_REFUSED with the reason (they stay on the socket).
    */
@@ -93,6 +105,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     SharedRegion mapped = null;
     if (!waiting.isEmpty() || delayed) {
       refused = "requests of this connection are under way";
+    } else if (!onLoopback(channel.remoteAddress())) {
+      refused = "the client " + channel.remoteAddress() + " is not on a loopback address";
     } else if (!server.takeRegion()) {
       refused = "the server already serves " + SimulatorServer.MAX_SHARED_REGIONS + " regions";
     } else {

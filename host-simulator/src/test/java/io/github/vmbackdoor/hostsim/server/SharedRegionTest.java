@@ -12,7 +12,10 @@ import io.github.vmbackdoor.hostsim.VirtualHost;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -24,6 +27,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -360,5 +364,48 @@ class SharedRegionTest {
           RawClient.request(WireProtocol.IN, 1, CommandPort.versionProbe(), new byte[0]));
       client.socket.expectErrorAndClose(WireError.UNEXPECTED_FRAME);
     }
+  }
+
+  @Test
+  void anOfferFromAPeerNotOnLoopbackIsRefusedAndTheConnectionStaysOnTcp() throws IOException {
+    InetAddress own = nonLoopbackAddress();
+    assumeTrue(own != null, "this machine has no non-loopback IPv4 address");
+    SimulatorServer server =
+        SimulatorServer.builder(
+                name ->
+                    name.equals("vm1") ? VirtualHost.builder().seed(11).build().backdoor() : null)
+            .bindAddress(InetAddress.getByName("0.0.0.0"))
+            .start();
+    servers.add(server);
+    Path path = regionFile("rw-------");
+    try (RawClient client = new RawClient(new InetSocketAddress(own, server.port()))) {
+      client.socket.setSoTimeout(SOCKET_MILLIS);
+      client.send(RawClient.hello("vm1"));
+      assertThat(client.readFrame().type).isEqualTo(WireProtocol.HELLO_OK);
+      client.send(offer(path.toString(), SharedRegion.SIZE));
+      RawClient.Frame answer = client.readFrame();
+      assertThat(answer.type).as("%s", answer).isEqualTo(WireProtocol.SHM_REFUSED);
+      assertThat(new String(answer.body, StandardCharsets.UTF_8))
+          .contains("is not on a loopback address");
+      client.send(RawClient.request(WireProtocol.IN, 1, CommandPort.versionProbe(), new byte[0]));
+      RawClient.Frame call = client.readFrame();
+      assertThat(call.type).isEqualTo(WireProtocol.IN_RESPONSE);
+      assertThat(RawClient.registersOf(call.body).eax()).isEqualTo(6);
+    }
+    assertThat(server.sharedRegionsServed()).isZero();
+  }
+
+  private static InetAddress nonLoopbackAddress() throws IOException {
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+        if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+          return a;
+        }
+      }
+    }
+    return null;
   }
 }
