@@ -100,11 +100,7 @@ class EventQueueTest {
   void pollsInOrderWhenMostItemsComeInOrderAndSomeAtRandom() {
     SplittableRandom random = new SplittableRandom(13);
     EventQueue<Keyed> queue = new EventQueue<>();
-    PriorityQueue<Keyed> expected =
-        new PriorityQueue<>(
-            Comparator.comparingLong(Keyed::order)
-                .thenComparingLong(Keyed::due)
-                .thenComparingLong(Keyed::seq));
+    PriorityQueue<Keyed> expected = sortedModel();
     long seq = 0;
     int lanes = 40;
     for (int lane = 1; lane <= lanes; lane++) {
@@ -115,9 +111,7 @@ class EventQueueTest {
     int polled = 0;
     for (int round = 0; round < 20_000; round++) {
       Keyed smallest = expected.poll();
-      assertThat(queue.headOrder()).isEqualTo(smallest.order());
-      assertThat(queue.headDue()).isEqualTo(smallest.due());
-      assertThat(queue.headSequence()).isEqualTo(smallest.seq());
+      assertHeadKeys(queue, smallest);
       assertThat(queue.poll()).isEqualTo(smallest);
       polled++;
       List<Keyed> next = new ArrayList<>();
@@ -159,11 +153,7 @@ class EventQueueTest {
     int windowBits = 3;
     int lanes = (1 << windowBits) - 1;
     EventQueue<Keyed> queue = new EventQueue<>();
-    PriorityQueue<Keyed> expected =
-        new PriorityQueue<>(
-            Comparator.comparingLong(Keyed::order)
-                .thenComparingLong(Keyed::due)
-                .thenComparingLong(Keyed::seq));
+    PriorityQueue<Keyed> expected = sortedModel();
     long seq = 0;
     for (int lane = 1; lane <= lanes; lane++) {
       Keyed item = new Keyed(lane, random.nextLong(1000), seq++);
@@ -189,9 +179,7 @@ class EventQueueTest {
         putBack += aside.size();
       }
       Keyed smallest = expected.poll();
-      assertThat(queue.headOrder()).isEqualTo(smallest.order());
-      assertThat(queue.headDue()).isEqualTo(smallest.due());
-      assertThat(queue.headSequence()).isEqualTo(smallest.seq());
+      assertHeadKeys(queue, smallest);
       assertThat(queue.poll()).isEqualTo(smallest);
       polled++;
       long window = smallest.order() >> windowBits;
@@ -276,5 +264,19 @@ class EventQueueTest {
     queue.add(5, 0, "a");
     assertThat(queue.poll()).isEqualTo("a");
     assertThat(queue.isEmpty()).isTrue();
+  }
+
+  /** The model the queue is checked against: items in (order, due, sequence) order. */
+  private static PriorityQueue<Keyed> sortedModel() {
+    return new PriorityQueue<>(
+        Comparator.comparingLong(Keyed::order)
+            .thenComparingLong(Keyed::due)
+            .thenComparingLong(Keyed::seq));
+  }
+
+  private static void assertHeadKeys(EventQueue<Keyed> queue, Keyed smallest) {
+    assertThat(queue.headOrder()).isEqualTo(smallest.order());
+    assertThat(queue.headDue()).isEqualTo(smallest.due());
+    assertThat(queue.headSequence()).isEqualTo(smallest.seq());
   }
 }
