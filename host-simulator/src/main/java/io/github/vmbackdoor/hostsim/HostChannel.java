@@ -68,6 +68,18 @@ abstract class HostChannel implements ChannelSession {
     offset = 0;
   }
 
+  /**
+   * Whether a checkpoint came since the operation in progress started ({@code generation} is the
+   * checkpoint generation now): then the operation is abandoned, and its call answers CPT.
+   */
+  boolean cancelledSince(int generation) {
+    if (operation != ChannelInfo.Operation.IDLE && operationGeneration != generation) {
+      abandonOperation();
+      return true;
+    }
+    return false;
+  }
+
   /** SENDING: stores the next piece of up to four bytes (little-endian in {@code word}). */
   void putPiece(int word) {
     int n = Math.min(4, buffer.length - offset);
