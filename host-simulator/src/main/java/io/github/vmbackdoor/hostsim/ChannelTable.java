@@ -24,9 +24,6 @@ import java.util.UUID;
  */
 abstract class ChannelTable implements CommandPortAnswers.Vm {
 
-  /** Whether the last {@link #lookup} found the slot taken but a cookie wrong. */
-  boolean cookieMissed;
-
   private static final HostChannel[] NO_SLOTS = new HostChannel[0];
 
   /**
@@ -192,21 +189,12 @@ abstract class ChannelTable implements CommandPortAnswers.Vm {
   }
 
   /**
-   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. A
-   * wrong cookie on an occupied slot sets {@link #cookieMissed}, for the caller to count against
-   * the calling connection.
+   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong (then
+   * {@link #at} finds the slot taken: the caller counts that against the calling connection).
    */
   HostChannel lookup(int id, int cookieHigh, int cookieLow) {
-    cookieMissed = false;
     HostChannel ch = at(id);
-    if (ch == null) {
-      return null;
-    }
-    if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      cookieMissed = true;
-      return null;
-    }
-    return ch;
+    return ch != null && ch.cookieHigh == cookieHigh && ch.cookieLow == cookieLow ? ch : null;
   }
 
   /** Why {@link #lookup} found nothing at {@code id}: the call-log words. */
@@ -264,7 +252,7 @@ abstract class ChannelTable implements CommandPortAnswers.Vm {
     } else if (ch.isOpen()) {
       ch.ended();
       ch.abandonOperation();
-      ch.state = closedState;
+      ch.state(closedState);
       ch.closedNanos = time().nanos();
     }
   }
@@ -319,12 +307,12 @@ abstract class ChannelTable implements CommandPortAnswers.Vm {
         l.add(
             new ChannelInfo(
                 ch.id,
-                ch.protocol,
+                ch.protocol(),
                 ch.hasCookies(),
                 ch.cookieHigh,
                 ch.cookieLow,
-                ch.state,
-                ch.operation,
+                ch.state(),
+                ch.operation(),
                 time().at(ch.lastActivityNanos)));
       }
     }

@@ -130,7 +130,7 @@ final class GuestMsgServer extends ChannelTable implements HighBandwidthPort.Mes
   @Override
   public HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
     HostChannel ch = lookup(id, cookieHigh, cookieLow);
-    if (ch == null && cookieMissed) {
+    if (ch == null && at(id) != null) {
       cookieFailures(owner).failed(id);
     }
     return ch;
@@ -246,7 +246,7 @@ final class GuestMsgServer extends ChannelTable implements HighBandwidthPort.Mes
       return;
     }
     checkIdle(ch);
-    FaultDecision fault = decide(ch.protocol, id, sub.step(), ch);
+    FaultDecision fault = decide(ch.protocol(), id, sub.step(), ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       lb(r, fault.status(), res);
@@ -281,7 +281,7 @@ final class GuestMsgServer extends ChannelTable implements HighBandwidthPort.Mes
       case RECVSTATUS -> MessageTransfers.receiveStatus(policy(), checkpointGeneration, ch, r, res);
       case OPEN, CLOSE -> throw new AssertionError(sub);
     }
-    if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
+    if (fault.cancelAfter() && ch.operation() != ChannelInfo.Operation.IDLE) {
       ch.operationGeneration = checkpointGeneration - 1;
     }
     res.appendNote(fault.note());

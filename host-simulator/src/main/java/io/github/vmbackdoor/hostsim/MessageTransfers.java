@@ -39,7 +39,7 @@ final class MessageTransfers {
 
   static void sendSize(
       HostPolicy policy, int generation, HostChannel ch, MutableRegisters r, CallResult res) {
-    if (ch.operation == ChannelInfo.Operation.SENDING) {
+    if (ch.operation() == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
       lb(policy, r, 0, res).channelNote("out of order: message in progress discarded");
       return;
@@ -75,7 +75,7 @@ final class MessageTransfers {
       return;
     }
     lb(policy, r, STATUS_SUCCESS | hb, res);
-    ch.operation = ChannelInfo.Operation.SENDING;
+    ch.operation(ChannelInfo.Operation.SENDING);
     ch.operationGeneration = generation;
     ch.buffer = new byte[(int) length];
     ch.offset = 0;
@@ -93,7 +93,7 @@ final class MessageTransfers {
       lb(policy, r, STATUS_CPT, res).channelNote("checkpoint: send cancelled");
       return;
     }
-    if (ch.operation != ChannelInfo.Operation.SENDING) {
+    if (ch.operation() != ChannelInfo.Operation.SENDING) {
       lb(policy, r, 0, res).channelNote("out of order: no send in progress");
       return;
     }
@@ -125,7 +125,7 @@ final class MessageTransfers {
 
   static void receiveSize(
       HostPolicy policy, int generation, HostChannel ch, MutableRegisters r, CallResult res) {
-    if (ch.operation == ChannelInfo.Operation.SENDING) {
+    if (ch.operation() == ChannelInfo.Operation.SENDING) {
       ch.abandonOperation();
       lb(policy, r, 0, res).channelNote("out of order: message in progress discarded");
       return;
@@ -138,8 +138,8 @@ final class MessageTransfers {
       return;
     }
     byte[] message = offer.bytes();
-    ch.operation =
-        message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
+    ch.operation(
+        message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING);
     ch.operationGeneration = generation;
     ch.buffer = message;
     ch.offset = 0;
@@ -167,8 +167,8 @@ final class MessageTransfers {
       return;
     }
     boolean receiving =
-        ch.operation == ChannelInfo.Operation.RECEIVING
-            || ch.operation == ChannelInfo.Operation.RECEIVED;
+        ch.operation() == ChannelInfo.Operation.RECEIVING
+            || ch.operation() == ChannelInfo.Operation.RECEIVED;
     if (!receiving) {
       lb(policy, r, 0, res).channelNote("out of order: no receive in progress");
       return;
@@ -178,7 +178,7 @@ final class MessageTransfers {
       lb(policy, r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
       return;
     }
-    if (ch.operation != ChannelInfo.Operation.RECEIVING) {
+    if (ch.operation() != ChannelInfo.Operation.RECEIVING) {
       lb(policy, r, 0, res).channelNote("out of order: payload all fetched");
       return;
     }
@@ -197,17 +197,17 @@ final class MessageTransfers {
       return;
     }
     boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
-    if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
+    if (ch.operation() == ChannelInfo.Operation.RECEIVING && !success) {
       ch.abandonOperation();
       lb(policy, r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
       return;
     }
-    if (ch.operation != ChannelInfo.Operation.RECEIVED) {
+    if (ch.operation() != ChannelInfo.Operation.RECEIVED) {
       lb(policy, r, 0, res);
       res.note =
           res.prefix()
               + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.RECEIVING
+              + (ch.operation() == ChannelInfo.Operation.RECEIVING
                   ? "payload not all fetched"
                   : "no receive in progress");
       return;

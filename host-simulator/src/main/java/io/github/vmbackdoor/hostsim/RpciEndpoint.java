@@ -105,7 +105,12 @@ final class RpciEndpoint implements Endpoint {
     private byte[] pendingReply;
 
     RpciChannel(int id, int cookieHigh, int cookieLow, long nanos) {
-      super(id, PROTOCOL_RPCI, cookieHigh, cookieLow, nanos);
+      super(id, cookieHigh, cookieLow, nanos);
+    }
+
+    @Override
+    int protocol() {
+      return PROTOCOL_RPCI;
     }
 
     @Override

@@ -340,7 +340,12 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     private TcloApp app;
 
     TcloSession(int id, int cookieHigh, int cookieLow, long nanos) {
-      super(id, PROTOCOL_TCLO, cookieHigh, cookieLow, nanos);
+      super(id, cookieHigh, cookieLow, nanos);
+    }
+
+    @Override
+    int protocol() {
+      return PROTOCOL_TCLO;
     }
 
     @Override
