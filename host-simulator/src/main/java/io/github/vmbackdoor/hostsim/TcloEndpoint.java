@@ -408,14 +408,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (!policy().rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
         return null;
       }
-      record(
-          new TcloExchange(
-              id,
-              Optional.empty(),
-              Optional.empty(),
-              TcloExchange.Outcome.UNSOLICITED_REJECTED,
-              now(),
-              now()));
+      record(id, null, null, TcloExchange.Outcome.UNSOLICITED_REJECTED, uptime().nanos());
       return "unsolicited reply rejected";
     }
 
@@ -438,14 +431,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         if (c.channelReset) {
           String named = appOf(text);
           if (!claim(this, named)) {
-            record(
-                new TcloExchange(
-                    id,
-                    Optional.of(c.text),
-                    Optional.of(text),
-                    TcloExchange.Outcome.CLAIM_REFUSED,
-                    time(outstandingSinceNanos),
-                    now()));
+            record(id, c.text, text, TcloExchange.Outcome.CLAIM_REFUSED, outstandingSinceNanos);
             return named
                 + " is channel "
                 + ((TcloSession) find(named).active).id
@@ -459,27 +445,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
             removed(app.removeFirst());
           }
         }
-        record(
-            new TcloExchange(
-                id,
-                Optional.of(c.text),
-                Optional.of(text),
-                TcloExchange.Outcome.ANSWERED,
-                time(outstandingSinceNanos),
-                now()));
+        record(id, c.text, text, TcloExchange.Outcome.ANSWERED, outstandingSinceNanos);
         if (app == toolbox) {
           toolsAnswered(c);
         }
       } else if (message.length > 0) {
         owesPingRefusal = first && policy().resetAfterUnsolicitedReply();
-        record(
-            new TcloExchange(
-                id,
-                Optional.empty(),
-                Optional.of(text),
-                TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
-                now(),
-                now()));
+        record(id, null, text, TcloExchange.Outcome.UNSOLICITED_ACCEPTED, uptime().nanos());
       }
       return null;
     }
@@ -489,13 +461,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     public void ended() {
       if (outstanding != null) {
         record(
-            new TcloExchange(
-                id,
-                Optional.of(outstanding.text),
-                Optional.empty(),
-                TcloExchange.Outcome.CHANNEL_LOST,
-                time(outstandingSinceNanos),
-                now()));
+            id, outstanding.text, null, TcloExchange.Outcome.CHANNEL_LOST, outstandingSinceNanos);
         outstanding = null;
       }
       if (app != null && app.active == this) {
@@ -504,9 +470,24 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
-  private void record(TcloExchange e) {
+  /**
+   * Records an exchange on channel {@code id} ({@code command} and {@code reply} null when there is
+   * none) from {@code sinceNanos} to now, when the host keeps a history: a host without one makes
+   * none of its objects.
+   */
+  private void record(
+      int id, String command, String reply, TcloExchange.Outcome outcome, long sinceNanos) {
     if (keepsHistory()) {
-      rare().exchanges.add(e);
+      rare()
+          .exchanges
+          .add(
+              new TcloExchange(
+                  id,
+                  Optional.ofNullable(command),
+                  Optional.ofNullable(reply),
+                  outcome,
+                  time(sinceNanos),
+                  now()));
     }
   }
 
