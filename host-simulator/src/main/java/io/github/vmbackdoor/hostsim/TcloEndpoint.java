@@ -13,6 +13,7 @@ import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +37,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
+
+  /** The "reset" a new channel owes its guest: one for all channels, as it holds no state. */
+  private static final TcloCommand CHANNEL_RESET = new TcloCommand(RESET, true, null);
 
   private final ChannelTable table;
 
@@ -201,6 +205,20 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
+  /** The reset reply that names the default application, as the guest sends it. */
+  private static final byte[] DEFAULT_RESET_REPLY =
+      ("OK " + ATR + DEFAULT_APP).getBytes(StandardCharsets.ISO_8859_1);
+
+  /** {@link #appOf(String)} of a reply's bytes: the usual reply's without decoding it. */
+  static String appOf(byte[] resetReply) {
+    return Arrays.equals(resetReply, DEFAULT_RESET_REPLY) ? DEFAULT_APP : appOf(text(resetReply));
+  }
+
+  /** A message from the guest as text, one character per byte. */
+  static String text(byte[] message) {
+    return message.length == 0 ? "" : new String(message, StandardCharsets.ISO_8859_1);
+  }
+
   /** The application a reset reply names: the word after {@code ATR}, else the default. */
   static String appOf(String resetReply) {
     int at = resetReply.indexOf(ATR);
@@ -345,7 +363,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     @Override
     public Offer offer() {
       offered = commandToOffer();
-      return offered == null ? null : new Offer(offered.bytes, offered.text);
+      return offered == null ? null : offered.offer;
     }
 
     private TcloCommand commandToOffer() {
@@ -353,7 +371,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         return null;
       }
       if (needsReset) {
-        return new TcloCommand(RESET, true, null);
+        return CHANNEL_RESET;
       }
       if (app == null || app.active != this) {
         return null;
@@ -418,20 +436,21 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
      */
     @Override
     public String message(byte[] message) {
-      // The empty message (the ping) is the common one: no string made for it.
-      String text = message.length == 0 ? "" : new String(message, StandardCharsets.ISO_8859_1);
+      // The reply's text is made only where something keeps it: a power operation's tracker, a
+      // history; a reset reply naming the default application is told by its bytes.
       boolean first = !heardFrom;
       heardFrom = true;
       if (outstanding != null) {
         TcloCommand c = outstanding;
         outstanding = null;
         if (c.power != null) {
-          c.power.reply = text;
+          c.power.reply = text(message);
         }
         if (c.channelReset) {
-          String named = appOf(text);
+          String named = appOf(message);
           if (!claim(this, named)) {
-            record(id, c.text, text, TcloExchange.Outcome.CLAIM_REFUSED, outstandingSinceNanos);
+            recordReply(
+                id, c.text, message, TcloExchange.Outcome.CLAIM_REFUSED, outstandingSinceNanos);
             return named
                 + " is channel "
                 + ((TcloSession) find(named).active).id
@@ -445,13 +464,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
             removed(app.removeFirst());
           }
         }
-        record(id, c.text, text, TcloExchange.Outcome.ANSWERED, outstandingSinceNanos);
+        recordReply(id, c.text, message, TcloExchange.Outcome.ANSWERED, outstandingSinceNanos);
         if (app == toolbox) {
           toolsAnswered(c);
         }
       } else if (message.length > 0) {
         owesPingRefusal = first && policy().resetAfterUnsolicitedReply();
-        record(id, null, text, TcloExchange.Outcome.UNSOLICITED_ACCEPTED, uptime().nanos());
+        recordReply(id, null, message, TcloExchange.Outcome.UNSOLICITED_ACCEPTED, uptime().nanos());
       }
       return null;
     }
@@ -467,6 +486,14 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (app != null && app.active == this) {
         app.active = null;
       }
+    }
+  }
+
+  /** {@link #record(int, String, String, TcloExchange.Outcome, long)} of a reply's bytes. */
+  private void recordReply(
+      int id, String command, byte[] reply, TcloExchange.Outcome outcome, long sinceNanos) {
+    if (keepsHistory()) {
+      record(id, command, text(reply), outcome, sinceNanos);
     }
   }
 
