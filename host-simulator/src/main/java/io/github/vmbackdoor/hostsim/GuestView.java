@@ -55,7 +55,7 @@ final class GuestView {
         net,
         disks(rpci, info),
         seconds(uptime),
-        memory == null ? Map.of() : Map.copyOf(GuestReports.memoryStats(memory)));
+        memory == null ? Map.of() : Map.copyOf(GuestMemoryStats.read(memory)));
   }
 
   private static String text(String value) {

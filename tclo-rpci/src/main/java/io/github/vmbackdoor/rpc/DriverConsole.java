@@ -2,7 +2,8 @@ package io.github.vmbackdoor.rpc;
 
 /**
  * The console as a vmt(4) dialect prints to it: the lines of {@link VmtMessage}, with the device
- * prefix or without one. {@link MachineLog} is the machines' console.
+ * prefix or without one. {@link MachineLog} is the vmt machines' console (the fixed machine prints
+ * its few lines with its words).
  */
 interface DriverConsole {
 

@@ -36,20 +36,26 @@ final class FixedTcloMachine implements TcloStateMachine {
 
   private final Backdoor backdoor;
   private final TcloDispatcher dispatcher;
-  private final MachineLog log;
+  // The machine reports to its listener itself, with MachineLog's words: it prints nothing
+  // without a newline, so it has no pending text and no log object of its own.
+  private final TcloListener listener;
+  private final TcloOptions options;
 
   private MessageChannel channel;
-  private TcloResult pending;
-  private String pendingCommand;
+  private Pending pending;
   private int restarts;
   private int backoffCs;
   private TcloHealth health = TcloHealth.STARTING;
+
+  /** A reply to send at the start of the next tick, and the command it answers. */
+  private record Pending(String command, TcloResult result) {}
 
   FixedTcloMachine(
       Backdoor backdoor, TcloDispatcher dispatcher, TcloOptions options, TcloListener listener) {
     this.backdoor = backdoor;
     this.dispatcher = dispatcher;
-    this.log = new MachineLog(listener, options);
+    this.listener = listener;
+    this.options = options;
   }
 
   @Override
@@ -75,21 +81,19 @@ final class FixedTcloMachine implements TcloStateMachine {
     if (channel == null) {
       try {
         channel =
-            MessageChannel.open(
-                backdoor, BackdoorProtocol.PROTOCOL_TCLO, options().channelOptions());
+            MessageChannel.open(backdoor, BackdoorProtocol.PROTOCOL_TCLO, options.channelOptions());
       } catch (BackdoorException e) {
         lowLevel(e);
-        log.device(VmtMessage.REOPEN_FAILED);
-        log.event(Type.OPEN_FAILED, e.getMessage());
+        device(VmtMessage.REOPEN_FAILED.words());
+        event(Type.OPEN_FAILED, e.getMessage());
         restarts++;
         setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
         return givingUp()
-            ? max(options().givingUpDelay(), options().openFailureDelay())
-            : options().openFailureDelay();
+            ? max(options.givingUpDelay(), options.openFailureDelay())
+            : options.openFailureDelay();
       }
-      log.event(Type.CHANNEL_OPENED, "channel " + channel.id());
+      event(Type.CHANNEL_OPENED, "channel " + channel.id());
       pending = null;
-      pendingCommand = null;
       backoffCs = 0;
     }
     return poll();
@@ -99,29 +103,27 @@ final class FixedTcloMachine implements TcloStateMachine {
     String failure = VmtMessage.PING_FAILED.words();
     try {
       if (pending != null) {
-        TcloResult sending = pending;
-        failure = replyFailureLine(pendingCommand, sending);
+        Pending sending = pending;
+        failure = replyFailureLine(sending.command(), sending.result());
         pending = null;
-        pendingCommand = null;
-        channel.send(sending.bytes());
-        log.event(Type.REPLY_SENT, sending.reply());
-        runAfterReply(sending);
+        channel.send(sending.result().bytes());
+        event(Type.REPLY_SENT, sending.result().reply());
+        runAfterReply(sending.result());
       } else {
         channel.send(EMPTY);
-        log.event(Type.PING_SENT);
+        event(Type.PING_SENT);
       }
       failure = VmtMessage.TCLO_GET_LENGTH_FAILED.words();
       byte[] message = channel.receive();
-      log.event(Type.POLLED);
+      event(Type.POLLED);
       restarts = 0;
       setHealth(TcloHealth.UP);
       if (message.length == 0) {
         return idleDelay();
       }
       String command = decode(message);
-      log.event(Type.COMMAND_RECEIVED, command);
-      pending = dispatch(command);
-      pendingCommand = command;
+      event(Type.COMMAND_RECEIVED, command);
+      pending = new Pending(command, dispatch(command));
       backoffCs = 0;
       return Duration.ZERO;
     } catch (BackdoorException e) {
@@ -131,8 +133,8 @@ final class FixedTcloMachine implements TcloStateMachine {
         failure = VmtMessage.TCLO_GET_DATA_FAILED.words();
       }
       lowLevel(e);
-      log.device(failure);
-      log.event(Type.TCLO_FAILURE, failure);
+      device(failure);
+      event(Type.TCLO_FAILURE, failure);
       return restart();
     }
   }
@@ -142,7 +144,7 @@ final class FixedTcloMachine implements TcloStateMachine {
     try {
       sent.afterReply().run();
     } catch (RuntimeException e) {
-      log.event(Type.RPCI_FAILED, "after \"" + sent.reply() + "\": " + e.getMessage());
+      event(Type.RPCI_FAILED, "after \"" + sent.reply() + "\": " + e.getMessage());
     }
   }
 
@@ -157,25 +159,24 @@ final class FixedTcloMachine implements TcloStateMachine {
 
   /** Close, forget the channel whatever the host says, and come back after the restart delay. */
   private Duration restart() {
-    log.device(VmtMessage.RESETTING_RPC);
-    log.event(Type.RESETTING, "restart " + (restarts + 1));
+    device(VmtMessage.RESETTING_RPC.words());
+    event(Type.RESETTING, "restart " + (restarts + 1));
     MessageChannel old = channel;
     channel = null;
     pending = null;
-    pendingCommand = null;
     closeQuietly(old);
     restarts++;
     setHealth(givingUp() ? TcloHealth.GIVING_UP : TcloHealth.RECOVERING);
-    return givingUp() ? options().givingUpDelay() : options().restartDelay();
+    return givingUp() ? options.givingUpDelay() : options.restartDelay();
   }
 
   private void closeQuietly(MessageChannel old) {
     try {
       old.close();
-      log.event(Type.CHANNEL_CLOSED, "channel " + old.id());
+      event(Type.CHANNEL_CLOSED, "channel " + old.id());
     } catch (BackdoorException e) {
       lowLevel(e);
-      log.event(Type.CLOSE_FAILED, "channel " + old.id() + " forgotten");
+      event(Type.CLOSE_FAILED, "channel " + old.id() + " forgotten");
     }
   }
 
@@ -190,8 +191,8 @@ final class FixedTcloMachine implements TcloStateMachine {
       if (pending != null) {
         // Flush the pending reply as open-vm-tools does before it closes.
         try {
-          old.send(pending.bytes());
-          log.event(Type.REPLY_SENT, pending.reply());
+          old.send(pending.result().bytes());
+          event(Type.REPLY_SENT, pending.result().reply());
         } catch (BackdoorException e) {
           lowLevel(e);
         }
@@ -200,16 +201,16 @@ final class FixedTcloMachine implements TcloStateMachine {
       closeQuietly(old);
     }
     setHealth(TcloHealth.STOPPED);
-    log.event(Type.DETACHED, "shutdown");
+    event(Type.DETACHED, "shutdown");
   }
 
   private boolean givingUp() {
-    return restarts > options().restartCap();
+    return restarts > options.restartCap();
   }
 
   private Duration idleDelay() {
-    if (!options().idleBackoff()) {
-      return options().idleDelay();
+    if (!options.idleBackoff()) {
+      return options.idleDelay();
     }
     backoffCs = backoffCs == 0 ? 1 : Math.min(backoffCs * 2, MAX_BACKOFF_CS);
     return Duration.ofMillis(10L * backoffCs);
@@ -218,14 +219,27 @@ final class FixedTcloMachine implements TcloStateMachine {
   private void setHealth(TcloHealth next) {
     if (next != health) {
       health = next;
-      log.event(Type.HEALTH_CHANGED, next.name());
+      event(Type.HEALTH_CHANGED, next.name());
     }
   }
 
   private void lowLevel(BackdoorException e) {
     if (e instanceof MessageException m) {
-      log.failed(m);
+      listener.onLogLine(MachineLog.failedLine(options, m));
     }
+  }
+
+  /** A device line: {@code vmt0: <text>}. */
+  private void device(String text) {
+    listener.onLogLine(MachineLog.deviceLine(options, text));
+  }
+
+  private void event(Type type, String detail) {
+    listener.onEvent(TcloEvent.of(type, detail));
+  }
+
+  private void event(Type type) {
+    listener.onEvent(TcloEvent.of(type));
   }
 
   /** vmt's words for a reply that could not be sent. */
@@ -262,10 +276,5 @@ final class FixedTcloMachine implements TcloStateMachine {
   @Override
   public String toString() {
     return "fixed{channel=" + channel + ", restarts=" + restarts + ", " + health + "}";
-  }
-
-  /** The options, which the machine's log holds for it. */
-  private TcloOptions options() {
-    return log.options();
   }
 }

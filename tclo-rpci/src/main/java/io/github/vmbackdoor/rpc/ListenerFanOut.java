@@ -3,15 +3,15 @@ package io.github.vmbackdoor.rpc;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** A listener that passes every event and log line on to the listeners added to it, in order. */
-final class ListenerFanOut implements TcloListener {
+/**
+ * Several listeners as one value: {@link TcloListener#NONE} for none, the listener itself for one
+ * (most guests have one, often shared by a whole fleet), a {@code Many} of several, in order. The
+ * values are immutable: adding or removing gives a new one, so a holder replaces its value whole
+ * and a reader sees one or the other.
+ */
+final class ListenerFanOut {
 
-  /** Where events go with no listener. */
-  private static final TcloListener NOBODY = new TcloListener() {};
-
-  // What the events go to: nobody, the one listener itself (most guests have one), or a Many of
-  // several. Replaced whole on each change, so a reader sees one state or the other.
-  private volatile TcloListener target = NOBODY;
+  private ListenerFanOut() {}
 
   /** Several listeners, in order. */
   private record Many(TcloListener[] listeners) implements TcloListener {
@@ -30,51 +30,41 @@ final class ListenerFanOut implements TcloListener {
     }
   }
 
-  synchronized void add(TcloListener listener) {
+  /** The listeners of {@code target} followed by {@code listener}. */
+  static TcloListener with(TcloListener target, TcloListener listener) {
     Objects.requireNonNull(listener, "listener");
-    TcloListener[] now = listeners();
+    TcloListener[] now = listeners(target);
     TcloListener[] next = Arrays.copyOf(now, now.length + 1);
     next[now.length] = listener;
-    target = of(next);
+    return of(next);
   }
 
-  /** Removes the first listener equal to {@code listener}, if any. */
-  synchronized void remove(TcloListener listener) {
-    TcloListener[] now = listeners();
+  /** The listeners of {@code target} without the first one equal to {@code listener}, if any. */
+  static TcloListener without(TcloListener target, TcloListener listener) {
+    TcloListener[] now = listeners(target);
     for (int i = 0; i < now.length; i++) {
       if (Objects.equals(now[i], listener)) {
         TcloListener[] next = new TcloListener[now.length - 1];
         System.arraycopy(now, 0, next, 0, i);
         System.arraycopy(now, i + 1, next, i, now.length - i - 1);
-        target = of(next);
-        return;
+        return of(next);
       }
     }
+    return target;
   }
 
-  private TcloListener[] listeners() {
-    TcloListener t = target;
-    if (t == NOBODY) {
+  private static TcloListener[] listeners(TcloListener target) {
+    if (target == TcloListener.NONE) {
       return new TcloListener[0];
     }
-    return t instanceof Many many ? many.listeners : new TcloListener[] {t};
+    return target instanceof Many many ? many.listeners : new TcloListener[] {target};
   }
 
   private static TcloListener of(TcloListener[] listeners) {
     return switch (listeners.length) {
-      case 0 -> NOBODY;
+      case 0 -> TcloListener.NONE;
       case 1 -> listeners[0];
       default -> new Many(listeners);
     };
-  }
-
-  @Override
-  public void onEvent(TcloEvent event) {
-    target.onEvent(event);
-  }
-
-  @Override
-  public void onLogLine(String line) {
-    target.onLogLine(line);
   }
 }

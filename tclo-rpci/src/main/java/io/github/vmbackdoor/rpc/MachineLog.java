@@ -25,7 +25,12 @@ final class MachineLog implements DriverConsole {
 
   /** A device line: {@code vmt0: <text>}. */
   void device(String text) {
-    line(options.deviceName() + ": " + text);
+    line(deviceLine(options, text));
+  }
+
+  /** The device line {@code vmt0: <text>} of a machine with these options. */
+  static String deviceLine(TcloOptions options, String text) {
+    return options.deviceName() + ": " + text;
   }
 
   /**
@@ -101,6 +106,11 @@ final class MachineLog implements DriverConsole {
 
   /** The {@code vmware: } line vmt prints for a failed message-layer step. */
   void failed(MessageException e) {
-    vmware(e.vmtLine(options.flavor()::register));
+    line(failedLine(options, e));
+  }
+
+  /** The {@code vmware: } line vmt prints for a failed message-layer step, by these options. */
+  static String failedLine(TcloOptions options, MessageException e) {
+    return "vmware: " + e.vmtLine(options.flavor()::register);
   }
 }

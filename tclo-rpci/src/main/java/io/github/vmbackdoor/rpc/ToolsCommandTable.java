@@ -1,5 +1,6 @@
 package io.github.vmbackdoor.rpc;
 
+import io.github.vmbackdoor.core.Backdoor;
 import io.github.vmbackdoor.core.BackdoorException;
 import io.github.vmbackdoor.core.MessageException;
 import io.github.vmbackdoor.rpc.TcloEvent.Type;
@@ -15,10 +16,14 @@ import java.util.function.Supplier;
 /**
  * vmtoolsd's command table: each TCLO command name mapped to its handler, with the replies and
  * follow-up RPCIs open-vm-tools uses (see {@link ToolsService} for the list). Handlers registered
- * by name take precedence over the built-in ones. RPCI failures are reported to the listener and
+ * by name take precedence over the built-in ones. RPCI failures are reported to the listeners and
  * never touch the TCLO channel.
+ *
+ * <p>The table is also where its service's listeners are reached: as a {@link TcloListener} it
+ * passes every event and log line on to them (the machine's as well as its own), so a guest has no
+ * object of its own for them.
  */
-final class ToolsCommandTable implements TcloDispatcher {
+final class ToolsCommandTable implements TcloDispatcher, TcloListener {
 
   /** The {@code Set_Option} names open-vm-tools accepts. */
   static final Set<String> KNOWN_OPTIONS =
@@ -53,28 +58,66 @@ final class ToolsCommandTable implements TcloDispatcher {
   static final int STATE_CHANGE_ATTEMPTS = 3;
 
   private final TcloOptions options;
-  private final RpciClient rpci;
+  private final Backdoor backdoor;
   private final Consumer<GuestOsState> powerCallback;
-  private final TcloListener listener;
-  // The handlers registered and the options the host set: copy-on-write, replaced whole on each
-  // change, read on every command; for most guests the shared empty one (a concurrent map each
-  // would cost every guest its objects).
+  // The handlers registered, the options the host set and the builder's RPCI client:
+  // copy-on-write, replaced whole on each change, read on every command; for most guests the
+  // shared empty one (a concurrent map each would cost every guest its objects).
   private volatile Registered registered = Registered.NONE;
+  // The listeners as one value (ListenerFanOut), replaced whole on each change.
+  private volatile TcloListener listeners = TcloListener.NONE;
 
-  /** The handlers registered by name and the options the host set, both immutable maps. */
-  private record Registered(Map<String, TcloHandler> handlers, Map<String, String> hostOptions) {
-    static final Registered NONE = new Registered(Map.of(), Map.of());
+  /**
+   * The handlers registered by name and the options the host set, both immutable maps, and the RPCI
+   * client the built-in handlers were given, or null for one made for each request.
+   */
+  private record Registered(
+      Map<String, TcloHandler> handlers, Map<String, String> hostOptions, RpciClient rpci) {
+    static final Registered NONE = new Registered(Map.of(), Map.of(), null);
   }
 
+  /**
+   * A table whose built-in RPCIs go through {@code rpci}, or when it is null through a client on
+   * {@code backdoor} with the default options, made for each request (they are rare, and a guest
+   * then keeps no client).
+   */
   ToolsCommandTable(
       TcloOptions options,
+      Backdoor backdoor,
       RpciClient rpci,
-      Consumer<GuestOsState> powerCallback,
-      TcloListener listener) {
+      Consumer<GuestOsState> powerCallback) {
     this.options = options;
-    this.rpci = rpci;
+    this.backdoor = backdoor;
     this.powerCallback = powerCallback;
-    this.listener = listener;
+    if (rpci != null) {
+      registered = new Registered(Map.of(), Map.of(), rpci);
+    }
+  }
+
+  /** The client the built-in RPCIs go through: the one given, or a new one on the backdoor. */
+  RpciClient rpci() {
+    RpciClient given = registered.rpci();
+    return given != null ? given : RpciClient.create(backdoor);
+  }
+
+  /** Adds a listener after those added before. */
+  synchronized void addListener(TcloListener listener) {
+    listeners = ListenerFanOut.with(listeners, listener);
+  }
+
+  /** Removes the first listener equal to {@code listener}, if any. */
+  synchronized void removeListener(TcloListener listener) {
+    listeners = ListenerFanOut.without(listeners, listener);
+  }
+
+  @Override
+  public void onEvent(TcloEvent event) {
+    listeners.onEvent(event);
+  }
+
+  @Override
+  public void onLogLine(String line) {
+    listeners.onLogLine(line);
   }
 
   /** A built-in command: its result on the table it is given; shared by every table. */
@@ -112,8 +155,8 @@ final class ToolsCommandTable implements TcloDispatcher {
     checkName(name);
     Objects.requireNonNull(handler, "handler");
     synchronized (this) {
-      registered =
-          new Registered(with(registered.handlers(), name, handler), registered.hostOptions());
+      Registered r = registered;
+      registered = new Registered(with(r.handlers(), name, handler), r.hostOptions(), r.rpci());
     }
   }
 
@@ -150,16 +193,16 @@ final class ToolsCommandTable implements TcloDispatcher {
 
   private void afterReset() {
     RpciReply reply =
-        rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
+        attempt("vmx.capability.unified_loop", () -> rpci().unifiedLoop(options.appName()));
     if (reply != null && !reply.isSuccess()) {
-      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_REJECTED.words());
+      onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_REJECTED.words());
     }
   }
 
   private TcloResult powerOperation(GuestOsState state) {
-    listener.onEvent(TcloEvent.of(Type.STATE_CHANGE_REQUESTED, state.command()));
+    onEvent(TcloEvent.of(Type.STATE_CHANGE_REQUESTED, state.command()));
     if (stateChangeStatus(state) == null) {
-      listener.onLogLine(options.deviceName() + ": " + VmtMessage.STATE_CHANGE_FAILED.words());
+      onLogLine(options.deviceName() + ": " + VmtMessage.STATE_CHANGE_FAILED.words());
     }
     powerCallback.accept(state);
     return TcloResult.ok();
@@ -173,13 +216,14 @@ final class ToolsCommandTable implements TcloDispatcher {
    */
   private RpciReply stateChangeStatus(GuestOsState state) {
     String what = "tools.os.statechange.status 1 " + state.id();
+    RpciClient rpci = rpci();
     for (int attempt = 1; ; attempt++) {
       try {
         RpciReply reply = rpci.stateChangeStatus(true, state);
-        listener.onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
+        onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
         return reply;
       } catch (BackdoorException e) {
-        listener.onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
+        onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
         if (attempt >= STATE_CHANGE_ATTEMPTS || !neverArrived(e)) {
           return null;
         }
@@ -197,28 +241,29 @@ final class ToolsCommandTable implements TcloDispatcher {
   }
 
   private TcloResult capabilitiesRegister() {
-    RpciReply loop = rpci("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
+    RpciClient rpci = rpci();
+    RpciReply loop =
+        attempt("vmx.capability.unified_loop", () -> rpci.unifiedLoop(options.appName()));
     if (loop == null) {
-      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_FAILED.words());
+      onLogLine(options.deviceName() + ": " + VmtMessage.UNIFIED_LOOP_FAILED.words());
     }
-    if (rpci("tools.capability.statechange", () -> rpci.capability("statechange")) == null) {
-      listener.onLogLine(
-          options.deviceName() + ": " + VmtMessage.STATECHANGE_CAPABILITY_FAILED.words());
+    if (attempt("tools.capability.statechange", () -> rpci.capability("statechange")) == null) {
+      onLogLine(options.deviceName() + ": " + VmtMessage.STATECHANGE_CAPABILITY_FAILED.words());
     }
-    if (rpci(
+    if (attempt(
             "tools.set.versiontype",
             () ->
                 rpci.setToolsVersion(
                     RpciClient.TOOLS_VERSION_UNMANAGED,
                     RpciClient.TOOLS_INSTALL_TYPE_OPEN_VM_TOOLS))
         == null) {
-      listener.onLogLine(options.deviceName() + ": " + VmtMessage.TOOLS_VERSION_FAILED.words());
+      onLogLine(options.deviceName() + ": " + VmtMessage.TOOLS_VERSION_FAILED.words());
     }
-    if (rpci(
+    if (attempt(
             "SetGuestInfo uptime",
             () -> rpci.setGuestInfo(RpciClient.GUEST_INFO_UPTIME, options.uptimeHundredths()))
         == null) {
-      listener.onLogLine(options.deviceName() + ": " + VmtMessage.UPTIME_FAILED.words());
+      onLogLine(options.deviceName() + ": " + VmtMessage.UPTIME_FAILED.words());
     }
     return TcloResult.ok();
   }
@@ -229,20 +274,21 @@ final class ToolsCommandTable implements TcloDispatcher {
       return TcloResult.error(TcloResult.INVALID_OPTION);
     }
     synchronized (this) {
+      Registered r = registered;
       registered =
-          new Registered(registered.handlers(), with(registered.hostOptions(), parts[0], parts[1]));
+          new Registered(r.handlers(), with(r.hostOptions(), parts[0], parts[1]), r.rpci());
     }
     return TcloResult.ok();
   }
 
   /** One RPCI request; failures become events, never exceptions. Returns null when it failed. */
-  private RpciReply rpci(String what, Supplier<RpciReply> request) {
+  private RpciReply attempt(String what, Supplier<RpciReply> request) {
     try {
       RpciReply reply = request.get();
-      listener.onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
+      onEvent(TcloEvent.of(Type.RPCI_SENT, what + " -> " + reply));
       return reply;
     } catch (BackdoorException e) {
-      listener.onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
+      onEvent(TcloEvent.of(Type.RPCI_FAILED, what + ": " + e.getMessage()));
       return null;
     }
   }

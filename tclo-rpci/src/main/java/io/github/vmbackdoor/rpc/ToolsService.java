@@ -37,24 +37,24 @@ import java.util.function.Consumer;
  * <p>Thread-safe: ticks run under the service's lock; {@link #stop()} may be called from any
  * thread.
  *
- * <p>A façade over three parts: the tick runner, the command table and the listener fan-out.
+ * <p>A façade over two parts: the tick runner and the command table, which also reaches the
+ * listeners. Unless the builder was given an RPCI client, the service keeps none: each built-in
+ * RPCI (rare: after a reset, a power command or a capability registration) goes through a client
+ * made for it.
  */
 public final class ToolsService implements TcloDispatcher {
 
-  private final RpciClient rpci;
-  private final ListenerFanOut listeners = new ListenerFanOut();
   private final ToolsCommandTable commands;
   private final TcloStateMachine machine;
   private final TickRunner runner;
 
   private ToolsService(Builder b) {
-    this.rpci = b.rpci != null ? b.rpci : RpciClient.create(b.backdoor);
-    b.listeners.forEach(listeners::add);
-    this.commands = new ToolsCommandTable(b.options, rpci, b.powerCallback, listeners);
+    this.commands = new ToolsCommandTable(b.options, b.backdoor, b.rpci, b.powerCallback);
+    b.listeners.forEach(commands::addListener);
     b.handlers.forEach(commands::register);
     this.machine =
         Objects.requireNonNull(
-            b.machine.create(new TcloMachineContext(b.backdoor, commands, b.options, listeners)),
+            b.machine.create(new TcloMachineContext(b.backdoor, commands, b.options, commands)),
             () -> "machine factory " + b.machine.machineName() + " made no machine");
     this.runner = new TickRunner(b.scheduler, machine);
   }
@@ -69,9 +69,14 @@ public final class ToolsService implements TcloDispatcher {
     return machine;
   }
 
-  /** The RPCI client the built-in handlers use. */
+  /**
+   * A client on the service's backdoor with the options the built-in handlers use: the builder's
+   * own client when one was given, otherwise a new client with {@link
+   * RpciClient.Options#defaults()} (the service keeps none; clients hold no channel between
+   * requests).
+   */
   public RpciClient rpci() {
-    return rpci;
+    return commands.rpci();
   }
 
   /** The options the host set with {@code Set_Option}, by name. */
@@ -81,12 +86,12 @@ public final class ToolsService implements TcloDispatcher {
 
   /** Adds a listener for the machine's and the handlers' events and log lines. */
   public void addListener(TcloListener listener) {
-    listeners.add(listener);
+    commands.addListener(listener);
   }
 
   /** Removes a listener added before. */
   public void removeListener(TcloListener listener) {
-    listeners.remove(listener);
+    commands.removeListener(listener);
   }
 
   /** Registers (or replaces) the handler of a command name. */
@@ -159,7 +164,10 @@ public final class ToolsService implements TcloDispatcher {
       return this;
     }
 
-    /** The RPCI client of the built-in handlers; one on the same backdoor unless set. */
+    /**
+     * The RPCI client of the built-in handlers; unless set, each of their requests goes through a
+     * client on the same backdoor with the default options.
+     */
     public Builder rpci(RpciClient value) {
       rpci = Objects.requireNonNull(value, "rpci");
       return this;

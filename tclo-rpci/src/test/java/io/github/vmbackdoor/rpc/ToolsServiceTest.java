@@ -1,5 +1,7 @@
 package io.github.vmbackdoor.rpc;
 
+import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_OPEN;
+import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -164,6 +166,65 @@ class ToolsServiceTest {
     service.machine().tick();
     assertThat(extra.events).hasSize(seen);
     assertThat(rec.events.size()).isGreaterThan(seen);
+  }
+
+  /** A builder without the power callback's check of where the status went. */
+  private ToolsService.Builder plainBuilder() {
+    return ToolsService.builder(host).scheduler(scheduler).listener(rec);
+  }
+
+  @Test
+  void listenersAddedAfterBuildGetTheMachinesAndTheHandlersLogLinesInOrder() {
+    ToolsService service = plainBuilder().build();
+    Recorder first = new Recorder();
+    Recorder second = new Recorder();
+    service.addListener(first);
+    service.addListener(second);
+    service.removeListener(rec);
+    host.failNext(PROTOCOL_TCLO, MESSAGE_OPEN, 0, 2);
+    service.machine().tick();
+    List<String> machineLines =
+        List.of(
+            "vmware: open failed, eax=0x564d5868, ecx=0, edx=0x5658",
+            "vmt0: unable to reopen TCLO channel");
+    assertThat(first.lines).isEqualTo(machineLines);
+    assertThat(second.lines).isEqualTo(machineLines);
+    assertThat(rec.lines).isEmpty();
+    service.removeListener(first);
+    host.failNext(PROTOCOL_RPCI, MESSAGE_OPEN, 0, 2 * ToolsCommandTable.STATE_CHANGE_ATTEMPTS);
+    service.dispatch("OS_PowerOn");
+    assertThat(first.lines).isEqualTo(machineLines);
+    assertThat(second.lines).endsWith("vmt0: unable to send state change result");
+    assertThat(second.types()).contains(TcloEvent.Type.RPCI_FAILED);
+  }
+
+  @Test
+  void withoutAClientOfTheBuildersTheServiceSendsItsRpcisOnItsBackdoorWithTheDefaults() {
+    ToolsService service = plainBuilder().build();
+    RpciClient rpci = service.rpci();
+    assertThat(rpci.options()).isSameAs(RpciClient.Options.defaults());
+    rpci.log("hello");
+    service.dispatch("reset").afterReply().run();
+    assertThat(host.rpciRequests)
+        .containsExactly("log hello", "vmx.capability.unified_loop toolbox");
+    assertThat(host.rpciRawRequests.get(1)).endsWith((byte) 0);
+  }
+
+  @Test
+  void theBuildersClientCarriesEveryBuiltInRpci() {
+    FakeHost elsewhere = new FakeHost();
+    RpciClient given =
+        RpciClient.create(elsewhere, RpciClient.Options.defaults().withTrailingNul(false));
+    ToolsService service = plainBuilder().rpci(given).handler("Echo", TcloResult::ok).build();
+    service.registerHandler("Other", TcloResult::ok);
+    assertThat(service.dispatch("Set_Option synctime 1").reply()).isEqualTo("OK ");
+    assertThat(service.rpci()).isSameAs(given);
+    service.dispatch("reset").afterReply().run();
+    service.dispatch("OS_Halt");
+    assertThat(host.rpciRequests).isEmpty();
+    assertThat(elsewhere.rpciRequests)
+        .containsExactly("vmx.capability.unified_loop toolbox", "tools.os.statechange.status 1 1");
+    assertThat(elsewhere.rpciRawRequests.get(0)).doesNotContain((byte) 0);
   }
 
   @Test

@@ -49,7 +49,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     started = true;
     Channel channel = ctx.channel();
-    SimulatorServer.Refusal refusal = server.admit(channel);
+    ConnectionAdmission.Refusal refusal = server.admit(channel);
     if (refusal != null) {
       guard.reject(channel, refusal.error(), refusal.text(), null);
       return;

@@ -77,7 +77,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (r != null) {
       region = null;
       r.close();
-      server.releaseRegion();
+      server.sharedRegions().release();
     }
   }
 
@@ -107,15 +107,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       refused = "requests of this connection are under way";
     } else if (!onLoopback(channel.remoteAddress())) {
       refused = "the client " + channel.remoteAddress() + " is not on a loopback address";
-    } else if (!server.takeRegion()) {
+    } else if (!server.sharedRegions().take()) {
       refused = "the server already serves " + SimulatorServer.MAX_SHARED_REGIONS + " regions";
     } else {
       try {
         mapped =
             SharedRegion.map(
-                offer, backdoor, channel, guard, readTimeout, server.sharedRegionSpinNanos());
+                offer, backdoor, channel, guard, readTimeout, server.sharedRegions().spinNanos());
       } catch (SharedRegion.Refused e) {
-        server.releaseRegion();
+        server.sharedRegions().release();
         refused = e.getMessage();
       }
     }
@@ -125,7 +125,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     region = mapped;
-    server.regionServed();
+    server.sharedRegions().served();
     ctx.writeAndFlush(ServerFrame.shmOk());
     mapped.start();
   }

@@ -22,12 +22,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -89,27 +86,22 @@ public final class SimulatorServer implements AutoCloseable {
   static final int MAX_READ_BYTES = 65536;
 
   private final BiFunction<String, InetSocketAddress, ? extends Backdoor> vms;
-  private final int maxConnections;
-  private final int maxConnectionsPerAddress;
   private final long handshakeMillis;
   private final ConnectionLimits limits;
   private final ConnectionGuard guard;
   private final MemoryBudget budget;
-  private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final EventLoopGroup acceptGroup;
   private final EventLoopGroup ioGroup;
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger admitted = new AtomicInteger();
-  private final AtomicInteger regions = new AtomicInteger();
-  private final AtomicLong regionsServed = new AtomicLong();
-  private final long sharedRegionSpinNanos;
+  private final ConnectionAdmission admission;
+  private final SharedRegionQuota regions;
   private final Channel serverChannel;
   private volatile boolean closing;
 
   private SimulatorServer(Builder builder) {
     this.vms = builder.vms;
-    this.maxConnections = builder.maxConnections;
-    this.maxConnectionsPerAddress = builder.maxConnectionsPerAddress;
+    this.admission =
+        new ConnectionAdmission(builder.maxConnections, builder.maxConnectionsPerAddress);
     this.guard = new ConnectionGuard(builder.rejectionListener, builder.ticker);
     this.budget = new MemoryBudget(builder.memoryBudget, channels, guard, builder.ticker);
     this.limits =
@@ -119,10 +111,11 @@ public final class SimulatorServer implements AutoCloseable {
             Math.max(1, builder.readTimeout.toNanos()),
             builder.ticker);
     this.handshakeMillis = Math.max(1, builder.handshakeTimeout.toMillis());
-    this.sharedRegionSpinNanos =
-        builder.spinBeforePark.isZero()
-            ? SharedRegion.DEFAULT_SPIN.toNanos()
-            : builder.spinBeforePark.toNanos();
+    this.regions =
+        new SharedRegionQuota(
+            builder.spinBeforePark.isZero()
+                ? SharedRegion.DEFAULT_SPIN.toNanos()
+                : builder.spinBeforePark.toNanos());
     this.acceptGroup =
         Transport.CHOSEN.group(1, new DefaultThreadFactory("vmbackdoor-accept", true), 0);
     this.ioGroup =
@@ -195,7 +188,7 @@ public final class SimulatorServer implements AutoCloseable {
 
   /** The connections currently admitted (handshake pending or complete). */
   public int connectionCount() {
-    return admitted.get();
+    return admission.admitted();
   }
 
   /**
@@ -203,7 +196,7 @@ public final class SimulatorServer implements AutoCloseable {
    * helper on this machine, {@code docs/wire-protocol.md} §12) since the server started.
    */
   public long sharedRegionsServed() {
-    return regionsServed.get();
+    return regions.servedSoFar();
   }
 
   /** How many connections the server has rejected with an ERROR frame since it started. */
@@ -251,7 +244,7 @@ public final class SimulatorServer implements AutoCloseable {
     return "SimulatorServer["
         + serverChannel.localAddress()
         + ", "
-        + admitted.get()
+        + admission.admitted()
         + " connections]";
   }
 
@@ -282,102 +275,18 @@ public final class SimulatorServer implements AutoCloseable {
     pipeline.addLast("guard", guard);
   }
 
-  /**
-   * The last quarter of {@code maxConnections}, kept for addresses that hold few: within it, an
-   * address holding {@link #shareInReserve()} connections or more is refused, so that a few
-   * addresses at their caps leave room for others. (Not when one address may hold them all: {@code
-   * maxConnectionsPerAddress >= maxConnections}.)
-   */
-  private int reserve() {
-    return maxConnections / 4;
-  }
-
-  /** What an address may hold once the server is within its reserve: an eighth of it. */
-  private int shareInReserve() {
-    return Math.max(1, reserve() / 8);
-  }
-
-  /** Why a connection is refused at accept. */
-  record Refusal(WireError error, String text) {}
-
-  /** Counts a new connection in; returns why it is refused, or null when it is admitted. */
-  Refusal admit(Channel channel) {
+  /** Who is admitted as a new connection, and how many are. */
+  ConnectionAdmission.Refusal admit(Channel channel) {
     if (closing) {
-      return new Refusal(WireError.SHUTTING_DOWN, "the server is shutting down");
+      return new ConnectionAdmission.Refusal(
+          WireError.SHUTTING_DOWN, "the server is shutting down");
     }
-    if (admitted.incrementAndGet() > maxConnections) {
-      admitted.decrementAndGet();
-      return new Refusal(
-          WireError.TOO_MANY_CONNECTIONS,
-          "the server already serves " + maxConnections + " connections");
-    }
-    InetAddress client =
-        channel.remoteAddress() instanceof InetSocketAddress remote
-            ? remote.getAddress()
-            : InetAddress.getLoopbackAddress();
-    int fromClient = perAddress.merge(client, 1, Integer::sum);
-    int total = admitted.get();
-    if (maxConnectionsPerAddress < maxConnections
-        && fromClient > shareInReserve()
-        && total > maxConnections - reserve()) {
-      perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
-      admitted.decrementAndGet();
-      return new Refusal(
-          WireError.TOO_MANY_CONNECTIONS,
-          "the server serves "
-              + (total - 1)
-              + " of its "
-              + maxConnections
-              + " connections; the last "
-              + reserve()
-              + " are kept for addresses holding at most "
-              + shareInReserve()
-              + ", and "
-              + client.getHostAddress()
-              + " holds "
-              + (fromClient - 1));
-    }
-    if (fromClient > maxConnectionsPerAddress) {
-      perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
-      admitted.decrementAndGet();
-      return new Refusal(
-          WireError.TOO_MANY_CONNECTIONS,
-          "the server already serves "
-              + maxConnectionsPerAddress
-              + " connections from "
-              + client.getHostAddress());
-    }
-    channel
-        .closeFuture()
-        .addListener(
-            f -> {
-              perAddress.computeIfPresent(client, (a, n) -> n == 1 ? null : n - 1);
-              admitted.decrementAndGet();
-            });
-    return null;
+    return admission.admit(channel);
   }
 
-  /** Counts a shared region in; false when {@link #MAX_SHARED_REGIONS} are served already. */
-  boolean takeRegion() {
-    if (regions.incrementAndGet() > MAX_SHARED_REGIONS) {
-      regions.decrementAndGet();
-      return false;
-    }
-    return true;
-  }
-
-  /** A region offered was mapped and is served. */
-  void regionServed() {
-    regionsServed.incrementAndGet();
-  }
-
-  void releaseRegion() {
-    regions.decrementAndGet();
-  }
-
-  /** How long a shared region's poller spins after an answer before it sleeps. */
-  long sharedRegionSpinNanos() {
-    return sharedRegionSpinNanos;
+  /** The shared regions served, and their pollers' spin. */
+  SharedRegionQuota sharedRegions() {
+    return regions;
   }
 
   /** The host side of the named VM for a client at {@code client}, or null. */
