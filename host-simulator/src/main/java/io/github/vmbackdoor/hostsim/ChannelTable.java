@@ -3,47 +3,100 @@ package io.github.vmbackdoor.hostsim;
 import com.google.common.collect.ImmutableList;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
 import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The host's channel table: allocate a slot with its cookies, look a channel up by id and cookies,
- * release it, invalidate it, and close idle ones. Guarded by the host's lock.
+ * release it, invalidate it, and close idle ones. The host's message server extends it, so that a
+ * host holds one object for both; it also holds what the host's parts read of the host ({@link
+ * HostSetup}: policy, uptime) and the VM's identity as the command port answers it ({@link
+ * CommandPortAnswers.Vm}). Slot 0 (the first channel a guest opens, its TCLO channel) is a field;
+ * the others are in an array made when a second channel opens and dropped when they are all free
+ * again, so a VM whose guest only polls holds no array. Guarded by the host's lock.
  */
-final class ChannelTable {
-
-  /** Whether the last {@link #lookup} found the slot taken but a cookie wrong. */
-  boolean cookieMissed;
+abstract class ChannelTable implements CommandPortAnswers.Vm {
 
   private static final HostChannel[] NO_SLOTS = new HostChannel[0];
 
-  /** The host's policy: the table's size and the idle timeout. */
-  private final HostPolicy policy;
+  /**
+   * What the host reads and does not own: its policy (the table's size, the idle timeout), time.
+   */
+  final HostSetup setup;
 
-  /** The slots in use so far: grown on demand up to {@link #size()}, so an idle host holds few. */
-  private HostChannel[] slots = NO_SLOTS;
+  /** Slot 0. */
+  private HostChannel first;
 
-  private final CookieSource cookies;
+  /** Slots 1 and up, as far as used so far (grown on demand up to {@link #size()}); maybe none. */
+  private HostChannel[] more = NO_SLOTS;
+
   private final long cookieSeed;
 
   /** How many cookie pairs the table has handed out. */
   private long cookieCount;
 
-  private final HostUptime time;
+  /**
+   * The VM's identity as given (usually the shared defaults) rather than a copy of its values; the
+   * guest's changes (device states, time synchronisation) make a copy.
+   */
+  private HostIdentity identity;
+
+  /** The BIOS UUID, as its two halves. */
+  private final long uuidHigh;
+
+  private final long uuidLow;
 
   /**
-   * @param policy the table's size ({@link HostPolicy#channelTableSize()}) and idle timeout
-   * @param cookies where the channels' cookies come from, with {@code cookieSeed}
+   * @param setup the host's policy (the table's size and idle timeout), uptime and cookie source
+   * @param cookieSeed the host's seed, which the cookies come from
+   * @param identity the VM's identity, and {@code uuid} its BIOS UUID
    */
-  ChannelTable(HostPolicy policy, CookieSource cookies, long cookieSeed, HostUptime time) {
-    this.policy = policy;
-    this.cookies = cookies;
+  ChannelTable(HostSetup setup, long cookieSeed, HostIdentity identity, UUID uuid) {
+    this.setup = setup;
     this.cookieSeed = cookieSeed;
-    this.time = time;
+    this.identity = identity;
+    this.uuidHigh = uuid.getMostSignificantBits();
+    this.uuidLow = uuid.getLeastSignificantBits();
+  }
+
+  /** Where the guest's reports of power operations go, to be matched to those the host asked. */
+  abstract PowerOperations.Reports powerReports();
+
+  @Override
+  public HostIdentity identity() {
+    return identity;
+  }
+
+  @Override
+  public void identity(HostIdentity changed) {
+    identity = changed;
+  }
+
+  /** The BIOS UUID GETUUID returns. */
+  UUID uuid() {
+    return new UUID(uuidHigh, uuidLow);
+  }
+
+  @Override
+  public long uuidHigh() {
+    return uuidHigh;
+  }
+
+  @Override
+  public long uuidLow() {
+    return uuidLow;
+  }
+
+  @Override
+  public Clock clock() {
+    return setup.clock;
   }
 
   /** The host's seed, which the cookies (unless secure) and the fault draws come from. */
@@ -53,16 +106,16 @@ final class ChannelTable {
 
   /** The host's policy. */
   HostPolicy policy() {
-    return policy;
+    return setup.policy;
   }
 
   /** The host's uptime, which the table stamps channels with. */
   HostUptime time() {
-    return time;
+    return setup.time;
   }
 
   int size() {
-    return policy.channelTableSize();
+    return policy().channelTableSize();
   }
 
   /**
@@ -71,61 +124,77 @@ final class ChannelTable {
    */
   HostChannel allocate(Endpoint endpoint, boolean withCookie) {
     int slot = -1;
-    for (int i = 0; i < slots.length; i++) {
-      if (slots[i] == null) {
+    int used = used();
+    for (int i = 0; i < used; i++) {
+      if (at(i) == null) {
         slot = i;
         break;
       }
     }
-    int size = size();
-    if (slot < 0 && slots.length < size) {
-      slot = slots.length;
-      slots = Arrays.copyOf(slots, Math.min(size, Math.max(2, slots.length * 2)));
+    if (slot < 0 && used < size()) {
+      slot = used;
     }
     if (slot < 0) {
       long oldest = Long.MAX_VALUE;
-      for (int i = 0; i < slots.length; i++) {
-        if (!slots[i].isOpen() && slots[i].closedNanos < oldest) {
-          oldest = slots[i].closedNanos;
+      for (int i = 0; i < used; i++) {
+        HostChannel ch = at(i);
+        if (!ch.isOpen() && ch.closedNanos < oldest) {
+          oldest = ch.closedNanos;
           slot = i;
         }
       }
       if (slot < 0) {
         return null;
       }
-      slots[slot] = null;
+      put(slot, null);
     }
     int high = 0;
     int low = 0;
     if (withCookie) {
       long both;
       do {
-        both = cookies.cookies(cookieSeed, ++cookieCount, slot);
+        both = setup.cookies.cookies(cookieSeed, ++cookieCount, slot);
       } while (both == 0);
       high = (int) (both >>> 32);
       low = (int) both;
     }
-    HostChannel ch = endpoint.open(slot, high, low, time.nanos());
-    slots[slot] = ch;
+    HostChannel ch = endpoint.open(slot, high, low, time().nanos());
+    put(slot, ch);
     return ch;
   }
 
+  /** How many slots the table has used so far: slot 0 and the array's. */
+  private int used() {
+    return 1 + more.length;
+  }
+
+  /** Sets slot {@code id}, growing the array to hold it, or dropping it once all of it is free. */
+  private void put(int id, HostChannel ch) {
+    if (id == 0) {
+      first = ch;
+      return;
+    }
+    if (id > more.length) {
+      more = Arrays.copyOf(more, Math.min(size() - 1, Math.max(Math.max(2, id), more.length * 2)));
+    }
+    more[id - 1] = ch;
+    if (ch == null) {
+      for (HostChannel other : more) {
+        if (other != null) {
+          return;
+        }
+      }
+      more = NO_SLOTS;
+    }
+  }
+
   /**
-   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong. A
-   * wrong cookie on an occupied slot sets {@link #cookieMissed}, for the caller to count against
-   * the calling connection.
+   * The channel addressed by id and cookies, or null when there is none or a cookie is wrong (then
+   * {@link #at} finds the slot taken: the caller counts that against the calling connection).
    */
   HostChannel lookup(int id, int cookieHigh, int cookieLow) {
-    cookieMissed = false;
     HostChannel ch = at(id);
-    if (ch == null) {
-      return null;
-    }
-    if (ch.cookieHigh != cookieHigh || ch.cookieLow != cookieLow) {
-      cookieMissed = true;
-      return null;
-    }
-    return ch;
+    return ch != null && ch.cookieHigh == cookieHigh && ch.cookieLow == cookieLow ? ch : null;
   }
 
   /** Why {@link #lookup} found nothing at {@code id}: the call-log words. */
@@ -135,26 +204,27 @@ final class ChannelTable {
 
   /** The channel in slot {@code id}, or null. */
   HostChannel at(int id) {
-    return id >= 0 && id < slots.length ? slots[id] : null;
+    return id == 0 ? first : id > 0 && id <= more.length ? more[id - 1] : null;
   }
 
   /** Whether {@code ch} still holds its slot. */
   boolean holds(HostChannel ch) {
-    return slots[ch.id] == ch;
+    return at(ch.id) == ch;
   }
 
   /** Frees a slot (guest CLOSE, or the host forgetting the channel); its session ends. */
   void release(HostChannel ch) {
     ch.ended();
-    if (slots[ch.id] == ch) {
-      slots[ch.id] = null;
+    if (at(ch.id) == ch) {
+      put(ch.id, null);
     }
   }
 
   /** How many open channels {@code owner} holds. */
   int openOwnedBy(ChannelOwner owner) {
     int n = 0;
-    for (HostChannel ch : slots) {
+    for (int i = 0; i < used(); i++) {
+      HostChannel ch = at(i);
       if (ch != null && ch.owner == owner && ch.isOpen()) {
         n++;
       }
@@ -165,7 +235,8 @@ final class ChannelTable {
   /** Frees every slot {@code owner} holds; returns how many. */
   int releaseOwnedBy(ChannelOwner owner) {
     int n = 0;
-    for (HostChannel ch : slots) {
+    for (int i = 0; i < used(); i++) {
+      HostChannel ch = at(i);
       if (ch != null && ch.owner == owner) {
         release(ch);
         n++;
@@ -181,15 +252,16 @@ final class ChannelTable {
     } else if (ch.isOpen()) {
       ch.ended();
       ch.abandonOperation();
-      ch.state = closedState;
-      ch.closedNanos = time.nanos();
+      ch.state(closedState);
+      ch.closedNanos = time().nanos();
     }
   }
 
   /** Makes every channel unusable in the given way; returns how many there were. */
   int invalidateAll(Invalidation kind) {
     int n = 0;
-    for (HostChannel ch : slots) {
+    for (int i = 0; i < used(); i++) {
+      HostChannel ch = at(i);
       if (ch != null) {
         invalidate(ch, kind, ChannelInfo.State.HOST_CLOSED);
         n++;
@@ -200,21 +272,22 @@ final class ChannelTable {
 
   /** Closes {@code ch} (state TIMED_OUT) when it has been idle for longer than the timeout. */
   void checkIdle(HostChannel ch) {
-    Optional<Duration> idleTimeout = policy.idleTimeout();
+    Optional<Duration> idleTimeout = policy().idleTimeout();
     if (idleTimeout.isPresent()
         && ch.isOpen()
-        && time.nanos() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
+        && time().nanos() - ch.lastActivityNanos > idleTimeout.get().toNanos()) {
       invalidate(ch, Invalidation.HOST_CLOSED, ChannelInfo.State.TIMED_OUT);
     }
   }
 
   /** Closes every idle channel; returns how many. */
   int expireIdle() {
-    if (policy.idleTimeout().isEmpty()) {
+    if (policy().idleTimeout().isEmpty()) {
       return 0;
     }
     int n = 0;
-    for (HostChannel ch : slots) {
+    for (int i = 0; i < used(); i++) {
+      HostChannel ch = at(i);
       if (ch != null && ch.isOpen()) {
         checkIdle(ch);
         if (!ch.isOpen()) {
@@ -228,18 +301,19 @@ final class ChannelTable {
   /** The occupied slots, by id. */
   List<ChannelInfo> snapshot() {
     List<ChannelInfo> l = new ArrayList<>();
-    for (HostChannel ch : slots) {
+    for (int i = 0; i < used(); i++) {
+      HostChannel ch = at(i);
       if (ch != null) {
         l.add(
             new ChannelInfo(
                 ch.id,
-                ch.protocol,
+                ch.protocol(),
                 ch.hasCookies(),
                 ch.cookieHigh,
                 ch.cookieLow,
-                ch.state,
-                ch.operation,
-                time.at(ch.lastActivityNanos)));
+                ch.state(),
+                ch.operation(),
+                time().at(ch.lastActivityNanos)));
       }
     }
     return ImmutableList.copyOf(l);

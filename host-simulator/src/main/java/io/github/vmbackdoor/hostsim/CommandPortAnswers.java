@@ -11,24 +11,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The host's answers to the numbered command-port commands other than MESSAGE: its identity
  * (GETVERSION, GETHWVERSION, GETUUID, GETMEMSIZE), its CPU speed (GETMHZ, GETHZ), its clock
  * (GETTIME, GETTIMEFULL, GETTIMEFULL_WITH_LAG), the VM's options (GETGUIOPTIONS) and its removable
- * devices (GETDEVICELISTELEMENT, TOGGLEDEVICE). Immutable apart from the clock it reads and the
- * devices' states, which TOGGLEDEVICE changes; guarded by the host's lock.
+ * devices (GETDEVICELISTELEMENT, TOGGLEDEVICE). Stateless: the VM's identity (which TOGGLEDEVICE
+ * and the guest's options change) and UUID are its message server's, the clock is the host's
+ * setup's, so a VM holds no object for its answers. Under the host's lock.
  */
 final class CommandPortAnswers {
-
-  // The identity as given (usually the shared defaults) rather than a copy of its values, and the
-  // UUID as its two halves: an idle host holds no more than it must. The guest's changes (device
-  // states, time synchronisation) make a copy.
-  private HostIdentity identity;
-  private final long uuidHigh;
-  private final long uuidLow;
-  private final Clock clock;
 
   /** GETGUIOPTIONS' bit for "synchronise the guest's clock" (VMWARE_GUI_SYNC_TIME, tclodefs.h). */
   static final int GUI_SYNC_TIME = 0x400;
@@ -36,26 +28,29 @@ final class CommandPortAnswers {
   /** TOGGLEDEVICE's bit in ebx for "connect" (toolbox/toolboxcmd-devices.c). */
   private static final int TOGGLE_CONNECT = 0x8000_0000;
 
-  CommandPortAnswers(HostIdentity identity, UUID uuid, Clock clock) {
-    this.identity = identity;
-    this.uuidHigh = uuid.getMostSignificantBits();
-    this.uuidLow = uuid.getLeastSignificantBits();
-    this.clock = clock;
-  }
+  private CommandPortAnswers() {}
 
-  /** Whether time synchronisation is on now. */
-  boolean timeSync() {
-    return identity.timeSync();
+  /** The VM the answers are of: its identity, which the guest may change, its UUID, its clock. */
+  interface Vm {
+    /** The VM's identity now, with the guest's changes. */
+    HostIdentity identity();
+
+    /** The guest changed the VM's identity (device states, time synchronisation). */
+    void identity(HostIdentity changed);
+
+    /** The BIOS UUID's most significant half. */
+    long uuidHigh();
+
+    /** The BIOS UUID's least significant half. */
+    long uuidLow();
+
+    /** The host clock GETTIME and GETTIMEFULL read. */
+    Clock clock();
   }
 
   /** The guest turned time synchronisation on or off ({@code vmx.set_option synctime}). */
-  void timeSync(boolean on) {
-    identity = identity.withTimeSync(on);
-  }
-
-  /** The devices and their states now. */
-  List<RemovableDevice> devices() {
-    return identity.devices();
+  static void timeSync(Vm vm, boolean on) {
+    vm.identity(vm.identity().withTimeSync(on));
   }
 
   /**
@@ -63,16 +58,16 @@ final class CommandPortAnswers {
    * guest customisation asks it to ({@code deployPkg.update.state} with {@code
    * GUESTCUST_EVENT_ENABLE_NICS}).
    */
-  void connectNetworkAdapters() {
+  static void connectNetworkAdapters(Vm vm) {
     List<RemovableDevice> changed = new ArrayList<>();
-    for (RemovableDevice d : identity.devices()) {
+    for (RemovableDevice d : vm.identity().devices()) {
       changed.add(isNetworkAdapter(d) ? d.withEnabled(true) : d);
     }
-    identity = identity.withDevices(changed);
+    vm.identity(vm.identity().withDevices(changed));
   }
 
   /** Whether every network adapter is connected (true when there is none). */
-  boolean networkAdaptersConnected() {
+  static boolean networkAdaptersConnected(HostIdentity identity) {
     return identity.devices().stream()
         .filter(CommandPortAnswers::isNetworkAdapter)
         .allMatch(RemovableDevice::enabled);
@@ -82,26 +77,19 @@ final class CommandPortAnswers {
     return d.name().startsWith("ethernet");
   }
 
-  HostIdentity identity() {
-    return identity;
-  }
-
-  UUID uuid() {
-    return new UUID(uuidHigh, uuidLow);
-  }
-
   /**
    * Answers {@code command} loaded with {@code r} into {@code out} (which holds {@code r} on
    * entry); false when this host does not implement it (out unchanged).
    */
-  boolean answer(BackdoorCommand command, MutableRegisters r, MutableRegisters out) {
-    HostIdentity id = identity;
+  static boolean answer(Vm vm, BackdoorCommand command, MutableRegisters r, MutableRegisters out) {
+    HostIdentity id = vm.identity();
+    Clock clock = vm.clock();
     switch (command) {
       case GETVERSION -> out.eax(id.vmxVersion()).ebx(MAGIC).ecx(id.productType());
       case GETHWVERSION -> out.eax(id.hardwareVersion()).ebx(MAGIC);
       case GETMHZ -> out.eax(id.mhz());
       case GETMEMSIZE -> out.eax(id.memoryMb());
-      case GETUUID -> uuidRegisters(out);
+      case GETUUID -> uuidRegisters(vm, out);
       case GETHZ -> {
         long tscHz = id.mhz() * 1_000_000L;
         out.eax((int) tscHz).ebx((int) (tscHz >>> 32)).ecx((int) id.apicHz());
@@ -110,11 +98,11 @@ final class CommandPortAnswers {
         Instant t = clock.instant();
         out.eax((int) t.getEpochSecond()).ebx(t.getNano() / 1000).ecx(id.maxTimeLagMicros()).edx(0);
       }
-      case GETTIMEFULL -> timeFull(out);
-      case GETTIMEFULL_WITH_LAG -> timeFull(out).edi(id.interruptLagMicros());
+      case GETTIMEFULL -> timeFull(clock, id, out);
+      case GETTIMEFULL_WITH_LAG -> timeFull(clock, id, out).edi(id.interruptLagMicros());
       case GETGUIOPTIONS -> out.eax(id.timeSync() ? GUI_SYNC_TIME : 0);
-      case GETDEVICELISTELEMENT -> deviceListElement(r, out);
-      case TOGGLEDEVICE -> toggleDevice(r, out);
+      case GETDEVICELISTELEMENT -> deviceListElement(id, r, out);
+      case TOGGLEDEVICE -> toggleDevice(vm, r, out);
       default -> {
         return false;
       }
@@ -122,13 +110,13 @@ final class CommandPortAnswers {
     return true;
   }
 
-  private MutableRegisters timeFull(MutableRegisters out) {
+  private static MutableRegisters timeFull(Clock clock, HostIdentity id, MutableRegisters out) {
     Instant t = clock.instant();
     long s = t.getEpochSecond();
     return out.esi((int) (s >>> 32))
         .edx((int) s)
         .ebx(t.getNano() / 1000)
-        .ecx(identity.maxTimeLagMicros());
+        .ecx(id.maxTimeLagMicros());
   }
 
   /**
@@ -136,7 +124,8 @@ final class CommandPortAnswers {
    * ebx = the four bytes there (little-endian), or eax = 0 for no such device or offset
    * (toolboxcmd-devices.c reads eax as the Bool success and ebx as the data).
    */
-  private void deviceListElement(MutableRegisters r, MutableRegisters out) {
+  private static void deviceListElement(
+      HostIdentity identity, MutableRegisters r, MutableRegisters out) {
     int id = r.ebx() >>> 16;
     int offset = r.ebx() & 0xFFFF;
     List<RemovableDevice> devices = identity.devices();
@@ -173,8 +162,9 @@ final class CommandPortAnswers {
    * TOGGLEDEVICE: ebx = connect bit (bit 31) | device id; the device takes that state and eax = 1,
    * or eax = 0 for no such device (toolboxcmd-devices.c, {@code SetDeviceState}).
    */
-  private void toggleDevice(MutableRegisters r, MutableRegisters out) {
+  private static void toggleDevice(Vm vm, MutableRegisters r, MutableRegisters out) {
     int id = r.ebx() & 0x7FFF_FFFF;
+    HostIdentity identity = vm.identity();
     List<RemovableDevice> devices = identity.devices();
     if (id >= devices.size()) {
       out.eax(0);
@@ -182,12 +172,14 @@ final class CommandPortAnswers {
     }
     List<RemovableDevice> changed = new ArrayList<>(devices);
     changed.set(id, devices.get(id).withEnabled((r.ebx() & TOGGLE_CONNECT) != 0));
-    identity = identity.withDevices(changed);
+    vm.identity(identity.withDevices(changed));
     out.eax(1);
   }
 
   /** GETUUID: the UUID's 16 bytes, big-endian as two longs, read as four little-endian words. */
-  private void uuidRegisters(MutableRegisters out) {
+  private static void uuidRegisters(Vm vm, MutableRegisters out) {
+    long uuidHigh = vm.uuidHigh();
+    long uuidLow = vm.uuidLow();
     out.eax(Integer.reverseBytes((int) (uuidHigh >>> 32)))
         .ebx(Integer.reverseBytes((int) uuidHigh))
         .ecx(Integer.reverseBytes((int) (uuidLow >>> 32)))

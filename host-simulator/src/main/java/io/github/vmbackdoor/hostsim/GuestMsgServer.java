@@ -1,48 +1,46 @@
 package io.github.vmbackdoor.hostsim;
 
 import static io.github.vmbackdoor.core.BackdoorProtocol.FLAG_COOKIE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDPAYLOAD;
-import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_SENDSIZE;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_CPT;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_DORECV;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_GUEST_MASK;
-import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_HB;
 import static io.github.vmbackdoor.core.BackdoorProtocol.STATUS_SUCCESS;
 
 import io.github.vmbackdoor.core.BackdoorProtocol;
 import io.github.vmbackdoor.core.MessageException.Step;
 import io.github.vmbackdoor.core.MessageSubcommand;
 import io.github.vmbackdoor.core.MutableRegisters;
-import io.github.vmbackdoor.core.Registers;
 import io.github.vmbackdoor.hostsim.fault.Fault;
 import io.github.vmbackdoor.hostsim.record.ChannelInfo;
-import io.github.vmbackdoor.hostsim.settings.HostPolicy;
+import io.github.vmbackdoor.hostsim.settings.HostIdentity;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
  * The host side of the message (GuestMsg) layer, the mirror of core's {@code MessageChannel}: the
- * seven sub-calls of the MESSAGE command and the high-bandwidth transfers. It moves bytes in and
- * out of a channel's buffers and hands complete messages to the channel's {@link ChannelSession};
- * which protocol that session speaks it never asks. Faults are decided once per call by the {@link
- * FaultBook}. Guarded by the host's lock.
+ * seven sub-calls of the MESSAGE command ({@link MessageTransfers} moves the bytes) and the
+ * high-bandwidth transfers ({@link HighBandwidthPort}). It moves bytes in and out of a channel's
+ * buffers and hands complete messages to the channel's {@link ChannelSession}; which protocol that
+ * session speaks it never asks. Faults are decided once per call by the {@link FaultBook}.
+ *
+ * <p>One object per VM holds the host's own state: the server is its channel table (it extends
+ * {@link ChannelTable}, which also holds the VM's identity as the command port answers it), and
+ * holds the two endpoints, the call log, and the checkpoints and calls counted. Its monitor is the
+ * host's lock. Guarded by the host's lock.
  */
-final class GuestMsgServer implements HighBandwidthPort.MessageServer {
+final class GuestMsgServer extends ChannelTable implements HighBandwidthPort.MessageServer {
 
-  private static final byte[] EMPTY = new byte[0];
-
-  private final ChannelTable table;
   // The host's two endpoints as fields rather than a collection: an array would cost every host
   // an object.
   private final RpciEndpoint rpci;
   private final TcloEndpoint tclo;
+
+  /** Where each call is logged: the shared empty log when the policy keeps none. */
+  private final CallLog callLog;
 
   /**
    * The host's faults: the shared empty book until the first is installed. Volatile so that its hit
    * count is read without the host's lock ({@link HostRecords#faultHitCount()}).
    */
   private volatile FaultBook faults = FaultBook.NONE;
-
-  private final Consumer<String> warnings;
 
   /**
    * Wrong cookies of calls that come from no guest connection (the in-process transport); made with
@@ -59,23 +57,26 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Every call the host answered (the call log keeps the newest of them, or none). */
   private long calls;
 
-  /** Whether calls take no lock: the host is driven by one thread at a time. */
-  private final boolean singleThreaded;
-
   /** Single-threaded: the thread whose call is inside the host, or null. */
   private Thread calling;
 
+  /**
+   * @param setup what the host reads and does not own (policy, time, warnings, ...)
+   * @param seed the host's seed: cookies and fault draws
+   * @param identity the VM's identity, and {@code uuid} its BIOS UUID
+   * @param handlers the RPCI handlers installed at build
+   */
   GuestMsgServer(
-      ChannelTable table,
-      RpciEndpoint rpci,
-      TcloEndpoint tclo,
-      Consumer<String> warnings,
-      boolean singleThreaded) {
-    this.table = table;
-    this.rpci = rpci;
-    this.tclo = tclo;
-    this.warnings = warnings;
-    this.singleThreaded = singleThreaded;
+      HostSetup setup,
+      long seed,
+      HostIdentity identity,
+      UUID uuid,
+      Map<String, RpciHandler> handlers) {
+    super(setup, seed, identity, uuid);
+    this.callLog = CallLog.of(setup.policy.callLogLimit(), setup.policy.historyBytesLimit());
+    this.tclo = new TcloEndpoint(this);
+    this.rpci = new RpciEndpoint(this);
+    handlers.forEach(rpci::handler);
   }
 
   /**
@@ -83,7 +84,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    * VirtualHostBuilder#singleThreaded()}).
    */
   boolean singleThreaded() {
-    return singleThreaded;
+    return setup.singleThreaded;
   }
 
   /**
@@ -114,7 +115,12 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
 
   /** Where the host's warnings go. */
   Consumer<String> warnings() {
-    return warnings;
+    return setup.warnings;
+  }
+
+  /** Where each call is logged. */
+  CallLog callLog() {
+    return callLog;
   }
 
   /**
@@ -123,8 +129,8 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   @Override
   public HostChannel lookup(int id, int cookieHigh, int cookieLow, ChannelOwner owner) {
-    HostChannel ch = table.lookup(id, cookieHigh, cookieLow);
-    if (ch == null && table.cookieMissed) {
+    HostChannel ch = lookup(id, cookieHigh, cookieLow);
+    if (ch == null && at(id) != null) {
       cookieFailures(owner).failed(id);
     }
     return ch;
@@ -136,7 +142,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return owner.cookieFailures;
     }
     if (inProcessCookieFailures == null) {
-      inProcessCookieFailures = new CookieFailures("in-process backdoor", warnings);
+      inProcessCookieFailures = new CookieFailures("in-process backdoor", setup.warnings);
     }
     return inProcessCookieFailures;
   }
@@ -149,7 +155,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   /** Installs a fault, making the host's fault book with the first. */
   void install(Fault fault) {
     if (faults == FaultBook.NONE) {
-      faults = new FaultBook(table.seed());
+      faults = new FaultBook(seed());
     }
     faults.install(fault);
   }
@@ -159,7 +165,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
   public FaultDecision decide(int protocol, int channelId, Step step, HostChannel channel) {
     return faults == FaultBook.NONE
         ? FaultDecision.NONE
-        : faults.decide(protocol, channelId, step, table.time().now(), channel, table);
+        : faults.decide(protocol, channelId, step, time().now(), channel, this);
   }
 
   /** The endpoint that speaks {@code protocol}, or null. */
@@ -187,11 +193,6 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     return calls;
   }
 
-  /** The host's policy (shared by a fleet): HB, cookies, the message limit, refusal registers. */
-  private HostPolicy policy() {
-    return table.policy();
-  }
-
   boolean cookiesSupported() {
     return policy().cookies();
   }
@@ -207,7 +208,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    */
   HostChannel open(int protocol, boolean withCookie) {
     Endpoint endpoint = endpoint(protocol);
-    return endpoint == null ? null : table.allocate(endpoint, withCookie);
+    return endpoint == null ? null : allocate(endpoint, withCookie);
   }
 
   /**
@@ -215,8 +216,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
    * the host's refusal registers say when the status lacks SUCCESS).
    */
   private CallResult lb(MutableRegisters r, int status, CallResult res) {
-    res.answerLoaded(r).eax(policy().refusalRegisters().eax(r.eax(), status)).ecx(status << 16);
-    return res;
+    return MessageTransfers.lb(policy(), r, status, res);
   }
 
   // ---- the MESSAGE command ----
@@ -241,12 +241,12 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     if (ch == null) {
       lb(r, 0, res);
       if (res.describe) {
-        res.note = res.prefix() + table.missReason(id);
+        res.note = res.prefix() + missReason(id);
       }
       return;
     }
-    table.checkIdle(ch);
-    FaultDecision fault = decide(ch.protocol, id, sub.step(), ch);
+    checkIdle(ch);
+    FaultDecision fault = decide(ch.protocol(), id, sub.step(), ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       lb(r, fault.status(), res);
@@ -256,7 +256,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       return;
     }
     if (sub == MessageSubcommand.CLOSE) {
-      table.release(ch);
+      release(ch);
       lb(r, STATUS_SUCCESS, res);
       res.noted(NoteForm.CLOSED, 0, 0);
       res.appendNote(fault.note());
@@ -269,16 +269,19 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       }
       return;
     }
-    ch.lastActivityNanos = table.time().nanos();
+    ch.lastActivityNanos = time().nanos();
     switch (sub) {
-      case SENDSIZE -> sendSize(ch, r, res);
-      case SENDPAYLOAD -> sendPayload(ch, r, res, fault.corrupt());
-      case RECVSIZE -> receiveSize(ch, r, res);
-      case RECVPAYLOAD -> receivePayload(ch, r, res, fault.corrupt());
-      case RECVSTATUS -> receiveStatus(ch, r, res);
+      case SENDSIZE -> MessageTransfers.sendSize(policy(), checkpointGeneration, ch, r, res);
+      case SENDPAYLOAD ->
+          MessageTransfers.sendPayload(policy(), checkpointGeneration, ch, r, res, fault.corrupt());
+      case RECVSIZE -> MessageTransfers.receiveSize(policy(), checkpointGeneration, ch, r, res);
+      case RECVPAYLOAD ->
+          MessageTransfers.receivePayload(
+              policy(), checkpointGeneration, ch, r, res, fault.corrupt());
+      case RECVSTATUS -> MessageTransfers.receiveStatus(policy(), checkpointGeneration, ch, r, res);
       case OPEN, CLOSE -> throw new AssertionError(sub);
     }
-    if (fault.cancelAfter() && ch.operation != ChannelInfo.Operation.IDLE) {
+    if (fault.cancelAfter() && ch.operation() != ChannelInfo.Operation.IDLE) {
       ch.operationGeneration = checkpointGeneration - 1;
     }
     res.appendNote(fault.note());
@@ -310,9 +313,9 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
       }
       return;
     }
-    table.expireIdle();
-    if (owner != null && table.openOwnedBy(owner) >= owner.policy.channelLimit()) {
-      owner.refused(table.time().nanos(), owner.policy.channelLimit());
+    expireIdle();
+    if (owner != null && openOwnedBy(owner) >= owner.policy.channelLimit()) {
+      owner.refused(time().nanos(), owner.policy.channelLimit());
       lb(r, 0, res);
       res.note =
           openPrefix(protocol, withCookie)
@@ -325,7 +328,7 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     HostChannel ch = open(protocol, withCookie);
     if (ch == null) {
       if (owner != null) {
-        owner.refusedTableFull(table.time().nanos(), table.size());
+        owner.refusedTableFull(time().nanos(), size());
       }
       lb(r, 0, res);
       if (res.describe) {
@@ -352,190 +355,10 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     return "OPEN " + BackdoorProtocol.protocolName(protocol) + (withCookie ? " cookie" : "") + ": ";
   }
 
-  // ---- send ----
-
-  private void sendSize(HostChannel ch, MutableRegisters r, CallResult res) {
-    if (ch.operation == ChannelInfo.Operation.SENDING) {
-      ch.abandonOperation();
-      lb(r, 0, res).channelNote("out of order: message in progress discarded");
-      return;
-    }
-    long length = r.ebx() & 0xFFFFFFFFL;
-    if (length > policy().guestMessageLimit()) {
-      ch.abandonOperation();
-      lb(r, 0, res);
-      if (res.describe) {
-        res.note =
-            res.prefix() + length + " bytes: over the limit of " + policy().guestMessageLimit();
-      }
-      return;
-    }
-    String refusal = ch.refuseSend(length);
-    if (refusal != null) {
-      ch.abandonOperation();
-      lb(r, 0, res);
-      if (res.describe) {
-        res.note = res.prefix() + length + " bytes: " + refusal;
-      }
-      return;
-    }
-    // A send ends any receive in progress; the message being received stays available.
-    ch.abandonOperation();
-    int hb = policy().highBandwidth() ? STATUS_HB : 0;
-    if (length == 0) {
-      String refused = ch.message(EMPTY);
-      lb(r, refused == null ? STATUS_SUCCESS | hb : 0, res);
-      if (res.describe) {
-        res.note = res.prefix() + "0 bytes, " + CallResult.delivered(refused);
-      }
-      return;
-    }
-    lb(r, STATUS_SUCCESS | hb, res);
-    ch.operation = ChannelInfo.Operation.SENDING;
-    ch.operationGeneration = checkpointGeneration;
-    ch.buffer = new byte[(int) length];
-    ch.offset = 0;
-    res.noted(NoteForm.ANNOUNCED, length, 0);
-  }
-
   /** Answers CPT (and abandons the operation) when a checkpoint came since it started. */
   @Override
   public boolean cancelledByCheckpoint(HostChannel ch) {
-    if (ch.operation != ChannelInfo.Operation.IDLE
-        && ch.operationGeneration != checkpointGeneration) {
-      ch.abandonOperation();
-      return true;
-    }
-    return false;
-  }
-
-  private void sendPayload(HostChannel ch, MutableRegisters r, CallResult res, boolean corrupt) {
-    if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).channelNote("checkpoint: send cancelled");
-      return;
-    }
-    if (ch.operation != ChannelInfo.Operation.SENDING) {
-      lb(r, 0, res).channelNote("out of order: no send in progress");
-      return;
-    }
-    ch.putPiece(corrupt ? r.ebx() ^ 0xFF : r.ebx());
-    lb(r, STATUS_SUCCESS, res);
-    if (ch.offset == ch.buffer.length) {
-      byte[] message = ch.buffer;
-      ch.abandonOperation();
-      String refused = ch.message(message);
-      if (refused != null) {
-        lb(r, 0, res);
-      }
-      if (refused == null) {
-        res.noted(NoteForm.PIECE_DELIVERED, message.length, 0);
-      } else if (res.describe) {
-        res.note =
-            res.prefix()
-                + "piece, message of "
-                + message.length
-                + " bytes "
-                + CallResult.delivered(refused);
-      }
-    } else {
-      res.noted(NoteForm.PIECE, ch.offset, ch.buffer.length);
-    }
-  }
-
-  // ---- receive ----
-
-  private void receiveSize(HostChannel ch, MutableRegisters r, CallResult res) {
-    if (ch.operation == ChannelInfo.Operation.SENDING) {
-      ch.abandonOperation();
-      lb(r, 0, res).channelNote("out of order: message in progress discarded");
-      return;
-    }
-    ch.abandonOperation();
-    int hb = policy().highBandwidth() ? STATUS_HB : 0;
-    ChannelSession.Offer offer = ch.offer();
-    if (offer == null) {
-      lb(r, STATUS_SUCCESS | hb, res).channelNote("nothing to receive");
-      return;
-    }
-    byte[] message = offer.bytes();
-    ch.operation =
-        message.length == 0 ? ChannelInfo.Operation.RECEIVED : ChannelInfo.Operation.RECEIVING;
-    ch.operationGeneration = checkpointGeneration;
-    ch.buffer = message;
-    ch.offset = 0;
-    res.answerLoaded(r)
-        .ecx((STATUS_SUCCESS | STATUS_DORECV | hb) << 16)
-        .edx(Registers.words(MESSAGE_SENDSIZE, 0))
-        .ebx(message.length);
-    if (offer.label() == null) {
-      res.noted(NoteForm.TO_RECEIVE, message.length, 0);
-    } else if (res.describe) {
-      res.s1 = offer.label();
-      res.noted(NoteForm.TO_RECEIVE_LABELLED, message.length, 0);
-    }
-  }
-
-  private void receivePayload(HostChannel ch, MutableRegisters r, CallResult res, boolean corrupt) {
-    if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).channelNote("checkpoint: receive cancelled");
-      return;
-    }
-    boolean receiving =
-        ch.operation == ChannelInfo.Operation.RECEIVING
-            || ch.operation == ChannelInfo.Operation.RECEIVED;
-    if (!receiving) {
-      lb(r, 0, res).channelNote("out of order: no receive in progress");
-      return;
-    }
-    if ((r.ebx() & STATUS_GUEST_MASK) == 0) {
-      ch.abandonOperation();
-      lb(r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
-      return;
-    }
-    if (ch.operation != ChannelInfo.Operation.RECEIVING) {
-      lb(r, 0, res).channelNote("out of order: payload all fetched");
-      return;
-    }
-    int word = corrupt ? ch.takePiece() ^ 0xFF : ch.takePiece();
-    res.answerLoaded(r)
-        .ecx(STATUS_SUCCESS << 16)
-        .edx(Registers.words(MESSAGE_SENDPAYLOAD, 0))
-        .ebx(word);
-    res.noted(NoteForm.PIECE, ch.offset, ch.buffer.length);
-  }
-
-  private void receiveStatus(HostChannel ch, MutableRegisters r, CallResult res) {
-    if (cancelledByCheckpoint(ch)) {
-      lb(r, STATUS_CPT, res).channelNote("checkpoint: receive cancelled");
-      return;
-    }
-    boolean success = (r.ebx() & STATUS_GUEST_MASK) != 0;
-    if (ch.operation == ChannelInfo.Operation.RECEIVING && !success) {
-      ch.abandonOperation();
-      lb(r, STATUS_SUCCESS, res).channelNote("guest reports receive failed; message kept");
-      return;
-    }
-    if (ch.operation != ChannelInfo.Operation.RECEIVED) {
-      lb(r, 0, res);
-      res.note =
-          res.prefix()
-              + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.RECEIVING
-                  ? "payload not all fetched"
-                  : "no receive in progress");
-      return;
-    }
-    int length = ch.buffer.length;
-    ch.abandonOperation();
-    lb(r, STATUS_SUCCESS, res);
-    if (!success) {
-      if (res.describe) {
-        res.note = res.prefix() + "guest reports receive failed; message kept";
-      }
-      return;
-    }
-    res.noted(NoteForm.RECEIVED, length, 0);
-    ch.received();
+    return ch.cancelledSince(checkpointGeneration);
   }
 
   // ---- the high-bandwidth port ----
@@ -549,14 +372,15 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
     HighBandwidthPort.transfer(this, r, bytes, out, res, owner);
   }
 
+  /** The server's channel table: the server itself. */
   @Override
   public ChannelTable table() {
-    return table;
+    return this;
   }
 
   @Override
   public HostUptime time() {
-    return table.time();
+    return setup.time;
   }
 
   /** The RPCI endpoint. */
@@ -566,6 +390,11 @@ final class GuestMsgServer implements HighBandwidthPort.MessageServer {
 
   /** The TCLO endpoint. */
   TcloEndpoint tclo() {
+    return tclo;
+  }
+
+  @Override
+  PowerOperations.Reports powerReports() {
     return tclo;
   }
 }

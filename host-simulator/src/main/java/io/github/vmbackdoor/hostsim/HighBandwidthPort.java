@@ -85,7 +85,7 @@ final class HighBandwidthPort {
     }
     table.checkIdle(ch);
     Step step = out ? Step.SEND_HB : Step.RECV_HB;
-    FaultDecision fault = server.decide(ch.protocol, id, step, ch);
+    FaultDecision fault = server.decide(ch.protocol(), id, step, ch);
     res.delay = fault.delay();
     if (fault.refused()) {
       hb(r, fault.status(), res);
@@ -119,14 +119,14 @@ final class HighBandwidthPort {
 
   private static void out(
       HostChannel ch, MutableRegisters r, byte[] bytes, CallResult res, boolean corrupt) {
-    if (ch.operation != ChannelInfo.Operation.SENDING
+    if (ch.operation() != ChannelInfo.Operation.SENDING
         || ch.offset != 0
         || bytes.length != ch.buffer.length) {
       hb(r, 0, res);
       res.note =
           res.prefix()
               + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.SENDING
+              + (ch.operation() == ChannelInfo.Operation.SENDING
                   ? bytes.length
                       + " bytes where "
                       + (ch.buffer.length - ch.offset)
@@ -155,7 +155,7 @@ final class HighBandwidthPort {
       HostChannel ch, MutableRegisters r, byte[] bytes, CallResult res, boolean corrupt) {
     // A shorter read is served: vmt caps what it reads at its buffer size (NetBSD 255 bytes)
     // and reads the rest of the message never; the message still counts as fetched.
-    if (ch.operation != ChannelInfo.Operation.RECEIVING
+    if (ch.operation() != ChannelInfo.Operation.RECEIVING
         || ch.offset != 0
         || bytes.length == 0
         || bytes.length > ch.buffer.length) {
@@ -163,7 +163,7 @@ final class HighBandwidthPort {
       res.note =
           res.prefix()
               + "out of order: "
-              + (ch.operation == ChannelInfo.Operation.RECEIVING
+              + (ch.operation() == ChannelInfo.Operation.RECEIVING
                   ? bytes.length + " bytes asked, " + ch.buffer.length + " announced"
                   : "no receive in progress");
       return;
@@ -173,7 +173,7 @@ final class HighBandwidthPort {
       bytes[0] ^= (byte) 0xFF;
     }
     ch.offset = bytes.length;
-    ch.operation = ChannelInfo.Operation.RECEIVED;
+    ch.operation(ChannelInfo.Operation.RECEIVED);
     hb(r, STATUS_SUCCESS, res);
     if (bytes.length < ch.buffer.length) {
       res.noted(NoteForm.FETCHED_SHORT, bytes.length, ch.buffer.length);

@@ -11,8 +11,10 @@ import io.github.vmbackdoor.hostsim.record.ChannelInfo;
  * the channel opens; one object per open channel. Guarded by the host's lock.
  */
 abstract class HostChannel implements ChannelSession {
+  private static final ChannelInfo.State[] STATES = ChannelInfo.State.values();
+  private static final ChannelInfo.Operation[] OPERATIONS = ChannelInfo.Operation.values();
+
   final int id;
-  final int protocol;
 
   /** The channel's cookies; both 0 for a channel opened without (a cookie pair is never 0, 0). */
   final int cookieHigh;
@@ -20,12 +22,15 @@ abstract class HostChannel implements ChannelSession {
   final int cookieLow;
   long lastActivityNanos;
 
-  /** OPEN, HOST_CLOSED or TIMED_OUT. */
-  ChannelInfo.State state = ChannelInfo.State.OPEN;
+  /**
+   * OPEN, HOST_CLOSED or TIMED_OUT, and the operation in progress: their ordinals, a byte each
+   * rather than a reference ({@link #state()}, {@link #operation()}).
+   */
+  private byte state = (byte) ChannelInfo.State.OPEN.ordinal();
+
+  private byte operation = (byte) ChannelInfo.Operation.IDLE.ordinal();
 
   long closedNanos;
-
-  ChannelInfo.Operation operation = ChannelInfo.Operation.IDLE;
 
   /**
    * The checkpoint generation the current operation started in, its low 32 bits (compared only for
@@ -44,12 +49,32 @@ abstract class HostChannel implements ChannelSession {
   /** The guest connection that opened the channel; null for the host's own and in-process opens. */
   ChannelOwner owner;
 
-  HostChannel(int id, int protocol, int cookieHigh, int cookieLow, long now) {
+  HostChannel(int id, int cookieHigh, int cookieLow, long now) {
     this.id = id;
-    this.protocol = protocol;
     this.cookieHigh = cookieHigh;
     this.cookieLow = cookieLow;
     this.lastActivityNanos = now;
+  }
+
+  /** The protocol number the channel speaks, its endpoint's (without the cookie flag). */
+  abstract int protocol();
+
+  /** OPEN, HOST_CLOSED or TIMED_OUT. */
+  ChannelInfo.State state() {
+    return STATES[state];
+  }
+
+  void state(ChannelInfo.State s) {
+    state = (byte) s.ordinal();
+  }
+
+  /** The message operation in progress: IDLE, SENDING, RECEIVING or RECEIVED. */
+  ChannelInfo.Operation operation() {
+    return OPERATIONS[operation];
+  }
+
+  void operation(ChannelInfo.Operation o) {
+    operation = (byte) o.ordinal();
   }
 
   /** Whether the channel was opened with cookies. */
@@ -58,14 +83,26 @@ abstract class HostChannel implements ChannelSession {
   }
 
   boolean isOpen() {
-    return state == ChannelInfo.State.OPEN;
+    return state == ChannelInfo.State.OPEN.ordinal();
   }
 
   /** Abandons a send or receive in progress (a message being received stays available). */
   void abandonOperation() {
-    operation = ChannelInfo.Operation.IDLE;
+    operation(ChannelInfo.Operation.IDLE);
     buffer = null;
     offset = 0;
+  }
+
+  /**
+   * Whether a checkpoint came since the operation in progress started ({@code generation} is the
+   * checkpoint generation now): then the operation is abandoned, and its call answers CPT.
+   */
+  boolean cancelledSince(int generation) {
+    if (operation() != ChannelInfo.Operation.IDLE && operationGeneration != generation) {
+      abandonOperation();
+      return true;
+    }
+    return false;
   }
 
   /** SENDING: stores the next piece of up to four bytes (little-endian in {@code word}). */
@@ -86,13 +123,13 @@ abstract class HostChannel implements ChannelSession {
     }
     offset += n;
     if (offset == buffer.length) {
-      operation = ChannelInfo.Operation.RECEIVED;
+      operation(ChannelInfo.Operation.RECEIVED);
     }
     return word;
   }
 
   /** The status a call on this channel gets once the host has closed it (and why). */
   int closedStatus() {
-    return STATUS_CLOSED | (state == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
+    return STATUS_CLOSED | (state() == ChannelInfo.State.TIMED_OUT ? STATUS_TIMEOUT : 0);
   }
 }

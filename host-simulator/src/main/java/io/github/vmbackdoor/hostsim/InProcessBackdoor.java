@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * back outside the lock for the extra time a fault gave it. On a host driven by one thread at a
  * time ({@link VirtualHostBuilder#singleThreaded()}) no lock is taken.
  */
-final class InProcessBackdoor implements Backdoor {
+class InProcessBackdoor implements Backdoor {
 
   /** The commands by number (null where none), looked up once per call without an Optional. */
   private static final BackdoorCommand[] COMMANDS = commandsByNumber();
@@ -37,44 +37,62 @@ final class InProcessBackdoor implements Backdoor {
 
   // guarded by the host's lock, which is the message server's monitor
   private final GuestMsgServer messages;
-  private final CommandPortAnswers commandPort;
-  private final CallLog callLog;
-  private final Consumer<Duration> delayer;
-  private final ChannelOwner owner;
 
   /**
-   * @param messages the GuestMsg server: MESSAGE and the HB port; its monitor is the host's lock
-   * @param commandPort the answers to the other commands
-   * @param callLog where each call is logged
-   * @param delayer told of a fault's extra time, outside the lock
-   * @param owner the guest connection whose channels this transport opens, or null for none
+   * The host's own transport: its calls' channels belong to no connection, and a fault's extra time
+   * goes to the host's delayer.
+   *
+   * @param messages the GuestMsg server: MESSAGE and the HB port, the command port's VM; its
+   *     monitor is the host's lock
    */
-  InProcessBackdoor(
-      GuestMsgServer messages,
-      CommandPortAnswers commandPort,
-      CallLog callLog,
-      Consumer<Duration> delayer,
-      ChannelOwner owner) {
+  InProcessBackdoor(GuestMsgServer messages) {
     this.messages = messages;
-    this.commandPort = commandPort;
-    this.callLog = callLog;
-    this.delayer = delayer;
-    this.owner = owner;
   }
 
-  /** A transport for a guest connection: this one's parts, its own delayer and channel owner. */
+  /** A transport for a guest connection: its own delayer and channel owner. */
   InProcessBackdoor forConnection(Consumer<Duration> delayer, ChannelOwner owner) {
-    return new InProcessBackdoor(messages, commandPort, callLog, delayer, owner);
+    return new Connection(messages, delayer, owner);
   }
 
-  /** The command-port answers. */
-  CommandPortAnswers commandPort() {
-    return commandPort;
+  /** The host's message server, which holds its state. */
+  GuestMsgServer messages() {
+    return messages;
   }
 
-  /** The host's call log. */
-  CallLog callLog() {
-    return callLog;
+  /** The guest connection whose channels this transport opens, or null for none. */
+  ChannelOwner owner() {
+    return null;
+  }
+
+  /** Who is told of a fault's extra time, outside the lock. */
+  Consumer<Duration> delayer() {
+    return messages.setup.delayer;
+  }
+
+  /**
+   * The transport of a guest connection ({@link VirtualHost#connect}): the channels it opens are
+   * the connection's, and a fault's extra time goes to the connection. The host's own transport
+   * holds neither, so that a VM holds the one reference to its server.
+   */
+  private static final class Connection extends InProcessBackdoor {
+    private final Consumer<Duration> delayer;
+    private final ChannelOwner owner;
+
+    Connection(GuestMsgServer messages, Consumer<Duration> delayer, ChannelOwner owner) {
+      super(messages);
+      this.delayer = delayer;
+      this.owner = owner;
+    }
+
+    @Override
+    ChannelOwner owner() {
+      return owner;
+    }
+
+    @Override
+    Consumer<Duration> delayer() {
+      return delayer;
+    }
   }
 
   @Override
@@ -145,7 +163,7 @@ final class InProcessBackdoor implements Backdoor {
    */
   private void call(
       TraceCall.Operation operation, MutableRegisters r, byte[] bytes, Registers request) {
-    CallResult res = CallResult.acquire(callLog.keeps());
+    CallResult res = CallResult.acquire(messages.callLog().keeps());
     try {
       if (messages.singleThreaded()) {
         // One thread at a time drives the host: no lock; a call from another thread is refused.
@@ -162,7 +180,7 @@ final class InProcessBackdoor implements Backdoor {
       }
       Duration delay = res.delay;
       if (!delay.isZero()) {
-        delayer.accept(delay);
+        delayer().accept(delay);
       }
     } finally {
       res.release();
@@ -179,11 +197,11 @@ final class InProcessBackdoor implements Backdoor {
     if (operation == TraceCall.Operation.IN) {
       command(r, res);
     } else {
-      messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner);
+      messages.highBandwidth(r, bytes, operation == TraceCall.Operation.OUTS, res, owner());
       res.payloadLength = bytes.length;
-      res.payloadCrc = callLog.crc(bytes);
+      res.payloadCrc = messages.callLog().crc(bytes);
     }
-    callLog.add(messages.counted(), operation, messages.time(), r, res);
+    messages.callLog().add(messages.counted(), operation, messages.time(), r, res);
     r.load(res.answer);
   }
 
@@ -197,8 +215,9 @@ final class InProcessBackdoor implements Backdoor {
       return;
     }
     if (command == BackdoorCommand.MESSAGE) {
-      messages.message(r, res, owner);
-    } else if (command == null || !commandPort.answer(command, r, res.answerLoaded(r))) {
+      messages.message(r, res, owner());
+    } else if (command == null
+        || !CommandPortAnswers.answer(messages, command, r, res.answerLoaded(r))) {
       res.answerLoaded(r).eax(NO_BACKDOOR);
       if (res.describe) {
         res.note = "unknown command " + r.ecxLow();
@@ -210,9 +229,10 @@ final class InProcessBackdoor implements Backdoor {
 
   @Override
   public String toString() {
+    ChannelOwner owner = owner();
     return (owner == null ? "in-process backdoor" : owner.name)
         + " to VirtualHost{uuid="
-        + commandPort.uuid()
+        + messages.uuid()
         + "}";
   }
 }

@@ -27,11 +27,13 @@ final class RpciEndpoint implements Endpoint {
 
   private static final String GUESTINFO = "guestinfo.";
 
-  /** The channel table, which holds the host's uptime and policy. */
+  /**
+   * The host's message server and channel table (one object), which holds the host's uptime and
+   * policy, the VM's identity, and the TCLO endpoint, where state-change reports go to be matched
+   * to the power operations the host requested.
+   */
   private final ChannelTable table;
 
-  private final CommandPortAnswers commandPort;
-  private final PowerOperations.Reports powerReports;
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
 
   private final History<RpciRequest> requests;
@@ -75,13 +77,10 @@ final class RpciEndpoint implements Endpoint {
   }
 
   /**
-   * @param table the channel table, which holds the host's policy and the uptime requests are
-   *     stamped with
-   * @param powerReports where state-change reports go, to be matched to the power operations the
-   *     host requested
+   * @param table the host's message server and channel table, which holds the host's policy, the
+   *     VM's identity and the uptime requests are stamped with
    */
-  RpciEndpoint(
-      ChannelTable table, CommandPortAnswers commandPort, PowerOperations.Reports powerReports) {
+  RpciEndpoint(ChannelTable table) {
     HostPolicy policy = table.policy();
     int historyLimit = policy.historyLimit();
     long historyBytes = policy.historyBytesLimit();
@@ -89,8 +88,6 @@ final class RpciEndpoint implements Endpoint {
     this.guestLog = History.of(historyLimit, historyBytes, History::weight);
     this.unifiedLoopApps = History.of(historyLimit, historyBytes, History::weight);
     this.table = table;
-    this.commandPort = commandPort;
-    this.powerReports = powerReports;
   }
 
   @Override
@@ -108,7 +105,12 @@ final class RpciEndpoint implements Endpoint {
     private byte[] pendingReply;
 
     RpciChannel(int id, int cookieHigh, int cookieLow, long nanos) {
-      super(id, PROTOCOL_RPCI, cookieHigh, cookieLow, nanos);
+      super(id, cookieHigh, cookieLow, nanos);
+    }
+
+    @Override
+    int protocol() {
+      return PROTOCOL_RPCI;
     }
 
     @Override
@@ -351,10 +353,7 @@ final class RpciEndpoint implements Endpoint {
   /** What the Guest API answers from now. */
   private GuestLib.Facts guestLibFacts() {
     return new GuestLib.Facts(
-        commandPort.identity().guestApi(),
-        commandPort.identity(),
-        commandPort.uuid(),
-        time().now());
+        table.identity().guestApi(), table.identity(), table.uuid(), time().now());
   }
 
   // ---- built-in handlers ----
@@ -493,7 +492,7 @@ final class RpciEndpoint implements Endpoint {
             "guestStore.accessEnabled")) {
       b.put(report, (e, req) -> "1 ");
     }
-    b.put("machine.id.get", (e, req) -> "1 " + e.commandPort.identity().machineId());
+    b.put("machine.id.get", (e, req) -> "1 " + e.table.identity().machineId());
     return Map.copyOf(b);
   }
 
@@ -512,7 +511,7 @@ final class RpciEndpoint implements Endpoint {
     if (!parts[0].equals("synctime")) {
       return "0 Unknown option " + Printable.of(parts[0]);
     }
-    commandPort.timeSync(parts[2].equals("1"));
+    CommandPortAnswers.timeSync(table, parts[2].equals("1"));
     return "1 ";
   }
 
@@ -538,11 +537,13 @@ final class RpciEndpoint implements Endpoint {
       return "1 ";
     }
     if (code == ENABLE_NICS) {
-      commandPort.connectNetworkAdapters();
+      CommandPortAnswers.connectNetworkAdapters(table);
       return "1 queryNicsSupported";
     }
     if (code == QUERY_NICS) {
-      return commandPort.networkAdaptersConnected() ? "1 connected" : "1 disconnected";
+      return CommandPortAnswers.networkAdaptersConnected(table.identity())
+          ? "1 connected"
+          : "1 disconnected";
     }
     return "1 ";
   }
@@ -561,7 +562,7 @@ final class RpciEndpoint implements Endpoint {
     } catch (NumberFormatException e) {
       return "0 Invalid arguments";
     }
-    powerReports.reported(state, parts[0].equals("1"));
+    table.powerReports().reported(state, parts[0].equals("1"));
     return "1 ";
   }
 }

@@ -37,10 +37,12 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
 
+  /**
+   * The host's message server and channel table (one object): the host's uptime and policy, and the
+   * VM's identity (whether time synchronisation is on, the conversation's {@code Set_Option
+   * synctime}).
+   */
   private final ChannelTable table;
-
-  /** Whether time synchronisation is on now (the conversation's {@code Set_Option synctime}). */
-  private final CommandPortAnswers commandPort;
 
   /** When the tools last answered on {@code toolbox}; -1 never. */
   private long toolsAnsweredNanos = -1;
@@ -86,12 +88,11 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private long queueBytes;
 
   /**
-   * @param table the channel table, where the TCLO channel that loses a takeover is invalidated; it
-   *     holds the host's uptime and policy (the limits on the queues and histories, and which TCLO
-   *     channel of an application loses when a newer one claims it)
+   * @param table the host's message server and channel table, where the TCLO channel that loses a
+   *     takeover is invalidated; it holds the host's uptime and policy (the limits on the queues
+   *     and histories, and which TCLO channel of an application loses when a newer one claims it)
    */
-  TcloEndpoint(ChannelTable table, CommandPortAnswers commandPort) {
-    this.commandPort = commandPort;
+  TcloEndpoint(ChannelTable table) {
     this.table = table;
   }
 
@@ -275,7 +276,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private ToolsConversation conversation() {
     Rare r = rare();
     if (r.conversation == null) {
-      r.conversation = new ToolsConversation(policy(), commandPort);
+      r.conversation = new ToolsConversation(policy(), table);
     }
     return r.conversation;
   }
@@ -339,7 +340,12 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     private TcloApp app;
 
     TcloSession(int id, int cookieHigh, int cookieLow, long nanos) {
-      super(id, PROTOCOL_TCLO, cookieHigh, cookieLow, nanos);
+      super(id, cookieHigh, cookieLow, nanos);
+    }
+
+    @Override
+    int protocol() {
+      return PROTOCOL_TCLO;
     }
 
     @Override

@@ -18,7 +18,7 @@ final class ToolsConversation {
   static final String PING = "ping";
 
   private final HostPolicy policy;
-  private final CommandPortAnswers commandPort;
+  private final CommandPortAnswers.Vm vm;
 
   /** When the host last queued a ping. */
   private long lastPingNanos;
@@ -27,11 +27,11 @@ final class ToolsConversation {
   private boolean resumed;
 
   /**
-   * @param commandPort where the VM's time synchronisation setting is read
+   * @param vm the VM, whose identity says whether time synchronisation is on
    */
-  ToolsConversation(HostPolicy policy, CommandPortAnswers commandPort) {
+  ToolsConversation(HostPolicy policy, CommandPortAnswers.Vm vm) {
     this.policy = policy;
-    this.commandPort = commandPort;
+    this.vm = vm;
   }
 
   /** A checkpoint: the VM was suspended and resumed. */
@@ -43,7 +43,7 @@ final class ToolsConversation {
   List<String> opening(long now) {
     List<String> l = new ArrayList<>();
     l.add(PING);
-    boolean sync = commandPort.timeSync();
+    boolean sync = vm.identity().timeSync();
     l.add("Set_Option synctime " + (sync ? 1 : 0));
     l.add("Capabilities_Register");
     if (policy.broadcastIp()) {

@@ -74,34 +74,34 @@ public final class VirtualHost {
   /** Where a host's warnings go unless its builder says otherwise: one instance for all hosts. */
   private static final Consumer<String> LOG_WARNINGS = logger::warn;
 
-  private final Simulation simulation;
-
-  /** The in-process transport; it holds the command-port answers and the call log. */
+  /**
+   * The in-process transport; through it the host's message server, which holds the host's state:
+   * the channel table, the endpoints, the call log, and its setup (policy, simulation, time). A
+   * host holds one reference of its own, since a fleet holds a million hosts.
+   */
   private final InProcessBackdoor backdoor;
-
-  // ---- the parts, guarded by lock ----
-  // The message server, and through it the channel table and the two endpoints: a host holds few
-  // references of its own, since a fleet holds a million hosts.
-  private final GuestMsgServer messages;
 
   VirtualHost(VirtualHostBuilder c) {
     long seed = c.effectiveSeed();
-    this.simulation = c.simulationFor(seed);
-    Clock clock = c.clock != null ? c.clock : simulation.clock();
-    HostUptime time = HostUptime.of(c.ticker != null ? c.ticker : simulation.ticker());
-    HostPolicy p = c.policy;
+    Simulation simulation = c.simulationFor(seed);
+    HostSetup setup =
+        HostSetup.of(
+            c.policy,
+            simulation,
+            HostUptime.of(c.ticker != null ? c.ticker : simulation.ticker()),
+            c.clock != null ? c.clock : simulation.clock(),
+            c.cookieSource(),
+            c.warnings != null ? c.warnings : LOG_WARNINGS,
+            c.delayerFor(simulation),
+            c.singleThreaded);
     UUID uuid = c.identity.uuid().orElseGet(() -> CookieSource.uuidFor(seed));
-    CommandPortAnswers commandPort = new CommandPortAnswers(c.identity, uuid, clock);
-    ChannelTable table = new ChannelTable(p, c.cookieSource(), seed, time);
-    TcloEndpoint tclo = new TcloEndpoint(table, commandPort);
-    RpciEndpoint rpci = new RpciEndpoint(table, commandPort, tclo);
-    c.handlers.forEach(rpci::handler);
-    this.messages =
-        new GuestMsgServer(
-            table, rpci, tclo, c.warnings != null ? c.warnings : LOG_WARNINGS, c.singleThreaded);
-    CallLog callLog = CallLog.of(p.callLogLimit(), p.historyBytesLimit());
     this.backdoor =
-        new InProcessBackdoor(messages, commandPort, callLog, c.delayerFor(simulation), null);
+        new InProcessBackdoor(new GuestMsgServer(setup, seed, c.identity, uuid, c.handlers));
+  }
+
+  /** The host's message server: its state, and its monitor the host's lock. */
+  private GuestMsgServer messages() {
+    return backdoor.messages();
   }
 
   /** A builder with the defaults listed on each of its methods. */
@@ -126,7 +126,7 @@ public final class VirtualHost {
   public GuestConnection connect(String name, ConnectionPolicy policy) {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(policy, "policy");
-    ChannelOwner owner = new ChannelOwner(name, policy, messages.warnings());
+    ChannelOwner owner = new ChannelOwner(name, policy, messages().warnings());
     return new ConnectedGuest(
         owner,
         delay -> backdoor.forConnection(delay, owner),
@@ -148,24 +148,24 @@ public final class VirtualHost {
    * whose methods reads the host as it is at the call.
    */
   public HostRecords records() {
-    return new HostRecords(messages, backdoor.callLog(), messages.rpci(), messages.tclo());
+    return new HostRecords(messages(), messages().callLog(), messages().rpci(), messages().tclo());
   }
 
   /**
    * The host's lock: the monitor of its message server, a part nothing outside the host reaches.
    */
   private Object lock() {
-    return messages;
+    return messages();
   }
 
   /** The TCLO endpoint, for tests of its parts. */
   TcloEndpoint tcloPart() {
-    return messages.tclo();
+    return messages().tclo();
   }
 
   /** The channel table, the message server's. */
   private ChannelTable table() {
-    return messages.table();
+    return messages();
   }
 
   /** Reads under the host's lock. */
@@ -179,7 +179,7 @@ public final class VirtualHost {
 
   /** The BIOS UUID GETUUID returns. */
   public UUID uuid() {
-    return backdoor.commandPort().uuid();
+    return messages().uuid();
   }
 
   /**
@@ -188,12 +188,12 @@ public final class VirtualHost {
    * instead.
    */
   public Optional<Simulation> simulation() {
-    return Optional.ofNullable(simulation);
+    return Optional.ofNullable(messages().setup.simulation);
   }
 
   /** Host time: virtual time since the host was built. */
   public Duration hostTime() {
-    return messages.time().now();
+    return messages().time().now();
   }
 
   // ---- host events ----
@@ -207,9 +207,9 @@ public final class VirtualHost {
    */
   public void checkpoint() {
     synchronized (lock()) {
-      messages.checkpoint();
-      messages.tclo().owesResetAll();
-      messages.tclo().resumed();
+      messages().checkpoint();
+      messages().tclo().owesResetAll();
+      messages().tclo().resumed();
     }
   }
 
@@ -238,7 +238,7 @@ public final class VirtualHost {
   /** A host reset: "reset" goes to the front of the TCLO queue. Channels stay as they are. */
   public void hostReset() {
     synchronized (lock()) {
-      messages.tclo().owesResetAll();
+      messages().tclo().owesResetAll();
     }
   }
 
@@ -270,7 +270,7 @@ public final class VirtualHost {
         "an application name has no spaces: \"%s\"",
         app);
     synchronized (lock()) {
-      return messages.tclo().enqueue(app, command);
+      return messages().tclo().enqueue(app, command);
     }
   }
 
@@ -283,7 +283,7 @@ public final class VirtualHost {
   public boolean requestPowerOperation(GuestOsState operation) {
     Preconditions.checkNotNull(operation, "operation");
     synchronized (lock()) {
-      return messages.tclo().requestPowerOperation(operation);
+      return messages().tclo().requestPowerOperation(operation);
     }
   }
 
@@ -313,11 +313,11 @@ public final class VirtualHost {
    */
   public int openCompetingTcloChannel() {
     synchronized (lock()) {
-      HostChannel ch = messages.open(PROTOCOL_TCLO, true);
+      HostChannel ch = messages().open(PROTOCOL_TCLO, true);
       if (ch == null) {
         return -1;
       }
-      messages.tclo().claim(ch, TcloEndpoint.DEFAULT_APP);
+      messages().tclo().claim(ch, TcloEndpoint.DEFAULT_APP);
       return ch.id;
     }
   }
@@ -335,7 +335,7 @@ public final class VirtualHost {
     synchronized (lock()) {
       table().expireIdle();
       int n = 0;
-      while (messages.open(PROTOCOL_RPCI, messages.cookiesSupported()) != null) {
+      while (messages().open(PROTOCOL_RPCI, messages().cookiesSupported()) != null) {
         n++;
       }
       return n;
@@ -353,7 +353,7 @@ public final class VirtualHost {
     Preconditions.checkNotNull(name, "name");
     Preconditions.checkNotNull(handler, "handler");
     synchronized (lock()) {
-      messages.rpci().handler(name, handler);
+      messages().rpci().handler(name, handler);
     }
   }
 
@@ -361,19 +361,19 @@ public final class VirtualHost {
   public void installFault(Fault fault) {
     Preconditions.checkNotNull(fault, "fault");
     synchronized (lock()) {
-      messages.install(fault);
+      messages().install(fault);
     }
   }
 
   /** Removes a fault; returns whether it was installed. */
   public boolean removeFault(Fault fault) {
-    return locked(() -> messages.faults().remove(fault));
+    return locked(() -> messages().faults().remove(fault));
   }
 
   /** Removes every fault. */
   public void clearFaults() {
     synchronized (lock()) {
-      messages.faults().clear();
+      messages().faults().clear();
     }
   }
 
@@ -385,7 +385,7 @@ public final class VirtualHost {
     String key = GuestInfoKey.of(name);
     Preconditions.checkNotNull(value, "value");
     synchronized (lock()) {
-      messages.rpci().putGuestInfo(key, value);
+      messages().rpci().putGuestInfo(key, value);
     }
   }
 
@@ -410,7 +410,7 @@ public final class VirtualHost {
         + records().channels().size()
         + "/"
         + table().size()
-        + (messages.offersHighBandwidth() ? ", HB" : ", no HB")
+        + (messages().offersHighBandwidth() ? ", HB" : ", no HB")
         + "}";
   }
 }
