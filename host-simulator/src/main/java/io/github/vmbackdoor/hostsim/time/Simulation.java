@@ -2,15 +2,11 @@ package io.github.vmbackdoor.hostsim.time;
 
 import com.google.common.base.Preconditions;
 import com.google.common.base.Ticker;
-import io.github.vmbackdoor.hostsim.internal.Durations;
 import io.github.vmbackdoor.rpc.Cancellable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -43,6 +39,10 @@ import java.util.function.Supplier;
  * {@link #schedule}, as a guest or host does) stays in that lane. Events of one lane must not touch
  * another lane's VM: they would see it at a time up to a window apart. Without lanes the order is
  * exactly due time, then scheduling order.
+ *
+ * <p>This class is the loop and its handles; the pending events and their order are kept by its
+ * agenda (package-private {@code Agenda}, with the event queue and the keys' packing), virtual time
+ * (now, the frontier, each lane's time) by {@code VirtualTime}.
  */
 public final class Simulation {
 
@@ -52,7 +52,7 @@ public final class Simulation {
   private final long seed;
   private final Instant start;
   private final SplittableRandom random;
-  private final EventQueue<Event> queue = new EventQueue<>();
+  private final Agenda agenda = new Agenda();
   private final Clock clock = new VirtualClock(this, ZoneOffset.UTC);
   private final Ticker ticker =
       new Ticker() {
@@ -63,35 +63,13 @@ public final class Simulation {
       };
 
   /** The most lanes a simulation can have (lane 0, outside any lane, not counted). */
-  public static final int MAX_LANES = LaneTable.MAX_LANES;
+  public static final int MAX_LANES = VirtualTime.MAX_LANES;
 
   private final Consumer<Duration> advancer = this::advance;
 
-  /**
-   * Virtual time now: the running lane's inside an event, the frontier outside. Written under the
-   * lock; volatile so that the clock and ticker read it from any thread without taking the lock.
-   */
-  private volatile long nowNanos;
-
-  private long sequence;
-
-  /** Where the sequence numbers are renumbered (see {@link #renumber()}); lower only in tests. */
-  private long renumberAt;
+  private final VirtualTime time = new VirtualTime();
 
   private long eventsRun;
-
-  /** The latest time any event has reached: the simulation's time outside events. */
-  private long frontierNanos;
-
-  private final LaneTable lanes = new LaneTable();
-
-  /**
-   * How events' windows, lanes, due times and sequence numbers are packed into the queue's keys.
-   */
-  private EventKeys keys = EventKeys.forWindow(Duration.ofMinutes(1).toNanos());
-
-  /** The events of the runs going on (one list per run) set aside, to be put back as they end. */
-  private final List<List<SetAside>> asides = new ArrayList<>(1);
 
   /**
    * The event whose action is running now, out of the queue: only it may {@link #reschedule} queue
@@ -99,14 +77,10 @@ public final class Simulation {
    */
   private Event running;
 
-  /** The lane of the event running; 0 outside events and for events outside any lane. */
-  private int currentLane;
-
   private Simulation(long seed, Instant start) {
     this.seed = seed;
     this.start = start;
     this.random = new SplittableRandom(seed);
-    this.renumberAt = keys.sequenceLimit();
   }
 
   /** A simulation whose virtual time starts at {@link #DEFAULT_START}. */
@@ -132,17 +106,17 @@ public final class Simulation {
 
   /** The current virtual instant. */
   public Instant now() {
-    return start.plusNanos(nowNanos);
+    return start.plusNanos(time.now());
   }
 
   /** Virtual time elapsed since the start. */
   public Duration elapsed() {
-    return Duration.ofNanos(nowNanos);
+    return Duration.ofNanos(time.now());
   }
 
   /** Virtual nanoseconds elapsed since the start (what {@link #ticker()} reads). */
   public long nanos() {
-    return nowNanos;
+    return time.now();
   }
 
   /**
@@ -172,7 +146,7 @@ public final class Simulation {
 
   /** Events waiting to run. */
   public synchronized int pendingEvents() {
-    return queue.size();
+    return agenda.size();
   }
 
   /** Events run so far. */
@@ -186,7 +160,7 @@ public final class Simulation {
    * @return a handle that can cancel the event before it runs
    */
   public synchronized Scheduled schedule(Duration delay, Runnable action) {
-    return scheduleIn(currentLane, delay, action);
+    return scheduleIn(time.currentLane(), delay, action);
   }
 
   private Scheduled scheduleIn(int lane, Duration delay, Runnable action) {
@@ -197,59 +171,17 @@ public final class Simulation {
   private Event enqueue(int lane, Duration delay, Event e) {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
-    long due = later(delay);
+    long due = time.later(delay);
     if (running == e) {
       running = null;
     }
-    if (sequence >= renumberAt) {
-      renumber();
-    }
-    long window = keys.windowOf(due);
-    queue.addKeys(keys.high(window, lane, due), keys.low(window, lane, due, sequence++), e);
+    agenda.add(lane, due, e);
     return e;
-  }
-
-  /**
-   * Renumbers the pending events' sequence numbers 0, 1, ... in their order, so that the next
-   * number fits its bits again (after 2^38 events or more; see {@link EventKeys}). Sequence numbers
-   * only break ties, and every pending one keeps its rank, so no event's place changes: neither
-   * among the queued and set-aside events nor against those scheduled later, numbered after them.
-   */
-  private void renumber() {
-    int pending = queue.size();
-    for (List<SetAside> aside : asides) {
-      pending += aside.size();
-    }
-    long[] used = new long[pending];
-    int[] n = new int[1];
-    queue.replaceLowKeys(
-        low -> {
-          used[n[0]++] = keys.sequence(low);
-          return low;
-        });
-    for (List<SetAside> aside : asides) {
-      for (SetAside a : aside) {
-        used[n[0]++] = keys.sequence(a.low);
-      }
-    }
-    Arrays.sort(used);
-    queue.replaceLowKeys(low -> keys.withSequence(low, rank(used, keys.sequence(low))));
-    for (List<SetAside> aside : asides) {
-      for (SetAside a : aside) {
-        a.low = keys.withSequence(a.low, rank(used, keys.sequence(a.low)));
-      }
-    }
-    sequence = pending;
-  }
-
-  private static long rank(long[] sorted, long sequence) {
-    return Arrays.binarySearch(sorted, sequence);
   }
 
   /** Sequence numbers are renumbered when they reach {@code limit}: for tests. */
   synchronized void renumberAt(long limit) {
-    Preconditions.checkArgument(limit >= 1 && limit <= keys.sequenceLimit(), "limit %s", limit);
-    renumberAt = limit;
+    agenda.renumberAt(limit);
   }
 
   /**
@@ -261,10 +193,16 @@ public final class Simulation {
    * @return the handle, {@code previous} itself when it was reused
    */
   public synchronized Scheduled reschedule(Scheduled previous, Duration delay, Runnable action) {
+    return rescheduleIn(time.currentLane(), previous, delay, action);
+  }
+
+  /** {@link #reschedule} in {@code lane}. */
+  synchronized Scheduled rescheduleIn(
+      int lane, Scheduled previous, Duration delay, Runnable action) {
     if (previous == running && running != null && running.action == action) {
-      return enqueue(currentLane, delay, running);
+      return enqueue(lane, delay, running);
     }
-    return scheduleIn(currentLane, delay, action);
+    return scheduleIn(lane, delay, action);
   }
 
   /**
@@ -274,8 +212,8 @@ public final class Simulation {
    * @throws IllegalStateException past {@link #MAX_LANES}
    */
   public synchronized Lane newLane() {
-    Preconditions.checkState(lanes.count() < MAX_LANES, "at most %s lanes", MAX_LANES);
-    return new Lane(lanes.add(nowNanos));
+    Preconditions.checkState(time.lanes() < MAX_LANES, "at most %s lanes", MAX_LANES);
+    return new Lane(time.addLane());
   }
 
   /**
@@ -284,7 +222,7 @@ public final class Simulation {
    */
   public synchronized Lane lane(int number) {
     Preconditions.checkArgument(
-        number >= 1 && number <= lanes.count(), "no lane %s (lanes: %s)", number, lanes.count());
+        number >= 1 && number <= time.lanes(), "no lane %s (lanes: %s)", number, time.lanes());
     return new Lane(number);
   }
 
@@ -296,13 +234,11 @@ public final class Simulation {
     Preconditions.checkArgument(
         window.compareTo(Duration.ofMillis(1)) >= 0, "lane window under 1 ms: %s", window);
     Preconditions.checkState(
-        queue.isEmpty() && !lanes.any(), "set the lane window before scheduling events");
-    keys =
-        EventKeys.forWindow(
-            window.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0
-                ? Long.MAX_VALUE
-                : window.toNanos());
-    renumberAt = Math.min(renumberAt, keys.sequenceLimit());
+        agenda.isEmpty() && !time.anyLanes(), "set the lane window before scheduling events");
+    agenda.window(
+        window.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0
+            ? Long.MAX_VALUE
+            : window.toNanos());
   }
 
   /**
@@ -311,12 +247,12 @@ public final class Simulation {
    * {@code Duration tick()} is driven.
    */
   public synchronized Scheduled repeat(Duration initialDelay, Supplier<Duration> tick) {
-    return repeatIn(currentLane, initialDelay, tick);
+    return repeatIn(time.currentLane(), initialDelay, tick);
   }
 
   private Scheduled repeatIn(int lane, Duration initialDelay, Supplier<Duration> tick) {
     Preconditions.checkNotNull(tick, "tick");
-    Repeating r = new Repeating(lane, tick);
+    Repeating r = new Repeating(this, lane, tick);
     r.current = scheduleIn(lane, initialDelay, r);
     return r;
   }
@@ -327,39 +263,12 @@ public final class Simulation {
    */
   public synchronized void advance(Duration duration) {
     Preconditions.checkArgument(!duration.isNegative(), "duration must not be negative");
-    nowNanos = later(duration);
-    frontierNanos = Math.max(frontierNanos, nowNanos);
+    time.advance(duration);
   }
 
   /** {@link #advance} as a consumer; the same instance every time, for all hosts to share. */
   public Consumer<Duration> advancer() {
     return advancer;
-  }
-
-  /**
-   * Virtual time {@code delay} after now, in nanoseconds.
-   *
-   * @throws IllegalArgumentException when that is past the end of virtual time (about 292 years
-   *     after the start)
-   */
-  private long later(Duration delay) {
-    try {
-      return Math.addExact(nowNanos, delay.toNanos());
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "virtual time would pass its end (about 292 years): now "
-              + Durations.format(Duration.ofNanos(nowNanos))
-              + " plus "
-              + delay,
-          e);
-    }
-  }
-
-  /** Now plus {@code span}, or the end of virtual time: how far a run may go. */
-  private long until(Duration span) {
-    long nanos =
-        span.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : span.toNanos();
-    return nanos > Long.MAX_VALUE - nowNanos ? Long.MAX_VALUE : nowNanos + nanos;
   }
 
   /**
@@ -371,11 +280,11 @@ public final class Simulation {
     Event e;
     int lane;
     synchronized (this) {
-      if (queue.isEmpty()) {
+      if (agenda.isEmpty()) {
         return false;
       }
       lane = enterHead();
-      e = queue.poll();
+      e = agenda.poll();
     }
     run(e, lane);
     return true;
@@ -415,12 +324,10 @@ public final class Simulation {
    */
   private boolean runTo(Duration span, BooleanSupplier stop, int[] ran) {
     long end;
+    Agenda.Aside after;
     synchronized (this) {
-      end = until(span);
-    }
-    List<SetAside> after = new ArrayList<>();
-    synchronized (this) {
-      asides.add(after);
+      end = time.until(span);
+      after = agenda.beginRun();
     }
     boolean stopped = false;
     boolean finished = false;
@@ -438,14 +345,14 @@ public final class Simulation {
         int lane;
         synchronized (this) {
           if (ranLane >= 0) {
-            leave(ranLane);
+            time.leave(ranLane);
             ranLane = -1;
           }
-          if (!headDueBy(end, after)) {
+          if (!agenda.headDueBy(end, time.anyLanes(), after)) {
             break;
           }
           lane = enterHead();
-          e = queue.poll();
+          e = agenda.poll();
         }
         ranLane = lane;
         if (leaveLate) {
@@ -460,54 +367,15 @@ public final class Simulation {
     } finally {
       synchronized (this) {
         if (ranLane >= 0) {
-          leave(ranLane);
+          time.leave(ranLane);
         }
-        asides.remove(asides.size() - 1);
-        for (SetAside a : after) {
-          queue.addKeys(a.high, a.low, a.event);
-        }
+        agenda.endRun(after);
         if (finished && !stopped) {
-          nowNanos = Math.max(frontierNanos, end);
-          frontierNanos = nowNanos;
+          time.ranTo(end);
         }
       }
     }
     return stopped || stop.getAsBoolean();
-  }
-
-  /**
-   * An event of the last window due after a run's end, with its keys, to put back (its sequence
-   * number renumbered meanwhile if need be).
-   */
-  private static final class SetAside {
-    final long high;
-    long low;
-    final Event event;
-
-    SetAside(long high, long low, Event event) {
-      this.high = high;
-      this.low = low;
-      this.event = event;
-    }
-  }
-
-  /**
-   * Whether the head is due by {@code end}; with lanes, first sets aside the events of the end's
-   * window that are due after it (other lanes' events of that window may still be due before it).
-   */
-  private boolean headDueBy(long end, List<SetAside> after) {
-    while (!queue.isEmpty()) {
-      long high = queue.headHigh();
-      long low = queue.headLow();
-      if (keys.due(high, low) <= end) {
-        return true;
-      }
-      if (!lanes.any() || keys.window(high, low) > keys.windowOf(end)) {
-        return false;
-      }
-      after.add(new SetAside(high, low, queue.poll()));
-    }
-    return false;
   }
 
   /**
@@ -516,14 +384,7 @@ public final class Simulation {
    */
   private int enterHead() {
     eventsRun++;
-    long high = queue.headHigh();
-    long low = queue.headLow();
-    int lane = keys.lane(high, low);
-    currentLane = lane;
-    long base = lanes.any() ? lanes.timeOf(lane) : nowNanos;
-    nowNanos = Math.max(base, keys.due(high, low));
-    frontierNanos = Math.max(frontierNanos, nowNanos);
-    return lane;
+    return agenda.enterHead(time);
   }
 
   /** Runs the event's action (outside the lock); with lanes, then leaves its lane. */
@@ -531,9 +392,9 @@ public final class Simulation {
     try {
       runAction(e);
     } finally {
-      if (lanes.any()) {
+      if (time.anyLanes()) {
         synchronized (this) {
-          leave(lane);
+          time.leave(lane);
         }
       }
     }
@@ -550,18 +411,6 @@ public final class Simulation {
         running = outer;
       }
     }
-  }
-
-  /**
-   * After an event of {@code lane} ran: with lanes, the lane keeps the time it reached and the
-   * clock shows the frontier again. Under the lock.
-   */
-  private void leave(int lane) {
-    if (lanes.any()) {
-      lanes.reached(lane, nowNanos);
-      nowNanos = frontierNanos;
-    }
-    currentLane = 0;
   }
 
   /** A lane of the simulation: see the class comment. */
@@ -608,75 +457,6 @@ public final class Simulation {
 
     /** Whether {@link #cancel()} was called. */
     boolean isCancelled();
-  }
-
-  /**
-   * One scheduled action; its due time, sequence and lane are kept by the queue, whether it runs
-   * now by the simulation ({@code running}). One field, so 16 bytes: a pending tick per VM.
-   */
-  private static final class Event implements Scheduled {
-    /** The action of a cancelled event. */
-    static final Runnable CANCELLED = () -> {};
-
-    /** The action, or {@link #CANCELLED}: cancelled from any thread, read by the loop's. */
-    volatile Runnable action;
-
-    Event(Runnable action) {
-      this.action = action;
-    }
-
-    @Override
-    public void cancel() {
-      action = CANCELLED;
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return action == CANCELLED;
-    }
-  }
-
-  private final class Repeating implements Runnable, Scheduled {
-    final int lane;
-    final Supplier<Duration> tick;
-    volatile boolean cancelled;
-    Scheduled current;
-
-    Repeating(int lane, Supplier<Duration> tick) {
-      this.lane = lane;
-      this.tick = tick;
-    }
-
-    @Override
-    public void run() {
-      if (cancelled) {
-        return;
-      }
-      Duration next = tick.get();
-      if (next != null && !cancelled) {
-        synchronized (Simulation.this) {
-          // The event that runs this is reused for the next run.
-          current =
-              current == running && running != null && running.action == this
-                  ? enqueue(lane, next, running)
-                  : scheduleIn(lane, next, this);
-        }
-      }
-    }
-
-    @Override
-    public void cancel() {
-      cancelled = true;
-      Scheduled c = current;
-      if (c != null) {
-        c.cancel();
-      }
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return cancelled;
-    }
   }
 
   @Override
