@@ -205,6 +205,10 @@ public final class SimulationScale {
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() / 1048576.0,
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    // The JVM's options (the heap, and whether it asked for transparent huge pages) decide what a
+    // figure at a million VMs means: said with it.
+    System.out.println(
+        "JVM options: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long heapBefore = usedHeapAfterGc(memory);

@@ -10,12 +10,18 @@ import java.time.Duration;
  */
 final class TickRunner implements Runnable {
 
+  /** The state before {@link #start()}. */
+  private static final Cancellable NOT_STARTED = () -> {};
+
+  /** The state once stopped, by {@link #stop()} or by the machine: no tick comes again. */
+  private static final Cancellable STOPPED = () -> {};
+
   private final TickScheduler scheduler;
   private final TcloStateMachine machine;
 
-  private boolean running;
-  private boolean started;
-  private Cancellable next;
+  // The runner's state in one field (a fleet has a runner per VM): NOT_STARTED, STOPPED, or
+  // running with the next tick's handle (null until the scheduler has given one).
+  private Cancellable next = NOT_STARTED;
 
   TickRunner(TickScheduler scheduler, TcloStateMachine machine) {
     this.scheduler = scheduler;
@@ -23,32 +29,30 @@ final class TickRunner implements Runnable {
   }
 
   synchronized void start() {
-    if (started) {
+    if (next != NOT_STARTED) {
       throw new IllegalStateException("already started");
     }
-    started = true;
-    running = true;
+    next = null;
     next = scheduler.schedule(Duration.ZERO, this);
   }
 
   synchronized boolean isRunning() {
-    return running;
+    return running();
+  }
+
+  private boolean running() {
+    return next != NOT_STARTED && next != STOPPED;
   }
 
   /** Stops ticking and shuts the machine down; a second call does nothing. */
   synchronized void stop() {
-    if (!started) {
-      started = true;
-      machine.shutdown();
+    if (next == STOPPED && machine.health() == TcloHealth.STOPPED) {
       return;
     }
-    if (!running && machine.health() == TcloHealth.STOPPED) {
-      return;
-    }
-    running = false;
-    if (next != null) {
-      next.cancel();
-      next = null;
+    Cancellable pending = next;
+    next = STOPPED;
+    if (pending != null) {
+      pending.cancel();
     }
     machine.shutdown();
   }
@@ -56,13 +60,12 @@ final class TickRunner implements Runnable {
   /** One tick; the runner schedules itself as the task, so no task object is made per tick. */
   @Override
   public synchronized void run() {
-    if (!running) {
+    if (!running()) {
       return;
     }
     Duration delay = machine.tick();
-    if (machine.health() == TcloHealth.STOPPED) {
-      running = false;
-      next = null;
+    if (next == STOPPED || machine.health() == TcloHealth.STOPPED) {
+      next = STOPPED;
       return;
     }
     // This run's handle is reused for the next where the scheduler can.

@@ -4,6 +4,7 @@ import static io.github.vmbackdoor.core.BackdoorProtocol.MESSAGE_OPEN;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_RPCI;
 import static io.github.vmbackdoor.core.BackdoorProtocol.PROTOCOL_TCLO;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doReturn;
@@ -152,6 +153,57 @@ class ToolsServiceTest {
     assertThat(service.isRunning()).isFalse();
     assertThat(scheduler.pending()).isZero();
     assertThat(scheduler.scheduled).isEqualTo(1);
+  }
+
+  @Test
+  void aServiceStoppedBeforeItsStartShutsItsMachineDownAndCannotStart() {
+    ToolsService service = builder().build();
+    assertThat(service.isRunning()).isFalse();
+    service.stop();
+    assertThat(service.machine().health()).isEqualTo(TcloHealth.STOPPED);
+    assertThat(rec.types()).endsWith(TcloEvent.Type.DETACHED);
+    assertThatIllegalStateException().isThrownBy(service::start);
+    assertThat(scheduler.scheduled).isZero();
+    assertThat(service.isRunning()).isFalse();
+  }
+
+  @Test
+  void aStopFromInsideATickSchedulesNoOtherTick() {
+    List<ToolsService> self = new ArrayList<>();
+    int[] ticks = {0};
+    TcloMachineFactory stopsItself =
+        TcloMachineFactory.of(
+            "stops-itself",
+            context ->
+                new TcloStateMachine() {
+                  @Override
+                  public String name() {
+                    return "stops-itself";
+                  }
+
+                  @Override
+                  public Duration tick() {
+                    ticks[0]++;
+                    self.get(0).stop();
+                    return Duration.ofSeconds(1);
+                  }
+
+                  @Override
+                  public TcloHealth health() {
+                    return TcloHealth.UP; // never says it stopped
+                  }
+
+                  @Override
+                  public void shutdown() {}
+                });
+    ToolsService service = builder().machine(stopsItself).build();
+    self.add(service);
+    service.start();
+    scheduler.advance(Duration.ofSeconds(10));
+    assertThat(ticks[0]).isEqualTo(1);
+    assertThat(service.isRunning()).isFalse();
+    assertThat(scheduler.scheduled).isEqualTo(1); // the first tick only
+    assertThat(scheduler.pending()).isZero();
   }
 
   @Test
