@@ -52,7 +52,15 @@ public final class MessageException extends BackdoorException {
 
   private final Step step;
   private final Registers registers;
+  private final String detail;
   private final boolean checkpointRetriesExhausted;
+
+  /**
+   * The message, made when first asked for: a guest's machine that only logs the failure in vmt's
+   * words ({@link #vmtLine(IntFunction)}) never makes it. Racy but idempotent: every thread that
+   * makes it makes the same text.
+   */
+  private String message;
 
   /**
    * @param step the step that failed
@@ -63,10 +71,25 @@ public final class MessageException extends BackdoorException {
    */
   public MessageException(
       Step step, Registers registers, String detail, boolean checkpointRetriesExhausted) {
-    super(format(step, registers, detail));
+    super((String) null);
     this.step = step;
     this.registers = registers;
+    this.detail = detail;
     this.checkpointRetriesExhausted = checkpointRetriesExhausted;
+  }
+
+  /**
+   * The failure as vmt(4) prints it, with the detail in parentheses after the registers when there
+   * is one: {@code sending length failed, eax=564d5868, ecx=0000001e}.
+   */
+  @Override
+  public String getMessage() {
+    String m = message;
+    if (m == null) {
+      m = format(step, registers, detail);
+      message = m;
+    }
+    return m;
   }
 
   public MessageException(Step step, Registers registers) {

@@ -11,10 +11,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The benchmarks jar's entry point. {@code java -jar benchmarks.jar [JMH options] [filter]} runs
- * the JMH benchmarks as JMH's own main does; three words run the other tools instead:
+ * the JMH benchmarks as JMH's own main does; four words run the other tools instead:
  *
  * <ul>
  *   <li>{@code simulation-scale [args]}: {@link SimulationScale};
+ *   <li>{@code host-event-cost [args]}: {@link HostEventCost};
  *   <li>{@code wire-scale [args]}: {@link WireScale};
  *   <li>{@code wire-ratio [JMH options]}: {@link WireBenchmark}'s two benchmarks in one run, then
  *       their ratio with its error.
@@ -31,6 +32,9 @@ public final class Main {
     switch (tool) {
       case "simulation-scale":
         SimulationScale.main(rest);
+        break;
+      case "host-event-cost":
+        HostEventCost.main(rest);
         break;
       case "wire-scale":
         WireScale.main(rest);

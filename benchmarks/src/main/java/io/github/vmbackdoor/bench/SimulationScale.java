@@ -40,8 +40,10 @@ import java.util.concurrent.Future;
  * <p>Prints: the heap per idle VM (used heap after a full GC with every VM polling, minus the used
  * heap before any VM was built, divided by the VM count; measured before the host events start, so
  * it is the simulator's own objects, not the benchmark's timers), the wall time of the run, the
- * ticks and calls made, the bytes allocated per call and per event, the collector's count and time
- * during the run, the host events, the guest events by type, and the load average before and after.
+ * ticks and calls made, the bytes allocated per call, per simulation event and per host event (what
+ * the span allocated over the host events it ran: the steady state allocates nothing), the
+ * collector's count and time during the run, the host events, the guest events by type, and the
+ * load average before and after.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.vmbackdoor.bench.SimulationScale \
@@ -208,7 +210,8 @@ public final class SimulationScale {
     // The JVM's options (the heap, and whether it asked for transparent huge pages) decide what a
     // figure at a million VMs means: said with it.
     System.out.println(
-        "JVM options: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        "JVM options: "
+            + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long heapBefore = usedHeapAfterGc(memory);
@@ -292,10 +295,11 @@ public final class SimulationScale {
         wallNanos * threads / (double) calls,
         hostEvents);
     System.out.printf(
-        "allocated: %.0f bytes per backdoor call, %.0f per simulation event;"
-            + " GC: %d collections, %.2f s (%.0f%% of wall)%n",
+        "allocated: %.2f bytes per backdoor call, %.1f per simulation event, %.0f per host"
+            + " event; GC: %d collections, %.2f s (%.0f%% of wall)%n",
         allocated / (double) calls,
         allocated / (double) simEvents,
+        allocated / (double) Math.max(1, hostEvents),
         gcAfter[0] - gcBefore[0],
         (gcAfter[1] - gcBefore[1]) / 1e3,
         100.0 * (gcAfter[1] - gcBefore[1]) * 1e6 / wallNanos);

@@ -47,6 +47,17 @@ class EntryPointSmokeTest {
             "steady state \\(.*\\): [1-9][0-9]* calls, allocated -?[0-9.]+ bytes per call");
   }
 
+  @Test
+  void hostEventCostRunsEachKindAndReportsBytesAndCpuPerVm() throws Exception {
+    String out = captured(() -> Main.main(new String[] {"host-event-cost", "20", "2"}));
+    assertThat(out).contains("20 VMs, each kind of host event");
+    assertThat(out)
+        .containsPattern(
+            "round 2: none -?[0-9]+ B [0-9.]+ us; host reset [0-9]+ B [0-9.]+ us; checkpoint"
+                + " [0-9]+ B [0-9.]+ us; HOST_CLOSED [0-9]+ B [0-9.]+ us; COOKIES_INVALID [0-9]+ B"
+                + " [0-9.]+ us;");
+  }
+
   /**
    * The wire benchmark's C client (benchmarks/wire-c.sh runs it against serve): built with cc and
    * run for one short trial against an in-process simulator, parking at once and spinning before it

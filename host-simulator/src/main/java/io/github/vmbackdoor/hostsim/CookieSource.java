@@ -2,14 +2,9 @@ package io.github.vmbackdoor.hostsim;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Where a host's channel cookies come from. {@link Keyed} derives them from the seed, so an
@@ -35,14 +30,16 @@ interface CookieSource {
    * Cookies as HMAC-SHA256, keyed from the seed, over a label and the allocation counter. Nothing a
    * guest can see (the UUID, its own cookies, channel ids) lets it compute another channel's
    * cookies without the key; but a seed is usually a small number anyone can try, so this is for
-   * tests, never for untrusted guests.
+   * tests, never for untrusted guests. Computed by {@link SeedHmac}, one per thread: hosts hold
+   * only their seeds (a keyed {@code Mac} with its digest state would weigh about 700 bytes, more
+   * than the rest of an idle host).
    */
   final class Keyed implements CookieSource {
     private Keyed() {}
 
     @Override
     public long cookies(long seed, long count, int slot) {
-      return ByteBuffer.wrap(Prf.of(seed, "cookie", count)).getLong();
+      return SeedHmac.ofThread().compute(seed, "cookie", count).first64();
     }
   }
 
@@ -60,7 +57,7 @@ interface CookieSource {
 
     @Override
     public long cookies(long seed, long count, int slot) {
-      return ByteBuffer.wrap(Prf.of(key, "cookie", count)).getLong();
+      return SeedHmac.ofThread().compute(key, "cookie", count).first64();
     }
   }
 
@@ -108,44 +105,7 @@ interface CookieSource {
    * label, so GETUUID reveals neither the seed nor any cookie.
    */
   static UUID uuidFor(long seed) {
-    ByteBuffer b = ByteBuffer.wrap(Prf.of(seed, "uuid", 0));
-    return new UUID(b.getLong(), b.getLong());
-  }
-
-  /**
-   * HMAC-SHA256 keyed from a seed. One {@link Mac} per thread, keyed anew for each use (at OPEN
-   * only): hosts hold only their seeds, where a keyed Mac with its digest state would weigh about
-   * 700 bytes, more than the rest of an idle host.
-   */
-  final class Prf {
-    private static final ThreadLocal<Mac> MACS =
-        ThreadLocal.withInitial(
-            () -> {
-              try {
-                return Mac.getInstance("HmacSHA256");
-              } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
-              }
-            });
-
-    private Prf() {}
-
-    /** The HMAC, keyed from {@code seed}, of {@code label} and {@code counter}. */
-    static byte[] of(long seed, String label, long counter) {
-      byte[] key =
-          ByteBuffer.allocate(24)
-              .put("vmbackdoor seed:".getBytes(StandardCharsets.US_ASCII))
-              .putLong(seed)
-              .array();
-      Mac mac = MACS.get();
-      try {
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("an HmacSHA256 key of 24 bytes is always valid", e);
-      }
-      mac.update(label.getBytes(StandardCharsets.US_ASCII));
-      mac.update(ByteBuffer.allocate(8).putLong(counter).array());
-      return mac.doFinal();
-    }
+    SeedHmac hmac = SeedHmac.ofThread().compute(seed, "uuid", 0);
+    return new UUID(hmac.first64(), ((long) hmac.word(2) << 32) | (hmac.word(3) & 0xFFFFFFFFL));
   }
 }

@@ -136,7 +136,10 @@ final class HighBandwidthPort {
                   : "no send in progress");
       return;
     }
-    byte[] message = bytes.clone();
+    // Into the buffer SENDSIZE made for the message, as the low-bandwidth pieces go: the guest's
+    // array stays the guest's, and the session takes the message as it takes one sent in pieces.
+    byte[] message = ch.buffer;
+    System.arraycopy(bytes, 0, message, 0, message.length);
     if (corrupt && message.length > 0) {
       message[0] ^= (byte) 0xFF;
     }

@@ -36,6 +36,9 @@ final class RpciEndpoint implements Endpoint {
 
   private static final Map<String, BuiltIn> BUILT_INS = builtInHandlers();
 
+  /** Requests parsed from their bytes, the built-ins' names shared. */
+  private static final RpciRequestParser PARSER = new RpciRequestParser(BUILT_INS.keySet());
+
   /** The requests, the guest's log lines and the unified-loop applications kept: maybe none. */
   private final Histories histories;
 
@@ -226,8 +229,7 @@ final class RpciEndpoint implements Endpoint {
 
   /** Handles one complete request and returns the reply's bytes. */
   private byte[] handle(int channelId, Duration at, byte[] message) {
-    RpciRequest request =
-        RpciRequest.parse(channelId, at, new String(message, StandardCharsets.ISO_8859_1));
+    RpciRequest request = PARSER.parse(channelId, at, message);
     requestCount++;
     histories.requests.add(request);
     if (reported != null && reported.waiters != null) {

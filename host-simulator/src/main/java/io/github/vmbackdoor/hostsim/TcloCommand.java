@@ -16,11 +16,15 @@ final class TcloCommand {
   /** The power operation this command requests, or null. */
   final PowerOperations.Tracker power;
 
+  /** What RECVSIZE offers for it: one offer however often it is offered. */
+  final ChannelSession.Offer offer;
+
   TcloCommand(String text, boolean channelReset, PowerOperations.Tracker power) {
     this.text = text;
     this.bytes = text.getBytes(StandardCharsets.ISO_8859_1);
     this.channelReset = channelReset;
     this.power = power;
+    this.offer = new ChannelSession.Offer(bytes, text);
   }
 
   @Override

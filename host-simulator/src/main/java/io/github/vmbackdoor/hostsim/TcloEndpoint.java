@@ -13,6 +13,7 @@ import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +37,9 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
 
   /** The word before the application name in a reset reply: {@code OK ATR toolbox}. */
   private static final String ATR = "ATR ";
+
+  /** The "reset" a new channel owes its guest: one for all channels, as it holds no state. */
+  private static final TcloCommand CHANNEL_RESET = new TcloCommand(RESET, true, null);
 
   /**
    * The host's message server and channel table (one object): the host's uptime and policy, and the
@@ -203,6 +207,20 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
+  /** The reset reply that names the default application, as the guest sends it. */
+  private static final byte[] DEFAULT_RESET_REPLY =
+      ("OK " + ATR + DEFAULT_APP).getBytes(StandardCharsets.ISO_8859_1);
+
+  /** {@link #appOf(String)} of a reply's bytes: the usual reply's without decoding it. */
+  static String appOf(byte[] resetReply) {
+    return Arrays.equals(resetReply, DEFAULT_RESET_REPLY) ? DEFAULT_APP : appOf(text(resetReply));
+  }
+
+  /** A message from the guest as text, one character per byte. */
+  static String text(byte[] message) {
+    return message.length == 0 ? "" : new String(message, StandardCharsets.ISO_8859_1);
+  }
+
   /** The application a reset reply names: the word after {@code ATR}, else the default. */
   static String appOf(String resetReply) {
     int at = resetReply.indexOf(ATR);
@@ -356,7 +374,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     @Override
     public Offer offer() {
       offered = commandToOffer();
-      return offered == null ? null : new Offer(offered.bytes, offered.text);
+      return offered == null ? null : offered.offer;
     }
 
     private TcloCommand commandToOffer() {
@@ -364,7 +382,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
         return null;
       }
       if (needsReset) {
-        return new TcloCommand(RESET, true, null);
+        return CHANNEL_RESET;
       }
       if (app == null || app.active != this) {
         return null;
@@ -419,14 +437,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       if (!policy().rejectUnsolicitedTcloReplies() || length == 0 || outstanding != null) {
         return null;
       }
-      record(
-          new TcloExchange(
-              id,
-              Optional.empty(),
-              Optional.empty(),
-              TcloExchange.Outcome.UNSOLICITED_REJECTED,
-              now(),
-              now()));
+      record(id, null, null, TcloExchange.Outcome.UNSOLICITED_REJECTED, uptime().nanos());
       return "unsolicited reply rejected";
     }
 
@@ -436,27 +447,21 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
      */
     @Override
     public String message(byte[] message) {
-      // The empty message (the ping) is the common one: no string made for it.
-      String text = message.length == 0 ? "" : new String(message, StandardCharsets.ISO_8859_1);
+      // The reply's text is made only where something keeps it: a power operation's tracker, a
+      // history; a reset reply naming the default application is told by its bytes.
       boolean first = !heardFrom;
       heardFrom = true;
       if (outstanding != null) {
         TcloCommand c = outstanding;
         outstanding = null;
         if (c.power != null) {
-          c.power.reply = text;
+          c.power.reply = text(message);
         }
         if (c.channelReset) {
-          String named = appOf(text);
+          String named = appOf(message);
           if (!claim(this, named)) {
-            record(
-                new TcloExchange(
-                    id,
-                    Optional.of(c.text),
-                    Optional.of(text),
-                    TcloExchange.Outcome.CLAIM_REFUSED,
-                    time(outstandingSinceNanos),
-                    now()));
+            recordReply(
+                id, c.text, message, TcloExchange.Outcome.CLAIM_REFUSED, outstandingSinceNanos);
             return named
                 + " is channel "
                 + ((TcloSession) find(named).active).id
@@ -470,27 +475,13 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
             removed(app.removeFirst());
           }
         }
-        record(
-            new TcloExchange(
-                id,
-                Optional.of(c.text),
-                Optional.of(text),
-                TcloExchange.Outcome.ANSWERED,
-                time(outstandingSinceNanos),
-                now()));
+        recordReply(id, c.text, message, TcloExchange.Outcome.ANSWERED, outstandingSinceNanos);
         if (app == toolbox) {
           toolsAnswered(c);
         }
       } else if (message.length > 0) {
         owesPingRefusal = first && policy().resetAfterUnsolicitedReply();
-        record(
-            new TcloExchange(
-                id,
-                Optional.empty(),
-                Optional.of(text),
-                TcloExchange.Outcome.UNSOLICITED_ACCEPTED,
-                now(),
-                now()));
+        recordReply(id, null, message, TcloExchange.Outcome.UNSOLICITED_ACCEPTED, uptime().nanos());
       }
       return null;
     }
@@ -500,13 +491,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     public void ended() {
       if (outstanding != null) {
         record(
-            new TcloExchange(
-                id,
-                Optional.of(outstanding.text),
-                Optional.empty(),
-                TcloExchange.Outcome.CHANNEL_LOST,
-                time(outstandingSinceNanos),
-                now()));
+            id, outstanding.text, null, TcloExchange.Outcome.CHANNEL_LOST, outstandingSinceNanos);
         outstanding = null;
       }
       if (app != null && app.active == this) {
@@ -515,9 +500,32 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
-  private void record(TcloExchange e) {
+  /** {@link #record(int, String, String, TcloExchange.Outcome, long)} of a reply's bytes. */
+  private void recordReply(
+      int id, String command, byte[] reply, TcloExchange.Outcome outcome, long sinceNanos) {
     if (keepsHistory()) {
-      rare().exchanges.add(e);
+      record(id, command, text(reply), outcome, sinceNanos);
+    }
+  }
+
+  /**
+   * Records an exchange on channel {@code id} ({@code command} and {@code reply} null when there is
+   * none) from {@code sinceNanos} to now, when the host keeps a history: a host without one makes
+   * none of its objects.
+   */
+  private void record(
+      int id, String command, String reply, TcloExchange.Outcome outcome, long sinceNanos) {
+    if (keepsHistory()) {
+      rare()
+          .exchanges
+          .add(
+              new TcloExchange(
+                  id,
+                  Optional.ofNullable(command),
+                  Optional.ofNullable(reply),
+                  outcome,
+                  time(sinceNanos),
+                  now()));
     }
   }
 

@@ -125,4 +125,27 @@ class TcloApplicationsTest {
     assertThat(TcloEndpoint.appOf("OK ")).isEqualTo("toolbox");
     assertThat(TcloEndpoint.appOf("OK ATR ")).isEqualTo("toolbox");
   }
+
+  @Test
+  void aResetReplysBytesNameTheApplicationItsTextNames() {
+    String[] replies = {
+      "OK ATR toolbox",
+      "OK ATR toolbox\0",
+      "OK ATR toolbox-dnd",
+      "OK ATR toolbox extra",
+      "OK ATR  toolbox ",
+      "OK ATR toolbo",
+      "OK ATR toolboxx",
+      "OK ATR \u00e9t\u00e9",
+      "OK ",
+      "OK ATR ",
+      "ERROR ATR toolbox",
+      ""
+    };
+    for (String reply : replies) {
+      byte[] bytes = reply.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(TcloEndpoint.appOf(bytes)).as(reply).isEqualTo(TcloEndpoint.appOf(reply));
+      assertThat(TcloEndpoint.text(bytes)).isEqualTo(reply);
+    }
+  }
 }
