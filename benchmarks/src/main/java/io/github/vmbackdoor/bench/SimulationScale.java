@@ -210,7 +210,8 @@ public final class SimulationScale {
     // The JVM's options (the heap, and whether it asked for transparent huge pages) decide what a
     // figure at a million VMs means: said with it.
     System.out.println(
-        "JVM options: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        "JVM options: "
+            + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long heapBefore = usedHeapAfterGc(memory);
