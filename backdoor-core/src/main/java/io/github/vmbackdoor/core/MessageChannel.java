@@ -77,10 +77,10 @@ public final class MessageChannel implements AutoCloseable {
     /**
      * Whether the channel's {@link MessageException}s carry a stack trace (the default). Without, a
      * failure costs its step, registers and words only, not a walk of the stack and the arrays that
-     * hold it (about 350 bytes each): for a caller to whom a failure is control flow, such as a
-     * TCLO loop that logs it in vmt's words and reopens its channel ({@link
-     * #withStackTraces(boolean) withStackTraces(false)} is the fixed machine's default), never for
-     * failures that reach a user's log.
+     * hold it (several hundred bytes at the depth of a simulation's event loop): for a caller to
+     * whom a failure is control flow, such as a TCLO loop that logs it in vmt's words and reopens
+     * its channel ({@link #withStackTraces(boolean) withStackTraces(false)} is the fixed machine's
+     * default), never for failures that reach a user's log.
      */
     public Options withStackTraces(boolean value) {
       return new Options(maxCheckpointRestarts, maxReceiveSize, value);
