@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
@@ -73,12 +74,30 @@ public final class Simulation {
   private volatile long nowNanos;
 
   private long sequence;
+
+  /** Where the sequence numbers are renumbered (see {@link #renumber()}); lower only in tests. */
+  private long renumberAt;
+
   private long eventsRun;
 
   /** The latest time any event has reached: the simulation's time outside events. */
   private long frontierNanos;
 
   private final LaneTable lanes = new LaneTable();
+
+  /**
+   * How events' windows, lanes, due times and sequence numbers are packed into the queue's keys.
+   */
+  private EventKeys keys = EventKeys.forWindow(Duration.ofMinutes(1).toNanos());
+
+  /** The events of the runs going on (one list per run) set aside, to be put back as they end. */
+  private final List<List<SetAside>> asides = new ArrayList<>(1);
+
+  /**
+   * The event whose action is running now, out of the queue: only it may {@link #reschedule} queue
+   * again. Read and written on the thread that runs the loop and under the lock.
+   */
+  private Event running;
 
   /** The lane of the event running; 0 outside events and for events outside any lane. */
   private int currentLane;
@@ -87,6 +106,7 @@ public final class Simulation {
     this.seed = seed;
     this.start = start;
     this.random = new SplittableRandom(seed);
+    this.renumberAt = keys.sequenceLimit();
   }
 
   /** A simulation whose virtual time starts at {@link #DEFAULT_START}. */
@@ -178,9 +198,58 @@ public final class Simulation {
     Preconditions.checkNotNull(delay, "delay");
     Preconditions.checkArgument(!delay.isNegative(), "delay must not be negative: %s", delay);
     long due = later(delay);
-    e.running = false;
-    queue.add(lanes.orderKey(due, lane), due, sequence++, e);
+    if (running == e) {
+      running = null;
+    }
+    if (sequence >= renumberAt) {
+      renumber();
+    }
+    long window = keys.windowOf(due);
+    queue.addKeys(keys.high(window, lane, due), keys.low(window, lane, due, sequence++), e);
     return e;
+  }
+
+  /**
+   * Renumbers the pending events' sequence numbers 0, 1, ... in their order, so that the next
+   * number fits its bits again (after 2^38 events or more; see {@link EventKeys}). Sequence numbers
+   * only break ties, and every pending one keeps its rank, so no event's place changes: neither
+   * among the queued and set-aside events nor against those scheduled later, numbered after them.
+   */
+  private void renumber() {
+    int pending = queue.size();
+    for (List<SetAside> aside : asides) {
+      pending += aside.size();
+    }
+    long[] used = new long[pending];
+    int[] n = new int[1];
+    queue.replaceLowKeys(
+        low -> {
+          used[n[0]++] = keys.sequence(low);
+          return low;
+        });
+    for (List<SetAside> aside : asides) {
+      for (SetAside a : aside) {
+        used[n[0]++] = keys.sequence(a.low);
+      }
+    }
+    Arrays.sort(used);
+    queue.replaceLowKeys(low -> keys.withSequence(low, rank(used, keys.sequence(low))));
+    for (List<SetAside> aside : asides) {
+      for (SetAside a : aside) {
+        a.low = keys.withSequence(a.low, rank(used, keys.sequence(a.low)));
+      }
+    }
+    sequence = pending;
+  }
+
+  private static long rank(long[] sorted, long sequence) {
+    return Arrays.binarySearch(sorted, sequence);
+  }
+
+  /** Sequence numbers are renumbered when they reach {@code limit}: for tests. */
+  synchronized void renumberAt(long limit) {
+    Preconditions.checkArgument(limit >= 1 && limit <= keys.sequenceLimit(), "limit %s", limit);
+    renumberAt = limit;
   }
 
   /**
@@ -192,8 +261,8 @@ public final class Simulation {
    * @return the handle, {@code previous} itself when it was reused
    */
   public synchronized Scheduled reschedule(Scheduled previous, Duration delay, Runnable action) {
-    if (previous instanceof Event e && e.running && !e.cancelled && e.action == action) {
-      return enqueue(currentLane, delay, e);
+    if (previous == running && running != null && running.action == action) {
+      return enqueue(currentLane, delay, running);
     }
     return scheduleIn(currentLane, delay, action);
   }
@@ -221,15 +290,19 @@ public final class Simulation {
 
   /**
    * How far a lane may run ahead of the others (default one minute); set it before any event is
-   * scheduled. Windows of under a millisecond are refused; windows past about 17 years of virtual
-   * time (at a one-millisecond window) run as one.
+   * scheduled. Windows of under a millisecond are refused.
    */
   public synchronized void laneWindow(Duration window) {
     Preconditions.checkArgument(
         window.compareTo(Duration.ofMillis(1)) >= 0, "lane window under 1 ms: %s", window);
     Preconditions.checkState(
         queue.isEmpty() && !lanes.any(), "set the lane window before scheduling events");
-    lanes.window(window);
+    keys =
+        EventKeys.forWindow(
+            window.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0
+                ? Long.MAX_VALUE
+                : window.toNanos());
+    renumberAt = Math.min(renumberAt, keys.sequenceLimit());
   }
 
   /**
@@ -346,6 +419,9 @@ public final class Simulation {
       end = until(span);
     }
     List<SetAside> after = new ArrayList<>();
+    synchronized (this) {
+      asides.add(after);
+    }
     boolean stopped = false;
     boolean finished = false;
     // With nothing to look at the time between events, an event's lane is left when the next event
@@ -386,8 +462,9 @@ public final class Simulation {
         if (ranLane >= 0) {
           leave(ranLane);
         }
+        asides.remove(asides.size() - 1);
         for (SetAside a : after) {
-          queue.add(a.order, a.due, a.sequence, a.event);
+          queue.addKeys(a.high, a.low, a.event);
         }
         if (finished && !stopped) {
           nowNanos = Math.max(frontierNanos, end);
@@ -399,25 +476,36 @@ public final class Simulation {
   }
 
   /**
+   * An event of the last window due after a run's end, with its keys, to put back (its sequence
+   * number renumbered meanwhile if need be).
+   */
+  private static final class SetAside {
+    final long high;
+    long low;
+    final Event event;
+
+    SetAside(long high, long low, Event event) {
+      this.high = high;
+      this.low = low;
+      this.event = event;
+    }
+  }
+
+  /**
    * Whether the head is due by {@code end}; with lanes, first sets aside the events of the end's
    * window that are due after it (other lanes' events of that window may still be due before it).
    */
-  /** An event of the last window due after a run's end, with its keys, to put back. */
-  private record SetAside(long order, long due, long sequence, Event event) {}
-
   private boolean headDueBy(long end, List<SetAside> after) {
     while (!queue.isEmpty()) {
-      if (queue.headDue() <= end) {
+      long high = queue.headHigh();
+      long low = queue.headLow();
+      if (keys.due(high, low) <= end) {
         return true;
       }
-      if (!lanes.any()
-          || LaneTable.windowOf(queue.headOrder()) > LaneTable.windowOf(lanes.orderKey(end, 0))) {
+      if (!lanes.any() || keys.window(high, low) > keys.windowOf(end)) {
         return false;
       }
-      long order = queue.headOrder();
-      long due = queue.headDue();
-      long seq = queue.headSequence();
-      after.add(new SetAside(order, due, seq, queue.poll()));
+      after.add(new SetAside(high, low, queue.poll()));
     }
     return false;
   }
@@ -428,10 +516,12 @@ public final class Simulation {
    */
   private int enterHead() {
     eventsRun++;
-    int lane = LaneTable.laneOf(queue.headOrder());
+    long high = queue.headHigh();
+    long low = queue.headLow();
+    int lane = keys.lane(high, low);
     currentLane = lane;
     long base = lanes.any() ? lanes.timeOf(lane) : nowNanos;
-    nowNanos = Math.max(base, queue.headDue());
+    nowNanos = Math.max(base, keys.due(high, low));
     frontierNanos = Math.max(frontierNanos, nowNanos);
     return lane;
   }
@@ -449,13 +539,15 @@ public final class Simulation {
     }
   }
 
-  private static void runAction(Event e) {
-    if (!e.cancelled) {
-      e.running = true;
+  private void runAction(Event e) {
+    Runnable action = e.action;
+    if (action != Event.CANCELLED) {
+      Event outer = running;
+      running = e;
       try {
-        e.action.run();
+        action.run();
       } finally {
-        e.running = false;
+        running = outer;
       }
     }
   }
@@ -518,16 +610,16 @@ public final class Simulation {
     boolean isCancelled();
   }
 
-  /** One scheduled action; its due time, sequence and lane are kept by the queue. */
+  /**
+   * One scheduled action; its due time, sequence and lane are kept by the queue, whether it runs
+   * now by the simulation ({@code running}). One field, so 16 bytes: a pending tick per VM.
+   */
   private static final class Event implements Scheduled {
-    final Runnable action;
-    volatile boolean cancelled;
+    /** The action of a cancelled event. */
+    static final Runnable CANCELLED = () -> {};
 
-    /**
-     * Whether the action is running now, out of the queue: only then may {@link #reschedule} queue
-     * the event again. Read and written on the thread that runs the loop and under the lock.
-     */
-    boolean running;
+    /** The action, or {@link #CANCELLED}: cancelled from any thread, read by the loop's. */
+    volatile Runnable action;
 
     Event(Runnable action) {
       this.action = action;
@@ -535,12 +627,12 @@ public final class Simulation {
 
     @Override
     public void cancel() {
-      cancelled = true;
+      action = CANCELLED;
     }
 
     @Override
     public boolean isCancelled() {
-      return cancelled;
+      return action == CANCELLED;
     }
   }
 
@@ -565,8 +657,8 @@ public final class Simulation {
         synchronized (Simulation.this) {
           // The event that runs this is reused for the next run.
           current =
-              current instanceof Event e && e.running && !e.cancelled && e.action == this
-                  ? enqueue(lane, next, e)
+              current == running && running != null && running.action == this
+                  ? enqueue(lane, next, running)
                   : scheduleIn(lane, next, this);
         }
       }
