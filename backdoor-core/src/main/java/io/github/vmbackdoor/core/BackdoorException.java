@@ -17,4 +17,12 @@ public class BackdoorException extends RuntimeException {
   public BackdoorException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * A failure without a stack trace and without a cause: for failures that are the caller's control
+   * flow (see {@link MessageChannel.Options#withStackTraces(boolean)}).
+   */
+  BackdoorException(String message, boolean withoutStackTrace) {
+    super(message, null, true, !withoutStackTrace);
+  }
 }

@@ -49,19 +49,41 @@ public final class MessageChannel implements AutoCloseable {
 
   /** Settings of a channel. An immutable value; start from {@link #defaults()}. */
   public static final class Options {
-    private static final Options DEFAULTS = new Options(16, 16 * 1024 * 1024);
+    private static final Options DEFAULTS = new Options(16, 16 * 1024 * 1024, true);
 
     private final int maxCheckpointRestarts;
     private final int maxReceiveSize;
+    private final boolean stackTraces;
 
-    private Options(int maxCheckpointRestarts, int maxReceiveSize) {
+    private Options(int maxCheckpointRestarts, int maxReceiveSize, boolean stackTraces) {
       this.maxCheckpointRestarts = maxCheckpointRestarts;
       this.maxReceiveSize = maxReceiveSize;
+      this.stackTraces = stackTraces;
     }
 
-    /** 16 checkpoint restarts per operation, messages from the host of up to 16 MiB. */
+    /**
+     * 16 checkpoint restarts per operation, messages from the host of up to 16 MiB, failures with
+     * their stack traces.
+     */
     public static Options defaults() {
       return DEFAULTS;
+    }
+
+    /** Whether the channel's {@link MessageException}s carry a stack trace. */
+    public boolean stackTraces() {
+      return stackTraces;
+    }
+
+    /**
+     * Whether the channel's {@link MessageException}s carry a stack trace (the default). Without, a
+     * failure costs its step, registers and words only, not a walk of the stack and the arrays that
+     * hold it (several hundred bytes at the depth of a simulation's event loop): for a caller to
+     * whom a failure is control flow, such as a TCLO loop that logs it in vmt's words and reopens
+     * its channel ({@link #withStackTraces(boolean) withStackTraces(false)} is the fixed machine's
+     * default), never for failures that reach a user's log.
+     */
+    public Options withStackTraces(boolean value) {
+      return new Options(maxCheckpointRestarts, maxReceiveSize, value);
     }
 
     /**
@@ -82,14 +104,14 @@ public final class MessageChannel implements AutoCloseable {
       if (restarts < 0) {
         throw new IllegalArgumentException("restarts must be >= 0: " + restarts);
       }
-      return new Options(restarts, maxReceiveSize);
+      return new Options(restarts, maxReceiveSize, stackTraces);
     }
 
     public Options withMaxReceiveSize(int bytes) {
       if (bytes < 0) {
         throw new IllegalArgumentException("size must be >= 0: " + bytes);
       }
-      return new Options(maxCheckpointRestarts, bytes);
+      return new Options(maxCheckpointRestarts, bytes, stackTraces);
     }
 
     @Override
@@ -98,6 +120,7 @@ public final class MessageChannel implements AutoCloseable {
           + maxCheckpointRestarts
           + ", maxReceiveSize="
           + maxReceiveSize
+          + (stackTraces ? "" : ", stackTraces=false")
           + "}";
     }
   }
@@ -149,7 +172,7 @@ public final class MessageChannel implements AutoCloseable {
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
         backdoor.in(openCall(out, protocol));
         if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-          throw new MessageException(Step.OPEN, out.toRegisters());
+          throw failure(options, Step.OPEN, out.toRegisters(), null, false);
         }
       }
       return new MessageChannel(backdoor, options, protocol, out.edxHigh(), out.esi(), out.edi());
@@ -212,7 +235,7 @@ public final class MessageChannel implements AutoCloseable {
       MutableRegisters size = call(regs, MESSAGE_SENDSIZE, length);
       int sizeStatus = size.ecxHigh();
       if ((sizeStatus & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.SENDSIZE, size.toRegisters());
+        throw failure(options, Step.SENDSIZE, size.toRegisters(), null, false);
       }
       if (length == 0) {
         return;
@@ -244,11 +267,11 @@ public final class MessageChannel implements AutoCloseable {
       }
       int status = failedStep.highBandwidth() ? failed.ebxHigh() : failed.ecxHigh();
       if ((status & STATUS_CPT) == 0) {
-        throw new MessageException(failedStep, failed);
+        throw failure(options, failedStep, failed, null, false);
       }
       if (restarts >= options.maxCheckpointRestarts()) {
-        throw new MessageException(
-            failedStep, failed, "checkpoint restarts exhausted after " + restarts, true);
+        throw failure(
+            options, failedStep, failed, "checkpoint restarts exhausted after " + restarts, true);
       }
     }
   }
@@ -297,7 +320,7 @@ public final class MessageChannel implements AutoCloseable {
       MutableRegisters sizeRegs = call(regs, MESSAGE_RECVSIZE, 0);
       int sizeStatus = sizeRegs.ecxHigh();
       if ((sizeStatus & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.RECVSIZE, sizeRegs.toRegisters());
+        throw failure(options, Step.RECVSIZE, sizeRegs.toRegisters(), null, false);
       }
       if ((sizeStatus & STATUS_DORECV) == 0) {
         return EMPTY;
@@ -306,7 +329,8 @@ public final class MessageChannel implements AutoCloseable {
       Registers size = sizeRegs.toRegisters();
       if (size.edxHigh() != MESSAGE_SENDSIZE) {
         // open-vm-tools returns failure here without telling the host.
-        throw new MessageException(
+        throw failure(
+            options,
             Step.RECVSIZE,
             size,
             "protocol error: data id " + size.edxHigh() + ", expected " + MESSAGE_SENDSIZE,
@@ -407,7 +431,15 @@ public final class MessageChannel implements AutoCloseable {
       String detail,
       boolean restartsExhausted) {
     call(regs, outstanding != 0 ? MESSAGE_RECVPAYLOAD : MESSAGE_RECVSTATUS, 0);
-    return new MessageException(step, answer, detail, restartsExhausted);
+    return failure(options, step, answer, detail, restartsExhausted);
+  }
+
+  /** A failure of {@code step}, with a stack trace where the options want one. */
+  private static MessageException failure(
+      Options options, Step step, Registers answer, String detail, boolean restartsExhausted) {
+    return options.stackTraces()
+        ? new MessageException(step, answer, detail, restartsExhausted)
+        : MessageException.withoutStackTrace(step, answer, detail, restartsExhausted);
   }
 
   /**
@@ -428,7 +460,7 @@ public final class MessageChannel implements AutoCloseable {
     try {
       call(out, MESSAGE_CLOSE, 0);
       if ((out.ecxHigh() & STATUS_SUCCESS) == 0) {
-        throw new MessageException(Step.CLOSE, out.toRegisters());
+        throw failure(options, Step.CLOSE, out.toRegisters(), null, false);
       }
     } finally {
       spares.giveBack(out);

@@ -92,6 +92,28 @@ public final class MessageException extends BackdoorException {
     return m;
   }
 
+  /**
+   * As {@link #MessageException(Step, Registers, String, boolean)}, without a stack trace (a
+   * channel whose options say so: {@link MessageChannel.Options#withStackTraces(boolean)}).
+   */
+  static MessageException withoutStackTrace(
+      Step step, Registers registers, String detail, boolean checkpointRetriesExhausted) {
+    return new MessageException(step, registers, detail, checkpointRetriesExhausted, true);
+  }
+
+  private MessageException(
+      Step step,
+      Registers registers,
+      String detail,
+      boolean checkpointRetriesExhausted,
+      boolean withoutStackTrace) {
+    super(null, withoutStackTrace);
+    this.step = step;
+    this.registers = registers;
+    this.detail = detail;
+    this.checkpointRetriesExhausted = checkpointRetriesExhausted;
+  }
+
   public MessageException(Step step, Registers registers) {
     this(step, registers, null, false);
   }

@@ -43,6 +43,23 @@ class TcloOptionsTest {
   }
 
   @Test
+  void theFixedMachinesChannelFailsWithoutStackTracesAndOtherwiseAsTheDefaults() {
+    MessageChannel.Options channel = TcloOptions.defaults().channelOptions();
+    MessageChannel.Options defaults = MessageChannel.Options.defaults();
+    assertThat(channel.stackTraces()).isFalse();
+    assertThat(defaults.stackTraces()).isTrue();
+    assertThat(channel.maxCheckpointRestarts()).isEqualTo(defaults.maxCheckpointRestarts());
+    assertThat(channel.maxReceiveSize()).isEqualTo(defaults.maxReceiveSize());
+    assertThat(channel)
+        .hasToString(
+            "Options{maxCheckpointRestarts=16, maxReceiveSize=16777216, stackTraces=false}");
+    assertThat(defaults).hasToString("Options{maxCheckpointRestarts=16, maxReceiveSize=16777216}");
+    assertThat(channel.withMaxReceiveSize(10).stackTraces()).isFalse();
+    assertThat(channel.withMaxCheckpointRestarts(1).stackTraces()).isFalse();
+    assertThat(channel.withStackTraces(true).stackTraces()).isTrue();
+  }
+
+  @Test
   void eachWithChangesItsOwnFieldsAndKeepsTheRest() {
     TcloOptions d = TcloOptions.defaults();
     Supplier<Duration> uptime = () -> Duration.ofMinutes(3);
