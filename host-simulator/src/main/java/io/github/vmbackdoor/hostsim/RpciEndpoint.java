@@ -39,10 +39,35 @@ final class RpciEndpoint implements Endpoint {
   /** Requests parsed from their bytes, the built-ins' names shared. */
   private static final RpciRequestParser PARSER = new RpciRequestParser(BUILT_INS.keySet());
 
-  private final History<RpciRequest> requests;
+  /** The requests, the guest's log lines and the unified-loop applications kept: maybe none. */
+  private final Histories histories;
+
   private long requestCount;
-  private final History<String> guestLog;
-  private final History<String> unifiedLoopApps;
+
+  /**
+   * The endpoint's three histories, bounded alike by the policy: in an object of their own, one
+   * shared by every host whose policy keeps none ({@link #NONE}), so that such a host holds one
+   * reference for them.
+   */
+  private static final class Histories {
+    static final Histories NONE = new Histories(0, 0);
+
+    final History<RpciRequest> requests;
+    final History<String> guestLog;
+    final History<String> unifiedLoopApps;
+
+    private Histories(int limit, long bytes) {
+      requests = History.of(limit, bytes, r -> 2 * History.weight(r.text()));
+      guestLog = History.of(limit, bytes, History::weight);
+      unifiedLoopApps = History.of(limit, bytes, History::weight);
+    }
+
+    static Histories of(HostPolicy policy) {
+      return policy.historyLimit() <= 0
+          ? NONE
+          : new Histories(policy.historyLimit(), policy.historyBytesLimit());
+    }
+  }
 
   /**
    * What the guest reported, who waits for requests and the handlers installed: made with the first
@@ -84,12 +109,7 @@ final class RpciEndpoint implements Endpoint {
    *     VM's identity and the uptime requests are stamped with
    */
   RpciEndpoint(ChannelTable table) {
-    HostPolicy policy = table.policy();
-    int historyLimit = policy.historyLimit();
-    long historyBytes = policy.historyBytesLimit();
-    this.requests = History.of(historyLimit, historyBytes, r -> 2 * History.weight(r.text()));
-    this.guestLog = History.of(historyLimit, historyBytes, History::weight);
-    this.unifiedLoopApps = History.of(historyLimit, historyBytes, History::weight);
+    this.histories = Histories.of(table.policy());
     this.table = table;
   }
 
@@ -211,7 +231,7 @@ final class RpciEndpoint implements Endpoint {
   private byte[] handle(int channelId, Duration at, byte[] message) {
     RpciRequest request = PARSER.parse(channelId, at, message);
     requestCount++;
-    requests.add(request);
+    histories.requests.add(request);
     if (reported != null && reported.waiters != null) {
       wakeWaiters();
     }
@@ -268,7 +288,7 @@ final class RpciEndpoint implements Endpoint {
   // ---- introspection ----
 
   List<RpciRequest> requests() {
-    return requests.items();
+    return histories.requests.items();
   }
 
   long requestCount() {
@@ -277,12 +297,12 @@ final class RpciEndpoint implements Endpoint {
 
   /** How many requests the history keeps now. */
   int requestsKept() {
-    return requests.size();
+    return histories.requests.size();
   }
 
   /** The kept request {@code back} places before the newest (0 is the newest). */
   RpciRequest request(long back) {
-    return requests.fromNewest(back);
+    return histories.requests.fromNewest(back);
   }
 
   /**
@@ -333,11 +353,11 @@ final class RpciEndpoint implements Endpoint {
   }
 
   List<String> guestLog() {
-    return guestLog.items();
+    return histories.guestLog.items();
   }
 
   List<String> unifiedLoopApps() {
-    return unifiedLoopApps.items();
+    return histories.unifiedLoopApps.items();
   }
 
   Optional<String> toolsVersion() {
@@ -394,7 +414,7 @@ final class RpciEndpoint implements Endpoint {
     b.put(
         "log",
         (e, req) -> {
-          e.guestLog.add(req.arguments());
+          e.histories.guestLog.add(req.arguments());
           return "1 ";
         });
     b.put(
@@ -426,7 +446,7 @@ final class RpciEndpoint implements Endpoint {
     b.put(
         "vmx.capability.unified_loop",
         (e, req) -> {
-          e.unifiedLoopApps.add(req.arguments().trim());
+          e.histories.unifiedLoopApps.add(req.arguments().trim());
           return "1 ";
         });
     b.put("tools.os.statechange.status", RpciEndpoint::stateChangeStatus);

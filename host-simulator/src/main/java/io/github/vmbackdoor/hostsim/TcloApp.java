@@ -59,6 +59,11 @@ final class TcloApp {
     return active == null && (queue == null || (queue.size() == 1 && owesReset()));
   }
 
+  /** How many commands are queued, counted in the queue limits (the reset owed is not). */
+  int queued() {
+    return queue == null ? 0 : queue.size() - (owesReset() ? 1 : 0);
+  }
+
   void addFirst(TcloCommand command) {
     queue().addFirst(command);
   }

@@ -55,6 +55,15 @@ final class TcloApps {
     }
   }
 
+  /** How many commands their queues hold together (the resets owed are not). */
+  int queued() {
+    int n = 0;
+    for (TcloApp a : byName.values()) {
+      n += a.queued();
+    }
+    return n;
+  }
+
   /** How many applications are kept. */
   int size() {
     return byName.size();

@@ -86,9 +86,10 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     }
   }
 
-  /** Commands and their bytes queued for all applications together: the queue limits' measure. */
-  private int queuedCount;
-
+  /**
+   * The bytes of the commands queued for all applications together: with their number (counted from
+   * the queues when a command is to be queued), the queue limits' measure.
+   */
   private long queueBytes;
 
   /**
@@ -262,7 +263,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
    * applications' queues together, so that the number of applications cannot multiply them.
    */
   private boolean fits(String command) {
-    return queuedCount < policy().tcloQueueLimit()
+    return queued() < policy().tcloQueueLimit()
         && queueBytes + History.weight(command) <= policy().tcloQueueBytesLimit();
   }
 
@@ -272,13 +273,17 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     } else {
       app.addLast(command);
     }
-    queuedCount++;
     queueBytes += History.weight(command.text);
   }
 
   private void removed(TcloCommand command) {
-    queuedCount--;
     queueBytes -= History.weight(command.text);
+  }
+
+  /** The commands queued for all applications together (a reset owed is not one). */
+  private int queued() {
+    TcloApps others = others();
+    return toolbox.queued() + (others == null ? 0 : others.queued());
   }
 
   /** A checkpoint: the VM was suspended and resumed. */
