@@ -2,14 +2,12 @@ package io.github.vmbackdoor.bench;
 
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
-import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.TcloEvent;
 import io.github.vmbackdoor.rpc.TcloListener;
 import io.github.vmbackdoor.rpc.TcloOptions;
 import io.github.vmbackdoor.rpc.TickScheduler;
-import io.github.vmbackdoor.rpc.ToolsService;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,42 +44,23 @@ public final class HostEventCost {
     int vms = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     Simulation sim = Simulation.create(7);
-    HostPolicy policy = HostPolicy.DEFAULTS.withCallLogLimit(0).withHistoryLimit(0);
     TcloOptions options = TcloOptions.defaults().withUptime(sim::elapsed);
     TickScheduler scheduler = SimulationTickScheduler.of(sim);
     long[] events = new long[TcloEvent.Type.values().length];
-    TcloListener listener =
-        new TcloListener() {
-          @Override
-          public void onEvent(TcloEvent event) {
-            events[event.type().ordinal()]++;
-          }
-        };
+    TcloListener listener = FleetVm.counting(events);
     List<VirtualHost> hosts = new ArrayList<>();
     for (int i = 0; i < vms; i++) {
-      VirtualHost host =
-          VirtualHost.builder()
-              .simulation(sim)
-              .seed(sim.random().nextLong())
-              .policy(policy)
-              .singleThreaded()
-              .build();
-      hosts.add(host);
-      ToolsService service =
-          ToolsService.builder(host.backdoor())
-              .scheduler(scheduler)
-              .options(options)
-              .listener(listener)
-              .build();
-      sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), service::start);
+      FleetVm vm = FleetVm.build(sim, scheduler, options, listener);
+      hosts.add(vm.host());
+      sim.schedule(Duration.ofNanos(sim.random().nextLong(1_000_000_000L)), vm.guest()::start);
     }
     sim.runFor(Duration.ofSeconds(5));
     Map<String, Consumer<VirtualHost>> kinds = new LinkedHashMap<>();
     kinds.put("none", h -> {});
     kinds.put("host reset", VirtualHost::hostReset);
     kinds.put("checkpoint", VirtualHost::checkpoint);
-    kinds.put("HOST_CLOSED", h -> invalidate(h, Invalidation.HOST_CLOSED));
-    kinds.put("COOKIES_INVALID", h -> invalidate(h, Invalidation.COOKIES_INVALID));
+    kinds.put("HOST_CLOSED", h -> FleetVm.invalidateTclo(h, Invalidation.HOST_CLOSED));
+    kinds.put("COOKIES_INVALID", h -> FleetVm.invalidateTclo(h, Invalidation.COOKIES_INVALID));
     System.out.printf(
         "%d VMs, each kind of host event given to all at once, then %d virtual seconds;"
             + " per VM: bytes allocated, CPU time; load average %.2f%n",
@@ -105,9 +84,5 @@ public final class HostEventCost {
     System.out.printf(
         "load average at the end: %.2f%n",
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-  }
-
-  private static void invalidate(VirtualHost host, Invalidation kind) {
-    host.records().activeTcloChannel().ifPresent(id -> host.invalidateChannel(id, kind));
   }
 }

@@ -2,7 +2,6 @@ package io.github.vmbackdoor.bench;
 
 import io.github.vmbackdoor.hostsim.VirtualHost;
 import io.github.vmbackdoor.hostsim.fault.Invalidation;
-import io.github.vmbackdoor.hostsim.settings.HostPolicy;
 import io.github.vmbackdoor.hostsim.time.Simulation;
 import io.github.vmbackdoor.hostsim.time.SimulationTickScheduler;
 import io.github.vmbackdoor.rpc.TcloEvent;
@@ -60,10 +59,6 @@ public final class SimulationScale {
   private static final java.lang.management.ThreadMXBean THREADS =
       ManagementFactory.getThreadMXBean();
 
-  /** Call log and histories off: one policy for every host of the fleet. */
-  private static final HostPolicy POLICY =
-      HostPolicy.DEFAULTS.withCallLogLimit(0).withHistoryLimit(0);
-
   /** One shard: a simulation and its VMs. */
   static final class Shard {
     final Simulation sim;
@@ -90,36 +85,18 @@ public final class SimulationScale {
       }
       options = TcloOptions.defaults().withUptime(sim::elapsed);
       scheduler = SimulationTickScheduler.of(sim);
-      listener =
-          new TcloListener() {
-            @Override
-            public void onEvent(TcloEvent event) {
-              events[event.type().ordinal()]++;
-            }
-          };
+      listener = FleetVm.counting(events);
     }
 
     void add() {
-      VirtualHost host =
-          VirtualHost.builder()
-              .simulation(sim)
-              .seed(sim.random().nextLong())
-              .policy(POLICY)
-              .singleThreaded()
-              .build();
-      hosts.add(host);
-      ToolsService service =
-          ToolsService.builder(host.backdoor())
-              .scheduler(scheduler)
-              .options(options)
-              .listener(listener)
-              .build();
+      FleetVm vm = FleetVm.build(sim, scheduler, options, listener);
+      hosts.add(vm.host());
       // Spread the first polls over the first second, as guests that booted apart would.
       Duration firstPoll = Duration.ofNanos(sim.random().nextLong(1_000_000_000L));
       if (lanes) {
-        sim.newLane().schedule(firstPoll, service::start);
+        sim.newLane().schedule(firstPoll, vm.guest()::start);
       } else {
-        sim.schedule(firstPoll, service::start);
+        sim.schedule(firstPoll, vm.guest()::start);
       }
     }
 
