@@ -52,10 +52,10 @@ if [ "$what" = all ] || [ "$what" = fleet ]; then
   # The scale curve (figure 8c): one virtual hour at each size, each in a fresh JVM with an 8 GiB
   # heap, a lane per VM; 10,000 VMs also on one shared timeline (window 0) for comparison. The
   # heap per idle VM (figure 8a) is printed by every run.
-  # The heap is backed by transparent huge pages where the kernel has them (madvise or always):
-  # at a million VMs the live heap is about 750 MiB, whose 4 KiB page table no longer stays in the
-  # caches, so each VM's first touch in a tick costs a page walk that 100,000 VMs do not pay
-  # (figure 10o). The two sizes the goal compares run once more with 4 KiB pages, to show it.
+  # The heap is backed by transparent huge pages where the kernel has them (madvise or always),
+  # and the two sizes the goal compares run once more with the JVM's default 4 KiB pages: whether
+  # the page size is what makes a call dearer at a million VMs (figure 10q: it was not; a million
+  # VMs cost the same per call with either).
   huge=-XX:+UseTransparentHugePages
   for vms in 1000 10000 20000 100000; do
     java -Xmx8g $huge -jar "$jar" simulation-scale "$vms" 2 3600 | tee "$out/simulation-scale-$vms.txt"
