@@ -12,7 +12,6 @@ import io.github.vmbackdoor.hostsim.settings.TcloTakeover;
 import io.github.vmbackdoor.rpc.GuestOsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -75,14 +74,10 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
     TcloApps others;
 
     /** The histories, when the policy keeps any. */
-    final History<TcloExchange> exchanges;
-
-    final History<String> commandsSent;
+    final TcloHistory history;
 
     Rare(HostPolicy policy) {
-      exchanges =
-          History.of(policy.historyLimit(), policy.historyBytesLimit(), TcloEndpoint::weight);
-      commandsSent = History.of(policy.historyLimit(), policy.historyBytesLimit(), History::weight);
+      history = new TcloHistory(policy);
     }
   }
 
@@ -414,7 +409,7 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
       outstanding = command;
       outstandingSinceNanos = uptime().nanos();
       if (keepsHistory()) {
-        rare().commandsSent.add(command.text);
+        rare().history.sent(command.text);
       }
     }
 
@@ -516,23 +511,8 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   private void record(
       int id, String command, String reply, TcloExchange.Outcome outcome, long sinceNanos) {
     if (keepsHistory()) {
-      rare()
-          .exchanges
-          .add(
-              new TcloExchange(
-                  id,
-                  Optional.ofNullable(command),
-                  Optional.ofNullable(reply),
-                  outcome,
-                  time(sinceNanos),
-                  now()));
+      rare().history.record(id, command, reply, outcome, time(sinceNanos), now());
     }
-  }
-
-  private static long weight(TcloExchange e) {
-    return History.OVERHEAD
-        + History.weight(e.command().orElse(""))
-        + History.weight(e.reply().orElse(""));
   }
 
   private Duration now() {
@@ -574,24 +554,15 @@ final class TcloEndpoint implements Endpoint, PowerOperations.Reports {
   }
 
   List<TcloExchange> exchanges() {
-    return rare == null ? ImmutableList.of() : rare.exchanges.items();
+    return rare == null ? ImmutableList.of() : rare.history.exchanges();
   }
 
   List<String> commandsSent() {
-    return rare == null ? ImmutableList.of() : rare.commandsSent.items();
+    return rare == null ? ImmutableList.of() : rare.history.commandsSent();
   }
 
   List<String> replies() {
-    List<String> l = new ArrayList<>();
-    if (rare == null) {
-      return ImmutableList.of();
-    }
-    for (TcloExchange e : rare.exchanges.view()) {
-      if (e.outcome() == TcloExchange.Outcome.ANSWERED) {
-        l.add(e.reply().orElse(""));
-      }
-    }
-    return ImmutableList.copyOf(l);
+    return rare == null ? ImmutableList.of() : rare.history.replies();
   }
 
   @Override
